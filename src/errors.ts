@@ -1,0 +1,67 @@
+// Owns kplay's one error class. Every failure kplay reports is a KplayError that keeps its
+// `cause`, knows its exit code (2 = bad input/usage, 1 = a host failed) and, for input errors,
+// where in which file the problem is. Messages never contain secrets: callers pass redacted text.
+
+export type ErrorKind = "input" | "usage" | "host" | "state" | "internal";
+
+export interface Where {
+  file?: string;
+  line?: number;
+  column?: number;
+  field?: string;
+}
+
+export class KplayError extends Error {
+  readonly kind: ErrorKind;
+  readonly where: Where;
+  readonly hint?: string;
+
+  constructor(kind: ErrorKind, message: string, opts: { where?: Where; hint?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "KplayError";
+    this.kind = kind;
+    this.where = opts.where ?? {};
+    this.hint = opts.hint;
+  }
+
+  get exitCode(): number {
+    return this.kind === "input" || this.kind === "usage" ? 2 : 1;
+  }
+
+  /** "file:line:col: field: message (hint)" — the one-line form printed to users. */
+  describe(): string {
+    const w = this.where;
+    let loc = "";
+    if (w.file) loc = w.file + (w.line ? `:${w.line}` + (w.column ? `:${w.column}` : "") : "") + ": ";
+    const field = w.field ? `${w.field}: ` : "";
+    return `${loc}${field}${this.message}${this.hint ? ` (${this.hint})` : ""}`;
+  }
+}
+
+export const inputError = (message: string, where: Where = {}, hint?: string): KplayError =>
+  new KplayError("input", message, { where, hint });
+
+/** Closest candidate by edit distance, for "did you mean" hints; undefined when nothing is close. */
+export function closest(word: string, candidates: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestD) { bestD = d; best = c; }
+  }
+  return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diag = prev[0];
+    prev[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = prev[j];
+      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diag = tmp;
+    }
+  }
+  return prev[b.length];
+}

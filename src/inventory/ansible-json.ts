@@ -1,0 +1,48 @@
+// Owns the `kplay inventory` output shapes: exactly what `ansible-inventory --list`, `--host`
+// and `--graph` print, so users and scripts can compare kplay's view with Ansible's.
+import type { Inventory, Vars } from "./model.js";
+
+export function inventoryList(inv: Inventory): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const seen = new Set<string>();
+  const formatGroup = (name: string) => {
+    const entry: { hosts?: string[]; children?: string[] } = {};
+    if (name !== "all") {
+      const hosts = inv.directHosts(name);
+      if (hosts.length) entry.hosts = hosts;
+    }
+    const children = inv.children(name);
+    if (children.length) entry.children = children;
+    const result: Record<string, unknown> = {};
+    if (Object.keys(entry).length) result[name] = entry;
+    for (const c of children) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      Object.assign(result, formatGroup(c));
+    }
+    return result;
+  };
+  Object.assign(out, formatGroup("all"));
+  const hostvars: Record<string, Vars> = {};
+  for (const h of inv.hostNames) {
+    const v = inv.hostVars(h);
+    if (Object.keys(v).length) hostvars[h] = v;
+  }
+  return { _meta: { hostvars }, ...out };
+}
+
+export function inventoryHost(inv: Inventory, host: string): Vars {
+  return inv.hostVars(host);
+}
+
+export function inventoryGraph(inv: Inventory, group = "all"): string {
+  const lines: string[] = [];
+  const name = (n: string, depth: number) => (depth ? "  |".repeat(depth) + "--" + n : n);
+  const walk = (g: string, depth: number) => {
+    lines.push(name(`@${g}:`, depth));
+    for (const c of [...inv.children(g)].sort()) walk(c, depth + 1);
+    if (g !== "all") for (const h of [...inv.directHosts(g)].sort()) lines.push(name(h, depth + 1));
+  };
+  walk(group, 0);
+  return lines.join("\n");
+}

@@ -1,0 +1,112 @@
+// Owns finding and reading inventory sources: a YAML or INI file, a directory of them, the
+// `inventory:` section of a kubeplay-style config.yaml, and group_vars/ + host_vars/ beside them.
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, dirname, extname, join } from "node:path";
+import { inputError, KplayError } from "../errors.js";
+import { parseYaml, readYamlFile, type YamlSource } from "../yaml-source.js";
+import { readIniInventory } from "./ini.js";
+import { Inventory, InventoryBuilder, type Vars } from "./model.js";
+import { readYamlInventory } from "./yaml.js";
+
+const YAML_EXT = new Set([".yml", ".yaml", ".json"]);
+const IGNORED_EXT = new Set([".retry", ".orig", ".bak", ".md", ".txt", ".cfg", ".pyc", ".swp"]);
+const KUBEPLAY_SECTIONS = ["compose", "kubespray", "inventory", "default"];
+
+export function loadInventory(paths: string[]): Inventory {
+  if (paths.length === 0) throw new KplayError("usage", "no inventory given", { hint: "pass -i INVENTORY or -c config.yaml" });
+  const b = new InventoryBuilder(paths);
+  const varDirs: string[] = [];
+  for (const p of paths) {
+    if (!existsSync(p)) throw inputError("inventory not found", { file: p });
+    if (statSync(p).isDirectory()) {
+      for (const f of readdirSync(p).sort()) {
+        const full = join(p, f);
+        if (f.startsWith(".") || f === "group_vars" || f === "host_vars" || IGNORED_EXT.has(extname(f))) continue;
+        if (statSync(full).isFile()) readInventoryFile(full, b);
+      }
+      varDirs.push(p);
+    } else {
+      readInventoryFile(p, b);
+      varDirs.push(dirname(p));
+    }
+  }
+  for (const d of varDirs) applyVarDirs(d, b);
+  const inv = b.build();
+  if (inv.hostNames.length === 0) {
+    throw inputError("the inventory has no hosts", { file: paths.join(", ") }, "add hosts under all.hosts or a [group] section");
+  }
+  return inv;
+}
+
+/** Read the `inventory:` section of a kubeplay-style config.yaml. */
+export function loadConfigInventory(configFile: string): Inventory {
+  const src = readYamlFile(configFile);
+  const b = new InventoryBuilder([configFile]);
+  readKubeplaySection(src, b);
+  applyVarDirs(dirname(configFile), b);
+  const inv = b.build();
+  if (inv.hostNames.length === 0) throw inputError("the config's inventory section has no hosts", { file: configFile, field: "inventory" });
+  return inv;
+}
+
+function readInventoryFile(file: string, b: InventoryBuilder): void {
+  const text = readFileSync(file, "utf8");
+  if (YAML_EXT.has(extname(file)) || looksLikeYaml(text)) {
+    const src = parseYaml(text, file);
+    if (isKubeplayConfig(src.data)) readKubeplaySection(src, b);
+    else readYamlInventory(src, b);
+  } else {
+    readIniInventory(text, file, b);
+  }
+}
+
+function looksLikeYaml(text: string): boolean {
+  const first = text.split(/\r?\n/).find((l) => l.trim() && !l.trim().startsWith("#"));
+  return !!first && (first.trim() === "---" || /^[A-Za-z0-9_.-]+:\s*$/.test(first.trim()));
+}
+
+function isKubeplayConfig(data: unknown): data is Record<string, unknown> {
+  if (!data || typeof data !== "object" || Array.isArray(data)) return false;
+  const keys = Object.keys(data);
+  return keys.includes("inventory") && keys.some((k) => k !== "inventory" && KUBEPLAY_SECTIONS.includes(k));
+}
+
+function readKubeplaySection(src: YamlSource, b: InventoryBuilder): void {
+  const data = src.data as Record<string, unknown> | null;
+  if (!data || typeof data !== "object" || !("inventory" in data)) {
+    throw inputError("the config has no inventory section", { file: src.file, field: "inventory" });
+  }
+  const inv = data.inventory;
+  if (inv === null || typeof inv !== "object" || Array.isArray(inv)) {
+    throw inputError("inventory must be a mapping (an Ansible YAML inventory, usually starting with all:)", { file: src.file, ...src.pos(["inventory"]), field: "inventory" });
+  }
+  readYamlInventory({ ...src, data: inv }, b, ["inventory"]);
+}
+
+/** group_vars/<group>[.yml|.yaml|.json|/ *.yml] and host_vars/<host>… beside an inventory. */
+function applyVarDirs(dir: string, b: InventoryBuilder): void {
+  for (const kind of ["group_vars", "host_vars"] as const) {
+    const base = join(dir, kind);
+    if (!existsSync(base) || !statSync(base).isDirectory()) continue;
+    for (const entry of readdirSync(base).sort()) {
+      if (entry.startsWith(".")) continue;
+      const full = join(base, entry);
+      const name = YAML_EXT.has(extname(entry)) ? basename(entry, extname(entry)) : entry;
+      const files = statSync(full).isDirectory()
+        ? readdirSync(full).sort().filter((f) => YAML_EXT.has(extname(f)) || extname(f) === "").map((f) => join(full, f))
+        : [full];
+      for (const f of files) {
+        const src = readYamlFile(f);
+        if (src.data === null || src.data === undefined) continue;
+        if (typeof src.data !== "object" || Array.isArray(src.data)) {
+          throw inputError(`${kind} file must be a mapping of variables`, { file: f, line: 1 });
+        }
+        if (kind === "group_vars") {
+          if (b.hasGroup(name)) b.setGroupVars(name, src.data as Vars);
+        } else {
+          b.setHostVars(name, src.data as Vars, { file: f, line: 1 });
+        }
+      }
+    }
+  }
+}

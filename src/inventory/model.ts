@@ -1,0 +1,270 @@
+// Owns the inventory model: groups, hosts, membership, Ansible variable precedence
+// (all < groups by depth, then name < host) and the structural checks (undefined child groups,
+// cycles, conflicting host vars, invalid connection vars). Parsers feed an InventoryBuilder;
+// everything else reads the finished, immutable Inventory.
+import { z } from "zod";
+import { inputError, type Where } from "../errors.js";
+
+export type Vars = Record<string, unknown>;
+
+interface GroupDef {
+  name: string;
+  hosts: string[];
+  children: string[];
+  vars: Vars;
+  defined: boolean;
+  firstRef?: Where & { parent?: string };
+}
+
+interface HostDef {
+  name: string;
+  vars: Vars;
+  where: Where;
+  varOrigin: Record<string, Where>;
+}
+
+export class InventoryBuilder {
+  private groups = new Map<string, GroupDef>();
+  private hosts = new Map<string, HostDef>();
+
+  constructor(readonly sources: string[] = []) {
+    this.group("all");
+    this.group("ungrouped");
+  }
+
+  private group(name: string): GroupDef {
+    let g = this.groups.get(name);
+    if (!g) {
+      g = { name, hosts: [], children: [], vars: {}, defined: name === "all" || name === "ungrouped" };
+      this.groups.set(name, g);
+      if (name !== "all" && name !== "ungrouped") this.groups.get("all")!.children.push(name);
+    }
+    return g;
+  }
+
+  defineGroup(name: string): void {
+    checkName(name, "group", {});
+    this.group(name).defined = true;
+  }
+
+  addChild(parent: string, child: string, where: Where): void {
+    checkName(child, "group", where);
+    const p = this.group(parent);
+    p.defined = true;
+    const c = this.group(child);
+    if (!c.firstRef) c.firstRef = { ...where, parent };
+    // A group that is someone's child is no longer a direct child of `all`.
+    if (parent !== "all") {
+      const all = this.groups.get("all")!;
+      const i = all.children.indexOf(child);
+      if (i >= 0) all.children.splice(i, 1);
+    }
+    if (!p.children.includes(child)) p.children.push(child);
+  }
+
+  addHost(group: string, name: string, vars: Vars | null | undefined, where: Where): void {
+    checkName(name, "host", where);
+    const g = this.group(group);
+    g.defined = true;
+    let h = this.hosts.get(name);
+    if (!h) {
+      h = { name, vars: {}, where, varOrigin: {} };
+      this.hosts.set(name, h);
+    }
+    if (group !== "all" && !g.hosts.includes(name)) g.hosts.push(name);
+    for (const [k, v] of Object.entries(vars ?? {})) {
+      if (k in h.vars && !sameValue(h.vars[k], v)) {
+        const first = h.varOrigin[k];
+        throw inputError(
+          `host ${name} is defined twice with different values for ${k} (${JSON.stringify(h.vars[k])} at line ${first?.line ?? "?"} and ${JSON.stringify(v)} here)`,
+          { ...where, field: `${name}.${k}` },
+          "define host variables in one place only",
+        );
+      }
+      h.vars[k] = v;
+      h.varOrigin[k] = where;
+    }
+  }
+
+  setGroupVars(group: string, vars: Vars): void {
+    const g = this.group(group);
+    g.defined = true;
+    Object.assign(g.vars, vars);
+  }
+
+  setHostVars(host: string, vars: Vars, where: Where): void {
+    const h = this.hosts.get(host);
+    if (!h) return; // host_vars for a host not in the inventory are ignored, as Ansible does
+    Object.assign(h.vars, vars);
+    for (const k of Object.keys(vars)) h.varOrigin[k] = where;
+  }
+
+  hasGroup(name: string): boolean {
+    return this.groups.has(name);
+  }
+
+  build(): Inventory {
+    for (const g of this.groups.values()) {
+      if (!g.defined) {
+        const ref = g.firstRef ?? {};
+        throw inputError(
+          `group "${g.name}" is listed as a child of "${ref.parent ?? "?"}" but is never defined`,
+          { file: ref.file, line: ref.line, column: ref.column, field: `${ref.parent}.children.${g.name}` },
+          `define it (with "hosts: {}" if it is meant to be empty) or fix the name`,
+        );
+      }
+    }
+    // Cycle check (depth-first, three colours).
+    const state = new Map<string, 1 | 2>();
+    const visit = (name: string, trail: string[]) => {
+      const s = state.get(name);
+      if (s === 2) return;
+      if (s === 1) {
+        const cyc = [...trail.slice(trail.indexOf(name)), name].join(" -> ");
+        const ref = this.groups.get(name)?.firstRef ?? {};
+        throw inputError(`cycle in group children: ${cyc}`, { file: ref.file, line: ref.line, field: `${name}.children` });
+      }
+      state.set(name, 1);
+      for (const c of this.groups.get(name)!.children) visit(c, [...trail, name]);
+      state.set(name, 2);
+    };
+    visit("all", []);
+    for (const g of this.groups.keys()) visit(g, []);
+
+    const ungrouped = this.groups.get("ungrouped")!;
+    const grouped = new Set<string>();
+    for (const g of this.groups.values()) if (g.name !== "all" && g.name !== "ungrouped") g.hosts.forEach((h) => grouped.add(h));
+    for (const h of this.hosts.keys()) if (!grouped.has(h) && !ungrouped.hosts.includes(h)) ungrouped.hosts.push(h);
+    ungrouped.hosts = ungrouped.hosts.filter((h) => !grouped.has(h));
+    // "ungrouped" is always all's first child, as in Ansible.
+    const all = this.groups.get("all")!;
+    all.children = ["ungrouped", ...all.children.filter((c) => c !== "ungrouped")];
+
+    const inv = new Inventory(this.sources, this.groups, this.hosts);
+    for (const h of this.hosts.values()) validateConnectionVars(h.name, inv.hostVars(h.name), h);
+    return inv;
+  }
+}
+
+export class Inventory {
+  private depthCache = new Map<string, number>();
+  private membersCache = new Map<string, string[]>();
+  private varsCache = new Map<string, Vars>();
+
+  constructor(
+    readonly sources: string[],
+    private readonly groupDefs: Map<string, GroupDef>,
+    private readonly hostDefs: Map<string, HostDef>,
+  ) {}
+
+  /** Host names in inventory order. */
+  get hostNames(): string[] {
+    return [...this.hostDefs.keys()];
+  }
+
+  get groupNames(): string[] {
+    return [...this.groupDefs.keys()];
+  }
+
+  hasHost(name: string): boolean {
+    return this.hostDefs.has(name);
+  }
+
+  hasGroup(name: string): boolean {
+    return this.groupDefs.has(name);
+  }
+
+  children(group: string): string[] {
+    return [...(this.groupDefs.get(group)?.children ?? [])];
+  }
+
+  directHosts(group: string): string[] {
+    if (group === "all") return this.hostNames;
+    return [...(this.groupDefs.get(group)?.hosts ?? [])];
+  }
+
+  /** All hosts of a group including its descendants', in inventory order. */
+  groupHosts(group: string): string[] {
+    const cached = this.membersCache.get(group);
+    if (cached) return cached;
+    if (group === "all") return this.hostNames;
+    const set = new Set<string>();
+    const walk = (g: string) => {
+      const def = this.groupDefs.get(g);
+      if (!def) return;
+      def.hosts.forEach((h) => set.add(h));
+      def.children.forEach(walk);
+    };
+    walk(group);
+    const ordered = this.hostNames.filter((h) => set.has(h));
+    this.membersCache.set(group, ordered);
+    return ordered;
+  }
+
+  /** Groups a host belongs to (transitively), excluding "all", ordered by depth then name. */
+  groupsOf(host: string): string[] {
+    return this.groupNames
+      .filter((g) => g !== "all" && this.groupHosts(g).includes(host))
+      .sort((a, b) => this.depth(a) - this.depth(b) || a.localeCompare(b));
+  }
+
+  /** Distance from `all` along the longest parent chain, as Ansible computes group depth. */
+  depth(group: string): number {
+    if (group === "all") return 0;
+    const c = this.depthCache.get(group);
+    if (c !== undefined) return c;
+    let d = 0;
+    for (const p of this.groupDefs.values()) if (p.children.includes(group)) d = Math.max(d, this.depth(p.name) + 1);
+    this.depthCache.set(group, d);
+    return d;
+  }
+
+  groupVars(group: string): Vars {
+    return { ...(this.groupDefs.get(group)?.vars ?? {}) };
+  }
+
+  /** Merged inventory variables of a host: all < groups (by depth, then name) < host. */
+  hostVars(host: string): Vars {
+    const cached = this.varsCache.get(host);
+    if (cached) return cached;
+    const def = this.hostDefs.get(host);
+    if (!def) throw new Error(`unknown host ${host}`);
+    const merged: Vars = { ...this.groupVars("all") };
+    for (const g of this.groupsOf(host)) Object.assign(merged, this.groupVars(g));
+    Object.assign(merged, def.vars);
+    this.varsCache.set(host, merged);
+    return merged;
+  }
+
+  hostWhere(host: string): Where {
+    return this.hostDefs.get(host)?.where ?? {};
+  }
+}
+
+const NAME_RE = /^[A-Za-z0-9_.\-:\[\]]+$/;
+function checkName(name: string, kind: string, where: Where): void {
+  if (!name || !NAME_RE.test(name)) throw inputError(`invalid ${kind} name ${JSON.stringify(name)}`, where);
+}
+
+function sameValue(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const portSchema = z.coerce.number().int().min(1).max(65535);
+const connectionVars = z.object({
+  ansible_port: portSchema.optional(),
+  ansible_ssh_port: portSchema.optional(),
+  ansible_host: z.string().min(1).optional(),
+  ansible_user: z.string().min(1).optional(),
+  ansible_connection: z.enum(["ssh", "paramiko", "smart", "local"]).optional(),
+});
+
+function validateConnectionVars(host: string, vars: Vars, def: HostDef): void {
+  const r = connectionVars.safeParse(vars);
+  if (r.success) return;
+  const issue = r.error.issues[0];
+  const field = String(issue.path[0]);
+  const where = def.varOrigin[field] ?? def.where;
+  const value = JSON.stringify(vars[field]);
+  throw inputError(`invalid value ${value} for ${field} of host ${host}: ${issue.message}`, { ...where, field: `${host}.${field}` });
+}

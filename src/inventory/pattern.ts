@@ -1,0 +1,96 @@
+// Owns Ansible host patterns: names, groups, `all`/`*`, globs, `~regex`, `a:b` / `a,b` union,
+// `a:&b` intersection, `a:!b` exclusion, and `@file` lists for --limit. Results keep inventory order.
+import { readFileSync } from "node:fs";
+import { inputError } from "../errors.js";
+import type { Inventory } from "./model.js";
+
+export interface PatternResult {
+  hosts: string[];
+  /** Terms that matched nothing (Ansible warns about these). */
+  unmatched: string[];
+}
+
+export function matchPattern(inv: Inventory, pattern: string | string[]): PatternResult {
+  const terms = (Array.isArray(pattern) ? pattern : [pattern]).flatMap(splitPattern);
+  const unmatched: string[] = [];
+  let selected = new Set<string>();
+  const positive = terms.filter((t) => !t.startsWith("&") && !t.startsWith("!"));
+  for (const t of positive) {
+    const m = matchTerm(inv, t);
+    if (m.length === 0) unmatched.push(t);
+    m.forEach((h) => selected.add(h));
+  }
+  // A pattern made only of & / ! terms starts from every host, as Ansible does.
+  if (positive.length === 0) selected = new Set(inv.hostNames);
+  for (const t of terms.filter((t) => t.startsWith("&"))) {
+    const m = new Set(matchTerm(inv, t.slice(1)));
+    if (m.size === 0) unmatched.push(t.slice(1));
+    selected = new Set([...selected].filter((h) => m.has(h)));
+  }
+  for (const t of terms.filter((t) => t.startsWith("!"))) {
+    const m = new Set(matchTerm(inv, t.slice(1)));
+    if (m.size === 0) unmatched.push(t.slice(1));
+    selected = new Set([...selected].filter((h) => !m.has(h)));
+  }
+  return { hosts: inv.hostNames.filter((h) => selected.has(h)), unmatched };
+}
+
+/** --limit: a pattern or @file (one pattern per line). */
+export function readLimit(limit: string): string[] {
+  if (!limit.startsWith("@")) return [limit];
+  const file = limit.slice(1);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw inputError("cannot read --limit file", { file });
+  }
+  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+}
+
+function splitPattern(p: string): string[] {
+  // Commas always separate; colons separate unless the term looks like an IPv6 address.
+  return p
+    .split(",")
+    .flatMap((part) => (part.split(":").length > 3 ? [part] : part.split(":")))
+    .map((t) => t.trim())
+    .filter(Boolean);
+}
+
+function matchTerm(inv: Inventory, term: string): string[] {
+  if (term === "all" || term === "*") return inv.hostNames;
+  if (term.startsWith("~")) {
+    let re: RegExp;
+    try {
+      re = new RegExp(term.slice(1));
+    } catch {
+      throw inputError(`invalid regular expression in host pattern: ${term}`, {});
+    }
+    return matchNames(inv, (n) => re.test(n));
+  }
+  if (/[*?\[]/.test(term)) {
+    const re = globToRegExp(term);
+    return matchNames(inv, (n) => re.test(n));
+  }
+  if (inv.hasGroup(term)) return inv.groupHosts(term);
+  if (inv.hasHost(term)) return [term];
+  return [];
+}
+
+function matchNames(inv: Inventory, test: (name: string) => boolean): string[] {
+  const out = new Set<string>();
+  for (const g of inv.groupNames) if (test(g)) inv.groupHosts(g).forEach((h) => out.add(h));
+  for (const h of inv.hostNames) if (test(h)) out.add(h);
+  return inv.hostNames.filter((h) => out.has(h));
+}
+
+function globToRegExp(glob: string): RegExp {
+  let re = "";
+  for (const c of glob) {
+    if (c === "*") re += ".*";
+    else if (c === "?") re += ".";
+    else if (c === "[" || c === "]") re += c;
+    else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`);
+}

@@ -1,0 +1,64 @@
+// Owns the node image: its tag (the hash of the recipe in node-image/, so a recipe change
+// rebuilds) and building it once with node-image/build.sh (debootstrap -> docker import -> layer).
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { KplayError } from "../errors.js";
+
+const run = promisify(execFile);
+// Works from src/ (tests via vitest) and dist/ (the CLI): the recipe stays in src/sandbox/node-image.
+const RECIPE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../src/sandbox/node-image");
+
+export function nodeImageTag(): string {
+  const h = createHash("sha256");
+  for (const f of readdirSync(RECIPE_DIR).sort()) h.update(f + "\0").update(readFileSync(join(RECIPE_DIR, f)));
+  return `kplay-node:${h.digest("hex").slice(0, 12)}`;
+}
+
+export async function imageExists(tag: string): Promise<boolean> {
+  try {
+    await run("docker", ["image", "inspect", "--format", "{{.Id}}", tag]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Build the node image unless it exists. Serialised across processes with an exclusive lock file. */
+export async function ensureNodeImage(log: (msg: string) => void = () => undefined): Promise<string> {
+  const tag = nodeImageTag();
+  if (await imageExists(tag)) return tag;
+  const lockDir = join(tmpdir(), "kplay-image-build");
+  mkdirSync(lockDir, { recursive: true });
+  const lock = join(lockDir, tag.replace(/[^a-z0-9]/gi, "_") + ".lock");
+  for (let waited = 0; ; waited += 2000) {
+    try {
+      closeSync(openSync(lock, "wx"));
+      break;
+    } catch {
+      if (await imageExists(tag)) return tag;
+      if (waited > 15 * 60_000) rmSync(lock, { force: true });
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
+  try {
+    if (await imageExists(tag)) return tag;
+    log(`building node image ${tag} (debootstrap bookworm; takes a minute or two, once)`);
+    try {
+      await run("sh", [join(RECIPE_DIR, "build.sh"), tag], { maxBuffer: 16 << 20 });
+    } catch (e) {
+      const err = e as { stderr?: string; code?: number };
+      throw new KplayError("state", `building the node image failed: ${(err.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`, {
+        hint: "it needs root, debootstrap, a running Docker engine and a reachable Debian package mirror",
+        cause: e,
+      });
+    }
+    return tag;
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}

@@ -1,0 +1,141 @@
+// Owns starting and removing real Debian nodes as containers (testcontainers on the local Docker
+// engine): systemd as PID 1, sshd published on 127.0.0.1 only, no default route (no way out of
+// the node network), labelled so that exactly what was created can be found and removed.
+import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
+
+process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true"; // the reaper image cannot be pulled offline
+
+export interface NodeHandle {
+  name: string;
+  containerId: string;
+  containerName: string;
+  /** Where the controller reaches sshd: 127.0.0.1 and the published port (undefined when not published). */
+  sshHost: string;
+  sshPort?: number;
+  /** The node's address on its node network (how nodes reach each other). */
+  ip: string;
+  hostKey: string;
+  container: StartedTestContainer;
+}
+
+export interface NodeOptions {
+  image: string;
+  name: string;
+  containerName: string;
+  network: NodeNetwork;
+  labels: Record<string, string>;
+  authorizedKey: string;
+  publish?: boolean;
+  /** Password for the non-root sudo user "ops" (password login and password sudo). */
+  opsPassword?: string;
+}
+
+/** GenericContainer that publishes ports on 127.0.0.1 only. */
+class LoopbackContainer extends GenericContainer {
+  withLoopbackPort(port: number): this {
+    this.withExposedPorts(port);
+    this.hostConfig.PortBindings = { [`${port}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: "0" }] };
+    return this;
+  }
+}
+
+export interface NodeNetwork {
+  id: string;
+  name: string;
+}
+
+/** A bridge network carrying `labels`, so cleanup can find exactly the networks kplay made. */
+export async function createNetwork(name: string, labels: Record<string, string>): Promise<NodeNetwork> {
+  const client = await getContainerRuntimeClient();
+  const net = await client.container.dockerode.createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true });
+  return { id: net.id, name };
+}
+
+export async function startNode(o: NodeOptions): Promise<NodeHandle> {
+  const c = new LoopbackContainer(o.image)
+    .withName(o.containerName)
+    .withHostname(o.name)
+    .withLabels({ ...o.labels, "kplay.node": o.name })
+    .withNetworkMode(o.network.name)
+    .withNetworkAliases(o.name)
+    .withAddedCapabilities("SYS_ADMIN", "NET_ADMIN")
+    .withSecurityOpt("seccomp=unconfined", "apparmor=unconfined")
+    .withTmpFs({ "/run": "rw", "/run/lock": "rw" })
+    .withBindMounts([{ source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "ro" }])
+    .withCopyContentToContainer([{ content: o.authorizedKey + "\n", target: "/root/.ssh/authorized_keys", mode: 0o600 }])
+    .withWaitStrategy(Wait.forSuccessfulCommand("systemctl is-active --quiet ssh"))
+    .withStartupTimeout(120_000);
+  if (o.publish !== false) c.withLoopbackPort(22);
+  const started = await c.start();
+  const setup = [
+    "ip route del default 2>/dev/null || true",
+    "! ip route | grep -q '^default'",
+    o.opsPassword ? `echo 'ops:${o.opsPassword.replace(/'/g, "")}' | chpasswd` : "true",
+    "cat /etc/ssh/ssh_host_ed25519_key.pub",
+  ].join(" && ");
+  const r = await started.exec(["sh", "-c", setup]);
+  if (r.exitCode !== 0) {
+    await started.stop({ remove: true }).catch(() => undefined);
+    throw new Error(`node ${o.name} setup failed: ${r.output}`);
+  }
+  const [type, key] = r.output.trim().split(/\s+/);
+  return {
+    name: o.name,
+    containerId: started.getId(),
+    containerName: o.containerName,
+    sshHost: "127.0.0.1",
+    sshPort: o.publish !== false ? started.getMappedPort(22) : undefined,
+    ip: started.getIpAddress(o.network.name),
+    hostKey: `${type} ${key}`,
+    container: started,
+  };
+}
+
+/** Attach a running node to a second network (a bastion reaching an inner network). */
+export async function connectNode(node: NodeHandle, network: NodeNetwork, alias: string): Promise<string> {
+  const client = await getContainerRuntimeClient();
+  const c = client.container.getById(node.containerId);
+  await client.container.connectToNetwork(c, client.network.getById(network.id), [alias]);
+  const info = await client.container.inspect(c);
+  return info.NetworkSettings.Networks[network.name]?.IPAddress ?? "";
+}
+
+export interface LabelledResource {
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+  state: string;
+  ports: Array<{ private: number; public?: number; ip?: string }>;
+  networks: Record<string, string>;
+}
+
+export async function listContainers(label: string, value?: string): Promise<LabelledResource[]> {
+  const client = await getContainerRuntimeClient();
+  const filter = value === undefined ? label : `${label}=${value}`;
+  const list = await client.container.dockerode.listContainers({ all: true, filters: { label: [filter] } });
+  return list.map((c) => ({
+    id: c.Id,
+    name: (c.Names[0] ?? "").replace(/^\//, ""),
+    labels: c.Labels,
+    state: c.State,
+    ports: c.Ports.map((p) => ({ private: p.PrivatePort, public: p.PublicPort, ip: p.IP })),
+    networks: Object.fromEntries(Object.entries(c.NetworkSettings?.Networks ?? {}).map(([n, v]) => [n, v.IPAddress])),
+  }));
+}
+
+export async function removeContainers(ids: string[]): Promise<void> {
+  const client = await getContainerRuntimeClient();
+  await Promise.all(ids.map((id) => client.container.dockerode.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)));
+}
+
+export async function removeNetworks(ids: string[]): Promise<void> {
+  const client = await getContainerRuntimeClient();
+  for (const id of ids) await client.container.dockerode.getNetwork(id).remove().catch(() => undefined);
+}
+
+export async function listNetworks(label: string, value?: string): Promise<NodeNetwork[]> {
+  const client = await getContainerRuntimeClient();
+  const filter = value === undefined ? label : `${label}=${value}`;
+  const nets = await client.container.dockerode.listNetworks({ filters: { label: [filter] } });
+  return nets.map((n) => ({ id: n.Id, name: n.Name }));
+}

@@ -1,0 +1,121 @@
+// Owns privilege escalation and the one way a command is run on a channel: wrapping the script
+// in `sh -c` (and `sudo` when becoming root), answering sudo's prompt with the password over stdin
+// (never on the command line), then streaming the caller's stdin and collecting the result.
+import { randomBytes } from "node:crypto";
+import type { Readable, Writable } from "node:stream";
+import { quote, shellJoin } from "./quote.js";
+import type { ExecOptions, ExecResult } from "./types.js";
+
+/** What a transport gives us for one started command. */
+export interface RawChannel {
+  stdout: Readable;
+  stderr: Readable;
+  stdin: Writable;
+  /** Resolves with (exit code, signal name) once the command is gone. */
+  done: Promise<{ code: number | null; signal?: string }>;
+  kill(): void;
+}
+
+export interface BecomeContext {
+  loginUser: string;
+  becomeUser: string;
+  password?: string;
+}
+
+export interface Wrapped {
+  command: string;
+  prompt?: string;
+  marker?: string;
+}
+
+export function wrapCommand(script: string, become: BecomeContext | undefined): Wrapped {
+  const plain = shellJoin(["/bin/sh", "-c", script]);
+  if (!become || become.loginUser === become.becomeUser) return { command: plain };
+  const user = quote(become.becomeUser);
+  if (!become.password) return { command: `sudo -n -H -u ${user} -- ${plain}` };
+  const nonce = randomBytes(8).toString("hex");
+  const prompt = `[kplay-sudo-${nonce}]`;
+  const marker = `KPLAY-BECOME-OK-${nonce}`;
+  const trampoline = `echo ${marker} >&2; exec /bin/sh -c "$0"`;
+  return { command: `sudo -S -H -p ${quote(prompt)} -u ${user} -- /bin/sh -c ${quote(trampoline)} ${quote(script)}`, prompt, marker };
+}
+
+export async function runOnChannel(
+  open: (command: string) => Promise<RawChannel>,
+  script: string,
+  opts: ExecOptions,
+  become: BecomeContext | undefined,
+): Promise<ExecResult> {
+  const w = wrapCommand(script, opts.become ? become : undefined);
+  const ch = await open(w.command);
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let failure: string | undefined;
+  let timedOut = false;
+  let ready = !w.marker;
+  let pending = "";
+  let prompts = 0;
+
+  const sendInput = () => {
+    if (opts.stdin !== undefined && opts.stdin.length > 0) ch.stdin.write(opts.stdin);
+    ch.stdin.end();
+  };
+
+  ch.stdout.on("data", (d: Buffer) => {
+    out.push(d);
+    opts.onOutput?.("stdout", d.toString("utf8"));
+  });
+  ch.stderr.on("data", (d: Buffer) => {
+    if (ready) {
+      err.push(d);
+      opts.onOutput?.("stderr", d.toString("utf8"));
+      return;
+    }
+    pending += d.toString("utf8");
+    while (w.prompt && pending.includes(w.prompt)) {
+      pending = pending.replace(w.prompt, "");
+      prompts++;
+      if (prompts === 1) ch.stdin.write(become!.password + "\n");
+      else {
+        failure = "sudo: incorrect become password";
+        ch.kill();
+        return;
+      }
+    }
+    const at = pending.indexOf(w.marker! + "\n");
+    if (at >= 0) {
+      ready = true;
+      const rest = pending.slice(at + w.marker!.length + 1);
+      pending = "";
+      if (rest) err.push(Buffer.from(rest));
+      sendInput();
+    }
+  });
+  ch.stdin.on("error", () => undefined); // a command that exits without reading stdin is fine
+
+  if (ready) sendInput();
+  const timer = opts.timeoutMs
+    ? setTimeout(() => {
+        timedOut = true;
+        ch.kill();
+      }, opts.timeoutMs)
+    : undefined;
+  const { code, signal } = await ch.done;
+  if (timer) clearTimeout(timer);
+
+  let stderr = Buffer.concat(err).toString("utf8");
+  if (!ready && pending) stderr = pending.replace(/\n+$/, "\n") + stderr; // sudo's own complaint
+  if (/sudo: a password is required/.test(stderr)) failure = "sudo needs a password for this user: set ansible_become_password";
+  let rc = code ?? (signal ? 128 + (SIGNALS[signal] ?? 1) : 255);
+  if (timedOut) {
+    rc = 124;
+    failure = `command timed out after ${opts.timeoutMs} ms`;
+  }
+  if (failure) {
+    stderr = stderr ? `${failure}\n${stderr}` : failure;
+    if (rc === 0) rc = 1;
+  }
+  return { rc, stdout: Buffer.concat(out).toString("utf8"), stderr };
+}
+
+const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, KILL: 9, TERM: 15, PIPE: 13, SEGV: 11, ABRT: 6 };

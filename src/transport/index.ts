@@ -1,0 +1,5 @@
+// Public surface of the transport concern.
+export { ConnectionPool, type PoolOptions } from "./pool.js";
+export { connectionSpec } from "./spec.js";
+export { quote, shellJoin } from "./quote.js";
+export { UnreachableError, type Connection, type ConnectionSpec, type ExecOptions, type ExecResult } from "./types.js";

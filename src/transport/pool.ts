@@ -1,0 +1,64 @@
+// Owns the connection pool: one connection per host, opened on first use and reused by every
+// task, with bounded retry and backoff on connect. Permanent failures (auth, host key) are not retried.
+import { KnownHosts } from "./known-hosts.js";
+import { LocalConnection } from "./local.js";
+import { SshConnection } from "./ssh.js";
+import { UnreachableError, type Connection, type ConnectionSpec } from "./types.js";
+
+export interface PoolOptions {
+  knownHostsFile: string;
+  acceptNewHostKeys: boolean;
+  connectTimeoutMs?: number;
+  keepaliveIntervalMs?: number;
+  connectRetries?: number;
+}
+
+export class ConnectionPool {
+  private conns = new Map<string, Promise<Connection>>();
+  readonly knownHosts: KnownHosts;
+
+  constructor(private readonly opts: PoolOptions) {
+    this.knownHosts = new KnownHosts(opts.knownHostsFile, opts.acceptNewHostKeys);
+  }
+
+  get(spec: ConnectionSpec): Promise<Connection> {
+    const existing = this.conns.get(spec.name);
+    if (existing) return existing;
+    const p = this.open(spec);
+    this.conns.set(spec.name, p);
+    p.catch(() => this.conns.delete(spec.name));
+    return p;
+  }
+
+  /** Forget a host's connection (after the link dropped) so the next get() reconnects. */
+  drop(name: string): void {
+    const p = this.conns.get(name);
+    this.conns.delete(name);
+    p?.then((c) => c.close(), () => undefined);
+  }
+
+  private async open(spec: ConnectionSpec): Promise<Connection> {
+    if (spec.kind === "local") return new LocalConnection(spec.name, spec.becomeUser, spec.becomePassword);
+    const retries = this.opts.connectRetries ?? 3;
+    let delay = 500;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await SshConnection.open(spec, {
+          knownHosts: this.knownHosts,
+          connectTimeoutMs: this.opts.connectTimeoutMs ?? 10_000,
+          keepaliveIntervalMs: this.opts.keepaliveIntervalMs ?? 15_000,
+        });
+      } catch (e) {
+        if (!(e instanceof UnreachableError) || e.permanent || attempt >= retries) throw e;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
+  async closeAll(): Promise<void> {
+    const all = [...this.conns.values()];
+    this.conns.clear();
+    await Promise.all(all.map((p) => p.then((c) => c.close(), () => undefined)));
+  }
+}

@@ -1,0 +1,55 @@
+// Owns the transport contracts: what a connection to one host can do, and how it is described.
+
+export interface ExecOptions {
+  /** Run as root through sudo (no-op when the login user is root). */
+  become?: boolean;
+  /** Bytes fed to the command's standard input (after any sudo password exchange). */
+  stdin?: string | Buffer;
+  /** Kill the command after this many milliseconds (rc 124, like timeout(1)). */
+  timeoutMs?: number;
+  /** Called with each chunk of output as it arrives (for -vv streaming). */
+  onOutput?: (stream: "stdout" | "stderr", chunk: string) => void;
+}
+
+export interface ExecResult {
+  rc: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Connection {
+  readonly host: string;
+  /** Run a POSIX sh script on the host. Never rejects for a non-zero exit; rejects when the link fails. */
+  exec(script: string, opts?: ExecOptions): Promise<ExecResult>;
+  close(): void;
+}
+
+export interface SshEndpoint {
+  host: string;
+  port: number;
+  user: string;
+  password?: string;
+  privateKeyFile?: string;
+  passphrase?: string;
+}
+
+export interface ConnectionSpec {
+  /** Inventory name of the host. */
+  name: string;
+  kind: "ssh" | "local";
+  endpoint: SshEndpoint;
+  /** Hops to go through first, outermost first (bastion / ProxyJump). */
+  jumps: SshEndpoint[];
+  becomePassword?: string;
+  becomeUser: string;
+  /** Use ssh-agent at this socket when set. */
+  agent?: string;
+}
+
+/** A transport failure: the host could not be reached or authenticated, or the link dropped. */
+export class UnreachableError extends Error {
+  constructor(readonly host: string, message: string, readonly permanent = false, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = "UnreachableError";
+  }
+}

@@ -1,0 +1,72 @@
+// Owns reading YAML files while keeping positions: parse with the `yaml` library, turn syntax
+// errors into input errors with file:line:col, and map a data path back to its line and column.
+import { readFileSync } from "node:fs";
+import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Document, type Node } from "yaml";
+import { inputError, KplayError } from "./errors.js";
+
+export type PathKey = string | number;
+
+export interface YamlSource {
+  file: string;
+  data: unknown;
+  /** 1-based line/column of the node at `path` (or of the nearest existing parent). */
+  pos(path: PathKey[]): { line: number; column: number };
+  /** Position of the key itself (for "unknown field" errors). */
+  keyPos(path: PathKey[]): { line: number; column: number };
+}
+
+export function readYamlFile(file: string, label = file): YamlSource {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new KplayError("input", `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { where: { file: label }, cause: e });
+  }
+  return parseYaml(text, label);
+}
+
+export function parseYaml(text: string, file: string): YamlSource {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: false });
+  if (doc.errors.length > 0) {
+    const err = doc.errors[0];
+    const p = lc.linePos(err.pos[0]);
+    const msg = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    throw inputError(`YAML syntax error: ${msg}`, { file, line: p.line, column: p.col });
+  }
+  const data = doc.toJS({ maxAliasCount: 1000 });
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return { line: 1, column: 1 };
+    const p = lc.linePos(offset);
+    return { line: p.line, column: p.col };
+  };
+  return {
+    file,
+    data,
+    pos: (path) => at(findNode(doc, path, false)?.range?.[0]),
+    keyPos: (path) => at(findNode(doc, path, true)?.range?.[0]),
+  };
+}
+
+function findNode(doc: Document, path: PathKey[], wantKey: boolean): Node | undefined {
+  let node: unknown = doc.contents;
+  let last: Node | undefined = doc.contents ?? undefined;
+  for (let i = 0; i < path.length; i++) {
+    const key = path[i];
+    if (isMap(node)) {
+      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(key));
+      if (!pair) return last;
+      if (wantKey && i === path.length - 1) return pair.key as Node;
+      node = pair.value;
+      if (node) last = node as Node;
+      else return pair.key as Node;
+    } else if (isSeq(node) && typeof key === "number") {
+      node = node.items[key];
+      if (!node) return last;
+      last = node as Node;
+    } else {
+      return last;
+    }
+  }
+  return last;
+}
