@@ -1,0 +1,36 @@
+// Owns `kplay inventory`: --list / --host NAME / --graph [GROUP], in ansible-inventory's shapes.
+import { KplayError } from "../errors.js";
+import { inventoryGraph, inventoryHost, inventoryList } from "../inventory/index.js";
+import { COMMON, loadInv, parse, type Common } from "./options.js";
+
+export const INVENTORY_HELP = `Usage: kplay inventory (-i INVENTORY | -c CONFIG | --sandbox) (--list | --host NAME | --graph [GROUP])
+
+Show the inventory as kplay reads it, in exactly the JSON shapes "ansible-inventory --list"
+and "--host" print (keys sorted), or the group tree as "--graph" draws it.`;
+
+export async function inventoryCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...COMMON, list: { type: "boolean" }, host: { type: "string" }, graph: { type: "boolean" } }, "inventory");
+  if (values.help) {
+    console.log(INVENTORY_HELP);
+    return 0;
+  }
+  const inv = loadInv(values as Common);
+  const modes = [values.list, values.host !== undefined, values.graph].filter(Boolean).length;
+  if (modes !== 1) throw new KplayError("usage", "inventory needs exactly one of --list, --host NAME, --graph");
+  if (values.list) console.log(sortedJson(inventoryList(inv)));
+  else if (values.host !== undefined) {
+    if (!inv.hasHost(values.host)) throw new KplayError("usage", `host "${values.host}" is not in the inventory`);
+    console.log(sortedJson(inventoryHost(inv, values.host)));
+  } else {
+    const group = positionals[0] ?? "all";
+    if (!inv.hasGroup(group)) throw new KplayError("usage", `group "${group}" is not in the inventory`);
+    console.log(inventoryGraph(inv, group));
+  }
+  return 0;
+}
+
+function sortedJson(v: unknown): string {
+  const sort = (x: unknown): unknown =>
+    Array.isArray(x) ? x.map(sort) : x && typeof x === "object" ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sort((x as Record<string, unknown>)[k])])) : x;
+  return JSON.stringify(sort(v), null, 4);
+}

@@ -1,0 +1,54 @@
+// Owns the kplay command line: dispatch to commands, --help/--version, and turning errors into
+// one clear line on stderr with the right exit code (2 bad input/usage, 1 failure), no stack trace.
+import { readFileSync } from "node:fs";
+import { closest, KplayError } from "../errors.js";
+import { inventoryCommand } from "./inventory.js";
+import { runCommand } from "./run.js";
+import { sandboxCommand } from "./sandbox.js";
+
+const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
+  run: { run: runCommand, summary: "run playbooks against an inventory" },
+  inventory: { run: inventoryCommand, summary: "show the inventory (--list, --host, --graph) as ansible-inventory does" },
+  sandbox: { run: sandboxCommand, summary: "start, inspect or remove the local sandbox cluster (real Debian nodes in containers)" },
+};
+
+const HELP = `kplay — agentless, resumable orchestration for air-gapped Kubernetes installs
+
+Usage: kplay <command> [options]
+
+Commands:
+${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(11)} ${c.summary}`).join("\n")}
+
+Common options: -i INVENTORY | -c CONFIG | --sandbox, --limit PATTERN, --forks N,
+-e KEY=VALUE|@FILE, --state-dir DIR, --json, -v. "kplay <command> --help" for details.
+Exit status: 0 success, 1 a host failed or was unreachable, 2 bad input or usage.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (!cmd || cmd === "--help" || cmd === "-h" || cmd === "help") {
+      console.log(HELP);
+      return cmd ? 0 : 2;
+    }
+    if (cmd === "--version" || cmd === "-V") {
+      const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+      console.log(pkg.version);
+      return 0;
+    }
+    const c = COMMANDS[cmd];
+    if (!c) {
+      const hint = closest(cmd, Object.keys(COMMANDS));
+      throw new KplayError("usage", `unknown command "${cmd}"`, { hint: hint ? `did you mean "${hint}"?` : "see kplay --help" });
+    }
+    return await c.run(rest);
+  } catch (e) {
+    if (e instanceof KplayError) {
+      process.stderr.write(`kplay: error: ${e.describe()}\n`);
+      return e.exitCode;
+    }
+    const err = e as Error;
+    process.stderr.write(`kplay: internal error: ${err?.message ?? String(e)}\n`);
+    if (process.env.KPLAY_DEBUG) process.stderr.write(`${err?.stack ?? ""}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,88 @@
+// Owns the CLI contract shared by every command: -i/-c/--sandbox, --limit, --forks, -e,
+// --state-dir, --json, -v, --check, --diff, --accept-new-host-keys; parsed with node:util
+// parseArgs, bad usage reported as exit 2.
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { closest, KplayError } from "../errors.js";
+import { loadConfigInventory, loadInventory, type Inventory } from "../inventory/index.js";
+import { sandboxDir } from "../sandbox/sandbox.js";
+
+export const COMMON = {
+  inventory: { type: "string", short: "i", multiple: true },
+  config: { type: "string", short: "c" },
+  sandbox: { type: "boolean" },
+  "sandbox-name": { type: "string" },
+  limit: { type: "string", short: "l" },
+  forks: { type: "string", short: "f" },
+  "extra-vars": { type: "string", short: "e", multiple: true },
+  "state-dir": { type: "string" },
+  json: { type: "boolean" },
+  verbose: { type: "boolean", short: "v", multiple: true },
+  check: { type: "boolean", short: "C" },
+  diff: { type: "boolean", short: "D" },
+  "accept-new-host-keys": { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const satisfies ParseArgsConfig["options"];
+
+export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: string[], options: T, command: string) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, "");
+    const m = /Unknown option '(-{1,2}[^']+)'/.exec(msg);
+    const hint = m ? closest(m[1].replace(/^-+/, ""), Object.keys(options)) : undefined;
+    throw new KplayError("usage", `${command}: ${msg}`, { hint: hint ? `did you mean --${hint}?` : `see kplay ${command} --help` });
+  }
+}
+
+export interface Common {
+  inventory?: string[];
+  config?: string;
+  sandbox?: boolean;
+  "sandbox-name"?: string;
+  limit?: string;
+  forks?: string;
+  "extra-vars"?: string[];
+  "state-dir"?: string;
+  json?: boolean;
+  verbose?: boolean[];
+  check?: boolean;
+  diff?: boolean;
+  "accept-new-host-keys"?: boolean;
+}
+
+/** Where state lives: --state-dir, else the sandbox's dir, else .kplay/ beside the config or inventory. */
+export function stateDir(o: Common): string {
+  if (o["state-dir"]) return resolve(o["state-dir"]);
+  if (o.sandbox) return sandboxDir(baseStateDir(), o["sandbox-name"] ?? "default");
+  const src = o.config ?? o.inventory?.[0];
+  if (src) return join(resolve(existsSync(src) && !src.endsWith("/") ? dirname(src) : src), ".kplay");
+  return baseStateDir();
+}
+
+/** The sandbox registry lives under ./.kplay (or KPLAY_HOME). */
+export function baseStateDir(): string {
+  return resolve(process.env.KPLAY_HOME ?? ".kplay");
+}
+
+export function loadInv(o: Common): Inventory {
+  const given = [o.inventory?.length ? "-i" : "", o.config ? "-c" : "", o.sandbox ? "--sandbox" : ""].filter(Boolean);
+  if (given.length > 1) throw new KplayError("usage", `give only one of -i, -c and --sandbox (got ${given.join(", ")})`);
+  if (o.config) return loadConfigInventory(o.config);
+  if (o.inventory?.length) return loadInventory(o.inventory);
+  if (o.sandbox) {
+    const name = o["sandbox-name"] ?? "default";
+    const file = join(sandboxDir(baseStateDir(), name), "inventory.yml");
+    if (!existsSync(file)) throw new KplayError("usage", `sandbox "${name}" is not up`, { hint: "run: kplay sandbox up" });
+    return loadInventory([file]);
+  }
+  throw new KplayError("usage", "no inventory given", { hint: "pass -i INVENTORY, -c config.yaml or --sandbox" });
+}
+
+export function forks(o: Common): number {
+  if (o.forks === undefined) return 10;
+  const n = Number(o.forks);
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new KplayError("usage", `--forks must be a whole number from 1 to 1000, got ${JSON.stringify(o.forks)}`);
+  return n;
+}

@@ -1,0 +1,79 @@
+// Owns `kplay run PLAYBOOK... `: load and validate inventory, playbooks and extra vars (nothing
+// touches a node before all of it validates), then execute with the engine and report.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { KplayError } from "../errors.js";
+import { matchPattern, readLimit } from "../inventory/index.js";
+import { Runner } from "../engine/runner.js";
+import { parseExtraVars } from "../engine/vars.js";
+import { loadPlaybook } from "../playbook/load.js";
+import { ConsoleReporter, JsonReporter, Redactor, type Reporter } from "../report/index.js";
+import { ConnectionPool } from "../transport/index.js";
+import { COMMON, forks, loadInv, parse, stateDir, type Common } from "./options.js";
+
+export const RUN_HELP = `Usage: kplay run PLAYBOOK [PLAYBOOK...] (-i INVENTORY | -c CONFIG | --sandbox) [options]
+
+Run playbooks against the hosts of an inventory. Each playbook is a list of plays
+(hosts, vars, become, gather_facts, tasks, handlers); tasks use the modules
+command, shell, copy, file and debug.
+
+Options:
+  -i, --inventory PATH     Ansible/kubespray inventory (YAML, INI or a directory); repeatable
+  -c, --config PATH        kubeplay-style config.yaml (its inventory: section)
+      --sandbox            use the local sandbox's inventory (kplay sandbox up)
+      --sandbox-name NAME  which sandbox (default: default)
+  -l, --limit PATTERN      further limit hosts (patterns or @file)
+  -f, --forks N            hosts worked on at once (default 10)
+  -e, --extra-vars VARS    key=value, JSON or @file.yml; repeatable, highest precedence
+  -C, --check              report what would change, change nothing
+  -D, --diff               show differences of changed files
+      --state-dir DIR      state directory (default: .kplay beside the inventory)
+      --accept-new-host-keys  trust host keys seen for the first time (recorded in STATE/known_hosts)
+      --json               one JSON event per line instead of the console view
+  -v, --verbose            more output (-vv for command output as it arrives)
+  -h, --help               this help
+
+Exit status: 0 all hosts succeeded, 1 a host failed or was unreachable, 2 bad input.`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, COMMON, "run");
+  if (values.help) {
+    console.log(RUN_HELP);
+    return 0;
+  }
+  const o = values as Common;
+  if (positionals.length === 0) throw new KplayError("usage", "run needs at least one playbook", { hint: "kplay run PLAYBOOK -i INVENTORY" });
+  // Validate everything first.
+  const inv = loadInv(o);
+  const playbooks = positionals.map((p) => {
+    if (!existsSync(p)) throw new KplayError("input", "playbook not found", { where: { file: p } });
+    return loadPlaybook(p);
+  });
+  const extraVars = parseExtraVars(o["extra-vars"] ?? []);
+  let limit: Set<string> | undefined;
+  if (o.limit) {
+    const m = matchPattern(inv, readLimit(o.limit));
+    if (m.hosts.length === 0) throw new KplayError("usage", `--limit ${o.limit} matches no host of the inventory`);
+    limit = new Set(m.hosts);
+  }
+  const redact = new Redactor();
+  for (const h of inv.hostNames) redact.addVars(inv.hostVars(h));
+  redact.addVars(extraVars);
+  redact.add(process.env.KPLAY_SSH_KEY_PASSPHRASE);
+  const verbosity = o.verbose?.length ?? 0;
+  const reporter: Reporter = o.json ? new JsonReporter(redact) : new ConsoleReporter(redact, verbosity);
+  const sd = stateDir(o);
+  const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"] });
+  let ok = true;
+  try {
+    for (const pb of playbooks) {
+      const runner = new Runner(inv, pool, { forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit }, reporter);
+      const summary = await runner.runPlaybook(pb);
+      ok &&= summary.ok;
+      if (!summary.ok) break;
+    }
+  } finally {
+    await pool.closeAll();
+  }
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,67 @@
+// Owns `kplay sandbox up|status|down`: the local sandbox cluster as a user command.
+import { relative } from "node:path";
+import { KplayError } from "../errors.js";
+import { sandboxDown, sandboxStatus, sandboxUp } from "../sandbox/sandbox.js";
+import { baseStateDir, parse } from "./options.js";
+
+export const SANDBOX_HELP = `Usage: kplay sandbox up [--nodes N] [--name NAME]
+       kplay sandbox status [--name NAME] [--json]
+       kplay sandbox down [--name NAME]
+
+A local sandbox cluster: N real Debian 12 nodes (systemd, sshd) as containers on this
+machine's Docker engine, reachable over SSH on 127.0.0.1 only and with no route out.
+"up" builds the node image when needed (debootstrap; needs root), starts the nodes and
+writes an inventory, an SSH key and a known_hosts under .kplay/sandbox/NAME/ (KPLAY_HOME
+overrides .kplay). Then: kplay run PLAYBOOK --sandbox
+
+Options:
+  --nodes N     how many nodes (default 3)
+  --name NAME   sandbox name (default "default")
+  --json        status as JSON (nodes, roles, SSH endpoints, file paths)`;
+
+export async function sandboxCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { nodes: { type: "string" }, name: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    "sandbox",
+  );
+  const sub = positionals[0];
+  if (values.help || !sub) {
+    console.log(SANDBOX_HELP);
+    return values.help ? 0 : 2;
+  }
+  const name = values.name ?? "default";
+  const base = baseStateDir();
+  const rel = (p: string) => relative(process.cwd(), p) || p;
+  switch (sub) {
+    case "up": {
+      const n = values.nodes === undefined ? 3 : Number(values.nodes);
+      const info = await sandboxUp(base, name, n, (m) => console.error(`kplay: ${m}`));
+      for (const node of info.nodes) console.log(`${node.name.padEnd(8)} ssh root@${node.ssh.host} -p ${node.ssh.port}   (node network ${node.ip})`);
+      console.log(`\nInventory:  ${rel(info.inventory)}\nknown_hosts: ${rel(info.knownHosts)}\nSSH key:    ${rel(info.privateKey)}`);
+      console.log(`\nRun a playbook on it:\n  kplay run playbooks/examples/hello.yml --sandbox${name !== "default" ? ` --sandbox-name ${name}` : ""}`);
+      return 0;
+    }
+    case "status": {
+      const info = await sandboxStatus(base, name);
+      if (values.json) {
+        console.log(JSON.stringify(info ?? { name, nodes: [] }, null, 2));
+        return 0;
+      }
+      if (!info) {
+        console.log(`sandbox "${name}" is not up`);
+        return 0;
+      }
+      for (const node of info.nodes) console.log(`${node.name.padEnd(8)} ${String(node.state).padEnd(8)} ${node.ssh.host}:${node.ssh.port}  ${node.ip}`);
+      console.log(`inventory: ${rel(info.inventory)}`);
+      return 0;
+    }
+    case "down": {
+      const r = await sandboxDown(base, name);
+      console.log(`removed ${r.containers} container(s) and ${r.networks} network(s) of sandbox "${name}"`);
+      return 0;
+    }
+    default:
+      throw new KplayError("usage", `unknown sandbox command "${sub}"`, { hint: "up, status or down" });
+  }
+}

@@ -1,0 +1,78 @@
+// Owns building the variables a task sees on a host, with Ansible's precedence for what kplay
+// supports: inventory (all < groups < host) < play vars < facts < task vars < registered/set
+// results < extra vars (-e), plus the magic variables (inventory_hostname, groups, hostvars…).
+// String variables that are templates are resolved against the same context.
+import { existsSync, readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { inputError } from "../errors.js";
+import type { Inventory } from "../inventory/index.js";
+import { renderValue } from "../template/render.js";
+
+export type Vars = Record<string, unknown>;
+
+/** -e key=value and -e @file.yml (YAML or JSON); later ones win. */
+export function parseExtraVars(items: string[]): Vars {
+  const out: Vars = {};
+  for (const item of items) {
+    if (item.startsWith("@")) {
+      const file = item.slice(1);
+      if (!existsSync(file)) throw inputError("extra-vars file not found", { file });
+      let data: unknown;
+      try {
+        data = parseYaml(readFileSync(file, "utf8"));
+      } catch (e) {
+        throw inputError(`cannot parse extra-vars file: ${(e as Error).message.split("\n")[0]}`, { file });
+      }
+      if (!data || typeof data !== "object" || Array.isArray(data)) throw inputError("an extra-vars file must hold a mapping", { file });
+      Object.assign(out, data);
+    } else if (item.trim().startsWith("{")) {
+      try {
+        Object.assign(out, JSON.parse(item));
+      } catch {
+        throw inputError(`cannot parse -e ${JSON.stringify(item)} as JSON`, { field: "-e" });
+      }
+    } else {
+      for (const m of item.matchAll(/([A-Za-z_]\w*)=("[^"]*"|'[^']*'|\S*)/g)) {
+        out[m[1]] = m[2].replace(/^(["'])(.*)\1$/, "$2");
+      }
+      if (!/^\s*[A-Za-z_]\w*=/.test(item)) throw inputError(`-e expects key=value, @file or JSON, got ${JSON.stringify(item)}`, { field: "-e" });
+    }
+  }
+  return out;
+}
+
+export function magicVars(inv: Inventory, host: string, playHosts: string[], playbookDir: string): Vars {
+  const groups: Record<string, string[]> = {};
+  for (const g of inv.groupNames) groups[g] = inv.groupHosts(g);
+  const hostvars: Record<string, Vars> = {};
+  for (const h of inv.hostNames) hostvars[h] = inv.hostVars(h);
+  return {
+    inventory_hostname: host,
+    inventory_hostname_short: host.split(".")[0],
+    group_names: inv.groupsOf(host).filter((g) => g !== "ungrouped"),
+    groups,
+    hostvars,
+    play_hosts: playHosts,
+    ansible_play_hosts: playHosts,
+    playbook_dir: playbookDir,
+  };
+}
+
+/** Resolve `{{ }}` inside string variables (they may refer to each other), a few passes deep. */
+export function resolveVars(vars: Vars, origin: { file?: string }): Vars {
+  let cur = vars;
+  for (let pass = 0; pass < 8; pass++) {
+    let changed = false;
+    const next: Vars = {};
+    for (const [k, v] of Object.entries(cur)) {
+      if (typeof v === "string" && v.includes("{{")) {
+        const r = renderValue(v, cur, { file: origin.file, field: k });
+        if (r !== v) changed = true;
+        next[k] = r;
+      } else next[k] = v;
+    }
+    cur = next;
+    if (!changed) break;
+  }
+  return cur;
+}

@@ -1,0 +1,96 @@
+// Owns the `command` and `shell` modules: run a program (command: argv, no shell features;
+// shell: through sh), honouring chdir, creates, removes and stdin, all in one round trip.
+import { z } from "zod";
+import { quote, shellJoin } from "../transport/quote.js";
+import { defineModule, lines, type ModuleContext, type ModuleResult } from "./types.js";
+
+const argsSchema = z
+  .object({
+    cmd: z.string().optional(),
+    argv: z.array(z.union([z.string(), z.number()]).transform(String)).optional(),
+    chdir: z.string().optional(),
+    creates: z.string().optional(),
+    removes: z.string().optional(),
+    stdin: z.string().optional(),
+    stdin_add_newline: z.boolean().default(true),
+    executable: z.string().optional(),
+  })
+  .strict()
+  .refine((a) => a.cmd !== undefined || a.argv !== undefined, { message: "needs a command (free form, cmd or argv)" });
+
+type Args = z.infer<typeof argsSchema>;
+const SKIP = "KPLAY-SKIPPED-BY-CREATES-REMOVES";
+
+async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<ModuleResult> {
+  const program = viaShell
+    ? a.executable
+      ? shellJoin([a.executable, "-c", a.cmd!])
+      : a.cmd!
+    : shellJoin(a.argv ?? splitArgs(a.cmd!));
+  const guard: string[] = [];
+  if (a.creates) guard.push(`if [ -e ${quote(a.creates)} ]; then echo ${SKIP}; exit 0; fi`);
+  if (a.removes) guard.push(`if [ ! -e ${quote(a.removes)} ]; then echo ${SKIP}; exit 0; fi`);
+  if (ctx.check) {
+    // In check mode a command is not run; report what would happen (skipped, as Ansible does).
+    const r = guard.length ? await ctx.exec(`${guard.join("\n")}\necho would-run`) : { stdout: "would-run" };
+    const skippedByGuard = r.stdout.trim() === SKIP;
+    return { changed: !skippedByGuard, skipped: true, msg: skippedByGuard ? "guard file says nothing to do" : "command would run (not run in check mode)" };
+  }
+  const script = [...guard, a.chdir ? `cd ${quote(a.chdir)} || exit 1` : "", program].filter(Boolean).join("\n");
+  const stdin = a.stdin !== undefined ? a.stdin + (a.stdin_add_newline ? "\n" : "") : undefined;
+  const started = Date.now();
+  const r = await ctx.exec(script, { stdin });
+  if (guard.length && r.rc === 0 && r.stdout.trim() === SKIP) {
+    return { changed: false, rc: 0, stdout: "", stderr: "", stdout_lines: [], stderr_lines: [], msg: a.creates ? `${a.creates} exists` : `${a.removes} does not exist` };
+  }
+  const stdout = r.stdout.replace(/\n$/, "");
+  const stderr = r.stderr.replace(/\n$/, "");
+  return {
+    changed: true,
+    failed: r.rc !== 0,
+    rc: r.rc,
+    cmd: viaShell ? a.cmd : a.argv ?? splitArgs(a.cmd!),
+    stdout,
+    stderr,
+    stdout_lines: lines(stdout),
+    stderr_lines: lines(stderr),
+    delta: `${((Date.now() - started) / 1000).toFixed(3)}s`,
+    ...(r.rc !== 0 ? { msg: "non-zero return code" } : {}),
+  };
+}
+
+export const commandModule = defineModule({
+  name: "command",
+  freeForm: "cmd",
+  schema: argsSchema,
+  run: (ctx, a) => run(ctx, a, false),
+});
+
+export const shellModule = defineModule({
+  name: "shell",
+  freeForm: "cmd",
+  schema: argsSchema,
+  run: (ctx, a) => run(ctx, a, true),
+});
+
+/** shlex-style split for `command:` free form (quotes group words; no shell expansion). */
+export function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let cur = "";
+  let q: string | null = null;
+  let has = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (q) {
+      if (c === q) q = null;
+      else if (c === "\\" && q === '"' && i + 1 < s.length) cur += s[++i];
+      else cur += c;
+    } else if (c === "'" || c === '"') { q = c; has = true; }
+    else if (c === "\\" && i + 1 < s.length) { cur += s[++i]; has = true; }
+    else if (/\s/.test(c)) { if (has) out.push(cur); cur = ""; has = false; }
+    else { cur += c; has = true; }
+  }
+  if (q) throw new Error("unterminated quote in command");
+  if (has) out.push(cur);
+  return out;
+}

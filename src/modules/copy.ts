@@ -1,0 +1,126 @@
+// Owns the `copy` module: put content (inline or a controller file) at a path on the host,
+// checksum-compared so an unchanged file reports ok, written atomically (temp + rename, or in
+// place when the path is a mount point such as /etc/hosts in a container). One round trip for
+// files up to 256 KiB (content rides along on stdin); larger files are checked first, sent only if needed.
+import { createHash } from "node:crypto";
+import { basename } from "node:path";
+import { z } from "zod";
+import { quote } from "../transport/quote.js";
+import { attrScript } from "./attrs.js";
+import { defineModule, normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
+
+const INLINE_LIMIT = 256 * 1024;
+
+export const copySchema = z
+  .object({
+    dest: z.string().min(1),
+    content: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
+    src: z.string().optional(),
+    mode: z.union([z.string(), z.number()]).optional(),
+    owner: z.string().optional(),
+    group: z.string().optional(),
+    force: z.boolean().default(true),
+    backup: z.boolean().default(false),
+  })
+  .strict()
+  .refine((a) => (a.content === undefined) !== (a.src === undefined), { message: "give exactly one of content or src" });
+
+export type CopyArgs = z.infer<typeof copySchema>;
+
+export interface PutFile {
+  dest: string;
+  data: Buffer;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  force?: boolean;
+  backup?: boolean;
+  /** When dest is a directory, the file goes inside it under this name. */
+  nameInDir?: string;
+}
+
+/** Shared by copy and template: make `dest` hold `data`, reporting truthfully. */
+export async function putFile(ctx: ModuleContext, f: PutFile): Promise<ModuleResult> {
+  const sum = createHash("sha256").update(f.data).digest("hex");
+  const inline = f.data.length <= INLINE_LIMIT;
+  const wantDiff = ctx.diff && f.data.length <= 64 * 1024 && !f.data.includes(0);
+  if (!inline) {
+    // Large file: ask first, send only when the checksum differs.
+    const probe = await ctx.exec(script(f, sum, ctx.check, false, wantDiff));
+    const m = readMarker(probe.stdout);
+    if (probe.rc !== 0 || !m) return failure(probe.stderr || probe.stdout, probe.rc);
+    if (m.content !== "differs" || ctx.check) return finish(f, m, probe.stdout, f.data, wantDiff);
+  }
+  const r = await ctx.exec(script(f, sum, ctx.check, true, wantDiff), { stdin: f.data });
+  const m = readMarker(r.stdout);
+  if (r.rc !== 0 || !m) return failure(r.stderr || r.stdout, r.rc);
+  return finish(f, m, r.stdout, f.data, wantDiff);
+}
+
+function finish(f: PutFile, m: Record<string, string>, stdout: string, data: Buffer, wantDiff: boolean): ModuleResult {
+  const changed = m.changed === "1";
+  const res: ModuleResult = { changed, dest: m.dest ? Buffer.from(m.dest, "base64").toString() : f.dest, checksum: m.sum, size: data.length };
+  if (wantDiff && m.content === "differs") {
+    const before = stdout.includes("KPLAY-BEFORE\n") ? stdout.slice(stdout.indexOf("KPLAY-BEFORE\n") + 13, stdout.indexOf("KPLAY-END-BEFORE\n")) : "";
+    res.diff = { path: String(res.dest), before: Buffer.from(before.replace(/\s+/g, ""), "base64").toString("utf8"), after: data.toString("utf8") };
+  }
+  return res;
+}
+
+function failure(text: string, rc: number): ModuleResult {
+  return { changed: false, failed: true, rc, msg: text.trim() || `failed with rc ${rc}` };
+}
+
+function script(f: PutFile, sum: string, check: boolean, withData: boolean, wantDiff: boolean): string {
+  const dir = f.nameInDir ? `if [ -d "$p" ]; then p="$p"/${quote(f.nameInDir)}; fi` : "";
+  const drain = withData ? "cat >/dev/null" : ":";
+  const write = withData
+    ? [
+        `d=$(dirname "$p")`,
+        `[ -d "$d" ] || { echo "destination directory $d does not exist" >&2; ${drain}; exit 1; }`,
+        f.backup ? `[ -f "$p" ] && cp -p "$p" "$p.$(date +%Y%m%d%H%M%S).bak"` : ":",
+        `t=$(mktemp "$d/.kplay-tmp.XXXXXX") || exit 1`,
+        `cat > "$t" || { rm -f "$t"; exit 1; }`,
+        // keep the old file's mode/owner when the task does not set them
+        `if [ -e "$p" ]; then chmod "$(stat -c %a "$p")" "$t"; chown "$(stat -c %u:%g "$p")" "$t" 2>/dev/null; else chmod 644 "$t"; fi`,
+        // a bind-mounted file (e.g. /etc/hosts in a container) cannot be renamed over: write in place
+        `mv -f "$t" "$p" 2>/dev/null || { cat "$t" > "$p" && rm -f "$t"; } || { rm -f "$t"; exit 1; }`,
+      ].join("\n")
+    : "";
+  return [
+    `p=${quote(f.dest)}`,
+    dir,
+    `changed=0; content=same`,
+    `cur=$(sha256sum "$p" 2>/dev/null | cut -d' ' -f1)`,
+    `if [ "$cur" != ${quote(sum)} ]; then`,
+    `  if [ -n "$cur" ] && [ ${f.force === false ? 1 : 0} = 1 ]; then ${drain}; else`,
+    `  content=differs; changed=1`,
+    wantDiff ? `  if [ -f "$p" ]; then echo KPLAY-BEFORE; base64 "$p"; echo KPLAY-END-BEFORE; fi` : "",
+    check ? `  ${drain}` : write,
+    `  fi`,
+    `else ${drain}; fi`,
+    check && !withData ? "" : "",
+    `if [ -e "$p" ]; then`,
+    attrScript({ mode: f.mode, owner: f.owner, group: f.group }, check) || ":",
+    `fi`,
+    `echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur dest=$(printf %s "$p" | base64 -w0)"`,
+  ].join("\n");
+}
+
+export const copyModule = defineModule({
+  name: "copy",
+  schema: copySchema,
+  run: async (ctx, a) => {
+    const data = a.content !== undefined ? Buffer.from(a.content) : ctx.readLocal(a.src!);
+    return putFile(ctx, {
+      dest: a.dest,
+      data,
+      mode: normalizeMode(a.mode),
+      owner: a.owner,
+      group: a.group,
+      force: a.force,
+      backup: a.backup,
+      nameInDir: a.src ? basename(a.src) : undefined,
+    });
+  },
+});

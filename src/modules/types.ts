@@ -1,0 +1,68 @@
+// Owns the module contract: a module takes validated arguments and a context that can run shell
+// on the host, and returns one result shape. It never prints. "changed" means commands that
+// alter the host were needed; in check mode the module reports what it would change, changing nothing.
+import type { z } from "zod";
+import type { ExecResult } from "../transport/types.js";
+
+export interface ModuleContext {
+  host: string;
+  check: boolean;
+  diff: boolean;
+  /** Run a sh script on the host (as root when the task becomes). */
+  exec(script: string, opts?: { stdin?: string | Buffer }): Promise<ExecResult>;
+  /** Read a file on the controller; relative paths resolve as Ansible does (files/ beside the playbook…). */
+  readLocal(path: string): Buffer;
+  vars: Record<string, unknown>;
+}
+
+export interface ModuleResult {
+  changed: boolean;
+  failed?: boolean;
+  skipped?: boolean;
+  msg?: unknown;
+  rc?: number;
+  stdout?: string;
+  stderr?: string;
+  stdout_lines?: string[];
+  stderr_lines?: string[];
+  diff?: { before: string; after: string; path: string };
+  [key: string]: unknown;
+}
+
+export interface ModuleDef<S extends z.ZodTypeAny = z.ZodTypeAny> {
+  name: string;
+  /** Free-form modules take a string (`command: ls -l`) as their main argument. */
+  freeForm?: string;
+  schema: S;
+  run(ctx: ModuleContext, args: z.infer<S>): Promise<ModuleResult>;
+}
+
+export function defineModule<S extends z.ZodTypeAny>(def: ModuleDef<S>): ModuleDef<S> {
+  return def;
+}
+
+/** Modules' sh scripts end with one line "KPLAY-RESULT: key=value …" that this reads back. */
+export function readMarker(stdout: string): Record<string, string> | undefined {
+  const line = stdout.split("\n").reverse().find((l) => l.startsWith("KPLAY-RESULT:"));
+  if (!line) return undefined;
+  const out: Record<string, string> = {};
+  for (const kv of line.slice("KPLAY-RESULT:".length).trim().split(/\s+/)) {
+    const i = kv.indexOf("=");
+    if (i > 0) out[kv.slice(0, i)] = kv.slice(i + 1);
+  }
+  return out;
+}
+
+/** Ansible modes: "0644", "644", 644 (YAML 1.2 reads 0644 as 644) or symbolic "u+rwx". */
+export function normalizeMode(mode: string | number | undefined): string | undefined {
+  if (mode === undefined || mode === null || mode === "") return undefined;
+  const s = String(mode);
+  if (/^[0-7]{3,5}$/.test(s)) return s.replace(/^0+/, "").padStart(3, "0");
+  if (/^[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*$/.test(s)) return s;
+  throw new Error(`invalid mode ${JSON.stringify(mode)}: use an octal string such as "0644" or a symbolic mode such as "u+rwx"`);
+}
+
+export function lines(s: string | undefined): string[] {
+  if (!s) return [];
+  return s.replace(/\n$/, "").split("\n");
+}

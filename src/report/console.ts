@@ -1,0 +1,78 @@
+// Owns the human console output: PLAY/TASK headers, a line per host with its status, elapsed
+// time per task, a final recap table like Ansible's. Colours only on a TTY. Secrets masked.
+import { Chalk } from "chalk";
+import type { KplayEvent, Reporter, HostStatus } from "./events.js";
+import type { Redactor } from "./redact.js";
+
+export class ConsoleReporter implements Reporter {
+  private c: InstanceType<typeof Chalk>;
+  constructor(
+    private readonly redact: Redactor,
+    private readonly verbosity = 0,
+    private readonly out: NodeJS.WriteStream = process.stdout,
+  ) {
+    this.c = new Chalk({ level: out.isTTY && !process.env.NO_COLOR ? 1 : 0 });
+  }
+
+  private line(s: string): void {
+    this.out.write(this.redact.text(s) + "\n");
+  }
+
+  private header(kind: string, title: string): string {
+    const head = `${kind} [${title}] `;
+    return head + "*".repeat(Math.max(3, 72 - head.length));
+  }
+
+  emit(e: KplayEvent): void {
+    const c = this.c;
+    switch (e.event) {
+      case "play_start":
+        this.line("\n" + c.bold(this.header("PLAY", e.play)));
+        break;
+      case "task_start":
+        this.line("\n" + c.bold(this.header(e.handler ? "RUNNING HANDLER" : "TASK", e.task)));
+        break;
+      case "host_result": {
+        const colour: Record<HostStatus, (s: string) => string> = { ok: c.green, changed: c.yellow, failed: c.red, unreachable: c.red, skipped: c.cyan, ignored: c.red };
+        const label = e.status === "failed" ? "fatal" : e.status === "ignored" ? "failed" : e.status;
+        const item = e.item !== undefined ? ` => (item=${typeof e.item === "string" ? e.item : JSON.stringify(e.item)})` : "";
+        let detail = "";
+        const r = e.result;
+        if (e.status === "failed" || e.status === "unreachable" || e.status === "ignored") {
+          detail = `: ${e.status === "unreachable" ? "UNREACHABLE!" : "FAILED!"} => ${summarize(r)}`;
+        } else if (this.verbosity > 0 || e.module === "debug") {
+          detail = ` => ${JSON.stringify(r, null, e.module === "debug" ? 2 : 0)}`;
+        }
+        const time = this.verbosity > 0 ? c.dim(` (${e.elapsed_ms} ms)`) : "";
+        this.line(colour[e.status](`${label}: [${e.host}]${item}${detail}`) + time + (e.status === "ignored" ? c.cyan("\n...ignoring") : ""));
+        break;
+      }
+      case "task_end":
+        if (this.verbosity > 0 || e.elapsed_ms >= 1000) this.line(c.dim(`  (${(e.elapsed_ms / 1000).toFixed(2)}s)`));
+        break;
+      case "warning":
+        this.line(c.magenta(`[WARNING]: ${e.message}`));
+        break;
+      case "recap": {
+        this.line("\n" + c.bold(this.header("PLAY RECAP", "").replace(" [] ", " ")));
+        const width = Math.max(10, ...Object.keys(e.hosts).map((h) => h.length));
+        for (const [h, n] of Object.entries(e.hosts)) {
+          const bad = n.failed > 0 || n.unreachable > 0;
+          const name = bad ? c.red(h.padEnd(width)) : n.changed ? c.yellow(h.padEnd(width)) : c.green(h.padEnd(width));
+          this.line(
+            `${name} : ${c.green(`ok=${n.ok}`.padEnd(6))} ${c.yellow(`changed=${n.changed}`.padEnd(10))} ${(n.unreachable ? c.red : (s: string) => s)(`unreachable=${n.unreachable}`.padEnd(14))} ${(n.failed ? c.red : (s: string) => s)(`failed=${n.failed}`.padEnd(9))} skipped=${n.skipped}`.padEnd(0) +
+              `  rescued=${n.rescued}  ignored=${n.ignored}`,
+          );
+        }
+        this.line(c.dim(`\nfinished in ${(e.elapsed_ms / 1000).toFixed(2)}s`));
+        break;
+      }
+    }
+  }
+}
+
+function summarize(r: Record<string, unknown>): string {
+  const keep: Record<string, unknown> = {};
+  for (const k of ["msg", "rc", "stderr", "stdout", "cmd"]) if (r[k] !== undefined && r[k] !== "") keep[k] = r[k];
+  return JSON.stringify(keep);
+}

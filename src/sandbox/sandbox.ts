@@ -1,0 +1,128 @@
+// Owns `kplay sandbox up|status|down`: N real Debian nodes on the local Docker engine, an SSH
+// key, an inventory and a known_hosts (host keys read from the nodes themselves) written into
+// the sandbox's state directory, and removal of exactly the containers and network it labelled.
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import ssh2 from "ssh2";
+import { stringify } from "yaml";
+import { KplayError } from "../errors.js";
+import { ensureNodeImage } from "./image.js";
+import { createNetwork, listContainers, listNetworks, removeContainers, removeNetworks, startNode, type NodeHandle } from "./nodes.js";
+
+export const SANDBOX_LABEL = "kplay.sandbox";
+export const ROLE_LABEL = "kplay.role";
+
+export interface SandboxInfo {
+  name: string;
+  dir: string;
+  inventory: string;
+  knownHosts: string;
+  privateKey: string;
+  network: { id: string; name: string };
+  nodes: Array<{ name: string; role: string; container: string; ssh: { host: string; port: number }; ip: string; state?: string }>;
+}
+
+export function sandboxDir(stateDir: string, name: string): string {
+  return resolve(stateDir, "sandbox", name);
+}
+
+export async function sandboxUp(stateDir: string, name: string, count: number, log: (m: string) => void): Promise<SandboxInfo> {
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) throw new KplayError("usage", `invalid sandbox name "${name}" (lowercase letters, digits, dashes)`);
+  if (!Number.isInteger(count) || count < 1 || count > 250) throw new KplayError("usage", `--nodes must be between 1 and 250, got ${count}`);
+  const existing = await listContainers(SANDBOX_LABEL, name);
+  if (existing.length > 0) {
+    throw new KplayError("usage", `sandbox "${name}" already has ${existing.length} node(s)`, { hint: `run "kplay sandbox status" to see them or "kplay sandbox down" first` });
+  }
+  const dir = sandboxDir(stateDir, name);
+  mkdirSync(dir, { recursive: true });
+  const keyFile = join(dir, "id_ed25519");
+  if (!existsSync(keyFile)) {
+    const kp = ssh2.utils.generateKeyPairSync("ed25519", { comment: `kplay-sandbox-${name}` });
+    writeFileSync(keyFile, kp.private, { mode: 0o600 });
+    writeFileSync(keyFile + ".pub", kp.public + "\n");
+  }
+  chmodSync(keyFile, 0o600);
+  const pub = readFileSync(keyFile + ".pub", "utf8").trim();
+  const image = await ensureNodeImage(log);
+  const labels = { [SANDBOX_LABEL]: name };
+  const network = await createNetwork(`kplay-${name}`, labels);
+  log(`starting ${count} node(s) from ${image}`);
+  const nodes: NodeHandle[] = [];
+  try {
+    const names = Array.from({ length: count }, (_, i) => `node${i + 1}`);
+    // Start a few at a time: each boots systemd.
+    for (let i = 0; i < names.length; i += 8) {
+      const batch = names.slice(i, i + 8);
+      nodes.push(
+        ...(await Promise.all(
+          batch.map((n) => startNode({ image, name: n, containerName: `kplay-${name}-${n}`, network, labels: { ...labels, [ROLE_LABEL]: "node" }, authorizedKey: pub })),
+        )),
+      );
+    }
+  } catch (e) {
+    await removeContainers(nodes.map((n) => n.containerId));
+    await removeContainers((await listContainers(SANDBOX_LABEL, name)).map((c) => c.id));
+    await removeNetworks([network.id]);
+    throw e;
+  }
+  const info = writeSandboxFiles(dir, name, keyFile, network, nodes);
+  return info;
+}
+
+function writeSandboxFiles(dir: string, name: string, keyFile: string, network: { id: string; name: string }, nodes: NodeHandle[]): SandboxInfo {
+  const knownHosts = join(dir, "known_hosts");
+  writeFileSync(knownHosts, nodes.map((n) => `[${n.sshHost}]:${n.sshPort} ${n.hostKey}`).join("\n") + "\n");
+  const cp = nodes.slice(0, nodes.length >= 3 ? 1 : 1).map((n) => n.name);
+  const etcd = nodes.slice(0, nodes.length >= 3 ? 3 : 1).map((n) => n.name);
+  const hostsMap = (list: string[]) => Object.fromEntries(list.map((h) => [h, null]));
+  const inventory = {
+    all: {
+      vars: { ansible_user: "root", ansible_ssh_private_key_file: keyFile },
+      hosts: Object.fromEntries(nodes.map((n) => [n.name, { ansible_host: n.sshHost, ansible_port: n.sshPort, ip: n.ip }])),
+      children: {
+        kube_control_plane: { hosts: hostsMap(cp) },
+        kube_node: { hosts: hostsMap(nodes.map((n) => n.name)) },
+        etcd: { hosts: hostsMap(etcd) },
+        k8s_cluster: { children: { kube_control_plane: null, kube_node: null } },
+        calico_rr: { hosts: {} },
+      },
+    },
+  };
+  const invFile = join(dir, "inventory.yml");
+  writeFileSync(invFile, `# Written by "kplay sandbox up" for sandbox ${name}; removed by "kplay sandbox down".\n` + stringify(inventory));
+  const info: SandboxInfo = {
+    name,
+    dir,
+    inventory: invFile,
+    knownHosts,
+    privateKey: keyFile,
+    network,
+    nodes: nodes.map((n) => ({ name: n.name, role: "node", container: n.containerName, ssh: { host: n.sshHost, port: n.sshPort! }, ip: n.ip })),
+  };
+  writeFileSync(join(dir, "sandbox.json"), JSON.stringify(info, null, 2) + "\n");
+  return info;
+}
+
+export async function sandboxStatus(stateDir: string, name: string): Promise<SandboxInfo | undefined> {
+  const dir = sandboxDir(stateDir, name);
+  const file = join(dir, "sandbox.json");
+  const containers = await listContainers(SANDBOX_LABEL, name);
+  if (!existsSync(file)) {
+    if (containers.length === 0) return undefined;
+    throw new KplayError("state", `sandbox "${name}" has ${containers.length} container(s) but no ${file}`, { hint: `run "kplay sandbox down --name ${name}" to remove them` });
+  }
+  const info = JSON.parse(readFileSync(file, "utf8")) as SandboxInfo;
+  const byName = new Map(containers.map((c) => [c.name, c]));
+  for (const n of info.nodes) n.state = byName.get(n.container)?.state ?? "missing";
+  return info;
+}
+
+export async function sandboxDown(stateDir: string, name: string): Promise<{ containers: number; networks: number }> {
+  const containers = await listContainers(SANDBOX_LABEL, name);
+  await removeContainers(containers.map((c) => c.id));
+  const nets = await listNetworks(SANDBOX_LABEL, name);
+  await removeNetworks(nets.map((n) => n.id));
+  const dir = sandboxDir(stateDir, name);
+  for (const f of ["sandbox.json", "inventory.yml", "known_hosts"]) rmSync(join(dir, f), { force: true });
+  return { containers: containers.length, networks: nets.length };
+}

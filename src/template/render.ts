@@ -1,0 +1,82 @@
+// Owns templating: one Handlebars engine (strict: an undefined variable is an error naming the
+// template, line and variable; no HTML escaping) for templates/*.hbs and for `{{ var }}` inside
+// playbook string values. A string that is exactly one `{{ path }}` yields the native value.
+import Handlebars from "handlebars";
+import { inputError, KplayError } from "../errors.js";
+import { registerHelpers } from "./helpers.js";
+
+const hb = Handlebars.create();
+registerHelpers(hb);
+
+type Compiled = (ctx: unknown) => string;
+const cache = new Map<string, Compiled>();
+
+function compile(source: string): Compiled {
+  let fn = cache.get(source);
+  if (!fn) {
+    fn = hb.compile(source, { strict: true, noEscape: true, preventIndent: true });
+    cache.set(source, fn);
+  }
+  return fn;
+}
+
+export interface TemplateOrigin {
+  file?: string;
+  line?: number;
+  field?: string;
+}
+
+export function renderTemplate(source: string, ctx: Record<string, unknown>, origin: TemplateOrigin = {}): string {
+  try {
+    return compile(source)(ctx);
+  } catch (e) {
+    throw templateError(e, origin);
+  }
+}
+
+const SINGLE = /^\s*\{\{\s*([A-Za-z_][\w]*(?:\.[\w-]+|\.\[[^\]]+\])*)\s*\}\}\s*$/;
+
+/** Render `{{ }}` in a string value; other values pass through. Recurses into lists and maps. */
+export function renderValue(value: unknown, ctx: Record<string, unknown>, origin: TemplateOrigin = {}): unknown {
+  if (typeof value === "string") {
+    if (!value.includes("{{")) return value;
+    const m = SINGLE.exec(value);
+    if (m) {
+      const v = lookupPath(ctx, m[1]);
+      if (v === undefined) throw templateError(new Error(`"${m[1]}" not defined`), origin, m[1]);
+      if (typeof v !== "string") return v;
+    }
+    return renderTemplate(value, ctx, origin);
+  }
+  if (Array.isArray(value)) return value.map((v) => renderValue(v, ctx, origin));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = renderValue(v, ctx, { ...origin, field: origin.field ? `${origin.field}.${k}` : k });
+    return out;
+  }
+  return value;
+}
+
+export function lookupPath(ctx: unknown, path: string): unknown {
+  let cur: unknown = ctx;
+  for (const part of path.split(".")) {
+    const key = part.startsWith("[") ? part.slice(1, -1) : part;
+    if (cur === null || cur === undefined || typeof cur !== "object") return undefined;
+    if (!Object.prototype.hasOwnProperty.call(cur, key)) return undefined;
+    cur = (cur as Record<string, unknown>)[key];
+  }
+  return cur;
+}
+
+function templateError(e: unknown, origin: TemplateOrigin, variable?: string): KplayError {
+  const msg = e instanceof Error ? e.message : String(e);
+  const m = /"([^"]+)" not defined in .* - (\d+):(\d+)/.exec(msg) ?? /"([^"]+)" not defined/.exec(msg);
+  if (m) {
+    const relLine = m[2] ? Number(m[2]) : 1;
+    const line = origin.line !== undefined ? origin.line + relLine - 1 : relLine;
+    return inputError(`undefined variable "${variable ?? m[1]}" in template`, { file: origin.file, line, column: m[3] ? Number(m[3]) + 1 : undefined, field: origin.field });
+  }
+  const pm = /Parse error on line (\d+):/.exec(msg);
+  const line = pm ? (origin.line ?? 1) + Number(pm[1]) - 1 : origin.line;
+  return inputError(`template error: ${msg.split("\n").filter(Boolean).slice(-1)[0]}`, { file: origin.file, line, field: origin.field });
+}
