@@ -70,7 +70,7 @@ export async function startNode(o: NodeOptions): Promise<NodeHandle> {
   const setup = [
     "ip route del default 2>/dev/null || true",
     "! ip route | grep -q '^default'",
-    o.opsPassword ? `echo 'ops:${o.opsPassword.replace(/'/g, "")}' | chpasswd` : "true",
+    o.opsPassword ? `echo ${Buffer.from(`ops:${o.opsPassword}`).toString("base64")} | base64 -d | chpasswd` : "true",
     "cat /etc/ssh/ssh_host_ed25519_key.pub",
   ].join(" && ");
   const r = await started.exec(["sh", "-c", setup]);

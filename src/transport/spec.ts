@@ -39,7 +39,8 @@ export function connectionSpec(name: string, vars: Vars, bastion?: Vars): Connec
   const jumps: SshEndpoint[] = [];
   const common = [str(vars.ansible_ssh_common_args), str(vars.ansible_ssh_extra_args)].filter(Boolean).join(" ");
   const fromArgs = parseJumpArgs(common, endpoint.user, name);
-  if (fromArgs.length) jumps.push(...fromArgs);
+  // Jump hosts named in ssh args authenticate with the host's own key (like an ssh config Host *).
+  if (fromArgs.length) jumps.push(...fromArgs.map((j) => ({ ...j, privateKeyFile: endpoint.privateKeyFile, passphrase: endpoint.passphrase })));
   else if (bastion && name !== "bastion" && kind === "ssh") jumps.push(endpointFromVars("bastion", bastion));
   return {
     name,
