@@ -40,8 +40,8 @@ export function inventoryGraph(inv: Inventory, group = "all"): string {
   const name = (n: string, depth: number) => (depth ? "  |".repeat(depth) + "--" + n : n);
   const walk = (g: string, depth: number) => {
     lines.push(name(`@${g}:`, depth));
-    for (const c of [...inv.children(g)].sort()) walk(c, depth + 1);
-    if (g !== "all") for (const h of [...inv.directHosts(g)].sort()) lines.push(name(h, depth + 1));
+    for (const c of inv.children(g)) walk(c, depth + 1);
+    if (g !== "all") for (const h of inv.directHosts(g)) lines.push(name(h, depth + 1));
   };
   walk(group, 0);
   return lines.join("\n");

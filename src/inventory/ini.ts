@@ -31,8 +31,8 @@ export function readIniInventory(text: string, file: string, b: InventoryBuilder
     } else if (section.kind === "vars") {
       const eq = line.indexOf("=");
       if (eq < 1) throw inputError(`expected key=value in [${section.group}:vars], got "${line}"`, where);
-      // In :vars sections values are strings (Ansible docs), surrounding quotes removed.
-      b.setGroupVars(section.group, { [line.slice(0, eq).trim()]: unquote(line.slice(eq + 1).trim()) });
+      // Values are Python literals, as ansible's ini plugin reads them (quoted -> string).
+      b.setGroupVars(section.group, { [line.slice(0, eq).trim()]: literal(line.slice(eq + 1).trim()) });
     } else {
       const [hostTok, ...rest] = tokens;
       const vars: Vars = {};
@@ -83,13 +83,10 @@ function splitTokens(line: string, where: Where): string[] {
   return out;
 }
 
-function unquote(v: string): string {
-  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) return v.slice(1, -1);
-  return v;
-}
-
-/** Inline host values are Python literals in Ansible: ints, floats, True/False/None, else strings. */
+/** INI values are Python literals in Ansible (ast.literal_eval): ints, floats, True/False/None,
+ * quoted strings, lists and dicts; anything else stays a string. */
 function literal(v: string): unknown {
+  if (v.length >= 2 && (v[0] === '"' || v[0] === "'") && v[v.length - 1] === v[0]) return v.slice(1, -1);
   if (/^-?\d+$/.test(v)) return Number(v);
   if (/^-?\d+\.\d+$/.test(v)) return Number(v);
   if (v === "True") return true;

@@ -9,7 +9,8 @@ import { Inventory, InventoryBuilder, type Vars } from "./model.js";
 import { readYamlInventory } from "./yaml.js";
 
 const YAML_EXT = new Set([".yml", ".yaml", ".json"]);
-const IGNORED_EXT = new Set([".retry", ".orig", ".bak", ".md", ".txt", ".cfg", ".pyc", ".swp"]);
+// Files Ansible skips inside an inventory directory (INVENTORY_IGNORE_EXTS), .ini included.
+const IGNORED_EXT = new Set([".pyc", ".pyo", ".swp", ".bak", ".rpm", ".md", ".txt", ".rst", ".orig", ".ini", ".cfg", ".retry"]);
 const KUBEPLAY_SECTIONS = ["compose", "kubespray", "inventory", "default"];
 
 export function loadInventory(paths: string[]): Inventory {
@@ -21,7 +22,7 @@ export function loadInventory(paths: string[]): Inventory {
     if (statSync(p).isDirectory()) {
       for (const f of readdirSync(p).sort()) {
         const full = join(p, f);
-        if (f.startsWith(".") || f === "group_vars" || f === "host_vars" || IGNORED_EXT.has(extname(f))) continue;
+        if (f.startsWith(".") || f.endsWith("~") || f === "group_vars" || f === "host_vars" || IGNORED_EXT.has(extname(f))) continue;
         if (statSync(full).isFile()) readInventoryFile(full, b);
       }
       varDirs.push(p);
@@ -33,7 +34,8 @@ export function loadInventory(paths: string[]): Inventory {
   for (const d of varDirs) applyVarDirs(d, b);
   const inv = b.build();
   if (inv.hostNames.length === 0) {
-    throw inputError("the inventory has no hosts", { file: paths.join(", ") }, "add hosts under all.hosts or a [group] section");
+    const skippedIni = paths.some((p) => statSync(p).isDirectory() && readdirSync(p).some((f) => f.endsWith(".ini")));
+    throw inputError("the inventory has no hosts", { file: paths.join(", ") }, skippedIni ? "*.ini files inside an inventory directory are skipped, as Ansible does: pass the file itself with -i" : "add hosts under all.hosts or a [group] section");
   }
   return inv;
 }

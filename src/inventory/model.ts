@@ -26,6 +26,8 @@ interface HostDef {
 export class InventoryBuilder {
   private groups = new Map<string, GroupDef>();
   private hosts = new Map<string, HostDef>();
+  /** Groups explicitly listed under all.children: they stay all's children even when nested elsewhere. */
+  private explicitTop = new Set<string>();
 
   constructor(readonly sources: string[] = []) {
     this.group("all");
@@ -53,8 +55,9 @@ export class InventoryBuilder {
     p.defined = true;
     const c = this.group(child);
     if (!c.firstRef) c.firstRef = { ...where, parent };
-    // A group that is someone's child is no longer a direct child of `all`.
-    if (parent !== "all") {
+    // A group that is someone's child is no longer a direct child of `all` (unless listed there explicitly).
+    if (parent === "all") this.explicitTop.add(child);
+    else if (!this.explicitTop.has(child)) {
       const all = this.groups.get("all")!;
       const i = all.children.indexOf(child);
       if (i >= 0) all.children.splice(i, 1);

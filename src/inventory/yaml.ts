@@ -1,7 +1,7 @@
 // Owns the Ansible/kubespray YAML inventory format: groups with `hosts`, `vars`, `children`
 // (nested to any depth, `hosts: {}` for empty groups), host ranges, top-level groups beside `all`.
 import { z } from "zod";
-import { inputError } from "../errors.js";
+import { closest, inputError } from "../errors.js";
 import type { PathKey, YamlSource } from "../yaml-source.js";
 import { InventoryBuilder, type Vars } from "./model.js";
 import { expandHostRange } from "./ranges.js";
@@ -39,7 +39,8 @@ function readGroup(src: YamlSource, b: InventoryBuilder, name: string, def: unkn
     const msg = bad
       ? `unknown key "${bad}" in group ${name} (a group has only hosts, vars and children)`
       : `${issue.message}`;
-    throw inputError(msg, { file: src.file, ...src.keyPos(fieldPath), field: fieldPath.join(".") });
+    const hint = bad ? closest(bad, ["hosts", "vars", "children"]) : undefined;
+    throw inputError(msg, { file: src.file, ...src.keyPos(fieldPath), field: fieldPath.join(".") }, hint ? `did you mean "${hint}"?` : undefined);
   }
   const g = r.data;
   b.defineGroup(name);

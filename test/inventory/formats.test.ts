@@ -1,0 +1,57 @@
+// The same cluster written as a YAML inventory, an INI inventory (ranges, :children, :vars,
+// host:port), a directory with group_vars/host_vars, and a kubeplay config.yaml must resolve to
+// the same hosts, groups and variables.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { loadConfigInventory, loadInventory, type Inventory } from "../../src/inventory/index.js";
+
+const F = join(import.meta.dirname, "../fixtures/inventory");
+
+function view(inv: Inventory) {
+  const groups: Record<string, string[]> = {};
+  for (const g of inv.groupNames.sort()) groups[g] = inv.groupHosts(g);
+  const vars: Record<string, unknown> = {};
+  for (const h of inv.hostNames.sort()) vars[h] = inv.hostVars(h);
+  return { hosts: [...inv.hostNames].sort(), groups, vars };
+}
+
+describe("inventory formats", () => {
+  const yaml = view(loadInventory([join(F, "yaml/hosts.yaml")]));
+  it("YAML reads hosts, groups and merged vars", () => {
+    expect(yaml.hosts).toEqual(["node1", "node2", "node3", "node4", "node5"]);
+    expect(yaml.groups.k8s_cluster).toEqual(["node1", "node2", "node3", "node4", "node5"]);
+    expect(yaml.groups.etcd).toEqual(["node1", "node2", "node3"]);
+    expect(yaml.groups.calico_rr).toEqual([]);
+    expect(yaml.groups.ungrouped).toEqual([]);
+    expect(yaml.vars.node4).toEqual({
+      ansible_user: "root", ansible_port: 2222, ntp_server: "10.0.0.1", ansible_host: "10.0.0.14", ip: "10.0.0.14",
+      node_role: "worker", max_pods: 110, cluster_name: "prod",
+    });
+    expect(yaml.vars.node1).not.toHaveProperty("node_role");
+  });
+
+  it.each([
+    ["INI", () => loadInventory([join(F, "ini/inventory.ini")])],
+    ["directory with group_vars/host_vars", () => loadInventory([join(F, "dir")])],
+    ["kubeplay config.yaml (-c)", () => loadConfigInventory(join(F, "kubeplay/config.yaml"))],
+    ["kubeplay config.yaml (-i)", () => loadInventory([join(F, "kubeplay/config.yaml")])],
+  ])("%s resolves to the same hosts, groups and vars as YAML", (_name, load) => {
+    expect(view(load())).toEqual(yaml);
+  });
+});
+
+describe("variable precedence", () => {
+  it("all < parent group < child group < host", async () => {
+    const { InventoryBuilder } = await import("../../src/inventory/model.js");
+    const b = new InventoryBuilder();
+    b.setGroupVars("all", { x: "all", y: "all", z: "all", w: "all" });
+    b.addChild("all", "parent", {});
+    b.addChild("parent", "child", {});
+    b.setGroupVars("parent", { x: "parent", y: "parent", z: "parent" });
+    b.setGroupVars("child", { x: "child", y: "child" });
+    b.addHost("child", "h1", { x: "host" }, {});
+    const inv = b.build();
+    expect(inv.hostVars("h1")).toEqual({ x: "host", y: "child", z: "parent", w: "all" });
+    expect(inv.groupsOf("h1")).toEqual(["parent", "child"]);
+  });
+});
