@@ -1,0 +1,41 @@
+// Host patterns as Ansible reads them.
+import { join } from "node:path";
+import { writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { loadInventory, matchPattern, readLimit } from "../../src/inventory/index.js";
+
+const inv = loadInventory([join(import.meta.dirname, "../fixtures/inventory/yaml/hosts.yaml")]);
+const m = (p: string | string[]) => matchPattern(inv, p).hosts;
+
+describe("host patterns", () => {
+  it.each([
+    ["all", ["node1", "node2", "node3", "node4", "node5"]],
+    ["*", ["node1", "node2", "node3", "node4", "node5"]],
+    ["node2", ["node2"]],
+    ["etcd", ["node1", "node2", "node3"]],
+    ["kube_node:etcd", ["node1", "node2", "node3", "node4", "node5"]],
+    ["kube_node,node1", ["node1", "node3", "node4", "node5"]],
+    ["kube_node:&etcd", ["node3"]],
+    ["k8s_cluster:!kube_control_plane", ["node4", "node5"]],
+    ["node[45]*", ["node4", "node5"]],
+    ["node*", ["node1", "node2", "node3", "node4", "node5"]],
+    ["kube_*:!etcd", ["node4", "node5"]],
+    ["~node[12]$", ["node1", "node2"]],
+    ["!etcd", ["node4", "node5"]],
+    ["calico_rr", []],
+  ])("%s", (p, want) => {
+    expect(m(p)).toEqual(want);
+  });
+
+  it("never matches a host by substring", () => {
+    expect(m("node")).toEqual([]);
+    expect(matchPattern(inv, "node").unmatched).toEqual(["node"]);
+  });
+
+  it("reads --limit @file", () => {
+    const f = join(mkdtempSync(join(tmpdir(), "kplay-limit-")), "retry");
+    writeFileSync(f, "node1\n# comment\nnode5\n");
+    expect(m(readLimit(`@${f}`))).toEqual(["node1", "node5"]);
+  });
+});

@@ -1,0 +1,57 @@
+// `when` expressions: a safe Jinja-like subset.
+import { describe, expect, it } from "vitest";
+import { evalCondition, evalExpr } from "../../src/playbook/expr.js";
+
+const vars = {
+  inventory_hostname: "node2",
+  result: { rc: 0, changed: true, stdout: "active\n", stdout_lines: ["a", "b"] },
+  groups: { etcd: ["node1", "node2"] },
+  n: 3,
+  flag: "yes",
+  empty: [],
+  hostvars: { node1: { ip: "10.0.0.1" } },
+};
+
+describe("expressions", () => {
+  it.each([
+    ["result.rc == 0", true],
+    ["result.rc != 0", false],
+    ["result.changed", true],
+    ["not result.changed", false],
+    ["result is changed", true],
+    ["inventory_hostname in groups['etcd']", true],
+    ["inventory_hostname in groups.etcd and n > 2", true],
+    ["inventory_hostname not in groups.etcd or n <= 2", false],
+    ["'active' in result.stdout", true],
+    ["missing is defined", false],
+    ["missing is not defined", true],
+    ["missing is undefined and n >= 3", true],
+    ["missing | default(5) == 5", true],
+    ["result.stdout_lines | length == 2", true],
+    ["flag | bool", true],
+    ["empty", false],
+    ["hostvars['node1'].ip == '10.0.0.1'", true],
+    ["(n == 1 or n == 3) and not false", true],
+    ["{{ n == 3 }}", true],
+    ["inventory_hostname == groups.etcd[0]", false],
+  ])("%s -> %s", (e, want) => {
+    expect(evalCondition(e, vars)).toBe(want);
+  });
+
+  it("lists of conditions are ANDed; booleans pass", () => {
+    expect(evalCondition(["n == 3", "result.rc == 0"], vars)).toBe(true);
+    expect(evalCondition(["n == 3", "result.rc == 1"], vars)).toBe(false);
+    expect(evalCondition(false, vars)).toBe(false);
+  });
+
+  it("an undefined variable is an error naming it", () => {
+    expect(() => evalCondition("missing == 1", vars)).toThrow(/"missing" is undefined/);
+    expect(() => evalCondition("result.nope.x == 1", vars)).toThrow(/"result.nope.x" is undefined/);
+  });
+
+  it("rejects what it cannot parse", () => {
+    expect(() => evalExpr("n ==", vars)).toThrow(/unexpected end/);
+    expect(() => evalExpr("n = 3", vars)).toThrow(/unexpected character/);
+    expect(() => evalExpr("x is frobbed", { x: 1 })).toThrow(/unknown test/);
+  });
+});
