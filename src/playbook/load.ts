@@ -173,7 +173,7 @@ function validateArgs(src: YamlSource, schema: z.ZodTypeAny, args: Record<string
       throw inputError(`unknown argument "${bad}" for module ${name}`, at(src, [...path, bad], `${name}.${bad}`, true), hint ? `did you mean "${hint}"?` : `arguments: ${known.join(", ")}`);
     }
     const field = ipath.length ? `${name}.${ipath.join(".")}` : name;
-    throw inputError(`${issue.message}`, at(src, [...path, ...ipath], field));
+    throw inputError(`${issue.message}`, at(src, [...path, ...ipath], field, ipath.length === 0));
   }
 }
 
