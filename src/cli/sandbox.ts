@@ -1,12 +1,14 @@
 // Owns `kplay sandbox up|status|down`: the local sandbox cluster as a user command.
 import { relative } from "node:path";
 import { KplayError } from "../errors.js";
+import { ensureNodeImage } from "../sandbox/image.js";
 import { sandboxDown, sandboxStatus, sandboxUp } from "../sandbox/sandbox.js";
 import { baseStateDir, parse } from "./options.js";
 
 export const SANDBOX_HELP = `Usage: kplay sandbox up [--nodes N] [--name NAME]
        kplay sandbox status [--name NAME] [--json]
        kplay sandbox down [--name NAME]
+       kplay sandbox image      (build the node image if it is missing, print its tag)
 
 A local sandbox cluster: N real Debian 12 nodes (systemd, sshd) as containers on this
 machine's Docker engine, reachable over SSH on 127.0.0.1 only and with no route out.
@@ -56,12 +58,16 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
       console.log(`inventory: ${rel(info.inventory)}`);
       return 0;
     }
+    case "image": {
+      console.log(await ensureNodeImage((m) => console.error(`kplay: ${m}`)));
+      return 0;
+    }
     case "down": {
       const r = await sandboxDown(base, name);
       console.log(`removed ${r.containers} container(s) and ${r.networks} network(s) of sandbox "${name}"`);
       return 0;
     }
     default:
-      throw new KplayError("usage", `unknown sandbox command "${sub}"`, { hint: "up, status or down" });
+      throw new KplayError("usage", `unknown sandbox command "${sub}"`, { hint: "up, status, down or image" });
   }
 }

@@ -31,7 +31,13 @@ export async function sandboxUp(stateDir: string, name: string, count: number, l
   if (!Number.isInteger(count) || count < 1 || count > 250) throw new KplayError("usage", `--nodes must be between 1 and 250, got ${count}`);
   const existing = await listContainers(SANDBOX_LABEL, name);
   if (existing.length > 0) {
-    throw new KplayError("usage", `sandbox "${name}" already has ${existing.length} node(s)`, { hint: `run "kplay sandbox status" to see them or "kplay sandbox down" first` });
+    // Up already with the same shape: nothing to do (so the README command can be re-run).
+    const info = await sandboxStatus(stateDir, name).catch(() => undefined);
+    if (info && info.nodes.length === count && info.nodes.every((n) => n.state === "running") && existing.length === count) {
+      log(`sandbox "${name}" is already up with ${count} node(s)`);
+      return info;
+    }
+    throw new KplayError("usage", `sandbox "${name}" already has ${existing.length} node(s) in another shape or state`, { hint: `run "kplay sandbox status" to see them or "kplay sandbox down" first` });
   }
   const dir = sandboxDir(stateDir, name);
   mkdirSync(dir, { recursive: true });
