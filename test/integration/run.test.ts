@@ -22,7 +22,7 @@ describe("kplay run on 3 nodes", () => {
   it("configures every node, and a second run changes nothing", async () => {
     const first = await kplay(["run", PLAYBOOK, "-i", inv, "--state-dir", state, "--accept-new-host-keys", "--json"]);
     expect(first.stderr).toBe("");
-    expect(first.code).toBe(0);
+    expect(first.code, first.stdout.slice(-3000) + first.stderr).toBe(0);
 
     for (const n of ["node1", "node2", "node3"]) {
       const node = c.node(n);
@@ -50,6 +50,24 @@ describe("kplay run on 3 nodes", () => {
     expect((await c.sh("node1", "wc -l < /opt/kplay-it/hostname.log")).out.trim()).toBe("1");
   });
 
+  it("bad input exits 2 with one line naming the place, and touches no node", async () => {
+    const pb = join(c.dir, "half-bad.yml");
+    // The first play is valid and would write a file; the second is malformed.
+    writeFileSync(pb, `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { dest: /tmp/must-not-exist, content: "x" }\n- hosts: all\n  tasks:\n    - name: typo\n      shel: "true"\n`);
+    const r = await kplay(["run", pb, "-i", inv, "--state-dir", state]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe(`kplay: error: ${pb}:8:7: shel: unknown module or task keyword "shel" (did you mean "shell"?)\n`);
+    for (const n of ["node1", "node2", "node3"]) expect((await c.sh(n, "test -e /tmp/must-not-exist; echo $?")).out.trim()).toBe("1");
+
+    const badInv = join(c.dir, "bad-inv.yml");
+    writeFileSync(badInv, "all:\n  hosts:\n    n1: { ansible_port: 99999 }\n");
+    const r2 = await kplay(["run", pb, "-i", badInv]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/^kplay: error: .*bad-inv.yml:3:5: n1.ansible_port: invalid value 99999/);
+    expect(r2.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
   it("reports a stopped node as unreachable while the others finish", async () => {
     const pb = join(c.dir, "marker.yml");
     writeFileSync(pb, `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { dest: /tmp/unreach-marker, content: "x" }\n`);
@@ -57,6 +75,7 @@ describe("kplay run on 3 nodes", () => {
     const r = await kplay(["run", pb, "-i", inv, "--state-dir", state, "--json"]);
     expect(r.code).toBe(1);
     const results = events(r.stdout).filter((e) => e.event === "host_result");
+    expect(results.length, r.stdout + r.stderr).toBe(3);
     expect(results.find((e) => e.host === "node3")?.status).toBe("unreachable");
     expect(results.filter((e) => e.status === "changed").map((e) => e.host).sort()).toEqual(["node1", "node2"]);
     expect((await c.sh("node1", "cat /tmp/unreach-marker")).out).toBe("x");

@@ -1,7 +1,9 @@
 // Connection paths against real sshd: key, password, sudo with password, bastion (ProxyJump and
 // kubespray's bastion host), local; host-key policy (unknown refused unless accepted, changed
 // always refused); and passwords never shown in console output or JSON events.
-import { readFileSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import ssh2 from "ssh2";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -61,6 +63,39 @@ describe("transport", () => {
     // id -un ran as root through sudo; the login user was ops
     expect((await c.sh("node1", "cat /tmp/kplay-whoami; stat -c %U /tmp/kplay-whoami")).out).toBe("node1 root ops\nroot\n");
     expect(r2.stdout + r2.stderr).not.toContain(OPS_PASSWORD);
+  });
+
+  it("a passphrase-protected key, and a key held by ssh-agent", async () => {
+    const n = c.node("node1");
+    const pb = write("whoami-k.yml", WHOAMI);
+    const passphrase = "key-pass-phrase-77";
+    const kp = ssh2.utils.generateKeyPairSync("ed25519", { passphrase, cipher: "aes256-ctr", rounds: 4 });
+    const keyFile = join(c.dir, "id_pass");
+    writeFileSync(keyFile, kp.private, { mode: 0o600 });
+    await c.sh("node1", `echo '${kp.public}' >> /root/.ssh/authorized_keys`);
+    const state = join(c.dir, "st-keys2");
+    const base = { ansible_host: "127.0.0.1", ansible_port: n.sshPort, ansible_user: "root" };
+    const inv = inventory({ node1: { ...base, ansible_ssh_private_key_file: keyFile } });
+    const bad = await kplay(["run", pb, "-i", inv, "--state-dir", state, "--accept-new-host-keys", "--json"]);
+    expect(bad.code).toBe(1); // no passphrase given
+    const r = await kplay(["run", pb, "-i", inv, "--state-dir", state, "--json"], { env: { KPLAY_SSH_KEY_PASSPHRASE: passphrase } });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(passphrase);
+
+    // ssh-agent holding the unencrypted test key; the inventory names no key and no password.
+    const sock = join(c.dir, "agent.sock");
+    const agent = spawn("ssh-agent", ["-D", "-a", sock], { stdio: "ignore" });
+    try {
+      for (let i = 0; i < 50 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+      execFileSync("ssh-add", [c.key], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: "ignore" });
+      await c.sh("node1", "rm -f /tmp/kplay-whoami");
+      const inv2 = inventory({ node1: base });
+      const r2 = await kplay(["run", pb, "-i", inv2, "--state-dir", state], { env: { SSH_AUTH_SOCK: sock, HOME: c.dir } });
+      expect(r2.code, r2.stdout + r2.stderr).toBe(0);
+      expect((await c.sh("node1", "cat /tmp/kplay-whoami")).out).toBe("node1 root root\n");
+    } finally {
+      agent.kill();
+    }
   });
 
   it("a wrong sudo password fails the host with a clear message and no secret in output", async () => {
