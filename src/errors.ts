@@ -45,8 +45,12 @@ export const inputError = (message: string, where: Where = {}, hint?: string): K
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestD = Infinity;
+  const w = word.toLowerCase();
   for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    // Ties on edit distance go to the candidate that holds more of the word's letters.
+    const lc = c.toLowerCase();
+    const shared = [...w].filter((ch) => lc.includes(ch)).length / Math.max(1, w.length);
+    const d = editDistance(w, lc) - shared * 0.5;
     if (d < bestD) { bestD = d; best = c; }
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;

@@ -3,7 +3,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
-import { matchPattern, readLimit } from "../inventory/index.js";
+import { matchPattern, readLimit, type Inventory } from "../inventory/index.js";
+import { allTasks, taskLabel, type Playbook } from "../playbook/types.js";
 import { Runner } from "../engine/runner.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { loadPlaybook } from "../playbook/load.js";
@@ -14,8 +15,8 @@ import { COMMON, forks, loadInv, parse, stateDir, type Common } from "./options.
 export const RUN_HELP = `Usage: kplay run PLAYBOOK [PLAYBOOK...] (-i INVENTORY | -c CONFIG | --sandbox) [options]
 
 Run playbooks against the hosts of an inventory. Each playbook is a list of plays
-(hosts, vars, become, gather_facts, tasks, handlers); tasks use the modules
-command, shell, copy, file and debug.
+(hosts, vars, vars_files, become, gather_facts, serial, strategy, pre_tasks,
+tasks, post_tasks, handlers). See README.md for the keywords and modules.
 
 Options:
   -i, --inventory PATH     Ansible/kubespray inventory (YAML, INI or a directory); repeatable
@@ -25,6 +26,11 @@ Options:
   -l, --limit PATTERN      further limit hosts (patterns or @file)
   -f, --forks N            hosts worked on at once (default 10)
   -e, --extra-vars VARS    key=value, JSON or @file.yml; repeatable, highest precedence
+  -t, --tags TAGS          run only tasks with these tags (comma separated; repeatable)
+      --skip-tags TAGS     skip tasks with these tags
+      --start-at-task NAME start at the first task with this name
+      --list-tasks         list the tasks that would run, and exit
+      --list-hosts         list the hosts each play would run on, and exit
   -C, --check              report what would change, change nothing
   -D, --diff               show differences of changed files
       --state-dir DIR      state directory (default: .kplay beside the inventory)
@@ -35,8 +41,17 @@ Options:
 
 Exit status: 0 all hosts succeeded, 1 a host failed or was unreachable, 2 bad input.`;
 
+const RUN_OPTIONS = {
+  ...COMMON,
+  tags: { type: "string", short: "t", multiple: true },
+  "skip-tags": { type: "string", multiple: true },
+  "start-at-task": { type: "string" },
+  "list-tasks": { type: "boolean" },
+  "list-hosts": { type: "boolean" },
+} as const;
+
 export async function runCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, COMMON, "run");
+  const { values, positionals } = parse(argv, RUN_OPTIONS, "run");
   if (values.help) {
     console.log(RUN_HELP);
     return 0;
@@ -56,18 +71,25 @@ export async function runCommand(argv: string[]): Promise<number> {
     if (m.hosts.length === 0) throw new KplayError("usage", `--limit ${o.limit} matches no host of the inventory`);
     limit = new Set(m.hosts);
   }
+  const split = (v?: string[]) => (v ?? []).flatMap((x) => x.split(",")).map((x) => x.trim()).filter(Boolean);
+  const tags = split(values.tags);
+  const skipTags = split(values["skip-tags"]);
+  if (values["list-hosts"] || values["list-tasks"]) {
+    console.log(listing(inv, playbooks, limit, !!values["list-hosts"], !!values["list-tasks"]));
+    return 0;
+  }
   const redact = new Redactor();
   for (const h of inv.hostNames) redact.addVars(inv.hostVars(h));
   redact.addVars(extraVars);
   redact.add(process.env.KPLAY_SSH_KEY_PASSPHRASE);
   const verbosity = o.verbose?.length ?? 0;
-  const reporter: Reporter = o.json ? new JsonReporter(redact) : new ConsoleReporter(redact, verbosity);
+  const reporter: Reporter = o.json ? new JsonReporter(redact) : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
   const sd = stateDir(o);
   const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"] });
   let ok = true;
   try {
     for (const pb of playbooks) {
-      const runner = new Runner(inv, pool, { forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit }, reporter);
+      const runner = new Runner(inv, pool, { forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity }, reporter);
       const summary = await runner.runPlaybook(pb);
       ok &&= summary.ok;
       if (!summary.ok) break;
@@ -76,4 +98,24 @@ export async function runCommand(argv: string[]): Promise<number> {
     await pool.closeAll();
   }
   return ok ? 0 : 1;
+}
+
+/** --list-hosts / --list-tasks, in ansible-playbook's layout. */
+function listing(inv: Inventory, playbooks: Playbook[], limit: Set<string> | undefined, hosts: boolean, tasks: boolean): string {
+  const out: string[] = [];
+  for (const pb of playbooks) {
+    out.push(`\nplaybook: ${pb.file}`);
+    for (const play of pb.plays) {
+      const hs = matchPattern(inv, play.hosts).hosts.filter((h) => !limit || limit.has(h));
+      out.push(`\n  play #${play.index + 1} (${play.hosts.join(",")}): ${play.name}\tTAGS: [${play.tags.join(",")}]`);
+      if (hosts) {
+        out.push(`    pattern: ${JSON.stringify(play.hosts)}`, `    hosts (${hs.length}):`, ...hs.map((h) => `      ${h}`));
+      }
+      if (tasks) {
+        out.push(`    tasks:`);
+        for (const t of allTasks([...play.preTasks, ...play.tasks, ...play.postTasks])) out.push(`      ${taskLabel(t)}\tTAGS: [${[...new Set([...play.tags, ...t.tags])].join(", ")}]`);
+      }
+    }
+  }
+  return out.join("\n");
 }

@@ -1,7 +1,9 @@
-// Owns executing a validated playbook: plays in order, the linear strategy (every host finishes
-// task N before task N+1 starts), fan-out bounded by --forks (p-queue), loops, conditions,
-// register, changed_when/failed_when, ignore_errors, handlers at the end of each play, facts,
-// and the per-host recap. It reports through events and never prints.
+// Owns executing a validated playbook: plays in order; serial batches; the linear strategy (every
+// host finishes a task before the next starts) and the free one (each host runs ahead on its own);
+// fan-out bounded by --forks (p-queue); blocks with rescue/always; inherited keywords; tags and
+// --start-at-task; loops, conditions, retries/until, register, set_fact, delegate_to, run_once;
+// handlers flushed after each section and on meta: flush_handlers; any_errors_fatal and
+// max_fail_percentage; and the per-host recap. It reports through events and never prints.
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import PQueue from "p-queue";
@@ -10,9 +12,9 @@ import type { Inventory } from "../inventory/index.js";
 import { matchPattern } from "../inventory/index.js";
 import { findModule, type ModuleContext, type ModuleResult } from "../modules/index.js";
 import { evalCondition, ExprError } from "../playbook/expr.js";
-import { taskLabel, type Play, type Playbook, type Task } from "../playbook/types.js";
+import { taskLabel, type Block, type Inheritable, type Node, type Play, type Playbook, type Task } from "../playbook/types.js";
 import { emptyCounts, type HostStatus, type RecapCounts, type Reporter } from "../report/index.js";
-import { renderValue } from "../template/render.js";
+import { renderTemplate, renderValue } from "../template/render.js";
 import { connectionSpec } from "../transport/spec.js";
 import { UnreachableError, type Connection, type ConnectionPool } from "../transport/index.js";
 import { gatherFacts } from "./facts.js";
@@ -25,14 +27,38 @@ export interface RunOptions {
   extraVars: Vars;
   /** Hosts allowed by --limit (undefined = all). */
   limit?: Set<string>;
+  tags?: string[];
+  skipTags?: string[];
+  startAtTask?: string;
+  verbosity?: number;
 }
 
 interface HostState {
   failed: boolean;
   unreachable: boolean;
   facts?: Vars;
+  /** Registered results and set_fact values (above play vars, below extra vars). */
   registered: Vars;
+  /** Handler names/topics notified and not yet run. */
+  notified: Set<string>;
   counts: RecapCounts;
+}
+
+interface Outcome {
+  status: HostStatus;
+  result: ModuleResult;
+  item?: unknown;
+}
+
+/** What one play batch shares while it runs. */
+interface PlayRun {
+  pb: Playbook;
+  play: Play;
+  batch: string[];
+  base: Map<string, Vars>;
+  started: boolean;
+  announced: Set<string>;
+  blockDepth: number;
 }
 
 export interface RunSummary {
@@ -43,6 +69,7 @@ export interface RunSummary {
 export class Runner {
   private hosts = new Map<string, HostState>();
   private started = Date.now();
+  private aborted = false;
 
   constructor(
     private readonly inv: Inventory,
@@ -54,15 +81,23 @@ export class Runner {
   private state(h: string): HostState {
     let s = this.hosts.get(h);
     if (!s) {
-      s = { failed: false, unreachable: false, registered: {}, counts: emptyCounts() };
+      s = { failed: false, unreachable: false, registered: {}, notified: new Set(), counts: emptyCounts() };
       this.hosts.set(h, s);
     }
     return s;
   }
 
+  private active(h: string): boolean {
+    const s = this.state(h);
+    return !s.failed && !s.unreachable;
+  }
+
   async runPlaybook(pb: Playbook): Promise<RunSummary> {
     this.report.emit({ event: "run_start", playbook: pb.file, check: this.opts.check, time: new Date().toISOString() });
-    for (const play of pb.plays) await this.runPlay(pb, play);
+    for (const play of pb.plays) {
+      this.aborted = false;
+      await this.runPlay(pb, play);
+    }
     const hosts: Record<string, RecapCounts> = {};
     for (const [h, s] of this.hosts) hosts[h] = s.counts;
     const ok = [...this.hosts.values()].every((s) => !s.failed && !s.unreachable);
@@ -78,142 +113,303 @@ export class Runner {
   }
 
   private async runPlay(pb: Playbook, play: Play): Promise<void> {
-    const hosts = this.playHosts(play);
+    const hosts = this.playHosts(play).filter((h) => this.active(h));
     this.report.emit({ event: "play_start", play: play.name, hosts });
     if (hosts.length === 0) {
       this.report.emit({ event: "warning", message: `play "${play.name}" matches no hosts` });
       return;
     }
-    hosts.forEach((h) => this.state(h));
     const base = new Map<string, Vars>();
     for (const h of hosts) {
+      this.state(h);
       const v = resolveVars({ ...this.inv.hostVars(h), ...play.vars, ...this.opts.extraVars }, { file: pb.file });
       base.set(h, { ...v, ...magicVars(this.inv, h, hosts, pb.dir) });
     }
-    const ctx = (h: string, extra: Vars = {}): Vars => ({ ...base.get(h)!, ...(this.state(h).facts ?? {}), ...extra, ...this.state(h).registered, ...this.opts.extraVars });
-    const active = () => hosts.filter((h) => !this.state(h).failed && !this.state(h).unreachable);
-
-    if (play.gatherFacts) {
-      const facts: Task = { name: "Gathering Facts", module: "setup", args: {}, ignoreErrors: false, loopVar: "item", notify: [], noLog: false, tags: [], vars: {}, where: play.where };
-      await this.forEachHost(facts, active(), false, async (h, conn) => {
-        const s = this.state(h);
-        s.facts ??= await gatherFacts(conn);
-        return { status: "ok", result: { changed: false } };
-      });
-    }
-
-    const notified = new Map<string, Set<string>>(); // handler name -> hosts
-    for (const task of play.tasks) {
-      const targets = active();
-      if (targets.length === 0) break;
-      await this.forEachHost(task, targets, false, (h, conn) => this.runTaskOnHost(pb, play, task, h, conn, ctx, notified));
-    }
-    for (const handler of play.handlers) {
-      const targets = active().filter((h) => notified.get(handler.name!)?.has(h));
-      if (targets.length === 0) continue;
-      await this.forEachHost(handler, targets, true, (h, conn) => this.runTaskOnHost(pb, play, handler, h, conn, ctx, notified));
+    for (const batch of serialBatches(hosts, play.serial)) {
+      if (this.aborted) break;
+      const run: PlayRun = { pb, play, batch, base, started: !this.opts.startAtTask, announced: new Set(), blockDepth: 0 };
+      if (play.gatherFacts) await this.gather(run);
+      if (play.strategy === "free") {
+        const q = new PQueue({ concurrency: Math.max(1, this.opts.forks) });
+        for (const h of batch) q.add(() => this.runSections({ ...run, started: run.started }, [h]));
+        await q.onIdle();
+      } else {
+        await this.runSections(run, batch);
+      }
     }
   }
 
-  private async forEachHost(
-    task: Task,
-    hosts: string[],
-    handler: boolean,
-    fn: (host: string, conn: Connection) => Promise<{ status: HostStatus; result: ModuleResult; item?: unknown }[] | { status: HostStatus; result: ModuleResult }>,
-  ): Promise<void> {
+  private async gather(run: PlayRun): Promise<void> {
+    const task: Task = { kind: "task", id: `${run.play.index}/facts`, name: "Gathering Facts", module: "setup", args: {}, when: [], tags: ["always"], vars: {}, loopVar: "item", notify: [], listen: [], where: run.play.where };
+    const need = run.batch.filter((h) => this.active(h) && !this.state(h).facts);
+    if (need.length === 0) return;
+    await this.fanOut(run, task, need, false, false, async (h) => {
+      const conn = await this.connect(h);
+      this.state(h).facts = await gatherFacts(conn);
+      return [{ status: "ok", result: { changed: false } }];
+    });
+  }
+
+  private rootInherit(play: Play): Inheritable {
+    return { when: [], tags: play.tags, vars: {}, become: play.become, becomeUser: play.becomeUser, environment: play.environment };
+  }
+
+  private async runSections(run: PlayRun, hosts: string[]): Promise<void> {
+    const inh = this.rootInherit(run.play);
+    for (const section of [run.play.preTasks, run.play.tasks, run.play.postTasks]) {
+      if (this.aborted) return;
+      await this.execNodes(run, section, hosts, inh);
+      await this.flushHandlers(run, hosts);
+    }
+  }
+
+  private async execNodes(run: PlayRun, nodes: Node[], hosts: string[], inh: Inheritable): Promise<void> {
+    for (const node of nodes) {
+      if (this.aborted || !hosts.some((h) => this.active(h))) return;
+      if (node.kind === "task") await this.execTask(run, node, hosts, inh);
+      else await this.execBlock(run, node, hosts, inh);
+      if (run.blockDepth === 0) this.checkFailurePolicy(run);
+    }
+  }
+
+  private checkFailurePolicy(run: PlayRun): void {
+    const failed = run.batch.filter((h) => !this.active(h)).length;
+    if (failed === 0) return;
+    if (run.play.anyErrorsFatal) {
+      this.aborted = true;
+      this.report.emit({ event: "warning", message: `any_errors_fatal: stopping play "${run.play.name}" after a host failed` });
+    } else if (run.play.maxFailPercentage !== undefined && (failed / run.batch.length) * 100 > run.play.maxFailPercentage) {
+      this.aborted = true;
+      this.report.emit({ event: "warning", message: `max_fail_percentage ${run.play.maxFailPercentage}% exceeded (${failed} of ${run.batch.length} hosts failed): stopping play "${run.play.name}"` });
+    }
+  }
+
+  private async execBlock(run: PlayRun, b: Block, hosts: string[], inh: Inheritable): Promise<void> {
+    const sub = inherit(inh, b);
+    const entered = hosts.filter((h) => this.active(h));
+    run.blockDepth++;
+    try {
+      await this.execNodes(run, b.block, entered, sub);
+      const failedInBlock = entered.filter((h) => this.state(h).failed);
+      if (b.rescue.length > 0 && failedInBlock.length > 0 && !this.aborted) {
+        for (const h of failedInBlock) {
+          const s = this.state(h);
+          s.failed = false;
+          s.counts.failed--;
+          s.counts.rescued++;
+        }
+        await this.execNodes(run, b.rescue, failedInBlock, sub);
+      }
+      if (b.always.length > 0) {
+        const alwaysHosts = entered.filter((h) => !this.state(h).unreachable);
+        const stillFailed = alwaysHosts.filter((h) => this.state(h).failed);
+        stillFailed.forEach((h) => (this.state(h).failed = false));
+        await this.execNodes(run, b.always, alwaysHosts, sub);
+        stillFailed.forEach((h) => (this.state(h).failed = true));
+      }
+    } finally {
+      run.blockDepth--;
+    }
+  }
+
+  private selectedByTags(tags: string[]): boolean {
+    const t = new Set(tags);
+    const want = this.opts.tags ?? [];
+    const skip = this.opts.skipTags ?? [];
+    if (skip.some((s) => t.has(s) || (s === "tagged" && t.size > 0) || (s === "untagged" && t.size === 0))) return false;
+    if (t.has("always")) return true;
+    if (want.length === 0) return !t.has("never");
+    if (want.includes("all")) return !t.has("never");
+    return want.some((w) => t.has(w) || (w === "tagged" && t.size > 0) || (w === "untagged" && t.size === 0));
+  }
+
+  private async execTask(run: PlayRun, task: Task, hosts: string[], inh: Inheritable, handler = false): Promise<void> {
+    const eff = inherit(inh, task);
+    if (!handler && !this.selectedByTags(eff.tags)) return;
+    if (!run.started) {
+      if (task.name !== this.opts.startAtTask) return;
+      run.started = true;
+    }
+    if (task.module === "meta") return this.meta(run, task, hosts);
+    let targets = hosts.filter((h) => this.active(h));
+    if (targets.length === 0) return;
+    const runOnce = !!eff.runOnce;
+    if (runOnce) targets = targets.slice(0, 1);
+    await this.fanOut(run, task, targets, handler, !!eff.noLog, async (h) => {
+      const outcomes = await this.runTaskOnHost(run, task, eff, h);
+      if (runOnce && task.register) for (const other of hosts) this.state(other).registered[task.register] = this.state(h).registered[task.register];
+      return outcomes;
+    });
+  }
+
+  private async meta(run: PlayRun, task: Task, hosts: string[]): Promise<void> {
+    const action = String(task.args._raw ?? "");
+    if (action === "flush_handlers") await this.flushHandlers(run, hosts);
+    else if (action === "end_play") this.aborted = true;
+    else if (action === "clear_facts") hosts.forEach((h) => (this.state(h).facts = undefined));
+    // noop / refresh_inventory: nothing to do
+  }
+
+  private async flushHandlers(run: PlayRun, hosts: string[]): Promise<void> {
+    for (const handler of run.play.handlers) {
+      const topics = [handler.name, ...handler.listen].filter((x): x is string => !!x);
+      const targets = hosts.filter((h) => this.active(h) && topics.some((t) => this.state(h).notified.has(t)));
+      if (targets.length === 0) continue;
+      targets.forEach((h) => topics.forEach((t) => this.state(h).notified.delete(t)));
+      await this.execTask(run, handler, targets, this.rootInherit(run.play), true);
+    }
+  }
+
+  private connect(host: string): Promise<Connection> {
+    return this.pool.get(connectionSpec(host, this.inv.hostVars(host), this.inv.hasHost("bastion") ? this.inv.hostVars("bastion") : undefined));
+  }
+
+  /** The connection a task uses on behalf of `host`: its own, or the delegate's. */
+  private delegateConnection(host: string, delegate: string | undefined): Promise<Connection> {
+    if (!delegate || delegate === host) return this.connect(host);
+    if (this.inv.hasHost(delegate)) return this.connect(delegate);
+    const own = this.inv.hostVars(host);
+    const local = delegate === "localhost" || delegate === "127.0.0.1";
+    const vars = local ? { ansible_connection: "local" } : { ...own, ansible_host: delegate, ansible_port: 22 };
+    return this.pool.get(connectionSpec(delegate, vars));
+  }
+
+  private async fanOut(run: PlayRun, task: Task, hosts: string[], handler: boolean, noLog: boolean, fn: (host: string) => Promise<Outcome[]>): Promise<void> {
     const label = taskLabel(task);
     const t0 = Date.now();
-    this.report.emit({ event: "task_start", play: "", task: label, handler, hosts: hosts.length, file: task.where.file, line: task.where.line });
+    const key = `${handler ? "h" : "t"}:${task.id}`;
+    if (!run.announced.has(key)) {
+      run.announced.add(key);
+      this.report.emit({ event: "task_start", play: run.play.name, task: label, handler, hosts: hosts.length, file: task.where.file, line: task.where.line });
+    }
     const q = new PQueue({ concurrency: Math.max(1, this.opts.forks) });
     for (const h of hosts) {
       q.add(async () => {
-        const s = this.state(h);
         const started = Date.now();
-        let outcome: { status: HostStatus; result: ModuleResult; item?: unknown }[];
+        let outcomes: Outcome[];
         try {
-          const conn = await this.pool.get(connectionSpec(h, this.inv.hostVars(h), this.inv.hasHost("bastion") ? this.inv.hostVars("bastion") : undefined));
-          const r = await fn(h, conn);
-          outcome = Array.isArray(r) ? r : [r];
+          outcomes = await fn(h);
         } catch (e) {
-          if (e instanceof UnreachableError) {
-            this.pool.drop(h);
-            outcome = [{ status: "unreachable", result: { changed: false, unreachable: true, msg: e.message } }];
-          } else if (e instanceof KplayError || e instanceof ExprError) {
-            outcome = [{ status: "failed", result: { changed: false, failed: true, msg: e instanceof KplayError ? e.describe() : e.message } }];
-          } else {
-            outcome = [{ status: "failed", result: { changed: false, failed: true, msg: `internal error: ${(e as Error).message}` } }];
-          }
+          outcomes = [this.errorOutcome(h, e)];
         }
-        for (const o of outcome) {
-          this.report.emit({ event: "host_result", task: label, module: task.module, host: h, status: o.status, elapsed_ms: Date.now() - started, result: task.noLog ? censored(o.result) : o.result, item: o.item });
+        for (const o of outcomes) {
+          this.report.emit({ event: "host_result", task: label, module: task.module, host: h, status: o.status, elapsed_ms: Date.now() - started, result: noLog ? censored(o.result) : o.result, item: o.item });
         }
-        const final = outcome[outcome.length - 1];
-        const status = outcome.length > 1 ? aggregate(outcome.map((o) => o.status)) : final.status;
-        switch (status) {
-          case "unreachable": s.unreachable = true; s.counts.unreachable++; break;
-          case "failed": s.failed = true; s.counts.failed++; break;
-          case "ignored": s.counts.ignored++; break;
-          case "changed": s.counts.changed++; s.counts.ok++; break;
-          case "skipped": s.counts.skipped++; break;
-          default: s.counts.ok++;
-        }
+        this.count(h, aggregate(outcomes.map((o) => o.status)));
       });
     }
     await q.onIdle();
     this.report.emit({ event: "task_end", task: label, elapsed_ms: Date.now() - t0 });
   }
 
-  private async runTaskOnHost(
-    pb: Playbook,
-    play: Play,
-    task: Task,
-    host: string,
-    conn: Connection,
-    ctx: (h: string, extra?: Vars) => Vars,
-    notified: Map<string, Set<string>>,
-  ): Promise<{ status: HostStatus; result: ModuleResult; item?: unknown }[]> {
-    const taskVars = task.vars && Object.keys(task.vars).length ? (renderValue(task.vars, ctx(host), origin(task)) as Vars) : {};
-    const vars = ctx(host, taskVars);
+  private errorOutcome(host: string, e: unknown): Outcome {
+    if (e instanceof UnreachableError) {
+      this.pool.drop(host);
+      return { status: "unreachable", result: { changed: false, unreachable: true, msg: e.message } };
+    }
+    if (e instanceof KplayError || e instanceof ExprError) {
+      return { status: "failed", result: { changed: false, failed: true, msg: e instanceof KplayError ? e.describe() : e.message } };
+    }
+    return { status: "failed", result: { changed: false, failed: true, msg: `internal error: ${(e as Error).message}` } };
+  }
+
+  private count(h: string, status: HostStatus): void {
+    const s = this.state(h);
+    switch (status) {
+      case "unreachable": s.unreachable = true; s.counts.unreachable++; break;
+      case "failed": s.failed = true; s.counts.failed++; break;
+      case "ignored": s.counts.ignored++; break;
+      case "changed": s.counts.changed++; s.counts.ok++; break;
+      case "skipped": s.counts.skipped++; break;
+      default: s.counts.ok++;
+    }
+  }
+
+  private vars(run: PlayRun, h: string, extra: Vars = {}): Vars {
+    const s = this.state(h);
+    return { ...run.base.get(h)!, ...(s.facts ?? {}), ...extra, ...s.registered, ...this.opts.extraVars };
+  }
+
+  private async runTaskOnHost(run: PlayRun, task: Task, eff: Inheritable, host: string): Promise<Outcome[]> {
+    const o = { file: task.where.file, line: task.where.line };
+    const taskVars = Object.keys(eff.vars).length ? (renderValue(eff.vars, this.vars(run, host), { ...o, field: "vars" }) as Vars) : {};
+    const vars = this.vars(run, host, taskVars);
     let items: unknown[] | undefined;
     if (task.loop !== undefined) {
-      const rendered = renderValue(task.loop, vars, { ...origin(task), field: "loop" });
+      const rendered = renderValue(task.loop, vars, { ...o, field: "loop" });
       if (!Array.isArray(rendered)) throw new KplayError("input", `loop must be a list, got ${typeof rendered}`, { where: { ...task.where, field: "loop" } });
       items = rendered;
     }
-    const outcomes: { status: HostStatus; result: ModuleResult; item?: unknown }[] = [];
+    const outcomes: Outcome[] = [];
     for (const item of items ?? [undefined]) {
       const v = items ? { ...vars, [task.loopVar]: item } : vars;
-      outcomes.push({ ...(await this.runOnce(pb, play, task, host, conn, v)), item: items ? item : undefined });
+      const label = items ? (task.loopLabel ? renderTemplate(task.loopLabel, v, o) : item) : undefined;
+      outcomes.push({ ...(await this.runWithRetries(run, task, eff, host, v)), item: label });
     }
-    const results = outcomes.map((o) => o.result);
+    const results = outcomes.map((x) => x.result);
     const agg: ModuleResult = items
-      ? { changed: results.some((r) => r.changed), failed: results.some((r) => r.failed), skipped: results.every((r) => r.skipped), results, msg: results.some((r) => r.failed) ? "one or more items failed" : "all items completed" }
+      ? { changed: results.some((r) => r.changed), failed: results.some((r) => r.failed), skipped: results.length > 0 && results.every((r) => r.skipped), results, msg: results.some((r) => r.failed) ? "one or more items failed" : "all items completed" }
       : results[0];
-    if (task.register) this.state(host).registered[task.register] = agg;
-    const anyChanged = outcomes.some((o) => o.status === "changed");
-    if (anyChanged) for (const n of task.notify) (notified.get(n) ?? notified.set(n, new Set()).get(n)!).add(host);
+    const s = this.state(host);
+    if (task.register) s.registered[task.register] = agg;
+    if (outcomes.some((x) => x.status === "changed")) task.notify.forEach((n) => s.notified.add(n));
     return outcomes;
   }
 
-  private async runOnce(pb: Playbook, play: Play, task: Task, host: string, conn: Connection, vars: Vars): Promise<{ status: HostStatus; result: ModuleResult }> {
-    if (task.when !== undefined && !evalCondition(task.when, vars)) {
+  private async runWithRetries(run: PlayRun, task: Task, eff: Inheritable, host: string, vars: Vars): Promise<Outcome> {
+    if (eff.when.length && !evalCondition(eff.when, vars)) {
       return { status: "skipped", result: { changed: false, skipped: true, skip_reason: "Conditional result was False" } };
     }
+    const attempts = task.until !== undefined ? (task.retries ?? 3) + 1 : 1;
+    let last: Outcome = { status: "failed", result: { changed: false, failed: true } };
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      last = await this.runOnce(run, task, eff, host, vars);
+      if (task.until === undefined) return last;
+      const withReg = { ...vars, ...(task.register ? { [task.register]: last.result } : {}), ...last.result };
+      if (last.status !== "unreachable" && evalCondition(task.until, withReg)) {
+        return { ...last, result: { ...last.result, attempts: attempt } };
+      }
+      if (attempt < attempts) await new Promise((r) => setTimeout(r, (task.delay ?? 5) * 1000));
+    }
+    const failed: Outcome = { status: eff.ignoreErrors ? "ignored" : "failed", result: { ...last.result, failed: true, attempts, msg: last.result.msg ?? `retries exhausted (${attempts} attempts)` } };
+    return failed;
+  }
+
+  private async runOnce(run: PlayRun, task: Task, eff: Inheritable, host: string, vars: Vars): Promise<Outcome> {
     const mod = findModule(task.module)!;
-    const rendered = renderValue(task.args, vars, origin(task)) as Record<string, unknown>;
+    const o = { file: task.where.file, line: task.where.line, field: task.where.field };
+    const rendered = renderValue(task.args, vars, o) as Record<string, unknown>;
     const parsed = mod.schema.safeParse(rendered);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
       throw new KplayError("input", `${task.module}: ${i.path.join(".") || "arguments"}: ${i.message}`, { where: task.where });
     }
-    const become = task.become ?? play.become;
+    const become = eff.become ?? false;
+    const becomeUser = eff.becomeUser ? String(renderValue(eff.becomeUser, vars, o)) : undefined;
+    const env = eff.environment ? envStrings(renderValue(eff.environment, vars, { ...o, field: "environment" })) : undefined;
+    const delegate = eff.delegateTo ? String(renderValue(eff.delegateTo, vars, { ...o, field: "delegate_to" })) : undefined;
+    const conn = mod.local ? undefined : await this.delegateConnection(host, delegate);
+    const stream = (this.opts.verbosity ?? 0) >= 2 && !(eff.noLog ?? false);
+    const label = taskLabel(task);
     const mctx: ModuleContext = {
       host,
-      check: this.opts.check,
+      check: eff.checkMode ?? this.opts.check,
       diff: this.opts.diff,
       vars,
-      exec: (script, o) => conn.exec(script, { become, stdin: o?.stdin }),
-      readLocal: (p) => readLocal(pb.dir, p, task),
+      exec: (script, x) => {
+        if (!conn) throw new Error(`module ${task.module} runs on the controller only`);
+        return conn.exec(script, {
+          become,
+          becomeUser,
+          env,
+          stdin: x?.stdin,
+          timeoutMs: x?.timeoutMs,
+          onOutput: stream ? (st, text) => this.report.emit({ event: "output", host, task: label, stream: st, text }) : undefined,
+        });
+      },
+      readLocal: (p) => readLocal(run.pb.dir, p, task),
+      localPath: (p) => localPath(run.pb.dir, p, task),
+      renderFile: (text, file) => renderTemplate(text, vars, { file }),
     };
     let result: ModuleResult;
     try {
@@ -222,23 +418,54 @@ export class Runner {
       if (e instanceof UnreachableError) throw e;
       result = { changed: false, failed: true, msg: e instanceof KplayError ? e.describe() : (e as Error).message };
     }
-    if (task.register && (task.changedWhen !== undefined || task.failedWhen !== undefined)) vars = { ...vars, [task.register]: result };
-    else vars = { ...vars, ...(task.register ? { [task.register]: result } : {}) };
-    if (task.changedWhen !== undefined && !result.skipped) result = { ...result, changed: evalCondition(task.changedWhen, withResult(vars, result)) };
-    if (task.failedWhen !== undefined && !result.skipped) result = { ...result, failed: evalCondition(task.failedWhen, withResult(vars, result)) };
+    if (result.ansible_facts && !result.failed) Object.assign(this.state(host).registered, result.ansible_facts as Vars);
+    const withReg = { ...vars, ...(task.register ? { [task.register]: result } : {}), ...result };
+    if (task.changedWhen !== undefined && !result.skipped && !result.failed) result = { ...result, changed: evalCondition(task.changedWhen, withReg) };
+    if (task.failedWhen !== undefined && !result.skipped) result = { ...result, failed: evalCondition(task.failedWhen, withReg) };
     let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
-    if (status === "failed" && task.ignoreErrors) status = "ignored";
+    if (status === "failed" && eff.ignoreErrors) status = "ignored";
     return { status, result };
-  }
-
-  summary(): Record<string, RecapCounts> {
-    return Object.fromEntries([...this.hosts].map(([h, s]) => [h, s.counts]));
   }
 }
 
-/** changed_when/failed_when may use the result's fields directly (rc, stdout…) or the register name. */
-function withResult(vars: Vars, result: ModuleResult): Vars {
-  return { ...vars, ...result };
+/** Keywords flow down from play to block to task; a task's own value wins, `when`s add up. */
+export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
+  return {
+    when: [...parent.when, ...(child.when ?? [])],
+    become: child.become ?? parent.become,
+    becomeUser: child.becomeUser ?? parent.becomeUser,
+    tags: [...new Set([...parent.tags, ...(child.tags ?? [])])],
+    vars: { ...parent.vars, ...(child.vars ?? {}) },
+    environment:
+      typeof child.environment === "object" && typeof parent.environment === "object"
+        ? { ...parent.environment, ...child.environment }
+        : child.environment ?? parent.environment,
+    noLog: child.noLog ?? parent.noLog,
+    ignoreErrors: child.ignoreErrors ?? parent.ignoreErrors,
+    delegateTo: child.delegateTo ?? parent.delegateTo,
+    runOnce: child.runOnce ?? parent.runOnce,
+    checkMode: child.checkMode ?? parent.checkMode,
+  };
+}
+
+/** serial: [2, "50%"] -> batches of 2, then half the hosts, the last size repeating. */
+export function serialBatches(hosts: string[], serial: Array<number | string>): string[][] {
+  if (serial.length === 0) return [hosts];
+  const sizes = serial.map((s) => (typeof s === "string" && s.endsWith("%") ? Math.max(1, Math.floor((hosts.length * parseFloat(s)) / 100)) : Number(s)));
+  const out: string[][] = [];
+  let i = 0;
+  let k = 0;
+  while (i < hosts.length) {
+    const size = sizes[Math.min(k++, sizes.length - 1)];
+    out.push(hosts.slice(i, i + size));
+    i += size;
+  }
+  return out;
+}
+
+function envStrings(v: unknown): Record<string, string> {
+  if (!v || typeof v !== "object" || Array.isArray(v)) throw new KplayError("input", "environment must render to a mapping");
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === "string" ? x : JSON.stringify(x)]));
 }
 
 function aggregate(statuses: HostStatus[]): HostStatus {
@@ -250,14 +477,14 @@ function censored(r: ModuleResult): ModuleResult {
   return { changed: r.changed, failed: r.failed, skipped: r.skipped, censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" };
 }
 
-function origin(task: Task) {
-  return { file: task.where.file, line: task.where.line, field: task.where.field };
-}
-
-/** Ansible's lookup for src: files/ beside the playbook, then the playbook's own directory. */
-function readLocal(dir: string, p: string, task: Task): Buffer {
-  const candidates = isAbsolute(p) ? [p] : [join(dir, "files", p), join(dir, "templates", p), join(dir, p)];
+/** Ansible's lookup for src: files/ and templates/ beside the playbook, then the playbook's own directory. */
+function localPath(dir: string, p: string, task: Task): string {
+  const candidates = isAbsolute(p) ? [p] : [join(dir, "files", p), join(dir, "templates", p), join(dir, p), join(process.cwd(), "templates", p)];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw new KplayError("input", `source file ${p} not found (looked in ${candidates.join(", ")})`, { where: task.where });
-  return readFileSync(found);
+  return found;
+}
+
+function readLocal(dir: string, p: string, task: Task): Buffer {
+  return readFileSync(localPath(dir, p, task));
 }

@@ -37,6 +37,8 @@ export interface PutFile {
   backup?: boolean;
   /** When dest is a directory, the file goes inside it under this name. */
   nameInDir?: string;
+  /** Create missing parent directories (lineinfile/blockinfile with create: true). */
+  makeDirs?: boolean;
 }
 
 /** Shared by copy and template: make `dest` hold `data`, reporting truthfully. */
@@ -77,6 +79,7 @@ function script(f: PutFile, sum: string, check: boolean, withData: boolean, want
   const write = withData
     ? [
         `d=$(dirname "$p")`,
+        f.makeDirs ? `mkdir -p "$d"` : ":",
         `[ -d "$d" ] || { echo "destination directory $d does not exist" >&2; ${drain}; exit 1; }`,
         f.backup ? `[ -f "$p" ] && cp -p "$p" "$p.$(date +%Y%m%d%H%M%S).bak"` : ":",
         `t=$(mktemp "$d/.kplay-tmp.XXXXXX") || exit 1`,

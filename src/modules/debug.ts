@@ -4,6 +4,7 @@ import { defineModule } from "./types.js";
 
 export const debugModule = defineModule({
   name: "debug",
+  local: true,
   schema: z.object({ msg: z.unknown().optional(), var: z.string().optional(), verbosity: z.number().default(0) }).strict(),
   run: async (ctx, a) => {
     if (a.var !== undefined) return { changed: false, [a.var]: a.var in ctx.vars ? ctx.vars[a.var] : "VARIABLE IS NOT DEFINED!" };

@@ -1,18 +1,41 @@
 // Public surface of the modules concern: the registry of modules by name (also accepted with
-// the ansible.builtin. / ansible.legacy. prefixes).
+// the ansible.builtin. / ansible.legacy. / ansible.posix. / community.general. prefixes).
+import { blockinfileModule } from "./blockinfile.js";
 import { commandModule, shellModule } from "./command.js";
+import { assertModule, failModule, metaModule, setFactModule } from "./control.js";
 import { copyModule } from "./copy.js";
 import { debugModule } from "./debug.js";
 import { fileModule } from "./file.js";
+import { getUrlModule } from "./get_url.js";
+import { hostnameModule } from "./hostname.js";
+import { lineinfileModule } from "./lineinfile.js";
+import { modprobeModule } from "./modprobe.js";
+import { aptModule, dnfModule, packageModule, yumModule } from "./package.js";
+import { rawModule, scriptModule } from "./raw.js";
+import { replaceModule } from "./replace.js";
+import { aptRepositoryModule, yumRepositoryModule } from "./repo.js";
+import { serviceModule, systemdModule, systemdServiceModule } from "./service.js";
+import { fetchModule, slurpModule } from "./slurp.js";
+import { statModule } from "./stat.js";
+import { sysctlModule } from "./sysctl.js";
+import { templateModule } from "./template.js";
+import { unarchiveModule } from "./unarchive.js";
+import { userModule } from "./user.js";
+import { waitForModule } from "./wait_for.js";
 import type { ModuleDef } from "./types.js";
 
 export type { ModuleContext, ModuleDef, ModuleResult } from "./types.js";
 
 const registry = new Map<string, ModuleDef>();
-for (const m of [commandModule, shellModule, copyModule, fileModule, debugModule] as ModuleDef[]) registry.set(m.name, m);
+for (const m of [
+  commandModule, shellModule, rawModule, scriptModule, copyModule, templateModule, fileModule, lineinfileModule, blockinfileModule, replaceModule,
+  statModule, slurpModule, fetchModule, getUrlModule, unarchiveModule, packageModule, aptModule, dnfModule, yumModule, aptRepositoryModule, yumRepositoryModule,
+  serviceModule, systemdModule, systemdServiceModule, sysctlModule, modprobeModule, hostnameModule, userModule, waitForModule,
+  setFactModule, assertModule, failModule, metaModule, debugModule,
+] as ModuleDef[]) registry.set(m.name, m);
 
 export function canonicalModuleName(name: string): string {
-  return name.replace(/^ansible\.(builtin|legacy)\./, "");
+  return name.replace(/^(ansible\.(builtin|legacy|posix)|community\.general)\./, "");
 }
 
 export function findModule(name: string): ModuleDef | undefined {

@@ -9,9 +9,13 @@ export interface ModuleContext {
   check: boolean;
   diff: boolean;
   /** Run a sh script on the host (as root when the task becomes). */
-  exec(script: string, opts?: { stdin?: string | Buffer }): Promise<ExecResult>;
+  exec(script: string, opts?: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult>;
   /** Read a file on the controller; relative paths resolve as Ansible does (files/ beside the playbook…). */
   readLocal(path: string): Buffer;
+  /** Where a controller file is (same lookup as readLocal). */
+  localPath(path: string): string;
+  /** Render a template text with the task's variables (strict; errors name `file`). */
+  renderFile(text: string, file: string): string;
   vars: Record<string, unknown>;
 }
 
@@ -33,6 +37,8 @@ export interface ModuleDef<S extends z.ZodTypeAny = z.ZodTypeAny> {
   name: string;
   /** Free-form modules take a string (`command: ls -l`) as their main argument. */
   freeForm?: string;
+  /** Runs on the controller only (debug, set_fact, assert, fail, meta): no connection needed. */
+  local?: boolean;
   schema: S;
   run(ctx: ModuleContext, args: z.infer<S>): Promise<ModuleResult>;
 }

@@ -1,33 +1,74 @@
-// Owns the validated playbook model the engine executes.
+// Owns the validated playbook model the engine executes: plays, and trees of tasks and blocks
+// (imports and includes are resolved into blocks at load time, so the engine sees one shape).
 import type { Where } from "../errors.js";
 
-export interface Task {
+/** Keywords a block (or include) passes down to the tasks inside it. */
+export interface Inheritable {
+  when: unknown[];
+  become?: boolean;
+  becomeUser?: string;
+  tags: string[];
+  vars: Record<string, unknown>;
+  environment?: Record<string, unknown> | string;
+  noLog?: boolean;
+  ignoreErrors?: boolean;
+  delegateTo?: string;
+  runOnce?: boolean;
+  checkMode?: boolean;
+}
+
+export interface Task extends Inheritable {
+  kind: "task";
+  /** Stable position in the playbook, e.g. "0/tasks/3/block/1" (for journals and --start-at-task). */
+  id: string;
   name?: string;
   module: string;
   /** Raw arguments; templated per host at run time. */
   args: Record<string, unknown>;
-  when?: unknown;
   register?: string;
-  ignoreErrors: boolean;
-  become?: boolean;
   loop?: unknown;
   loopVar: string;
+  loopLabel?: string;
   notify: string[];
+  listen: string[];
   changedWhen?: unknown;
   failedWhen?: unknown;
-  noLog: boolean;
-  tags: string[];
-  vars: Record<string, unknown>;
+  until?: unknown;
+  retries?: number;
+  delay?: number;
   where: Where;
 }
 
+export interface Block extends Inheritable {
+  kind: "block";
+  id: string;
+  name?: string;
+  block: Node[];
+  rescue: Node[];
+  always: Node[];
+  where: Where;
+}
+
+export type Node = Task | Block;
+
 export interface Play {
+  index: number;
   name: string;
   hosts: string[];
   vars: Record<string, unknown>;
+  varsFiles: string[];
   become: boolean;
+  becomeUser?: string;
   gatherFacts: boolean;
-  tasks: Task[];
+  serial: Array<number | string>;
+  maxFailPercentage?: number;
+  anyErrorsFatal: boolean;
+  strategy: "linear" | "free";
+  tags: string[];
+  environment?: Record<string, unknown> | string;
+  preTasks: Node[];
+  tasks: Node[];
+  postTasks: Node[];
   handlers: Task[];
   where: Where;
 }
@@ -36,13 +77,26 @@ export interface Playbook {
   file: string;
   dir: string;
   plays: Play[];
+  /** Every file the playbook read (itself, vars_files, task files): for fingerprints. */
+  files: string[];
 }
 
 export function taskLabel(t: Task): string {
-  return t.name ?? `${t.module} ${summarizeArgs(t.args)}`.trim();
+  if (t.name) return t.name;
+  const a = t.args;
+  const s = typeof a.cmd === "string" ? a.cmd : typeof a._raw === "string" ? a._raw : JSON.stringify(a);
+  const short = s.length > 60 ? s.slice(0, 57) + "..." : s;
+  return `${t.module} ${short}`.trim();
 }
 
-function summarizeArgs(args: Record<string, unknown>): string {
-  const s = typeof args.cmd === "string" ? args.cmd : JSON.stringify(args);
-  return s.length > 60 ? s.slice(0, 57) + "..." : s;
+/** Walk every task of a node list (blocks flattened, in order). */
+export function* allTasks(nodes: Node[]): Generator<Task> {
+  for (const n of nodes) {
+    if (n.kind === "task") yield n;
+    else {
+      yield* allTasks(n.block);
+      yield* allTasks(n.rescue);
+      yield* allTasks(n.always);
+    }
+  }
 }

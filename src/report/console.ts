@@ -2,7 +2,12 @@
 // time per task, a final recap table like Ansible's. Colours only on a TTY. Secrets masked.
 import { Chalk } from "chalk";
 import type { KplayEvent, Reporter, HostStatus } from "./events.js";
+import { unifiedDiff } from "./diff.js";
 import type { Redactor } from "./redact.js";
+
+function colourDiff(c: InstanceType<typeof Chalk>, text: string): string {
+  return text.split("\n").map((l) => (l.startsWith("+") ? c.green(l) : l.startsWith("-") ? c.red(l) : l.startsWith("@@") ? c.cyan(l) : l)).join("\n");
+}
 
 export class ConsoleReporter implements Reporter {
   private c: InstanceType<typeof Chalk>;
@@ -10,6 +15,7 @@ export class ConsoleReporter implements Reporter {
     private readonly redact: Redactor,
     private readonly verbosity = 0,
     private readonly out: NodeJS.WriteStream = process.stdout,
+    private readonly showDiff = false,
   ) {
     this.c = new Chalk({ level: out.isTTY && !process.env.NO_COLOR ? 1 : 0 });
   }
@@ -44,11 +50,16 @@ export class ConsoleReporter implements Reporter {
           detail = ` => ${JSON.stringify(r, null, e.module === "debug" ? 2 : 0)}`;
         }
         const time = this.verbosity > 0 ? c.dim(` (${e.elapsed_ms} ms)`) : "";
+        const diff = r.diff as { before: string; after: string; path: string } | undefined;
+        if (this.showDiff && diff && (e.status === "changed" || e.status === "ok")) this.line(colourDiff(c, unifiedDiff(diff.before, diff.after, diff.path)));
         this.line(colour[e.status](`${label}: [${e.host}]${item}${detail}`) + time + (e.status === "ignored" ? c.cyan("\n...ignoring") : ""));
         break;
       }
+      case "output":
+        for (const l of e.text.replace(/\n$/, "").split("\n")) this.line(c.dim(`  [${e.host}] ${e.stream === "stderr" ? "! " : ""}${l}`));
+        break;
       case "task_end":
-        if (this.verbosity > 0 || e.elapsed_ms >= 1000) this.line(c.dim(`  (${(e.elapsed_ms / 1000).toFixed(2)}s)`));
+        this.line(c.dim(`  ${(e.elapsed_ms / 1000).toFixed(2)}s`));
         break;
       case "warning":
         this.line(c.magenta(`[WARNING]: ${e.message}`));

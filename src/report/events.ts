@@ -19,6 +19,7 @@ export type KplayEvent =
   | { event: "task_start"; play: string; task: string; handler: boolean; hosts: number; file?: string; line?: number }
   | { event: "host_result"; task: string; module: string; host: string; status: HostStatus; elapsed_ms: number; result: Record<string, unknown>; item?: unknown }
   | { event: "task_end"; task: string; elapsed_ms: number }
+  | { event: "output"; host: string; task: string; stream: "stdout" | "stderr"; text: string }
   | { event: "warning"; message: string }
   | { event: "recap"; hosts: Record<string, RecapCounts>; elapsed_ms: number; ok: boolean };
 

@@ -34,6 +34,15 @@ export function renderTemplate(source: string, ctx: Record<string, unknown>, ori
   }
 }
 
+/** Parse a template without rendering it: syntax errors surface before anything runs. */
+export function checkTemplateSyntax(source: string, origin: TemplateOrigin): void {
+  try {
+    hb.parse(source);
+  } catch (e) {
+    throw templateError(e, origin);
+  }
+}
+
 const SINGLE = /^\s*\{\{\s*([A-Za-z_][\w]*(?:\.[\w-]+|\.\[[^\]]+\])*)\s*\}\}\s*$/;
 
 /** Render `{{ }}` in a string value; other values pass through. Recurses into lists and maps. */

@@ -46,7 +46,14 @@ export async function runOnChannel(
   opts: ExecOptions,
   become: BecomeContext | undefined,
 ): Promise<ExecResult> {
-  const w = wrapCommand(script, opts.become ? become : undefined);
+  const env = opts.env && Object.keys(opts.env).length
+    ? Object.entries(opts.env).map(([k, v]) => {
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name ${JSON.stringify(k)}`);
+        return `export ${k}=${quote(v)}\n`;
+      }).join("")
+    : "";
+  const who = become && opts.becomeUser ? { ...become, becomeUser: opts.becomeUser } : become;
+  const w = wrapCommand(env + script, opts.become ? who : undefined);
   const ch = await open(w.command);
   const out: Buffer[] = [];
   const err: Buffer[] = [];

@@ -3,6 +3,10 @@
 export interface ExecOptions {
   /** Run as root through sudo (no-op when the login user is root). */
   become?: boolean;
+  /** Become this user instead of the connection's default (become_user). */
+  becomeUser?: string;
+  /** Environment variables exported for the script (the `environment` keyword). */
+  env?: Record<string, string>;
   /** Bytes fed to the command's standard input (after any sudo password exchange). */
   stdin?: string | Buffer;
   /** Kill the command after this many milliseconds (rc 124, like timeout(1)). */

@@ -25,6 +25,8 @@ async function run(module: string, args: Record<string, unknown>, opts: { check?
       vars: { answer: 42 },
       exec: (script, o) => conn.exec(script, { stdin: o?.stdin }),
       readLocal: (p) => readFileSync(join(opts.files ?? dir, p)),
+      localPath: (p) => join(opts.files ?? dir, p),
+      renderFile: (text) => text,
     },
     parsed,
   );

@@ -19,11 +19,23 @@ describe("playbook validation", () => {
     ["09-bad-enum.yml", 6, 16, /Invalid option|expected one of/],
     ["10-not-a-list.yml", 1, 1, /a playbook must be a list of plays/],
     ["11-yaml-syntax.yml", 5, undefined, /YAML syntax error/],
-    ["12-unsupported-keyword.yml", 5, 7, /"delegate_to" is an Ansible keyword kplay does not support yet/],
+    ["12-unsupported-keyword.yml", 5, 7, /"async" is an Ansible keyword kplay does not support yet/],
     ["13-bad-bool.yml", 2, 11, /expected true or false, got "maybe"/],
     ["14-no-module.yml", 3, 7, /the task names no module/],
     ["15-bad-register.yml", 5, 17, /register needs a variable name/],
     ["16-kv-junk.yml", 4, 13, /cannot read "junk" as key=value/],
+    ["17-rescue-without-block.yml", 4, 7, /"rescue" belongs to a block/],
+    ["18-missing-include.yml", 4, 22, /task file tasks\/nope.yml not found/],
+    ["19-bad-serial.yml", 2, 11, /serial must be a positive number or a percentage/],
+    ["20-bad-strategy.yml", 2, 13, /unknown strategy "fastest".*linear or free/],
+    ["21-missing-vars-file.yml", 3, 7, /vars file vars\/missing.yml not found/],
+    ["22-template-syntax.yml", 6, undefined, /template error: .*Expecting/],
+    ["23-loop-control.yml", 6, 21, /loop_control must be a mapping/],
+    ["24-handler-block.yml", 5, 7, /handlers must be tasks, not blocks/],
+    ["25-bad-retries.yml", 6, 16, /retries must be a non-negative number/],
+    ["26-bad-env.yml", 6, 9, /invalid environment variable name "BAD-NAME"/],
+    ["27-bad-import.yml", 4, 3, /unknown module or task keyword "fiel".*did you mean "file"/],
+    ["28-missing-template.yml", 4, 17, /template nowhere.hbs not found/],
   ])("%s", (file, line, column, msg) => {
     let err: unknown;
     try {
@@ -35,7 +47,8 @@ describe("playbook validation", () => {
     const k = err as KplayError;
     expect(k.describe()).toMatch(msg);
     expect(k.exitCode).toBe(2);
-    expect(k.where.file).toBe(join(BAD, file));
+    const expectFile = file.startsWith("22-") ? join(BAD, "templates/broken.hbs") : file.startsWith("27-") ? join(BAD, "tasks/bad-inner.yml") : join(BAD, file);
+    expect(k.where.file).toBe(expectFile);
     expect(k.where.line).toBe(line);
     if (column !== undefined) expect(k.where.column).toBe(column);
   });

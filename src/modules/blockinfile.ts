@@ -1,0 +1,56 @@
+// Owns the `blockinfile` module: keep a block of lines between marker lines in a text file
+// (Ansible's default markers, so blocks Ansible wrote are recognised), insert/update/remove.
+import { z } from "zod";
+import { editFile } from "./edit.js";
+import { defineModule, normalizeMode } from "./types.js";
+
+const schema = z
+  .object({
+    path: z.string().min(1),
+    block: z.string().default(""),
+    marker: z.string().default("# {mark} ANSIBLE MANAGED BLOCK"),
+    marker_begin: z.string().default("BEGIN"),
+    marker_end: z.string().default("END"),
+    state: z.enum(["present", "absent"]).default("present"),
+    insertafter: z.string().optional(),
+    insertbefore: z.string().optional(),
+    create: z.boolean().default(false),
+    backup: z.boolean().default(false),
+    mode: z.union([z.string(), z.number()]).optional(),
+    owner: z.string().optional(),
+    group: z.string().optional(),
+  })
+  .strict();
+
+export type BlockArgs = z.infer<typeof schema>;
+
+export function blockInFile(text: string, a: BlockArgs): { after: string; msg: string } {
+  const begin = a.marker.replace("{mark}", a.marker_begin);
+  const end = a.marker.replace("{mark}", a.marker_end);
+  const lines = text === "" ? [] : text.replace(/\n$/, "").split("\n");
+  const b = lines.indexOf(begin);
+  const e = b >= 0 ? lines.indexOf(end, b) : -1;
+  const body = a.block === "" ? [] : a.block.replace(/\n$/, "").split("\n");
+  const wanted = a.state === "present" && body.length > 0 ? [begin, ...body, end] : [];
+  let out: string[];
+  if (b >= 0 && e >= 0) {
+    out = [...lines.slice(0, b), ...wanted, ...lines.slice(e + 1)];
+  } else {
+    if (wanted.length === 0) return { after: text, msg: "" };
+    let at = lines.length;
+    const find = (p: string) => { const r = new RegExp(p); let f = -1; lines.forEach((l, i) => { if (r.test(l)) f = i; }); return f; };
+    if (a.insertbefore === "BOF") at = 0;
+    else if (a.insertbefore) { const f = find(a.insertbefore); if (f >= 0) at = f; }
+    else if (a.insertafter && a.insertafter !== "EOF") { const f = find(a.insertafter); if (f >= 0) at = f + 1; }
+    out = [...lines.slice(0, at), ...wanted, ...lines.slice(at)];
+  }
+  const after = out.length ? out.join("\n") + "\n" : "";
+  if (after === text) return { after, msg: "" };
+  return { after, msg: wanted.length ? (b >= 0 ? "Block updated" : "Block inserted") : "Block removed" };
+}
+
+export const blockinfileModule = defineModule({
+  name: "blockinfile",
+  schema,
+  run: (ctx, a) => editFile(ctx, { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => blockInFile(before, a)),
+});

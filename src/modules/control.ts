@@ -1,0 +1,54 @@
+// Owns the modules that run on the controller and steer the play: set_fact, assert, fail and
+// meta (flush_handlers, end_play, clear_facts, noop; carried out by the engine).
+import { z } from "zod";
+import { evalCondition } from "../playbook/expr.js";
+import { defineModule } from "./types.js";
+
+export const setFactModule = defineModule({
+  name: "set_fact",
+  local: true,
+  schema: z.record(z.string().regex(/^[A-Za-z_]\w*$/, "fact names must be variable names"), z.unknown()),
+  run: async (_ctx, a) => {
+    const facts = { ...a };
+    delete facts.cacheable;
+    return { changed: false, ansible_facts: facts };
+  },
+});
+
+export const assertModule = defineModule({
+  name: "assert",
+  local: true,
+  schema: z
+    .object({
+      that: z.union([z.string(), z.boolean(), z.array(z.union([z.string(), z.boolean()]))]),
+      fail_msg: z.string().optional(),
+      msg: z.string().optional(),
+      success_msg: z.string().default("All assertions passed"),
+      quiet: z.boolean().default(false),
+    })
+    .strict(),
+  run: async (ctx, a) => {
+    const list = Array.isArray(a.that) ? a.that : [a.that];
+    for (const cond of list) {
+      if (!evalCondition(cond, ctx.vars)) {
+        return { changed: false, failed: true, assertion: cond, evaluated_to: false, msg: a.fail_msg ?? a.msg ?? "Assertion failed" };
+      }
+    }
+    return { changed: false, msg: a.success_msg };
+  },
+});
+
+export const failModule = defineModule({
+  name: "fail",
+  local: true,
+  schema: z.object({ msg: z.unknown().default("Failed as requested from task") }).strict(),
+  run: async (_ctx, a) => ({ changed: false, failed: true, msg: a.msg }),
+});
+
+export const metaModule = defineModule({
+  name: "meta",
+  local: true,
+  freeForm: "_raw",
+  schema: z.object({ _raw: z.enum(["flush_handlers", "end_play", "clear_facts", "noop", "refresh_inventory"]) }).strict(),
+  run: async () => ({ changed: false }),
+});

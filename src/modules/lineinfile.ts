@@ -1,0 +1,72 @@
+// Owns the `lineinfile` module: make sure one line is (or is not) in a text file, with Ansible's
+// rules for regexp (last match replaced), backrefs, insertafter/insertbefore (EOF/BOF/regex) and create.
+import { z } from "zod";
+import { editFile } from "./edit.js";
+import { defineModule, normalizeMode } from "./types.js";
+
+const schema = z
+  .object({
+    path: z.string().min(1),
+    line: z.union([z.string(), z.number()]).transform(String).optional(),
+    regexp: z.string().optional(),
+    search_string: z.string().optional(),
+    state: z.enum(["present", "absent"]).default("present"),
+    insertafter: z.string().optional(),
+    insertbefore: z.string().optional(),
+    backrefs: z.boolean().default(false),
+    firstmatch: z.boolean().default(false),
+    create: z.boolean().default(false),
+    backup: z.boolean().default(false),
+    mode: z.union([z.string(), z.number()]).optional(),
+    owner: z.string().optional(),
+    group: z.string().optional(),
+  })
+  .strict()
+  .refine((a) => a.state === "absent" || a.line !== undefined, { message: "state=present needs line" })
+  .refine((a) => a.state === "present" || a.line !== undefined || a.regexp !== undefined || a.search_string !== undefined, { message: "state=absent needs regexp, search_string or line" })
+  .refine((a) => !(a.insertafter && a.insertbefore), { message: "insertafter and insertbefore are mutually exclusive" });
+
+export type LineArgs = z.infer<typeof schema>;
+
+/** Pure: the new text for a file's old text (exported for unit tests). */
+export function lineInFile(text: string, a: LineArgs): { after: string; msg: string } {
+  const lines = text === "" ? [] : text.replace(/\n$/, "").split("\n");
+  const re = a.regexp !== undefined ? new RegExp(a.regexp) : undefined;
+  const matches = (l: string) => (re ? re.test(l) : a.search_string !== undefined ? l.includes(a.search_string) : l === a.line);
+  const join = (ls: string[]) => (ls.length ? ls.join("\n") + "\n" : "");
+  if (a.state === "absent") {
+    const kept = lines.filter((l) => !matches(l));
+    return kept.length === lines.length ? { after: text, msg: "" } : { after: join(kept), msg: `${lines.length - kept.length} line(s) removed` };
+  }
+  const line = a.line!;
+  let idx = -1;
+  if (re || a.search_string !== undefined) {
+    for (let i = 0; i < lines.length; i++) if (matches(lines[i])) { idx = i; if (a.firstmatch) break; }
+  }
+  if (idx >= 0) {
+    const newLine = a.backrefs && re ? lines[idx].replace(re, line.replace(/\\(\d)/g, "$$$1")) : line;
+    if (lines[idx] === newLine) return { after: text, msg: "" };
+    lines[idx] = newLine;
+    return { after: join(lines), msg: "line replaced" };
+  }
+  if (a.backrefs) return { after: text, msg: "" };
+  if (lines.includes(line)) return { after: text, msg: "" };
+  let at = lines.length;
+  const find = (pattern: string) => {
+    const r = new RegExp(pattern);
+    let found = -1;
+    for (let i = 0; i < lines.length; i++) if (r.test(lines[i])) { found = i; if (a.firstmatch) break; }
+    return found;
+  };
+  if (a.insertbefore === "BOF") at = 0;
+  else if (a.insertbefore) { const f = find(a.insertbefore); if (f >= 0) at = f; }
+  else if (a.insertafter && a.insertafter !== "EOF") { const f = find(a.insertafter); if (f >= 0) at = f + 1; }
+  lines.splice(at, 0, line);
+  return { after: join(lines), msg: "line added" };
+}
+
+export const lineinfileModule = defineModule({
+  name: "lineinfile",
+  schema,
+  run: (ctx, a) => editFile(ctx, { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => lineInFile(before, a)),
+});

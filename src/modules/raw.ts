@@ -1,0 +1,42 @@
+// Owns the `raw` module (run a command string as is, no guards) and `script` (send a controller
+// script over the connection and run it on the host, with creates/removes/chdir), each one round trip.
+import { basename } from "node:path";
+import { z } from "zod";
+import { quote } from "../transport/quote.js";
+import { splitArgs } from "./command.js";
+import { defineModule, lines } from "./types.js";
+
+export const rawModule = defineModule({
+  name: "raw",
+  freeForm: "_raw",
+  schema: z.object({ _raw: z.string().min(1), executable: z.string().optional() }).strict(),
+  run: async (ctx, a) => {
+    if (ctx.check) return { changed: false, skipped: true, msg: "raw is not run in check mode" };
+    const r = await ctx.exec(a.executable ? `exec ${quote(a.executable)} -c ${quote(a._raw)}` : a._raw);
+    return { changed: true, failed: r.rc !== 0, rc: r.rc, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), ...(r.rc ? { msg: "non-zero return code" } : {}) };
+  },
+});
+
+export const scriptModule = defineModule({
+  name: "script",
+  freeForm: "cmd",
+  schema: z
+    .object({ cmd: z.string().min(1), creates: z.string().optional(), removes: z.string().optional(), chdir: z.string().optional(), executable: z.string().optional() })
+    .strict(),
+  run: async (ctx, a) => {
+    const [file, ...args] = splitArgs(a.cmd);
+    const body = ctx.readLocal(file);
+    if (ctx.check) return { changed: true, skipped: true, msg: "script is not run in check mode" };
+    const script = [
+      a.creates ? `if [ -e ${quote(a.creates)} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi` : "",
+      a.removes ? `if [ ! -e ${quote(a.removes)} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi` : "",
+      `t=$(mktemp /tmp/.kplay-script.XXXXXX) || exit 1; trap 'rm -f "$t"' EXIT`,
+      `cat > "$t"; chmod 700 "$t"`,
+      a.chdir ? `cd ${quote(a.chdir)} || exit 1` : "",
+      `${a.executable ? quote(a.executable) + " " : ""}"$t" ${args.map(quote).join(" ")} </dev/null`,
+    ].filter(Boolean).join("\n");
+    const r = await ctx.exec(script, { stdin: body });
+    if (r.rc === 0 && r.stdout.trim() === "KPLAY-SKIPPED") return { changed: false, msg: "skipped, since creates/removes says so" };
+    return { changed: true, failed: r.rc !== 0, rc: r.rc, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), script: basename(file), ...(r.rc ? { msg: "non-zero return code" } : {}) };
+  },
+});

@@ -1,0 +1,41 @@
+// Owns the `replace` module: replace every match of a regular expression in a file, optionally
+// only between `after` and `before` expressions; backreferences \1 in the replacement.
+import { z } from "zod";
+import { editFile } from "./edit.js";
+import { defineModule, normalizeMode } from "./types.js";
+
+const schema = z
+  .object({
+    path: z.string().min(1),
+    regexp: z.string().min(1),
+    replace: z.string().default(""),
+    after: z.string().optional(),
+    before: z.string().optional(),
+    backup: z.boolean().default(false),
+    mode: z.union([z.string(), z.number()]).optional(),
+    owner: z.string().optional(),
+    group: z.string().optional(),
+  })
+  .strict();
+
+export function replaceIn(text: string, a: z.infer<typeof schema>): { after: string; msg: string } {
+  let start = 0;
+  let end = text.length;
+  if (a.after) { const m = new RegExp(a.after, "m").exec(text); if (m) start = m.index + m[0].length; }
+  if (a.before) { const m = new RegExp(a.before, "m").exec(text.slice(start)); if (m) end = start + m.index; }
+  const re = new RegExp(a.regexp, "gm");
+  const region = text.slice(start, end);
+  let n = 0;
+  const replaced = region.replace(re, (...m) => {
+    n++;
+    return a.replace.replace(/\\(\d)|\\g<(\d+)>/g, (_s, d1, d2) => String(m[Number(d1 ?? d2)] ?? ""));
+  });
+  if (replaced === region) return { after: text, msg: "" };
+  return { after: text.slice(0, start) + replaced + text.slice(end), msg: `${n} replacements made` };
+}
+
+export const replaceModule = defineModule({
+  name: "replace",
+  schema,
+  run: (ctx, a) => editFile(ctx, { path: a.path, create: false, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => replaceIn(before, a)),
+});

@@ -1,0 +1,47 @@
+// Owns the `sysctl` module: persist `name = value` in a file under /etc/sysctl.d (the key's
+// other lines there replaced) and, when reload is on, set the running value if it differs.
+import { z } from "zod";
+import { quote } from "../transport/quote.js";
+import { defineModule, readMarker } from "./types.js";
+
+export const sysctlModule = defineModule({
+  name: "sysctl",
+  schema: z
+    .object({
+      name: z.string().regex(/^[A-Za-z0-9_.\-/*]+$/, "invalid sysctl key"),
+      value: z.union([z.string(), z.number(), z.boolean()]).transform((v) => (typeof v === "boolean" ? (v ? "1" : "0") : String(v))).optional(),
+      state: z.enum(["present", "absent"]).default("present"),
+      sysctl_file: z.string().default("/etc/sysctl.d/99-kplay.conf"),
+      reload: z.boolean().default(true),
+      sysctl_set: z.boolean().default(true),
+      ignoreerrors: z.boolean().default(false),
+    })
+    .strict()
+    .refine((a) => a.state === "absent" || a.value !== undefined, { message: "value is required when state=present" }),
+  run: async (ctx, a) => {
+    const key = a.name;
+    const keyRe = key.replace(/[.*]/g, "\\$&").replace(/\//g, "[./]");
+    const want = a.value?.trim().replace(/\s+/g, " ");
+    const script = [
+      `f=${quote(a.sysctl_file)}; changed=0`,
+      `d=$(dirname "$f"); [ -d "$d" ] || mkdir -p "$d"`,
+      `t=$(mktemp); trap 'rm -f "$t"' EXIT`,
+      `[ -f "$f" ] && grep -Ev ${quote(`^[[:space:]]*${keyRe}[[:space:]]*=`)} "$f" > "$t"`,
+      a.state === "present" ? `echo ${quote(`${key} = ${want}`)} >> "$t"` : ":",
+      `if ! cmp -s "$t" "$f" 2>/dev/null; then if [ -f "$f" ] || [ -s "$t" ]; then changed=1; ${ctx.check ? ":" : `cat "$t" > "$f"; chmod 644 "$f"`}; fi; fi`,
+      a.state === "present" && a.reload && a.sysctl_set
+        ? [
+            `cur=$(sysctl -n ${quote(key)} 2>/dev/null | tr -s '[:space:]' ' ' | sed 's/ $//')`,
+            `if [ "$cur" != ${quote(want!)} ]; then`,
+            ctx.check ? `  changed=1` : `  if sysctl -q -w ${quote(`${key}=${want}`)} >/dev/null 2>&1; then changed=1; else ${a.ignoreerrors ? "echo \"could not set $cur -> running value\" >&2" : `echo "setting ${key} on the running kernel failed (read-only /proc/sys?); the value is persisted in $f" >&2; exit 1`}; fi`,
+            `fi`,
+          ].join("\n")
+        : ":",
+      `echo "KPLAY-RESULT: changed=$changed"`,
+    ].join("\n");
+    const r = await ctx.exec(script);
+    const m = readMarker(r.stdout);
+    if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
+    return { changed: m.changed === "1", name: key, value: want };
+  },
+});

@@ -1,0 +1,64 @@
+// Owns the `unarchive` module: unpack a tar (gz, bz2, xz) or zip archive from the controller
+// (sent over the connection) or already on the host (remote_src) into dest. Like Ansible it asks
+// tar itself (--compare) whether dest already matches the archive, so a re-run reports ok.
+import { basename } from "node:path";
+import { z } from "zod";
+import { quote } from "../transport/quote.js";
+import { defineModule, readMarker } from "./types.js";
+
+const schema = z
+  .object({
+    src: z.string().min(1),
+    dest: z.string().min(1),
+    remote_src: z.boolean().default(false),
+    creates: z.string().optional(),
+    extra_opts: z.array(z.string()).default([]),
+    owner: z.string().optional(),
+    group: z.string().optional(),
+  })
+  .strict();
+
+function tarFlag(name: string): string | undefined {
+  if (/\.(tar\.gz|tgz)$/.test(name)) return "z";
+  if (/\.(tar\.bz2|tbz2?)$/.test(name)) return "j";
+  if (/\.(tar\.xz|txz)$/.test(name)) return "J";
+  if (/\.tar$/.test(name)) return "";
+  return undefined;
+}
+
+export const unarchiveModule = defineModule({
+  name: "unarchive",
+  schema,
+  run: async (ctx, a) => {
+    const isZip = /\.zip$/i.test(a.src);
+    const flag = tarFlag(a.src);
+    if (!isZip && flag === undefined) return { changed: false, failed: true, msg: `cannot tell the archive type of ${a.src} (tar, tar.gz, tgz, tar.bz2, tar.xz or zip)` };
+    const data = a.remote_src ? undefined : ctx.readLocal(a.src);
+    const extra = a.extra_opts.map(quote).join(" ");
+    const own = a.owner || a.group ? `chown -R ${quote(`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`)} "$d"` : ":";
+    const script = [
+      `d=${quote(a.dest)}; changed=0`,
+      a.creates ? `if [ -e ${quote(a.creates)} ]; then ${data ? "cat >/dev/null; " : ""}echo "KPLAY-RESULT: changed=0 skipped=1"; exit 0; fi` : "",
+      `[ -d "$d" ] || { ${data ? "cat >/dev/null; " : ""}echo "destination directory $d does not exist" >&2; exit 1; }`,
+      data ? `f=$(mktemp /tmp/.kplay-archive.XXXXXX) || exit 1; trap 'rm -f "$f"' EXIT; cat > "$f"` : `f=${quote(a.src)}; [ -f "$f" ] || { echo "archive $f not found on the host" >&2; exit 1; }`,
+      isZip
+        ? [
+            `command -v unzip >/dev/null 2>&1 || { echo "unzip is not installed on this host" >&2; exit 1; }`,
+            `if unzip -Z1 "$f" | while read -r e; do case "$e" in */) [ -d "$d/$e" ] || exit 1;; *) unzip -p "$f" "$e" | cmp -s - "$d/$e" || exit 1;; esac; done; then :; else`,
+            ctx.check ? `changed=1` : `unzip -o -q ${extra} "$f" -d "$d" && changed=1 || exit 1`,
+            `fi`,
+          ].join("\n")
+        : [
+            `if tar -${flag}df "$f" -C "$d" ${extra} >/dev/null 2>&1; then :; else`,
+            ctx.check ? `changed=1` : `tar -${flag}xf "$f" -C "$d" ${extra} && changed=1 || exit 1`,
+            `fi`,
+          ].join("\n"),
+      `[ $changed = 1 ] && { ${ctx.check ? ":" : own}; }`,
+      `echo "KPLAY-RESULT: changed=$changed"`,
+    ].join("\n");
+    const r = await ctx.exec(script, { stdin: data });
+    const m = readMarker(r.stdout);
+    if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
+    return { changed: m.changed === "1", dest: a.dest, src: a.remote_src ? a.src : basename(a.src), ...(m.skipped ? { msg: `${a.creates} exists` } : {}) };
+  },
+});

@@ -1,0 +1,59 @@
+// Owns the `wait_for` module: wait, on the host, until a TCP port accepts (or stops accepting)
+// connections or a path appears (optionally containing search_regex) or disappears; one round
+// trip that loops on the host until the timeout.
+import { z } from "zod";
+import { quote } from "../transport/quote.js";
+import { defineModule, readMarker } from "./types.js";
+
+export const waitForModule = defineModule({
+  name: "wait_for",
+  schema: z
+    .object({
+      host: z.string().default("127.0.0.1"),
+      port: z.number().int().min(1).max(65535).optional(),
+      path: z.string().optional(),
+      state: z.enum(["started", "stopped", "present", "absent"]).default("started"),
+      search_regex: z.string().optional(),
+      timeout: z.number().nonnegative().default(300),
+      delay: z.number().nonnegative().default(0),
+      sleep: z.number().positive().default(1),
+      connect_timeout: z.number().positive().default(5),
+      msg: z.string().optional(),
+    })
+    .strict()
+    .refine((a) => (a.port === undefined) !== (a.path === undefined), { message: "give exactly one of port and path" }),
+  run: async (ctx, a) => {
+    let check: string;
+    const want = a.state === "started" || a.state === "present";
+    if (a.port !== undefined) {
+      const h = quote(a.host);
+      // Local ports are read from the socket table; remote ones with a real connect (bash /dev/tcp).
+      check = ["127.0.0.1", "localhost", "0.0.0.0", "::1"].includes(a.host) && a.state === "started"
+        ? `ss -Hltn "sport = :${a.port}" 2>/dev/null | grep -q . || timeout ${a.connect_timeout} bash -c ${quote(`exec 3<>/dev/tcp/${a.host}/${a.port}`)} 2>/dev/null`
+        : `timeout ${a.connect_timeout} bash -c "exec 3<>/dev/tcp/"${h}"/${a.port}" 2>/dev/null`;
+    } else {
+      const p = quote(a.path!);
+      check = a.search_regex ? `[ -e ${p} ] && grep -Eq ${quote(a.search_regex)} ${p}` : `[ -e ${p} ]`;
+    }
+    const script = [
+      `sleep ${a.delay}`,
+      `start=$(date +%s); end=$((start + ${Math.ceil(a.timeout)})); n=0`,
+      `while :; do n=$((n+1))`,
+      `  if ${check}; then ok=1; else ok=0; fi`,
+      `  [ $ok = ${want ? 1 : 0} ] && { echo "KPLAY-RESULT: ok=1 elapsed=$(( $(date +%s) - start )) tries=$n"; exit 0; }`,
+      `  [ $(date +%s) -ge $end ] && { echo "KPLAY-RESULT: ok=0 elapsed=$(( $(date +%s) - start )) tries=$n"; exit 0; }`,
+      `  sleep ${a.sleep}`,
+      `done`,
+    ].join("\n");
+    if (ctx.check) return { changed: false, skipped: true, msg: "wait_for is not run in check mode" };
+    const r = await ctx.exec(script, { timeoutMs: (a.delay + a.timeout + 30) * 1000 });
+    const m = readMarker(r.stdout);
+    if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
+    const elapsed = Number(m.elapsed);
+    if (m.ok !== "1") {
+      const what = a.port !== undefined ? `${a.host}:${a.port}` : a.path;
+      return { changed: false, failed: true, elapsed, msg: a.msg ?? `Timeout when waiting for ${what} to be ${a.state}` };
+    }
+    return { changed: false, elapsed, state: a.state, ...(a.port !== undefined ? { port: a.port } : { path: a.path }) };
+  },
+});
