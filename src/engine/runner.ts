@@ -41,6 +41,8 @@ interface HostState {
   registered: Vars;
   /** Handler names/topics notified and not yet run. */
   notified: Set<string>;
+  /** The last failure, for ansible_failed_task / ansible_failed_result in rescue. */
+  lastFailure?: { task: string; result: ModuleResult };
   counts: RecapCounts;
 }
 
@@ -194,6 +196,8 @@ export class Runner {
       if (b.rescue.length > 0 && failedInBlock.length > 0 && !this.aborted) {
         for (const h of failedInBlock) {
           const s = this.state(h);
+          s.registered.ansible_failed_task = { name: s.lastFailure?.task };
+          s.registered.ansible_failed_result = s.lastFailure?.result ?? {};
           s.failed = false;
           s.counts.failed--;
           s.counts.rescued++;
@@ -295,7 +299,9 @@ export class Runner {
         for (const o of outcomes) {
           this.report.emit({ event: "host_result", task: label, module: task.module, host: h, status: o.status, elapsed_ms: Date.now() - started, result: noLog ? censored(o.result) : o.result, item: o.item });
         }
-        this.count(h, aggregate(outcomes.map((o) => o.status)));
+        const status = aggregate(outcomes.map((o) => o.status));
+        if (status === "failed") this.state(h).lastFailure = { task: label, result: outcomes.find((o) => o.status === "failed")!.result };
+        this.count(h, status);
       });
     }
     await q.onIdle();
@@ -327,7 +333,7 @@ export class Runner {
 
   private vars(run: PlayRun, h: string, extra: Vars = {}): Vars {
     const s = this.state(h);
-    return { ...run.base.get(h)!, ...(s.facts ?? {}), ...extra, ...s.registered, ...this.opts.extraVars };
+    return { ...run.base.get(h)!, ...(s.facts ?? {}), ...extra, ...s.registered, ...this.opts.extraVars, ansible_check_mode: this.opts.check };
   }
 
   private async runTaskOnHost(run: PlayRun, task: Task, eff: Inheritable, host: string): Promise<Outcome[]> {

@@ -24,10 +24,12 @@ export const sysctlModule = defineModule({
     const want = a.value?.trim().replace(/\s+/g, " ");
     const script = [
       `f=${quote(a.sysctl_file)}; changed=0`,
-      `d=$(dirname "$f"); [ -d "$d" ] || mkdir -p "$d"`,
+      ctx.check ? ":" : `d=$(dirname "$f"); [ -d "$d" ] || mkdir -p "$d"`,
       `t=$(mktemp); trap 'rm -f "$t"' EXIT`,
-      `[ -f "$f" ] && grep -Ev ${quote(`^[[:space:]]*${keyRe}[[:space:]]*=`)} "$f" > "$t"`,
-      a.state === "present" ? `echo ${quote(`${key} = ${want}`)} >> "$t"` : ":",
+      // The key's line is replaced where it stands (other keys keep their order); appended when absent.
+      `[ -f "$f" ] || : > "$t"`,
+      `[ -f "$f" ] && K_RE=${quote(`^[[:space:]]*${keyRe}[[:space:]]*=`)} K_LINE=${quote(a.state === "present" ? `${key} = ${want}` : "")} awk '$0 ~ ENVIRON["K_RE"] { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"]; done = 1; next } { print } END { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"] }' "$f" > "$t"`,
+      a.state === "present" ? `[ -f "$f" ] || echo ${quote(`${key} = ${want}`)} >> "$t"` : ":",
       `if ! cmp -s "$t" "$f" 2>/dev/null; then if [ -f "$f" ] || [ -s "$t" ]; then changed=1; ${ctx.check ? ":" : `cat "$t" > "$f"; chmod 644 "$f"`}; fi; fi`,
       a.state === "present" && a.reload && a.sysctl_set
         ? [

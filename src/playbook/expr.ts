@@ -170,8 +170,9 @@ export function parseExpr(src: string): Node {
 }
 
 export function evalExpr(src: string, vars: Record<string, unknown>): unknown {
-  const v = ev(parseExpr(src), vars, src);
-  if (v === UNDEF) throw new ExprError(`undefined value in: ${src}`);
+  const node = parseExpr(src);
+  const v = ev(node, vars, src);
+  if (v === UNDEF) throw new ExprError(`"${describe(node)}" is undefined in: ${src}`);
   return v;
 }
 

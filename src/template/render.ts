@@ -3,6 +3,7 @@
 // playbook string values. A string that is exactly one `{{ path }}` yields the native value.
 import Handlebars from "handlebars";
 import { inputError, KplayError } from "../errors.js";
+import { evalExpr, parseExpr } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
 
 const hb = Handlebars.create();
@@ -45,10 +46,49 @@ export function checkTemplateSyntax(source: string, origin: TemplateOrigin): voi
 
 const SINGLE = /^\s*\{\{\s*([A-Za-z_][\w]*(?:\.[\w-]+|\.\[[^\]]+\])*)\s*\}\}\s*$/;
 
+const MUSTACHE = /\{\{\s*([\s\S]*?)\s*\}\}/g;
+
+/**
+ * Jinja-style expressions in playbook values (`{{ hostvars[groups['etcd'][0]].ip }}`,
+ * `{{ x | default('y') }}`): when every `{{ }}` in the string parses as a kplay expression, the
+ * expression engine renders it; otherwise (helpers, blocks) Handlebars does. Both are strict.
+ */
+function renderExpressions(value: string, ctx: Record<string, unknown>, origin: TemplateOrigin): { ok: true; value: unknown } | { ok: false } {
+  if (/\{\{[#/^>!{~&]|\{\{\s*else\b/.test(value)) return { ok: false };
+  const parts: Array<{ expr: string; start: number; end: number }> = [];
+  for (const m of value.matchAll(MUSTACHE)) {
+    try {
+      parseExpr(m[1]);
+    } catch {
+      return { ok: false };
+    }
+    parts.push({ expr: m[1], start: m.index!, end: m.index! + m[0].length });
+  }
+  const evalOne = (expr: string) => {
+    try {
+      return evalExpr(expr, ctx);
+    } catch (e) {
+      const name = /"([^"]+)" is undefined/.exec((e as Error).message)?.[1];
+      throw inputError(name ? `undefined variable "${name}" in template` : `template error: ${(e as Error).message}`, { file: origin.file, line: origin.line, field: origin.field });
+    }
+  };
+  if (parts.length === 1 && parts[0].start === 0 && parts[0].end === value.length) return { ok: true, value: evalOne(parts[0].expr) };
+  let out = "";
+  let last = 0;
+  for (const p of parts) {
+    const v = evalOne(p.expr);
+    out += value.slice(last, p.start) + (typeof v === "string" ? v : v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
+    last = p.end;
+  }
+  return { ok: true, value: out + value.slice(last) };
+}
+
 /** Render `{{ }}` in a string value; other values pass through. Recurses into lists and maps. */
 export function renderValue(value: unknown, ctx: Record<string, unknown>, origin: TemplateOrigin = {}): unknown {
   if (typeof value === "string") {
     if (!value.includes("{{")) return value;
+    const viaExpr = renderExpressions(value, ctx, origin);
+    if (viaExpr.ok) return viaExpr.value;
     const m = SINGLE.exec(value);
     if (m) {
       const v = lookupPath(ctx, m[1]);

@@ -23,7 +23,7 @@ fi
 root=$(mktemp -d /var/tmp/kplay-node-root.XXXXXX)
 trap 'rm -rf "$root"' EXIT INT TERM
 debootstrap --variant=minbase \
-  --include=systemd,systemd-sysv,dbus,openssh-server,ca-certificates,iproute2,procps,sudo \
+  --include=systemd,systemd-sysv,dbus,openssh-server,ca-certificates,iproute2,procps,sudo,curl,busybox,kmod \
   bookworm "$root" "$mirror" >"$root.log" 2>&1 || { tail -n 30 "$root.log" >&2; rm -f "$root.log"; exit 1; }
 rm -f "$root.log"
 # Trim what a node never needs: package caches, docs, man pages.
