@@ -395,7 +395,7 @@ export class Runner {
     const env = eff.environment ? envStrings(renderValue(eff.environment, vars, { ...o, field: "environment" })) : undefined;
     const delegate = eff.delegateTo ? String(renderValue(eff.delegateTo, vars, { ...o, field: "delegate_to" })) : undefined;
     const conn = mod.local ? undefined : await this.delegateConnection(host, delegate);
-    const stream = (this.opts.verbosity ?? 0) >= 2 && !(eff.noLog ?? false);
+    const stream = (this.opts.verbosity ?? 0) >= 2 && !!mod.streams && !(eff.noLog ?? false);
     const label = taskLabel(task);
     const mctx: ModuleContext = {
       host,

@@ -61,6 +61,7 @@ async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<Modu
 
 export const commandModule = defineModule({
   name: "command",
+  streams: true,
   freeForm: "cmd",
   schema: argsSchema,
   run: (ctx, a) => run(ctx, a, false),
@@ -68,6 +69,7 @@ export const commandModule = defineModule({
 
 export const shellModule = defineModule({
   name: "shell",
+  streams: true,
   freeForm: "cmd",
   schema: argsSchema,
   run: (ctx, a) => run(ctx, a, true),

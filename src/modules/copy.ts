@@ -51,17 +51,18 @@ export async function putFile(ctx: ModuleContext, f: PutFile): Promise<ModuleRes
     const probe = await ctx.exec(script(f, sum, ctx.check, false, wantDiff));
     const m = readMarker(probe.stdout);
     if (probe.rc !== 0 || !m) return failure(probe.stderr || probe.stdout, probe.rc);
-    if (m.content !== "differs" || ctx.check) return finish(f, m, probe.stdout, f.data, wantDiff);
+    if (m.content !== "differs" || ctx.check) return finish(f, m, probe.stdout, sum, wantDiff);
   }
   const r = await ctx.exec(script(f, sum, ctx.check, true, wantDiff), { stdin: f.data });
   const m = readMarker(r.stdout);
   if (r.rc !== 0 || !m) return failure(r.stderr || r.stdout, r.rc);
-  return finish(f, m, r.stdout, f.data, wantDiff);
+  return finish(f, m, r.stdout, sum, wantDiff);
 }
 
-function finish(f: PutFile, m: Record<string, string>, stdout: string, data: Buffer, wantDiff: boolean): ModuleResult {
+function finish(f: PutFile, m: Record<string, string>, stdout: string, sum: string, wantDiff: boolean): ModuleResult {
+  const data = f.data;
   const changed = m.changed === "1";
-  const res: ModuleResult = { changed, dest: m.dest ? Buffer.from(m.dest, "base64").toString() : f.dest, checksum: m.sum, size: data.length };
+  const res: ModuleResult = { changed, dest: m.dest ? Buffer.from(m.dest, "base64").toString() : f.dest, checksum: sum, size: data.length };
   if (wantDiff && m.content === "differs") {
     const before = stdout.includes("KPLAY-BEFORE\n") ? stdout.slice(stdout.indexOf("KPLAY-BEFORE\n") + 13, stdout.indexOf("KPLAY-END-BEFORE\n")) : "";
     res.diff = { path: String(res.dest), before: Buffer.from(before.replace(/\s+/g, ""), "base64").toString("utf8"), after: data.toString("utf8") };

@@ -8,6 +8,7 @@ import { defineModule, lines } from "./types.js";
 
 export const rawModule = defineModule({
   name: "raw",
+  streams: true,
   freeForm: "_raw",
   schema: z.object({ _raw: z.string().min(1), executable: z.string().optional() }).strict(),
   run: async (ctx, a) => {
@@ -19,6 +20,7 @@ export const rawModule = defineModule({
 
 export const scriptModule = defineModule({
   name: "script",
+  streams: true,
   freeForm: "cmd",
   schema: z
     .object({ cmd: z.string().min(1), creates: z.string().optional(), removes: z.string().optional(), chdir: z.string().optional(), executable: z.string().optional() })

@@ -37,6 +37,8 @@ export interface ModuleDef<S extends z.ZodTypeAny = z.ZodTypeAny> {
   name: string;
   /** Free-form modules take a string (`command: ls -l`) as their main argument. */
   freeForm?: string;
+  /** Its command output is worth streaming with -vv (command, shell, raw, script). */
+  streams?: boolean;
   /** Runs on the controller only (debug, set_fact, assert, fail, meta): no connection needed. */
   local?: boolean;
   schema: S;

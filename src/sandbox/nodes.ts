@@ -30,8 +30,19 @@ export interface NodeOptions {
   opsPassword?: string;
 }
 
-/** GenericContainer that publishes ports on 127.0.0.1 only. */
+/** GenericContainer that publishes ports on 127.0.0.1 only and joins exactly one network. */
 class LoopbackContainer extends GenericContainer {
+  /**
+   * Attach to `network` at creation, with DNS aliases. (testcontainers' withNetworkAliases would
+   * start the container on Docker's default bridge and connect it afterwards, leaving a second
+   * interface on a network shared with every other container.)
+   */
+  withOnlyNetwork(network: string, aliases: string[]): this {
+    this.withNetworkMode(network);
+    this.createOpts.NetworkingConfig = { EndpointsConfig: { [network]: { Aliases: aliases } } };
+    return this;
+  }
+
   withLoopbackPort(port: number): this {
     this.withExposedPorts(port);
     this.hostConfig.PortBindings = { [`${port}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: "0" }] };
@@ -56,8 +67,7 @@ export async function startNode(o: NodeOptions): Promise<NodeHandle> {
     .withName(o.containerName)
     .withHostname(o.name)
     .withLabels({ ...o.labels, "kplay.node": o.name })
-    .withNetworkMode(o.network.name)
-    .withNetworkAliases(o.name)
+    .withOnlyNetwork(o.network.name, [o.name])
     .withAddedCapabilities("SYS_ADMIN", "NET_ADMIN")
     .withSecurityOpt("seccomp=unconfined", "apparmor=unconfined")
     .withTmpFs({ "/run": "rw", "/run/lock": "rw" })
@@ -70,6 +80,8 @@ export async function startNode(o: NodeOptions): Promise<NodeHandle> {
   const setup = [
     "ip route del default 2>/dev/null || true",
     "! ip route | grep -q '^default'",
+    // exactly one interface besides lo: the node network
+    "[ \"$(ip -o link show | grep -vc ': lo:')\" = 1 ]",
     o.opsPassword ? `echo ${Buffer.from(`ops:${o.opsPassword}`).toString("base64")} | base64 -d | chpasswd` : "true",
     "cat /etc/ssh/ssh_host_ed25519_key.pub",
   ].join(" && ");
