@@ -5,10 +5,13 @@ import { closest, KplayError } from "../errors.js";
 import { inventoryCommand } from "./inventory.js";
 import { runCommand } from "./run.js";
 import { sandboxCommand } from "./sandbox.js";
+import { stateCommand, statusCommand } from "./state.js";
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   run: { run: runCommand, summary: "run playbooks against an inventory" },
   inventory: { run: inventoryCommand, summary: "show the inventory (--list, --host, --graph) as ansible-inventory does" },
+  status: { run: statusCommand, summary: "show per host the steps done, where a run stopped and why, pending handlers" },
+  state: { run: stateCommand, summary: "state reset: forget recorded progress" },
   sandbox: { run: sandboxCommand, summary: "start, inspect or remove the local sandbox cluster (real Debian nodes in containers)" },
 };
 

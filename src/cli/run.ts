@@ -6,6 +6,8 @@ import { KplayError } from "../errors.js";
 import { matchPattern, readLimit, type Inventory } from "../inventory/index.js";
 import { allTasks, taskLabel, type Playbook } from "../playbook/types.js";
 import { Runner } from "../engine/runner.js";
+import { runSteps } from "../engine/steps.js";
+import { keepalive, withState } from "./state.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { loadPlaybook } from "../playbook/load.js";
 import { ConsoleReporter, JsonReporter, Redactor, type Reporter } from "../report/index.js";
@@ -31,6 +33,9 @@ Options:
       --start-at-task NAME start at the first task with this name
       --list-tasks         list the tasks that would run, and exit
       --list-hosts         list the hosts each play would run on, and exit
+      --resume             continue the recorded run: skip steps and tasks already done
+      --restart            ignore what is recorded and run everything again
+      --reconnect-window S keep reconnecting to a host whose link dropped for S seconds (default 120)
   -C, --check              report what would change, change nothing
   -D, --diff               show differences of changed files
       --state-dir DIR      state directory (default: .kplay beside the inventory)
@@ -48,6 +53,9 @@ const RUN_OPTIONS = {
   "start-at-task": { type: "string" },
   "list-tasks": { type: "boolean" },
   "list-hosts": { type: "boolean" },
+  resume: { type: "boolean" },
+  restart: { type: "boolean" },
+  "reconnect-window": { type: "string" },
 } as const;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -84,20 +92,26 @@ export async function runCommand(argv: string[]): Promise<number> {
   redact.add(process.env.KPLAY_SSH_KEY_PASSPHRASE);
   const verbosity = o.verbose?.length ?? 0;
   const reporter: Reporter = o.json ? new JsonReporter(redact) : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
+  if (values.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
+  const windowS = values["reconnect-window"] === undefined ? 120 : Number(values["reconnect-window"]);
+  if (!Number.isFinite(windowS) || windowS < 0) throw new KplayError("usage", `--reconnect-window takes seconds, got ${JSON.stringify(values["reconnect-window"])}`);
   const sd = stateDir(o);
-  const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"] });
-  let ok = true;
-  try {
-    for (const pb of playbooks) {
-      const runner = new Runner(inv, pool, { forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity }, reporter);
-      const summary = await runner.runPlaybook(pb);
-      ok &&= summary.ok;
-      if (!summary.ok) break;
+  return withState(sd, `kplay run ${positionals.join(" ")}`, reporter, async (journal) => {
+    const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
+    try {
+      const run = { forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity };
+      if (o.check) {
+        // A check run changes nothing, so it records nothing.
+        let ok = true;
+        for (const pb of playbooks) ok = (await new Runner(inv, pool, run, reporter).runPlaybook(pb)).ok && ok;
+        return ok ? 0 : 1;
+      }
+      const ok = await runSteps({ inv, pool, playbooks, journal, stateDir: sd, resume: !!values.resume, run, reconnectWindowMs: windowS * 1000, report: reporter });
+      return ok ? 0 : 1;
+    } finally {
+      await pool.closeAll();
     }
-  } finally {
-    await pool.closeAll();
-  }
-  return ok ? 0 : 1;
+  });
 }
 
 /** --list-hosts / --list-tasks, in ansible-playbook's layout. */

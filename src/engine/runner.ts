@@ -16,7 +16,9 @@ import { taskLabel, type Block, type Inheritable, type Node, type Play, type Pla
 import { emptyCounts, type HostStatus, type RecapCounts, type Reporter } from "../report/index.js";
 import { renderTemplate, renderValue } from "../template/render.js";
 import { connectionSpec } from "../transport/spec.js";
-import { UnreachableError, type Connection, type ConnectionPool } from "../transport/index.js";
+import { UnreachableError, type Connection, type ConnectionPool, type ExecOptions, type ExecResult } from "../transport/index.js";
+import type { Journal } from "../state/journal.js";
+import { detachedScript, LOST_MARK, LOST_RC, runPath } from "../transport/detach.js";
 import { gatherFacts } from "./facts.js";
 import { magicVars, resolveVars, type Vars } from "./vars.js";
 
@@ -31,6 +33,16 @@ export interface RunOptions {
   skipTags?: string[];
   startAtTask?: string;
   verbosity?: number;
+  /** The step this playbook is, with its journal (resume) and run id (run directories on nodes). */
+  step?: StepRun;
+}
+
+export interface StepRun {
+  name: string;
+  runId: string;
+  journal: Journal;
+  /** How long to keep reconnecting to a host whose link dropped, before giving up on it. */
+  reconnectWindowMs: number;
 }
 
 interface HostState {
@@ -70,6 +82,8 @@ export interface RunSummary {
 
 export class Runner {
   private hosts = new Map<string, HostState>();
+  /** Hosts this run has reached: only for them does a dropped link mean "reconnect and re-attach". */
+  private reached = new Set<string>();
   private started = Date.now();
   private aborted = false;
 
@@ -127,6 +141,8 @@ export class Runner {
       const v = resolveVars({ ...this.inv.hostVars(h), ...play.vars, ...this.opts.extraVars }, { file: pb.file });
       base.set(h, { ...v, ...magicVars(this.inv, h, hosts, pb.dir) });
     }
+    const step = this.opts.step;
+    if (step) for (const h of hosts) step.journal.pendingHandlers(step.name, h).forEach((n) => this.state(h).notified.add(n));
     for (const batch of serialBatches(hosts, play.serial)) {
       if (this.aborted) break;
       const run: PlayRun = { pb, play, batch, base, started: !this.opts.startAtTask, announced: new Set(), blockDepth: 0 };
@@ -240,10 +256,26 @@ export class Runner {
     const runOnce = !!eff.runOnce;
     if (runOnce) targets = targets.slice(0, 1);
     await this.fanOut(run, task, targets, handler, !!eff.noLog, async (h) => {
+      const done = handler ? undefined : this.restore(task, h);
+      if (done) return done;
       const outcomes = await this.runTaskOnHost(run, task, eff, h);
       if (runOnce && task.register) for (const other of hosts) this.state(other).registered[task.register] = this.state(h).registered[task.register];
       return outcomes;
     });
+  }
+
+  /** A task the journal shows as finished on this host (resume): restore its result, do not run it. */
+  private restore(task: Task, host: string): Outcome[] | undefined {
+    const step = this.opts.step;
+    const rec = step?.journal.completedTask(step.name, host, task.id);
+    if (!rec) return undefined;
+    if (task.register && !rec.result) return undefined; // no_log result was not kept: run it again
+    const s = this.state(host);
+    if (task.register) s.registered[task.register] = rec.result;
+    const facts = rec.result?.ansible_facts;
+    if (facts && typeof facts === "object") Object.assign(s.registered, facts);
+    const status = rec.status as HostStatus;
+    return [{ status: status === "changed" ? "ok" : status, result: { changed: false, resumed: true, msg: `done in an earlier run (${rec.status} at ${rec.time})` } }];
   }
 
   private async meta(run: PlayRun, task: Task, hosts: string[]): Promise<void> {
@@ -278,6 +310,38 @@ export class Runner {
     return this.pool.get(connectionSpec(delegate, vars));
   }
 
+  /** Run on the host's connection; when the link drops, reconnect (with backoff) and re-attach. */
+  private async execResilient(host: string, delegate: string | undefined, script: string, opts: ExecOptions): Promise<ExecResult> {
+    const target = delegate && delegate !== host ? delegate : host;
+    const windowMs = this.reached.has(target) ? (this.opts.step?.reconnectWindowMs ?? 0) : 0;
+    const deadline = Date.now() + windowMs;
+    let delay = 500;
+    let warned = false;
+    for (;;) {
+      try {
+        const conn = await this.delegateConnection(host, delegate);
+        this.reached.add(target);
+        const r = await conn.exec(script, opts);
+        if (r.rc === LOST_RC && r.stderr.includes(LOST_MARK)) {
+          this.report.emit({ event: "warning", message: `${host}: a command's process was gone without a result (node restarted?); running it again` });
+          continue;
+        }
+        return r;
+      } catch (e) {
+        if (!(e instanceof UnreachableError) || e.permanent) throw e;
+        this.pool.drop(target);
+        if (Date.now() + delay > deadline) {
+          if (windowMs > 0) throw new UnreachableError(host, `${e.message}; gave up after ${Math.round(windowMs / 1000)} s of reconnecting. Everything done so far is recorded: re-run the same command with --resume to continue`, false, e);
+          throw e;
+        }
+        if (!warned) this.report.emit({ event: "warning", message: `${host}: ${e.message}; reconnecting for up to ${Math.round(windowMs / 1000)} s` });
+        warned = true;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+  }
+
   private async fanOut(run: PlayRun, task: Task, hosts: string[], handler: boolean, noLog: boolean, fn: (host: string) => Promise<Outcome[]>): Promise<void> {
     const label = taskLabel(task);
     const t0 = Date.now();
@@ -300,12 +364,30 @@ export class Runner {
           this.report.emit({ event: "host_result", task: label, module: task.module, host: h, status: o.status, elapsed_ms: Date.now() - started, result: noLog ? censored(o.result) : o.result, item: o.item });
         }
         const status = aggregate(outcomes.map((o) => o.status));
-        if (status === "failed") this.state(h).lastFailure = { task: label, result: outcomes.find((o) => o.status === "failed")!.result };
+        if (status === "failed" || status === "unreachable") this.state(h).lastFailure = { task: label, result: outcomes.find((o) => o.status === status)!.result };
         this.count(h, status);
+        this.record(task, h, handler, noLog, status, outcomes);
       });
     }
     await q.onIdle();
+    this.opts.step?.journal.flush();
     this.report.emit({ event: "task_end", task: label, elapsed_ms: Date.now() - t0 });
+  }
+
+  /** Journal what a host finished (buffered; flushed once per task). Resumed tasks are already there. */
+  private record(task: Task, host: string, handler: boolean, noLog: boolean, status: HostStatus, outcomes: Outcome[]): void {
+    const step = this.opts.step;
+    if (!step || task.module === "setup" || outcomes.some((o) => o.result.resumed)) return;
+    if (status === "failed" || status === "unreachable") return;
+    const j = step.journal;
+    if (handler) {
+      for (const t of [task.name, ...task.listen].filter((x): x is string => !!x)) j.write({ t: "handler_done", step: step.name, host, handler: t });
+      return;
+    }
+    if (outcomes.some((o) => o.status === "changed")) for (const n of task.notify) j.write({ t: "notify", step: step.name, host, handler: n });
+    const result = task.register ? (this.state(host).registered[task.register] as Record<string, unknown>) : outcomes[outcomes.length - 1]?.result;
+    const keep = noLog ? undefined : task.register || result?.ansible_facts ? slim(result) : undefined;
+    j.write({ t: "task_done", step: step.name, task: task.id, host, status, result: keep, time: new Date().toISOString() });
   }
 
   private errorOutcome(host: string, e: unknown): Outcome {
@@ -347,10 +429,10 @@ export class Runner {
       items = rendered;
     }
     const outcomes: Outcome[] = [];
-    for (const item of items ?? [undefined]) {
+    for (const [index, item] of (items ?? [undefined]).entries()) {
       const v = items ? { ...vars, [task.loopVar]: item } : vars;
       const label = items ? (task.loopLabel ? renderTemplate(task.loopLabel, v, o) : item) : undefined;
-      outcomes.push({ ...(await this.runWithRetries(run, task, eff, host, v)), item: label });
+      outcomes.push({ ...(await this.runWithRetries(run, task, eff, host, v, index)), item: label });
     }
     const results = outcomes.map((x) => x.result);
     const agg: ModuleResult = items
@@ -362,14 +444,14 @@ export class Runner {
     return outcomes;
   }
 
-  private async runWithRetries(run: PlayRun, task: Task, eff: Inheritable, host: string, vars: Vars): Promise<Outcome> {
+  private async runWithRetries(run: PlayRun, task: Task, eff: Inheritable, host: string, vars: Vars, index: number): Promise<Outcome> {
     if (eff.when.length && !evalCondition(eff.when, vars)) {
       return { status: "skipped", result: { changed: false, skipped: true, skip_reason: "Conditional result was False" } };
     }
     const attempts = task.until !== undefined ? (task.retries ?? 3) + 1 : 1;
     let last: Outcome = { status: "failed", result: { changed: false, failed: true } };
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      last = await this.runOnce(run, task, eff, host, vars);
+      last = await this.runOnce(run, task, eff, host, vars, index, attempt);
       if (task.until === undefined) return last;
       const withReg = { ...vars, ...(task.register ? { [task.register]: last.result } : {}), ...last.result };
       if (last.status !== "unreachable" && evalCondition(task.until, withReg)) {
@@ -381,7 +463,7 @@ export class Runner {
     return failed;
   }
 
-  private async runOnce(run: PlayRun, task: Task, eff: Inheritable, host: string, vars: Vars): Promise<Outcome> {
+  private async runOnce(run: PlayRun, task: Task, eff: Inheritable, host: string, vars: Vars, index: number, attempt: number): Promise<Outcome> {
     const mod = findModule(task.module)!;
     const o = { file: task.where.file, line: task.where.line, field: task.where.field };
     const rendered = renderValue(task.args, vars, o) as Record<string, unknown>;
@@ -394,24 +476,29 @@ export class Runner {
     const becomeUser = eff.becomeUser ? String(renderValue(eff.becomeUser, vars, o)) : undefined;
     const env = eff.environment ? envStrings(renderValue(eff.environment, vars, { ...o, field: "environment" })) : undefined;
     const delegate = eff.delegateTo ? String(renderValue(eff.delegateTo, vars, { ...o, field: "delegate_to" })) : undefined;
-    const conn = mod.local ? undefined : await this.delegateConnection(host, delegate);
     const stream = (this.opts.verbosity ?? 0) >= 2 && !!mod.streams && !(eff.noLog ?? false);
     const label = taskLabel(task);
+    let seq = 0;
+    const step = this.opts.step;
     const mctx: ModuleContext = {
       host,
       check: eff.checkMode ?? this.opts.check,
       diff: this.opts.diff,
       vars,
       exec: (script, x) => {
-        if (!conn) throw new Error(`module ${task.module} runs on the controller only`);
-        return conn.exec(script, {
+        if (mod.local) throw new Error(`module ${task.module} runs on the controller only`);
+        const opts = {
           become,
           becomeUser,
           env,
           stdin: x?.stdin,
           timeoutMs: x?.timeoutMs,
-          onOutput: stream ? (st, text) => this.report.emit({ event: "output", host, task: label, stream: st, text }) : undefined,
-        });
+          onOutput: stream ? (st: "stdout" | "stderr", text: string) => this.report.emit({ event: "output", host, task: label, stream: st, text }) : undefined,
+        };
+        // Detached under a run path that is the same when the run resumes, so a command that
+        // already ran (or is still running) is re-attached instead of started again.
+        const path = step ? runPath(step.runId, step.name, task.id, index, attempt, seq++) : undefined;
+        return this.execResilient(host, delegate, path ? detachedScript(path, script, !!opts.onOutput) : script, opts);
       },
       readLocal: (p) => readLocal(run.pb.dir, p, task),
       localPath: (p) => localPath(run.pb.dir, p, task),
@@ -431,6 +518,15 @@ export class Runner {
     let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
     if (status === "failed" && eff.ignoreErrors) status = "ignored";
     return { status, result };
+  }
+
+  /** How each host ended: ok, or the failure that stopped it (for the journal and `kplay status`). */
+  hostOutcomes(): Map<string, { ok: boolean; unreachable: boolean; task?: string; msg?: string }> {
+    const out = new Map<string, { ok: boolean; unreachable: boolean; task?: string; msg?: string }>();
+    for (const [h, s] of this.hosts) {
+      out.set(h, { ok: !s.failed && !s.unreachable, unreachable: s.unreachable, task: s.lastFailure?.task, msg: s.lastFailure ? String(s.lastFailure.result.msg ?? "") : undefined });
+    }
+    return out;
   }
 }
 
@@ -477,6 +573,16 @@ function envStrings(v: unknown): Record<string, string> {
 function aggregate(statuses: HostStatus[]): HostStatus {
   for (const s of ["unreachable", "failed", "ignored", "changed", "ok"] as HostStatus[]) if (statuses.includes(s)) return s;
   return "skipped";
+}
+
+/** What the journal keeps of a result: small fields, no huge outputs. */
+function slim(r: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!r) return undefined;
+  const json = JSON.stringify(r);
+  if (json.length <= 64 * 1024) return r;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) out[k] = typeof v === "string" && v.length > 16 * 1024 ? v.slice(0, 16 * 1024) + "…[truncated]" : v;
+  return out;
 }
 
 function censored(r: ModuleResult): ModuleResult {

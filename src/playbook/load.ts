@@ -176,7 +176,7 @@ function readNode(src: YamlSource, raw: unknown, path: PathKey[], base: string, 
   const inc = Object.keys(raw).find((k) => /^(ansible\.builtin\.)?(include_tasks|import_tasks)$/.test(k));
   if (inc) return readInclude(src, raw, inc, path, base, ctx, id);
   for (const k of ["rescue", "always"]) if (k in raw) throw inputError(`"${k}" belongs to a block`, at(src, [...path, k], k, true), "put the tasks under block:");
-  return readTask(src, raw, path, id);
+  return readTask(src, raw, path, id, ctx);
 }
 
 function readBlock(src: YamlSource, raw: Record<string, any>, path: PathKey[], base: string, ctx: Ctx, id: string): Block {
@@ -218,7 +218,7 @@ function readInclude(src: YamlSource, raw: Record<string, any>, key: string, pat
   };
 }
 
-function readTask(src: YamlSource, raw: Record<string, any>, path: PathKey[], id: string): Task {
+function readTask(src: YamlSource, raw: Record<string, any>, path: PathKey[], id: string, ctx: Ctx): Task {
   const where = at(src, path);
   let moduleKey: string | undefined;
   for (const k of Object.keys(raw)) {
@@ -236,8 +236,16 @@ function readTask(src: YamlSource, raw: Record<string, any>, path: PathKey[], id
   const mod = findModule(moduleKey)!;
   const args = moduleArgs(src, raw[moduleKey], raw.args, mod.freeForm, [...path, moduleKey], moduleKey);
   validateArgs(src, mod.schema, args, [...path, moduleKey], moduleKey);
+  const base = dirname(resolve(src.file));
   if (mod.name === "template" && typeof args.src === "string" && !args.src.includes("{{")) {
-    checkTemplateFile(args.src, dirname(resolve(src.file)), at(src, [...path, moduleKey], `${moduleKey}.src`));
+    ctx.files.add(checkTemplateFile(args.src, base, at(src, [...path, moduleKey], `${moduleKey}.src`)));
+  } else if (["copy", "script", "unarchive"].includes(mod.name) && typeof (args.src ?? args.cmd) === "string" && !args.remote_src) {
+    // controller files a step sends are part of its fingerprint (when they can be found now)
+    const name = mod.name === "script" ? String(args.cmd).trim().split(/\s+/)[0] : String(args.src);
+    if (!name.includes("{{")) {
+      const found = (isAbsolute(name) ? [name] : [join(base, "files", name), join(base, name)]).find(existsSync);
+      if (found) ctx.files.add(found);
+    }
   }
 
   for (const k of ["changed_when", "failed_when", "until"]) if (raw[k] !== undefined) checkExpr(src, raw[k], [...path, k], k);
@@ -275,11 +283,12 @@ function readTask(src: YamlSource, raw: Record<string, any>, path: PathKey[], id
 }
 
 /** A template named literally must exist and parse (errors point into the template file). */
-function checkTemplateFile(name: string, base: string, where: Where): void {
+function checkTemplateFile(name: string, base: string, where: Where): string {
   const candidates = isAbsolute(name) ? [name] : [join(base, "templates", name), join(base, name), join(process.cwd(), "templates", name)];
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw inputError(`template ${name} not found (looked in ${candidates.join(", ")})`, where);
   checkTemplateSyntax(readFileSync(found, "utf8"), { file: found, line: 1 });
+  return found;
 }
 
 /** `command: ls -l`, `file: path=/x state=directory`, or a mapping; `args:` merges in. */

@@ -1,0 +1,128 @@
+// Owns what commands share around the state directory: taking the lock, opening the journal
+// (saying when a torn tail was cut off), and the `kplay status` and `kplay state reset` commands.
+import { existsSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline/promises";
+import { KplayError } from "../errors.js";
+import type { Reporter } from "../report/index.js";
+import { Journal } from "../state/journal.js";
+import { StateLock } from "../state/lock.js";
+import { COMMON, loadInv, parse, stateDir, type Common } from "./options.js";
+
+export async function withState<T>(dir: string, command: string, report: Reporter, fn: (j: Journal) => Promise<T>): Promise<T> {
+  const lock = StateLock.acquire(dir, command, (m) => report.emit({ event: "warning", message: m }));
+  const onSignal = () => {
+    lock.release();
+    process.exit(130);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const journal = new Journal(dir);
+    if (journal.droppedTail) {
+      report.emit({ event: "warning", message: `the journal ended in a torn or corrupt record (${journal.droppedTail.bytes} bytes after line ${journal.droppedTail.line}); it was cut off and is not trusted` });
+    }
+    try {
+      return await fn(journal);
+    } finally {
+      journal.close();
+    }
+  } finally {
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+    lock.release();
+  }
+}
+
+/** SSH keep-alive; KPLAY_KEEPALIVE_MS shortens it (tests that black-hole links use 1000). */
+export function keepalive(): { keepaliveIntervalMs?: number } {
+  const v = Number(process.env.KPLAY_KEEPALIVE_MS);
+  return Number.isFinite(v) && v > 0 ? { keepaliveIntervalMs: v } : {};
+}
+
+export const STATUS_HELP = `Usage: kplay status (-i INVENTORY | -c CONFIG | --sandbox) [--state-dir DIR] [--json]
+
+Per host: the steps done, the step and task where it stopped and why, tasks done in an
+unfinished step, and handlers notified but not yet run (they run on --resume).`;
+
+export async function statusCommand(argv: string[]): Promise<number> {
+  const { values } = parse(argv, COMMON, "status");
+  if (values.help) {
+    console.log(STATUS_HELP);
+    return 0;
+  }
+  const o = values as Common;
+  const dir = stateDir(o);
+  const inv = loadInv(o);
+  const j = new Journal(dir);
+  const steps = j.knownSteps();
+  const hosts = inv.hostNames.map((h) => {
+    const done: string[] = [];
+    let stopped: { step: string; task: string; msg: string; unreachable: boolean } | undefined;
+    let partial: { step: string; tasks: number } | undefined;
+    const pending: string[] = [];
+    for (const s of steps) {
+      const st = j.hostState(s, h);
+      if (!st) continue;
+      if (st.done) done.push(s);
+      else if (st.failed) stopped ??= { step: s, task: st.failed.task, msg: st.failed.msg, unreachable: st.failed.unreachable };
+      if (!st.done && st.tasks.size) partial ??= { step: s, tasks: st.tasks.size };
+      pending.push(...j.pendingHandlers(s, h).map((x) => `${s}: ${x}`));
+    }
+    return { host: h, done, stopped, partial, pendingHandlers: pending };
+  });
+  if (values.json) {
+    console.log(JSON.stringify({ stateDir: dir, run: j.runId || null, steps, hosts }, null, 2));
+    return 0;
+  }
+  if (!j.runId) {
+    console.log(`nothing recorded in ${dir}`);
+    return 0;
+  }
+  console.log(`run ${j.runId}: steps ${steps.join(", ")}  (state in ${dir})`);
+  for (const h of hosts) {
+    const parts = [`${h.done.length}/${steps.length} steps done`];
+    if (h.stopped) parts.push(`stopped in ${h.stopped.step} at "${h.stopped.task}" (${h.stopped.unreachable ? "unreachable" : "failed"}: ${h.stopped.msg.split("\n")[0].slice(0, 160)})`);
+    if (h.partial) parts.push(`${h.partial.tasks} task(s) of ${h.partial.step} done`);
+    if (h.pendingHandlers.length) parts.push(`pending handlers: ${h.pendingHandlers.join(", ")}`);
+    console.log(`${h.host.padEnd(12)} ${parts.join("; ")}`);
+  }
+  return 0;
+}
+
+export const STATE_HELP = `Usage: kplay state reset (-i INVENTORY | -c CONFIG | --sandbox | --state-dir DIR) [--yes]
+
+Forget every recorded step and task (the journal and the steps file), so the next run starts
+from the beginning. known_hosts and any backups in the state directory are kept.`;
+
+export async function stateCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...COMMON, yes: { type: "boolean", short: "y" } }, "state");
+  if (values.help || positionals[0] !== "reset") {
+    console.log(STATE_HELP);
+    return values.help ? 0 : 2;
+  }
+  const dir = stateDir(values as Common);
+  if (!existsSync(dir)) {
+    console.log(`nothing to reset: ${dir} does not exist`);
+    return 0;
+  }
+  const files = readdirSync(dir).filter((f) => /^journal.*\.jsonl$/.test(f) || f === "steps");
+  if (!values.yes) {
+    if (!process.stdin.isTTY) throw new KplayError("usage", "state reset needs --yes when not run from a terminal");
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await rl.question(`Forget all recorded progress in ${dir} (${files.length} file(s))? [y/N] `);
+    rl.close();
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      console.log("nothing changed");
+      return 1;
+    }
+  }
+  const lock = StateLock.acquire(dir, "kplay state reset", (m) => console.error(`kplay: warning: ${m}`));
+  try {
+    for (const f of files) rmSync(join(dir, f), { force: true });
+  } finally {
+    lock.release();
+  }
+  console.log(`removed ${files.length} file(s) from ${dir}`);
+  return 0;
+}

@@ -1,0 +1,182 @@
+// Owns the run journal: an append-only JSON-lines file in the state directory recording, per
+// step and host, the tasks completed (with registered results unless no_log), notified and run
+// handlers, failures and completed steps. Each line carries a checksum; a torn or corrupt tail
+// (kill -9 mid-write) is detected, reported and cut off, never trusted. Derived views answer
+// "is this step done on this host", "which tasks finished", "which handlers are pending".
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync, renameSync, truncateSync } from "node:fs";
+import { join } from "node:path";
+import { DurableAppender } from "./atomic.js";
+
+export type JournalRecord =
+  | { t: "run"; run: string; steps: string[]; time: string }
+  | { t: "step_reset"; step: string; host: string; fp: string; reason: string }
+  | { t: "task_done"; step: string; task: string; host: string; status: string; result?: Record<string, unknown>; time: string }
+  | { t: "notify"; step: string; host: string; handler: string }
+  | { t: "handler_done"; step: string; host: string; handler: string }
+  | { t: "host_step_done"; step: string; host: string; fp: string; files: string; vars: string; time: string }
+  | { t: "host_failed"; step: string; host: string; task: string; msg: string; unreachable: boolean; time: string };
+
+interface HostStep {
+  /** Fingerprint the current attempt of this step started with (partial work counts only under it). */
+  startFp?: string;
+  done?: { fp: string; files: string; vars: string; time: string };
+  tasks: Map<string, Extract<JournalRecord, { t: "task_done" }>>;
+  notified: Set<string>;
+  failed?: Extract<JournalRecord, { t: "host_failed" }>;
+  started: boolean;
+}
+
+const crc = (s: string) => createHash("sha256").update(s).digest("hex").slice(0, 12);
+
+export class Journal {
+  readonly file: string;
+  runId = "";
+  steps: string[] = [];
+  /** step -> host -> state */
+  private view = new Map<string, Map<string, HostStep>>();
+  private out?: DurableAppender;
+  private pending: string[] = [];
+  /** Set when a torn or corrupt tail was cut off on load. */
+  droppedTail?: { bytes: number; line: number };
+
+  constructor(readonly dir: string) {
+    this.file = join(dir, "journal.jsonl");
+    this.load();
+  }
+
+  private load(): void {
+    if (!existsSync(this.file)) return;
+    const buf = readFileSync(this.file);
+    let offset = 0;
+    let lineNo = 0;
+    while (offset < buf.length) {
+      const nl = buf.indexOf(0x0a, offset);
+      if (nl < 0) break; // a line without its newline was torn mid-write
+      const line = buf.subarray(offset, nl).toString("utf8");
+      lineNo++;
+      const tab = line.lastIndexOf("\t");
+      let rec: JournalRecord | undefined;
+      if (tab > 0 && crc(line.slice(0, tab)) === line.slice(tab + 1)) {
+        try {
+          rec = JSON.parse(line.slice(0, tab)) as JournalRecord;
+        } catch {
+          rec = undefined;
+        }
+      }
+      if (!rec) break;
+      this.apply(rec);
+      offset = nl + 1;
+    }
+    if (offset < buf.length) {
+      this.droppedTail = { bytes: buf.length - offset, line: lineNo };
+      truncateSync(this.file, offset);
+    }
+  }
+
+  private hs(step: string, host: string): HostStep {
+    let s = this.view.get(step);
+    if (!s) this.view.set(step, (s = new Map()));
+    let h = s.get(host);
+    if (!h) s.set(host, (h = { tasks: new Map(), notified: new Set(), started: false }));
+    return h;
+  }
+
+  private apply(r: JournalRecord): void {
+    switch (r.t) {
+      case "run":
+        this.runId = r.run;
+        this.steps = r.steps;
+        break;
+      case "step_reset": {
+        const h = this.hs(r.step, r.host);
+        h.startFp = r.fp;
+        h.done = undefined;
+        h.tasks.clear();
+        h.notified.clear();
+        h.failed = undefined;
+        break;
+      }
+      case "task_done": {
+        const h = this.hs(r.step, r.host);
+        h.tasks.set(r.task, r);
+        h.started = true;
+        break;
+      }
+      case "notify":
+        this.hs(r.step, r.host).notified.add(r.handler);
+        break;
+      case "handler_done":
+        this.hs(r.step, r.host).notified.delete(r.handler);
+        break;
+      case "host_step_done": {
+        const h = this.hs(r.step, r.host);
+        h.done = { fp: r.fp, files: r.files, vars: r.vars, time: r.time };
+        h.tasks.clear();
+        h.notified.clear();
+        h.failed = undefined;
+        break;
+      }
+      case "host_failed":
+        this.hs(r.step, r.host).failed = r;
+        break;
+    }
+  }
+
+  /** Record (buffered until flush, except the records that must survive a crash at once). */
+  write(r: JournalRecord, durable = false): void {
+    this.apply(r);
+    const json = JSON.stringify(r);
+    this.pending.push(`${json}\t${crc(json)}`);
+    if (durable) this.flush();
+  }
+
+  /** Append buffered records with one fsync (group commit). */
+  flush(): void {
+    if (this.pending.length === 0) return;
+    this.out ??= new DurableAppender(this.file);
+    this.out.append(this.pending.join("\n") + "\n");
+    this.pending = [];
+  }
+
+  /** Start a new run: the old journal is kept beside it as journal-<time>.jsonl. */
+  startRun(steps: string[]): void {
+    this.flush();
+    this.out?.close();
+    this.out = undefined;
+    if (existsSync(this.file)) renameSync(this.file, join(this.dir, `journal-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`));
+    this.view.clear();
+    this.write({ t: "run", run: randomBytes(6).toString("hex"), steps, time: new Date().toISOString() }, true);
+  }
+
+  /** Continue the recorded run (or start one when there is none). */
+  resumeRun(steps: string[]): void {
+    if (!this.runId) return this.startRun(steps);
+    this.write({ t: "run", run: this.runId, steps, time: new Date().toISOString() }, true);
+  }
+
+  stepDone(step: string, host: string): HostStep["done"] {
+    return this.view.get(step)?.get(host)?.done;
+  }
+
+  completedTask(step: string, host: string, task: string) {
+    return this.view.get(step)?.get(host)?.tasks.get(task);
+  }
+
+  pendingHandlers(step: string, host: string): string[] {
+    return [...(this.view.get(step)?.get(host)?.notified ?? [])];
+  }
+
+  hostState(step: string, host: string): HostStep | undefined {
+    return this.view.get(step)?.get(host);
+  }
+
+  knownSteps(): string[] {
+    return [...new Set([...this.steps, ...this.view.keys()])];
+  }
+
+  close(): void {
+    this.flush();
+    this.out?.close();
+  }
+}
