@@ -1,7 +1,8 @@
 // Test harness: start real Debian nodes (systemd + sshd) for one test file and tear down exactly
 // what it created. Also runs kplay as a subprocess and reads node state over `docker exec`,
 // a channel independent of kplay's own SSH transport.
-import { execFile } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { getContainerRuntimeClient } from "testcontainers";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -113,6 +114,33 @@ export function kplay(args: string[], opts: { cwd?: string; env?: Record<string,
       res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
+}
+
+/** Start the CLI without waiting for it (fault tests kill it or cut its links meanwhile). */
+export function spawnKplay(args: string[], opts: { env?: Record<string, string> } = {}): { child: ChildProcess; done: Promise<KplayRun> } {
+  const child = spawn(process.execPath, [join(ROOT, "bin/kplay.js"), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", ...opts.env } });
+  let stdout = "";
+  let stderr = "";
+  child.stdout!.on("data", (d) => (stdout += d));
+  child.stderr!.on("data", (d) => (stderr += d));
+  const done = new Promise<KplayRun>((res) => child.on("close", (code, signal) => res({ code: code ?? (signal ? 128 + 9 : 1), stdout, stderr })));
+  return { child, done };
+}
+
+/** Restart a node's container (systemd boots again); returns its new published SSH port. */
+export async function restartNode(c: TestCluster, name: string): Promise<number> {
+  const node = c.node(name);
+  await node.container.restart({ timeout: 1 });
+  const client = await getContainerRuntimeClient();
+  const info = await client.container.inspect(client.container.getById(node.containerId));
+  const port = Number(info.NetworkSettings.Ports["22/tcp"]?.[0]?.HostPort);
+  for (let i = 0; i < 100; i++) {
+    const r = await node.container.exec(["sh", "-c", "ip route del default 2>/dev/null; systemctl is-active --quiet ssh"]);
+    if (r.exitCode === 0) break;
+    await new Promise((res) => setTimeout(res, 200));
+  }
+  node.sshPort = port;
+  return port;
 }
 
 /** Parse --json output into events. */

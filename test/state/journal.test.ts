@@ -1,0 +1,99 @@
+// The journal survives torn writes: a cut or corrupt tail is detected, reported and cut off;
+// what came before is read back exactly. The lock names its holder and takes over stale locks.
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync, existsSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { KplayError } from "../../src/errors.js";
+import { Journal } from "../../src/state/journal.js";
+import { StateLock } from "../../src/state/lock.js";
+import { writeFileAtomic } from "../../src/state/atomic.js";
+
+const dir = () => mkdtempSync(join(tmpdir(), "kplay-state-"));
+
+function sample(d: string): Journal {
+  const j = new Journal(d);
+  j.startRun(["s1", "s2"]);
+  j.write({ t: "step_reset", step: "s1", host: "n1", fp: "f1", reason: "start" });
+  j.write({ t: "task_done", step: "s1", task: "0/tasks/0", host: "n1", status: "changed", result: { rc: 0, stdout: "x" }, time: "t" });
+  j.write({ t: "notify", step: "s1", host: "n1", handler: "restart" });
+  j.flush();
+  return j;
+}
+
+describe("journal", () => {
+  it("reads back what was written", () => {
+    const d = dir();
+    sample(d).close();
+    const j = new Journal(d);
+    expect(j.completedTask("s1", "n1", "0/tasks/0")).toMatchObject({ status: "changed", result: { rc: 0, stdout: "x" } });
+    expect(j.pendingHandlers("s1", "n1")).toEqual(["restart"]);
+    expect(j.droppedTail).toBeUndefined();
+  });
+
+  it.each([
+    ["a line torn mid-write", (f: string) => appendFileSync(f, '{"t":"host_step_done","step":"s1","ho')],
+    ["a line with a wrong checksum", (f: string) => appendFileSync(f, '{"t":"handler_done","step":"s1","host":"n1","handler":"restart"}\tdeadbeef0000\n')],
+    ["garbage bytes", (f: string) => appendFileSync(f, Buffer.from([0, 255, 10, 1, 2, 10]))],
+  ])("ignores and cuts off %s", (_n, damage) => {
+    const d = dir();
+    sample(d).close();
+    const f = join(d, "journal.jsonl");
+    const good = readFileSync(f);
+    damage(f);
+    const j = new Journal(d);
+    expect(j.droppedTail?.bytes).toBeGreaterThan(0);
+    expect(j.pendingHandlers("s1", "n1")).toEqual(["restart"]); // the bad record was not applied
+    expect(readFileSync(f)).toEqual(good);
+    j.write({ t: "handler_done", step: "s1", host: "n1", handler: "restart" }, true);
+    expect(new Journal(d).pendingHandlers("s1", "n1")).toEqual([]);
+  });
+
+  it("a finished step clears its partial records; a reset starts the step over", () => {
+    const d = dir();
+    const j = sample(d);
+    j.write({ t: "host_step_done", step: "s1", host: "n1", fp: "f1", files: "a", vars: "b", time: "t" }, true);
+    expect(j.stepDone("s1", "n1")?.fp).toBe("f1");
+    expect(j.completedTask("s1", "n1", "0/tasks/0")).toBeUndefined();
+    j.write({ t: "step_reset", step: "s1", host: "n1", fp: "f2", reason: "re-run" }, true);
+    expect(new Journal(d).stepDone("s1", "n1")).toBeUndefined();
+  });
+
+  it("a new run keeps the old journal beside it", () => {
+    const d = dir();
+    sample(d).close();
+    const j = new Journal(d);
+    const old = j.runId;
+    j.startRun(["s1"]);
+    expect(j.runId).not.toBe(old);
+    expect(j.completedTask("s1", "n1", "0/tasks/0")).toBeUndefined();
+  });
+});
+
+describe("state lock", () => {
+  it("refuses a second holder, naming the first", () => {
+    const d = dir();
+    StateLock.acquire(d, "kplay run a.yml", () => undefined);
+    // Another live process (our parent) holds it now.
+    writeFileAtomic(join(d, "lock"), JSON.stringify({ pid: process.ppid, host: hostname(), started: "2026-11-22T00:00:00Z", command: "kplay run x.yml" }));
+    try {
+      StateLock.acquire(d, "kplay run b.yml", () => undefined);
+      throw new Error("no error");
+    } catch (e) {
+      expect(e).toBeInstanceOf(KplayError);
+      expect((e as Error).message).toMatch(new RegExp(`pid ${process.ppid} on .*started 2026-11-22T00:00:00Z \\(kplay run x.yml\\)`));
+    }
+  });
+
+  it("takes over a lock left by a dead process, with a warning", () => {
+    const d = dir();
+    const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
+    writeFileSync(join(d, "lock"), JSON.stringify({ pid: Number(dead), host: hostname(), started: "t", command: "kplay run" }));
+    const warnings: string[] = [];
+    const lock = StateLock.acquire(d, "kplay run", (m) => warnings.push(m));
+    expect(warnings[0]).toMatch(new RegExp(`stale lock left by pid ${dead}`));
+    lock.release();
+    expect(existsSync(join(d, "lock"))).toBe(false);
+  });
+});
