@@ -1,6 +1,7 @@
 // Owns the Ansible INI inventory format: [group], [group:children], [group:vars], inline
 // key=value host vars (parsed as literals, as Ansible does), host:port, ranges, # and ; comments.
 import { inputError, type Where } from "../errors.js";
+import { shlexSplit } from "../shlex.js";
 import { InventoryBuilder, type Vars } from "./model.js";
 import { expandHostRange } from "./ranges.js";
 
@@ -52,35 +53,13 @@ export function readIniInventory(text: string, file: string, b: InventoryBuilder
   }
 }
 
-/** Split on whitespace, honouring single and double quotes (shlex-like), stopping at a comment. */
+/** Split on whitespace, honouring quotes (shlex-like), stopping at a comment. */
 function splitTokens(line: string, where: Where): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let quote: string | null = null;
-  let started = false;
-  for (let i = 0; i < line.length; i++) {
-    const c = line[i];
-    if (quote) {
-      if (c === quote) quote = null;
-      else if (c === "\\" && quote === '"' && i + 1 < line.length) cur += line[++i];
-      else cur += c;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      started = true;
-    } else if (/\s/.test(c)) {
-      if (started) out.push(cur);
-      cur = "";
-      started = false;
-    } else if ((c === "#" || c === ";") && !started) {
-      break;
-    } else {
-      cur += c;
-      started = true;
-    }
+  try {
+    return shlexSplit(line, { comments: true });
+  } catch (e) {
+    throw inputError((e as Error).message, where);
   }
-  if (quote) throw inputError("unterminated quote", where);
-  if (started) out.push(cur);
-  return out;
 }
 
 /** INI values are Python literals in Ansible (ast.literal_eval): ints, floats, True/False/None,

@@ -1,6 +1,7 @@
 // Owns the `command` and `shell` modules: run a program (command: argv, no shell features;
 // shell: through sh), honouring chdir, creates, removes and stdin, all in one round trip.
 import { z } from "zod";
+import { shlexSplit } from "../shlex.js";
 import { quote, shellJoin } from "../transport/quote.js";
 import { defineModule, lines, type ModuleContext, type ModuleResult } from "./types.js";
 
@@ -59,40 +60,11 @@ async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<Modu
   };
 }
 
-export const commandModule = defineModule({
-  name: "command",
-  streams: true,
-  freeForm: "cmd",
-  schema: argsSchema,
-  run: (ctx, a) => run(ctx, a, false),
-});
+const define = (name: string, viaShell: boolean) =>
+  defineModule({ name, streams: true, freeForm: "cmd", schema: argsSchema, run: (ctx, a) => run(ctx, a, viaShell) });
 
-export const shellModule = defineModule({
-  name: "shell",
-  streams: true,
-  freeForm: "cmd",
-  schema: argsSchema,
-  run: (ctx, a) => run(ctx, a, true),
-});
+export const commandModule = define("command", false);
+export const shellModule = define("shell", true);
 
 /** shlex-style split for `command:` free form (quotes group words; no shell expansion). */
-export function splitArgs(s: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let q: string | null = null;
-  let has = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (q) {
-      if (c === q) q = null;
-      else if (c === "\\" && q === '"' && i + 1 < s.length) cur += s[++i];
-      else cur += c;
-    } else if (c === "'" || c === '"') { q = c; has = true; }
-    else if (c === "\\" && i + 1 < s.length) { cur += s[++i]; has = true; }
-    else if (/\s/.test(c)) { if (has) out.push(cur); cur = ""; has = false; }
-    else { cur += c; has = true; }
-  }
-  if (q) throw new Error("unterminated quote in command");
-  if (has) out.push(cur);
-  return out;
-}
+export const splitArgs = (s: string): string[] => shlexSplit(s);

@@ -3,6 +3,7 @@
 // `bastion` host. Pure: no I/O besides expanding ~ in key paths.
 import { homedir, userInfo } from "node:os";
 import { inputError } from "../errors.js";
+import { shlexSplit } from "../shlex.js";
 import type { ConnectionSpec, SshEndpoint } from "./types.js";
 
 type Vars = Record<string, unknown>;
@@ -104,16 +105,9 @@ function parseProxyCommand(cmd: string, defaultUser: string, host: string): SshE
 }
 
 function splitWords(s: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let q: string | null = null;
-  let has = false;
-  for (const c of s) {
-    if (q) { if (c === q) q = null; else cur += c; }
-    else if (c === '"' || c === "'") { q = c; has = true; }
-    else if (/\s/.test(c)) { if (has) out.push(cur); cur = ""; has = false; }
-    else { cur += c; has = true; }
+  try {
+    return shlexSplit(s);
+  } catch {
+    throw inputError(`cannot parse ssh arguments: ${s}`, { field: "ansible_ssh_common_args" });
   }
-  if (has) out.push(cur);
-  return out;
 }
