@@ -21,6 +21,8 @@ export const copySchema = z
     group: z.string().optional(),
     force: z.boolean().default(true),
     backup: z.boolean().default(false),
+    /** Accepted for Ansible playbooks; kplay always falls back to an in-place write when a rename is refused. */
+    unsafe_writes: z.boolean().optional(),
   })
   .strict()
   .refine((a) => (a.content === undefined) !== (a.src === undefined), { message: "give exactly one of content or src" });

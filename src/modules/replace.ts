@@ -12,6 +12,8 @@ const schema = z
     after: z.string().optional(),
     before: z.string().optional(),
     backup: z.boolean().default(false),
+    /** Accepted for Ansible playbooks; kplay always falls back to an in-place write when a rename is refused. */
+    unsafe_writes: z.boolean().optional(),
     mode: z.union([z.string(), z.number()]).optional(),
     owner: z.string().optional(),
     group: z.string().optional(),

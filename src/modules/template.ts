@@ -17,6 +17,7 @@ export const templateModule = defineModule({
       group: z.string().optional(),
       force: z.boolean().default(true),
       backup: z.boolean().default(false),
+      unsafe_writes: z.boolean().optional(),
     })
     .strict(),
   run: async (ctx, a) => {

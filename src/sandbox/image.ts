@@ -2,7 +2,7 @@
 // rebuilds) and building it once with node-image/build.sh (debootstrap -> docker import -> layer).
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,13 +10,23 @@ import { promisify } from "node:util";
 import { KplayError } from "../errors.js";
 
 const run = promisify(execFile);
-// Works from src/ (tests via vitest) and dist/ (the CLI): the recipe stays in src/sandbox/node-image.
-const RECIPE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../src/sandbox/node-image");
+// The recipe stays in src/sandbox/node-image; find it from src/ (vitest), dist/ (the CLI) or bench/dist/.
+const RECIPE_DIR = findRecipe(dirname(fileURLToPath(import.meta.url)));
 
-export function nodeImageTag(): string {
+function findRecipe(from: string): string {
+  for (let d = from; ; d = dirname(d)) {
+    const candidate = join(d, "src/sandbox/node-image");
+    if (existsSync(join(candidate, "build.sh"))) return candidate;
+    if (dirname(d) === d) return resolve(from, "../../src/sandbox/node-image");
+  }
+}
+
+/** The image tag: hash of the recipe (and of the extra packages, for variants such as the benchmark's python3 nodes). */
+export function nodeImageTag(extraPackages: string[] = []): string {
   const h = createHash("sha256");
   for (const f of readdirSync(RECIPE_DIR).sort()) h.update(f + "\0").update(readFileSync(join(RECIPE_DIR, f)));
-  return `kplay-node:${h.digest("hex").slice(0, 12)}`;
+  if (extraPackages.length) h.update("extra\0" + extraPackages.join(","));
+  return `kplay-node:${h.digest("hex").slice(0, 12)}${extraPackages.length ? "-x" : ""}`;
 }
 
 export async function imageExists(tag: string): Promise<boolean> {
@@ -29,8 +39,8 @@ export async function imageExists(tag: string): Promise<boolean> {
 }
 
 /** Build the node image unless it exists. Serialised across processes with an exclusive lock file. */
-export async function ensureNodeImage(log: (msg: string) => void = () => undefined): Promise<string> {
-  const tag = nodeImageTag();
+export async function ensureNodeImage(log: (msg: string) => void = () => undefined, extraPackages: string[] = []): Promise<string> {
+  const tag = nodeImageTag(extraPackages);
   if (await imageExists(tag)) return tag;
   const lockDir = join(tmpdir(), "kplay-image-build");
   mkdirSync(lockDir, { recursive: true });
@@ -49,7 +59,7 @@ export async function ensureNodeImage(log: (msg: string) => void = () => undefin
     if (await imageExists(tag)) return tag;
     log(`building node image ${tag} (debootstrap bookworm; takes a minute or two, once)`);
     try {
-      await run("sh", [join(RECIPE_DIR, "build.sh"), tag], { maxBuffer: 16 << 20 });
+      await run("sh", [join(RECIPE_DIR, "build.sh"), tag, extraPackages.join(",")], { maxBuffer: 16 << 20 });
     } catch (e) {
       const err = e as { stderr?: string; code?: number };
       throw new KplayError("state", `building the node image failed: ${(err.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`, {

@@ -28,6 +28,8 @@ export interface NodeOptions {
   publish?: boolean;
   /** Password for the non-root sudo user "ops" (password login and password sudo). */
   opsPassword?: string;
+  /** "systemd" (default): a full node. "sshd": sshd as PID 1, for light benchmark nodes by the hundred. */
+  init?: "systemd" | "sshd";
 }
 
 /** GenericContainer that publishes ports on 127.0.0.1 only and joins exactly one network. */
@@ -68,13 +70,19 @@ export async function startNode(o: NodeOptions): Promise<NodeHandle> {
     .withHostname(o.name)
     .withLabels({ ...o.labels, "kplay.node": o.name })
     .withOnlyNetwork(o.network.name, [o.name])
-    .withAddedCapabilities("SYS_ADMIN", "NET_ADMIN")
-    .withSecurityOpt("seccomp=unconfined", "apparmor=unconfined")
-    .withTmpFs({ "/run": "rw", "/run/lock": "rw" })
-    .withBindMounts([{ source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "ro" }])
     .withCopyContentToContainer([{ content: o.authorizedKey + "\n", target: "/root/.ssh/authorized_keys", mode: 0o600 }])
-    .withWaitStrategy(Wait.forSuccessfulCommand("systemctl is-active --quiet ssh"))
     .withStartupTimeout(120_000);
+  if (o.init === "sshd") {
+    c.withAddedCapabilities("NET_ADMIN")
+      .withCommand(["/bin/sh", "-c", "mkdir -p /run/sshd && ssh-keygen -A >/dev/null && exec /usr/sbin/sshd -D -e"])
+      .withWaitStrategy(Wait.forSuccessfulCommand("ss -Hltn 'sport = :22' | grep -q ."));
+  } else {
+    c.withAddedCapabilities("SYS_ADMIN", "NET_ADMIN")
+      .withSecurityOpt("seccomp=unconfined", "apparmor=unconfined")
+      .withTmpFs({ "/run": "rw", "/run/lock": "rw" })
+      .withBindMounts([{ source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "ro" }])
+      .withWaitStrategy(Wait.forSuccessfulCommand("systemctl is-active --quiet ssh"));
+  }
   if (o.publish !== false) c.withLoopbackPort(22);
   const started = await c.start();
   const setup = [

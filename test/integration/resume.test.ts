@@ -180,7 +180,7 @@ describe("resume", () => {
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const points: number[] = [];
     for (let i = 0; i < 30; i++) {
-      await onAll("rm -rf /var/tmp/kt /var/tmp/kplay-0");
+      await onAll("rm -rf /var/tmp/kt /var/tmp/kplay-root");
       const sd = stateDir();
       const args = ["run", ...pbs, "-i", inv, "--state-dir", sd, "--json"];
       const kill = Math.floor(150 + rand() * Math.max(300, duration - 150));

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Builds the kplay test/sandbox node image: debootstrap (bookworm, minbase, systemd, sshd)
 # -> docker import -> a small Dockerfile layer that configures sshd and the test users.
-# Usage: build.sh TAG   (TAG carries the hash of this folder, so a recipe change rebuilds)
+# Usage: build.sh TAG [EXTRA_PACKAGES]   (TAG carries the hash of this folder and the extras)
 # The Debian mirror is read from this machine's own apt sources; KPLAY_DEBIAN_MIRROR overrides.
 set -eu
 tag=$1
+extra=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 
 mirror=${KPLAY_DEBIAN_MIRROR:-}
@@ -23,7 +24,7 @@ fi
 root=$(mktemp -d /var/tmp/kplay-node-root.XXXXXX)
 trap 'rm -rf "$root"' EXIT INT TERM
 debootstrap --variant=minbase \
-  --include=systemd,systemd-sysv,dbus,openssh-server,ca-certificates,iproute2,procps,sudo,curl,busybox,kmod \
+  --include=systemd,systemd-sysv,dbus,openssh-server,ca-certificates,iproute2,procps,sudo,curl,busybox,kmod${extra:+,$extra} \
   bookworm "$root" "$mirror" >"$root.log" 2>&1 || { tail -n 30 "$root.log" >&2; rm -f "$root.log"; exit 1; }
 rm -f "$root.log"
 # Trim what a node never needs: package caches, docs, man pages.

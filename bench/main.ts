@@ -1,0 +1,251 @@
+// kplay's benchmark: the same workload file run by ansible-playbook (defaults; pipelining;
+// Mitogen), by kplay, and by a raw ssh2 lower bound, interleaved A B A B on the same nodes
+// (reset between runs); a per-task overhead case; a scale case (kplay only). Prints a Markdown
+// table (median, min, max) with ratios computed pair by pair, and writes it to bench/results/.
+// Usage: npm run bench -- [--nodes 30] [--runs 3] [--cases workload,trivial,scale] [--scale 50,100,200]
+//                         [--engines kplay,raw,ansible,ansible-pipelining,ansible-mitogen]
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import ssh2 from "ssh2";
+import { stringify } from "yaml";
+import { ensureNodeImage } from "../src/sandbox/image.js";
+import { createNetwork, removeContainers, removeNetworks, startNode, type NodeHandle, type NodeNetwork } from "../src/sandbox/nodes.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+const HERE = join(ROOT, "bench");
+const { values: args } = parseArgs({
+  options: {
+    nodes: { type: "string", default: "30" },
+    runs: { type: "string", default: "3" },
+    cases: { type: "string", default: "workload,trivial,scale" },
+    scale: { type: "string", default: "50,100,200" },
+    engines: { type: "string", default: "kplay,raw,ansible,ansible-pipelining,ansible-mitogen" },
+  },
+});
+const N = Number(args.nodes);
+const RUNS = Number(args.runs);
+const CASES = args.cases!.split(",");
+const ENGINES = args.engines!.split(",");
+
+for (const [bin, pkg] of [["ansible-playbook", "ansible-core"], ["/usr/bin/time", "time"], ["openssl", "openssl"]]) {
+  try {
+    execFileSync("sh", ["-c", `command -v ${bin}`], { stdio: "ignore" });
+  } catch {
+    console.error(`bench: ${bin} is missing; install it: apt-get install ${pkg} python3-mitogen ansible-mitogen time`);
+    process.exit(2);
+  }
+}
+
+interface Sample {
+  wall: number;
+  user: number;
+  sys: number;
+  rssKb: number;
+  nodeCpu: number;
+}
+
+const dir = mkdtempSync(join(tmpdir(), "kplay-bench-"));
+const kp = ssh2.utils.generateKeyPairSync("ed25519");
+const keyFile = join(dir, "id_ed25519");
+writeFileSync(keyFile, kp.private, { mode: 0o600 });
+const caFile = join(dir, "ca.pem");
+execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=kplay-bench", "-days", "3650", "-keyout", join(dir, "ca.key"), "-out", caFile], { stdio: "ignore" });
+const caPem = readFileSync(caFile, "utf8");
+writeFileSync(join(dir, "extra.yml"), stringify({ ca_pem: caPem }));
+const vars = { registry_domain: "kube.registry.local", registry_ip: "10.96.0.5", repo_url: "http://10.96.0.5:8080/debian", sandbox_image: "kube.registry.local/library/pause:3.9", ca_pem: caPem };
+
+const RESET = [
+  "sed -i '/# BEGIN KPLAY BENCH REGISTRY/,/# END KPLAY BENCH REGISTRY/d' /etc/hosts 2>/dev/null || { grep -v 'KPLAY BENCH\\|kube.registry.local' /etc/hosts > /tmp/h; cat /tmp/h > /etc/hosts; }",
+  "rm -rf /etc/apt/sources.list.d/offline.list /usr/local/share/ca-certificates/kplay-bench.crt /etc/containerd /etc/sysctl.d/99-kubernetes.conf /etc/modules-load.d/kubernetes.conf /var/tmp/kplay-root",
+  "sed -i '/^KPLAY_BENCH=1$/d' /etc/environment",
+  "update-ca-certificates --fresh >/dev/null 2>&1; true",
+].join("; ");
+
+let nodes: NodeHandle[] = [];
+let network: NodeNetwork | undefined;
+
+async function startNodes(count: number, image: string): Promise<void> {
+  await stopNodes();
+  const labels = { "kplay.bench": String(process.pid) };
+  network = await createNetwork(`kplay-bench-${process.pid}-${count}`, labels);
+  for (let i = 0; i < count; i += 16) {
+    const batch = Array.from({ length: Math.min(16, count - i) }, (_, k) => `node${i + k + 1}`);
+    nodes.push(...(await Promise.all(batch.map((name) => startNode({ image, name, containerName: `kplay-bench-${process.pid}-${name}`, network: network!, labels, authorizedKey: kp.public, init: "sshd" })))));
+  }
+  const kh = nodes.map((n) => `[127.0.0.1]:${n.sshPort} ${n.hostKey}`).join("\n") + "\n";
+  writeFileSync(join(dir, "known_hosts"), kh);
+  writeFileSync(join(dir, "inventory.ini"), "[all]\n" + nodes.map((n) => `${n.name} ansible_host=127.0.0.1 ansible_port=${n.sshPort}`).join("\n") + `\n\n[all:vars]\nansible_user=root\nansible_ssh_private_key_file=${keyFile}\nansible_python_interpreter=/usr/bin/python3\n`);
+  writeFileSync(join(dir, "raw.json"), JSON.stringify({ hosts: nodes.map((n) => ({ host: "127.0.0.1", port: n.sshPort })), key: keyFile, mode: "workload", vars, templates: templates() }));
+  writeFileSync(join(dir, "raw-trivial.json"), JSON.stringify({ hosts: nodes.map((n) => ({ host: "127.0.0.1", port: n.sshPort })), key: keyFile, mode: "trivial", vars, templates: {} }));
+}
+
+async function stopNodes(): Promise<void> {
+  await removeContainers(nodes.map((n) => n.containerId));
+  if (network) await removeNetworks([network.id]);
+  nodes = [];
+  network = undefined;
+}
+
+function templates(): Record<string, string> {
+  const t = join(HERE, "workload/templates");
+  return Object.fromEntries(["config.toml.tmpl", "hosts.toml.tmpl"].map((f) => [f, readFileSync(join(t, f), "utf8")]));
+}
+
+async function reset(): Promise<void> {
+  await Promise.all(nodes.map((n) => n.container.exec(["sh", "-c", RESET])));
+}
+
+function nodeCpuNs(): number {
+  let sum = 0;
+  for (const n of nodes) {
+    for (const p of [`/sys/fs/cgroup/cpuacct/docker/${n.containerId}/cpuacct.usage`, `/sys/fs/cgroup/system.slice/docker-${n.containerId}.scope/cpu.stat`]) {
+      if (!existsSync(p)) continue;
+      const text = readFileSync(p, "utf8");
+      sum += p.endsWith("cpu.stat") ? Number(/usage_usec (\d+)/.exec(text)?.[1] ?? 0) * 1000 : Number(text);
+      break;
+    }
+  }
+  return sum;
+}
+
+function timed(cmd: string[], env: Record<string, string> = {}): Promise<Sample> {
+  return new Promise((res, rej) => {
+    const before = nodeCpuNs();
+    const p = spawn("/usr/bin/time", ["-f", "KPLAY-TIME %e %U %S %M", ...cmd], { cwd: HERE, env: { ...process.env, ...env } });
+    let err = "";
+    let out = "";
+    p.stdout.on("data", (d) => (out += d));
+    p.stderr.on("data", (d) => (err += d));
+    p.on("close", (code) => {
+      const m = /KPLAY-TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(err);
+      if (code !== 0 || !m) return rej(new Error(`${cmd.join(" ")} failed (${code}):\n${(out + err).slice(-3000)}`));
+      res({ wall: Number(m[1]), user: Number(m[2]), sys: Number(m[3]), rssKb: Number(m[4]), nodeCpu: (nodeCpuNs() - before) / 1e9 });
+    });
+  });
+}
+
+const forks = () => String(nodes.length);
+const ansibleEnv = (mode: string): Record<string, string> => {
+  const env: Record<string, string> = {
+    ANSIBLE_HOST_KEY_CHECKING: "True",
+    ANSIBLE_SSH_ARGS: `-C -o ControlMaster=auto -o ControlPersist=60s -o UserKnownHostsFile=${join(dir, "known_hosts")}`,
+    ANSIBLE_CONTROL_PATH_DIR: join(dir, "cp"),
+    ANSIBLE_LOCAL_TEMP: join(dir, "ansible-tmp"),
+    ANSIBLE_RETRY_FILES_ENABLED: "False",
+    ANSIBLE_NOCOLOR: "1",
+  };
+  if (mode === "ansible-pipelining") env.ANSIBLE_PIPELINING = "True";
+  if (mode === "ansible-mitogen") env.ANSIBLE_STRATEGY = "mitogen_linear";
+  return env;
+};
+
+function engineCmd(engine: string, playbook: string, rawSpec: string): { cmd: string[]; env?: Record<string, string> } {
+  if (engine === "raw") return { cmd: [process.execPath, join(HERE, "dist/bench/raw.js"), join(dir, rawSpec)] };
+  if (engine === "kplay") {
+    const sd = join(dir, "kplay-state");
+    mkdirSync(sd, { recursive: true });
+    writeFileSync(join(sd, "known_hosts"), readFileSync(join(dir, "known_hosts")));
+    return { cmd: [process.execPath, join(ROOT, "bin/kplay.js"), "run", playbook, "-i", join(dir, "inventory.ini"), "--forks", forks(), "--state-dir", sd, "-e", `@${join(dir, "extra.yml")}`, "--json"] };
+  }
+  return { cmd: ["ansible-playbook", playbook, "-i", join(dir, "inventory.ini"), "-f", forks(), "-e", `@${join(dir, "extra.yml")}`], env: ansibleEnv(engine) };
+}
+
+type Results = Map<string, Sample[]>;
+const add = (r: Results, key: string, s: Sample) => r.set(key, [...(r.get(key) ?? []), s]);
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const fmt = (xs: number[], d = 2) => `${med(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
+
+async function workloadCase(results: Results): Promise<void> {
+  const pb = join(HERE, "workload/bootstrap.yml");
+  for (let r = 0; r < RUNS; r++) {
+    for (const e of ENGINES) {
+      await reset();
+      const { cmd, env } = engineCmd(e, pb, "raw.json");
+      add(results, `${e}|first`, await timed(cmd, env));
+      add(results, `${e}|rerun`, await timed(cmd, env));
+      console.error(`run ${r + 1}/${RUNS} ${e}: first ${results.get(`${e}|first`)!.at(-1)!.wall}s, re-run ${results.get(`${e}|rerun`)!.at(-1)!.wall}s`);
+    }
+  }
+}
+
+async function trivialCase(results: Results): Promise<void> {
+  const pb = join(HERE, "workload/trivial.yml");
+  for (let r = 0; r < RUNS; r++) {
+    for (const e of ["kplay", "raw"]) {
+      const { cmd, env } = engineCmd(e, pb, "raw-trivial.json");
+      add(results, `${e}|trivial`, await timed(cmd, env));
+      console.error(`run ${r + 1}/${RUNS} trivial ${e}: ${results.get(`${e}|trivial`)!.at(-1)!.wall}s`);
+    }
+  }
+}
+
+function ratioCol(results: Results, a: string, b: string): string {
+  const xs = results.get(a) ?? [];
+  const ys = results.get(b) ?? [];
+  const pairs = xs.map((x, i) => (ys[i] ? x.wall / ys[i].wall : NaN)).filter((v) => !Number.isNaN(v));
+  return pairs.length ? `${fmt(pairs)}` : "–";
+}
+
+async function main(): Promise<void> {
+  const image = await ensureNodeImage((m) => console.error(m), ["python3"]);
+  const lines: string[] = [`# kplay benchmark — ${new Date().toISOString()}`, "", `${N} nodes (sshd-only containers on this machine), ${RUNS} runs each, interleaved; times in seconds: median (min–max).`, ""];
+  try {
+    const results: Results = new Map();
+    if (CASES.includes("workload") || CASES.includes("trivial")) {
+      console.error(`starting ${N} nodes`);
+      await startNodes(N, image);
+      if (CASES.includes("workload")) {
+        await workloadCase(results);
+        lines.push("## Workload: offline node bootstrap (10 tasks + handler)", "", "| engine | first run wall | re-run wall | first/raw (pairwise) | re-run/raw (pairwise) | kplay/engine first (pairwise) | controller CPU s (user+sys, first) | node CPU s (first) | controller peak RSS MB |", "|---|---|---|---|---|---|---|---|---|");
+        for (const e of ENGINES) {
+          const f = results.get(`${e}|first`) ?? [];
+          const rr = results.get(`${e}|rerun`) ?? [];
+          if (!f.length) continue;
+          lines.push(`| ${e} | ${fmt(f.map((s) => s.wall))} | ${fmt(rr.map((s) => s.wall))} | ${ratioCol(results, `${e}|first`, "raw|first")} | ${ratioCol(results, `${e}|rerun`, "raw|rerun")} | ${ratioCol(results, "kplay|first", `${e}|first`)} | ${fmt(f.map((s) => s.user + s.sys))} | ${fmt(f.map((s) => s.nodeCpu))} | ${fmt(f.map((s) => s.rssKb / 1024), 0)} |`);
+        }
+        lines.push("");
+      }
+      if (CASES.includes("trivial")) {
+        await trivialCase(results);
+        const k = results.get("kplay|trivial")!;
+        const r = results.get("raw|trivial")!;
+        const perTask = k.map((s, i) => ((s.wall - r[i].wall) / 100) * 1000);
+        const rawRtt = r.map((s) => (s.wall / 100) * 1000);
+        lines.push("## Per-task overhead: 100 × `command: \"true\"`", "", "| | kplay | raw (100 execs per host) | kplay added ms per task (pairwise) | raw ms per exec round trip |", "|---|---|---|---|---|");
+        lines.push(`| wall s | ${fmt(k.map((s) => s.wall))} | ${fmt(r.map((s) => s.wall))} | ${fmt(perTask, 1)} | ${fmt(rawRtt, 1)} |`, "");
+      }
+      await stopNodes();
+    }
+    if (CASES.includes("scale")) {
+      lines.push("## Scale (kplay only, workload first run)", "", "| nodes | wall s | wall per host ms | controller CPU s | controller peak RSS MB | node CPU s |", "|---|---|---|---|---|---|");
+      for (const count of args.scale!.split(",").map(Number)) {
+        console.error(`scale: starting ${count} nodes`);
+        await startNodes(count, image);
+        const samples: Sample[] = [];
+        for (let r = 0; r < RUNS; r++) {
+          await reset();
+          const { cmd } = engineCmd("kplay", join(HERE, "workload/bootstrap.yml"), "raw.json");
+          samples.push(await timed(cmd));
+          console.error(`scale ${count} run ${r + 1}: ${samples.at(-1)!.wall}s`);
+        }
+        lines.push(`| ${count} | ${fmt(samples.map((s) => s.wall))} | ${fmt(samples.map((s) => (s.wall / count) * 1000), 0)} | ${fmt(samples.map((s) => s.user + s.sys))} | ${fmt(samples.map((s) => s.rssKb / 1024), 0)} | ${fmt(samples.map((s) => s.nodeCpu))} |`);
+      }
+      lines.push("");
+      await stopNodes();
+    }
+  } finally {
+    await stopNodes();
+  }
+  const table = lines.join("\n");
+  console.log(table);
+  mkdirSync(join(HERE, "results"), { recursive: true });
+  const out = join(HERE, "results", `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.md`);
+  writeFileSync(out, table + "\n");
+  console.error(`written to ${out}`);
+}
+
+await main();
