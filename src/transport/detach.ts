@@ -64,5 +64,5 @@ export function detachedScript(path: string, script: string, stream = false, has
 
 /** Remove the run directories of a finished step (both the login user's and root's). */
 export function cleanupScript(path: string): string {
-  return `b="/var/tmp/kplay-${USER:-$(id -un)}"; rm -rf "$b/${path}" "$b/${path}".lost.* 2>/dev/null; true`;
+  return 'b="/var/tmp/kplay-${USER:-$(id -un)}"; ' + `rm -rf "$b/${path}" "$b/${path}".lost.* 2>/dev/null; true`;
 }
