@@ -1,6 +1,6 @@
 // Owns `kplay run PLAYBOOK... `: load and validate inventory, playbooks and extra vars (nothing
 // touches a node before all of it validates), then execute with the engine and report.
-import { existsSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { matchPattern, readLimit, type Inventory } from "../inventory/index.js";
@@ -10,7 +10,7 @@ import { runSteps } from "../engine/steps.js";
 import { keepalive, withState } from "./state.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { loadPlaybook } from "../playbook/load.js";
-import { ConsoleReporter, JsonReporter, Redactor, type Reporter } from "../report/index.js";
+import { ConsoleReporter, JsonReporter, Redactor, TeeReporter, type Reporter } from "../report/index.js";
 import { ConnectionPool } from "../transport/index.js";
 import { COMMON, forks, loadInv, parse, stateDir, type Common } from "./options.js";
 
@@ -91,15 +91,19 @@ export async function runCommand(argv: string[]): Promise<number> {
   redact.addVars(extraVars);
   redact.add(process.env.KPLAY_SSH_KEY_PASSPHRASE);
   const verbosity = o.verbose?.length ?? 0;
-  const reporter: Reporter = o.json ? new JsonReporter(redact) : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
+  const shown: Reporter = o.json ? new JsonReporter(redact) : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
   if (values.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
   const windowS = values["reconnect-window"] === undefined ? 120 : Number(values["reconnect-window"]);
   if (!Number.isFinite(windowS) || windowS < 0) throw new KplayError("usage", `--reconnect-window takes seconds, got ${JSON.stringify(values["reconnect-window"])}`);
   const sd = stateDir(o);
+  // The run log: every event, secrets masked, appended to STATE/run.log (JSON lines).
+  mkdirSync(sd, { recursive: true });
+  const logFile = join(sd, "run.log");
+  const reporter: Reporter = new TeeReporter([shown, new JsonReporter(redact, (line) => appendFileSync(logFile, line, { mode: 0o600 }))]);
   return withState(sd, `kplay run ${positionals.join(" ")}`, reporter, async (journal) => {
     const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
     try {
-      const run = { forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity };
+      const run = { redact: <T>(v: T) => redact.value(v), forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity };
       if (o.check) {
         // A check run changes nothing, so it records nothing.
         let ok = true;

@@ -35,6 +35,8 @@ export interface RunOptions {
   verbosity?: number;
   /** The step this playbook is, with its journal (resume) and run id (run directories on nodes). */
   step?: StepRun;
+  /** Masks secrets in a value (results kept in the journal never hold a secret). */
+  redact?: <T>(v: T) => T;
 }
 
 export interface StepRun {
@@ -386,7 +388,9 @@ export class Runner {
     }
     if (outcomes.some((o) => o.status === "changed")) for (const n of task.notify) j.write({ t: "notify", step: step.name, host, handler: n });
     const result = task.register ? (this.state(host).registered[task.register] as Record<string, unknown>) : outcomes[outcomes.length - 1]?.result;
-    const keep = noLog ? undefined : task.register || result?.ansible_facts ? slim(result) : undefined;
+    let keep = noLog ? undefined : task.register || result?.ansible_facts ? slim(result) : undefined;
+    // A result that holds a secret is not kept (the task runs again on resume instead).
+    if (keep && this.opts.redact && JSON.stringify(this.opts.redact(keep)) !== JSON.stringify(keep)) keep = undefined;
     j.write({ t: "task_done", step: step.name, task: task.id, host, status, result: keep, time: new Date().toISOString() });
   }
 

@@ -1,5 +1,5 @@
 // Public surface of the report concern.
 export { ConsoleReporter } from "./console.js";
-export { JsonReporter } from "./json.js";
+export { JsonReporter, TeeReporter } from "./json.js";
 export { Redactor, MASK } from "./redact.js";
 export { emptyCounts, type KplayEvent, type Reporter, type RecapCounts, type HostStatus } from "./events.js";

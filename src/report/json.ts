@@ -9,3 +9,12 @@ export class JsonReporter implements Reporter {
     this.write(JSON.stringify(this.redact.value(e)) + "\n");
   }
 }
+
+/** Sends every event to several reporters (console or JSON, plus the state directory's run log). */
+export class TeeReporter implements Reporter {
+  constructor(private readonly targets: Reporter[]) {}
+
+  emit(e: KplayEvent): void {
+    for (const t of this.targets) t.emit(e);
+  }
+}

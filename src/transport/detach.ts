@@ -41,7 +41,7 @@ export function detachedScript(path: string, script: string, stream = false, has
     '  while [ ! -s "$d/rc" ]; do',
     '    p=; [ -s "$d/pid" ] && read -r p < "$d/pid"',
     '    if [ -n "$p" ]; then',
-    '      s=; [ -r /proc/$p/stat ] && { read -r st < /proc/$p/stat; set -- $st; s=$22; }',
+    '      s=; [ -r /proc/$p/stat ] && { read -r st < /proc/$p/stat; set -- $st; s=${22}; }',
     '      read -r want < "$d/start" 2>/dev/null',
     `      if [ "$s" != "$want" ] && [ ! -s "$d/rc" ]; then mv "$d" "$d.lost.$$"; echo ${LOST_MARK} >&2; exit ${LOST_RC}; fi`,
     `    else n=$((n+1)); [ $n -gt 100 ] && { mv "$d" "$d.lost.$$"; echo ${LOST_MARK} >&2; exit ${LOST_RC}; }; fi`,

@@ -123,6 +123,7 @@ describe("transport", () => {
     - name: print the password
       shell: "read PW; echo pw=$PW; echo err=$PW >&2; exit 3"
       args: { stdin: "{{ ansible_ssh_pass }}" }
+      register: leak
       ignore_errors: true
     - debug: { var: ansible_become_password }
     - debug: { msg: "{{ ansible_ssh_pass }}" }
@@ -134,6 +135,10 @@ describe("transport", () => {
       expect(r.stdout + r.stderr).not.toContain(OPS_PASSWORD);
       expect(r.stdout).toContain("********");
     }
+    // the run log and the journal in the state directory are masked too
+    const log = readFileSync(join(state, "run.log"), "utf8");
+    expect(log).toContain("********");
+    expect(log + readFileSync(join(state, "journal.jsonl"), "utf8")).not.toContain(OPS_PASSWORD);
   });
 
   it("reaches a node only through a bastion: ProxyJump args and kubespray's bastion host", async () => {
