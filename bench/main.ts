@@ -21,7 +21,7 @@ const { values: args } = parseArgs({
   options: {
     nodes: { type: "string", default: "30" },
     runs: { type: "string", default: "3" },
-    cases: { type: "string", default: "workload,trivial,scale" },
+    cases: { type: "string", default: "workload,trivial,resume,scale" },
     scale: { type: "string", default: "50,100,200" },
     engines: { type: "string", default: "kplay,raw,ansible,ansible-pipelining,ansible-mitogen" },
   },
@@ -183,6 +183,24 @@ async function trivialCase(results: Results): Promise<void> {
   }
 }
 
+async function resumeCase(lines: string[]): Promise<void> {
+  // A finished run, then `kplay status` and a `--resume` with every step done.
+  const pb = join(HERE, "workload/bootstrap.yml");
+  await reset();
+  const { cmd } = engineCmd("kplay", pb, "raw.json");
+  await timed(cmd);
+  const sd = join(dir, "kplay-state");
+  const status: Sample[] = [];
+  const resume: Sample[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    status.push(await timed([process.execPath, join(ROOT, "bin/kplay.js"), "status", "-i", join(dir, "inventory.ini"), "--state-dir", sd]));
+    resume.push(await timed([...cmd, "--resume"]));
+  }
+  lines.push(`## Status and a resume with every step done (${nodes.length} hosts)`, "", "| command | wall s | controller CPU s |", "|---|---|---|");
+  lines.push(`| kplay status | ${fmt(status.map((s) => s.wall))} | ${fmt(status.map((s) => s.user + s.sys))} |`);
+  lines.push(`| kplay run --resume (all done) | ${fmt(resume.map((s) => s.wall))} | ${fmt(resume.map((s) => s.user + s.sys))} |`, "");
+}
+
 function ratioCol(results: Results, a: string, b: string): string {
   const xs = results.get(a) ?? [];
   const ys = results.get(b) ?? [];
@@ -195,7 +213,7 @@ async function main(): Promise<void> {
   const lines: string[] = [`# kplay benchmark — ${new Date().toISOString()}`, "", `${N} nodes (sshd-only containers on this machine), ${RUNS} runs each, interleaved; times in seconds: median (min–max).`, ""];
   try {
     const results: Results = new Map();
-    if (CASES.includes("workload") || CASES.includes("trivial")) {
+    if (CASES.includes("workload") || CASES.includes("trivial") || CASES.includes("resume")) {
       console.error(`starting ${N} nodes`);
       await startNodes(N, image);
       if (CASES.includes("workload")) {
@@ -218,6 +236,7 @@ async function main(): Promise<void> {
         lines.push("## Per-task overhead: 100 × `command: \"true\"`", "", "| | kplay | raw (100 execs per host) | kplay added ms per task (pairwise) | raw ms per exec round trip |", "|---|---|---|---|---|");
         lines.push(`| wall s | ${fmt(k.map((s) => s.wall))} | ${fmt(r.map((s) => s.wall))} | ${fmt(perTask, 1)} | ${fmt(rawRtt, 1)} |`, "");
       }
+      if (CASES.includes("resume")) await resumeCase(lines);
       await stopNodes();
     }
     if (CASES.includes("scale")) {

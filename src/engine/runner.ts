@@ -501,7 +501,7 @@ export class Runner {
         };
         // Detached under a run path that is the same when the run resumes, so a command that
         // already ran (or is still running) is re-attached instead of started again.
-        const path = step ? runPath(step.runId, step.name, task.id, index, attempt, seq++) : undefined;
+        const path = step && !mod.idempotent ? runPath(step.runId, step.name, task.id, index, attempt, seq++) : undefined;
         return this.execResilient(host, delegate, path ? detachedScript(path, script, !!opts.onOutput, x?.stdin !== undefined) : script, opts);
       },
       readLocal: (p) => readLocal(run.pb.dir, p, task),

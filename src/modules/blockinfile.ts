@@ -53,6 +53,7 @@ export function blockInFile(text: string, a: BlockArgs): { after: string; msg: s
 
 export const blockinfileModule = defineModule({
   name: "blockinfile",
+  idempotent: true,
   schema,
   run: (ctx, a) => editFile(ctx, { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => blockInFile(before, a)),
 });

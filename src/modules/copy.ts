@@ -115,6 +115,7 @@ function script(f: PutFile, sum: string, check: boolean, withData: boolean, want
 
 export const copyModule = defineModule({
   name: "copy",
+  idempotent: true,
   schema: copySchema,
   run: async (ctx, a) => {
     const data = a.content !== undefined ? Buffer.from(a.content) : ctx.readLocal(a.src!);

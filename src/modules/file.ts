@@ -21,6 +21,7 @@ const fileSchema = z
 
 export const fileModule = defineModule({
   name: "file",
+  idempotent: true,
   schema: fileSchema,
   run: async (ctx, a) => {
     const mode = normalizeMode(a.mode);

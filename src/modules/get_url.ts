@@ -24,6 +24,7 @@ const schema = z
 
 export const getUrlModule = defineModule({
   name: "get_url",
+  idempotent: true,
   schema,
   run: async (ctx, a) => {
     const [algo, want] = a.checksum ? a.checksum.toLowerCase().split(":") : [undefined, undefined];

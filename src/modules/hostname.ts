@@ -6,6 +6,7 @@ import { defineModule, readMarker } from "./types.js";
 
 export const hostnameModule = defineModule({
   name: "hostname",
+  idempotent: true,
   schema: z.object({ name: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?$/, "invalid hostname"), use: z.string().optional() }).strict(),
   run: async (ctx, a) => {
     const n = quote(a.name);

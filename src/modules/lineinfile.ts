@@ -69,6 +69,7 @@ export function lineInFile(text: string, a: LineArgs): { after: string; msg: str
 
 export const lineinfileModule = defineModule({
   name: "lineinfile",
+  idempotent: true,
   schema,
   run: (ctx, a) => editFile(ctx, { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => lineInFile(before, a)),
 });

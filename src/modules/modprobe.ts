@@ -7,6 +7,7 @@ import { defineModule, readMarker } from "./types.js";
 
 export const modprobeModule = defineModule({
   name: "modprobe",
+  idempotent: true,
   schema: z
     .object({
       name: z.string().regex(/^[A-Za-z0-9_-]+$/, "invalid kernel module name"),

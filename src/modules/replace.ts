@@ -38,6 +38,7 @@ export function replaceIn(text: string, a: z.infer<typeof schema>): { after: str
 
 export const replaceModule = defineModule({
   name: "replace",
+  idempotent: true,
   schema,
   run: (ctx, a) => editFile(ctx, { path: a.path, create: false, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => replaceIn(before, a)),
 });

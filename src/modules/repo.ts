@@ -31,6 +31,7 @@ const aptSchema = z
 
 export const aptRepositoryModule = defineModule({
   name: "apt_repository",
+  idempotent: true,
   schema: aptSchema,
   run: async (ctx, a) => {
     const url = /\s(\w+:\/\/\S+)/.exec(a.repo)?.[1];
@@ -62,6 +63,7 @@ const yumSchema = z
 
 export const yumRepositoryModule = defineModule({
   name: "yum_repository",
+  idempotent: true,
   schema: yumSchema,
   run: async (ctx, a) => {
     const path = `/etc/yum.repos.d/${a.file ?? a.name}.repo`;

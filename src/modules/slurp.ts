@@ -15,6 +15,7 @@ async function readB64(ctx: ModuleContext, path: string): Promise<{ ok: boolean;
 
 export const slurpModule = defineModule({
   name: "slurp",
+  idempotent: true,
   schema: z.object({ src: z.string().min(1) }).strict(),
   run: async (ctx, a) => {
     const r = await readB64(ctx, a.src);
@@ -25,6 +26,7 @@ export const slurpModule = defineModule({
 
 export const fetchModule = defineModule({
   name: "fetch",
+  idempotent: true,
   schema: z
     .object({ src: z.string().min(1), dest: z.string().min(1), flat: z.boolean().default(false), fail_on_missing: z.boolean().default(true), validate_checksum: z.boolean().default(true) })
     .strict(),

@@ -5,6 +5,7 @@ import { defineModule } from "./types.js";
 
 export const statModule = defineModule({
   name: "stat",
+  idempotent: true,
   schema: z
     .object({
       path: z.string().min(1),

@@ -6,6 +6,7 @@ import { defineModule, readMarker } from "./types.js";
 
 export const sysctlModule = defineModule({
   name: "sysctl",
+  idempotent: true,
   schema: z
     .object({
       name: z.string().regex(/^[A-Za-z0-9_.\-/*]+$/, "invalid sysctl key"),

@@ -8,6 +8,7 @@ import { defineModule, normalizeMode } from "./types.js";
 
 export const templateModule = defineModule({
   name: "template",
+  idempotent: true,
   schema: z
     .object({
       src: z.string().min(1),

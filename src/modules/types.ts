@@ -39,6 +39,12 @@ export interface ModuleDef<S extends z.ZodTypeAny = z.ZodTypeAny> {
   freeForm?: string;
   /** Its command output is worth streaming with -vv (command, shell, raw, script). */
   streams?: boolean;
+  /**
+   * Checks and sets state so that running it twice is the same as once (copy, file, template…).
+   * Such a module's script runs directly on the channel; if the link drops it is simply run
+   * again. Every other module's commands run detached and are re-attached (transport/detach.ts).
+   */
+  idempotent?: boolean;
   /** Runs on the controller only (debug, set_fact, assert, fail, meta): no connection needed. */
   local?: boolean;
   schema: S;

@@ -28,6 +28,7 @@ function tarFlag(name: string): string | undefined {
 
 export const unarchiveModule = defineModule({
   name: "unarchive",
+  idempotent: true,
   schema,
   run: async (ctx, a) => {
     const isZip = /\.zip$/i.test(a.src);

@@ -6,6 +6,7 @@ import { defineModule, readMarker } from "./types.js";
 
 export const userModule = defineModule({
   name: "user",
+  idempotent: true,
   schema: z
     .object({
       name: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, "invalid user name"),

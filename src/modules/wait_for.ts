@@ -7,6 +7,7 @@ import { defineModule, readMarker } from "./types.js";
 
 export const waitForModule = defineModule({
   name: "wait_for",
+  idempotent: true,
   schema: z
     .object({
       host: z.string().default("127.0.0.1"),
