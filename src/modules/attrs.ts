@@ -1,6 +1,17 @@
 // Owns the shared sh fragment that brings a path's mode/owner/group to what a task asks
 // (used by copy and file) and says whether anything had to change.
+import { z } from "zod";
 import { quote } from "../transport/quote.js";
+
+/** Schema fields every module that writes a file takes (spread into its z.object). */
+export const fileAttrFields = {
+  mode: z.union([z.string(), z.number()]).optional(),
+  owner: z.string().optional(),
+  group: z.string().optional(),
+  backup: z.boolean().default(false),
+  /** Accepted for Ansible playbooks; kplay always falls back to an in-place write when a rename is refused. */
+  unsafe_writes: z.boolean().optional(),
+};
 
 export interface Attrs {
   mode?: string;

@@ -1,6 +1,7 @@
 // Owns the `blockinfile` module: keep a block of lines between marker lines in a text file
 // (Ansible's default markers, so blocks Ansible wrote are recognised), insert/update/remove.
 import { z } from "zod";
+import { fileAttrFields } from "./attrs.js";
 import { editFile } from "./edit.js";
 import { defineModule, normalizeMode } from "./types.js";
 
@@ -15,12 +16,7 @@ const schema = z
     insertafter: z.string().optional(),
     insertbefore: z.string().optional(),
     create: z.boolean().default(false),
-    backup: z.boolean().default(false),
-    /** Accepted for Ansible playbooks; kplay always falls back to an in-place write when a rename is refused. */
-    unsafe_writes: z.boolean().optional(),
-    mode: z.union([z.string(), z.number()]).optional(),
-    owner: z.string().optional(),
-    group: z.string().optional(),
+    ...fileAttrFields,
   })
   .strict();
 

@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { z } from "zod";
 import { quote } from "../transport/quote.js";
-import { attrScript } from "./attrs.js";
+import { attrScript, fileAttrFields } from "./attrs.js";
 import { defineModule, normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
 const INLINE_LIMIT = 256 * 1024;
@@ -16,13 +16,8 @@ export const copySchema = z
     dest: z.string().min(1),
     content: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
     src: z.string().optional(),
-    mode: z.union([z.string(), z.number()]).optional(),
-    owner: z.string().optional(),
-    group: z.string().optional(),
     force: z.boolean().default(true),
-    backup: z.boolean().default(false),
-    /** Accepted for Ansible playbooks; kplay always falls back to an in-place write when a rename is refused. */
-    unsafe_writes: z.boolean().optional(),
+    ...fileAttrFields,
   })
   .strict()
   .refine((a) => (a.content === undefined) !== (a.src === undefined), { message: "give exactly one of content or src" });

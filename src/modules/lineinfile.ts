@@ -1,6 +1,7 @@
 // Owns the `lineinfile` module: make sure one line is (or is not) in a text file, with Ansible's
 // rules for regexp (last match replaced), backrefs, insertafter/insertbefore (EOF/BOF/regex) and create.
 import { z } from "zod";
+import { fileAttrFields } from "./attrs.js";
 import { editFile } from "./edit.js";
 import { defineModule, normalizeMode } from "./types.js";
 
@@ -16,12 +17,7 @@ const schema = z
     backrefs: z.boolean().default(false),
     firstmatch: z.boolean().default(false),
     create: z.boolean().default(false),
-    backup: z.boolean().default(false),
-    /** Accepted for Ansible playbooks; kplay always falls back to an in-place write when a rename is refused. */
-    unsafe_writes: z.boolean().optional(),
-    mode: z.union([z.string(), z.number()]).optional(),
-    owner: z.string().optional(),
-    group: z.string().optional(),
+    ...fileAttrFields,
   })
   .strict()
   .refine((a) => a.state === "absent" || a.line !== undefined, { message: "state=present needs line" })

@@ -1,6 +1,7 @@
 // Owns the `replace` module: replace every match of a regular expression in a file, optionally
 // only between `after` and `before` expressions; backreferences \1 in the replacement.
 import { z } from "zod";
+import { fileAttrFields } from "./attrs.js";
 import { editFile } from "./edit.js";
 import { defineModule, normalizeMode } from "./types.js";
 
@@ -11,12 +12,7 @@ const schema = z
     replace: z.string().default(""),
     after: z.string().optional(),
     before: z.string().optional(),
-    backup: z.boolean().default(false),
-    /** Accepted for Ansible playbooks; kplay always falls back to an in-place write when a rename is refused. */
-    unsafe_writes: z.boolean().optional(),
-    mode: z.union([z.string(), z.number()]).optional(),
-    owner: z.string().optional(),
-    group: z.string().optional(),
+    ...fileAttrFields,
   })
   .strict();
 

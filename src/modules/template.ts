@@ -3,6 +3,7 @@
 // put the result on the host like copy does.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { fileAttrFields } from "./attrs.js";
 import { putFile } from "./copy.js";
 import { defineModule, normalizeMode } from "./types.js";
 
@@ -13,12 +14,8 @@ export const templateModule = defineModule({
     .object({
       src: z.string().min(1),
       dest: z.string().min(1),
-      mode: z.union([z.string(), z.number()]).optional(),
-      owner: z.string().optional(),
-      group: z.string().optional(),
       force: z.boolean().default(true),
-      backup: z.boolean().default(false),
-      unsafe_writes: z.boolean().optional(),
+      ...fileAttrFields,
     })
     .strict(),
   run: async (ctx, a) => {
