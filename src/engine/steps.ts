@@ -113,14 +113,16 @@ export async function runSteps(o: StepsOptions): Promise<boolean> {
   return ok;
 }
 
-/** Remove the finished step's run directories on the nodes (best effort, one round trip per user). */
+/** Remove the finished step's run directories on the nodes (best effort; one round trip when logged in as root). */
 async function cleanup(o: StepsOptions, hosts: string[], path: string): Promise<void> {
   await Promise.all(
     hosts.map(async (h) => {
       try {
-        const conn = await o.pool.get(connectionSpec(h, o.inv.hostVars(h), o.inv.hasHost("bastion") ? o.inv.hostVars("bastion") : undefined));
+        const spec = connectionSpec(h, o.inv.hostVars(h), o.inv.hasHost("bastion") ? o.inv.hostVars("bastion") : undefined);
+        const conn = await o.pool.get(spec);
         await conn.exec(cleanupScript(path));
-        await conn.exec(cleanupScript(path), { become: true });
+        // A second round trip only when tasks may also have run as another user (become).
+        if (spec.endpoint.user !== spec.becomeUser) await conn.exec(cleanupScript(path), { become: true });
       } catch {
         /* a leftover run directory is harmless */
       }

@@ -100,7 +100,6 @@ function script(f: PutFile, sum: string, check: boolean, withData: boolean, want
     check ? `  ${drain}` : write,
     `  fi`,
     `else ${drain}; fi`,
-    check && !withData ? "" : "",
     `if [ -e "$p" ]; then`,
     attrScript({ mode: f.mode, owner: f.owner, group: f.group }, check) || ":",
     `fi`,

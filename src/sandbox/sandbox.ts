@@ -78,7 +78,7 @@ export async function sandboxUp(stateDir: string, name: string, count: number, l
 function writeSandboxFiles(dir: string, name: string, keyFile: string, network: { id: string; name: string }, nodes: NodeHandle[]): SandboxInfo {
   const knownHosts = join(dir, "known_hosts");
   writeFileSync(knownHosts, nodes.map((n) => `[${n.sshHost}]:${n.sshPort} ${n.hostKey}`).join("\n") + "\n");
-  const cp = nodes.slice(0, nodes.length >= 3 ? 1 : 1).map((n) => n.name);
+  const cp = [nodes[0].name];
   const etcd = nodes.slice(0, nodes.length >= 3 ? 3 : 1).map((n) => n.name);
   const hostsMap = (list: string[]) => Object.fromEntries(list.map((h) => [h, null]));
   const inventory = {
