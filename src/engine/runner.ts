@@ -163,7 +163,7 @@ export class Runner {
     const task: Task = { kind: "task", id: `${run.play.index}/facts`, name: "Gathering Facts", module: "setup", args: {}, when: [], tags: ["always"], vars: {}, loopVar: "item", notify: [], listen: [], where: run.play.where };
     const need = run.batch.filter((h) => this.active(h) && !this.state(h).facts);
     if (need.length === 0) return;
-    await this.fanOut(run, task, need, false, false, async (h) => {
+    await this.fanOut(run, task, need, false, false, undefined, async (h) => {
       const conn = await this.connect(h);
       this.state(h).facts = await gatherFacts(conn);
       return [{ status: "ok", result: { changed: false } }];
@@ -257,13 +257,35 @@ export class Runner {
     if (targets.length === 0) return;
     const runOnce = !!eff.runOnce;
     if (runOnce) targets = targets.slice(0, 1);
-    await this.fanOut(run, task, targets, handler, !!eff.noLog, async (h) => {
+    const before = handler ? undefined : this.notifyIntent(task, targets);
+    await this.fanOut(run, task, targets, handler, !!eff.noLog, before, async (h) => {
       const done = handler ? undefined : this.restore(task, h);
       if (done) return done;
       const outcomes = await this.runTaskOnHost(run, task, eff, h);
       if (runOnce && task.register) for (const other of hosts) this.state(other).registered[task.register] = this.state(h).registered[task.register];
       return outcomes;
     });
+  }
+
+  /**
+   * Write-ahead for `notify`: before a notifying task runs, the journal durably records that its
+   * handlers may be due on each host that will run it. A kill after the task changed the node but
+   * before its result was recorded then still runs the handler on resume (the re-run task would
+   * report ok and notify nothing). Returns, per host, the handlers already pending beforehand, so
+   * that a finished run that changed nothing withdraws only the intent it wrote.
+   */
+  private notifyIntent(task: Task, targets: string[]): Map<string, Set<string>> | undefined {
+    const step = this.opts.step;
+    if (!step || task.notify.length === 0 || this.opts.check) return undefined;
+    const before = new Map<string, Set<string>>();
+    for (const h of targets) {
+      if (step.journal.completedTask(step.name, h, task.id)) continue;
+      const pending = new Set(step.journal.pendingHandlers(step.name, h));
+      before.set(h, pending);
+      for (const n of task.notify) if (!pending.has(n)) step.journal.write({ t: "notify", step: step.name, host: h, handler: n, intent: true });
+    }
+    step.journal.flush();
+    return before;
   }
 
   /** A task the journal shows as finished on this host (resume): restore its result, do not run it. */
@@ -344,7 +366,7 @@ export class Runner {
     }
   }
 
-  private async fanOut(run: PlayRun, task: Task, hosts: string[], handler: boolean, noLog: boolean, fn: (host: string) => Promise<Outcome[]>): Promise<void> {
+  private async fanOut(run: PlayRun, task: Task, hosts: string[], handler: boolean, noLog: boolean, notifyBefore: Map<string, Set<string>> | undefined, fn: (host: string) => Promise<Outcome[]>): Promise<void> {
     const label = taskLabel(task);
     const t0 = Date.now();
     const key = `${handler ? "h" : "t"}:${task.id}`;
@@ -368,7 +390,7 @@ export class Runner {
         const status = aggregate(outcomes.map((o) => o.status));
         if (status === "failed" || status === "unreachable") this.state(h).lastFailure = { task: label, result: outcomes.find((o) => o.status === status)!.result };
         this.count(h, status);
-        this.record(task, h, handler, noLog, status, outcomes);
+        this.record(task, h, handler, noLog, status, outcomes, notifyBefore?.get(h));
       });
     }
     await q.onIdle();
@@ -377,16 +399,22 @@ export class Runner {
   }
 
   /** Journal what a host finished (buffered; flushed once per task). Resumed tasks are already there. */
-  private record(task: Task, host: string, handler: boolean, noLog: boolean, status: HostStatus, outcomes: Outcome[]): void {
+  private record(task: Task, host: string, handler: boolean, noLog: boolean, status: HostStatus, outcomes: Outcome[], notifyBefore?: Set<string>): void {
     const step = this.opts.step;
     if (!step || task.module === "setup" || outcomes.some((o) => o.result.resumed)) return;
-    if (status === "failed" || status === "unreachable") return;
     const j = step.journal;
+    const changed = outcomes.some((o) => o.status === "changed");
+    // The task finished and changed nothing: withdraw the notify intent written before it ran.
+    // (Unreachable: the outcome is unknown, so the intent stays.)
+    if (notifyBefore && !changed && status !== "unreachable") {
+      for (const n of task.notify) if (!notifyBefore.has(n)) j.write({ t: "notify_cancel", step: step.name, host, handler: n });
+    }
+    if (status === "failed" || status === "unreachable") return;
     if (handler) {
       for (const t of [task.name, ...task.listen].filter((x): x is string => !!x)) j.write({ t: "handler_done", step: step.name, host, handler: t });
       return;
     }
-    if (outcomes.some((o) => o.status === "changed")) for (const n of task.notify) j.write({ t: "notify", step: step.name, host, handler: n });
+    if (changed) for (const n of task.notify) if (!j.pendingHandlers(step.name, host).includes(n)) j.write({ t: "notify", step: step.name, host, handler: n });
     const result = task.register ? (this.state(host).registered[task.register] as Record<string, unknown>) : outcomes[outcomes.length - 1]?.result;
     let keep = noLog ? undefined : task.register || result?.ansible_facts ? slim(result) : undefined;
     // A result that holds a secret is not kept (the task runs again on resume instead).

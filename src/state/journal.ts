@@ -1,6 +1,7 @@
 // Owns the run journal: an append-only JSON-lines file in the state directory recording, per
 // step and host, the tasks completed (with registered results unless no_log), notified and run
-// handlers, failures and completed steps. Each line carries a checksum; a torn or corrupt tail
+// handlers (a notifying task first writes its intent, withdrawn when it changed nothing), failures
+// and completed steps. Each line carries a checksum; a torn or corrupt tail
 // (kill -9 mid-write) is detected, reported and cut off, never trusted. Derived views answer
 // "is this step done on this host", "which tasks finished", "which handlers are pending".
 import { createHash, randomBytes } from "node:crypto";
@@ -12,7 +13,8 @@ export type JournalRecord =
   | { t: "run"; run: string; steps: string[]; time: string }
   | { t: "step_reset"; step: string; host: string; fp: string; reason: string }
   | { t: "task_done"; step: string; task: string; host: string; status: string; result?: Record<string, unknown>; time: string }
-  | { t: "notify"; step: string; host: string; handler: string }
+  | { t: "notify"; step: string; host: string; handler: string; intent?: boolean }
+  | { t: "notify_cancel"; step: string; host: string; handler: string }
   | { t: "handler_done"; step: string; host: string; handler: string }
   | { t: "host_step_done"; step: string; host: string; fp: string; files: string; vars: string; time: string }
   | { t: "host_failed"; step: string; host: string; task: string; msg: string; unreachable: boolean; time: string };
@@ -107,6 +109,7 @@ export class Journal {
         this.hs(r.step, r.host).notified.add(r.handler);
         break;
       case "handler_done":
+      case "notify_cancel":
         this.hs(r.step, r.host).notified.delete(r.handler);
         break;
       case "host_step_done": {

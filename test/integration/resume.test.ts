@@ -163,6 +163,30 @@ describe("resume", () => {
     expect(await onAll("cat /var/tmp/kt-demo.log; systemctl is-active kt-demo")).toEqual(NODES.map(() => "version=1\nversion=2\nactive\n"));
   });
 
+  it("killed after a notifying task changed a node but before its result was recorded: the handler still runs on resume, once", async () => {
+    await onAll("rm -rf /var/tmp/kt");
+    // Item "a" changes the file at once; item "b" then waits in retries, so the task's result
+    // (and with it the notification) is not recorded when kplay is killed.
+    const task = `    - copy: { dest: "/var/tmp/kt/{{ item }}", content: "x\\n" }\n      loop: [a, b]\n      until: item == 'a'\n      retries: 3\n      delay: 2\n      ignore_errors: true\n      notify: h\n`;
+    const [pb] = steps({ n: `${play(task)}  handlers:\n    - name: h\n      shell: "echo {{ inventory_hostname }} >> /var/tmp/kt/handler"\n` });
+    const sd = stateDir();
+    const run = spawnKplay(["run", pb, "-i", inv, "--state-dir", sd, "--json", "--accept-new-host-keys"]);
+    await waitFor("item a on every node", async () => (await onAll("test -e /var/tmp/kt/a && echo y")).every((x) => x.trim() === "y"));
+    await new Promise((r) => setTimeout(r, 500));
+    run.child.kill("SIGKILL");
+    await run.done;
+    expect(await onAll("test -e /var/tmp/kt/handler && echo ran || echo not yet")).toEqual(NODES.map(() => "not yet\n"));
+    const status = JSON.parse((await kplay(["status", "-i", inv, "--state-dir", sd, "--json"])).stdout) as { hosts: Array<{ pendingHandlers: string[] }> };
+    expect(status.hosts.map((h) => h.pendingHandlers)).toEqual(NODES.map(() => ["n: h"]));
+    const r = await kplay(["run", pb, "-i", inv, "--state-dir", sd, "--json", "--resume"]);
+    expect(r.code, r.stdout.slice(-2000)).toBe(0);
+    expect(await onAll("cat /var/tmp/kt/handler")).toEqual(NODES.map((h) => `${h}\n`));
+    // A run in which the notifying task changes nothing withdraws its intent: no handler.
+    const again = await kplay(["run", pb, "-i", inv, "--state-dir", stateDir(), "--json", "--accept-new-host-keys"]);
+    expect(again.code).toBe(0);
+    expect(await onAll("cat /var/tmp/kt/handler")).toEqual(NODES.map((h) => `${h}\n`));
+  });
+
   it("kill -9 at 30 seeded random points: every resume converges to the uninterrupted result, nothing completes twice", async () => {
     const managed = "cat /var/tmp/kt/* 2>/dev/null | sort | sha256sum; ls /var/tmp/kt | sort | tr '\\n' ' '";
     const pbs = steps({

@@ -50,6 +50,16 @@ describe("journal", () => {
     expect(new Journal(d).pendingHandlers("s1", "n1")).toEqual([]);
   });
 
+  it("a notify intent survives a crash; its withdrawal removes only that handler", () => {
+    const d = dir();
+    const j = sample(d);
+    j.write({ t: "notify", step: "s1", host: "n1", handler: "reload", intent: true }, true);
+    const crashed = new Journal(d); // what a resume after kill -9 reads
+    expect(crashed.pendingHandlers("s1", "n1").sort()).toEqual(["reload", "restart"]);
+    crashed.write({ t: "notify_cancel", step: "s1", host: "n1", handler: "reload" }, true);
+    expect(new Journal(d).pendingHandlers("s1", "n1")).toEqual(["restart"]);
+  });
+
   it("a finished step clears its partial records; a reset starts the step over", () => {
     const d = dir();
     const j = sample(d);
