@@ -3,6 +3,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { inputError, KplayError } from "../errors.js";
+import { isIP } from "node:net";
+import { clusterVars, parseClusterConfig } from "../config/cluster.js";
 import { parseYaml, readYamlFile, type YamlSource } from "../yaml-source.js";
 import { readIniInventory } from "./ini.js";
 import { Inventory, InventoryBuilder, type Vars } from "./model.js";
@@ -40,12 +42,23 @@ export function loadInventory(paths: string[]): Inventory {
   return inv;
 }
 
-/** Read the `inventory:` section of a kubeplay-style config.yaml. */
+/**
+ * Read a kubeplay-style config.yaml: its `inventory:` section, plus the cluster variables of its
+ * other sections (validated; lower precedence than the inventory's own variables). Without a
+ * `bootstrap` host or group, the controller itself is the bootstrap host (local connection).
+ */
 export function loadConfigInventory(configFile: string): Inventory {
   const src = readYamlFile(configFile);
+  const cfg = parseClusterConfig(src);
   const b = new InventoryBuilder([configFile]);
   readKubeplaySection(src, b);
   applyVarDirs(dirname(configFile), b);
+  if (!b.hasGroup("bootstrap") && b.hostVar("bootstrap", "ansible_host") === undefined) {
+    b.addHost("bootstrap", "bootstrap", { ansible_connection: "local" }, { file: configFile });
+  }
+  const boot = b.groupMembers("bootstrap")[0] ?? "bootstrap";
+  const bootIp = [b.hostVar(boot, "ip"), b.hostVar(boot, "ansible_host")].find((v): v is string => typeof v === "string" && isIP(v) !== 0 && !v.startsWith("127."));
+  b.defaultGroupVars("all", clusterVars(cfg, src, bootIp));
   const inv = b.build();
   if (inv.hostNames.length === 0) throw inputError("the config's inventory section has no hosts", { file: configFile, field: "inventory" });
   return inv;

@@ -95,6 +95,21 @@ export class InventoryBuilder {
     Object.assign(g.vars, vars);
   }
 
+  /** Variables for a group that its own definitions override (defaults from a cluster config). */
+  defaultGroupVars(group: string, vars: Vars): void {
+    const g = this.group(group);
+    g.defined = true;
+    g.vars = { ...vars, ...g.vars };
+  }
+
+  hostVar(host: string, key: string): unknown {
+    return this.hosts.get(host)?.vars[key];
+  }
+
+  groupMembers(group: string): string[] {
+    return [...(this.groups.get(group)?.hosts ?? [])];
+  }
+
   setHostVars(host: string, vars: Vars, where: Where): void {
     const h = this.hosts.get(host);
     if (!h) return; // host_vars for a host not in the inventory are ignored, as Ansible does

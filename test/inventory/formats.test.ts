@@ -33,10 +33,19 @@ describe("inventory formats", () => {
   it.each([
     ["INI", () => loadInventory([join(F, "ini/inventory.ini")])],
     ["directory with group_vars/host_vars", () => loadInventory([join(F, "dir")])],
-    ["kubeplay config.yaml (-c)", () => loadConfigInventory(join(F, "kubeplay/config.yaml"))],
     ["kubeplay config.yaml (-i)", () => loadInventory([join(F, "kubeplay/config.yaml")])],
   ])("%s resolves to the same hosts, groups and vars as YAML", (_name, load) => {
     expect(view(load())).toEqual(yaml);
+  });
+});
+
+describe("kubeplay config.yaml with -c", () => {
+  it("has the inventory's hosts plus the controller as bootstrap host, and cluster variables below the inventory's own", () => {
+    const inv = loadConfigInventory(join(F, "kubeplay/config.yaml"));
+    expect(inv.hostNames).toEqual(["node1", "node2", "node3", "node4", "node5", "bootstrap"]);
+    expect(inv.hostVars("bootstrap")).toMatchObject({ ansible_connection: "local" });
+    const v = inv.hostVars("node4");
+    expect(v).toMatchObject({ ansible_port: 2222, ntp_server: "10.0.0.1", internal_ip: "10.0.0.25", registry_ip: "10.0.0.25", download_url: "http://10.0.0.25:8080/files", registry_host: "kube.registry.local", kube_version: "v1.21.3" });
   });
 });
 

@@ -1,0 +1,144 @@
+// Owns the cluster config.yaml as kubeplay users write it: sections compose, kubespray, inventory
+// and default, validated with zod (every error names file, line and field); references such as
+// `registry_ip: internal_ip` or `offline_resources_url: internal_ip:nginx_http_port` resolved
+// against compose; URLs checked for a scheme; and the variables every step playbook uses
+// (download_url, apt repo URL, registry host/URL, mirrored registries…) derived in one place.
+import { dirname, resolve } from "node:path";
+import { isIP } from "node:net";
+import { z } from "zod";
+import { inputError } from "../errors.js";
+import type { Vars } from "../inventory/model.js";
+import type { YamlSource } from "../yaml-source.js";
+
+/** Registries whose images nodes pull by upstream name through the internal registry. */
+export const DEFAULT_MIRRORED = ["docker.io", "registry.k8s.io", "k8s.gcr.io", "quay.io", "ghcr.io"];
+
+const port = z.coerce.number().int().min(1).max(65535);
+const hostname = z.string().regex(/^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/, "must be a DNS name such as kube.registry.local");
+
+const compose = z
+  .object({
+    internal_ip: z.string().optional(),
+    nginx_http_port: port.default(8080),
+    registry_domain: hostname.default("kube.registry.local"),
+    /** kplay: where the unpacked bundle is on the bootstrap host (default: bundle/ beside config.yaml). */
+    bundle_dir: z.string().optional(),
+  })
+  .loose();
+
+const kubespray = z
+  .object({
+    kube_version: z.string().regex(/^v\d+\.\d+\.\d+$/, "must look like v1.28.4").optional(),
+    external_apiserver_access_ip: z.string().optional(),
+    kube_network_plugin: z.enum(["calico", "flannel", "cilium", "cni"]).default("calico"),
+    container_manager: z.literal("containerd", { error: "only containerd is supported for offline installs" }).default("containerd"),
+    etcd_deployment_type: z.literal("host", { error: "only host is supported with containerd" }).default("host"),
+  })
+  .loose();
+
+const defaults = z
+  .object({
+    ntp_server: z.union([z.string(), z.array(z.string())]).optional(),
+    registry_ip: z.string().optional(),
+    offline_resources_url: z.string().optional(),
+    offline_resources_enabled: z.boolean().default(true),
+    image_repository: z.string().regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, "must be a registry project such as library").default("library"),
+    generate_domain_crt: z.boolean().default(true),
+    registry_https_port: port.default(443),
+    registry_push_port: port.default(5000),
+    download_container: z.boolean().default(false),
+    /** kplay: upstream registries served through the internal registry (one hosts.toml each). */
+    registry_mirrors: z.array(hostname).default(DEFAULT_MIRRORED),
+    /** kplay: containerd snapshotter (overlayfs; the sandbox uses native). */
+    containerd_snapshotter: z.enum(["overlayfs", "native", "btrfs", "zfs"]).default("overlayfs"),
+    /** kplay: pause image, by upstream name (pulled through the mirror). */
+    sandbox_image: z.string().default("registry.k8s.io/pause:3.9"),
+    /** kplay: chronyd may not set the clock (containers without CAP_SYS_TIME). */
+    chrony_no_clock_control: z.boolean().default(false),
+  })
+  .loose();
+
+const config = z
+  .object({
+    compose: compose.default(() => compose.parse({})),
+    kubespray: kubespray.default(() => kubespray.parse({})),
+    inventory: z.unknown(),
+    default: defaults.default(() => defaults.parse({})),
+  })
+  .strict();
+
+export type ClusterConfig = z.infer<typeof config>;
+
+/** Validate the config file's sections (the inventory section is read by the inventory loader). */
+export function parseClusterConfig(src: YamlSource): ClusterConfig {
+  const r = config.safeParse(src.data ?? {});
+  if (!r.success) {
+    const i = r.error.issues[0];
+    const path = i.path.filter((p): p is string | number => typeof p !== "symbol");
+    const field = path.join(".") || "(top level)";
+    const pos = i.code === "unrecognized_keys" ? src.keyPos([...path, i.keys[0]]) : src.pos(path);
+    const what = i.code === "unrecognized_keys" ? `unknown section "${i.keys[0]}" (expected compose, kubespray, inventory, default)` : i.message;
+    throw inputError(`config: ${i.code === "unrecognized_keys" ? `${field === "(top level)" ? "" : field + ": "}${what}` : `${field}: ${what}`}`, { file: src.file, ...pos, field: i.code === "unrecognized_keys" ? i.keys[0] : field });
+  }
+  return r.data;
+}
+
+/**
+ * The variables the step playbooks use, for every host. `bootstrapIp` is the bootstrap host's
+ * address when the config leaves internal_ip out.
+ */
+export function clusterVars(cfg: ClusterConfig, src: YamlSource, bootstrapIp?: string): Vars {
+  const err = (path: string[], msg: string, hint?: string) => inputError(`config: ${path.join(".")}: ${msg}`, { file: src.file, ...src.pos(path), field: path.join(".") }, hint);
+  const c = cfg.compose;
+  const internalIp = c.internal_ip ?? bootstrapIp;
+  if (!internalIp) throw err(["compose", "internal_ip"], "is required (the bootstrap node's address on the node network)");
+  if (!isIP(internalIp)) throw err(["compose", "internal_ip"], `must be an IP address, got "${internalIp}"`);
+  const composeVals: Record<string, string> = { internal_ip: internalIp, nginx_http_port: String(c.nginx_http_port), registry_domain: c.registry_domain };
+  // kubeplay writes references to compose fields: `internal_ip` or `internal_ip:nginx_http_port`.
+  const ref = (v: string): string | undefined => {
+    const parts = v.split(":");
+    if (!parts.every((p) => p in composeVals)) return undefined;
+    return parts.map((p) => composeVals[p]).join(":");
+  };
+  const d = cfg.default;
+  const registryIp = d.registry_ip === undefined ? internalIp : (ref(d.registry_ip) ?? d.registry_ip);
+  if (!isIP(registryIp)) throw err(["default", "registry_ip"], `must be an IP address or a compose field such as internal_ip, got "${d.registry_ip}"`);
+  const ntp = (d.ntp_server === undefined ? ["internal_ip"] : Array.isArray(d.ntp_server) ? d.ntp_server : [d.ntp_server]).map((v) => ref(v) ?? v);
+  let resources: string;
+  if (d.offline_resources_url === undefined) resources = `http://${internalIp}:${c.nginx_http_port}`;
+  else {
+    const r = ref(d.offline_resources_url);
+    resources = r ? `http://${r}` : d.offline_resources_url;
+  }
+  resources = resources.replace(/\/+$/, "");
+  checkUrl(resources, () => err(["default", "offline_resources_url"], `"${d.offline_resources_url}" is not a URL: it needs a scheme, e.g. http://${d.offline_resources_url}`, "or use a compose reference such as internal_ip:nginx_http_port"));
+  const registryHost = d.registry_https_port === 443 ? c.registry_domain : `${c.registry_domain}:${d.registry_https_port}`;
+  return {
+    ...cfg.kubespray,
+    ...d,
+    ...c,
+    internal_ip: internalIp,
+    registry_ip: registryIp,
+    ntp_server: ntp,
+    offline_resources_url: resources,
+    bundle_dir: resolve(dirname(resolve(src.file)), c.bundle_dir ?? "bundle"),
+    // kplay's derived names (documented in README)
+    download_url: `${resources}/files`,
+    kplay_repo_url: `${resources}/repos`,
+    registry_host: registryHost,
+    registry_url: `https://${registryHost}`,
+    registry_push_url: `http://127.0.0.1:${d.registry_push_port}`,
+    registry_mirrors: [...new Set([...d.registry_mirrors, registryHost])],
+    kube_image_repo: `${registryHost}/${d.image_repository}`,
+  };
+}
+
+function checkUrl(url: string, fail: () => Error): void {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw fail();
+  }
+  if (!["http:", "https:", "file:"].includes(u.protocol) || (u.protocol !== "file:" && !u.hostname)) throw fail();
+}
