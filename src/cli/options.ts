@@ -73,9 +73,11 @@ export function loadInv(o: Common): Inventory {
   if (o.inventory?.length) return loadInventory(o.inventory);
   if (o.sandbox) {
     const name = o["sandbox-name"] ?? "default";
-    const file = join(sandboxDir(baseStateDir(), name), "inventory.yml");
+    const dir = sandboxDir(baseStateDir(), name);
+    const file = join(dir, "inventory.yml");
     if (!existsSync(file)) throw new KplayError("usage", `sandbox "${name}" is not up`, { hint: "run: kplay sandbox up" });
-    return loadInventory([file]);
+    // The sandbox's config.yaml: its inventory plus the cluster variables.
+    return existsSync(join(dir, "config.yaml")) ? loadConfigInventory(join(dir, "config.yaml")) : loadInventory([file]);
   }
   throw new KplayError("usage", "no inventory given", { hint: "pass -i INVENTORY, -c config.yaml or --sandbox" });
 }

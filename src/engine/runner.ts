@@ -4,8 +4,7 @@
 // --start-at-task; loops, conditions, retries/until, register, set_fact, delegate_to, run_once;
 // handlers flushed after each section and on meta: flush_handlers; any_errors_fatal and
 // max_fail_percentage; and the per-host recap. It reports through events and never prints.
-import { existsSync, readFileSync } from "node:fs";
-import { isAbsolute, join } from "node:path";
+import { readFileSync } from "node:fs";
 import PQueue from "p-queue";
 import { KplayError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
@@ -18,6 +17,7 @@ import { renderTemplate, renderValue } from "../template/render.js";
 import { connectionSpec } from "../transport/spec.js";
 import { UnreachableError, type Connection, type ConnectionPool, type ExecOptions, type ExecResult } from "../transport/index.js";
 import type { Journal } from "../state/journal.js";
+import { findSource, sourceCandidates } from "../playbook/paths.js";
 import { detachedScript, LOST_MARK, LOST_RC, runPath } from "../transport/detach.js";
 import { gatherFacts } from "./facts.js";
 import { magicVars, resolveVars, type Vars } from "./vars.js";
@@ -623,8 +623,8 @@ function censored(r: ModuleResult): ModuleResult {
 
 /** Ansible's lookup for src: files/ and templates/ beside the playbook, then the playbook's own directory. */
 function localPath(dir: string, p: string, task: Task): string {
-  const candidates = isAbsolute(p) ? [p] : [join(dir, "files", p), join(dir, "templates", p), join(dir, p), join(process.cwd(), "templates", p)];
-  const found = candidates.find((c) => existsSync(c));
+  const candidates = sourceCandidates(dir, p);
+  const found = findSource(dir, p);
   if (!found) throw new KplayError("input", `source file ${p} not found (looked in ${candidates.join(", ")})`, { where: task.where });
   return found;
 }

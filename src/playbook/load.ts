@@ -10,6 +10,7 @@ import { closest, inputError, type Where } from "../errors.js";
 import { findModule, moduleNames } from "../modules/index.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { checkTemplateSyntax } from "../template/render.js";
+import { findSource, sourceCandidates } from "./paths.js";
 import { ExprError, parseExpr } from "./expr.js";
 import type { Block, Inheritable, Node, Play, Playbook, Task } from "./types.js";
 
@@ -243,7 +244,7 @@ function readTask(src: YamlSource, raw: Record<string, any>, path: PathKey[], id
     // controller files a step sends are part of its fingerprint (when they can be found now)
     const name = mod.name === "script" ? String(args.cmd).trim().split(/\s+/)[0] : String(args.src);
     if (!name.includes("{{")) {
-      const found = (isAbsolute(name) ? [name] : [join(base, "files", name), join(base, name)]).find(existsSync);
+      const found = findSource(base, name);
       if (found) ctx.files.add(found);
     }
   }
@@ -284,7 +285,7 @@ function readTask(src: YamlSource, raw: Record<string, any>, path: PathKey[], id
 
 /** A template named literally must exist and parse (errors point into the template file). */
 function checkTemplateFile(name: string, base: string, where: Where): string {
-  const candidates = isAbsolute(name) ? [name] : [join(base, "templates", name), join(base, name), join(process.cwd(), "templates", name)];
+  const candidates = sourceCandidates(base, name);
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw inputError(`template ${name} not found (looked in ${candidates.join(", ")})`, where);
   checkTemplateSyntax(readFileSync(found, "utf8"), { file: found, line: 1 });

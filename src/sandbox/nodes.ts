@@ -1,6 +1,6 @@
 // Owns starting and removing real Debian nodes as containers (testcontainers on the local Docker
-// engine): systemd as PID 1, sshd published on 127.0.0.1 only, no default route (no way out of
-// the node network), labelled so that exactly what was created can be found and removed.
+// engine): systemd as PID 1, sshd published on 127.0.0.1 only, no default route and no DNS
+// server (no way out of the node network), labelled so that exactly what was created can be found and removed.
 import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true"; // the reaper image cannot be pulled offline
@@ -30,6 +30,8 @@ export interface NodeOptions {
   opsPassword?: string;
   /** "systemd" (default): a full node. "sshd": sshd as PID 1, for light benchmark nodes by the hundred. */
   init?: "systemd" | "sshd";
+  /** Host directories mounted read-only (the sandbox bundle on the bootstrap node). */
+  readOnlyMounts?: Array<{ source: string; target: string }>;
 }
 
 /** GenericContainer that publishes ports on 127.0.0.1 only and joins exactly one network. */
@@ -76,11 +78,12 @@ export async function startNode(o: NodeOptions): Promise<NodeHandle> {
     c.withAddedCapabilities("NET_ADMIN")
       .withCommand(["/bin/sh", "-c", "mkdir -p /run/sshd && ssh-keygen -A >/dev/null && exec /usr/sbin/sshd -D -e"])
       .withWaitStrategy(Wait.forSuccessfulCommand("ss -Hltn 'sport = :22' | grep -q ."));
+    if (o.readOnlyMounts?.length) c.withBindMounts(o.readOnlyMounts.map((m) => ({ ...m, mode: "ro" as const })));
   } else {
     c.withAddedCapabilities("SYS_ADMIN", "NET_ADMIN")
       .withSecurityOpt("seccomp=unconfined", "apparmor=unconfined")
       .withTmpFs({ "/run": "rw", "/run/lock": "rw" })
-      .withBindMounts([{ source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "ro" }])
+      .withBindMounts([{ source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "ro" }, ...(o.readOnlyMounts ?? []).map((m) => ({ ...m, mode: "ro" as const }))])
       .withWaitStrategy(Wait.forSuccessfulCommand("systemctl is-active --quiet ssh"));
   }
   if (o.publish !== false) c.withLoopbackPort(22);
@@ -88,6 +91,8 @@ export async function startNode(o: NodeOptions): Promise<NodeHandle> {
   const setup = [
     "ip route del default 2>/dev/null || true",
     "! ip route | grep -q '^default'",
+    // no DNS either: Docker's resolver would answer names from outside the node network
+    "printf '# kplay test node: no DNS server (no way out of the node network)\\n' > /etc/resolv.conf",
     // exactly one interface besides lo: the node network
     "[ \"$(ip -o link show | grep -vc ': lo:')\" = 1 ]",
     o.opsPassword ? `echo ${Buffer.from(`ops:${o.opsPassword}`).toString("base64")} | base64 -d | chpasswd` : "true",

@@ -1,21 +1,27 @@
-// Owns `kplay sandbox up|status|down`: N real Debian nodes on the local Docker engine, an SSH
-// key, an inventory and a known_hosts (host keys read from the nodes themselves) written into
-// the sandbox's state directory, and removal of exactly the containers and network it labelled.
+// Owns `kplay sandbox up|status|down`: a bootstrap node (the offline bundle mounted read-only)
+// and N real Debian nodes on the local Docker engine, an SSH key, an inventory, a kubeplay-style
+// config.yaml and a known_hosts (host keys read from the nodes themselves) written into the
+// sandbox's state directory, and removal of exactly the containers and network it labelled.
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import ssh2 from "ssh2";
 import { stringify } from "yaml";
 import { KplayError } from "../errors.js";
+import { ensureSandboxBundle, type BundleInfo } from "../bundle/sandbox-bundle.js";
 import { ensureNodeImage } from "./image.js";
 import { createNetwork, listContainers, listNetworks, removeContainers, removeNetworks, startNode, type NodeHandle } from "./nodes.js";
 
 export const SANDBOX_LABEL = "kplay.sandbox";
 export const ROLE_LABEL = "kplay.role";
+/** Where the bootstrap node sees the sandbox bundle (mounted read-only). */
+export const SANDBOX_BUNDLE_DIR = "/opt/kplay/bundle";
 
 export interface SandboxInfo {
   name: string;
   dir: string;
   inventory: string;
+  config: string;
+  bundle: string;
   knownHosts: string;
   privateKey: string;
   network: { id: string; name: string };
@@ -33,7 +39,7 @@ export async function sandboxUp(stateDir: string, name: string, count: number, l
   if (existing.length > 0) {
     // Up already with the same shape: nothing to do (so the README command can be re-run).
     const info = await sandboxStatus(stateDir, name).catch(() => undefined);
-    if (info && info.nodes.length === count && info.nodes.every((n) => n.state === "running") && existing.length === count) {
+    if (info && info.nodes.length === count + 1 && info.nodes.every((n) => n.state === "running") && existing.length === count + 1) {
       log(`sandbox "${name}" is already up with ${count} node(s)`);
       return info;
     }
@@ -50,11 +56,13 @@ export async function sandboxUp(stateDir: string, name: string, count: number, l
   chmodSync(keyFile, 0o600);
   const pub = readFileSync(keyFile + ".pub", "utf8").trim();
   const image = await ensureNodeImage(log);
+  const bundle = ensureSandboxBundle(join(stateDir, "sandbox", ".bundles"), image, log);
   const labels = { [SANDBOX_LABEL]: name };
   const network = await createNetwork(`kplay-${name}`, labels);
-  log(`starting ${count} node(s) from ${image}`);
+  log(`starting a bootstrap node and ${count} node(s) from ${image}`);
   const nodes: NodeHandle[] = [];
   try {
+    nodes.push(await startNode({ image, name: "bootstrap", containerName: `kplay-${name}-bootstrap`, network, labels: { ...labels, [ROLE_LABEL]: "bootstrap" }, authorizedKey: pub, readOnlyMounts: [{ source: bundle.dir, target: SANDBOX_BUNDLE_DIR }] }));
     const names = Array.from({ length: count }, (_, i) => `node${i + 1}`);
     // Start a few at a time: each boots systemd.
     for (let i = 0; i < names.length; i += 8) {
@@ -71,21 +79,24 @@ export async function sandboxUp(stateDir: string, name: string, count: number, l
     await removeNetworks([network.id]);
     throw e;
   }
-  const info = writeSandboxFiles(dir, name, keyFile, network, nodes);
+  const info = writeSandboxFiles(dir, name, keyFile, network, nodes, bundle);
   return info;
 }
 
-function writeSandboxFiles(dir: string, name: string, keyFile: string, network: { id: string; name: string }, nodes: NodeHandle[]): SandboxInfo {
+function writeSandboxFiles(dir: string, name: string, keyFile: string, network: { id: string; name: string }, all: NodeHandle[], bundle: BundleInfo): SandboxInfo {
   const knownHosts = join(dir, "known_hosts");
-  writeFileSync(knownHosts, nodes.map((n) => `[${n.sshHost}]:${n.sshPort} ${n.hostKey}`).join("\n") + "\n");
+  writeFileSync(knownHosts, all.map((n) => `[${n.sshHost}]:${n.sshPort} ${n.hostKey}`).join("\n") + "\n");
+  const boot = all.find((n) => n.name === "bootstrap")!;
+  const nodes = all.filter((n) => n !== boot);
   const cp = [nodes[0].name];
   const etcd = nodes.slice(0, nodes.length >= 3 ? 3 : 1).map((n) => n.name);
   const hostsMap = (list: string[]) => Object.fromEntries(list.map((h) => [h, null]));
   const inventory = {
     all: {
       vars: { ansible_user: "root", ansible_ssh_private_key_file: keyFile },
-      hosts: Object.fromEntries(nodes.map((n) => [n.name, { ansible_host: n.sshHost, ansible_port: n.sshPort, ip: n.ip }])),
+      hosts: Object.fromEntries(all.map((n) => [n.name, { ansible_host: n.sshHost, ansible_port: n.sshPort, ip: n.ip }])),
       children: {
+        bootstrap: { hosts: hostsMap([boot.name]) },
         kube_control_plane: { hosts: hostsMap(cp) },
         kube_node: { hosts: hostsMap(nodes.map((n) => n.name)) },
         etcd: { hosts: hostsMap(etcd) },
@@ -96,14 +107,35 @@ function writeSandboxFiles(dir: string, name: string, keyFile: string, network: 
   };
   const invFile = join(dir, "inventory.yml");
   writeFileSync(invFile, `# Written by "kplay sandbox up" for sandbox ${name}; removed by "kplay sandbox down".\n` + stringify(inventory));
+  const config = {
+    compose: { internal_ip: boot.ip, nginx_http_port: 8080, registry_domain: "kube.registry.local", bundle_dir: SANDBOX_BUNDLE_DIR },
+    kubespray: { kube_version: "v1.28.4", external_apiserver_access_ip: nodes[0].ip, kube_network_plugin: "calico", container_manager: "containerd", etcd_deployment_type: "host" },
+    inventory,
+    default: {
+      ntp_server: ["internal_ip"],
+      registry_ip: "internal_ip",
+      offline_resources_url: "internal_ip:nginx_http_port",
+      image_repository: "library",
+      generate_domain_crt: true,
+      registry_https_port: 443,
+      registry_push_port: 5000,
+      // containers on this machine: no overlayfs on Docker's overlay2, no CAP_SYS_TIME
+      containerd_snapshotter: "native",
+      chrony_no_clock_control: true,
+    },
+  };
+  const configFile = join(dir, "config.yaml");
+  writeFileSync(configFile, `# Written by "kplay sandbox up" for sandbox ${name} (bundle ${bundle.dir}).\n# kplay deploy-cluster --sandbox  (or: kplay deploy-cluster -c ${configFile})\n` + stringify(config));
   const info: SandboxInfo = {
     name,
     dir,
     inventory: invFile,
+    config: configFile,
+    bundle: bundle.dir,
     knownHosts,
     privateKey: keyFile,
     network,
-    nodes: nodes.map((n) => ({ name: n.name, role: "node", container: n.containerName, ssh: { host: n.sshHost, port: n.sshPort! }, ip: n.ip })),
+    nodes: all.map((n) => ({ name: n.name, role: n === boot ? "bootstrap" : "node", container: n.containerName, ssh: { host: n.sshHost, port: n.sshPort! }, ip: n.ip })),
   };
   writeFileSync(join(dir, "sandbox.json"), JSON.stringify(info, null, 2) + "\n");
   return info;
@@ -129,6 +161,6 @@ export async function sandboxDown(stateDir: string, name: string): Promise<{ con
   const nets = await listNetworks(SANDBOX_LABEL, name);
   await removeNetworks(nets.map((n) => n.id));
   const dir = sandboxDir(stateDir, name);
-  for (const f of ["sandbox.json", "inventory.yml", "known_hosts"]) rmSync(join(dir, f), { force: true });
+  for (const f of ["sandbox.json", "inventory.yml", "config.yaml", "known_hosts"]) rmSync(join(dir, f), { force: true });
   return { containers: containers.length, networks: nets.length };
 }

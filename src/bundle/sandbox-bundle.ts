@@ -1,0 +1,113 @@
+// Owns the sandbox's offline bundle: Debian packages the bootstrap node and the cluster nodes
+// need (downloaded on the controller through its normal apt configuration, dependencies resolved
+// against the node image's installed set), a signed flat apt repository, two small OCI images
+// built locally and laid out as registry storage, a files/ tree and sha256sum.txt. Built once
+// per recipe (hash in the directory name) and reused.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { KplayError } from "../errors.js";
+import { buildAptRepo, ensureSigningKey, sha256Lines, tempDir } from "./apt-repo.js";
+import { buildImage, writeToRegistryStore } from "./oci.js";
+
+/** Packages the bootstrap node serves with (nginx, registry, chrony) and the node steps install. */
+export const BOOTSTRAP_PACKAGES = ["nginx-light", "docker-registry", "chrony"];
+export const NODE_PACKAGES = ["containerd", "runc", "chrony", "conntrack", "socat", "ipset", "ipvsadm", "ebtables", "ethtool", "iptables", "kmod"];
+/** Not installed by any step: the acceptance test installs it from the repo by hand. */
+export const EXTRA_PACKAGES = ["tree"];
+export const SANDBOX_IMAGES = [
+  { ref: "registry.k8s.io/pause:3.9", entrypoint: ["/bin/busybox", "sleep", "2147483647"] },
+  { ref: "docker.io/library/busybox:1.36", cmd: ["/bin/busybox", "sh"] },
+];
+const RECIPE_VERSION = "1";
+
+export interface BundleInfo {
+  dir: string;
+  repo: string;
+  arch: string;
+  distro: string;
+  images: string[];
+  packages: string[];
+}
+
+function dpkgArch(): string {
+  return execFileSync("dpkg", ["--print-architecture"], { encoding: "utf8" }).trim();
+}
+
+/** The sandbox bundle for `nodeImage`, built under `base` when missing. */
+export function ensureSandboxBundle(base: string, nodeImage: string, log: (m: string) => void): BundleInfo {
+  const arch = dpkgArch();
+  const distro = `debian-12-${arch}`;
+  const pkgs = [...new Set([...BOOTSTRAP_PACKAGES, ...NODE_PACKAGES, ...EXTRA_PACKAGES])].sort();
+  const id = createHash("sha256").update(JSON.stringify([RECIPE_VERSION, nodeImage, pkgs, SANDBOX_IMAGES, arch])).digest("hex").slice(0, 12);
+  const dir = join(base, `bundle-${id}`);
+  const info: BundleInfo = { dir, repo: distro, arch, distro, images: SANDBOX_IMAGES.map((i) => i.ref), packages: pkgs };
+  if (existsSync(join(dir, "sha256sum.txt"))) return info;
+  log(`building the sandbox bundle in ${dir}`);
+  const work = `${dir}.partial`;
+  rmSync(work, { recursive: true, force: true });
+  const repoDir = join(work, "repos", distro);
+  mkdirSync(repoDir, { recursive: true });
+  downloadPackages(nodeImage, pkgs, repoDir);
+  const key = ensureSigningKey(join(base, "bundle-gnupg"));
+  buildAptRepo(repoDir, key, `kplay sandbox ${distro}`);
+  mkdirSync(join(work, "keys"), { recursive: true });
+  writeFileSync(join(work, "keys", "kplay-bundle.asc"), key.publicKey);
+  writeFileSync(join(work, "repos", "kplay-bundle.asc"), key.publicKey);
+  buildImages(repoDir, join(work, "registry"), arch);
+  mkdirSync(join(work, "files"), { recursive: true });
+  writeFileSync(join(work, "files", "README"), "Binaries served by the bootstrap node, under files/<host>/<path of the original URL>.\n");
+  writeFileSync(join(work, "bundle.json"), JSON.stringify({ ...info, dir: undefined, created: new Date().toISOString() }, null, 2) + "\n");
+  writeFileSync(join(work, "sha256sum.txt"), sha256Lines(work, (r) => r === "sha256sum.txt"));
+  rmSync(dir, { recursive: true, force: true });
+  renameSync(work, dir);
+  return info;
+}
+
+/** apt-get --download-only against the node image's dpkg status: exactly what a node lacks. */
+function downloadPackages(nodeImage: string, pkgs: string[], into: string): void {
+  if (process.getuid?.() !== 0) throw new KplayError("usage", "building the sandbox bundle needs root (apt-get downloads the packages)", { hint: "run as root, as .ci/prepare-host does" });
+  const tmp = tempDir("kplay-bundle-");
+  try {
+    const status = join(tmp, "status");
+    writeFileSync(status, execFileSync("docker", ["run", "--rm", "--network", "none", "--entrypoint", "cat", nodeImage, "/var/lib/dpkg/status"], { maxBuffer: 64 << 20 }));
+    mkdirSync(join(tmp, "archives", "partial"), { recursive: true });
+    const apt = (args: string[]) =>
+      execFileSync("apt-get", ["-q", "-y", "-o", `Dir::State::status=${status}`, "-o", `Dir::Cache::archives=${join(tmp, "archives")}`, "-o", "Debug::NoLocking=1", "-o", "APT::Install-Recommends=false", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      apt(["install", "--download-only", ...pkgs]);
+    } catch (e) {
+      throw new KplayError("host", `apt-get could not download the bundle's packages: ${String((e as { stderr?: string }).stderr ?? e).trim().split("\n").slice(-3).join(" ")}`, { cause: e });
+    }
+    // Packages the image already has are not downloaded by the resolver: fetch them too, so a
+    // node that lacks one still installs from the bundle.
+    const got = new Set(readdirSync(join(tmp, "archives")).filter((f) => f.endsWith(".deb")).map((f) => f.split("_")[0]));
+    const missing = pkgs.filter((p) => !got.has(p));
+    if (missing.length) execFileSync("apt-get", ["-q", "download", ...missing], { cwd: join(tmp, "archives"), stdio: ["ignore", "pipe", "pipe"] });
+    // busybox-static for the images
+    execFileSync("apt-get", ["-q", "download", "busybox-static"], { cwd: join(tmp, "archives"), stdio: ["ignore", "pipe", "pipe"] });
+    for (const f of readdirSync(join(tmp, "archives")).filter((x) => x.endsWith(".deb"))) renameSync(join(tmp, "archives", f), join(into, f));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Images with a static busybox, stored under their upstream name and under library/. */
+function buildImages(repoDir: string, registryRoot: string, arch: string): void {
+  const deb = readdirSync(repoDir).find((f) => f.startsWith("busybox-static_"));
+  if (!deb) throw new KplayError("internal", "busybox-static was not downloaded");
+  const tmp = tempDir("kplay-busybox-");
+  try {
+    execFileSync("dpkg-deb", ["-x", join(repoDir, deb), tmp]);
+    const busybox = readFileSync(join(tmp, "bin", "busybox"));
+    for (const img of SANDBOX_IMAGES) {
+      const image = buildImage({ arch, files: [{ path: "bin", type: "dir" }, { path: "bin/busybox", type: "file", mode: 0o755, data: busybox }, { path: "bin/sh", type: "symlink", target: "busybox" }, { path: "tmp", type: "dir", mode: 0o1777 }], entrypoint: img.entrypoint, cmd: img.cmd });
+      const [name, tag] = img.ref.split(/:(?=[^:/]+$)/);
+      writeToRegistryStore(registryRoot, name, tag, image);
+      writeToRegistryStore(registryRoot, `library/${name.split("/").pop()}`, tag, image);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
