@@ -2,12 +2,15 @@
 // one clear line on stderr with the right exit code (2 bad input/usage, 1 failure), no stack trace.
 import { readFileSync } from "node:fs";
 import { closest, KplayError } from "../errors.js";
+import { deployCommand, initCommand } from "./cluster.js";
 import { inventoryCommand } from "./inventory.js";
 import { runCommand } from "./run.js";
 import { sandboxCommand } from "./sandbox.js";
 import { stateCommand, statusCommand } from "./state.js";
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
+  "deploy-cluster": { run: deployCommand, summary: "install the cluster from the bootstrap node, step by step (resumes where it stopped)" },
+  init: { run: initCommand, summary: "write a commented sample config.yaml" },
   run: { run: runCommand, summary: "run playbooks against an inventory" },
   inventory: { run: inventoryCommand, summary: "show the inventory (--list, --host, --graph) as ansible-inventory does" },
   status: { run: statusCommand, summary: "show per host the steps done, where a run stopped and why, pending handlers" },
@@ -20,7 +23,7 @@ const HELP = `kplay — agentless, resumable orchestration for air-gapped Kubern
 Usage: kplay <command> [options]
 
 Commands:
-${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(11)} ${c.summary}`).join("\n")}
+${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(15)} ${c.summary}`).join("\n")}
 
 Common options: -i INVENTORY | -c CONFIG | --sandbox, --limit PATTERN, --forks N,
 -e KEY=VALUE|@FILE, --state-dir DIR, --json, -v. "kplay <command> --help" for details.

@@ -46,7 +46,7 @@ Options:
 
 Exit status: 0 all hosts succeeded, 1 a host failed or was unreachable, 2 bad input.`;
 
-const RUN_OPTIONS = {
+export const RUN_OPTIONS = {
   ...COMMON,
   tags: { type: "string", short: "t", multiple: true },
   "skip-tags": { type: "string", multiple: true },
@@ -64,21 +64,32 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.log(RUN_HELP);
     return 0;
   }
-  const o = values as Common;
   if (positionals.length === 0) throw new KplayError("usage", "run needs at least one playbook", { hint: "kplay run PLAYBOOK -i INVENTORY" });
-  // Validate everything first.
+  return runPlaybooks(values as RunValues, positionals, { label: `kplay run ${positionals.join(" ")}`, resume: !!values.resume });
+}
+
+export type RunValues = Common & { tags?: string[]; "skip-tags"?: string[]; "start-at-task"?: string; "list-tasks"?: boolean; "list-hosts"?: boolean; resume?: boolean; restart?: boolean; "reconnect-window"?: string };
+
+/**
+ * Validate inventory, playbooks and variables (nothing touches a node before all of it
+ * validates), then run the playbooks as recorded steps. Shared by `run` and the cluster commands.
+ */
+export async function runPlaybooks(values: RunValues, files: string[], how: { label: string; resume: boolean; vars?: (stateDir: string) => Record<string, unknown>; limit?: string[] }): Promise<number> {
+  const o = values;
+  const positionals = files;
   const inv = loadInv(o);
   const playbooks = positionals.map((p) => {
     if (!existsSync(p)) throw new KplayError("input", "playbook not found", { where: { file: p } });
     return loadPlaybook(p);
   });
-  const extraVars = parseExtraVars(o["extra-vars"] ?? []);
+  const extraVars = { ...(how.vars?.(stateDir(o)) ?? {}), ...parseExtraVars(o["extra-vars"] ?? []) };
   let limit: Set<string> | undefined;
   if (o.limit) {
     const m = matchPattern(inv, readLimit(o.limit));
     if (m.hosts.length === 0) throw new KplayError("usage", `--limit ${o.limit} matches no host of the inventory`);
     limit = new Set(m.hosts);
   }
+  if (how.limit) limit = new Set(how.limit.filter((h) => !limit || limit.has(h)));
   const split = (v?: string[]) => (v ?? []).flatMap((x) => x.split(",")).map((x) => x.trim()).filter(Boolean);
   const tags = split(values.tags);
   const skipTags = split(values["skip-tags"]);
@@ -92,7 +103,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   redact.add(process.env.KPLAY_SSH_KEY_PASSPHRASE);
   const verbosity = o.verbose?.length ?? 0;
   const shown: Reporter = o.json ? new JsonReporter(redact) : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
-  if (values.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
+  if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
   const windowS = values["reconnect-window"] === undefined ? 120 : Number(values["reconnect-window"]);
   if (!Number.isFinite(windowS) || windowS < 0) throw new KplayError("usage", `--reconnect-window takes seconds, got ${JSON.stringify(values["reconnect-window"])}`);
   const sd = stateDir(o);
@@ -100,7 +111,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   mkdirSync(sd, { recursive: true });
   const logFile = join(sd, "run.log");
   const reporter: Reporter = new TeeReporter([shown, new JsonReporter(redact, (line) => appendFileSync(logFile, line, { mode: 0o600 }))]);
-  return withState(sd, `kplay run ${positionals.join(" ")}`, reporter, async (journal) => {
+  return withState(sd, how.label, reporter, async (journal) => {
     const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
     try {
       const run = { redact: <T>(v: T) => redact.value(v), forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity };
@@ -110,7 +121,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         for (const pb of playbooks) ok = (await new Runner(inv, pool, run, reporter).runPlaybook(pb)).ok && ok;
         return ok ? 0 : 1;
       }
-      const ok = await runSteps({ inv, pool, playbooks, journal, stateDir: sd, resume: !!values.resume, run, reconnectWindowMs: windowS * 1000, report: reporter });
+      const ok = await runSteps({ inv, pool, playbooks, journal, stateDir: sd, resume: how.resume, run, reconnectWindowMs: windowS * 1000, report: reporter });
       return ok ? 0 : 1;
     } finally {
       await pool.closeAll();

@@ -88,6 +88,7 @@ export class Runner {
   private reached = new Set<string>();
   private started = Date.now();
   private aborted = false;
+  private hostvarsCache?: Record<string, Vars>;
 
   constructor(
     private readonly inv: Inventory,
@@ -447,7 +448,26 @@ export class Runner {
 
   private vars(run: PlayRun, h: string, extra: Vars = {}): Vars {
     const s = this.state(h);
-    return { ...run.base.get(h)!, ...(s.facts ?? {}), ...extra, ...s.registered, ...this.opts.extraVars, ansible_check_mode: this.opts.check };
+    return { ...run.base.get(h)!, ...(s.facts ?? {}), ...extra, ...s.registered, ...this.opts.extraVars, ansible_check_mode: this.opts.check, hostvars: this.hostvarsView() };
+  }
+
+  /**
+   * hostvars as Ansible has them: each host's inventory variables plus, once known, its facts
+   * and registered results / set_fact values. Built on access, so it is always current.
+   */
+  private hostvarsView(): Record<string, Vars> {
+    if (this.hostvarsCache) return this.hostvarsCache;
+    const view: Record<string, Vars> = {};
+    for (const h of this.inv.hostNames) {
+      Object.defineProperty(view, h, {
+        enumerable: true,
+        get: () => {
+          const s = this.hosts.get(h);
+          return { ...this.inv.hostVars(h), ...(s?.facts ?? {}), ...(s?.registered ?? {}), inventory_hostname: h };
+        },
+      });
+    }
+    return (this.hostvarsCache = view);
   }
 
   private async runTaskOnHost(run: PlayRun, task: Task, eff: Inheritable, host: string): Promise<Outcome[]> {

@@ -4,7 +4,7 @@
 // String variables that are templates are resolved against the same context.
 import { existsSync, readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { inputError } from "../errors.js";
+import { inputError, KplayError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
 import { renderValue } from "../template/render.js";
 
@@ -58,7 +58,12 @@ export function magicVars(inv: Inventory, host: string, playHosts: string[], pla
   };
 }
 
-/** Resolve `{{ }}` inside string variables (they may refer to each other), a few passes deep. */
+/**
+ * Resolve `{{ }}` inside string variables (they may refer to each other), a few passes deep.
+ * A variable that refers to something not known yet (facts, registered results) stays as
+ * written and is rendered where it is used (expressions render such values on lookup), as
+ * Ansible evaluates variables lazily.
+ */
 export function resolveVars(vars: Vars, origin: { file?: string }): Vars {
   let cur = vars;
   for (let pass = 0; pass < 8; pass++) {
@@ -66,7 +71,12 @@ export function resolveVars(vars: Vars, origin: { file?: string }): Vars {
     const next: Vars = {};
     for (const [k, v] of Object.entries(cur)) {
       if (typeof v === "string" && v.includes("{{")) {
-        const r = renderValue(v, cur, { file: origin.file, field: k });
+        let r: unknown = v;
+        try {
+          r = renderValue(v, cur, { file: origin.file, field: k });
+        } catch (e) {
+          if (!(e instanceof KplayError && /undefined variable|not defined/.test(e.message))) throw e;
+        }
         if (r !== v) changed = true;
         next[k] = r;
       } else next[k] = v;

@@ -1,7 +1,9 @@
 // Owns conditional expressions (`when`, `changed_when`, `failed_when`): a safe, Jinja-like subset
 // parsed by hand (no eval): literals, names with .attr / [key], comparisons, in / not in,
 // and / or / not, `is [not] defined|undefined|none|true|false`, and a few filters
-// (length, bool, int, string, lower, upper, default). An undefined name is an error unless tested.
+// (length, bool, int, string, lower, upper, trim, default, quote — shell-quoted by the shared
+// helper —, b64encode, b64decode, join, replace, first, last). An undefined name is an error unless tested.
+import { quote } from "../transport/quote.js";
 
 type Tok = { t: "num" | "str" | "name" | "op" | "end"; v: string; pos: number };
 
@@ -191,6 +193,25 @@ function truthy(v: unknown): boolean {
   return Boolean(v);
 }
 
+/**
+ * Renders a variable whose value is itself a template (a play var that refers to facts, say)
+ * when an expression looks it up: variables are evaluated lazily, as in Ansible. Set by the
+ * template engine (which depends on this module, not the other way round).
+ */
+let lateRender: ((value: string, vars: Record<string, unknown>, name: string) => unknown) | undefined;
+let lateDepth = 0;
+export function setLateRender(fn: (value: string, vars: Record<string, unknown>, name: string) => unknown): void {
+  lateRender = (value, vars, name) => {
+    if (lateDepth > 16) throw new ExprError(`variable "${name}" refers to itself`);
+    lateDepth++;
+    try {
+      return fn(value, vars, name);
+    } finally {
+      lateDepth--;
+    }
+  };
+}
+
 function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
   const need = (x: Node): unknown => {
     const v = ev(x, vars, src);
@@ -199,7 +220,11 @@ function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
   };
   switch (n.k) {
     case "lit": return n.v;
-    case "name": return Object.prototype.hasOwnProperty.call(vars, n.v) ? vars[n.v] : UNDEF;
+    case "name": {
+      if (!Object.prototype.hasOwnProperty.call(vars, n.v)) return UNDEF;
+      const v = vars[n.v];
+      return typeof v === "string" && v.includes("{{") && lateRender ? lateRender(v, vars, n.v) : v;
+    }
     case "list": return n.items.map(need);
     case "get": {
       const o = ev(n.obj, vars, src);
@@ -243,6 +268,13 @@ function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
         case "lower": return String(v).toLowerCase();
         case "upper": return String(v).toUpperCase();
         case "trim": return String(v).trim();
+        case "quote": return quote(String(v ?? ""));
+        case "b64encode": return Buffer.from(String(v ?? "")).toString("base64");
+        case "b64decode": return Buffer.from(String(v ?? ""), "base64").toString("utf8");
+        case "join": return Array.isArray(v) ? v.map((x) => String(x)).join(n.args[0] ? String(need(n.args[0])) : "") : String(v ?? "");
+        case "replace": return String(v ?? "").split(String(need(n.args[0]))).join(n.args[1] ? String(need(n.args[1])) : "");
+        case "first": return Array.isArray(v) ? v[0] : String(v ?? "")[0];
+        case "last": return Array.isArray(v) ? v[v.length - 1] : String(v ?? "").slice(-1);
         default: throw new ExprError(`unknown filter "${n.name}" in: ${src}`);
       }
     }

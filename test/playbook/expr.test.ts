@@ -55,3 +55,13 @@ describe("expressions", () => {
     expect(() => evalExpr("x is frobbed", { x: 1 })).toThrow(/unknown test/);
   });
 });
+
+describe("filters for shell and file content", () => {
+  it("quote, b64, join, first, last", () => {
+    expect(evalExpr("x | quote", { x: "a b'c" })).toBe("'a b'\\''c'");
+    expect(evalExpr("x | b64encode | b64decode", { x: "héllo" })).toBe("héllo");
+    expect(evalExpr("l | join(',')", { l: ["a", "b"] })).toBe("a,b");
+    expect(evalExpr("l | first", { l: ["a", "b"] })).toBe("a");
+    expect(evalExpr("l | last", { l: ["a", "b"] })).toBe("b");
+  });
+});

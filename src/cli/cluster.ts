@@ -1,0 +1,131 @@
+// Owns the cluster commands: `kplay deploy-cluster` (the shipped step playbooks, in the explicit
+// order below, recorded step by step: a re-run skips what is done, --restart runs everything
+// again) and `kplay init` (a commented sample config.yaml).
+import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { KplayError } from "../errors.js";
+import { parse } from "./options.js";
+import { RUN_OPTIONS, runPlaybooks, type RunValues } from "./run.js";
+
+/** The shipped playbooks directory (beside src/ and templates/ in the package). */
+export const PLAYBOOKS_DIR = fileURLToPath(new URL("../../playbooks/", import.meta.url));
+
+/** deploy-cluster's steps, in order. Each is one playbook; each finished step is recorded per host. */
+export const DEPLOY_STEPS = ["00-bootstrap-node", "00-default-ssh-config", "01-cluster-bootstrap-os", "01-container-engine"];
+
+export const DEPLOY_HELP = `Usage: kplay deploy-cluster (-c CONFIG | --sandbox | -i INVENTORY) [options]
+
+Install the cluster from the bootstrap node, step by step:
+${DEPLOY_STEPS.map((s) => `  ${s}`).join("\n")}
+Every finished step is recorded per host in the state directory: running the command again
+continues where it stopped and skips finished steps (a step whose playbook, templates or
+variables changed runs again). --restart runs every step again (finding nothing to change
+on a converged cluster).
+
+Options: as for "kplay run" (-c, --sandbox, -l, -f, -e, -t, --skip-tags, -C, -D, --json, -v,
+--state-dir, --accept-new-host-keys, --reconnect-window), and
+      --restart            run every step again, ignoring what is recorded
+  -h, --help               this help
+
+Certificates (cluster CA, registry certificate) are generated once on the controller in
+STATE/pki/ and reused; back that directory up.`;
+
+export async function deployCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, RUN_OPTIONS, "deploy-cluster");
+  if (values.help) {
+    console.log(DEPLOY_HELP);
+    return 0;
+  }
+  if (positionals.length) throw new KplayError("usage", `deploy-cluster takes no arguments (got ${positionals.join(" ")})`, { hint: "kplay deploy-cluster -c config.yaml" });
+  if (values.resume) throw new KplayError("usage", "deploy-cluster always continues where it stopped; --resume is not needed", { hint: "--restart runs every step again" });
+  const files = DEPLOY_STEPS.map((s) => join(PLAYBOOKS_DIR, `${s}.yml`));
+  return runPlaybooks(values as RunValues, files, {
+    label: "kplay deploy-cluster",
+    resume: !values.restart,
+    vars: (sd) => ({ kplay_pki_dir: join(sd, "pki") }),
+  });
+}
+
+const SAMPLE = `# kplay cluster configuration (kubeplay's config.yaml format; kplay reads it unchanged).
+# kplay deploy-cluster -c config.yaml
+compose:
+  # The bootstrap node's address on the node network (serves files, repos, images, time).
+  internal_ip: 192.168.10.5
+  # HTTP port of the file server (binaries under /files, OS repositories under /repos).
+  nginx_http_port: 8080
+  # Domain the nodes pull images from (mapped to registry_ip in every node's /etc/hosts).
+  registry_domain: kube.registry.local
+  # kplay: where the unpacked bundle is on the bootstrap node (default: bundle/ beside this file).
+  # bundle_dir: /opt/kplay/bundle
+
+kubespray:
+  kube_version: v1.28.4
+  # Address (or VIP) the API server is reached at.
+  external_apiserver_access_ip: 192.168.10.11
+  kube_network_plugin: calico
+  container_manager: containerd
+  etcd_deployment_type: host
+
+inventory:
+  all:
+    vars:
+      ansible_port: 22
+      ansible_user: root
+      # ansible_ssh_pass: ...            (or a key:)
+      ansible_ssh_private_key_file: ~/.ssh/id_ed25519
+    hosts:
+      # Without a "bootstrap" host, the machine running kplay is the bootstrap node.
+      # bootstrap: { ansible_host: 192.168.10.5 }
+      node1: { ansible_host: 192.168.10.11, ip: 192.168.10.11 }
+      node2: { ansible_host: 192.168.10.12, ip: 192.168.10.12 }
+      node3: { ansible_host: 192.168.10.13, ip: 192.168.10.13 }
+    children:
+      kube_control_plane:
+        hosts: { node1: }
+      kube_node:
+        hosts: { node1:, node2:, node3: }
+      etcd:
+        hosts: { node1:, node2:, node3: }
+      k8s_cluster:
+        children: { kube_control_plane:, kube_node: }
+      calico_rr:
+        hosts: {}
+
+default:
+  # Values naming a compose field (internal_ip, internal_ip:nginx_http_port) refer to it.
+  ntp_server:
+    - internal_ip
+  registry_ip: internal_ip
+  # With a scheme when written out: http://192.168.10.5:8080
+  offline_resources_url: internal_ip:nginx_http_port
+  offline_resources_enabled: true
+  # Project in the registry that images are renamed into.
+  image_repository: library
+  # Generate a CA (10 years) and the registry certificate in STATE/pki (kept and reused).
+  generate_domain_crt: true
+  registry_https_port: 443
+  registry_push_port: 5000
+  download_container: false
+  # kplay: registries pulled through the internal registry by their upstream names.
+  # registry_mirrors: [docker.io, registry.k8s.io, k8s.gcr.io, quay.io, ghcr.io]
+`;
+
+export const INIT_HELP = `Usage: kplay init [FILE]
+
+Write a commented sample config.yaml (default ./config.yaml); refuses to overwrite.`;
+
+export async function initCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { help: { type: "boolean", short: "h" } }, "init");
+  if (values.help) {
+    console.log(INIT_HELP);
+    return 0;
+  }
+  const file = positionals[0] ?? "config.yaml";
+  if (existsSync(file)) throw new KplayError("usage", `${file} exists; not overwriting it`);
+  writeFileSync(file, SAMPLE);
+  console.log(`wrote ${file}: edit compose, inventory and default, then: kplay deploy-cluster -c ${file}`);
+  return 0;
+}
+
+export const SAMPLE_CONFIG = SAMPLE;
