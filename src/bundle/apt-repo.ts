@@ -78,4 +78,13 @@ export function sha256Lines(root: string, skip: (rel: string) => boolean = () =>
   return out.join("\n") + "\n";
 }
 
+/** gpg starts an agent for the key home; stop it so no process outlives the build. */
+export function stopAgent(home: string): void {
+  try {
+    execFileSync("gpgconf", ["--homedir", home, "--kill", "gpg-agent"], { stdio: "ignore" });
+  } catch {
+    /* no agent running */
+  }
+}
+
 export const tempDir = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));

@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
-import { buildAptRepo, ensureSigningKey, sha256Lines, tempDir } from "./apt-repo.js";
+import { buildAptRepo, ensureSigningKey, sha256Lines, stopAgent, tempDir } from "./apt-repo.js";
 import { buildImage, writeToRegistryStore } from "./oci.js";
 
 /** Packages the bootstrap node serves with (nginx, registry, chrony) and the node steps install. */
@@ -51,7 +51,11 @@ export function ensureSandboxBundle(base: string, nodeImage: string, log: (m: st
   mkdirSync(repoDir, { recursive: true });
   downloadPackages(nodeImage, pkgs, repoDir);
   const key = ensureSigningKey(join(base, "bundle-gnupg"));
-  buildAptRepo(repoDir, key, `kplay sandbox ${distro}`);
+  try {
+    buildAptRepo(repoDir, key, `kplay sandbox ${distro}`);
+  } finally {
+    stopAgent(key.home);
+  }
   mkdirSync(join(work, "keys"), { recursive: true });
   writeFileSync(join(work, "keys", "kplay-bundle.asc"), key.publicKey);
   writeFileSync(join(work, "repos", "kplay-bundle.asc"), key.publicKey);

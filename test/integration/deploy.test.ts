@@ -1,0 +1,121 @@
+// deploy-cluster on the sandbox, end to end: 1 bootstrap node + 3 nodes with no route and no
+// DNS outside their network. Everything asserted is read on the nodes themselves: apt installs
+// from the bootstrap repo, the registry domain resolves to the bootstrap node, TLS verifies with
+// the system trust store, containerd pulls by upstream name through the mirror and runs the
+// image, chrony follows the bootstrap node; re-runs skip, --restart changes nothing, and a CA
+// removed by hand comes back.
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { events, kplay } from "../harness/cluster.js";
+
+const home = mkdtempSync(join(tmpdir(), "kplay-deploy-"));
+const name = `e2e${process.pid}`;
+const env = { KPLAY_HOME: home };
+const sandbox = ["--sandbox", "--sandbox-name", name];
+const NODES = ["node1", "node2", "node3"];
+let info: { config: string; nodes: Array<{ name: string; container: string; ip: string }> };
+
+function sh(node: string, cmd: string): Promise<{ code: number; out: string }> {
+  const c = info.nodes.find((n) => n.name === node)!.container;
+  return new Promise((res) => execFile("docker", ["exec", c, "sh", "-c", cmd], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr })));
+}
+const onNodes = (cmd: string) => Promise.all(NODES.map((n) => sh(n, cmd)));
+const bootIp = () => info.nodes.find((n) => n.name === "bootstrap")!.ip;
+const changedCount = (out: string) => events(out).filter((e) => e.event === "host_result" && e.status === "changed").length;
+
+beforeAll(async () => {
+  const up = await kplay(["sandbox", "up", "--nodes", "3", "--name", name], { env });
+  expect(up.code, up.stderr).toBe(0);
+  info = JSON.parse((await kplay(["sandbox", "status", "--name", name, "--json"], { env })).stdout);
+}, 600_000);
+
+afterAll(async () => {
+  await kplay(["sandbox", "down", "--name", name], { env });
+});
+
+describe("deploy-cluster on the sandbox", () => {
+  it("before: the nodes reach nothing outside, and apt has nothing to install from", async () => {
+    for (const r of await onNodes("ip route | grep -c '^default'; getent hosts example.com || echo no-dns")) expect(r.out).toBe("0\nno-dns\n");
+    for (const r of await onNodes("apt-get update -q -o APT::Update::Error-Mode=any >/dev/null 2>&1 && echo updated || echo no-source; apt-get install -y -q tree >/dev/null 2>&1 && echo installed || echo not-installed")) {
+      expect(r.out).toBe("no-source\nnot-installed\n");
+    }
+  });
+
+  it("installs the offline node bootstrap; every acceptance check passes on every node", async () => {
+    const r = await kplay(["deploy-cluster", ...sandbox, "--json"], { env });
+    expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
+    // packages come from the bootstrap repo only
+    for (const x of await onNodes("apt-get update -q -o APT::Update::Error-Mode=any >/dev/null 2>&1 && apt-get install -y -q tree >/dev/null 2>&1 && tree --version | cut -d' ' -f1-2; cat /etc/apt/sources.list.d/kplay.list; ls /etc/apt/sources.list 2>/dev/null || echo moved-aside")) {
+      expect(x.out).toBe(`tree v2.1.0\ndeb [signed-by=/etc/apt/keyrings/kplay-bundle.asc] http://${bootIp()}:8080/repos/debian-12-amd64 ./\nmoved-aside\n`);
+    }
+    // the registry domain, TLS with the system trust store
+    for (const x of await onNodes("getent hosts kube.registry.local | awk '{print $1}'; curl -fsS https://kube.registry.local/v2/ && echo ' tls-ok'")) expect(x.out).toBe(`${bootIp()}\n{} tls-ok\n`);
+    // containerd pulls by upstream name through the mirror (TLS verified) and runs the image
+    const pull = await onNodes(
+      "systemctl is-active containerd; ! grep -rq skip_verify /etc/containerd && echo no-skip-verify; " +
+        "ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d registry.k8s.io/pause:3.9 >/dev/null && echo pulled-pause; " +
+        "ctr images pull --hosts-dir /etc/containerd/certs.d docker.io/library/busybox:1.36 >/dev/null && echo pulled-busybox; " +
+        "ctr run --rm --snapshotter native docker.io/library/busybox:1.36 t$$ /bin/busybox echo hello-from-busybox",
+    );
+    for (const x of pull) expect(x.out).toBe("active\nno-skip-verify\npulled-pause\npulled-busybox\nhello-from-busybox\n");
+    // containerd's CRI config names the internal registry's pause image and systemd cgroups
+    for (const x of await onNodes("grep -E 'sandbox_image|SystemdCgroup|config_path' /etc/containerd/config.toml | tr -s ' '")) {
+      expect(x.out).toBe(' sandbox_image = "registry.k8s.io/pause:3.9"\n SystemdCgroup = true\n config_path = "/etc/containerd/certs.d"\n');
+    }
+    // chrony follows the bootstrap node (selected source, within a few polls)
+    for (const n of NODES) {
+      let out = "";
+      for (let i = 0; i < 40 && !out.includes(`^* ${bootIp()}`); i++) {
+        out = (await sh(n, "chronyc -n sources")).out;
+        if (!out.includes(`^* ${bootIp()}`)) await new Promise((r) => setTimeout(r, 500));
+      }
+      expect(out).toContain(`^* ${bootIp()}`);
+    }
+    // keys are private, on the controller and on the bootstrap node
+    const pki = join(home, "sandbox", name, "pki");
+    for (const k of ["ca.key", "registry.key"]) expect(statSync(join(pki, k)).mode & 0o777).toBe(0o600);
+    expect((await sh("bootstrap", "stat -c %a /etc/kplay/pki/registry.key; ss -Hltn 'sport = :5000' | awk '{print $4}'")).out).toBe("600\n127.0.0.1:5000\n");
+    // the cluster nodes are in every node's hosts block
+    for (const x of await onNodes("sed -n '/# BEGIN kplay cluster/,/# END kplay cluster/p' /etc/hosts | grep -c node")) expect(x.out).toBe("3\n");
+  });
+
+  it("a re-run skips every step; --restart changes nothing and keeps the CA", async () => {
+    const ca = readFileSync(join(home, "sandbox", name, "pki", "ca.crt"), "utf8");
+    const again = await kplay(["deploy-cluster", ...sandbox, "--json"], { env });
+    expect(again.code).toBe(0);
+    const skipped = events(again.stdout).filter((e) => e.event === "warning" && /already done on all \d+ host\(s\), skipped/.test(e.message));
+    expect(skipped.map((e) => e.message.split(":")[0])).toEqual(["step 00-bootstrap-node", "step 00-default-ssh-config", "step 01-cluster-bootstrap-os", "step 01-container-engine"]);
+    expect(events(again.stdout).filter((e) => e.event === "host_result")).toEqual([]);
+    const restart = await kplay(["deploy-cluster", ...sandbox, "--json", "--restart"], { env });
+    expect(restart.code, restart.stdout.slice(-2000)).toBe(0);
+    expect(changedCount(restart.stdout)).toBe(0);
+    expect(readFileSync(join(home, "sandbox", name, "pki", "ca.crt"), "utf8")).toBe(ca);
+  });
+
+  it("a CA removed by hand comes back with --restart, and TLS verifies again", async () => {
+    const gone = await sh("node2", "rm -f /usr/local/share/ca-certificates/kplay-ca.crt && update-ca-certificates --fresh >/dev/null 2>&1; curl -fsS https://kube.registry.local/v2/ >/dev/null 2>&1 && echo trusted || echo untrusted");
+    expect(gone.out).toBe("untrusted\n");
+    const r = await kplay(["deploy-cluster", ...sandbox, "--json", "--restart"], { env });
+    expect(r.code).toBe(0);
+    const changed = events(r.stdout).filter((e) => e.event === "host_result" && e.status === "changed").map((e) => `${e.host}: ${e.task}`);
+    expect(changed).toEqual(["node2: Cluster CA in the system trust store (Debian family)", "node2: update CA trust"]);
+    expect((await sh("node2", "curl -fsS https://kube.registry.local/v2/ && echo ' trusted'")).out).toBe("{} trusted\n");
+  });
+
+  it("a config with a URL without scheme stops before any node is touched", async () => {
+    const cfg = parse(readFileSync(info.config, "utf8"));
+    cfg.default.offline_resources_url = `${bootIp()}:8080`;
+    const bad = join(home, "bad-config.yaml");
+    writeFileSync(bad, JSON.stringify(cfg));
+    const before = await onNodes("stat -c %Y /etc/hosts /etc/containerd/config.toml");
+    const r = await kplay(["deploy-cluster", "-c", bad, "--state-dir", join(home, "bad-state")], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/bad-config\.yaml.*default\.offline_resources_url: ".*:8080" is not a URL: it needs a scheme/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
+    expect(await onNodes("stat -c %Y /etc/hosts /etc/containerd/config.toml")).toEqual(before);
+  });
+});
