@@ -1,12 +1,18 @@
 // Owns the cluster commands: `kplay deploy-cluster` (the shipped step playbooks, in the explicit
 // order below, recorded step by step: a re-run skips what is done, --restart runs everything
-// again) and `kplay init` (a commented sample config.yaml).
+// again), `kplay remove-cluster` (every host's undo log replayed, then the progress cleared) and
+// `kplay init` (a commented sample config.yaml).
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline/promises";
 import { KplayError } from "../errors.js";
-import { parse } from "./options.js";
-import { RUN_OPTIONS, runPlaybooks, type RunValues } from "./run.js";
+import { revertHosts } from "../engine/revert.js";
+import { writeStepsFile } from "../engine/steps.js";
+import { ConnectionPool } from "../transport/index.js";
+import { COMMON, forks, loadInv, parse, type Common } from "./options.js";
+import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
+import { keepalive, withState } from "./state.js";
 
 /** The shipped playbooks directory (beside src/ and templates/ in the package). */
 export const PLAYBOOKS_DIR = fileURLToPath(new URL("../../playbooks/", import.meta.url));
@@ -129,3 +135,63 @@ export async function initCommand(argv: string[]): Promise<number> {
 }
 
 export const SAMPLE_CONFIG = SAMPLE;
+
+export const REMOVE_CLUSTER_HELP = `Usage: kplay remove-cluster (-c CONFIG | --sandbox | -i INVENTORY) [--yes] [--keep-bootstrap] [options]
+
+Return every cluster node to its state before kplay: each node's undo log is replayed newest
+first — files kplay wrote are restored to what was there before (or removed), packages kplay
+installed are purged, the original package sources come back, the CA and hosts block go.
+The bootstrap node is reset too (its services purged) unless --keep-bootstrap. When every
+host is reset, the recorded progress is cleared (the journal is kept as journal-<time>.jsonl);
+the certificates in STATE/pki/ are kept. Interrupted, run it again: it continues.
+
+Options:
+  -y, --yes              do not ask for confirmation
+      --keep-bootstrap   leave the bootstrap node and its services as they are
+  -f, --forks N          hosts worked on at once (default 10)
+  --json, -v, --state-dir DIR, --accept-new-host-keys as for "kplay run"`;
+
+export async function removeClusterCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...COMMON, yes: { type: "boolean", short: "y" }, "keep-bootstrap": { type: "boolean" } }, "remove-cluster");
+  if (values.help) {
+    console.log(REMOVE_CLUSTER_HELP);
+    return 0;
+  }
+  if (positionals.length) throw new KplayError("usage", `remove-cluster takes no arguments (got ${positionals.join(" ")})`);
+  const o = values as Common;
+  const inv = loadInv(o);
+  const cluster = [...new Set(["k8s_cluster", "etcd", "calico_rr"].filter((g) => inv.hasGroup(g)).flatMap((g) => inv.groupHosts(g)))];
+  const boot = inv.hasGroup("bootstrap") ? inv.groupHosts("bootstrap") : inv.hasHost("bootstrap") ? ["bootstrap"] : [];
+  if (values["keep-bootstrap"] && boot.some((b) => cluster.includes(b))) {
+    throw new KplayError("usage", `--keep-bootstrap: ${boot.filter((b) => cluster.includes(b)).join(", ")} is both the bootstrap node and a cluster node; its changes are undone together`, { hint: "remove the cluster without --keep-bootstrap, or run the bootstrap on a separate host" });
+  }
+  const hosts = [...cluster, ...(values["keep-bootstrap"] ? [] : boot.filter((b) => !cluster.includes(b)))];
+  if (hosts.length === 0) throw new KplayError("usage", "the inventory has no cluster nodes (groups k8s_cluster, etcd, calico_rr) and no bootstrap host");
+  if (!values.yes) {
+    if (!process.stdin.isTTY) throw new KplayError("usage", `remove-cluster resets ${hosts.length} host(s) (${hosts.join(", ")}); confirm with --yes`);
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question(`This resets ${hosts.length} host(s) to their state before kplay: ${hosts.join(", ")}.\nType "yes" to continue: `);
+    rl.close();
+    if (answer.trim() !== "yes") {
+      console.error("kplay: nothing done");
+      return 1;
+    }
+  }
+  const { reporter, sd } = reporterFor(o, inv);
+  return withState(sd, "kplay remove-cluster", reporter, async (journal) => {
+    const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
+    try {
+      const out = await revertHosts(inv, pool, hosts, forks(o), reporter);
+      const ok = out.every((x) => x.status === "ok" || x.status === "changed");
+      if (ok) {
+        journal.startRun([]);
+        writeStepsFile(sd, journal, [], inv.hostNames);
+      } else {
+        reporter.emit({ event: "warning", message: `not every host was reset (${out.filter((x) => x.status !== "ok" && x.status !== "changed").map((x) => x.host).join(", ")}); the recorded progress is kept: run remove-cluster again to continue` });
+      }
+      return ok ? 0 : 1;
+    } finally {
+      await pool.closeAll();
+    }
+  });
+}

@@ -2,7 +2,7 @@
 // one clear line on stderr with the right exit code (2 bad input/usage, 1 failure), no stack trace.
 import { readFileSync } from "node:fs";
 import { closest, KplayError } from "../errors.js";
-import { deployCommand, initCommand } from "./cluster.js";
+import { deployCommand, initCommand, removeClusterCommand } from "./cluster.js";
 import { inventoryCommand } from "./inventory.js";
 import { runCommand } from "./run.js";
 import { sandboxCommand } from "./sandbox.js";
@@ -10,6 +10,7 @@ import { stateCommand, statusCommand } from "./state.js";
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   "deploy-cluster": { run: deployCommand, summary: "install the cluster from the bootstrap node, step by step (resumes where it stopped)" },
+  "remove-cluster": { run: removeClusterCommand, summary: "reset every node (and the bootstrap node) to its state before kplay" },
   init: { run: initCommand, summary: "write a commented sample config.yaml" },
   run: { run: runCommand, summary: "run playbooks against an inventory" },
   inventory: { run: inventoryCommand, summary: "show the inventory (--list, --host, --graph) as ansible-inventory does" },

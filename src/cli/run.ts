@@ -97,20 +97,10 @@ export async function runPlaybooks(values: RunValues, files: string[], how: { la
     console.log(listing(inv, playbooks, limit, !!values["list-hosts"], !!values["list-tasks"]));
     return 0;
   }
-  const redact = new Redactor();
-  for (const h of inv.hostNames) redact.addVars(inv.hostVars(h));
-  redact.addVars(extraVars);
-  redact.add(process.env.KPLAY_SSH_KEY_PASSPHRASE);
-  const verbosity = o.verbose?.length ?? 0;
-  const shown: Reporter = o.json ? new JsonReporter(redact) : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
+  const { redact, reporter, verbosity, sd } = reporterFor(o, inv, extraVars);
   if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
   const windowS = values["reconnect-window"] === undefined ? 120 : Number(values["reconnect-window"]);
   if (!Number.isFinite(windowS) || windowS < 0) throw new KplayError("usage", `--reconnect-window takes seconds, got ${JSON.stringify(values["reconnect-window"])}`);
-  const sd = stateDir(o);
-  // The run log: every event, secrets masked, appended to STATE/run.log (JSON lines).
-  mkdirSync(sd, { recursive: true });
-  const logFile = join(sd, "run.log");
-  const reporter: Reporter = new TeeReporter([shown, new JsonReporter(redact, (line) => appendFileSync(logFile, line, { mode: 0o600 }))]);
   return withState(sd, how.label, reporter, async (journal) => {
     const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
     try {
@@ -127,6 +117,24 @@ export async function runPlaybooks(values: RunValues, files: string[], how: { la
       await pool.closeAll();
     }
   });
+}
+
+/**
+ * What every command that touches nodes reports through: the console view (or --json) plus the
+ * run log STATE/run.log (JSON lines), both with every secret of the inventory and -e masked.
+ */
+export function reporterFor(o: Common, inv: Inventory, extraVars: Record<string, unknown> = {}): { redact: Redactor; reporter: Reporter; verbosity: number; sd: string } {
+  const redact = new Redactor();
+  for (const h of inv.hostNames) redact.addVars(inv.hostVars(h));
+  redact.addVars(extraVars);
+  redact.add(process.env.KPLAY_SSH_KEY_PASSPHRASE);
+  const verbosity = o.verbose?.length ?? 0;
+  const shown: Reporter = o.json ? new JsonReporter(redact) : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
+  const sd = stateDir(o);
+  mkdirSync(sd, { recursive: true });
+  const logFile = join(sd, "run.log");
+  const reporter: Reporter = new TeeReporter([shown, new JsonReporter(redact, (line) => appendFileSync(logFile, line, { mode: 0o600 }))]);
+  return { redact, reporter, verbosity, sd };
 }
 
 /** --list-hosts / --list-tasks, in ansible-playbook's layout. */

@@ -17,6 +17,7 @@ import { renderTemplate, renderValue } from "../template/render.js";
 import { connectionSpec } from "../transport/spec.js";
 import { UnreachableError, type Connection, type ConnectionPool, type ExecOptions, type ExecResult } from "../transport/index.js";
 import type { Journal } from "../state/journal.js";
+import { recordScript } from "../modules/undo.js";
 import { findSource, sourceCandidates } from "../playbook/paths.js";
 import { detachedScript, LOST_MARK, LOST_RC, runPath } from "../transport/detach.js";
 import { gatherFacts } from "./facts.js";
@@ -536,6 +537,7 @@ export class Runner {
       host,
       check: eff.checkMode ?? this.opts.check,
       diff: this.opts.diff,
+      undo: !(eff.checkMode ?? this.opts.check),
       vars,
       exec: (script, x) => {
         if (mod.local) throw new Error(`module ${task.module} runs on the controller only`);
@@ -569,6 +571,12 @@ export class Runner {
     if (task.failedWhen !== undefined && !result.skipped) result = { ...result, failed: evalCondition(task.failedWhen, withReg) };
     let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
     if (status === "failed" && eff.ignoreErrors) status = "ignored";
+    if (status === "changed" && task.undo !== undefined && mctx.undo) {
+      // The task's `undo:` goes into the node's undo log (once per task and item).
+      const script = String(renderValue(task.undo, { ...withReg, result }, { ...o, field: "undo" }));
+      const r = await this.execResilient(host, delegate, recordScript(`task:${step?.name ?? "run"}/${task.id}/${index}`, script), { become, becomeUser });
+      if (r.rc !== 0) return { status: "failed", result: { ...result, failed: true, msg: `changed, but recording its undo failed: ${r.stderr.trim()}` } };
+    }
     return { status, result };
   }
 

@@ -7,6 +7,7 @@ import { basename } from "node:path";
 import { z } from "zod";
 import { quote } from "../transport/quote.js";
 import { attrScript, fileAttrFields } from "./attrs.js";
+import { keepOriginal } from "./undo.js";
 import { defineModule, normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
 const INLINE_LIMIT = 256 * 1024;
@@ -45,12 +46,12 @@ export async function putFile(ctx: ModuleContext, f: PutFile): Promise<ModuleRes
   const wantDiff = ctx.diff && f.data.length <= 64 * 1024 && !f.data.includes(0);
   if (!inline) {
     // Large file: ask first, send only when the checksum differs.
-    const probe = await ctx.exec(script(f, sum, ctx.check, false, wantDiff));
+    const probe = await ctx.exec(script(f, sum, ctx.check, false, wantDiff, ctx.undo));
     const m = readMarker(probe.stdout);
     if (probe.rc !== 0 || !m) return failure(probe.stderr || probe.stdout, probe.rc);
     if (m.content !== "differs" || ctx.check) return finish(f, m, probe.stdout, sum, wantDiff);
   }
-  const r = await ctx.exec(script(f, sum, ctx.check, true, wantDiff), { stdin: f.data });
+  const r = await ctx.exec(script(f, sum, ctx.check, true, wantDiff, ctx.undo), { stdin: f.data });
   const m = readMarker(r.stdout);
   if (r.rc !== 0 || !m) return failure(r.stderr || r.stdout, r.rc);
   return finish(f, m, r.stdout, sum, wantDiff);
@@ -71,7 +72,7 @@ function failure(text: string, rc: number): ModuleResult {
   return { changed: false, failed: true, rc, msg: text.trim() || `failed with rc ${rc}` };
 }
 
-function script(f: PutFile, sum: string, check: boolean, withData: boolean, wantDiff: boolean): string {
+function script(f: PutFile, sum: string, check: boolean, withData: boolean, wantDiff: boolean, undo: boolean): string {
   const dir = f.nameInDir ? `if [ -d "$p" ]; then p="$p"/${quote(f.nameInDir)}; fi` : "";
   const drain = withData ? "cat >/dev/null" : ":";
   const write = withData
@@ -80,6 +81,7 @@ function script(f: PutFile, sum: string, check: boolean, withData: boolean, want
         f.makeDirs ? `mkdir -p "$d"` : ":",
         `[ -d "$d" ] || { echo "destination directory $d does not exist" >&2; ${drain}; exit 1; }`,
         f.backup ? `[ -f "$p" ] && cp -p "$p" "$p.$(date +%Y%m%d%H%M%S).bak"` : ":",
+        undo ? keepOriginal() : ":",
         `t=$(mktemp "$d/.kplay-tmp.XXXXXX") || exit 1`,
         `cat > "$t" || { rm -f "$t"; exit 1; }`,
         // keep the old file's mode/owner when the task does not set them

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { quote } from "../transport/quote.js";
 import { attrScript } from "./attrs.js";
 import { defineModule, normalizeMode, readMarker } from "./types.js";
+import { recordMissingDirs } from "./undo.js";
 
 const fileSchema = z
   .object({
@@ -33,7 +34,8 @@ export const fileModule = defineModule({
       case "directory":
         body = [
           `if [ -e "$p" ] && [ ! -d "$p" ]; then echo "$p exists and is not a directory" >&2; exit 1; fi`,
-          `[ -d "$p" ] || { ${act(`mkdir -p "$p"`)} || exit 1; }`,
+          // directories kplay creates are removed on undo (if empty by then), every missing level, top first
+          `[ -d "$p" ] || { ${act(ctx.undo ? `${recordMissingDirs()}; mkdir -p "$p"` : `mkdir -p "$p"`)} || exit 1; }`,
           `if [ -d "$p" ]; then`,
           attrs || ":",
           a.recurse && (a.owner || a.group) && !c ? `chown -R ${quote(`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`)} "$p"` : ":",

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { quote } from "../transport/quote.js";
 import { defineModule, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
+import { recordScriptExpr } from "./undo.js";
 
 const schema = z
   .object({
@@ -27,7 +28,7 @@ function names(a: Args): string[] {
 }
 
 /** sh for apt: prints "KPLAY-CHANGED <pkg>" per package acted on. */
-function aptScript(pkgs: string[], a: Args, check: boolean): string {
+function aptScript(pkgs: string[], a: Args, check: boolean, undo: boolean): string {
   const state = a.state === "installed" ? "present" : a.state === "removed" ? "absent" : a.state;
   const lines = [
     `export DEBIAN_FRONTEND=noninteractive`,
@@ -40,15 +41,15 @@ function aptScript(pkgs: string[], a: Args, check: boolean): string {
       `if [ ${a.cache_valid_time} -eq 0 ] || [ $age -gt ${a.cache_valid_time} ]; then ${check ? "cache=1" : `apt-get update -q >/tmp/.kplay-apt-update.log 2>&1 || { cat /tmp/.kplay-apt-update.log >&2; exit 1; }; touch /var/lib/apt/lists/partial; cache=1`}; fi`,
     );
   }
-  lines.push(`todo=""`);
+  lines.push(`todo=""; new=""`);
   for (const p of pkgs) {
     const [n, ver] = p.split("=");
     const q = quote(n);
     const installed = `dpkg-query -W -f='\${Status} \${Version}' ${q} 2>/dev/null`;
     if (state === "present") {
-      lines.push(`s=$(${installed}); case "$s" in "install ok installed"*) ${ver ? `[ "\${s##* }" = ${quote(ver)} ] || todo="$todo ${quote(p)}"` : ":"};; *) todo="$todo ${quote(p)}";; esac`);
+      lines.push(`s=$(${installed}); case "$s" in "install ok installed"*) ${ver ? `[ "\${s##* }" = ${quote(ver)} ] || todo="$todo ${quote(p)}"` : ":"};; *) todo="$todo ${quote(p)}"; new="$new ${q}";; esac`);
     } else if (state === "latest") {
-      lines.push(`cand=$(apt-cache policy ${q} | awk '/Candidate:/ {print $2}'); s=$(${installed}); case "$s" in "install ok installed $cand") ;; *) todo="$todo ${q}";; esac`);
+      lines.push(`cand=$(apt-cache policy ${q} | awk '/Candidate:/ {print $2}'); s=$(${installed}); case "$s" in "install ok installed $cand") ;; "install ok installed"*) todo="$todo ${q}";; *) todo="$todo ${q}"; new="$new ${q}";; esac`);
     } else {
       lines.push(`s=$(${installed}); case "$s" in "install ok installed"*|*"config-files"*) todo="$todo ${q}";; esac`);
     }
@@ -57,6 +58,8 @@ function aptScript(pkgs: string[], a: Args, check: boolean): string {
   lines.push(
     `if [ -n "$todo" ]; then`,
     check ? `  :` : `  ${act} >/tmp/.kplay-apt.log 2>&1 || { tail -n 30 /tmp/.kplay-apt.log >&2; exit 1; }`,
+    // packages that were not installed before are purged on undo (with what they pulled in)
+    undo && !check && state !== "absent" ? `  [ -z "$new" ] || { ${recordScriptExpr(`"pkg:$new"`, `"DEBIAN_FRONTEND=noninteractive apt-get purge -y -q --autoremove$new >/dev/null"`)}; }` : ":",
     `  for t in $todo; do echo "KPLAY-CHANGED $t"; done`,
     `fi`,
     `echo "KPLAY-RESULT: cache=$cache"`,
@@ -64,20 +67,21 @@ function aptScript(pkgs: string[], a: Args, check: boolean): string {
   return lines.join("\n");
 }
 
-function rpmScript(pkgs: string[], a: Args, check: boolean, tool: "dnf" | "yum"): string {
+function rpmScript(pkgs: string[], a: Args, check: boolean, tool: "dnf" | "yum", undo: boolean): string {
   const state = a.state === "installed" ? "present" : a.state === "removed" ? "absent" : a.state;
-  const lines = [`cache=0`, `todo=""`];
+  const lines = [`cache=0`, `todo=""; new=""`];
   if (a.update_cache) lines.push(check ? `cache=1` : `${tool} -q makecache >/dev/null 2>&1 || { echo "${tool} makecache failed" >&2; exit 1; }; cache=1`);
   for (const p of pkgs) {
     const q = quote(p);
-    if (state === "present") lines.push(`rpm -q --whatprovides ${q} >/dev/null 2>&1 || todo="$todo ${q}"`);
-    else if (state === "latest") lines.push(`if ! rpm -q ${q} >/dev/null 2>&1; then todo="$todo ${q}"; else ${tool} -q check-update ${q} >/dev/null 2>&1; [ $? -eq 100 ] && todo="$todo ${q}"; fi`);
+    if (state === "present") lines.push(`rpm -q --whatprovides ${q} >/dev/null 2>&1 || { todo="$todo ${q}"; new="$new ${q}"; }`);
+    else if (state === "latest") lines.push(`if ! rpm -q ${q} >/dev/null 2>&1; then todo="$todo ${q}"; new="$new ${q}"; else ${tool} -q check-update ${q} >/dev/null 2>&1; [ $? -eq 100 ] && todo="$todo ${q}"; fi`);
     else lines.push(`rpm -q ${q} >/dev/null 2>&1 && todo="$todo ${q}"`);
   }
   const act = state === "absent" ? `${tool} -y remove $todo` : state === "latest" ? `${tool} -y install $todo && ${tool} -y upgrade $todo` : `${tool} -y install $todo`;
   lines.push(
     `if [ -n "$todo" ]; then`,
     check ? `  :` : `  ${act} >/tmp/.kplay-${tool}.log 2>&1 || { tail -n 30 /tmp/.kplay-${tool}.log >&2; exit 1; }`,
+    undo && !check && state !== "absent" ? `  [ -z "$new" ] || { ${recordScriptExpr(`"pkg:$new"`, `"${tool} -y -q remove$new >/dev/null"`)}; }` : ":",
     `  for t in $todo; do echo "KPLAY-CHANGED $t"; done`,
     `fi`,
     `echo "KPLAY-RESULT: cache=$cache"`,
@@ -94,7 +98,7 @@ async function run(ctx: ModuleContext, a: Args, forced?: "apt" | "dnf" | "yum"):
     mgr = r.stdout.trim() === "apt-get" ? "apt" : r.stdout.trim();
   }
   if (pkgs.length === 0 && !a.update_cache) return { changed: false, failed: true, msg: "name is required" };
-  const script = mgr === "apt" ? aptScript(pkgs, a, ctx.check) : rpmScript(pkgs, a, ctx.check, mgr as "dnf" | "yum");
+  const script = mgr === "apt" ? aptScript(pkgs, a, ctx.check, ctx.undo) : rpmScript(pkgs, a, ctx.check, mgr as "dnf" | "yum", ctx.undo);
   const r = await ctx.exec(script, { timeoutMs: 30 * 60_000 });
   const m = readMarker(r.stdout);
   if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { quote } from "../transport/quote.js";
 import { defineModule, readMarker } from "./types.js";
+import { keepOriginal } from "./undo.js";
 
 export const sysctlModule = defineModule({
   name: "sysctl",
@@ -31,7 +32,7 @@ export const sysctlModule = defineModule({
       `[ -f "$f" ] || : > "$t"`,
       `[ -f "$f" ] && K_RE=${quote(`^[[:space:]]*${keyRe}[[:space:]]*=`)} K_LINE=${quote(a.state === "present" ? `${key} = ${want}` : "")} awk '$0 ~ ENVIRON["K_RE"] { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"]; done = 1; next } { print } END { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"] }' "$f" > "$t"`,
       a.state === "present" ? `[ -f "$f" ] || echo ${quote(`${key} = ${want}`)} >> "$t"` : ":",
-      `if ! cmp -s "$t" "$f" 2>/dev/null; then if [ -f "$f" ] || [ -s "$t" ]; then changed=1; ${ctx.check ? ":" : `cat "$t" > "$f"; chmod 644 "$f"`}; fi; fi`,
+      `if ! cmp -s "$t" "$f" 2>/dev/null; then if [ -f "$f" ] || [ -s "$t" ]; then changed=1; ${ctx.check ? ":" : `${ctx.undo ? keepOriginal("$f") + "\n" : ""}cat "$t" > "$f"; chmod 644 "$f"`}; fi; fi`,
       a.state === "present" && a.reload && a.sysctl_set
         ? [
             `cur=$(sysctl -n ${quote(key)} 2>/dev/null | tr -s '[:space:]' ' ' | sed 's/ $//')`,

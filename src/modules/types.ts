@@ -8,6 +8,8 @@ export interface ModuleContext {
   host: string;
   check: boolean;
   diff: boolean;
+  /** Record how to undo each change in the node's undo log (off in check mode). */
+  undo: boolean;
   /** Run a sh script on the host (as root when the task becomes). */
   exec(script: string, opts?: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult>;
   /** Read a file on the controller; relative paths resolve as Ansible does (files/ beside the playbook…). */

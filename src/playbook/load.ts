@@ -15,7 +15,7 @@ import { ExprError, parseExpr } from "./expr.js";
 import type { Block, Inheritable, Node, Play, Playbook, Task } from "./types.js";
 
 const COMMON_KEYS = ["name", "when", "become", "become_user", "tags", "vars", "environment", "no_log", "ignore_errors", "delegate_to", "run_once", "check_mode"];
-const TASK_KEYS = new Set([...COMMON_KEYS, "register", "loop", "with_items", "with_list", "loop_control", "notify", "listen", "changed_when", "failed_when", "args", "until", "retries", "delay", "diff"]);
+const TASK_KEYS = new Set([...COMMON_KEYS, "undo", "register", "loop", "with_items", "with_list", "loop_control", "notify", "listen", "changed_when", "failed_when", "args", "until", "retries", "delay", "diff"]);
 const BLOCK_KEYS = new Set([...COMMON_KEYS, "block", "rescue", "always"]);
 const INCLUDE_KEYS = new Set([...COMMON_KEYS, "include_tasks", "import_tasks", "ansible.builtin.include_tasks", "ansible.builtin.import_tasks"]);
 const PLAY_KEYS = new Set(["name", "hosts", "vars", "vars_files", "become", "become_user", "gather_facts", "serial", "max_fail_percentage", "any_errors_fatal", "strategy", "tags", "pre_tasks", "tasks", "post_tasks", "handlers", "environment"]);
@@ -279,8 +279,15 @@ function readTask(src: YamlSource, raw: Record<string, any>, path: PathKey[], id
     until: raw.until,
     retries: num("retries") ?? (raw.until !== undefined ? 3 : undefined),
     delay: num("delay") ?? (raw.until !== undefined ? 5 : undefined),
+    undo: undoScript(src, raw, path),
     where: { ...where, field: moduleKey },
   };
+}
+
+function undoScript(src: YamlSource, raw: Record<string, unknown>, path: PathKey[]): string | undefined {
+  if (raw.undo === undefined) return undefined;
+  if (typeof raw.undo !== "string" || !raw.undo.trim()) throw inputError("undo must be a shell script (a string) that reverts what the task changed", at(src, [...path, "undo"], "undo"));
+  return raw.undo;
 }
 
 /** A template named literally must exist and parse (errors point into the template file). */

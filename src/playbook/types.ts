@@ -36,6 +36,8 @@ export interface Task extends Inheritable {
   until?: unknown;
   retries?: number;
   delay?: number;
+  /** Shell that undoes what this task changed (logged on the node when it reports changed). */
+  undo?: string;
   where: Where;
 }
 

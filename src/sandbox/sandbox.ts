@@ -2,7 +2,7 @@
 // and N real Debian nodes on the local Docker engine, an SSH key, an inventory, a kubeplay-style
 // config.yaml and a known_hosts (host keys read from the nodes themselves) written into the
 // sandbox's state directory, and removal of exactly the containers and network it labelled.
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import ssh2 from "ssh2";
 import { stringify } from "yaml";
@@ -161,6 +161,8 @@ export async function sandboxDown(stateDir: string, name: string): Promise<{ con
   const nets = await listNetworks(SANDBOX_LABEL, name);
   await removeNetworks(nets.map((n) => n.id));
   const dir = sandboxDir(stateDir, name);
-  for (const f of ["sandbox.json", "inventory.yml", "config.yaml", "known_hosts"]) rmSync(join(dir, f), { force: true });
+  // The nodes are gone, so is everything recorded about them (progress, host keys, certificates);
+  // only the SSH key pair stays for the next sandbox of this name.
+  if (existsSync(dir)) for (const f of readdirSync(dir)) if (!f.startsWith("id_ed25519")) rmSync(join(dir, f), { recursive: true, force: true });
   return { containers: containers.length, networks: nets.length };
 }

@@ -25,6 +25,11 @@ function sh(node: string, cmd: string): Promise<{ code: number; out: string }> {
 }
 const onNodes = (cmd: string) => Promise.all(NODES.map((n) => sh(n, cmd)));
 const bootIp = () => info.nodes.find((n) => n.name === "bootstrap")!.ip;
+/** Files (with checksums), symlinks, directories and enabled units: what remove-cluster must restore. */
+const SNAPSHOT = `{ find /etc /var/lib /usr/local/bin /usr/bin /usr/sbin /opt -xdev -type f -exec sha256sum {} + | awk '{print $2 " " $1}'; find /etc /var/lib /usr/local/bin /usr/bin /usr/sbin /opt -xdev -type l -printf '%p -> %l\\n'; find /etc /var/lib /opt -xdev -type d; systemctl list-unit-files --state=enabled --no-legend | awk '{print "enabled " $1}'; } 2>/dev/null | sort`;
+/** Allowed differences after remove-cluster: package manager bookkeeping, and the backup copies useradd/userdel keep. */
+const ALLOWED = /^(\/var\/lib\/(dpkg|apt|ucf)(\/| |$)|\/etc\/(passwd|group|shadow|gshadow)- )/;
+const before = new Map<string, string[]>();
 const changedCount = (out: string) => events(out).filter((e) => e.event === "host_result" && e.status === "changed").length;
 
 beforeAll(async () => {
@@ -39,6 +44,7 @@ afterAll(async () => {
 
 describe("deploy-cluster on the sandbox", () => {
   it("before: the nodes reach nothing outside, and apt has nothing to install from", async () => {
+    for (const n of ["bootstrap", ...NODES]) before.set(n, (await sh(n, SNAPSHOT)).out.split("\n"));
     for (const r of await onNodes("ip route | grep -c '^default'; getent hosts example.com || echo no-dns")) expect(r.out).toBe("0\nno-dns\n");
     for (const r of await onNodes("apt-get update -q -o APT::Update::Error-Mode=any >/dev/null 2>&1 && echo updated || echo no-source; apt-get install -y -q tree >/dev/null 2>&1 && echo installed || echo not-installed")) {
       expect(r.out).toBe("no-source\nnot-installed\n");
@@ -59,7 +65,7 @@ describe("deploy-cluster on the sandbox", () => {
       "systemctl is-active containerd; ! grep -rq skip_verify /etc/containerd && echo no-skip-verify; " +
         "ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d registry.k8s.io/pause:3.9 >/dev/null && echo pulled-pause; " +
         "ctr images pull --hosts-dir /etc/containerd/certs.d docker.io/library/busybox:1.36 >/dev/null && echo pulled-busybox; " +
-        "ctr run --rm --snapshotter native docker.io/library/busybox:1.36 t$$ /bin/busybox echo hello-from-busybox",
+        "ctr run --rm --snapshotter native docker.io/library/busybox:1.36 t$$ /bin/busybox echo hello-from-busybox 2>/dev/null",
     );
     for (const x of pull) expect(x.out).toBe("active\nno-skip-verify\npulled-pause\npulled-busybox\nhello-from-busybox\n");
     // containerd's CRI config names the internal registry's pause image and systemd cgroups
@@ -117,5 +123,25 @@ describe("deploy-cluster on the sandbox", () => {
     expect(r.stderr).toMatch(/bad-config\.yaml.*default\.offline_resources_url: ".*:8080" is not a URL: it needs a scheme/);
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
     expect(await onNodes("stat -c %Y /etc/hosts /etc/containerd/config.toml")).toEqual(before);
+  });
+
+  it("remove-cluster returns every node and the bootstrap node to their state before kplay", async () => {
+    const r = await kplay(["remove-cluster", ...sandbox, "--json"], { env });
+    expect(r.code).toBe(2); // no TTY and no --yes: refused, nothing done
+    expect(r.stderr).toMatch(/confirm with --yes/);
+    // what the test installed by hand is the test's to remove, not kplay's
+    await onNodes("DEBIAN_FRONTEND=noninteractive apt-get purge -y -q tree >/dev/null 2>&1");
+    const rm = await kplay(["remove-cluster", ...sandbox, "--yes", "--json"], { env });
+    expect(rm.code, rm.stdout.slice(-2000) + rm.stderr).toBe(0);
+    for (const n of ["bootstrap", ...NODES]) {
+      const after = (await sh(n, SNAPSHOT)).out.split("\n");
+      const a = new Set(after);
+      const b = new Set(before.get(n));
+      const diff = [...before.get(n)!.filter((l) => !a.has(l)).map((l) => `- ${l}`), ...after.filter((l) => !b.has(l)).map((l) => `+ ${l}`)].filter((l) => !ALLOWED.test(l.slice(2)));
+      expect(diff, `${n} differs from its state before deploy-cluster`).toEqual([]);
+    }
+    expect((await sh("node1", "systemctl is-active containerd chrony; ls /var/lib/kplay 2>&1 | head -1")).out).toMatch(/^(inactive|unknown)\n(inactive|unknown)\nls: cannot access/);
+    // progress is cleared: a new deploy starts from the first step
+    expect(readFileSync(join(home, "sandbox", name, "steps"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"))).toEqual([]);
   });
 });

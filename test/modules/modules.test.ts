@@ -21,6 +21,7 @@ async function run(module: string, args: Record<string, unknown>, opts: { check?
     {
       host: "localhost",
       check: !!opts.check,
+      undo: false, // the controller keeps no undo log in unit tests
       diff: !!opts.diff,
       vars: { answer: 42 },
       exec: (script, o) => conn.exec(script, { stdin: o?.stdin }),
