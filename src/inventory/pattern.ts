@@ -17,19 +17,19 @@ export function matchPattern(inv: Inventory, pattern: string | string[]): Patter
   const positive = terms.filter((t) => !t.startsWith("&") && !t.startsWith("!"));
   for (const t of positive) {
     const m = matchTerm(inv, t);
-    if (m.length === 0) unmatched.push(t);
+    if (m.length === 0 && !inv.hasGroup(t)) unmatched.push(t); // an existing group may be empty (calico_rr)
     m.forEach((h) => selected.add(h));
   }
   // A pattern made only of & / ! terms starts from every host, as Ansible does.
   if (positive.length === 0) selected = new Set(inv.hostNames);
   for (const t of terms.filter((t) => t.startsWith("&"))) {
     const m = new Set(matchTerm(inv, t.slice(1)));
-    if (m.size === 0) unmatched.push(t.slice(1));
+    if (m.size === 0 && !inv.hasGroup(t.slice(1))) unmatched.push(t.slice(1));
     selected = new Set([...selected].filter((h) => m.has(h)));
   }
   for (const t of terms.filter((t) => t.startsWith("!"))) {
     const m = new Set(matchTerm(inv, t.slice(1)));
-    if (m.size === 0) unmatched.push(t.slice(1));
+    if (m.size === 0 && !inv.hasGroup(t.slice(1))) unmatched.push(t.slice(1));
     selected = new Set([...selected].filter((h) => !m.has(h)));
   }
   return { hosts: inv.hostNames.filter((h) => selected.has(h)), unmatched };

@@ -79,3 +79,21 @@ describe("cluster config", () => {
     expect(inv.hostVars("bootstrap").ansible_connection).toBeUndefined();
   });
 });
+
+describe("kplay init", () => {
+  it("writes a sample that loads as a cluster config, and refuses to overwrite", async () => {
+    const { initCommand } = await import("../../src/cli/cluster.js");
+    const f = join(mkdtempSync(join(tmpdir(), "kplay-init-")), "config.yaml");
+    const log = console.log;
+    console.log = () => undefined;
+    try {
+      expect(await initCommand([f])).toBe(0);
+      await expect(initCommand([f])).rejects.toThrow(/exists; not overwriting/);
+    } finally {
+      console.log = log;
+    }
+    const inv = loadConfigInventory(f);
+    expect(inv.hostNames).toEqual(["node1", "node2", "node3", "bootstrap"]);
+    expect(inv.hostVars("node2")).toMatchObject({ offline_resources_url: "http://192.168.10.5:8080", registry_host: "kube.registry.local", kube_version: "v1.28.4" });
+  });
+});

@@ -33,6 +33,11 @@ describe("host patterns", () => {
     expect(matchPattern(inv, "node").unmatched).toEqual(["node"]);
   });
 
+  it("an existing but empty group matches nothing without a warning", () => {
+    expect(matchPattern(inv, "kube_node:calico_rr").unmatched).toEqual([]);
+    expect(matchPattern(inv, "kube_node:nosuch").unmatched).toEqual(["nosuch"]);
+  });
+
   it("reads --limit @file", () => {
     const f = join(mkdtempSync(join(tmpdir(), "kplay-limit-")), "retry");
     writeFileSync(f, "node1\n# comment\nnode5\n");
