@@ -20,6 +20,7 @@ import type { Journal } from "../state/journal.js";
 import { recordScript } from "../modules/undo.js";
 import { findSource, sourceCandidates } from "../playbook/paths.js";
 import { detachedScript, LOST_MARK, LOST_RC, runPath } from "../transport/detach.js";
+import { sha256 } from "../transport/stdin.js";
 import { gatherFacts } from "./facts.js";
 import { magicVars, resolveVars, type Vars } from "./vars.js";
 
@@ -552,7 +553,7 @@ export class Runner {
         // Detached under a run path that is the same when the run resumes, so a command that
         // already ran (or is still running) is re-attached instead of started again.
         const path = step && !mod.idempotent ? runPath(step.runId, step.name, task.id, index, attempt, seq++) : undefined;
-        return this.execResilient(host, delegate, path ? detachedScript(path, script, !!opts.onOutput, x?.stdin !== undefined) : script, opts);
+        return this.execResilient(host, delegate, path ? detachedScript(path, script, !!opts.onOutput, x?.stdin !== undefined ? sha256(x.stdin) : undefined) : script, opts);
       },
       readLocal: (p) => readLocal(run.pb.dir, p, task),
       localPath: (p) => localPath(run.pb.dir, p, task),

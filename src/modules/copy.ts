@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import { z } from "zod";
 import { quote } from "../transport/quote.js";
+import { receiveStdin } from "../transport/stdin.js";
 import { attrScript, fileAttrFields } from "./attrs.js";
 import { keepOriginal } from "./undo.js";
 import { defineModule, normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
@@ -83,7 +84,7 @@ function script(f: PutFile, sum: string, check: boolean, withData: boolean, want
         f.backup ? `[ -f "$p" ] && cp -p "$p" "$p.$(date +%Y%m%d%H%M%S).bak"` : ":",
         undo ? keepOriginal() : ":",
         `t=$(mktemp "$d/.kplay-tmp.XXXXXX") || exit 1`,
-        `cat > "$t" || { rm -f "$t"; exit 1; }`,
+        receiveStdin(`"$t"`, sum),
         // keep the old file's mode/owner when the task does not set them
         `if [ -e "$p" ]; then chmod "$(stat -c %a "$p")" "$t"; chown "$(stat -c %u:%g "$p")" "$t" 2>/dev/null; else chmod 644 "$t"; fi`,
         // a bind-mounted file (e.g. /etc/hosts in a container) cannot be renamed over: write in place

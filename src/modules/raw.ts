@@ -3,6 +3,7 @@
 import { basename } from "node:path";
 import { z } from "zod";
 import { quote } from "../transport/quote.js";
+import { receiveStdin, sha256 } from "../transport/stdin.js";
 import { splitArgs } from "./command.js";
 import { defineModule, lines } from "./types.js";
 
@@ -33,7 +34,8 @@ export const scriptModule = defineModule({
       a.creates ? `if [ -e ${quote(a.creates)} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi` : "",
       a.removes ? `if [ ! -e ${quote(a.removes)} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi` : "",
       `t=$(mktemp /tmp/.kplay-script.XXXXXX) || exit 1; trap 'rm -f "$t"' EXIT`,
-      `cat > "$t"; chmod 700 "$t"`,
+      receiveStdin(`"$t"`, sha256(body)),
+      `chmod 700 "$t"`,
       a.chdir ? `cd ${quote(a.chdir)} || exit 1` : "",
       `${a.executable ? quote(a.executable) + " " : ""}"$t" ${args.map(quote).join(" ")} </dev/null`,
     ].filter(Boolean).join("\n");

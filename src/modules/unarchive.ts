@@ -4,6 +4,7 @@
 import { basename } from "node:path";
 import { z } from "zod";
 import { quote } from "../transport/quote.js";
+import { receiveStdin, sha256 } from "../transport/stdin.js";
 import { defineModule, readMarker } from "./types.js";
 
 const schema = z
@@ -41,7 +42,7 @@ export const unarchiveModule = defineModule({
       `d=${quote(a.dest)}; changed=0`,
       a.creates ? `if [ -e ${quote(a.creates)} ]; then ${data ? "cat >/dev/null; " : ""}echo "KPLAY-RESULT: changed=0 skipped=1"; exit 0; fi` : "",
       `[ -d "$d" ] || { ${data ? "cat >/dev/null; " : ""}echo "destination directory $d does not exist" >&2; exit 1; }`,
-      data ? `f=$(mktemp /tmp/.kplay-archive.XXXXXX) || exit 1; trap 'rm -f "$f"' EXIT; cat > "$f"` : `f=${quote(a.src)}; [ -f "$f" ] || { echo "archive $f not found on the host" >&2; exit 1; }`,
+      data ? `f=$(mktemp /tmp/.kplay-archive.XXXXXX) || exit 1; trap 'rm -f "$f"' EXIT; ${receiveStdin(`"$f"`, sha256(data))}` : `f=${quote(a.src)}; [ -f "$f" ] || { echo "archive $f not found on the host" >&2; exit 1; }`,
       isZip
         ? [
             `command -v unzip >/dev/null 2>&1 || { echo "unzip is not installed on this host" >&2; exit 1; }`,

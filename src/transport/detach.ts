@@ -5,6 +5,7 @@
 // takes the finished one's result) instead of starting it twice. In the normal case the channel
 // waits for the command and prints its output: no extra round trip.
 import { quote } from "./quote.js";
+import { INCOMPLETE } from "./stdin.js";
 
 export const LOST_RC = 254;
 export const LOST_MARK = "KPLAY-RUN-LOST";
@@ -25,7 +26,9 @@ const RUNNER = [
   "echo $? > rc",
 ].join("\n");
 
-export function detachedScript(path: string, script: string, stream = false, hasStdin = true): string {
+/** `stdinSum`: sha256 of the data the command gets on stdin (undefined: none). */
+export function detachedScript(path: string, script: string, stream = false, stdinSum?: string): string {
+  const hasStdin = stdinSum !== undefined;
   const collect = stream
     ? // -vv: follow the output files while the command runs
       'tail -s 0.05 -n +1 --pid=$p -f "$d/out" 2>/dev/null & t1=$!; tail -s 0.05 -n +1 --pid=$p -f "$d/err" >&2 2>/dev/null & t2=$!; wait $p 2>/dev/null; while [ ! -s "$d/rc" ]; do sleep 0.05; done; wait $t1 $t2'
@@ -50,7 +53,8 @@ export function detachedScript(path: string, script: string, stream = false, has
     "  out",
     "else",
     '  mkdir -p "$d" && [ -O "$b" ] || { echo "kplay: cannot use $b as $(id -un)" >&2; exit 1; }',
-    hasStdin ? '  cat > "$d/in"' : '  : > "$d/in"',
+    // the input is checked before the command starts; incomplete, the run directory goes
+    hasStdin ? `  { cat > "$d/in" && [ "$(sha256sum < "$d/in" | cut -d' ' -f1)" = ${quote(stdinSum)} ]; } || { rm -rf "$d"; echo ${quote(INCOMPLETE)} >&2; exit 1; }` : '  : > "$d/in"',
     '  : > "$d/out"; : > "$d/err"',
     `  printf '%s\\n' ${quote(script)} > "$d/script"`,
     `  printf '%s\\n' ${quote(RUNNER)} > "$d/run"`,

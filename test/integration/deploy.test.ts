@@ -51,6 +51,18 @@ describe("deploy-cluster on the sandbox", () => {
     }
   });
 
+  it("preflight: a port Kubernetes needs held by another program stops the node before any change", async () => {
+    await sh("node3", "busybox nc -l -p 10250 >/dev/null 2>&1 & echo $! > /tmp/nc.pid");
+    const before3 = (await sh("node3", "ls /etc/apt/sources.list.d; cat /etc/hosts | sha256sum")).out;
+    const r = await kplay(["deploy-cluster", ...sandbox, "--limit", "node3", "--state-dir", join(home, "preflight-state"), "--accept-new-host-keys", "--json"], { env });
+    await sh("node3", "kill $(cat /tmp/nc.pid); rm -f /tmp/nc.pid");
+    expect(r.code).toBe(1);
+    const failed = events(r.stdout).filter((e) => e.event === "host_result" && e.status === "failed");
+    expect(failed.map((e) => `${e.host}: ${e.task}`)).toEqual(["node3: Ports Kubernetes needs are free (or held by the cluster's own services)"]);
+    expect(String(failed[0].result.stderr ?? failed[0].result.msg)).toMatch(/ports Kubernetes needs are in use: 10250\((busybox|nc)\)/);
+    expect((await sh("node3", "ls /etc/apt/sources.list.d; cat /etc/hosts | sha256sum")).out).toBe(before3);
+  });
+
   it("installs the offline node bootstrap; every acceptance check passes on every node", async () => {
     const r = await kplay(["deploy-cluster", ...sandbox, "--json"], { env });
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);

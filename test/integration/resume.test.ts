@@ -200,6 +200,7 @@ describe("resume", () => {
     expect((await kplay(["run", ...pbs, "-i", inv, "--state-dir", sd0, "--accept-new-host-keys"])).code).toBe(0);
     const duration = Date.now() - t0;
     const reference = await onAll(managed);
+    const referenceFiles = await onAll("for f in /var/tmp/kt/*; do echo \"== $f\"; cat \"$f\"; done");
     let seed = 20261122;
     const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const points: number[] = [];
@@ -219,7 +220,13 @@ describe("resume", () => {
       expect(st.code, `status after kill at ${kill} ms: ${st.stderr}`).toBe(0);
       const r = await kplay([...args, "--resume"]);
       expect(r.code, `resume after kill at ${kill} ms: ${r.stdout.slice(-1500)}`).toBe(0);
-      expect(await onAll(managed), `node state after kill at ${kill} ms`).toEqual(reference);
+      const got = await onAll(managed);
+      if (JSON.stringify(got) !== JSON.stringify(reference)) {
+        // say what differs: the files themselves, and the runs' own event logs
+        const files = await onAll("for f in /var/tmp/kt/*; do echo \"== $f\"; cat \"$f\"; done");
+        console.error(`kill at ${kill} ms:\n${files.map((f, i) => `--- ${NODES[i]}\n${f}`).join("\n")}\nreference:\n${referenceFiles.map((f, i) => `--- ${NODES[i]}\n${f}`).join("\n")}\nresume output:\n${r.stdout.slice(-4000)}`);
+      }
+      expect(got, `node state after kill at ${kill} ms`).toEqual(reference);
     }
     expect(new Set(points).size).toBeGreaterThan(20);
   });
