@@ -199,6 +199,10 @@ function truthy(v: unknown): boolean {
  * template engine (which depends on this module, not the other way round).
  */
 let lateRender: ((value: string, vars: Record<string, unknown>, name: string) => unknown) | undefined;
+/** Render such a variable now (the template engine's Handlebars context uses it too). */
+export function renderLate(value: string, vars: Record<string, unknown>, name: string): unknown {
+  return lateRender ? lateRender(value, vars, name) : value;
+}
 let lateDepth = 0;
 export function setLateRender(fn: (value: string, vars: Record<string, unknown>, name: string) => unknown): void {
   lateRender = (value, vars, name) => {

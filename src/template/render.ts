@@ -3,7 +3,7 @@
 // playbook string values. A string that is exactly one `{{ path }}` yields the native value.
 import Handlebars from "handlebars";
 import { inputError, KplayError } from "../errors.js";
-import { evalExpr, parseExpr, setLateRender } from "../playbook/expr.js";
+import { evalExpr, parseExpr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
 
 const hb = Handlebars.create();
@@ -33,21 +33,11 @@ function lazyContext(ctx: Record<string, unknown>): Record<string, unknown> {
   return new Proxy(ctx, {
     get(target, key, receiver) {
       const v = Reflect.get(target, key, receiver) as unknown;
-      return typeof v === "string" && typeof key === "string" && v.includes("{{") ? lookupLate(v, target, key) : v;
+      return typeof v === "string" && typeof key === "string" && v.includes("{{") ? renderLate(v, target, key) : v;
     },
   });
 }
 
-let lateDepth = 0;
-function lookupLate(v: string, ctx: Record<string, unknown>, name: string): unknown {
-  if (lateDepth > 16) throw new KplayError("input", `variable "${name}" refers to itself`);
-  lateDepth++;
-  try {
-    return renderValue(v, ctx, { field: name });
-  } finally {
-    lateDepth--;
-  }
-}
 setLateRender((v, vars, name) => renderValue(v, vars, { field: name }));
 
 export function renderTemplate(source: string, ctx: Record<string, unknown>, origin: TemplateOrigin = {}): string {
