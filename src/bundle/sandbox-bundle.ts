@@ -13,7 +13,7 @@ import { buildImage, writeToRegistryStore } from "./oci.js";
 
 /** Packages the bootstrap node serves with (nginx, registry, chrony) and the node steps install. */
 export const BOOTSTRAP_PACKAGES = ["nginx-light", "docker-registry", "chrony"];
-export const NODE_PACKAGES = ["containerd", "runc", "chrony", "conntrack", "socat", "ipset", "ipvsadm", "ebtables", "ethtool", "iptables", "kmod"];
+export const NODE_PACKAGES = ["containerd", "runc", "chrony", "conntrack", "socat", "ipset", "ipvsadm", "ebtables", "ethtool", "iptables", "kmod", "etcd-server", "etcd-client"];
 /** Not installed by any step: the acceptance test installs it from the repo by hand. */
 export const EXTRA_PACKAGES = ["tree"];
 export const SANDBOX_IMAGES = [

@@ -1,6 +1,8 @@
 // Owns the template helpers real configs need: default, join, toYaml, toJson, indent, b64encode,
-// eq/ne/and/or/not/lt/gt, lower/upper, host/port split (ipaddr-style), lookup of hostvars.
+// eq/ne/and/or/not/lt/gt, lower/upper, quote (the shared shell quoting), host/port split
+// (ipaddr-style), lookup of hostvars.
 import type { HelperOptions } from "handlebars";
+import { quote } from "../transport/quote.js";
 import { stringify } from "yaml";
 
 type HB = typeof import("handlebars");
@@ -26,6 +28,7 @@ export function registerHelpers(hb: HB): void {
   hb.registerHelper("not", (v: unknown) => !v);
   hb.registerHelper("lower", (v: unknown) => String(v ?? "").toLowerCase());
   hb.registerHelper("upper", (v: unknown) => String(v ?? "").toUpperCase());
+  hb.registerHelper("quote", (v: unknown) => quote(String(v ?? "")));
   hb.registerHelper("concat", (...a: unknown[]) => args(a).map((x) => String(x ?? "")).join(""));
   // "10.0.0.1:8080" -> host / port; "[::1]:443" handled too.
   hb.registerHelper("hostOf", (v: unknown) => splitHostPort(String(v ?? ""))[0]);

@@ -101,12 +101,23 @@ describe("deploy-cluster on the sandbox", () => {
     for (const x of await onNodes("sed -n '/# BEGIN kplay cluster/,/# END kplay cluster/p' /etc/hosts | grep -c node")) expect(x.out).toBe("3\n");
   });
 
+  it("etcd: three members over TLS, healthy, replicating; no plain-HTTP access; keys private", async () => {
+    const etcdctl = "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key";
+    const health = await sh("node1", `${etcdctl} endpoint health --cluster 2>&1 | grep -c 'is healthy'; ${etcdctl} member list -w simple | cut -d, -f3 | sort | tr -d ' \\n'`);
+    expect(health.out).toBe("3\nnode1node2node3");
+    expect((await sh("node1", `${etcdctl} put kplay-test from-node1`)).out).toBe("OK\n");
+    expect((await sh("node3", `${etcdctl} get kplay-test --print-value-only`)).out).toBe("from-node1\n");
+    expect((await sh("node2", "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:2379/health; echo; stat -c '%a %U' /etc/etcd/pki/member.key")).out).toMatch(/^000\n600 etcd\n$/);
+    const pki = join(home, "sandbox", name, "pki", "etcd");
+    for (const k of ["ca.key", "member-node1.key", "apiserver-etcd-client.key"]) expect(statSync(join(pki, k)).mode & 0o777).toBe(0o600);
+  });
+
   it("a re-run skips every step; --restart changes nothing and keeps the CA", async () => {
     const ca = readFileSync(join(home, "sandbox", name, "pki", "ca.crt"), "utf8");
     const again = await kplay(["deploy-cluster", ...sandbox, "--json"], { env });
     expect(again.code).toBe(0);
     const skipped = events(again.stdout).filter((e) => e.event === "warning" && /already done on all \d+ host\(s\), skipped/.test(e.message));
-    expect(skipped.map((e) => e.message.split(":")[0])).toEqual(["step 00-bootstrap-node", "step 00-default-ssh-config", "step 01-cluster-bootstrap-os", "step 01-container-engine"]);
+    expect(skipped.map((e) => e.message.split(":")[0])).toEqual(["step 00-bootstrap-node", "step 00-default-ssh-config", "step 01-cluster-bootstrap-os", "step 01-container-engine", "step 02-cluster-etcd"]);
     expect(events(again.stdout).filter((e) => e.event === "host_result")).toEqual([]);
     const restart = await kplay(["deploy-cluster", ...sandbox, "--json", "--restart"], { env });
     expect(restart.code, restart.stdout.slice(-2000)).toBe(0);

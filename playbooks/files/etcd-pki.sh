@@ -1,0 +1,42 @@
+#!/bin/sh
+# etcd's certificates, made on the controller by 02-cluster-etcd (kept in STATE/pki/etcd/):
+#   ca.crt/key                     etcd's own CA (10 years); never replaced once made
+#   member-NAME.crt/key            per member, server + peer + client use; SANs: NAME, localhost,
+#                                  its IP, 127.0.0.1; remade only when its SANs no longer match
+#   apiserver-etcd-client.crt/key  what kube-apiserver presents to etcd
+# Usage: etcd-pki.sh DIR NAME=IP [NAME=IP ...]. Prints "pki:" and what it made.
+set -eu
+d=$1; shift
+umask 077
+mkdir -p "$d"
+made=""
+key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+if [ ! -s "$d/ca.crt" ]; then
+  if [ -e "$d/ca.key" ]; then echo "$d/ca.key exists without ca.crt: refusing to replace etcd's CA" >&2; exit 1; fi
+  key "$d/ca.key"
+  openssl req -x509 -new -key "$d/ca.key" -out "$d/ca.crt" -days 3650 -subj "/CN=kplay etcd CA" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  made="$made ca"
+fi
+# sign NAME SANS USAGE: (re)make NAME.crt unless it is valid under the CA with exactly these SANs
+sign() {
+  name=$1; sans=$2; usage=$3
+  want=$(printf '%s' "$sans" | sed 's/IP:/IP Address:/g; s/,/, /g')
+  have=$(openssl x509 -in "$d/$name.crt" -noout -ext subjectAltName 2>/dev/null | tail -n 1 | sed 's/^ *//' || true)
+  if [ "$have" = "$want" ] && openssl verify -CAfile "$d/ca.crt" "$d/$name.crt" >/dev/null 2>&1; then return 0; fi
+  key "$d/$name.key"
+  printf 'subjectAltName=%s\nextendedKeyUsage=%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n' "$sans" "$usage" > "$d/$name.ext"
+  openssl req -new -key "$d/$name.key" -subj "/CN=$name" 2>/dev/null \
+    | openssl x509 -req -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null
+  rm -f "$d/$name.ext"
+  made="$made $name"
+}
+for m in "$@"; do
+  n=${m%%=*}; ip=${m#*=}
+  case "$n" in *[!A-Za-z0-9._-]*|'') echo "bad member name: $n" >&2; exit 1;; esac
+  case "$ip" in *[!0-9a-fA-F.:]*|'') echo "bad member address for $n: $ip" >&2; exit 1;; esac
+  sign "member-$n" "DNS:$n,DNS:localhost,IP:$ip,IP:127.0.0.1" "serverAuth,clientAuth"
+done
+sign apiserver-etcd-client "DNS:kube-apiserver-etcd-client" "clientAuth"
+chmod 600 "$d"/*.key
+echo "pki:$made"
