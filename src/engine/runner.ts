@@ -143,8 +143,9 @@ export class Runner {
     const base = new Map<string, Vars>();
     for (const h of hosts) {
       this.state(h);
-      const v = resolveVars({ ...this.inv.hostVars(h), ...play.vars, ...this.opts.extraVars }, { file: pb.file });
-      base.set(h, { ...v, ...magicVars(this.inv, h, hosts, pb.dir) });
+      const magic = magicVars(this.inv, h, hosts, pb.dir);
+      const v = resolveVars({ ...this.inv.hostVars(h), ...play.vars, ...this.opts.extraVars, ...magic }, { file: pb.file });
+      base.set(h, { ...v, ...magic });
     }
     const step = this.opts.step;
     if (step) for (const h of hosts) step.journal.pendingHandlers(step.name, h).forEach((n) => this.state(h).notified.add(n));

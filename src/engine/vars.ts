@@ -75,7 +75,7 @@ export function resolveVars(vars: Vars, origin: { file?: string }): Vars {
         try {
           r = renderValue(v, cur, { file: origin.file, field: k });
         } catch (e) {
-          if (!(e instanceof KplayError && /undefined variable|not defined/.test(e.message))) throw e;
+          if (!(e instanceof KplayError && /undefined variable|not defined|is undefined|Cannot read properties of undefined/.test(e.message))) throw e;
         }
         if (r !== v) changed = true;
         next[k] = r;

@@ -1,0 +1,23 @@
+// Tests play-variable resolution (src/engine/vars.ts): variables referring to each other, to the
+// inventory's groups and hostvars, and to values not known yet (left for lazy rendering).
+import { describe, expect, it } from "vitest";
+import { resolveVars } from "../../src/engine/vars.js";
+
+const magic = { groups: { etcd: ["n1", "n2"] }, hostvars: { n1: { ip: "10.0.0.1" }, n2: { ip: "10.0.0.2" } } };
+
+describe("resolveVars", () => {
+  it("renders a block template over groups and hostvars", () => {
+    const v = resolveVars({ ...magic, cluster: "{{#each groups.etcd}}{{#if @index}},{{/if}}{{this}}=https://{{lookup (lookup ../hostvars this) 'ip'}}:2380{{/each}}" }, {});
+    expect(v.cluster).toBe("n1=https://10.0.0.1:2380,n2=https://10.0.0.2:2380");
+  });
+  it("renders chains of variables", () => {
+    expect(resolveVars({ a: "{{ b }}-x", b: "{{ c }}", c: "z" }, {}).a).toBe("z-x");
+  });
+  it("leaves a variable that needs something not known yet as written", () => {
+    const tpl = "{{#each facts.ifaces}}{{this}}{{/each}}";
+    expect(resolveVars({ late: tpl, other: "{{ missing_fact }}" }, {})).toEqual({ late: tpl, other: "{{ missing_fact }}" });
+  });
+  it("still reports a template that is broken", () => {
+    expect(() => resolveVars({ bad: "{{#each x}}" }, { file: "p.yml" })).toThrow(/template error/);
+  });
+});
