@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { closest, KplayError } from "../errors.js";
 import { deployCommand, initCommand, removeClusterCommand } from "./cluster.js";
 import { inventoryCommand } from "./inventory.js";
+import { addNodeCommand, removeNodeCommand } from "./nodes.js";
 import { runCommand } from "./run.js";
 import { sandboxCommand } from "./sandbox.js";
 import { stateCommand, statusCommand } from "./state.js";
@@ -11,6 +12,8 @@ import { stateCommand, statusCommand } from "./state.js";
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   "deploy-cluster": { run: deployCommand, summary: "install the cluster from the bootstrap node, step by step (resumes where it stopped)" },
   "remove-cluster": { run: removeClusterCommand, summary: "reset every node (and the bootstrap node) to its state before kplay" },
+  "add-node": { run: addNodeCommand, summary: "bring new nodes (already in the inventory) into the cluster" },
+  "remove-node": { run: removeNodeCommand, summary: "take nodes out of the cluster (etcd member removal, quorum-checked) and reset them" },
   init: { run: initCommand, summary: "write a commented sample config.yaml" },
   run: { run: runCommand, summary: "run playbooks against an inventory" },
   inventory: { run: inventoryCommand, summary: "show the inventory (--list, --host, --graph) as ansible-inventory does" },

@@ -7,6 +7,7 @@ import { matchPattern, readLimit, type Inventory } from "../inventory/index.js";
 import { allTasks, taskLabel, type Playbook } from "../playbook/types.js";
 import { Runner } from "../engine/runner.js";
 import { runSteps } from "../engine/steps.js";
+import { FactCache } from "../state/facts.js";
 import { keepalive, withState } from "./state.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { loadPlaybook } from "../playbook/load.js";
@@ -104,7 +105,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: { la
   return withState(sd, how.label, reporter, async (journal) => {
     const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
     try {
-      const run = { redact: <T>(v: T) => redact.value(v), forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity };
+      const run = { redact: <T>(v: T) => redact.value(v), factCache: new FactCache(join(sd, "facts")), forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity };
       if (o.check) {
         // A check run changes nothing, so it records nothing.
         let ok = true;

@@ -22,6 +22,7 @@ import { findSource, sourceCandidates } from "../playbook/paths.js";
 import { detachedScript, LOST_MARK, LOST_RC, runPath } from "../transport/detach.js";
 import { sha256 } from "../transport/stdin.js";
 import { gatherFacts } from "./facts.js";
+import type { FactCache } from "../state/facts.js";
 import { magicVars, resolveVars, type Vars } from "./vars.js";
 
 export interface RunOptions {
@@ -39,6 +40,8 @@ export interface RunOptions {
   step?: StepRun;
   /** Masks secrets in a value (results kept in the journal never hold a secret). */
   redact?: <T>(v: T) => T;
+  /** Facts gathered are kept here; hostvars of a host not reached in this run come from it. */
+  factCache?: FactCache;
 }
 
 export interface StepRun {
@@ -169,7 +172,9 @@ export class Runner {
     if (need.length === 0) return;
     await this.fanOut(run, task, need, false, false, undefined, async (h) => {
       const conn = await this.connect(h);
-      this.state(h).facts = await gatherFacts(conn);
+      const facts = await gatherFacts(conn);
+      this.state(h).facts = facts;
+      this.opts.factCache?.put(h, facts);
       return [{ status: "ok", result: { changed: false } }];
     });
   }
@@ -466,7 +471,7 @@ export class Runner {
         enumerable: true,
         get: () => {
           const s = this.hosts.get(h);
-          return { ...this.inv.hostVars(h), ...(s?.facts ?? {}), ...(s?.registered ?? {}), inventory_hostname: h };
+          return { ...this.inv.hostVars(h), ...(s?.facts ?? this.opts.factCache?.get(h) ?? {}), ...(s?.registered ?? {}), inventory_hostname: h };
         },
       });
     }
@@ -553,7 +558,9 @@ export class Runner {
         };
         // Detached under a run path that is the same when the run resumes, so a command that
         // already ran (or is still running) is re-attached instead of started again.
-        const path = step && !mod.idempotent ? runPath(step.runId, step.name, task.id, index, attempt, seq++) : undefined;
+        // The step attempt's id (per host) keeps another host's or an earlier attempt's result
+        // (a task delegated to one node for many hosts, a step re-run) from being re-attached.
+        const path = step && !mod.idempotent ? runPath(step.runId, step.name, step.journal.hostState(step.name, host)?.attempt ?? host, task.id, index, attempt, seq++) : undefined;
         return this.execResilient(host, delegate, path ? detachedScript(path, script, !!opts.onOutput, x?.stdin !== undefined ? sha256(x.stdin) : undefined) : script, opts);
       },
       readLocal: (p) => readLocal(run.pb.dir, p, task),

@@ -2,8 +2,8 @@
 // each step (completed steps are skipped; a step whose playbook, templates or variables changed
 // re-runs, and so do the later ones, with the reason said), journaling each host's outcome, the
 // human-readable steps file, and cleaning run directories on nodes after a successful step.
-import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import type { Inventory } from "../inventory/index.js";
 import { matchPattern } from "../inventory/index.js";
@@ -11,7 +11,7 @@ import type { Playbook } from "../playbook/types.js";
 import type { Reporter } from "../report/index.js";
 import { writeFileAtomic } from "../state/atomic.js";
 import type { Journal } from "../state/journal.js";
-import { cleanupScript, runPath } from "../transport/detach.js";
+import { cleanupScript, localRunBase, runPath } from "../transport/detach.js";
 import type { ConnectionPool } from "../transport/index.js";
 import { connectionSpec } from "../transport/spec.js";
 import { Runner, type RunOptions } from "./runner.js";
@@ -77,7 +77,7 @@ export async function runSteps(o: StepsOptions): Promise<boolean> {
         cascade.add(h);
       }
       const hs = j.hostState(name, h);
-      if (!hs || hs.startFp !== fp || done) j.write({ t: "step_reset", step: name, host: h, fp, reason: done ? "re-run" : "start" });
+      if (!hs || hs.startFp !== fp || done) j.write({ t: "step_reset", step: name, host: h, fp, reason: done ? "re-run" : "start", attempt: randomBytes(4).toString("hex") });
       todo.push(h);
     }
     j.flush();
@@ -106,6 +106,8 @@ export async function runSteps(o: StepsOptions): Promise<boolean> {
     j.flush();
     writeStepsFile(o.stateDir, j, names, o.inv.hostNames);
     await cleanup(o, finished, runPath(j.runId, name));
+    // Tasks delegated to the controller ran under this user's run directory here.
+    rmSync(join(localRunBase(), runPath(j.runId, name)), { recursive: true, force: true });
   }
   if (!ok) {
     o.report.emit({ event: "warning", message: `stopped on ${[...stopped].join(", ")}; everything done is recorded in ${o.stateDir}: re-run the same command with --resume to continue` });

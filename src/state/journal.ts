@@ -11,17 +11,21 @@ import { DurableAppender } from "./atomic.js";
 
 export type JournalRecord =
   | { t: "run"; run: string; steps: string[]; time: string }
-  | { t: "step_reset"; step: string; host: string; fp: string; reason: string }
+  | { t: "step_reset"; step: string; host: string; fp: string; reason: string; attempt?: string }
   | { t: "task_done"; step: string; task: string; host: string; status: string; result?: Record<string, unknown>; time: string }
   | { t: "notify"; step: string; host: string; handler: string; intent?: boolean }
   | { t: "notify_cancel"; step: string; host: string; handler: string }
   | { t: "handler_done"; step: string; host: string; handler: string }
   | { t: "host_step_done"; step: string; host: string; fp: string; files: string; vars: string; time: string }
-  | { t: "host_failed"; step: string; host: string; task: string; msg: string; unreachable: boolean; time: string };
+  | { t: "host_failed"; step: string; host: string; task: string; msg: string; unreachable: boolean; time: string }
+  | { t: "forget"; host: string; time: string };
 
 interface HostStep {
   /** Fingerprint the current attempt of this step started with (partial work counts only under it). */
   startFp?: string;
+  /** Random id of the current attempt: run directories on nodes are named by it, so a later
+   * attempt (or another host delegating to the same node) never re-attaches to an old result. */
+  attempt?: string;
   done?: { fp: string; files: string; vars: string; time: string };
   tasks: Map<string, Extract<JournalRecord, { t: "task_done" }>>;
   notified: Set<string>;
@@ -93,6 +97,7 @@ export class Journal {
       case "step_reset": {
         const h = this.hs(r.step, r.host);
         h.startFp = r.fp;
+        h.attempt = r.attempt;
         h.done = undefined;
         h.tasks.clear();
         h.notified.clear();
@@ -122,6 +127,9 @@ export class Journal {
       }
       case "host_failed":
         this.hs(r.step, r.host).failed = r;
+        break;
+      case "forget":
+        for (const hosts of this.view.values()) hosts.delete(r.host);
         break;
     }
   }
@@ -172,6 +180,16 @@ export class Journal {
 
   hostState(step: string, host: string): HostStep | undefined {
     return this.view.get(step)?.get(host);
+  }
+
+  /** Forget everything recorded for a host (it left the cluster: remove-node). */
+  forgetHost(host: string): void {
+    this.write({ t: "forget", host, time: new Date().toISOString() }, true);
+  }
+
+  /** Hosts the step is recorded done on. */
+  doneHosts(step: string): string[] {
+    return [...(this.view.get(step) ?? new Map<string, HostStep>())].filter(([, s]) => s.done).map(([h]) => h);
   }
 
   knownSteps(): string[] {

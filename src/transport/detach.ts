@@ -4,6 +4,7 @@
 // wrapper, sent again with the same run path, re-attaches: it waits for the running command (or
 // takes the finished one's result) instead of starting it twice. In the normal case the channel
 // waits for the command and prints its output: no extra round trip.
+import { userInfo } from "node:os";
 import { quote } from "./quote.js";
 import { INCOMPLETE } from "./stdin.js";
 
@@ -64,6 +65,11 @@ export function detachedScript(path: string, script: string, stream = false, std
     "fi",
     'read -r rc < "$d/rc"; exit "$rc"',
   ].join("\n");
+}
+
+/** Where the controller's own run directories are (tasks delegated to localhost), as the script names it. */
+export function localRunBase(): string {
+  return `/var/tmp/kplay-${process.env.USER || userInfo().username}`;
 }
 
 /** Remove the run directories of a finished step (both the login user's and root's). */

@@ -107,3 +107,33 @@ describe("state lock", () => {
     expect(existsSync(join(d, "lock"))).toBe(false);
   });
 });
+
+describe("journal: forgetting a host, step attempts", () => {
+  it("forget drops every record of one host, and stays forgotten after a reload", () => {
+    const d = mkdtempSync(join(tmpdir(), "kplay-forget-"));
+    const j = new Journal(d);
+    j.startRun(["s1", "s2"]);
+    for (const h of ["a", "b"]) {
+      j.write({ t: "step_reset", step: "s1", host: h, fp: "f", reason: "start", attempt: `att-${h}` });
+      j.write({ t: "host_step_done", step: "s1", host: h, fp: "f", files: "x", vars: "y", time: "t" });
+      j.write({ t: "task_done", step: "s2", task: "0/1", host: h, status: "ok", time: "t" });
+    }
+    j.forgetHost("a");
+    j.close();
+    const again = new Journal(d);
+    expect(again.stepDone("s1", "a")).toBeUndefined();
+    expect(again.completedTask("s2", "a", "0/1")).toBeUndefined();
+    expect(again.stepDone("s1", "b")?.fp).toBe("f");
+    expect(again.doneHosts("s1")).toEqual(["b"]);
+  });
+
+  it("a step attempt keeps its id until the step is reset again", () => {
+    const d = mkdtempSync(join(tmpdir(), "kplay-attempt-"));
+    const j = new Journal(d);
+    j.startRun(["s1"]);
+    j.write({ t: "step_reset", step: "s1", host: "a", fp: "f", reason: "start", attempt: "one" });
+    j.write({ t: "task_done", step: "s1", task: "0/1", host: "a", status: "ok", time: "t" });
+    j.close();
+    expect(new Journal(d).hostState("s1", "a")?.attempt).toBe("one");
+  });
+});
