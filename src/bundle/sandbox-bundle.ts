@@ -6,7 +6,8 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { KplayError } from "../errors.js";
 import { buildAptRepo, ensureSigningKey, sha256Lines, stopAgent, tempDir } from "./apt-repo.js";
 import { buildImage, writeToRegistryStore } from "./oci.js";
@@ -20,7 +21,21 @@ export const SANDBOX_IMAGES = [
   { ref: "registry.k8s.io/pause:3.9", entrypoint: ["/bin/busybox", "sleep", "2147483647"] },
   { ref: "docker.io/library/busybox:1.36", cmd: ["/bin/busybox", "sh"] },
 ];
-const RECIPE_VERSION = "1";
+const RECIPE_VERSION = "2";
+
+/** Versions of what the sandbox serves under files/ (the playbooks' defaults). */
+export const SANDBOX_KUBE_VERSION = "v1.28.4";
+export const CRICTL_VERSION = "v1.28.0";
+export const CNI_VERSION = "v1.3.0";
+/**
+ * TEST STAND-IN, not Kubernetes: kubeadm, kubelet, kubectl and crictl cannot be obtained on the
+ * machines kplay is built on, so the sandbox serves test/stand-ins/kube-standin under their
+ * upstream download paths (see that file and the README). The CNI plugins are real (Debian's
+ * containernetworking-plugins, repacked as the upstream release archive).
+ */
+export const STANDIN = [new URL("../../../test/stand-ins/kube-standin", import.meta.url), new URL("../../test/stand-ins/kube-standin", import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((f) => existsSync(f)) ?? "test/stand-ins/kube-standin";
 
 export interface BundleInfo {
   dir: string;
@@ -40,7 +55,8 @@ export function ensureSandboxBundle(base: string, nodeImage: string, log: (m: st
   const arch = dpkgArch();
   const distro = `debian-12-${arch}`;
   const pkgs = [...new Set([...BOOTSTRAP_PACKAGES, ...NODE_PACKAGES, ...EXTRA_PACKAGES])].sort();
-  const id = createHash("sha256").update(JSON.stringify([RECIPE_VERSION, nodeImage, pkgs, SANDBOX_IMAGES, arch])).digest("hex").slice(0, 12);
+  const standin = readFileSync(STANDIN);
+  const id = createHash("sha256").update(JSON.stringify([RECIPE_VERSION, nodeImage, pkgs, SANDBOX_IMAGES, arch, SANDBOX_KUBE_VERSION, CRICTL_VERSION, CNI_VERSION])).update(standin).digest("hex").slice(0, 12);
   const dir = join(base, `bundle-${id}`);
   const info: BundleInfo = { dir, repo: distro, arch, distro, images: SANDBOX_IMAGES.map((i) => i.ref), packages: pkgs };
   if (existsSync(join(dir, "sha256sum.txt"))) return info;
@@ -62,6 +78,7 @@ export function ensureSandboxBundle(base: string, nodeImage: string, log: (m: st
   buildImages(repoDir, join(work, "registry"), arch);
   mkdirSync(join(work, "files"), { recursive: true });
   writeFileSync(join(work, "files", "README"), "Binaries served by the bootstrap node, under files/<host>/<path of the original URL>.\n");
+  writeKubeFiles(join(work, "files"), repoDir, arch, standin);
   writeFileSync(join(work, "bundle.json"), JSON.stringify({ ...info, dir: undefined, created: new Date().toISOString() }, null, 2) + "\n");
   writeFileSync(join(work, "sha256sum.txt"), sha256Lines(work, (r) => r === "sha256sum.txt"));
   rmSync(dir, { recursive: true, force: true });
@@ -89,9 +106,38 @@ function downloadPackages(nodeImage: string, pkgs: string[], into: string): void
     const got = new Set(readdirSync(join(tmp, "archives")).filter((f) => f.endsWith(".deb")).map((f) => f.split("_")[0]));
     const missing = pkgs.filter((p) => !got.has(p));
     if (missing.length) execFileSync("apt-get", ["-q", "download", ...missing], { cwd: join(tmp, "archives"), stdio: ["ignore", "pipe", "pipe"] });
-    // busybox-static for the images
-    execFileSync("apt-get", ["-q", "download", "busybox-static"], { cwd: join(tmp, "archives"), stdio: ["ignore", "pipe", "pipe"] });
+    // busybox-static for the images, the CNI plugins for files/
+    execFileSync("apt-get", ["-q", "download", "busybox-static", "containernetworking-plugins"], { cwd: join(tmp, "archives"), stdio: ["ignore", "pipe", "pipe"] });
     for (const f of readdirSync(join(tmp, "archives")).filter((x) => x.endsWith(".deb"))) renameSync(join(tmp, "archives", f), join(into, f));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * files/ as a real bundle has it (URL-preserving paths, a .sha256 beside each file as the
+ * upstream servers publish): kubeadm/kubelet/kubectl and the crictl archive are the test
+ * stand-in; the CNI plugins archive holds Debian's real plugins.
+ */
+function writeKubeFiles(files: string, repoDir: string, arch: string, standin: Buffer): void {
+  const put = (rel: string, data: Buffer, mode = 0o644) => {
+    const f = join(files, rel);
+    mkdirSync(dirname(f), { recursive: true });
+    writeFileSync(f, data, { mode });
+    writeFileSync(`${f}.sha256`, createHash("sha256").update(data).digest("hex") + "\n");
+  };
+  for (const b of ["kubeadm", "kubelet", "kubectl"]) put(`dl.k8s.io/release/${SANDBOX_KUBE_VERSION}/bin/linux/${arch}/${b}`, standin, 0o755);
+  const tmp = tempDir("kplay-kubefiles-");
+  try {
+    mkdirSync(join(tmp, "crictl"));
+    writeFileSync(join(tmp, "crictl", "crictl"), standin, { mode: 0o755 });
+    execFileSync("tar", ["-C", join(tmp, "crictl"), "--owner=0", "--group=0", "-czf", join(tmp, "crictl.tgz"), "crictl"]);
+    put(`github.com/kubernetes-sigs/cri-tools/releases/download/${CRICTL_VERSION}/crictl-${CRICTL_VERSION}-linux-${arch}.tar.gz`, readFileSync(join(tmp, "crictl.tgz")));
+    const deb = readdirSync(repoDir).find((f) => f.startsWith("containernetworking-plugins_"));
+    if (!deb) throw new KplayError("internal", "containernetworking-plugins was not downloaded");
+    execFileSync("dpkg-deb", ["-x", join(repoDir, deb), join(tmp, "cni")]);
+    execFileSync("tar", ["-C", join(tmp, "cni", "usr", "lib", "cni"), "--owner=0", "--group=0", "-czf", join(tmp, "cni.tgz"), "."]);
+    put(`github.com/containernetworking/plugins/releases/download/${CNI_VERSION}/cni-plugins-linux-${arch}-${CNI_VERSION}.tgz`, readFileSync(join(tmp, "cni.tgz")));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

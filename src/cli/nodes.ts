@@ -19,6 +19,7 @@ import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js
 import { keepalive, withState } from "./state.js";
 
 const ETCD_STEP = "02-cluster-etcd";
+const K8S_STEP = "03-cluster-kubernetes";
 const CLUSTER_GROUPS = ["k8s_cluster", "etcd", "calico_rr"];
 
 /** The named hosts, each an exact inventory host name in a cluster group and not the bootstrap node. */
@@ -66,30 +67,39 @@ export async function addNodeCommand(argv: string[]): Promise<number> {
 export const REMOVE_NODE_HELP = `Usage: kplay remove-node NODE [NODE...] (-c CONFIG | --sandbox | -i INVENTORY) [--yes] [--force] [options]
 
 Take nodes out of the cluster, one at a time:
+  0. a Kubernetes node is drained (DaemonSet pods stay; bounded by --drain-timeout) and its
+     Node object deleted, through the first control plane (which cannot itself be removed);
   1. an etcd host's member is removed through a reachable etcd member that stays — refused when
      the members left would not hold a healthy majority (quorum), unless --force;
   2. the node's undo log is replayed newest first: services kplay installed stopped and purged,
      data directories removed, files restored to what was there before kplay, package sources,
      CA and hosts block back as they were;
   3. the node is forgotten in the recorded progress and the fact cache.
-A node that cannot be reached is removed with --force: the cluster side (etcd member) only;
-its own files stay as they are. Afterwards, take the node out of the inventory.
+A node that cannot be reached is removed with --force: the cluster side only;
+its own files stay as they are (drain and delete still go through the control plane).
+Afterwards, take the node out of the inventory.
 
 Options:
   -y, --yes      do not ask for confirmation
       --force    remove even when quorum is at risk, or the node is unreachable
+      --drain-timeout SECONDS   how long a drain may take (default 300)
   -f, --forks N, --json, -v, --state-dir DIR, --accept-new-host-keys as for "kplay run"`;
 
 export async function removeNodeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...COMMON, yes: { type: "boolean", short: "y" }, force: { type: "boolean" } }, "remove-node");
+  const { values, positionals } = parse(argv, { ...COMMON, yes: { type: "boolean", short: "y" }, force: { type: "boolean" }, "drain-timeout": { type: "string" } }, "remove-node");
   if (values.help) {
     console.log(REMOVE_NODE_HELP);
     return 0;
   }
   const o = values as Common;
+  if (values["drain-timeout"] !== undefined && !/^[1-9]\d*$/.test(values["drain-timeout"])) throw new KplayError("usage", `--drain-timeout takes whole seconds, got ${JSON.stringify(values["drain-timeout"])}`);
   const inv = loadInv(o);
   const nodes = clusterNodes(inv, positionals, "remove-node");
   const etcd = inv.hasGroup("etcd") ? inv.groupHosts("etcd") : [];
+  const firstCp = inv.hasGroup("kube_control_plane") ? inv.groupHosts("kube_control_plane")[0] : undefined;
+  if (firstCp && nodes.includes(firstCp)) {
+    throw new KplayError("usage", `${firstCp} is the first control plane (kube_control_plane[0]): the cluster is run from it`, { hint: "put another control plane first in kube_control_plane (and run deploy-cluster), then remove it; or kplay remove-cluster" });
+  }
   if (etcd.length && etcd.every((h) => nodes.includes(h))) throw new KplayError("usage", `removing ${nodes.join(", ")} would remove every etcd member`, { hint: "kplay remove-cluster removes the whole cluster" });
   if (!values.yes) {
     if (!process.stdin.isTTY) throw new KplayError("usage", `remove-node takes ${nodes.join(", ")} out of the cluster and resets it; confirm with --yes`);
@@ -107,6 +117,15 @@ export async function removeNodeCommand(argv: string[]): Promise<number> {
     const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
     try {
       for (const node of nodes) {
+        // Drain and delete the Node object first (while the node still runs its pods).
+        if (firstCp && journal.stepDone(K8S_STEP, firstCp) && inv.hasGroup("k8s_cluster") && inv.groupHosts("k8s_cluster").includes(node)) {
+          const run = { forks: 1, check: false, diff: false, extraVars: { kplay_node: node, ...(values["drain-timeout"] ? { kplay_drain_timeout: values["drain-timeout"] } : {}) }, factCache: facts };
+          const out = await new Runner(inv, pool, run, reporter).runPlaybook(loadPlaybook(join(PLAYBOOKS_DIR, "remove-k8s-node.yml")));
+          if (!out.ok) {
+            reporter.emit({ event: "warning", message: `${node} could not be drained and deleted through ${firstCp}; nothing else was done` });
+            return 1;
+          }
+        }
         if (etcd.includes(node)) {
           // Members that stay, those kplay recorded as running etcd first.
           const staying = etcd.filter((h) => !nodes.includes(h));

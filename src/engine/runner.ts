@@ -544,7 +544,8 @@ export class Runner {
       host,
       check: eff.checkMode ?? this.opts.check,
       diff: this.opts.diff,
-      undo: !(eff.checkMode ?? this.opts.check),
+      // The controller (a task delegated to localhost) keeps no undo log: it is not a node.
+      undo: !(eff.checkMode ?? this.opts.check) && !(delegate !== undefined && !this.inv.hasHost(delegate) && (delegate === "localhost" || delegate === "127.0.0.1")),
       vars,
       exec: (script, x) => {
         if (mod.local) throw new Error(`module ${task.module} runs on the controller only`);
@@ -655,7 +656,7 @@ function slim(r: Record<string, unknown> | undefined): Record<string, unknown> |
 }
 
 function censored(r: ModuleResult): ModuleResult {
-  return { changed: r.changed, failed: r.failed, skipped: r.skipped, censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" };
+  return { changed: r.changed, failed: r.failed, skipped: r.skipped, ...(r.rc !== undefined ? { rc: r.rc } : {}), censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" };
 }
 
 /** Ansible's lookup for src: files/ and templates/ beside the playbook, then the playbook's own directory. */

@@ -52,9 +52,26 @@ function splitPattern(p: string): string[] {
   // Commas always separate; colons separate unless the term looks like an IPv6 address.
   return p
     .split(",")
-    .flatMap((part) => (part.split(":").length > 3 ? [part] : part.split(":")))
+    .flatMap((part) => (part.split(":").length > 3 ? [part] : splitColons(part)))
     .map((t) => t.trim())
     .filter(Boolean);
+}
+
+/** Split on colons outside [...] (a subscript such as group[1:] keeps its colon). */
+function splitColons(part: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = "";
+  for (const c of part) {
+    if (c === "[") depth++;
+    else if (c === "]") depth = Math.max(0, depth - 1);
+    if (c === ":" && depth === 0) {
+      out.push(cur);
+      cur = "";
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
 }
 
 function matchTerm(inv: Inventory, term: string): string[] {
@@ -67,6 +84,17 @@ function matchTerm(inv: Inventory, term: string): string[] {
       throw inputError(`invalid regular expression in host pattern: ${term}`, {});
     }
     return matchNames(inv, (n) => re.test(n));
+  }
+  // Ansible subscripts: group[0], group[-1], group[1:], group[0:2] (end inclusive, as Ansible)
+  const sub = /^([^[\]]+)\[(-?\d*)(?::(-?\d*))?\]$/.exec(term);
+  if (sub && (inv.hasGroup(sub[1]) || inv.hasHost(sub[1]))) {
+    const hosts = matchTerm(inv, sub[1]);
+    const at = (v: string, dflt: number) => (v === "" ? dflt : Number(v) < 0 ? hosts.length + Number(v) : Number(v));
+    if (sub[3] === undefined) {
+      const i = at(sub[2], 0);
+      return hosts[i] === undefined ? [] : [hosts[i]];
+    }
+    return hosts.slice(at(sub[2], 0), at(sub[3], hosts.length - 1) + 1);
   }
   if (/[*?\[]/.test(term)) {
     const re = globToRegExp(term);

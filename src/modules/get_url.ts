@@ -10,7 +10,8 @@ const schema = z
   .object({
     url: z.string().regex(/^(https?|ftp|file):\/\//, "url needs a scheme such as http:// (e.g. http://10.0.0.5:8080/files/...)"),
     dest: z.string().min(1),
-    checksum: z.string().regex(/^(sha1|sha256|sha512|md5):[0-9a-fA-F]+$/, 'checksum must look like "sha256:<hex>"').optional(),
+    // "sha256:<hex>", or "sha256:<URL>" of a checksum file (one hash, or "<hash>  <file name>" lines)
+    checksum: z.string().regex(/^(sha1|sha256|sha512|md5):([0-9a-fA-F]+|(https?|file):\/\/\S+)$/, 'checksum must look like "sha256:<hex>" or "sha256:<URL of a checksum file>"').optional(),
     force: z.boolean().default(false),
     mode: z.union([z.string(), z.number()]).optional(),
     owner: z.string().optional(),
@@ -27,7 +28,10 @@ export const getUrlModule = defineModule({
   idempotent: true,
   schema,
   run: async (ctx, a) => {
-    const [algo, want] = a.checksum ? a.checksum.toLowerCase().split(":") : [undefined, undefined];
+    const sep = a.checksum?.indexOf(":") ?? -1;
+    const algo = a.checksum ? a.checksum.slice(0, sep).toLowerCase() : undefined;
+    const want = a.checksum ? a.checksum.slice(sep + 1) : undefined;
+    const wantUrl = want !== undefined && /^(https?|file):\/\//.test(want);
     const sumCmd = (f: string) => `${algo}sum ${f} | cut -d' ' -f1`;
     const insecure = a.validate_certs ? "" : "-k ";
     const auth = a.url_username !== undefined ? `-u ${quote(`${a.url_username}:${a.url_password ?? ""}`)} ` : "";
@@ -35,9 +39,17 @@ export const getUrlModule = defineModule({
     const script = [
       `u=${quote(a.url)}; p=${quote(a.dest)}; changed=0; fetched=0`,
       `if [ -d "$p" ]; then n=$(basename "\${u%%\\?*}"); p="$p/$n"; fi`,
+      wantUrl
+        ? [
+            `cu=${quote(want!)}; f=$(basename "\${u%%\\?*}")`,
+            `sums=$(curl -fsSL ${insecure}${auth}--connect-timeout ${a.timeout} "$cu" 2>/dev/null || wget -q ${a.validate_certs ? "" : "--no-check-certificate "}${wauth}-T ${a.timeout} -O - "$cu" 2>/dev/null) || { echo "cannot fetch the checksum file $cu" >&2; exit 1; }`,
+            `want=$(printf '%s\n' "$sums" | awk -v f="$f" 'NF == 1 { print tolower($1); exit } { n = $2; sub(/^[*]/, "", n); sub(/.*[/]/, "", n); if (n == f) { print tolower($1); exit } }')`,
+            `[ -n "$want" ] || { echo "no checksum for $f in $cu" >&2; exit 1; }`,
+          ].join("\n")
+        : `want=${quote((want ?? "").toLowerCase())}`,
       `need=1`,
       `if [ -f "$p" ]; then`,
-      want ? `  [ "$(${sumCmd('"$p"')})" = ${quote(want)} ] && need=0` : a.force ? ":" : "  need=0",
+      want ? `  [ "$(${sumCmd('"$p"')})" = "$want" ] && need=0` : a.force ? ":" : "  need=0",
       `fi`,
       `if [ $need = 1 ]; then`,
       ctx.check
@@ -48,7 +60,7 @@ export const getUrlModule = defineModule({
             `  if command -v curl >/dev/null 2>&1; then curl -fsSL ${insecure}${auth}--connect-timeout ${a.timeout} --max-time ${a.timeout * 20} -o "$t" "$u" || { rc=$?; rm -f "$t"; echo "download of $u failed (curl exit $rc)" >&2; exit 1; }`,
             `  elif command -v wget >/dev/null 2>&1; then wget -q ${a.validate_certs ? "" : "--no-check-certificate "}${wauth}-T ${a.timeout} -O "$t" "$u" || { rm -f "$t"; echo "download of $u failed (wget)" >&2; exit 1; }`,
             `  else rm -f "$t"; echo "neither curl nor wget is installed on this host" >&2; exit 1; fi`,
-            want ? `  got=$(${sumCmd('"$t"')}); [ "$got" = ${quote(want)} ] || { rm -f "$t"; echo "checksum mismatch for $u: expected ${algo}:${want}, got ${algo}:$got" >&2; exit 1; }` : ":",
+            want ? `  got=$(${sumCmd('"$t"')}); [ "$got" = "$want" ] || { rm -f "$t"; echo "checksum mismatch for $u: expected ${algo}:$want, got ${algo}:$got" >&2; exit 1; }` : ":",
             `  if [ -f "$p" ] && cmp -s "$t" "$p"; then rm -f "$t"; else`,
             `    if [ -e "$p" ]; then chmod "$(stat -c %a "$p")" "$t"; else chmod 644 "$t"; fi`,
             `    mv -f "$t" "$p" && changed=1; fi`,

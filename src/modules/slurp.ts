@@ -40,7 +40,8 @@ export const fetchModule = defineModule({
     if (!ctx.check) {
       mkdirSync(dirname(dest), { recursive: true });
       const tmp = `${dest}.kplay-tmp`;
-      writeFileSync(tmp, r.data!);
+      // 0600: fetched files are often credentials (kubeconfigs, keys)
+      writeFileSync(tmp, r.data!, { mode: 0o600 });
       renameSync(tmp, dest);
     }
     return { changed: true, dest, checksum: sum, remote_checksum: sum };

@@ -84,6 +84,6 @@ export class ConsoleReporter implements Reporter {
 
 function summarize(r: Record<string, unknown>): string {
   const keep: Record<string, unknown> = {};
-  for (const k of ["msg", "rc", "stderr", "stdout", "cmd"]) if (r[k] !== undefined && r[k] !== "") keep[k] = r[k];
+  for (const k of ["msg", "rc", "stderr", "stdout", "cmd", "censored"]) if (r[k] !== undefined && r[k] !== "") keep[k] = r[k];
   return JSON.stringify(keep);
 }

@@ -1,6 +1,6 @@
 // Owns the template helpers real configs need: default, join, toYaml, toJson, indent, b64encode,
-// eq/ne/and/or/not/lt/gt, lower/upper, quote (the shared shell quoting), host/port split
-// (ipaddr-style), lookup of hostvars.
+// eq/ne/and/or/not/lt/gt, lower/upper, last, wordAfter (a flag's value in a command line), quote
+// (the shared shell quoting), host/port split (ipaddr-style), lookup of hostvars.
 import type { HelperOptions } from "handlebars";
 import { quote } from "../transport/quote.js";
 import { stringify } from "yaml";
@@ -29,6 +29,13 @@ export function registerHelpers(hb: HB): void {
   hb.registerHelper("lower", (v: unknown) => String(v ?? "").toLowerCase());
   hb.registerHelper("upper", (v: unknown) => String(v ?? "").toUpperCase());
   hb.registerHelper("quote", (v: unknown) => quote(String(v ?? "")));
+  hb.registerHelper("last", (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : String(v ?? "").slice(-1)));
+  // the word after a flag in a command line: {{wordAfter join_cmd "--token"}}
+  hb.registerHelper("wordAfter", (text: unknown, flag: unknown) => {
+    const w = String(text ?? "").split(/\s+/);
+    const i = w.indexOf(String(flag));
+    return i >= 0 && i + 1 < w.length ? w[i + 1] : "";
+  });
   hb.registerHelper("concat", (...a: unknown[]) => args(a).map((x) => String(x ?? "")).join(""));
   // "10.0.0.1:8080" -> host / port; "[::1]:443" handled too.
   hb.registerHelper("hostOf", (v: unknown) => splitHostPort(String(v ?? ""))[0]);

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parse, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { events, kplay } from "../harness/cluster.js";
 
@@ -77,7 +77,8 @@ describe("deploy-cluster on the sandbox", () => {
       "systemctl is-active containerd; ! grep -rq skip_verify /etc/containerd && echo no-skip-verify; " +
         "ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d registry.k8s.io/pause:3.9 >/dev/null && echo pulled-pause; " +
         "ctr images pull --hosts-dir /etc/containerd/certs.d docker.io/library/busybox:1.36 >/dev/null && echo pulled-busybox; " +
-        "ctr run --rm --snapshotter native docker.io/library/busybox:1.36 t$$ /bin/busybox echo hello-from-busybox 2>/dev/null",
+        // (ctr run may add a log line of its own, e.g. "active check failed ... context canceled")
+        "ctr run --rm --snapshotter native docker.io/library/busybox:1.36 t$$ /bin/busybox echo hello-from-busybox 2>/dev/null | grep -x hello-from-busybox",
     );
     for (const x of pull) expect(x.out).toBe("active\nno-skip-verify\npulled-pause\npulled-busybox\nhello-from-busybox\n");
     // containerd's CRI config names the internal registry's pause image and systemd cgroups
@@ -112,12 +113,44 @@ describe("deploy-cluster on the sandbox", () => {
     for (const k of ["ca.key", "member-node1.key", "apiserver-etcd-client.key"]) expect(statSync(join(pki, k)).mode & 0o777).toBe(0o600);
   });
 
+  it("kubernetes (stand-ins for kubeadm/kubelet/kubectl): init once on node1, join on node2 and node3, configs as rendered, every node Ready", async () => {
+    const ipOf = (n: string) => info.nodes.find((x) => x.name === n)!.ip;
+    // the calls the stand-ins recorded: init once on the first control plane, one join on each other node
+    const calls = await onNodes("grep -oE 'kubeadm (init|join|reset)[^-]*--config [^ ]+' /var/log/kplay-standin/calls.log");
+    expect(calls.map((c) => c.out)).toEqual(["kubeadm init --config /etc/kubernetes/kubeadm-config.yaml\n", "kubeadm join --config /etc/kubernetes/kubeadm-join.yaml\n", "kubeadm join --config /etc/kubernetes/kubeadm-join.yaml\n"]);
+    // the rendered init configuration (the stand-in validated it against kubeadm's fields; read it here too)
+    const docs = parseAllDocuments((await sh("node1", "cat /etc/kubernetes/kubeadm-config.yaml")).out).map((d) => d.toJS());
+    const cc = docs.find((d) => d.kind === "ClusterConfiguration");
+    expect(cc).toMatchObject({ apiVersion: "kubeadm.k8s.io/v1beta3", kubernetesVersion: "v1.28.4", controlPlaneEndpoint: `${ipOf("node1")}:6443`, imageRepository: "kube.registry.local/library", networking: { podSubnet: "10.233.64.0/18", serviceSubnet: "10.233.0.0/18" } });
+    expect(cc.etcd.external.endpoints).toEqual(NODES.map((n) => `https://${ipOf(n)}:2379`));
+    expect(docs.map((d) => d.kind)).toEqual(["InitConfiguration", "ClusterConfiguration", "KubeletConfiguration", "KubeProxyConfiguration"]);
+    // a worker's join: the token the control plane knows and the hash of its real CA
+    const join2 = parseAllDocuments((await sh("node2", "cat /etc/kubernetes/kubeadm-join.yaml")).out)[0].toJS();
+    const caHash = (await sh("node1", "openssl x509 -pubkey -in /etc/kubernetes/pki/ca.crt -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1")).out.trim();
+    expect(join2.discovery.bootstrapToken.caCertHashes).toEqual([`sha256:${caHash}`]);
+    expect(join2.discovery.bootstrapToken.apiServerEndpoint).toBe(`${ipOf("node1")}:6443`);
+    expect(join2.controlPlane).toBeUndefined();
+    const token = String(join2.discovery.bootstrapToken.token);
+    expect(token).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+    expect((await sh("node1", `cut -d' ' -f1 /var/lib/kplay-standin/apiserver/tokens | grep -cx ${token}`)).out).toBe("1\n");
+    // the token is in no log or state file of kplay's
+    const stateDir = join(home, "sandbox", name);
+    for (const f of ["run.log", "journal.jsonl", "steps"]) expect(readFileSync(join(stateDir, f), "utf8")).not.toContain(token.split(".")[1]);
+    // every node registered and Ready (kubelets running, reporting to the API)
+    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2}'")).out).toBe("node1 Ready\nnode2 Ready\nnode3 Ready\n");
+    for (const x of await onNodes("systemctl is-active kubelet; systemctl is-enabled kubelet; crictl version >/dev/null && echo crictl-ok; CNI_COMMAND=VERSION /opt/cni/bin/bridge | grep -o '\"cniVersion\"'")) expect(x.out).toBe("active\nenabled\ncrictl-ok\n\"cniVersion\"\n");
+    // the admin kubeconfig: on the control plane for root, and kept on the controller, private
+    const admin = join(stateDir, "pki", "admin.conf");
+    expect(statSync(admin).mode & 0o777).toBe(0o600);
+    expect(readFileSync(admin, "utf8")).toBe((await sh("node1", "cat /root/.kube/config")).out);
+  });
+
   it("a re-run skips every step; --restart changes nothing and keeps the CA", async () => {
     const ca = readFileSync(join(home, "sandbox", name, "pki", "ca.crt"), "utf8");
     const again = await kplay(["deploy-cluster", ...sandbox, "--json"], { env });
     expect(again.code).toBe(0);
     const skipped = events(again.stdout).filter((e) => e.event === "warning" && /already done on all \d+ host\(s\), skipped/.test(e.message));
-    expect(skipped.map((e) => e.message.split(":")[0])).toEqual(["step 00-bootstrap-node", "step 00-default-ssh-config", "step 01-cluster-bootstrap-os", "step 01-container-engine", "step 02-cluster-etcd"]);
+    expect(skipped.map((e) => e.message.split(":")[0])).toEqual(["step 00-bootstrap-node", "step 00-default-ssh-config", "step 01-cluster-bootstrap-os", "step 01-container-engine", "step 02-cluster-etcd", "step 03-cluster-kubernetes"]);
     expect(events(again.stdout).filter((e) => e.event === "host_result")).toEqual([]);
     const restart = await kplay(["deploy-cluster", ...sandbox, "--json", "--restart"], { env });
     expect(restart.code, restart.stdout.slice(-2000)).toBe(0);
@@ -164,6 +197,8 @@ describe("deploy-cluster on the sandbox", () => {
       expect(diff, `${n} differs from its state before deploy-cluster`).toEqual([]);
     }
     expect((await sh("node1", "systemctl is-active containerd chrony; ls /var/lib/kplay 2>&1 | head -1")).out).toMatch(/^(inactive|unknown)\n(inactive|unknown)\nls: cannot access/);
+    // kubeadm reset ran once on every node (the stand-ins' call log lives outside what is compared)
+    for (const x of await onNodes("grep -c 'kubeadm reset --force' /var/log/kplay-standin/calls.log; systemctl is-active kplay-standin-apiserver kubelet")) expect(x.out).toMatch(/^1\n(inactive|unknown)\n(inactive|unknown)\n$/);
     // progress is cleared: a new deploy starts from the first step
     expect(readFileSync(join(home, "sandbox", name, "steps"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"))).toEqual([]);
   });

@@ -1,9 +1,11 @@
 // add-node and remove-node on the sandbox (1 bootstrap node + 4 nodes), end to end with real
 // etcd (Debian's etcd-server): a cluster of node1-3 is deployed; node4 joins it as worker and
 // etcd member while node3 cannot be reached over SSH (its facts come from the cache: a clash
-// with its hostname is caught); node1 leaves (member removed through a peer, node reset); a
-// removal that would cost quorum is refused. A probe on node2 reads through etcd every 0.3 s
-// all along and must never fail. Everything asserted is read on the nodes.
+// with its hostname is caught) and joins Kubernetes (stand-in kubeadm, see test/stand-ins); node2
+// leaves (drained and deleted through the first control plane, etcd member removed through a
+// peer, node reset); a removal that would cost quorum is refused, as is removing the first
+// control plane. A probe on node1 reads through etcd every 0.3 s all along and must never fail.
+// Everything asserted is read on the nodes.
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -62,8 +64,8 @@ describe("add-node and remove-node", () => {
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
     expect(await members("node1")).toBe("node1 started\nnode2 started\nnode3 started\n");
     expect((await sh("node4", "test -e /var/lib/kplay/undo.log && echo touched || echo untouched")).out).toBe("untouched\n");
-    // From here on, node2 reads through etcd (a quorum read) every 0.3 s.
-    await sh("node2", `nohup sh -c 'while :; do ${ETCDCTL} endpoint health >/dev/null 2>&1 && echo ok || echo FAIL $(date +%T.%N); sleep 0.3; done' > /tmp/probe.log 2>&1 & echo $! > /tmp/probe.pid`);
+    // From here on, node1 reads through etcd (a quorum read) every 0.3 s.
+    await sh("node1", `nohup sh -c 'while :; do ${ETCDCTL} endpoint health >/dev/null 2>&1 && echo ok || echo FAIL $(date +%T.%N); sleep 0.3; done' > /tmp/probe.log 2>&1 & echo $! > /tmp/probe.pid`);
   });
 
   it("refuses a name that is not an inventory host (exact match only) before touching anything", async () => {
@@ -97,6 +99,9 @@ describe("add-node and remove-node", () => {
     expect((await sh("node4", "cat /etc/etcd/initial-cluster.env")).out).toMatch(/ETCD_INITIAL_CLUSTER_STATE=existing\nETCD_INITIAL_CLUSTER=.*node4=https:\/\/[\d.]+:2380/);
     expect((await sh("node4", `${ETCDCTL} put from-node4 yes && ${ETCDCTL} endpoint health --cluster 2>&1 | grep -c 'is healthy'`)).out).toBe("OK\n4\n");
     expect((await sh("node1", `${ETCDCTL} get from-node4 --print-value-only`)).out).toBe("yes\n");
+    // and a Kubernetes worker: joined through the first control plane, Ready
+    expect((await sh("node4", "grep -c 'kubeadm join --config' /var/log/kplay-standin/calls.log")).out).toBe("1\n");
+    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2}'")).out).toBe("node1 Ready\nnode2 Ready\nnode3 Ready\nnode4 Ready\n");
     // The other nodes' recorded progress is exactly what it was.
     expect(readFileSync(join(sd, "steps"), "utf8").split("\n").filter((l) => /^node[123]\t/.test(l))).toEqual(stepsBefore);
     await sh("node3", "systemctl start ssh.socket ssh 2>/dev/null; true");
@@ -108,34 +113,43 @@ describe("add-node and remove-node", () => {
     expect(hostResults(r.stdout)).toEqual([]);
   });
 
-  it("remove-node node1: member removed through a peer, node reset, progress forgotten", async () => {
+  it("the first control plane cannot be removed", async () => {
     const r = await kplay(["remove-node", "node1", "--yes", ...four], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/node1 is the first control plane/);
+  });
+
+  it("remove-node node2: drained and deleted, member removed through a peer, node reset, progress forgotten", async () => {
+    const r = await kplay(["remove-node", "node2", "--yes", ...four], { env });
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
-    expect(await members("node2")).toBe("node2 started\nnode3 started\nnode4 started\n");
-    const n1 = await sh("node1", "dpkg -s etcd-server >/dev/null 2>&1 && echo etcd-installed; dpkg -s containerd >/dev/null 2>&1 && echo containerd-installed; ls /var/lib/etcd 2>&1 | head -1; grep -c 'BEGIN kplay' /etc/hosts; cat /var/lib/kplay/undo.log 2>/dev/null | wc -l");
-    expect(n1.out).toMatch(/^ls: cannot access '\/var\/lib\/etcd': No such file or directory\n0\n0\n$/);
-    expect(readFileSync(join(sd, "steps"), "utf8")).not.toMatch(/^node1\t/m);
-    // Again: the member is absent, nothing left to undo.
-    const again = await kplay(["remove-node", "node1", "--yes", ...four], { env });
+    expect(await members("node1")).toBe("node1 started\nnode3 started\nnode4 started\n");
+    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1}'; grep -oE 'kubectl .* (drain|delete node) node2' /var/log/kplay-standin/calls.log")).out).toBe(
+      "node1\nnode3\nnode4\nkubectl --kubeconfig /etc/kubernetes/admin.conf drain node2\nkubectl --kubeconfig /etc/kubernetes/admin.conf delete node node2\n",
+    );
+    const n2 = await sh("node2", "dpkg -s etcd-server >/dev/null 2>&1 && echo etcd-installed; dpkg -s containerd >/dev/null 2>&1 && echo containerd-installed; ls /var/lib/etcd /etc/kubernetes /usr/local/bin/kubelet 2>&1 | wc -l; grep -c 'BEGIN kplay' /etc/hosts; cat /var/lib/kplay/undo.log 2>/dev/null | wc -l; grep -c 'kubeadm reset --force' /var/log/kplay-standin/calls.log");
+    expect(n2.out).toBe("3\n0\n0\n1\n");
+    expect(readFileSync(join(sd, "steps"), "utf8")).not.toMatch(/^node2\t/m);
+    // Again: nothing registered, no member, nothing left to undo.
+    const again = await kplay(["remove-node", "node2", "--yes", ...four], { env });
     expect(again.code).toBe(0);
     expect(hostResults(again.stdout).filter((e) => e.status === "changed")).toEqual([]);
   });
 
   it("a removal that would cost quorum is refused and changes nothing", async () => {
-    await sh("node3", "systemctl stop etcd");
-    const r = await kplay(["remove-node", "node2", "--yes", ...four], { env });
-    await sh("node3", "systemctl start etcd");
+    await sh("node4", "systemctl stop etcd");
+    const r = await kplay(["remove-node", "node3", "--yes", ...four], { env });
+    await sh("node4", "systemctl start etcd");
     expect(r.code).toBe(1);
     const failed = hostResults(r.stdout).filter((e) => e.status === "failed");
-    expect(String(failed[0]?.result.stderr)).toMatch(/refusing to remove node2: 1 of the other 2 etcd members are healthy and a cluster of 2 needs 2 for quorum/);
-    expect(await members("node2")).toBe("node2 started\nnode3 started\nnode4 started\n");
-    expect((await sh("node2", "systemctl is-active etcd")).out).toBe("active\n");
+    expect(String(failed[0]?.result.stderr)).toMatch(/refusing to remove node3: 1 of the other 2 etcd members are healthy and a cluster of 2 needs 2 for quorum/);
+    expect(await members("node1")).toBe("node1 started\nnode3 started\nnode4 started\n");
+    expect((await sh("node3", "systemctl is-active etcd kubelet")).out).toBe("active\nactive\n");
   });
 
-  it("etcd answered quorum reads on node2 throughout", async () => {
-    const log = (await sh("node2", "kill $(cat /tmp/probe.pid); cat /tmp/probe.log")).out.split("\n").filter(Boolean);
+  it("etcd answered quorum reads on node1 throughout", async () => {
+    const log = (await sh("node1", "kill $(cat /tmp/probe.pid); cat /tmp/probe.log")).out.split("\n").filter(Boolean);
     expect(log.length).toBeGreaterThan(50);
-    // node3's etcd was stopped on purpose in the quorum test (node2, node4 kept quorum): no failure at all.
+    // node4's etcd was stopped on purpose in the quorum test (node1, node3 kept quorum): no failure at all.
     expect(log.filter((l) => l !== "ok")).toEqual([]);
   });
 });

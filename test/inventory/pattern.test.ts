@@ -44,3 +44,17 @@ describe("host patterns", () => {
     expect(m(readLimit(`@${f}`))).toEqual(["node1", "node5"]);
   });
 });
+
+describe("host patterns: subscripts", () => {
+  it.each([
+    ["etcd[0]", ["node1"]],
+    ["etcd[-1]", ["node3"]],
+    ["etcd[1:]", ["node2", "node3"]],
+    ["etcd[0:1]", ["node1", "node2"]],
+    ["etcd[5]", []],
+    ["kube_node:!etcd[0]", ["node3", "node4", "node5"]],
+    ["node[45]", ["node4", "node5"]],
+  ])("%s", (p, want) => {
+    expect(m(p)).toEqual(want);
+  });
+});

@@ -167,3 +167,28 @@ describe("command and shell", () => {
     expect(existsSync(marker)).toBe(false);
   });
 });
+
+describe("get_url", () => {
+  it("verifies against a checksum file (hash-only or sha256sum lines), leaves a good file alone, refuses a bad one", async () => {
+    const src = join(dir, "kubeadm");
+    writeFileSync(src, "binary\n");
+    const { createHash } = await import("node:crypto");
+    const h = createHash("sha256").update("binary\n").digest("hex");
+    writeFileSync(join(dir, "kubeadm.sha256"), `${h}\n`);
+    writeFileSync(join(dir, "SUMS"), `0000  other\n${h}  kubeadm\n`);
+    mkdirSync(join(dir, "out"));
+    const dest = join(dir, "out", "kubeadm");
+    const first = await run("get_url", { url: `file://${src}`, dest, checksum: `sha256:file://${src}.sha256`, mode: "0755" });
+    expect(first, JSON.stringify(first)).toMatchObject({ changed: true });
+    expect(readFileSync(dest, "utf8")).toBe("binary\n");
+    expect(mode(dest)).toBe("755");
+    expect(await run("get_url", { url: `file://${src}`, dest, checksum: `sha256:file://${join(dir, "SUMS")}` })).toMatchObject({ changed: false });
+    writeFileSync(join(dir, "kubeadm.sha256"), `${"1".repeat(64)}\n`);
+    const bad = await run("get_url", { url: `file://${src}`, dest: join(dir, "out", "k2"), checksum: `sha256:file://${src}.sha256` });
+    expect(bad).toMatchObject({ failed: true });
+    expect(String(bad.msg)).toMatch(/checksum mismatch/);
+    expect(existsSync(join(dir, "out", "k2"))).toBe(false);
+    const none = await run("get_url", { url: `file://${src}`, dest: join(dir, "out", "k3"), checksum: `sha256:file://${join(dir, "nope")}` });
+    expect(String(none.msg)).toMatch(/cannot fetch the checksum file/);
+  });
+});
