@@ -27,6 +27,8 @@ const RECIPE_VERSION = "2";
 export const SANDBOX_KUBE_VERSION = "v1.28.4";
 export const CRICTL_VERSION = "v1.28.0";
 export const CNI_VERSION = "v1.3.0";
+export const CALICO_VERSION = "v3.26.4";
+export const FLANNEL_VERSION = "v0.22.3";
 /**
  * TEST STAND-IN, not Kubernetes: kubeadm, kubelet, kubectl and crictl cannot be obtained on the
  * machines kplay is built on, so the sandbox serves test/stand-ins/kube-standin under their
@@ -56,7 +58,13 @@ export function ensureSandboxBundle(base: string, nodeImage: string, log: (m: st
   const distro = `debian-12-${arch}`;
   const pkgs = [...new Set([...BOOTSTRAP_PACKAGES, ...NODE_PACKAGES, ...EXTRA_PACKAGES])].sort();
   const standin = readFileSync(STANDIN);
-  const id = createHash("sha256").update(JSON.stringify([RECIPE_VERSION, nodeImage, pkgs, SANDBOX_IMAGES, arch, SANDBOX_KUBE_VERSION, CRICTL_VERSION, CNI_VERSION])).update(standin).digest("hex").slice(0, 12);
+  const id = createHash("sha256")
+    .update(JSON.stringify([RECIPE_VERSION, nodeImage, pkgs, SANDBOX_IMAGES, arch, SANDBOX_KUBE_VERSION, CRICTL_VERSION, CNI_VERSION, CALICO_VERSION, FLANNEL_VERSION]))
+    .update(standin)
+    .update(readFileSync(join(dirname(STANDIN), "manifests", "calico.yaml")))
+    .update(readFileSync(join(dirname(STANDIN), "manifests", "kube-flannel.yml")))
+    .digest("hex")
+    .slice(0, 12);
   const dir = join(base, `bundle-${id}`);
   const info: BundleInfo = { dir, repo: distro, arch, distro, images: SANDBOX_IMAGES.map((i) => i.ref), packages: pkgs };
   if (existsSync(join(dir, "sha256sum.txt"))) return info;
@@ -138,6 +146,9 @@ function writeKubeFiles(files: string, repoDir: string, arch: string, standin: B
     execFileSync("dpkg-deb", ["-x", join(repoDir, deb), join(tmp, "cni")]);
     execFileSync("tar", ["-C", join(tmp, "cni", "usr", "lib", "cni"), "--owner=0", "--group=0", "-czf", join(tmp, "cni.tgz"), "."]);
     put(`github.com/containernetworking/plugins/releases/download/${CNI_VERSION}/cni-plugins-linux-${arch}-${CNI_VERSION}.tgz`, readFileSync(join(tmp, "cni.tgz")));
+    // network manifests: test fixtures shaped like the upstream files (see their headers)
+    put(`raw.githubusercontent.com/projectcalico/calico/${CALICO_VERSION}/manifests/calico.yaml`, readFileSync(join(dirname(STANDIN), "manifests", "calico.yaml")));
+    put(`github.com/flannel-io/flannel/releases/download/${FLANNEL_VERSION}/kube-flannel.yml`, readFileSync(join(dirname(STANDIN), "manifests", "kube-flannel.yml")));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

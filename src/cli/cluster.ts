@@ -18,7 +18,7 @@ import { keepalive, withState } from "./state.js";
 export const PLAYBOOKS_DIR = fileURLToPath(new URL("../../playbooks/", import.meta.url));
 
 /** deploy-cluster's steps, in order. Each is one playbook; each finished step is recorded per host. */
-export const DEPLOY_STEPS = ["00-bootstrap-node", "00-default-ssh-config", "01-cluster-bootstrap-os", "01-container-engine", "02-cluster-etcd", "03-cluster-kubernetes"];
+export const DEPLOY_STEPS = ["00-bootstrap-node", "00-default-ssh-config", "01-cluster-bootstrap-os", "01-container-engine", "02-cluster-etcd", "03-cluster-kubernetes", "04-cluster-network"];
 
 export const DEPLOY_HELP = `Usage: kplay deploy-cluster (-c CONFIG | --sandbox | -i INVENTORY) [options]
 

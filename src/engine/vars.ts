@@ -64,20 +64,24 @@ export function magicVars(inv: Inventory, host: string, playHosts: string[], pla
  * written and is rendered where it is used (expressions render such values on lookup), as
  * Ansible evaluates variables lazily.
  */
+/** Magic variables are never rendered as values (hostvars holds every host's raw variables). */
+const MAGIC = new Set(["hostvars", "groups", "group_names", "play_hosts", "ansible_play_hosts"]);
+
 export function resolveVars(vars: Vars, origin: { file?: string }): Vars {
   let cur = vars;
   for (let pass = 0; pass < 8; pass++) {
     let changed = false;
     const next: Vars = {};
     for (const [k, v] of Object.entries(cur)) {
-      if (typeof v === "string" && v.includes("{{")) {
+      // strings, and lists/maps holding templated strings (rendered as a whole, as Ansible does)
+      if ((typeof v === "string" && v.includes("{{")) || (v !== null && typeof v === "object" && !MAGIC.has(k) && JSON.stringify(v).includes("{{"))) {
         let r: unknown = v;
         try {
           r = renderValue(v, cur, { file: origin.file, field: k });
         } catch (e) {
           if (!(e instanceof KplayError && /undefined variable|not defined|is undefined|Cannot read properties of undefined/.test(e.message))) throw e;
         }
-        if (r !== v) changed = true;
+        if (typeof v === "string" ? r !== v : JSON.stringify(r) !== JSON.stringify(v)) changed = true;
         next[k] = r;
       } else next[k] = v;
     }

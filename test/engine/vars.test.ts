@@ -21,3 +21,10 @@ describe("resolveVars", () => {
     expect(() => resolveVars({ bad: "{{#each x}}" }, { file: "p.yml" })).toThrow(/template error/);
   });
 });
+
+describe("resolveVars: structured values", () => {
+  it("renders templated strings inside maps and lists", () => {
+    const v = resolveVars({ base: "http://x", urls: { a: "{{ base }}/a", b: ["{{ base }}/b"] } }, {});
+    expect(v.urls).toEqual({ a: "http://x/a", b: ["http://x/b"] });
+  });
+});

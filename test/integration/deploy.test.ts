@@ -75,8 +75,8 @@ describe("deploy-cluster on the sandbox", () => {
     // containerd pulls by upstream name through the mirror (TLS verified) and runs the image
     const pull = await onNodes(
       "systemctl is-active containerd; ! grep -rq skip_verify /etc/containerd && echo no-skip-verify; " +
-        "ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d registry.k8s.io/pause:3.9 >/dev/null && echo pulled-pause; " +
-        "ctr images pull --hosts-dir /etc/containerd/certs.d docker.io/library/busybox:1.36 >/dev/null && echo pulled-busybox; " +
+        "ctr -n k8s.io images pull --hosts-dir /etc/containerd/certs.d registry.k8s.io/pause:3.9 >/dev/null 2>&1 && echo pulled-pause; " +
+        "ctr images pull --hosts-dir /etc/containerd/certs.d docker.io/library/busybox:1.36 >/dev/null 2>&1 && echo pulled-busybox; " +
         // (ctr run may add a log line of its own, e.g. "active check failed ... context canceled")
         "ctr run --rm --snapshotter native docker.io/library/busybox:1.36 t$$ /bin/busybox echo hello-from-busybox 2>/dev/null | grep -x hello-from-busybox",
     );
@@ -145,12 +145,21 @@ describe("deploy-cluster on the sandbox", () => {
     expect(readFileSync(admin, "utf8")).toBe((await sh("node1", "cat /root/.kube/config")).out);
   });
 
+  it("pod network: calico's manifest with images from the internal registry and the pod subnet, applied once, every node Ready", async () => {
+    const m = (await sh("node1", "cat /etc/kubernetes/addons/calico.yaml")).out;
+    const images = [...m.matchAll(/image:\s*(\S+)/g)].map((x) => x[1]);
+    expect([...new Set(images)].sort()).toEqual(["kube.registry.local/library/calico/cni:v3.26.4", "kube.registry.local/library/calico/kube-controllers:v3.26.4", "kube.registry.local/library/calico/node:v3.26.4"]);
+    expect(m).toMatch(/- name: CALICO_IPV4POOL_CIDR\n\s+value: "10\.233\.64\.0\/18"/);
+    const cp = await sh("node1", "grep -c 'apply -f /etc/kubernetes/addons/calico.yaml' /var/log/kplay-standin/calls.log; grep -c 'wait --for=condition=Ready nodes --all' /var/log/kplay-standin/calls.log; ls /var/lib/kplay-standin/apiserver/applied | grep -c calico");
+    expect(cp.out).toBe("1\n1\n7\n");
+  });
+
   it("a re-run skips every step; --restart changes nothing and keeps the CA", async () => {
     const ca = readFileSync(join(home, "sandbox", name, "pki", "ca.crt"), "utf8");
     const again = await kplay(["deploy-cluster", ...sandbox, "--json"], { env });
     expect(again.code).toBe(0);
     const skipped = events(again.stdout).filter((e) => e.event === "warning" && /already done on all \d+ host\(s\), skipped/.test(e.message));
-    expect(skipped.map((e) => e.message.split(":")[0])).toEqual(["step 00-bootstrap-node", "step 00-default-ssh-config", "step 01-cluster-bootstrap-os", "step 01-container-engine", "step 02-cluster-etcd", "step 03-cluster-kubernetes"]);
+    expect(skipped.map((e) => e.message.split(":")[0])).toEqual(["step 00-bootstrap-node", "step 00-default-ssh-config", "step 01-cluster-bootstrap-os", "step 01-container-engine", "step 02-cluster-etcd", "step 03-cluster-kubernetes", "step 04-cluster-network"]);
     expect(events(again.stdout).filter((e) => e.event === "host_result")).toEqual([]);
     const restart = await kplay(["deploy-cluster", ...sandbox, "--json", "--restart"], { env });
     expect(restart.code, restart.stdout.slice(-2000)).toBe(0);

@@ -35,6 +35,7 @@ const hostResults = (out: string) => events(out).filter((e) => e.event === "host
 function configs(): void {
   const cfg = parse(readFileSync(info.config, "utf8"));
   const ch = cfg.inventory.all.children;
+  cfg.kubespray.kube_network_plugin = "flannel"; // deploy-cluster's test covers calico
   const with4 = structuredClone(cfg);
   with4.inventory.all.children.etcd.hosts.node4 = null;
   ch.kube_node.hosts = { node1: null, node2: null, node3: null };
@@ -66,6 +67,12 @@ describe("add-node and remove-node", () => {
     expect((await sh("node4", "test -e /var/lib/kplay/undo.log && echo touched || echo untouched")).out).toBe("untouched\n");
     // From here on, node1 reads through etcd (a quorum read) every 0.3 s.
     await sh("node1", `nohup sh -c 'while :; do ${ETCDCTL} endpoint health >/dev/null 2>&1 && echo ok || echo FAIL $(date +%T.%N); sleep 0.3; done' > /tmp/probe.log 2>&1 & echo $! > /tmp/probe.pid`);
+  });
+
+  it("flannel as the pod network: images from the internal registry, the pod subnet in net-conf.json", async () => {
+    const m = (await sh("node1", "cat /etc/kubernetes/addons/flannel.yaml")).out;
+    expect([...new Set([...m.matchAll(/image:\s*(\S+)/g)].map((x) => x[1]))].sort()).toEqual(["kube.registry.local/library/flannel/flannel-cni-plugin:v1.2.0", "kube.registry.local/library/flannel/flannel:v0.22.3"]);
+    expect(m).toContain('"Network": "10.233.64.0/18"');
   });
 
   it("refuses a name that is not an inventory host (exact match only) before touching anything", async () => {
