@@ -1,12 +1,12 @@
 // Owns the kplay command line: dispatch to commands, --help/--version, and turning errors into
 // one clear line on stderr with the right exit code (2 bad input/usage, 1 failure), no stack trace.
+// The sandbox command (and its container client, slow to load) is imported only when used.
 import { readFileSync } from "node:fs";
 import { closest, KplayError } from "../errors.js";
 import { deployCommand, initCommand, removeClusterCommand } from "./cluster.js";
 import { inventoryCommand } from "./inventory.js";
 import { addNodeCommand, removeNodeCommand } from "./nodes.js";
 import { runCommand } from "./run.js";
-import { sandboxCommand } from "./sandbox.js";
 import { stateCommand, statusCommand } from "./state.js";
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
@@ -19,7 +19,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   inventory: { run: inventoryCommand, summary: "show the inventory (--list, --host, --graph) as ansible-inventory does" },
   status: { run: statusCommand, summary: "show per host the steps done, where a run stopped and why, pending handlers" },
   state: { run: stateCommand, summary: "state reset: forget recorded progress" },
-  sandbox: { run: sandboxCommand, summary: "start, inspect or remove the local sandbox cluster (real Debian nodes in containers)" },
+  sandbox: { run: async (argv) => (await import("./sandbox.js")).sandboxCommand(argv), summary: "start, inspect or remove the local sandbox cluster (real Debian nodes in containers)" },
 };
 
 const HELP = `kplay — agentless, resumable orchestration for air-gapped Kubernetes installs

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { closest, KplayError } from "../errors.js";
 import { loadConfigInventory, loadInventory, type Inventory } from "../inventory/index.js";
-import { sandboxDir } from "../sandbox/sandbox.js";
+import { sandboxDir } from "../sandbox/paths.js";
 
 export const COMMON = {
   inventory: { type: "string", short: "i", multiple: true },

@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import ssh2 from "ssh2";
 import { stringify } from "yaml";
 import { KplayError } from "../errors.js";
+import { sandboxDir } from "./paths.js";
 import { ensureSandboxBundle, type BundleInfo } from "../bundle/sandbox-bundle.js";
 import { ensureNodeImage } from "./image.js";
 import { createNetwork, listContainers, listNetworks, removeContainers, removeNetworks, startNode, type NodeHandle } from "./nodes.js";
@@ -28,9 +29,7 @@ export interface SandboxInfo {
   nodes: Array<{ name: string; role: string; container: string; ssh: { host: string; port: number }; ip: string; state?: string }>;
 }
 
-export function sandboxDir(stateDir: string, name: string): string {
-  return resolve(stateDir, "sandbox", name);
-}
+export { sandboxDir } from "./paths.js";
 
 export async function sandboxUp(stateDir: string, name: string, count: number, log: (m: string) => void): Promise<SandboxInfo> {
   if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) throw new KplayError("usage", `invalid sandbox name "${name}" (lowercase letters, digits, dashes)`);
