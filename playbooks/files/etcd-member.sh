@@ -9,6 +9,9 @@
 #       added with `member add` (unless its PEER_URL is listed already: a join cut short is
 #       continued, never added twice). Output: "existing", INITIAL_CLUSTER (the membership
 #       exactly as etcd lists it) and "added" or "listed", one per line. None answers: "new".
+#   etcd-member.sh promote NAME PEER_URL ENDPOINTS
+#       Promote the member at PEER_URL from learner to voter (etcd accepts it once the learner
+#       has caught up with the leader; the caller retries). Prints "promoted" or "voter".
 #   etcd-member.sh remove NAME PEER_URL ENDPOINTS
 #       Remove NAME (matched by name or peer URL) through the members at ENDPOINTS. Prints
 #       "removed ID" or "absent".
@@ -42,7 +45,9 @@ join)
       echo "refusing to add $name: $h of $n etcd members are healthy and a cluster of $((n + 1)) needs $need for quorum (--force to add anyway)" >&2
       exit 3
     fi
-    ctl --endpoints="$eps" member add "$name" --peer-urls="$peer" >/dev/null
+    # As a learner: it does not count for quorum until promoted (etcd's way to add a member
+    # without a window where the cluster waits for it).
+    ctl --endpoints="$eps" member add "$name" --peer-urls="$peer" --learner >/dev/null
     members=$(list)
     how=added
   fi
@@ -53,6 +58,15 @@ join)
       printf "%s%s=%s", (NR > 1 ? "," : "existing\n"), nm, $4 }
     END { print "" }'
   echo "$how"
+  ;;
+promote)
+  [ -n "$eps" ] || { echo voter; exit 0; }
+  members=$(list) || { echo "no etcd member answers at $eps" >&2; exit 1; }
+  line=$(printf '%s\n' "$members" | awk -F', ' -v u="$peer" '$4 == u')
+  [ -n "$line" ] || { echo "$name ($peer) is not an etcd member" >&2; exit 1; }
+  if [ "$(printf '%s\n' "$line" | awk -F', ' '{print $6}')" != true ]; then echo voter; exit 0; fi
+  ctl --endpoints="$eps" member promote "${line%%,*}" >/dev/null || exit 1
+  echo promoted
   ;;
 remove)
   members=$(list) || { echo "no etcd member answers at $eps" >&2; exit 1; }
@@ -67,11 +81,19 @@ remove)
     echo "refusing to remove $name: $h of the other $((n - 1)) etcd members are healthy and a cluster of $((n - 1)) needs $need for quorum (--force to remove anyway)" >&2
     exit 3
   fi
+  # A leader that is removed steps down and the rest wait an election timeout without a leader:
+  # hand leadership to a member that stays first, so reads and writes go on.
+  status=$(ctl --endpoints="$eps" endpoint status --cluster -w simple 2>/dev/null || true)
+  if printf '%s\n' "$status" | awk -F', ' -v i="$id" '$2 == i && $5 == "true" {f = 1} END {exit !f}'; then
+    to=$(printf '%s\n' "$status" | awk -F', ' -v i="$id" '$2 != i && $10 == "" {print $2; exit}')
+    turl=$(printf '%s\n' "$line" | awk -F', ' '{print $5}')
+    if [ -n "$to" ] && [ -n "$turl" ]; then ctl --endpoints="$turl" move-leader "$to" >/dev/null 2>&1 || true; fi
+  fi
   if ! ctl --endpoints="$eps" member remove "$id" >/dev/null 2>&1; then
     # Removed by someone else meanwhile is fine; anything else is an error.
     if list | awk -F', ' -v i="$id" '$1 == i {f = 1} END {exit !f}'; then ctl --endpoints="$eps" member remove "$id" >/dev/null; fi
   fi
   echo "removed $id"
   ;;
-*) echo "usage: etcd-member.sh join|remove NAME PEER_URL ENDPOINTS" >&2; exit 2 ;;
+*) echo "usage: etcd-member.sh join|promote|remove NAME PEER_URL ENDPOINTS" >&2; exit 2 ;;
 esac

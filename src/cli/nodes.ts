@@ -67,14 +67,15 @@ export async function addNodeCommand(argv: string[]): Promise<number> {
 export const REMOVE_NODE_HELP = `Usage: kplay remove-node NODE [NODE...] (-c CONFIG | --sandbox | -i INVENTORY) [--yes] [--force] [options]
 
 Take nodes out of the cluster, one at a time:
-  0. a Kubernetes node is drained (DaemonSet pods stay; bounded by --drain-timeout) and its
-     Node object deleted, through the first control plane (which cannot itself be removed);
   1. an etcd host's member is removed through a reachable etcd member that stays — refused when
-     the members left would not hold a healthy majority (quorum), unless --force;
-  2. the node's undo log is replayed newest first: services kplay installed stopped and purged,
+     the members left would not hold a healthy majority (quorum), unless --force (a refusal
+     changes nothing);
+  2. a Kubernetes node is drained (DaemonSet pods stay; bounded by --drain-timeout) and its
+     Node object deleted, through the first control plane (which cannot itself be removed);
+  3. the node's undo log is replayed newest first: services kplay installed stopped and purged,
      data directories removed, files restored to what was there before kplay, package sources,
      CA and hosts block back as they were;
-  3. the node is forgotten in the recorded progress and the fact cache.
+  4. the node is forgotten in the recorded progress and the fact cache.
 A node that cannot be reached is removed with --force: the cluster side only;
 its own files stay as they are (drain and delete still go through the control plane).
 Afterwards, take the node out of the inventory.
@@ -117,7 +118,14 @@ export async function removeNodeCommand(argv: string[]): Promise<number> {
     const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
     try {
       for (const node of nodes) {
-        // Drain and delete the Node object first (while the node still runs its pods).
+        if (etcd.includes(node)) {
+          // First the etcd member: its quorum check is what may refuse, before anything changed.
+          // Members that stay, those kplay recorded as running etcd first.
+          const staying = etcd.filter((h) => !nodes.includes(h));
+          const peers = [...staying.filter((h) => journal.stepDone(ETCD_STEP, h)), ...staying.filter((h) => !journal.stepDone(ETCD_STEP, h))];
+          if (!(await removeEtcdMember(inv, pool, reporter, node, peers, !!values.force, facts))) return 1;
+        }
+        // Then drain and delete the Node object (the node still runs its pods; its reset comes last).
         if (firstCp && journal.stepDone(K8S_STEP, firstCp) && inv.hasGroup("k8s_cluster") && inv.groupHosts("k8s_cluster").includes(node)) {
           const run = { forks: 1, check: false, diff: false, extraVars: { kplay_node: node, ...(values["drain-timeout"] ? { kplay_drain_timeout: values["drain-timeout"] } : {}) }, factCache: facts };
           const out = await new Runner(inv, pool, run, reporter).runPlaybook(loadPlaybook(join(PLAYBOOKS_DIR, "remove-k8s-node.yml")));
@@ -125,12 +133,6 @@ export async function removeNodeCommand(argv: string[]): Promise<number> {
             reporter.emit({ event: "warning", message: `${node} could not be drained and deleted through ${firstCp}; nothing else was done` });
             return 1;
           }
-        }
-        if (etcd.includes(node)) {
-          // Members that stay, those kplay recorded as running etcd first.
-          const staying = etcd.filter((h) => !nodes.includes(h));
-          const peers = [...staying.filter((h) => journal.stepDone(ETCD_STEP, h)), ...staying.filter((h) => !journal.stepDone(ETCD_STEP, h))];
-          if (!(await removeEtcdMember(inv, pool, reporter, node, peers, !!values.force, facts))) return 1;
         }
         const [r] = await revertHosts(inv, pool, [node], forks(o), reporter, `Undo kplay's changes on ${node} (newest first)`);
         if (r.status === "unreachable" && values.force) {

@@ -36,6 +36,7 @@ function configs(): void {
   const cfg = parse(readFileSync(info.config, "utf8"));
   const ch = cfg.inventory.all.children;
   cfg.kubespray.kube_network_plugin = "flannel"; // deploy-cluster's test covers calico
+  ch.kube_control_plane.hosts = { node1: null, node3: null }; // a second control plane joins with a certificate key
   const with4 = structuredClone(cfg);
   with4.inventory.all.children.etcd.hosts.node4 = null;
   ch.kube_node.hosts = { node1: null, node2: null, node3: null };
@@ -67,6 +68,12 @@ describe("add-node and remove-node", () => {
     expect((await sh("node4", "test -e /var/lib/kplay/undo.log && echo touched || echo untouched")).out).toBe("untouched\n");
     // From here on, node1 reads through etcd (a quorum read) every 0.3 s.
     await sh("node1", `nohup sh -c 'while :; do ${ETCDCTL} endpoint health >/dev/null 2>&1 && echo ok || echo FAIL $(date +%T.%N); sleep 0.3; done' > /tmp/probe.log 2>&1 & echo $! > /tmp/probe.pid`);
+  });
+
+  it("node3 joins as a second control plane with the uploaded certificate key", async () => {
+    const j = await sh("node3", "grep -c 'kubeadm join --config' /var/log/kplay-standin/calls.log; grep -c '^controlPlane:' /etc/kubernetes/kubeadm-join.yaml; grep -o 'certificateKey: \"[0-9a-f]*\"' /etc/kubernetes/kubeadm-join.yaml | wc -c; test -s /root/.kube/config && echo admin-ok");
+    expect(j.out).toBe("1\n1\n83\nadmin-ok\n");
+    expect((await sh("node1", "grep -c 'kubeadm init phase upload-certs --upload-certs' /var/log/kplay-standin/calls.log; kubectl get nodes --no-headers | awk '{print $1, $3}'")).out).toBe("1\nnode1 control-plane\nnode2 <none>\nnode3 control-plane\n");
   });
 
   it("flannel as the pod network: images from the internal registry, the pod subnet in net-conf.json", async () => {
@@ -102,6 +109,8 @@ describe("add-node and remove-node", () => {
     expect([...new Set(hostResults(r.stdout).map((e) => e.host))]).toEqual(["node4"]);
     const join4 = hostResults(r.stdout).find((e) => e.task.startsWith("Join the running cluster"))!;
     expect(join4.status).toBe("changed");
+    // added as a learner, promoted to voter once caught up
+    expect(hostResults(r.stdout).find((e) => e.task.startsWith("A member that joined as learner"))?.status).toBe("changed");
     expect(await members("node1")).toBe("node1 started\nnode2 started\nnode3 started\nnode4 started\n");
     expect((await sh("node4", "cat /etc/etcd/initial-cluster.env")).out).toMatch(/ETCD_INITIAL_CLUSTER_STATE=existing\nETCD_INITIAL_CLUSTER=.*node4=https:\/\/[\d.]+:2380/);
     expect((await sh("node4", `${ETCDCTL} put from-node4 yes && ${ETCDCTL} endpoint health --cluster 2>&1 | grep -c 'is healthy'`)).out).toBe("OK\n4\n");
@@ -127,6 +136,11 @@ describe("add-node and remove-node", () => {
   });
 
   it("remove-node node2: drained and deleted, member removed through a peer, node reset, progress forgotten", async () => {
+    // make node2 the etcd leader, so its removal has to hand leadership over first
+    const id2 = (await sh("node1", `${ETCDCTL} member list -w simple | awk -F', ' '$3 == "node2" {print $1}'`)).out.trim();
+    const leader = (await sh("node1", `${ETCDCTL} endpoint status --cluster -w simple | awk -F', ' '$5 == "true" {print $1}'`)).out.trim();
+    if (leader) await sh("node1", `ETCDCTL_API=3 etcdctl --endpoints=${leader} --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key move-leader ${id2} >/dev/null 2>&1`);
+    expect((await sh("node1", `${ETCDCTL} endpoint status --cluster -w simple | awk -F', ' '$5 == "true" {print $2}'`)).out.trim()).toBe(id2);
     const r = await kplay(["remove-node", "node2", "--yes", ...four], { env });
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
     expect(await members("node1")).toBe("node1 started\nnode3 started\nnode4 started\n");
@@ -142,6 +156,13 @@ describe("add-node and remove-node", () => {
     expect(hostResults(again.stdout).filter((e) => e.status === "changed")).toEqual([]);
   });
 
+  it("etcd answered quorum reads on node1 throughout add-node and remove-node", async () => {
+    const log = (await sh("node1", "kill $(cat /tmp/probe.pid); cat /tmp/probe.log")).out.split("\n").filter(Boolean);
+    expect(log.length).toBeGreaterThan(50);
+    // Through add-node (member add, first start) and remove-node (leadership handed over, member removed): no failure.
+    expect(log.filter((l) => l !== "ok")).toEqual([]);
+  });
+
   it("a removal that would cost quorum is refused and changes nothing", async () => {
     await sh("node4", "systemctl stop etcd");
     const r = await kplay(["remove-node", "node3", "--yes", ...four], { env });
@@ -151,12 +172,7 @@ describe("add-node and remove-node", () => {
     expect(String(failed[0]?.result.stderr)).toMatch(/refusing to remove node3: 1 of the other 2 etcd members are healthy and a cluster of 2 needs 2 for quorum/);
     expect(await members("node1")).toBe("node1 started\nnode3 started\nnode4 started\n");
     expect((await sh("node3", "systemctl is-active etcd kubelet")).out).toBe("active\nactive\n");
+    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2}' | grep node3")).out).toBe("node3 Ready\n");
   });
 
-  it("etcd answered quorum reads on node1 throughout", async () => {
-    const log = (await sh("node1", "kill $(cat /tmp/probe.pid); cat /tmp/probe.log")).out.split("\n").filter(Boolean);
-    expect(log.length).toBeGreaterThan(50);
-    // node4's etcd was stopped on purpose in the quorum test (node1, node3 kept quorum): no failure at all.
-    expect(log.filter((l) => l !== "ok")).toEqual([]);
-  });
 });
