@@ -5,12 +5,11 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createInterface } from "node:readline/promises";
 import { KplayError } from "../errors.js";
 import { revertHosts } from "../engine/revert.js";
 import { writeStepsFile } from "../engine/steps.js";
 import { ConnectionPool } from "../transport/index.js";
-import { COMMON, forks, loadInv, parse, type Common } from "./options.js";
+import { COMMON, confirmReset, forks, loadInv, parse, type Common } from "./options.js";
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
 import { keepalive, withState } from "./state.js";
 
@@ -167,16 +166,7 @@ export async function removeClusterCommand(argv: string[]): Promise<number> {
   }
   const hosts = [...cluster, ...(values["keep-bootstrap"] ? [] : boot.filter((b) => !cluster.includes(b)))];
   if (hosts.length === 0) throw new KplayError("usage", "the inventory has no cluster nodes (groups k8s_cluster, etcd, calico_rr) and no bootstrap host");
-  if (!values.yes) {
-    if (!process.stdin.isTTY) throw new KplayError("usage", `remove-cluster resets ${hosts.length} host(s) (${hosts.join(", ")}); confirm with --yes`);
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question(`This resets ${hosts.length} host(s) to their state before kplay: ${hosts.join(", ")}.\nType "yes" to continue: `);
-    rl.close();
-    if (answer.trim() !== "yes") {
-      console.error("kplay: nothing done");
-      return 1;
-    }
-  }
+  if (!values.yes && !(await confirmReset(`remove-cluster resets ${hosts.length} host(s) (${hosts.join(", ")})`, `This resets ${hosts.length} host(s) to their state before kplay: ${hosts.join(", ")}.`))) return 1;
   const { reporter, sd } = reporterFor(o, inv);
   return withState(sd, "kplay remove-cluster", reporter, async (journal) => {
     const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });

@@ -3,7 +3,6 @@
 // member removed through a member that stays, quorum-checked; the node's undo log replayed
 // newest first; the node forgotten in the recorded progress and the fact cache).
 import { join } from "node:path";
-import { createInterface } from "node:readline/promises";
 import { KplayError } from "../errors.js";
 import { Runner } from "../engine/runner.js";
 import { revertHosts } from "../engine/revert.js";
@@ -14,7 +13,7 @@ import type { Reporter } from "../report/index.js";
 import { FactCache } from "../state/facts.js";
 import { ConnectionPool } from "../transport/index.js";
 import { DEPLOY_STEPS, PLAYBOOKS_DIR } from "./cluster.js";
-import { COMMON, forks, loadInv, parse, type Common } from "./options.js";
+import { COMMON, confirmReset, forks, loadInv, parse, type Common } from "./options.js";
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
 import { keepalive, withState } from "./state.js";
 
@@ -102,16 +101,7 @@ export async function removeNodeCommand(argv: string[]): Promise<number> {
     throw new KplayError("usage", `${firstCp} is the first control plane (kube_control_plane[0]): the cluster is run from it`, { hint: "put another control plane first in kube_control_plane (and run deploy-cluster), then remove it; or kplay remove-cluster" });
   }
   if (etcd.length && etcd.every((h) => nodes.includes(h))) throw new KplayError("usage", `removing ${nodes.join(", ")} would remove every etcd member`, { hint: "kplay remove-cluster removes the whole cluster" });
-  if (!values.yes) {
-    if (!process.stdin.isTTY) throw new KplayError("usage", `remove-node takes ${nodes.join(", ")} out of the cluster and resets it; confirm with --yes`);
-    const rl = createInterface({ input: process.stdin, output: process.stderr });
-    const answer = await rl.question(`This takes ${nodes.join(", ")} out of the cluster and resets it to its state before kplay.\nType "yes" to continue: `);
-    rl.close();
-    if (answer.trim() !== "yes") {
-      console.error("kplay: nothing done");
-      return 1;
-    }
-  }
+  if (!values.yes && !(await confirmReset(`remove-node takes ${nodes.join(", ")} out of the cluster and resets it`, `This takes ${nodes.join(", ")} out of the cluster and resets it to its state before kplay.`))) return 1;
   const { reporter, sd } = reporterFor(o, inv);
   const facts = new FactCache(join(sd, "facts"));
   return withState(sd, `kplay remove-node ${nodes.join(" ")}`, reporter, async (journal) => {
@@ -127,8 +117,7 @@ export async function removeNodeCommand(argv: string[]): Promise<number> {
         }
         // Then drain and delete the Node object (the node still runs its pods; its reset comes last).
         if (firstCp && journal.stepDone(K8S_STEP, firstCp) && inv.hasGroup("k8s_cluster") && inv.groupHosts("k8s_cluster").includes(node)) {
-          const run = { forks: 1, check: false, diff: false, extraVars: { kplay_node: node, ...(values["drain-timeout"] ? { kplay_drain_timeout: values["drain-timeout"] } : {}) }, factCache: facts };
-          const out = await new Runner(inv, pool, run, reporter).runPlaybook(loadPlaybook(join(PLAYBOOKS_DIR, "remove-k8s-node.yml")));
+          const out = await runShipped(inv, pool, reporter, facts, "remove-k8s-node.yml", { kplay_node: node, ...(values["drain-timeout"] ? { kplay_drain_timeout: values["drain-timeout"] } : {}) });
           if (!out.ok) {
             reporter.emit({ event: "warning", message: `${node} could not be drained and deleted through ${firstCp}; nothing else was done` });
             return 1;
@@ -152,12 +141,16 @@ export async function removeNodeCommand(argv: string[]): Promise<number> {
   });
 }
 
+/** Run a shipped playbook once, not recorded as a step (it is idempotent), optionally on one host. */
+function runShipped(inv: Inventory, pool: ConnectionPool, report: Reporter, facts: FactCache, file: string, extraVars: Record<string, unknown>, only?: string) {
+  const run = { forks: 1, check: false, diff: false, extraVars, factCache: facts, ...(only ? { limit: new Set([only]) } : {}) };
+  return new Runner(inv, pool, run, report).runPlaybook(loadPlaybook(join(PLAYBOOKS_DIR, file)));
+}
+
 /** Remove NODE's etcd member through the first reachable peer; false when refused or nobody answered. */
 async function removeEtcdMember(inv: Inventory, pool: ConnectionPool, report: Reporter, node: string, peers: string[], force: boolean, facts: FactCache): Promise<boolean> {
-  const pb = loadPlaybook(join(PLAYBOOKS_DIR, "remove-etcd-member.yml"));
   for (const peer of peers) {
-    const run = { forks: 1, check: false, diff: false, extraVars: { kplay_node: node, ...(force ? { kplay_force: "1" } : {}) }, limit: new Set([peer]), factCache: facts };
-    const out = await new Runner(inv, pool, run, report).runPlaybook(pb);
+    const out = await runShipped(inv, pool, report, facts, "remove-etcd-member.yml", { kplay_node: node, ...(force ? { kplay_force: "1" } : {}) }, peer);
     if (out.ok) return true;
     if (!out.hosts[peer]?.unreachable) return false; // refused (quorum) or failed: another peer would say the same
     report.emit({ event: "warning", message: `etcd member ${peer} is unreachable; trying the next one` });

@@ -3,6 +3,7 @@
 // parseArgs, bad usage reported as exit 2.
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { closest, KplayError } from "../errors.js";
 import { loadConfigInventory, loadInventory, type Inventory } from "../inventory/index.js";
@@ -87,4 +88,18 @@ export function forks(o: Common): number {
   const n = Number(o.forks);
   if (!Number.isInteger(n) || n < 1 || n > 1000) throw new KplayError("usage", `--forks must be a whole number from 1 to 1000, got ${JSON.stringify(o.forks)}`);
   return n;
+}
+
+/**
+ * Confirmation for a command that resets hosts: without a terminal it is a usage error (`what`,
+ * "confirm with --yes"); on a terminal the user types "yes". False (and "nothing done") otherwise.
+ */
+export async function confirmReset(what: string, question: string): Promise<boolean> {
+  if (!process.stdin.isTTY) throw new KplayError("usage", `${what}; confirm with --yes`);
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`${question}\nType "yes" to continue: `);
+  rl.close();
+  if (answer.trim() === "yes") return true;
+  console.error("kplay: nothing done");
+  return false;
 }

@@ -187,11 +187,6 @@ export class Journal {
     this.write({ t: "forget", host, time: new Date().toISOString() }, true);
   }
 
-  /** Hosts the step is recorded done on. */
-  doneHosts(step: string): string[] {
-    return [...(this.view.get(step) ?? new Map<string, HostStep>())].filter(([, s]) => s.done).map(([h]) => h);
-  }
-
   knownSteps(): string[] {
     return [...new Set([...this.steps, ...this.view.keys()])];
   }
