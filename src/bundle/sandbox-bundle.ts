@@ -20,8 +20,10 @@ export const EXTRA_PACKAGES = ["tree"];
 export const SANDBOX_IMAGES = [
   { ref: "registry.k8s.io/pause:3.9", entrypoint: ["/bin/busybox", "sleep", "2147483647"] },
   { ref: "docker.io/library/busybox:1.36", cmd: ["/bin/busybox", "sh"] },
+  // kubeadm v1.28's CoreDNS; in the internal project as <project>/coredns/coredns (kubeadm's dns.imageRepository)
+  { ref: "registry.k8s.io/coredns/coredns:v1.10.1", entrypoint: ["/bin/busybox", "sleep", "2147483647"] },
 ];
-const RECIPE_VERSION = "2";
+const RECIPE_VERSION = "3";
 
 /** Versions of what the sandbox serves under files/ (the playbooks' defaults). */
 export const SANDBOX_KUBE_VERSION = "v1.28.4";
@@ -29,6 +31,7 @@ export const CRICTL_VERSION = "v1.28.0";
 export const CNI_VERSION = "v1.3.0";
 export const CALICO_VERSION = "v3.26.4";
 export const FLANNEL_VERSION = "v0.22.3";
+export const METRICS_SERVER_VERSION = "v0.6.4";
 /**
  * TEST STAND-IN, not Kubernetes: kubeadm, kubelet, kubectl and crictl cannot be obtained on the
  * machines kplay is built on, so the sandbox serves test/stand-ins/kube-standin under their
@@ -59,7 +62,7 @@ export function ensureSandboxBundle(base: string, nodeImage: string, log: (m: st
   const pkgs = [...new Set([...BOOTSTRAP_PACKAGES, ...NODE_PACKAGES, ...EXTRA_PACKAGES])].sort();
   const standin = readFileSync(STANDIN);
   const id = createHash("sha256")
-    .update(JSON.stringify([RECIPE_VERSION, nodeImage, pkgs, SANDBOX_IMAGES, arch, SANDBOX_KUBE_VERSION, CRICTL_VERSION, CNI_VERSION, CALICO_VERSION, FLANNEL_VERSION]))
+    .update(JSON.stringify([RECIPE_VERSION, nodeImage, pkgs, SANDBOX_IMAGES, arch, SANDBOX_KUBE_VERSION, CRICTL_VERSION, CNI_VERSION, CALICO_VERSION, FLANNEL_VERSION, METRICS_SERVER_VERSION]))
     .update(standin)
     .update(readFileSync(join(dirname(STANDIN), "manifests", "calico.yaml")))
     .update(readFileSync(join(dirname(STANDIN), "manifests", "kube-flannel.yml")))
@@ -149,12 +152,13 @@ function writeKubeFiles(files: string, repoDir: string, arch: string, standin: B
     // network manifests: test fixtures shaped like the upstream files (see their headers)
     put(`raw.githubusercontent.com/projectcalico/calico/${CALICO_VERSION}/manifests/calico.yaml`, readFileSync(join(dirname(STANDIN), "manifests", "calico.yaml")));
     put(`github.com/flannel-io/flannel/releases/download/${FLANNEL_VERSION}/kube-flannel.yml`, readFileSync(join(dirname(STANDIN), "manifests", "kube-flannel.yml")));
+    put(`github.com/kubernetes-sigs/metrics-server/releases/download/${METRICS_SERVER_VERSION}/components.yaml`, readFileSync(join(dirname(STANDIN), "manifests", "metrics-server.yaml")));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-/** Images with a static busybox, stored under their upstream name and under library/. */
+/** Images with a static busybox, stored under their upstream name and under library/<path> (registry.k8s.io/coredns/coredns -> library/coredns/coredns, docker.io/library/busybox -> library/busybox). */
 function buildImages(repoDir: string, registryRoot: string, arch: string): void {
   const deb = readdirSync(repoDir).find((f) => f.startsWith("busybox-static_"));
   if (!deb) throw new KplayError("internal", "busybox-static was not downloaded");
@@ -166,7 +170,7 @@ function buildImages(repoDir: string, registryRoot: string, arch: string): void 
       const image = buildImage({ arch, files: [{ path: "bin", type: "dir" }, { path: "bin/busybox", type: "file", mode: 0o755, data: busybox }, { path: "bin/sh", type: "symlink", target: "busybox" }, { path: "tmp", type: "dir", mode: 0o1777 }], entrypoint: img.entrypoint, cmd: img.cmd });
       const [name, tag] = img.ref.split(/:(?=[^:/]+$)/);
       writeToRegistryStore(registryRoot, name, tag, image);
-      writeToRegistryStore(registryRoot, `library/${name.split("/").pop()}`, tag, image);
+      writeToRegistryStore(registryRoot, `library/${name.split("/").slice(1).join("/").replace(/^library\//, "")}`, tag, image);
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });

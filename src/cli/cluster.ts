@@ -17,7 +17,7 @@ import { keepalive, withState } from "./state.js";
 export const PLAYBOOKS_DIR = fileURLToPath(new URL("../../playbooks/", import.meta.url));
 
 /** deploy-cluster's steps, in order. Each is one playbook; each finished step is recorded per host. */
-export const DEPLOY_STEPS = ["00-bootstrap-node", "00-default-ssh-config", "01-cluster-bootstrap-os", "01-container-engine", "02-cluster-etcd", "03-cluster-kubernetes", "04-cluster-network"];
+export const DEPLOY_STEPS = ["00-bootstrap-node", "00-default-ssh-config", "01-cluster-bootstrap-os", "01-container-engine", "02-cluster-etcd", "03-cluster-kubernetes", "04-cluster-network", "05-cluster-apps"];
 
 export const DEPLOY_HELP = `Usage: kplay deploy-cluster (-c CONFIG | --sandbox | -i INVENTORY) [options]
 
@@ -48,6 +48,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
   return runPlaybooks(values as RunValues, files, {
     label: "kplay deploy-cluster",
     resume: !values.restart,
+    continueHint: "run kplay deploy-cluster again (without --restart) to continue",
     vars: (sd) => ({ kplay_pki_dir: join(sd, "pki") }),
   });
 }

@@ -57,6 +57,7 @@ export async function addNodeCommand(argv: string[]): Promise<number> {
   return runPlaybooks(values as RunValues, DEPLOY_STEPS.map((s) => join(PLAYBOOKS_DIR, `${s}.yml`)), {
     label: `kplay add-node ${nodes.join(" ")}`,
     resume: !values.restart,
+    continueHint: `run kplay add-node ${nodes.join(" ")} again (without --restart) to continue`,
     // The same variables as deploy-cluster (a later deploy-cluster finds these hosts' steps done).
     vars: (sd) => ({ kplay_pki_dir: join(sd, "pki"), ...(values.force ? { kplay_force: "1" } : {}) }),
     limit: nodes,

@@ -75,7 +75,7 @@ export type RunValues = Common & { tags?: string[]; "skip-tags"?: string[]; "sta
  * Validate inventory, playbooks and variables (nothing touches a node before all of it
  * validates), then run the playbooks as recorded steps. Shared by `run` and the cluster commands.
  */
-export async function runPlaybooks(values: RunValues, files: string[], how: { label: string; resume: boolean; vars?: (stateDir: string) => Record<string, unknown>; limit?: string[] }): Promise<number> {
+export async function runPlaybooks(values: RunValues, files: string[], how: { label: string; resume: boolean; continueHint?: string; vars?: (stateDir: string) => Record<string, unknown>; limit?: string[] }): Promise<number> {
   const o = values;
   const positionals = files;
   const inv = loadInv(o);
@@ -112,7 +112,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: { la
         for (const pb of playbooks) ok = (await new Runner(inv, pool, run, reporter).runPlaybook(pb)).ok && ok;
         return ok ? 0 : 1;
       }
-      const ok = await runSteps({ inv, pool, playbooks, journal, stateDir: sd, resume: how.resume, run, reconnectWindowMs: windowS * 1000, report: reporter });
+      const ok = await runSteps({ inv, pool, playbooks, journal, stateDir: sd, resume: how.resume, continueHint: how.continueHint ?? (how.resume ? "re-run the same command to continue" : "re-run the same command with --resume to continue"), run, reconnectWindowMs: windowS * 1000, report: reporter });
       return ok ? 0 : 1;
     } finally {
       await pool.closeAll();

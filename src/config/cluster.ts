@@ -33,6 +33,25 @@ const kubespray = z
     kube_network_plugin: z.enum(["calico", "flannel", "cilium", "cni"]).default("calico"),
     container_manager: z.literal("containerd", { error: "only containerd is supported for offline installs" }).default("containerd"),
     etcd_deployment_type: z.literal("host", { error: "only host is supported with containerd" }).default("host"),
+    /** kplay: manifests 05-cluster-apps applies, images pointed at the internal registry. */
+    cluster_apps: z
+      .array(
+        z
+          .object({
+            name: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "must be a lower-case name such as metrics-server"),
+            url: z.string().regex(/^(https?:\/\/\S+|[^\s/][^\s]*)$/, "must be a path under the files server or an http(s) URL"),
+            checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>").optional(),
+          })
+          .strict(),
+      )
+      .default([])
+      .superRefine((apps, ctx) => {
+        const seen = new Set<string>();
+        apps.forEach((a, i) => {
+          if (seen.has(a.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${a.name}" is listed twice` });
+          seen.add(a.name);
+        });
+      }),
   })
   .loose();
 

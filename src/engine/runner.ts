@@ -364,7 +364,7 @@ export class Runner {
         if (!(e instanceof UnreachableError) || e.permanent) throw e;
         this.pool.drop(target);
         if (Date.now() + delay > deadline) {
-          if (windowMs > 0) throw new UnreachableError(host, `${e.message}; gave up after ${Math.round(windowMs / 1000)} s of reconnecting. Everything done so far is recorded: re-run the same command with --resume to continue`, false, e);
+          if (windowMs > 0) throw new UnreachableError(host, `${e.message}; gave up after ${Math.round(windowMs / 1000)} s of reconnecting. Everything done so far is recorded`, false, e);
           throw e;
         }
         if (!warned) this.report.emit({ event: "warning", message: `${host}: ${e.message}; reconnecting for up to ${Math.round(windowMs / 1000)} s` });

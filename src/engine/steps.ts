@@ -23,6 +23,8 @@ export interface StepsOptions {
   journal: Journal;
   stateDir: string;
   resume: boolean;
+  /** How to continue after a stop, e.g. "re-run the same command with --resume to continue". */
+  continueHint: string;
   run: Omit<RunOptions, "step" | "limit"> & { limit?: Set<string> };
   reconnectWindowMs: number;
   report: Reporter;
@@ -110,7 +112,7 @@ export async function runSteps(o: StepsOptions): Promise<boolean> {
     rmSync(join(localRunBase(), runPath(j.runId, name)), { recursive: true, force: true });
   }
   if (!ok) {
-    o.report.emit({ event: "warning", message: `stopped on ${[...stopped].join(", ")}; everything done is recorded in ${o.stateDir}: re-run the same command with --resume to continue` });
+    o.report.emit({ event: "warning", message: `stopped on ${[...stopped].join(", ")}; everything done is recorded in ${o.stateDir}: ${o.continueHint}` });
   }
   return ok;
 }

@@ -1,5 +1,5 @@
 // Owns the template helpers real configs need: default, join, toYaml, toJson, indent, b64encode,
-// eq/ne/and/or/not/lt/gt, lower/upper, last, wordAfter (a flag's value in a command line), quote
+// eq/ne/and/or/not/lt/gt, lower/upper, last, wordAfter (a flag's value in a command line), quote (a list: each word quoted)
 // (the shared shell quoting), host/port split (ipaddr-style), lookup of hostvars.
 import type { HelperOptions } from "handlebars";
 import { quote } from "../transport/quote.js";
@@ -28,13 +28,18 @@ export function registerHelpers(hb: HB): void {
   hb.registerHelper("not", (v: unknown) => !v);
   hb.registerHelper("lower", (v: unknown) => String(v ?? "").toLowerCase());
   hb.registerHelper("upper", (v: unknown) => String(v ?? "").toUpperCase());
-  hb.registerHelper("quote", (v: unknown) => quote(String(v ?? "")));
+  hb.registerHelper("quote", (v: unknown) => (Array.isArray(v) ? v.map((x) => quote(String(x ?? ""))).join(" ") : quote(String(v ?? ""))));
   hb.registerHelper("last", (v: unknown) => (Array.isArray(v) ? v[v.length - 1] : String(v ?? "").slice(-1)));
   // the word after a flag in a command line: {{wordAfter join_cmd "--token"}}
   hb.registerHelper("wordAfter", (text: unknown, flag: unknown) => {
     const w = String(text ?? "").split(/\s+/);
     const i = w.indexOf(String(flag));
     return i >= 0 && i + 1 < w.length ? w[i + 1] : "";
+  });
+  // a full URL as it is, a path joined under `base` (the files server): urlUnder download_url item.url
+  hb.registerHelper("urlUnder", (base: unknown, url: unknown) => {
+    const u = String(url ?? "");
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(u) ? u : `${String(base ?? "").replace(/\/+$/, "")}/${u.replace(/^\/+/, "")}`;
   });
   hb.registerHelper("concat", (...a: unknown[]) => args(a).map((x) => String(x ?? "")).join(""));
   // "10.0.0.1:8080" -> host / port; "[::1]:443" handled too.

@@ -60,6 +60,9 @@ describe("cluster config", () => {
     ["a registry IP that is neither IP nor reference", "registry_ip: internal_ip", "registry_ip: registry-host", /default\.registry_ip: must be an IP address or a compose field/, 51],
     ["an unknown section", "default:\n", "defaults:\n", /unknown section "defaults"/, 48],
     ["a bad registry domain", "registry_domain: kube.registry.local", "registry_domain: https://kube.registry.local", /compose\.registry_domain: must be a DNS name/, 6],
+    ["an app without a name", "  etcd_deployment_type: host\n", "  etcd_deployment_type: host\n  cluster_apps:\n    - url: a/b.yaml\n", /kubespray\.cluster_apps\.0\.name: /, 15],
+    ["an app named twice", "  etcd_deployment_type: host\n", "  etcd_deployment_type: host\n  cluster_apps:\n    - { name: ms, url: a.yaml }\n    - { name: ms, url: b.yaml }\n", /kubespray\.cluster_apps\.1\.name: "ms" is listed twice/, 16],
+    ["an app checksum that is not sha256", "  etcd_deployment_type: host\n", "  etcd_deployment_type: host\n  cluster_apps:\n    - { name: ms, url: a.yaml, checksum: md5:abc }\n", /kubespray\.cluster_apps\.0\.checksum: must be sha256:<64 hex digits>/, 15],
   ])("%s is an input error naming the field and line", (_n, from, to, msg, line) => {
     const e = fails(withChange(from, to));
     expect(e.exitCode).toBe(2);

@@ -154,12 +154,23 @@ describe("deploy-cluster on the sandbox", () => {
     expect(cp.out).toBe("1\n1\n7\n");
   });
 
+  it("cluster apps: CoreDNS from the internal registry, it and the pause image pulled into containerd on every node, rolled out", async () => {
+    // kubeadm's CoreDNS Deployment (in the stand-in API) names the internal registry
+    expect((await sh("node1", "kubectl -n kube-system get deployment coredns -o 'jsonpath={.spec.template.spec.containers[0].image}'")).out).toBe("kube.registry.local/library/coredns/coredns:v1.10.1");
+    // containerd on every node holds both images, pulled through the internal registry (its TLS
+    // front's access log shows each node asking for CoreDNS's manifest)
+    for (const x of await onNodes("ctr -n k8s.io images ls -q | grep -v '^sha256:' | sort")) expect(x.out).toBe("kube.registry.local/library/coredns/coredns:v1.10.1\nregistry.k8s.io/pause:3.9\n");
+    const reg = (await sh("bootstrap", "grep ' /v2/library/coredns/coredns/manifests/v1.10.1 HTTP/1.1\" 200 ' /var/log/nginx/access.log | awk '{print $1}' | sort -u")).out;
+    expect(reg.split("\n").filter(Boolean).sort()).toEqual(NODES.map((n) => info.nodes.find((x) => x.name === n)!.ip).sort());
+    expect((await sh("node1", "grep -c 'rollout status deployment/coredns' /var/log/kplay-standin/calls.log")).out).toBe("1\n");
+  });
+
   it("a re-run skips every step; --restart changes nothing and keeps the CA", async () => {
     const ca = readFileSync(join(home, "sandbox", name, "pki", "ca.crt"), "utf8");
     const again = await kplay(["deploy-cluster", ...sandbox, "--json"], { env });
     expect(again.code).toBe(0);
     const skipped = events(again.stdout).filter((e) => e.event === "warning" && /already done on all \d+ host\(s\), skipped/.test(e.message));
-    expect(skipped.map((e) => e.message.split(":")[0])).toEqual(["step 00-bootstrap-node", "step 00-default-ssh-config", "step 01-cluster-bootstrap-os", "step 01-container-engine", "step 02-cluster-etcd", "step 03-cluster-kubernetes", "step 04-cluster-network"]);
+    expect(skipped.map((e) => e.message.split(":")[0])).toEqual(["step 00-bootstrap-node", "step 00-default-ssh-config", "step 01-cluster-bootstrap-os", "step 01-container-engine", "step 02-cluster-etcd", "step 03-cluster-kubernetes", "step 04-cluster-network", "step 05-cluster-apps"]);
     expect(events(again.stdout).filter((e) => e.event === "host_result")).toEqual([]);
     const restart = await kplay(["deploy-cluster", ...sandbox, "--json", "--restart"], { env });
     expect(restart.code, restart.stdout.slice(-2000)).toBe(0);

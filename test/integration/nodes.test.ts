@@ -36,6 +36,8 @@ function configs(): void {
   const cfg = parse(readFileSync(info.config, "utf8"));
   const ch = cfg.inventory.all.children;
   cfg.kubespray.kube_network_plugin = "flannel"; // deploy-cluster's test covers calico
+  // an app from the files server (a test fixture shaped like metrics-server's components.yaml)
+  cfg.kubespray.cluster_apps = [{ name: "metrics-server", url: "github.com/kubernetes-sigs/metrics-server/releases/download/v0.6.4/components.yaml" }];
   ch.kube_control_plane.hosts = { node1: null, node3: null }; // a second control plane joins with a certificate key
   const with4 = structuredClone(cfg);
   with4.inventory.all.children.etcd.hosts.node4 = null;
@@ -82,6 +84,16 @@ describe("add-node and remove-node", () => {
     expect(m).toContain('"Network": "10.233.64.0/18"');
   });
 
+  it("cluster apps: metrics-server fetched (sha256 checked), its image pointed at the internal registry, applied once", async () => {
+    const m = (await sh("node1", "cat /etc/kubernetes/addons/metrics-server.yaml")).out;
+    expect([...m.matchAll(/image:\s*(\S+)/g)].map((x) => x[1])).toEqual(["kube.registry.local/library/metrics-server/metrics-server:v0.6.4"]);
+    // everything but the image lines is the upstream file unchanged
+    const up = (await sh("node1", "cat /etc/kubernetes/addons/metrics-server-upstream.yaml")).out;
+    expect(m.split("\n").filter((l) => !/image:/.test(l))).toEqual(up.split("\n").filter((l) => !/image:/.test(l)));
+    const applied = await sh("node1", "grep -c 'apply -f /etc/kubernetes/addons/metrics-server.yaml' /var/log/kplay-standin/calls.log; cat /var/lib/kplay-standin/apiserver/workloads/kube-system_deployment_metrics-server");
+    expect(applied.out).toBe("1\nmetrics-server=kube.registry.local/library/metrics-server/metrics-server:v0.6.4\n");
+  });
+
   it("refuses a name that is not an inventory host (exact match only) before touching anything", async () => {
     const r = await kplay(["add-node", "node", ...four], { env });
     expect(r.code).toBe(2);
@@ -118,6 +130,8 @@ describe("add-node and remove-node", () => {
     // and a Kubernetes worker: joined through the first control plane, Ready
     expect((await sh("node4", "grep -c 'kubeadm join --config' /var/log/kplay-standin/calls.log")).out).toBe("1\n");
     expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2}'")).out).toBe("node1 Ready\nnode2 Ready\nnode3 Ready\nnode4 Ready\n");
+    // 05-cluster-apps for node4 alone: CoreDNS's image (read through node1) and pause pulled into its containerd
+    expect((await sh("node4", "ctr -n k8s.io images ls -q | grep -v '^sha256:' | sort")).out).toBe("kube.registry.local/library/coredns/coredns:v1.10.1\nregistry.k8s.io/pause:3.9\n");
     // The other nodes' recorded progress is exactly what it was.
     expect(readFileSync(join(sd, "steps"), "utf8").split("\n").filter((l) => /^node[123]\t/.test(l))).toEqual(stepsBefore);
     await sh("node3", "systemctl start ssh.socket ssh 2>/dev/null; true");
