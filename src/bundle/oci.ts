@@ -36,8 +36,22 @@ export function buildImage(o: { arch: string; files: TarEntry[]; entrypoint?: st
   return { manifest, blobs: [config, layer] };
 }
 
-/** Write `image` as repository:tag into the registry storage rooted at `root` (idempotent). */
-export function writeToRegistryStore(root: string, repository: string, tag: string, image: OciImage): void {
+/** A multi-arch index over `children` (each with its platform). */
+export function buildIndex(children: Array<{ image: OciImage; os: string; arch: string }>): Blob {
+  return blob(
+    Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: children.map((c) => ({ mediaType: c.image.manifest.mediaType, digest: c.image.manifest.digest, size: c.image.manifest.data.length, platform: { os: c.os, architecture: c.arch } })) })),
+    "application/vnd.oci.image.index.v1+json",
+  );
+}
+
+/** Write a multi-arch image (children untagged, the index as repository:tag) into registry storage. */
+export function writeIndexToRegistryStore(root: string, repository: string, tag: string, children: OciImage[], index: Blob): void {
+  for (const c of children) writeToRegistryStore(root, repository, undefined, c);
+  writeToRegistryStore(root, repository, tag, { manifest: index, blobs: [] });
+}
+
+/** Write `image` as repository:tag (untagged without a tag) into the registry storage rooted at `root` (idempotent). */
+export function writeToRegistryStore(root: string, repository: string, tag: string | undefined, image: OciImage): void {
   const v2 = join(root, "docker", "registry", "v2");
   const hex = (d: string) => d.replace(/^sha256:/, "");
   const put = (file: string, data: Buffer | string) => {
@@ -52,6 +66,7 @@ export function writeToRegistryStore(root: string, repository: string, tag: stri
   for (const b of image.blobs) put(join(repo, "_layers", "sha256", hex(b.digest), "link"), b.digest);
   const m = image.manifest.digest;
   put(join(repo, "_manifests", "revisions", "sha256", hex(m), "link"), m);
+  if (tag === undefined) return;
   put(join(repo, "_manifests", "tags", tag, "current", "link"), m);
   put(join(repo, "_manifests", "tags", tag, "index", "sha256", hex(m), "link"), m);
 }

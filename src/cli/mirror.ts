@@ -1,0 +1,247 @@
+// Owns `kplay images mirror` (connected side: registry -> directory, or registry -> registry)
+// and `kplay images push` (air-gapped side: directory -> registry): which images, where each
+// goes (mapping file, else PROJECT/<path>), credentials, CAs, concurrency, and one line per image.
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import PQueue from "p-queue";
+import { KplayError } from "../errors.js";
+import { CredentialStore, defaultAuthFile } from "../images/auth.js";
+import { OciLayout, REF_ANNOTATION } from "../images/layout.js";
+import { Copier, type CopyJob, type CopyResult, type Endpoint } from "../images/mirror.js";
+import { formatRef, parseRef, ReferenceError, retarget, type ImageRef } from "../images/reference.js";
+import { RegistryClient } from "../images/registry.js";
+import { parse } from "./options.js";
+
+const SHARED = `Which images (one of):
+  IMAGE...                 references on the command line
+      --images FILE        one reference per line, # comments (e.g. the output of kplay images list)
+      --mapping FILE       lines "SRC DEST"; DEST is PATH[:TAG] in the target registry or a full
+                           reference; a line with SRC only goes to the default place
+Where each goes (registry targets): PROJECT/<upstream path>, Docker Hub's library/ dropped:
+  docker.io/calico/node:v3.26.4 -> HOST/library/calico/node:v3.26.4
+      --project P          the project (default library)
+      --keep-registry-path keep the upstream host in the path (HOST/library/registry.k8s.io/pause:3.9):
+                           the layout containerd's override_path mirrors read
+Options:
+      --platform P[,P]     keep only these platforms of a multi-arch image, e.g. linux/amd64
+                           (the index is rewritten, so its digest changes); default: all
+      --concurrency N      blobs in flight at once (default 5)
+      --chunk-size BYTES   upload chunk size (default 8388608)
+      --auth-file FILE     docker config.json or Kubernetes pull secret (default: REGISTRY_AUTH_FILE,
+                           DOCKER_CONFIG/config.json or ~/.docker/config.json when present)
+      --username U         user for the target registry, password read from standard input
+      --password-stdin     (with --username) read the password from standard input
+      --ca-file FILE       an extra CA certificate (PEM) to trust, repeatable
+      --plain-http HOST    speak plain HTTP to HOST (a loopback test registry), repeatable
+      --json               one JSON object per image
+  -h, --help               this help
+Re-running resumes: blobs the target already has are not sent again. Exit 1 when an image failed.`;
+
+export const MIRROR_HELP = `Usage: kplay images mirror (IMAGE... | --images FILE | --mapping FILE) (--to-dir DIR | --to HOST[:PORT]) [options]
+
+Copy images from their registries into DIR, an OCI image layout to carry into the air-gapped
+network (each image named there by its source reference; every blob verified against its
+digest), or straight into another registry.
+
+${SHARED}`;
+
+export const PUSH_HELP = `Usage: kplay images push --from-dir DIR --registry HOST[:PORT] [IMAGE... | --images FILE | --mapping FILE] [options]
+
+Push the images of DIR (written by kplay images mirror --to-dir) into the registry; all of them
+unless some are named.
+
+${SHARED}`;
+
+const OPTIONS = {
+  images: { type: "string" },
+  mapping: { type: "string" },
+  project: { type: "string" },
+  "keep-registry-path": { type: "boolean" },
+  platform: { type: "string", multiple: true },
+  concurrency: { type: "string" },
+  "chunk-size": { type: "string" },
+  "auth-file": { type: "string" },
+  username: { type: "string" },
+  "password-stdin": { type: "boolean" },
+  "ca-file": { type: "string", multiple: true },
+  "plain-http": { type: "string", multiple: true },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
+type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
+
+interface Wanted {
+  src: ImageRef;
+  /** from the mapping file: PATH[:TAG] or a full reference */
+  dest?: string;
+}
+
+function refOrError(text: string, file?: string, line?: number): ImageRef {
+  try {
+    return parseRef(text);
+  } catch (e) {
+    if (e instanceof ReferenceError) throw new KplayError(file ? "input" : "usage", e.message, { where: { file, line } });
+    throw e;
+  }
+}
+
+function readLines(file: string): Array<{ line: number; words: string[] }> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new KplayError("input", "cannot read the file", { where: { file } });
+  }
+  return text.split("\n").map((l, i) => ({ line: i + 1, words: l.replace(/#.*/, "").trim().split(/\s+/).filter((w) => w && w !== "->" && w !== "=>") })).filter((l) => l.words.length);
+}
+
+function wanted(v: Values, positionals: string[]): Wanted[] {
+  const out: Wanted[] = positionals.map((p) => ({ src: refOrError(p) }));
+  if (v.images) for (const l of readLines(v.images)) {
+    if (l.words.length > 1) throw new KplayError("input", `one image per line (got "${l.words.join(" ")}"); a mapping goes in --mapping`, { where: { file: v.images, line: l.line } });
+    out.push({ src: refOrError(l.words[0], v.images, l.line) });
+  }
+  if (v.mapping) for (const l of readLines(v.mapping)) {
+    if (l.words.length > 2) throw new KplayError("input", `expected "SRC DEST" (got ${l.words.length} words)`, { where: { file: v.mapping, line: l.line } });
+    if (l.words[1]) refOrError(l.words[1], v.mapping, l.line);
+    out.push({ src: refOrError(l.words[0], v.mapping, l.line), dest: l.words[1] });
+  }
+  const seen = new Set<string>();
+  return out.filter((w) => {
+    const k = formatRef(w.src);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** Where `w` goes in `registry`: the mapping's DEST, else PROJECT/<path>, tag/digest kept. */
+function destination(w: Wanted, registry: string, v: Values): ImageRef {
+  if (w.dest) {
+    const first = w.dest.split("/")[0];
+    const full = w.dest.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost");
+    const r = parseRef(full ? w.dest : `${registry}/${w.dest}`);
+    return { ...r, tag: r.tag ?? w.src.tag, digest: r.tag ? r.digest : (r.digest ?? w.src.digest) };
+  }
+  return retarget(w.src, `${registry}/${v.project ?? "library"}`, { keepRegistry: v["keep-registry-path"] });
+}
+
+function positiveInt(v: string | undefined, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new KplayError("usage", `--${name} takes a positive whole number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+async function client(v: Values, target?: string): Promise<RegistryClient> {
+  const creds = new CredentialStore();
+  if (v.username !== undefined) {
+    if (!target) throw new KplayError("usage", "--username applies to a target registry (--to or --registry)");
+    if (!v["password-stdin"]) throw new KplayError("usage", "--username needs --password-stdin (a password on the command line would show in the process list)");
+    const password = readFileSync(0, "utf8").replace(/\r?\n$/, "");
+    if (!password) throw new KplayError("usage", "--password-stdin: standard input was empty");
+    creds.add(target, { username: v.username, password });
+  } else if (v["password-stdin"]) throw new KplayError("usage", "--password-stdin needs --username");
+  const authFile = v["auth-file"] ?? defaultAuthFile();
+  if (authFile) creds.addFile(authFile);
+  const ca = (v["ca-file"] ?? []).map((f) => {
+    try {
+      return readFileSync(f);
+    } catch {
+      throw new KplayError("input", "cannot read the CA certificate", { where: { file: f } });
+    }
+  });
+  const plain = new Set((v["plain-http"] ?? []).map((h) => h.toLowerCase()));
+  return new RegistryClient({ ca, credentials: (h) => creds.get(h), plainHttp: (h) => plain.has(h.toLowerCase()), chunkSize: positiveInt(v["chunk-size"], "chunk-size", 8 << 20) });
+}
+
+function checkRegistry(r: string, flag: string): string {
+  const h = r.replace(/\/+$/, "");
+  if (!/^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:]+\])(:\d+)?$/i.test(h)) {
+    throw new KplayError("usage", `${flag} ${r}: expected HOST[:PORT] (the project goes in --project)`);
+  }
+  return h;
+}
+
+const human = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
+
+async function runJobs(jobs: CopyJob[], from: Endpoint, to: Endpoint, v: Values, verb: string, where: string): Promise<number> {
+  const concurrency = positiveInt(v.concurrency, "concurrency", 5);
+  const platforms = (v.platform ?? []).flatMap((p) => p.split(",")).map((p) => p.trim()).filter(Boolean);
+  for (const p of platforms) if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p)) throw new KplayError("usage", `--platform ${p}: expected OS/ARCH[/VARIANT] such as linux/arm64`);
+  const copier = new Copier(from, to, { platforms, concurrency });
+  const images = new PQueue({ concurrency });
+  let failed = 0;
+  const totals = { sent: 0, bytes: 0, present: 0, mounted: 0 };
+  const t0 = Date.now();
+  try {
+    await Promise.all(
+      jobs.map((job) =>
+        images.add(async () => {
+          try {
+            const r: CopyResult = await copier.copy(job);
+            totals.sent += r.sent;
+            totals.bytes += r.bytesSent;
+            totals.present += r.present;
+            totals.mounted += r.mounted;
+            if (v.json) console.log(JSON.stringify({ event: "image", status: "ok", ...r }));
+            else console.log(`${verb} ${r.src} -> ${to.kind === "dir" ? where : r.dst} ${r.digest} (${r.manifests} manifest(s), ${r.blobs} blob(s): ${r.sent} sent ${human(r.bytesSent)}, ${r.present} present${r.mounted ? `, ${r.mounted} mounted` : ""})`);
+          } catch (e) {
+            failed++;
+            const msg = e instanceof KplayError ? e.describe() : (e as Error).message;
+            if (v.json) console.log(JSON.stringify({ event: "image", status: "failed", src: formatRef(job.src), dst: formatRef(job.dst), msg }));
+            else process.stderr.write(`kplay: ${formatRef(job.src)}: ${msg}\n`);
+          }
+        }),
+      ),
+    );
+  } finally {
+    copier.dispose();
+    if (from.kind === "registry") from.client.close();
+    if (to.kind === "registry" && to.client !== (from.kind === "registry" ? from.client : undefined)) to.client.close();
+  }
+  const summary = `${jobs.length - failed} of ${jobs.length} image(s) ${verb}, ${totals.sent} blob(s) sent (${human(totals.bytes)}), ${totals.present} already present, ${totals.mounted} mounted, ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  if (v.json) console.log(JSON.stringify({ event: "summary", images: jobs.length, failed, blobsSent: totals.sent, bytesSent: totals.bytes, present: totals.present, mounted: totals.mounted }));
+  else process.stderr.write(`${summary}\n`);
+  return failed ? 1 : 0;
+}
+
+export async function imagesMirrorCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...OPTIONS, "to-dir": { type: "string" }, to: { type: "string" } }, "images mirror");
+  const v = values as Values & { "to-dir"?: string; to?: string };
+  if (v.help) {
+    console.log(MIRROR_HELP);
+    return 0;
+  }
+  if (!!v["to-dir"] === !!v.to) throw new KplayError("usage", "images mirror needs one of --to-dir DIR and --to HOST[:PORT]");
+  const list = wanted(v, positionals);
+  if (!list.length) throw new KplayError("usage", "no image given", { hint: "IMAGE..., --images FILE or --mapping FILE" });
+  if (v["to-dir"]) {
+    const layout = new OciLayout(resolve(v["to-dir"]));
+    layout.init();
+    const c = await client(v);
+    return runJobs(list.map((w) => ({ src: w.src, dst: w.src })), { kind: "registry", client: c }, { kind: "dir", layout }, v, "mirrored", v["to-dir"]);
+  }
+  const target = checkRegistry(v.to!, "--to");
+  const c = await client(v, target);
+  return runJobs(list.map((w) => ({ src: w.src, dst: destination(w, target, v) })), { kind: "registry", client: c }, { kind: "registry", client: c }, v, "mirrored", target);
+}
+
+export async function imagesPushCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...OPTIONS, "from-dir": { type: "string" }, registry: { type: "string" } }, "images push");
+  const v = values as Values & { "from-dir"?: string; registry?: string };
+  if (v.help) {
+    console.log(PUSH_HELP);
+    return 0;
+  }
+  if (!v["from-dir"] || !v.registry) throw new KplayError("usage", "images push needs --from-dir DIR and --registry HOST[:PORT]");
+  const target = checkRegistry(v.registry, "--registry");
+  const layout = new OciLayout(resolve(v["from-dir"]));
+  const names = layout.entries().map((e) => e.annotations?.[REF_ANNOTATION]).filter((n): n is string => !!n);
+  let list = wanted(v, positionals);
+  if (!list.length) list = names.map((n) => ({ src: parseRef(n) }));
+  for (const w of list) if (!names.includes(formatRef(w.src))) throw new KplayError("input", `${formatRef(w.src)} is not in ${v["from-dir"]} (it holds ${names.length} image(s); see its index.json)`);
+  const c = await client(v, target);
+  return runJobs(list.map((w) => ({ src: w.src, dst: destination(w, target, v) })), { kind: "dir", layout }, { kind: "registry", client: c }, v, "pushed", target);
+}

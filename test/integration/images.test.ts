@@ -1,0 +1,232 @@
+// Image tooling against real registries: two Debian docker-registry processes on loopback, each
+// with TLS from a test CA and basic auth (htpasswd). Registry A is seeded by writing its storage
+// directly (two multi-arch images sharing a layer, and one image with six 3 MiB layers). kplay
+// mirrors A -> B, A -> directory -> B, a push killed halfway is resumed, and what is asserted is
+// read from the registries themselves (curl with the test CA, their request logs), not from
+// kplay's output.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildImage, buildIndex, writeIndexToRegistryStore, writeToRegistryStore, type OciImage } from "../../src/bundle/oci.js";
+import { kplay, spawnKplay } from "../harness/cluster.js";
+
+const dir = mkdtempSync(join(tmpdir(), "kplay-images-"));
+const PASSWORD = `pw-${randomBytes(6).toString("hex")}`;
+const procs: ChildProcess[] = [];
+const logs: Record<string, string> = { a: "", b: "" };
+let A = "";
+let B = "";
+const ca = join(dir, "ca.crt");
+const auth = join(dir, "auth.json");
+const digests: Record<string, string> = {};
+const bigLayers: string[] = [];
+const sharedLayer = { digest: "" };
+
+const sha = (b: Buffer) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+const blob = (data: Buffer, mediaType: string) => ({ digest: sha(data), data, mediaType });
+
+function freePort(): Promise<number> {
+  return new Promise((res) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+  });
+}
+
+/** An image with the given layers (arbitrary bytes; registries do not unpack layers). */
+function imageOf(layers: Buffer[], arch: string): OciImage {
+  const ls = layers.map((l) => blob(l, "application/vnd.oci.image.layer.v1.tar+gzip"));
+  const config = blob(Buffer.from(JSON.stringify({ architecture: arch, os: "linux", rootfs: { type: "layers", diff_ids: ls.map((l) => l.digest) } })), "application/vnd.oci.image.config.v1+json");
+  const manifest = blob(Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { mediaType: config.mediaType, digest: config.digest, size: config.data.length }, layers: ls.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.data.length })) })), "application/vnd.oci.image.manifest.v1+json");
+  return { manifest, blobs: [config, ...ls] };
+}
+
+async function startRegistry(name: "a" | "b", root: string): Promise<string> {
+  const port = await freePort();
+  const cfg = join(dir, `${name}.yml`);
+  writeFileSync(cfg, `version: 0.1\nlog:\n  level: info\n  formatter: text\nstorage:\n  filesystem:\n    rootdirectory: ${root}\nhttp:\n  addr: 127.0.0.1:${port}\n  tls:\n    certificate: ${dir}/srv.crt\n    key: ${dir}/srv.key\nauth:\n  htpasswd:\n    realm: kplay-test\n    path: ${dir}/htpasswd\n`);
+  const p = spawn("docker-registry", ["serve", cfg], { stdio: ["ignore", "pipe", "pipe"] });
+  p.stdout!.on("data", (d) => (logs[name] += d));
+  p.stderr!.on("data", (d) => (logs[name] += d));
+  procs.push(p);
+  for (let i = 0; i < 100; i++) {
+    try {
+      const code = execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, `https://127.0.0.1:${port}/v2/`], { encoding: "utf8" });
+      if (code === "401") return `127.0.0.1:${port}`;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`registry ${name} did not start: ${logs[name].slice(-2000)}`);
+}
+
+/** What registry `host` says about a manifest (curl, test CA, basic auth): its digest header. */
+function remoteDigest(host: string, repo: string, ref: string): string {
+  const h = execFileSync("curl", ["-sSf", "-I", "--cacert", ca, "-u", `tester:${PASSWORD}`, "-H", "Accept: application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json", `https://${host}/v2/${repo}/manifests/${ref}`], { encoding: "utf8" });
+  return /docker-content-digest:\s*(\S+)/i.exec(h)?.[1] ?? "";
+}
+function remoteBlobSha(host: string, repo: string, digest: string): string {
+  return sha(execFileSync("curl", ["-sSfL", "--cacert", ca, "-u", `tester:${PASSWORD}`, `https://${host}/v2/${repo}/blobs/${digest}`], { maxBuffer: 64 << 20 }));
+}
+/** Completed blob uploads (PUT ...?digest=) that registry B logged, by digest, for `repo`. */
+function completedUploads(repo: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of logs.b.matchAll(/http\.request\.method=PUT http\.request\.remoteaddr=\S+ http\.request\.uri="([^"]+)"[^\n]*http\.response\.status=201/g)) {
+    const uri = decodeURIComponent(m[1]);
+    const d = /\/v2\/(.+)\/blobs\/uploads\/[^?]+\?.*digest=(sha256:[0-9a-f]{64})/.exec(uri);
+    if (d && d[1] === repo) out.set(d[2], (out.get(d[2]) ?? 0) + 1);
+  }
+  return out;
+}
+
+beforeAll(async () => {
+  const ssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  ssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=kplay test CA"]);
+  ssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=localhost"]);
+  writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  ssl(["x509", "-req", "-in", "srv.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "srv.crt", "-days", "2", "-extfile", "san.ext"]);
+  writeFileSync(join(dir, "htpasswd"), execFileSync("htpasswd", ["-nbB", "tester", PASSWORD]));
+  // Registry A's content, written into its storage before it starts.
+  const rootA = join(dir, "store-a");
+  const shared = randomBytes(300_000);
+  sharedLayer.digest = sha(shared);
+  const app = ["amd64", "arm64"].map((arch) => imageOf([shared, randomBytes(200_000)], arch));
+  const appIndex = buildIndex(app.map((image, i) => ({ image, os: "linux", arch: ["amd64", "arm64"][i] })));
+  writeIndexToRegistryStore(rootA, "mirror/app", "1.0", app, appIndex);
+  const shell = ["amd64", "arm64"].map((arch) => buildImage({ arch, files: [{ path: "etc", type: "dir" }, { path: "etc/arch", type: "file", mode: 0o644, data: Buffer.from(arch) }] }));
+  // the shell image shares app's first layer too (a mount in the target registry)
+  const shellWithShared = shell.map((s, i) => imageOf([shared, s.blobs[1].data], ["amd64", "arm64"][i]));
+  const shellIndex = buildIndex(shellWithShared.map((image, i) => ({ image, os: "linux", arch: ["amd64", "arm64"][i] })));
+  writeIndexToRegistryStore(rootA, "tools/shell", "2", shellWithShared, shellIndex);
+  const big = imageOf(Array.from({ length: 6 }, () => randomBytes(3 << 20)), "amd64");
+  bigLayers.push(...big.blobs.slice(1).map((b) => b.digest));
+  writeToRegistryStore(rootA, "big/blob", "1", big);
+  digests.app = appIndex.digest;
+  digests.shell = shellIndex.digest;
+  digests.big = big.manifest.digest;
+  digests.appArm = app[1].manifest.digest;
+  A = await startRegistry("a", rootA);
+  B = await startRegistry("b", join(dir, "store-b"));
+  const basic = Buffer.from(`tester:${PASSWORD}`).toString("base64");
+  writeFileSync(auth, JSON.stringify({ auths: { [A]: { auth: basic }, [`https://${B}`]: { auth: basic } } }));
+}, 120_000);
+
+afterAll(() => {
+  for (const p of procs) p.kill("SIGKILL");
+});
+
+const common = () => ["--ca-file", ca, "--auth-file", auth];
+
+describe("images mirror and push (real docker-registry, TLS with a test CA, basic auth)", () => {
+  it("registry to registry: two multi-arch images, index digests identical, every platform copied, the shared layer mounted", async () => {
+    const r = await kplay(["images", "mirror", `${A}/mirror/app:1.0`, `${A}/tools/shell:2`, "--to", B, "--project", "copy", "--concurrency", "1", ...common()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(remoteDigest(B, "copy/mirror/app", "1.0")).toBe(digests.app);
+    expect(remoteDigest(B, "copy/tools/shell", "2")).toBe(digests.shell);
+    expect(remoteDigest(B, "copy/mirror/app", digests.appArm)).toBe(digests.appArm);
+    expect(remoteBlobSha(B, "copy/tools/shell", sharedLayer.digest)).toBe(sharedLayer.digest);
+    // the layer both images share was uploaded once and mounted into the second repository
+    expect([...completedUploads("copy/mirror/app").keys(), ...completedUploads("copy/tools/shell").keys()].filter((d) => d === sharedLayer.digest)).toHaveLength(1);
+    expect(logs.b).toMatch(/http\.request\.method=POST[^\n]*uploads\/\?from=[^\n]*mount=[^\n]*http\.response\.status=201|http\.request\.method=POST[^\n]*mount=[^\n]*from=[^\n]*http\.response\.status=201/);
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    // again: nothing sent
+    const again = await kplay(["images", "mirror", `${A}/mirror/app:1.0`, `${A}/tools/shell:2`, "--to", B, "--project", "copy", "--json", ...common()]);
+    expect(again.code).toBe(0);
+    const summary = again.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === "summary");
+    expect(summary).toMatchObject({ images: 2, failed: 0, blobsSent: 0 });
+  });
+
+  it("via a directory: mirror --to-dir, then push --from-dir; digests identical end to end, blobs verified on disk", async () => {
+    const out = join(dir, "carry");
+    const m = await kplay(["images", "mirror", `${A}/mirror/app:1.0`, `${A}/tools/shell:2`, `${A}/big/blob:1`, "--to-dir", out, ...common()]);
+    expect(m.code, m.stderr).toBe(0);
+    const index = JSON.parse(readFileSync(join(out, "index.json"), "utf8"));
+    expect(index.manifests.map((e: { annotations: Record<string, string> }) => e.annotations["org.opencontainers.image.ref.name"])).toEqual([`${A}/big/blob:1`, `${A}/mirror/app:1.0`, `${A}/tools/shell:2`]);
+    for (const f of readdirSync(join(out, "blobs", "sha256"))) expect(sha(readFileSync(join(out, "blobs", "sha256", f)))).toBe(`sha256:${f}`);
+    expect(readdirSync(join(out, "blobs", "sha256")).filter((f) => !/^[0-9a-f]{64}$/.test(f))).toEqual([]);
+    const p = await kplay(["images", "push", "--from-dir", out, "--registry", B, "--project", "viadir", `${A}/mirror/app:1.0`, `${A}/tools/shell:2`, ...common()]);
+    expect(p.code, p.stderr).toBe(0);
+    expect(remoteDigest(B, "viadir/mirror/app", "1.0")).toBe(digests.app);
+    expect(remoteDigest(B, "viadir/tools/shell", "2")).toBe(digests.shell);
+  });
+
+  it("a push killed halfway resumes without sending completed blobs again", async () => {
+    const out = join(dir, "carry");
+    const args = ["images", "push", "--from-dir", out, "--registry", B, "--project", "resume", `${A}/big/blob:1`, "--concurrency", "1", "--chunk-size", String(512 << 10), ...common()];
+    const { child, done } = spawnKplay(args);
+    for (let i = 0; i < 600 && completedUploads("resume/big/blob").size < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGKILL");
+    await done;
+    const before = completedUploads("resume/big/blob");
+    expect(before.size).toBeGreaterThanOrEqual(2);
+    expect(before.size).toBeLessThan(7);
+    const r = await kplay([...args, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const after = completedUploads("resume/big/blob");
+    // every blob (config + 6 layers) completed exactly once over both runs
+    expect([...after.values()].every((n) => n === 1)).toBe(true);
+    expect([...after.keys()].filter((d) => bigLayers.includes(d)).sort()).toEqual([...bigLayers].sort());
+    const img = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((e) => e.event === "image");
+    expect(img.present).toBe(before.size);
+    expect(remoteDigest(B, "resume/big/blob", "1")).toBe(digests.big);
+  });
+
+  it("--username with --password-stdin; a wrong password fails clearly and is never printed", async () => {
+    const run = (pw: string) => {
+      const { child, done } = spawnKplay(["images", "mirror", `${A}/tools/shell:2`, "--to", B, "--project", "stdin", "--username", "tester", "--password-stdin", "--ca-file", ca, "--auth-file", auth]);
+      child.stdin!.end(`${pw}\n`);
+      return done;
+    };
+    const bad = await run("wrong-secret-value");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/refused the credentials configured for it/);
+    expect(bad.stdout + bad.stderr).not.toContain("wrong-secret-value");
+    const good = await run(PASSWORD);
+    expect(good.code, good.stderr).toBe(0);
+    expect(remoteDigest(B, "stdin/tools/shell", "2")).toBe(digests.shell);
+  });
+
+  it("an untrusted registry certificate stops with a TLS error, not a silent skip", async () => {
+    const r = await kplay(["images", "mirror", `${A}/tools/shell:2`, "--to-dir", join(dir, "untrusted"), "--auth-file", auth]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/certificate/i);
+    expect(existsSync(join(dir, "untrusted", "index.json"))).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, "untrusted", "index.json"), "utf8")).manifests).toEqual([]);
+  });
+});
+
+describe("images list and manifests rewrite (CLI)", () => {
+  const FIX = join(import.meta.dirname, "../fixtures/manifests");
+
+  it("images list over a directory of manifests prints the distinct images, sorted", async () => {
+    const r = await kplay(["images", "list", FIX]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split("\n")).toHaveLength(12);
+    expect(r.stdout).toContain("docker.io/library/nginx:latest\n");
+    expect(r.stdout).not.toContain("should-not-be-listed");
+  });
+
+  it("manifests rewrite --check writes nothing and exits 1; without it the file changes only on image lines", async () => {
+    const work = join(dir, "rewrite");
+    mkdirSync(work, { recursive: true });
+    const f = join(work, "w.yaml");
+    const original = readFileSync(join(FIX, "workloads.yaml"), "utf8");
+    writeFileSync(f, original);
+    const check = await kplay(["manifests", "rewrite", f, "--registry", "kube.registry.local/library", "--check"]);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(`${f}:14 [0].spec.template.spec.containers[0].image nginx:1.25 -> kube.registry.local/library/nginx:1.25`);
+    expect(readFileSync(f, "utf8")).toBe(original);
+    const w = await kplay(["manifests", "rewrite", f, "--registry", "kube.registry.local/library"]);
+    expect(w.code, w.stderr).toBe(0);
+    const now = readFileSync(f, "utf8");
+    expect(now.split("\n").filter((l) => !/image:/.test(l))).toEqual(original.split("\n").filter((l) => !/image:/.test(l)));
+    const again = await kplay(["manifests", "rewrite", f, "--registry", "kube.registry.local/library", "--check"]);
+    expect(again.code).toBe(0);
+  });
+});
