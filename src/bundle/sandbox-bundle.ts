@@ -10,6 +10,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KplayError } from "../errors.js";
 import { buildAptRepo, ensureSigningKey, sha256Lines, stopAgent, tempDir } from "./apt-repo.js";
+import { bundleLists, readDownloadVars, type ListEntry } from "./lists.js";
 import { buildImage, writeToRegistryStore } from "./oci.js";
 
 /** Packages the bootstrap node serves with (nginx, registry, chrony) and the node steps install. */
@@ -25,13 +26,15 @@ export const SANDBOX_IMAGES = [
 ];
 const RECIPE_VERSION = "3";
 
-/** Versions of what the sandbox serves under files/ (the playbooks' defaults). */
+/** The Kubernetes version the sandbox serves (its config.yaml's kube_version); every other version comes from playbooks/vars/download.yml. */
 export const SANDBOX_KUBE_VERSION = "v1.28.4";
-export const CRICTL_VERSION = "v1.28.0";
-export const CNI_VERSION = "v1.3.0";
-export const CALICO_VERSION = "v3.26.4";
-export const FLANNEL_VERSION = "v0.22.3";
 export const METRICS_SERVER_VERSION = "v0.6.4";
+export const DOWNLOAD_VARS = fileURLToPath(new URL("../../playbooks/vars/download.yml", import.meta.url));
+
+/** The shipped download list for the sandbox's architecture and Kubernetes version. */
+export function sandboxFileList(arch: string): ListEntry[] {
+  return bundleLists({ ...readDownloadVars(DOWNLOAD_VARS), kube_version: SANDBOX_KUBE_VERSION }, [arch], DOWNLOAD_VARS).files;
+}
 /**
  * TEST STAND-IN, not Kubernetes: kubeadm, kubelet, kubectl and crictl cannot be obtained on the
  * machines kplay is built on, so the sandbox serves test/stand-ins/kube-standin under their
@@ -62,7 +65,8 @@ export function ensureSandboxBundle(base: string, nodeImage: string, log: (m: st
   const pkgs = [...new Set([...BOOTSTRAP_PACKAGES, ...NODE_PACKAGES, ...EXTRA_PACKAGES])].sort();
   const standin = readFileSync(STANDIN);
   const id = createHash("sha256")
-    .update(JSON.stringify([RECIPE_VERSION, nodeImage, pkgs, SANDBOX_IMAGES, arch, SANDBOX_KUBE_VERSION, CRICTL_VERSION, CNI_VERSION, CALICO_VERSION, FLANNEL_VERSION, METRICS_SERVER_VERSION]))
+    .update(JSON.stringify([RECIPE_VERSION, nodeImage, pkgs, SANDBOX_IMAGES, arch, SANDBOX_KUBE_VERSION, METRICS_SERVER_VERSION]))
+    .update(readFileSync(DOWNLOAD_VARS))
     .update(standin)
     .update(readFileSync(join(dirname(STANDIN), "manifests", "calico.yaml")))
     .update(readFileSync(join(dirname(STANDIN), "manifests", "kube-flannel.yml")))
@@ -137,22 +141,35 @@ function writeKubeFiles(files: string, repoDir: string, arch: string, standin: B
     writeFileSync(f, data, { mode });
     writeFileSync(`${f}.sha256`, createHash("sha256").update(data).digest("hex") + "\n");
   };
-  for (const b of ["kubeadm", "kubelet", "kubectl"]) put(`dl.k8s.io/release/${SANDBOX_KUBE_VERSION}/bin/linux/${arch}/${b}`, standin, 0o755);
   const tmp = tempDir("kplay-kubefiles-");
   try {
     mkdirSync(join(tmp, "crictl"));
     writeFileSync(join(tmp, "crictl", "crictl"), standin, { mode: 0o755 });
     execFileSync("tar", ["-C", join(tmp, "crictl"), "--owner=0", "--group=0", "-czf", join(tmp, "crictl.tgz"), "crictl"]);
-    put(`github.com/kubernetes-sigs/cri-tools/releases/download/${CRICTL_VERSION}/crictl-${CRICTL_VERSION}-linux-${arch}.tar.gz`, readFileSync(join(tmp, "crictl.tgz")));
     const deb = readdirSync(repoDir).find((f) => f.startsWith("containernetworking-plugins_"));
     if (!deb) throw new KplayError("internal", "containernetworking-plugins was not downloaded");
     execFileSync("dpkg-deb", ["-x", join(repoDir, deb), join(tmp, "cni")]);
     execFileSync("tar", ["-C", join(tmp, "cni", "usr", "lib", "cni"), "--owner=0", "--group=0", "-czf", join(tmp, "cni.tgz"), "."]);
-    put(`github.com/containernetworking/plugins/releases/download/${CNI_VERSION}/cni-plugins-linux-${arch}-${CNI_VERSION}.tgz`, readFileSync(join(tmp, "cni.tgz")));
-    // network manifests: test fixtures shaped like the upstream files (see their headers)
-    put(`raw.githubusercontent.com/projectcalico/calico/${CALICO_VERSION}/manifests/calico.yaml`, readFileSync(join(dirname(STANDIN), "manifests", "calico.yaml")));
-    put(`github.com/flannel-io/flannel/releases/download/${FLANNEL_VERSION}/kube-flannel.yml`, readFileSync(join(dirname(STANDIN), "manifests", "kube-flannel.yml")));
-    put(`github.com/kubernetes-sigs/metrics-server/releases/download/${METRICS_SERVER_VERSION}/components.yaml`, readFileSync(join(dirname(STANDIN), "manifests", "metrics-server.yaml")));
+    // What stands in for each *_download_url of the shipped download variables: the paths come
+    // from the same list `kplay bundle list files` prints (network manifests are test fixtures
+    // shaped like the upstream files, see their headers).
+    const fixture = (f: string) => readFileSync(join(dirname(STANDIN), "manifests", f));
+    const content: Record<string, () => [Buffer, number]> = {
+      kubeadm: () => [standin, 0o755],
+      kubelet: () => [standin, 0o755],
+      kubectl: () => [standin, 0o755],
+      crictl: () => [readFileSync(join(tmp, "crictl.tgz")), 0o644],
+      cni: () => [readFileSync(join(tmp, "cni.tgz")), 0o644],
+      calico_manifest: () => [fixture("calico.yaml"), 0o644],
+      flannel_manifest: () => [fixture("kube-flannel.yml"), 0o644],
+    };
+    for (const f of sandboxFileList(arch)) {
+      const make = content[f.name];
+      if (!make) throw new KplayError("internal", `the sandbox bundle has nothing to serve for ${f.name}_download_url (${f.value})`);
+      put(f.value.replace(/^https:\/\//, ""), ...make());
+    }
+    // an app for 05-cluster-apps' tests (not one of kplay's own downloads)
+    put(`github.com/kubernetes-sigs/metrics-server/releases/download/${METRICS_SERVER_VERSION}/components.yaml`, fixture("metrics-server.yaml"));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

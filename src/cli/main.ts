@@ -19,6 +19,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   inventory: { run: inventoryCommand, summary: "show the inventory (--list, --host, --graph) as ansible-inventory does" },
   status: { run: statusCommand, summary: "show per host the steps done, where a run stopped and why, pending handlers" },
   state: { run: stateCommand, summary: "state reset: forget recorded progress" },
+  bundle: { run: async (argv) => (await import("./bundle.js")).bundleCommand(argv), summary: "bundle list files|images: the offline bundle's lists, generated from the download variables" },
   images: { run: async (argv) => (await import("./images.js")).imagesCommand(argv), summary: "list images of manifests; mirror and push images between registries and directories" },
   manifests: { run: async (argv) => (await import("./manifests.js")).manifestsCommand(argv), summary: "manifests rewrite: point manifests' images at the internal registry" },
   sandbox: { run: async (argv) => (await import("./sandbox.js")).sandboxCommand(argv), summary: "start, inspect or remove the local sandbox cluster (real Debian nodes in containers)" },

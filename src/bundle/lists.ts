@@ -1,0 +1,65 @@
+// Owns the bundle's lists, generated from the download variables (playbooks/vars/download.yml,
+// kubespray's naming) and never kept by hand: every `*_download_url` is a file and every
+// `*_image_repo` with its `*_image_tag` an image, rendered once per architecture with
+// image_arch set to it and download_url set to "https:/" (the files tree keeps upstream URLs as
+// <host>/<path>, so the template yields the upstream URL).
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
+import { inputError, KplayError } from "../errors.js";
+import { renderValue } from "../template/render.js";
+
+export const ARCHES = ["amd64", "arm64"] as const;
+
+export interface ListEntry {
+  /** The variable's stem: kubeadm (kubeadm_download_url), calico_node (calico_node_image_repo/tag). */
+  name: string;
+  arch: string;
+  /** A URL for files, repo:tag for images. */
+  value: string;
+}
+
+export function readDownloadVars(file: string): Record<string, unknown> {
+  let data: unknown;
+  try {
+    data = parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw inputError(`cannot read the download variables: ${(e as Error).message.split("\n")[0]}`, { file });
+  }
+  if (!data || typeof data !== "object" || Array.isArray(data)) throw inputError("expected a mapping of variables", { file });
+  return data as Record<string, unknown>;
+}
+
+/** Files and images for each of `arches`, from `vars` (the download file's, overridden by config and -e). */
+export function bundleLists(vars: Record<string, unknown>, arches: readonly string[], file = "download variables"): { files: ListEntry[]; images: ListEntry[] } {
+  const files: ListEntry[] = [];
+  const images: ListEntry[] = [];
+  for (const arch of arches) {
+    const ctx: Record<string, unknown> = { ...vars, image_arch: arch, kplay_arch: arch, download_url: "https:/" };
+    const render = (key: string): string => {
+      try {
+        return String(renderValue(ctx[key], ctx, { file, field: key })).trim();
+      } catch (e) {
+        if (e instanceof KplayError) throw new KplayError("input", e.message, { where: e.where, hint: "set the variable in config.yaml's kubespray section or with -e" });
+        throw e;
+      }
+    };
+    for (const key of Object.keys(vars).sort()) {
+      const f = /^(.+)_download_url$/.exec(key);
+      if (f) {
+        const url = render(key);
+        if (!/^https?:\/\/[^/\s]+\/\S+$/.test(url)) throw inputError(`renders to "${url}", not an http(s) URL`, { file, field: key });
+        files.push({ name: f[1], arch, value: url });
+      }
+      const i = /^(.+)_image_repo$/.exec(key);
+      if (i) {
+        const tagKey = `${i[1]}_image_tag`;
+        if (!(tagKey in vars)) throw inputError(`${key} has no ${tagKey} beside it`, { file, field: key });
+        images.push({ name: i[1], arch, value: `${render(key)}:${render(tagKey)}` });
+      }
+    }
+  }
+  return { files, images };
+}
+
+/** Distinct values, sorted. */
+export const distinct = (entries: ListEntry[]): string[] => [...new Set(entries.map((e) => e.value))].sort();
