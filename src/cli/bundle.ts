@@ -7,9 +7,14 @@ import { DOWNLOAD_VARS } from "../bundle/sandbox-bundle.js";
 import { parseClusterConfig } from "../config/cluster.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { readYamlFile } from "../yaml-source.js";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { buildBundle } from "../bundle/build.js";
+import { OPTIONS, registryClient, type Values } from "./mirror.js";
 import { parse } from "./options.js";
 
 export const BUNDLE_HELP = `Usage: kplay bundle list files|images [-c CONFIG] [-e KEY=VALUE|@FILE] [--arch A[,A]] [--json]
+       kplay bundle build --out DIR [-c CONFIG] [-e ...] [--arch A[,A]] [options]
 
 The bundle's lists, generated from the download variables kplay's steps use (every
 *_download_url is a file, every *_image_repo with its *_image_tag an image), never kept by hand:
@@ -24,7 +29,18 @@ Options:
       --arch A[,A]       architectures (default amd64,arm64)
       --vars FILE        download variables to read instead of kplay's own
       --json             one JSON object per entry: name, arch, value
-  -h, --help             this help`;
+  -h, --help             this help
+
+bundle build (on a connected machine) makes, per architecture, DIR/ARCH/files/<host>/<path>
+(each file with a .sha256 beside it), DIR/ARCH/images (an OCI layout holding that platform of
+every image; push it with kplay images push --from-dir DIR/ARCH/images), DIR/ARCH/sha256sum.txt,
+and DIR/kplay-bundle-ARCH.tar.gz with DIR/sha256sum.txt over the tarballs. Re-running downloads
+only files that changed upstream and image blobs not yet fetched. The OS package repository is
+not built by this command yet (the sandbox builds its own; see the README).
+      --files-from PREFIX  fetch files from PREFIX/<host>/<path> (a local mirror) instead of upstream
+      --no-tar             leave the directories, write no tarballs
+      --concurrency N, --auth-file FILE, --ca-file FILE, --plain-http HOST
+                           as for kplay images mirror`;
 
 export async function bundleCommand(argv: string[]): Promise<number> {
   const [sub, what, ...rest] = argv;
@@ -32,24 +48,21 @@ export async function bundleCommand(argv: string[]): Promise<number> {
     console.log(BUNDLE_HELP);
     return sub ? 0 : 2;
   }
-  if (sub !== "list") throw new KplayError("usage", `unknown bundle command "${sub}"`, { hint: "kplay bundle list files|images" });
+  if (sub === "build") return buildCommand(argv.slice(1));
+  if (sub !== "list") throw new KplayError("usage", `unknown bundle command "${sub}"`, { hint: "kplay bundle list files|images, or kplay bundle build" });
   if (what === "--help" || what === "-h") {
     console.log(BUNDLE_HELP);
     return 0;
   }
   if (what !== "files" && what !== "images") throw new KplayError("usage", `bundle list takes files or images${what ? `, not "${what}"` : ""}`);
-  const { values, positionals } = parse(rest, { config: { type: "string", short: "c" }, "extra-vars": { type: "string", short: "e", multiple: true }, arch: { type: "string", multiple: true }, vars: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, "bundle list");
+  const { values, positionals } = parse(rest, { ...LIST_OPTIONS, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, "bundle list");
   if (values.help) {
     console.log(BUNDLE_HELP);
     return 0;
   }
   if (positionals.length) throw new KplayError("usage", `bundle list ${what} takes no arguments (got ${positionals.join(" ")})`);
-  const arches = (values.arch ?? [...ARCHES]).flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean);
-  for (const a of arches) if (!/^[a-z0-9]+$/.test(a)) throw new KplayError("usage", `--arch ${a}: expected an architecture such as amd64 or arm64`);
-  const file = values.vars ?? DOWNLOAD_VARS;
-  const fromConfig = values.config ? parseClusterConfig(readYamlFile(values.config)).kubespray : {};
-  const vars = { ...readDownloadVars(file), ...fromConfig, ...parseExtraVars(values["extra-vars"] ?? []) };
-  const lists = bundleLists(vars, arches, file);
+  const arches = archesOf(values.arch);
+  const lists = listsFor(values, arches);
   const entries = what === "files" ? lists.files : lists.images;
   if (values.json) for (const e of entries) console.log(JSON.stringify(e));
   else {
@@ -57,4 +70,42 @@ export async function bundleCommand(argv: string[]): Promise<number> {
     if (out.length) console.log(out.join("\n"));
   }
   return 0;
+}
+
+const LIST_OPTIONS = { config: { type: "string", short: "c" }, "extra-vars": { type: "string", short: "e", multiple: true }, arch: { type: "string", multiple: true }, vars: { type: "string" } } as const;
+
+function archesOf(v: string[] | undefined): string[] {
+  const arches = (v ?? [...ARCHES]).flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean);
+  for (const a of arches) if (!/^[a-z0-9]+$/.test(a)) throw new KplayError("usage", `--arch ${a}: expected an architecture such as amd64 or arm64`);
+  return [...new Set(arches)];
+}
+
+function listsFor(values: { config?: string; "extra-vars"?: string[]; vars?: string }, arches: string[]) {
+  const file = values.vars ?? DOWNLOAD_VARS;
+  const fromConfig = values.config ? parseClusterConfig(readYamlFile(values.config)).kubespray : {};
+  const vars = { ...readDownloadVars(file), ...fromConfig, ...parseExtraVars(values["extra-vars"] ?? []) };
+  return bundleLists(vars, arches, file);
+}
+
+async function buildCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...LIST_OPTIONS, ...OPTIONS, out: { type: "string" }, "files-from": { type: "string" }, "no-tar": { type: "boolean" } }, "bundle build");
+  if (values.help) {
+    console.log(BUNDLE_HELP);
+    return 0;
+  }
+  if (positionals.length) throw new KplayError("usage", `bundle build takes no arguments (got ${positionals.join(" ")})`);
+  if (!values.out) throw new KplayError("usage", "bundle build needs --out DIR");
+  if (values["files-from"] && !/^https?:\/\/\S+$/.test(values["files-from"])) throw new KplayError("usage", `--files-from ${values["files-from"]}: expected an http(s) URL prefix`);
+  const arches = archesOf(values.arch);
+  const lists = listsFor(values, arches);
+  const client = await registryClient(values as Values);
+  const ca = (values["ca-file"] ?? []).map((f) => readFileSync(f));
+  const t0 = Date.now();
+  try {
+    const r = await buildBundle({ out: resolve(values.out), arches, files: lists.files, images: lists.images, client, ca, filesFrom: values["files-from"], concurrency: values.concurrency ? Number(values.concurrency) : 5, tarballs: !values["no-tar"], log: (l) => console.log(l) });
+    process.stderr.write(`bundle in ${values.out}: ${r.downloaded} file(s) downloaded (${r.bytes} bytes), ${r.unchanged} unchanged, ${r.images} image(s), ${r.blobsSent} blob(s) fetched, ${r.tarballs.length} tarball(s), ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    return 0;
+  } finally {
+    client.close();
+  }
 }

@@ -52,7 +52,7 @@ unless some are named.
 
 ${SHARED}`;
 
-const OPTIONS = {
+export const OPTIONS = {
   images: { type: "string" },
   mapping: { type: "string" },
   project: { type: "string" },
@@ -69,7 +69,7 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
+export type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
 
 interface Wanted {
   src: ImageRef;
@@ -134,7 +134,8 @@ function positiveInt(v: string | undefined, name: string, dflt: number): number 
   return n;
 }
 
-async function client(v: Values, target?: string): Promise<RegistryClient> {
+/** A registry client from the shared options (credentials, CAs, plain-HTTP hosts, chunk size). */
+export async function registryClient(v: Values, target?: string): Promise<RegistryClient> {
   const creds = new CredentialStore();
   if (v.username !== undefined) {
     if (!target) throw new KplayError("usage", "--username applies to a target registry (--to or --registry)");
@@ -220,11 +221,11 @@ export async function imagesMirrorCommand(argv: string[]): Promise<number> {
   if (v["to-dir"]) {
     const layout = new OciLayout(resolve(v["to-dir"]));
     layout.init();
-    const c = await client(v);
+    const c = await registryClient(v);
     return runJobs(list.map((w) => ({ src: w.src, dst: w.src })), { kind: "registry", client: c }, { kind: "dir", layout }, v, "mirrored", v["to-dir"]);
   }
   const target = checkRegistry(v.to!, "--to");
-  const c = await client(v, target);
+  const c = await registryClient(v, target);
   return runJobs(list.map((w) => ({ src: w.src, dst: destination(w, target, v) })), { kind: "registry", client: c }, { kind: "registry", client: c }, v, "mirrored", target);
 }
 
@@ -242,6 +243,6 @@ export async function imagesPushCommand(argv: string[]): Promise<number> {
   let list = wanted(v, positionals);
   if (!list.length) list = names.map((n) => ({ src: parseRef(n) }));
   for (const w of list) if (!names.includes(formatRef(w.src))) throw new KplayError("input", `${formatRef(w.src)} is not in ${v["from-dir"]} (it holds ${names.length} image(s); see its index.json)`);
-  const c = await client(v, target);
+  const c = await registryClient(v, target);
   return runJobs(list.map((w) => ({ src: w.src, dst: destination(w, target, v) })), { kind: "dir", layout }, { kind: "registry", client: c }, v, "pushed", target);
 }

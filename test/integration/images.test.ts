@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createServer as createHttpsServer } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImage, buildIndex, writeIndexToRegistryStore, writeToRegistryStore, type OciImage } from "../../src/bundle/oci.js";
 import { kplay, spawnKplay } from "../harness/cluster.js";
@@ -228,5 +229,81 @@ describe("images list and manifests rewrite (CLI)", () => {
     expect(now.split("\n").filter((l) => !/image:/.test(l))).toEqual(original.split("\n").filter((l) => !/image:/.test(l)));
     const again = await kplay(["manifests", "rewrite", f, "--registry", "kube.registry.local/library", "--check"]);
     expect(again.code).toBe(0);
+  });
+});
+
+describe("bundle build (files from a loopback HTTPS mirror, images from registry A)", () => {
+  const served = new Map<string, Buffer>([
+    ["/example.com/tool-linux-amd64.tar.gz", randomBytes(50_000)],
+    ["/example.com/tool-linux-arm64.tar.gz", randomBytes(50_000)],
+    ["/example.com/manifest.yaml", Buffer.from("kind: ConfigMap\n")],
+  ]);
+  const gets: string[] = [];
+  let filesPort = 0;
+  const out = join(dir, "bundle");
+  const vars = join(dir, "download.yml");
+  let build: string[] = [];
+
+  beforeAll(async () => {
+    const srv = createHttpsServer({ cert: readFileSync(join(dir, "srv.crt")), key: readFileSync(join(dir, "srv.key")) }, (req, res) => {
+      const body = served.get(req.url ?? "");
+      if (!body) return void res.writeHead(404).end();
+      const etag = `"${sha(body).slice(7, 23)}"`;
+      if (req.headers["if-none-match"] === etag) return void res.writeHead(304).end();
+      gets.push(req.url ?? "");
+      res.writeHead(200, { etag }).end(body);
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    filesPort = (srv.address() as { port: number }).port;
+    afterAll(() => srv.close());
+    writeFileSync(vars, [
+      'tool_download_url: "{{ download_url }}/example.com/tool-linux-{{ image_arch }}.tar.gz"',
+      'manifest_download_url: "{{ download_url }}/example.com/manifest.yaml"',
+      `app_image_repo: ${A}/mirror/app`,
+      'app_image_tag: "1.0"',
+      "",
+    ].join("\n"));
+    build = ["bundle", "build", "--out", out, "--vars", vars, "--files-from", `https://127.0.0.1:${filesPort}`, "--arch", "amd64,arm64", ...common()];
+  });
+
+  it("lays out files (sha256 beside each), one platform of each image per architecture, tarballs with checksums", async () => {
+    const r = await kplay(build);
+    expect(r.code, r.stderr).toBe(0);
+    for (const arch of ["amd64", "arm64"]) {
+      const f = join(out, arch, "files", "example.com", `tool-linux-${arch}.tar.gz`);
+      expect(sha(readFileSync(f))).toBe(sha(served.get(`/example.com/tool-linux-${arch}.tar.gz`)!));
+      expect(`sha256:${readFileSync(`${f}.sha256`, "utf8").trim()}`).toBe(sha(readFileSync(f)));
+      expect(readFileSync(join(out, arch, "files", "example.com", "manifest.yaml"), "utf8")).toBe("kind: ConfigMap\n");
+      const idx = JSON.parse(readFileSync(join(out, arch, "images", "index.json"), "utf8"));
+      expect(idx.manifests).toHaveLength(1);
+      const image = JSON.parse(readFileSync(join(out, arch, "images", "blobs", "sha256", idx.manifests[0].digest.slice(7)), "utf8"));
+      expect(image.manifests.map((m: { platform: { architecture: string } }) => m.platform.architecture)).toEqual([arch]);
+      const listing = execFileSync("tar", ["-tzf", join(out, `kplay-bundle-${arch}.tar.gz`)], { encoding: "utf8" });
+      expect(listing).toContain(`./files/example.com/tool-linux-${arch}.tar.gz\n`);
+      expect(listing).not.toContain("kplay-meta");
+      execFileSync("sha256sum", ["-c", "--quiet", "sha256sum.txt"], { cwd: join(out, arch) });
+    }
+    execFileSync("sha256sum", ["-c", "--quiet", "sha256sum.txt"], { cwd: out });
+    // the manifest (one URL for both architectures) was fetched once
+    expect(gets.filter((g) => g === "/example.com/manifest.yaml")).toHaveLength(1);
+    // the arm64 directory pushes as it is
+    const p = await kplay(["images", "push", "--from-dir", join(out, "arm64", "images"), "--registry", B, "--project", "bundle", ...common()]);
+    expect(p.code, p.stderr).toBe(0);
+    const idx = JSON.parse(readFileSync(join(out, "arm64", "images", "index.json"), "utf8"));
+    expect(remoteDigest(B, "bundle/mirror/app", "1.0")).toBe(idx.manifests[0].digest);
+  });
+
+  it("a re-run downloads nothing that did not change upstream; a changed file is fetched again, alone", async () => {
+    gets.length = 0;
+    const again = await kplay(build);
+    expect(again.code, again.stderr).toBe(0);
+    expect(gets).toEqual([]);
+    expect(again.stderr).toMatch(/0 file\(s\) downloaded .* 0 blob\(s\) fetched/);
+    served.set("/example.com/tool-linux-arm64.tar.gz", randomBytes(40_000));
+    const third = await kplay(build);
+    expect(third.code, third.stderr).toBe(0);
+    expect(gets).toEqual(["/example.com/tool-linux-arm64.tar.gz"]);
+    expect(sha(readFileSync(join(out, "arm64", "files", "example.com", "tool-linux-arm64.tar.gz")))).toBe(sha(served.get("/example.com/tool-linux-arm64.tar.gz")!));
+    execFileSync("sha256sum", ["-c", "--quiet", "sha256sum.txt"], { cwd: out });
   });
 });

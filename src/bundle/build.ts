@@ -1,0 +1,165 @@
+// Owns `kplay bundle build` on the connected side: for each architecture, the file list
+// downloaded into files/<host>/<path> (the URL kept as the path, a .sha256 beside each file as
+// the nodes' get_url checks it), the image list pulled into images/ (an OCI layout, that
+// architecture's platform only), a sha256sum.txt over everything, and one tarball per
+// architecture. Re-running downloads only what changed upstream (ETag / Last-Modified asked
+// with If-None-Match / If-Modified-Since) and sends no image blob twice.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import { dirname, join } from "node:path";
+import { rootCertificates } from "node:tls";
+import { KplayError } from "../errors.js";
+import { OciLayout } from "../images/layout.js";
+import { Copier } from "../images/mirror.js";
+import { parseRef } from "../images/reference.js";
+import type { RegistryClient } from "../images/registry.js";
+import { writeFileAtomic } from "../state/atomic.js";
+import { sha256Lines } from "./apt-repo.js";
+import type { ListEntry } from "./lists.js";
+
+export interface BuildOptions {
+  out: string;
+  arches: string[];
+  files: ListEntry[];
+  images: ListEntry[];
+  client: RegistryClient;
+  /** Extra CAs (PEM) for file downloads. */
+  ca?: Buffer[];
+  /** Fetch files from PREFIX/<host>/<path> instead of https://<host>/<path> (a local mirror). */
+  filesFrom?: string;
+  concurrency?: number;
+  tarballs?: boolean;
+  log: (line: string) => void;
+}
+
+export interface BuildResult {
+  downloaded: number;
+  unchanged: number;
+  bytes: number;
+  images: number;
+  blobsSent: number;
+  tarballs: string[];
+}
+
+interface Meta {
+  url: string;
+  etag?: string;
+  lastModified?: string;
+  sha256: string;
+}
+
+/** GET `url` into `file` unless the server says it has not changed since `meta`; verified and renamed into place. */
+function fetchFile(url: string, file: string, meta: Meta | undefined, ca: Buffer[] | undefined, redirects = 5): Promise<Meta | "unchanged"> {
+  const u = new URL(url);
+  const mod = u.protocol === "http:" ? http : https;
+  const headers: Record<string, string> = { "user-agent": "kplay" };
+  if (meta?.etag) headers["if-none-match"] = meta.etag;
+  if (meta?.lastModified) headers["if-modified-since"] = meta.lastModified;
+  return new Promise((resolve, reject) => {
+    const req = mod.get(u, { headers, timeout: 120_000, ...(u.protocol === "https:" && ca?.length ? { ca: [...rootCertificates, ...ca.map(String)] } : {}) }, (res) => {
+      const st = res.statusCode ?? 0;
+      if ([301, 302, 303, 307, 308].includes(st) && res.headers.location && redirects > 0) {
+        res.resume();
+        resolve(fetchFile(new URL(res.headers.location, u).toString(), file, meta, ca, redirects - 1));
+        return;
+      }
+      if (st === 304) {
+        res.resume();
+        resolve("unchanged");
+        return;
+      }
+      if (st !== 200) {
+        res.resume();
+        reject(new KplayError("host", `${url}: HTTP ${st}`));
+        return;
+      }
+      mkdirSync(dirname(file), { recursive: true });
+      const part = `${file}.part`;
+      const h = createHash("sha256");
+      const out = createWriteStream(part);
+      res.on("data", (c: Buffer) => h.update(c));
+      res.on("error", reject);
+      out.on("error", reject);
+      out.on("finish", () => {
+        renameSync(part, file);
+        resolve({ url, etag: res.headers.etag, lastModified: res.headers["last-modified"], sha256: h.digest("hex") });
+      });
+      res.pipe(out);
+    });
+    req.on("timeout", () => req.destroy(new Error(`${url}: no answer in 120 s`)));
+    req.on("error", (e) => reject(new KplayError("host", `${url}: ${e.message}`)));
+  });
+}
+
+export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
+  const res: BuildResult = { downloaded: 0, unchanged: 0, bytes: 0, images: 0, blobsSent: 0, tarballs: [] };
+  mkdirSync(o.out, { recursive: true });
+  const fetched = new Map<string, string>();
+  for (const arch of o.arches) {
+    const root = join(o.out, arch);
+    // ---- files
+    for (const f of o.files.filter((e) => e.arch === arch)) {
+      const rel = f.value.replace(/^https?:\/\//, "");
+      const dest = join(root, "files", rel);
+      const metaFile = `${dest}.kplay-meta.json`;
+      const same = fetched.get(f.value);
+      if (same && same !== dest) {
+        // one URL for several architectures: downloaded once in this build
+        mkdirSync(dirname(dest), { recursive: true });
+        for (const sfx of ["", ".sha256", ".kplay-meta.json"]) copyFileSync(`${same}${sfx}`, `${dest}${sfx}`);
+        continue;
+      }
+      const meta = existsSync(metaFile) && existsSync(dest) ? (JSON.parse(readFileSync(metaFile, "utf8")) as Meta) : undefined;
+      const from = o.filesFrom ? `${o.filesFrom.replace(/\/+$/, "")}/${rel}` : f.value;
+      const got = await fetchFile(from, dest, meta?.url === from ? meta : undefined, o.ca);
+      if (got === "unchanged") {
+        res.unchanged++;
+        o.log(`unchanged ${f.value} (${arch})`);
+      } else {
+        res.downloaded++;
+        res.bytes += readFileSync(dest).length;
+        writeFileAtomic(`${dest}.sha256`, `${got.sha256}\n`);
+        writeFileAtomic(metaFile, `${JSON.stringify(got)}\n`);
+        o.log(`downloaded ${f.value} (${arch}) sha256 ${got.sha256}`);
+      }
+      fetched.set(f.value, dest);
+    }
+    // ---- images: this architecture's platform of each
+    const layout = new OciLayout(join(root, "images"));
+    layout.init();
+    const copier = new Copier({ kind: "registry", client: o.client }, { kind: "dir", layout }, { platforms: [`linux/${arch}`], concurrency: o.concurrency ?? 5 });
+    try {
+      for (const img of o.images.filter((e) => e.arch === arch)) {
+        const ref = parseRef(img.value);
+        const r = await copier.copy({ src: ref, dst: ref });
+        res.images++;
+        res.blobsSent += r.sent;
+        o.log(`image ${r.src} (${arch}) ${r.digest}: ${r.sent} blob(s) fetched, ${r.present} present`);
+      }
+    } finally {
+      copier.dispose();
+    }
+    // ---- checksums and the tarball
+    const sums = sha256Lines(root, (rel) => rel === "sha256sum.txt" || rel.endsWith(".kplay-meta.json") || rel.endsWith(".part") || rel.includes("/.kplay-transit-"));
+    const sumFile = join(root, "sha256sum.txt");
+    const tarball = join(o.out, `kplay-bundle-${arch}.tar.gz`);
+    const changed = !existsSync(sumFile) || readFileSync(sumFile, "utf8") !== sums || !existsSync(tarball);
+    writeFileAtomic(sumFile, sums);
+    writeFileAtomic(join(root, "bundle.json"), `${JSON.stringify({ arch, files: o.files.filter((e) => e.arch === arch).map((e) => e.value), images: o.images.filter((e) => e.arch === arch).map((e) => e.value) }, null, 2)}\n`);
+    if (o.tarballs !== false && changed) {
+      const tmp = `${tarball}.part`;
+      execFileSync("tar", ["-C", root, "--exclude=*.kplay-meta.json", "--exclude=*.part", "--exclude=.kplay-transit-*", "--owner=0", "--group=0", "-czf", tmp, "."]);
+      renameSync(tmp, tarball);
+      o.log(`wrote ${tarball}`);
+    }
+    if (o.tarballs !== false) res.tarballs.push(tarball);
+  }
+  if (o.tarballs !== false) {
+    const lines = res.tarballs.map((t) => `${createHash("sha256").update(readFileSync(t)).digest("hex")}  ${t.slice(o.out.length + 1)}`);
+    writeFileAtomic(join(o.out, "sha256sum.txt"), `${lines.join("\n")}\n`);
+  }
+  return res;
+}
