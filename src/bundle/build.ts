@@ -17,7 +17,8 @@ import { Copier } from "../images/mirror.js";
 import { parseRef } from "../images/reference.js";
 import type { RegistryClient } from "../images/registry.js";
 import { writeFileAtomic } from "../state/atomic.js";
-import { sha256Lines } from "./apt-repo.js";
+import { downloadDebs } from "./apt-download.js";
+import { buildAptRepo, ensureSigningKey, packagesIndex, sha256Lines, stopAgent } from "./apt-repo.js";
 import type { ListEntry } from "./lists.js";
 
 export interface BuildOptions {
@@ -32,6 +33,8 @@ export interface BuildOptions {
   filesFrom?: string;
   concurrency?: number;
   tarballs?: boolean;
+  /** OS packages: resolved with their dependencies per architecture into repos/<distro>-<arch>, signed. */
+  packages?: { list: string[]; sources: string[]; status?: string; distro: string; caFile?: string; keyDir: string };
   log: (line: string) => void;
 }
 
@@ -41,6 +44,7 @@ export interface BuildResult {
   bytes: number;
   images: number;
   blobsSent: number;
+  packages: number;
   tarballs: string[];
 }
 
@@ -95,7 +99,7 @@ function fetchFile(url: string, file: string, meta: Meta | undefined, ca: Buffer
 }
 
 export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
-  const res: BuildResult = { downloaded: 0, unchanged: 0, bytes: 0, images: 0, blobsSent: 0, tarballs: [] };
+  const res: BuildResult = { downloaded: 0, unchanged: 0, bytes: 0, images: 0, blobsSent: 0, packages: 0, tarballs: [] };
   mkdirSync(o.out, { recursive: true });
   const fetched = new Map<string, string>();
   for (const arch of o.arches) {
@@ -141,6 +145,25 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
       }
     } finally {
       copier.dispose();
+    }
+    // ---- OS packages: a flat apt repository signed with the bundle key
+    if (o.packages?.list.length) {
+      const p = o.packages;
+      const repoDir = join(root, "repos", `${p.distro}-${arch}`);
+      const debs = downloadDebs({ root: join(o.out, `.apt-${arch}`), sources: p.sources, arch, packages: p.list, status: p.status, caFile: p.caFile, into: repoDir });
+      res.packages += debs.length;
+      const key = ensureSigningKey(p.keyDir);
+      try {
+        const index = packagesIndex(repoDir);
+        if (!existsSync(join(repoDir, "InRelease")) || !existsSync(join(repoDir, "Packages")) || readFileSync(join(repoDir, "Packages"), "utf8") !== index) buildAptRepo(repoDir, key, `kplay bundle ${p.distro}-${arch}`);
+      } finally {
+        stopAgent(key.home);
+      }
+      for (const f of [join(root, "repos", "kplay-bundle.asc"), join(root, "keys", "kplay-bundle.asc")]) {
+        mkdirSync(dirname(f), { recursive: true });
+        writeFileAtomic(f, key.publicKey);
+      }
+      o.log(`packages (${arch}): ${debs.length} in repos/${p.distro}-${arch}: ${debs.map((d) => d.split("_")[0]).join(" ")}`);
     }
     // ---- checksums and the tarball
     const sums = sha256Lines(root, (rel) => rel === "sha256sum.txt" || rel.endsWith(".kplay-meta.json") || rel.endsWith(".part") || rel.includes("/.kplay-transit-"));

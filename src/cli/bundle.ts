@@ -8,7 +8,7 @@ import { parseClusterConfig } from "../config/cluster.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { readYamlFile } from "../yaml-source.js";
 import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { buildBundle } from "../bundle/build.js";
 import { OPTIONS, registryClient, type Values } from "./mirror.js";
 import { parse } from "./options.js";
@@ -34,10 +34,19 @@ Options:
 bundle build (on a connected machine) makes, per architecture, DIR/ARCH/files/<host>/<path>
 (each file with a .sha256 beside it), DIR/ARCH/images (an OCI layout holding that platform of
 every image; push it with kplay images push --from-dir DIR/ARCH/images), DIR/ARCH/sha256sum.txt,
-and DIR/kplay-bundle-ARCH.tar.gz with DIR/sha256sum.txt over the tarballs. Re-running downloads
-only files that changed upstream and image blobs not yet fetched. The OS package repository is
-not built by this command yet (the sandbox builds its own; see the README).
+and DIR/kplay-bundle-ARCH.tar.gz with DIR/sha256sum.txt over the tarballs. With --packages, also
+DIR/ARCH/repos/DISTRO-ARCH: those packages and every dependency, as a flat apt repository signed
+with the bundle key (public key in repos/kplay-bundle.asc; the secret key stays in
+--signing-key-dir, never in a tarball). Re-running downloads only files that changed upstream,
+image blobs not yet fetched and packages not yet in the cache (DIR/.apt-ARCH).
       --files-from PREFIX  fetch files from PREFIX/<host>/<path> (a local mirror) instead of upstream
+      --packages P[,P]     OS packages to include (repeatable; @FILE reads one per line)
+      --apt-source LINE    a sources.list line to resolve them from (repeatable), e.g.
+                           "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] URL bookworm main"
+      --dpkg-status FILE   the target's /var/lib/dpkg/status as installed (default: nothing installed,
+                           so every dependency is included)
+      --distro NAME        the repository's name before -ARCH (default debian-12, as nodes look it up)
+      --signing-key-dir D  GnuPG home holding the bundle key, made once (default DIR/.signing-key)
       --no-tar             leave the directories, write no tarballs
       --concurrency N, --auth-file FILE, --ca-file FILE, --plain-http HOST
                            as for kplay images mirror`;
@@ -88,7 +97,7 @@ function listsFor(values: { config?: string; "extra-vars"?: string[]; vars?: str
 }
 
 async function buildCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...LIST_OPTIONS, ...OPTIONS, out: { type: "string" }, "files-from": { type: "string" }, "no-tar": { type: "boolean" } }, "bundle build");
+  const { values, positionals } = parse(argv, { ...LIST_OPTIONS, ...OPTIONS, out: { type: "string" }, "files-from": { type: "string" }, "no-tar": { type: "boolean" }, packages: { type: "string", multiple: true }, "apt-source": { type: "string", multiple: true }, "dpkg-status": { type: "string" }, distro: { type: "string" }, "signing-key-dir": { type: "string" } }, "bundle build");
   if (values.help) {
     console.log(BUNDLE_HELP);
     return 0;
@@ -98,12 +107,17 @@ async function buildCommand(argv: string[]): Promise<number> {
   if (values["files-from"] && !/^https?:\/\/\S+$/.test(values["files-from"])) throw new KplayError("usage", `--files-from ${values["files-from"]}: expected an http(s) URL prefix`);
   const arches = archesOf(values.arch);
   const lists = listsFor(values, arches);
+  const pkgs = (values.packages ?? []).flatMap((p) => (p.startsWith("@") ? readFileSync(p.slice(1), "utf8").split("\n").map((l) => l.replace(/#.*/, "").trim()) : p.split(","))).map((p) => p.trim()).filter(Boolean);
+  for (const p of pkgs) if (!/^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[\w.+~:-]+)?$/.test(p)) throw new KplayError("usage", `--packages: "${p}" is not a Debian package name`);
+  if (pkgs.length && !values["apt-source"]?.length) throw new KplayError("usage", "--packages needs at least one --apt-source to resolve them from");
+  const distro = values.distro ?? "debian-12";
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(distro)) throw new KplayError("usage", `--distro ${distro}: expected a name such as debian-12 or ubuntu-22`);
   const client = await registryClient(values as Values);
   const ca = (values["ca-file"] ?? []).map((f) => readFileSync(f));
   const t0 = Date.now();
   try {
-    const r = await buildBundle({ out: resolve(values.out), arches, files: lists.files, images: lists.images, client, ca, filesFrom: values["files-from"], concurrency: values.concurrency ? Number(values.concurrency) : 5, tarballs: !values["no-tar"], log: (l) => console.log(l) });
-    process.stderr.write(`bundle in ${values.out}: ${r.downloaded} file(s) downloaded (${r.bytes} bytes), ${r.unchanged} unchanged, ${r.images} image(s), ${r.blobsSent} blob(s) fetched, ${r.tarballs.length} tarball(s), ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    const r = await buildBundle({ out: resolve(values.out), arches, files: lists.files, images: lists.images, client, ca, filesFrom: values["files-from"], concurrency: values.concurrency ? Number(values.concurrency) : 5, tarballs: !values["no-tar"], packages: pkgs.length ? { list: pkgs, sources: values["apt-source"] ?? [], status: values["dpkg-status"], distro, caFile: values["ca-file"]?.[0], keyDir: resolve(values["signing-key-dir"] ?? join(values.out, ".signing-key")) } : undefined, log: (l) => console.log(l) });
+    process.stderr.write(`bundle in ${values.out}: ${r.downloaded} file(s) downloaded (${r.bytes} bytes), ${r.unchanged} unchanged, ${r.images} image(s), ${r.blobsSent} blob(s) fetched, ${r.packages} package(s), ${r.tarballs.length} tarball(s), ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     return 0;
   } finally {
     client.close();

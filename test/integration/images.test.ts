@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { createServer as createHttpsServer } from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImage, buildIndex, writeIndexToRegistryStore, writeToRegistryStore, type OciImage } from "../../src/bundle/oci.js";
+import { buildAptRepo, ensureSigningKey, stopAgent } from "../../src/bundle/apt-repo.js";
 import { kplay, spawnKplay } from "../harness/cluster.js";
 
 const dir = mkdtempSync(join(tmpdir(), "kplay-images-"));
@@ -245,7 +246,32 @@ describe("bundle build (files from a loopback HTTPS mirror, images from registry
   let build: string[] = [];
 
   beforeAll(async () => {
+    // an apt mirror: synthetic packages with a dependency, an alternative, two versions, and one not needed
+    const debs = join(dir, "apt-mirror");
+    mkdirSync(debs, { recursive: true });
+    const deb = (name: string, version: string, depends?: string) => {
+      const d = join(dir, "pkgsrc", `${name}-${version}`);
+      mkdirSync(join(d, "DEBIAN"), { recursive: true });
+      mkdirSync(join(d, "usr", "share", "doc", name), { recursive: true });
+      writeFileSync(join(d, "usr", "share", "doc", name, "README"), `${name} ${version}\n`);
+      writeFileSync(join(d, "DEBIAN", "control"), `Package: ${name}\nVersion: ${version}\nArchitecture: all\nMaintainer: kplay tests <t@kplay.invalid>\n${depends ? `Depends: ${depends}\n` : ""}Description: kplay test package\n`);
+      execFileSync("dpkg-deb", ["--root-owner-group", "-Zgzip", "--build", d, join(debs, `${name}_${version}_all.deb`)], { stdio: "pipe" });
+    };
+    deb("kt-app", "1.0", "kt-lib (>= 1.0), kt-alt-a | kt-alt-b");
+    deb("kt-lib", "1.0");
+    deb("kt-lib", "1.1");
+    deb("kt-alt-a", "1.0");
+    deb("kt-alt-b", "1.0");
+    deb("kt-unrelated", "1.0");
+    const mirrorKey = ensureSigningKey(join(dir, "mirror-gnupg"));
+    buildAptRepo(debs, mirrorKey, "kplay test mirror");
+    stopAgent(mirrorKey.home);
+    writeFileSync(join(dir, "mirror-key.asc"), mirrorKey.publicKey);
     const srv = createHttpsServer({ cert: readFileSync(join(dir, "srv.crt")), key: readFileSync(join(dir, "srv.key")) }, (req, res) => {
+      if (req.url?.startsWith("/apt/")) {
+        const f = join(debs, req.url.slice(5));
+        return void (existsSync(f) ? res.writeHead(200).end(readFileSync(f)) : res.writeHead(404).end());
+      }
       const body = served.get(req.url ?? "");
       if (!body) return void res.writeHead(404).end();
       const etag = `"${sha(body).slice(7, 23)}"`;
@@ -263,7 +289,7 @@ describe("bundle build (files from a loopback HTTPS mirror, images from registry
       'app_image_tag: "1.0"',
       "",
     ].join("\n"));
-    build = ["bundle", "build", "--out", out, "--vars", vars, "--files-from", `https://127.0.0.1:${filesPort}`, "--arch", "amd64,arm64", ...common()];
+    build = ["bundle", "build", "--out", out, "--vars", vars, "--files-from", `https://127.0.0.1:${filesPort}`, "--arch", "amd64,arm64", "--packages", "kt-app", "--apt-source", `deb [signed-by=${dir}/mirror-key.asc] https://127.0.0.1:${filesPort}/apt/ ./`, ...common()];
   });
 
   it("lays out files (sha256 beside each), one platform of each image per architecture, tarballs with checksums", async () => {
@@ -284,6 +310,25 @@ describe("bundle build (files from a loopback HTTPS mirror, images from registry
       execFileSync("sha256sum", ["-c", "--quiet", "sha256sum.txt"], { cwd: join(out, arch) });
     }
     execFileSync("sha256sum", ["-c", "--quiet", "sha256sum.txt"], { cwd: out });
+    // packages: kt-app with its dependencies as the resolver chose them, nothing else; the
+    // repository is signed with the bundle key, and apt on a target trusts it and resolves kt-app
+    for (const arch of ["amd64", "arm64"]) {
+      const repo = join(out, arch, "repos", `debian-12-${arch}`);
+      expect(readdirSync(repo).filter((f) => f.endsWith(".deb")).sort()).toEqual(["kt-alt-a_1.0_all.deb", "kt-app_1.0_all.deb", "kt-lib_1.1_all.deb"]);
+      const keyring = join(dir, `bundle-keyring-${arch}.gpg`);
+      execFileSync("gpg", ["--batch", "--yes", "--dearmor", "-o", keyring, join(out, arch, "repos", "kplay-bundle.asc")]);
+      execFileSync("gpgv", ["--keyring", keyring, join(repo, "InRelease")], { stdio: "pipe" });
+      const aptRoot = join(dir, `target-apt-${arch}`);
+      for (const d of ["etc/apt/apt.conf.d", "etc/apt/preferences.d", "var/lib/apt/lists/partial", "var/cache/apt/archives/partial", "var/lib/dpkg"]) mkdirSync(join(aptRoot, d), { recursive: true });
+      writeFileSync(join(aptRoot, "etc/apt/sources.list"), `deb [signed-by=${join(out, arch, "repos", "kplay-bundle.asc")}] file://${repo} ./\n`);
+      writeFileSync(join(aptRoot, "var/lib/dpkg/status"), "");
+      const o = ["-o", `Dir=${aptRoot}`, "-o", `Dir::State::status=${aptRoot}/var/lib/dpkg/status`, "-o", `APT::Architecture=${arch}`, "-o", "Debug::NoLocking=1", "-o", "APT::Sandbox::User=root"];
+      execFileSync("apt-get", ["-q", ...o, "update"], { stdio: "pipe" });
+      const sim = execFileSync("apt-get", ["-q", "-s", ...o, "install", "kt-app"], { encoding: "utf8" });
+      expect(sim.split("\n").filter((l) => l.startsWith("Inst ")).map((l) => l.split(" ").slice(1, 3).join(" ")).sort()).toEqual(["kt-alt-a (1.0", "kt-app (1.0", "kt-lib (1.1"]);
+    }
+    expect(readdirSync(out)).not.toContain("kplay-bundle.asc");
+    expect(execFileSync("tar", ["-tzf", join(out, "kplay-bundle-amd64.tar.gz")], { encoding: "utf8" })).not.toMatch(/signing-key|\.apt-|private-keys/);
     // the manifest (one URL for both architectures) was fetched once
     expect(gets.filter((g) => g === "/example.com/manifest.yaml")).toHaveLength(1);
     // the arm64 directory pushes as it is

@@ -1,0 +1,102 @@
+// Owns downloading OS packages for a bundle with every dependency resolved, for a target
+// distribution and architecture that need not be the build machine's: apt-get in a private apt
+// root (its own sources, lists, cache and dpkg status), so the build machine's apt is never
+// touched. Resolution is against the dpkg status of the target as it is before kplay (a file
+// taken from a target machine), or against nothing (every dependency included). The cache is
+// kept between builds: a re-run downloads only packages that changed.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { KplayError } from "../errors.js";
+
+export interface AptDownload {
+  /** Private apt root, kept between builds (lists and the package cache). */
+  root: string;
+  /** sources.list lines, e.g. "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] URL bookworm main". */
+  sources: string[];
+  arch: string;
+  packages: string[];
+  /** The target's /var/lib/dpkg/status; empty (nothing installed) when undefined. */
+  status?: string;
+  /** Extra CA for https sources. */
+  caFile?: string;
+  /** Where the .deb files go (hard links into the cache when possible). */
+  into: string;
+}
+
+function aptError(what: string, e: unknown): KplayError {
+  const err = String((e as { stderr?: Buffer | string }).stderr ?? (e as Error).message ?? e).trim().split("\n").filter((l) => /^(E:|W:|Err)/.test(l) || l.trim()).slice(-4).join(" | ");
+  return new KplayError("host", `apt-get ${what} failed: ${err}`, { cause: e });
+}
+
+/** Download `packages` and their dependencies into `into`; returns the .deb file names. */
+export function downloadDebs(o: AptDownload): string[] {
+  if (!o.sources.length) throw new KplayError("usage", "packages need at least one --apt-source");
+  const r = o.root;
+  for (const d of ["etc/apt/sources.list.d", "etc/apt/apt.conf.d", "etc/apt/preferences.d", "etc/apt/trusted.gpg.d", "var/lib/apt/lists/partial", "var/cache/apt/archives/partial", "var/lib/dpkg"]) mkdirSync(join(r, d), { recursive: true });
+  writeFileSync(join(r, "etc/apt/sources.list"), `${o.sources.join("\n")}\n`);
+  const status = join(r, "var/lib/dpkg/status");
+  if (o.status) copyFileSync(o.status, status);
+  else writeFileSync(status, "");
+  const opts = [
+    "-o", `Dir=${r}`,
+    "-o", `Dir::State::status=${status}`,
+    "-o", `APT::Architecture=${o.arch}`,
+    "-o", `APT::Architectures::=${o.arch}`,
+    "-o", "Debug::NoLocking=1",
+    "-o", "APT::Install-Recommends=false",
+    "-o", "APT::Sandbox::User=root",
+    ...(o.caFile ? ["-o", `Acquire::https::CaInfo=${o.caFile}`] : []),
+  ];
+  const apt = (args: string[], cwd?: string) => execFileSync("apt-get", ["-q", "-y", ...opts, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  try {
+    apt(["update"]);
+  } catch (e) {
+    throw aptError("update (reading the sources)", e);
+  }
+  try {
+    apt(["install", "--download-only", ...o.packages]);
+  } catch (e) {
+    throw aptError(`install --download-only ${o.packages.join(" ")}`, e);
+  }
+  const archives = join(r, "var/cache/apt/archives");
+  // Packages the target already has are not downloaded by the resolver: fetch them too, so a
+  // machine that lacks one still installs from the bundle.
+  const have = () => new Set(readdirSync(archives).filter((f) => f.endsWith(".deb")).map((f) => f.split("_")[0]));
+  const missing = o.packages.filter((p) => !have().has(p));
+  if (missing.length) {
+    try {
+      apt(["download", ...missing], archives);
+    } catch (e) {
+      throw aptError(`download ${missing.join(" ")}`, e);
+    }
+  }
+  // The packages this resolution needs (the cache may also hold older versions): what apt would
+  // install, by name and version, plus the requested ones the target already has.
+  const wanted = new Set(
+    apt(["install", "-s", ...o.packages])
+      .split("\n")
+      .map((l) => /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+)/.exec(l))
+      .filter((m): m is RegExpExecArray => !!m)
+      .map((m) => `${m[1].split(":")[0]}_${m[2].replace(/:/g, "%3a")}`),
+  );
+  const wantedNames = new Set([...wanted].map((w) => w.split("_")[0]));
+  const keep = (f: string) => wanted.has(f.split("_").slice(0, 2).join("_")) || (o.packages.includes(f.split("_")[0]) && !wantedNames.has(f.split("_")[0]));
+  mkdirSync(o.into, { recursive: true });
+  const names: string[] = [];
+  for (const f of readdirSync(archives).filter((x) => x.endsWith(".deb"))) {
+    if (!keep(f)) continue;
+    const dest = join(o.into, f);
+    if (!existsSync(dest)) {
+      try {
+        linkSync(join(archives, f), dest);
+      } catch {
+        copyFileSync(join(archives, f), dest);
+      }
+    }
+    names.push(f);
+  }
+  // a package dropped from the resolution leaves the repository
+  for (const f of readdirSync(o.into).filter((x) => x.endsWith(".deb") && !names.includes(x))) rmSync(join(o.into, f));
+  return names.sort();
+}
