@@ -1,8 +1,10 @@
 // Owns `kplay bundle build` on the connected side: for each architecture, the file list
 // downloaded into files/<host>/<path> (the URL kept as the path, a .sha256 beside each file as
 // the nodes' get_url checks it), the image list pulled into images/ (an OCI layout, that
-// architecture's platform only), a sha256sum.txt over everything, and one tarball per
-// architecture. Re-running downloads only what changed upstream (ETag / Last-Modified asked
+// architecture's platform only) and laid out again as registry/ (docker-registry's storage, what
+// the bootstrap node serves), OS packages as a signed apt repository in repos/, a
+// sha256sum.txt over everything, and one tarball per architecture: unpacked as the bootstrap
+// node's bundle_dir, it is what deploy-cluster installs from. Re-running downloads only what changed upstream (ETag / Last-Modified asked
 // with If-None-Match / If-Modified-Since) and sends no image blob twice.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -14,12 +16,13 @@ import { rootCertificates } from "node:tls";
 import { KplayError } from "../errors.js";
 import { OciLayout } from "../images/layout.js";
 import { Copier } from "../images/mirror.js";
-import { parseRef } from "../images/reference.js";
+import { mappedPath, parseRef } from "../images/reference.js";
 import type { RegistryClient } from "../images/registry.js";
 import { writeFileAtomic } from "../state/atomic.js";
 import { downloadDebs } from "./apt-download.js";
 import { buildAptRepo, ensureSigningKey, packagesIndex, sha256Lines, stopAgent } from "./apt-repo.js";
 import type { ListEntry } from "./lists.js";
+import { layoutToRegistryStore } from "./oci.js";
 
 export interface BuildOptions {
   out: string;
@@ -33,6 +36,8 @@ export interface BuildOptions {
   filesFrom?: string;
   concurrency?: number;
   tarballs?: boolean;
+  /** The internal registry's project: images are stored as PROJECT/<path> and as <upstream host>/<path>. */
+  project: string;
   /** OS packages: resolved with their dependencies per architecture into repos/<distro>-<arch>, signed. */
   packages?: { list: string[]; sources: string[]; status?: string; distro: string; caFile?: string; keyDir: string };
   log: (line: string) => void;
@@ -146,6 +151,16 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
     } finally {
       copier.dispose();
     }
+    // ---- the same images as registry storage, under the names nodes pull: PROJECT/<path>
+    // (rewritten manifests) and <upstream host>/<path> (containerd's override_path mirrors)
+    const stored = layoutToRegistryStore(layout.dir, join(root, "registry"), (ref) => {
+      const r = parseRef(ref);
+      const names = [`${o.project}/${mappedPath(r)}`];
+      // a registry name with a port is not a valid repository path component
+      if (!r.registry.includes(":")) names.push(mappedPath(r, { keepRegistry: true }));
+      return names;
+    });
+    o.log(`registry storage (${arch}): ${stored.join(" ")}`);
     // ---- OS packages: a flat apt repository signed with the bundle key
     if (o.packages?.list.length) {
       const p = o.packages;

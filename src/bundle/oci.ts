@@ -1,9 +1,10 @@
 // Owns building small OCI images in memory (one gzip layer, config, manifest) and writing them
 // into a registry storage tree — the layout the `docker-registry` (distribution) filesystem
-// driver reads — so a bundle ships images ready to serve, with no push at install time.
+// driver reads — so a bundle ships images ready to serve, with no push at install time; and
+// converts an OCI layout (what kplay bundle build pulls into) into that storage.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { tar, type TarEntry } from "./tar.js";
 
@@ -50,23 +51,74 @@ export function writeIndexToRegistryStore(root: string, repository: string, tag:
   writeToRegistryStore(root, repository, tag, { manifest: index, blobs: [] });
 }
 
+const hex = (d: string) => d.replace(/^sha256:/, "");
+const put = (file: string, data: Buffer | string) => {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, data);
+};
+const v2Of = (root: string) => join(root, "docker", "registry", "v2");
+const blobData = (root: string, digest: string) => join(v2Of(root), "blobs", "sha256", hex(digest).slice(0, 2), hex(digest), "data");
+
+/** A repository's links in registry storage: its layers (and configs), its manifests, the tag to the last manifest. */
+export function linkRepository(root: string, repository: string, tag: string | undefined, manifests: string[], layers: string[]): void {
+  const repo = join(v2Of(root), "repositories", ...repository.split("/"));
+  for (const d of layers) put(join(repo, "_layers", "sha256", hex(d), "link"), d);
+  for (const m of manifests) put(join(repo, "_manifests", "revisions", "sha256", hex(m), "link"), m);
+  const top = manifests[manifests.length - 1];
+  if (tag === undefined || top === undefined) return;
+  put(join(repo, "_manifests", "tags", tag, "current", "link"), top);
+  put(join(repo, "_manifests", "tags", tag, "index", "sha256", hex(top), "link"), top);
+}
+
 /** Write `image` as repository:tag (untagged without a tag) into the registry storage rooted at `root` (idempotent). */
 export function writeToRegistryStore(root: string, repository: string, tag: string | undefined, image: OciImage): void {
-  const v2 = join(root, "docker", "registry", "v2");
-  const hex = (d: string) => d.replace(/^sha256:/, "");
-  const put = (file: string, data: Buffer | string) => {
-    mkdirSync(join(file, ".."), { recursive: true });
-    writeFileSync(file, data);
-  };
   for (const b of [...image.blobs, image.manifest]) {
-    const f = join(v2, "blobs", "sha256", hex(b.digest).slice(0, 2), hex(b.digest), "data");
+    const f = blobData(root, b.digest);
     if (!existsSync(f)) put(f, b.data);
   }
-  const repo = join(v2, "repositories", ...repository.split("/"));
-  for (const b of image.blobs) put(join(repo, "_layers", "sha256", hex(b.digest), "link"), b.digest);
-  const m = image.manifest.digest;
-  put(join(repo, "_manifests", "revisions", "sha256", hex(m), "link"), m);
-  if (tag === undefined) return;
-  put(join(repo, "_manifests", "tags", tag, "current", "link"), m);
-  put(join(repo, "_manifests", "tags", tag, "index", "sha256", hex(m), "link"), m);
+  linkRepository(root, repository, tag, [image.manifest.digest], image.blobs.map((b) => b.digest));
+}
+
+/**
+ * The images of an OCI layout as registry storage (what docker-registry's filesystem driver
+ * serves), each under every name `names` gives for its reference; blob files are hard-linked
+ * (copied across file systems). Returns the repository:tag names written.
+ */
+export function layoutToRegistryStore(layoutDir: string, root: string, names: (ref: string) => string[]): string[] {
+  const index = JSON.parse(readFileSync(join(layoutDir, "index.json"), "utf8")) as { manifests: Array<{ digest: string; annotations?: Record<string, string> }> };
+  const blobFile = (d: string) => join(layoutDir, "blobs", "sha256", hex(d));
+  const place = (d: string) => {
+    const f = blobData(root, d);
+    if (existsSync(f)) return;
+    mkdirSync(dirname(f), { recursive: true });
+    try {
+      linkSync(blobFile(d), f);
+    } catch {
+      copyFileSync(blobFile(d), f);
+    }
+  };
+  const written: string[] = [];
+  for (const e of index.manifests) {
+    const ref = e.annotations?.["org.opencontainers.image.ref.name"];
+    if (!ref) continue;
+    const manifests: string[] = [];
+    const layers: string[] = [];
+    const walk = (d: string) => {
+      place(d);
+      const m = JSON.parse(readFileSync(blobFile(d), "utf8")) as { manifests?: Array<{ digest: string }>; config?: { digest: string }; layers?: Array<{ digest: string }> };
+      for (const c of m.manifests ?? []) walk(c.digest);
+      for (const b of [...(m.config ? [m.config] : []), ...(m.layers ?? [])]) {
+        place(b.digest);
+        layers.push(b.digest);
+      }
+      manifests.push(d);
+    };
+    walk(e.digest);
+    const tag = /:([\w][\w.-]*)$/.exec(ref.replace(/@.*$/, ""))?.[1];
+    for (const name of names(ref)) {
+      linkRepository(root, name, tag, manifests, layers);
+      written.push(`${name}${tag ? `:${tag}` : ""}`);
+    }
+  }
+  return written;
 }

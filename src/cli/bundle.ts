@@ -33,7 +33,9 @@ Options:
 
 bundle build (on a connected machine) makes, per architecture, DIR/ARCH/files/<host>/<path>
 (each file with a .sha256 beside it), DIR/ARCH/images (an OCI layout holding that platform of
-every image; push it with kplay images push --from-dir DIR/ARCH/images), DIR/ARCH/sha256sum.txt,
+every image; push it with kplay images push --from-dir DIR/ARCH/images), DIR/ARCH/registry (the
+same images as docker-registry storage under PROJECT/<path> and <upstream host>/<path>, as the
+bootstrap node serves them; PROJECT from --project or config.yaml, default library), DIR/ARCH/sha256sum.txt,
 and DIR/kplay-bundle-ARCH.tar.gz with DIR/sha256sum.txt over the tarballs. With --packages, also
 DIR/ARCH/repos/DISTRO-ARCH: those packages and every dependency, as a flat apt repository signed
 with the bundle key (public key in repos/kplay-bundle.asc; the secret key stays in
@@ -116,7 +118,8 @@ async function buildCommand(argv: string[]): Promise<number> {
   const ca = (values["ca-file"] ?? []).map((f) => readFileSync(f));
   const t0 = Date.now();
   try {
-    const r = await buildBundle({ out: resolve(values.out), arches, files: lists.files, images: lists.images, client, ca, filesFrom: values["files-from"], concurrency: values.concurrency ? Number(values.concurrency) : 5, tarballs: !values["no-tar"], packages: pkgs.length ? { list: pkgs, sources: values["apt-source"] ?? [], status: values["dpkg-status"], distro, caFile: values["ca-file"]?.[0], keyDir: resolve(values["signing-key-dir"] ?? join(values.out, ".signing-key")) } : undefined, log: (l) => console.log(l) });
+    const project = values.project ?? (values.config ? parseClusterConfig(readYamlFile(values.config)).default.image_repository : "library");
+    const r = await buildBundle({ out: resolve(values.out), project, arches, files: lists.files, images: lists.images, client, ca, filesFrom: values["files-from"], concurrency: values.concurrency ? Number(values.concurrency) : 5, tarballs: !values["no-tar"], packages: pkgs.length ? { list: pkgs, sources: values["apt-source"] ?? [], status: values["dpkg-status"], distro, caFile: values["ca-file"]?.[0], keyDir: resolve(values["signing-key-dir"] ?? join(values.out, ".signing-key")) } : undefined, log: (l) => console.log(l) });
     process.stderr.write(`bundle in ${values.out}: ${r.downloaded} file(s) downloaded (${r.bytes} bytes), ${r.unchanged} unchanged, ${r.images} image(s), ${r.blobsSent} blob(s) fetched, ${r.packages} package(s), ${r.tarballs.length} tarball(s), ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     return 0;
   } finally {

@@ -19,7 +19,7 @@ import { kplay, spawnKplay } from "../harness/cluster.js";
 const dir = mkdtempSync(join(tmpdir(), "kplay-images-"));
 const PASSWORD = `pw-${randomBytes(6).toString("hex")}`;
 const procs: ChildProcess[] = [];
-const logs: Record<string, string> = { a: "", b: "" };
+const logs: Record<string, string> = { a: "", b: "", c: "" };
 let A = "";
 let B = "";
 const ca = join(dir, "ca.crt");
@@ -48,18 +48,20 @@ function imageOf(layers: Buffer[], arch: string): OciImage {
   return { manifest, blobs: [config, ...ls] };
 }
 
-async function startRegistry(name: "a" | "b", root: string): Promise<string> {
+/** A docker-registry on loopback: TLS with the test CA and basic auth, or (plain) neither. */
+async function startRegistry(name: "a" | "b" | "c", root: string, plain = false): Promise<string> {
   const port = await freePort();
   const cfg = join(dir, `${name}.yml`);
-  writeFileSync(cfg, `version: 0.1\nlog:\n  level: info\n  formatter: text\nstorage:\n  filesystem:\n    rootdirectory: ${root}\nhttp:\n  addr: 127.0.0.1:${port}\n  tls:\n    certificate: ${dir}/srv.crt\n    key: ${dir}/srv.key\nauth:\n  htpasswd:\n    realm: kplay-test\n    path: ${dir}/htpasswd\n`);
+  const secure = `  tls:\n    certificate: ${dir}/srv.crt\n    key: ${dir}/srv.key\nauth:\n  htpasswd:\n    realm: kplay-test\n    path: ${dir}/htpasswd\n`;
+  writeFileSync(cfg, `version: 0.1\nlog:\n  level: info\n  formatter: text\nstorage:\n  filesystem:\n    rootdirectory: ${root}\nhttp:\n  addr: 127.0.0.1:${port}\n${plain ? "" : secure}`);
   const p = spawn("docker-registry", ["serve", cfg], { stdio: ["ignore", "pipe", "pipe"] });
   p.stdout!.on("data", (d) => (logs[name] += d));
   p.stderr!.on("data", (d) => (logs[name] += d));
   procs.push(p);
   for (let i = 0; i < 100; i++) {
     try {
-      const code = execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, `https://127.0.0.1:${port}/v2/`], { encoding: "utf8" });
-      if (code === "401") return `127.0.0.1:${port}`;
+      const code = execFileSync("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", ca, `${plain ? "http" : "https"}://127.0.0.1:${port}/v2/`], { encoding: "utf8" });
+      if (code === (plain ? "200" : "401")) return `127.0.0.1:${port}`;
     } catch {
       // not up yet
     }
@@ -331,6 +333,13 @@ describe("bundle build (files from a loopback HTTPS mirror, images from registry
     expect(execFileSync("tar", ["-tzf", join(out, "kplay-bundle-amd64.tar.gz")], { encoding: "utf8" })).not.toMatch(/signing-key|\.apt-|private-keys/);
     // the manifest (one URL for both architectures) was fetched once
     expect(gets.filter((g) => g === "/example.com/manifest.yaml")).toHaveLength(1);
+    // registry/ is docker-registry storage as the bootstrap node serves it: a registry started on
+    // the amd64 tree answers for PROJECT/<path> with the amd64 index's digest, and serves its layers
+    const c = await startRegistry("c", join(out, "amd64", "registry"), true);
+    const amd = JSON.parse(readFileSync(join(out, "amd64", "images", "index.json"), "utf8")).manifests[0].digest;
+    const head = execFileSync("curl", ["-sSfI", "-H", "Accept: application/vnd.oci.image.index.v1+json", `http://${c}/v2/library/mirror/app/manifests/1.0`], { encoding: "utf8" });
+    expect(/docker-content-digest:\s*(\S+)/i.exec(head)?.[1]).toBe(amd);
+    expect(sha(execFileSync("curl", ["-sSfL", `http://${c}/v2/library/mirror/app/blobs/${sharedLayer.digest}`], { maxBuffer: 16 << 20 }))).toBe(sharedLayer.digest);
     // the arm64 directory pushes as it is
     const p = await kplay(["images", "push", "--from-dir", join(out, "arm64", "images"), "--registry", B, "--project", "bundle", ...common()]);
     expect(p.code, p.stderr).toBe(0);
