@@ -7,14 +7,17 @@ import { DOWNLOAD_VARS } from "../bundle/sandbox-bundle.js";
 import { parseClusterConfig } from "../config/cluster.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { readYamlFile } from "../yaml-source.js";
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { buildBundle } from "../bundle/build.js";
+import { publishBundle } from "../bundle/publish.js";
+import { CredentialStore, defaultAuthFile } from "../images/auth.js";
 import { OPTIONS, registryClient, type Values } from "./mirror.js";
 import { parse } from "./options.js";
 
 export const BUNDLE_HELP = `Usage: kplay bundle list files|images [-c CONFIG] [-e KEY=VALUE|@FILE] [--arch A[,A]] [--json]
        kplay bundle build --out DIR [-c CONFIG] [-e ...] [--arch A[,A]] [options]
+       kplay bundle publish --from DIR --to (https://SERVER/PREFIX | s3://BUCKET/PREFIX) [options]
 
 The bundle's lists, generated from the download variables kplay's steps use (every
 *_download_url is a file, every *_image_repo with its *_image_tag an image), never kept by hand:
@@ -51,7 +54,18 @@ image blobs not yet fetched and packages not yet in the cache (DIR/.apt-ARCH).
       --signing-key-dir D  GnuPG home holding the bundle key, made once (default DIR/.signing-key)
       --no-tar             leave the directories, write no tarballs
       --concurrency N, --auth-file FILE, --ca-file FILE, --plain-http HOST
-                           as for kplay images mirror`;
+                           as for kplay images mirror
+
+bundle publish puts the built files (DIR/ARCH/files, every architecture built) on a server the
+customer runs, paths kept: DIR/ARCH/files/<host>/<path> -> TO/<host>/<path>, each file's .sha256
+after it. Point offline_resources_url (or download_url) at TO. Files whose published checksum
+matches are skipped.
+  http(s)://   HTTP PUT (WebDAV, Nexus raw and Artifactory generic repositories accept it);
+               credentials for the host from --auth-file or --username U --password-stdin
+  s3://        an S3-compatible store (AWS, MinIO, Ceph RGW), path-style, SigV4; credentials from
+               AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN)
+      --s3-endpoint URL    the store's URL (default https://s3.REGION.amazonaws.com)
+      --s3-region R        (default AWS_REGION, else us-east-1)`;
 
 export async function bundleCommand(argv: string[]): Promise<number> {
   const [sub, what, ...rest] = argv;
@@ -60,6 +74,7 @@ export async function bundleCommand(argv: string[]): Promise<number> {
     return sub ? 0 : 2;
   }
   if (sub === "build") return buildCommand(argv.slice(1));
+  if (sub === "publish") return publishCommand(argv.slice(1));
   if (sub !== "list") throw new KplayError("usage", `unknown bundle command "${sub}"`, { hint: "kplay bundle list files|images, or kplay bundle build" });
   if (what === "--help" || what === "-h") {
     console.log(BUNDLE_HELP);
@@ -125,4 +140,45 @@ async function buildCommand(argv: string[]): Promise<number> {
   } finally {
     client.close();
   }
+}
+
+async function publishCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { from: { type: "string" }, to: { type: "string" }, arch: { type: "string", multiple: true }, "auth-file": { type: "string" }, username: { type: "string" }, "password-stdin": { type: "boolean" }, "ca-file": { type: "string", multiple: true }, "s3-endpoint": { type: "string" }, "s3-region": { type: "string" }, concurrency: { type: "string" }, help: { type: "boolean", short: "h" } }, "bundle publish");
+  if (values.help) {
+    console.log(BUNDLE_HELP);
+    return 0;
+  }
+  if (positionals.length) throw new KplayError("usage", `bundle publish takes no arguments (got ${positionals.join(" ")})`);
+  if (!values.from || !values.to) throw new KplayError("usage", "bundle publish needs --from DIR and --to URL");
+  const to = values.to;
+  if (!/^(https?|s3):\/\/\S+$/.test(to)) throw new KplayError("usage", `--to ${to}: expected https://SERVER/PREFIX, http://... or s3://BUCKET/PREFIX`);
+  const from = resolve(values.from);
+  if (!existsSync(from)) throw new KplayError("input", "no such directory (the --out of kplay bundle build)", { where: { file: values.from } });
+  const arches = values.arch ? archesOf(values.arch) : readdirSync(from).filter((d) => existsSync(join(from, d, "files"))).sort();
+  if (!arches.length) throw new KplayError("input", "no ARCH/files in it: run kplay bundle build --out DIR first", { where: { file: values.from } });
+  let s3;
+  let credentials;
+  if (to.startsWith("s3://")) {
+    const id = process.env.AWS_ACCESS_KEY_ID;
+    const secret = process.env.AWS_SECRET_ACCESS_KEY;
+    if (!id || !secret) throw new KplayError("usage", "an s3:// target needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
+    const region = values["s3-region"] ?? process.env.AWS_REGION ?? "us-east-1";
+    const endpoint = values["s3-endpoint"] ?? `https://s3.${region}.amazonaws.com`;
+    if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(endpoint)) throw new KplayError("usage", `--s3-endpoint ${endpoint}: expected http(s)://HOST[:PORT][/PATH]`);
+    s3 = { endpoint, region, credentials: { accessKeyId: id, secretAccessKey: secret, sessionToken: process.env.AWS_SESSION_TOKEN } };
+  } else {
+    const host = new URL(to).host;
+    const store = new CredentialStore();
+    if (values.username !== undefined) {
+      if (!values["password-stdin"]) throw new KplayError("usage", "--username needs --password-stdin (a password on the command line would show in the process list)");
+      store.add(host, { username: values.username, password: readFileSync(0, "utf8").replace(/\r?\n$/, "") });
+    }
+    const authFile = values["auth-file"] ?? defaultAuthFile();
+    if (authFile) store.addFile(authFile);
+    credentials = store.get(host);
+  }
+  const t0 = Date.now();
+  const r = await publishBundle({ dir: from, arches, to, credentials, s3, ca: (values["ca-file"] ?? []).map((f) => readFileSync(f)), concurrency: values.concurrency ? Number(values.concurrency) : 5, log: (l) => console.log(l) });
+  process.stderr.write(`published to ${to}: ${r.sent} file(s) sent (${r.bytes} bytes), ${r.skipped} already there, ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  return 0;
 }

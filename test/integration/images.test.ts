@@ -347,6 +347,82 @@ describe("bundle build (files from a loopback HTTPS mirror, images from registry
     expect(remoteDigest(B, "bundle/mirror/app", "1.0")).toBe(idx.manifests[0].digest);
   });
 
+  it("publish: to an HTTPS server with PUT (basic auth) and to an S3-compatible endpoint, paths kept, checksums after files, nothing sent twice", async () => {
+    const store = new Map<string, Buffer>();
+    const puts: string[] = [];
+    const s3 = new Map<string, { body: Buffer; sha: string }>();
+    const s3puts: Array<{ path: string; auth: string; payload: string; body: string }> = [];
+    const srv = createHttpsServer({ cert: readFileSync(join(dir, "srv.crt")), key: readFileSync(join(dir, "srv.key")) }, (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const url = decodeURIComponent(req.url ?? "");
+        if (url.startsWith("/s3/")) {
+          // an S3-compatible endpoint: path-style /BUCKET/KEY, object metadata kept
+          const o = s3.get(url);
+          if (req.method === "HEAD") return void res.writeHead(o ? 200 : 404, o ? { "x-amz-meta-sha256": o.sha } : {}).end();
+          if (req.method === "PUT") {
+            const body = Buffer.concat(chunks);
+            s3puts.push({ path: url, auth: String(req.headers.authorization), payload: String(req.headers["x-amz-content-sha256"]), body: sha(body).slice(7) });
+            s3.set(url, { body, sha: String(req.headers["x-amz-meta-sha256"]) });
+            return void res.writeHead(200).end();
+          }
+          return void res.writeHead(405).end();
+        }
+        if (req.headers.authorization !== `Basic ${Buffer.from(`tester:${PASSWORD}`).toString("base64")}`) return void res.writeHead(401).end();
+        if (req.method === "PUT") {
+          puts.push(url);
+          store.set(url, Buffer.concat(chunks));
+          return void res.writeHead(201).end();
+        }
+        const b = store.get(url);
+        res.writeHead(b ? 200 : 404).end(b ?? "");
+      });
+    });
+    await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+    const host = `127.0.0.1:${(srv.address() as { port: number }).port}`;
+    try {
+      writeFileSync(join(dir, "publish-auth.json"), JSON.stringify({ auths: { [host]: { auth: Buffer.from(`tester:${PASSWORD}`).toString("base64") } } }));
+      const denied = await kplay(["bundle", "publish", "--from", out, "--to", `https://${host}/repo/files`, "--ca-file", ca, "--auth-file", join(dir, "none.json")]);
+      expect(denied.code).toBe(2); // the auth file does not exist: bad input before anything is sent
+      const unauthorized = await kplay(["bundle", "publish", "--from", out, "--to", `https://${host}/repo/files`, "--ca-file", ca, "--auth-file", auth]);
+      expect(unauthorized.code).toBe(1);
+      expect(unauthorized.stderr).toMatch(/HTTP 401 \(credentials: --auth-file or --username --password-stdin\)/);
+      expect(store.size).toBe(0);
+      const pub = ["bundle", "publish", "--from", out, "--to", `https://${host}/repo/files`, "--ca-file", ca, "--auth-file", join(dir, "publish-auth.json")];
+      const r = await kplay(pub);
+      expect(r.code, r.stderr).toBe(0);
+      for (const arch of ["amd64", "arm64"]) {
+        const rel = `example.com/tool-linux-${arch}.tar.gz`;
+        expect(store.get(`/repo/files/${rel}`)).toEqual(readFileSync(join(out, arch, "files", rel)));
+        expect(store.get(`/repo/files/${rel}.sha256`)?.toString()).toBe(readFileSync(join(out, arch, "files", `${rel}.sha256`), "utf8"));
+        expect(puts.indexOf(`/repo/files/${rel}`)).toBeLessThan(puts.indexOf(`/repo/files/${rel}.sha256`));
+      }
+      expect([...store.keys()].some((k) => k.includes("kplay-meta"))).toBe(false);
+      expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+      puts.length = 0;
+      const again = await kplay(pub);
+      expect(again.code, again.stderr).toBe(0);
+      expect(puts).toEqual([]);
+      // S3: path-style PUTs signed with SigV4 over the body's sha256, skipped by metadata next time
+      const env = { AWS_ACCESS_KEY_ID: "AKIDKPLAYTEST", AWS_SECRET_ACCESS_KEY: "kplay-test-secret-value" };
+      const s3args = ["bundle", "publish", "--from", out, "--to", "s3://bundles/kplay/files", "--s3-endpoint", `https://${host}/s3`, "--ca-file", ca];
+      const s = await kplay(s3args, { env });
+      expect(s.code, s.stderr).toBe(0);
+      expect(s3.get("/s3/bundles/kplay/files/example.com/manifest.yaml")?.body.toString()).toBe("kind: ConfigMap\n");
+      for (const p of s3puts) {
+        expect(p.payload).toBe(p.body);
+        expect(p.auth).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDKPLAYTEST\/\d{8}\/us-east-1\/s3\/aws4_request,SignedHeaders=content-length;host;x-amz-content-sha256;x-amz-date;x-amz-meta-sha256,Signature=[0-9a-f]{64}$/);
+      }
+      expect(s.stdout + s.stderr).not.toContain("kplay-test-secret-value");
+      s3puts.length = 0;
+      expect((await kplay(s3args, { env })).code).toBe(0);
+      expect(s3puts).toEqual([]);
+    } finally {
+      srv.close();
+    }
+  });
+
   it("a re-run downloads nothing that did not change upstream; a changed file is fetched again, alone", async () => {
     gets.length = 0;
     const again = await kplay(build);
