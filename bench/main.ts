@@ -3,6 +3,7 @@
 // (reset between runs); a per-task overhead case; a scale case (kplay only). Prints a Markdown
 // table (median, min, max) with ratios computed pair by pair, and writes it to bench/results/.
 // Usage: npm run bench -- [--nodes 30] [--runs 3] [--cases workload,trivial,scale] [--scale 50,100,200]
+//        [--engines kplay,raw,...] [--profile DIR] (a .cpuprofile per kplay run; bench/profile.ts sums one up)
 //                         [--engines kplay,raw,ansible,ansible-pipelining,ansible-mitogen]
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -24,6 +25,8 @@ const { values: args } = parseArgs({
     cases: { type: "string", default: "workload,trivial,resume,scale" },
     scale: { type: "string", default: "50,100,200" },
     engines: { type: "string", default: "kplay,raw,ansible,ansible-pipelining,ansible-mitogen" },
+    // write a V8 CPU profile of every kplay run into this directory (node --cpu-prof)
+    profile: { type: "string" },
   },
 });
 const N = Number(args.nodes);
@@ -149,7 +152,8 @@ function engineCmd(engine: string, playbook: string, rawSpec: string): { cmd: st
     const sd = join(dir, "kplay-state");
     mkdirSync(sd, { recursive: true });
     writeFileSync(join(sd, "known_hosts"), readFileSync(join(dir, "known_hosts")));
-    return { cmd: [process.execPath, join(ROOT, "bin/kplay.js"), "run", playbook, "-i", join(dir, "inventory.ini"), "--forks", forks(), "--state-dir", sd, "-e", `@${join(dir, "extra.yml")}`, "--json"] };
+    const prof = args.profile ? ["--cpu-prof", "--cpu-prof-dir", resolve(args.profile)] : [];
+    return { cmd: [process.execPath, ...prof, join(ROOT, "bin/kplay.js"), "run", playbook, "-i", join(dir, "inventory.ini"), "--forks", forks(), "--state-dir", sd, "-e", `@${join(dir, "extra.yml")}`, "--json"] };
   }
   return { cmd: ["ansible-playbook", playbook, "-i", join(dir, "inventory.ini"), "-f", forks(), "-e", `@${join(dir, "extra.yml")}`], env: ansibleEnv(engine) };
 }

@@ -5,8 +5,8 @@
 // taken from a target machine), or against nothing (every dependency included). The cache is
 // kept between builds: a re-run downloads only packages that changed.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { KplayError } from "../errors.js";
 
 export interface AptDownload {
@@ -14,6 +14,8 @@ export interface AptDownload {
   root: string;
   /** sources.list lines, e.g. "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] URL bookworm main". */
   sources: string[];
+  /** Source files to use as they are (.list or deb822 .sources), e.g. this machine's own. */
+  sourceFiles?: string[];
   arch: string;
   packages: string[];
   /** The target's /var/lib/dpkg/status; empty (nothing installed) when undefined. */
@@ -31,10 +33,12 @@ function aptError(what: string, e: unknown): KplayError {
 
 /** Download `packages` and their dependencies into `into`; returns the .deb file names. */
 export function downloadDebs(o: AptDownload): string[] {
-  if (!o.sources.length) throw new KplayError("usage", "packages need at least one --apt-source");
+  if (!o.sources.length && !o.sourceFiles?.length) throw new KplayError("usage", "packages need at least one --apt-source");
   const r = o.root;
   for (const d of ["etc/apt/sources.list.d", "etc/apt/apt.conf.d", "etc/apt/preferences.d", "etc/apt/trusted.gpg.d", "var/lib/apt/lists/partial", "var/cache/apt/archives/partial", "var/lib/dpkg"]) mkdirSync(join(r, d), { recursive: true });
   writeFileSync(join(r, "etc/apt/sources.list"), `${o.sources.join("\n")}\n`);
+  for (const f of readdirSync(join(r, "etc/apt/sources.list.d"))) rmSync(join(r, "etc/apt/sources.list.d", f));
+  (o.sourceFiles ?? []).forEach((f, i) => copyFileSync(f, join(r, "etc/apt/sources.list.d", `${i}-${basename(f) === "sources.list" ? "main.list" : basename(f)}`)));
   const status = join(r, "var/lib/dpkg/status");
   if (o.status) copyFileSync(o.status, status);
   else writeFileSync(status, "");
@@ -99,4 +103,12 @@ export function downloadDebs(o: AptDownload): string[] {
   // a package dropped from the resolution leaves the repository
   for (const f of readdirSync(o.into).filter((x) => x.endsWith(".deb") && !names.includes(x))) rmSync(join(o.into, f));
   return names.sort();
+}
+
+/** This machine's own apt source files (sources.list and sources.list.d/*.list|*.sources). */
+export function hostAptSources(): string[] {
+  const out: string[] = [];
+  if (existsSync("/etc/apt/sources.list") && readFileSync("/etc/apt/sources.list", "utf8").split("\n").some((l) => /^\s*deb\s/.test(l))) out.push("/etc/apt/sources.list");
+  if (existsSync("/etc/apt/sources.list.d")) for (const f of readdirSync("/etc/apt/sources.list.d").sort()) if (/\.(list|sources)$/.test(f)) out.push(join("/etc/apt/sources.list.d", f));
+  return out;
 }

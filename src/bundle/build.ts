@@ -8,16 +8,17 @@
 // with If-None-Match / If-Modified-Since) and sends no image blob twice.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, renameSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { dirname, join } from "node:path";
 import { rootCertificates } from "node:tls";
+import { fileURLToPath } from "node:url";
 import { KplayError } from "../errors.js";
 import { OciLayout } from "../images/layout.js";
 import { Copier } from "../images/mirror.js";
 import { mappedPath, parseRef } from "../images/reference.js";
-import type { RegistryClient } from "../images/registry.js";
+import { saveStream, type RegistryClient } from "../images/registry.js";
 import { writeFileAtomic } from "../state/atomic.js";
 import { downloadDebs } from "./apt-download.js";
 import { buildAptRepo, ensureSigningKey, packagesIndex, sha256Lines, stopAgent } from "./apt-repo.js";
@@ -39,7 +40,7 @@ export interface BuildOptions {
   /** The internal registry's project: images are stored as PROJECT/<path> and as <upstream host>/<path>. */
   project: string;
   /** OS packages: resolved with their dependencies per architecture into repos/<distro>-<arch>, signed. */
-  packages?: { list: string[]; sources: string[]; status?: string; distro: string; caFile?: string; keyDir: string };
+  packages?: { list: string[]; sources: string[]; sourceFiles?: string[]; status?: string; distro: string; caFile?: string; keyDir: string };
   log: (line: string) => void;
 }
 
@@ -63,6 +64,17 @@ interface Meta {
 /** GET `url` into `file` unless the server says it has not changed since `meta`; verified and renamed into place. */
 function fetchFile(url: string, file: string, meta: Meta | undefined, ca: Buffer[] | undefined, redirects = 5): Promise<Meta | "unchanged"> {
   const u = new URL(url);
+  if (u.protocol === "file:") {
+    // a local tree (a mirror on disk): changed when its content changed
+    const src = fileURLToPath(u);
+    if (!existsSync(src)) return Promise.reject(new KplayError("input", `${src}: no such file`));
+    const data = readFileSync(src);
+    const sum = createHash("sha256").update(data).digest("hex");
+    if (meta?.sha256 === sum && existsSync(file)) return Promise.resolve("unchanged");
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileAtomic(file, data, statSync(src).mode & 0o777);
+    return Promise.resolve({ url, sha256: sum });
+  }
   const mod = u.protocol === "http:" ? http : https;
   const headers: Record<string, string> = { "user-agent": "kplay" };
   if (meta?.etag) headers["if-none-match"] = meta.etag;
@@ -87,16 +99,10 @@ function fetchFile(url: string, file: string, meta: Meta | undefined, ca: Buffer
       }
       mkdirSync(dirname(file), { recursive: true });
       const part = `${file}.part`;
-      const h = createHash("sha256");
-      const out = createWriteStream(part);
-      res.on("data", (c: Buffer) => h.update(c));
-      res.on("error", reject);
-      out.on("error", reject);
-      out.on("finish", () => {
+      saveStream(res, part).then((sha256) => {
         renameSync(part, file);
-        resolve({ url, etag: res.headers.etag, lastModified: res.headers["last-modified"], sha256: h.digest("hex") });
-      });
-      res.pipe(out);
+        resolve({ url, etag: res.headers.etag, lastModified: res.headers["last-modified"], sha256 });
+      }, reject);
     });
     req.on("timeout", () => req.destroy(new Error(`${url}: no answer in 120 s`)));
     req.on("error", (e) => reject(new KplayError("host", `${url}: ${e.message}`)));
@@ -165,7 +171,7 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
     if (o.packages?.list.length) {
       const p = o.packages;
       const repoDir = join(root, "repos", `${p.distro}-${arch}`);
-      const debs = downloadDebs({ root: join(o.out, `.apt-${arch}`), sources: p.sources, arch, packages: p.list, status: p.status, caFile: p.caFile, into: repoDir });
+      const debs = downloadDebs({ root: join(o.out, `.apt-${arch}`), sources: p.sources, sourceFiles: p.sourceFiles, arch, packages: p.list, status: p.status, caFile: p.caFile, into: repoDir });
       res.packages += debs.length;
       const key = ensureSigningKey(p.keyDir);
       try {

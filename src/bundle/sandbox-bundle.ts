@@ -1,15 +1,19 @@
-// Owns the sandbox's offline bundle: Debian packages the bootstrap node and the cluster nodes
-// need (downloaded on the controller through its normal apt configuration, dependencies resolved
-// against the node image's installed set), a signed flat apt repository, two small OCI images
-// built locally and laid out as registry storage, a files/ tree and sha256sum.txt. Built once
-// per recipe (hash in the directory name) and reused.
+// Owns the sandbox's offline bundle, made by kplay bundle build's own builder (src/bundle/build.ts):
+// Debian packages the bootstrap node and the cluster nodes need (resolved from this machine's apt
+// sources against the node image's installed set, a signed flat apt repository), the files/
+// tree with sha256 (fetched from a local mirror holding the test stand-ins and fixtures at their
+// upstream paths, the paths coming from playbooks/vars/download.yml), plus small OCI images built
+// locally and laid out as registry storage. Built once per recipe (hash in the directory name).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { KplayError } from "../errors.js";
-import { buildAptRepo, ensureSigningKey, sha256Lines, stopAgent, tempDir } from "./apt-repo.js";
+import { RegistryClient } from "../images/registry.js";
+import { hostAptSources } from "./apt-download.js";
+import { sha256Lines, tempDir } from "./apt-repo.js";
+import { buildBundle } from "./build.js";
 import { bundleLists, readDownloadVars, type ListEntry } from "./lists.js";
 import { buildImage, writeToRegistryStore } from "./oci.js";
 
@@ -24,11 +28,12 @@ export const SANDBOX_IMAGES = [
   // kubeadm v1.28's CoreDNS; in the internal project as <project>/coredns/coredns (kubeadm's dns.imageRepository)
   { ref: "registry.k8s.io/coredns/coredns:v1.10.1", entrypoint: ["/bin/busybox", "sleep", "2147483647"] },
 ];
-const RECIPE_VERSION = "3";
+const RECIPE_VERSION = "4";
 
 /** The Kubernetes version the sandbox serves (its config.yaml's kube_version); every other version comes from playbooks/vars/download.yml. */
 export const SANDBOX_KUBE_VERSION = "v1.28.4";
 export const METRICS_SERVER_VERSION = "v0.6.4";
+const METRICS_SERVER_PATH = `github.com/kubernetes-sigs/metrics-server/releases/download/${METRICS_SERVER_VERSION}/components.yaml`;
 export const DOWNLOAD_VARS = fileURLToPath(new URL("../../playbooks/vars/download.yml", import.meta.url));
 
 /** The shipped download list for the sandbox's architecture and Kubernetes version. */
@@ -58,8 +63,8 @@ function dpkgArch(): string {
   return execFileSync("dpkg", ["--print-architecture"], { encoding: "utf8" }).trim();
 }
 
-/** The sandbox bundle for `nodeImage`, built under `base` when missing. */
-export function ensureSandboxBundle(base: string, nodeImage: string, log: (m: string) => void): BundleInfo {
+/** The sandbox bundle for `nodeImage`, built under `base` when missing, by kplay bundle build's own builder. */
+export async function ensureSandboxBundle(base: string, nodeImage: string, log: (m: string) => void): Promise<BundleInfo> {
   const arch = dpkgArch();
   const distro = `debian-12-${arch}`;
   const pkgs = [...new Set([...BOOTSTRAP_PACKAGES, ...NODE_PACKAGES, ...EXTRA_PACKAGES])].sort();
@@ -70,63 +75,55 @@ export function ensureSandboxBundle(base: string, nodeImage: string, log: (m: st
     .update(standin)
     .update(readFileSync(join(dirname(STANDIN), "manifests", "calico.yaml")))
     .update(readFileSync(join(dirname(STANDIN), "manifests", "kube-flannel.yml")))
+    .update(readFileSync(join(dirname(STANDIN), "manifests", "metrics-server.yaml")))
     .digest("hex")
     .slice(0, 12);
   const dir = join(base, `bundle-${id}`);
   const info: BundleInfo = { dir, repo: distro, arch, distro, images: SANDBOX_IMAGES.map((i) => i.ref), packages: pkgs };
   if (existsSync(join(dir, "sha256sum.txt"))) return info;
+  if (process.getuid?.() !== 0) throw new KplayError("usage", "building the sandbox bundle needs root (apt-get downloads the packages)", { hint: "run as root, as .ci/prepare-host does" });
   log(`building the sandbox bundle in ${dir}`);
   const work = `${dir}.partial`;
   rmSync(work, { recursive: true, force: true });
-  const repoDir = join(work, "repos", distro);
-  mkdirSync(repoDir, { recursive: true });
-  downloadPackages(nodeImage, pkgs, repoDir);
-  const key = ensureSigningKey(join(base, "bundle-gnupg"));
+  const tmp = tempDir("kplay-sandbox-src-");
   try {
-    buildAptRepo(repoDir, key, `kplay sandbox ${distro}`);
-  } finally {
-    stopAgent(key.home);
-  }
-  mkdirSync(join(work, "keys"), { recursive: true });
-  writeFileSync(join(work, "keys", "kplay-bundle.asc"), key.publicKey);
-  writeFileSync(join(work, "repos", "kplay-bundle.asc"), key.publicKey);
-  buildImages(repoDir, join(work, "registry"), arch);
-  mkdirSync(join(work, "files"), { recursive: true });
-  writeFileSync(join(work, "files", "README"), "Binaries served by the bootstrap node, under files/<host>/<path of the original URL>.\n");
-  writeKubeFiles(join(work, "files"), repoDir, arch, standin);
-  writeFileSync(join(work, "bundle.json"), JSON.stringify({ ...info, dir: undefined, created: new Date().toISOString() }, null, 2) + "\n");
-  writeFileSync(join(work, "sha256sum.txt"), sha256Lines(work, (r) => r === "sha256sum.txt"));
-  rmSync(dir, { recursive: true, force: true });
-  renameSync(work, dir);
-  return info;
-}
-
-/** apt-get --download-only against the node image's dpkg status: exactly what a node lacks. */
-function downloadPackages(nodeImage: string, pkgs: string[], into: string): void {
-  if (process.getuid?.() !== 0) throw new KplayError("usage", "building the sandbox bundle needs root (apt-get downloads the packages)", { hint: "run as root, as .ci/prepare-host does" });
-  const tmp = tempDir("kplay-bundle-");
-  try {
+    // Helpers (not in the repository): busybox for the images, Debian's CNI plugins for files/.
+    const helpers = join(tmp, "helpers");
+    mkdirSync(helpers);
+    execFileSync("apt-get", ["-q", "download", "busybox-static", "containernetworking-plugins"], { cwd: helpers, stdio: ["ignore", "pipe", "pipe"] });
+    // What the files server offers, laid out as upstream URLs: the stand-ins and fixtures.
+    const mirror = join(tmp, "mirror");
+    writeKubeFiles(mirror, helpers, arch, standin);
     const status = join(tmp, "status");
     writeFileSync(status, execFileSync("docker", ["run", "--rm", "--network", "none", "--entrypoint", "cat", nodeImage, "/var/lib/dpkg/status"], { maxBuffer: 64 << 20 }));
-    mkdirSync(join(tmp, "archives", "partial"), { recursive: true });
-    const apt = (args: string[]) =>
-      execFileSync("apt-get", ["-q", "-y", "-o", `Dir::State::status=${status}`, "-o", `Dir::Cache::archives=${join(tmp, "archives")}`, "-o", "Debug::NoLocking=1", "-o", "APT::Install-Recommends=false", ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    try {
-      apt(["install", "--download-only", ...pkgs]);
-    } catch (e) {
-      throw new KplayError("host", `apt-get could not download the bundle's packages: ${String((e as { stderr?: string }).stderr ?? e).trim().split("\n").slice(-3).join(" ")}`, { cause: e });
-    }
-    // Packages the image already has are not downloaded by the resolver: fetch them too, so a
-    // node that lacks one still installs from the bundle.
-    const got = new Set(readdirSync(join(tmp, "archives")).filter((f) => f.endsWith(".deb")).map((f) => f.split("_")[0]));
-    const missing = pkgs.filter((p) => !got.has(p));
-    if (missing.length) execFileSync("apt-get", ["-q", "download", ...missing], { cwd: join(tmp, "archives"), stdio: ["ignore", "pipe", "pipe"] });
-    // busybox-static for the images, the CNI plugins for files/
-    execFileSync("apt-get", ["-q", "download", "busybox-static", "containernetworking-plugins"], { cwd: join(tmp, "archives"), stdio: ["ignore", "pipe", "pipe"] });
-    for (const f of readdirSync(join(tmp, "archives")).filter((x) => x.endsWith(".deb"))) renameSync(join(tmp, "archives", f), join(into, f));
+    // The bundle itself, as kplay bundle build makes one: files with sha256 from the local
+    // mirror, the node packages resolved against the node image's dpkg status from this
+    // machine's apt sources, signed with the sandbox's bundle key.
+    await buildBundle({
+      out: work,
+      arches: [arch],
+      files: [...sandboxFileList(arch), { name: "metrics_server_manifest", arch, value: `https://${METRICS_SERVER_PATH}` }],
+      images: [],
+      client: new RegistryClient(),
+      project: "library",
+      filesFrom: pathToFileURL(mirror).toString(),
+      tarballs: false,
+      packages: { list: pkgs, sources: [], sourceFiles: hostAptSources(), status, distro: "debian-12", keyDir: join(base, "bundle-gnupg") },
+      log: () => undefined,
+    });
+    const root = join(work, arch);
+    // Images are built here (no registry to pull from): registry storage beside bundle build's.
+    buildImages(helpers, join(root, "registry"), arch);
+    writeFileSync(join(root, "files", "README"), "Binaries served by the bootstrap node, under files/<host>/<path of the original URL>.\n");
+    writeFileSync(join(root, "bundle.json"), JSON.stringify({ ...info, dir: undefined, created: new Date().toISOString() }, null, 2) + "\n");
+    writeFileSync(join(root, "sha256sum.txt"), sha256Lines(root, (r) => r === "sha256sum.txt" || r.endsWith(".kplay-meta.json")));
+    rmSync(dir, { recursive: true, force: true });
+    renameSync(root, dir);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
   }
+  return info;
 }
 
 /**
@@ -139,7 +136,6 @@ function writeKubeFiles(files: string, repoDir: string, arch: string, standin: B
     const f = join(files, rel);
     mkdirSync(dirname(f), { recursive: true });
     writeFileSync(f, data, { mode });
-    writeFileSync(`${f}.sha256`, createHash("sha256").update(data).digest("hex") + "\n");
   };
   const tmp = tempDir("kplay-kubefiles-");
   try {
@@ -169,7 +165,7 @@ function writeKubeFiles(files: string, repoDir: string, arch: string, standin: B
       put(f.value.replace(/^https:\/\//, ""), ...make());
     }
     // an app for 05-cluster-apps' tests (not one of kplay's own downloads)
-    put(`github.com/kubernetes-sigs/metrics-server/releases/download/${METRICS_SERVER_VERSION}/components.yaml`, fixture("metrics-server.yaml"));
+    put(METRICS_SERVER_PATH, fixture("metrics-server.yaml"));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -9,6 +9,8 @@ import { parseExtraVars } from "../engine/vars.js";
 import { readYamlFile } from "../yaml-source.js";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { hostAptSources } from "../bundle/apt-download.js";
 import { buildBundle } from "../bundle/build.js";
 import { publishBundle } from "../bundle/publish.js";
 import { CredentialStore, defaultAuthFile } from "../images/auth.js";
@@ -44,10 +46,12 @@ DIR/ARCH/repos/DISTRO-ARCH: those packages and every dependency, as a flat apt r
 with the bundle key (public key in repos/kplay-bundle.asc; the secret key stays in
 --signing-key-dir, never in a tarball). Re-running downloads only files that changed upstream,
 image blobs not yet fetched and packages not yet in the cache (DIR/.apt-ARCH).
-      --files-from PREFIX  fetch files from PREFIX/<host>/<path> (a local mirror) instead of upstream
+      --files-from PREFIX  fetch files from PREFIX/<host>/<path> (an http(s) mirror, or a directory
+                           laid out the same way) instead of upstream
       --packages P[,P]     OS packages to include (repeatable; @FILE reads one per line)
       --apt-source LINE    a sources.list line to resolve them from (repeatable), e.g.
                            "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] URL bookworm main"
+      --host-apt-sources   resolve them from this machine's own apt sources (same distribution)
       --dpkg-status FILE   the target's /var/lib/dpkg/status as installed (default: nothing installed,
                            so every dependency is included)
       --distro NAME        the repository's name before -ARCH (default debian-12, as nodes look it up)
@@ -114,19 +118,23 @@ function listsFor(values: { config?: string; "extra-vars"?: string[]; vars?: str
 }
 
 async function buildCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...LIST_OPTIONS, ...OPTIONS, out: { type: "string" }, "files-from": { type: "string" }, "no-tar": { type: "boolean" }, packages: { type: "string", multiple: true }, "apt-source": { type: "string", multiple: true }, "dpkg-status": { type: "string" }, distro: { type: "string" }, "signing-key-dir": { type: "string" } }, "bundle build");
+  const { values, positionals } = parse(argv, { ...LIST_OPTIONS, ...OPTIONS, out: { type: "string" }, "files-from": { type: "string" }, "no-tar": { type: "boolean" }, packages: { type: "string", multiple: true }, "apt-source": { type: "string", multiple: true }, "host-apt-sources": { type: "boolean" }, "dpkg-status": { type: "string" }, distro: { type: "string" }, "signing-key-dir": { type: "string" } }, "bundle build");
   if (values.help) {
     console.log(BUNDLE_HELP);
     return 0;
   }
   if (positionals.length) throw new KplayError("usage", `bundle build takes no arguments (got ${positionals.join(" ")})`);
   if (!values.out) throw new KplayError("usage", "bundle build needs --out DIR");
-  if (values["files-from"] && !/^https?:\/\/\S+$/.test(values["files-from"])) throw new KplayError("usage", `--files-from ${values["files-from"]}: expected an http(s) URL prefix`);
+  let filesFrom = values["files-from"];
+  if (filesFrom && !/^(https?|file):\/\/\S+$/.test(filesFrom)) {
+    if (!existsSync(filesFrom)) throw new KplayError("usage", `--files-from ${filesFrom}: expected an http(s) URL prefix or a directory`);
+    filesFrom = pathToFileURL(resolve(filesFrom)).toString();
+  }
   const arches = archesOf(values.arch);
   const lists = listsFor(values, arches);
   const pkgs = (values.packages ?? []).flatMap((p) => (p.startsWith("@") ? readFileSync(p.slice(1), "utf8").split("\n").map((l) => l.replace(/#.*/, "").trim()) : p.split(","))).map((p) => p.trim()).filter(Boolean);
   for (const p of pkgs) if (!/^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[\w.+~:-]+)?$/.test(p)) throw new KplayError("usage", `--packages: "${p}" is not a Debian package name`);
-  if (pkgs.length && !values["apt-source"]?.length) throw new KplayError("usage", "--packages needs at least one --apt-source to resolve them from");
+  if (pkgs.length && !values["apt-source"]?.length && !values["host-apt-sources"]) throw new KplayError("usage", "--packages needs --apt-source LINE or --host-apt-sources to resolve them from");
   const distro = values.distro ?? "debian-12";
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(distro)) throw new KplayError("usage", `--distro ${distro}: expected a name such as debian-12 or ubuntu-22`);
   const client = await registryClient(values as Values);
@@ -134,7 +142,7 @@ async function buildCommand(argv: string[]): Promise<number> {
   const t0 = Date.now();
   try {
     const project = values.project ?? (values.config ? parseClusterConfig(readYamlFile(values.config)).default.image_repository : "library");
-    const r = await buildBundle({ out: resolve(values.out), project, arches, files: lists.files, images: lists.images, client, ca, filesFrom: values["files-from"], concurrency: values.concurrency ? Number(values.concurrency) : 5, tarballs: !values["no-tar"], packages: pkgs.length ? { list: pkgs, sources: values["apt-source"] ?? [], status: values["dpkg-status"], distro, caFile: values["ca-file"]?.[0], keyDir: resolve(values["signing-key-dir"] ?? join(values.out, ".signing-key")) } : undefined, log: (l) => console.log(l) });
+    const r = await buildBundle({ out: resolve(values.out), project, arches, files: lists.files, images: lists.images, client, ca, filesFrom, concurrency: values.concurrency ? Number(values.concurrency) : 5, tarballs: !values["no-tar"], packages: pkgs.length ? { list: pkgs, sources: values["apt-source"] ?? [], sourceFiles: values["host-apt-sources"] ? hostAptSources() : undefined, status: values["dpkg-status"], distro, caFile: values["ca-file"]?.[0], keyDir: resolve(values["signing-key-dir"] ?? join(values.out, ".signing-key")) } : undefined, log: (l) => console.log(l) });
     process.stderr.write(`bundle in ${values.out}: ${r.downloaded} file(s) downloaded (${r.bytes} bytes), ${r.unchanged} unchanged, ${r.images} image(s), ${r.blobsSent} blob(s) fetched, ${r.packages} package(s), ${r.tarballs.length} tarball(s), ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     return 0;
   } finally {

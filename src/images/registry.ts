@@ -78,8 +78,11 @@ export class RegistryClient {
     return this.o.plainHttp?.(host) ? "http" : "https";
   }
 
-  /** One HTTP exchange, following redirects (credentials only to the registry itself). */
-  private raw(method: string, url: URL, headers: Record<string, string>, body: Body, redirects = 5): Promise<Reply> {
+  /**
+   * One HTTP exchange, following redirects (credentials only to the registry itself). With
+   * `sink`, a 200 body is handed to it as a stream (blobs: never held in memory).
+   */
+  private raw(method: string, url: URL, headers: Record<string, string>, body: Body, sink?: (res: http.IncomingMessage) => Promise<void>, redirects = 5): Promise<Reply> {
     const mod = url.protocol === "http:" ? http : https;
     const agent = url.protocol === "http:" ? this.agents.http : this.agents.https;
     return new Promise((resolve, reject) => {
@@ -90,7 +93,11 @@ export class RegistryClient {
           const next = new URL(res.headers.location, url);
           const h = { ...headers };
           if (next.host !== url.host) delete h.authorization;
-          resolve(this.raw(status === 303 ? "GET" : method, next, h, body, redirects - 1));
+          resolve(this.raw(status === 303 ? "GET" : method, next, h, body, sink, redirects - 1));
+          return;
+        }
+        if (sink && status === 200) {
+          sink(res).then(() => resolve({ status, headers: res.headers, body: Buffer.alloc(0) }), reject);
           return;
         }
         const chunks: Buffer[] = [];
@@ -113,7 +120,7 @@ export class RegistryClient {
       try {
         const url = new URL(path, `${this.scheme(host)}://${host === "docker.io" ? "registry-1.docker.io" : host}`);
         this.o.onRequest?.(method, host, url.pathname);
-        const send = (h: Record<string, string>) => (o.stream ? this.streamed(method, url, h, o.stream) : this.raw(method, url, h, o.body));
+        const send = (h: Record<string, string>) => this.raw(method, url, h, o.body, o.stream);
         let h = this.authHeaders(host, o.scope, o.headers);
         let r = await send(h);
         if (r.status === 401) {
@@ -136,36 +143,6 @@ export class RegistryClient {
         delay *= 2;
       }
     }
-  }
-
-  /** GET whose successful body is handed to `sink` as a stream (blobs: never held in memory). */
-  private streamed(method: string, url: URL, headers: Record<string, string>, sink: (res: http.IncomingMessage) => Promise<void>, redirects = 5): Promise<Reply> {
-    const mod = url.protocol === "http:" ? http : https;
-    const agent = url.protocol === "http:" ? this.agents.http : this.agents.https;
-    return new Promise((resolve, reject) => {
-      const req = mod.request(url, { method, headers, agent, timeout: 120_000 }, (res) => {
-        const status = res.statusCode ?? 0;
-        if ([301, 302, 303, 307, 308].includes(status) && res.headers.location && redirects > 0) {
-          res.resume();
-          const next = new URL(res.headers.location, url);
-          const h = { ...headers };
-          if (next.host !== url.host) delete h.authorization;
-          resolve(this.streamed(method, next, h, sink, redirects - 1));
-          return;
-        }
-        if (status !== 200) {
-          const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () => resolve({ status, headers: res.headers, body: Buffer.concat(chunks) }));
-          res.on("error", reject);
-          return;
-        }
-        sink(res).then(() => resolve({ status, headers: res.headers, body: Buffer.alloc(0) }), reject);
-      });
-      req.on("timeout", () => req.destroy(new Error(`no answer from ${url.host} in 120 s`)));
-      req.on("error", reject);
-      req.end();
-    });
   }
 
   private authHeaders(host: string, scope: string | undefined, extra: Record<string, string> = {}): Record<string, string> {
@@ -244,22 +221,13 @@ export class RegistryClient {
     const part = `${file}.part`;
     const r = await this.request(host, "GET", `/v2/${repo}/blobs/${digest}`, {
       scope: `repository:${repo}:pull`,
-      stream: (res) =>
-        new Promise<void>((resolve, reject) => {
-          const h = createHash("sha256");
-          const out = createWriteStream(part);
-          res.on("data", (c: Buffer) => h.update(c));
-          res.on("error", reject);
-          out.on("error", reject);
-          out.on("finish", () => {
-            const got = `sha256:${h.digest("hex")}`;
-            if (got !== digest) {
-              rmSync(part, { force: true });
-              reject(new RegistryError(`${host}/${repo}: blob ${digest} received with digest ${got}`));
-            } else resolve();
-          });
-          res.pipe(out);
-        }),
+      stream: async (res) => {
+        const got = `sha256:${await saveStream(res, part)}`;
+        if (got !== digest) {
+          rmSync(part, { force: true });
+          throw new RegistryError(`${host}/${repo}: blob ${digest} received with digest ${got}`);
+        }
+      },
     });
     if (r.status !== 200) throw new RegistryError(`${host}/${repo}: GET blob ${digest}: HTTP ${r.status} ${errorText(r.body)}`, r.status);
     renameSync(part, file);
@@ -322,4 +290,17 @@ function errorText(b: Buffer): string {
     // not JSON
   }
   return t.slice(0, 200);
+}
+
+/** Write a response body to `file`, hashing it on the way; resolves with the hex sha256. */
+export function saveStream(res: NodeJS.ReadableStream, file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash("sha256");
+    const out = createWriteStream(file);
+    res.on("data", (c: Buffer) => h.update(c));
+    res.on("error", reject);
+    out.on("error", reject);
+    out.on("finish", () => resolve(h.digest("hex")));
+    res.pipe(out);
+  });
 }

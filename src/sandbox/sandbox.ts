@@ -55,7 +55,7 @@ export async function sandboxUp(stateDir: string, name: string, count: number, l
   chmodSync(keyFile, 0o600);
   const pub = readFileSync(keyFile + ".pub", "utf8").trim();
   const image = await ensureNodeImage(log);
-  const bundle = ensureSandboxBundle(join(stateDir, "sandbox", ".bundles"), image, log);
+  const bundle = await ensureSandboxBundle(join(stateDir, "sandbox", ".bundles"), image, log);
   const labels = { [SANDBOX_LABEL]: name };
   const network = await createNetwork(`kplay-${name}`, labels);
   log(`starting a bootstrap node and ${count} node(s) from ${image}`);
