@@ -61,6 +61,9 @@ export class Copier {
   /** host -> digest -> repository known to hold it (for mounts) */
   private readonly held = new Map<string, Map<string, string>>();
   private readonly inflight = new Map<string, Promise<"present" | "mounted" | "sent">>();
+  /** host@digest -> the upload of that blob to some repository of that registry */
+  private readonly uploading = new Map<string, Promise<unknown>>();
+  private seq = 0;
   private readonly work: string;
 
   constructor(private readonly from: Endpoint, private readonly to: Endpoint, private readonly o: CopyOptions = {}) {
@@ -153,6 +156,18 @@ export class Copier {
     }
     const c = this.to.client;
     const { registry: host, path: repo } = job.dst;
+    // The same blob on its way to another repository of this registry: let it land, then mount it.
+    const other = this.uploading.get(`${host}@${d.digest}`);
+    if (other) await other.catch(() => undefined);
+    const mine = this.upload(job, d, c, host, repo);
+    if (!other) {
+      this.uploading.set(`${host}@${d.digest}`, mine);
+      mine.catch(() => undefined).finally(() => this.uploading.delete(`${host}@${d.digest}`));
+    }
+    return mine;
+  }
+
+  private async upload(job: CopyJob, d: Descriptor, c: RegistryClient, host: string, repo: string): Promise<"present" | "mounted" | "sent"> {
     if (await c.hasBlob(host, repo, d.digest)) {
       this.remember(host, d.digest, repo);
       return "present";
@@ -166,7 +181,7 @@ export class Copier {
       if (!this.from.layout.hasBlob(d.digest, d.size)) throw new KplayError("input", `${this.from.layout.dir} lacks blob ${d.digest} of ${formatRef(job.src)} (mirror it again)`);
       await c.pushBlob(host, repo, d.digest, this.from.layout.blobPath(d.digest));
     } else {
-      const tmp = join(this.work, d.digest.replace(":", "-"));
+      const tmp = join(this.work, `${d.digest.replace(":", "-")}-${++this.seq}`);
       try {
         await this.from.client.fetchBlob(job.src.registry, job.src.path, d.digest, tmp);
         await c.pushBlob(host, repo, d.digest, tmp);

@@ -181,6 +181,19 @@ describe("images mirror and push (real docker-registry, TLS with a test CA, basi
     expect(remoteDigest(B, "resume/big/blob", "1")).toBe(digests.big);
   });
 
+  it("a mapping file: one image to a path and tag of its own, the other to the default place", async () => {
+    const map = join(dir, "mapping.txt");
+    writeFileSync(map, `# source -> destination\n${A}/tools/shell:2 -> team/shell:v2\n${A}/mirror/app:1.0\n`);
+    const r = await kplay(["images", "mirror", "--mapping", map, "--to", B, ...common()]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(remoteDigest(B, "team/shell", "v2")).toBe(digests.shell);
+    expect(remoteDigest(B, "library/mirror/app", "1.0")).toBe(digests.app);
+    writeFileSync(map, `${A}/tools/shell:2 team/shell:v2 extra\n`);
+    const bad = await kplay(["images", "mirror", "--mapping", map, "--to", B, ...common()]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${map}:1: expected "SRC DEST"`);
+  });
+
   it("--username with --password-stdin; a wrong password fails clearly and is never printed", async () => {
     const run = (pw: string) => {
       const { child, done } = spawnKplay(["images", "mirror", `${A}/tools/shell:2`, "--to", B, "--project", "stdin", "--username", "tester", "--password-stdin", "--ca-file", ca, "--auth-file", auth]);
