@@ -72,7 +72,9 @@ function send(url: URL, method: string, headers: Record<string, string>, body: I
     const req = mod.request(url, { method, headers, timeout: 300_000, ...(url.protocol === "https:" && ca?.length ? { ca: [...rootCertificates, ...ca.map(String)] } : {}) }, (res) => {
       let b = "";
       res.setEncoding("utf8");
-      res.on("data", (c: string) => (b += c.length < 4096 ? c : ""));
+      res.on("data", (c: string) => {
+        if (b.length < 65536) b += c; // a checksum or an error text; a large body is not kept
+      });
       res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: b }));
       res.on("error", reject);
     });

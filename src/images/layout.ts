@@ -66,7 +66,8 @@ export class OciLayout {
 
   /** Record `entry` under its ref name (replacing an older entry of that name); serialised. */
   record(entry: LayoutEntry): Promise<void> {
-    this.chain = this.chain.then(() => {
+    // one failed write must not stop the later ones from being recorded
+    this.chain = this.chain.catch(() => undefined).then(() => {
       const name = entry.annotations?.[REF_ANNOTATION];
       const list = this.entries().filter((e) => e.annotations?.[REF_ANNOTATION] !== name);
       list.push(entry);
