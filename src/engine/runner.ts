@@ -268,9 +268,8 @@ export class Runner {
     if (runOnce) targets = targets.slice(0, 1);
     const before = handler ? undefined : this.notifyIntent(task, targets);
     await this.fanOut(run, task, targets, handler, !!eff.noLog, before, async (h) => {
-      const done = handler ? undefined : this.restore(task, h);
-      if (done) return done;
-      const outcomes = await this.runTaskOnHost(run, task, eff, h);
+      const outcomes = (handler ? undefined : this.restore(task, h)) ?? (await this.runTaskOnHost(run, task, eff, h));
+      // run_once: every host sees the one result, whether it ran now or was restored on resume
       if (runOnce && task.register) for (const other of hosts) this.state(other).registered[task.register] = this.state(h).registered[task.register];
       return outcomes;
     });
