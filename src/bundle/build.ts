@@ -12,13 +12,12 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync
 import http from "node:http";
 import https from "node:https";
 import { dirname, join } from "node:path";
-import { rootCertificates } from "node:tls";
 import { fileURLToPath } from "node:url";
 import { KplayError } from "../errors.js";
 import { OciLayout } from "../images/layout.js";
 import { Copier } from "../images/mirror.js";
 import { mappedPath, parseRef } from "../images/reference.js";
-import { saveStream, type RegistryClient } from "../images/registry.js";
+import { saveStream, trustedCas, type RegistryClient } from "../images/registry.js";
 import { writeFileAtomic } from "../state/atomic.js";
 import { downloadDebs } from "./apt-download.js";
 import { buildAptRepo, ensureSigningKey, packagesIndex, sha256Lines, stopAgent } from "./apt-repo.js";
@@ -80,7 +79,7 @@ function fetchFile(url: string, file: string, meta: Meta | undefined, ca: Buffer
   if (meta?.etag) headers["if-none-match"] = meta.etag;
   if (meta?.lastModified) headers["if-modified-since"] = meta.lastModified;
   return new Promise((resolve, reject) => {
-    const req = mod.get(u, { headers, timeout: 120_000, ...(u.protocol === "https:" && ca?.length ? { ca: [...rootCertificates, ...ca.map(String)] } : {}) }, (res) => {
+    const req = mod.get(u, { headers, timeout: 120_000, ca: u.protocol === "https:" ? trustedCas(ca) : undefined }, (res) => {
       const st = res.statusCode ?? 0;
       if ([301, 302, 303, 307, 308].includes(st) && res.headers.location && redirects > 0) {
         res.resume();

@@ -9,10 +9,9 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import http from "node:http";
 import https from "node:https";
 import { join } from "node:path";
-import { rootCertificates } from "node:tls";
 import PQueue from "p-queue";
 import { KplayError } from "../errors.js";
-import type { Credentials } from "../images/registry.js";
+import { trustedCas, type Credentials } from "../images/registry.js";
 import { awsEncode, sha256Hex, signS3, type S3Credentials } from "./sigv4.js";
 
 export interface PublishOptions {
@@ -69,7 +68,7 @@ interface Reply {
 function send(url: URL, method: string, headers: Record<string, string>, body: Item | undefined, ca: Buffer[] | undefined): Promise<Reply> {
   const mod = url.protocol === "http:" ? http : https;
   return new Promise((resolve, reject) => {
-    const req = mod.request(url, { method, headers, timeout: 300_000, ...(url.protocol === "https:" && ca?.length ? { ca: [...rootCertificates, ...ca.map(String)] } : {}) }, (res) => {
+    const req = mod.request(url, { method, headers, timeout: 300_000, ca: url.protocol === "https:" ? trustedCas(ca) : undefined }, (res) => {
       let b = "";
       res.setEncoding("utf8");
       res.on("data", (c: string) => {

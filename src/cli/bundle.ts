@@ -4,7 +4,7 @@
 import { KplayError } from "../errors.js";
 import { ARCHES, bundleLists, distinct, readDownloadVars } from "../bundle/lists.js";
 import { DOWNLOAD_VARS } from "../bundle/sandbox-bundle.js";
-import { parseClusterConfig } from "../config/cluster.js";
+import { parseClusterConfig, type ClusterConfig } from "../config/cluster.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { readYamlFile } from "../yaml-source.js";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
@@ -13,8 +13,7 @@ import { pathToFileURL } from "node:url";
 import { hostAptSources } from "../bundle/apt-download.js";
 import { buildBundle } from "../bundle/build.js";
 import { publishBundle } from "../bundle/publish.js";
-import { CredentialStore, defaultAuthFile } from "../images/auth.js";
-import { OPTIONS, registryClient, type Values } from "./mirror.js";
+import { caFiles, credentialStore, OPTIONS, positiveInt, registryClient, type Values } from "./mirror.js";
 import { parse } from "./options.js";
 
 export const BUNDLE_HELP = `Usage: kplay bundle list files|images [-c CONFIG] [-e KEY=VALUE|@FILE] [--arch A[,A]] [--json]
@@ -92,7 +91,7 @@ export async function bundleCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length) throw new KplayError("usage", `bundle list ${what} takes no arguments (got ${positionals.join(" ")})`);
   const arches = archesOf(values.arch);
-  const lists = listsFor(values, arches);
+  const lists = listsFor(values, arches, values.config ? parseClusterConfig(readYamlFile(values.config)) : undefined);
   const entries = what === "files" ? lists.files : lists.images;
   if (values.json) for (const e of entries) console.log(JSON.stringify(e));
   else {
@@ -110,9 +109,9 @@ function archesOf(v: string[] | undefined): string[] {
   return [...new Set(arches)];
 }
 
-function listsFor(values: { config?: string; "extra-vars"?: string[]; vars?: string }, arches: string[]) {
+function listsFor(values: { "extra-vars"?: string[]; vars?: string }, arches: string[], cfg: ClusterConfig | undefined) {
   const file = values.vars ?? DOWNLOAD_VARS;
-  const fromConfig = values.config ? parseClusterConfig(readYamlFile(values.config)).kubespray : {};
+  const fromConfig = cfg?.kubespray ?? {};
   const vars = { ...readDownloadVars(file), ...fromConfig, ...parseExtraVars(values["extra-vars"] ?? []) };
   return bundleLists(vars, arches, file);
 }
@@ -131,18 +130,19 @@ async function buildCommand(argv: string[]): Promise<number> {
     filesFrom = pathToFileURL(resolve(filesFrom)).toString();
   }
   const arches = archesOf(values.arch);
-  const lists = listsFor(values, arches);
+  const cfg = values.config ? parseClusterConfig(readYamlFile(values.config)) : undefined;
+  const lists = listsFor(values, arches, cfg);
   const pkgs = (values.packages ?? []).flatMap((p) => (p.startsWith("@") ? readFileSync(p.slice(1), "utf8").split("\n").map((l) => l.replace(/#.*/, "").trim()) : p.split(","))).map((p) => p.trim()).filter(Boolean);
   for (const p of pkgs) if (!/^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[\w.+~:-]+)?$/.test(p)) throw new KplayError("usage", `--packages: "${p}" is not a Debian package name`);
   if (pkgs.length && !values["apt-source"]?.length && !values["host-apt-sources"]) throw new KplayError("usage", "--packages needs --apt-source LINE or --host-apt-sources to resolve them from");
   const distro = values.distro ?? "debian-12";
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(distro)) throw new KplayError("usage", `--distro ${distro}: expected a name such as debian-12 or ubuntu-22`);
   const client = await registryClient(values as Values);
-  const ca = (values["ca-file"] ?? []).map((f) => readFileSync(f));
+  const ca = caFiles(values["ca-file"]);
   const t0 = Date.now();
   try {
-    const project = values.project ?? (values.config ? parseClusterConfig(readYamlFile(values.config)).default.image_repository : "library");
-    const r = await buildBundle({ out: resolve(values.out), project, arches, files: lists.files, images: lists.images, client, ca, filesFrom, concurrency: values.concurrency ? Number(values.concurrency) : 5, tarballs: !values["no-tar"], packages: pkgs.length ? { list: pkgs, sources: values["apt-source"] ?? [], sourceFiles: values["host-apt-sources"] ? hostAptSources() : undefined, status: values["dpkg-status"], distro, caFile: values["ca-file"]?.[0], keyDir: resolve(values["signing-key-dir"] ?? join(values.out, ".signing-key")) } : undefined, log: (l) => console.log(l) });
+    const project = values.project ?? cfg?.default.image_repository ?? "library";
+    const r = await buildBundle({ out: resolve(values.out), project, arches, files: lists.files, images: lists.images, client, ca, filesFrom, concurrency: positiveInt(values.concurrency, "concurrency", 5), tarballs: !values["no-tar"], packages: pkgs.length ? { list: pkgs, sources: values["apt-source"] ?? [], sourceFiles: values["host-apt-sources"] ? hostAptSources() : undefined, status: values["dpkg-status"], distro, caFile: values["ca-file"]?.[0], keyDir: resolve(values["signing-key-dir"] ?? join(values.out, ".signing-key")) } : undefined, log: (l) => console.log(l) });
     process.stderr.write(`bundle in ${values.out}: ${r.downloaded} file(s) downloaded (${r.bytes} bytes), ${r.unchanged} unchanged, ${r.images} image(s), ${r.blobsSent} blob(s) fetched, ${r.packages} package(s), ${r.tarballs.length} tarball(s), ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
     return 0;
   } finally {
@@ -176,17 +176,10 @@ async function publishCommand(argv: string[]): Promise<number> {
     s3 = { endpoint, region, credentials: { accessKeyId: id, secretAccessKey: secret, sessionToken: process.env.AWS_SESSION_TOKEN } };
   } else {
     const host = new URL(to).host;
-    const store = new CredentialStore();
-    if (values.username !== undefined) {
-      if (!values["password-stdin"]) throw new KplayError("usage", "--username needs --password-stdin (a password on the command line would show in the process list)");
-      store.add(host, { username: values.username, password: readFileSync(0, "utf8").replace(/\r?\n$/, "") });
-    }
-    const authFile = values["auth-file"] ?? defaultAuthFile();
-    if (authFile) store.addFile(authFile);
-    credentials = store.get(host);
+    credentials = credentialStore(values, host).get(host);
   }
   const t0 = Date.now();
-  const r = await publishBundle({ dir: from, arches, to, credentials, s3, ca: (values["ca-file"] ?? []).map((f) => readFileSync(f)), concurrency: values.concurrency ? Number(values.concurrency) : 5, log: (l) => console.log(l) });
+  const r = await publishBundle({ dir: from, arches, to, credentials, s3, ca: caFiles(values["ca-file"]), concurrency: positiveInt(values.concurrency, "concurrency", 5), log: (l) => console.log(l) });
   process.stderr.write(`published to ${to}: ${r.sent} file(s) sent (${r.bytes} bytes), ${r.skipped} already there, ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
   return 0;
 }

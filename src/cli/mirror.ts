@@ -127,15 +127,15 @@ function destination(w: Wanted, registry: string, v: Values): ImageRef {
   return retarget(w.src, `${registry}/${v.project ?? "library"}`, { keepRegistry: v["keep-registry-path"] });
 }
 
-function positiveInt(v: string | undefined, name: string, dflt: number): number {
+export function positiveInt(v: string | undefined, name: string, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1) throw new KplayError("usage", `--${name} takes a positive whole number, got ${JSON.stringify(v)}`);
   return n;
 }
 
-/** A registry client from the shared options (credentials, CAs, plain-HTTP hosts, chunk size). */
-export async function registryClient(v: Values, target?: string): Promise<RegistryClient> {
+/** Credentials: --username with --password-stdin for `target`, then the auth file (given or docker's default). */
+export function credentialStore(v: { username?: string; "password-stdin"?: boolean; "auth-file"?: string }, target?: string): CredentialStore {
   const creds = new CredentialStore();
   if (v.username !== undefined) {
     if (!target) throw new KplayError("usage", "--username applies to a target registry (--to or --registry)");
@@ -146,13 +146,24 @@ export async function registryClient(v: Values, target?: string): Promise<Regist
   } else if (v["password-stdin"]) throw new KplayError("usage", "--password-stdin needs --username");
   const authFile = v["auth-file"] ?? defaultAuthFile();
   if (authFile) creds.addFile(authFile);
-  const ca = (v["ca-file"] ?? []).map((f) => {
+  return creds;
+}
+
+/** The --ca-file certificates; an unreadable one is an input error naming it. */
+export function caFiles(files: string[] | undefined): Buffer[] {
+  return (files ?? []).map((f) => {
     try {
       return readFileSync(f);
     } catch {
       throw new KplayError("input", "cannot read the CA certificate", { where: { file: f } });
     }
   });
+}
+
+/** A registry client from the shared options (credentials, CAs, plain-HTTP hosts, chunk size). */
+export async function registryClient(v: Values, target?: string): Promise<RegistryClient> {
+  const creds = credentialStore(v, target);
+  const ca = caFiles(v["ca-file"]);
   const plain = new Set((v["plain-http"] ?? []).map((h) => h.toLowerCase()));
   return new RegistryClient({ ca, credentials: (h) => creds.get(h), plainHttp: (h) => plain.has(h.toLowerCase()), chunkSize: positiveInt(v["chunk-size"], "chunk-size", 8 << 20) });
 }

@@ -8,14 +8,13 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { KplayError } from "../errors.js";
+import { registryName } from "./reference.js";
 import type { Credentials } from "./registry.js";
 
 type AuthEntry = { auth?: string; username?: string; password?: string; identitytoken?: string };
 
-function hostKey(k: string): string {
-  const h = k.replace(/^https?:\/\//, "").replace(/\/.*$/, "").toLowerCase();
-  return ["index.docker.io", "registry-1.docker.io", "docker.io"].includes(h) ? "docker.io" : h;
-}
+/** An auths key ("https://index.docker.io/v1/", "reg.example.com:5000") as a registry name. */
+const hostKey = (k: string): string => registryName(k.replace(/^https?:\/\//, "").replace(/\/.*$/, ""));
 
 /** Credentials by host from an auth file (config.json or a pull secret, JSON or YAML). */
 export function readAuthFile(file: string): Map<string, Credentials> {

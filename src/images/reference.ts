@@ -17,6 +17,12 @@ const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+([+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/;
 const DOCKER_HUB = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
 
+/** A registry host as kplay names it: lower case, Docker Hub's aliases as docker.io. */
+export function registryName(host: string): string {
+  const h = host.toLowerCase();
+  return DOCKER_HUB.has(h) ? "docker.io" : h;
+}
+
 export class ReferenceError extends Error {}
 
 /** Parse an image reference; throws ReferenceError naming what is wrong. */
@@ -44,7 +50,7 @@ export function parseRef(text: string): ImageRef {
     registry = parts.shift()!;
     if (!DOMAIN.test(registry)) throw new ReferenceError(`"${s}": "${registry}" is not a registry host`);
   }
-  if (DOCKER_HUB.has(registry.toLowerCase())) registry = "docker.io";
+  if (DOCKER_HUB.has(registry.toLowerCase())) registry = "docker.io"; // other hosts keep their spelling
   if (registry === "docker.io" && parts.length === 1) parts.unshift("library");
   for (const p of parts) if (!COMPONENT.test(p)) throw new ReferenceError(`"${s}": "${p}" is not a valid repository name component (lower case, digits, . _ -)`);
   return { registry, path: parts.join("/"), tag, digest };

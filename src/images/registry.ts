@@ -49,6 +49,9 @@ interface Reply {
 
 type Body = Buffer | (() => NodeJS.ReadableStream) | undefined;
 
+/** TLS `ca` for extra CAs: passing `ca` replaces Node's bundled roots, so they are kept beside them. */
+export const trustedCas = (extra: Array<string | Buffer> | undefined): string[] | undefined => (extra?.length ? [...rootCertificates, ...extra.map(String)] : undefined);
+
 export const sha256 = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 export class RegistryError extends KplayError {
@@ -64,8 +67,7 @@ export class RegistryClient {
   private readonly basic = new Set<string>();
 
   constructor(private readonly o: RegistryOptions = {}) {
-    // Passing `ca` replaces Node's bundled roots, so they are kept beside the extra CAs.
-    const ca = o.ca?.length ? [...rootCertificates, ...o.ca.map((c) => c.toString())] : undefined;
+    const ca = trustedCas(o.ca);
     this.agents.https = new https.Agent({ keepAlive: true, ca });
   }
 
