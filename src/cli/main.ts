@@ -3,6 +3,7 @@
 // The sandbox command (and its container client, slow to load) is imported only when used.
 import { readFileSync } from "node:fs";
 import { closest, KplayError } from "../errors.js";
+import { flushOutput } from "../report/sink.js";
 import { deployCommand, initCommand, removeClusterCommand } from "./cluster.js";
 import { inventoryCommand } from "./inventory.js";
 import { addNodeCommand, removeNodeCommand } from "./nodes.js";
@@ -63,5 +64,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`kplay: internal error: ${err?.message ?? String(e)}\n`);
     if (process.env.KPLAY_DEBUG) process.stderr.write(`${err?.stack ?? ""}\n`);
     return 1;
+  } finally {
+    flushOutput(); // batched event lines (--json, run log) are out before the command returns
   }
 }

@@ -1,6 +1,6 @@
 // Owns `kplay run PLAYBOOK... `: load and validate inventory, playbooks and extra vars (nothing
 // touches a node before all of it validates), then execute with the engine and report.
-import { appendFileSync, existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { matchPattern, readLimit, type Inventory } from "../inventory/index.js";
@@ -11,7 +11,7 @@ import { FactCache } from "../state/facts.js";
 import { keepalive, withState } from "./state.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { loadPlaybook } from "../playbook/load.js";
-import { ConsoleReporter, JsonReporter, Redactor, TeeReporter, type Reporter } from "../report/index.js";
+import { ConsoleReporter, JsonReporter, LineSink, Redactor, TeeReporter, type Reporter } from "../report/index.js";
 import { ConnectionPool } from "../transport/index.js";
 import { COMMON, forks, loadInv, parse, stateDir, type Common } from "./options.js";
 
@@ -134,7 +134,8 @@ export function reporterFor(o: Common, inv: Inventory, extraVars: Record<string,
   const sd = stateDir(o);
   mkdirSync(sd, { recursive: true });
   const logFile = join(sd, "run.log");
-  const reporter: Reporter = new TeeReporter([shown, new JsonReporter(redact, (line) => appendFileSync(logFile, line, { mode: 0o600 }))]);
+  const log = LineSink.file(logFile);
+  const reporter: Reporter = new TeeReporter([shown, new JsonReporter(redact, (line) => log.write(line))]);
   return { redact, reporter, verbosity, sd };
 }
 

@@ -19,7 +19,7 @@ import { UnreachableError, type Connection, type ConnectionPool, type ExecOption
 import type { Journal } from "../state/journal.js";
 import { recordScript } from "../modules/undo.js";
 import { findSource, sourceCandidates } from "../playbook/paths.js";
-import { detachedScript, LOST_MARK, LOST_RC, runPath } from "../transport/detach.js";
+import { detachedScript, LOST_MARK, LOST_RC, runName, runPath } from "../transport/detach.js";
 import { sha256 } from "../transport/stdin.js";
 import { gatherFacts } from "./facts.js";
 import type { FactCache } from "../state/facts.js";
@@ -560,8 +560,10 @@ export class Runner {
         // already ran (or is still running) is re-attached instead of started again.
         // The step attempt's id (per host) keeps another host's or an earlier attempt's result
         // (a task delegated to one node for many hosts, a step re-run) from being re-attached.
-        const path = step && !mod.idempotent ? runPath(step.runId, step.name, step.journal.hostState(step.name, host)?.attempt ?? host, task.id, index, attempt, seq++) : undefined;
-        return this.execResilient(host, delegate, path ? detachedScript(path, script, !!opts.onOutput, x?.stdin !== undefined ? sha256(x.stdin) : undefined) : script, opts);
+        const detached = step && !mod.idempotent
+          ? detachedScript(runPath(step.runId, step.name, step.journal.hostState(step.name, host)?.attempt ?? host), runName(task.id, index, attempt, seq++), script, !!opts.onOutput, x?.stdin !== undefined ? sha256(x.stdin) : undefined)
+          : undefined;
+        return this.execResilient(host, delegate, detached ?? script, opts);
       },
       readLocal: (p) => readLocal(run.pb.dir, p, task),
       localPath: (p) => localPath(run.pb.dir, p, task),

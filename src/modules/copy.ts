@@ -3,12 +3,12 @@
 // place when the path is a mount point such as /etc/hosts in a container). One round trip for
 // files up to 256 KiB (content rides along on stdin); larger files are checked first, sent only if needed.
 import { createHash } from "node:crypto";
-import { basename } from "node:path";
+import { basename, posix } from "node:path";
 import { z } from "zod";
 import { quote } from "../transport/quote.js";
 import { receiveStdin } from "../transport/stdin.js";
 import { attrScript, fileAttrFields } from "./attrs.js";
-import { keepOriginal } from "./undo.js";
+import { keepOriginal, recordMissingDirs } from "./undo.js";
 import { defineModule, normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
 const INLINE_LIMIT = 256 * 1024;
@@ -61,7 +61,7 @@ export async function putFile(ctx: ModuleContext, f: PutFile): Promise<ModuleRes
 function finish(f: PutFile, m: Record<string, string>, stdout: string, sum: string, wantDiff: boolean): ModuleResult {
   const data = f.data;
   const changed = m.changed === "1";
-  const res: ModuleResult = { changed, dest: m.dest ? Buffer.from(m.dest, "base64").toString() : f.dest, checksum: sum, size: data.length };
+  const res: ModuleResult = { changed, dest: m.in_dir === "1" ? `${f.dest.replace(/\/+$/, "")}/${f.nameInDir}` : f.dest, checksum: sum, size: data.length };
   if (wantDiff && m.content === "differs") {
     const before = stdout.includes("KPLAY-BEFORE\n") ? stdout.slice(stdout.indexOf("KPLAY-BEFORE\n") + 13, stdout.indexOf("KPLAY-END-BEFORE\n")) : "";
     res.diff = { path: String(res.dest), before: Buffer.from(before.replace(/\s+/g, ""), "base64").toString("utf8"), after: data.toString("utf8") };
@@ -74,19 +74,27 @@ function failure(text: string, rc: number): ModuleResult {
 }
 
 function script(f: PutFile, sum: string, check: boolean, withData: boolean, wantDiff: boolean, undo: boolean): string {
-  const dir = f.nameInDir ? `if [ -d "$p" ]; then p="$p"/${quote(f.nameInDir)}; fi` : "";
+  // Written to keep forks down (each costs a node ~1 ms): names the controller knows are worked
+  // out here, hashes are cut with ${x%% *}, the temporary file is made by the shell (O_EXCL).
+  // With nameInDir the path is known only on the node ($p gains the name when dest is a directory).
+  const literal = f.nameInDir ? undefined : f.dest;
+  const dir = f.nameInDir ? `in_=0; if [ -d "$p" ]; then p="$p"/${quote(f.nameInDir)}; in_=1; fi` : "";
   const drain = withData ? "cat >/dev/null" : ":";
   const write = withData
     ? [
-        `d=$(dirname "$p")`,
-        f.makeDirs ? `mkdir -p "$d"` : ":",
+        literal !== undefined ? `d=${quote(posix.dirname(literal))}` : `d="\${p%/*}"; d="\${d:-/}"`,
+        // directories made for the file are undone too (removed on undo if empty by then)
+        f.makeDirs ? `[ -d "$d" ] || { ${undo ? recordMissingDirs("$d", literal !== undefined ? posix.dirname(literal) : undefined) + "; " : ""}mkdir -p "$d"; }` : ":",
         `[ -d "$d" ] || { echo "destination directory $d does not exist" >&2; ${drain}; exit 1; }`,
         f.backup ? `[ -f "$p" ] && cp -p "$p" "$p.$(date +%Y%m%d%H%M%S).bak"` : ":",
-        undo ? keepOriginal() : ":",
-        `t=$(mktemp "$d/.kplay-tmp.XXXXXX") || exit 1`,
+        undo ? keepOriginal("$p", literal) : ":",
+        // A new file is 0644 (umask 022 as the shell creates it), as Ansible makes it. `true`, not
+        // `:`: a special builtin whose redirection fails ends a POSIX shell (dash does).
+        `umask 022; t="$d/.kplay-tmp.$$"; set -C; { true > "$t"; } 2>/dev/null || t=; set +C`,
+        `[ -n "$t" ] || { t=$(mktemp "$d/.kplay-tmp.XXXXXX") && chmod 644 "$t"; } || exit 1`,
         receiveStdin(`"$t"`, sum),
         // keep the old file's mode/owner when the task does not set them
-        `if [ -e "$p" ]; then chmod "$(stat -c %a "$p")" "$t"; chown "$(stat -c %u:%g "$p")" "$t" 2>/dev/null; else chmod 644 "$t"; fi`,
+        `if [ -e "$p" ]; then cp --attributes-only --preserve=mode,ownership "$p" "$t" 2>/dev/null || { chmod "$(stat -c %a "$p")" "$t"; chown "$(stat -c %u:%g "$p")" "$t" 2>/dev/null; }; fi`,
         // a bind-mounted file (e.g. /etc/hosts in a container) cannot be renamed over: write in place
         `mv -f "$t" "$p" 2>/dev/null || { cat "$t" > "$p" && rm -f "$t"; } || { rm -f "$t"; exit 1; }`,
       ].join("\n")
@@ -95,7 +103,7 @@ function script(f: PutFile, sum: string, check: boolean, withData: boolean, want
     `p=${quote(f.dest)}`,
     dir,
     `changed=0; content=same`,
-    `cur=$(sha256sum "$p" 2>/dev/null | cut -d' ' -f1)`,
+    `cur=$(sha256sum 2>/dev/null < "$p"); cur="\${cur%% *}"`,
     `if [ "$cur" != ${quote(sum)} ]; then`,
     `  if [ -n "$cur" ] && [ ${f.force === false ? 1 : 0} = 1 ]; then ${drain}; else`,
     `  content=differs; changed=1`,
@@ -106,7 +114,7 @@ function script(f: PutFile, sum: string, check: boolean, withData: boolean, want
     `if [ -e "$p" ]; then`,
     attrScript({ mode: f.mode, owner: f.owner, group: f.group }, check) || ":",
     `fi`,
-    `echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur dest=$(printf %s "$p" | base64 -w0)"`,
+    `echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur${f.nameInDir ? " in_dir=$in_" : ""}"`,
   ].join("\n");
 }
 

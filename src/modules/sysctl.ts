@@ -1,9 +1,10 @@
 // Owns the `sysctl` module: persist `name = value` in a file under /etc/sysctl.d (the key's
 // other lines there replaced) and, when reload is on, set the running value if it differs.
+import { posix } from "node:path";
 import { z } from "zod";
 import { quote } from "../transport/quote.js";
 import { defineModule, readMarker } from "./types.js";
-import { keepOriginal } from "./undo.js";
+import { keepOriginal, recordMissingDirs } from "./undo.js";
 
 export const sysctlModule = defineModule({
   name: "sysctl",
@@ -26,13 +27,13 @@ export const sysctlModule = defineModule({
     const want = a.value?.trim().replace(/\s+/g, " ");
     const script = [
       `f=${quote(a.sysctl_file)}; changed=0`,
-      ctx.check ? ":" : `d=$(dirname "$f"); [ -d "$d" ] || mkdir -p "$d"`,
+      ctx.check ? ":" : `d=${quote(posix.dirname(a.sysctl_file))}; [ -d "$d" ] || { ${ctx.undo ? recordMissingDirs("$d", posix.dirname(a.sysctl_file)) + "; " : ""}mkdir -p "$d"; }`,
       `t=$(mktemp); trap 'rm -f "$t"' EXIT`,
       // The key's line is replaced where it stands (other keys keep their order); appended when absent.
       `[ -f "$f" ] || : > "$t"`,
       `[ -f "$f" ] && K_RE=${quote(`^[[:space:]]*${keyRe}[[:space:]]*=`)} K_LINE=${quote(a.state === "present" ? `${key} = ${want}` : "")} awk '$0 ~ ENVIRON["K_RE"] { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"]; done = 1; next } { print } END { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"] }' "$f" > "$t"`,
       a.state === "present" ? `[ -f "$f" ] || echo ${quote(`${key} = ${want}`)} >> "$t"` : ":",
-      `if ! cmp -s "$t" "$f" 2>/dev/null; then if [ -f "$f" ] || [ -s "$t" ]; then changed=1; ${ctx.check ? ":" : `${ctx.undo ? keepOriginal("$f") + "\n" : ""}cat "$t" > "$f"; chmod 644 "$f"`}; fi; fi`,
+      `if ! cmp -s "$t" "$f" 2>/dev/null; then if [ -f "$f" ] || [ -s "$t" ]; then changed=1; ${ctx.check ? ":" : `${ctx.undo ? keepOriginal("$f", a.sysctl_file) + "\n" : ""}cat "$t" > "$f"; chmod 644 "$f"`}; fi; fi`,
       a.state === "present" && a.reload && a.sysctl_set
         ? [
             `cur=$(sysctl -n ${quote(key)} 2>/dev/null | tr -s '[:space:]' ' ' | sed 's/ $//')`,

@@ -6,6 +6,7 @@
 // change (package purge, a task's `undo:`); "dir": a directory kplay created, removed if empty. A key is recorded once, so the
 // log always leads back to the state before the first install. revertScript() replays the log
 // in reverse, dropping each line once undone, so an interrupted removal continues.
+import { posix } from "node:path";
 import { quote } from "../transport/quote.js";
 
 export const KPLAY_VAR = "/var/lib/kplay";
@@ -14,23 +15,34 @@ const ORIG = `${KPLAY_VAR}/orig`;
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
+/** sh: make sure /var/lib/kplay exists (a test when it does: no fork). */
+const ensureVar = `{ [ -d ${KPLAY_VAR} ] || mkdir -p ${KPLAY_VAR}; }`;
+
 /** sh: append an undo line unless the key is there already. `keyExpr`/`payloadExpr` are sh words. */
 function append(keyExpr: string, type: string, payloadExpr: string): string {
   // Best effort: a run without root (no become) cannot keep a log under /var/lib; its changes
   // are then not undoable, and the task itself is not failed for that.
-  return `{ mkdir -p ${KPLAY_VAR} && k_=$(printf %s ${keyExpr} | base64 -w0) && { grep -q "^$k_ " ${UNDO_LOG} 2>/dev/null || printf '%s ${type} %s\\n' "$k_" "$(printf %s ${payloadExpr} | base64 -w0)" >> ${UNDO_LOG}; }; } 2>/dev/null || true`;
+  return `{ ${ensureVar} && k_=$(printf %s ${keyExpr} | base64 -w0) && { grep -q "^$k_ " ${UNDO_LOG} 2>/dev/null || printf '%s ${type} %s\\n' "$k_" "$(printf %s ${payloadExpr} | base64 -w0)" >> ${UNDO_LOG}; }; } 2>/dev/null || true`;
+}
+
+/** The same with key and payload known here: encoded on the controller, one grep on the node. */
+function appendLiteral(key: string, type: string, payload: string): string {
+  return `{ ${ensureVar} && { grep -q ${quote(`^${b64(key)} `)} ${UNDO_LOG} 2>/dev/null || echo ${quote(`${b64(key)} ${type} ${b64(payload)}`)} >> ${UNDO_LOG}; }; } 2>/dev/null || true`;
 }
 
 /**
  * sh, run just before kplay changes the file at "$p": the first time, keep what was there
- * (or that nothing was) and log how to restore it.
+ * (or that nothing was) and log how to restore it. With `literal` (the path itself, when the
+ * controller knows it) the names are worked out here, so the node forks only for the copy and log.
  */
-export function keepOriginal(pathVar = "$p"): string {
+export function keepOriginal(pathVar = "$p", literal?: string): string {
+  const orig = literal !== undefined ? quote(ORIG + literal) : `${ORIG}"${pathVar}"`;
+  const parent = literal !== undefined ? quote(posix.dirname(ORIG + literal)) : `"\${o_%/*}"`;
   return [
-    `o_=${ORIG}"${pathVar}"`,
-    `if [ ! -e "$o_" ] && [ ! -e "$o_.kplay-absent" ] && mkdir -p "$(dirname "$o_")" 2>/dev/null; then`,
+    `o_=${orig}`,
+    `if [ ! -e "$o_" ] && [ ! -e "$o_.kplay-absent" ] && { [ -d ${parent} ] || mkdir -p ${parent}; } 2>/dev/null; then`,
     `  if [ -e "${pathVar}" ]; then cp -p "${pathVar}" "$o_"; else : > "$o_.kplay-absent"; fi 2>/dev/null &&`,
-    `  ${append(`"file:${pathVar}"`, "file", `"${pathVar}"`)}`,
+    `  ${literal !== undefined ? appendLiteral(`file:${literal}`, "file", literal) : append(`"file:${pathVar}"`, "file", `"${pathVar}"`)}`,
     `fi`,
   ].join("\n");
 }
@@ -45,8 +57,18 @@ export function recordScriptExpr(keyExpr: string, scriptExpr: string): string {
   return append(keyExpr, "sh", scriptExpr);
 }
 
-/** sh: before `mkdir -p "$p"`, log each level that does not exist yet, the topmost first. */
-export function recordMissingDirs(pathVar = "$p"): string {
+/**
+ * sh: before `mkdir -p "$p"`, log each level that does not exist yet, the topmost first.
+ * `literal` is the path as the controller knows it: its levels and their log lines are worked
+ * out here, so the node only tests each level (and greps the log for the missing ones).
+ */
+export function recordMissingDirs(pathVar = "$p", literal?: string): string {
+  if (literal !== undefined && literal.startsWith("/")) {
+    const levels: string[] = [];
+    for (let d = posix.normalize(literal).replace(/\/+$/, ""); d && d !== "/"; d = posix.dirname(d)) levels.unshift(d);
+    // a level exists when the one below it does: stop at the first missing one, log it and all below
+    return ["m_=0", ...levels.map((l) => `[ $m_ = 1 ] || [ -e ${quote(l)} ] || m_=1; [ $m_ = 0 ] || ${appendLiteral(`dir:${l}`, "dir", l)}`)].join("; ");
+  }
   return [
     `m_=""; q_="${pathVar}"; while [ ! -e "$q_" ]; do m_="$q_"; q_=$(dirname "$q_"); done`,
     `while [ -n "$m_" ]; do ${append(`"dir:$m_"`, "dir", `"$m_"`)}; [ "$m_" = "${pathVar}" ] && break; m_="$m_/$(printf %s "\${${pathVar.slice(1)}#$m_/}" | cut -d/ -f1)"; done`,

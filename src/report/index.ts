@@ -2,4 +2,5 @@
 export { ConsoleReporter } from "./console.js";
 export { JsonReporter, TeeReporter } from "./json.js";
 export { Redactor, MASK } from "./redact.js";
+export { LineSink, flushOutput } from "./sink.js";
 export { emptyCounts, type KplayEvent, type Reporter, type RecapCounts, type HostStatus } from "./events.js";

@@ -1,9 +1,14 @@
 // Owns --json output: one event per line on stdout, secrets masked.
 import type { KplayEvent, Reporter } from "./events.js";
 import type { Redactor } from "./redact.js";
+import { LineSink } from "./sink.js";
+
+let stdoutSink: LineSink | undefined;
+/** stdout, batched: one write per event-loop turn. */
+const stdoutLines = () => (line: string) => (stdoutSink ??= new LineSink((d) => process.stdout.write(d))).write(line);
 
 export class JsonReporter implements Reporter {
-  constructor(private readonly redact: Redactor, private readonly write: (line: string) => void = (l) => process.stdout.write(l)) {}
+  constructor(private readonly redact: Redactor, private readonly write: (line: string) => void = stdoutLines()) {}
 
   emit(e: KplayEvent): void {
     this.write(JSON.stringify(this.redact.value(e)) + "\n");

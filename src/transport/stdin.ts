@@ -13,5 +13,6 @@ export function sha256(data: string | Buffer): string {
 
 /** sh: stdin → `fileExpr` (an sh word such as "$t"), verified; on mismatch remove it, exit 1. */
 export function receiveStdin(fileExpr: string, sum: string): string {
-  return `{ cat > ${fileExpr} && [ "$(sha256sum < ${fileExpr} | cut -d' ' -f1)" = ${quote(sum)} ]; } || { rm -f ${fileExpr}; echo ${quote(INCOMPLETE)} >&2; exit 1; }`;
+  // ${h_%% *} rather than a pipe through cut: one fork fewer per transfer
+  return `{ cat > ${fileExpr} && h_=$(sha256sum < ${fileExpr}) && [ "\${h_%% *}" = ${quote(sum)} ]; } || { rm -f ${fileExpr}; echo ${quote(INCOMPLETE)} >&2; exit 1; }`;
 }
