@@ -161,7 +161,12 @@ function engineCmd(engine: string, playbook: string, rawSpec: string): { cmd: st
 
 type Results = Map<string, Sample[]>;
 const add = (r: Results, key: string, s: Sample) => r.set(key, [...(r.get(key) ?? []), s]);
-const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+// the median of an even count is the mean of the middle two (with 2 runs: their mean, not the lower)
+const med = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor((s.length - 1) / 2);
+  return s.length % 2 ? s[m] : (s[m] + s[m + 1]) / 2;
+};
 const fmt = (xs: number[], d = 2) => `${med(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
 
 async function workloadCase(results: Results): Promise<void> {
@@ -215,7 +220,7 @@ function ratioCol(results: Results, a: string, b: string): string {
 
 async function main(): Promise<void> {
   const image = await ensureNodeImage((m) => console.error(m), ["python3"]);
-  const lines: string[] = [`# kplay benchmark — ${new Date().toISOString()}`, "", `${N} nodes (sshd-only containers on this machine), ${RUNS} runs each, interleaved; times in seconds: median (min–max).`, ""];
+  const lines: string[] = [`# kplay benchmark — ${new Date().toISOString()}`, "", `${CASES.some((c) => c !== "scale") ? `${N} nodes` : `${args.scale} nodes`} (sshd-only containers on this machine), ${RUNS} runs each, interleaved; times in seconds: median (min–max).`, ""];
   try {
     const results: Results = new Map();
     if (CASES.includes("workload") || CASES.includes("trivial") || CASES.includes("resume")) {

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { revertScript } from "../../src/modules/undo.js";
 import { events, kplay, startCluster, writeInventory, type TestCluster } from "../harness/cluster.js";
 
 const PLAYBOOK = join(import.meta.dirname, "../fixtures/playbooks/all-modules.yml");
@@ -98,5 +99,40 @@ describe("all modules on 3 nodes", () => {
     for (const h of ["node1", "node2", "node3"]) expect(recap2.hosts[h].changed).toBe(0);
     expect((await c.sh("node2", FINGERPRINT)).out).toBe(before.out);
     expect((await c.sh("node2", "cat /var/log/kplay-demo.starts")).out).toBe("start\n");
+  });
+
+  it("every file change carries its undo: replaying node4's undo log restores /etc, /opt and /srv exactly", async () => {
+    // node4 is fresh (the --check test left it untouched). Files replaced keep their mode and
+    // owner; directories kplay made (file state=directory, lineinfile/blockinfile create:, a sysctl
+    // file's directory) are removed again, the deepest first.
+    const pb = join(c.dir, "undo.yml");
+    writeFileSync(
+      pb,
+      `- hosts: node4
+  gather_facts: false
+  tasks:
+    - file: { path: /opt/kt/a/b/c, state: directory }
+    - copy: { dest: /opt/kt/a/new.conf, content: "new\\n" }
+    - copy: { dest: /etc/kt-existing.conf, content: "replaced\\n" }
+    - copy: { dest: /opt/kt/a/b, src: ${JSON.stringify(pb)} }
+    - lineinfile: { path: /srv/kt/deep/dir/line.conf, line: "x=1", create: true }
+    - blockinfile: { path: /opt/kt/block/b.conf, block: "y=2", create: true }
+    - sysctl: { name: vm.swappiness, value: "10", sysctl_file: /opt/kt/sysctl.d/x.conf, sysctl_set: false }
+`,
+    );
+    const inv4 = writeInventory(c, "inv-undo.yml", {}, ["node4"]);
+    await c.sh("node4", "printf 'original\\n' > /etc/kt-existing.conf && chown root:adm /etc/kt-existing.conf && chmod 640 /etc/kt-existing.conf");
+    const tree = "find /etc /opt /srv -printf '%p %m %u:%g\\n' 2>/dev/null | sort | sha256sum; " + FINGERPRINT;
+    const before = (await c.sh("node4", tree)).out;
+    const r = await kplay(["run", pb, "-i", inv4, "--state-dir", join(c.dir, "state-undo"), "--accept-new-host-keys", "--json"]);
+    expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
+    expect((await c.sh("node4", "cat /etc/kt-existing.conf; stat -c '%a %U:%G' /etc/kt-existing.conf; cat /srv/kt/deep/dir/line.conf /opt/kt/sysctl.d/x.conf; test -f /opt/kt/a/b/undo.yml && echo in-dir")).out).toBe(
+      "replaced\n640 root:adm\nx=1\nvm.swappiness = 10\nin-dir\n",
+    );
+    expect((await c.sh("node4", tree)).out).not.toBe(before);
+    const undo = await c.sh("node4", revertScript());
+    expect(undo.out, undo.out).toContain("KPLAY-UNDO-DONE: 15");
+    expect((await c.sh("node4", tree)).out).toBe(before);
+    expect((await c.sh("node4", "cat /etc/kt-existing.conf")).out).toBe("original\n");
   });
 });
