@@ -50,6 +50,8 @@ interface Sample {
   sys: number;
   rssKb: number;
   nodeCpu: number;
+  /** processes the nodes started during the run, per node (their PID counters, read before and after) */
+  forks: number;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "kplay-bench-"));
@@ -116,8 +118,15 @@ function nodeCpuNs(): number {
   return sum;
 }
 
-function timed(cmd: string[], env: Record<string, string> = {}): Promise<Sample> {
-  return new Promise((res, rej) => {
+/** Sum over the nodes of the last PID handed out in each node's PID namespace. */
+async function pidCounters(): Promise<number> {
+  const xs = await Promise.all(nodes.map(async (n) => Number((await n.container.exec(["cat", "/proc/sys/kernel/ns_last_pid"])).stdout.trim())));
+  return xs.reduce((a, b) => a + b, 0);
+}
+
+async function timed(cmd: string[], env: Record<string, string> = {}): Promise<Sample> {
+  const pids = nodes.length ? await pidCounters() : 0;
+  const s = await new Promise<Omit<Sample, "forks">>((res, rej) => {
     const before = nodeCpuNs();
     const p = spawn("/usr/bin/time", ["-f", "KPLAY-TIME %e %U %S %M", ...cmd], { cwd: HERE, env: { ...process.env, ...env } });
     let err = "";
@@ -130,6 +139,9 @@ function timed(cmd: string[], env: Record<string, string> = {}): Promise<Sample>
       res({ wall: Number(m[1]), user: Number(m[2]), sys: Number(m[3]), rssKb: Number(m[4]), nodeCpu: (nodeCpuNs() - before) / 1e9 });
     });
   });
+  // the reading's own `cat` takes one PID per node
+  const forks = nodes.length ? ((await pidCounters()) - pids) / nodes.length - 1 : 0;
+  return { ...s, forks };
 }
 
 const forks = () => String(nodes.length);
@@ -228,12 +240,12 @@ async function main(): Promise<void> {
       await startNodes(N, image);
       if (CASES.includes("workload")) {
         await workloadCase(results);
-        lines.push("## Workload: offline node bootstrap (10 tasks + handler)", "", "| engine | first run wall | re-run wall | first/raw (pairwise) | re-run/raw (pairwise) | kplay/engine first (pairwise) | controller CPU s (user+sys, first) | node CPU s (first) | controller peak RSS MB |", "|---|---|---|---|---|---|---|---|---|");
+        lines.push("## Workload: offline node bootstrap (10 tasks + handler)", "", "| engine | first run wall | re-run wall | first/raw (pairwise) | re-run/raw (pairwise) | kplay/engine first (pairwise) | controller CPU s (user+sys, first) | node CPU s (first) | processes started per node (first / re-run) | controller peak RSS MB |", "|---|---|---|---|---|---|---|---|---|---|");
         for (const e of ENGINES) {
           const f = results.get(`${e}|first`) ?? [];
           const rr = results.get(`${e}|rerun`) ?? [];
           if (!f.length) continue;
-          lines.push(`| ${e} | ${fmt(f.map((s) => s.wall))} | ${fmt(rr.map((s) => s.wall))} | ${ratioCol(results, `${e}|first`, "raw|first")} | ${ratioCol(results, `${e}|rerun`, "raw|rerun")} | ${ratioCol(results, "kplay|first", `${e}|first`)} | ${fmt(f.map((s) => s.user + s.sys))} | ${fmt(f.map((s) => s.nodeCpu))} | ${fmt(f.map((s) => s.rssKb / 1024), 0)} |`);
+          lines.push(`| ${e} | ${fmt(f.map((s) => s.wall))} | ${fmt(rr.map((s) => s.wall))} | ${ratioCol(results, `${e}|first`, "raw|first")} | ${ratioCol(results, `${e}|rerun`, "raw|rerun")} | ${ratioCol(results, "kplay|first", `${e}|first`)} | ${fmt(f.map((s) => s.user + s.sys))} | ${fmt(f.map((s) => s.nodeCpu))} | ${med(f.map((s) => s.forks)).toFixed(0)} / ${med(rr.map((s) => s.forks)).toFixed(0)} | ${fmt(f.map((s) => s.rssKb / 1024), 0)} |`);
         }
         lines.push("");
       }
@@ -244,7 +256,9 @@ async function main(): Promise<void> {
         const perTask = k.map((s, i) => ((s.wall - r[i].wall) / 100) * 1000);
         const rawRtt = r.map((s) => (s.wall / 100) * 1000);
         lines.push("## Per-task overhead: 100 × `command: \"true\"`", "", "| | kplay | raw (100 execs per host) | kplay added ms per task (pairwise) | raw ms per exec round trip |", "|---|---|---|---|---|");
-        lines.push(`| wall s | ${fmt(k.map((s) => s.wall))} | ${fmt(r.map((s) => s.wall))} | ${fmt(perTask, 1)} | ${fmt(rawRtt, 1)} |`, "");
+        lines.push(`| wall s | ${fmt(k.map((s) => s.wall))} | ${fmt(r.map((s) => s.wall))} | ${fmt(perTask, 1)} | ${fmt(rawRtt, 1)} |`);
+        lines.push(`| node CPU s | ${fmt(k.map((s) => s.nodeCpu))} | ${fmt(r.map((s) => s.nodeCpu))} | | |`);
+        lines.push(`| processes started per node | ${med(k.map((s) => s.forks)).toFixed(0)} | ${med(r.map((s) => s.forks)).toFixed(0)} | | |`, "");
       }
       if (CASES.includes("resume")) await resumeCase(lines);
       await stopNodes();

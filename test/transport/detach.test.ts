@@ -35,10 +35,11 @@ describe("detachedScript", () => {
 
   it("re-attaches to a command still running and waits for its result", async () => {
     const marker = join(runDir("running"), "..", "running-count");
-    const script = `echo x >> '${marker}'; sleep 1; echo done`;
+    const script = `echo x >> '${marker}'; sleep 1; echo done`; // the second send comes while it sleeps
     const name = runName("t", 0, 1, 0);
     const first = conn.exec(detachedScript(dir("running"), name, script));
-    for (let i = 0; i < 50 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(marker)).toBe(true);
     const second = await conn.exec(detachedScript(dir("running"), name, script));
     expect(second).toEqual({ rc: 0, stdout: "done\n", stderr: "" });
     expect(await first).toEqual(second);
