@@ -51,7 +51,7 @@ interface Sample {
   rssKb: number;
   nodeCpu: number;
   /** processes the nodes started during the run, per node (their PID counters, read before and after) */
-  forks: number;
+  procs: number;
 }
 
 const dir = mkdtempSync(join(tmpdir(), "kplay-bench-"));
@@ -126,7 +126,7 @@ async function pidCounters(): Promise<number> {
 
 async function timed(cmd: string[], env: Record<string, string> = {}): Promise<Sample> {
   const pids = nodes.length ? await pidCounters() : 0;
-  const s = await new Promise<Omit<Sample, "forks">>((res, rej) => {
+  const s = await new Promise<Omit<Sample, "procs">>((res, rej) => {
     const before = nodeCpuNs();
     const p = spawn("/usr/bin/time", ["-f", "KPLAY-TIME %e %U %S %M", ...cmd], { cwd: HERE, env: { ...process.env, ...env } });
     let err = "";
@@ -140,8 +140,8 @@ async function timed(cmd: string[], env: Record<string, string> = {}): Promise<S
     });
   });
   // the reading's own `cat` takes one PID per node
-  const forks = nodes.length ? ((await pidCounters()) - pids) / nodes.length - 1 : 0;
-  return { ...s, forks };
+  const procs = nodes.length ? ((await pidCounters()) - pids) / nodes.length - 1 : 0;
+  return { ...s, procs };
 }
 
 const forks = () => String(nodes.length);
@@ -245,7 +245,7 @@ async function main(): Promise<void> {
           const f = results.get(`${e}|first`) ?? [];
           const rr = results.get(`${e}|rerun`) ?? [];
           if (!f.length) continue;
-          lines.push(`| ${e} | ${fmt(f.map((s) => s.wall))} | ${fmt(rr.map((s) => s.wall))} | ${ratioCol(results, `${e}|first`, "raw|first")} | ${ratioCol(results, `${e}|rerun`, "raw|rerun")} | ${ratioCol(results, "kplay|first", `${e}|first`)} | ${fmt(f.map((s) => s.user + s.sys))} | ${fmt(f.map((s) => s.nodeCpu))} | ${med(f.map((s) => s.forks)).toFixed(0)} / ${med(rr.map((s) => s.forks)).toFixed(0)} | ${fmt(f.map((s) => s.rssKb / 1024), 0)} |`);
+          lines.push(`| ${e} | ${fmt(f.map((s) => s.wall))} | ${fmt(rr.map((s) => s.wall))} | ${ratioCol(results, `${e}|first`, "raw|first")} | ${ratioCol(results, `${e}|rerun`, "raw|rerun")} | ${ratioCol(results, "kplay|first", `${e}|first`)} | ${fmt(f.map((s) => s.user + s.sys))} | ${fmt(f.map((s) => s.nodeCpu))} | ${med(f.map((s) => s.procs)).toFixed(0)} / ${med(rr.map((s) => s.procs)).toFixed(0)} | ${fmt(f.map((s) => s.rssKb / 1024), 0)} |`);
         }
         lines.push("");
       }
@@ -258,7 +258,7 @@ async function main(): Promise<void> {
         lines.push("## Per-task overhead: 100 × `command: \"true\"`", "", "| | kplay | raw (100 execs per host) | kplay added ms per task (pairwise) | raw ms per exec round trip |", "|---|---|---|---|---|");
         lines.push(`| wall s | ${fmt(k.map((s) => s.wall))} | ${fmt(r.map((s) => s.wall))} | ${fmt(perTask, 1)} | ${fmt(rawRtt, 1)} |`);
         lines.push(`| node CPU s | ${fmt(k.map((s) => s.nodeCpu))} | ${fmt(r.map((s) => s.nodeCpu))} | | |`);
-        lines.push(`| processes started per node | ${med(k.map((s) => s.forks)).toFixed(0)} | ${med(r.map((s) => s.forks)).toFixed(0)} | | |`, "");
+        lines.push(`| processes started per node | ${med(k.map((s) => s.procs)).toFixed(0)} | ${med(r.map((s) => s.procs)).toFixed(0)} | | |`, "");
       }
       if (CASES.includes("resume")) await resumeCase(lines);
       await stopNodes();
@@ -267,20 +267,21 @@ async function main(): Promise<void> {
       // kplay, and the raw lower bound on the same nodes (interleaved) as the reference for what
       // this machine allows: all nodes share its 2 cores, so per-host time grows for raw too.
       const withRaw = ENGINES.includes("raw");
+      const scaleEngines = withRaw ? ["kplay", "raw"] : ["kplay"];
       lines.push("## Scale (workload first run; raw on the same nodes, interleaved, as the machine's reference)", "", "| nodes | engine | wall s | wall per host ms | kplay/raw (pairwise) | controller CPU s | controller peak RSS MB | node CPU s |", "|---|---|---|---|---|---|---|---|");
       for (const count of args.scale!.split(",").map(Number)) {
         console.error(`scale: starting ${count} nodes`);
         await startNodes(count, image);
         const samples: Results = new Map();
         for (let r = 0; r < RUNS; r++) {
-          for (const e of withRaw ? ["kplay", "raw"] : ["kplay"]) {
+          for (const e of scaleEngines) {
             await reset();
             const { cmd } = engineCmd(e, join(HERE, "workload/bootstrap.yml"), "raw.json");
             add(samples, e, await timed(cmd));
             console.error(`scale ${count} run ${r + 1} ${e}: ${samples.get(e)!.at(-1)!.wall}s`);
           }
         }
-        for (const e of withRaw ? ["kplay", "raw"] : ["kplay"]) {
+        for (const e of scaleEngines) {
           const xs = samples.get(e)!;
           lines.push(`| ${count} | ${e} | ${fmt(xs.map((s) => s.wall))} | ${fmt(xs.map((s) => (s.wall / count) * 1000), 0)} | ${e === "kplay" && withRaw ? ratioCol(samples, "kplay", "raw") : "–"} | ${fmt(xs.map((s) => s.user + s.sys))} | ${fmt(xs.map((s) => s.rssKb / 1024), 0)} | ${fmt(xs.map((s) => s.nodeCpu))} |`);
         }

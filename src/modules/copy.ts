@@ -8,7 +8,7 @@ import { z } from "zod";
 import { quote } from "../transport/quote.js";
 import { receiveStdin } from "../transport/stdin.js";
 import { attrScript, fileAttrFields } from "./attrs.js";
-import { keepOriginal, recordMissingDirs } from "./undo.js";
+import { keepOriginal, makeDirs } from "./undo.js";
 import { defineModule, normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
 const INLINE_LIMIT = 256 * 1024;
@@ -84,7 +84,7 @@ function script(f: PutFile, sum: string, check: boolean, withData: boolean, want
     ? [
         literal !== undefined ? `d=${quote(posix.dirname(literal))}` : `d="\${p%/*}"; d="\${d:-/}"`,
         // directories made for the file are undone too (removed on undo if empty by then)
-        f.makeDirs ? `[ -d "$d" ] || { ${undo ? recordMissingDirs("$d", literal !== undefined ? posix.dirname(literal) : undefined) + "; " : ""}mkdir -p "$d"; }` : ":",
+        f.makeDirs ? `[ -d "$d" ] || { ${makeDirs("$d", literal !== undefined ? posix.dirname(literal) : undefined, undo)}; }` : ":",
         `[ -d "$d" ] || { echo "destination directory $d does not exist" >&2; ${drain}; exit 1; }`,
         f.backup ? `[ -f "$p" ] && cp -p "$p" "$p.$(date +%Y%m%d%H%M%S).bak"` : ":",
         undo ? keepOriginal("$p", literal) : ":",

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { quote } from "../transport/quote.js";
 import { attrScript } from "./attrs.js";
 import { defineModule, normalizeMode, readMarker } from "./types.js";
-import { recordMissingDirs } from "./undo.js";
+import { makeDirs } from "./undo.js";
 
 const fileSchema = z
   .object({
@@ -35,7 +35,7 @@ export const fileModule = defineModule({
         body = [
           `if [ -e "$p" ] && [ ! -d "$p" ]; then echo "$p exists and is not a directory" >&2; exit 1; fi`,
           // directories kplay creates are removed on undo (if empty by then), every missing level, top first
-          `[ -d "$p" ] || { ${act(ctx.undo ? `${recordMissingDirs("$p", a.path)}; mkdir -p "$p"` : `mkdir -p "$p"`)} || exit 1; }`,
+          `[ -d "$p" ] || { ${act(makeDirs("$p", a.path, ctx.undo))} || exit 1; }`,
           `if [ -d "$p" ]; then`,
           attrs || ":",
           a.recurse && (a.owner || a.group) && !c ? `chown -R ${quote(`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`)} "$p"` : ":",

@@ -4,7 +4,7 @@ import { posix } from "node:path";
 import { z } from "zod";
 import { quote } from "../transport/quote.js";
 import { defineModule, readMarker } from "./types.js";
-import { keepOriginal, recordMissingDirs } from "./undo.js";
+import { keepOriginal, makeDirs } from "./undo.js";
 
 export const sysctlModule = defineModule({
   name: "sysctl",
@@ -25,9 +25,10 @@ export const sysctlModule = defineModule({
     const key = a.name;
     const keyRe = key.replace(/[.*]/g, "\\$&").replace(/\//g, "[./]");
     const want = a.value?.trim().replace(/\s+/g, " ");
+    const dir = posix.dirname(a.sysctl_file);
     const script = [
       `f=${quote(a.sysctl_file)}; changed=0`,
-      ctx.check ? ":" : `d=${quote(posix.dirname(a.sysctl_file))}; [ -d "$d" ] || { ${ctx.undo ? recordMissingDirs("$d", posix.dirname(a.sysctl_file)) + "; " : ""}mkdir -p "$d"; }`,
+      ctx.check ? ":" : `d=${quote(dir)}; [ -d "$d" ] || { ${makeDirs("$d", dir, ctx.undo)}; }`,
       `t=$(mktemp); trap 'rm -f "$t"' EXIT`,
       // The key's line is replaced where it stands (other keys keep their order); appended when absent.
       `[ -f "$f" ] || : > "$t"`,

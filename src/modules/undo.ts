@@ -75,6 +75,11 @@ export function recordMissingDirs(pathVar = "$p", literal?: string): string {
   ].join("\n");
 }
 
+/** sh: `mkdir -p` the directory in `pathVar` (`literal`: its path, when known here), each level it makes logged for undo when `undo`. */
+export function makeDirs(pathVar: string, literal: string | undefined, undo: boolean): string {
+  return undo ? `${recordMissingDirs(pathVar, literal)}; mkdir -p "${pathVar}"` : `mkdir -p "${pathVar}"`;
+}
+
 /** One round trip: undo everything logged, newest first. Prints KPLAY-UNDO lines. */
 export function revertScript(): string {
   return [

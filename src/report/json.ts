@@ -5,10 +5,10 @@ import { LineSink } from "./sink.js";
 
 let stdoutSink: LineSink | undefined;
 /** stdout, batched: one write per event-loop turn. */
-const stdoutLines = () => (line: string) => (stdoutSink ??= new LineSink((d) => process.stdout.write(d))).write(line);
+const toStdout = (line: string) => (stdoutSink ??= new LineSink((d) => process.stdout.write(d))).write(line);
 
 export class JsonReporter implements Reporter {
-  constructor(private readonly redact: Redactor, private readonly write: (line: string) => void = stdoutLines()) {}
+  constructor(private readonly redact: Redactor, private readonly write: (line: string) => void = toStdout) {}
 
   emit(e: KplayEvent): void {
     this.write(JSON.stringify(this.redact.value(e)) + "\n");

@@ -1,31 +1,28 @@
 // Owns batched line output for the event streams (--json on stdout, the run log): lines are
 // written once per event-loop turn, in one write, instead of one write (or, for the run log,
-// open + write + close) per event; at 200 hosts that was the controller's largest busy item.
-// Everything is written out before the process exits. The run log is a report, not state: a
-// kill -9 can lose at most the lines of the turn in progress (the journal is fsync'd apart).
-import { closeSync, openSync, writeSync } from "node:fs";
+// open + write + close) per event. Everything is written out before the process exits. The run
+// log is a report, not state: a kill -9 can lose at most the lines of the turn in progress (the
+// journal is fsync'd apart).
+import { openSync, writeSync } from "node:fs";
 
 const live = new Set<LineSink>();
+process.on("exit", flushOutput);
 
 export class LineSink {
   private buf: string[] = [];
   private scheduled = false;
 
-  constructor(private readonly out: (data: string) => void, private readonly onClose?: () => void) {
-    if (live.size === 0) process.on("exit", flushOutput);
+  constructor(private readonly out: (data: string) => void) {
     live.add(this);
   }
 
   /** Appends to a file (created 0600), kept open for the process's life. */
   static file(path: string, mode = 0o600): LineSink {
     const fd = openSync(path, "a", mode);
-    return new LineSink(
-      (data) => {
-        const b = Buffer.from(data);
-        for (let off = 0; off < b.length; ) off += writeSync(fd, b, off);
-      },
-      () => closeSync(fd),
-    );
+    return new LineSink((data) => {
+      const b = Buffer.from(data);
+      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off);
+    });
   }
 
   write(line: string): void {
@@ -42,13 +39,6 @@ export class LineSink {
     const data = this.buf.join("");
     this.buf = [];
     this.out(data);
-  }
-
-  close(): void {
-    this.flush();
-    live.delete(this);
-    if (live.size === 0) process.removeListener("exit", flushOutput);
-    this.onClose?.();
   }
 }
 

@@ -10,7 +10,7 @@
 // runs in a subshell of the runner instead of a new sh.
 import { userInfo } from "node:os";
 import { quote } from "./quote.js";
-import { INCOMPLETE } from "./stdin.js";
+import { receiveStdin } from "./stdin.js";
 
 export const LOST_RC = 254;
 export const LOST_MARK = "KPLAY-RUN-LOST";
@@ -74,7 +74,7 @@ export function detachedScript(dir: string, name: string, script: string, stream
     '  { [ -d "$r" ] || mkdir -p "$r"; } && [ -O "$b" ] || { echo "kplay: cannot use $b as $(id -un)" >&2; exit 1; }',
     // the input is checked before the command starts; incomplete, the command's files go
     hasStdin
-      ? `  { cat > "$d.in" && h_=$(sha256sum < "$d.in") && [ "\${h_%% *}" = ${quote(stdinSum)} ]; } || { rm -f "$d.in"; echo ${quote(INCOMPLETE)} >&2; exit 1; }`
+      ? `  ${receiveStdin('"$d.in"', stdinSum)}`
       : '  true > "$d.in" || exit 1',
     '  true > "$d.out" && true > "$d.err" || exit 1',
     `  printf '%s\\n' ${quote(script)} > "$d.script"`,

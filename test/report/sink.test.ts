@@ -17,7 +17,7 @@ describe("LineSink", () => {
     expect(writes).toHaveLength(1);
     expect(writes[0].split("\n").slice(0, 3)).toEqual(["line 0", "line 1", "line 2"]);
     s.write("later\n");
-    s.close();
+    s.flush();
     expect(writes).toEqual([expect.any(String), "later\n"]);
   });
 
