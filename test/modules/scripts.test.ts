@@ -1,0 +1,75 @@
+// Golden scripts: for each module, arguments (and check mode) → the exact sh it sends, kept in
+// test/fixtures/scripts/. A change to generated shell shows up in review as a fixture diff.
+// The node is a fake that answers every script with a neutral result line.
+import { describe, expect, it } from "vitest";
+import { findModule } from "../../src/modules/index.js";
+import type { ModuleContext } from "../../src/modules/index.js";
+
+const HOSTILE = "x$(touch /tmp/PWN)'\"`;";
+
+const CASES: Array<[string, string, Record<string, unknown>, { check?: boolean; undo?: boolean; vars?: Record<string, unknown> }?]> = [
+  ["command-argv", "command", { cmd: "ls -l /etc", chdir: "/tmp", creates: "/x y" }],
+  ["command-check", "command", { cmd: "ls", removes: "/r" }, { check: true }],
+  ["shell-executable", "shell", { cmd: "echo $HOME | tr a b", executable: "/bin/bash", stdin: "in" }],
+  ["raw", "raw", { _raw: "uname -a; id" }],
+  ["raw-executable", "raw", { _raw: "echo hi", executable: "/bin/bash" }],
+  ["copy", "copy", { dest: "/etc/x.conf", content: "a\n", mode: "0640", owner: "root", group: "adm", backup: true }, { undo: true }],
+  ["copy-check", "copy", { dest: "/etc/x.conf", content: "a\n" }, { check: true }],
+  ["file-directory", "file", { path: "/opt/a b", state: "directory", mode: "0755", owner: "-x", recurse: true, group: "g" }, { undo: true }],
+  ["file-absent", "file", { path: "/opt/old", state: "absent" }],
+  ["file-touch", "file", { path: "/opt/t", state: "touch", mode: "u+rw" }],
+  ["file-link", "file", { path: "/opt/l", state: "link", src: "/opt/t", force: true }],
+  ["file-attrs", "file", { path: "/opt/f", owner: HOSTILE }],
+  ["lineinfile", "lineinfile", { path: "/etc/f", line: "a=1", create: true }, { undo: true }],
+  ["stat", "stat", { path: "/etc/passwd", checksum_algorithm: "sha256" }],
+  ["slurp", "slurp", { src: "/etc/hostname" }],
+  ["get_url", "get_url", { url: "http://10.0.0.5/f.tgz", dest: "/opt/f.tgz", checksum: "sha256:http://10.0.0.5/f.sha256", url_username: "u", url_password: "pw", mode: "0644" }],
+  ["get_url-check", "get_url", { url: "https://h/f", dest: "/opt/f", checksum: "sha256:abcd", validate_certs: false }, { check: true }],
+  ["unarchive", "unarchive", { src: "/srv/a.tar.gz", dest: "/opt", remote_src: true, creates: "/opt/a", extra_opts: ["--strip-components=1"], owner: "root" }],
+  ["unarchive-zip", "unarchive", { src: "/srv/a.zip", dest: "/opt", remote_src: true }, { check: true }],
+  ["apt", "apt", { name: ["curl", "jq=1.6-2", HOSTILE], update_cache: true, cache_valid_time: 3600 }, { undo: true }],
+  ["apt-latest", "apt", { name: "curl", state: "latest" }],
+  ["apt-absent-check", "apt", { name: "curl", state: "absent", purge: true }, { check: true }],
+  ["dnf", "dnf", { name: ["curl", "jq"], update_cache: true }, { undo: true }],
+  ["dnf-latest", "dnf", { name: "curl", state: "latest" }],
+  ["apt_repository", "apt_repository", { repo: "deb http://10.0.0.5/debian bookworm main", state: "absent" }],
+  ["service", "service", { name: "chrony", state: "restarted", enabled: true, daemon_reload: true }],
+  ["service-started", "service", { name: HOSTILE, state: "started", masked: false }],
+  ["service-check", "systemd", { name: "chrony", state: "reloaded", enabled: false }, { check: true }],
+  ["sysctl", "sysctl", { name: "net.ipv4.ip_forward", value: 1, sysctl_file: "/etc/sysctl.d/k.conf" }, { undo: true }],
+  ["sysctl-absent", "sysctl", { name: "vm.swappiness", state: "absent", ignoreerrors: true }],
+  ["modprobe", "modprobe", { name: "br_netfilter", params: "a=1 b=2", persistent: "present" }],
+  ["modprobe-absent", "modprobe", { name: "overlay", state: "absent", persistent: "absent" }, { check: true }],
+  ["hostname", "hostname", { name: "node1.example" }],
+  ["user", "user", { name: "ops", uid: 1001, group: "adm", groups: ["root", HOSTILE], append: true, shell: "/bin/sh", home: "/home/ops", comment: "Ops", password: "$6$x" }],
+  ["user-exact", "user", { name: "ops", groups: "a,b" }, { check: true }],
+  ["user-absent", "user", { name: "ops", state: "absent", remove: true }],
+  ["wait_for-port", "wait_for", { host: HOSTILE, port: 9, timeout: 0 }],
+  ["wait_for-local", "wait_for", { port: 22, timeout: 5, delay: 1 }],
+  ["wait_for-path", "wait_for", { path: "/tmp/x", search_regex: "ready", state: "present" }],
+];
+
+const ANSWER = "KPLAY-ABSENT\nKPLAY-RESULT: changed=0 content=same sum= exists=1 isfile=1 attrs_changed=0 ok=1 elapsed=0 tries=1 cache=0 active=active enabled=enabled dest=\n";
+
+describe("golden module scripts", () => {
+  it.each(CASES)("%s", async (name, module, args, o = {}) => {
+    const mod = findModule(module)!;
+    const scripts: string[] = [];
+    const ctx: ModuleContext = {
+      host: "node1",
+      check: !!o.check,
+      diff: false,
+      undo: !!o.undo,
+      vars: o.vars ?? { ansible_pkg_mgr: "apt" },
+      exec: async (script, x) => {
+        scripts.push(String(script) + (x?.stdin !== undefined ? `\n# stdin: ${x.stdin.length} bytes` : ""));
+        return { rc: 0, stdout: ANSWER, stderr: "" };
+      },
+      readLocal: () => Buffer.from("data"),
+      localPath: (p) => p,
+      renderFile: (t) => t,
+    };
+    await mod.run(ctx, mod.schema.parse(args));
+    await expect(scripts.join("\n# ---- next round trip ----\n") + "\n").toMatchFileSnapshot(`../fixtures/scripts/${name}.sh`);
+  });
+});
