@@ -1,9 +1,10 @@
 // Owns fact gathering: one round trip per host collecting what installs need (hostname, FQDN,
 // distribution and family, package manager, init system, architecture in image naming, kernel,
 // default IPv4 address and interface, memory, CPUs, swap, SELinux), cached for the run.
+import { raw } from "../transport/sh.js";
 import type { Connection } from "../transport/types.js";
 
-const SCRIPT = String.raw`. /etc/os-release 2>/dev/null
+const SCRIPT = raw(String.raw`. /etc/os-release 2>/dev/null
 echo "hostname=$(hostname 2>/dev/null || cat /etc/hostname)"
 echo "fqdn=$(hostname -f 2>/dev/null || hostname)"
 echo "distribution=$ID"
@@ -24,7 +25,7 @@ echo "mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)"
 echo "cpus=$(nproc 2>/dev/null || grep -c ^processor /proc/cpuinfo)"
 echo "swap_kb=$(awk 'NR>1 {s+=$3} END {print s+0}' /proc/swaps)"
 echo "selinux=$(cat /sys/fs/selinux/enforce 2>/dev/null || echo none)"
-echo "user=$(id -un)"`;
+echo "user=$(id -un)"`);
 
 const ARCH: Record<string, string> = { x86_64: "amd64", aarch64: "arm64", armv7l: "arm", ppc64le: "ppc64le", s390x: "s390x" };
 const FAMILY: Record<string, string> = { debian: "Debian", ubuntu: "Debian", rhel: "RedHat", centos: "RedHat", rocky: "RedHat", almalinux: "RedHat", fedora: "RedHat", openEuler: "RedHat", kylin: "RedHat", anolis: "RedHat" };

@@ -21,6 +21,7 @@ import { recordScript } from "../modules/undo.js";
 import { findSource, sourceCandidates } from "../playbook/paths.js";
 import { detachedScript, LOST_MARK, LOST_RC, runName, runPath } from "../transport/detach.js";
 import { sha256 } from "../transport/stdin.js";
+import type { Sh } from "../transport/sh.js";
 import { gatherFacts } from "./facts.js";
 import type { FactCache } from "../state/facts.js";
 import { magicVars, resolveVars, type Vars } from "./vars.js";
@@ -343,7 +344,7 @@ export class Runner {
   }
 
   /** Run on the host's connection; when the link drops, reconnect (with backoff) and re-attach. */
-  private async execResilient(host: string, delegate: string | undefined, script: string, opts: ExecOptions): Promise<ExecResult> {
+  private async execResilient(host: string, delegate: string | undefined, script: Sh, opts: ExecOptions): Promise<ExecResult> {
     const target = delegate && delegate !== host ? delegate : host;
     const windowMs = this.reached.has(target) ? (this.opts.step?.reconnectWindowMs ?? 0) : 0;
     const deadline = Date.now() + windowMs;
@@ -548,10 +549,13 @@ export class Runner {
       vars,
       exec: (script, x) => {
         if (mod.local) throw new Error(`module ${task.module} runs on the controller only`);
+        // A script or environment that holds a secret (or a no_log task's) never goes into argv.
+        const sensitive = (eff.noLog ?? false) || this.holdsSecret(script.text) || (env !== undefined && this.holdsSecret(Object.values(env).join("\n")));
         const opts = {
           become,
           becomeUser,
           env,
+          sensitive,
           stdin: x?.stdin,
           timeoutMs: x?.timeoutMs,
           onOutput: stream ? (st: "stdout" | "stderr", text: string) => this.report.emit({ event: "output", host, task: label, stream: st, text }) : undefined,
@@ -585,10 +589,15 @@ export class Runner {
     if (status === "changed" && task.undo !== undefined && mctx.undo) {
       // The task's `undo:` goes into the node's undo log (once per task and item).
       const script = String(renderValue(task.undo, { ...withReg, result }, { ...o, field: "undo" }));
-      const r = await this.execResilient(host, delegate, recordScript(`task:${step?.name ?? "run"}/${task.id}/${index}`, script), { become, becomeUser });
+      const r = await this.execResilient(host, delegate, recordScript(`task:${step?.name ?? "run"}/${task.id}/${index}`, script), { become, becomeUser, sensitive: (eff.noLog ?? false) || this.holdsSecret(script) });
       if (r.rc !== 0) return { status: "failed", result: { ...result, failed: true, msg: `changed, but recording its undo failed: ${r.stderr.trim()}` } };
     }
     return { status, result };
+  }
+
+  /** Whether a text holds one of the run's known secret values. */
+  private holdsSecret(text: string): boolean {
+    return !!this.opts.redact && this.opts.redact(text) !== text;
   }
 
   /** How each host ended: ok, or the failure that stopped it (for the journal and `kplay status`). */

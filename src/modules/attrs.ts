@@ -1,7 +1,7 @@
 // Owns the shared sh fragment that brings a path's mode/owner/group to what a task asks
 // (used by copy and file) and says whether anything had to change.
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
+import { joinSh, sh, type Sh } from "../transport/sh.js";
 
 /** Schema fields every module that writes a file takes (spread into its z.object). */
 export const fileAttrFields = {
@@ -24,16 +24,22 @@ export interface Attrs {
  * In check mode they only compare. Octal modes compare with stat; symbolic modes compare
  * before/after chmod (or are assumed to change in check mode).
  */
-export function attrScript(a: Attrs, check: boolean): string {
-  const out: string[] = [];
+export function attrScript(a: Attrs, check: boolean): Sh {
+  const out: Sh[] = [];
   if (a.mode) {
     if (/^[0-7]{3,4}$/.test(a.mode)) {
-      out.push(`[ "$(stat -c %a "$p")" = ${quote(a.mode)} ] || { changed=1; ${check ? ":" : `chmod ${quote(a.mode)} "$p"`}; }`);
+      out.push(sh`[ "$(stat -c %a -- "$p")" = ${a.mode} ] || { changed=1; ${check ? sh`:` : sh`chmod -- ${a.mode} "$p"`}; }`);
     } else {
-      out.push(check ? `changed=1` : `b=$(stat -c %a "$p"); chmod ${quote(a.mode)} "$p"; [ "$b" = "$(stat -c %a "$p")" ] || changed=1`);
+      out.push(check ? sh`changed=1` : sh`b=$(stat -c %a -- "$p"); chmod -- ${a.mode} "$p"; [ "$b" = "$(stat -c %a -- "$p")" ] || changed=1`);
     }
   }
-  if (a.owner) out.push(`[ "$(stat -c %U "$p")" = ${quote(a.owner)} ] || [ "$(stat -c %u "$p")" = ${quote(a.owner)} ] || { changed=1; ${check ? ":" : `chown ${quote(a.owner)} "$p"`}; }`);
-  if (a.group) out.push(`[ "$(stat -c %G "$p")" = ${quote(a.group)} ] || [ "$(stat -c %g "$p")" = ${quote(a.group)} ] || { changed=1; ${check ? ":" : `chgrp ${quote(a.group)} "$p"`}; }`);
-  return out.join("\n");
+  if (a.owner) out.push(sh`[ "$(stat -c %U -- "$p")" = ${a.owner} ] || [ "$(stat -c %u -- "$p")" = ${a.owner} ] || { changed=1; ${check ? sh`:` : sh`chown -- ${a.owner} "$p"`}; }`);
+  if (a.group) out.push(sh`[ "$(stat -c %G -- "$p")" = ${a.group} ] || [ "$(stat -c %g -- "$p")" = ${a.group} ] || { changed=1; ${check ? sh`:` : sh`chgrp -- ${a.group} "$p"`}; }`);
+  return joinSh(out);
+}
+
+/** attrScript, or `:` when there is nothing to fix (a valid sh command either way). */
+export function attrScriptOrNoop(a: Attrs, check: boolean): Sh {
+  const s = attrScript(a, check);
+  return s.text ? s : sh`:`;
 }

@@ -2,7 +2,7 @@
 // shell: through sh), honouring chdir, creates, removes and stdin, all in one round trip.
 import { z } from "zod";
 import { shlexSplit } from "../shlex.js";
-import { quote, shellJoin } from "../transport/quote.js";
+import { joinSh, sh, type Sh, userScript } from "../transport/sh.js";
 import { defineModule, lines, type ModuleContext, type ModuleResult } from "./types.js";
 
 const argsSchema = z
@@ -23,21 +23,18 @@ type Args = z.infer<typeof argsSchema>;
 const SKIP = "KPLAY-SKIPPED-BY-CREATES-REMOVES";
 
 async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<ModuleResult> {
-  const program = viaShell
-    ? a.executable
-      ? shellJoin([a.executable, "-c", a.cmd!])
-      : a.cmd!
-    : shellJoin(a.argv ?? splitArgs(a.cmd!));
-  const guard: string[] = [];
-  if (a.creates) guard.push(`if [ -e ${quote(a.creates)} ]; then echo ${SKIP}; exit 0; fi`);
-  if (a.removes) guard.push(`if [ ! -e ${quote(a.removes)} ]; then echo ${SKIP}; exit 0; fi`);
+  // shell: the user's command text is the script (the module's purpose); command: argv, quoted
+  const program = viaShell ? (a.executable ? sh`${a.executable} -c ${a.cmd!}` : userScript(a.cmd!)) : sh`${a.argv ?? splitArgs(a.cmd!)}`;
+  const guard: Sh[] = [];
+  if (a.creates) guard.push(sh`if [ -e ${a.creates} ]; then echo ${SKIP}; exit 0; fi`);
+  if (a.removes) guard.push(sh`if [ ! -e ${a.removes} ]; then echo ${SKIP}; exit 0; fi`);
   if (ctx.check) {
     // In check mode a command is not run; report what would happen (skipped, as Ansible does).
-    const r = guard.length ? await ctx.exec(`${guard.join("\n")}\necho would-run`) : { stdout: "would-run" };
+    const r = guard.length ? await ctx.exec(joinSh([...guard, sh`echo would-run`])) : { stdout: "would-run" };
     const skippedByGuard = r.stdout.trim() === SKIP;
     return { changed: !skippedByGuard, skipped: true, msg: skippedByGuard ? "guard file says nothing to do" : "command would run (not run in check mode)" };
   }
-  const script = [...guard, a.chdir ? `cd ${quote(a.chdir)} || exit 1` : "", program].filter(Boolean).join("\n");
+  const script = joinSh([...guard, a.chdir ? sh`cd -- ${a.chdir} || exit 1` : undefined, program]);
   const stdin = a.stdin !== undefined ? a.stdin + (a.stdin_add_newline ? "\n" : "") : undefined;
   const started = Date.now();
   const r = await ctx.exec(script, { stdin });

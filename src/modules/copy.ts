@@ -5,9 +5,9 @@
 import { createHash } from "node:crypto";
 import { basename, posix } from "node:path";
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
-import { receiveStdin } from "../transport/stdin.js";
-import { attrScript, fileAttrFields } from "./attrs.js";
+import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
+import { receiveStdin, T_VAR } from "../transport/stdin.js";
+import { attrScriptOrNoop, fileAttrFields } from "./attrs.js";
 import { keepOriginal, makeDirs } from "./undo.js";
 import { defineModule, normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
@@ -73,49 +73,49 @@ function failure(text: string, rc: number): ModuleResult {
   return { changed: false, failed: true, rc, msg: text.trim() || `failed with rc ${rc}` };
 }
 
-function script(f: PutFile, sum: string, check: boolean, withData: boolean, wantDiff: boolean, undo: boolean): string {
+function script(f: PutFile, sum: string, check: boolean, withData: boolean, wantDiff: boolean, undo: boolean): Sh {
   // Written to keep forks down (each costs a node ~1 ms): names the controller knows are worked
   // out here, hashes are cut with ${x%% *}, the temporary file is made by the shell (O_EXCL).
   // With nameInDir the path is known only on the node ($p gains the name when dest is a directory).
   const literal = f.nameInDir ? undefined : f.dest;
-  const dir = f.nameInDir ? `in_=0; if [ -d "$p" ]; then p="$p"/${quote(f.nameInDir)}; in_=1; fi` : "";
-  const drain = withData ? "cat >/dev/null" : ":";
+  const dir = f.nameInDir ? sh`in_=0; if [ -d "$p" ]; then p="$p"/${f.nameInDir}; in_=1; fi` : undefined;
+  const drain = withData ? raw("cat >/dev/null") : raw(":");
   const write = withData
-    ? [
-        literal !== undefined ? `d=${quote(posix.dirname(literal))}` : `d="\${p%/*}"; d="\${d:-/}"`,
+    ? joinSh([
+        literal !== undefined ? sh`d=${posix.dirname(literal)}` : raw('d="${p%/*}"; d="${d:-/}"'),
         // directories made for the file are undone too (removed on undo if empty by then)
-        f.makeDirs ? `[ -d "$d" ] || { ${makeDirs("$d", literal !== undefined ? posix.dirname(literal) : undefined, undo)}; }` : ":",
-        `[ -d "$d" ] || { echo "destination directory $d does not exist" >&2; ${drain}; exit 1; }`,
-        f.backup ? `[ -f "$p" ] && cp -p "$p" "$p.$(date +%Y%m%d%H%M%S).bak"` : ":",
-        undo ? keepOriginal("$p", literal) : ":",
+        f.makeDirs ? sh`[ -d "$d" ] || { ${makeDirs("d", literal !== undefined ? posix.dirname(literal) : undefined, undo)}; }` : raw(":"),
+        sh`[ -d "$d" ] || { echo "destination directory $d does not exist" >&2; ${drain}; exit 1; }`,
+        f.backup ? raw(`[ -f "$p" ] && cp -p -- "$p" "$p.$(date +%Y%m%d%H%M%S).bak"`) : raw(":"),
+        undo ? keepOriginal("p", literal) : raw(":"),
         // A new file is 0644 (umask 022 as the shell creates it), as Ansible makes it. `true`, not
         // `:`: a special builtin whose redirection fails ends a POSIX shell (dash does).
-        `umask 022; t="$d/.kplay-tmp.$$"; set -C; { true > "$t"; } 2>/dev/null || t=; set +C`,
-        `[ -n "$t" ] || { t=$(mktemp "$d/.kplay-tmp.XXXXXX") && chmod 644 "$t"; } || exit 1`,
-        receiveStdin(`"$t"`, sum),
+        raw(`umask 022; t="$d/.kplay-tmp.$$"; set -C; { true > "$t"; } 2>/dev/null || t=; set +C`),
+        raw(`[ -n "$t" ] || { t=$(mktemp "$d/.kplay-tmp.XXXXXX") && chmod 644 "$t"; } || exit 1`),
+        receiveStdin(T_VAR, sum),
         // keep the old file's mode/owner when the task does not set them
-        `if [ -e "$p" ]; then cp --attributes-only --preserve=mode,ownership "$p" "$t" 2>/dev/null || { chmod "$(stat -c %a "$p")" "$t"; chown "$(stat -c %u:%g "$p")" "$t" 2>/dev/null; }; fi`,
+        raw(`if [ -e "$p" ]; then cp --attributes-only --preserve=mode,ownership -- "$p" "$t" 2>/dev/null || { chmod "$(stat -c %a -- "$p")" -- "$t"; chown "$(stat -c %u:%g -- "$p")" -- "$t" 2>/dev/null; }; fi`),
         // a bind-mounted file (e.g. /etc/hosts in a container) cannot be renamed over: write in place
-        `mv -f "$t" "$p" 2>/dev/null || { cat "$t" > "$p" && rm -f "$t"; } || { rm -f "$t"; exit 1; }`,
-      ].join("\n")
-    : "";
-  return [
-    `p=${quote(f.dest)}`,
+        raw(`mv -f -- "$t" "$p" 2>/dev/null || { cat -- "$t" > "$p" && rm -f -- "$t"; } || { rm -f -- "$t"; exit 1; }`),
+      ])
+    : undefined;
+  return joinSh([
+    sh`p=${f.dest}`,
     dir,
-    `changed=0; content=same`,
-    `cur=$(sha256sum 2>/dev/null < "$p"); cur="\${cur%% *}"`,
-    `if [ "$cur" != ${quote(sum)} ]; then`,
-    `  if [ -n "$cur" ] && [ ${f.force === false ? 1 : 0} = 1 ]; then ${drain}; else`,
-    `  content=differs; changed=1`,
-    wantDiff ? `  if [ -f "$p" ]; then echo KPLAY-BEFORE; base64 "$p"; echo KPLAY-END-BEFORE; fi` : "",
-    check ? `  ${drain}` : write,
-    `  fi`,
-    `else ${drain}; fi`,
-    `if [ -e "$p" ]; then`,
-    attrScript({ mode: f.mode, owner: f.owner, group: f.group }, check) || ":",
-    `fi`,
-    `echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur${f.nameInDir ? " in_dir=$in_" : ""}"`,
-  ].join("\n");
+    raw(`changed=0; content=same`),
+    raw(`cur=$(sha256sum 2>/dev/null < "$p"); cur="\${cur%% *}"`),
+    sh`if [ "$cur" != ${sum} ]; then`,
+    sh`  if [ -n "$cur" ] && [ ${f.force === false ? 1 : 0} = 1 ]; then ${drain}; else`,
+    raw(`  content=differs; changed=1`),
+    wantDiff ? raw(`  if [ -f "$p" ]; then echo KPLAY-BEFORE; base64 -- "$p"; echo KPLAY-END-BEFORE; fi`) : undefined,
+    check ? sh`  ${drain}` : write,
+    raw(`  fi`),
+    sh`else ${drain}; fi`,
+    raw(`if [ -e "$p" ]; then`),
+    attrScriptOrNoop({ mode: f.mode, owner: f.owner, group: f.group }, check),
+    raw(`fi`),
+    f.nameInDir ? raw(`echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur in_dir=$in_"`) : raw(`echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur"`),
+  ]);
 }
 
 export const copyModule = defineModule({

@@ -1,8 +1,8 @@
 // Owns read-modify-write of a text file on a host (lineinfile, blockinfile, replace): one round
 // trip reads content and attributes; the edit is computed here; a second round trip writes only
 // when something has to change (so an idempotent re-run costs one round trip).
-import { quote } from "../transport/quote.js";
-import { attrScript, type Attrs } from "./attrs.js";
+import { joinSh, raw, sh } from "../transport/sh.js";
+import { attrScriptOrNoop, type Attrs } from "./attrs.js";
 import { putFile } from "./copy.js";
 import { readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
@@ -15,14 +15,14 @@ export interface RemoteFile {
 
 export async function readRemote(ctx: ModuleContext, path: string, attrs: Attrs = {}): Promise<RemoteFile> {
   const r = await ctx.exec(
-    [
-      `p=${quote(path)}; changed=0`,
-      `if [ -e "$p" ]; then`,
-      `  if [ -f "$p" ]; then echo KPLAY-CONTENT; base64 "$p"; echo KPLAY-END; isf=1; else isf=0; fi`,
-      attrScript(attrs, true) || ":",
-      `  echo "KPLAY-RESULT: exists=1 isfile=$isf attrs_changed=$changed"`,
-      `else echo "KPLAY-RESULT: exists=0 isfile=0 attrs_changed=1"; fi`,
-    ].join("\n"),
+    joinSh([
+      sh`p=${path}; changed=0`,
+      raw(`if [ -e "$p" ]; then`),
+      raw(`  if [ -f "$p" ]; then echo KPLAY-CONTENT; base64 -- "$p"; echo KPLAY-END; isf=1; else isf=0; fi`),
+      attrScriptOrNoop(attrs, true),
+      raw(`  echo "KPLAY-RESULT: exists=1 isfile=$isf attrs_changed=$changed"`),
+      raw(`else echo "KPLAY-RESULT: exists=0 isfile=0 attrs_changed=1"; fi`),
+    ]),
   );
   const m = readMarker(r.stdout);
   if (r.rc !== 0 || !m) throw new Error((r.stderr || r.stdout).trim() || `reading ${path} failed with rc ${r.rc}`);

@@ -1,8 +1,8 @@
 // Owns the `file` module: directory (mkdir -p), absent (rm -rf), touch, file (attributes of an
 // existing file) and link, with mode/owner/group, in one round trip; check mode only compares.
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
-import { attrScript } from "./attrs.js";
+import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
+import { attrScriptOrNoop } from "./attrs.js";
 import { defineModule, normalizeMode, readMarker } from "./types.js";
 import { makeDirs } from "./undo.js";
 
@@ -27,39 +27,39 @@ export const fileModule = defineModule({
   run: async (ctx, a) => {
     const mode = normalizeMode(a.mode);
     const c = ctx.check;
-    const attrs = attrScript({ mode, owner: a.owner, group: a.group }, c);
-    const act = (cmd: string) => (c ? "changed=1" : `${cmd} && changed=1`);
-    let body: string;
+    const attrs = attrScriptOrNoop({ mode, owner: a.owner, group: a.group }, c);
+    const act = (cmd: Sh) => (c ? sh`changed=1` : sh`${cmd} && changed=1`);
+    let body: Sh;
     switch (a.state) {
       case "directory":
-        body = [
-          `if [ -e "$p" ] && [ ! -d "$p" ]; then echo "$p exists and is not a directory" >&2; exit 1; fi`,
+        body = joinSh([
+          raw(`if [ -e "$p" ] && [ ! -d "$p" ]; then echo "$p exists and is not a directory" >&2; exit 1; fi`),
           // directories kplay creates are removed on undo (if empty by then), every missing level, top first
-          `[ -d "$p" ] || { ${act(makeDirs("$p", a.path, ctx.undo))} || exit 1; }`,
-          `if [ -d "$p" ]; then`,
-          attrs || ":",
-          a.recurse && (a.owner || a.group) && !c ? `chown -R ${quote(`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`)} "$p"` : ":",
-          `fi`,
-        ].join("\n");
+          sh`[ -d "$p" ] || { ${act(makeDirs("p", a.path, ctx.undo))} || exit 1; }`,
+          raw(`if [ -d "$p" ]; then`),
+          attrs,
+          a.recurse && (a.owner || a.group) && !c ? sh`chown -R -- ${`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`} "$p"` : sh`:`,
+          raw(`fi`),
+        ]);
         break;
       case "absent":
-        body = `if [ -e "$p" ] || [ -L "$p" ]; then ${act(`rm -rf "$p"`)} || exit 1; fi`;
+        body = sh`if [ -e "$p" ] || [ -L "$p" ]; then ${act(sh`rm -rf -- "$p"`)} || exit 1; fi`;
         break;
       case "touch":
         // touch always updates times (changed), as Ansible's file state=touch reports
-        body = [c ? `changed=1` : `touch "$p" && changed=1 || exit 1`, `if [ -e "$p" ]; then`, attrs || ":", `fi`].join("\n");
+        body = joinSh([c ? sh`changed=1` : sh`touch -- "$p" && changed=1 || exit 1`, raw(`if [ -e "$p" ]; then`), attrs, raw(`fi`)]);
         break;
       case "link":
-        body = [
-          `if [ -L "$p" ] && [ "$(readlink "$p")" = ${quote(a.src!)} ]; then :;`,
-          `elif [ -e "$p" ] && [ ! -L "$p" ] && [ ${a.force ? 0 : 1} = 1 ]; then echo "$p exists and is not a link (use force)" >&2; exit 1;`,
-          `else ${act(`ln -sfn ${quote(a.src!)} "$p"`)} || exit 1; fi`,
-        ].join("\n");
+        body = joinSh([
+          sh`if [ -L "$p" ] && [ "$(readlink -- "$p")" = ${a.src!} ]; then :;`,
+          sh`elif [ -e "$p" ] && [ ! -L "$p" ] && [ ${a.force ? 0 : 1} = 1 ]; then echo "$p exists and is not a link (use force)" >&2; exit 1;`,
+          sh`else ${act(sh`ln -sfn -- ${a.src!} "$p"`)} || exit 1; fi`,
+        ]);
         break;
       default:
-        body = [`[ -e "$p" ] || { echo "file $p does not exist (use state=touch to create it)" >&2; exit 1; }`, attrs || ":"].join("\n");
+        body = joinSh([raw(`[ -e "$p" ] || { echo "file $p does not exist (use state=touch to create it)" >&2; exit 1; }`), attrs]);
     }
-    const r = await ctx.exec([`p=${quote(a.path)}`, `changed=0`, body, `echo "KPLAY-RESULT: changed=$changed"`].join("\n"));
+    const r = await ctx.exec(joinSh([sh`p=${a.path}`, raw(`changed=0`), body, raw(`echo "KPLAY-RESULT: changed=$changed"`)]));
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() || `failed with rc ${r.rc}` };
     return { changed: m.changed === "1", path: a.path, state: a.state };

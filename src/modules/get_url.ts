@@ -2,8 +2,8 @@
 // are reached from the nodes) into dest, verifying `checksum: sha256:…`; atomic; a present file
 // with the right checksum (or any present file without checksum and force: false) is left alone.
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
-import { attrScript } from "./attrs.js";
+import { joinSh, raw, secret, sh, type Sh } from "../transport/sh.js";
+import { attrScriptOrNoop } from "./attrs.js";
 import { defineModule, normalizeMode, readMarker } from "./types.js";
 
 const schema = z
@@ -32,46 +32,59 @@ export const getUrlModule = defineModule({
     const algo = a.checksum ? a.checksum.slice(0, sep).toLowerCase() : undefined;
     const want = a.checksum ? a.checksum.slice(sep + 1) : undefined;
     const wantUrl = want !== undefined && /^(https?|file):\/\//.test(want);
-    const sumCmd = (f: string) => `${algo}sum ${f} | cut -d' ' -f1`;
-    const insecure = a.validate_certs ? "" : "-k ";
-    const auth = a.url_username !== undefined ? `-u ${quote(`${a.url_username}:${a.url_password ?? ""}`)} ` : "";
-    const wauth = a.url_username !== undefined ? `--user=${quote(a.url_username)} --password=${quote(a.url_password ?? "")} ` : "";
-    const script = [
-      `u=${quote(a.url)}; p=${quote(a.dest)}; changed=0; fetched=0`,
-      `if [ -d "$p" ]; then n=$(basename "\${u%%\\?*}"); p="$p/$n"; fi`,
+    const sumCmd = (f: Sh) => sh`s_=$(${`${algo}sum`} -- ${f}); s_="\${s_%% *}"`;
+    // Credentials go to curl/wget in a config read from stdin-fed variables, never as arguments:
+    // the whole script is secret (Sh.secret) and so reaches the node on stdin, not in argv.
+    const hasAuth = a.url_username !== undefined;
+    const curlUser = `"${`${a.url_username}:${a.url_password ?? ""}`.replace(/[\\"]/g, "\\$&")}"`;
+    const authVars = hasAuth ? sh`au_=${secret(curlUser)}; wu_=${secret(a.url_username!)}; wp_=${secret(a.url_password ?? "")}` : raw(":");
+    // curl reads "user = ..." from a config on stdin (-K -); wget takes a --config file
+    const curlAuth = hasAuth ? raw(`-K - `) : raw("");
+    const curlFeed = hasAuth ? raw(`printf 'user = %s\\n' "$au_" | `) : raw("");
+    const wgetAuth = hasAuth ? raw(`--config="$wc_" `) : raw("");
+    const wgetConf = hasAuth ? raw(`wc_=$(mktemp) && trap 'rm -f "$wc_"' EXIT && printf 'user = %s\\npassword = %s\\n' "$wu_" "$wp_" > "$wc_" || exit 1`) : raw(":");
+    const insecure = a.validate_certs ? raw("") : raw("-k ");
+    const wInsecure = a.validate_certs ? raw("") : raw("--no-check-certificate ");
+    const curl = (out: Sh, url: Sh, extra: Sh) => sh`${curlFeed}curl -fsSL ${insecure}${curlAuth}--connect-timeout ${a.timeout} ${extra}-o ${out} -- ${url}`;
+    const wget = (out: Sh, url: Sh) => sh`wget -q ${wInsecure}${wgetAuth}-T ${a.timeout} -O ${out} -- ${url}`;
+    const script = joinSh([
+      sh`u=${a.url}; p=${a.dest}; changed=0; fetched=0`,
+      authVars,
+      wgetConf,
+      raw(`if [ -d "$p" ]; then n=$(basename -- "\${u%%\\?*}"); p="$p/$n"; fi`),
       wantUrl
-        ? [
-            `cu=${quote(want!)}; f=$(basename "\${u%%\\?*}")`,
-            `sums=$(curl -fsSL ${insecure}${auth}--connect-timeout ${a.timeout} "$cu" 2>/dev/null || wget -q ${a.validate_certs ? "" : "--no-check-certificate "}${wauth}-T ${a.timeout} -O - "$cu" 2>/dev/null) || { echo "cannot fetch the checksum file $cu" >&2; exit 1; }`,
-            `want=$(printf '%s\n' "$sums" | awk -v f="$f" 'NF == 1 { print tolower($1); exit } { n = $2; sub(/^[*]/, "", n); sub(/.*[/]/, "", n); if (n == f) { print tolower($1); exit } }')`,
-            `[ -n "$want" ] || { echo "no checksum for $f in $cu" >&2; exit 1; }`,
-          ].join("\n")
-        : `want=${quote((want ?? "").toLowerCase())}`,
-      `need=1`,
-      `if [ -f "$p" ]; then`,
-      want ? `  [ "$(${sumCmd('"$p"')})" = "$want" ] && need=0` : a.force ? ":" : "  need=0",
-      `fi`,
-      `if [ $need = 1 ]; then`,
+        ? joinSh([
+            sh`cu=${want!}; f=$(basename -- "\${u%%\\?*}")`,
+            sh`sums=$(${curl(raw("-"), raw('"$cu"'), raw(""))} 2>/dev/null || ${wget(raw("-"), raw('"$cu"'))} 2>/dev/null) || { echo "cannot fetch the checksum file $cu" >&2; exit 1; }`,
+            raw(`want=$(printf '%s\\n' "$sums" | awk -v f="$f" 'NF == 1 { print tolower($1); exit } { n = $2; sub(/^[*]/, "", n); sub(/.*[/]/, "", n); if (n == f) { print tolower($1); exit } }')`),
+            raw(`[ -n "$want" ] || { echo "no checksum for $f in $cu" >&2; exit 1; }`),
+          ])
+        : sh`want=${(want ?? "").toLowerCase()}`,
+      raw(`need=1`),
+      raw(`if [ -f "$p" ]; then`),
+      want ? sh`  ${sumCmd(raw('"$p"'))}; [ "$s_" = "$want" ] && need=0` : a.force ? raw(":") : raw("  need=0"),
+      raw(`fi`),
+      raw(`if [ $need = 1 ]; then`),
       ctx.check
-        ? `  changed=1`
-        : [
-            `  d=$(dirname "$p"); [ -d "$d" ] || { echo "destination directory $d does not exist" >&2; exit 1; }`,
-            `  t=$(mktemp "$d/.kplay-dl.XXXXXX") || exit 1`,
-            `  if command -v curl >/dev/null 2>&1; then curl -fsSL ${insecure}${auth}--connect-timeout ${a.timeout} --max-time ${a.timeout * 20} -o "$t" "$u" || { rc=$?; rm -f "$t"; echo "download of $u failed (curl exit $rc)" >&2; exit 1; }`,
-            `  elif command -v wget >/dev/null 2>&1; then wget -q ${a.validate_certs ? "" : "--no-check-certificate "}${wauth}-T ${a.timeout} -O "$t" "$u" || { rm -f "$t"; echo "download of $u failed (wget)" >&2; exit 1; }`,
-            `  else rm -f "$t"; echo "neither curl nor wget is installed on this host" >&2; exit 1; fi`,
-            want ? `  got=$(${sumCmd('"$t"')}); [ "$got" = "$want" ] || { rm -f "$t"; echo "checksum mismatch for $u: expected ${algo}:$want, got ${algo}:$got" >&2; exit 1; }` : ":",
-            `  if [ -f "$p" ] && cmp -s "$t" "$p"; then rm -f "$t"; else`,
-            `    if [ -e "$p" ]; then chmod "$(stat -c %a "$p")" "$t"; else chmod 644 "$t"; fi`,
-            `    mv -f "$t" "$p" && changed=1; fi`,
-            `  fetched=1`,
-          ].join("\n"),
-      `fi`,
-      `if [ -e "$p" ]; then`,
-      attrScript({ mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, ctx.check) || ":",
-      `fi`,
-      `echo "KPLAY-RESULT: changed=$changed fetched=$fetched dest=$(printf %s "$p" | base64 -w0)"`,
-    ].join("\n");
+        ? raw(`  changed=1`)
+        : joinSh([
+            raw(`  d=$(dirname -- "$p"); [ -d "$d" ] || { echo "destination directory $d does not exist" >&2; exit 1; }`),
+            raw(`  t=$(mktemp "$d/.kplay-dl.XXXXXX") || exit 1`),
+            sh`  if command -v curl >/dev/null 2>&1; then ${curl(raw('"$t"'), raw('"$u"'), sh`--max-time ${a.timeout * 20} `)} || { rc=$?; rm -f -- "$t"; echo "download of $u failed (curl exit $rc)" >&2; exit 1; }`,
+            sh`  elif command -v wget >/dev/null 2>&1; then ${wget(raw('"$t"'), raw('"$u"'))} || { rm -f -- "$t"; echo "download of $u failed (wget)" >&2; exit 1; }`,
+            raw(`  else rm -f -- "$t"; echo "neither curl nor wget is installed on this host" >&2; exit 1; fi`),
+            want ? sh`  ${sumCmd(raw('"$t"'))}; [ "$s_" = "$want" ] || { rm -f -- "$t"; echo "checksum mismatch for $u: expected "${`${algo}:`}"$want, got "${`${algo}:`}"$s_" >&2; exit 1; }` : raw(":"),
+            raw(`  if [ -f "$p" ] && cmp -s -- "$t" "$p"; then rm -f -- "$t"; else`),
+            raw(`    if [ -e "$p" ]; then chmod -- "$(stat -c %a -- "$p")" "$t"; else chmod 644 -- "$t"; fi`),
+            raw(`    mv -f -- "$t" "$p" && changed=1; fi`),
+            raw(`  fetched=1`),
+          ]),
+      raw(`fi`),
+      raw(`if [ -e "$p" ]; then`),
+      attrScriptOrNoop({ mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, ctx.check),
+      raw(`fi`),
+      raw(`echo "KPLAY-RESULT: changed=$changed fetched=$fetched dest=$(printf %s "$p" | base64 -w0)"`),
+    ]);
     const r = await ctx.exec(script, { timeoutMs: (a.timeout * 20 + 30) * 1000 });
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };

@@ -2,7 +2,7 @@
 // /sys/module is left alone) and persist it in /etc/modules-load.d/NAME.conf, with parameters
 // in /etc/modprobe.d/NAME.conf.
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
+import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { defineModule, readMarker } from "./types.js";
 
 export const modprobeModule = defineModule({
@@ -20,13 +20,14 @@ export const modprobeModule = defineModule({
     const sysName = a.name.replace(/-/g, "_");
     const c = ctx.check;
     const write = (file: string, content: string) =>
-      `f=${quote(file)}; if [ "$(cat "$f" 2>/dev/null)" != ${quote(content)} ]; then changed=1; ${c ? ":" : `mkdir -p "$(dirname "$f")"; printf '%s\\n' ${quote(content)} > "$f"`}; fi`;
-    const remove = (file: string) => `f=${quote(file)}; if [ -e "$f" ]; then changed=1; ${c ? ":" : `rm -f "$f"`}; fi`;
-    const lines = [`changed=0`];
+      sh`f=${file}; if [ "$(cat -- "$f" 2>/dev/null)" != ${content} ]; then changed=1; ${c ? raw(":") : sh`mkdir -p -- "$(dirname -- "$f")"; printf '%s\n' ${content} > "$f"`}; fi`;
+    const remove = (file: string) => sh`f=${file}; if [ -e "$f" ]; then changed=1; ${c ? raw(":") : raw(`rm -f -- "$f"`)}; fi`;
+    const params = a.params ? a.params.split(/\s+/) : [];
+    const lines: Sh[] = [raw(`changed=0`)];
     if (a.state === "present") {
-      lines.push(`if [ ! -d /sys/module/${sysName} ]; then changed=1; ${c ? ":" : `modprobe ${quote(a.name)} ${a.params ? a.params.split(/\s+/).map(quote).join(" ") : ""} || { echo "modprobe ${a.name} failed" >&2; exit 1; }`}; fi`);
+      lines.push(sh`if [ ! -d ${`/sys/module/${sysName}`} ]; then changed=1; ${c ? raw(":") : sh`modprobe -- ${a.name} ${params} || { echo ${`modprobe ${a.name} failed`} >&2; exit 1; }`}; fi`);
     } else {
-      lines.push(`if [ -d /sys/module/${sysName} ] && grep -q "^${sysName} " /proc/modules; then changed=1; ${c ? ":" : `modprobe -r ${quote(a.name)} || { echo "modprobe -r ${a.name} failed" >&2; exit 1; }`}; fi`);
+      lines.push(sh`if [ -d ${`/sys/module/${sysName}`} ] && grep -q ${`^${sysName} `} /proc/modules; then changed=1; ${c ? raw(":") : sh`modprobe -r -- ${a.name} || { echo ${`modprobe -r ${a.name} failed`} >&2; exit 1; }`}; fi`);
     }
     if (a.persistent === "present") {
       lines.push(write(`/etc/modules-load.d/${a.name}.conf`, a.name));
@@ -34,8 +35,8 @@ export const modprobeModule = defineModule({
     } else if (a.persistent === "absent") {
       lines.push(remove(`/etc/modules-load.d/${a.name}.conf`), remove(`/etc/modprobe.d/${a.name}.conf`));
     }
-    lines.push(`echo "KPLAY-RESULT: changed=$changed"`);
-    const r = await ctx.exec(lines.join("\n"));
+    lines.push(raw(`echo "KPLAY-RESULT: changed=$changed"`));
+    const r = await ctx.exec(joinSh(lines));
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
     return { changed: m.changed === "1", name: a.name, state: a.state };

@@ -3,9 +3,9 @@
 // what is installed and acts only on what differs. update_cache refreshes the index first
 // (skipped while younger than cache_valid_time).
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
+import { joinSh, raw, sh, shVar, type Sh } from "../transport/sh.js";
 import { defineModule, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
-import { recordScriptExpr } from "./undo.js";
+import { recordScript } from "./undo.js";
 
 const schema = z
   .object({
@@ -27,73 +27,95 @@ function names(a: Args): string[] {
   return (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean);
 }
 
+/**
+ * The end of every package script. Each package i has the flags t_i (act on it) and n_i (it was
+ * not installed before); its name is only ever a quoted word, the list to act on is built in
+ * "$@", and the undo of a package new to the host is worked out here per package.
+ */
+function actOnMarked(pkgs: string[], act: Sh, undo: ((p: string) => string) | undefined, check: boolean): Sh {
+  return joinSh([
+    raw(`set --`),
+    ...pkgs.map((p, i) => sh`[ $${flag("t", i)} = 0 ] || set -- "$@" ${p}`),
+    raw(`if [ $# -gt 0 ]; then`),
+    check ? raw(`  :`) : sh`  ${act} || { tail -n 30 -- "$log_" >&2; exit 1; }`,
+    // packages that were not installed before are removed on undo (with what they pulled in)
+    ...(undo && !check ? pkgs.map((p, i) => sh`  [ $${flag("n", i)} = 0 ] || { ${recordScript(`pkg:${p}`, undo(p))}; }`) : []),
+    raw(`  for t_ in "$@"; do echo "KPLAY-CHANGED $t_"; done`),
+    raw(`fi`),
+    raw(`echo "KPLAY-RESULT: cache=$cache"`),
+  ]);
+}
+
+/** Per-package flags: t_i (act on package i), n_i (it is new to the host); 0 or 1, never unset. */
+const flag = (kind: "t" | "n", i: number) => shVar(`${kind}_${i}`);
+const marks = (i: number) => ({ init: sh`${flag("t", i)}=0; ${flag("n", i)}=0`, mark: sh`${flag("t", i)}=1`, markNew: sh`${flag("t", i)}=1; ${flag("n", i)}=1` });
+
+/** A private log for the package manager's output (mktemp: never a fixed name in /tmp). */
+const LOG = raw(`log_=$(mktemp) || exit 1; trap 'rm -f "$log_"' EXIT`);
+
+const normalState = (s: Args["state"]) => (s === "installed" ? "present" : s === "removed" ? "absent" : s);
+
 /** sh for apt: prints "KPLAY-CHANGED <pkg>" per package acted on. */
-function aptScript(pkgs: string[], a: Args, check: boolean, undo: boolean): string {
-  const state = a.state === "installed" ? "present" : a.state === "removed" ? "absent" : a.state;
-  const lines = [
-    `export DEBIAN_FRONTEND=noninteractive`,
-    `opts="-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold${a.install_recommends ? "" : " --no-install-recommends"}"`,
-    `cache=0`,
+function aptScript(pkgs: string[], a: Args, check: boolean, undo: boolean): Sh {
+  const state = normalState(a.state);
+  const lines: Sh[] = [
+    raw(`export DEBIAN_FRONTEND=noninteractive`),
+    a.install_recommends ? raw(`set -- --install-recommends`) : raw(`set -- --no-install-recommends`),
+    raw(`rec_=$1`),
+    raw(`cache=0`),
+    LOG,
   ];
   if (a.update_cache) {
     lines.push(
-      `age=$(( $(date +%s) - $(stat -c %Y /var/lib/apt/lists/partial 2>/dev/null || echo 0) ))`,
-      `if [ ${a.cache_valid_time} -eq 0 ] || [ $age -gt ${a.cache_valid_time} ]; then ${check ? "cache=1" : `apt-get update -q >/tmp/.kplay-apt-update.log 2>&1 || { cat /tmp/.kplay-apt-update.log >&2; exit 1; }; touch /var/lib/apt/lists/partial; cache=1`}; fi`,
+      raw(`age=$(( $(date +%s) - $(stat -c %Y /var/lib/apt/lists/partial 2>/dev/null || echo 0) ))`),
+      sh`if [ ${a.cache_valid_time} -eq 0 ] || [ $age -gt ${a.cache_valid_time} ]; then ${check ? raw("cache=1") : raw(`apt-get update -q >"$log_" 2>&1 || { cat -- "$log_" >&2; exit 1; }; touch /var/lib/apt/lists/partial; cache=1`)}; fi`,
     );
   }
-  lines.push(`todo=""; new=""`);
-  for (const p of pkgs) {
+  pkgs.forEach((p, i) => {
     const [n, ver] = p.split("=");
-    const q = quote(n);
-    const installed = `dpkg-query -W -f='\${Status} \${Version}' ${q} 2>/dev/null`;
+    const installed = sh`dpkg-query -W -f='\${Status} \${Version}' -- ${n} 2>/dev/null`;
+    const { init, mark, markNew } = marks(i);
+    lines.push(init);
     if (state === "present") {
-      lines.push(`s=$(${installed}); case "$s" in "install ok installed"*) ${ver ? `[ "\${s##* }" = ${quote(ver)} ] || todo="$todo ${quote(p)}"` : ":"};; *) todo="$todo ${quote(p)}"; new="$new ${q}";; esac`);
+      lines.push(sh`s=$(${installed}); case "$s" in "install ok installed"*) ${ver ? sh`[ "\${s##* }" = ${ver} ] || ${mark}` : raw(":")};; *) ${markNew};; esac`);
     } else if (state === "latest") {
-      lines.push(`cand=$(apt-cache policy ${q} | awk '/Candidate:/ {print $2}'); s=$(${installed}); case "$s" in "install ok installed $cand") ;; "install ok installed"*) todo="$todo ${q}";; *) todo="$todo ${q}"; new="$new ${q}";; esac`);
+      lines.push(sh`cand=$(apt-cache policy -- ${n} | awk '/Candidate:/ {print $2}'); s=$(${installed}); case "$s" in "install ok installed $cand") ;; "install ok installed"*) ${mark};; *) ${markNew};; esac`);
     } else {
-      lines.push(`s=$(${installed}); case "$s" in "install ok installed"*|*"config-files"*) todo="$todo ${q}";; esac`);
+      lines.push(sh`s=$(${installed}); case "$s" in "install ok installed"*|*"config-files"*) ${mark};; esac`);
     }
-  }
-  const act = state === "absent" ? `apt-get ${a.purge ? "purge" : "remove"} $opts $todo` : `apt-get install $opts $todo`;
-  lines.push(
-    `if [ -n "$todo" ]; then`,
-    check ? `  :` : `  ${act} >/tmp/.kplay-apt.log 2>&1 || { tail -n 30 /tmp/.kplay-apt.log >&2; exit 1; }`,
-    // packages that were not installed before are purged on undo (with what they pulled in)
-    undo && !check && state !== "absent" ? `  [ -z "$new" ] || { ${recordScriptExpr(`"pkg:$new"`, `"DEBIAN_FRONTEND=noninteractive apt-get purge -y -q --autoremove$new >/dev/null"`)}; }` : ":",
-    `  for t in $todo; do echo "KPLAY-CHANGED $t"; done`,
-    `fi`,
-    `echo "KPLAY-RESULT: cache=$cache"`,
-  );
-  return lines.join("\n");
+  });
+  const opts = raw(`-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold`);
+  const act = state === "absent" ? sh`apt-get ${a.purge ? "purge" : "remove"} ${opts} -- "$@" >"$log_" 2>&1` : sh`apt-get install ${opts} "$rec_" -- "$@" >"$log_" 2>&1`;
+  const undoOf = state !== "absent" && undo ? (p: string) => sh`DEBIAN_FRONTEND=noninteractive apt-get purge -y -q --autoremove -- ${p.split("=")[0]} >/dev/null`.text : undefined;
+  return joinSh([...lines, actOnMarked(pkgs, act, undoOf, check)]);
 }
 
-function rpmScript(pkgs: string[], a: Args, check: boolean, tool: "dnf" | "yum", undo: boolean): string {
-  const state = a.state === "installed" ? "present" : a.state === "removed" ? "absent" : a.state;
-  const lines = [`cache=0`, `todo=""; new=""`];
-  if (a.update_cache) lines.push(check ? `cache=1` : `${tool} -q makecache >/dev/null 2>&1 || { echo "${tool} makecache failed" >&2; exit 1; }; cache=1`);
-  for (const p of pkgs) {
-    const q = quote(p);
-    if (state === "present") lines.push(`rpm -q --whatprovides ${q} >/dev/null 2>&1 || { todo="$todo ${q}"; new="$new ${q}"; }`);
-    else if (state === "latest") lines.push(`if ! rpm -q ${q} >/dev/null 2>&1; then todo="$todo ${q}"; new="$new ${q}"; else ${tool} -q check-update ${q} >/dev/null 2>&1; [ $? -eq 100 ] && todo="$todo ${q}"; fi`);
-    else lines.push(`rpm -q ${q} >/dev/null 2>&1 && todo="$todo ${q}"`);
-  }
-  const act = state === "absent" ? `${tool} -y remove $todo` : state === "latest" ? `${tool} -y install $todo && ${tool} -y upgrade $todo` : `${tool} -y install $todo`;
-  lines.push(
-    `if [ -n "$todo" ]; then`,
-    check ? `  :` : `  ${act} >/tmp/.kplay-${tool}.log 2>&1 || { tail -n 30 /tmp/.kplay-${tool}.log >&2; exit 1; }`,
-    undo && !check && state !== "absent" ? `  [ -z "$new" ] || { ${recordScriptExpr(`"pkg:$new"`, `"${tool} -y -q remove$new >/dev/null"`)}; }` : ":",
-    `  for t in $todo; do echo "KPLAY-CHANGED $t"; done`,
-    `fi`,
-    `echo "KPLAY-RESULT: cache=$cache"`,
-  );
-  return lines.join("\n");
+function rpmScript(pkgs: string[], a: Args, check: boolean, tool: "dnf" | "yum", undo: boolean): Sh {
+  const state = normalState(a.state);
+  const lines: Sh[] = [raw(`cache=0`), LOG];
+  if (a.update_cache) lines.push(check ? raw(`cache=1`) : sh`${tool} -q makecache >/dev/null 2>&1 || { echo ${`${tool} makecache failed`} >&2; exit 1; }; cache=1`);
+  pkgs.forEach((p, i) => {
+    const { init, mark, markNew } = marks(i);
+    lines.push(init);
+    if (state === "present") lines.push(sh`rpm -q --whatprovides -- ${p} >/dev/null 2>&1 || { ${markNew}; }`);
+    else if (state === "latest") lines.push(sh`if ! rpm -q -- ${p} >/dev/null 2>&1; then ${markNew}; else ${tool} -q check-update -- ${p} >/dev/null 2>&1; [ $? -eq 100 ] && ${mark}; fi`);
+    else lines.push(sh`rpm -q -- ${p} >/dev/null 2>&1 && ${mark}`);
+  });
+  const act =
+    state === "absent"
+      ? sh`${tool} -y remove -- "$@" >"$log_" 2>&1`
+      : state === "latest"
+        ? sh`{ ${tool} -y install -- "$@" && ${tool} -y upgrade -- "$@"; } >"$log_" 2>&1`
+        : sh`${tool} -y install -- "$@" >"$log_" 2>&1`;
+  const undoOf = state !== "absent" && undo ? (p: string) => sh`${tool} -y -q remove -- ${p} >/dev/null`.text : undefined;
+  return joinSh([...lines, actOnMarked(pkgs, act, undoOf, check)]);
 }
 
 async function run(ctx: ModuleContext, a: Args, forced?: "apt" | "dnf" | "yum"): Promise<ModuleResult> {
   const pkgs = names(a);
   let mgr = forced ?? (a.use !== "auto" ? a.use : (ctx.vars.ansible_pkg_mgr as string | undefined));
   if (!mgr || !["apt", "dnf", "yum"].includes(mgr)) {
-    const r = await ctx.exec(`for m in apt-get dnf yum; do command -v $m >/dev/null 2>&1 && { echo $m; exit 0; }; done; exit 1`);
+    const r = await ctx.exec(raw(`for m in apt-get dnf yum; do command -v $m >/dev/null 2>&1 && { echo $m; exit 0; }; done; exit 1`));
     if (r.rc !== 0) return { changed: false, failed: true, msg: "no supported package manager (apt, dnf, yum) on this host" };
     mgr = r.stdout.trim() === "apt-get" ? "apt" : r.stdout.trim();
   }

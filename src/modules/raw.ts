@@ -2,8 +2,8 @@
 // script over the connection and run it on the host, with creates/removes/chdir), each one round trip.
 import { basename } from "node:path";
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
-import { receiveStdin, sha256 } from "../transport/stdin.js";
+import { joinSh, raw, sh, userScript } from "../transport/sh.js";
+import { receiveStdin, sha256, T_VAR } from "../transport/stdin.js";
 import { splitArgs } from "./command.js";
 import { defineModule, lines } from "./types.js";
 
@@ -14,7 +14,7 @@ export const rawModule = defineModule({
   schema: z.object({ _raw: z.string().min(1), executable: z.string().optional() }).strict(),
   run: async (ctx, a) => {
     if (ctx.check) return { changed: false, skipped: true, msg: "raw is not run in check mode" };
-    const r = await ctx.exec(a.executable ? `exec ${quote(a.executable)} -c ${quote(a._raw)}` : a._raw);
+    const r = await ctx.exec(a.executable ? sh`exec ${a.executable} -c ${a._raw}` : userScript(a._raw));
     return { changed: true, failed: r.rc !== 0, rc: r.rc, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), ...(r.rc ? { msg: "non-zero return code" } : {}) };
   },
 });
@@ -30,15 +30,15 @@ export const scriptModule = defineModule({
     const [file, ...args] = splitArgs(a.cmd);
     const body = ctx.readLocal(file);
     if (ctx.check) return { changed: true, skipped: true, msg: "script is not run in check mode" };
-    const script = [
-      a.creates ? `if [ -e ${quote(a.creates)} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi` : "",
-      a.removes ? `if [ ! -e ${quote(a.removes)} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi` : "",
-      `t=$(mktemp /tmp/.kplay-script.XXXXXX) || exit 1; trap 'rm -f "$t"' EXIT`,
-      receiveStdin(`"$t"`, sha256(body)),
-      `chmod 700 "$t"`,
-      a.chdir ? `cd ${quote(a.chdir)} || exit 1` : "",
-      `${a.executable ? quote(a.executable) + " " : ""}"$t" ${args.map(quote).join(" ")} </dev/null`,
-    ].filter(Boolean).join("\n");
+    const script = joinSh([
+      a.creates ? sh`if [ -e ${a.creates} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi` : undefined,
+      a.removes ? sh`if [ ! -e ${a.removes} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi` : undefined,
+      raw(`t=$(mktemp /tmp/.kplay-script.XXXXXX) || exit 1; trap 'rm -f "$t"' EXIT`),
+      receiveStdin(T_VAR, sha256(body)),
+      raw(`chmod 700 "$t"`),
+      a.chdir ? sh`cd -- ${a.chdir} || exit 1` : undefined,
+      a.executable ? sh`${a.executable} "$t" ${args} </dev/null` : sh`"$t" ${args} </dev/null`,
+    ]);
     const r = await ctx.exec(script, { stdin: body });
     if (r.rc === 0 && r.stdout.trim() === "KPLAY-SKIPPED") return { changed: false, msg: "skipped, since creates/removes says so" };
     return { changed: true, failed: r.rc !== 0, rc: r.rc, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), script: basename(file), ...(r.rc ? { msg: "non-zero return code" } : {}) };

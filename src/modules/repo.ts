@@ -2,22 +2,25 @@
 // /etc/apt/sources.list.d) and `yum_repository` (an INI .repo file under /etc/yum.repos.d), both
 // written like copy (ok when unchanged), optionally refreshing the index after a change.
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
+import { raw, sh, type Sh } from "../transport/sh.js";
 import { putFile } from "./copy.js";
 import { defineModule, type ModuleContext, type ModuleResult } from "./types.js";
 
 async function removeFile(ctx: ModuleContext, path: string): Promise<ModuleResult> {
-  const r = await ctx.exec(`p=${quote(path)}; if [ -e "$p" ]; then ${ctx.check ? "" : 'rm -f "$p" && '}echo KPLAY-RESULT: changed=1; else echo KPLAY-RESULT: changed=0; fi`);
+  const rm = ctx.check ? raw("") : raw('rm -f -- "$p" && ');
+  const r = await ctx.exec(sh`p=${path}; if [ -e "$p" ]; then ${rm}echo KPLAY-RESULT: changed=1; else echo KPLAY-RESULT: changed=0; fi`);
   if (r.rc !== 0) return { changed: false, failed: true, msg: r.stderr.trim() };
   return { changed: r.stdout.includes("changed=1"), dest: path };
 }
 
-async function refresh(ctx: ModuleContext, res: ModuleResult, cmd: string): Promise<ModuleResult> {
+async function refresh(ctx: ModuleContext, res: ModuleResult, cmd: Sh): Promise<ModuleResult> {
   if (!res.changed || res.failed || ctx.check) return res;
   const r = await ctx.exec(cmd, { timeoutMs: 10 * 60_000 });
   if (r.rc !== 0) return { ...res, failed: true, msg: `the source was written but refreshing the package index failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join(" | ")}` };
   return { ...res, cache_updated: true };
 }
+
+const APT_UPDATE = raw("DEBIAN_FRONTEND=noninteractive apt-get update -q");
 
 const aptSchema = z
   .object({
@@ -38,9 +41,9 @@ export const aptRepositoryModule = defineModule({
     if (url && !/^(https?|file|ftp|cdrom|copy):\/\//.test(url)) return { changed: false, failed: true, msg: `unsupported URL scheme in ${a.repo}` };
     const name = a.filename ?? (url ?? a.repo).replace(/^\w+:\/\//, "").replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, "");
     const path = `/etc/apt/sources.list.d/${name}.list`;
-    if (a.state === "absent") return refresh(ctx, await removeFile(ctx, path), a.update_cache ? "DEBIAN_FRONTEND=noninteractive apt-get update -q" : "true");
+    if (a.state === "absent") return refresh(ctx, await removeFile(ctx, path), a.update_cache ? APT_UPDATE : raw("true"));
     const res = await putFile(ctx, { dest: path, data: Buffer.from(a.repo.trim() + "\n"), mode: a.mode ? String(a.mode) : "644" });
-    return refresh(ctx, { ...res, repo: a.repo }, a.update_cache ? "DEBIAN_FRONTEND=noninteractive apt-get update -q" : "true");
+    return refresh(ctx, { ...res, repo: a.repo }, a.update_cache ? APT_UPDATE : raw("true"));
   },
 });
 

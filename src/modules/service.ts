@@ -2,12 +2,12 @@
 // daemon_reload; one round trip that asks systemctl for the current state and acts on the difference.
 // Hosts without systemd fall back to `service NAME ACTION` for start/stop/restart/reload.
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
+import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { defineModule, readMarker } from "./types.js";
 
 const schema = z
   .object({
-    name: z.string().min(1).optional(),
+    name: z.string().min(1).regex(/^[^-]/, "a service name cannot start with -").optional(),
     state: z.enum(["started", "stopped", "restarted", "reloaded"]).optional(),
     enabled: z.boolean().optional(),
     masked: z.boolean().optional(),
@@ -19,43 +19,47 @@ const schema = z
 
 type Args = z.infer<typeof schema>;
 
-function script(a: Args, check: boolean): string {
-  const n = a.name ? quote(a.name) : "";
-  const act = (cmd: string) => (check ? "changed=1" : `${cmd} || { echo "${cmd.replace(/"/g, "")} failed" >&2; journal; exit 1; }; changed=1`);
-  const out = [
-    `changed=0`,
-    `journal() { command -v journalctl >/dev/null 2>&1 && journalctl -u ${n || "none"} -n 15 --no-pager >&2 2>/dev/null; true; }`,
+function script(a: Args, check: boolean): Sh {
+  const n = a.name ?? "";
+  // what failed is said by a fixed word and the unit name as a quoted value: never re-parsed
+  const act = (what: string, cmd: Sh) => (check ? raw("changed=1") : sh`${cmd} || { echo ${what}" failed" >&2; journal; exit 1; }; changed=1`);
+  const ctl = (verb: string, extra: Sh = raw("")) => act(`systemctl ${verb} ${n}`, sh`systemctl ${verb} -- ${n}${extra}`);
+  const out: Sh[] = [
+    raw(`changed=0`),
+    sh`journal() { command -v journalctl >/dev/null 2>&1 && journalctl -u ${n || "none"} -n 15 --no-pager >&2 2>/dev/null; true; }`,
   ];
-  out.push(`if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then`);
-  if (a.daemon_reexec && !check) out.push(`systemctl daemon-reexec`);
-  if (a.daemon_reload && !check) out.push(`systemctl daemon-reload`);
+  out.push(raw(`if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then`));
+  if (a.daemon_reexec && !check) out.push(raw(`systemctl daemon-reexec`));
+  if (a.daemon_reload && !check) out.push(raw(`systemctl daemon-reload`));
   if (a.name) {
-    out.push(`if ! systemctl cat ${n} >/dev/null 2>&1 && [ "$(systemctl is-enabled ${n} 2>/dev/null)" != masked ]; then echo "Could not find the requested service ${a.name}" >&2; exit 1; fi`);
+    out.push(sh`if ! systemctl cat -- ${n} >/dev/null 2>&1 && [ "$(systemctl is-enabled -- ${n} 2>/dev/null)" != masked ]; then echo "Could not find the requested service "${n} >&2; exit 1; fi`);
     if (a.masked !== undefined) {
-      out.push(a.masked ? `[ "$(systemctl is-enabled ${n} 2>/dev/null)" = masked ] || { ${act(`systemctl mask ${n}`)}; }` : `[ "$(systemctl is-enabled ${n} 2>/dev/null)" != masked ] || { ${act(`systemctl unmask ${n}`)}; }`);
+      out.push(a.masked ? sh`[ "$(systemctl is-enabled -- ${n} 2>/dev/null)" = masked ] || { ${ctl("mask")}; }` : sh`[ "$(systemctl is-enabled -- ${n} 2>/dev/null)" != masked ] || { ${ctl("unmask")}; }`);
     }
     if (a.enabled !== undefined) {
-      out.push(`e=$(systemctl is-enabled ${n} 2>/dev/null)`);
-      out.push(a.enabled ? `case "$e" in enabled|enabled-runtime|static|alias|indirect|generated) ;; *) ${act(`systemctl enable ${n} >/dev/null 2>&1`)};; esac` : `case "$e" in enabled|enabled-runtime) ${act(`systemctl disable ${n} >/dev/null 2>&1`)};; esac`);
+      out.push(sh`e=$(systemctl is-enabled -- ${n} 2>/dev/null)`);
+      const quiet = raw(" >/dev/null 2>&1");
+      out.push(a.enabled ? sh`case "$e" in enabled|enabled-runtime|static|alias|indirect|generated) ;; *) ${ctl("enable", quiet)};; esac` : sh`case "$e" in enabled|enabled-runtime) ${ctl("disable", quiet)};; esac`);
     }
-    if (a.state === "started") out.push(`systemctl is-active --quiet ${n} || { ${act(`systemctl start ${n}`)}; }`);
-    if (a.state === "stopped") out.push(`! systemctl is-active --quiet ${n} || { ${act(`systemctl stop ${n}`)}; }`);
-    if (a.state === "restarted") out.push(act(`systemctl restart ${n}`));
-    if (a.state === "reloaded") out.push(`if systemctl is-active --quiet ${n}; then ${act(`systemctl reload-or-restart ${n}`)}; else ${act(`systemctl start ${n}`)}; fi`);
-    out.push(`st=$(systemctl is-active ${n} 2>/dev/null); en=$(systemctl is-enabled ${n} 2>/dev/null)`);
+    if (a.state === "started") out.push(sh`systemctl is-active --quiet -- ${n} || { ${ctl("start")}; }`);
+    if (a.state === "stopped") out.push(sh`! systemctl is-active --quiet -- ${n} || { ${ctl("stop")}; }`);
+    if (a.state === "restarted") out.push(ctl("restart"));
+    if (a.state === "reloaded") out.push(sh`if systemctl is-active --quiet -- ${n}; then ${ctl("reload-or-restart")}; else ${ctl("start")}; fi`);
+    out.push(sh`st=$(systemctl is-active -- ${n} 2>/dev/null); en=$(systemctl is-enabled -- ${n} 2>/dev/null)`);
   } else {
-    out.push(`st=; en=`);
+    out.push(raw(`st=; en=`));
   }
-  out.push(`else`);
+  out.push(raw(`else`));
   if (a.name) {
     const map: Record<string, string> = { started: "start", stopped: "stop", restarted: "restart", reloaded: "reload" };
-    if (a.state === "started") out.push(`service ${n} status >/dev/null 2>&1 || { ${act(`service ${n} start`)}; }`);
-    else if (a.state === "stopped") out.push(`! service ${n} status >/dev/null 2>&1 || { ${act(`service ${n} stop`)}; }`);
-    else if (a.state) out.push(act(`service ${n} ${map[a.state]}`));
-    if (a.enabled !== undefined || a.masked !== undefined) out.push(`echo "enabled/masked need systemd on this host" >&2; exit 1`);
+    const svc = (verb: string) => act(`service ${n} ${verb}`, sh`service ${n} ${verb}`);
+    if (a.state === "started") out.push(sh`service ${n} status >/dev/null 2>&1 || { ${svc("start")}; }`);
+    else if (a.state === "stopped") out.push(sh`! service ${n} status >/dev/null 2>&1 || { ${svc("stop")}; }`);
+    else if (a.state) out.push(svc(map[a.state]));
+    if (a.enabled !== undefined || a.masked !== undefined) out.push(raw(`echo "enabled/masked need systemd on this host" >&2; exit 1`));
   }
-  out.push(`st=unknown; en=unknown`, `fi`, `echo "KPLAY-RESULT: changed=$changed active=$st enabled=$en"`);
-  return out.join("\n");
+  out.push(raw(`st=unknown; en=unknown`), raw(`fi`), raw(`echo "KPLAY-RESULT: changed=$changed active=$st enabled=$en"`));
+  return joinSh(out);
 }
 
 function run(ctx: Parameters<Parameters<typeof defineModule>[0]["run"]>[0], a: Args) {

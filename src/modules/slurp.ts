@@ -4,11 +4,11 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
+import { sh } from "../transport/sh.js";
 import { defineModule, type ModuleContext } from "./types.js";
 
 async function readB64(ctx: ModuleContext, path: string): Promise<{ ok: boolean; data?: Buffer; msg?: string }> {
-  const r = await ctx.exec(`p=${quote(path)}; if [ -f "$p" ] && [ -r "$p" ]; then base64 "$p"; else echo "file not found or not readable: $p" >&2; exit 4; fi`);
+  const r = await ctx.exec(sh`p=${path}; if [ -f "$p" ] && [ -r "$p" ]; then base64 -- "$p"; else echo "file not found or not readable: $p" >&2; exit 4; fi`);
   if (r.rc !== 0) return { ok: false, msg: r.stderr.trim() || `rc ${r.rc}` };
   return { ok: true, data: Buffer.from(r.stdout.replace(/\s+/g, ""), "base64") };
 }

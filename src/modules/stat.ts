@@ -1,6 +1,6 @@
 // Owns the `stat` module: facts about a path (exists, type, mode, owner, size, mtime, checksum).
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
+import { joinSh, raw, sh } from "../transport/sh.js";
 import { defineModule } from "./types.js";
 
 export const statModule = defineModule({
@@ -15,18 +15,18 @@ export const statModule = defineModule({
     })
     .strict(),
   run: async (ctx, a) => {
-    const L = a.follow ? "-L " : "";
+    const L = a.follow ? raw("-L ") : raw("");
     const r = await ctx.exec(
-      [
-        `p=${quote(a.path)}`,
-        `if [ -e "$p" ] || [ -L "$p" ]; then`,
-        `  stat ${L}-c 'KPLAY-STAT|%F|%a|%u|%g|%U|%G|%s|%Y|%i|%h' "$p"`,
-        `  [ -L "$p" ] && echo "KPLAY-LINK|$(readlink "$p")"`,
-        a.get_checksum ? `  [ -f "$p" ] && echo "KPLAY-SUM|$(${a.checksum_algorithm}sum "$p" | cut -d' ' -f1)"` : ":",
-        `  exit 0`,
-        `fi`,
-        `echo KPLAY-ABSENT`,
-      ].join("\n"),
+      joinSh([
+        sh`p=${a.path}`,
+        raw(`if [ -e "$p" ] || [ -L "$p" ]; then`),
+        sh`  stat ${L}-c 'KPLAY-STAT|%F|%a|%u|%g|%U|%G|%s|%Y|%i|%h' -- "$p"`,
+        raw(`  [ -L "$p" ] && echo "KPLAY-LINK|$(readlink -- "$p")"`),
+        a.get_checksum ? sh`  [ -f "$p" ] && s_=$(${`${a.checksum_algorithm}sum`} -- "$p") && echo "KPLAY-SUM|\${s_%% *}"` : raw(":"),
+        raw(`  exit 0`),
+        raw(`fi`),
+        raw(`echo KPLAY-ABSENT`),
+      ]),
     );
     if (r.rc !== 0) return { changed: false, failed: true, rc: r.rc, msg: r.stderr.trim() };
     if (r.stdout.includes("KPLAY-ABSENT")) return { changed: false, stat: { exists: false } };

@@ -2,7 +2,7 @@
 // other lines there replaced) and, when reload is on, set the running value if it differs.
 import { posix } from "node:path";
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
+import { joinSh, raw, sh } from "../transport/sh.js";
 import { defineModule, readMarker } from "./types.js";
 import { keepOriginal, makeDirs } from "./undo.js";
 
@@ -26,25 +26,30 @@ export const sysctlModule = defineModule({
     const keyRe = key.replace(/[.*]/g, "\\$&").replace(/\//g, "[./]");
     const want = a.value?.trim().replace(/\s+/g, " ");
     const dir = posix.dirname(a.sysctl_file);
-    const script = [
-      `f=${quote(a.sysctl_file)}; changed=0`,
-      ctx.check ? ":" : `d=${quote(dir)}; [ -d "$d" ] || { ${makeDirs("$d", dir, ctx.undo)}; }`,
-      `t=$(mktemp); trap 'rm -f "$t"' EXIT`,
+    const line = a.state === "present" ? `${key} = ${want}` : "";
+    const write = ctx.check ? raw(":") : joinSh([ctx.undo ? keepOriginal("f", a.sysctl_file) : undefined, raw(`cat -- "$t" > "$f"; chmod 644 -- "$f"`)]);
+    const failSet = a.ignoreerrors
+      ? raw(`echo "could not set $cur -> running value" >&2`)
+      : sh`echo "setting "${key}" on the running kernel failed (read-only /proc/sys?); the value is persisted in $f" >&2; exit 1`;
+    const script = joinSh([
+      sh`f=${a.sysctl_file}; changed=0`,
+      ctx.check ? raw(":") : sh`d=${dir}; [ -d "$d" ] || { ${makeDirs("d", dir, ctx.undo)}; }`,
+      raw(`t=$(mktemp); trap 'rm -f "$t"' EXIT`),
       // The key's line is replaced where it stands (other keys keep their order); appended when absent.
-      `[ -f "$f" ] || : > "$t"`,
-      `[ -f "$f" ] && K_RE=${quote(`^[[:space:]]*${keyRe}[[:space:]]*=`)} K_LINE=${quote(a.state === "present" ? `${key} = ${want}` : "")} awk '$0 ~ ENVIRON["K_RE"] { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"]; done = 1; next } { print } END { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"] }' "$f" > "$t"`,
-      a.state === "present" ? `[ -f "$f" ] || echo ${quote(`${key} = ${want}`)} >> "$t"` : ":",
-      `if ! cmp -s "$t" "$f" 2>/dev/null; then if [ -f "$f" ] || [ -s "$t" ]; then changed=1; ${ctx.check ? ":" : `${ctx.undo ? keepOriginal("$f", a.sysctl_file) + "\n" : ""}cat "$t" > "$f"; chmod 644 "$f"`}; fi; fi`,
+      raw(`[ -f "$f" ] || true > "$t"`),
+      sh`[ -f "$f" ] && K_RE=${`^[[:space:]]*${keyRe}[[:space:]]*=`} K_LINE=${line} awk '$0 ~ ENVIRON["K_RE"] { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"]; done = 1; next } { print } END { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"] }' "$f" > "$t"`,
+      a.state === "present" ? sh`[ -f "$f" ] || printf '%s\n' ${line} >> "$t"` : raw(":"),
+      sh`if ! cmp -s -- "$t" "$f" 2>/dev/null; then if [ -f "$f" ] || [ -s "$t" ]; then changed=1; ${write}; fi; fi`,
       a.state === "present" && a.reload && a.sysctl_set
-        ? [
-            `cur=$(sysctl -n ${quote(key)} 2>/dev/null | tr -s '[:space:]' ' ' | sed 's/ $//')`,
-            `if [ "$cur" != ${quote(want!)} ]; then`,
-            ctx.check ? `  changed=1` : `  if sysctl -q -w ${quote(`${key}=${want}`)} >/dev/null 2>&1; then changed=1; else ${a.ignoreerrors ? "echo \"could not set $cur -> running value\" >&2" : `echo "setting ${key} on the running kernel failed (read-only /proc/sys?); the value is persisted in $f" >&2; exit 1`}; fi`,
-            `fi`,
-          ].join("\n")
-        : ":",
-      `echo "KPLAY-RESULT: changed=$changed"`,
-    ].join("\n");
+        ? joinSh([
+            sh`cur=$(sysctl -n -- ${key} 2>/dev/null | tr -s '[:space:]' ' ' | sed 's/ $//')`,
+            sh`if [ "$cur" != ${want!} ]; then`,
+            ctx.check ? raw(`  changed=1`) : sh`  if sysctl -q -w -- ${`${key}=${want}`} >/dev/null 2>&1; then changed=1; else ${failSet}; fi`,
+            raw(`fi`),
+          ])
+        : raw(":"),
+      raw(`echo "KPLAY-RESULT: changed=$changed"`),
+    ]);
     const r = await ctx.exec(script);
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };

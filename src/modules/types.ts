@@ -2,6 +2,7 @@
 // on the host, and returns one result shape. It never prints. "changed" means commands that
 // alter the host were needed; in check mode the module reports what it would change, changing nothing.
 import type { z } from "zod";
+import type { Sh } from "../transport/sh.js";
 import type { ExecResult } from "../transport/types.js";
 
 export interface ModuleContext {
@@ -10,8 +11,8 @@ export interface ModuleContext {
   diff: boolean;
   /** Record how to undo each change in the node's undo log (off in check mode). */
   undo: boolean;
-  /** Run a sh script on the host (as root when the task becomes). */
-  exec(script: string, opts?: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult>;
+  /** Run a sh script, built by the quoting builder, on the host (as root when the task becomes). */
+  exec(script: Sh, opts?: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult>;
   /** Read a file on the controller; relative paths resolve as Ansible does (files/ beside the playbook…). */
   readLocal(path: string): Buffer;
   /** Where a controller file is (same lookup as readLocal). */

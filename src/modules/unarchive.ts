@@ -3,7 +3,7 @@
 // tar itself (--compare) whether dest already matches the archive, so a re-run reports ok.
 import { basename } from "node:path";
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
+import { joinSh, raw, sh } from "../transport/sh.js";
 import { receiveStdin, sha256 } from "../transport/stdin.js";
 import { defineModule, readMarker } from "./types.js";
 
@@ -36,28 +36,31 @@ export const unarchiveModule = defineModule({
     const flag = tarFlag(a.src);
     if (!isZip && flag === undefined) return { changed: false, failed: true, msg: `cannot tell the archive type of ${a.src} (tar, tar.gz, tgz, tar.bz2, tar.xz or zip)` };
     const data = a.remote_src ? undefined : ctx.readLocal(a.src);
-    const extra = a.extra_opts.map(quote).join(" ");
-    const own = a.owner || a.group ? `chown -R ${quote(`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`)} "$d"` : ":";
-    const script = [
-      `d=${quote(a.dest)}; changed=0`,
-      a.creates ? `if [ -e ${quote(a.creates)} ]; then ${data ? "cat >/dev/null; " : ""}echo "KPLAY-RESULT: changed=0 skipped=1"; exit 0; fi` : "",
-      `[ -d "$d" ] || { ${data ? "cat >/dev/null; " : ""}echo "destination directory $d does not exist" >&2; exit 1; }`,
-      data ? `f=$(mktemp /tmp/.kplay-archive.XXXXXX) || exit 1; trap 'rm -f "$f"' EXIT; ${receiveStdin(`"$f"`, sha256(data))}` : `f=${quote(a.src)}; [ -f "$f" ] || { echo "archive $f not found on the host" >&2; exit 1; }`,
+    const extra = a.extra_opts;
+    const own = a.owner || a.group ? sh`chown -R -- ${`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`} "$d"` : raw(":");
+    const drain = data ? raw("cat >/dev/null; ") : raw("");
+    const script = joinSh([
+      sh`d=${a.dest}; changed=0`,
+      a.creates ? sh`if [ -e ${a.creates} ]; then ${drain}echo "KPLAY-RESULT: changed=0 skipped=1"; exit 0; fi` : undefined,
+      sh`[ -d "$d" ] || { ${drain}echo "destination directory $d does not exist" >&2; exit 1; }`,
+      data
+        ? sh`f=$(mktemp /tmp/.kplay-archive.XXXXXX) || exit 1; trap 'rm -f "$f"' EXIT; ${receiveStdin(raw('"$f"'), sha256(data))}`
+        : sh`f=${a.src}; [ -f "$f" ] || { echo "archive $f not found on the host" >&2; exit 1; }`,
       isZip
-        ? [
-            `command -v unzip >/dev/null 2>&1 || { echo "unzip is not installed on this host" >&2; exit 1; }`,
-            `if unzip -Z1 "$f" | while read -r e; do case "$e" in */) [ -d "$d/$e" ] || exit 1;; *) unzip -p "$f" "$e" | cmp -s - "$d/$e" || exit 1;; esac; done; then :; else`,
-            ctx.check ? `changed=1` : `unzip -o -q ${extra} "$f" -d "$d" && changed=1 || exit 1`,
-            `fi`,
-          ].join("\n")
-        : [
-            `if tar -${flag}df "$f" -C "$d" ${extra} >/dev/null 2>&1; then :; else`,
-            ctx.check ? `changed=1` : `tar -${flag}xf "$f" -C "$d" ${extra} && changed=1 || exit 1`,
-            `fi`,
-          ].join("\n"),
-      `[ $changed = 1 ] && { ${ctx.check ? ":" : own}; }`,
-      `echo "KPLAY-RESULT: changed=$changed"`,
-    ].join("\n");
+        ? joinSh([
+            raw(`command -v unzip >/dev/null 2>&1 || { echo "unzip is not installed on this host" >&2; exit 1; }`),
+            raw(`if unzip -Z1 "$f" | while read -r e; do case "$e" in */) [ -d "$d/$e" ] || exit 1;; *) unzip -p "$f" "$e" | cmp -s - "$d/$e" || exit 1;; esac; done; then :; else`),
+            ctx.check ? raw(`changed=1`) : sh`unzip -o -q ${extra} "$f" -d "$d" && changed=1 || exit 1`,
+            raw(`fi`),
+          ])
+        : joinSh([
+            sh`if tar ${`-${flag}df`} "$f" -C "$d" ${extra} >/dev/null 2>&1; then :; else`,
+            ctx.check ? raw(`changed=1`) : sh`tar ${`-${flag}xf`} "$f" -C "$d" ${extra} && changed=1 || exit 1`,
+            raw(`fi`),
+          ]),
+      sh`[ $changed = 1 ] && { ${ctx.check ? raw(":") : own}; }`,
+      raw(`echo "KPLAY-RESULT: changed=$changed"`),
+    ]);
     const r = await ctx.exec(script, { stdin: data });
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };

@@ -7,7 +7,7 @@
 // log always leads back to the state before the first install. revertScript() replays the log
 // in reverse, dropping each line once undone, so an interrupted removal continues.
 import { posix } from "node:path";
-import { quote } from "../transport/quote.js";
+import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
 
 export const KPLAY_VAR = "/var/lib/kplay";
 export const UNDO_LOG = `${KPLAY_VAR}/undo.log`;
@@ -16,96 +16,104 @@ const ORIG = `${KPLAY_VAR}/orig`;
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 /** sh: make sure /var/lib/kplay exists (a test when it does: no fork). */
-const ensureVar = `{ [ -d ${KPLAY_VAR} ] || mkdir -p ${KPLAY_VAR}; }`;
+const ensureVar = sh`{ [ -d ${KPLAY_VAR} ] || mkdir -p -- ${KPLAY_VAR}; }`;
 
 /** sh: append an undo line unless the key is there already. `keyExpr`/`payloadExpr` are sh words. */
-function append(keyExpr: string, type: string, payloadExpr: string): string {
+function append(keyExpr: Sh, type: "file" | "sh" | "dir", payloadExpr: Sh): Sh {
   // Best effort: a run without root (no become) cannot keep a log under /var/lib; its changes
   // are then not undoable, and the task itself is not failed for that.
-  return `{ ${ensureVar} && k_=$(printf %s ${keyExpr} | base64 -w0) && { grep -q "^$k_ " ${UNDO_LOG} 2>/dev/null || printf '%s ${type} %s\\n' "$k_" "$(printf %s ${payloadExpr} | base64 -w0)" >> ${UNDO_LOG}; }; } 2>/dev/null || true`;
+  const line = sh`printf ${`%s ${type} %s\\n`} "$k_" "$(printf %s ${payloadExpr} | base64 -w0)"`;
+  return sh`{ ${ensureVar} && k_=$(printf %s ${keyExpr} | base64 -w0) && { grep -q "^$k_ " ${UNDO_LOG} 2>/dev/null || ${line} >> ${UNDO_LOG}; }; } 2>/dev/null || true`;
 }
 
 /** The same with key and payload known here: encoded on the controller, one grep on the node. */
-function appendLiteral(key: string, type: string, payload: string): string {
-  return `{ ${ensureVar} && { grep -q ${quote(`^${b64(key)} `)} ${UNDO_LOG} 2>/dev/null || echo ${quote(`${b64(key)} ${type} ${b64(payload)}`)} >> ${UNDO_LOG}; }; } 2>/dev/null || true`;
+function appendLiteral(key: string, type: "file" | "sh" | "dir", payload: string): Sh {
+  return sh`{ ${ensureVar} && { grep -q ${`^${b64(key)} `} ${UNDO_LOG} 2>/dev/null || echo ${`${b64(key)} ${type} ${b64(payload)}`} >> ${UNDO_LOG}; }; } 2>/dev/null || true`;
 }
 
 /**
  * sh, run just before kplay changes the file at "$p": the first time, keep what was there
  * (or that nothing was) and log how to restore it. With `literal` (the path itself, when the
  * controller knows it) the names are worked out here, so the node forks only for the copy and log.
+ * `pathVar` names a shell variable holding the path ("p" for "$p").
  */
-export function keepOriginal(pathVar = "$p", literal?: string): string {
-  const orig = literal !== undefined ? quote(ORIG + literal) : `${ORIG}"${pathVar}"`;
-  const parent = literal !== undefined ? quote(posix.dirname(ORIG + literal)) : `"\${o_%/*}"`;
-  return [
-    `o_=${orig}`,
-    `if [ ! -e "$o_" ] && [ ! -e "$o_.kplay-absent" ] && { [ -d ${parent} ] || mkdir -p ${parent}; } 2>/dev/null; then`,
-    `  if [ -e "${pathVar}" ]; then cp -p "${pathVar}" "$o_"; else : > "$o_.kplay-absent"; fi 2>/dev/null &&`,
-    `  ${literal !== undefined ? appendLiteral(`file:${literal}`, "file", literal) : append(`"file:${pathVar}"`, "file", `"${pathVar}"`)}`,
-    `fi`,
-  ].join("\n");
+export function keepOriginal(pathVar: "p" | "f" = "p", literal?: string): Sh {
+  const v = pathVar === "p" ? raw('"$p"') : raw('"$f"');
+  const orig = literal !== undefined ? sh`${ORIG + literal}` : sh`${ORIG}${v}`;
+  const parent = literal !== undefined ? sh`${posix.dirname(ORIG + literal)}` : raw('"${o_%/*}"');
+  const log = literal !== undefined ? appendLiteral(`file:${literal}`, "file", literal) : append(sh`file:${v}`, "file", v);
+  return joinSh([
+    sh`o_=${orig}`,
+    sh`if [ ! -e "$o_" ] && [ ! -e "$o_.kplay-absent" ] && { [ -d ${parent} ] || mkdir -p -- ${parent}; } 2>/dev/null; then`,
+    sh`  if [ -e ${v} ]; then cp -p -- ${v} "$o_"; else true > "$o_.kplay-absent"; fi 2>/dev/null &&`,
+    sh`  ${log}`,
+    raw(`fi`),
+  ]);
 }
 
-/** sh: log a script (literal) that undoes a change, under `key`. */
-export function recordScript(key: string, script: string): string {
-  return append(quote(key), "sh", quote(script));
+/** sh: log a script that undoes a change, under `key` (both literal text). */
+export function recordScript(key: string, script: string): Sh {
+  return append(sh`${key}`, "sh", sh`${script}`);
 }
 
-/** sh, with the key and script computed on the node (e.g. from "$p"). */
-export function recordScriptExpr(keyExpr: string, scriptExpr: string): string {
+/** sh, with the key and script computed on the node: sh words such as "pkg:$new". */
+export function recordScriptExpr(keyExpr: Sh, scriptExpr: Sh): Sh {
   return append(keyExpr, "sh", scriptExpr);
 }
 
 /**
- * sh: before `mkdir -p "$p"`, log each level that does not exist yet, the topmost first.
+ * sh: before `mkdir -p "$d"`, log each level that does not exist yet, the topmost first.
  * `literal` is the path as the controller knows it: its levels and their log lines are worked
  * out here, so the node only tests each level (and greps the log for the missing ones).
+ * Without it the levels are found on the node from the variable `pathVar` ("p" or "d").
  */
-export function recordMissingDirs(pathVar = "$p", literal?: string): string {
+export function recordMissingDirs(pathVar: "p" | "d", literal?: string): Sh {
   if (literal !== undefined && literal.startsWith("/")) {
     const levels: string[] = [];
     for (let d = posix.normalize(literal).replace(/\/+$/, ""); d && d !== "/"; d = posix.dirname(d)) levels.unshift(d);
     // a level exists when the one below it does: stop at the first missing one, log it and all below
-    return ["m_=0", ...levels.map((l) => `[ $m_ = 1 ] || [ -e ${quote(l)} ] || m_=1; [ $m_ = 0 ] || ${appendLiteral(`dir:${l}`, "dir", l)}`)].join("; ");
+    return joinSh([raw("m_=0"), ...levels.map((l) => sh`[ $m_ = 1 ] || [ -e ${l} ] || m_=1; [ $m_ = 0 ] || ${appendLiteral(`dir:${l}`, "dir", l)}`)], "; ");
   }
-  return [
-    `m_=""; q_="${pathVar}"; while [ ! -e "$q_" ]; do m_="$q_"; q_=$(dirname "$q_"); done`,
-    `while [ -n "$m_" ]; do ${append(`"dir:$m_"`, "dir", `"$m_"`)}; [ "$m_" = "${pathVar}" ] && break; m_="$m_/$(printf %s "\${${pathVar.slice(1)}#$m_/}" | cut -d/ -f1)"; done`,
-  ].join("\n");
+  const v = pathVar === "p" ? raw('"$p"') : raw('"$d"');
+  const rest = pathVar === "p" ? raw('"${p#$m_/}"') : raw('"${d#$m_/}"');
+  return joinSh([
+    sh`m_=""; q_=${v}; while [ ! -e "$q_" ]; do m_="$q_"; q_=$(dirname -- "$q_"); done`,
+    sh`while [ -n "$m_" ]; do ${append(raw('"dir:$m_"'), "dir", raw('"$m_"'))}; [ "$m_" = ${v} ] && break; m_="$m_/$(printf %s ${rest} | cut -d/ -f1)"; done`,
+  ]);
 }
 
-/** sh: `mkdir -p` the directory in `pathVar` (`literal`: its path, when known here), each level it makes logged for undo when `undo`. */
-export function makeDirs(pathVar: string, literal: string | undefined, undo: boolean): string {
-  return undo ? `${recordMissingDirs(pathVar, literal)}; mkdir -p "${pathVar}"` : `mkdir -p "${pathVar}"`;
+/** sh: `mkdir -p` the directory in variable `pathVar` (`literal`: its path, when known here), each level it makes logged for undo when `undo`. */
+export function makeDirs(pathVar: "p" | "d", literal: string | undefined, undo: boolean): Sh {
+  const v = pathVar === "p" ? raw('"$p"') : raw('"$d"');
+  return undo ? sh`${recordMissingDirs(pathVar, literal)}; mkdir -p -- ${v}` : sh`mkdir -p -- ${v}`;
 }
 
 /** One round trip: undo everything logged, newest first. Prints KPLAY-UNDO lines. */
-export function revertScript(): string {
-  return [
-    `log=${UNDO_LOG}`,
-    `[ -s "$log" ] || { echo "KPLAY-UNDO: none"; exit 0; }`,
-    `n=0`,
-    `while [ -s "$log" ]; do`,
-    `  line=$(tail -n 1 "$log")`,
-    `  set -- $line`,
-    `  key=$(printf %s "$1" | base64 -d); payload=$(printf %s "$3" | base64 -d)`,
-    `  case "$2" in`,
-    `    file)`,
-    `      o_=${ORIG}"$payload"`,
-    `      if [ -e "$o_.kplay-absent" ]; then rm -f "$payload"; rm -f "$o_.kplay-absent"`,
-    `      elif [ -e "$o_" ]; then cp -p "$o_" "$payload" && rm -f "$o_" || { echo "KPLAY-UNDO-FAILED: $key" ; exit 1; }; fi ;;`,
-    `    dir) rmdir "$payload" 2>/dev/null || true ;;`,
-    `    sh)`,
-    `      if ! out=$(printf '%s\\n' "$payload" | sh -e 2>&1); then echo "KPLAY-UNDO-FAILED: $key: $out"; exit 1; fi ;;`,
-    `  esac`,
-    `  echo "KPLAY-UNDO: $key"`,
-    `  sed -i '$d' "$log"`,
-    `  n=$((n + 1))`,
-    `done`,
-    `rm -f "$log"; rm -rf ${ORIG}; rmdir ${KPLAY_VAR} 2>/dev/null`,
-    `echo "KPLAY-UNDO-DONE: $n"`,
-  ].join("\n");
+export function revertScript(): Sh {
+  return joinSh([
+    sh`log=${UNDO_LOG}`,
+    raw(`[ -s "$log" ] || { echo "KPLAY-UNDO: none"; exit 0; }`),
+    raw(`n=0`),
+    raw(`while [ -s "$log" ]; do`),
+    raw(`  line=$(tail -n 1 "$log")`),
+    raw(`  set -- $line`),
+    raw(`  key=$(printf %s "$1" | base64 -d); payload=$(printf %s "$3" | base64 -d)`),
+    raw(`  case "$2" in`),
+    raw(`    file)`),
+    sh`      o_=${ORIG}"$payload"`,
+    raw(`      if [ -e "$o_.kplay-absent" ]; then rm -f -- "$payload"; rm -f -- "$o_.kplay-absent"`),
+    raw(`      elif [ -e "$o_" ]; then cp -p -- "$o_" "$payload" && rm -f -- "$o_" || { echo "KPLAY-UNDO-FAILED: $key" ; exit 1; }; fi ;;`),
+    raw(`    dir) rmdir -- "$payload" 2>/dev/null || true ;;`),
+    raw(`    sh)`),
+    raw(`      if ! out=$(printf '%s\\n' "$payload" | sh -e 2>&1); then echo "KPLAY-UNDO-FAILED: $key: $out"; exit 1; fi ;;`),
+    raw(`  esac`),
+    raw(`  echo "KPLAY-UNDO: $key"`),
+    raw(`  sed -i '$d' "$log"`),
+    raw(`  n=$((n + 1))`),
+    raw(`done`),
+    sh`rm -f -- "$log"; rm -rf -- ${ORIG}; rmdir -- ${KPLAY_VAR} 2>/dev/null`,
+    raw(`echo "KPLAY-UNDO-DONE: $n"`),
+  ]);
 }
 
 export const undoLogKey = b64;

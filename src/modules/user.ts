@@ -1,7 +1,7 @@
 // Owns the `user` module: create, change or remove a local account (useradd/usermod/userdel),
 // comparing each asked attribute with getent/id first so a re-run reports ok.
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
+import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { defineModule, readMarker } from "./types.js";
 
 export const userModule = defineModule({
@@ -25,33 +25,37 @@ export const userModule = defineModule({
     })
     .strict(),
   run: async (ctx, a) => {
-    const u = quote(a.name);
+    const u = a.name;
     const c = ctx.check;
     const groups = a.groups === undefined ? undefined : (Array.isArray(a.groups) ? a.groups : a.groups.split(",")).map((g) => g.trim()).filter(Boolean);
-    const lines = [`changed=0`, `ent=$(getent passwd ${u})`];
+    const lines: Sh[] = [raw(`changed=0`), sh`ent=$(getent passwd -- ${u})`];
+    const doit = (cmd: Sh) => (c ? raw(":") : sh`${cmd} || exit 1`);
     if (a.state === "absent") {
-      lines.push(`if [ -n "$ent" ]; then changed=1; ${c ? ":" : `userdel ${a.remove ? "-r " : ""}${u} || exit 1`}; fi`);
+      lines.push(sh`if [ -n "$ent" ]; then changed=1; ${doit(a.remove ? sh`userdel -r -- ${u}` : sh`userdel -- ${u}`)}; fi`);
     } else {
-      const create = ["useradd", a.system ? "-r" : "", a.uid !== undefined ? `-u ${a.uid}` : "", a.group ? `-g ${quote(a.group)}` : "", groups?.length ? `-G ${quote(groups.join(","))}` : "",
-        a.shell ? `-s ${quote(a.shell)}` : "", a.home ? `-d ${quote(a.home)}` : "", a.create_home ? "-m" : "-M", a.comment !== undefined ? `-c ${quote(a.comment)}` : "", a.password ? `-p ${quote(a.password)}` : "", u].filter(Boolean).join(" ");
-      lines.push(`if [ -z "$ent" ]; then changed=1; ${c ? ":" : `${create} || exit 1`}; else`);
-      const field = (i: number) => `$(echo "$ent" | cut -d: -f${i})`;
-      if (a.uid !== undefined) lines.push(`[ "${field(3)}" = ${a.uid} ] || { changed=1; ${c ? ":" : `usermod -u ${a.uid} ${u} || exit 1`}; }`);
-      if (a.group) lines.push(`[ "$(id -gn ${u})" = ${quote(a.group)} ] || { changed=1; ${c ? ":" : `usermod -g ${quote(a.group)} ${u} || exit 1`}; }`);
-      if (a.shell) lines.push(`[ "${field(7)}" = ${quote(a.shell)} ] || { changed=1; ${c ? ":" : `usermod -s ${quote(a.shell)} ${u} || exit 1`}; }`);
-      if (a.home) lines.push(`[ "${field(6)}" = ${quote(a.home)} ] || { changed=1; ${c ? ":" : `usermod -d ${quote(a.home)} ${a.create_home ? "-m " : ""}${u} || exit 1`}; }`);
-      if (a.comment !== undefined) lines.push(`[ "${field(5)}" = ${quote(a.comment)} ] || { changed=1; ${c ? ":" : `usermod -c ${quote(a.comment)} ${u} || exit 1`}; }`);
-      if (a.password) lines.push(`[ "$(getent shadow ${u} | cut -d: -f2)" = ${quote(a.password)} ] || { changed=1; ${c ? ":" : `usermod -p ${quote(a.password)} ${u} || exit 1`}; }`);
+      const opt = (flag: string, v: string | number | undefined) => (v === undefined ? raw("") : sh`${flag} ${v} `);
+      const create = sh`useradd ${a.system ? raw("-r ") : raw("")}${opt("-u", a.uid)}${opt("-g", a.group)}${opt("-G", groups?.length ? groups.join(",") : undefined)}${opt("-s", a.shell)}${opt("-d", a.home)}${a.create_home ? raw("-m ") : raw("-M ")}${opt("-c", a.comment)}${opt("-p", a.password || undefined)}-- ${u}`;
+      lines.push(sh`if [ -z "$ent" ]; then changed=1; ${doit(create)}; else`);
+      // field i of the passwd entry
+      const field = (i: number) => sh`"$(printf %s "$ent" | cut -d: -f${i})"`;
+      const fix = (test: Sh, cmd: Sh) => sh`${test} || { changed=1; ${doit(cmd)}; }`;
+      if (a.uid !== undefined) lines.push(fix(sh`[ ${field(3)} = ${a.uid} ]`, sh`usermod -u ${a.uid} -- ${u}`));
+      if (a.group) lines.push(fix(sh`[ "$(id -gn -- ${u})" = ${a.group} ]`, sh`usermod -g ${a.group} -- ${u}`));
+      if (a.shell) lines.push(fix(sh`[ ${field(7)} = ${a.shell} ]`, sh`usermod -s ${a.shell} -- ${u}`));
+      if (a.home) lines.push(fix(sh`[ ${field(6)} = ${a.home} ]`, sh`usermod -d ${a.home} ${a.create_home ? raw("-m ") : raw("")}-- ${u}`));
+      if (a.comment !== undefined) lines.push(fix(sh`[ ${field(5)} = ${a.comment} ]`, sh`usermod -c ${a.comment} -- ${u}`));
+      if (a.password) lines.push(fix(sh`[ "$(getent shadow -- ${u} | cut -d: -f2)" = ${a.password} ]`, sh`usermod -p ${a.password} -- ${u}`));
       if (groups) {
-        lines.push(`have=" $(id -Gn ${u}) "; primary=$(id -gn ${u}); missing=0; extra=0`);
-        for (const g of groups) lines.push(`case "$have" in *" ${g} "*) ;; *) missing=1;; esac`);
-        if (!a.append) lines.push(`for g in $have; do [ "$g" = "$primary" ] && continue; case " ${groups.join(" ")} " in *" $g "*) ;; *) extra=1;; esac; done`);
-        lines.push(`if [ $missing = 1 ] || [ $extra = 1 ]; then changed=1; ${c ? ":" : `usermod ${a.append ? "-a " : ""}-G ${quote(groups.join(","))} ${u} || exit 1`}; fi`);
+        lines.push(sh`have=" $(id -Gn -- ${u}) "; primary=$(id -gn -- ${u}); missing=0; extra=0`);
+        // each wanted group is a quoted case pattern: matched literally, never expanded
+        for (const g of groups) lines.push(sh`case "$have" in *' '${g}' '*) ;; *) missing=1;; esac`);
+        if (!a.append) lines.push(sh`for g in $have; do [ "$g" = "$primary" ] && continue; case "$g" in ${joinSh(groups.map((g) => sh`${g}`), "|")}) ;; *) extra=1;; esac; done`);
+        lines.push(sh`if [ $missing = 1 ] || [ $extra = 1 ]; then changed=1; ${doit(sh`usermod ${a.append ? raw("-a ") : raw("")}-G ${groups.join(",")} -- ${u}`)}; fi`);
       }
-      lines.push(`fi`);
+      lines.push(raw(`fi`));
     }
-    lines.push(`echo "KPLAY-RESULT: changed=$changed"`);
-    const r = await ctx.exec(lines.join("\n"));
+    lines.push(raw(`echo "KPLAY-RESULT: changed=$changed"`));
+    const r = await ctx.exec(joinSh(lines));
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
     return { changed: m.changed === "1", name: a.name, state: a.state };

@@ -2,7 +2,7 @@
 // connections or a path appears (optionally containing search_regex) or disappears; one round
 // trip that loops on the host until the timeout.
 import { z } from "zod";
-import { quote } from "../transport/quote.js";
+import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { defineModule, readMarker } from "./types.js";
 
 export const waitForModule = defineModule({
@@ -24,28 +24,28 @@ export const waitForModule = defineModule({
     .strict()
     .refine((a) => (a.port === undefined) !== (a.path === undefined), { message: "give exactly one of port and path" }),
   run: async (ctx, a) => {
-    let check: string;
+    let check: Sh;
     const want = a.state === "started" || a.state === "present";
     if (a.port !== undefined) {
-      const h = quote(a.host);
-      // Local ports are read from the socket table; remote ones with a real connect (bash /dev/tcp).
+      // bash's /dev/tcp gets host and port as its positional parameters: data, never code
+      const connect = sh`timeout ${a.connect_timeout} bash -c 'exec 3<>"/dev/tcp/$1/$2"' kplay-wait-for ${a.host} ${a.port} 2>/dev/null`;
+      // Local ports are read from the socket table; remote ones with a real connect.
       check = ["127.0.0.1", "localhost", "0.0.0.0", "::1"].includes(a.host) && a.state === "started"
-        ? `ss -Hltn "sport = :${a.port}" 2>/dev/null | grep -q . || timeout ${a.connect_timeout} bash -c ${quote(`exec 3<>/dev/tcp/${a.host}/${a.port}`)} 2>/dev/null`
-        : `timeout ${a.connect_timeout} bash -c "exec 3<>/dev/tcp/"${h}"/${a.port}" 2>/dev/null`;
+        ? sh`ss -Hltn ${`sport = :${a.port}`} 2>/dev/null | grep -q . || ${connect}`
+        : connect;
     } else {
-      const p = quote(a.path!);
-      check = a.search_regex ? `[ -e ${p} ] && grep -Eq ${quote(a.search_regex)} ${p}` : `[ -e ${p} ]`;
+      check = a.search_regex ? sh`[ -e ${a.path!} ] && grep -Eq -e ${a.search_regex} -- ${a.path!}` : sh`[ -e ${a.path!} ]`;
     }
-    const script = [
-      `sleep ${a.delay}`,
-      `start=$(date +%s); end=$((start + ${Math.ceil(a.timeout)})); n=0`,
-      `while :; do n=$((n+1))`,
-      `  if ${check}; then ok=1; else ok=0; fi`,
-      `  [ $ok = ${want ? 1 : 0} ] && { echo "KPLAY-RESULT: ok=1 elapsed=$(( $(date +%s) - start )) tries=$n"; exit 0; }`,
-      `  [ $(date +%s) -ge $end ] && { echo "KPLAY-RESULT: ok=0 elapsed=$(( $(date +%s) - start )) tries=$n"; exit 0; }`,
-      `  sleep ${a.sleep}`,
-      `done`,
-    ].join("\n");
+    const script = joinSh([
+      sh`sleep ${a.delay}`,
+      sh`start=$(date +%s); end=$((start + ${Math.ceil(a.timeout)})); n=0`,
+      raw(`while :; do n=$((n+1))`),
+      sh`  if ${check}; then ok=1; else ok=0; fi`,
+      sh`  [ $ok = ${want ? 1 : 0} ] && { echo "KPLAY-RESULT: ok=1 elapsed=$(( $(date +%s) - start )) tries=$n"; exit 0; }`,
+      raw(`  [ $(date +%s) -ge $end ] && { echo "KPLAY-RESULT: ok=0 elapsed=$(( $(date +%s) - start )) tries=$n"; exit 0; }`),
+      sh`  sleep ${a.sleep}`,
+      raw(`done`),
+    ]);
     if (ctx.check) return { changed: false, skipped: true, msg: "wait_for is not run in check mode" };
     const r = await ctx.exec(script, { timeoutMs: (a.delay + a.timeout + 30) * 1000 });
     const m = readMarker(r.stdout);

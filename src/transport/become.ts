@@ -1,9 +1,12 @@
 // Owns privilege escalation and the one way a command is run on a channel: wrapping the script
 // in `sh -c` (and `sudo` when becoming root), answering sudo's prompt with the password over stdin
 // (never on the command line), then streaming the caller's stdin and collecting the result.
+// A script that holds a secret (Sh.secret, or ExecOptions.sensitive) is not put on the command
+// line at all: the command reads exactly its byte count from stdin and evaluates it, and the
+// caller's stdin follows, so no process list on the node ever shows it.
 import { randomBytes } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
-import { quote, shellJoin } from "./quote.js";
+import { joinSh, raw, sh, type Sh } from "./sh.js";
 import type { ExecOptions, ExecResult } from "./types.js";
 
 /** What a transport gives us for one started command. */
@@ -28,32 +31,45 @@ export interface Wrapped {
   marker?: string;
 }
 
-export function wrapCommand(script: string, become: BecomeContext | undefined): Wrapped {
-  const plain = shellJoin(["/bin/sh", "-c", script]);
-  if (!become || become.loginUser === become.becomeUser) return { command: plain };
-  const user = quote(become.becomeUser);
-  if (!become.password) return { command: `sudo -n -H -u ${user} -- ${plain}` };
+/** What runs in place of a secret script: read exactly `bytes` bytes of stdin and evaluate them. */
+export function stdinReader(bytes: number): Sh {
+  // GNU head -c reads no further than asked, so the rest of stdin stays for the script
+  return sh`eval "$(head -c ${bytes})"`;
+}
+
+export function wrapCommand(script: Sh, become: BecomeContext | undefined): Wrapped {
+  const plain = sh`/bin/sh -c ${script.text}`;
+  if (!become || become.loginUser === become.becomeUser) return { command: plain.text };
+  const user = become.becomeUser;
+  if (!become.password) return { command: sh`sudo -n -H -u ${user} -- ${plain}`.text };
   const nonce = randomBytes(8).toString("hex");
   const prompt = `[kplay-sudo-${nonce}]`;
   const marker = `KPLAY-BECOME-OK-${nonce}`;
-  const trampoline = `echo ${marker} >&2; exec /bin/sh -c "$0"`;
-  return { command: `sudo -S -H -p ${quote(prompt)} -u ${user} -- /bin/sh -c ${quote(trampoline)} ${quote(script)}`, prompt, marker };
+  const trampoline = sh`echo ${marker} >&2; exec /bin/sh -c "$0"`;
+  return { command: sh`sudo -S -H -p ${prompt} -u ${user} -- /bin/sh -c ${trampoline.text} ${script.text}`.text, prompt, marker };
+}
+
+/** `export NAME=value` lines for the `environment` keyword (names checked, values quoted). */
+function envExports(env: Record<string, string> | undefined): Sh {
+  return joinSh(
+    Object.entries(env ?? {}).map(([k, v]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name ${JSON.stringify(k)}`);
+      return sh`export ${k}=${v}`;
+    }),
+  );
 }
 
 export async function runOnChannel(
   open: (command: string) => Promise<RawChannel>,
-  script: string,
+  script: Sh,
   opts: ExecOptions,
   become: BecomeContext | undefined,
 ): Promise<ExecResult> {
-  const env = opts.env && Object.keys(opts.env).length
-    ? Object.entries(opts.env).map(([k, v]) => {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name ${JSON.stringify(k)}`);
-        return `export ${k}=${quote(v)}\n`;
-      }).join("")
-    : "";
+  const full = joinSh([envExports(opts.env), script]);
   const who = become && opts.becomeUser ? { ...become, becomeUser: opts.becomeUser } : become;
-  const w = wrapCommand(env + script, opts.become ? who : undefined);
+  const hidden = full.secret || !!opts.sensitive;
+  const body = Buffer.from(full.text);
+  const w = wrapCommand(hidden ? stdinReader(body.length) : full, opts.become ? who : undefined);
   const ch = await open(w.command);
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -64,6 +80,7 @@ export async function runOnChannel(
   let prompts = 0;
 
   const sendInput = () => {
+    if (hidden) ch.stdin.write(body);
     if (opts.stdin !== undefined && opts.stdin.length > 0) ch.stdin.write(opts.stdin);
     ch.stdin.end();
   };

@@ -9,7 +9,7 @@
 // shell builtins: the run directory is made once per step attempt, not per task, and the script
 // runs in a subshell of the runner instead of a new sh.
 import { userInfo } from "node:os";
-import { quote } from "./quote.js";
+import { joinSh, raw, secret, sh, type Sh } from "./sh.js";
 import { receiveStdin } from "./stdin.js";
 
 export const LOST_RC = 254;
@@ -31,59 +31,60 @@ export function runName(...parts: Array<string | number>): string {
 // process's start time, so a reused PID is not mistaken for it), out, err, rc. `echo` writes rc
 // in one write(2), so a non-empty rc is a complete one. The script is sourced in a subshell
 // with its own positional parameters cleared and the runner's variables unset, as a new sh has.
-const RUNNER = [
-  'cd "$1" || exit 1',
-  "kplay_n_=$2",
-  'read -r st < /proc/$$/stat; set -- $st; echo "${22}" > "$kplay_n_.start"',
-  'echo $$ > "$kplay_n_.pid"',
-  '( set --; kplay_s_="./$kplay_n_.script"; unset st kplay_n_; . "$kplay_s_" ) < "./$kplay_n_.in" > "./$kplay_n_.out" 2> "./$kplay_n_.err"',
-  'echo $? > "$kplay_n_.rc"',
-].join("\n");
+const RUNNER = joinSh([
+  raw('cd "$1" || exit 1'),
+  raw("kplay_n_=$2"),
+  raw('read -r st < /proc/$$/stat; set -- $st; echo "${22}" > "$kplay_n_.start"'),
+  raw('echo $$ > "$kplay_n_.pid"'),
+  raw('( set --; kplay_s_="./$kplay_n_.script"; unset st kplay_n_; . "$kplay_s_" ) < "./$kplay_n_.in" > "./$kplay_n_.out" 2> "./$kplay_n_.err"'),
+  raw('echo $? > "$kplay_n_.rc"'),
+]);
 
 /** `stdinSum`: sha256 of the data the command gets on stdin (undefined: none). */
-export function detachedScript(dir: string, name: string, script: string, stream = false, stdinSum?: string): string {
-  const hasStdin = stdinSum !== undefined;
+export function detachedScript(dir: string, name: string, script: Sh, stream = false, stdinSum?: string): Sh {
   const collect = stream
     ? // -vv: follow the output files while the command runs
-      'tail -s 0.05 -n +1 --pid=$p -f "$d.out" 2>/dev/null & t1=$!; tail -s 0.05 -n +1 --pid=$p -f "$d.err" >&2 2>/dev/null & t2=$!; wait $p 2>/dev/null; while [ ! -s "$d.rc" ]; do sleep 0.05; done; wait $t1 $t2'
-    : 'wait $p 2>/dev/null; while [ ! -s "$d.rc" ]; do sleep 0.05; done; out';
+      raw('tail -s 0.05 -n +1 --pid=$p -f "$d.out" 2>/dev/null & t1=$!; tail -s 0.05 -n +1 --pid=$p -f "$d.err" >&2 2>/dev/null & t2=$!; wait $p 2>/dev/null; while [ ! -s "$d.rc" ]; do sleep 0.05; done; wait $t1 $t2')
+    : raw('wait $p 2>/dev/null; while [ ! -s "$d.rc" ]; do sleep 0.05; done; out');
   // A lost command's files go aside (the next attempt starts afresh); kept for a post-mortem
   // until the step's run directory is removed.
-  const lost = `{ mkdir "$d.lost.$$" && mv -f "$d.in" "$d.out" "$d.err" "$d.script" "$d.pid" "$d.start" "$d.rc" "$d.lost.$$/"; } 2>/dev/null; echo ${LOST_MARK} >&2; exit ${LOST_RC}`;
-  return [
-    "umask 077",
-    'b="/var/tmp/kplay-${USER:-$(id -un)}"',
-    `r="$b/${dir}"`,
-    `d="$r/${name}"`,
-    'out() { [ -s "$d.out" ] && cat "$d.out"; [ -s "$d.err" ] && cat "$d.err" >&2; return 0; }',
+  const lost = sh`{ mkdir "$d.lost.$$" && mv -f "$d.in" "$d.out" "$d.err" "$d.script" "$d.pid" "$d.start" "$d.rc" "$d.lost.$$/"; } 2>/dev/null; echo ${LOST_MARK} >&2; exit ${LOST_RC}`;
+  // The script file carries the script's secret flag: a secret script reaches the node on stdin.
+  const body = script.secret ? secret(script.text) : script.text;
+  return joinSh([
+    // The run files are private because their directory $b is 0700 (never a link, owned by the
+    // login user); no umask is set, so the command creates files as a plain `ssh node cmd` would.
+    raw('b="/var/tmp/kplay-${USER:-$(id -un)}"'),
+    sh`r="$b"/${dir}`,
+    sh`d="$r"/${name}`,
+    raw('out() { [ -s "$d.out" ] && cat "$d.out"; [ -s "$d.err" ] && cat "$d.err" >&2; return 0; }'),
     // .in is made first: once it is there the command has been (or is being) started
-    'if [ -e "$d.in" ]; then',
-    hasStdin ? "  cat >/dev/null 2>&1" : "  :", // re-attach: the input was saved the first time
-    "  n=0",
-    '  while [ ! -s "$d.rc" ]; do',
-    '    p=; [ -s "$d.pid" ] && read -r p < "$d.pid"',
-    '    if [ -n "$p" ]; then',
-    '      s=; [ -r /proc/$p/stat ] && { read -r st < /proc/$p/stat; set -- $st; s=${22}; }',
-    '      read -r want < "$d.start" 2>/dev/null',
-    `      if [ "$s" != "$want" ] && [ ! -s "$d.rc" ]; then ${lost}; fi`,
-    `    else n=$((n+1)); [ $n -gt 100 ] && { ${lost}; }; fi`,
-    "    sleep 0.1",
-    "  done",
-    "  out",
-    "else",
-    '  { [ -d "$r" ] || mkdir -p "$r"; } && [ -O "$b" ] || { echo "kplay: cannot use $b as $(id -un)" >&2; exit 1; }',
+    raw('if [ -e "$d.in" ]; then'),
+    stdinSum !== undefined ? raw("  cat >/dev/null 2>&1") : raw("  :"), // re-attach: the input was saved the first time
+    raw("  n=0"),
+    raw('  while [ ! -s "$d.rc" ]; do'),
+    raw('    p=; [ -s "$d.pid" ] && read -r p < "$d.pid"'),
+    raw('    if [ -n "$p" ]; then'),
+    raw('      s=; [ -r /proc/$p/stat ] && { read -r st < /proc/$p/stat; set -- $st; s=${22}; }'),
+    raw('      read -r want < "$d.start" 2>/dev/null'),
+    sh`      if [ "$s" != "$want" ] && [ ! -s "$d.rc" ]; then ${lost}; fi`,
+    sh`    else n=$((n+1)); [ $n -gt 100 ] && { ${lost}; }; fi`,
+    raw("    sleep 0.1"),
+    raw("  done"),
+    raw("  out"),
+    raw("else"),
+    raw('  { [ -d "$b" ] || mkdir -m 700 -- "$b"; } && [ ! -L "$b" ] && [ -O "$b" ] && { [ -d "$r" ] || mkdir -p -- "$r"; } ||'),
+    raw('    { echo "kplay: cannot use $b as $(id -un)" >&2; exit 1; }'),
     // the input is checked before the command starts; incomplete, the command's files go
-    hasStdin
-      ? `  ${receiveStdin('"$d.in"', stdinSum)}`
-      : '  true > "$d.in" || exit 1',
-    '  true > "$d.out" && true > "$d.err" || exit 1',
-    `  printf '%s\\n' ${quote(script)} > "$d.script"`,
-    `  setsid -w sh -c ${quote(RUNNER)} sh "$r" ${quote(name)} </dev/null >/dev/null 2>&1 &`,
-    "  p=$!",
-    `  ${collect}`,
-    "fi",
-    'read -r rc < "$d.rc"; exit "$rc"',
-  ].join("\n");
+    stdinSum !== undefined ? sh`  ${receiveStdin(raw('"$d.in"'), stdinSum)}` : raw('  true > "$d.in" || exit 1'),
+    raw('  true > "$d.out" && true > "$d.err" || exit 1'),
+    sh`  printf '%s\\n' ${body} > "$d.script"`,
+    sh`  setsid -w sh -c ${RUNNER.text} sh "$r" ${name} </dev/null >/dev/null 2>&1 &`,
+    raw("  p=$!"),
+    sh`  ${collect}`,
+    raw("fi"),
+    raw('read -r rc < "$d.rc"; exit "$rc"'),
+  ]);
 }
 
 /** Where the controller's own run directories are (tasks delegated to localhost), as the script names it. */
@@ -92,6 +93,6 @@ export function localRunBase(): string {
 }
 
 /** Remove the run directories of a finished step (both the login user's and root's). */
-export function cleanupScript(path: string): string {
-  return 'b="/var/tmp/kplay-${USER:-$(id -un)}"; ' + `rm -rf "$b/${path}" "$b/${path}".lost.* 2>/dev/null; true`;
+export function cleanupScript(path: string): Sh {
+  return sh`b="/var/tmp/kplay-\${USER:-$(id -un)}"; rm -rf -- "$b"/${path} "$b"/${path}.lost.* 2>/dev/null; true`;
 }

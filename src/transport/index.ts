@@ -1,5 +1,6 @@
 // Public surface of the transport concern.
 export { ConnectionPool, type PoolOptions } from "./pool.js";
 export { connectionSpec } from "./spec.js";
-export { quote, shellJoin } from "./quote.js";
+export { quote } from "./quote.js";
+export { isSh, joinSh, raw, secret, sh, Sh } from "./sh.js";
 export { UnreachableError, type Connection, type ConnectionSpec, type ExecOptions, type ExecResult } from "./types.js";

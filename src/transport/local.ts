@@ -2,6 +2,7 @@
 // through the same wrapping and sudo handling as SSH.
 import { spawn } from "node:child_process";
 import { userInfo } from "node:os";
+import type { Sh } from "./sh.js";
 import { runOnChannel, type BecomeContext, type RawChannel } from "./become.js";
 import type { Connection, ExecOptions, ExecResult } from "./types.js";
 
@@ -12,7 +13,7 @@ export class LocalConnection implements Connection {
     this.become = { loginUser: userInfo().username, becomeUser, password: becomePassword };
   }
 
-  exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  exec(script: Sh, opts: ExecOptions = {}): Promise<ExecResult> {
     return runOnChannel((command) => Promise.resolve(spawnChannel(command)), script, opts, this.become);
   }
 

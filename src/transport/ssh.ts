@@ -8,6 +8,7 @@ const { Client: SshClient } = ssh2;
 import { homedir } from "node:os";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import type { Sh } from "./sh.js";
 import { runOnChannel, type BecomeContext, type RawChannel } from "./become.js";
 import { KnownHosts, fingerprint, keyType } from "./known-hosts.js";
 import { UnreachableError, type Connection, type ConnectionSpec, type ExecOptions, type ExecResult, type SshEndpoint } from "./types.js";
@@ -53,7 +54,7 @@ export class SshConnection implements Connection {
     }
   }
 
-  exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+  exec(script: Sh, opts: ExecOptions = {}): Promise<ExecResult> {
     if (this.closed) return Promise.reject(new UnreachableError(this.host, "connection closed"));
     return runOnChannel((cmd) => this.channel(cmd), script, opts, this.become);
   }

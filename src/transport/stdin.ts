@@ -3,7 +3,7 @@
 // controller) leaves the partial data unused and the command failed, never a truncated file in
 // place or a truncated script run.
 import { createHash } from "node:crypto";
-import { quote } from "./quote.js";
+import { raw, sh, type Sh } from "./sh.js";
 
 export const INCOMPLETE = "kplay: the data sent over SSH arrived incomplete (was the link cut?)";
 
@@ -11,8 +11,11 @@ export function sha256(data: string | Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
 
-/** sh: stdin → `fileExpr` (an sh word such as "$t"), verified; on mismatch remove it, exit 1. */
-export function receiveStdin(fileExpr: string, sum: string): string {
+/** sh: stdin → the file named by `fileExpr` (an sh word such as "$t"), verified; on mismatch remove it, exit 1. */
+export function receiveStdin(fileExpr: Sh, sum: string): Sh {
   // ${h_%% *} rather than a pipe through cut: one fork fewer per transfer
-  return `{ cat > ${fileExpr} && h_=$(sha256sum < ${fileExpr}) && [ "\${h_%% *}" = ${quote(sum)} ]; } || { rm -f ${fileExpr}; echo ${quote(INCOMPLETE)} >&2; exit 1; }`;
+  return sh`{ cat > ${fileExpr} && h_=$(sha256sum < ${fileExpr}) && [ "\${h_%% *}" = ${sum} ]; } || { rm -f -- ${fileExpr}; echo ${INCOMPLETE} >&2; exit 1; }`;
 }
+
+/** The sh word "$t": a shell variable holding a path. */
+export const T_VAR = raw('"$t"');

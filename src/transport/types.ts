@@ -1,4 +1,5 @@
 // Owns the transport contracts: what a connection to one host can do, and how it is described.
+import type { Sh } from "./sh.js";
 
 export interface ExecOptions {
   /** Run as root through sudo (no-op when the login user is root). */
@@ -11,6 +12,8 @@ export interface ExecOptions {
   stdin?: string | Buffer;
   /** Kill the command after this many milliseconds (rc 124, like timeout(1)). */
   timeoutMs?: number;
+  /** The script or its environment holds a secret: send it on stdin, never as a process argument. */
+  sensitive?: boolean;
   /** Called with each chunk of output as it arrives (for -vv streaming). */
   onOutput?: (stream: "stdout" | "stderr", chunk: string) => void;
 }
@@ -24,7 +27,7 @@ export interface ExecResult {
 export interface Connection {
   readonly host: string;
   /** Run a POSIX sh script on the host. Never rejects for a non-zero exit; rejects when the link fails. */
-  exec(script: string, opts?: ExecOptions): Promise<ExecResult>;
+  exec(script: Sh, opts?: ExecOptions): Promise<ExecResult>;
   close(): void;
 }
 

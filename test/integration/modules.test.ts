@@ -130,7 +130,7 @@ describe("all modules on 3 nodes", () => {
       "replaced\n640 root:adm\nx=1\nvm.swappiness = 10\nin-dir\n",
     );
     expect((await c.sh("node4", tree)).out).not.toBe(before);
-    const undo = await c.sh("node4", revertScript());
+    const undo = await c.sh("node4", revertScript().text);
     expect(undo.out, undo.out).toContain("KPLAY-UNDO-DONE: 15");
     expect((await c.sh("node4", tree)).out).toBe(before);
     expect((await c.sh("node4", "cat /etc/kt-existing.conf")).out).toBe("original\n");

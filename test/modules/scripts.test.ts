@@ -4,6 +4,10 @@
 import { describe, expect, it } from "vitest";
 import { findModule } from "../../src/modules/index.js";
 import type { ModuleContext } from "../../src/modules/index.js";
+import { revertScript } from "../../src/modules/undo.js";
+import { stdinReader, wrapCommand } from "../../src/transport/become.js";
+import { cleanupScript, detachedScript } from "../../src/transport/detach.js";
+import { raw, secret, sh, userScript, type Sh } from "../../src/transport/sh.js";
 
 const HOSTILE = "x$(touch /tmp/PWN)'\"`;";
 
@@ -71,5 +75,19 @@ describe("golden module scripts", () => {
     };
     await mod.run(ctx, mod.schema.parse(args));
     await expect(scripts.join("\n# ---- next round trip ----\n") + "\n").toMatchFileSnapshot(`../fixtures/scripts/${name}.sh`);
+  });
+});
+
+describe("golden transport scripts", () => {
+  it.each([
+    ["detached", () => detachedScript("run1/01-step/a1", "3_tasks_0.0.1.0", userScript("echo hi"))],
+    ["detached-stdin-stream", () => detachedScript("run1/01-step/a1", "3_tasks_0.0.1.0", userScript("cat"), true, "ab".repeat(32))],
+    ["detached-secret", () => detachedScript("run1/01-step/a1", "n", sh`echo ${secret("hunter2")}`)],
+    ["become-nopasswd", () => raw(wrapCommand(sh`id -u`, { loginUser: "ops", becomeUser: "root" }).command)],
+    ["secret-reader", () => raw(wrapCommand(stdinReader(1234), undefined).command)],
+    ["revert", () => revertScript()],
+    ["cleanup", () => cleanupScript("run1/01-step")],
+  ] as Array<[string, () => Sh]>)("%s", async (name, make) => {
+    await expect(make().text + "\n").toMatchFileSnapshot(`../fixtures/scripts/transport-${name}.sh`);
   });
 });

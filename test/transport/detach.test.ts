@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { cleanupScript, detachedScript, localRunBase, LOST_MARK, LOST_RC, runName, runPath } from "../../src/transport/detach.js";
 import { LocalConnection } from "../../src/transport/local.js";
+import { userScript } from "../../src/transport/sh.js";
 import { INCOMPLETE, sha256 } from "../../src/transport/stdin.js";
 
 const conn = new LocalConnection("localhost");
@@ -21,14 +22,14 @@ describe("detachedScript", () => {
     const counter = join(runDir("once"), "..", "counter");
     const script = `echo ran >> '${counter}'; echo out; echo err >&2; exit 3`;
     const name = runName("0_tasks_1", 0, 1, 0);
-    const first = await conn.exec(detachedScript(dir("once"), name, script));
+    const first = await conn.exec(detachedScript(dir("once"), name, userScript(script)));
     expect(first).toEqual({ rc: 3, stdout: "out\n", stderr: "err\n" });
-    const again = await conn.exec(detachedScript(dir("once"), name, script));
+    const again = await conn.exec(detachedScript(dir("once"), name, userScript(script)));
     expect(again).toEqual(first);
     expect(readFileSync(counter, "utf8")).toBe("ran\n");
     expect(readdirSync(runDir("once")).sort()).toEqual([`${name}.err`, `${name}.in`, `${name}.out`, `${name}.pid`, `${name}.rc`, `${name}.script`, `${name}.start`]);
     // another name in the same run directory is another command
-    const other = await conn.exec(detachedScript(dir("once"), runName("0_tasks_1", 0, 1, 1), script));
+    const other = await conn.exec(detachedScript(dir("once"), runName("0_tasks_1", 0, 1, 1), userScript(script)));
     expect(other.rc).toBe(3);
     expect(readFileSync(counter, "utf8")).toBe("ran\nran\n");
   });
@@ -37,28 +38,28 @@ describe("detachedScript", () => {
     const marker = join(runDir("running"), "..", "running-count");
     const script = `echo x >> '${marker}'; sleep 1; echo done`; // the second send comes while it sleeps
     const name = runName("t", 0, 1, 0);
-    const first = conn.exec(detachedScript(dir("running"), name, script));
+    const first = conn.exec(detachedScript(dir("running"), name, userScript(script)));
     for (let i = 0; i < 500 && !existsSync(marker); i++) await new Promise((r) => setTimeout(r, 20));
     expect(existsSync(marker)).toBe(true);
-    const second = await conn.exec(detachedScript(dir("running"), name, script));
+    const second = await conn.exec(detachedScript(dir("running"), name, userScript(script)));
     expect(second).toEqual({ rc: 0, stdout: "done\n", stderr: "" });
     expect(await first).toEqual(second);
     expect(readFileSync(marker, "utf8")).toBe("x\n");
   });
 
   it("gives the script a clean shell: no positional parameters, none of the runner's variables", async () => {
-    const r = await conn.exec(detachedScript(dir("clean"), runName("t", 0, 1, 0), 'echo "$#:${kplay_n_-unset}:${st-unset}:${r-unset}:${d-unset}"; pwd'));
+    const r = await conn.exec(detachedScript(dir("clean"), runName("t", 0, 1, 0), userScript('echo "$#:${kplay_n_-unset}:${st-unset}:${r-unset}:${d-unset}"; pwd')));
     expect(r.stdout).toBe(`0:unset:unset:unset:unset\n${runDir("clean")}\n`);
   });
 
   it("feeds checked stdin; data that arrived cut is refused and the command can start afresh", async () => {
     const data = "line one\nline two\n";
     const name = runName("t", 0, 1, 0);
-    const cut = await conn.exec(detachedScript(dir("stdin"), name, "wc -l", false, sha256(data)), { stdin: data.slice(0, 5) });
+    const cut = await conn.exec(detachedScript(dir("stdin"), name, userScript("wc -l"), false, sha256(data)), { stdin: data.slice(0, 5) });
     expect(cut.rc).toBe(1);
     expect(cut.stderr.trim()).toBe(INCOMPLETE);
     expect(existsSync(join(runDir("stdin"), `${name}.in`))).toBe(false);
-    const whole = await conn.exec(detachedScript(dir("stdin"), name, "wc -l", false, sha256(data)), { stdin: data });
+    const whole = await conn.exec(detachedScript(dir("stdin"), name, userScript("wc -l"), false, sha256(data)), { stdin: data });
     expect(whole).toEqual({ rc: 0, stdout: "2\n", stderr: "" });
   });
 
@@ -67,18 +68,18 @@ describe("detachedScript", () => {
     const r = runDir("lost");
     const script = "echo fresh";
     // a command that was started (its input and pid are there) but whose process is gone
-    await conn.exec(`mkdir -p '${r}' && : > '${r}/${name}.in' && echo 999999 > '${r}/${name}.pid' && echo 1 > '${r}/${name}.start'`);
-    const lost = await conn.exec(detachedScript(dir("lost"), name, script));
+    await conn.exec(userScript(`mkdir -p '${r}' && : > '${r}/${name}.in' && echo 999999 > '${r}/${name}.pid' && echo 1 > '${r}/${name}.start'`));
+    const lost = await conn.exec(detachedScript(dir("lost"), name, userScript(script)));
     expect(lost.rc).toBe(LOST_RC);
     expect(lost.stderr).toContain(LOST_MARK);
     const aside = readdirSync(r).filter((f) => f.startsWith(`${name}.lost.`));
     expect(aside).toHaveLength(1);
     expect(readdirSync(join(r, aside[0])).sort()).toEqual([`${name}.in`, `${name}.pid`, `${name}.start`]);
-    expect(await conn.exec(detachedScript(dir("lost"), name, script))).toEqual({ rc: 0, stdout: "fresh\n", stderr: "" });
+    expect(await conn.exec(detachedScript(dir("lost"), name, userScript(script)))).toEqual({ rc: 0, stdout: "fresh\n", stderr: "" });
   });
 
   it("the step's cleanup removes its run directory", async () => {
-    await conn.exec(detachedScript(dir("gone"), runName("t", 0, 1, 0), "true"));
+    await conn.exec(detachedScript(dir("gone"), runName("t", 0, 1, 0), userScript("true")));
     writeFileSync(join(runDir("gone"), "extra"), "x");
     expect((await conn.exec(cleanupScript(runPath(run, "gone")))).rc).toBe(0);
     expect(existsSync(join(localRunBase(), run, "gone"))).toBe(false);

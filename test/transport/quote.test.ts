@@ -1,7 +1,8 @@
 // The shared quoting helper: whatever the value, sh receives it as exactly one word.
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { quote, shellJoin } from "../../src/transport/quote.js";
+import { quote } from "../../src/transport/quote.js";
+import { sh } from "../../src/transport/sh.js";
 
 const nasty = ["", "plain", "with space", "it's", `"double"`, "$(rm -rf /)", "`id`", "a\nb", "semi;colon", "*", "~", "back\\slash", "'", "''", "-n", "é ünïcode", "tab\there", "$HOME", "!bang"];
 
@@ -12,7 +13,7 @@ describe("quote", () => {
   });
 
   it("joins argv", () => {
-    const out = execFileSync("/bin/sh", ["-c", `printf '[%s]' ${shellJoin(nasty)}`]).toString();
+    const out = execFileSync("/bin/sh", ["-c", sh`printf '[%s]' ${nasty}`.text]).toString();
     expect(out).toBe(nasty.map((v) => `[${v}]`).join(""));
   });
 

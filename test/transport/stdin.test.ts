@@ -5,14 +5,14 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { quote } from "../../src/transport/quote.js";
+import { sh } from "../../src/transport/sh.js";
 import { INCOMPLETE, receiveStdin, sha256 } from "../../src/transport/stdin.js";
 
 describe("receiveStdin", () => {
   const data = Buffer.from("a=1\nb=2\n".repeat(1000));
   const run = (input: Buffer) => {
     const f = join(mkdtempSync(join(tmpdir(), "kplay-stdin-")), "f");
-    const r = spawnSync("/bin/sh", ["-c", `${receiveStdin(quote(f), sha256(data))}; echo placed`], { input });
+    const r = spawnSync("/bin/sh", ["-c", `${receiveStdin(sh`${f}`, sha256(data))}; echo placed`], { input });
     return { r, f };
   };
 

@@ -1,0 +1,160 @@
+// Owns building every shell script kplay sends to a node. A script is an `Sh` value, made only
+// by the `sh` tagged template: each interpolated string or number becomes one single-quoted
+// word, a list becomes one word per element, and an `Sh` fragment is spliced as it is (it was
+// built the same way). Connections accept only `Sh`, so a string can reach a node's shell only
+// through this file. The builder also refuses (a programming error, caught by the golden-script
+// tests) an interpolation placed inside quotes, where a quoted word would be taken apart again:
+// `"${x}"` must be written `${x}` or as a variable assignment. The one escape is `raw("…")` with
+// a string literal, greppable and rare (test/transport/sh.test.ts lists the allowed places).
+
+const QUOTE_SAFE = /^[A-Za-z0-9_\/.,:=@%+-]+$/;
+
+/** One POSIX-sh word holding `value` literally (any bytes but NUL). */
+export function quoteWord(value: string | number): string {
+  const s = String(value);
+  if (s.includes("\0")) throw new Error("shell argument contains a NUL byte");
+  if (s !== "" && QUOTE_SAFE.test(s)) return s;
+  return "'" + s.replace(/'/g, "'\\''") + "'";
+}
+
+const brand = Symbol("kplay.sh");
+
+/** A piece of shell built by `sh`: only its text goes to a node. */
+export class Sh {
+  readonly [brand] = true;
+  /** True when the script holds a secret: it then reaches the node on stdin, never in argv. */
+  readonly secret: boolean;
+  private constructor(readonly text: string, secret: boolean) {
+    this.secret = secret;
+  }
+  toString(): string {
+    return this.text;
+  }
+  /** @internal Only this file makes Sh values. */
+  static make(text: string, secret = false): Sh {
+    return new Sh(text, secret);
+  }
+}
+
+export type ShValue = string | number | Sh | Secret | ReadonlyArray<string | number>;
+
+/** A value that must never show in a process list: quoted like any other, marks the script secret. */
+export class Secret {
+  constructor(readonly value: string) {}
+  toString(): string {
+    return "********";
+  }
+}
+
+export function secret(value: string): Secret {
+  return new Secret(value);
+}
+
+export function isSh(v: unknown): v is Sh {
+  return v instanceof Sh;
+}
+
+/** Quote state at the end of each static part, computed once per call site. */
+const contexts = new WeakMap<TemplateStringsArray, Ctx[]>();
+
+type Ctx = "plain" | "single" | "double" | "backtick" | "subst";
+
+/**
+ * Follows sh quoting through a template's static text and returns the context at each
+ * interpolation point. `$(` opens a command substitution even inside double quotes; inside it
+ * quoting starts afresh, so `"$(id -gn ${u})"` is fine.
+ */
+function scan(strings: readonly string[]): Ctx[] {
+  const stack: Ctx[] = ["plain"];
+  const out: Ctx[] = [];
+  for (let i = 0; i < strings.length; i++) {
+    const s = strings[i];
+    for (let j = 0; j < s.length; j++) {
+      const top = stack[stack.length - 1];
+      const c = s[j];
+      if (top === "single") {
+        if (c === "'") stack.pop();
+        continue;
+      }
+      if (c === "\\") {
+        j++;
+        continue;
+      }
+      if (top === "double") {
+        if (c === '"') stack.pop();
+        else if (c === "$" && s[j + 1] === "(") (stack.push("subst"), j++);
+        else if (c === "`") stack.push("backtick");
+        continue;
+      }
+      if (c === "'") stack.push("single");
+      else if (c === '"') stack.push("double");
+      else if (c === "`") top === "backtick" ? stack.pop() : stack.push("backtick");
+      else if (c === "$" && s[j + 1] === "(") (stack.push("subst"), j++);
+      else if (c === "(" && top === "subst") stack.push("subst");
+      else if (c === ")" && top === "subst") stack.pop();
+    }
+    if (i < strings.length - 1) out.push(stack[stack.length - 1]);
+  }
+  return out;
+}
+
+function contextsOf(strings: TemplateStringsArray): Ctx[] {
+  let c = contexts.get(strings);
+  if (!c) contexts.set(strings, (c = scan(strings)));
+  return c;
+}
+
+function word(v: ShValue): { text: string; secret: boolean } {
+  if (v instanceof Sh) return { text: v.text, secret: v.secret };
+  if (v instanceof Secret) return { text: quoteWord(v.value), secret: true };
+  if (typeof v === "string" || typeof v === "number") return { text: quoteWord(v), secret: false };
+  if (Array.isArray(v)) return { text: v.map(quoteWord).join(" "), secret: false };
+  throw new Error(`sh: cannot interpolate ${v === null ? "null" : typeof v}`);
+}
+
+/** The quoting builder: sh`chown -- ${owner} "$p"`. */
+export function sh(strings: TemplateStringsArray, ...values: ShValue[]): Sh {
+  const ctx = contextsOf(strings);
+  let text = strings[0];
+  let secret = false;
+  for (let i = 0; i < values.length; i++) {
+    if (ctx[i] !== "plain" && ctx[i] !== "subst") {
+      throw new Error(`sh: interpolation inside ${ctx[i]} quotes after ${JSON.stringify(strings[i].slice(-40))}`);
+    }
+    const w = word(values[i]);
+    secret ||= w.secret;
+    text += w.text + strings[i + 1];
+  }
+  return Sh.make(text, secret);
+}
+
+/** A fixed fragment of shell. Takes string literals only (test/transport/sh.test.ts checks). */
+export function raw(literal: string): Sh {
+  return Sh.make(literal);
+}
+
+/**
+ * A script whose text the user wrote as shell on purpose (the `shell` and `raw` modules' command,
+ * a task's `undo:`): taken as it is, since running it is the task. Values from nodes never reach
+ * it as code: templates render them as data (see template/render.ts).
+ */
+export function userScript(text: string): Sh {
+  return Sh.make(text);
+}
+
+/** A shell variable's name, checked to be one (so it can stand unquoted: `${shVar("t_1")}=1`). */
+export function shVar(name: string): Sh {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`sh: not a variable name: ${JSON.stringify(name)}`);
+  return Sh.make(name);
+}
+
+/** Fragments joined by a separator (newline by default); empty fragments are dropped. */
+export function joinSh(parts: ReadonlyArray<Sh | undefined | false>, sep: "\n" | " " | "; " | " && " | " || " | "|" = "\n"): Sh {
+  const kept = parts.filter((p): p is Sh => p instanceof Sh && p.text !== "");
+  return Sh.make(kept.map((p) => p.text).join(sep), kept.some((p) => p.secret));
+}
+
+/** An `Sh` when `cond` holds, else an empty fragment (for optional flags). */
+export function when(cond: unknown, frag: Sh): Sh {
+  return cond ? frag : Sh.make("");
+}
