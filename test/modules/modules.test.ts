@@ -1,7 +1,7 @@
 // Modules as tables of (state before, args -> status, state after), run for real through the
 // local connection (sh on this machine) in a scratch directory. The same scripts run over SSH
 // in the integration tests.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync, readlinkSync, chmodSync } from "node:fs";
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync, readlinkSync, chmodSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -97,6 +97,17 @@ describe("copy", () => {
 });
 
 describe("file", () => {
+  it("an owner that looks like an option is an owner name, not --reference (the file keeps its owner)", async () => {
+    const ref = join(dir, "ref");
+    const f = join(dir, "f");
+    writeFileSync(ref, "");
+    writeFileSync(f, "");
+    chownSync(ref, 65534, 65534);
+    const r = await run("file", { path: f, owner: `--reference=${ref}` });
+    expect(r.failed).toBe(true);
+    expect(statSync(f).uid).toBe(process.getuid!());
+  });
+
   it.each([
     ["directory (absent)", "none", { state: "directory", mode: "0750" }, true, (p: string) => statSync(p).isDirectory() && mode(p) === "750"],
     ["directory (present)", "dir", { state: "directory" }, false, (p: string) => statSync(p).isDirectory()],
