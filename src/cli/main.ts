@@ -1,6 +1,7 @@
 // Owns the kplay command line: dispatch to commands, --help/--version, and turning errors into
 // one clear line on stderr with the right exit code (2 bad input/usage, 1 failure), no stack trace.
 // The sandbox command (and its container client, slow to load) is imported only when used.
+import { secrets } from "../report/redact.js";
 import { readFileSync } from "node:fs";
 import { closest, KplayError } from "../errors.js";
 import { flushOutput } from "../report/sink.js";
@@ -57,12 +58,12 @@ export async function main(argv: string[]): Promise<number> {
     return await c.run(rest);
   } catch (e) {
     if (e instanceof KplayError) {
-      process.stderr.write(`kplay: error: ${e.describe()}\n`);
+      process.stderr.write(`kplay: error: ${secrets.text(e.describe())}\n`);
       return e.exitCode;
     }
     const err = e as Error;
-    process.stderr.write(`kplay: internal error: ${err?.message ?? String(e)}\n`);
-    if (process.env.KPLAY_DEBUG) process.stderr.write(`${err?.stack ?? ""}\n`);
+    process.stderr.write(`kplay: internal error: ${secrets.text(err?.message ?? String(e))}\n`);
+    if (process.env.KPLAY_DEBUG) process.stderr.write(`${secrets.text(err?.stack ?? "")}\n`);
     return 1;
   } finally {
     flushOutput(); // batched event lines (--json, run log) are out before the command returns

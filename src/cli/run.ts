@@ -11,7 +11,7 @@ import { FactCache } from "../state/facts.js";
 import { keepalive, withState } from "./state.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { loadPlaybook } from "../playbook/load.js";
-import { ConsoleReporter, JsonReporter, LineSink, Redactor, TeeReporter, type Reporter } from "../report/index.js";
+import { ConsoleReporter, JsonReporter, LineSink, secrets, TeeReporter, type Redactor, type Reporter } from "../report/index.js";
 import { ConnectionPool } from "../transport/index.js";
 import { COMMON, forks, loadInv, parse, stateDir, type Common } from "./options.js";
 
@@ -105,7 +105,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: { la
   return withState(sd, how.label, reporter, async (journal) => {
     const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
     try {
-      const run = { redact: <T>(v: T) => redact.value(v), factCache: new FactCache(join(sd, "facts")), forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity };
+      const run = { redact: <T>(v: T) => redact.value(v), secrets: redact, factCache: new FactCache(join(sd, "facts")), forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity };
       if (o.check) {
         // A check run changes nothing, so it records nothing.
         let ok = true;
@@ -125,7 +125,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: { la
  * run log STATE/run.log (JSON lines), both with every secret of the inventory and -e masked.
  */
 export function reporterFor(o: Common, inv: Inventory, extraVars: Record<string, unknown> = {}): { redact: Redactor; reporter: Reporter; verbosity: number; sd: string } {
-  const redact = new Redactor();
+  const redact = secrets;
   for (const h of inv.hostNames) redact.addVars(inv.hostVars(h));
   redact.addVars(extraVars);
   redact.add(process.env.KPLAY_SSH_KEY_PASSPHRASE);

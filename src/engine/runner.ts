@@ -25,6 +25,7 @@ import type { Sh } from "../transport/sh.js";
 import { gatherFacts } from "./facts.js";
 import type { FactCache } from "../state/facts.js";
 import { magicVars, resolveVars, type Vars } from "./vars.js";
+import { withData, withTemplateNames } from "../playbook/data.js";
 
 export interface RunOptions {
   forks: number;
@@ -41,6 +42,8 @@ export interface RunOptions {
   step?: StepRun;
   /** Masks secrets in a value (results kept in the journal never hold a secret). */
   redact?: <T>(v: T) => T;
+  /** The run's secrets: play vars, vars_files and set_fact values named like secrets join it. */
+  secrets?: { addVars(vars: Record<string, unknown>): void; holds(text: string): boolean };
   /** Facts gathered are kept here; hostvars of a host not reached in this run come from it. */
   factCache?: FactCache;
 }
@@ -150,6 +153,7 @@ export class Runner {
       const magic = magicVars(this.inv, h, hosts, pb.dir);
       const v = resolveVars({ ...this.inv.hostVars(h), ...play.vars, ...this.opts.extraVars, ...magic }, { file: pb.file });
       base.set(h, { ...v, ...magic });
+      this.opts.secrets?.addVars(v);
     }
     const step = this.opts.step;
     if (step) for (const h of hosts) step.journal.pendingHandlers(step.name, h).forEach((n) => this.state(h).notified.add(n));
@@ -397,7 +401,11 @@ export class Runner {
           this.report.emit({ event: "host_result", task: label, module: task.module, host: h, status: o.status, elapsed_ms: Date.now() - started, result: noLog ? censored(o.result) : o.result, item: o.item });
         }
         const status = aggregate(outcomes.map((o) => o.status));
-        if (status === "failed" || status === "unreachable") this.state(h).lastFailure = { task: label, result: outcomes.find((o) => o.status === status)!.result };
+        if (status === "failed" || status === "unreachable") {
+          const failed = outcomes.find((o) => o.status === status)!.result;
+          // a no_log task's failure is kept censored too (journal, `kplay status`, rescue's ansible_failed_result)
+          this.state(h).lastFailure = { task: label, result: noLog ? censored(failed) : failed };
+        }
         this.count(h, status);
         this.record(task, h, handler, noLog, status, outcomes, notifyBefore?.get(h));
       });
@@ -456,7 +464,13 @@ export class Runner {
 
   private vars(run: PlayRun, h: string, extra: Vars = {}): Vars {
     const s = this.state(h);
-    return { ...run.base.get(h)!, ...(s.facts ?? {}), ...extra, ...s.registered, ...this.opts.extraVars, ansible_check_mode: this.opts.check, hostvars: this.hostvarsView() };
+    const base = run.base.get(h)!;
+    const facts = s.facts ?? {};
+    // Templates are the base variables (inventory, play vars, -e) not overridden by data
+    const templates = new Set<string>(Object.keys(this.opts.extraVars));
+    for (const k of Object.keys(base)) if (!(k in facts) && !(k in extra) && !(k in s.registered)) templates.add(k);
+    const vars = { ...base, ...facts, ...extra, ...s.registered, ...this.opts.extraVars, ansible_check_mode: this.opts.check, hostvars: this.hostvarsView() };
+    return withTemplateNames(vars, templates);
   }
 
   /**
@@ -490,7 +504,7 @@ export class Runner {
     }
     const outcomes: Outcome[] = [];
     for (const [index, item] of (items ?? [undefined]).entries()) {
-      const v = items ? { ...vars, [task.loopVar]: item } : vars;
+      const v = items ? withData(vars, { [task.loopVar]: item }) : vars;
       const label = items ? (task.loopLabel ? renderTemplate(task.loopLabel, v, o) : item) : undefined;
       outcomes.push({ ...(await this.runWithRetries(run, task, eff, host, v, index)), item: label });
     }
@@ -513,7 +527,7 @@ export class Runner {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       last = await this.runOnce(run, task, eff, host, vars, index, attempt);
       if (task.until === undefined) return last;
-      const withReg = { ...vars, ...(task.register ? { [task.register]: last.result } : {}), ...last.result };
+      const withReg = withData(vars, { ...(task.register ? { [task.register]: last.result } : {}), ...last.result });
       if (last.status !== "unreachable" && evalCondition(task.until, withReg)) {
         return { ...last, result: { ...last.result, attempts: attempt } };
       }
@@ -527,6 +541,8 @@ export class Runner {
     const mod = findModule(task.module)!;
     const o = { file: task.where.file, line: task.where.line, field: task.where.field };
     const rendered = renderValue(task.args, vars, o) as Record<string, unknown>;
+    // arguments named like secrets (a user's password, get_url's url_password) are secrets from now on
+    this.opts.secrets?.addVars(rendered);
     const parsed = mod.schema.safeParse(rendered);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
@@ -580,15 +596,18 @@ export class Runner {
       if (e instanceof UnreachableError) throw e;
       result = { changed: false, failed: true, msg: e instanceof KplayError ? e.describe() : (e as Error).message };
     }
-    if (result.ansible_facts && !result.failed) Object.assign(this.state(host).registered, result.ansible_facts as Vars);
-    const withReg = { ...vars, ...(task.register ? { [task.register]: result } : {}), ...result };
+    if (result.ansible_facts && !result.failed) {
+      Object.assign(this.state(host).registered, result.ansible_facts as Vars);
+      this.opts.secrets?.addVars(result.ansible_facts as Vars);
+    }
+    const withReg = withData(vars, { ...(task.register ? { [task.register]: result } : {}), ...result });
     if (task.changedWhen !== undefined && !result.skipped && !result.failed) result = { ...result, changed: evalCondition(task.changedWhen, withReg) };
     if (task.failedWhen !== undefined && !result.skipped) result = { ...result, failed: evalCondition(task.failedWhen, withReg) };
     let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
     if (status === "failed" && eff.ignoreErrors) status = "ignored";
     if (status === "changed" && task.undo !== undefined && mctx.undo) {
       // The task's `undo:` goes into the node's undo log (once per task and item).
-      const script = String(renderValue(task.undo, { ...withReg, result }, { ...o, field: "undo" }));
+      const script = String(renderValue(task.undo, withData(withReg, { result }), { ...o, field: "undo" }));
       const r = await this.execResilient(host, delegate, recordScript(`task:${step?.name ?? "run"}/${task.id}/${index}`, script), { become, becomeUser, sensitive: (eff.noLog ?? false) || this.holdsSecret(script) });
       if (r.rc !== 0) return { status: "failed", result: { ...result, failed: true, msg: `changed, but recording its undo failed: ${r.stderr.trim()}` } };
     }
@@ -597,14 +616,14 @@ export class Runner {
 
   /** Whether a text holds one of the run's known secret values. */
   private holdsSecret(text: string): boolean {
-    return !!this.opts.redact && this.opts.redact(text) !== text;
+    return this.opts.secrets?.holds(text) ?? false;
   }
 
   /** How each host ended: ok, or the failure that stopped it (for the journal and `kplay status`). */
   hostOutcomes(): Map<string, { ok: boolean; unreachable: boolean; task?: string; msg?: string }> {
     const out = new Map<string, { ok: boolean; unreachable: boolean; task?: string; msg?: string }>();
     for (const [h, s] of this.hosts) {
-      out.set(h, { ok: !s.failed && !s.unreachable, unreachable: s.unreachable, task: s.lastFailure?.task, msg: s.lastFailure ? String(s.lastFailure.result.msg ?? "") : undefined });
+      out.set(h, { ok: !s.failed && !s.unreachable, unreachable: s.unreachable, task: s.lastFailure?.task, msg: s.lastFailure ? String(s.lastFailure.result.msg ?? s.lastFailure.result.censored ?? "") : undefined });
     }
     return out;
   }

@@ -2,6 +2,7 @@
 // each step (completed steps are skipped; a step whose playbook, templates or variables changed
 // re-runs, and so do the later ones, with the reason said), journaling each host's outcome, the
 // human-readable steps file, and cleaning run directories on nodes after a successful step.
+import { secrets } from "../report/redact.js";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { basename, extname, join } from "node:path";
@@ -100,7 +101,7 @@ export async function runSteps(o: StepsOptions): Promise<boolean> {
         j.write({ t: "host_step_done", step: name, host: h, ...fp, time: new Date().toISOString() });
         finished.push(h);
       } else {
-        j.write({ t: "host_failed", step: name, host: h, task: out.task ?? "", msg: out.msg ?? "", unreachable: out.unreachable, time: new Date().toISOString() });
+        j.write({ t: "host_failed", step: name, host: h, task: out.task ?? "", msg: secrets.text(out.msg ?? ""), unreachable: out.unreachable, time: new Date().toISOString() });
         stopped.add(h);
         ok = false;
       }

@@ -28,8 +28,10 @@ export function parseExtraVars(items: string[]): Vars {
     } else if (item.trim().startsWith("{")) {
       try {
         Object.assign(out, JSON.parse(item));
-      } catch {
-        throw inputError(`cannot parse -e ${JSON.stringify(item)} as JSON`, { field: "-e" });
+      } catch (e) {
+        // the value is not echoed (it may hold a password): the position says where it broke
+        const at = /position (\d+)/.exec((e as Error).message)?.[1];
+        throw inputError(`cannot parse the -e value as JSON${at !== undefined ? ` (at character ${Number(at) + 1})` : ""}`, { field: "-e" });
       }
     } else {
       for (const m of item.matchAll(/([A-Za-z_]\w*)=("[^"]*"|'[^']*'|\S*)/g)) {

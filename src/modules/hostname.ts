@@ -14,7 +14,7 @@ export const hostnameModule = defineModule({
       joinSh([
         raw(`changed=0`),
         sh`if [ "$(hostname)" != ${n} ]; then changed=1; ${ctx.check ? raw(":") : sh`hostnamectl set-hostname -- ${n} 2>/dev/null || hostname -- ${n} || exit 1`}; fi`,
-        sh`if [ "$(cat /etc/hostname 2>/dev/null)" != ${n} ]; then changed=1; ${ctx.check ? raw(":") : sh`printf '%s\n' ${n} > /etc/hostname || exit 1`}; fi`,
+        sh`if [ "$(cat /etc/hostname 2>/dev/null)" != ${n} ]; then changed=1; ${ctx.check ? raw(":") : sh`printf '%s\\n' ${n} > /etc/hostname || exit 1`}; fi`,
         raw(`echo "KPLAY-RESULT: changed=$changed"`),
       ]),
     );

@@ -20,7 +20,7 @@ export const modprobeModule = defineModule({
     const sysName = a.name.replace(/-/g, "_");
     const c = ctx.check;
     const write = (file: string, content: string) =>
-      sh`f=${file}; if [ "$(cat -- "$f" 2>/dev/null)" != ${content} ]; then changed=1; ${c ? raw(":") : sh`mkdir -p -- "$(dirname -- "$f")"; printf '%s\n' ${content} > "$f"`}; fi`;
+      sh`f=${file}; if [ "$(cat -- "$f" 2>/dev/null)" != ${content} ]; then changed=1; ${c ? raw(":") : sh`mkdir -p -- "$(dirname -- "$f")"; printf '%s\\n' ${content} > "$f"`}; fi`;
     const remove = (file: string) => sh`f=${file}; if [ -e "$f" ]; then changed=1; ${c ? raw(":") : raw(`rm -f -- "$f"`)}; fi`;
     const params = a.params ? a.params.split(/\s+/) : [];
     const lines: Sh[] = [raw(`changed=0`)];

@@ -38,7 +38,7 @@ export const sysctlModule = defineModule({
       // The key's line is replaced where it stands (other keys keep their order); appended when absent.
       raw(`[ -f "$f" ] || true > "$t"`),
       sh`[ -f "$f" ] && K_RE=${`^[[:space:]]*${keyRe}[[:space:]]*=`} K_LINE=${line} awk '$0 ~ ENVIRON["K_RE"] { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"]; done = 1; next } { print } END { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"] }' "$f" > "$t"`,
-      a.state === "present" ? sh`[ -f "$f" ] || printf '%s\n' ${line} >> "$t"` : raw(":"),
+      a.state === "present" ? sh`[ -f "$f" ] || printf '%s\\n' ${line} >> "$t"` : raw(":"),
       sh`if ! cmp -s -- "$t" "$f" 2>/dev/null; then if [ -f "$f" ] || [ -s "$t" ]; then changed=1; ${write}; fi; fi`,
       a.state === "present" && a.reload && a.sysctl_set
         ? joinSh([

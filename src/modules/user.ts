@@ -1,7 +1,7 @@
 // Owns the `user` module: create, change or remove a local account (useradd/usermod/userdel),
 // comparing each asked attribute with getent/id first so a re-run reports ok.
 import { z } from "zod";
-import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
+import { joinSh, raw, secret, sh, type Sh } from "../transport/sh.js";
 import { defineModule, readMarker } from "./types.js";
 
 export const userModule = defineModule({
@@ -34,8 +34,11 @@ export const userModule = defineModule({
       lines.push(sh`if [ -n "$ent" ]; then changed=1; ${doit(a.remove ? sh`userdel -r -- ${u}` : sh`userdel -- ${u}`)}; fi`);
     } else {
       const opt = (flag: string, v: string | number | undefined) => (v === undefined ? raw("") : sh`${flag} ${v} `);
-      const create = sh`useradd ${a.system ? raw("-r ") : raw("")}${opt("-u", a.uid)}${opt("-g", a.group)}${opt("-G", groups?.length ? groups.join(",") : undefined)}${opt("-s", a.shell)}${opt("-d", a.home)}${a.create_home ? raw("-m ") : raw("-M ")}${opt("-c", a.comment)}${opt("-p", a.password || undefined)}-- ${u}`;
-      lines.push(sh`if [ -z "$ent" ]; then changed=1; ${doit(create)}; else`);
+      const create = sh`useradd ${a.system ? raw("-r ") : raw("")}${opt("-u", a.uid)}${opt("-g", a.group)}${opt("-G", groups?.length ? groups.join(",") : undefined)}${opt("-s", a.shell)}${opt("-d", a.home)}${a.create_home ? raw("-m ") : raw("-M ")}${opt("-c", a.comment)}-- ${u}`;
+      // the password hash goes to chpasswd on its stdin (printf is a builtin): never in a process list
+      const setPassword = a.password ? sh` && printf '%s:%s\\n' ${u} "$pw_" | chpasswd -e` : raw("");
+      if (a.password) lines.push(sh`pw_=${secret(a.password)}`);
+      lines.push(sh`if [ -z "$ent" ]; then changed=1; ${doit(sh`${create}${setPassword}`)}; else`);
       // field i of the passwd entry
       const field = (i: number) => sh`"$(printf %s "$ent" | cut -d: -f${i})"`;
       const fix = (test: Sh, cmd: Sh) => sh`${test} || { changed=1; ${doit(cmd)}; }`;
@@ -44,7 +47,7 @@ export const userModule = defineModule({
       if (a.shell) lines.push(fix(sh`[ ${field(7)} = ${a.shell} ]`, sh`usermod -s ${a.shell} -- ${u}`));
       if (a.home) lines.push(fix(sh`[ ${field(6)} = ${a.home} ]`, sh`usermod -d ${a.home} ${a.create_home ? raw("-m ") : raw("")}-- ${u}`));
       if (a.comment !== undefined) lines.push(fix(sh`[ ${field(5)} = ${a.comment} ]`, sh`usermod -c ${a.comment} -- ${u}`));
-      if (a.password) lines.push(fix(sh`[ "$(getent shadow -- ${u} | cut -d: -f2)" = ${a.password} ]`, sh`usermod -p ${a.password} -- ${u}`));
+      if (a.password) lines.push(fix(sh`[ "$(getent shadow -- ${u} | cut -d: -f2)" = "$pw_" ]`, sh`printf '%s:%s\\n' ${u} "$pw_" | chpasswd -e`));
       if (groups) {
         lines.push(sh`have=" $(id -Gn -- ${u}) "; primary=$(id -gn -- ${u}); missing=0; extra=0`);
         // each wanted group is a quoted case pattern: matched literally, never expanded

@@ -3,6 +3,7 @@
 // and / or / not, `is [not] defined|undefined|none|true|false`, and a few filters
 // (length, bool, int, string, lower, upper, trim, default, quote — shell-quoted by the shared
 // helper —, b64encode, b64decode, join, replace, first, last). An undefined name is an error unless tested.
+import { mayRender } from "./data.js";
 import { quote } from "../transport/quote.js";
 
 type Tok = { t: "num" | "str" | "name" | "op" | "end"; v: string; pos: number };
@@ -227,7 +228,7 @@ function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
     case "name": {
       if (!Object.prototype.hasOwnProperty.call(vars, n.v)) return UNDEF;
       const v = vars[n.v];
-      return typeof v === "string" && v.includes("{{") && lateRender ? lateRender(v, vars, n.v) : v;
+      return typeof v === "string" && v.includes("{{") && lateRender && mayRender(vars, n.v) ? lateRender(v, vars, n.v) : v;
     }
     case "list": return n.items.map(need);
     case "get": {

@@ -1,5 +1,6 @@
 // Owns the validated playbook model the engine executes: plays, and trees of tasks and blocks
 // (imports and includes are resolved into blocks at load time, so the engine sees one shape).
+import { isSecretName, MASK } from "../report/redact.js";
 import type { Where } from "../errors.js";
 
 /** Keywords a block (or include) passes down to the tasks inside it. */
@@ -85,8 +86,11 @@ export interface Playbook {
 
 export function taskLabel(t: Task): string {
   if (t.name) return t.name;
+  // an unnamed no_log task is named by its module alone (its command may hold the secret), and
+  // arguments named like secrets (user's password, get_url's url_password) never show
+  if (t.noLog) return t.module;
   const a = t.args;
-  const s = typeof a.cmd === "string" ? a.cmd : typeof a._raw === "string" ? a._raw : JSON.stringify(a);
+  const s = typeof a.cmd === "string" ? a.cmd : typeof a._raw === "string" ? a._raw : JSON.stringify(a, (k, v) => (k && isSecretName(k) && typeof v !== "object" ? MASK : v));
   const short = s.length > 60 ? s.slice(0, 57) + "..." : s;
   return `${t.module} ${short}`.trim();
 }

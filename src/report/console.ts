@@ -29,7 +29,9 @@ export class ConsoleReporter implements Reporter {
     return head + "*".repeat(Math.max(3, 72 - head.length));
   }
 
-  emit(e: KplayEvent): void {
+  emit(raw: KplayEvent): void {
+    // values are masked before they are formatted (JSON escaping would hide a secret from text masking)
+    const e = this.redact.value(raw);
     const c = this.c;
     switch (e.event) {
       case "play_start":

@@ -5,6 +5,7 @@ import Handlebars from "handlebars";
 import { inputError, KplayError } from "../errors.js";
 import { evalExpr, parseExpr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
+import { mayRender } from "../playbook/data.js";
 
 const hb = Handlebars.create();
 registerHelpers(hb);
@@ -33,7 +34,7 @@ function lazyContext(ctx: Record<string, unknown>): Record<string, unknown> {
   return new Proxy(ctx, {
     get(target, key, receiver) {
       const v = Reflect.get(target, key, receiver) as unknown;
-      return typeof v === "string" && typeof key === "string" && v.includes("{{") ? renderLate(v, target, key) : v;
+      return typeof v === "string" && typeof key === "string" && v.includes("{{") && mayRender(target, key) ? renderLate(v, target, key) : v;
     },
   });
 }
