@@ -6,6 +6,7 @@
 // sha256sum.txt over everything, and one tarball per architecture: unpacked as the bootstrap
 // node's bundle_dir, it is what deploy-cluster installs from. Re-running downloads only what changed upstream (ETag / Last-Modified asked
 // with If-None-Match / If-Modified-Since) and sends no image blob twice.
+import { redirectTarget } from "../net/redirect.js";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
@@ -60,8 +61,8 @@ interface Meta {
   sha256: string;
 }
 
-/** GET `url` into `file` unless the server says it has not changed since `meta`; verified and renamed into place. */
-function fetchFile(url: string, file: string, meta: Meta | undefined, ca: Buffer[] | undefined, redirects = 5): Promise<Meta | "unchanged"> {
+/** (exported for tests) GET `url` into `file` unless the server says it has not changed since `meta`; verified and renamed into place. */
+export function fetchFile(url: string, file: string, meta: Meta | undefined, ca: Buffer[] | undefined, redirects = 5): Promise<Meta | "unchanged"> {
   const u = new URL(url);
   if (u.protocol === "file:") {
     // a local tree (a mirror on disk): changed when its content changed
@@ -83,7 +84,12 @@ function fetchFile(url: string, file: string, meta: Meta | undefined, ca: Buffer
       const st = res.statusCode ?? 0;
       if ([301, 302, 303, 307, 308].includes(st) && res.headers.location && redirects > 0) {
         res.resume();
-        resolve(fetchFile(new URL(res.headers.location, u).toString(), file, meta, ca, redirects - 1));
+        try {
+          // never to file: (a redirect must not pick a controller file into the bundle), never https -> http
+          resolve(fetchFile(redirectTarget(u, res.headers.location).toString(), file, meta, ca, redirects - 1));
+        } catch (e) {
+          reject(e);
+        }
         return;
       }
       if (st === 304) {

@@ -4,6 +4,7 @@
 // credentials, used directly or to obtain a bearer token from the registry's token service),
 // TLS with extra CAs, and retries with backoff for transient failures. Credentials are never
 // part of an error message.
+import { redirectTarget, sameOrigin } from "../net/redirect.js";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
@@ -92,9 +93,16 @@ export class RegistryClient {
         const status = res.statusCode ?? 0;
         if ([301, 302, 303, 307, 308].includes(status) && res.headers.location && redirects > 0) {
           res.resume();
-          const next = new URL(res.headers.location, url);
+          let next: URL;
+          try {
+            next = redirectTarget(url, res.headers.location);
+          } catch (e) {
+            reject(e);
+            return;
+          }
           const h = { ...headers };
-          if (next.host !== url.host) delete h.authorization;
+          // credentials follow only while scheme, host and port stay the same
+          if (!sameOrigin(next, url)) delete h.authorization;
           resolve(this.raw(status === 303 ? "GET" : method, next, h, body, sink, redirects - 1));
           return;
         }
@@ -174,6 +182,9 @@ export class RegistryClient {
       // another request renewed the token meanwhile: use that one
       if (cached && sent !== `Bearer ${cached}`) return;
       const u = new URL(ch.params.realm);
+      if (u.protocol !== "https:" && !(u.protocol === "http:" && this.o.plainHttp?.(host))) {
+        throw new RegistryError(`the token service of ${host} is at ${u.origin}, not https: refused (credentials and tokens would travel in clear; --plain-http for ${host} allows it)`);
+      }
       if (ch.params.service) u.searchParams.set("service", ch.params.service);
       const sc = scope ?? ch.params.scope;
       if (sc) for (const one of sc.split(" ")) u.searchParams.append("scope", one);
