@@ -1,6 +1,7 @@
 // Owns `kplay run PLAYBOOK... `: load and validate inventory, playbooks and extra vars (nothing
 // touches a node before all of it validates), then execute with the engine and report.
-import { existsSync, mkdirSync } from "node:fs";
+import { ensureStateDir } from "../state/atomic.js";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { matchPattern, readLimit, type Inventory } from "../inventory/index.js";
@@ -132,7 +133,7 @@ export function reporterFor(o: Common, inv: Inventory, extraVars: Record<string,
   const verbosity = o.verbose?.length ?? 0;
   const shown: Reporter = o.json ? new JsonReporter(redact) : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
   const sd = stateDir(o);
-  mkdirSync(sd, { recursive: true });
+  ensureStateDir(sd);
   const logFile = join(sd, "run.log");
   const log = LineSink.file(logFile);
   const reporter: Reporter = new TeeReporter([shown, new JsonReporter(redact, (line) => log.write(line))]);

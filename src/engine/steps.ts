@@ -147,5 +147,5 @@ export function writeStepsFile(dir: string, j: Journal, steps: string[], hosts: 
       else if (st.tasks.size) lines.push(`${h}\t${s}\tpartial\t${st.tasks.size} task(s) done`);
     }
   }
-  writeFileAtomic(join(dir, "steps"), lines.join("\n") + "\n");
+  writeFileAtomic(join(dir, "steps"), lines.join("\n") + "\n", 0o600);
 }

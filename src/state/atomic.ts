@@ -1,7 +1,7 @@
 // Owns durable file writes for the state directory: whole files are written to a temp file,
 // fsync'd and renamed over the old one (then the directory is fsync'd); journal lines are
 // appended and fsync'd. A kill -9 at any instant leaves either the old or the new content.
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
 
 export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): void {
@@ -49,4 +49,10 @@ export class DurableAppender {
       /* already closed */
     }
   }
+}
+
+/** The state directory: private to its owner (0700), made if missing and tightened if it exists. */
+export function ensureStateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }

@@ -1,6 +1,7 @@
 // Owns the state directory lock: one kplay per cluster. The lock file names its holder (PID,
 // host, start time); a lock left by a dead process on this host is taken over with a warning.
-import { readFileSync, rmSync, writeFileSync, mkdirSync, renameSync } from "node:fs";
+import { ensureStateDir } from "./atomic.js";
+import { readFileSync, rmSync, writeFileSync, renameSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
@@ -16,12 +17,12 @@ export class StateLock {
   private constructor(readonly file: string) {}
 
   static acquire(dir: string, command: string, warn: (m: string) => void): StateLock {
-    mkdirSync(dir, { recursive: true });
+    ensureStateDir(dir);
     const file = join(dir, "lock");
     const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command };
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        writeFileSync(file, JSON.stringify(me) + "\n", { flag: "wx", mode: 0o644 });
+        writeFileSync(file, JSON.stringify(me) + "\n", { flag: "wx", mode: 0o600 });
         return new StateLock(file);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
@@ -45,7 +46,7 @@ export class StateLock {
       warn(`taking over a stale lock${holder ? ` left by pid ${holder.pid} (started ${holder.started})` : ""}`);
       // Replace atomically so two takers cannot both win.
       const tmp = `${file}.${process.pid}`;
-      writeFileSync(tmp, JSON.stringify(me) + "\n");
+      writeFileSync(tmp, JSON.stringify(me) + "\n", { mode: 0o600 });
       renameSync(tmp, file);
       const now = JSON.parse(readFileSync(file, "utf8")) as Holder;
       if (now.pid === process.pid) return new StateLock(file);

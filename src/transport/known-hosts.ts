@@ -44,9 +44,17 @@ export class KnownHosts {
     const b64 = keyBlob.toString("base64");
     const forHost = this.entries.filter((e) => this.matchesHost(e, id));
     if (forHost.some((e) => e.type === type && e.key === b64)) return { status: "match" };
-    const sameType = forHost.find((e) => e.type === type);
-    if (sameType) return { status: "changed", expected: `${sameType.type} ${fingerprint(Buffer.from(sameType.key, "base64"))}` };
+    // A known host presenting a key of another type is refused like a changed key, as OpenSSH
+    // does: accepting it would let whoever answers with a new key type take the host over.
+    const known = forHost.find((e) => e.type === type) ?? forHost[0];
+    if (known) return { status: "changed", expected: `${known.type} ${fingerprint(Buffer.from(known.key, "base64"))}` };
     return { status: "unknown" };
+  }
+
+  /** Key types already known for the host (negotiated first, so a host with several keys presents a known one). */
+  knownTypes(host: string, port: number): string[] {
+    const id = KnownHosts.hostId(host, port);
+    return [...new Set(this.entries.filter((e) => this.matchesHost(e, id)).map((e) => e.type))];
   }
 
   add(host: string, port: number, keyBlob: Buffer): void {
@@ -54,7 +62,7 @@ export class KnownHosts {
     const type = keyType(keyBlob);
     const b64 = keyBlob.toString("base64");
     mkdirSync(dirname(this.file), { recursive: true });
-    const fd = openSync(this.file, "a", 0o644);
+    const fd = openSync(this.file, "a", 0o600);
     try {
       appendFileSync(fd, `${id} ${type} ${b64}\n`);
       fsyncSync(fd);

@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { connect as netConnect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import ssh2, { type AnyAuthMethod, type Client, type ConnectConfig } from "ssh2";
+import ssh2, { type AnyAuthMethod, type Client, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
 const { Client: SshClient } = ssh2;
 import { homedir } from "node:os";
 import { existsSync } from "node:fs";
@@ -125,6 +125,14 @@ function forward(via: Client, to: SshEndpoint, name: string): Promise<Duplex> {
 
 const DEFAULT_KEYS = ["id_ed25519", "id_ecdsa", "id_rsa"];
 
+/** Host key algorithms with the types known for the host first (OpenSSH orders them the same way). */
+const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+function hostKeyPreference(knownTypes: string[]): ServerHostKeyAlgorithm[] {
+  const algs = (t: string) => (t === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [t]);
+  const first = knownTypes.flatMap(algs).filter((a): a is ServerHostKeyAlgorithm => (HOST_KEY_ALGORITHMS as string[]).includes(a));
+  return [...new Set([...first, ...HOST_KEY_ALGORITHMS])];
+}
+
 async function connectClient(name: string, ep: SshEndpoint, sock: Duplex | undefined, opts: SshOptions, agent?: string): Promise<Client> {
   const socket = sock ?? (await tcpSocket(ep, opts.connectTimeoutMs, name));
   const client = new SshClient();
@@ -145,8 +153,10 @@ async function connectClient(name: string, ep: SshEndpoint, sock: Duplex | undef
   if (methods.length === 0) {
     throw new UnreachableError(name, `no way to authenticate as ${ep.user}@${ep.host}: set ansible_ssh_private_key_file, ansible_ssh_pass or run an ssh-agent`, true);
   }
+  const known = opts.knownHosts.knownTypes(ep.host, ep.port);
   const cfg: ConnectConfig = {
     sock: socket as unknown as Socket,
+    ...(known.length ? { algorithms: { serverHostKey: hostKeyPreference(known) } } : {}),
     username: ep.user,
     readyTimeout: opts.connectTimeoutMs,
     keepaliveInterval: opts.keepaliveIntervalMs,

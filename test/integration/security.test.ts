@@ -117,6 +117,9 @@ describe("secrets never show", () => {
     for (const [where, text] of Object.entries(channels)) for (const s of planted) if (text.includes(s)) leaks.push(`${s} in ${where}`);
     if (leaks.length) writeFileSync('/tmp/sec-console.txt', channels.console + '\n=====JSON\n' + channels.json + '\n=====STATUS\n' + channels.status);
     expect(leaks).toEqual([]);
+    // the state directory is private: 0700, every file in it 0600
+    expect(statSync(state).mode & 0o777).toBe(0o700);
+    expect(files(state).filter((f) => (statSync(f).mode & 0o077) !== 0)).toEqual([]);
     // the masked values are there, masked
     expect(channels.console).toContain("********");
     expect(channels.status).toMatch(/censored|hidden/);
