@@ -9,7 +9,7 @@
 import { redirectTarget } from "../net/redirect.js";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { dirname, join } from "node:path";
@@ -135,15 +135,22 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
       const meta = existsSync(metaFile) && existsSync(dest) ? (JSON.parse(readFileSync(metaFile, "utf8")) as Meta) : undefined;
       const from = o.filesFrom ? `${o.filesFrom.replace(/\/+$/, "")}/${rel}` : f.value;
       const got = await fetchFile(from, dest, meta?.url === from ? meta : undefined, o.ca);
+      const sum = got === "unchanged" ? (meta?.sha256 ?? "") : got.sha256;
+      if (f.sha256 && sum !== f.sha256) {
+        // a file that is not upstream's goes nowhere near the bundle
+        for (const sfx of ["", ".sha256", ".kplay-meta.json"]) rmSync(`${dest}${sfx}`, { force: true });
+        throw new KplayError("host", `${f.value} (${arch}): sha256 ${sum} is not the one upstream publishes (${f.sha256}, pinned as ${f.name}_checksum in playbooks/vars/download.yml); nothing of it was kept`);
+      }
+      const pinned = f.sha256 ? "pinned sha256 matches" : "no pinned checksum";
       if (got === "unchanged") {
         res.unchanged++;
-        o.log(`unchanged ${f.value} (${arch})`);
+        o.log(`unchanged ${f.value} (${arch}, ${pinned})`);
       } else {
         res.downloaded++;
         res.bytes += readFileSync(dest).length;
         writeFileAtomic(`${dest}.sha256`, `${got.sha256}\n`);
         writeFileAtomic(metaFile, `${JSON.stringify(got)}\n`);
-        o.log(`downloaded ${f.value} (${arch}) sha256 ${got.sha256}`);
+        o.log(`downloaded ${f.value} (${arch}) sha256 ${got.sha256} (${pinned})`);
       }
       fetched.set(f.value, dest);
     }

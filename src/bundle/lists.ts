@@ -16,6 +16,8 @@ export interface ListEntry {
   arch: string;
   /** A URL for files, repo:tag for images. */
   value: string;
+  /** Files: the sha256 upstream publishes, pinned in the download variables (<name>_checksum). */
+  sha256?: string;
 }
 
 export function readDownloadVars(file: string): Record<string, unknown> {
@@ -48,7 +50,10 @@ export function bundleLists(vars: Record<string, unknown>, arches: readonly stri
       if (f) {
         const url = render(key);
         if (!/^https?:\/\/[^/\s]+\/\S+$/.test(url)) throw inputError(`renders to "${url}", not an http(s) URL`, { file, field: key });
-        files.push({ name: f[1], arch, value: url });
+        const pinKey = `${f[1]}_checksum`;
+        const pin = pinKey in vars ? render(pinKey).toLowerCase() : "";
+        if (pin && !/^[0-9a-f]{64}$/.test(pin)) throw inputError(`renders to "${pin}", not a sha256`, { file, field: pinKey });
+        files.push({ name: f[1], arch, value: url, ...(pin ? { sha256: pin } : {}) });
       }
       const i = /^(.+)_image_repo$/.exec(key);
       if (i) {

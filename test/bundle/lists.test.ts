@@ -53,3 +53,28 @@ describe("bundle lists", () => {
     expect(() => bundleLists(readDownloadVars(SHIPPED), ["amd64"])).toThrow(/kube_version/);
   });
 });
+
+describe("pinned upstream checksums", () => {
+  it("the shipped variables pin what upstream publishes for the default versions, per architecture", () => {
+    const l = bundleLists({ ...readDownloadVars(SHIPPED), kube_version: "v1.28.4" }, ["amd64", "arm64"]);
+    const pin = (name: string, arch: string) => l.files.find((f) => f.name === name && f.arch === arch)?.sha256;
+    expect(pin("kubeadm", "amd64")).toBe("b4d2531b7cddf782f59555436bc098485b5fa6c05afccdeecf0d62d21d84f5bd");
+    expect(pin("kubelet", "arm64")).toBe("bf203989dd9b3987b8a0d2331dcce6319f834b57df810fafba5a4805d54823ac");
+    for (const arch of ["amd64", "arm64"]) for (const n of ["kubeadm", "kubelet", "kubectl", "crictl", "cni"]) expect(pin(n, arch)).toMatch(/^[0-9a-f]{64}$/);
+    // manifests have no published checksum: not pinned
+    expect(pin("calico_manifest", "amd64")).toBeUndefined();
+  });
+
+  it("a version with no pin is built unpinned; a malformed pin is an input error naming the field", () => {
+    const vars = readDownloadVars(SHIPPED);
+    const l = bundleLists({ ...vars, kube_version: "v1.99.0" }, ["amd64"]);
+    expect(l.files.find((f) => f.name === "kubeadm")?.sha256).toBeUndefined();
+    let err: unknown;
+    try {
+      bundleLists({ ...vars, kube_version: "v1.28.4", kubeadm_checksum: "abc" }, ["amd64"]);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as { describe(): string }).describe()).toMatch(/kubeadm_checksum.*not a sha256/);
+  });
+});

@@ -101,3 +101,15 @@ describe("token realm over plain http", () => {
     await new Promise<void>((r) => tokenServer.close(() => r()));
   });
 });
+
+describe("pinned checksums in bundle build", () => {
+  it("a download that is not upstream's pinned file fails the build naming it, and nothing of it stays", async () => {
+    const { buildBundle } = await import("../../src/bundle/build.js");
+    const out = join(dir, "bundle-pin");
+    const files = [{ name: "kubeadm", arch: "amd64", value: `http://${up}/ok`, sha256: "0".repeat(64) }];
+    const client = new RegistryClient();
+    await expect(buildBundle({ out, arches: ["amd64"], files, images: [], client, project: "library", tarballs: false, log: () => undefined })).rejects.toThrow(/ok \(amd64\): sha256 [0-9a-f]{64} is not the one upstream publishes .*kubeadm_checksum/);
+    expect(existsSync(join(out, "amd64", "files", `${up}/ok`))).toBe(false);
+    client.close();
+  });
+});

@@ -132,3 +132,28 @@ describe("secrets never show", () => {
     expect(r.stdout + r.stderr).not.toContain("hunter2");
   });
 });
+
+describe("commands see the login umask", () => {
+  it("files made by shell, command, script and raw get the mode a plain ssh exec gives", async () => {
+    const dir = join(c.dir, "pb-umask");
+    mkdirSync(join(dir, "files"), { recursive: true });
+    writeFileSync(join(dir, "files", "mk.sh"), "#!/bin/sh\necho x > /tmp/um-script\n");
+    writeFileSync(join(dir, "play.yml"), `
+- hosts: node2
+  gather_facts: false
+  tasks:
+    - shell: echo x > /tmp/um-shell
+    - command: touch /tmp/um-command
+    - script: mk.sh
+    - raw: echo x > /tmp/um-raw
+`);
+    const r = await kplay(["run", join(dir, "play.yml"), "-i", inv, "--state-dir", join(c.dir, "state-umask"), "--accept-new-host-keys"]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const n = c.node("node2");
+    const { execFileSync } = await import("node:child_process");
+    execFileSync("ssh", ["-i", c.key, "-p", String(n.sshPort), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "root@127.0.0.1", "touch /tmp/um-ssh"], { stdio: "ignore" });
+    const modes = (await c.sh("node2", "stat -c %a /tmp/um-ssh /tmp/um-shell /tmp/um-command /tmp/um-script /tmp/um-raw")).out.trim().split("\n");
+    expect(modes).toEqual(Array(5).fill(modes[0]));
+    expect(modes[0]).toBe("644");
+  });
+});
