@@ -47,6 +47,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
   const files = DEPLOY_STEPS.map((s) => join(PLAYBOOKS_DIR, `${s}.yml`));
   return runPlaybooks(values as RunValues, files, {
     label: "kplay deploy-cluster",
+    cluster: true,
     resume: !values.restart,
     continueHint: "run kplay deploy-cluster again (without --restart) to continue",
     vars: (sd) => ({ kplay_pki_dir: join(sd, "pki") }),

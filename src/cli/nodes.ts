@@ -56,6 +56,7 @@ export async function addNodeCommand(argv: string[]): Promise<number> {
   const nodes = clusterNodes(loadInv(values as Common), positionals, "add-node");
   return runPlaybooks(values as RunValues, DEPLOY_STEPS.map((s) => join(PLAYBOOKS_DIR, `${s}.yml`)), {
     label: `kplay add-node ${nodes.join(" ")}`,
+    cluster: true,
     resume: !values.restart,
     continueHint: `run kplay add-node ${nodes.join(" ")} again (without --restart) to continue`,
     // The same variables as deploy-cluster (a later deploy-cluster finds these hosts' steps done).

@@ -1,5 +1,6 @@
 // Owns `kplay run PLAYBOOK... `: load and validate inventory, playbooks and extra vars (nothing
 // touches a node before all of it validates), then execute with the engine and report.
+import { runSetDir } from "../state/runsets.js";
 import { ensureStateDir } from "../state/atomic.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -76,7 +77,7 @@ export type RunValues = Common & { tags?: string[]; "skip-tags"?: string[]; "sta
  * Validate inventory, playbooks and variables (nothing touches a node before all of it
  * validates), then run the playbooks as recorded steps. Shared by `run` and the cluster commands.
  */
-export async function runPlaybooks(values: RunValues, files: string[], how: { label: string; resume: boolean; continueHint?: string; vars?: (stateDir: string) => Record<string, unknown>; limit?: string[] }): Promise<number> {
+export async function runPlaybooks(values: RunValues, files: string[], how: { label: string; resume: boolean; continueHint?: string; vars?: (stateDir: string) => Record<string, unknown>; limit?: string[]; cluster?: boolean }): Promise<number> {
   const o = values;
   const positionals = files;
   const inv = loadInv(o);
@@ -103,6 +104,8 @@ export async function runPlaybooks(values: RunValues, files: string[], how: { la
   if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
   const windowS = values["reconnect-window"] === undefined ? 120 : Number(values["reconnect-window"]);
   if (!Number.isFinite(windowS) || windowS < 0) throw new KplayError("usage", `--reconnect-window takes seconds, got ${JSON.stringify(values["reconnect-window"])}`);
+  // each run-set keeps its own journal: an ad-hoc run never erases the cluster's progress
+  const journalDir = runSetDir(sd, how.cluster ? { kind: "cluster" } : { kind: "playbooks", files });
   return withState(sd, how.label, reporter, async (journal) => {
     const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
     try {
@@ -113,12 +116,12 @@ export async function runPlaybooks(values: RunValues, files: string[], how: { la
         for (const pb of playbooks) ok = (await new Runner(inv, pool, run, reporter).runPlaybook(pb)).ok && ok;
         return ok ? 0 : 1;
       }
-      const ok = await runSteps({ inv, pool, playbooks, journal, stateDir: sd, resume: how.resume, continueHint: how.continueHint ?? (how.resume ? "re-run the same command to continue" : "re-run the same command with --resume to continue"), run, reconnectWindowMs: windowS * 1000, report: reporter });
+      const ok = await runSteps({ inv, pool, playbooks, journal, stateDir: sd, label: how.label, resume: how.resume, continueHint: how.continueHint ?? (how.resume ? "re-run the same command to continue" : "re-run the same command with --resume to continue"), run, reconnectWindowMs: windowS * 1000, report: reporter });
       return ok ? 0 : 1;
     } finally {
       await pool.closeAll();
     }
-  });
+  }, journalDir);
 }
 
 /**

@@ -1,7 +1,8 @@
 // Owns what commands share around the state directory: taking the lock, opening the journal
 // (saying when a torn tail was cut off), and the `kplay status` and `kplay state reset` commands.
 import { existsSync, readdirSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative } from "node:path";
+import { listRunSets } from "../state/runsets.js";
 import { createInterface } from "node:readline/promises";
 import { KplayError } from "../errors.js";
 import type { Reporter } from "../report/index.js";
@@ -9,7 +10,8 @@ import { Journal } from "../state/journal.js";
 import { StateLock } from "../state/lock.js";
 import { COMMON, loadInv, parse, stateDir, type Common } from "./options.js";
 
-export async function withState<T>(dir: string, command: string, report: Reporter, fn: (j: Journal) => Promise<T>): Promise<T> {
+/** Take the state directory's lock and open the journal of the run-set in `journalDir` (default: the cluster's). */
+export async function withState<T>(dir: string, command: string, report: Reporter, fn: (j: Journal) => Promise<T>, journalDir = dir): Promise<T> {
   const lock = StateLock.acquire(dir, command, (m) => report.emit({ event: "warning", message: m }));
   const onSignal = () => {
     lock.release();
@@ -18,7 +20,7 @@ export async function withState<T>(dir: string, command: string, report: Reporte
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const journal = new Journal(dir);
+    const journal = new Journal(journalDir);
     if (journal.droppedTail) {
       report.emit({ event: "warning", message: `the journal ended in a torn or corrupt record (${journal.droppedTail.bytes} bytes after line ${journal.droppedTail.line}); it was cut off and is not trusted` });
     }
@@ -54,7 +56,10 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const o = values as Common;
   const dir = stateDir(o);
   const inv = loadInv(o);
-  const j = new Journal(dir);
+  // read-only: status never writes, truncates or rotates state; it shows the run-set written last
+  const sets = existsSync(dir) ? listRunSets(dir) : [];
+  const j = new Journal(sets[0]?.dir ?? dir, { readOnly: true });
+  const others = sets.slice(1).map((s) => relative(dir, s.dir) || ".");
   const steps = j.knownSteps();
   const hosts = inv.hostNames.map((h) => {
     const done: string[] = [];
@@ -72,14 +77,15 @@ export async function statusCommand(argv: string[]): Promise<number> {
     return { host: h, done, stopped, partial, pendingHandlers: pending };
   });
   if (values.json) {
-    console.log(JSON.stringify({ stateDir: dir, run: j.runId || null, steps, hosts }, null, 2));
+    console.log(JSON.stringify({ stateDir: dir, runSet: relative(dir, j.dir) || ".", command: j.label ?? null, run: j.runId || null, steps, hosts, otherRunSets: others }, null, 2));
     return 0;
   }
   if (!j.runId) {
     console.log(`nothing recorded in ${dir}`);
     return 0;
   }
-  console.log(`run ${j.runId}: steps ${steps.join(", ")}  (state in ${dir})`);
+  console.log(`run ${j.runId}${j.label ? ` (${j.label})` : ""}: steps ${steps.join(", ")}  (state in ${j.dir})`);
+  if (j.droppedTail) console.log(`note: the journal ends in a torn record (${j.droppedTail.bytes} bytes after record ${j.droppedTail.line}); the next run cuts it off`);
   for (const h of hosts) {
     const parts = [`${h.done.length}/${steps.length} steps done`];
     if (h.stopped) parts.push(`stopped in ${h.stopped.step} at "${h.stopped.task}" (${h.stopped.unreachable ? "unreachable" : "failed"}: ${h.stopped.msg.split("\n")[0].slice(0, 160)})`);
@@ -87,6 +93,7 @@ export async function statusCommand(argv: string[]): Promise<number> {
     if (h.pendingHandlers.length) parts.push(`pending handlers: ${h.pendingHandlers.join(", ")}`);
     console.log(`${h.host.padEnd(12)} ${parts.join("; ")}`);
   }
+  if (others.length) console.log(`other recorded run-sets: ${others.join(", ")}`);
   return 0;
 }
 
@@ -106,7 +113,7 @@ export async function stateCommand(argv: string[]): Promise<number> {
     console.log(`nothing to reset: ${dir} does not exist`);
     return 0;
   }
-  const files = readdirSync(dir).filter((f) => /^journal.*\.jsonl$/.test(f) || f === "steps");
+  const files = [...readdirSync(dir).filter((f) => /^journal.*\.jsonl$/.test(f) || f === "steps"), ...(existsSync(join(dir, "runs")) ? ["runs"] : [])];
   if (!values.yes) {
     if (!process.stdin.isTTY) throw new KplayError("usage", "state reset needs --yes when not run from a terminal");
     const rl = createInterface({ input: process.stdin, output: process.stdout });
@@ -119,7 +126,7 @@ export async function stateCommand(argv: string[]): Promise<number> {
   }
   const lock = StateLock.acquire(dir, "kplay state reset", (m) => console.error(`kplay: warning: ${m}`));
   try {
-    for (const f of files) rmSync(join(dir, f), { force: true });
+    for (const f of files) rmSync(join(dir, f), { force: true, recursive: f === "runs" });
   } finally {
     lock.release();
   }

@@ -29,6 +29,8 @@ export interface StepsOptions {
   run: Omit<RunOptions, "step" | "limit"> & { limit?: Set<string> };
   reconnectWindowMs: number;
   report: Reporter;
+  /** The command, recorded with the run (status shows it). */
+  label?: string;
 }
 
 export function stepName(pb: Playbook, index: number, all: Playbook[]): string {
@@ -55,8 +57,8 @@ export function filesFingerprint(pb: Playbook): string {
 
 export async function runSteps(o: StepsOptions): Promise<boolean> {
   const names = o.playbooks.map((pb, i, all) => stepName(pb, i, all));
-  if (o.resume) o.journal.resumeRun(names);
-  else o.journal.startRun(names);
+  if (o.resume) o.journal.resumeRun(names, o.label);
+  else o.journal.startRun(names, o.label);
   const j = o.journal;
   const cascade = new Set<string>();
   const stopped = new Set<string>();
@@ -107,7 +109,7 @@ export async function runSteps(o: StepsOptions): Promise<boolean> {
       }
     }
     j.flush();
-    writeStepsFile(o.stateDir, j, names, o.inv.hostNames);
+    writeStepsFile(j.dir, j, names, o.inv.hostNames);
     await cleanup(o, finished, runPath(j.runId, name));
     // Tasks delegated to the controller ran under this user's run directory here.
     rmSync(join(localRunBase(), runPath(j.runId, name)), { recursive: true, force: true });

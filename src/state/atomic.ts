@@ -35,7 +35,7 @@ export function fsyncDir(dir: string): void {
 export class DurableAppender {
   private fd: number;
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.fd = openSync(path, "a", 0o600);
   }
   append(line: string): void {

@@ -1,16 +1,21 @@
 // Owns the run journal: an append-only JSON-lines file in the state directory recording, per
 // step and host, the tasks completed (with registered results unless no_log), notified and run
 // handlers (a notifying task first writes its intent, withdrawn when it changed nothing), failures
-// and completed steps. Each line carries a checksum; a torn or corrupt tail
-// (kill -9 mid-write) is detected, reported and cut off, never trusted. Derived views answer
-// "is this step done on this host", "which tasks finished", "which handlers are pending".
+// and completed steps. Each line carries a checksum. A torn last record (kill -9 mid-write) is
+// reported and, by a command that holds the lock, cut off; a bad record anywhere before the last
+// is corruption: an input error naming the line, and nothing runs (kplay never guesses what was
+// done). Opened read-only (status), the journal is never written, truncated or rotated.
+// Each run-set (an ordered list of steps: the cluster's, or one `kplay run A B C`) has its own
+// journal, so one run-set never erases another's progress. Derived views answer "is this step
+// done on this host", "which tasks finished", "which handlers are pending".
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, renameSync, truncateSync } from "node:fs";
 import { join } from "node:path";
+import { KplayError } from "../errors.js";
 import { DurableAppender } from "./atomic.js";
 
 export type JournalRecord =
-  | { t: "run"; run: string; steps: string[]; time: string }
+  | { t: "run"; run: string; steps: string[]; time: string; label?: string }
   | { t: "step_reset"; step: string; host: string; fp: string; reason: string; attempt?: string }
   | { t: "task_done"; step: string; task: string; host: string; status: string; result?: Record<string, unknown>; time: string }
   | { t: "notify"; step: string; host: string; handler: string; intent?: boolean }
@@ -46,8 +51,13 @@ export class Journal {
   /** Set when a torn or corrupt tail was cut off on load. */
   droppedTail?: { bytes: number; line: number };
 
-  constructor(readonly dir: string) {
+  /** The command that last started or resumed this run-set (shown by status). */
+  label?: string;
+  private readonly readOnly: boolean;
+
+  constructor(readonly dir: string, opts: { readOnly?: boolean } = {}) {
     this.file = join(dir, "journal.jsonl");
+    this.readOnly = !!opts.readOnly;
     this.load();
   }
 
@@ -70,13 +80,22 @@ export class Journal {
           rec = undefined;
         }
       }
-      if (!rec) break;
+      if (!rec) {
+        // the last record may be torn by a kill mid-write; a bad one with records after it is corruption
+        if (buf.indexOf(0x0a, nl + 1) >= 0 || (nl + 1 < buf.length && buf.subarray(nl + 1).some((b) => b !== 0))) {
+          throw new KplayError("input", `record ${lineNo} is corrupt (its checksum does not match) and records follow it: kplay will not guess what was done`, {
+            where: { file: this.file, line: lineNo },
+            hint: "restore the file from a backup, or move it aside (kplay state reset) to start over",
+          });
+        }
+        break;
+      }
       this.apply(rec);
       offset = nl + 1;
     }
     if (offset < buf.length) {
       this.droppedTail = { bytes: buf.length - offset, line: lineNo };
-      truncateSync(this.file, offset);
+      if (!this.readOnly) truncateSync(this.file, offset);
     }
   }
 
@@ -93,6 +112,7 @@ export class Journal {
       case "run":
         this.runId = r.run;
         this.steps = r.steps;
+        this.label = r.label ?? this.label;
         break;
       case "step_reset": {
         const h = this.hs(r.step, r.host);
@@ -136,6 +156,7 @@ export class Journal {
 
   /** Record (buffered until flush, except the records that must survive a crash at once). */
   write(r: JournalRecord, durable = false): void {
+    if (this.readOnly) throw new Error("journal opened read-only");
     this.apply(r);
     const json = JSON.stringify(r);
     this.pending.push(`${json}\t${crc(json)}`);
@@ -151,19 +172,19 @@ export class Journal {
   }
 
   /** Start a new run: the old journal is kept beside it as journal-<time>.jsonl. */
-  startRun(steps: string[]): void {
+  startRun(steps: string[], label?: string): void {
     this.flush();
     this.out?.close();
     this.out = undefined;
     if (existsSync(this.file)) renameSync(this.file, join(this.dir, `journal-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`));
     this.view.clear();
-    this.write({ t: "run", run: randomBytes(6).toString("hex"), steps, time: new Date().toISOString() }, true);
+    this.write({ t: "run", run: randomBytes(6).toString("hex"), steps, time: new Date().toISOString(), ...(label ? { label } : {}) }, true);
   }
 
   /** Continue the recorded run (or start one when there is none). */
-  resumeRun(steps: string[]): void {
-    if (!this.runId) return this.startRun(steps);
-    this.write({ t: "run", run: this.runId, steps, time: new Date().toISOString() }, true);
+  resumeRun(steps: string[], label?: string): void {
+    if (!this.runId) return this.startRun(steps, label);
+    this.write({ t: "run", run: this.runId, steps, time: new Date().toISOString(), ...(label ? { label } : {}) }, true);
   }
 
   stepDone(step: string, host: string): HostStep["done"] {

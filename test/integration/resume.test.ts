@@ -2,6 +2,7 @@
 // mid-command, a node black-holed past the reconnect window, kill -9 of kplay at seeded random
 // points, a node restarted mid-step, a changed step, and a handler notified but not yet run.
 // Every assertion reads node-side files (counters appended by the tasks) or the journal.
+import { runSetDir } from "../../src/state/runsets.js";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
@@ -121,6 +122,41 @@ describe("resume", () => {
     expect(await onAll("cat /var/tmp/kt/r1 /var/tmp/kt/r1b")).toEqual(NODES.map((h) => `done\n${h}\n`));
   });
 
+  it("an ad-hoc run in the same state directory never erases another run-set's progress", async () => {
+    await onAll("rm -rf /var/tmp/kt");
+    const pbs = steps({ s1: play(counterTask("s1")), s2: play(counterTask("s2")) });
+    const adhoc = steps({ x: play(counterTask("x")) });
+    const sd = stateDir();
+    const args = ["run", ...pbs, "-i", inv, "--state-dir", sd, "--json", "--resume", "--accept-new-host-keys"];
+    expect((await kplay(args)).code).toBe(0);
+    expect((await kplay(["run", ...adhoc, "-i", inv, "--state-dir", sd, "--json"])).code).toBe(0);
+    expect((await kplay(["run", ...adhoc, "-i", inv, "--state-dir", sd, "--json"])).code).toBe(0);
+    const again = await kplay(args);
+    expect(again.code).toBe(0);
+    expect(events(again.stdout).filter((e) => e.event === "warning" && /already done on all 3/.test(e.message))).toHaveLength(2);
+    expect(await onAll("wc -l < /var/tmp/kt/s1; wc -l < /var/tmp/kt/s2; wc -l < /var/tmp/kt/x")).toEqual(NODES.map(() => "1\n1\n2\n"));
+  });
+
+  it("a corrupt journal record stops status and --resume with the line named, changing nothing", async () => {
+    await onAll("rm -rf /var/tmp/kt");
+    const pbs = steps({ k1: play(counterTask("k1")), k2: play(counterTask("k2")) });
+    const sd = stateDir();
+    const args = ["run", ...pbs, "-i", inv, "--state-dir", sd, "--json", "--resume", "--accept-new-host-keys"];
+    expect((await kplay(args)).code).toBe(0);
+    const jf = join(runSetDir(sd, { kind: "playbooks", files: pbs }), "journal.jsonl");
+    const text = readFileSync(jf, "utf8");
+    const mid = Math.floor(text.length / 2);
+    writeFileSync(jf, text.slice(0, mid) + (text[mid] === "a" ? "b" : "a") + text.slice(mid + 1)); // one flipped byte
+    const before = readFileSync(jf);
+    const status = await kplay(["status", "-i", inv, "--state-dir", sd]);
+    expect(status.code).toBe(2);
+    expect(status.stderr).toMatch(/journal\.jsonl:\d+: record \d+ is corrupt/);
+    const resumed = await kplay(args);
+    expect(resumed.code).toBe(2);
+    expect(readFileSync(jf)).toEqual(before);
+    expect(await onAll("wc -l < /var/tmp/kt/k1; wc -l < /var/tmp/kt/k2")).toEqual(NODES.map(() => "1\n1\n"));
+  });
+
   it("a changed step re-runs it and the later steps, saying why; earlier steps stay done", async () => {
     await onAll("rm -rf /var/tmp/kt");
     const pbs = steps({ c1: play(counterTask("c1")), c2: play(counterTask("c2")), c3: play(counterTask("c3")) });
@@ -140,7 +176,8 @@ describe("resume", () => {
     expect(v.code).toBe(0);
     expect(await onAll("wc -l < /var/tmp/kt/c1; wc -l < /var/tmp/kt/c3")).toEqual(["1\n2\n", "1\n2\n", "2\n3\n"]);
     writeInventory({});
-    expect(readFileSync(join(sd, "steps"), "utf8")).toMatch(/node1\tc3\tdone/);
+    // an ad-hoc list of playbooks keeps its journal and steps file in its own run-set directory
+    expect(readFileSync(join(runSetDir(sd, { kind: "playbooks", files: pbs }), "steps"), "utf8")).toMatch(/node1\tc3\tdone/);
   });
 
   it("a handler notified but not run when kplay was killed runs on resume, with the new config", async () => {

@@ -1,6 +1,7 @@
 // Connection paths against real sshd: key, password, sudo with password, bastion (ProxyJump and
 // kubespray's bastion host), local; host-key policy (unknown refused unless accepted, changed
 // always refused); and passwords never shown in console output or JSON events.
+import { runSetDir } from "../../src/state/runsets.js";
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import ssh2 from "ssh2";
@@ -138,7 +139,7 @@ describe("transport", () => {
     // the run log and the journal in the state directory are masked too
     const log = readFileSync(join(state, "run.log"), "utf8");
     expect(log).toContain("********");
-    expect(log + readFileSync(join(state, "journal.jsonl"), "utf8")).not.toContain(OPS_PASSWORD);
+    expect(log + readFileSync(join(runSetDir(state, { kind: "playbooks", files: [pb] }), "journal.jsonl"), "utf8")).not.toContain(OPS_PASSWORD);
   });
 
   it("reaches a node only through a bastion: ProxyJump args and kubespray's bastion host", async () => {

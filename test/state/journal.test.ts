@@ -35,7 +35,8 @@ describe("journal", () => {
   it.each([
     ["a line torn mid-write", (f: string) => appendFileSync(f, '{"t":"host_step_done","step":"s1","ho')],
     ["a line with a wrong checksum", (f: string) => appendFileSync(f, '{"t":"handler_done","step":"s1","host":"n1","handler":"restart"}\tdeadbeef0000\n')],
-    ["garbage bytes", (f: string) => appendFileSync(f, Buffer.from([0, 255, 10, 1, 2, 10]))],
+    ["garbage bytes in the last record", (f: string) => appendFileSync(f, Buffer.from([0, 255, 1, 2, 10]))],
+    ["zeroes after the last record (a lost page)", (f: string) => appendFileSync(f, Buffer.alloc(512))],
   ])("ignores and cuts off %s", (_n, damage) => {
     const d = dir();
     sample(d).close();
@@ -48,6 +49,37 @@ describe("journal", () => {
     expect(readFileSync(f)).toEqual(good);
     j.write({ t: "handler_done", step: "s1", host: "n1", handler: "restart" }, true);
     expect(new Journal(d).pendingHandlers("s1", "n1")).toEqual([]);
+  });
+
+  it("a corrupt record with records after it is an input error naming the line; nothing is cut", () => {
+    const d = dir();
+    sample(d).close();
+    const f = join(d, "journal.jsonl");
+    const lines = readFileSync(f, "utf8").split("\n");
+    lines[1] = lines[1].replace(/"t":"/, '"t":"X'); // one changed byte in the middle: the checksum no longer matches
+    writeFileSync(f, lines.join("\n"));
+    const before = readFileSync(f);
+    let err: unknown;
+    try {
+      new Journal(d);
+    } catch (e) {
+      err = e;
+    }
+    expect((err as KplayError).exitCode).toBe(2);
+    expect((err as KplayError).describe()).toMatch(/journal\.jsonl:2: record 2 is corrupt/);
+    expect(readFileSync(f)).toEqual(before);
+  });
+
+  it("opened read-only (status), a torn tail is reported but never cut", () => {
+    const d = dir();
+    sample(d).close();
+    const f = join(d, "journal.jsonl");
+    appendFileSync(f, '{"t":"host_step_done","st');
+    const before = readFileSync(f);
+    const j = new Journal(d, { readOnly: true });
+    expect(j.droppedTail?.bytes).toBeGreaterThan(0);
+    expect(readFileSync(f)).toEqual(before);
+    expect(() => j.write({ t: "forget", host: "n1", time: "t" })).toThrow(/read-only/);
   });
 
   it("a notify intent survives a crash; its withdrawal removes only that handler", () => {
