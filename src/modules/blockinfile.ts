@@ -2,7 +2,7 @@
 // (Ansible's default markers, so blocks Ansible wrote are recognised), insert/update/remove.
 import { z } from "zod";
 import { fileAttrFields } from "./attrs.js";
-import { editFile } from "./edit.js";
+import { argsAsBytes, editFile, joinLines, splitLines } from "./edit.js";
 import { defineModule, normalizeMode } from "./types.js";
 
 const schema = z
@@ -25,14 +25,17 @@ export type BlockArgs = z.infer<typeof schema>;
 export function blockInFile(text: string, a: BlockArgs): { after: string; msg: string } {
   const begin = a.marker.replace("{mark}", a.marker_begin);
   const end = a.marker.replace("{mark}", a.marker_end);
-  const lines = text === "" ? [] : text.replace(/\n$/, "").split("\n");
+  const { lines, finalNewline } = splitLines(text);
   const b = lines.indexOf(begin);
   const e = b >= 0 ? lines.indexOf(end, b) : -1;
   const body = a.block === "" ? [] : a.block.replace(/\n$/, "").split("\n");
   const wanted = a.state === "present" && body.length > 0 ? [begin, ...body, end] : [];
   let out: string[];
+  // does the result still end with the file's original last line (which keeps a missing newline)?
+  let lastIsOriginal: boolean;
   if (b >= 0 && e >= 0) {
     out = [...lines.slice(0, b), ...wanted, ...lines.slice(e + 1)];
+    lastIsOriginal = e + 1 < lines.length;
   } else {
     if (wanted.length === 0) return { after: text, msg: "" };
     let at = lines.length;
@@ -41,8 +44,9 @@ export function blockInFile(text: string, a: BlockArgs): { after: string; msg: s
     else if (a.insertbefore) { const f = find(a.insertbefore); if (f >= 0) at = f; }
     else if (a.insertafter && a.insertafter !== "EOF") { const f = find(a.insertafter); if (f >= 0) at = f + 1; }
     out = [...lines.slice(0, at), ...wanted, ...lines.slice(at)];
+    lastIsOriginal = at < lines.length;
   }
-  const after = out.length ? out.join("\n") + "\n" : "";
+  const after = joinLines(out, finalNewline || !lastIsOriginal);
   if (after === text) return { after, msg: "" };
   return { after, msg: wanted.length ? (b >= 0 ? "Block updated" : "Block inserted") : "Block removed" };
 }
@@ -51,5 +55,5 @@ export const blockinfileModule = defineModule({
   name: "blockinfile",
   idempotent: true,
   schema,
-  run: (ctx, a) => editFile(ctx, { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => blockInFile(before, a)),
+  run: (ctx, a) => editFile(ctx, { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => blockInFile(before, argsAsBytes(a, ["block", "marker", "marker_begin", "marker_end", "insertafter", "insertbefore"]))),
 });

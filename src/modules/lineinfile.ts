@@ -2,7 +2,7 @@
 // rules for regexp (last match replaced), backrefs, insertafter/insertbefore (EOF/BOF/regex) and create.
 import { z } from "zod";
 import { fileAttrFields } from "./attrs.js";
-import { editFile } from "./edit.js";
+import { argsAsBytes, editFile, joinLines, splitLines } from "./edit.js";
 import { defineModule, normalizeMode } from "./types.js";
 
 const schema = z
@@ -28,13 +28,15 @@ export type LineArgs = z.infer<typeof schema>;
 
 /** Pure: the new text for a file's old text (exported for unit tests). */
 export function lineInFile(text: string, a: LineArgs): { after: string; msg: string } {
-  const lines = text === "" ? [] : text.replace(/\n$/, "").split("\n");
+  const { lines, finalNewline } = splitLines(text);
   const re = a.regexp !== undefined ? new RegExp(a.regexp) : undefined;
   const matches = (l: string) => (re ? re.test(l) : a.search_string !== undefined ? l.includes(a.search_string) : l === a.line);
-  const join = (ls: string[]) => (ls.length ? ls.join("\n") + "\n" : "");
+  // the original last line keeps a missing final newline; a line kplay writes last gets one (as Ansible)
+  const join = (ls: string[], lastIsOriginal: boolean) => joinLines(ls, finalNewline || !lastIsOriginal);
   if (a.state === "absent") {
     const kept = lines.filter((l) => !matches(l));
-    return kept.length === lines.length ? { after: text, msg: "" } : { after: join(kept), msg: `${lines.length - kept.length} line(s) removed` };
+    const lastKept = lines.length > 0 && !matches(lines[lines.length - 1]);
+    return kept.length === lines.length ? { after: text, msg: "" } : { after: join(kept, lastKept), msg: `${lines.length - kept.length} line(s) removed` };
   }
   const line = a.line!;
   let idx = -1;
@@ -45,7 +47,7 @@ export function lineInFile(text: string, a: LineArgs): { after: string; msg: str
     const newLine = a.backrefs && re ? lines[idx].replace(re, line.replace(/\\(\d)/g, "$$$1")) : line;
     if (lines[idx] === newLine) return { after: text, msg: "" };
     lines[idx] = newLine;
-    return { after: join(lines), msg: "line replaced" };
+    return { after: join(lines, idx !== lines.length - 1), msg: "line replaced" };
   }
   if (a.backrefs) return { after: text, msg: "" };
   if (lines.includes(line)) return { after: text, msg: "" };
@@ -59,13 +61,14 @@ export function lineInFile(text: string, a: LineArgs): { after: string; msg: str
   if (a.insertbefore === "BOF") at = 0;
   else if (a.insertbefore) { const f = find(a.insertbefore); if (f >= 0) at = f; }
   else if (a.insertafter && a.insertafter !== "EOF") { const f = find(a.insertafter); if (f >= 0) at = f + 1; }
+  const appended = at === lines.length;
   lines.splice(at, 0, line);
-  return { after: join(lines), msg: "line added" };
+  return { after: join(lines, !appended), msg: "line added" };
 }
 
 export const lineinfileModule = defineModule({
   name: "lineinfile",
   idempotent: true,
   schema,
-  run: (ctx, a) => editFile(ctx, { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => lineInFile(before, a)),
+  run: (ctx, a) => editFile(ctx, { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => lineInFile(before, argsAsBytes(a, ["line", "regexp", "search_string", "insertafter", "insertbefore"]))),
 });

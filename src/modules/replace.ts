@@ -2,7 +2,7 @@
 // only between `after` and `before` expressions; backreferences \1 in the replacement.
 import { z } from "zod";
 import { fileAttrFields } from "./attrs.js";
-import { editFile } from "./edit.js";
+import { argsAsBytes, editFile } from "./edit.js";
 import { defineModule, normalizeMode } from "./types.js";
 
 const schema = z
@@ -36,5 +36,5 @@ export const replaceModule = defineModule({
   name: "replace",
   idempotent: true,
   schema,
-  run: (ctx, a) => editFile(ctx, { path: a.path, create: false, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => replaceIn(before, a)),
+  run: (ctx, a) => editFile(ctx, { path: a.path, create: false, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => replaceIn(before, argsAsBytes(a, ["regexp", "replace", "after", "before"]))),
 });
