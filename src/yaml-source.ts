@@ -1,7 +1,7 @@
 // Owns reading YAML files while keeping positions: parse with the `yaml` library, turn syntax
 // errors into input errors with file:line:col, and map a data path back to its line and column.
 import { readFileSync } from "node:fs";
-import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, type Document, type Node } from "yaml";
+import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, visit, type Document, type Node } from "yaml";
 import { inputError, KplayError } from "./errors.js";
 
 export type PathKey = string | number;
@@ -34,7 +34,7 @@ export function parseYaml(text: string, file: string): YamlSource {
     const msg = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
     throw inputError(`YAML syntax error: ${msg}`, { file, line: p.line, column: p.col });
   }
-  const data = doc.toJS({ maxAliasCount: 1000 });
+  const data = toData(doc, file, lc);
   const at = (offset: number | undefined) => {
     if (offset === undefined) return { line: 1, column: 1 };
     const p = lc.linePos(offset);
@@ -69,4 +69,38 @@ function findNode(doc: Document, path: PathKey[], wantKey: boolean): Node | unde
     }
   }
   return last;
+}
+
+/** What aliases may expand to, in characters of source: a larger document is refused, not built. */
+export const MAX_ALIAS_EXPANSION = 16 * 1024 * 1024;
+
+/**
+ * A document's data, refusing alias bombs (nested aliases multiplying: yaml's alias count) and
+ * aliases of large values repeated until they fill memory (summed source size of every alias).
+ * Either is an input error naming the file and the alias's line.
+ */
+function toData(doc: Document, file: string, lc: LineCounter): unknown {
+  let expanded = 0;
+  let at: number | undefined;
+  visit(doc, {
+    Alias(_k, alias) {
+      const target = alias.resolve(doc);
+      const r = target?.range;
+      if (r) expanded += r[2] - r[0];
+      if (expanded > MAX_ALIAS_EXPANSION && at === undefined) at = alias.range?.[0];
+    },
+  });
+  const where = (offset: number | undefined) => (offset === undefined ? { file } : { file, line: lc.linePos(offset).line, column: lc.linePos(offset).col });
+  if (at !== undefined) throw inputError(`aliases expand to more than ${MAX_ALIAS_EXPANSION >> 20} MiB of data (a resource exhaustion attack?)`, where(at));
+  try {
+    return doc.toJS({ maxAliasCount: 1000 });
+  } catch (e) {
+    if (/alias/i.test((e as Error).message)) throw inputError("too many nested aliases (a resource exhaustion attack?)", { file });
+    throw inputError(`cannot read the YAML: ${(e as Error).message}`, { file });
+  }
+}
+
+/** Parse YAML text that needs no positions (-e @file, auth files, download variables), with the same limits. */
+export function parseYamlData(text: string, file: string): unknown {
+  return parseYaml(text, file).data;
 }

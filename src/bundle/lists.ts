@@ -4,7 +4,7 @@
 // image_arch set to it and download_url set to "https:/" (the files tree keeps upstream URLs as
 // <host>/<path>, so the template yields the upstream URL).
 import { readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { parseYamlData } from "../yaml-source.js";
 import { inputError, KplayError } from "../errors.js";
 import { renderValue } from "../template/render.js";
 
@@ -23,7 +23,7 @@ export interface ListEntry {
 export function readDownloadVars(file: string): Record<string, unknown> {
   let data: unknown;
   try {
-    data = parse(readFileSync(file, "utf8"));
+    data = parseYamlData(readFileSync(file, "utf8"), file);
   } catch (e) {
     throw inputError(`cannot read the download variables: ${(e as Error).message.split("\n")[0]}`, { file });
   }

@@ -2,6 +2,7 @@
 // order below, recorded step by step: a re-run skips what is done, --restart runs everything
 // again), `kplay remove-cluster` (every host's undo log replayed, then the progress cleared) and
 // `kplay init` (a commented sample config.yaml).
+import { dirname, resolve } from "node:path";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -130,6 +131,7 @@ export async function initCommand(argv: string[]): Promise<number> {
   }
   const file = positionals[0] ?? "config.yaml";
   if (existsSync(file)) throw new KplayError("usage", `${file} exists; not overwriting it`);
+  if (!existsSync(dirname(resolve(file)))) throw new KplayError("input", `the directory ${dirname(resolve(file))} does not exist`, { where: { file } });
   writeFileSync(file, SAMPLE);
   console.log(`wrote ${file}: edit compose, inventory and default, then: kplay deploy-cluster -c ${file}`);
   return 0;

@@ -3,7 +3,7 @@
 // results < extra vars (-e), plus the magic variables (inventory_hostname, groups, hostvars…).
 // String variables that are templates are resolved against the same context.
 import { existsSync, readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
+import { parseYamlData } from "../yaml-source.js";
 import { inputError, KplayError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
 import { renderValue } from "../template/render.js";
@@ -19,7 +19,7 @@ export function parseExtraVars(items: string[]): Vars {
       if (!existsSync(file)) throw inputError("extra-vars file not found", { file });
       let data: unknown;
       try {
-        data = parseYaml(readFileSync(file, "utf8"));
+        data = parseYamlData(readFileSync(file, "utf8"), file);
       } catch (e) {
         throw inputError(`cannot parse extra-vars file: ${(e as Error).message.split("\n")[0]}`, { file });
       }

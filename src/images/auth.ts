@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { parseYamlData } from "../yaml-source.js";
 import { KplayError } from "../errors.js";
 import { registryName } from "./reference.js";
 import type { Credentials } from "./registry.js";
@@ -20,7 +20,7 @@ const hostKey = (k: string): string => registryName(k.replace(/^https?:\/\//, ""
 export function readAuthFile(file: string): Map<string, Credentials> {
   let doc: unknown;
   try {
-    doc = parse(readFileSync(file, "utf8"));
+    doc = parseYamlData(readFileSync(file, "utf8"), file);
   } catch (e) {
     throw new KplayError("input", `not a registry auth file (docker config.json or pull secret): ${(e as Error).message.split("\n")[0]}`, { where: { file } });
   }

@@ -1,5 +1,6 @@
 // Owns the `debug` module: show a message or a variable's value; never touches the host.
 import { z } from "zod";
+import { evalExpr } from "../playbook/expr.js";
 import { defineModule } from "./types.js";
 
 export const debugModule = defineModule({
@@ -7,7 +8,17 @@ export const debugModule = defineModule({
   local: true,
   schema: z.object({ msg: z.unknown().optional(), var: z.string().optional(), verbosity: z.number().default(0) }).strict(),
   run: async (ctx, a) => {
-    if (a.var !== undefined) return { changed: false, [a.var]: a.var in ctx.vars ? ctx.vars[a.var] : "VARIABLE IS NOT DEFINED!" };
+    if (a.var !== undefined) return { changed: false, [a.var]: lookupVar(a.var, ctx.vars) };
     return { changed: false, msg: a.msg ?? "Hello world!" };
   },
 });
+
+/** `var:` is an expression (r.stdout, hostvars[h].x), as Ansible evaluates it; undefined says so. */
+function lookupVar(expr: string, vars: Record<string, unknown>): unknown {
+  try {
+    const v = evalExpr(expr, vars);
+    return v === undefined ? "VARIABLE IS NOT DEFINED!" : v;
+  } catch {
+    return "VARIABLE IS NOT DEFINED!";
+  }
+}

@@ -1,6 +1,7 @@
 // Owns durable file writes for the state directory: whole files are written to a temp file,
 // fsync'd and renamed over the old one (then the directory is fsync'd); journal lines are
 // appended and fsync'd. A kill -9 at any instant leaves either the old or the new content.
+import { KplayError } from "../errors.js";
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from "node:fs";
 import { dirname, join, basename } from "node:path";
 
@@ -53,6 +54,12 @@ export class DurableAppender {
 
 /** The state directory: private to its owner (0700), made if missing and tightened if it exists. */
 export function ensureStateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === "EEXIST" || code === "ENOTDIR" ? "is not a directory (or lies under a file)" : `cannot be made (${code})`;
+    throw new KplayError("input", `the state directory ${dir} ${why}`, { where: { field: "--state-dir" }, cause: e });
+  }
 }
