@@ -4,6 +4,8 @@
 // --start-at-task; loops, conditions, retries/until, register, set_fact, delegate_to, run_once;
 // handlers flushed after each section and on meta: flush_handlers; any_errors_fatal and
 // max_fail_percentage; and the per-host recap. It reports through events and never prints.
+import { bounded } from "../report/bounded.js";
+import { OUTPUT_LIMIT } from "../transport/output.js";
 import { readFileSync } from "node:fs";
 import PQueue from "p-queue";
 import { KplayError } from "../errors.js";
@@ -398,7 +400,10 @@ export class Runner {
           outcomes = [this.errorOutcome(h, e)];
         }
         for (const o of outcomes) {
-          this.report.emit({ event: "host_result", task: label, module: task.module, host: h, status: o.status, elapsed_ms: Date.now() - started, result: noLog ? censored(o.result) : o.result, item: o.item });
+          // events (console, --json, run.log) carry at most 1 MiB of any string: a slurped
+          // gigabyte stays registered for later tasks, not printed
+          const shown = noLog ? censored(o.result) : (bounded(o.result, { maxString: 1024 * 1024, maxItems: 20_000 }) as ModuleResult);
+          this.report.emit({ event: "host_result", task: label, module: task.module, host: h, status: o.status, elapsed_ms: Date.now() - started, result: shown, item: o.item });
         }
         const status = aggregate(outcomes.map((o) => o.status));
         if (status === "failed" || status === "unreachable") {
@@ -574,7 +579,9 @@ export class Runner {
           sensitive,
           stdin: x?.stdin,
           timeoutMs: x?.timeoutMs,
-          onOutput: stream ? (st: "stdout" | "stderr", text: string) => this.report.emit({ event: "output", host, task: label, stream: st, text }) : undefined,
+          outputLimit: x?.outputLimit,
+          stdoutSink: x?.stdoutSink,
+          onOutput: stream ? cappedOutput((st, text) => this.report.emit({ event: "output", host, task: label, stream: st, text })) : undefined,
         };
         // Detached under a run path that is the same when the run resumes, so a command that
         // already ran (or is still running) is re-attached instead of started again.
@@ -674,14 +681,10 @@ function aggregate(statuses: HostStatus[]): HostStatus {
   return "skipped";
 }
 
-/** What the journal keeps of a result: small fields, no huge outputs. */
+/** What the journal keeps of a result: at most 16 KiB of any string and 1,000 items of any list. */
 function slim(r: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!r) return undefined;
-  const json = JSON.stringify(r);
-  if (json.length <= 64 * 1024) return r;
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) out[k] = typeof v === "string" && v.length > 16 * 1024 ? v.slice(0, 16 * 1024) + "…[truncated]" : v;
-  return out;
+  return JSON.stringify(r).length <= 64 * 1024 ? r : (bounded(r, { maxString: 16 * 1024, maxItems: 1000 }) as Record<string, unknown>);
 }
 
 function censored(r: ModuleResult): ModuleResult {
@@ -698,4 +701,14 @@ function localPath(dir: string, p: string, task: Task): string {
 
 function readLocal(dir: string, p: string, task: Task): Buffer {
   return readFileSync(localPath(dir, p, task));
+}
+
+/** -vv streaming shows at most OUTPUT_LIMIT bytes of a command, then says the rest is not shown. */
+function cappedOutput(emit: (st: "stdout" | "stderr", text: string) => void): (st: "stdout" | "stderr", text: string) => void {
+  let shown = 0;
+  return (st, text) => {
+    if (shown > OUTPUT_LIMIT) return;
+    shown += text.length;
+    emit(st, shown > OUTPUT_LIMIT ? `${text}\n[kplay: the rest of this output is not shown; the result keeps its first and last part]\n` : text);
+  };
 }

@@ -3,6 +3,8 @@
 import { z } from "zod";
 import { shlexSplit } from "../shlex.js";
 import { joinSh, sh, type Sh, userScript } from "../transport/sh.js";
+import { OUTPUT_LIMIT } from "../transport/output.js";
+import type { ExecResult } from "../transport/types.js";
 import { defineModule, lines, type ModuleContext, type ModuleResult } from "./types.js";
 
 const argsSchema = z
@@ -37,7 +39,7 @@ async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<Modu
   const script = joinSh([...guard, a.chdir ? sh`cd -- ${a.chdir} || exit 1` : undefined, program]);
   const stdin = a.stdin !== undefined ? a.stdin + (a.stdin_add_newline ? "\n" : "") : undefined;
   const started = Date.now();
-  const r = await ctx.exec(script, { stdin });
+  const r = await ctx.exec(script, { stdin, outputLimit: OUTPUT_LIMIT });
   if (guard.length && r.rc === 0 && r.stdout.trim() === SKIP) {
     return { changed: false, rc: 0, stdout: "", stderr: "", stdout_lines: [], stderr_lines: [], msg: a.creates ? `${a.creates} exists` : `${a.removes} does not exist` };
   }
@@ -53,6 +55,7 @@ async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<Modu
     stdout_lines: lines(stdout),
     stderr_lines: lines(stderr),
     delta: `${((Date.now() - started) / 1000).toFixed(3)}s`,
+    ...truncation(r),
     ...(r.rc !== 0 ? { msg: "non-zero return code" } : {}),
   };
 }
@@ -65,3 +68,13 @@ export const shellModule = define("shell", true);
 
 /** shlex-style split for `command:` free form (quotes group words; no shell expansion). */
 export const splitArgs = (s: string): string[] => shlexSplit(s);
+
+/** Result fields saying that output was cut to its first and last part, with the full sizes. */
+export function truncation(r: ExecResult): Record<string, unknown> {
+  if (!r.truncated) return {};
+  return {
+    output_truncated: true,
+    ...(r.truncated.stdout ? { stdout_bytes: r.truncated.stdout } : {}),
+    ...(r.truncated.stderr ? { stderr_bytes: r.truncated.stderr } : {}),
+  };
+}

@@ -4,7 +4,8 @@ import { basename } from "node:path";
 import { z } from "zod";
 import { joinSh, raw, sh, userScript } from "../transport/sh.js";
 import { receiveStdin, sha256, T_VAR } from "../transport/stdin.js";
-import { splitArgs } from "./command.js";
+import { splitArgs, truncation } from "./command.js";
+import { OUTPUT_LIMIT } from "../transport/output.js";
 import { defineModule, lines } from "./types.js";
 
 export const rawModule = defineModule({
@@ -14,8 +15,8 @@ export const rawModule = defineModule({
   schema: z.object({ _raw: z.string().min(1), executable: z.string().optional() }).strict(),
   run: async (ctx, a) => {
     if (ctx.check) return { changed: false, skipped: true, msg: "raw is not run in check mode" };
-    const r = await ctx.exec(a.executable ? sh`exec ${a.executable} -c ${a._raw}` : userScript(a._raw));
-    return { changed: true, failed: r.rc !== 0, rc: r.rc, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), ...(r.rc ? { msg: "non-zero return code" } : {}) };
+    const r = await ctx.exec(a.executable ? sh`exec ${a.executable} -c ${a._raw}` : userScript(a._raw), { outputLimit: OUTPUT_LIMIT });
+    return { changed: true, failed: r.rc !== 0, rc: r.rc, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), ...truncation(r), ...(r.rc ? { msg: "non-zero return code" } : {}) };
   },
 });
 
@@ -39,8 +40,8 @@ export const scriptModule = defineModule({
       a.chdir ? sh`cd -- ${a.chdir} || exit 1` : undefined,
       a.executable ? sh`${a.executable} "$t" ${args} </dev/null` : sh`"$t" ${args} </dev/null`,
     ]);
-    const r = await ctx.exec(script, { stdin: body });
+    const r = await ctx.exec(script, { stdin: body, outputLimit: OUTPUT_LIMIT });
     if (r.rc === 0 && r.stdout.trim() === "KPLAY-SKIPPED") return { changed: false, msg: "skipped, since creates/removes says so" };
-    return { changed: true, failed: r.rc !== 0, rc: r.rc, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), script: basename(file), ...(r.rc ? { msg: "non-zero return code" } : {}) };
+    return { changed: true, failed: r.rc !== 0, rc: r.rc, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), script: basename(file), ...truncation(r), ...(r.rc ? { msg: "non-zero return code" } : {}) };
   },
 });

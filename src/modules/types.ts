@@ -12,7 +12,7 @@ export interface ModuleContext {
   /** Record how to undo each change in the node's undo log (off in check mode). */
   undo: boolean;
   /** Run a sh script, built by the quoting builder, on the host (as root when the task becomes). */
-  exec(script: Sh, opts?: { stdin?: string | Buffer; timeoutMs?: number }): Promise<ExecResult>;
+  exec(script: Sh, opts?: { stdin?: string | Buffer; timeoutMs?: number; outputLimit?: number; stdoutSink?: (chunk: Buffer) => void }): Promise<ExecResult>;
   /** Read a file on the controller; relative paths resolve as Ansible does (files/ beside the playbook…). */
   readLocal(path: string): Buffer;
   /** Where a controller file is (same lookup as readLocal). */

@@ -4,6 +4,7 @@
 // A script that holds a secret (Sh.secret, or ExecOptions.sensitive) is not put on the command
 // line at all: the command reads exactly its byte count from stdin and evaluates it, and the
 // caller's stdin follows, so no process list on the node ever shows it.
+import { BoundedOutput } from "./output.js";
 import { randomBytes } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
 import { joinSh, raw, sh, type Sh } from "./sh.js";
@@ -71,8 +72,8 @@ export async function runOnChannel(
   const body = Buffer.from(full.text);
   const w = wrapCommand(hidden ? stdinReader(body.length) : full, opts.become ? who : undefined);
   const ch = await open(w.command);
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
+  const out = new BoundedOutput(opts.outputLimit);
+  const err = new BoundedOutput(opts.outputLimit);
   let failure: string | undefined;
   let timedOut = false;
   let ready = !w.marker;
@@ -86,7 +87,8 @@ export async function runOnChannel(
   };
 
   ch.stdout.on("data", (d: Buffer) => {
-    out.push(d);
+    if (opts.stdoutSink) opts.stdoutSink(d);
+    else out.push(d);
     opts.onOutput?.("stdout", d.toString("utf8"));
   });
   ch.stderr.on("data", (d: Buffer) => {
@@ -127,7 +129,7 @@ export async function runOnChannel(
   const { code, signal } = await ch.done;
   if (timer) clearTimeout(timer);
 
-  let stderr = Buffer.concat(err).toString("utf8");
+  let stderr = err.text();
   if (!ready && pending) stderr = pending.replace(/\n+$/, "\n") + stderr; // sudo's own complaint
   if (/sudo: a password is required/.test(stderr)) failure = "sudo needs a password for this user: set ansible_become_password";
   let rc = code ?? (signal ? 128 + (SIGNALS[signal] ?? 1) : 255);
@@ -139,7 +141,8 @@ export async function runOnChannel(
     stderr = stderr ? `${failure}\n${stderr}` : failure;
     if (rc === 0) rc = 1;
   }
-  return { rc, stdout: Buffer.concat(out).toString("utf8"), stderr };
+  const truncated = out.truncated || err.truncated ? { truncated: { stdout: out.truncated ? out.total : 0, stderr: err.truncated ? err.total : 0 } } : {};
+  return { rc, stdout: out.text(), stderr, ...truncated };
 }
 
 const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, KILL: 9, TERM: 15, PIPE: 13, SEGV: 11, ABRT: 6 };

@@ -14,6 +14,10 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** The script or its environment holds a secret: send it on stdin, never as a process argument. */
   sensitive?: boolean;
+  /** Keep at most this many bytes of each stream (head and tail; see transport/output.ts). */
+  outputLimit?: number;
+  /** Stdout goes here as it arrives and is not kept (fetch and slurp write files with it). */
+  stdoutSink?: (chunk: Buffer) => void;
   /** Called with each chunk of output as it arrives (for -vv streaming). */
   onOutput?: (stream: "stdout" | "stderr", chunk: string) => void;
 }
@@ -22,6 +26,8 @@ export interface ExecResult {
   rc: number;
   stdout: string;
   stderr: string;
+  /** Set when outputLimit cut a stream: the total bytes of each cut stream (0: not cut). */
+  truncated?: { stdout: number; stderr: number };
 }
 
 export interface Connection {
