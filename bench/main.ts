@@ -3,7 +3,7 @@
 // (reset between runs); a per-task overhead case; a scale case (kplay, with raw as the reference
 // when --engines has it). Prints a Markdown
 // table (median, min, max) with ratios computed pair by pair, and writes it to bench/results/.
-// Usage: npm run bench -- [--nodes 30] [--runs 3] [--cases workload,trivial,scale] [--scale 50,100,200]
+// Usage: npm run bench -- [--nodes 30] [--runs 3] [--cases workload,trivial,resume,scale,bigoutput] [--scale 50,100,200]
 //        [--engines kplay,raw,...] [--profile DIR] (a .cpuprofile per kplay run; bench/profile.ts sums one up)
 //                         [--engines kplay,raw,ansible,ansible-pipelining,ansible-mitogen]
 import { execFileSync, spawn } from "node:child_process";
@@ -223,6 +223,29 @@ async function resumeCase(lines: string[]): Promise<void> {
   lines.push(`| kplay run --resume (all done) | ${fmt(resume.map((s) => s.wall))} | ${fmt(resume.map((s) => s.user + s.sys))} |`, "");
 }
 
+async function bigOutputCase(lines: string[]): Promise<void> {
+  // One node: a task printing 1 GiB and a fetch of a 1 GiB file; the controller's peak RSS and
+  // the state files' sizes are what bounded output promises (target: RSS under 300 MB).
+  const pb = join(HERE, "workload/bigoutput.yml");
+  const sd = join(dir, "kplay-state-big");
+  const fetchDir = join(dir, "fetched");
+  mkdirSync(sd, { recursive: true });
+  writeFileSync(join(sd, "known_hosts"), readFileSync(join(dir, "known_hosts")));
+  const samples: Sample[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    samples.push(await timed([process.execPath, join(ROOT, "bin/kplay.js"), "run", pb, "-i", join(dir, "inventory.ini"), "--state-dir", sd, "-e", `fetch_dir=${fetchDir}`, "--json"]));
+    console.error(`bigoutput run ${r + 1}: ${samples.at(-1)!.wall}s, ${Math.round(samples.at(-1)!.rssKb / 1024)} MB`);
+  }
+  const du = (p: string) => Number(execFileSync("du", ["-sb", p]).toString().split("\t")[0]);
+  const fetched = du(join(fetchDir, "kplay-big.bin"));
+  lines.push(`## Bounded output: 1 GiB printed by a task, a 1 GiB file fetched (1 host)`, "", "| | value |", "|---|---|");
+  lines.push(`| wall s | ${fmt(samples.map((s) => s.wall))} |`);
+  lines.push(`| controller peak RSS MB | ${fmt(samples.map((s) => s.rssKb / 1024), 0)} |`);
+  lines.push(`| controller CPU s | ${fmt(samples.map((s) => s.user + s.sys))} |`);
+  lines.push(`| state directory after ${RUNS} runs, bytes | ${du(sd)} |`);
+  lines.push(`| fetched file, bytes | ${fetched} |`, "");
+}
+
 function ratioCol(results: Results, a: string, b: string): string {
   const xs = results.get(a) ?? [];
   const ys = results.get(b) ?? [];
@@ -261,6 +284,11 @@ async function main(): Promise<void> {
         lines.push(`| processes started per node | ${med(k.map((s) => s.procs)).toFixed(0)} | ${med(r.map((s) => s.procs)).toFixed(0)} | | |`, "");
       }
       if (CASES.includes("resume")) await resumeCase(lines);
+      await stopNodes();
+    }
+    if (CASES.includes("bigoutput")) {
+      await startNodes(1, image);
+      await bigOutputCase(lines);
       await stopNodes();
     }
     if (CASES.includes("scale")) {
