@@ -26,7 +26,7 @@ import { sha256 } from "../transport/stdin.js";
 import type { Sh } from "../transport/sh.js";
 import { gatherFacts } from "./facts.js";
 import type { FactCache } from "../state/facts.js";
-import { magicVars, resolveVars, type Vars } from "./vars.js";
+import { magicVars, resolveVars, sharedMagic, type Vars } from "./vars.js";
 import { withData, withTemplateNames } from "../playbook/data.js";
 
 export interface RunOptions {
@@ -150,12 +150,16 @@ export class Runner {
       return;
     }
     const base = new Map<string, Vars>();
+    const shared = sharedMagic(this.inv, hosts, pb.dir);
     for (const h of hosts) {
       this.state(h);
-      const magic = magicVars(this.inv, h, hosts, pb.dir);
+      const magic = magicVars(this.inv, h, shared);
       const v = resolveVars({ ...this.inv.hostVars(h), ...play.vars, ...this.opts.extraVars, ...magic }, { file: pb.file });
       base.set(h, { ...v, ...magic });
-      this.opts.secrets?.addVars(v);
+      // play vars and vars_files named like secrets (inventory and -e were collected before the run)
+      const playSecrets: Vars = {};
+      for (const k of Object.keys(play.vars)) playSecrets[k] = v[k];
+      this.opts.secrets?.addVars(playSecrets);
     }
     const step = this.opts.step;
     if (step) for (const h of hosts) step.journal.pendingHandlers(step.name, h).forEach((n) => this.state(h).notified.add(n));

@@ -43,20 +43,33 @@ export function parseExtraVars(items: string[]): Vars {
   return out;
 }
 
-export function magicVars(inv: Inventory, host: string, playHosts: string[], playbookDir: string): Vars {
+/** What every host of a play shares: built once per play, never copied per host (cost stays linear in hosts). */
+export interface SharedMagic {
+  groups: Record<string, string[]>;
+  /** Every host's inventory variables, each built when first read. */
+  hostvars: Record<string, Vars>;
+  playHosts: string[];
+  playbookDir: string;
+}
+
+export function sharedMagic(inv: Inventory, playHosts: string[], playbookDir: string): SharedMagic {
   const groups: Record<string, string[]> = {};
   for (const g of inv.groupNames) groups[g] = inv.groupHosts(g);
   const hostvars: Record<string, Vars> = {};
-  for (const h of inv.hostNames) hostvars[h] = inv.hostVars(h);
+  for (const h of inv.hostNames) Object.defineProperty(hostvars, h, { enumerable: true, get: () => inv.hostVars(h) });
+  return { groups, hostvars, playHosts, playbookDir };
+}
+
+export function magicVars(inv: Inventory, host: string, shared: SharedMagic): Vars {
   return {
     inventory_hostname: host,
     inventory_hostname_short: host.split(".")[0],
     group_names: inv.groupsOf(host).filter((g) => g !== "ungrouped"),
-    groups,
-    hostvars,
-    play_hosts: playHosts,
-    ansible_play_hosts: playHosts,
-    playbook_dir: playbookDir,
+    groups: shared.groups,
+    hostvars: shared.hostvars,
+    play_hosts: shared.playHosts,
+    ansible_play_hosts: shared.playHosts,
+    playbook_dir: shared.playbookDir,
   };
 }
 

@@ -28,6 +28,8 @@ export class InventoryBuilder {
   private hosts = new Map<string, HostDef>();
   /** Groups explicitly listed under all.children: they stay all's children even when nested elsewhere. */
   private explicitTop = new Set<string>();
+  /** Each group's hosts as a set, for membership tests that stay O(1) with thousands of hosts. */
+  private members = new Map<string, Set<string>>();
 
   constructor(readonly sources: string[] = []) {
     this.group("all");
@@ -74,7 +76,12 @@ export class InventoryBuilder {
       h = { name, vars: {}, where, varOrigin: {} };
       this.hosts.set(name, h);
     }
-    if (group !== "all" && !g.hosts.includes(name)) g.hosts.push(name);
+    let set = this.members.get(group);
+    if (!set) this.members.set(group, (set = new Set(g.hosts)));
+    if (group !== "all" && !set.has(name)) {
+      g.hosts.push(name);
+      set.add(name);
+    }
     for (const [k, v] of Object.entries(vars ?? {})) {
       if (k in h.vars && !sameValue(h.vars[k], v)) {
         const first = h.varOrigin[k];
@@ -152,7 +159,8 @@ export class InventoryBuilder {
     const ungrouped = this.groups.get("ungrouped")!;
     const grouped = new Set<string>();
     for (const g of this.groups.values()) if (g.name !== "all" && g.name !== "ungrouped") g.hosts.forEach((h) => grouped.add(h));
-    for (const h of this.hosts.keys()) if (!grouped.has(h) && !ungrouped.hosts.includes(h)) ungrouped.hosts.push(h);
+    const listed = new Set(ungrouped.hosts);
+    for (const h of this.hosts.keys()) if (!grouped.has(h) && !listed.has(h)) ungrouped.hosts.push(h);
     ungrouped.hosts = ungrouped.hosts.filter((h) => !grouped.has(h));
     // "ungrouped" is always all's first child, as in Ansible.
     const all = this.groups.get("all")!;
@@ -168,6 +176,7 @@ export class Inventory {
   private depthCache = new Map<string, number>();
   private membersCache = new Map<string, string[]>();
   private varsCache = new Map<string, Vars>();
+  private groupsOfCache?: Map<string, string[]>;
 
   constructor(
     readonly sources: string[],
@@ -221,9 +230,14 @@ export class Inventory {
 
   /** Groups a host belongs to (transitively), excluding "all", ordered by depth then name. */
   groupsOf(host: string): string[] {
-    return this.groupNames
-      .filter((g) => g !== "all" && this.groupHosts(g).includes(host))
-      .sort((a, b) => this.depth(a) - this.depth(b) || a.localeCompare(b));
+    if (!this.groupsOfCache) {
+      // built once for every host: one pass over each group's members, not one per host
+      const byHost = new Map<string, string[]>();
+      const ordered = this.groupNames.filter((g) => g !== "all").sort((a, b) => this.depth(a) - this.depth(b) || a.localeCompare(b));
+      for (const g of ordered) for (const h of this.groupHosts(g)) (byHost.get(h) ?? byHost.set(h, []).get(h)!).push(g);
+      this.groupsOfCache = byHost;
+    }
+    return [...(this.groupsOfCache.get(host) ?? [])];
   }
 
   /** Distance from `all` along the longest parent chain, as Ansible computes group depth. */

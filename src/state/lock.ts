@@ -37,7 +37,7 @@ export class StateLock {
         const holder = parseHolder(seen);
         refuseLive(holder, me, dir, file);
         if (takeOver(dir, file, tmp, seen)) {
-          warn(`took over a stale lock${holder ? ` left by pid ${holder.pid} (started ${holder.started})` : ""}`);
+          warn(`taking over a stale lock${holder ? ` left by pid ${holder.pid} (started ${holder.started})` : ""}`);
           return new StateLock(file);
         }
         sleepMs(20 + Math.random() * 30);
