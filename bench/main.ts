@@ -3,7 +3,8 @@
 // (reset between runs); a per-task overhead case; a scale case (kplay, with raw as the reference
 // when --engines has it). Prints a Markdown
 // table (median, min, max) with ratios computed pair by pair, and writes it to bench/results/.
-// Usage: npm run bench -- [--nodes 30] [--runs 3] [--cases workload,trivial,resume,scale,bigoutput] [--scale 50,100,200]
+// Usage: npm run bench -- [--nodes 30] [--runs 3] [--cases workload,trivial,resume,scale,bigoutput,hosts] [--scale 50,100,200]
+//        [--local-hosts 1000,2000,5000,10000] [--ssh-hosts 1000,2000] [--hosts-per-node 250]
 //        [--engines kplay,raw,...] [--profile DIR] (a .cpuprofile per kplay run; bench/profile.ts sums one up)
 //                         [--engines kplay,raw,ansible,ansible-pipelining,ansible-mitogen]
 import { execFileSync, spawn } from "node:child_process";
@@ -15,6 +16,7 @@ import { parseArgs } from "node:util";
 import ssh2 from "ssh2";
 import { stringify } from "yaml";
 import { ensureNodeImage } from "../src/sandbox/image.js";
+import { localInventory, sshInventory, timedKplay, type HostsSample } from "./hosts.js";
 import { createNetwork, removeContainers, removeNetworks, startNode, type NodeHandle, type NodeNetwork } from "../src/sandbox/nodes.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -28,6 +30,10 @@ const { values: args } = parseArgs({
     engines: { type: "string", default: "kplay,raw,ansible,ansible-pipelining,ansible-mitogen" },
     // write a V8 CPU profile of every kplay run into this directory (node --cpu-prof)
     profile: { type: "string" },
+    // "hosts" case: local hosts (engine cost) and SSH hosts (each its own connection, many per node)
+    "local-hosts": { type: "string", default: "1000,2000,5000,10000" },
+    "ssh-hosts": { type: "string", default: "1000,2000" },
+    "hosts-per-node": { type: "string", default: "250" },
   },
 });
 const N = Number(args.nodes);
@@ -246,6 +252,42 @@ async function bigOutputCase(lines: string[]): Promise<void> {
   lines.push(`| fetched file, bytes | ${fetched} |`, "");
 }
 
+async function hostsCase(lines: string[], image: string): Promise<void> {
+  const forksN = "200";
+  lines.push(`## Hosts: 5 trivial tasks per host, --forks ${forksN}`, "", "| hosts | connection | wall s | planning s (the same play without tasks) | controller CPU s | CPU ms per host-task | peak RSS MB |", "|---|---|---|---|---|---|---|");
+  const row = (n: number, kind: string, xs: HostsSample[]) =>
+    lines.push(`| ${n} | ${kind} | ${fmt(xs.map((s) => s.wall))} | ${fmt(xs.map((s) => s.planning))} | ${fmt(xs.map((s) => s.cpu))} | ${fmt(xs.map((s) => (s.cpu * 1000) / (n * 5)), 3)} | ${fmt(xs.map((s) => s.rssMb), 0)} |`);
+  for (const n of args["local-hosts"]!.split(",").filter(Boolean).map(Number)) {
+    const inv = join(dir, `local-${n}.ini`);
+    localInventory(inv, n);
+    const xs: HostsSample[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const plan = await timedKplay([process.execPath, join(ROOT, "bin/kplay.js"), "run", join(HERE, "workload/hosts-plan.yml"), "-i", inv, "--check", "--state-dir", join(dir, `st-plan-${n}`), "--json"], HERE);
+      xs.push({ ...(await timedKplay([process.execPath, join(ROOT, "bin/kplay.js"), "run", join(HERE, "workload/hosts-local.yml"), "-i", inv, "--check", "--forks", forksN, "--state-dir", join(dir, `st-local-${n}`), "--json"], HERE)), planning: plan.wall });
+      console.error(`hosts local ${n} run ${r + 1}: ${xs.at(-1)!.wall}s`);
+    }
+    row(n, "local", xs);
+  }
+  const perNode = Number(args["hosts-per-node"]);
+  for (const n of args["ssh-hosts"]!.split(",").filter(Boolean).map(Number)) {
+    await startNodes(Math.ceil(n / perNode), image);
+    const inv = join(dir, `ssh-${n}.ini`);
+    sshInventory(inv, n, nodes.map((x) => x.sshPort!), keyFile);
+    const xs: HostsSample[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      const sd = join(dir, `st-ssh-${n}-${r}`);
+      mkdirSync(sd, { recursive: true });
+      writeFileSync(join(sd, "known_hosts"), readFileSync(join(dir, "known_hosts")));
+      const plan = await timedKplay([process.execPath, join(ROOT, "bin/kplay.js"), "run", join(HERE, "workload/hosts-plan.yml"), "-i", inv, "--check", "--state-dir", sd, "--json"], HERE);
+      xs.push({ ...(await timedKplay([process.execPath, join(ROOT, "bin/kplay.js"), "run", join(HERE, "workload/hosts-ssh.yml"), "-i", inv, "--forks", forksN, "--state-dir", sd, "--json"], HERE)), planning: plan.wall });
+      console.error(`hosts ssh ${n} run ${r + 1}: ${xs.at(-1)!.wall}s`);
+    }
+    row(n, `ssh (${nodes.length} nodes)`, xs);
+    await stopNodes();
+  }
+  lines.push("");
+}
+
 function ratioCol(results: Results, a: string, b: string): string {
   const xs = results.get(a) ?? [];
   const ys = results.get(b) ?? [];
@@ -286,6 +328,7 @@ async function main(): Promise<void> {
       if (CASES.includes("resume")) await resumeCase(lines);
       await stopNodes();
     }
+    if (CASES.includes("hosts")) await hostsCase(lines, image);
     if (CASES.includes("bigoutput")) {
       await startNodes(1, image);
       await bigOutputCase(lines);
