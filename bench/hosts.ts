@@ -1,7 +1,7 @@
 // Bench helpers for the "hosts" case: inventories of many hosts, and a timed kplay run that also
 // records when its first host result arrived (planning time: inventory, playbook, variables).
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 
 export interface HostsSample {
   wall: number;
@@ -30,11 +30,18 @@ export function sshInventory(file: string, n: number, ports: number[], key: stri
 export function timedKplay(cmd: string[], cwd: string): Promise<HostsSample> {
   return new Promise((res, rej) => {
     let err = "";
-    const p = spawn("/usr/bin/time", ["-f", "KPLAY-TIME %e %U %S %M", ...cmd], { cwd, stdio: ["ignore", "ignore", "pipe"] });
-    p.stderr.on("data", (d) => (err += d));
+    const log = `${cwd}/../.bench-last-run.log`;
+    const fd = openSync(log, "w");
+    const p = spawn("/usr/bin/time", ["-f", "KPLAY-TIME %e %U %S %M", ...cmd], { cwd, stdio: ["ignore", fd, "pipe"] });
+    closeSync(fd);
+    p.stderr!.on("data", (d) => (err += d));
     p.on("close", (code) => {
       const m = /KPLAY-TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(err);
-      if (code !== 0 || !m) return rej(new Error(`${cmd.join(" ")} failed (${code}): ${err.slice(-2000)}`));
+      if (code !== 0 || !m) {
+        // the failures, so a failed sample says why
+        const failed = readFileSync(log, "utf8").split("\n").filter((l) => /"status":"(failed|unreachable)"/.test(l)).slice(0, 5);
+        return rej(new Error(`${cmd.join(" ")} failed (${code}): ${err.slice(-2000)}\n${failed.join("\n")}`));
+      }
       res({ wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMb: Number(m[4]) / 1024, planning: NaN });
     });
   });

@@ -73,7 +73,8 @@ export function detachedScript(dir: string, name: string, script: Sh, stream = f
     raw("  done"),
     raw("  out"),
     raw("else"),
-    raw('  { [ -d "$b" ] || mkdir -m 700 -- "$b"; } && [ ! -L "$b" ] && [ -O "$b" ] && { [ -d "$r" ] || mkdir -p -- "$r"; } ||'),
+    // another command of the same user may make $b at the same moment: losing that race is fine
+    raw('  { [ -d "$b" ] || mkdir -m 700 -- "$b" 2>/dev/null || [ -d "$b" ]; } && [ ! -L "$b" ] && [ -O "$b" ] && { [ -d "$r" ] || mkdir -p -- "$r"; } ||'),
     raw('    { echo "kplay: cannot use $b as $(id -un)" >&2; exit 1; }'),
     // the input is checked before the command starts; incomplete, the command's files go
     stdinSum !== undefined ? sh`  ${receiveStdin(raw('"$d.in"'), stdinSum)}` : raw('  true > "$d.in" || exit 1'),

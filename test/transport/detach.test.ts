@@ -85,3 +85,20 @@ describe("detachedScript", () => {
     expect(existsSync(join(localRunBase(), run, "gone"))).toBe(false);
   });
 });
+
+describe("detachedScript under contention", () => {
+  it("twenty first commands of the same user at once all run (making the run base is a race they all survive)", async () => {
+    const base = localRunBase();
+    const moved = `${base}.kplay-test-aside-${process.pid}`;
+    const { existsSync: ex, renameSync } = await import("node:fs");
+    // a fresh base, as on a node no command ran on yet
+    if (ex(base)) renameSync(base, moved);
+    try {
+      const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => conn.exec(detachedScript(dir(`race-${i}`), runName("t", 0, 1, i), userScript("echo ok")))));
+      expect(rs.map((r) => `${r.rc}:${r.stdout.trim()}:${r.stderr.trim()}`)).toEqual(Array(20).fill("0:ok:"));
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+      if (ex(moved)) renameSync(moved, base);
+    }
+  });
+});
