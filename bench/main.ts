@@ -279,7 +279,8 @@ async function hostsCase(lines: string[], image: string): Promise<void> {
       mkdirSync(sd, { recursive: true });
       writeFileSync(join(sd, "known_hosts"), readFileSync(join(dir, "known_hosts")));
       const plan = await timedKplay([process.execPath, join(ROOT, "bin/kplay.js"), "run", join(HERE, "workload/hosts-plan.yml"), "-i", inv, "--check", "--state-dir", sd, "--json"], HERE);
-      xs.push({ ...(await timedKplay([process.execPath, join(ROOT, "bin/kplay.js"), "run", join(HERE, "workload/hosts-ssh.yml"), "-i", inv, "--forks", forksN, "--state-dir", sd, "--json"], HERE)), planning: plan.wall });
+      const prof = args.profile ? ["--cpu-prof", "--cpu-prof-dir", resolve(args.profile)] : [];
+      xs.push({ ...(await timedKplay([process.execPath, ...prof, join(ROOT, "bin/kplay.js"), "run", join(HERE, "workload/hosts-ssh.yml"), "-i", inv, "--forks", forksN, "--state-dir", sd, "--json"], HERE)), planning: plan.wall });
       console.error(`hosts ssh ${n} run ${r + 1}: ${xs.at(-1)!.wall}s`);
     }
     row(n, `ssh (${nodes.length} nodes)`, xs);
