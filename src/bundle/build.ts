@@ -6,9 +6,9 @@
 // sha256sum.txt over everything, and one tarball per architecture: unpacked as the bootstrap
 // node's bundle_dir, it is what deploy-cluster installs from. Re-running downloads only what changed upstream (ETag / Last-Modified asked
 // with If-None-Match / If-Modified-Since) and sends no image blob twice.
+import { sha256Hex } from "../hash.js";
 import { redirectTarget } from "../net/redirect.js";
 import { execFileSync } from "node:child_process";
-import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
@@ -69,7 +69,7 @@ export function fetchFile(url: string, file: string, meta: Meta | undefined, ca:
     const src = fileURLToPath(u);
     if (!existsSync(src)) return Promise.reject(new KplayError("input", `${src}: no such file`));
     const data = readFileSync(src);
-    const sum = createHash("sha256").update(data).digest("hex");
+    const sum = sha256Hex(data);
     if (meta?.sha256 === sum && existsSync(file)) return Promise.resolve("unchanged");
     mkdirSync(dirname(file), { recursive: true });
     writeFileAtomic(file, data, statSync(src).mode & 0o777);
@@ -214,7 +214,7 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
     if (o.tarballs !== false) res.tarballs.push(tarball);
   }
   if (o.tarballs !== false) {
-    const lines = res.tarballs.map((t) => `${createHash("sha256").update(readFileSync(t)).digest("hex")}  ${t.slice(o.out.length + 1)}`);
+    const lines = res.tarballs.map((t) => `${sha256Hex(readFileSync(t))}  ${t.slice(o.out.length + 1)}`);
     writeFileAtomic(join(o.out, "sha256sum.txt"), `${lines.join("\n")}\n`);
   }
   return res;

@@ -10,7 +10,8 @@ export interface S3Credentials {
 }
 
 const hmac = (key: Buffer | string, data: string): Buffer => createHmac("sha256", key).update(data, "utf8").digest();
-export const sha256Hex = (data: Buffer | string): string => createHash("sha256").update(data).digest("hex");
+export { sha256Hex } from "../hash.js";
+import { sha256Hex } from "../hash.js";
 
 /** RFC 3986 encoding as SigV4 wants it (slashes kept in paths). */
 export function awsEncode(s: string, keepSlash = true): string {

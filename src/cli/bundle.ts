@@ -1,6 +1,7 @@
 // Owns `kplay bundle list files|images`: the bundle's download and image lists, generated from
 // the download variables (playbooks/vars/download.yml), config.yaml's kubespray section and -e,
 // for each architecture asked for.
+import { secrets } from "../report/redact.js";
 import { KplayError } from "../errors.js";
 import { ARCHES, bundleLists, distinct, readDownloadVars } from "../bundle/lists.js";
 import { DOWNLOAD_VARS } from "../bundle/sandbox-bundle.js";
@@ -13,7 +14,7 @@ import { pathToFileURL } from "node:url";
 import { hostAptSources } from "../bundle/apt-download.js";
 import { buildBundle } from "../bundle/build.js";
 import { publishBundle } from "../bundle/publish.js";
-import { caFiles, credentialStore, OPTIONS, positiveInt, registryClient, type Values } from "./mirror.js";
+import { caFiles, credentialStore, OPTIONS, positiveInt, registryClient, type Values } from "./registry-options.js";
 import { parse } from "./options.js";
 
 export const BUNDLE_HELP = `Usage: kplay bundle list files|images [-c CONFIG] [-e KEY=VALUE|@FILE] [--arch A[,A]] [--json]
@@ -170,6 +171,9 @@ async function publishCommand(argv: string[]): Promise<number> {
     const id = process.env.AWS_ACCESS_KEY_ID;
     const secret = process.env.AWS_SECRET_ACCESS_KEY;
     if (!id || !secret) throw new KplayError("usage", "an s3:// target needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
+    // S3 credentials are secrets: masked in every message from here on
+    secrets.add(secret);
+    secrets.add(process.env.AWS_SESSION_TOKEN);
     const region = values["s3-region"] ?? process.env.AWS_REGION ?? "us-east-1";
     const endpoint = values["s3-endpoint"] ?? `https://s3.${region}.amazonaws.com`;
     if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(endpoint)) throw new KplayError("usage", `--s3-endpoint ${endpoint}: expected http(s)://HOST[:PORT][/PATH]`);

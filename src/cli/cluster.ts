@@ -2,23 +2,17 @@
 // order below, recorded step by step: a re-run skips what is done, --restart runs everything
 // again), `kplay remove-cluster` (every host's undo log replayed, then the progress cleared) and
 // `kplay init` (a commented sample config.yaml).
+import { DEPLOY_STEPS, deployPlaybooks } from "../cluster/steps.js";
 import { dirname, resolve } from "node:path";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { KplayError } from "../errors.js";
 import { revertHosts } from "../engine/revert.js";
 import { writeStepsFile } from "../engine/steps.js";
-import { ConnectionPool } from "../transport/index.js";
 import { COMMON, confirmReset, forks, loadInv, parse, type Common } from "./options.js";
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
-import { keepalive, withState } from "./state.js";
+import { openPool, withState } from "./state.js";
 
-/** The shipped playbooks directory (beside src/ and templates/ in the package). */
-export const PLAYBOOKS_DIR = fileURLToPath(new URL("../../playbooks/", import.meta.url));
-
-/** deploy-cluster's steps, in order. Each is one playbook; each finished step is recorded per host. */
-export const DEPLOY_STEPS = ["00-bootstrap-node", "00-default-ssh-config", "01-cluster-bootstrap-os", "01-container-engine", "02-cluster-etcd", "03-cluster-kubernetes", "04-cluster-network", "05-cluster-apps"];
 
 export const DEPLOY_HELP = `Usage: kplay deploy-cluster (-c CONFIG | --sandbox | -i INVENTORY) [options]
 
@@ -45,7 +39,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length) throw new KplayError("usage", `deploy-cluster takes no arguments (got ${positionals.join(" ")})`, { hint: "kplay deploy-cluster -c config.yaml" });
   if (values.resume) throw new KplayError("usage", "deploy-cluster always continues where it stopped; --resume is not needed", { hint: "--restart runs every step again" });
-  const files = DEPLOY_STEPS.map((s) => join(PLAYBOOKS_DIR, `${s}.yml`));
+  const files = deployPlaybooks();
   return runPlaybooks(values as RunValues, files, {
     label: "kplay deploy-cluster",
     cluster: true,
@@ -173,7 +167,7 @@ export async function removeClusterCommand(argv: string[]): Promise<number> {
   if (!values.yes && !(await confirmReset(`remove-cluster resets ${hosts.length} host(s) (${hosts.join(", ")})`, `This resets ${hosts.length} host(s) to their state before kplay: ${hosts.join(", ")}.`))) return 1;
   const { reporter, sd } = reporterFor(o, inv);
   return withState(sd, "kplay remove-cluster", reporter, async (journal) => {
-    const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
+    const pool = openPool(sd, o);
     try {
       const out = await revertHosts(inv, pool, hosts, forks(o), reporter);
       const ok = out.every((x) => x.status === "ok" || x.status === "changed");

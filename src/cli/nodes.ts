@@ -11,15 +11,14 @@ import type { Inventory } from "../inventory/index.js";
 import { loadPlaybook } from "../playbook/load.js";
 import type { Reporter } from "../report/index.js";
 import { FactCache } from "../state/facts.js";
-import { ConnectionPool } from "../transport/index.js";
-import { DEPLOY_STEPS, PLAYBOOKS_DIR } from "./cluster.js";
+import type { ConnectionPool } from "../transport/index.js";
+import { CLUSTER_GROUPS, deployPlaybooks, shippedPlaybook } from "../cluster/steps.js";
 import { COMMON, confirmReset, forks, loadInv, parse, type Common } from "./options.js";
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
-import { keepalive, withState } from "./state.js";
+import { openPool, withState } from "./state.js";
 
 const ETCD_STEP = "02-cluster-etcd";
 const K8S_STEP = "03-cluster-kubernetes";
-const CLUSTER_GROUPS = ["k8s_cluster", "etcd", "calico_rr"];
 
 /** The named hosts, each an exact inventory host name in a cluster group and not the bootstrap node. */
 function clusterNodes(inv: Inventory, names: string[], command: string): string[] {
@@ -54,7 +53,7 @@ export async function addNodeCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const nodes = clusterNodes(loadInv(values as Common), positionals, "add-node");
-  return runPlaybooks(values as RunValues, DEPLOY_STEPS.map((s) => join(PLAYBOOKS_DIR, `${s}.yml`)), {
+  return runPlaybooks(values as RunValues, deployPlaybooks(), {
     label: `kplay add-node ${nodes.join(" ")}`,
     cluster: true,
     resume: !values.restart,
@@ -107,7 +106,7 @@ export async function removeNodeCommand(argv: string[]): Promise<number> {
   const { reporter, sd } = reporterFor(o, inv);
   const facts = new FactCache(join(sd, "facts"));
   return withState(sd, `kplay remove-node ${nodes.join(" ")}`, reporter, async (journal) => {
-    const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
+    const pool = openPool(sd, o);
     try {
       for (const node of nodes) {
         if (etcd.includes(node)) {
@@ -146,7 +145,7 @@ export async function removeNodeCommand(argv: string[]): Promise<number> {
 /** Run a shipped playbook once, not recorded as a step (it is idempotent), optionally on one host. */
 function runShipped(inv: Inventory, pool: ConnectionPool, report: Reporter, facts: FactCache, file: string, extraVars: Record<string, unknown>, only?: string) {
   const run = { forks: 1, check: false, diff: false, extraVars, factCache: facts, ...(only ? { limit: new Set([only]) } : {}) };
-  return new Runner(inv, pool, run, report).runPlaybook(loadPlaybook(join(PLAYBOOKS_DIR, file)));
+  return new Runner(inv, pool, run, report).runPlaybook(loadPlaybook(shippedPlaybook(file)));
 }
 
 /** Remove NODE's etcd member through the first reachable peer; false when refused or nobody answered. */

@@ -10,11 +10,10 @@ import { allTasks, taskLabel, type Playbook } from "../playbook/types.js";
 import { Runner } from "../engine/runner.js";
 import { runSteps } from "../engine/steps.js";
 import { FactCache } from "../state/facts.js";
-import { keepalive, withState } from "./state.js";
+import { openPool, withState } from "./state.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { loadPlaybook } from "../playbook/load.js";
 import { ConsoleReporter, JsonReporter, LineSink, secrets, TeeReporter, type Redactor, type Reporter } from "../report/index.js";
-import { ConnectionPool } from "../transport/index.js";
 import { COMMON, forks, loadInv, parse, stateDir, type Common } from "./options.js";
 
 export const RUN_HELP = `Usage: kplay run PLAYBOOK [PLAYBOOK...] (-i INVENTORY | -c CONFIG | --sandbox) [options]
@@ -107,7 +106,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: { la
   // each run-set keeps its own journal: an ad-hoc run never erases the cluster's progress
   const journalDir = runSetDir(sd, how.cluster ? { kind: "cluster" } : { kind: "playbooks", files });
   return withState(sd, how.label, reporter, async (journal) => {
-    const pool = new ConnectionPool({ knownHostsFile: join(sd, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
+    const pool = openPool(sd, o);
     try {
       const run = { redact: <T>(v: T) => redact.value(v), secrets: redact, factCache: new FactCache(join(sd, "facts")), forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity };
       if (o.check) {

@@ -1,14 +1,14 @@
 // Owns what commands share around the state directory: taking the lock, opening the journal
 // (saying when a torn tail was cut off), and the `kplay status` and `kplay state reset` commands.
+import { ConnectionPool } from "../transport/index.js";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { listRunSets } from "../state/runsets.js";
-import { createInterface } from "node:readline/promises";
 import { KplayError } from "../errors.js";
 import type { Reporter } from "../report/index.js";
 import { Journal } from "../state/journal.js";
 import { StateLock } from "../state/lock.js";
-import { COMMON, loadInv, parse, stateDir, type Common } from "./options.js";
+import { COMMON, confirmReset, loadInv, parse, stateDir, type Common } from "./options.js";
 
 /** Take the state directory's lock and open the journal of the run-set in `journalDir` (default: the cluster's). */
 export async function withState<T>(dir: string, command: string, report: Reporter, fn: (j: Journal) => Promise<T>, journalDir = dir): Promise<T> {
@@ -34,6 +34,11 @@ export async function withState<T>(dir: string, command: string, report: Reporte
     process.removeListener("SIGTERM", onSignal);
     lock.release();
   }
+}
+
+/** The connection pool of a command: the state directory's known_hosts, --accept-new-host-keys, keep-alive. */
+export function openPool(stateDir: string, o: Common): ConnectionPool {
+  return new ConnectionPool({ knownHostsFile: join(stateDir, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
 }
 
 /** SSH keep-alive; KPLAY_KEEPALIVE_MS shortens it (tests that black-hole links use 1000). */
@@ -114,16 +119,8 @@ export async function stateCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const files = [...readdirSync(dir).filter((f) => /^journal.*\.jsonl$/.test(f) || f === "steps"), ...(existsSync(join(dir, "runs")) ? ["runs"] : [])];
-  if (!values.yes) {
-    if (!process.stdin.isTTY) throw new KplayError("usage", "state reset needs --yes when not run from a terminal");
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    const answer = await rl.question(`Forget all recorded progress in ${dir} (${files.length} file(s))? [y/N] `);
-    rl.close();
-    if (!/^y(es)?$/i.test(answer.trim())) {
-      console.log("nothing changed");
-      return 1;
-    }
-  }
+  // the same confirmation as remove-cluster and remove-node: type "yes", or --yes without a terminal
+  if (!values.yes && !(await confirmReset("state reset forgets all recorded progress", `Forget all recorded progress in ${dir} (${files.length} file(s))?`))) return 1;
   const lock = StateLock.acquire(dir, "kplay state reset", (m) => console.error(`kplay: warning: ${m}`));
   try {
     for (const f of files) rmSync(join(dir, f), { force: true, recursive: f === "runs" });

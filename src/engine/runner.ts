@@ -4,6 +4,7 @@
 // --start-at-task; loops, conditions, retries/until, register, set_fact, delegate_to, run_once;
 // handlers flushed after each section and on meta: flush_handlers; any_errors_fatal and
 // max_fail_percentage; and the per-host recap. It reports through events and never prints.
+import { Backoff } from "../backoff.js";
 import { bounded } from "../report/bounded.js";
 import { OUTPUT_LIMIT } from "../transport/output.js";
 import { readFileSync } from "node:fs";
@@ -22,7 +23,7 @@ import type { Journal } from "../state/journal.js";
 import { recordScript } from "../modules/undo.js";
 import { findSource, sourceCandidates } from "../playbook/paths.js";
 import { detachedScript, LOST_MARK, LOST_RC, runName, runPath } from "../transport/detach.js";
-import { sha256 } from "../transport/stdin.js";
+import { sha256Hex } from "../hash.js";
 import type { Sh } from "../transport/sh.js";
 import { gatherFacts } from "./facts.js";
 import type { FactCache } from "../state/facts.js";
@@ -358,7 +359,7 @@ export class Runner {
     const target = delegate && delegate !== host ? delegate : host;
     const windowMs = this.reached.has(target) ? (this.opts.step?.reconnectWindowMs ?? 0) : 0;
     const deadline = Date.now() + windowMs;
-    let delay = 500;
+    const backoff = new Backoff({ firstMs: 500, maxMs: 5000 });
     let warned = false;
     for (;;) {
       try {
@@ -373,14 +374,13 @@ export class Runner {
       } catch (e) {
         if (!(e instanceof UnreachableError) || e.permanent) throw e;
         this.pool.drop(target);
-        if (Date.now() + delay > deadline) {
+        if (Date.now() + backoff.delayMs > deadline) {
           if (windowMs > 0) throw new UnreachableError(host, `${e.message}; gave up after ${Math.round(windowMs / 1000)} s of reconnecting. Everything done so far is recorded`, false, e);
           throw e;
         }
         if (!warned) this.report.emit({ event: "warning", message: `${host}: ${e.message}; reconnecting for up to ${Math.round(windowMs / 1000)} s` });
         warned = true;
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 5000);
+        await backoff.wait();
       }
     }
   }
@@ -592,7 +592,7 @@ export class Runner {
         // The step attempt's id (per host) keeps another host's or an earlier attempt's result
         // (a task delegated to one node for many hosts, a step re-run) from being re-attached.
         const detached = step && !mod.idempotent
-          ? detachedScript(runPath(step.runId, step.name, step.journal.hostState(step.name, host)?.attempt ?? host), runName(task.id, index, attempt, seq++), script, !!opts.onOutput, x?.stdin !== undefined ? sha256(x.stdin) : undefined)
+          ? detachedScript(runPath(step.runId, step.name, step.journal.hostState(step.name, host)?.attempt ?? host), runName(task.id, index, attempt, seq++), script, !!opts.onOutput, x?.stdin !== undefined ? sha256Hex(x.stdin) : undefined)
           : undefined;
         return this.execResilient(host, delegate, detached ?? script, opts);
       },

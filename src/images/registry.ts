@@ -4,6 +4,7 @@
 // credentials, used directly or to obtain a bearer token from the registry's token service),
 // TLS with extra CAs, and retries with backoff for transient failures. Credentials are never
 // part of an error message.
+import { Backoff } from "../backoff.js";
 import { redirectTarget, sameOrigin } from "../net/redirect.js";
 import { createHash } from "node:crypto";
 import { createReadStream, createWriteStream, renameSync, rmSync, statSync } from "node:fs";
@@ -125,7 +126,7 @@ export class RegistryClient {
   /** A request to `host` with auth (challenge answered once) and retries with backoff. */
   async request(host: string, method: string, path: string, o: { headers?: Record<string, string>; body?: Body; scope?: string; stream?: (res: http.IncomingMessage) => Promise<void> } = {}): Promise<Reply> {
     const attempts = this.o.attempts ?? 5;
-    let delay = this.o.backoffMs ?? 500;
+    const backoff = new Backoff({ firstMs: this.o.backoffMs ?? 500 });
     for (let attempt = 1; ; attempt++) {
       try {
         const url = new URL(path, `${this.scheme(host)}://${host === "docker.io" ? "registry-1.docker.io" : host}`);
@@ -149,8 +150,7 @@ export class RegistryClient {
           if (e instanceof KplayError) throw e;
           throw new RegistryError(`${host}: ${(e as Error).message}`);
         }
-        await new Promise((r) => setTimeout(r, delay));
-        delay *= 2;
+        await backoff.wait();
       }
     }
   }

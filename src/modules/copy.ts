@@ -2,7 +2,7 @@
 // checksum-compared so an unchanged file reports ok, written atomically (temp + rename, or in
 // place when the path is a mount point such as /etc/hosts in a container). One round trip for
 // files up to 256 KiB (content rides along on stdin); larger files are checked first, sent only if needed.
-import { createHash } from "node:crypto";
+import { sha256Hex } from "../hash.js";
 import { basename, posix } from "node:path";
 import { z } from "zod";
 import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
@@ -42,7 +42,7 @@ export interface PutFile {
 
 /** Shared by copy and template: make `dest` hold `data`, reporting truthfully. */
 export async function putFile(ctx: ModuleContext, f: PutFile): Promise<ModuleResult> {
-  const sum = createHash("sha256").update(f.data).digest("hex");
+  const sum = sha256Hex(f.data);
   const inline = f.data.length <= INLINE_LIMIT;
   const wantDiff = ctx.diff && f.data.length <= 64 * 1024 && !f.data.includes(0);
   if (!inline) {

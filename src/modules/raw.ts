@@ -1,9 +1,10 @@
 // Owns the `raw` module (run a command string as is, no guards) and `script` (send a controller
 // script over the connection and run it on the host, with creates/removes/chdir), each one round trip.
+import { sha256Hex } from "../hash.js";
 import { basename } from "node:path";
 import { z } from "zod";
 import { joinSh, raw, sh, userScript } from "../transport/sh.js";
-import { receiveStdin, sha256, T_VAR } from "../transport/stdin.js";
+import { receiveStdin, T_VAR } from "../transport/stdin.js";
 import { splitArgs, truncation } from "./command.js";
 import { OUTPUT_LIMIT } from "../transport/output.js";
 import { defineModule, lines } from "./types.js";
@@ -35,7 +36,7 @@ export const scriptModule = defineModule({
       a.creates ? sh`if [ -e ${a.creates} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi` : undefined,
       a.removes ? sh`if [ ! -e ${a.removes} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi` : undefined,
       raw(`t=$(mktemp /tmp/.kplay-script.XXXXXX) || exit 1; trap 'rm -f "$t"' EXIT`),
-      receiveStdin(T_VAR, sha256(body)),
+      receiveStdin(T_VAR, sha256Hex(body)),
       raw(`chmod 700 "$t"`),
       a.chdir ? sh`cd -- ${a.chdir} || exit 1` : undefined,
       a.executable ? sh`${a.executable} "$t" ${args} </dev/null` : sh`"$t" ${args} </dev/null`,

@@ -1,10 +1,11 @@
 // Owns the `unarchive` module: unpack a tar (gz, bz2, xz) or zip archive from the controller
 // (sent over the connection) or already on the host (remote_src) into dest. Like Ansible it asks
 // tar itself (--compare) whether dest already matches the archive, so a re-run reports ok.
+import { sha256Hex } from "../hash.js";
 import { basename } from "node:path";
 import { z } from "zod";
 import { joinSh, raw, sh } from "../transport/sh.js";
-import { receiveStdin, sha256 } from "../transport/stdin.js";
+import { receiveStdin } from "../transport/stdin.js";
 import { defineModule, readMarker } from "./types.js";
 
 const schema = z
@@ -44,7 +45,7 @@ export const unarchiveModule = defineModule({
       a.creates ? sh`if [ -e ${a.creates} ]; then ${drain}echo "KPLAY-RESULT: changed=0 skipped=1"; exit 0; fi` : undefined,
       sh`[ -d "$d" ] || { ${drain}echo "destination directory $d does not exist" >&2; exit 1; }`,
       data
-        ? sh`f=$(mktemp /tmp/.kplay-archive.XXXXXX) || exit 1; trap 'rm -f "$f"' EXIT; ${receiveStdin(raw('"$f"'), sha256(data))}`
+        ? sh`f=$(mktemp /tmp/.kplay-archive.XXXXXX) || exit 1; trap 'rm -f "$f"' EXIT; ${receiveStdin(raw('"$f"'), sha256Hex(data))}`
         : sh`f=${a.src}; [ -f "$f" ] || { echo "archive $f not found on the host" >&2; exit 1; }`,
       isZip
         ? joinSh([

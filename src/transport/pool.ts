@@ -1,5 +1,6 @@
 // Owns the connection pool: one connection per host, opened on first use and reused by every
 // task, with bounded retry and backoff on connect. Permanent failures (auth, host key) are not retried.
+import { Backoff } from "../backoff.js";
 import { KnownHosts } from "./known-hosts.js";
 import { LocalConnection } from "./local.js";
 import { SshConnection } from "./ssh.js";
@@ -40,7 +41,7 @@ export class ConnectionPool {
   private async open(spec: ConnectionSpec): Promise<Connection> {
     if (spec.kind === "local") return new LocalConnection(spec.name, spec.becomeUser, spec.becomePassword);
     const retries = this.opts.connectRetries ?? 3;
-    let delay = 500;
+    const backoff = new Backoff({ firstMs: 500, maxMs: 5000 });
     for (let attempt = 0; ; attempt++) {
       try {
         return await SshConnection.open(spec, {
@@ -50,8 +51,7 @@ export class ConnectionPool {
         });
       } catch (e) {
         if (!(e instanceof UnreachableError) || e.permanent || attempt >= retries) throw e;
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 5000);
+        await backoff.wait();
       }
     }
   }

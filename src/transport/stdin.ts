@@ -2,14 +2,10 @@
 // checked against the sha256 the controller computed, so a link cut mid-transfer (or a killed
 // controller) leaves the partial data unused and the command failed, never a truncated file in
 // place or a truncated script run.
-import { createHash } from "node:crypto";
 import { raw, sh, type Sh } from "./sh.js";
 
 export const INCOMPLETE = "kplay: the data sent over SSH arrived incomplete (was the link cut?)";
 
-export function sha256(data: string | Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
-}
 
 /** sh: stdin → the file named by `fileExpr` (an sh word such as "$t"), verified; on mismatch remove it, exit 1. */
 export function receiveStdin(fileExpr: Sh, sum: string): Sh {

@@ -9,7 +9,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { cleanupScript, detachedScript, localRunBase, LOST_MARK, LOST_RC, runName, runPath } from "../../src/transport/detach.js";
 import { LocalConnection } from "../../src/transport/local.js";
 import { userScript } from "../../src/transport/sh.js";
-import { INCOMPLETE, sha256 } from "../../src/transport/stdin.js";
+import { INCOMPLETE } from "../../src/transport/stdin.js";
+import { sha256Hex as sha256 } from "../../src/hash.js";
 
 const conn = new LocalConnection("localhost");
 const run = `kplay-unit-${randomBytes(4).toString("hex")}`;

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sh } from "../../src/transport/sh.js";
-import { INCOMPLETE, receiveStdin, sha256 } from "../../src/transport/stdin.js";
+import { INCOMPLETE, receiveStdin } from "../../src/transport/stdin.js";
+import { sha256Hex as sha256 } from "../../src/hash.js";
 
 describe("receiveStdin", () => {
   const data = Buffer.from("a=1\nb=2\n".repeat(1000));
