@@ -179,7 +179,12 @@ async function connectClient(name: string, ep: SshEndpoint, sock: Duplex | undef
     },
   };
   return new Promise((resolve, reject) => {
+    // ssh2 can emit several errors for one failed connect (a reset, then "Connection lost before
+    // handshake"): every one must have a listener, or the process dies; only the first counts.
+    let settled = false;
     const fail = (e: Error & { level?: string }) => {
+      if (settled) return;
+      settled = true;
       client.removeAllListeners("ready");
       client.end();
       if (hostKeyProblem) return reject(new UnreachableError(name, hostKeyProblem, true, e));
@@ -188,11 +193,12 @@ async function connectClient(name: string, ep: SshEndpoint, sock: Duplex | undef
       reject(new UnreachableError(name, msg, auth, e));
     };
     client.once("ready", () => {
+      settled = true;
       client.removeListener("error", fail);
       client.on("error", () => undefined); // later errors surface as channel/close failures
       resolve(client);
     });
-    client.once("error", fail);
+    client.on("error", fail);
     client.connect(cfg);
   });
 }
