@@ -108,7 +108,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: { la
   return withState(sd, how.label, reporter, async (journal) => {
     const pool = openPool(sd, o);
     try {
-      const run = { redact: <T>(v: T) => redact.value(v), secrets: redact, factCache: new FactCache(join(sd, "facts")), forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity };
+      const run = { secrets: redact, factCache: new FactCache(join(sd, "facts")), forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity };
       if (o.check) {
         // A check run changes nothing, so it records nothing.
         let ok = true;

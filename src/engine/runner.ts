@@ -43,10 +43,11 @@ export interface RunOptions {
   verbosity?: number;
   /** The step this playbook is, with its journal (resume) and run id (run directories on nodes). */
   step?: StepRun;
-  /** Masks secrets in a value (results kept in the journal never hold a secret). */
-  redact?: <T>(v: T) => T;
-  /** The run's secrets: play vars, vars_files and set_fact values named like secrets join it. */
-  secrets?: { addVars(vars: Record<string, unknown>): void; holds(text: string): boolean };
+  /**
+   * The run's secrets: play vars, vars_files and set_fact values named like secrets join it; a
+   * result holding one is not kept in the journal.
+   */
+  secrets?: { addVars(vars: Record<string, unknown>): void; holds(text: string): boolean; value<T>(v: T): T };
   /** Facts gathered are kept here; hostvars of a host not reached in this run come from it. */
   factCache?: FactCache;
 }
@@ -444,7 +445,7 @@ export class Runner {
     const result = task.register ? (this.state(host).registered[task.register] as Record<string, unknown>) : outcomes[outcomes.length - 1]?.result;
     let keep = noLog ? undefined : task.register || result?.ansible_facts ? slim(result) : undefined;
     // A result that holds a secret is not kept (the task runs again on resume instead).
-    if (keep && this.opts.redact && JSON.stringify(this.opts.redact(keep)) !== JSON.stringify(keep)) keep = undefined;
+    if (keep && this.opts.secrets && JSON.stringify(this.opts.secrets.value(keep)) !== JSON.stringify(keep)) keep = undefined;
     j.write({ t: "task_done", step: step.name, task: task.id, host, status, result: keep, time: new Date().toISOString() });
   }
 
