@@ -13,7 +13,8 @@ export interface HostsSample {
 /** N local-connection hosts (no SSH: the engine's own cost), in two groups. */
 export function localInventory(file: string, n: number): void {
   const lines = ["[nodes]"];
-  for (let i = 0; i < n; i++) lines.push(`h${i} ansible_connection=local ip=10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+  for (let i = 0; i < n; i++)
+    lines.push(`h${i} ansible_connection=local ip=10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
   lines.push("[etcd]", "h0", "h1", "h2", "");
   writeFileSync(file, lines.join("\n"));
 }
@@ -39,7 +40,10 @@ export function timedKplay(cmd: string[], cwd: string): Promise<HostsSample> {
       const m = /KPLAY-TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(err);
       if (code !== 0 || !m) {
         // the failures, so a failed sample says why
-        const failed = readFileSync(log, "utf8").split("\n").filter((l) => /"status":"(failed|unreachable)"/.test(l)).slice(0, 5);
+        const failed = readFileSync(log, "utf8")
+          .split("\n")
+          .filter((l) => /"status":"(failed|unreachable)"/.test(l))
+          .slice(0, 5);
         return rej(new Error(`${cmd.join(" ")} failed (${code}): ${err.slice(-2000)}\n${failed.join("\n")}`));
       }
       res({ wall: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMb: Number(m[4]) / 1024, planning: NaN });

@@ -17,7 +17,14 @@ import ssh2 from "ssh2";
 import { stringify } from "yaml";
 import { ensureNodeImage } from "../src/sandbox/image.js";
 import { localInventory, sshInventory, timedKplay, type HostsSample } from "./hosts.js";
-import { createNetwork, removeContainers, removeNetworks, startNode, type NodeHandle, type NodeNetwork } from "../src/sandbox/nodes.js";
+import {
+  createNetwork,
+  removeContainers,
+  removeNetworks,
+  startNode,
+  type NodeHandle,
+  type NodeNetwork,
+} from "../src/sandbox/nodes.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const HERE = join(ROOT, "bench");
@@ -41,7 +48,11 @@ const RUNS = Number(args.runs);
 const CASES = args.cases!.split(",");
 const ENGINES = args.engines!.split(",");
 
-for (const [bin, pkg] of [["ansible-playbook", "ansible-core"], ["/usr/bin/time", "time"], ["openssl", "openssl"]]) {
+for (const [bin, pkg] of [
+  ["ansible-playbook", "ansible-core"],
+  ["/usr/bin/time", "time"],
+  ["openssl", "openssl"],
+]) {
   try {
     execFileSync("sh", ["-c", `command -v ${bin}`], { stdio: "ignore" });
   } catch {
@@ -65,10 +76,34 @@ const kp = ssh2.utils.generateKeyPairSync("ed25519");
 const keyFile = join(dir, "id_ed25519");
 writeFileSync(keyFile, kp.private, { mode: 0o600 });
 const caFile = join(dir, "ca.pem");
-execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=kplay-bench", "-days", "3650", "-keyout", join(dir, "ca.key"), "-out", caFile], { stdio: "ignore" });
+execFileSync(
+  "openssl",
+  [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-subj",
+    "/CN=kplay-bench",
+    "-days",
+    "3650",
+    "-keyout",
+    join(dir, "ca.key"),
+    "-out",
+    caFile,
+  ],
+  { stdio: "ignore" },
+);
 const caPem = readFileSync(caFile, "utf8");
 writeFileSync(join(dir, "extra.yml"), stringify({ ca_pem: caPem }));
-const vars = { registry_domain: "kube.registry.local", registry_ip: "10.96.0.5", repo_url: "http://10.96.0.5:8080/debian", sandbox_image: "kube.registry.local/library/pause:3.9", ca_pem: caPem };
+const vars = {
+  registry_domain: "kube.registry.local",
+  registry_ip: "10.96.0.5",
+  repo_url: "http://10.96.0.5:8080/debian",
+  sandbox_image: "kube.registry.local/library/pause:3.9",
+  ca_pem: caPem,
+};
 
 const RESET = [
   "sed -i '/# BEGIN KPLAY BENCH REGISTRY/,/# END KPLAY BENCH REGISTRY/d' /etc/hosts 2>/dev/null || { grep -v 'KPLAY BENCH\\|kube.registry.local' /etc/hosts > /tmp/h; cat /tmp/h > /etc/hosts; }",
@@ -86,13 +121,50 @@ async function startNodes(count: number, image: string): Promise<void> {
   network = await createNetwork(`kplay-bench-${process.pid}-${count}`, labels);
   for (let i = 0; i < count; i += 16) {
     const batch = Array.from({ length: Math.min(16, count - i) }, (_, k) => `node${i + k + 1}`);
-    nodes.push(...(await Promise.all(batch.map((name) => startNode({ image, name, containerName: `kplay-bench-${process.pid}-${name}`, network: network!, labels, authorizedKey: kp.public, init: "sshd" })))));
+    nodes.push(
+      ...(await Promise.all(
+        batch.map((name) =>
+          startNode({
+            image,
+            name,
+            containerName: `kplay-bench-${process.pid}-${name}`,
+            network: network!,
+            labels,
+            authorizedKey: kp.public,
+            init: "sshd",
+          }),
+        ),
+      )),
+    );
   }
   const kh = nodes.map((n) => `[127.0.0.1]:${n.sshPort} ${n.hostKey}`).join("\n") + "\n";
   writeFileSync(join(dir, "known_hosts"), kh);
-  writeFileSync(join(dir, "inventory.ini"), "[all]\n" + nodes.map((n) => `${n.name} ansible_host=127.0.0.1 ansible_port=${n.sshPort}`).join("\n") + `\n\n[all:vars]\nansible_user=root\nansible_ssh_private_key_file=${keyFile}\nansible_python_interpreter=/usr/bin/python3\n`);
-  writeFileSync(join(dir, "raw.json"), JSON.stringify({ hosts: nodes.map((n) => ({ host: "127.0.0.1", port: n.sshPort })), key: keyFile, mode: "workload", vars, templates: templates() }));
-  writeFileSync(join(dir, "raw-trivial.json"), JSON.stringify({ hosts: nodes.map((n) => ({ host: "127.0.0.1", port: n.sshPort })), key: keyFile, mode: "trivial", vars, templates: {} }));
+  writeFileSync(
+    join(dir, "inventory.ini"),
+    "[all]\n" +
+      nodes.map((n) => `${n.name} ansible_host=127.0.0.1 ansible_port=${n.sshPort}`).join("\n") +
+      `\n\n[all:vars]\nansible_user=root\nansible_ssh_private_key_file=${keyFile}\nansible_python_interpreter=/usr/bin/python3\n`,
+  );
+  writeFileSync(
+    join(dir, "raw.json"),
+    JSON.stringify({
+      hosts: nodes.map((n) => ({ host: "127.0.0.1", port: n.sshPort })),
+      key: keyFile,
+      mode: "workload",
+      vars,
+      templates: templates(),
+    }),
+  );
+  writeFileSync(
+    join(dir, "raw-trivial.json"),
+    JSON.stringify({
+      hosts: nodes.map((n) => ({ host: "127.0.0.1", port: n.sshPort })),
+      key: keyFile,
+      mode: "trivial",
+      vars,
+      templates: {},
+    }),
+  );
 }
 
 async function stopNodes(): Promise<void> {
@@ -114,7 +186,10 @@ async function reset(): Promise<void> {
 function nodeCpuNs(): number {
   let sum = 0;
   for (const n of nodes) {
-    for (const p of [`/sys/fs/cgroup/cpuacct/docker/${n.containerId}/cpuacct.usage`, `/sys/fs/cgroup/system.slice/docker-${n.containerId}.scope/cpu.stat`]) {
+    for (const p of [
+      `/sys/fs/cgroup/cpuacct/docker/${n.containerId}/cpuacct.usage`,
+      `/sys/fs/cgroup/system.slice/docker-${n.containerId}.scope/cpu.stat`,
+    ]) {
       if (!existsSync(p)) continue;
       const text = readFileSync(p, "utf8");
       sum += p.endsWith("cpu.stat") ? Number(/usage_usec (\d+)/.exec(text)?.[1] ?? 0) * 1000 : Number(text);
@@ -126,7 +201,9 @@ function nodeCpuNs(): number {
 
 /** Sum over the nodes of the last PID handed out in each node's PID namespace. */
 async function pidCounters(): Promise<number> {
-  const xs = await Promise.all(nodes.map(async (n) => Number((await n.container.exec(["cat", "/proc/sys/kernel/ns_last_pid"])).stdout.trim())));
+  const xs = await Promise.all(
+    nodes.map(async (n) => Number((await n.container.exec(["cat", "/proc/sys/kernel/ns_last_pid"])).stdout.trim())),
+  );
   return xs.reduce((a, b) => a + b, 0);
 }
 
@@ -134,7 +211,10 @@ async function timed(cmd: string[], env: Record<string, string> = {}): Promise<S
   const pids = nodes.length ? await pidCounters() : 0;
   const s = await new Promise<Omit<Sample, "procs">>((res, rej) => {
     const before = nodeCpuNs();
-    const p = spawn("/usr/bin/time", ["-f", "KPLAY-TIME %e %U %S %M", ...cmd], { cwd: HERE, env: { ...process.env, ...env } });
+    const p = spawn("/usr/bin/time", ["-f", "KPLAY-TIME %e %U %S %M", ...cmd], {
+      cwd: HERE,
+      env: { ...process.env, ...env },
+    });
     let err = "";
     let out = "";
     p.stdout.on("data", (d) => (out += d));
@@ -142,7 +222,13 @@ async function timed(cmd: string[], env: Record<string, string> = {}): Promise<S
     p.on("close", (code) => {
       const m = /KPLAY-TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(err);
       if (code !== 0 || !m) return rej(new Error(`${cmd.join(" ")} failed (${code}):\n${(out + err).slice(-3000)}`));
-      res({ wall: Number(m[1]), user: Number(m[2]), sys: Number(m[3]), rssKb: Number(m[4]), nodeCpu: (nodeCpuNs() - before) / 1e9 });
+      res({
+        wall: Number(m[1]),
+        user: Number(m[2]),
+        sys: Number(m[3]),
+        rssKb: Number(m[4]),
+        nodeCpu: (nodeCpuNs() - before) / 1e9,
+      });
     });
   });
   // the reading's own `cat` takes one PID per node
@@ -172,9 +258,38 @@ function engineCmd(engine: string, playbook: string, rawSpec: string): { cmd: st
     mkdirSync(sd, { recursive: true });
     writeFileSync(join(sd, "known_hosts"), readFileSync(join(dir, "known_hosts")));
     const prof = args.profile ? ["--cpu-prof", "--cpu-prof-dir", resolve(args.profile)] : [];
-    return { cmd: [process.execPath, ...prof, join(ROOT, "bin/kplay.js"), "run", playbook, "-i", join(dir, "inventory.ini"), "--forks", forks(), "--state-dir", sd, "-e", `@${join(dir, "extra.yml")}`, "--json"] };
+    return {
+      cmd: [
+        process.execPath,
+        ...prof,
+        join(ROOT, "bin/kplay.js"),
+        "run",
+        playbook,
+        "-i",
+        join(dir, "inventory.ini"),
+        "--forks",
+        forks(),
+        "--state-dir",
+        sd,
+        "-e",
+        `@${join(dir, "extra.yml")}`,
+        "--json",
+      ],
+    };
   }
-  return { cmd: ["ansible-playbook", playbook, "-i", join(dir, "inventory.ini"), "-f", forks(), "-e", `@${join(dir, "extra.yml")}`], env: ansibleEnv(engine) };
+  return {
+    cmd: [
+      "ansible-playbook",
+      playbook,
+      "-i",
+      join(dir, "inventory.ini"),
+      "-f",
+      forks(),
+      "-e",
+      `@${join(dir, "extra.yml")}`,
+    ],
+    env: ansibleEnv(engine),
+  };
 }
 
 type Results = Map<string, Sample[]>;
@@ -185,7 +300,8 @@ const med = (xs: number[]) => {
   const m = Math.floor((s.length - 1) / 2);
   return s.length % 2 ? s[m] : (s[m] + s[m + 1]) / 2;
 };
-const fmt = (xs: number[], d = 2) => `${med(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
+const fmt = (xs: number[], d = 2) =>
+  `${med(xs).toFixed(d)} (${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)})`;
 
 async function workloadCase(results: Results): Promise<void> {
   const pb = join(HERE, "workload/bootstrap.yml");
@@ -195,7 +311,9 @@ async function workloadCase(results: Results): Promise<void> {
       const { cmd, env } = engineCmd(e, pb, "raw.json");
       add(results, `${e}|first`, await timed(cmd, env));
       add(results, `${e}|rerun`, await timed(cmd, env));
-      console.error(`run ${r + 1}/${RUNS} ${e}: first ${results.get(`${e}|first`)!.at(-1)!.wall}s, re-run ${results.get(`${e}|rerun`)!.at(-1)!.wall}s`);
+      console.error(
+        `run ${r + 1}/${RUNS} ${e}: first ${results.get(`${e}|first`)!.at(-1)!.wall}s, re-run ${results.get(`${e}|rerun`)!.at(-1)!.wall}s`,
+      );
     }
   }
 }
@@ -221,12 +339,30 @@ async function resumeCase(lines: string[]): Promise<void> {
   const status: Sample[] = [];
   const resume: Sample[] = [];
   for (let r = 0; r < RUNS; r++) {
-    status.push(await timed([process.execPath, join(ROOT, "bin/kplay.js"), "status", "-i", join(dir, "inventory.ini"), "--state-dir", sd]));
+    status.push(
+      await timed([
+        process.execPath,
+        join(ROOT, "bin/kplay.js"),
+        "status",
+        "-i",
+        join(dir, "inventory.ini"),
+        "--state-dir",
+        sd,
+      ]),
+    );
     resume.push(await timed([...cmd, "--resume"]));
   }
-  lines.push(`## Status and a resume with every step done (${nodes.length} hosts)`, "", "| command | wall s | controller CPU s |", "|---|---|---|");
+  lines.push(
+    `## Status and a resume with every step done (${nodes.length} hosts)`,
+    "",
+    "| command | wall s | controller CPU s |",
+    "|---|---|---|",
+  );
   lines.push(`| kplay status | ${fmt(status.map((s) => s.wall))} | ${fmt(status.map((s) => s.user + s.sys))} |`);
-  lines.push(`| kplay run --resume (all done) | ${fmt(resume.map((s) => s.wall))} | ${fmt(resume.map((s) => s.user + s.sys))} |`, "");
+  lines.push(
+    `| kplay run --resume (all done) | ${fmt(resume.map((s) => s.wall))} | ${fmt(resume.map((s) => s.user + s.sys))} |`,
+    "",
+  );
 }
 
 async function bigOutputCase(lines: string[]): Promise<void> {
@@ -239,14 +375,38 @@ async function bigOutputCase(lines: string[]): Promise<void> {
   writeFileSync(join(sd, "known_hosts"), readFileSync(join(dir, "known_hosts")));
   const samples: Sample[] = [];
   for (let r = 0; r < RUNS; r++) {
-    samples.push(await timed([process.execPath, join(ROOT, "bin/kplay.js"), "run", pb, "-i", join(dir, "inventory.ini"), "--state-dir", sd, "-e", `fetch_dir=${fetchDir}`, "--json"]));
+    samples.push(
+      await timed([
+        process.execPath,
+        join(ROOT, "bin/kplay.js"),
+        "run",
+        pb,
+        "-i",
+        join(dir, "inventory.ini"),
+        "--state-dir",
+        sd,
+        "-e",
+        `fetch_dir=${fetchDir}`,
+        "--json",
+      ]),
+    );
     console.error(`bigoutput run ${r + 1}: ${samples.at(-1)!.wall}s, ${Math.round(samples.at(-1)!.rssKb / 1024)} MB`);
   }
   const du = (p: string) => Number(execFileSync("du", ["-sb", p]).toString().split("\t")[0]);
   const fetched = du(join(fetchDir, "kplay-big.bin"));
-  lines.push(`## Bounded output: 1 GiB printed by a task, a 1 GiB file fetched (1 host)`, "", "| | value |", "|---|---|");
+  lines.push(
+    `## Bounded output: 1 GiB printed by a task, a 1 GiB file fetched (1 host)`,
+    "",
+    "| | value |",
+    "|---|---|",
+  );
   lines.push(`| wall s | ${fmt(samples.map((s) => s.wall))} |`);
-  lines.push(`| controller peak RSS MB | ${fmt(samples.map((s) => s.rssKb / 1024), 0)} |`);
+  lines.push(
+    `| controller peak RSS MB | ${fmt(
+      samples.map((s) => s.rssKb / 1024),
+      0,
+    )} |`,
+  );
   lines.push(`| controller CPU s | ${fmt(samples.map((s) => s.user + s.sys))} |`);
   lines.push(`| state directory after ${RUNS} runs, bytes | ${du(sd)} |`);
   lines.push(`| fetched file, bytes | ${fetched} |`, "");
@@ -254,16 +414,62 @@ async function bigOutputCase(lines: string[]): Promise<void> {
 
 async function hostsCase(lines: string[], image: string): Promise<void> {
   const forksN = "200";
-  lines.push(`## Hosts: 5 trivial tasks per host, --forks ${forksN}`, "", "| hosts | connection | wall s | planning s (the same play without tasks) | controller CPU s | CPU ms per host-task | peak RSS MB |", "|---|---|---|---|---|---|---|");
+  lines.push(
+    `## Hosts: 5 trivial tasks per host, --forks ${forksN}`,
+    "",
+    "| hosts | connection | wall s | planning s (the same play without tasks) | controller CPU s | CPU ms per host-task | peak RSS MB |",
+    "|---|---|---|---|---|---|---|",
+  );
   const row = (n: number, kind: string, xs: HostsSample[]) =>
-    lines.push(`| ${n} | ${kind} | ${fmt(xs.map((s) => s.wall))} | ${fmt(xs.map((s) => s.planning))} | ${fmt(xs.map((s) => s.cpu))} | ${fmt(xs.map((s) => (s.cpu * 1000) / (n * 5)), 3)} | ${fmt(xs.map((s) => s.rssMb), 0)} |`);
+    lines.push(
+      `| ${n} | ${kind} | ${fmt(xs.map((s) => s.wall))} | ${fmt(xs.map((s) => s.planning))} | ${fmt(xs.map((s) => s.cpu))} | ${fmt(
+        xs.map((s) => (s.cpu * 1000) / (n * 5)),
+        3,
+      )} | ${fmt(
+        xs.map((s) => s.rssMb),
+        0,
+      )} |`,
+    );
   for (const n of args["local-hosts"]!.split(",").filter(Boolean).map(Number)) {
     const inv = join(dir, `local-${n}.ini`);
     localInventory(inv, n);
     const xs: HostsSample[] = [];
     for (let r = 0; r < RUNS; r++) {
-      const plan = await timedKplay([process.execPath, join(ROOT, "bin/kplay.js"), "run", join(HERE, "workload/hosts-plan.yml"), "-i", inv, "--check", "--state-dir", join(dir, `st-plan-${n}`), "--json"], HERE);
-      xs.push({ ...(await timedKplay([process.execPath, join(ROOT, "bin/kplay.js"), "run", join(HERE, "workload/hosts-local.yml"), "-i", inv, "--check", "--forks", forksN, "--state-dir", join(dir, `st-local-${n}`), "--json"], HERE)), planning: plan.wall });
+      const plan = await timedKplay(
+        [
+          process.execPath,
+          join(ROOT, "bin/kplay.js"),
+          "run",
+          join(HERE, "workload/hosts-plan.yml"),
+          "-i",
+          inv,
+          "--check",
+          "--state-dir",
+          join(dir, `st-plan-${n}`),
+          "--json",
+        ],
+        HERE,
+      );
+      xs.push({
+        ...(await timedKplay(
+          [
+            process.execPath,
+            join(ROOT, "bin/kplay.js"),
+            "run",
+            join(HERE, "workload/hosts-local.yml"),
+            "-i",
+            inv,
+            "--check",
+            "--forks",
+            forksN,
+            "--state-dir",
+            join(dir, `st-local-${n}`),
+            "--json",
+          ],
+          HERE,
+        )),
+        planning: plan.wall,
+      });
       console.error(`hosts local ${n} run ${r + 1}: ${xs.at(-1)!.wall}s`);
     }
     row(n, "local", xs);
@@ -272,15 +478,53 @@ async function hostsCase(lines: string[], image: string): Promise<void> {
   for (const n of args["ssh-hosts"]!.split(",").filter(Boolean).map(Number)) {
     await startNodes(Math.ceil(n / perNode), image);
     const inv = join(dir, `ssh-${n}.ini`);
-    sshInventory(inv, n, nodes.map((x) => x.sshPort!), keyFile);
+    sshInventory(
+      inv,
+      n,
+      nodes.map((x) => x.sshPort!),
+      keyFile,
+    );
     const xs: HostsSample[] = [];
     for (let r = 0; r < RUNS; r++) {
       const sd = join(dir, `st-ssh-${n}-${r}`);
       mkdirSync(sd, { recursive: true });
       writeFileSync(join(sd, "known_hosts"), readFileSync(join(dir, "known_hosts")));
-      const plan = await timedKplay([process.execPath, join(ROOT, "bin/kplay.js"), "run", join(HERE, "workload/hosts-plan.yml"), "-i", inv, "--check", "--state-dir", sd, "--json"], HERE);
+      const plan = await timedKplay(
+        [
+          process.execPath,
+          join(ROOT, "bin/kplay.js"),
+          "run",
+          join(HERE, "workload/hosts-plan.yml"),
+          "-i",
+          inv,
+          "--check",
+          "--state-dir",
+          sd,
+          "--json",
+        ],
+        HERE,
+      );
       const prof = args.profile ? ["--cpu-prof", "--cpu-prof-dir", resolve(args.profile)] : [];
-      xs.push({ ...(await timedKplay([process.execPath, ...prof, join(ROOT, "bin/kplay.js"), "run", join(HERE, "workload/hosts-ssh.yml"), "-i", inv, "--forks", forksN, "--state-dir", sd, "--json"], HERE)), planning: plan.wall });
+      xs.push({
+        ...(await timedKplay(
+          [
+            process.execPath,
+            ...prof,
+            join(ROOT, "bin/kplay.js"),
+            "run",
+            join(HERE, "workload/hosts-ssh.yml"),
+            "-i",
+            inv,
+            "--forks",
+            forksN,
+            "--state-dir",
+            sd,
+            "--json",
+          ],
+          HERE,
+        )),
+        planning: plan.wall,
+      });
       console.error(`hosts ssh ${n} run ${r + 1}: ${xs.at(-1)!.wall}s`);
     }
     row(n, `ssh (${nodes.length} nodes)`, xs);
@@ -298,7 +542,12 @@ function ratioCol(results: Results, a: string, b: string): string {
 
 async function main(): Promise<void> {
   const image = await ensureNodeImage((m) => console.error(m), ["python3"]);
-  const lines: string[] = [`# kplay benchmark — ${new Date().toISOString()}`, "", `${CASES.some((c) => c !== "scale") ? `${N} nodes` : `${args.scale} nodes`} (sshd-only containers on this machine), ${RUNS} runs each, interleaved; times in seconds: median (min–max).`, ""];
+  const lines: string[] = [
+    `# kplay benchmark — ${new Date().toISOString()}`,
+    "",
+    `${CASES.some((c) => c !== "scale") ? `${N} nodes` : `${args.scale} nodes`} (sshd-only containers on this machine), ${RUNS} runs each, interleaved; times in seconds: median (min–max).`,
+    "",
+  ];
   try {
     const results: Results = new Map();
     if (CASES.includes("workload") || CASES.includes("trivial") || CASES.includes("resume")) {
@@ -306,12 +555,22 @@ async function main(): Promise<void> {
       await startNodes(N, image);
       if (CASES.includes("workload")) {
         await workloadCase(results);
-        lines.push("## Workload: offline node bootstrap (10 tasks + handler)", "", "| engine | first run wall | re-run wall | first/raw (pairwise) | re-run/raw (pairwise) | kplay/engine first (pairwise) | controller CPU s (user+sys, first) | node CPU s (first) | processes started per node (first / re-run) | controller peak RSS MB |", "|---|---|---|---|---|---|---|---|---|---|");
+        lines.push(
+          "## Workload: offline node bootstrap (10 tasks + handler)",
+          "",
+          "| engine | first run wall | re-run wall | first/raw (pairwise) | re-run/raw (pairwise) | kplay/engine first (pairwise) | controller CPU s (user+sys, first) | node CPU s (first) | processes started per node (first / re-run) | controller peak RSS MB |",
+          "|---|---|---|---|---|---|---|---|---|---|",
+        );
         for (const e of ENGINES) {
           const f = results.get(`${e}|first`) ?? [];
           const rr = results.get(`${e}|rerun`) ?? [];
           if (!f.length) continue;
-          lines.push(`| ${e} | ${fmt(f.map((s) => s.wall))} | ${fmt(rr.map((s) => s.wall))} | ${ratioCol(results, `${e}|first`, "raw|first")} | ${ratioCol(results, `${e}|rerun`, "raw|rerun")} | ${ratioCol(results, "kplay|first", `${e}|first`)} | ${fmt(f.map((s) => s.user + s.sys))} | ${fmt(f.map((s) => s.nodeCpu))} | ${med(f.map((s) => s.procs)).toFixed(0)} / ${med(rr.map((s) => s.procs)).toFixed(0)} | ${fmt(f.map((s) => s.rssKb / 1024), 0)} |`);
+          lines.push(
+            `| ${e} | ${fmt(f.map((s) => s.wall))} | ${fmt(rr.map((s) => s.wall))} | ${ratioCol(results, `${e}|first`, "raw|first")} | ${ratioCol(results, `${e}|rerun`, "raw|rerun")} | ${ratioCol(results, "kplay|first", `${e}|first`)} | ${fmt(f.map((s) => s.user + s.sys))} | ${fmt(f.map((s) => s.nodeCpu))} | ${med(f.map((s) => s.procs)).toFixed(0)} / ${med(rr.map((s) => s.procs)).toFixed(0)} | ${fmt(
+              f.map((s) => s.rssKb / 1024),
+              0,
+            )} |`,
+          );
         }
         lines.push("");
       }
@@ -321,10 +580,20 @@ async function main(): Promise<void> {
         const r = results.get("raw|trivial")!;
         const perTask = k.map((s, i) => ((s.wall - r[i].wall) / 100) * 1000);
         const rawRtt = r.map((s) => (s.wall / 100) * 1000);
-        lines.push("## Per-task overhead: 100 × `command: \"true\"`", "", "| | kplay | raw (100 execs per host) | kplay added ms per task (pairwise) | raw ms per exec round trip |", "|---|---|---|---|---|");
-        lines.push(`| wall s | ${fmt(k.map((s) => s.wall))} | ${fmt(r.map((s) => s.wall))} | ${fmt(perTask, 1)} | ${fmt(rawRtt, 1)} |`);
+        lines.push(
+          '## Per-task overhead: 100 × `command: "true"`',
+          "",
+          "| | kplay | raw (100 execs per host) | kplay added ms per task (pairwise) | raw ms per exec round trip |",
+          "|---|---|---|---|---|",
+        );
+        lines.push(
+          `| wall s | ${fmt(k.map((s) => s.wall))} | ${fmt(r.map((s) => s.wall))} | ${fmt(perTask, 1)} | ${fmt(rawRtt, 1)} |`,
+        );
         lines.push(`| node CPU s | ${fmt(k.map((s) => s.nodeCpu))} | ${fmt(r.map((s) => s.nodeCpu))} | | |`);
-        lines.push(`| processes started per node | ${med(k.map((s) => s.procs)).toFixed(0)} | ${med(r.map((s) => s.procs)).toFixed(0)} | | |`, "");
+        lines.push(
+          `| processes started per node | ${med(k.map((s) => s.procs)).toFixed(0)} | ${med(r.map((s) => s.procs)).toFixed(0)} | | |`,
+          "",
+        );
       }
       if (CASES.includes("resume")) await resumeCase(lines);
       await stopNodes();
@@ -340,7 +609,12 @@ async function main(): Promise<void> {
       // this machine allows: all nodes share its 2 cores, so per-host time grows for raw too.
       const withRaw = ENGINES.includes("raw");
       const scaleEngines = withRaw ? ["kplay", "raw"] : ["kplay"];
-      lines.push("## Scale (workload first run; raw on the same nodes, interleaved, as the machine's reference)", "", "| nodes | engine | wall s | wall per host ms | kplay/raw (pairwise) | controller CPU s | controller peak RSS MB | node CPU s |", "|---|---|---|---|---|---|---|---|");
+      lines.push(
+        "## Scale (workload first run; raw on the same nodes, interleaved, as the machine's reference)",
+        "",
+        "| nodes | engine | wall s | wall per host ms | kplay/raw (pairwise) | controller CPU s | controller peak RSS MB | node CPU s |",
+        "|---|---|---|---|---|---|---|---|",
+      );
       for (const count of args.scale!.split(",").map(Number)) {
         console.error(`scale: starting ${count} nodes`);
         await startNodes(count, image);
@@ -355,7 +629,15 @@ async function main(): Promise<void> {
         }
         for (const e of scaleEngines) {
           const xs = samples.get(e)!;
-          lines.push(`| ${count} | ${e} | ${fmt(xs.map((s) => s.wall))} | ${fmt(xs.map((s) => (s.wall / count) * 1000), 0)} | ${e === "kplay" && withRaw ? ratioCol(samples, "kplay", "raw") : "–"} | ${fmt(xs.map((s) => s.user + s.sys))} | ${fmt(xs.map((s) => s.rssKb / 1024), 0)} | ${fmt(xs.map((s) => s.nodeCpu))} |`);
+          lines.push(
+            `| ${count} | ${e} | ${fmt(xs.map((s) => s.wall))} | ${fmt(
+              xs.map((s) => (s.wall / count) * 1000),
+              0,
+            )} | ${e === "kplay" && withRaw ? ratioCol(samples, "kplay", "raw") : "–"} | ${fmt(xs.map((s) => s.user + s.sys))} | ${fmt(
+              xs.map((s) => s.rssKb / 1024),
+              0,
+            )} | ${fmt(xs.map((s) => s.nodeCpu))} |`,
+          );
         }
       }
       lines.push("");

@@ -20,7 +20,10 @@ export function readYamlFile(file: string, label = file): YamlSource {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new KplayError("input", `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { where: { file: label }, cause: e });
+    throw new KplayError("input", `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
+      where: { file: label },
+      cause: e,
+    });
   }
   return parseYaml(text, label);
 }
@@ -90,12 +93,18 @@ function toData(doc: Document, file: string, lc: LineCounter): unknown {
       if (expanded > MAX_ALIAS_EXPANSION && at === undefined) at = alias.range?.[0];
     },
   });
-  const where = (offset: number | undefined) => (offset === undefined ? { file } : { file, line: lc.linePos(offset).line, column: lc.linePos(offset).col });
-  if (at !== undefined) throw inputError(`aliases expand to more than ${MAX_ALIAS_EXPANSION >> 20} MiB of data (a resource exhaustion attack?)`, where(at));
+  const where = (offset: number | undefined) =>
+    offset === undefined ? { file } : { file, line: lc.linePos(offset).line, column: lc.linePos(offset).col };
+  if (at !== undefined)
+    throw inputError(
+      `aliases expand to more than ${MAX_ALIAS_EXPANSION >> 20} MiB of data (a resource exhaustion attack?)`,
+      where(at),
+    );
   try {
     return doc.toJS({ maxAliasCount: 1000 });
   } catch (e) {
-    if (/alias/i.test((e as Error).message)) throw inputError("too many nested aliases (a resource exhaustion attack?)", { file });
+    if (/alias/i.test((e as Error).message))
+      throw inputError("too many nested aliases (a resource exhaustion attack?)", { file });
     throw inputError(`cannot read the YAML: ${(e as Error).message}`, { file });
   }
 }

@@ -40,7 +40,15 @@ export interface BuildOptions {
   /** The internal registry's project: images are stored as PROJECT/<path> and as <upstream host>/<path>. */
   project: string;
   /** OS packages: resolved with their dependencies per architecture into repos/<distro>-<arch>, signed. */
-  packages?: { list: string[]; sources: string[]; sourceFiles?: string[]; status?: string; distro: string; caFile?: string; keyDir: string };
+  packages?: {
+    list: string[];
+    sources: string[];
+    sourceFiles?: string[];
+    status?: string;
+    distro: string;
+    caFile?: string;
+    keyDir: string;
+  };
   log: (line: string) => void;
 }
 
@@ -62,7 +70,13 @@ interface Meta {
 }
 
 /** (exported for tests) GET `url` into `file` unless the server says it has not changed since `meta`; verified and renamed into place. */
-export function fetchFile(url: string, file: string, meta: Meta | undefined, ca: Buffer[] | undefined, redirects = 5): Promise<Meta | "unchanged"> {
+export function fetchFile(
+  url: string,
+  file: string,
+  meta: Meta | undefined,
+  ca: Buffer[] | undefined,
+  redirects = 5,
+): Promise<Meta | "unchanged"> {
   const u = new URL(url);
   if (u.protocol === "file:") {
     // a local tree (a mirror on disk): changed when its content changed
@@ -80,42 +94,54 @@ export function fetchFile(url: string, file: string, meta: Meta | undefined, ca:
   if (meta?.etag) headers["if-none-match"] = meta.etag;
   if (meta?.lastModified) headers["if-modified-since"] = meta.lastModified;
   return new Promise((resolve, reject) => {
-    const req = mod.get(u, { headers, timeout: 120_000, ca: u.protocol === "https:" ? trustedCas(ca) : undefined }, (res) => {
-      const st = res.statusCode ?? 0;
-      if ([301, 302, 303, 307, 308].includes(st) && res.headers.location && redirects > 0) {
-        res.resume();
-        try {
-          // never to file: (a redirect must not pick a controller file into the bundle), never https -> http
-          resolve(fetchFile(redirectTarget(u, res.headers.location).toString(), file, meta, ca, redirects - 1));
-        } catch (e) {
-          reject(e);
+    const req = mod.get(
+      u,
+      { headers, timeout: 120_000, ca: u.protocol === "https:" ? trustedCas(ca) : undefined },
+      (res) => {
+        const st = res.statusCode ?? 0;
+        if ([301, 302, 303, 307, 308].includes(st) && res.headers.location && redirects > 0) {
+          res.resume();
+          try {
+            // never to file: (a redirect must not pick a controller file into the bundle), never https -> http
+            resolve(fetchFile(redirectTarget(u, res.headers.location).toString(), file, meta, ca, redirects - 1));
+          } catch (e) {
+            reject(e);
+          }
+          return;
         }
-        return;
-      }
-      if (st === 304) {
-        res.resume();
-        resolve("unchanged");
-        return;
-      }
-      if (st !== 200) {
-        res.resume();
-        reject(new KplayError("host", `${url}: HTTP ${st}`));
-        return;
-      }
-      mkdirSync(dirname(file), { recursive: true });
-      const part = `${file}.part`;
-      saveStream(res, part).then((sha256) => {
-        renameSync(part, file);
-        resolve({ url, etag: res.headers.etag, lastModified: res.headers["last-modified"], sha256 });
-      }, reject);
-    });
+        if (st === 304) {
+          res.resume();
+          resolve("unchanged");
+          return;
+        }
+        if (st !== 200) {
+          res.resume();
+          reject(new KplayError("host", `${url}: HTTP ${st}`));
+          return;
+        }
+        mkdirSync(dirname(file), { recursive: true });
+        const part = `${file}.part`;
+        saveStream(res, part).then((sha256) => {
+          renameSync(part, file);
+          resolve({ url, etag: res.headers.etag, lastModified: res.headers["last-modified"], sha256 });
+        }, reject);
+      },
+    );
     req.on("timeout", () => req.destroy(new Error(`${url}: no answer in 120 s`)));
     req.on("error", (e) => reject(new KplayError("host", `${url}: ${e.message}`)));
   });
 }
 
 export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
-  const res: BuildResult = { downloaded: 0, unchanged: 0, bytes: 0, images: 0, blobsSent: 0, packages: 0, tarballs: [] };
+  const res: BuildResult = {
+    downloaded: 0,
+    unchanged: 0,
+    bytes: 0,
+    images: 0,
+    blobsSent: 0,
+    packages: 0,
+    tarballs: [],
+  };
   mkdirSync(o.out, { recursive: true });
   const fetched = new Map<string, string>();
   for (const arch of o.arches) {
@@ -132,14 +158,18 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
         for (const sfx of ["", ".sha256", ".kplay-meta.json"]) copyFileSync(`${same}${sfx}`, `${dest}${sfx}`);
         continue;
       }
-      const meta = existsSync(metaFile) && existsSync(dest) ? (JSON.parse(readFileSync(metaFile, "utf8")) as Meta) : undefined;
+      const meta =
+        existsSync(metaFile) && existsSync(dest) ? (JSON.parse(readFileSync(metaFile, "utf8")) as Meta) : undefined;
       const from = o.filesFrom ? `${o.filesFrom.replace(/\/+$/, "")}/${rel}` : f.value;
       const got = await fetchFile(from, dest, meta?.url === from ? meta : undefined, o.ca);
       const sum = got === "unchanged" ? (meta?.sha256 ?? "") : got.sha256;
       if (f.sha256 && sum !== f.sha256) {
         // a file that is not upstream's goes nowhere near the bundle
         for (const sfx of ["", ".sha256", ".kplay-meta.json"]) rmSync(`${dest}${sfx}`, { force: true });
-        throw new KplayError("host", `${f.value} (${arch}): sha256 ${sum} is not the one upstream publishes (${f.sha256}, pinned as ${f.name}_checksum in playbooks/vars/download.yml); nothing of it was kept`);
+        throw new KplayError(
+          "host",
+          `${f.value} (${arch}): sha256 ${sum} is not the one upstream publishes (${f.sha256}, pinned as ${f.name}_checksum in playbooks/vars/download.yml); nothing of it was kept`,
+        );
       }
       const pinned = f.sha256 ? "pinned sha256 matches" : "no pinned checksum";
       if (got === "unchanged") {
@@ -157,7 +187,11 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
     // ---- images: this architecture's platform of each
     const layout = new OciLayout(join(root, "images"));
     layout.init();
-    const copier = new Copier({ kind: "registry", client: o.client }, { kind: "dir", layout }, { platforms: [`linux/${arch}`], concurrency: o.concurrency ?? 5 });
+    const copier = new Copier(
+      { kind: "registry", client: o.client },
+      { kind: "dir", layout },
+      { platforms: [`linux/${arch}`], concurrency: o.concurrency ?? 5 },
+    );
     try {
       for (const img of o.images.filter((e) => e.arch === arch)) {
         const ref = parseRef(img.value);
@@ -183,12 +217,26 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
     if (o.packages?.list.length) {
       const p = o.packages;
       const repoDir = join(root, "repos", `${p.distro}-${arch}`);
-      const debs = downloadDebs({ root: join(o.out, `.apt-${arch}`), sources: p.sources, sourceFiles: p.sourceFiles, arch, packages: p.list, status: p.status, caFile: p.caFile, into: repoDir });
+      const debs = downloadDebs({
+        root: join(o.out, `.apt-${arch}`),
+        sources: p.sources,
+        sourceFiles: p.sourceFiles,
+        arch,
+        packages: p.list,
+        status: p.status,
+        caFile: p.caFile,
+        into: repoDir,
+      });
       res.packages += debs.length;
       const key = ensureSigningKey(p.keyDir);
       try {
         const index = packagesIndex(repoDir);
-        if (!existsSync(join(repoDir, "InRelease")) || !existsSync(join(repoDir, "Packages")) || readFileSync(join(repoDir, "Packages"), "utf8") !== index) buildAptRepo(repoDir, key, `kplay bundle ${p.distro}-${arch}`);
+        if (
+          !existsSync(join(repoDir, "InRelease")) ||
+          !existsSync(join(repoDir, "Packages")) ||
+          readFileSync(join(repoDir, "Packages"), "utf8") !== index
+        )
+          buildAptRepo(repoDir, key, `kplay bundle ${p.distro}-${arch}`);
       } finally {
         stopAgent(key.home);
       }
@@ -196,18 +244,41 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
         mkdirSync(dirname(f), { recursive: true });
         writeFileAtomic(f, key.publicKey);
       }
-      o.log(`packages (${arch}): ${debs.length} in repos/${p.distro}-${arch}: ${debs.map((d) => d.split("_")[0]).join(" ")}`);
+      o.log(
+        `packages (${arch}): ${debs.length} in repos/${p.distro}-${arch}: ${debs.map((d) => d.split("_")[0]).join(" ")}`,
+      );
     }
     // ---- checksums and the tarball
-    const sums = sha256Lines(root, (rel) => rel === "sha256sum.txt" || rel.endsWith(".kplay-meta.json") || rel.endsWith(".part") || rel.includes("/.kplay-transit-"));
+    const sums = sha256Lines(
+      root,
+      (rel) =>
+        rel === "sha256sum.txt" ||
+        rel.endsWith(".kplay-meta.json") ||
+        rel.endsWith(".part") ||
+        rel.includes("/.kplay-transit-"),
+    );
     const sumFile = join(root, "sha256sum.txt");
     const tarball = join(o.out, `kplay-bundle-${arch}.tar.gz`);
     const changed = !existsSync(sumFile) || readFileSync(sumFile, "utf8") !== sums || !existsSync(tarball);
     writeFileAtomic(sumFile, sums);
-    writeFileAtomic(join(root, "bundle.json"), `${JSON.stringify({ arch, files: o.files.filter((e) => e.arch === arch).map((e) => e.value), images: o.images.filter((e) => e.arch === arch).map((e) => e.value) }, null, 2)}\n`);
+    writeFileAtomic(
+      join(root, "bundle.json"),
+      `${JSON.stringify({ arch, files: o.files.filter((e) => e.arch === arch).map((e) => e.value), images: o.images.filter((e) => e.arch === arch).map((e) => e.value) }, null, 2)}\n`,
+    );
     if (o.tarballs !== false && changed) {
       const tmp = `${tarball}.part`;
-      execFileSync("tar", ["-C", root, "--exclude=*.kplay-meta.json", "--exclude=*.part", "--exclude=.kplay-transit-*", "--owner=0", "--group=0", "-czf", tmp, "."]);
+      execFileSync("tar", [
+        "-C",
+        root,
+        "--exclude=*.kplay-meta.json",
+        "--exclude=*.part",
+        "--exclude=.kplay-transit-*",
+        "--owner=0",
+        "--group=0",
+        "-czf",
+        tmp,
+        ".",
+      ]);
       renameSync(tmp, tarball);
       o.log(`wrote ${tarball}`);
     }

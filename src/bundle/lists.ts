@@ -27,12 +27,17 @@ export function readDownloadVars(file: string): Record<string, unknown> {
   } catch (e) {
     throw inputError(`cannot read the download variables: ${(e as Error).message.split("\n")[0]}`, { file });
   }
-  if (!data || typeof data !== "object" || Array.isArray(data)) throw inputError("expected a mapping of variables", { file });
+  if (!data || typeof data !== "object" || Array.isArray(data))
+    throw inputError("expected a mapping of variables", { file });
   return data as Record<string, unknown>;
 }
 
 /** Files and images for each of `arches`, from `vars` (the download file's, overridden by config and -e). */
-export function bundleLists(vars: Record<string, unknown>, arches: readonly string[], file = "download variables"): { files: ListEntry[]; images: ListEntry[] } {
+export function bundleLists(
+  vars: Record<string, unknown>,
+  arches: readonly string[],
+  file = "download variables",
+): { files: ListEntry[]; images: ListEntry[] } {
   const files: ListEntry[] = [];
   const images: ListEntry[] = [];
   for (const arch of arches) {
@@ -41,7 +46,11 @@ export function bundleLists(vars: Record<string, unknown>, arches: readonly stri
       try {
         return String(renderValue(ctx[key], ctx, { file, field: key })).trim();
       } catch (e) {
-        if (e instanceof KplayError) throw new KplayError("input", e.message, { where: e.where, hint: "set the variable in config.yaml's kubespray section or with -e" });
+        if (e instanceof KplayError)
+          throw new KplayError("input", e.message, {
+            where: e.where,
+            hint: "set the variable in config.yaml's kubespray section or with -e",
+          });
         throw e;
       }
     };
@@ -49,10 +58,12 @@ export function bundleLists(vars: Record<string, unknown>, arches: readonly stri
       const f = /^(.+)_download_url$/.exec(key);
       if (f) {
         const url = render(key);
-        if (!/^https?:\/\/[^/\s]+\/\S+$/.test(url)) throw inputError(`renders to "${url}", not an http(s) URL`, { file, field: key });
+        if (!/^https?:\/\/[^/\s]+\/\S+$/.test(url))
+          throw inputError(`renders to "${url}", not an http(s) URL`, { file, field: key });
         const pinKey = `${f[1]}_checksum`;
         const pin = pinKey in vars ? render(pinKey).toLowerCase() : "";
-        if (pin && !/^[0-9a-f]{64}$/.test(pin)) throw inputError(`renders to "${pin}", not a sha256`, { file, field: pinKey });
+        if (pin && !/^[0-9a-f]{64}$/.test(pin))
+          throw inputError(`renders to "${pin}", not a sha256`, { file, field: pinKey });
         files.push({ name: f[1], arch, value: url, ...(pin ? { sha256: pin } : {}) });
       }
       const i = /^(.+)_image_repo$/.exec(key);

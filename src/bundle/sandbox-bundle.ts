@@ -19,7 +19,21 @@ import { buildImage, writeToRegistryStore } from "./oci.js";
 
 /** Packages the bootstrap node serves with (nginx, registry, chrony) and the node steps install. */
 export const BOOTSTRAP_PACKAGES = ["nginx-light", "docker-registry", "chrony"];
-export const NODE_PACKAGES = ["containerd", "runc", "chrony", "conntrack", "socat", "ipset", "ipvsadm", "ebtables", "ethtool", "iptables", "kmod", "etcd-server", "etcd-client"];
+export const NODE_PACKAGES = [
+  "containerd",
+  "runc",
+  "chrony",
+  "conntrack",
+  "socat",
+  "ipset",
+  "ipvsadm",
+  "ebtables",
+  "ethtool",
+  "iptables",
+  "kmod",
+  "etcd-server",
+  "etcd-client",
+];
 /** Not installed by any step: the acceptance test installs it from the repo by hand. */
 export const EXTRA_PACKAGES = ["tree"];
 export const SANDBOX_IMAGES = [
@@ -38,7 +52,8 @@ export const DOWNLOAD_VARS = fileURLToPath(new URL("../../playbooks/vars/downloa
 
 /** The shipped download list for the sandbox's architecture and Kubernetes version. */
 export function sandboxFileList(arch: string): ListEntry[] {
-  return bundleLists({ ...readDownloadVars(DOWNLOAD_VARS), kube_version: SANDBOX_KUBE_VERSION }, [arch], DOWNLOAD_VARS).files;
+  return bundleLists({ ...readDownloadVars(DOWNLOAD_VARS), kube_version: SANDBOX_KUBE_VERSION }, [arch], DOWNLOAD_VARS)
+    .files;
 }
 /**
  * TEST STAND-IN, not Kubernetes: kubeadm, kubelet, kubectl and crictl cannot be obtained on the
@@ -46,9 +61,13 @@ export function sandboxFileList(arch: string): ListEntry[] {
  * upstream download paths (see that file and the README). The CNI plugins are real (Debian's
  * containernetworking-plugins, repacked as the upstream release archive).
  */
-export const STANDIN = [new URL("../../../test/stand-ins/kube-standin", import.meta.url), new URL("../../test/stand-ins/kube-standin", import.meta.url)]
-  .map((u) => fileURLToPath(u))
-  .find((f) => existsSync(f)) ?? "test/stand-ins/kube-standin";
+export const STANDIN =
+  [
+    new URL("../../../test/stand-ins/kube-standin", import.meta.url),
+    new URL("../../test/stand-ins/kube-standin", import.meta.url),
+  ]
+    .map((u) => fileURLToPath(u))
+    .find((f) => existsSync(f)) ?? "test/stand-ins/kube-standin";
 
 export interface BundleInfo {
   dir: string;
@@ -64,13 +83,27 @@ function dpkgArch(): string {
 }
 
 /** The sandbox bundle for `nodeImage`, built under `base` when missing, by kplay bundle build's own builder. */
-export async function ensureSandboxBundle(base: string, nodeImage: string, log: (m: string) => void): Promise<BundleInfo> {
+export async function ensureSandboxBundle(
+  base: string,
+  nodeImage: string,
+  log: (m: string) => void,
+): Promise<BundleInfo> {
   const arch = dpkgArch();
   const distro = `debian-12-${arch}`;
   const pkgs = [...new Set([...BOOTSTRAP_PACKAGES, ...NODE_PACKAGES, ...EXTRA_PACKAGES])].sort();
   const standin = readFileSync(STANDIN);
   const id = createHash("sha256")
-    .update(JSON.stringify([RECIPE_VERSION, nodeImage, pkgs, SANDBOX_IMAGES, arch, SANDBOX_KUBE_VERSION, METRICS_SERVER_VERSION]))
+    .update(
+      JSON.stringify([
+        RECIPE_VERSION,
+        nodeImage,
+        pkgs,
+        SANDBOX_IMAGES,
+        arch,
+        SANDBOX_KUBE_VERSION,
+        METRICS_SERVER_VERSION,
+      ]),
+    )
     .update(readFileSync(DOWNLOAD_VARS))
     .update(standin)
     .update(readFileSync(join(dirname(STANDIN), "manifests", "calico.yaml")))
@@ -79,9 +112,19 @@ export async function ensureSandboxBundle(base: string, nodeImage: string, log: 
     .digest("hex")
     .slice(0, 12);
   const dir = join(base, `bundle-${id}`);
-  const info: BundleInfo = { dir, repo: distro, arch, distro, images: SANDBOX_IMAGES.map((i) => i.ref), packages: pkgs };
+  const info: BundleInfo = {
+    dir,
+    repo: distro,
+    arch,
+    distro,
+    images: SANDBOX_IMAGES.map((i) => i.ref),
+    packages: pkgs,
+  };
   if (existsSync(join(dir, "sha256sum.txt"))) return info;
-  if (process.getuid?.() !== 0) throw new KplayError("usage", "building the sandbox bundle needs root (apt-get downloads the packages)", { hint: "run as root, as .ci/prepare-host does" });
+  if (process.getuid?.() !== 0)
+    throw new KplayError("usage", "building the sandbox bundle needs root (apt-get downloads the packages)", {
+      hint: "run as root, as .ci/prepare-host does",
+    });
   log(`building the sandbox bundle in ${dir}`);
   const work = `${dir}.partial`;
   rmSync(work, { recursive: true, force: true });
@@ -90,12 +133,22 @@ export async function ensureSandboxBundle(base: string, nodeImage: string, log: 
     // Helpers (not in the repository): busybox for the images, Debian's CNI plugins for files/.
     const helpers = join(tmp, "helpers");
     mkdirSync(helpers);
-    execFileSync("apt-get", ["-q", "download", "busybox-static", "containernetworking-plugins"], { cwd: helpers, stdio: ["ignore", "pipe", "pipe"] });
+    execFileSync("apt-get", ["-q", "download", "busybox-static", "containernetworking-plugins"], {
+      cwd: helpers,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     // What the files server offers, laid out as upstream URLs: the stand-ins and fixtures.
     const mirror = join(tmp, "mirror");
     writeKubeFiles(mirror, helpers, arch, standin);
     const status = join(tmp, "status");
-    writeFileSync(status, execFileSync("docker", ["run", "--rm", "--network", "none", "--entrypoint", "cat", nodeImage, "/var/lib/dpkg/status"], { maxBuffer: 64 << 20 }));
+    writeFileSync(
+      status,
+      execFileSync(
+        "docker",
+        ["run", "--rm", "--network", "none", "--entrypoint", "cat", nodeImage, "/var/lib/dpkg/status"],
+        { maxBuffer: 64 << 20 },
+      ),
+    );
     // The bundle itself, as kplay bundle build makes one: files with sha256 from the local
     // mirror, the node packages resolved against the node image's dpkg status from this
     // machine's apt sources, signed with the sandbox's bundle key.
@@ -103,21 +156,40 @@ export async function ensureSandboxBundle(base: string, nodeImage: string, log: 
       out: work,
       arches: [arch],
       // the stand-ins are not upstream's files, so upstream's pinned checksums do not apply to them
-      files: [...sandboxFileList(arch).map((f) => ({ ...f, sha256: undefined })), { name: "metrics_server_manifest", arch, value: `https://${METRICS_SERVER_PATH}` }],
+      files: [
+        ...sandboxFileList(arch).map((f) => ({ ...f, sha256: undefined })),
+        { name: "metrics_server_manifest", arch, value: `https://${METRICS_SERVER_PATH}` },
+      ],
       images: [],
       client: new RegistryClient(),
       project: "library",
       filesFrom: pathToFileURL(mirror).toString(),
       tarballs: false,
-      packages: { list: pkgs, sources: [], sourceFiles: hostAptSources(), status, distro: "debian-12", keyDir: join(base, "bundle-gnupg") },
+      packages: {
+        list: pkgs,
+        sources: [],
+        sourceFiles: hostAptSources(),
+        status,
+        distro: "debian-12",
+        keyDir: join(base, "bundle-gnupg"),
+      },
       log: () => undefined,
     });
     const root = join(work, arch);
     // Images are built here (no registry to pull from): registry storage beside bundle build's.
     buildImages(helpers, join(root, "registry"), arch);
-    writeFileSync(join(root, "files", "README"), "Binaries served by the bootstrap node, under files/<host>/<path of the original URL>.\n");
-    writeFileSync(join(root, "bundle.json"), JSON.stringify({ ...info, dir: undefined, created: new Date().toISOString() }, null, 2) + "\n");
-    writeFileSync(join(root, "sha256sum.txt"), sha256Lines(root, (r) => r === "sha256sum.txt" || r.endsWith(".kplay-meta.json")));
+    writeFileSync(
+      join(root, "files", "README"),
+      "Binaries served by the bootstrap node, under files/<host>/<path of the original URL>.\n",
+    );
+    writeFileSync(
+      join(root, "bundle.json"),
+      JSON.stringify({ ...info, dir: undefined, created: new Date().toISOString() }, null, 2) + "\n",
+    );
+    writeFileSync(
+      join(root, "sha256sum.txt"),
+      sha256Lines(root, (r) => r === "sha256sum.txt" || r.endsWith(".kplay-meta.json")),
+    );
     rmSync(dir, { recursive: true, force: true });
     renameSync(root, dir);
   } finally {
@@ -142,11 +214,27 @@ function writeKubeFiles(files: string, repoDir: string, arch: string, standin: B
   try {
     mkdirSync(join(tmp, "crictl"));
     writeFileSync(join(tmp, "crictl", "crictl"), standin, { mode: 0o755 });
-    execFileSync("tar", ["-C", join(tmp, "crictl"), "--owner=0", "--group=0", "-czf", join(tmp, "crictl.tgz"), "crictl"]);
+    execFileSync("tar", [
+      "-C",
+      join(tmp, "crictl"),
+      "--owner=0",
+      "--group=0",
+      "-czf",
+      join(tmp, "crictl.tgz"),
+      "crictl",
+    ]);
     const deb = readdirSync(repoDir).find((f) => f.startsWith("containernetworking-plugins_"));
     if (!deb) throw new KplayError("internal", "containernetworking-plugins was not downloaded");
     execFileSync("dpkg-deb", ["-x", join(repoDir, deb), join(tmp, "cni")]);
-    execFileSync("tar", ["-C", join(tmp, "cni", "usr", "lib", "cni"), "--owner=0", "--group=0", "-czf", join(tmp, "cni.tgz"), "."]);
+    execFileSync("tar", [
+      "-C",
+      join(tmp, "cni", "usr", "lib", "cni"),
+      "--owner=0",
+      "--group=0",
+      "-czf",
+      join(tmp, "cni.tgz"),
+      ".",
+    ]);
     // What stands in for each *_download_url of the shipped download variables: the paths come
     // from the same list `kplay bundle list files` prints (network manifests are test fixtures
     // shaped like the upstream files, see their headers).
@@ -162,7 +250,11 @@ function writeKubeFiles(files: string, repoDir: string, arch: string, standin: B
     };
     for (const f of sandboxFileList(arch)) {
       const make = content[f.name];
-      if (!make) throw new KplayError("internal", `the sandbox bundle has nothing to serve for ${f.name}_download_url (${f.value})`);
+      if (!make)
+        throw new KplayError(
+          "internal",
+          `the sandbox bundle has nothing to serve for ${f.name}_download_url (${f.value})`,
+        );
       put(f.value.replace(/^https:\/\//, ""), ...make());
     }
     // an app for 05-cluster-apps' tests (not one of kplay's own downloads)
@@ -181,10 +273,29 @@ function buildImages(repoDir: string, registryRoot: string, arch: string): void 
     execFileSync("dpkg-deb", ["-x", join(repoDir, deb), tmp]);
     const busybox = readFileSync(join(tmp, "bin", "busybox"));
     for (const img of SANDBOX_IMAGES) {
-      const image = buildImage({ arch, files: [{ path: "bin", type: "dir" }, { path: "bin/busybox", type: "file", mode: 0o755, data: busybox }, { path: "bin/sh", type: "symlink", target: "busybox" }, { path: "tmp", type: "dir", mode: 0o1777 }], entrypoint: img.entrypoint, cmd: img.cmd });
+      const image = buildImage({
+        arch,
+        files: [
+          { path: "bin", type: "dir" },
+          { path: "bin/busybox", type: "file", mode: 0o755, data: busybox },
+          { path: "bin/sh", type: "symlink", target: "busybox" },
+          { path: "tmp", type: "dir", mode: 0o1777 },
+        ],
+        entrypoint: img.entrypoint,
+        cmd: img.cmd,
+      });
       const [name, tag] = img.ref.split(/:(?=[^:/]+$)/);
       writeToRegistryStore(registryRoot, name, tag, image);
-      writeToRegistryStore(registryRoot, `library/${name.split("/").slice(1).join("/").replace(/^library\//, "")}`, tag, image);
+      writeToRegistryStore(
+        registryRoot,
+        `library/${name
+          .split("/")
+          .slice(1)
+          .join("/")
+          .replace(/^library\//, "")}`,
+        tag,
+        image,
+      );
     }
   } finally {
     rmSync(tmp, { recursive: true, force: true });

@@ -28,20 +28,46 @@ export function awsEncode(s: string, keepSlash = true): string {
  * Headers to add to a request so an S3-compatible store accepts it. `headers` must hold every
  * header that will be sent and signed (host included); `payloadSha256` is the body's hex sha256.
  */
-export function signS3(o: { method: string; path: string; query?: Record<string, string>; headers: Record<string, string>; payloadSha256: string; region: string; credentials: S3Credentials; date?: Date; service?: string }): Record<string, string> {
+export function signS3(o: {
+  method: string;
+  path: string;
+  query?: Record<string, string>;
+  headers: Record<string, string>;
+  payloadSha256: string;
+  region: string;
+  credentials: S3Credentials;
+  date?: Date;
+  service?: string;
+}): Record<string, string> {
   const date = o.date ?? new Date();
-  const amzDate = date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  const amzDate = date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d{3}/, "");
   const day = amzDate.slice(0, 8);
   const service = o.service ?? "s3";
-  const headers: Record<string, string> = { ...o.headers, "x-amz-content-sha256": o.payloadSha256, "x-amz-date": amzDate };
+  const headers: Record<string, string> = {
+    ...o.headers,
+    "x-amz-content-sha256": o.payloadSha256,
+    "x-amz-date": amzDate,
+  };
   if (o.credentials.sessionToken) headers["x-amz-security-token"] = o.credentials.sessionToken;
-  const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v.trim().replace(/\s+/g, " ")]));
+  const lower = Object.fromEntries(
+    Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v.trim().replace(/\s+/g, " ")]),
+  );
   const names = Object.keys(lower).sort();
   const query = Object.entries(o.query ?? {})
     .map(([k, v]) => `${awsEncode(k, false)}=${awsEncode(v, false)}`)
     .sort()
     .join("&");
-  const canonical = [o.method, awsEncode(o.path), query, names.map((n) => `${n}:${lower[n]}\n`).join(""), names.join(";"), o.payloadSha256].join("\n");
+  const canonical = [
+    o.method,
+    awsEncode(o.path),
+    query,
+    names.map((n) => `${n}:${lower[n]}\n`).join(""),
+    names.join(";"),
+    o.payloadSha256,
+  ].join("\n");
   const scope = `${day}/${o.region}/${service}/aws4_request`;
   const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonical)].join("\n");
   const key = hmac(hmac(hmac(hmac(`AWS4${o.credentials.secretAccessKey}`, day), o.region), service), "aws4_request");

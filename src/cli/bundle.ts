@@ -79,18 +79,27 @@ export async function bundleCommand(argv: string[]): Promise<number> {
   }
   if (sub === "build") return buildCommand(argv.slice(1));
   if (sub === "publish") return publishCommand(argv.slice(1));
-  if (sub !== "list") throw new KplayError("usage", `unknown bundle command "${sub}"`, { hint: "kplay bundle list files|images, or kplay bundle build" });
+  if (sub !== "list")
+    throw new KplayError("usage", `unknown bundle command "${sub}"`, {
+      hint: "kplay bundle list files|images, or kplay bundle build",
+    });
   if (what === "--help" || what === "-h") {
     console.log(BUNDLE_HELP);
     return 0;
   }
-  if (what !== "files" && what !== "images") throw new KplayError("usage", `bundle list takes files or images${what ? `, not "${what}"` : ""}`);
-  const { values, positionals } = parse(rest, { ...LIST_OPTIONS, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, "bundle list");
+  if (what !== "files" && what !== "images")
+    throw new KplayError("usage", `bundle list takes files or images${what ? `, not "${what}"` : ""}`);
+  const { values, positionals } = parse(
+    rest,
+    { ...LIST_OPTIONS, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    "bundle list",
+  );
   if (values.help) {
     console.log(BUNDLE_HELP);
     return 0;
   }
-  if (positionals.length) throw new KplayError("usage", `bundle list ${what} takes no arguments (got ${positionals.join(" ")})`);
+  if (positionals.length)
+    throw new KplayError("usage", `bundle list ${what} takes no arguments (got ${positionals.join(" ")})`);
   const arches = archesOf(values.arch);
   const lists = listsFor(values, arches, values.config ? parseClusterConfig(readYamlFile(values.config)) : undefined);
   const entries = what === "files" ? lists.files : lists.images;
@@ -102,15 +111,29 @@ export async function bundleCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-const LIST_OPTIONS = { config: { type: "string", short: "c" }, "extra-vars": { type: "string", short: "e", multiple: true }, arch: { type: "string", multiple: true }, vars: { type: "string" } } as const;
+const LIST_OPTIONS = {
+  config: { type: "string", short: "c" },
+  "extra-vars": { type: "string", short: "e", multiple: true },
+  arch: { type: "string", multiple: true },
+  vars: { type: "string" },
+} as const;
 
 function archesOf(v: string[] | undefined): string[] {
-  const arches = (v ?? [...ARCHES]).flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean);
-  for (const a of arches) if (!/^[a-z0-9]+$/.test(a)) throw new KplayError("usage", `--arch ${a}: expected an architecture such as amd64 or arm64`);
+  const arches = (v ?? [...ARCHES])
+    .flatMap((a) => a.split(","))
+    .map((a) => a.trim())
+    .filter(Boolean);
+  for (const a of arches)
+    if (!/^[a-z0-9]+$/.test(a))
+      throw new KplayError("usage", `--arch ${a}: expected an architecture such as amd64 or arm64`);
   return [...new Set(arches)];
 }
 
-function listsFor(values: { "extra-vars"?: string[]; vars?: string }, arches: string[], cfg: ClusterConfig | undefined) {
+function listsFor(
+  values: { "extra-vars"?: string[]; vars?: string },
+  arches: string[],
+  cfg: ClusterConfig | undefined,
+) {
   const file = values.vars ?? DOWNLOAD_VARS;
   const fromConfig = cfg?.kubespray ?? {};
   const vars = { ...readDownloadVars(file), ...fromConfig, ...parseExtraVars(values["extra-vars"] ?? []) };
@@ -118,33 +141,89 @@ function listsFor(values: { "extra-vars"?: string[]; vars?: string }, arches: st
 }
 
 async function buildCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...LIST_OPTIONS, ...OPTIONS, out: { type: "string" }, "files-from": { type: "string" }, "no-tar": { type: "boolean" }, packages: { type: "string", multiple: true }, "apt-source": { type: "string", multiple: true }, "host-apt-sources": { type: "boolean" }, "dpkg-status": { type: "string" }, distro: { type: "string" }, "signing-key-dir": { type: "string" } }, "bundle build");
+  const { values, positionals } = parse(
+    argv,
+    {
+      ...LIST_OPTIONS,
+      ...OPTIONS,
+      out: { type: "string" },
+      "files-from": { type: "string" },
+      "no-tar": { type: "boolean" },
+      packages: { type: "string", multiple: true },
+      "apt-source": { type: "string", multiple: true },
+      "host-apt-sources": { type: "boolean" },
+      "dpkg-status": { type: "string" },
+      distro: { type: "string" },
+      "signing-key-dir": { type: "string" },
+    },
+    "bundle build",
+  );
   if (values.help) {
     console.log(BUNDLE_HELP);
     return 0;
   }
-  if (positionals.length) throw new KplayError("usage", `bundle build takes no arguments (got ${positionals.join(" ")})`);
+  if (positionals.length)
+    throw new KplayError("usage", `bundle build takes no arguments (got ${positionals.join(" ")})`);
   if (!values.out) throw new KplayError("usage", "bundle build needs --out DIR");
   let filesFrom = values["files-from"];
   if (filesFrom && !/^(https?|file):\/\/\S+$/.test(filesFrom)) {
-    if (!existsSync(filesFrom)) throw new KplayError("usage", `--files-from ${filesFrom}: expected an http(s) URL prefix or a directory`);
+    if (!existsSync(filesFrom))
+      throw new KplayError("usage", `--files-from ${filesFrom}: expected an http(s) URL prefix or a directory`);
     filesFrom = pathToFileURL(resolve(filesFrom)).toString();
   }
   const arches = archesOf(values.arch);
   const cfg = values.config ? parseClusterConfig(readYamlFile(values.config)) : undefined;
   const lists = listsFor(values, arches, cfg);
-  const pkgs = (values.packages ?? []).flatMap((p) => (p.startsWith("@") ? readFileSync(p.slice(1), "utf8").split("\n").map((l) => l.replace(/#.*/, "").trim()) : p.split(","))).map((p) => p.trim()).filter(Boolean);
-  for (const p of pkgs) if (!/^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[\w.+~:-]+)?$/.test(p)) throw new KplayError("usage", `--packages: "${p}" is not a Debian package name`);
-  if (pkgs.length && !values["apt-source"]?.length && !values["host-apt-sources"]) throw new KplayError("usage", "--packages needs --apt-source LINE or --host-apt-sources to resolve them from");
+  const pkgs = (values.packages ?? [])
+    .flatMap((p) =>
+      p.startsWith("@")
+        ? readFileSync(p.slice(1), "utf8")
+            .split("\n")
+            .map((l) => l.replace(/#.*/, "").trim())
+        : p.split(","),
+    )
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const p of pkgs)
+    if (!/^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[\w.+~:-]+)?$/.test(p))
+      throw new KplayError("usage", `--packages: "${p}" is not a Debian package name`);
+  if (pkgs.length && !values["apt-source"]?.length && !values["host-apt-sources"])
+    throw new KplayError("usage", "--packages needs --apt-source LINE or --host-apt-sources to resolve them from");
   const distro = values.distro ?? "debian-12";
-  if (!/^[a-z0-9][a-z0-9.-]*$/.test(distro)) throw new KplayError("usage", `--distro ${distro}: expected a name such as debian-12 or ubuntu-22`);
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(distro))
+    throw new KplayError("usage", `--distro ${distro}: expected a name such as debian-12 or ubuntu-22`);
   const client = await registryClient(values as Values);
   const ca = caFiles(values["ca-file"]);
   const t0 = Date.now();
   try {
     const project = values.project ?? cfg?.default.image_repository ?? "library";
-    const r = await buildBundle({ out: resolve(values.out), project, arches, files: lists.files, images: lists.images, client, ca, filesFrom, concurrency: positiveInt(values.concurrency, "concurrency", 5), tarballs: !values["no-tar"], packages: pkgs.length ? { list: pkgs, sources: values["apt-source"] ?? [], sourceFiles: values["host-apt-sources"] ? hostAptSources() : undefined, status: values["dpkg-status"], distro, caFile: values["ca-file"]?.[0], keyDir: resolve(values["signing-key-dir"] ?? join(values.out, ".signing-key")) } : undefined, log: (l) => console.log(l) });
-    process.stderr.write(`bundle in ${values.out}: ${r.downloaded} file(s) downloaded (${r.bytes} bytes), ${r.unchanged} unchanged, ${r.images} image(s), ${r.blobsSent} blob(s) fetched, ${r.packages} package(s), ${r.tarballs.length} tarball(s), ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+    const r = await buildBundle({
+      out: resolve(values.out),
+      project,
+      arches,
+      files: lists.files,
+      images: lists.images,
+      client,
+      ca,
+      filesFrom,
+      concurrency: positiveInt(values.concurrency, "concurrency", 5),
+      tarballs: !values["no-tar"],
+      packages: pkgs.length
+        ? {
+            list: pkgs,
+            sources: values["apt-source"] ?? [],
+            sourceFiles: values["host-apt-sources"] ? hostAptSources() : undefined,
+            status: values["dpkg-status"],
+            distro,
+            caFile: values["ca-file"]?.[0],
+            keyDir: resolve(values["signing-key-dir"] ?? join(values.out, ".signing-key")),
+          }
+        : undefined,
+      log: (l) => console.log(l),
+    });
+    process.stderr.write(
+      `bundle in ${values.out}: ${r.downloaded} file(s) downloaded (${r.bytes} bytes), ${r.unchanged} unchanged, ${r.images} image(s), ${r.blobsSent} blob(s) fetched, ${r.packages} package(s), ${r.tarballs.length} tarball(s), ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    );
     return 0;
   } finally {
     client.close();
@@ -152,38 +231,86 @@ async function buildCommand(argv: string[]): Promise<number> {
 }
 
 async function publishCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { from: { type: "string" }, to: { type: "string" }, arch: { type: "string", multiple: true }, "auth-file": { type: "string" }, username: { type: "string" }, "password-stdin": { type: "boolean" }, "ca-file": { type: "string", multiple: true }, "s3-endpoint": { type: "string" }, "s3-region": { type: "string" }, concurrency: { type: "string" }, help: { type: "boolean", short: "h" } }, "bundle publish");
+  const { values, positionals } = parse(
+    argv,
+    {
+      from: { type: "string" },
+      to: { type: "string" },
+      arch: { type: "string", multiple: true },
+      "auth-file": { type: "string" },
+      username: { type: "string" },
+      "password-stdin": { type: "boolean" },
+      "ca-file": { type: "string", multiple: true },
+      "s3-endpoint": { type: "string" },
+      "s3-region": { type: "string" },
+      concurrency: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    "bundle publish",
+  );
   if (values.help) {
     console.log(BUNDLE_HELP);
     return 0;
   }
-  if (positionals.length) throw new KplayError("usage", `bundle publish takes no arguments (got ${positionals.join(" ")})`);
+  if (positionals.length)
+    throw new KplayError("usage", `bundle publish takes no arguments (got ${positionals.join(" ")})`);
   if (!values.from || !values.to) throw new KplayError("usage", "bundle publish needs --from DIR and --to URL");
   const to = values.to;
-  if (!/^(https?|s3):\/\/\S+$/.test(to)) throw new KplayError("usage", `--to ${to}: expected https://SERVER/PREFIX, http://... or s3://BUCKET/PREFIX`);
+  if (!/^(https?|s3):\/\/\S+$/.test(to))
+    throw new KplayError("usage", `--to ${to}: expected https://SERVER/PREFIX, http://... or s3://BUCKET/PREFIX`);
   const from = resolve(values.from);
-  if (!existsSync(from)) throw new KplayError("input", "no such directory (the --out of kplay bundle build)", { where: { file: values.from } });
-  const arches = values.arch ? archesOf(values.arch) : readdirSync(from).filter((d) => existsSync(join(from, d, "files"))).sort();
-  if (!arches.length) throw new KplayError("input", "no ARCH/files in it: run kplay bundle build --out DIR first", { where: { file: values.from } });
+  if (!existsSync(from))
+    throw new KplayError("input", "no such directory (the --out of kplay bundle build)", {
+      where: { file: values.from },
+    });
+  const arches = values.arch
+    ? archesOf(values.arch)
+    : readdirSync(from)
+        .filter((d) => existsSync(join(from, d, "files")))
+        .sort();
+  if (!arches.length)
+    throw new KplayError("input", "no ARCH/files in it: run kplay bundle build --out DIR first", {
+      where: { file: values.from },
+    });
   let s3;
   let credentials;
   if (to.startsWith("s3://")) {
     const id = process.env.AWS_ACCESS_KEY_ID;
     const secret = process.env.AWS_SECRET_ACCESS_KEY;
-    if (!id || !secret) throw new KplayError("usage", "an s3:// target needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment");
+    if (!id || !secret)
+      throw new KplayError(
+        "usage",
+        "an s3:// target needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment",
+      );
     // S3 credentials are secrets: masked in every message from here on
     secrets.add(secret);
     secrets.add(process.env.AWS_SESSION_TOKEN);
     const region = values["s3-region"] ?? process.env.AWS_REGION ?? "us-east-1";
     const endpoint = values["s3-endpoint"] ?? `https://s3.${region}.amazonaws.com`;
-    if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(endpoint)) throw new KplayError("usage", `--s3-endpoint ${endpoint}: expected http(s)://HOST[:PORT][/PATH]`);
-    s3 = { endpoint, region, credentials: { accessKeyId: id, secretAccessKey: secret, sessionToken: process.env.AWS_SESSION_TOKEN } };
+    if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(endpoint))
+      throw new KplayError("usage", `--s3-endpoint ${endpoint}: expected http(s)://HOST[:PORT][/PATH]`);
+    s3 = {
+      endpoint,
+      region,
+      credentials: { accessKeyId: id, secretAccessKey: secret, sessionToken: process.env.AWS_SESSION_TOKEN },
+    };
   } else {
     const host = new URL(to).host;
     credentials = credentialStore(values, host).get(host);
   }
   const t0 = Date.now();
-  const r = await publishBundle({ dir: from, arches, to, credentials, s3, ca: caFiles(values["ca-file"]), concurrency: positiveInt(values.concurrency, "concurrency", 5), log: (l) => console.log(l) });
-  process.stderr.write(`published to ${to}: ${r.sent} file(s) sent (${r.bytes} bytes), ${r.skipped} already there, ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+  const r = await publishBundle({
+    dir: from,
+    arches,
+    to,
+    credentials,
+    s3,
+    ca: caFiles(values["ca-file"]),
+    concurrency: positiveInt(values.concurrency, "concurrency", 5),
+    log: (l) => console.log(l),
+  });
+  process.stderr.write(
+    `published to ${to}: ${r.sent} file(s) sent (${r.bytes} bytes), ${r.skipped} already there, ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+  );
   return 0;
 }

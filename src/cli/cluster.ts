@@ -13,7 +13,6 @@ import { COMMON, confirmReset, forks, loadInv, parse, type Common } from "./opti
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
 import { openPool, withState } from "./state.js";
 
-
 export const DEPLOY_HELP = `Usage: kplay deploy-cluster (-c CONFIG | --sandbox | -i INVENTORY) [options]
 
 Install the cluster from the bootstrap node, step by step:
@@ -37,8 +36,14 @@ export async function deployCommand(argv: string[]): Promise<number> {
     console.log(DEPLOY_HELP);
     return 0;
   }
-  if (positionals.length) throw new KplayError("usage", `deploy-cluster takes no arguments (got ${positionals.join(" ")})`, { hint: "kplay deploy-cluster -c config.yaml" });
-  if (values.resume) throw new KplayError("usage", "deploy-cluster always continues where it stopped; --resume is not needed", { hint: "--restart runs every step again" });
+  if (positionals.length)
+    throw new KplayError("usage", `deploy-cluster takes no arguments (got ${positionals.join(" ")})`, {
+      hint: "kplay deploy-cluster -c config.yaml",
+    });
+  if (values.resume)
+    throw new KplayError("usage", "deploy-cluster always continues where it stopped; --resume is not needed", {
+      hint: "--restart runs every step again",
+    });
   const files = deployPlaybooks();
   return runPlaybooks(values as RunValues, files, {
     label: "kplay deploy-cluster",
@@ -125,7 +130,8 @@ export async function initCommand(argv: string[]): Promise<number> {
   }
   const file = positionals[0] ?? "config.yaml";
   if (existsSync(file)) throw new KplayError("usage", `${file} exists; not overwriting it`);
-  if (!existsSync(dirname(resolve(file)))) throw new KplayError("input", `the directory ${dirname(resolve(file))} does not exist`, { where: { file } });
+  if (!existsSync(dirname(resolve(file))))
+    throw new KplayError("input", `the directory ${dirname(resolve(file))} does not exist`, { where: { file } });
   writeFileSync(file, SAMPLE);
   console.log(`wrote ${file}: edit compose, inventory and default, then: kplay deploy-cluster -c ${file}`);
   return 0;
@@ -149,22 +155,44 @@ Options:
   --json, -v, --state-dir DIR, --accept-new-host-keys as for "kplay run"`;
 
 export async function removeClusterCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...COMMON, yes: { type: "boolean", short: "y" }, "keep-bootstrap": { type: "boolean" } }, "remove-cluster");
+  const { values, positionals } = parse(
+    argv,
+    { ...COMMON, yes: { type: "boolean", short: "y" }, "keep-bootstrap": { type: "boolean" } },
+    "remove-cluster",
+  );
   if (values.help) {
     console.log(REMOVE_CLUSTER_HELP);
     return 0;
   }
-  if (positionals.length) throw new KplayError("usage", `remove-cluster takes no arguments (got ${positionals.join(" ")})`);
+  if (positionals.length)
+    throw new KplayError("usage", `remove-cluster takes no arguments (got ${positionals.join(" ")})`);
   const o = values as Common;
   const inv = loadInv(o);
-  const cluster = [...new Set(["k8s_cluster", "etcd", "calico_rr"].filter((g) => inv.hasGroup(g)).flatMap((g) => inv.groupHosts(g)))];
+  const cluster = [
+    ...new Set(["k8s_cluster", "etcd", "calico_rr"].filter((g) => inv.hasGroup(g)).flatMap((g) => inv.groupHosts(g))),
+  ];
   const boot = inv.hasGroup("bootstrap") ? inv.groupHosts("bootstrap") : inv.hasHost("bootstrap") ? ["bootstrap"] : [];
   if (values["keep-bootstrap"] && boot.some((b) => cluster.includes(b))) {
-    throw new KplayError("usage", `--keep-bootstrap: ${boot.filter((b) => cluster.includes(b)).join(", ")} is both the bootstrap node and a cluster node; its changes are undone together`, { hint: "remove the cluster without --keep-bootstrap, or run the bootstrap on a separate host" });
+    throw new KplayError(
+      "usage",
+      `--keep-bootstrap: ${boot.filter((b) => cluster.includes(b)).join(", ")} is both the bootstrap node and a cluster node; its changes are undone together`,
+      { hint: "remove the cluster without --keep-bootstrap, or run the bootstrap on a separate host" },
+    );
   }
   const hosts = [...cluster, ...(values["keep-bootstrap"] ? [] : boot.filter((b) => !cluster.includes(b)))];
-  if (hosts.length === 0) throw new KplayError("usage", "the inventory has no cluster nodes (groups k8s_cluster, etcd, calico_rr) and no bootstrap host");
-  if (!values.yes && !(await confirmReset(`remove-cluster resets ${hosts.length} host(s) (${hosts.join(", ")})`, `This resets ${hosts.length} host(s) to their state before kplay: ${hosts.join(", ")}.`))) return 1;
+  if (hosts.length === 0)
+    throw new KplayError(
+      "usage",
+      "the inventory has no cluster nodes (groups k8s_cluster, etcd, calico_rr) and no bootstrap host",
+    );
+  if (
+    !values.yes &&
+    !(await confirmReset(
+      `remove-cluster resets ${hosts.length} host(s) (${hosts.join(", ")})`,
+      `This resets ${hosts.length} host(s) to their state before kplay: ${hosts.join(", ")}.`,
+    ))
+  )
+    return 1;
   const { reporter, sd } = reporterFor(o, inv);
   return withState(sd, "kplay remove-cluster", reporter, async (journal) => {
     const pool = openPool(sd, o);
@@ -175,7 +203,13 @@ export async function removeClusterCommand(argv: string[]): Promise<number> {
         journal.startRun([]);
         writeStepsFile(sd, journal, [], inv.hostNames);
       } else {
-        reporter.emit({ event: "warning", message: `not every host was reset (${out.filter((x) => x.status !== "ok" && x.status !== "changed").map((x) => x.host).join(", ")}); the recorded progress is kept: run remove-cluster again to continue` });
+        reporter.emit({
+          event: "warning",
+          message: `not every host was reset (${out
+            .filter((x) => x.status !== "ok" && x.status !== "changed")
+            .map((x) => x.host)
+            .join(", ")}); the recorded progress is kept: run remove-cluster again to continue`,
+        });
       }
       return ok ? 0 : 1;
     } finally {

@@ -12,19 +12,46 @@ import { runCommand } from "./run.js";
 import { stateCommand, statusCommand } from "./state.js";
 
 const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
-  "deploy-cluster": { run: deployCommand, summary: "install the cluster from the bootstrap node, step by step (resumes where it stopped)" },
-  "remove-cluster": { run: removeClusterCommand, summary: "reset every node (and the bootstrap node) to its state before kplay" },
+  "deploy-cluster": {
+    run: deployCommand,
+    summary: "install the cluster from the bootstrap node, step by step (resumes where it stopped)",
+  },
+  "remove-cluster": {
+    run: removeClusterCommand,
+    summary: "reset every node (and the bootstrap node) to its state before kplay",
+  },
   "add-node": { run: addNodeCommand, summary: "bring new nodes (already in the inventory) into the cluster" },
-  "remove-node": { run: removeNodeCommand, summary: "take nodes out of the cluster (etcd member removal, quorum-checked) and reset them" },
+  "remove-node": {
+    run: removeNodeCommand,
+    summary: "take nodes out of the cluster (etcd member removal, quorum-checked) and reset them",
+  },
   init: { run: initCommand, summary: "write a commented sample config.yaml" },
   run: { run: runCommand, summary: "run playbooks against an inventory" },
-  inventory: { run: inventoryCommand, summary: "show the inventory (--list, --host, --graph) as ansible-inventory does" },
-  status: { run: statusCommand, summary: "show per host the steps done, where a run stopped and why, pending handlers" },
+  inventory: {
+    run: inventoryCommand,
+    summary: "show the inventory (--list, --host, --graph) as ansible-inventory does",
+  },
+  status: {
+    run: statusCommand,
+    summary: "show per host the steps done, where a run stopped and why, pending handlers",
+  },
   state: { run: stateCommand, summary: "state reset: forget recorded progress" },
-  bundle: { run: async (argv) => (await import("./bundle.js")).bundleCommand(argv), summary: "bundle list files|images: the offline bundle's lists, generated from the download variables" },
-  images: { run: async (argv) => (await import("./images.js")).imagesCommand(argv), summary: "list images of manifests; mirror and push images between registries and directories" },
-  manifests: { run: async (argv) => (await import("./manifests.js")).manifestsCommand(argv), summary: "manifests rewrite: point manifests' images at the internal registry" },
-  sandbox: { run: async (argv) => (await import("./sandbox.js")).sandboxCommand(argv), summary: "start, inspect or remove the local sandbox cluster (real Debian nodes in containers)" },
+  bundle: {
+    run: async (argv) => (await import("./bundle.js")).bundleCommand(argv),
+    summary: "bundle list files|images: the offline bundle's lists, generated from the download variables",
+  },
+  images: {
+    run: async (argv) => (await import("./images.js")).imagesCommand(argv),
+    summary: "list images of manifests; mirror and push images between registries and directories",
+  },
+  manifests: {
+    run: async (argv) => (await import("./manifests.js")).manifestsCommand(argv),
+    summary: "manifests rewrite: point manifests' images at the internal registry",
+  },
+  sandbox: {
+    run: async (argv) => (await import("./sandbox.js")).sandboxCommand(argv),
+    summary: "start, inspect or remove the local sandbox cluster (real Debian nodes in containers)",
+  },
 };
 
 const HELP = `kplay — agentless, resumable orchestration for air-gapped Kubernetes installs
@@ -32,7 +59,9 @@ const HELP = `kplay — agentless, resumable orchestration for air-gapped Kubern
 Usage: kplay <command> [options]
 
 Commands:
-${Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(15)} ${c.summary}`).join("\n")}
+${Object.entries(COMMANDS)
+  .map(([n, c]) => `  ${n.padEnd(15)} ${c.summary}`)
+  .join("\n")}
 
 Common options: -i INVENTORY | -c CONFIG | --sandbox, --limit PATTERN, --forks N,
 -e KEY=VALUE|@FILE, --state-dir DIR, --json, -v. "kplay <command> --help" for details.
@@ -46,14 +75,18 @@ export async function main(argv: string[]): Promise<number> {
       return cmd ? 0 : 2;
     }
     if (cmd === "--version" || cmd === "-V") {
-      const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+      const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+        version: string;
+      };
       console.log(pkg.version);
       return 0;
     }
     const c = COMMANDS[cmd];
     if (!c) {
       const hint = closest(cmd, Object.keys(COMMANDS));
-      throw new KplayError("usage", `unknown command "${cmd}"`, { hint: hint ? `did you mean "${hint}"?` : "see kplay --help" });
+      throw new KplayError("usage", `unknown command "${cmd}"`, {
+        hint: hint ? `did you mean "${hint}"?` : "see kplay --help",
+      });
     }
     return await c.run(rest);
   } catch (e) {

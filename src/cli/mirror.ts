@@ -53,9 +53,6 @@ unless some are named.
 
 ${SHARED}`;
 
-
-
-
 interface Wanted {
   src: ImageRef;
   /** from the mapping file: PATH[:TAG] or a full reference */
@@ -66,7 +63,8 @@ function refOrError(text: string, file?: string, line?: number): ImageRef {
   try {
     return parseRef(text);
   } catch (e) {
-    if (e instanceof ReferenceError) throw new KplayError(file ? "input" : "usage", e.message, { where: { file, line } });
+    if (e instanceof ReferenceError)
+      throw new KplayError(file ? "input" : "usage", e.message, { where: { file, line } });
     throw e;
   }
 }
@@ -78,20 +76,38 @@ function readLines(file: string): Array<{ line: number; words: string[] }> {
   } catch {
     throw new KplayError("input", "cannot read the file", { where: { file } });
   }
-  return text.split("\n").map((l, i) => ({ line: i + 1, words: l.replace(/#.*/, "").trim().split(/\s+/).filter((w) => w && w !== "->" && w !== "=>") })).filter((l) => l.words.length);
+  return text
+    .split("\n")
+    .map((l, i) => ({
+      line: i + 1,
+      words: l
+        .replace(/#.*/, "")
+        .trim()
+        .split(/\s+/)
+        .filter((w) => w && w !== "->" && w !== "=>"),
+    }))
+    .filter((l) => l.words.length);
 }
 
 function wanted(v: Values, positionals: string[]): Wanted[] {
   const out: Wanted[] = positionals.map((p) => ({ src: refOrError(p) }));
-  if (v.images) for (const l of readLines(v.images)) {
-    if (l.words.length > 1) throw new KplayError("input", `one image per line (got "${l.words.join(" ")}"); a mapping goes in --mapping`, { where: { file: v.images, line: l.line } });
-    out.push({ src: refOrError(l.words[0], v.images, l.line) });
-  }
-  if (v.mapping) for (const l of readLines(v.mapping)) {
-    if (l.words.length > 2) throw new KplayError("input", `expected "SRC DEST" (got ${l.words.length} words)`, { where: { file: v.mapping, line: l.line } });
-    if (l.words[1]) refOrError(l.words[1], v.mapping, l.line);
-    out.push({ src: refOrError(l.words[0], v.mapping, l.line), dest: l.words[1] });
-  }
+  if (v.images)
+    for (const l of readLines(v.images)) {
+      if (l.words.length > 1)
+        throw new KplayError("input", `one image per line (got "${l.words.join(" ")}"); a mapping goes in --mapping`, {
+          where: { file: v.images, line: l.line },
+        });
+      out.push({ src: refOrError(l.words[0], v.images, l.line) });
+    }
+  if (v.mapping)
+    for (const l of readLines(v.mapping)) {
+      if (l.words.length > 2)
+        throw new KplayError("input", `expected "SRC DEST" (got ${l.words.length} words)`, {
+          where: { file: v.mapping, line: l.line },
+        });
+      if (l.words[1]) refOrError(l.words[1], v.mapping, l.line);
+      out.push({ src: refOrError(l.words[0], v.mapping, l.line), dest: l.words[1] });
+    }
   const seen = new Set<string>();
   return out.filter((w) => {
     const k = formatRef(w.src);
@@ -112,10 +128,6 @@ function destination(w: Wanted, registry: string, v: Values): ImageRef {
   return retarget(w.src, `${registry}/${v.project ?? "library"}`, { keepRegistry: v["keep-registry-path"] });
 }
 
-
-
-
-
 function checkRegistry(r: string, flag: string): string {
   const h = r.replace(/\/+$/, "");
   if (!/^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:]+\])(:\d+)?$/i.test(h)) {
@@ -124,12 +136,25 @@ function checkRegistry(r: string, flag: string): string {
   return h;
 }
 
-const human = (n: number): string => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`);
+const human = (n: number): string =>
+  n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 
-async function runJobs(jobs: CopyJob[], from: Endpoint, to: Endpoint, v: Values, verb: string, where: string): Promise<number> {
+async function runJobs(
+  jobs: CopyJob[],
+  from: Endpoint,
+  to: Endpoint,
+  v: Values,
+  verb: string,
+  where: string,
+): Promise<number> {
   const concurrency = positiveInt(v.concurrency, "concurrency", 5);
-  const platforms = (v.platform ?? []).flatMap((p) => p.split(",")).map((p) => p.trim()).filter(Boolean);
-  for (const p of platforms) if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p)) throw new KplayError("usage", `--platform ${p}: expected OS/ARCH[/VARIANT] such as linux/arm64`);
+  const platforms = (v.platform ?? [])
+    .flatMap((p) => p.split(","))
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const p of platforms)
+    if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p))
+      throw new KplayError("usage", `--platform ${p}: expected OS/ARCH[/VARIANT] such as linux/arm64`);
   const copier = new Copier(from, to, { platforms, concurrency });
   const images = new PQueue({ concurrency });
   let failed = 0;
@@ -146,11 +171,23 @@ async function runJobs(jobs: CopyJob[], from: Endpoint, to: Endpoint, v: Values,
             totals.present += r.present;
             totals.mounted += r.mounted;
             if (v.json) console.log(JSON.stringify({ event: "image", status: "ok", ...r }));
-            else console.log(`${verb} ${r.src} -> ${to.kind === "dir" ? where : r.dst} ${r.digest} (${r.manifests} manifest(s), ${r.blobs} blob(s): ${r.sent} sent ${human(r.bytesSent)}, ${r.present} present${r.mounted ? `, ${r.mounted} mounted` : ""})`);
+            else
+              console.log(
+                `${verb} ${r.src} -> ${to.kind === "dir" ? where : r.dst} ${r.digest} (${r.manifests} manifest(s), ${r.blobs} blob(s): ${r.sent} sent ${human(r.bytesSent)}, ${r.present} present${r.mounted ? `, ${r.mounted} mounted` : ""})`,
+              );
           } catch (e) {
             failed++;
             const msg = e instanceof KplayError ? e.describe() : (e as Error).message;
-            if (v.json) console.log(JSON.stringify({ event: "image", status: "failed", src: formatRef(job.src), dst: formatRef(job.dst), msg }));
+            if (v.json)
+              console.log(
+                JSON.stringify({
+                  event: "image",
+                  status: "failed",
+                  src: formatRef(job.src),
+                  dst: formatRef(job.dst),
+                  msg,
+                }),
+              );
             else process.stderr.write(`kplay: ${formatRef(job.src)}: ${msg}\n`);
           }
         }),
@@ -162,46 +199,97 @@ async function runJobs(jobs: CopyJob[], from: Endpoint, to: Endpoint, v: Values,
     if (to.kind === "registry" && to.client !== (from.kind === "registry" ? from.client : undefined)) to.client.close();
   }
   const summary = `${jobs.length - failed} of ${jobs.length} image(s) ${verb}, ${totals.sent} blob(s) sent (${human(totals.bytes)}), ${totals.present} already present, ${totals.mounted} mounted, ${((Date.now() - t0) / 1000).toFixed(1)} s`;
-  if (v.json) console.log(JSON.stringify({ event: "summary", images: jobs.length, failed, blobsSent: totals.sent, bytesSent: totals.bytes, present: totals.present, mounted: totals.mounted }));
+  if (v.json)
+    console.log(
+      JSON.stringify({
+        event: "summary",
+        images: jobs.length,
+        failed,
+        blobsSent: totals.sent,
+        bytesSent: totals.bytes,
+        present: totals.present,
+        mounted: totals.mounted,
+      }),
+    );
   else process.stderr.write(`${summary}\n`);
   return failed ? 1 : 0;
 }
 
 export async function imagesMirrorCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...OPTIONS, "to-dir": { type: "string" }, to: { type: "string" } }, "images mirror");
+  const { values, positionals } = parse(
+    argv,
+    { ...OPTIONS, "to-dir": { type: "string" }, to: { type: "string" } },
+    "images mirror",
+  );
   const v = values as Values & { "to-dir"?: string; to?: string };
   if (v.help) {
     console.log(MIRROR_HELP);
     return 0;
   }
-  if (!!v["to-dir"] === !!v.to) throw new KplayError("usage", "images mirror needs one of --to-dir DIR and --to HOST[:PORT]");
+  if (!!v["to-dir"] === !!v.to)
+    throw new KplayError("usage", "images mirror needs one of --to-dir DIR and --to HOST[:PORT]");
   const list = wanted(v, positionals);
-  if (!list.length) throw new KplayError("usage", "no image given", { hint: "IMAGE..., --images FILE or --mapping FILE" });
+  if (!list.length)
+    throw new KplayError("usage", "no image given", { hint: "IMAGE..., --images FILE or --mapping FILE" });
   if (v["to-dir"]) {
     const layout = new OciLayout(resolve(v["to-dir"]));
     layout.init();
     const c = await registryClient(v);
-    return runJobs(list.map((w) => ({ src: w.src, dst: w.src })), { kind: "registry", client: c }, { kind: "dir", layout }, v, "mirrored", v["to-dir"]);
+    return runJobs(
+      list.map((w) => ({ src: w.src, dst: w.src })),
+      { kind: "registry", client: c },
+      { kind: "dir", layout },
+      v,
+      "mirrored",
+      v["to-dir"],
+    );
   }
   const target = checkRegistry(v.to!, "--to");
   const c = await registryClient(v, target);
-  return runJobs(list.map((w) => ({ src: w.src, dst: destination(w, target, v) })), { kind: "registry", client: c }, { kind: "registry", client: c }, v, "mirrored", target);
+  return runJobs(
+    list.map((w) => ({ src: w.src, dst: destination(w, target, v) })),
+    { kind: "registry", client: c },
+    { kind: "registry", client: c },
+    v,
+    "mirrored",
+    target,
+  );
 }
 
 export async function imagesPushCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...OPTIONS, "from-dir": { type: "string" }, registry: { type: "string" } }, "images push");
+  const { values, positionals } = parse(
+    argv,
+    { ...OPTIONS, "from-dir": { type: "string" }, registry: { type: "string" } },
+    "images push",
+  );
   const v = values as Values & { "from-dir"?: string; registry?: string };
   if (v.help) {
     console.log(PUSH_HELP);
     return 0;
   }
-  if (!v["from-dir"] || !v.registry) throw new KplayError("usage", "images push needs --from-dir DIR and --registry HOST[:PORT]");
+  if (!v["from-dir"] || !v.registry)
+    throw new KplayError("usage", "images push needs --from-dir DIR and --registry HOST[:PORT]");
   const target = checkRegistry(v.registry, "--registry");
   const layout = new OciLayout(resolve(v["from-dir"]));
-  const names = layout.entries().map((e) => e.annotations?.[REF_ANNOTATION]).filter((n): n is string => !!n);
+  const names = layout
+    .entries()
+    .map((e) => e.annotations?.[REF_ANNOTATION])
+    .filter((n): n is string => !!n);
   let list = wanted(v, positionals);
   if (!list.length) list = names.map((n) => ({ src: parseRef(n) }));
-  for (const w of list) if (!names.includes(formatRef(w.src))) throw new KplayError("input", `${formatRef(w.src)} is not in ${v["from-dir"]} (it holds ${names.length} image(s); see its index.json)`);
+  for (const w of list)
+    if (!names.includes(formatRef(w.src)))
+      throw new KplayError(
+        "input",
+        `${formatRef(w.src)} is not in ${v["from-dir"]} (it holds ${names.length} image(s); see its index.json)`,
+      );
   const c = await registryClient(v, target);
-  return runJobs(list.map((w) => ({ src: w.src, dst: destination(w, target, v) })), { kind: "dir", layout }, { kind: "registry", client: c }, v, "pushed", target);
+  return runJobs(
+    list.map((w) => ({ src: w.src, dst: destination(w, target, v) })),
+    { kind: "dir", layout },
+    { kind: "registry", client: c },
+    v,
+    "pushed",
+    target,
+  );
 }

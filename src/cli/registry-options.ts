@@ -26,7 +26,13 @@ export const OPTIONS = {
   help: { type: "boolean", short: "h" },
 } as const;
 
-export type Values = { [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string };
+export type Values = {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K] extends { multiple: true }
+    ? string[]
+    : (typeof OPTIONS)[K]["type"] extends "boolean"
+      ? boolean
+      : string;
+};
 
 /** The registry flags a command may have. */
 export interface RegistryFlags {
@@ -41,7 +47,8 @@ export interface RegistryFlags {
 export function positiveInt(v: string | undefined, name: string, dflt: number): number {
   if (v === undefined) return dflt;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new KplayError("usage", `--${name} takes a positive whole number, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new KplayError("usage", `--${name} takes a positive whole number, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -50,7 +57,11 @@ export function credentialStore(v: RegistryFlags, target?: string): CredentialSt
   const creds = new CredentialStore();
   if (v.username !== undefined) {
     if (!target) throw new KplayError("usage", "--username applies to a target registry (--to or --registry)");
-    if (!v["password-stdin"]) throw new KplayError("usage", "--username needs --password-stdin (a password on the command line would show in the process list)");
+    if (!v["password-stdin"])
+      throw new KplayError(
+        "usage",
+        "--username needs --password-stdin (a password on the command line would show in the process list)",
+      );
     const password = readFileSync(0, "utf8").replace(/\r?\n$/, "");
     if (!password) throw new KplayError("usage", "--password-stdin: standard input was empty");
     secrets.add(password);
@@ -77,5 +88,10 @@ export async function registryClient(v: RegistryFlags, target?: string): Promise
   const creds = credentialStore(v, target);
   const ca = caFiles(v["ca-file"]);
   const plain = new Set((v["plain-http"] ?? []).map((h) => h.toLowerCase()));
-  return new RegistryClient({ ca, credentials: (h) => creds.get(h), plainHttp: (h) => plain.has(h.toLowerCase()), chunkSize: positiveInt(v["chunk-size"], "chunk-size", 8 << 20) });
+  return new RegistryClient({
+    ca,
+    credentials: (h) => creds.get(h),
+    plainHttp: (h) => plain.has(h.toLowerCase()),
+    chunkSize: positiveInt(v["chunk-size"], "chunk-size", 8 << 20),
+  });
 }

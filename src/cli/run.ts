@@ -13,7 +13,15 @@ import { FactCache } from "../state/facts.js";
 import { openPool, withState } from "./state.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { loadPlaybook } from "../playbook/load.js";
-import { ConsoleReporter, JsonReporter, LineSink, secrets, TeeReporter, type Redactor, type Reporter } from "../report/index.js";
+import {
+  ConsoleReporter,
+  JsonReporter,
+  LineSink,
+  secrets,
+  TeeReporter,
+  type Redactor,
+  type Reporter,
+} from "../report/index.js";
 import { COMMON, forks, loadInv, parse, stateDir, type Common } from "./options.js";
 
 export const RUN_HELP = `Usage: kplay run PLAYBOOK [PLAYBOOK...] (-i INVENTORY | -c CONFIG | --sandbox) [options]
@@ -66,17 +74,41 @@ export async function runCommand(argv: string[]): Promise<number> {
     console.log(RUN_HELP);
     return 0;
   }
-  if (positionals.length === 0) throw new KplayError("usage", "run needs at least one playbook", { hint: "kplay run PLAYBOOK -i INVENTORY" });
-  return runPlaybooks(values as RunValues, positionals, { label: `kplay run ${positionals.join(" ")}`, resume: !!values.resume });
+  if (positionals.length === 0)
+    throw new KplayError("usage", "run needs at least one playbook", { hint: "kplay run PLAYBOOK -i INVENTORY" });
+  return runPlaybooks(values as RunValues, positionals, {
+    label: `kplay run ${positionals.join(" ")}`,
+    resume: !!values.resume,
+  });
 }
 
-export type RunValues = Common & { tags?: string[]; "skip-tags"?: string[]; "start-at-task"?: string; "list-tasks"?: boolean; "list-hosts"?: boolean; resume?: boolean; restart?: boolean; "reconnect-window"?: string };
+export type RunValues = Common & {
+  tags?: string[];
+  "skip-tags"?: string[];
+  "start-at-task"?: string;
+  "list-tasks"?: boolean;
+  "list-hosts"?: boolean;
+  resume?: boolean;
+  restart?: boolean;
+  "reconnect-window"?: string;
+};
 
 /**
  * Validate inventory, playbooks and variables (nothing touches a node before all of it
  * validates), then run the playbooks as recorded steps. Shared by `run` and the cluster commands.
  */
-export async function runPlaybooks(values: RunValues, files: string[], how: { label: string; resume: boolean; continueHint?: string; vars?: (stateDir: string) => Record<string, unknown>; limit?: string[]; cluster?: boolean }): Promise<number> {
+export async function runPlaybooks(
+  values: RunValues,
+  files: string[],
+  how: {
+    label: string;
+    resume: boolean;
+    continueHint?: string;
+    vars?: (stateDir: string) => Record<string, unknown>;
+    limit?: string[];
+    cluster?: boolean;
+  },
+): Promise<number> {
   const o = values;
   const positionals = files;
   const inv = loadInv(o);
@@ -92,7 +124,11 @@ export async function runPlaybooks(values: RunValues, files: string[], how: { la
     limit = new Set(m.hosts);
   }
   if (how.limit) limit = new Set(how.limit.filter((h) => !limit || limit.has(h)));
-  const split = (v?: string[]) => (v ?? []).flatMap((x) => x.split(",")).map((x) => x.trim()).filter(Boolean);
+  const split = (v?: string[]) =>
+    (v ?? [])
+      .flatMap((x) => x.split(","))
+      .map((x) => x.trim())
+      .filter(Boolean);
   const tags = split(values.tags);
   const skipTags = split(values["skip-tags"]);
   if (values["list-hosts"] || values["list-tasks"]) {
@@ -102,38 +138,80 @@ export async function runPlaybooks(values: RunValues, files: string[], how: { la
   const { redact, reporter, verbosity, sd } = reporterFor(o, inv, extraVars);
   if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
   const windowS = values["reconnect-window"] === undefined ? 120 : Number(values["reconnect-window"]);
-  if (!Number.isFinite(windowS) || windowS < 0) throw new KplayError("usage", `--reconnect-window takes seconds, got ${JSON.stringify(values["reconnect-window"])}`);
+  if (!Number.isFinite(windowS) || windowS < 0)
+    throw new KplayError(
+      "usage",
+      `--reconnect-window takes seconds, got ${JSON.stringify(values["reconnect-window"])}`,
+    );
   // each run-set keeps its own journal: an ad-hoc run never erases the cluster's progress
   const journalDir = runSetDir(sd, how.cluster ? { kind: "cluster" } : { kind: "playbooks", files });
-  return withState(sd, how.label, reporter, async (journal) => {
-    const pool = openPool(sd, o);
-    try {
-      const run = { secrets: redact, factCache: new FactCache(join(sd, "facts")), forks: forks(o), check: !!o.check, diff: !!o.diff, extraVars, limit, tags, skipTags, startAtTask: values["start-at-task"], verbosity };
-      if (o.check) {
-        // A check run changes nothing, so it records nothing.
-        let ok = true;
-        for (const pb of playbooks) ok = (await new Runner(inv, pool, run, reporter).runPlaybook(pb)).ok && ok;
+  return withState(
+    sd,
+    how.label,
+    reporter,
+    async (journal) => {
+      const pool = openPool(sd, o);
+      try {
+        const run = {
+          secrets: redact,
+          factCache: new FactCache(join(sd, "facts")),
+          forks: forks(o),
+          check: !!o.check,
+          diff: !!o.diff,
+          extraVars,
+          limit,
+          tags,
+          skipTags,
+          startAtTask: values["start-at-task"],
+          verbosity,
+        };
+        if (o.check) {
+          // A check run changes nothing, so it records nothing.
+          let ok = true;
+          for (const pb of playbooks) ok = (await new Runner(inv, pool, run, reporter).runPlaybook(pb)).ok && ok;
+          return ok ? 0 : 1;
+        }
+        const ok = await runSteps({
+          inv,
+          pool,
+          playbooks,
+          journal,
+          stateDir: sd,
+          label: how.label,
+          resume: how.resume,
+          continueHint:
+            how.continueHint ??
+            (how.resume ? "re-run the same command to continue" : "re-run the same command with --resume to continue"),
+          run,
+          reconnectWindowMs: windowS * 1000,
+          report: reporter,
+        });
         return ok ? 0 : 1;
+      } finally {
+        await pool.closeAll();
       }
-      const ok = await runSteps({ inv, pool, playbooks, journal, stateDir: sd, label: how.label, resume: how.resume, continueHint: how.continueHint ?? (how.resume ? "re-run the same command to continue" : "re-run the same command with --resume to continue"), run, reconnectWindowMs: windowS * 1000, report: reporter });
-      return ok ? 0 : 1;
-    } finally {
-      await pool.closeAll();
-    }
-  }, journalDir);
+    },
+    journalDir,
+  );
 }
 
 /**
  * What every command that touches nodes reports through: the console view (or --json) plus the
  * run log STATE/run.log (JSON lines), both with every secret of the inventory and -e masked.
  */
-export function reporterFor(o: Common, inv: Inventory, extraVars: Record<string, unknown> = {}): { redact: Redactor; reporter: Reporter; verbosity: number; sd: string } {
+export function reporterFor(
+  o: Common,
+  inv: Inventory,
+  extraVars: Record<string, unknown> = {},
+): { redact: Redactor; reporter: Reporter; verbosity: number; sd: string } {
   const redact = secrets;
   for (const h of inv.hostNames) redact.addVars(inv.hostVars(h));
   redact.addVars(extraVars);
   redact.add(process.env.KPLAY_SSH_KEY_PASSPHRASE);
   const verbosity = o.verbose?.length ?? 0;
-  const shown: Reporter = o.json ? new JsonReporter(redact) : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
+  const shown: Reporter = o.json
+    ? new JsonReporter(redact)
+    : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
   const sd = stateDir(o);
   ensureStateDir(sd);
   const logFile = join(sd, "run.log");
@@ -143,7 +221,13 @@ export function reporterFor(o: Common, inv: Inventory, extraVars: Record<string,
 }
 
 /** --list-hosts / --list-tasks, in ansible-playbook's layout. */
-function listing(inv: Inventory, playbooks: Playbook[], limit: Set<string> | undefined, hosts: boolean, tasks: boolean): string {
+function listing(
+  inv: Inventory,
+  playbooks: Playbook[],
+  limit: Set<string> | undefined,
+  hosts: boolean,
+  tasks: boolean,
+): string {
   const out: string[] = [];
   for (const pb of playbooks) {
     out.push(`\nplaybook: ${pb.file}`);
@@ -151,11 +235,16 @@ function listing(inv: Inventory, playbooks: Playbook[], limit: Set<string> | und
       const hs = matchPattern(inv, play.hosts).hosts.filter((h) => !limit || limit.has(h));
       out.push(`\n  play #${play.index + 1} (${play.hosts.join(",")}): ${play.name}\tTAGS: [${play.tags.join(",")}]`);
       if (hosts) {
-        out.push(`    pattern: ${JSON.stringify(play.hosts)}`, `    hosts (${hs.length}):`, ...hs.map((h) => `      ${h}`));
+        out.push(
+          `    pattern: ${JSON.stringify(play.hosts)}`,
+          `    hosts (${hs.length}):`,
+          ...hs.map((h) => `      ${h}`),
+        );
       }
       if (tasks) {
         out.push(`    tasks:`);
-        for (const t of allTasks([...play.preTasks, ...play.tasks, ...play.postTasks])) out.push(`      ${taskLabel(t)}\tTAGS: [${[...new Set([...play.tags, ...t.tags])].join(", ")}]`);
+        for (const t of allTasks([...play.preTasks, ...play.tasks, ...play.postTasks]))
+          out.push(`      ${taskLabel(t)}\tTAGS: [${[...new Set([...play.tags, ...t.tags])].join(", ")}]`);
       }
     }
   }

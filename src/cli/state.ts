@@ -11,7 +11,13 @@ import { StateLock } from "../state/lock.js";
 import { COMMON, confirmReset, loadInv, parse, stateDir, type Common } from "./options.js";
 
 /** Take the state directory's lock and open the journal of the run-set in `journalDir` (default: the cluster's). */
-export async function withState<T>(dir: string, command: string, report: Reporter, fn: (j: Journal) => Promise<T>, journalDir = dir): Promise<T> {
+export async function withState<T>(
+  dir: string,
+  command: string,
+  report: Reporter,
+  fn: (j: Journal) => Promise<T>,
+  journalDir = dir,
+): Promise<T> {
   const lock = StateLock.acquire(dir, command, (m) => report.emit({ event: "warning", message: m }));
   const onSignal = () => {
     lock.release();
@@ -22,7 +28,10 @@ export async function withState<T>(dir: string, command: string, report: Reporte
   try {
     const journal = new Journal(journalDir);
     if (journal.droppedTail) {
-      report.emit({ event: "warning", message: `the journal ended in a torn or corrupt record (${journal.droppedTail.bytes} bytes after line ${journal.droppedTail.line}); it was cut off and is not trusted` });
+      report.emit({
+        event: "warning",
+        message: `the journal ended in a torn or corrupt record (${journal.droppedTail.bytes} bytes after line ${journal.droppedTail.line}); it was cut off and is not trusted`,
+      });
     }
     try {
       return await fn(journal);
@@ -38,7 +47,11 @@ export async function withState<T>(dir: string, command: string, report: Reporte
 
 /** The connection pool of a command: the state directory's known_hosts, --accept-new-host-keys, keep-alive. */
 export function openPool(stateDir: string, o: Common): ConnectionPool {
-  return new ConnectionPool({ knownHostsFile: join(stateDir, "known_hosts"), acceptNewHostKeys: !!o["accept-new-host-keys"], ...keepalive() });
+  return new ConnectionPool({
+    knownHostsFile: join(stateDir, "known_hosts"),
+    acceptNewHostKeys: !!o["accept-new-host-keys"],
+    ...keepalive(),
+  });
 }
 
 /** SSH keep-alive; KPLAY_KEEPALIVE_MS shortens it (tests that black-hole links use 1000). */
@@ -75,14 +88,29 @@ export async function statusCommand(argv: string[]): Promise<number> {
       const st = j.hostState(s, h);
       if (!st) continue;
       if (st.done) done.push(s);
-      else if (st.failed) stopped ??= { step: s, task: st.failed.task, msg: st.failed.msg, unreachable: st.failed.unreachable };
+      else if (st.failed)
+        stopped ??= { step: s, task: st.failed.task, msg: st.failed.msg, unreachable: st.failed.unreachable };
       if (!st.done && st.tasks.size) partial ??= { step: s, tasks: st.tasks.size };
       pending.push(...j.pendingHandlers(s, h).map((x) => `${s}: ${x}`));
     }
     return { host: h, done, stopped, partial, pendingHandlers: pending };
   });
   if (values.json) {
-    console.log(JSON.stringify({ stateDir: dir, runSet: relative(dir, j.dir) || ".", command: j.label ?? null, run: j.runId || null, steps, hosts, otherRunSets: others }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          stateDir: dir,
+          runSet: relative(dir, j.dir) || ".",
+          command: j.label ?? null,
+          run: j.runId || null,
+          steps,
+          hosts,
+          otherRunSets: others,
+        },
+        null,
+        2,
+      ),
+    );
     return 0;
   }
   if (!j.runId) {
@@ -90,10 +118,16 @@ export async function statusCommand(argv: string[]): Promise<number> {
     return 0;
   }
   console.log(`run ${j.runId}${j.label ? ` (${j.label})` : ""}: steps ${steps.join(", ")}  (state in ${j.dir})`);
-  if (j.droppedTail) console.log(`note: the journal ends in a torn record (${j.droppedTail.bytes} bytes after record ${j.droppedTail.line}); the next run cuts it off`);
+  if (j.droppedTail)
+    console.log(
+      `note: the journal ends in a torn record (${j.droppedTail.bytes} bytes after record ${j.droppedTail.line}); the next run cuts it off`,
+    );
   for (const h of hosts) {
     const parts = [`${h.done.length}/${steps.length} steps done`];
-    if (h.stopped) parts.push(`stopped in ${h.stopped.step} at "${h.stopped.task}" (${h.stopped.unreachable ? "unreachable" : "failed"}: ${h.stopped.msg.split("\n")[0].slice(0, 160)})`);
+    if (h.stopped)
+      parts.push(
+        `stopped in ${h.stopped.step} at "${h.stopped.task}" (${h.stopped.unreachable ? "unreachable" : "failed"}: ${h.stopped.msg.split("\n")[0].slice(0, 160)})`,
+      );
     if (h.partial) parts.push(`${h.partial.tasks} task(s) of ${h.partial.step} done`);
     if (h.pendingHandlers.length) parts.push(`pending handlers: ${h.pendingHandlers.join(", ")}`);
     console.log(`${h.host.padEnd(12)} ${parts.join("; ")}`);
@@ -118,9 +152,19 @@ export async function stateCommand(argv: string[]): Promise<number> {
     console.log(`nothing to reset: ${dir} does not exist`);
     return 0;
   }
-  const files = [...readdirSync(dir).filter((f) => /^journal.*\.jsonl$/.test(f) || f === "steps"), ...(existsSync(join(dir, "runs")) ? ["runs"] : [])];
+  const files = [
+    ...readdirSync(dir).filter((f) => /^journal.*\.jsonl$/.test(f) || f === "steps"),
+    ...(existsSync(join(dir, "runs")) ? ["runs"] : []),
+  ];
   // the same confirmation as remove-cluster and remove-node: type "yes", or --yes without a terminal
-  if (!values.yes && !(await confirmReset("state reset forgets all recorded progress", `Forget all recorded progress in ${dir} (${files.length} file(s))?`))) return 1;
+  if (
+    !values.yes &&
+    !(await confirmReset(
+      "state reset forgets all recorded progress",
+      `Forget all recorded progress in ${dir} (${files.length} file(s))?`,
+    ))
+  )
+    return 1;
   const lock = StateLock.acquire(dir, "kplay state reset", (m) => console.error(`kplay: warning: ${m}`));
   try {
     for (const f of files) rmSync(join(dir, f), { force: true, recursive: f === "runs" });

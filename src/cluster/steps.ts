@@ -8,7 +8,16 @@ import { fileURLToPath } from "node:url";
 export const PLAYBOOKS_DIR = fileURLToPath(new URL("../../playbooks/", import.meta.url));
 
 /** deploy-cluster's steps, in order. Each is one playbook; each finished step is recorded per host. */
-export const DEPLOY_STEPS = ["00-bootstrap-node", "00-default-ssh-config", "01-cluster-bootstrap-os", "01-container-engine", "02-cluster-etcd", "03-cluster-kubernetes", "04-cluster-network", "05-cluster-apps"];
+export const DEPLOY_STEPS = [
+  "00-bootstrap-node",
+  "00-default-ssh-config",
+  "01-cluster-bootstrap-os",
+  "01-container-engine",
+  "02-cluster-etcd",
+  "03-cluster-kubernetes",
+  "04-cluster-network",
+  "05-cluster-apps",
+];
 
 /** The steps as playbook files. */
 export function deployPlaybooks(): string[] {

@@ -27,8 +27,25 @@ echo "swap_kb=$(awk 'NR>1 {s+=$3} END {print s+0}' /proc/swaps)"
 echo "selinux=$(cat /sys/fs/selinux/enforce 2>/dev/null || echo none)"
 echo "user=$(id -un)"`);
 
-const ARCH: Record<string, string> = { x86_64: "amd64", aarch64: "arm64", armv7l: "arm", ppc64le: "ppc64le", s390x: "s390x" };
-const FAMILY: Record<string, string> = { debian: "Debian", ubuntu: "Debian", rhel: "RedHat", centos: "RedHat", rocky: "RedHat", almalinux: "RedHat", fedora: "RedHat", openEuler: "RedHat", kylin: "RedHat", anolis: "RedHat" };
+const ARCH: Record<string, string> = {
+  x86_64: "amd64",
+  aarch64: "arm64",
+  armv7l: "arm",
+  ppc64le: "ppc64le",
+  s390x: "s390x",
+};
+const FAMILY: Record<string, string> = {
+  debian: "Debian",
+  ubuntu: "Debian",
+  rhel: "RedHat",
+  centos: "RedHat",
+  rocky: "RedHat",
+  almalinux: "RedHat",
+  fedora: "RedHat",
+  openEuler: "RedHat",
+  kylin: "RedHat",
+  anolis: "RedHat",
+};
 
 export async function gatherFacts(conn: Connection): Promise<Record<string, unknown>> {
   const r = await conn.exec(SCRIPT);
@@ -39,7 +56,8 @@ export async function gatherFacts(conn: Connection): Promise<Record<string, unkn
   }
   const id = kv.distribution ?? "";
   const like = (kv.distribution_like ?? "").split(/\s+/);
-  const family = FAMILY[id] ?? like.map((l) => FAMILY[l]).find(Boolean) ?? (id ? id[0].toUpperCase() + id.slice(1) : "unknown");
+  const family =
+    FAMILY[id] ?? like.map((l) => FAMILY[l]).find(Boolean) ?? (id ? id[0].toUpperCase() + id.slice(1) : "unknown");
   const pkg = { "apt-get": "apt", dnf: "dnf", yum: "yum", zypper: "zypper", apk: "apk" }[kv.pkg ?? ""] ?? "unknown";
   const facts = {
     ansible_hostname: (kv.hostname ?? "").split(".")[0],
@@ -61,8 +79,14 @@ export async function gatherFacts(conn: Connection): Promise<Record<string, unkn
     ansible_processor_vcpus: Number(kv.cpus ?? 0),
     ansible_swaptotal_mb: Math.round(Number(kv.swap_kb ?? 0) / 1024),
     kplay_swap_on: Number(kv.swap_kb ?? 0) > 0,
-    ansible_selinux: { status: kv.selinux === "none" ? "disabled" : "enabled", mode: kv.selinux === "1" ? "enforcing" : kv.selinux === "0" ? "permissive" : "disabled" },
+    ansible_selinux: {
+      status: kv.selinux === "none" ? "disabled" : "enabled",
+      mode: kv.selinux === "1" ? "enforcing" : kv.selinux === "0" ? "permissive" : "disabled",
+    },
     ansible_user_id: kv.user,
   };
-  return { ...facts, ansible_facts: Object.fromEntries(Object.entries(facts).map(([k, v]) => [k.replace(/^ansible_/, ""), v])) };
+  return {
+    ...facts,
+    ansible_facts: Object.fromEntries(Object.entries(facts).map(([k, v]) => [k.replace(/^ansible_/, ""), v])),
+  };
 }

@@ -14,11 +14,25 @@ import type { Inventory } from "../inventory/index.js";
 import { matchPattern } from "../inventory/index.js";
 import { findModule, type ModuleContext, type ModuleResult } from "../modules/index.js";
 import { evalCondition, ExprError } from "../playbook/expr.js";
-import { taskLabel, type Block, type Inheritable, type Node, type Play, type Playbook, type Task } from "../playbook/types.js";
+import {
+  taskLabel,
+  type Block,
+  type Inheritable,
+  type Node,
+  type Play,
+  type Playbook,
+  type Task,
+} from "../playbook/types.js";
 import { emptyCounts, type HostStatus, type RecapCounts, type Reporter } from "../report/index.js";
 import { renderTemplate, renderValue } from "../template/render.js";
 import { connectionSpec } from "../transport/spec.js";
-import { UnreachableError, type Connection, type ConnectionPool, type ExecOptions, type ExecResult } from "../transport/index.js";
+import {
+  UnreachableError,
+  type Connection,
+  type ConnectionPool,
+  type ExecOptions,
+  type ExecResult,
+} from "../transport/index.js";
 import type { Journal } from "../state/journal.js";
 import { recordScript } from "../modules/undo.js";
 import { findSource, sourceCandidates } from "../playbook/paths.js";
@@ -140,7 +154,8 @@ export class Runner {
   /** Hosts a play targets: its pattern, narrowed by --limit. */
   playHosts(play: Play): string[] {
     const m = matchPattern(this.inv, play.hosts);
-    for (const u of m.unmatched) this.report.emit({ event: "warning", message: `could not match supplied host pattern, ignoring: ${u}` });
+    for (const u of m.unmatched)
+      this.report.emit({ event: "warning", message: `could not match supplied host pattern, ignoring: ${u}` });
     return m.hosts.filter((h) => !this.opts.limit || this.opts.limit.has(h));
   }
 
@@ -156,7 +171,10 @@ export class Runner {
     for (const h of hosts) {
       this.state(h);
       const magic = magicVars(this.inv, h, shared);
-      const v = resolveVars({ ...this.inv.hostVars(h), ...play.vars, ...this.opts.extraVars, ...magic }, { file: pb.file });
+      const v = resolveVars(
+        { ...this.inv.hostVars(h), ...play.vars, ...this.opts.extraVars, ...magic },
+        { file: pb.file },
+      );
       base.set(h, { ...v, ...magic });
       // play vars and vars_files named like secrets (inventory and -e were collected before the run)
       const playSecrets: Vars = {};
@@ -164,10 +182,19 @@ export class Runner {
       this.opts.secrets?.addVars(playSecrets);
     }
     const step = this.opts.step;
-    if (step) for (const h of hosts) step.journal.pendingHandlers(step.name, h).forEach((n) => this.state(h).notified.add(n));
+    if (step)
+      for (const h of hosts) step.journal.pendingHandlers(step.name, h).forEach((n) => this.state(h).notified.add(n));
     for (const batch of serialBatches(hosts, play.serial)) {
       if (this.aborted) break;
-      const run: PlayRun = { pb, play, batch, base, started: !this.opts.startAtTask, announced: new Set(), blockDepth: 0 };
+      const run: PlayRun = {
+        pb,
+        play,
+        batch,
+        base,
+        started: !this.opts.startAtTask,
+        announced: new Set(),
+        blockDepth: 0,
+      };
       if (play.gatherFacts) await this.gather(run);
       if (play.strategy === "free") {
         const q = new PQueue({ concurrency: Math.max(1, this.opts.forks) });
@@ -180,7 +207,20 @@ export class Runner {
   }
 
   private async gather(run: PlayRun): Promise<void> {
-    const task: Task = { kind: "task", id: `${run.play.index}/facts`, name: "Gathering Facts", module: "setup", args: {}, when: [], tags: ["always"], vars: {}, loopVar: "item", notify: [], listen: [], where: run.play.where };
+    const task: Task = {
+      kind: "task",
+      id: `${run.play.index}/facts`,
+      name: "Gathering Facts",
+      module: "setup",
+      args: {},
+      when: [],
+      tags: ["always"],
+      vars: {},
+      loopVar: "item",
+      notify: [],
+      listen: [],
+      where: run.play.where,
+    };
     const need = run.batch.filter((h) => this.active(h) && !this.state(h).facts);
     if (need.length === 0) return;
     await this.fanOut(run, task, need, false, false, undefined, async (h) => {
@@ -193,7 +233,14 @@ export class Runner {
   }
 
   private rootInherit(play: Play): Inheritable {
-    return { when: [], tags: play.tags, vars: {}, become: play.become, becomeUser: play.becomeUser, environment: play.environment };
+    return {
+      when: [],
+      tags: play.tags,
+      vars: {},
+      become: play.become,
+      becomeUser: play.becomeUser,
+      environment: play.environment,
+    };
   }
 
   private async runSections(run: PlayRun, hosts: string[]): Promise<void> {
@@ -219,10 +266,19 @@ export class Runner {
     if (failed === 0) return;
     if (run.play.anyErrorsFatal) {
       this.aborted = true;
-      this.report.emit({ event: "warning", message: `any_errors_fatal: stopping play "${run.play.name}" after a host failed` });
-    } else if (run.play.maxFailPercentage !== undefined && (failed / run.batch.length) * 100 > run.play.maxFailPercentage) {
+      this.report.emit({
+        event: "warning",
+        message: `any_errors_fatal: stopping play "${run.play.name}" after a host failed`,
+      });
+    } else if (
+      run.play.maxFailPercentage !== undefined &&
+      (failed / run.batch.length) * 100 > run.play.maxFailPercentage
+    ) {
       this.aborted = true;
-      this.report.emit({ event: "warning", message: `max_fail_percentage ${run.play.maxFailPercentage}% exceeded (${failed} of ${run.batch.length} hosts failed): stopping play "${run.play.name}"` });
+      this.report.emit({
+        event: "warning",
+        message: `max_fail_percentage ${run.play.maxFailPercentage}% exceeded (${failed} of ${run.batch.length} hosts failed): stopping play "${run.play.name}"`,
+      });
     }
   }
 
@@ -260,7 +316,8 @@ export class Runner {
     const t = new Set(tags);
     const want = this.opts.tags ?? [];
     const skip = this.opts.skipTags ?? [];
-    if (skip.some((s) => t.has(s) || (s === "tagged" && t.size > 0) || (s === "untagged" && t.size === 0))) return false;
+    if (skip.some((s) => t.has(s) || (s === "tagged" && t.size > 0) || (s === "untagged" && t.size === 0)))
+      return false;
     if (t.has("always")) return true;
     if (want.length === 0) return !t.has("never");
     if (want.includes("all")) return !t.has("never");
@@ -283,7 +340,9 @@ export class Runner {
     await this.fanOut(run, task, targets, handler, !!eff.noLog, before, async (h) => {
       const outcomes = (handler ? undefined : this.restore(task, h)) ?? (await this.runTaskOnHost(run, task, eff, h));
       // run_once: every host sees the one result, whether it ran now or was restored on resume
-      if (runOnce && task.register) for (const other of hosts) this.state(other).registered[task.register] = this.state(h).registered[task.register];
+      if (runOnce && task.register)
+        for (const other of hosts)
+          this.state(other).registered[task.register] = this.state(h).registered[task.register];
       return outcomes;
     });
   }
@@ -303,7 +362,8 @@ export class Runner {
       if (step.journal.completedTask(step.name, h, task.id)) continue;
       const pending = new Set(step.journal.pendingHandlers(step.name, h));
       before.set(h, pending);
-      for (const n of task.notify) if (!pending.has(n)) step.journal.write({ t: "notify", step: step.name, host: h, handler: n, intent: true });
+      for (const n of task.notify)
+        if (!pending.has(n)) step.journal.write({ t: "notify", step: step.name, host: h, handler: n, intent: true });
     }
     step.journal.flush();
     return before;
@@ -320,7 +380,12 @@ export class Runner {
     const facts = rec.result?.ansible_facts;
     if (facts && typeof facts === "object") Object.assign(s.registered, facts);
     const status = rec.status as HostStatus;
-    return [{ status: status === "changed" ? "ok" : status, result: { changed: false, resumed: true, msg: `done in an earlier run (${rec.status} at ${rec.time})` } }];
+    return [
+      {
+        status: status === "changed" ? "ok" : status,
+        result: { changed: false, resumed: true, msg: `done in an earlier run (${rec.status} at ${rec.time})` },
+      },
+    ];
   }
 
   private async meta(run: PlayRun, task: Task, hosts: string[]): Promise<void> {
@@ -342,7 +407,13 @@ export class Runner {
   }
 
   private connect(host: string): Promise<Connection> {
-    return this.pool.get(connectionSpec(host, this.inv.hostVars(host), this.inv.hasHost("bastion") ? this.inv.hostVars("bastion") : undefined));
+    return this.pool.get(
+      connectionSpec(
+        host,
+        this.inv.hostVars(host),
+        this.inv.hasHost("bastion") ? this.inv.hostVars("bastion") : undefined,
+      ),
+    );
   }
 
   /** The connection a task uses on behalf of `host`: its own, or the delegate's. */
@@ -356,7 +427,12 @@ export class Runner {
   }
 
   /** Run on the host's connection; when the link drops, reconnect (with backoff) and re-attach. */
-  private async execResilient(host: string, delegate: string | undefined, script: Sh, opts: ExecOptions): Promise<ExecResult> {
+  private async execResilient(
+    host: string,
+    delegate: string | undefined,
+    script: Sh,
+    opts: ExecOptions,
+  ): Promise<ExecResult> {
     const target = delegate && delegate !== host ? delegate : host;
     const windowMs = this.reached.has(target) ? (this.opts.step?.reconnectWindowMs ?? 0) : 0;
     const deadline = Date.now() + windowMs;
@@ -368,7 +444,10 @@ export class Runner {
         this.reached.add(target);
         const r = await conn.exec(script, opts);
         if (r.rc === LOST_RC && r.stderr.includes(LOST_MARK)) {
-          this.report.emit({ event: "warning", message: `${host}: a command's process was gone without a result (node restarted?); running it again` });
+          this.report.emit({
+            event: "warning",
+            message: `${host}: a command's process was gone without a result (node restarted?); running it again`,
+          });
           continue;
         }
         return r;
@@ -376,23 +455,49 @@ export class Runner {
         if (!(e instanceof UnreachableError) || e.permanent) throw e;
         this.pool.drop(target);
         if (Date.now() + backoff.delayMs > deadline) {
-          if (windowMs > 0) throw new UnreachableError(host, `${e.message}; gave up after ${Math.round(windowMs / 1000)} s of reconnecting. Everything done so far is recorded`, false, e);
+          if (windowMs > 0)
+            throw new UnreachableError(
+              host,
+              `${e.message}; gave up after ${Math.round(windowMs / 1000)} s of reconnecting. Everything done so far is recorded`,
+              false,
+              e,
+            );
           throw e;
         }
-        if (!warned) this.report.emit({ event: "warning", message: `${host}: ${e.message}; reconnecting for up to ${Math.round(windowMs / 1000)} s` });
+        if (!warned)
+          this.report.emit({
+            event: "warning",
+            message: `${host}: ${e.message}; reconnecting for up to ${Math.round(windowMs / 1000)} s`,
+          });
         warned = true;
         await backoff.wait();
       }
     }
   }
 
-  private async fanOut(run: PlayRun, task: Task, hosts: string[], handler: boolean, noLog: boolean, notifyBefore: Map<string, Set<string>> | undefined, fn: (host: string) => Promise<Outcome[]>): Promise<void> {
+  private async fanOut(
+    run: PlayRun,
+    task: Task,
+    hosts: string[],
+    handler: boolean,
+    noLog: boolean,
+    notifyBefore: Map<string, Set<string>> | undefined,
+    fn: (host: string) => Promise<Outcome[]>,
+  ): Promise<void> {
     const label = taskLabel(task);
     const t0 = Date.now();
     const key = `${handler ? "h" : "t"}:${task.id}`;
     if (!run.announced.has(key)) {
       run.announced.add(key);
-      this.report.emit({ event: "task_start", play: run.play.name, task: label, handler, hosts: hosts.length, file: task.where.file, line: task.where.line });
+      this.report.emit({
+        event: "task_start",
+        play: run.play.name,
+        task: label,
+        handler,
+        hosts: hosts.length,
+        file: task.where.file,
+        line: task.where.line,
+      });
     }
     const q = new PQueue({ concurrency: Math.max(1, this.opts.forks) });
     for (const h of hosts) {
@@ -407,8 +512,19 @@ export class Runner {
         for (const o of outcomes) {
           // events (console, --json, run.log) carry at most 1 MiB of any string: a slurped
           // gigabyte stays registered for later tasks, not printed
-          const shown = noLog ? censored(o.result) : (bounded(o.result, { maxString: 1024 * 1024, maxItems: 20_000 }) as ModuleResult);
-          this.report.emit({ event: "host_result", task: label, module: task.module, host: h, status: o.status, elapsed_ms: Date.now() - started, result: shown, item: o.item });
+          const shown = noLog
+            ? censored(o.result)
+            : (bounded(o.result, { maxString: 1024 * 1024, maxItems: 20_000 }) as ModuleResult);
+          this.report.emit({
+            event: "host_result",
+            task: label,
+            module: task.module,
+            host: h,
+            status: o.status,
+            elapsed_ms: Date.now() - started,
+            result: shown,
+            item: o.item,
+          });
         }
         const status = aggregate(outcomes.map((o) => o.status));
         if (status === "failed" || status === "unreachable") {
@@ -426,7 +542,15 @@ export class Runner {
   }
 
   /** Journal what a host finished (buffered; flushed once per task). Resumed tasks are already there. */
-  private record(task: Task, host: string, handler: boolean, noLog: boolean, status: HostStatus, outcomes: Outcome[], notifyBefore?: Set<string>): void {
+  private record(
+    task: Task,
+    host: string,
+    handler: boolean,
+    noLog: boolean,
+    status: HostStatus,
+    outcomes: Outcome[],
+    notifyBefore?: Set<string>,
+  ): void {
     const step = this.opts.step;
     if (!step || task.module === "setup" || outcomes.some((o) => o.result.resumed)) return;
     const j = step.journal;
@@ -434,19 +558,35 @@ export class Runner {
     // The task finished and changed nothing: withdraw the notify intent written before it ran.
     // (Unreachable: the outcome is unknown, so the intent stays.)
     if (notifyBefore && !changed && status !== "unreachable") {
-      for (const n of task.notify) if (!notifyBefore.has(n)) j.write({ t: "notify_cancel", step: step.name, host, handler: n });
+      for (const n of task.notify)
+        if (!notifyBefore.has(n)) j.write({ t: "notify_cancel", step: step.name, host, handler: n });
     }
     if (status === "failed" || status === "unreachable") return;
     if (handler) {
-      for (const t of [task.name, ...task.listen].filter((x): x is string => !!x)) j.write({ t: "handler_done", step: step.name, host, handler: t });
+      for (const t of [task.name, ...task.listen].filter((x): x is string => !!x))
+        j.write({ t: "handler_done", step: step.name, host, handler: t });
       return;
     }
-    if (changed) for (const n of task.notify) if (!j.pendingHandlers(step.name, host).includes(n)) j.write({ t: "notify", step: step.name, host, handler: n });
-    const result = task.register ? (this.state(host).registered[task.register] as Record<string, unknown>) : outcomes[outcomes.length - 1]?.result;
+    if (changed)
+      for (const n of task.notify)
+        if (!j.pendingHandlers(step.name, host).includes(n))
+          j.write({ t: "notify", step: step.name, host, handler: n });
+    const result = task.register
+      ? (this.state(host).registered[task.register] as Record<string, unknown>)
+      : outcomes[outcomes.length - 1]?.result;
     let keep = noLog ? undefined : task.register || result?.ansible_facts ? slim(result) : undefined;
     // A result that holds a secret is not kept (the task runs again on resume instead).
-    if (keep && this.opts.secrets && JSON.stringify(this.opts.secrets.value(keep)) !== JSON.stringify(keep)) keep = undefined;
-    j.write({ t: "task_done", step: step.name, task: task.id, host, status, result: keep, time: new Date().toISOString() });
+    if (keep && this.opts.secrets && JSON.stringify(this.opts.secrets.value(keep)) !== JSON.stringify(keep))
+      keep = undefined;
+    j.write({
+      t: "task_done",
+      step: step.name,
+      task: task.id,
+      host,
+      status,
+      result: keep,
+      time: new Date().toISOString(),
+    });
   }
 
   private errorOutcome(host: string, e: unknown): Outcome {
@@ -455,20 +595,40 @@ export class Runner {
       return { status: "unreachable", result: { changed: false, unreachable: true, msg: e.message } };
     }
     if (e instanceof KplayError || e instanceof ExprError) {
-      return { status: "failed", result: { changed: false, failed: true, msg: e instanceof KplayError ? e.describe() : e.message } };
+      return {
+        status: "failed",
+        result: { changed: false, failed: true, msg: e instanceof KplayError ? e.describe() : e.message },
+      };
     }
-    return { status: "failed", result: { changed: false, failed: true, msg: `internal error: ${(e as Error).message}` } };
+    return {
+      status: "failed",
+      result: { changed: false, failed: true, msg: `internal error: ${(e as Error).message}` },
+    };
   }
 
   private count(h: string, status: HostStatus): void {
     const s = this.state(h);
     switch (status) {
-      case "unreachable": s.unreachable = true; s.counts.unreachable++; break;
-      case "failed": s.failed = true; s.counts.failed++; break;
-      case "ignored": s.counts.ignored++; break;
-      case "changed": s.counts.changed++; s.counts.ok++; break;
-      case "skipped": s.counts.skipped++; break;
-      default: s.counts.ok++;
+      case "unreachable":
+        s.unreachable = true;
+        s.counts.unreachable++;
+        break;
+      case "failed":
+        s.failed = true;
+        s.counts.failed++;
+        break;
+      case "ignored":
+        s.counts.ignored++;
+        break;
+      case "changed":
+        s.counts.changed++;
+        s.counts.ok++;
+        break;
+      case "skipped":
+        s.counts.skipped++;
+        break;
+      default:
+        s.counts.ok++;
     }
   }
 
@@ -479,7 +639,15 @@ export class Runner {
     // Templates are the base variables (inventory, play vars, -e) not overridden by data
     const templates = new Set<string>(Object.keys(this.opts.extraVars));
     for (const k of Object.keys(base)) if (!(k in facts) && !(k in extra) && !(k in s.registered)) templates.add(k);
-    const vars = { ...base, ...facts, ...extra, ...s.registered, ...this.opts.extraVars, ansible_check_mode: this.opts.check, hostvars: this.hostvarsView() };
+    const vars = {
+      ...base,
+      ...facts,
+      ...extra,
+      ...s.registered,
+      ...this.opts.extraVars,
+      ansible_check_mode: this.opts.check,
+      hostvars: this.hostvarsView(),
+    };
     return withTemplateNames(vars, templates);
   }
 
@@ -495,7 +663,12 @@ export class Runner {
         enumerable: true,
         get: () => {
           const s = this.hosts.get(h);
-          return { ...this.inv.hostVars(h), ...(s?.facts ?? this.opts.factCache?.get(h) ?? {}), ...(s?.registered ?? {}), inventory_hostname: h };
+          return {
+            ...this.inv.hostVars(h),
+            ...(s?.facts ?? this.opts.factCache?.get(h) ?? {}),
+            ...(s?.registered ?? {}),
+            inventory_hostname: h,
+          };
         },
       });
     }
@@ -504,12 +677,17 @@ export class Runner {
 
   private async runTaskOnHost(run: PlayRun, task: Task, eff: Inheritable, host: string): Promise<Outcome[]> {
     const o = { file: task.where.file, line: task.where.line };
-    const taskVars = Object.keys(eff.vars).length ? (renderValue(eff.vars, this.vars(run, host), { ...o, field: "vars" }) as Vars) : {};
+    const taskVars = Object.keys(eff.vars).length
+      ? (renderValue(eff.vars, this.vars(run, host), { ...o, field: "vars" }) as Vars)
+      : {};
     const vars = this.vars(run, host, taskVars);
     let items: unknown[] | undefined;
     if (task.loop !== undefined) {
       const rendered = renderValue(task.loop, vars, { ...o, field: "loop" });
-      if (!Array.isArray(rendered)) throw new KplayError("input", `loop must be a list, got ${typeof rendered}`, { where: { ...task.where, field: "loop" } });
+      if (!Array.isArray(rendered))
+        throw new KplayError("input", `loop must be a list, got ${typeof rendered}`, {
+          where: { ...task.where, field: "loop" },
+        });
       items = rendered;
     }
     const outcomes: Outcome[] = [];
@@ -520,7 +698,13 @@ export class Runner {
     }
     const results = outcomes.map((x) => x.result);
     const agg: ModuleResult = items
-      ? { changed: results.some((r) => r.changed), failed: results.some((r) => r.failed), skipped: results.length > 0 && results.every((r) => r.skipped), results, msg: results.some((r) => r.failed) ? "one or more items failed" : "all items completed" }
+      ? {
+          changed: results.some((r) => r.changed),
+          failed: results.some((r) => r.failed),
+          skipped: results.length > 0 && results.every((r) => r.skipped),
+          results,
+          msg: results.some((r) => r.failed) ? "one or more items failed" : "all items completed",
+        }
       : results[0];
     const s = this.state(host);
     if (task.register) s.registered[task.register] = agg;
@@ -528,9 +712,19 @@ export class Runner {
     return outcomes;
   }
 
-  private async runWithRetries(run: PlayRun, task: Task, eff: Inheritable, host: string, vars: Vars, index: number): Promise<Outcome> {
+  private async runWithRetries(
+    run: PlayRun,
+    task: Task,
+    eff: Inheritable,
+    host: string,
+    vars: Vars,
+    index: number,
+  ): Promise<Outcome> {
     if (eff.when.length && !evalCondition(eff.when, vars)) {
-      return { status: "skipped", result: { changed: false, skipped: true, skip_reason: "Conditional result was False" } };
+      return {
+        status: "skipped",
+        result: { changed: false, skipped: true, skip_reason: "Conditional result was False" },
+      };
     }
     const attempts = task.until !== undefined ? (task.retries ?? 3) + 1 : 1;
     let last: Outcome = { status: "failed", result: { changed: false, failed: true } };
@@ -543,11 +737,27 @@ export class Runner {
       }
       if (attempt < attempts) await new Promise((r) => setTimeout(r, (task.delay ?? 5) * 1000));
     }
-    const failed: Outcome = { status: eff.ignoreErrors ? "ignored" : "failed", result: { ...last.result, failed: true, attempts, msg: last.result.msg ?? `retries exhausted (${attempts} attempts)` } };
+    const failed: Outcome = {
+      status: eff.ignoreErrors ? "ignored" : "failed",
+      result: {
+        ...last.result,
+        failed: true,
+        attempts,
+        msg: last.result.msg ?? `retries exhausted (${attempts} attempts)`,
+      },
+    };
     return failed;
   }
 
-  private async runOnce(run: PlayRun, task: Task, eff: Inheritable, host: string, vars: Vars, index: number, attempt: number): Promise<Outcome> {
+  private async runOnce(
+    run: PlayRun,
+    task: Task,
+    eff: Inheritable,
+    host: string,
+    vars: Vars,
+    index: number,
+    attempt: number,
+  ): Promise<Outcome> {
     const mod = findModule(task.module)!;
     const o = { file: task.where.file, line: task.where.line, field: task.where.field };
     const rendered = renderValue(task.args, vars, o) as Record<string, unknown>;
@@ -556,12 +766,18 @@ export class Runner {
     const parsed = mod.schema.safeParse(rendered);
     if (!parsed.success) {
       const i = parsed.error.issues[0];
-      throw new KplayError("input", `${task.module}: ${i.path.join(".") || "arguments"}: ${i.message}`, { where: task.where });
+      throw new KplayError("input", `${task.module}: ${i.path.join(".") || "arguments"}: ${i.message}`, {
+        where: task.where,
+      });
     }
     const become = eff.become ?? false;
     const becomeUser = eff.becomeUser ? String(renderValue(eff.becomeUser, vars, o)) : undefined;
-    const env = eff.environment ? envStrings(renderValue(eff.environment, vars, { ...o, field: "environment" })) : undefined;
-    const delegate = eff.delegateTo ? String(renderValue(eff.delegateTo, vars, { ...o, field: "delegate_to" })) : undefined;
+    const env = eff.environment
+      ? envStrings(renderValue(eff.environment, vars, { ...o, field: "environment" }))
+      : undefined;
+    const delegate = eff.delegateTo
+      ? String(renderValue(eff.delegateTo, vars, { ...o, field: "delegate_to" }))
+      : undefined;
     const stream = (this.opts.verbosity ?? 0) >= 2 && !!mod.streams && !(eff.noLog ?? false);
     const label = taskLabel(task);
     let seq = 0;
@@ -571,12 +787,21 @@ export class Runner {
       check: eff.checkMode ?? this.opts.check,
       diff: this.opts.diff,
       // The controller (a task delegated to localhost) keeps no undo log: it is not a node.
-      undo: !(eff.checkMode ?? this.opts.check) && !(delegate !== undefined && !this.inv.hasHost(delegate) && (delegate === "localhost" || delegate === "127.0.0.1")),
+      undo:
+        !(eff.checkMode ?? this.opts.check) &&
+        !(
+          delegate !== undefined &&
+          !this.inv.hasHost(delegate) &&
+          (delegate === "localhost" || delegate === "127.0.0.1")
+        ),
       vars,
       exec: (script, x) => {
         if (mod.local) throw new Error(`module ${task.module} runs on the controller only`);
         // A script or environment that holds a secret (or a no_log task's) never goes into argv.
-        const sensitive = (eff.noLog ?? false) || this.holdsSecret(script.text) || (env !== undefined && this.holdsSecret(Object.values(env).join("\n")));
+        const sensitive =
+          (eff.noLog ?? false) ||
+          this.holdsSecret(script.text) ||
+          (env !== undefined && this.holdsSecret(Object.values(env).join("\n")));
         const opts = {
           become,
           becomeUser,
@@ -586,15 +811,24 @@ export class Runner {
           timeoutMs: x?.timeoutMs,
           outputLimit: x?.outputLimit,
           stdoutSink: x?.stdoutSink,
-          onOutput: stream ? cappedOutput((st, text) => this.report.emit({ event: "output", host, task: label, stream: st, text })) : undefined,
+          onOutput: stream
+            ? cappedOutput((st, text) => this.report.emit({ event: "output", host, task: label, stream: st, text }))
+            : undefined,
         };
         // Detached under a run path that is the same when the run resumes, so a command that
         // already ran (or is still running) is re-attached instead of started again.
         // The step attempt's id (per host) keeps another host's or an earlier attempt's result
         // (a task delegated to one node for many hosts, a step re-run) from being re-attached.
-        const detached = step && !mod.idempotent
-          ? detachedScript(runPath(step.runId, step.name, step.journal.hostState(step.name, host)?.attempt ?? host), runName(task.id, index, attempt, seq++), script, !!opts.onOutput, x?.stdin !== undefined ? sha256Hex(x.stdin) : undefined)
-          : undefined;
+        const detached =
+          step && !mod.idempotent
+            ? detachedScript(
+                runPath(step.runId, step.name, step.journal.hostState(step.name, host)?.attempt ?? host),
+                runName(task.id, index, attempt, seq++),
+                script,
+                !!opts.onOutput,
+                x?.stdin !== undefined ? sha256Hex(x.stdin) : undefined,
+              )
+            : undefined;
         return this.execResilient(host, delegate, detached ?? script, opts);
       },
       readLocal: (p) => readLocal(run.pb.dir, p, task),
@@ -613,15 +847,26 @@ export class Runner {
       this.opts.secrets?.addVars(result.ansible_facts as Vars);
     }
     const withReg = withData(vars, { ...(task.register ? { [task.register]: result } : {}), ...result });
-    if (task.changedWhen !== undefined && !result.skipped && !result.failed) result = { ...result, changed: evalCondition(task.changedWhen, withReg) };
-    if (task.failedWhen !== undefined && !result.skipped) result = { ...result, failed: evalCondition(task.failedWhen, withReg) };
+    if (task.changedWhen !== undefined && !result.skipped && !result.failed)
+      result = { ...result, changed: evalCondition(task.changedWhen, withReg) };
+    if (task.failedWhen !== undefined && !result.skipped)
+      result = { ...result, failed: evalCondition(task.failedWhen, withReg) };
     let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
     if (status === "failed" && eff.ignoreErrors) status = "ignored";
     if (status === "changed" && task.undo !== undefined && mctx.undo) {
       // The task's `undo:` goes into the node's undo log (once per task and item).
       const script = String(renderValue(task.undo, withData(withReg, { result }), { ...o, field: "undo" }));
-      const r = await this.execResilient(host, delegate, recordScript(`task:${step?.name ?? "run"}/${task.id}/${index}`, script), { become, becomeUser, sensitive: (eff.noLog ?? false) || this.holdsSecret(script) });
-      if (r.rc !== 0) return { status: "failed", result: { ...result, failed: true, msg: `changed, but recording its undo failed: ${r.stderr.trim()}` } };
+      const r = await this.execResilient(
+        host,
+        delegate,
+        recordScript(`task:${step?.name ?? "run"}/${task.id}/${index}`, script),
+        { become, becomeUser, sensitive: (eff.noLog ?? false) || this.holdsSecret(script) },
+      );
+      if (r.rc !== 0)
+        return {
+          status: "failed",
+          result: { ...result, failed: true, msg: `changed, but recording its undo failed: ${r.stderr.trim()}` },
+        };
     }
     return { status, result };
   }
@@ -635,7 +880,12 @@ export class Runner {
   hostOutcomes(): Map<string, { ok: boolean; unreachable: boolean; task?: string; msg?: string }> {
     const out = new Map<string, { ok: boolean; unreachable: boolean; task?: string; msg?: string }>();
     for (const [h, s] of this.hosts) {
-      out.set(h, { ok: !s.failed && !s.unreachable, unreachable: s.unreachable, task: s.lastFailure?.task, msg: s.lastFailure ? String(s.lastFailure.result.msg ?? s.lastFailure.result.censored ?? "") : undefined });
+      out.set(h, {
+        ok: !s.failed && !s.unreachable,
+        unreachable: s.unreachable,
+        task: s.lastFailure?.task,
+        msg: s.lastFailure ? String(s.lastFailure.result.msg ?? s.lastFailure.result.censored ?? "") : undefined,
+      });
     }
     return out;
   }
@@ -652,7 +902,7 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
     environment:
       typeof child.environment === "object" && typeof parent.environment === "object"
         ? { ...parent.environment, ...child.environment }
-        : child.environment ?? parent.environment,
+        : (child.environment ?? parent.environment),
     noLog: child.noLog ?? parent.noLog,
     ignoreErrors: child.ignoreErrors ?? parent.ignoreErrors,
     delegateTo: child.delegateTo ?? parent.delegateTo,
@@ -664,7 +914,11 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
 /** serial: [2, "50%"] -> batches of 2, then half the hosts, the last size repeating. */
 export function serialBatches(hosts: string[], serial: Array<number | string>): string[][] {
   if (serial.length === 0) return [hosts];
-  const sizes = serial.map((s) => (typeof s === "string" && s.endsWith("%") ? Math.max(1, Math.floor((hosts.length * parseFloat(s)) / 100)) : Number(s)));
+  const sizes = serial.map((s) =>
+    typeof s === "string" && s.endsWith("%")
+      ? Math.max(1, Math.floor((hosts.length * parseFloat(s)) / 100))
+      : Number(s),
+  );
   const out: string[][] = [];
   let i = 0;
   let k = 0;
@@ -677,30 +931,43 @@ export function serialBatches(hosts: string[], serial: Array<number | string>): 
 }
 
 function envStrings(v: unknown): Record<string, string> {
-  if (!v || typeof v !== "object" || Array.isArray(v)) throw new KplayError("input", "environment must render to a mapping");
+  if (!v || typeof v !== "object" || Array.isArray(v))
+    throw new KplayError("input", "environment must render to a mapping");
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === "string" ? x : JSON.stringify(x)]));
 }
 
 function aggregate(statuses: HostStatus[]): HostStatus {
-  for (const s of ["unreachable", "failed", "ignored", "changed", "ok"] as HostStatus[]) if (statuses.includes(s)) return s;
+  for (const s of ["unreachable", "failed", "ignored", "changed", "ok"] as HostStatus[])
+    if (statuses.includes(s)) return s;
   return "skipped";
 }
 
 /** What the journal keeps of a result: at most 16 KiB of any string and 1,000 items of any list. */
 function slim(r: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!r) return undefined;
-  return JSON.stringify(r).length <= 64 * 1024 ? r : (bounded(r, { maxString: 16 * 1024, maxItems: 1000 }) as Record<string, unknown>);
+  return JSON.stringify(r).length <= 64 * 1024
+    ? r
+    : (bounded(r, { maxString: 16 * 1024, maxItems: 1000 }) as Record<string, unknown>);
 }
 
 function censored(r: ModuleResult): ModuleResult {
-  return { changed: r.changed, failed: r.failed, skipped: r.skipped, ...(r.rc !== undefined ? { rc: r.rc } : {}), censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" };
+  return {
+    changed: r.changed,
+    failed: r.failed,
+    skipped: r.skipped,
+    ...(r.rc !== undefined ? { rc: r.rc } : {}),
+    censored: "the output has been hidden due to the fact that 'no_log: true' was specified for this result",
+  };
 }
 
 /** Ansible's lookup for src: files/ and templates/ beside the playbook, then the playbook's own directory. */
 function localPath(dir: string, p: string, task: Task): string {
   const candidates = sourceCandidates(dir, p);
   const found = findSource(dir, p);
-  if (!found) throw new KplayError("input", `source file ${p} not found (looked in ${candidates.join(", ")})`, { where: task.where });
+  if (!found)
+    throw new KplayError("input", `source file ${p} not found (looked in ${candidates.join(", ")})`, {
+      where: task.where,
+    });
   return found;
 }
 
@@ -709,11 +976,18 @@ function readLocal(dir: string, p: string, task: Task): Buffer {
 }
 
 /** -vv streaming shows at most OUTPUT_LIMIT bytes of a command, then says the rest is not shown. */
-function cappedOutput(emit: (st: "stdout" | "stderr", text: string) => void): (st: "stdout" | "stderr", text: string) => void {
+function cappedOutput(
+  emit: (st: "stdout" | "stderr", text: string) => void,
+): (st: "stdout" | "stderr", text: string) => void {
   let shown = 0;
   return (st, text) => {
     if (shown > OUTPUT_LIMIT) return;
     shown += text.length;
-    emit(st, shown > OUTPUT_LIMIT ? `${text}\n[kplay: the rest of this output is not shown; the result keeps its first and last part]\n` : text);
+    emit(
+      st,
+      shown > OUTPUT_LIMIT
+        ? `${text}\n[kplay: the rest of this output is not shown; the result keeps its first and last part]\n`
+        : text,
+    );
   };
 }

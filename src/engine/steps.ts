@@ -47,7 +47,11 @@ const hash = (parts: Array<string | Buffer>) => {
 /** Stable JSON (sorted keys) so the same variables always hash the same. */
 function stable(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stable).join(",")}]`;
-  if (v && typeof v === "object") return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  if (v && typeof v === "object")
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
   return JSON.stringify(v) ?? "null";
 }
 
@@ -66,7 +70,9 @@ export async function runSteps(o: StepsOptions): Promise<boolean> {
   for (const [i, pb] of o.playbooks.entries()) {
     const name = names[i];
     const files = filesFingerprint(pb);
-    const targets = [...new Set(pb.plays.flatMap((p) => matchPattern(o.inv, p.hosts).hosts))].filter((h) => !o.run.limit || o.run.limit.has(h));
+    const targets = [...new Set(pb.plays.flatMap((p) => matchPattern(o.inv, p.hosts).hosts))].filter(
+      (h) => !o.run.limit || o.run.limit.has(h),
+    );
     const todo: string[] = [];
     const fps = new Map<string, { fp: string; files: string; vars: string }>();
     for (const h of targets) {
@@ -77,22 +83,50 @@ export async function runSteps(o: StepsOptions): Promise<boolean> {
       const done = j.stepDone(name, h);
       if (done && done.fp === fp && !cascade.has(h)) continue;
       if (done) {
-        const why = cascade.has(h) ? "an earlier step re-ran on it" : done.files !== files ? "its playbook, task files or templates changed" : "its variables changed";
+        const why = cascade.has(h)
+          ? "an earlier step re-ran on it"
+          : done.files !== files
+            ? "its playbook, task files or templates changed"
+            : "its variables changed";
         o.report.emit({ event: "warning", message: `step ${name} re-runs on ${h}: ${why}` });
         cascade.add(h);
       }
       const hs = j.hostState(name, h);
-      if (!hs || hs.startFp !== fp || done) j.write({ t: "step_reset", step: name, host: h, fp, reason: done ? "re-run" : "start", attempt: randomBytes(4).toString("hex") });
+      if (!hs || hs.startFp !== fp || done)
+        j.write({
+          t: "step_reset",
+          step: name,
+          host: h,
+          fp,
+          reason: done ? "re-run" : "start",
+          attempt: randomBytes(4).toString("hex"),
+        });
       todo.push(h);
     }
     j.flush();
     const skipped = targets.length - todo.length - targets.filter((h) => stopped.has(h)).length;
     if (todo.length === 0) {
-      o.report.emit({ event: "warning", message: `step ${name}: already done on all ${targets.length} host(s), skipped` });
+      o.report.emit({
+        event: "warning",
+        message: `step ${name}: already done on all ${targets.length} host(s), skipped`,
+      });
       continue;
     }
-    if (skipped > 0) o.report.emit({ event: "warning", message: `step ${name}: done before on ${skipped} host(s); running on ${todo.join(", ")}` });
-    const runner = new Runner(o.inv, o.pool, { ...o.run, limit: new Set(todo), step: { name, runId: j.runId, journal: j, reconnectWindowMs: o.reconnectWindowMs } }, o.report);
+    if (skipped > 0)
+      o.report.emit({
+        event: "warning",
+        message: `step ${name}: done before on ${skipped} host(s); running on ${todo.join(", ")}`,
+      });
+    const runner = new Runner(
+      o.inv,
+      o.pool,
+      {
+        ...o.run,
+        limit: new Set(todo),
+        step: { name, runId: j.runId, journal: j, reconnectWindowMs: o.reconnectWindowMs },
+      },
+      o.report,
+    );
     await runner.runPlaybook(pb);
     const outcomes = runner.hostOutcomes();
     const finished: string[] = [];
@@ -103,7 +137,15 @@ export async function runSteps(o: StepsOptions): Promise<boolean> {
         j.write({ t: "host_step_done", step: name, host: h, ...fp, time: new Date().toISOString() });
         finished.push(h);
       } else {
-        j.write({ t: "host_failed", step: name, host: h, task: out.task ?? "", msg: secrets.text(out.msg ?? ""), unreachable: out.unreachable, time: new Date().toISOString() });
+        j.write({
+          t: "host_failed",
+          step: name,
+          host: h,
+          task: out.task ?? "",
+          msg: secrets.text(out.msg ?? ""),
+          unreachable: out.unreachable,
+          time: new Date().toISOString(),
+        });
         stopped.add(h);
         ok = false;
       }
@@ -115,7 +157,10 @@ export async function runSteps(o: StepsOptions): Promise<boolean> {
     rmSync(join(localRunBase(), runPath(j.runId, name)), { recursive: true, force: true });
   }
   if (!ok) {
-    o.report.emit({ event: "warning", message: `stopped on ${[...stopped].join(", ")}; everything done is recorded in ${o.stateDir}: ${o.continueHint}` });
+    o.report.emit({
+      event: "warning",
+      message: `stopped on ${[...stopped].join(", ")}; everything done is recorded in ${o.stateDir}: ${o.continueHint}`,
+    });
   }
   return ok;
 }
@@ -125,7 +170,11 @@ async function cleanup(o: StepsOptions, hosts: string[], path: string): Promise<
   await Promise.all(
     hosts.map(async (h) => {
       try {
-        const spec = connectionSpec(h, o.inv.hostVars(h), o.inv.hasHost("bastion") ? o.inv.hostVars("bastion") : undefined);
+        const spec = connectionSpec(
+          h,
+          o.inv.hostVars(h),
+          o.inv.hasHost("bastion") ? o.inv.hostVars("bastion") : undefined,
+        );
         const conn = await o.pool.get(spec);
         await conn.exec(cleanupScript(path));
         // A second round trip only when tasks may also have run as another user (become).
@@ -139,13 +188,18 @@ async function cleanup(o: StepsOptions, hosts: string[], path: string): Promise<
 
 /** The human-readable record of completed steps (kubeplay users know `.install_steps`). */
 export function writeStepsFile(dir: string, j: Journal, steps: string[], hosts: string[]): void {
-  const lines = [`# kplay steps, run ${j.runId}; rewritten after every step. \`kplay status\` explains; \`kplay state reset\` clears.`];
+  const lines = [
+    `# kplay steps, run ${j.runId}; rewritten after every step. \`kplay status\` explains; \`kplay state reset\` clears.`,
+  ];
   for (const h of hosts) {
     for (const s of steps) {
       const st = j.hostState(s, h);
       if (!st) continue;
       if (st.done) lines.push(`${h}\t${s}\tdone\t${st.done.time}\tfp=${st.done.fp}`);
-      else if (st.failed) lines.push(`${h}\t${s}\t${st.failed.unreachable ? "unreachable" : "failed"}\t${st.failed.time}\tat "${st.failed.task}"`);
+      else if (st.failed)
+        lines.push(
+          `${h}\t${s}\t${st.failed.unreachable ? "unreachable" : "failed"}\t${st.failed.time}\tat "${st.failed.task}"`,
+        );
       else if (st.tasks.size) lines.push(`${h}\t${s}\tpartial\t${st.tasks.size} task(s) done`);
     }
   }

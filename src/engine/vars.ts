@@ -23,7 +23,8 @@ export function parseExtraVars(items: string[]): Vars {
       } catch (e) {
         throw inputError(`cannot parse extra-vars file: ${(e as Error).message.split("\n")[0]}`, { file });
       }
-      if (!data || typeof data !== "object" || Array.isArray(data)) throw inputError("an extra-vars file must hold a mapping", { file });
+      if (!data || typeof data !== "object" || Array.isArray(data))
+        throw inputError("an extra-vars file must hold a mapping", { file });
       Object.assign(out, data);
     } else if (item.trim().startsWith("{")) {
       try {
@@ -31,13 +32,17 @@ export function parseExtraVars(items: string[]): Vars {
       } catch (e) {
         // the value is not echoed (it may hold a password): the position says where it broke
         const at = /position (\d+)/.exec((e as Error).message)?.[1];
-        throw inputError(`cannot parse the -e value as JSON${at !== undefined ? ` (at character ${Number(at) + 1})` : ""}`, { field: "-e" });
+        throw inputError(
+          `cannot parse the -e value as JSON${at !== undefined ? ` (at character ${Number(at) + 1})` : ""}`,
+          { field: "-e" },
+        );
       }
     } else {
       for (const m of item.matchAll(/([A-Za-z_]\w*)=("[^"]*"|'[^']*'|\S*)/g)) {
         out[m[1]] = m[2].replace(/^(["'])(.*)\1$/, "$2");
       }
-      if (!/^\s*[A-Za-z_]\w*=/.test(item)) throw inputError(`-e expects key=value, @file or JSON, got ${JSON.stringify(item)}`, { field: "-e" });
+      if (!/^\s*[A-Za-z_]\w*=/.test(item))
+        throw inputError(`-e expects key=value, @file or JSON, got ${JSON.stringify(item)}`, { field: "-e" });
     }
   }
   return out;
@@ -89,12 +94,19 @@ export function resolveVars(vars: Vars, origin: { file?: string }): Vars {
     const next: Vars = {};
     for (const [k, v] of Object.entries(cur)) {
       // strings, and lists/maps holding templated strings (rendered as a whole, as Ansible does)
-      if ((typeof v === "string" && v.includes("{{")) || (v !== null && typeof v === "object" && !MAGIC.has(k) && JSON.stringify(v).includes("{{"))) {
+      if (
+        (typeof v === "string" && v.includes("{{")) ||
+        (v !== null && typeof v === "object" && !MAGIC.has(k) && JSON.stringify(v).includes("{{"))
+      ) {
         let r: unknown = v;
         try {
           r = renderValue(v, cur, { file: origin.file, field: k });
         } catch (e) {
-          if (!(e instanceof KplayError && /undefined variable|not defined|is undefined|Cannot read properties of undefined/.test(e.message))) throw e;
+          if (!(
+            e instanceof KplayError &&
+            /undefined variable|not defined|is undefined|Cannot read properties of undefined/.test(e.message)
+          ))
+            throw e;
         }
         if (typeof v === "string" ? r !== v : JSON.stringify(r) !== JSON.stringify(v)) changed = true;
         next[k] = r;

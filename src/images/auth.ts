@@ -22,16 +22,34 @@ export function readAuthFile(file: string): Map<string, Credentials> {
   try {
     doc = parseYamlData(readFileSync(file, "utf8"), file);
   } catch (e) {
-    throw new KplayError("input", `not a registry auth file (docker config.json or pull secret): ${(e as Error).message.split("\n")[0]}`, { where: { file } });
+    throw new KplayError(
+      "input",
+      `not a registry auth file (docker config.json or pull secret): ${(e as Error).message.split("\n")[0]}`,
+      { where: { file } },
+    );
   }
-  const d = doc as { auths?: Record<string, AuthEntry>; kind?: string; data?: Record<string, string>; stringData?: Record<string, string> };
+  const d = doc as {
+    auths?: Record<string, AuthEntry>;
+    kind?: string;
+    data?: Record<string, string>;
+    stringData?: Record<string, string>;
+  };
   let auths = d?.auths;
   if (!auths && d?.kind === "Secret") {
-    const raw = d.data?.[".dockerconfigjson"] !== undefined ? Buffer.from(d.data[".dockerconfigjson"], "base64").toString("utf8") : d.stringData?.[".dockerconfigjson"];
-    if (raw === undefined) throw new KplayError("input", "a Secret without .dockerconfigjson (type kubernetes.io/dockerconfigjson)", { where: { file, field: "data" } });
+    const raw =
+      d.data?.[".dockerconfigjson"] !== undefined
+        ? Buffer.from(d.data[".dockerconfigjson"], "base64").toString("utf8")
+        : d.stringData?.[".dockerconfigjson"];
+    if (raw === undefined)
+      throw new KplayError("input", "a Secret without .dockerconfigjson (type kubernetes.io/dockerconfigjson)", {
+        where: { file, field: "data" },
+      });
     auths = (JSON.parse(raw) as { auths?: Record<string, AuthEntry> }).auths;
   }
-  if (!auths || typeof auths !== "object") throw new KplayError("input", "no auths section (expected a docker config.json or a pull secret)", { where: { file } });
+  if (!auths || typeof auths !== "object")
+    throw new KplayError("input", "no auths section (expected a docker config.json or a pull secret)", {
+      where: { file },
+    });
   const out = new Map<string, Credentials>();
   for (const [k, v] of Object.entries(auths)) {
     let username = v.username;
@@ -39,7 +57,10 @@ export function readAuthFile(file: string): Map<string, Credentials> {
     if (v.auth) {
       const plain = Buffer.from(v.auth, "base64").toString("utf8");
       const i = plain.indexOf(":");
-      if (i < 0) throw new KplayError("input", "an auth value that is not base64 of user:password", { where: { file, field: `auths.${k}.auth` } });
+      if (i < 0)
+        throw new KplayError("input", "an auth value that is not base64 of user:password", {
+          where: { file, field: `auths.${k}.auth` },
+        });
       username = plain.slice(0, i);
       password = plain.slice(i + 1);
     }
@@ -50,7 +71,11 @@ export function readAuthFile(file: string): Map<string, Credentials> {
 
 /** The default auth file, as docker and podman look for it; undefined when there is none. */
 export function defaultAuthFile(): string | undefined {
-  const candidates = [process.env.REGISTRY_AUTH_FILE, process.env.DOCKER_CONFIG ? join(process.env.DOCKER_CONFIG, "config.json") : undefined, join(homedir(), ".docker", "config.json")];
+  const candidates = [
+    process.env.REGISTRY_AUTH_FILE,
+    process.env.DOCKER_CONFIG ? join(process.env.DOCKER_CONFIG, "config.json") : undefined,
+    join(homedir(), ".docker", "config.json"),
+  ];
   return candidates.find((f): f is string => !!f && existsSync(f));
 }
 

@@ -52,12 +52,16 @@ interface Reply {
 type Body = Buffer | (() => NodeJS.ReadableStream) | undefined;
 
 /** TLS `ca` for extra CAs: passing `ca` replaces Node's bundled roots, so they are kept beside them. */
-export const trustedCas = (extra: Array<string | Buffer> | undefined): string[] | undefined => (extra?.length ? [...rootCertificates, ...extra.map(String)] : undefined);
+export const trustedCas = (extra: Array<string | Buffer> | undefined): string[] | undefined =>
+  extra?.length ? [...rootCertificates, ...extra.map(String)] : undefined;
 
 export const sha256 = (b: Buffer): string => `sha256:${createHash("sha256").update(b).digest("hex")}`;
 
 export class RegistryError extends KplayError {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super("host", message);
   }
 }
@@ -86,7 +90,14 @@ export class RegistryClient {
    * One HTTP exchange, following redirects (credentials only to the registry itself). With
    * `sink`, a 200 body is handed to it as a stream (blobs: never held in memory).
    */
-  private raw(method: string, url: URL, headers: Record<string, string>, body: Body, sink?: (res: http.IncomingMessage) => Promise<void>, redirects = 5): Promise<Reply> {
+  private raw(
+    method: string,
+    url: URL,
+    headers: Record<string, string>,
+    body: Body,
+    sink?: (res: http.IncomingMessage) => Promise<void>,
+    redirects = 5,
+  ): Promise<Reply> {
     const mod = url.protocol === "http:" ? http : https;
     const agent = url.protocol === "http:" ? this.agents.http : this.agents.https;
     return new Promise((resolve, reject) => {
@@ -124,7 +135,17 @@ export class RegistryClient {
   }
 
   /** A request to `host` with auth (challenge answered once) and retries with backoff. */
-  async request(host: string, method: string, path: string, o: { headers?: Record<string, string>; body?: Body; scope?: string; stream?: (res: http.IncomingMessage) => Promise<void> } = {}): Promise<Reply> {
+  async request(
+    host: string,
+    method: string,
+    path: string,
+    o: {
+      headers?: Record<string, string>;
+      body?: Body;
+      scope?: string;
+      stream?: (res: http.IncomingMessage) => Promise<void>;
+    } = {},
+  ): Promise<Reply> {
     const attempts = this.o.attempts ?? 5;
     const backoff = new Backoff({ firstMs: this.o.backoffMs ?? 500 });
     for (let attempt = 1; ; attempt++) {
@@ -140,10 +161,14 @@ export class RegistryClient {
           r = await send(h);
           if (r.status === 401) {
             const has = !!this.o.credentials?.(host);
-            throw new RegistryError(`${host} ${has ? "refused the credentials configured for it" : "asks for credentials and none are configured for it"} (HTTP 401${errorText(r.body) ? `: ${errorText(r.body)}` : ""})`, 401);
+            throw new RegistryError(
+              `${host} ${has ? "refused the credentials configured for it" : "asks for credentials and none are configured for it"} (HTTP 401${errorText(r.body) ? `: ${errorText(r.body)}` : ""})`,
+              401,
+            );
           }
         }
-        if ((r.status === 429 || r.status >= 500) && attempt < attempts) throw new Transient(`${host}: HTTP ${r.status}`);
+        if ((r.status === 429 || r.status >= 500) && attempt < attempts)
+          throw new Transient(`${host}: HTTP ${r.status}`);
         return r;
       } catch (e) {
         if (attempt >= attempts || !(e instanceof Transient || isNetworkError(e))) {
@@ -155,7 +180,11 @@ export class RegistryClient {
     }
   }
 
-  private authHeaders(host: string, scope: string | undefined, extra: Record<string, string> = {}): Record<string, string> {
+  private authHeaders(
+    host: string,
+    scope: string | undefined,
+    extra: Record<string, string> = {},
+  ): Record<string, string> {
     const h: Record<string, string> = { "user-agent": "kplay", ...extra };
     const token = this.tokens.get(`${host} ${scope ?? ""}`);
     if (token) h.authorization = `Bearer ${token}`;
@@ -167,12 +196,19 @@ export class RegistryClient {
   }
 
   /** Answer a 401: Basic with the host's credentials, or Bearer via the token service. */
-  private async answerChallenge(host: string, r: Reply, scope: string | undefined, sent: string | undefined): Promise<void> {
+  private async answerChallenge(
+    host: string,
+    r: Reply,
+    scope: string | undefined,
+    sent: string | undefined,
+  ): Promise<void> {
     const ch = parseChallenge(String(r.headers["www-authenticate"] ?? ""));
     const creds = this.o.credentials?.(host);
     if (ch?.scheme === "basic") {
-      if (!creds) throw new RegistryError(`${host} asks for credentials (basic auth) and none are configured for it`, 401);
-      if (sent?.startsWith("Basic ")) throw new RegistryError(`${host} refused the credentials configured for it (HTTP 401)`, 401);
+      if (!creds)
+        throw new RegistryError(`${host} asks for credentials (basic auth) and none are configured for it`, 401);
+      if (sent?.startsWith("Basic "))
+        throw new RegistryError(`${host} refused the credentials configured for it (HTTP 401)`, 401);
       this.basic.add(host);
       return;
     }
@@ -183,7 +219,9 @@ export class RegistryClient {
       if (cached && sent !== `Bearer ${cached}`) return;
       const u = new URL(ch.params.realm);
       if (u.protocol !== "https:" && !(u.protocol === "http:" && this.o.plainHttp?.(host))) {
-        throw new RegistryError(`the token service of ${host} is at ${u.origin}, not https: refused (credentials and tokens would travel in clear; --plain-http for ${host} allows it)`);
+        throw new RegistryError(
+          `the token service of ${host} is at ${u.origin}, not https: refused (credentials and tokens would travel in clear; --plain-http for ${host} allows it)`,
+        );
       }
       if (ch.params.service) u.searchParams.set("service", ch.params.service);
       const sc = scope ?? ch.params.scope;
@@ -191,7 +229,11 @@ export class RegistryClient {
       const h: Record<string, string> = { "user-agent": "kplay" };
       if (creds) h.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
       const t = await this.raw("GET", u, h, undefined);
-      if (t.status !== 200) throw new RegistryError(`the token service of ${host} (${u.host}) answered HTTP ${t.status}${creds ? " for the configured credentials" : " to an anonymous request"}`, t.status);
+      if (t.status !== 200)
+        throw new RegistryError(
+          `the token service of ${host} (${u.host}) answered HTTP ${t.status}${creds ? " for the configured credentials" : " to an anonymous request"}`,
+          t.status,
+        );
       const j = JSON.parse(t.body.toString("utf8")) as { token?: string; access_token?: string };
       const token = j.token ?? j.access_token;
       if (!token) throw new RegistryError(`the token service of ${host} answered without a token`);
@@ -201,27 +243,56 @@ export class RegistryClient {
 
   // ---- the distribution API
 
-  async getManifest(host: string, repo: string, reference: string): Promise<{ mediaType: string; digest: string; body: Buffer }> {
-    const r = await this.request(host, "GET", `/v2/${repo}/manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT }, scope: `repository:${repo}:pull` });
+  async getManifest(
+    host: string,
+    repo: string,
+    reference: string,
+  ): Promise<{ mediaType: string; digest: string; body: Buffer }> {
+    const r = await this.request(host, "GET", `/v2/${repo}/manifests/${reference}`, {
+      headers: { accept: MANIFEST_ACCEPT },
+      scope: `repository:${repo}:pull`,
+    });
     if (r.status === 404) throw new RegistryError(`${host}/${repo}:${reference}: manifest unknown`, 404);
-    if (r.status !== 200) throw new RegistryError(`${host}/${repo}: GET manifest ${reference}: HTTP ${r.status} ${errorText(r.body)}`, r.status);
+    if (r.status !== 200)
+      throw new RegistryError(
+        `${host}/${repo}: GET manifest ${reference}: HTTP ${r.status} ${errorText(r.body)}`,
+        r.status,
+      );
     const digest = sha256(r.body);
-    if (reference.startsWith("sha256:") && reference !== digest) throw new RegistryError(`${host}/${repo}@${reference}: the manifest received hashes to ${digest}`);
+    if (reference.startsWith("sha256:") && reference !== digest)
+      throw new RegistryError(`${host}/${repo}@${reference}: the manifest received hashes to ${digest}`);
     const given = r.headers["docker-content-digest"];
-    if (typeof given === "string" && given.startsWith("sha256:") && given !== digest) throw new RegistryError(`${host}/${repo}:${reference}: the manifest received hashes to ${digest}, the registry says ${given}`);
-    const mediaType = String(r.headers["content-type"] ?? "").split(";")[0] || (JSON.parse(r.body.toString("utf8")) as { mediaType?: string }).mediaType || MEDIA.ociManifest;
+    if (typeof given === "string" && given.startsWith("sha256:") && given !== digest)
+      throw new RegistryError(
+        `${host}/${repo}:${reference}: the manifest received hashes to ${digest}, the registry says ${given}`,
+      );
+    const mediaType =
+      String(r.headers["content-type"] ?? "").split(";")[0] ||
+      (JSON.parse(r.body.toString("utf8")) as { mediaType?: string }).mediaType ||
+      MEDIA.ociManifest;
     return { mediaType, digest, body: r.body };
   }
 
   async hasManifest(host: string, repo: string, reference: string): Promise<string | undefined> {
-    const r = await this.request(host, "HEAD", `/v2/${repo}/manifests/${reference}`, { headers: { accept: MANIFEST_ACCEPT }, scope: `repository:${repo}:pull` });
+    const r = await this.request(host, "HEAD", `/v2/${repo}/manifests/${reference}`, {
+      headers: { accept: MANIFEST_ACCEPT },
+      scope: `repository:${repo}:pull`,
+    });
     if (r.status !== 200) return undefined;
     return String(r.headers["docker-content-digest"] ?? "") || "present";
   }
 
   async putManifest(host: string, repo: string, reference: string, mediaType: string, body: Buffer): Promise<void> {
-    const r = await this.request(host, "PUT", `/v2/${repo}/manifests/${reference}`, { headers: { "content-type": mediaType, "content-length": String(body.length) }, body, scope: `repository:${repo}:pull,push` });
-    if (r.status !== 201 && r.status !== 200) throw new RegistryError(`${host}/${repo}: PUT manifest ${reference}: HTTP ${r.status} ${errorText(r.body)}`, r.status);
+    const r = await this.request(host, "PUT", `/v2/${repo}/manifests/${reference}`, {
+      headers: { "content-type": mediaType, "content-length": String(body.length) },
+      body,
+      scope: `repository:${repo}:pull,push`,
+    });
+    if (r.status !== 201 && r.status !== 200)
+      throw new RegistryError(
+        `${host}/${repo}: PUT manifest ${reference}: HTTP ${r.status} ${errorText(r.body)}`,
+        r.status,
+      );
   }
 
   async hasBlob(host: string, repo: string, digest: string): Promise<boolean> {
@@ -242,15 +313,24 @@ export class RegistryClient {
         }
       },
     });
-    if (r.status !== 200) throw new RegistryError(`${host}/${repo}: GET blob ${digest}: HTTP ${r.status} ${errorText(r.body)}`, r.status);
+    if (r.status !== 200)
+      throw new RegistryError(`${host}/${repo}: GET blob ${digest}: HTTP ${r.status} ${errorText(r.body)}`, r.status);
     renameSync(part, file);
   }
 
   /** Mount a blob from another repository of the same registry; false when the registry declines. */
   async mountBlob(host: string, repo: string, digest: string, from: string): Promise<boolean> {
-    const r = await this.request(host, "POST", `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`, { headers: { "content-length": "0" }, scope: `repository:${repo}:pull,push repository:${from}:pull` });
+    const r = await this.request(
+      host,
+      "POST",
+      `/v2/${repo}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`,
+      { headers: { "content-length": "0" }, scope: `repository:${repo}:pull,push repository:${from}:pull` },
+    );
     if (r.status === 201) return true;
-    if (r.status === 202 && r.headers.location) await this.request(host, "DELETE", String(r.headers.location), { scope: `repository:${repo}:pull,push` }).catch(() => undefined);
+    if (r.status === 202 && r.headers.location)
+      await this.request(host, "DELETE", String(r.headers.location), { scope: `repository:${repo}:pull,push` }).catch(
+        () => undefined,
+      );
     return false;
   }
 
@@ -258,23 +338,45 @@ export class RegistryClient {
   async pushBlob(host: string, repo: string, digest: string, file: string): Promise<void> {
     const size = statSync(file).size;
     const scope = `repository:${repo}:pull,push`;
-    const start = await this.request(host, "POST", `/v2/${repo}/blobs/uploads/`, { headers: { "content-length": "0" }, scope });
-    if (start.status !== 202 || !start.headers.location) throw new RegistryError(`${host}/${repo}: starting an upload: HTTP ${start.status} ${errorText(start.body)}`, start.status);
+    const start = await this.request(host, "POST", `/v2/${repo}/blobs/uploads/`, {
+      headers: { "content-length": "0" },
+      scope,
+    });
+    if (start.status !== 202 || !start.headers.location)
+      throw new RegistryError(
+        `${host}/${repo}: starting an upload: HTTP ${start.status} ${errorText(start.body)}`,
+        start.status,
+      );
     let location = String(start.headers.location);
     const chunk = this.o.chunkSize ?? 8 << 20;
     for (let off = 0; off < size; off += chunk) {
       const end = Math.min(size, off + chunk) - 1;
       const r = await this.request(host, "PATCH", location, {
-        headers: { "content-type": "application/octet-stream", "content-length": String(end - off + 1), "content-range": `${off}-${end}` },
+        headers: {
+          "content-type": "application/octet-stream",
+          "content-length": String(end - off + 1),
+          "content-range": `${off}-${end}`,
+        },
         body: () => createReadStream(file, { start: off, end }),
         scope,
       });
-      if (r.status !== 202 || !r.headers.location) throw new RegistryError(`${host}/${repo}: uploading ${digest} bytes ${off}-${end}: HTTP ${r.status} ${errorText(r.body)}`, r.status);
+      if (r.status !== 202 || !r.headers.location)
+        throw new RegistryError(
+          `${host}/${repo}: uploading ${digest} bytes ${off}-${end}: HTTP ${r.status} ${errorText(r.body)}`,
+          r.status,
+        );
       location = String(r.headers.location);
     }
     const sep = location.includes("?") ? "&" : "?";
-    const done = await this.request(host, "PUT", `${location}${sep}digest=${encodeURIComponent(digest)}`, { headers: { "content-length": "0" }, scope });
-    if (done.status !== 201) throw new RegistryError(`${host}/${repo}: completing the upload of ${digest}: HTTP ${done.status} ${errorText(done.body)}`, done.status);
+    const done = await this.request(host, "PUT", `${location}${sep}digest=${encodeURIComponent(digest)}`, {
+      headers: { "content-length": "0" },
+      scope,
+    });
+    if (done.status !== 201)
+      throw new RegistryError(
+        `${host}/${repo}: completing the upload of ${digest}: HTTP ${done.status} ${errorText(done.body)}`,
+        done.status,
+      );
   }
 }
 
@@ -282,7 +384,19 @@ class Transient extends Error {}
 
 function isNetworkError(e: unknown): boolean {
   const code = (e as { code?: string })?.code ?? "";
-  return ["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "UND_ERR_SOCKET"].includes(code) || /socket hang up|no answer from/.test((e as Error)?.message ?? "");
+  return (
+    [
+      "ECONNRESET",
+      "ECONNREFUSED",
+      "ETIMEDOUT",
+      "EPIPE",
+      "EAI_AGAIN",
+      "ENOTFOUND",
+      "EHOSTUNREACH",
+      "ENETUNREACH",
+      "UND_ERR_SOCKET",
+    ].includes(code) || /socket hang up|no answer from/.test((e as Error)?.message ?? "")
+  );
 }
 
 /** `Bearer realm="...",service="...",scope="..."` or `Basic realm="..."`. */
@@ -290,7 +404,8 @@ export function parseChallenge(h: string): { scheme: string; params: Record<stri
   const m = /^\s*(\w+)\s*(.*)$/s.exec(h);
   if (!m) return undefined;
   const params: Record<string, string> = {};
-  for (const p of m[2].matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g)) params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, "$1") : p[3];
+  for (const p of m[2].matchAll(/(\w+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))/g))
+    params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, "$1") : p[3];
   return { scheme: m[1].toLowerCase(), params };
 }
 

@@ -147,7 +147,11 @@ export class InventoryBuilder {
       if (s === 1) {
         const cyc = [...trail.slice(trail.indexOf(name)), name].join(" -> ");
         const ref = this.groups.get(name)?.firstRef ?? {};
-        throw inputError(`cycle in group children: ${cyc}`, { file: ref.file, line: ref.line, field: `${name}.children` });
+        throw inputError(`cycle in group children: ${cyc}`, {
+          file: ref.file,
+          line: ref.line,
+          field: `${name}.children`,
+        });
       }
       state.set(name, 1);
       for (const c of this.groups.get(name)!.children) visit(c, [...trail, name]);
@@ -158,7 +162,8 @@ export class InventoryBuilder {
 
     const ungrouped = this.groups.get("ungrouped")!;
     const grouped = new Set<string>();
-    for (const g of this.groups.values()) if (g.name !== "all" && g.name !== "ungrouped") g.hosts.forEach((h) => grouped.add(h));
+    for (const g of this.groups.values())
+      if (g.name !== "all" && g.name !== "ungrouped") g.hosts.forEach((h) => grouped.add(h));
     const listed = new Set(ungrouped.hosts);
     for (const h of this.hosts.keys()) if (!grouped.has(h) && !listed.has(h)) ungrouped.hosts.push(h);
     ungrouped.hosts = ungrouped.hosts.filter((h) => !grouped.has(h));
@@ -233,7 +238,9 @@ export class Inventory {
     if (!this.groupsOfCache) {
       // built once for every host: one pass over each group's members, not one per host
       const byHost = new Map<string, string[]>();
-      const ordered = this.groupNames.filter((g) => g !== "all").sort((a, b) => this.depth(a) - this.depth(b) || a.localeCompare(b));
+      const ordered = this.groupNames
+        .filter((g) => g !== "all")
+        .sort((a, b) => this.depth(a) - this.depth(b) || a.localeCompare(b));
       for (const g of ordered) for (const h of this.groupHosts(g)) (byHost.get(h) ?? byHost.set(h, []).get(h)!).push(g);
       this.groupsOfCache = byHost;
     }
@@ -298,5 +305,8 @@ function validateConnectionVars(host: string, vars: Vars, def: HostDef): void {
   const field = String(issue.path[0]);
   const where = def.varOrigin[field] ?? def.where;
   const value = JSON.stringify(vars[field]);
-  throw inputError(`invalid value ${value} for ${field} of host ${host}: ${issue.message}`, { ...where, field: `${host}.${field}` });
+  throw inputError(`invalid value ${value} for ${field} of host ${host}: ${issue.message}`, {
+    ...where,
+    field: `${host}.${field}`,
+  });
 }

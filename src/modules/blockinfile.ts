@@ -39,10 +39,22 @@ export function blockInFile(text: string, a: BlockArgs): { after: string; msg: s
   } else {
     if (wanted.length === 0) return { after: text, msg: "" };
     let at = lines.length;
-    const find = (p: string) => { const r = new RegExp(p); let f = -1; lines.forEach((l, i) => { if (r.test(l)) f = i; }); return f; };
+    const find = (p: string) => {
+      const r = new RegExp(p);
+      let f = -1;
+      lines.forEach((l, i) => {
+        if (r.test(l)) f = i;
+      });
+      return f;
+    };
     if (a.insertbefore === "BOF") at = 0;
-    else if (a.insertbefore) { const f = find(a.insertbefore); if (f >= 0) at = f; }
-    else if (a.insertafter && a.insertafter !== "EOF") { const f = find(a.insertafter); if (f >= 0) at = f + 1; }
+    else if (a.insertbefore) {
+      const f = find(a.insertbefore);
+      if (f >= 0) at = f;
+    } else if (a.insertafter && a.insertafter !== "EOF") {
+      const f = find(a.insertafter);
+      if (f >= 0) at = f + 1;
+    }
     out = [...lines.slice(0, at), ...wanted, ...lines.slice(at)];
     lastIsOriginal = at < lines.length;
   }
@@ -55,5 +67,14 @@ export const blockinfileModule = defineModule({
   name: "blockinfile",
   idempotent: true,
   schema,
-  run: (ctx, a) => editFile(ctx, { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => blockInFile(before, argsAsBytes(a, ["block", "marker", "marker_begin", "marker_end", "insertafter", "insertbefore"]))),
+  run: (ctx, a) =>
+    editFile(
+      ctx,
+      { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group },
+      (before) =>
+        blockInFile(
+          before,
+          argsAsBytes(a, ["block", "marker", "marker_begin", "marker_end", "insertafter", "insertbefore"]),
+        ),
+    ),
 });

@@ -26,7 +26,11 @@ const SKIP = "KPLAY-SKIPPED-BY-CREATES-REMOVES";
 
 async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<ModuleResult> {
   // shell: the user's command text is the script (the module's purpose); command: argv, quoted
-  const program = viaShell ? (a.executable ? sh`${a.executable} -c ${a.cmd!}` : userScript(a.cmd!)) : sh`${a.argv ?? splitArgs(a.cmd!)}`;
+  const program = viaShell
+    ? a.executable
+      ? sh`${a.executable} -c ${a.cmd!}`
+      : userScript(a.cmd!)
+    : sh`${a.argv ?? splitArgs(a.cmd!)}`;
   const guard: Sh[] = [];
   if (a.creates) guard.push(sh`if [ -e ${a.creates} ]; then echo ${SKIP}; exit 0; fi`);
   if (a.removes) guard.push(sh`if [ ! -e ${a.removes} ]; then echo ${SKIP}; exit 0; fi`);
@@ -34,14 +38,26 @@ async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<Modu
     // In check mode a command is not run; report what would happen (skipped, as Ansible does).
     const r = guard.length ? await ctx.exec(joinSh([...guard, sh`echo would-run`])) : { stdout: "would-run" };
     const skippedByGuard = r.stdout.trim() === SKIP;
-    return { changed: !skippedByGuard, skipped: true, msg: skippedByGuard ? "guard file says nothing to do" : "command would run (not run in check mode)" };
+    return {
+      changed: !skippedByGuard,
+      skipped: true,
+      msg: skippedByGuard ? "guard file says nothing to do" : "command would run (not run in check mode)",
+    };
   }
   const script = joinSh([...guard, a.chdir ? sh`cd -- ${a.chdir} || exit 1` : undefined, program]);
   const stdin = a.stdin !== undefined ? a.stdin + (a.stdin_add_newline ? "\n" : "") : undefined;
   const started = Date.now();
   const r = await ctx.exec(script, { stdin, outputLimit: OUTPUT_LIMIT });
   if (guard.length && r.rc === 0 && r.stdout.trim() === SKIP) {
-    return { changed: false, rc: 0, stdout: "", stderr: "", stdout_lines: [], stderr_lines: [], msg: a.creates ? `${a.creates} exists` : `${a.removes} does not exist` };
+    return {
+      changed: false,
+      rc: 0,
+      stdout: "",
+      stderr: "",
+      stdout_lines: [],
+      stderr_lines: [],
+      msg: a.creates ? `${a.creates} exists` : `${a.removes} does not exist`,
+    };
   }
   const stdout = r.stdout.replace(/\n$/, "");
   const stderr = r.stderr.replace(/\n$/, "");
@@ -49,7 +65,7 @@ async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<Modu
     changed: true,
     failed: r.rc !== 0,
     rc: r.rc,
-    cmd: viaShell ? a.cmd : a.argv ?? splitArgs(a.cmd!),
+    cmd: viaShell ? a.cmd : (a.argv ?? splitArgs(a.cmd!)),
     stdout,
     stderr,
     stdout_lines: lines(stdout),

@@ -22,7 +22,9 @@ export const copySchema = z
     ...fileAttrFields,
   })
   .strict()
-  .refine((a) => (a.content === undefined) !== (a.src === undefined), { message: "give exactly one of content or src" });
+  .refine((a) => (a.content === undefined) !== (a.src === undefined), {
+    message: "give exactly one of content or src",
+  });
 
 export type CopyArgs = z.infer<typeof copySchema>;
 
@@ -61,10 +63,21 @@ export async function putFile(ctx: ModuleContext, f: PutFile): Promise<ModuleRes
 function finish(f: PutFile, m: Record<string, string>, stdout: string, sum: string, wantDiff: boolean): ModuleResult {
   const data = f.data;
   const changed = m.changed === "1";
-  const res: ModuleResult = { changed, dest: m.in_dir === "1" ? `${f.dest.replace(/\/+$/, "")}/${f.nameInDir}` : f.dest, checksum: sum, size: data.length };
+  const res: ModuleResult = {
+    changed,
+    dest: m.in_dir === "1" ? `${f.dest.replace(/\/+$/, "")}/${f.nameInDir}` : f.dest,
+    checksum: sum,
+    size: data.length,
+  };
   if (wantDiff && m.content === "differs") {
-    const before = stdout.includes("KPLAY-BEFORE\n") ? stdout.slice(stdout.indexOf("KPLAY-BEFORE\n") + 13, stdout.indexOf("KPLAY-END-BEFORE\n")) : "";
-    res.diff = { path: String(res.dest), before: Buffer.from(before.replace(/\s+/g, ""), "base64").toString("utf8"), after: data.toString("utf8") };
+    const before = stdout.includes("KPLAY-BEFORE\n")
+      ? stdout.slice(stdout.indexOf("KPLAY-BEFORE\n") + 13, stdout.indexOf("KPLAY-END-BEFORE\n"))
+      : "";
+    res.diff = {
+      path: String(res.dest),
+      before: Buffer.from(before.replace(/\s+/g, ""), "base64").toString("utf8"),
+      after: data.toString("utf8"),
+    };
   }
   return res;
 }
@@ -84,7 +97,9 @@ function script(f: PutFile, sum: string, check: boolean, withData: boolean, want
     ? joinSh([
         literal !== undefined ? sh`d=${posix.dirname(literal)}` : raw('d="${p%/*}"; d="${d:-/}"'),
         // directories made for the file are undone too (removed on undo if empty by then)
-        f.makeDirs ? sh`[ -d "$d" ] || { ${makeDirs("d", literal !== undefined ? posix.dirname(literal) : undefined, undo)}; }` : raw(":"),
+        f.makeDirs
+          ? sh`[ -d "$d" ] || { ${makeDirs("d", literal !== undefined ? posix.dirname(literal) : undefined, undo)}; }`
+          : raw(":"),
         sh`[ -d "$d" ] || { echo "destination directory $d does not exist" >&2; ${drain}; exit 1; }`,
         f.backup ? raw(`[ -f "$p" ] && cp -p -- "$p" "$p.$(date +%Y%m%d%H%M%S).bak"`) : raw(":"),
         undo ? keepOriginal("p", literal) : raw(":"),
@@ -94,7 +109,9 @@ function script(f: PutFile, sum: string, check: boolean, withData: boolean, want
         raw(`[ -n "$t" ] || { t=$(mktemp "$d/.kplay-tmp.XXXXXX") && chmod 644 "$t"; } || exit 1`),
         receiveStdin(T_VAR, sum),
         // keep the old file's mode/owner when the task does not set them
-        raw(`if [ -e "$p" ]; then cp --attributes-only --preserve=mode,ownership -- "$p" "$t" 2>/dev/null || { chmod "$(stat -c %a -- "$p")" -- "$t"; chown "$(stat -c %u:%g -- "$p")" -- "$t" 2>/dev/null; }; fi`),
+        raw(
+          `if [ -e "$p" ]; then cp --attributes-only --preserve=mode,ownership -- "$p" "$t" 2>/dev/null || { chmod "$(stat -c %a -- "$p")" -- "$t"; chown "$(stat -c %u:%g -- "$p")" -- "$t" 2>/dev/null; }; fi`,
+        ),
         // a bind-mounted file (e.g. /etc/hosts in a container) cannot be renamed over: write in place
         raw(`mv -f -- "$t" "$p" 2>/dev/null || { cat -- "$t" > "$p" && rm -f -- "$t"; } || { rm -f -- "$t"; exit 1; }`),
       ])
@@ -114,7 +131,9 @@ function script(f: PutFile, sum: string, check: boolean, withData: boolean, want
     raw(`if [ -e "$p" ]; then`),
     attrScriptOrNoop({ mode: f.mode, owner: f.owner, group: f.group }, check),
     raw(`fi`),
-    f.nameInDir ? raw(`echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur in_dir=$in_"`) : raw(`echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur"`),
+    f.nameInDir
+      ? raw(`echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur in_dir=$in_"`)
+      : raw(`echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur"`),
   ]);
 }
 

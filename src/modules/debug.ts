@@ -6,7 +6,9 @@ import { defineModule } from "./types.js";
 export const debugModule = defineModule({
   name: "debug",
   local: true,
-  schema: z.object({ msg: z.unknown().optional(), var: z.string().optional(), verbosity: z.number().default(0) }).strict(),
+  schema: z
+    .object({ msg: z.unknown().optional(), var: z.string().optional(), verbosity: z.number().default(0) })
+    .strict(),
   run: async (ctx, a) => {
     if (a.var !== undefined) return { changed: false, [a.var]: lookupVar(a.var, ctx.vars) };
     return { changed: false, msg: a.msg ?? "Hello world!" };

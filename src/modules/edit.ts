@@ -31,7 +31,8 @@ export async function readRemote(ctx: ModuleContext, path: string, attrs: Attrs 
   if (r.rc !== 0 || !m) throw new Error((r.stderr || r.stdout).trim() || `reading ${path} failed with rc ${r.rc}`);
   const a = r.stdout.indexOf("KPLAY-CONTENT\n");
   const b = r.stdout.indexOf("KPLAY-END\n");
-  const content = a >= 0 && b > a ? Buffer.from(r.stdout.slice(a + 14, b).replace(/\s+/g, ""), "base64").toString("latin1") : "";
+  const content =
+    a >= 0 && b > a ? Buffer.from(r.stdout.slice(a + 14, b).replace(/\s+/g, ""), "base64").toString("latin1") : "";
   return { exists: m.exists === "1", isFile: m.isfile === "1", content, attrsOk: m.attrs_changed !== "1" };
 }
 
@@ -42,15 +43,29 @@ export interface EditOptions extends Attrs {
 }
 
 /** Apply `edit` to the file's text; write it back only if the text or attributes must change. */
-export async function editFile(ctx: ModuleContext, o: EditOptions, edit: (before: string, exists: boolean) => { after: string; msg?: string }): Promise<ModuleResult> {
+export async function editFile(
+  ctx: ModuleContext,
+  o: EditOptions,
+  edit: (before: string, exists: boolean) => { after: string; msg?: string },
+): Promise<ModuleResult> {
   const cur = await readRemote(ctx, o.path, o);
   if (cur.exists && !cur.isFile) return { changed: false, failed: true, msg: `${o.path} is not a regular file` };
-  if (!cur.exists && !o.create) return { changed: false, failed: true, rc: 257, msg: `Destination ${o.path} does not exist !` };
+  if (!cur.exists && !o.create)
+    return { changed: false, failed: true, rc: 257, msg: `Destination ${o.path} does not exist !` };
   const { after, msg } = edit(cur.content, cur.exists);
   if (cur.exists && after === cur.content && cur.attrsOk) return { changed: false, msg: msg ?? "", path: o.path };
   if (!cur.exists && after === "" && !o.create) return { changed: false, path: o.path };
-  const res = await putFile(ctx, { dest: o.path, data: Buffer.from(after, "latin1"), mode: o.mode, owner: o.owner, group: o.group, backup: o.backup, makeDirs: o.create });
-  if (ctx.diff && after !== cur.content) res.diff = { path: o.path, before: fromBytes(cur.content), after: fromBytes(after) };
+  const res = await putFile(ctx, {
+    dest: o.path,
+    data: Buffer.from(after, "latin1"),
+    mode: o.mode,
+    owner: o.owner,
+    group: o.group,
+    backup: o.backup,
+    makeDirs: o.create,
+  });
+  if (ctx.diff && after !== cur.content)
+    res.diff = { path: o.path, before: fromBytes(cur.content), after: fromBytes(after) };
   return { ...res, msg: msg ?? res.msg, path: o.path };
 }
 
@@ -73,7 +88,10 @@ export function argsAsBytes<T extends Record<string, unknown>>(a: T, fields: Arr
 
 /** Split text into lines (without their "\n"); whether it ended with one. */
 export function splitLines(text: string): { lines: string[]; finalNewline: boolean } {
-  return { lines: text === "" ? [] : text.replace(/\n$/, "").split("\n"), finalNewline: text === "" || text.endsWith("\n") };
+  return {
+    lines: text === "" ? [] : text.replace(/\n$/, "").split("\n"),
+    finalNewline: text === "" || text.endsWith("\n"),
+  };
 }
 
 /** Lines back to text; the last line gets its "\n" unless it is the original last line that had none. */

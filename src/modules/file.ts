@@ -38,7 +38,9 @@ export const fileModule = defineModule({
           sh`[ -d "$p" ] || { ${act(makeDirs("p", a.path, ctx.undo))} || exit 1; }`,
           raw(`if [ -d "$p" ]; then`),
           attrs,
-          a.recurse && (a.owner || a.group) && !c ? sh`chown -R -- ${`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`} "$p"` : sh`:`,
+          a.recurse && (a.owner || a.group) && !c
+            ? sh`chown -R -- ${`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`} "$p"`
+            : sh`:`,
           raw(`fi`),
         ]);
         break;
@@ -47,7 +49,12 @@ export const fileModule = defineModule({
         break;
       case "touch":
         // touch always updates times (changed), as Ansible's file state=touch reports
-        body = joinSh([c ? sh`changed=1` : sh`touch -- "$p" && changed=1 || exit 1`, raw(`if [ -e "$p" ]; then`), attrs, raw(`fi`)]);
+        body = joinSh([
+          c ? sh`changed=1` : sh`touch -- "$p" && changed=1 || exit 1`,
+          raw(`if [ -e "$p" ]; then`),
+          attrs,
+          raw(`fi`),
+        ]);
         break;
       case "link":
         body = joinSh([
@@ -57,11 +64,17 @@ export const fileModule = defineModule({
         ]);
         break;
       default:
-        body = joinSh([raw(`[ -e "$p" ] || { echo "file $p does not exist (use state=touch to create it)" >&2; exit 1; }`), attrs]);
+        body = joinSh([
+          raw(`[ -e "$p" ] || { echo "file $p does not exist (use state=touch to create it)" >&2; exit 1; }`),
+          attrs,
+        ]);
     }
-    const r = await ctx.exec(joinSh([sh`p=${a.path}`, raw(`changed=0`), body, raw(`echo "KPLAY-RESULT: changed=$changed"`)]));
+    const r = await ctx.exec(
+      joinSh([sh`p=${a.path}`, raw(`changed=0`), body, raw(`echo "KPLAY-RESULT: changed=$changed"`)]),
+    );
     const m = readMarker(r.stdout);
-    if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() || `failed with rc ${r.rc}` };
+    if (r.rc !== 0 || !m)
+      return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() || `failed with rc ${r.rc}` };
     return { changed: m.changed === "1", path: a.path, state: a.state };
   },
 });

@@ -8,10 +8,18 @@ import { defineModule, normalizeMode, readMarker } from "./types.js";
 
 const schema = z
   .object({
-    url: z.string().regex(/^(https?|ftp|file):\/\//, "url needs a scheme such as http:// (e.g. http://10.0.0.5:8080/files/...)"),
+    url: z
+      .string()
+      .regex(/^(https?|ftp|file):\/\//, "url needs a scheme such as http:// (e.g. http://10.0.0.5:8080/files/...)"),
     dest: z.string().min(1),
     // "sha256:<hex>", or "sha256:<URL>" of a checksum file (one hash, or "<hash>  <file name>" lines)
-    checksum: z.string().regex(/^(sha1|sha256|sha512|md5):([0-9a-fA-F]+|(https?|file):\/\/\S+)$/, 'checksum must look like "sha256:<hex>" or "sha256:<URL of a checksum file>"').optional(),
+    checksum: z
+      .string()
+      .regex(
+        /^(sha1|sha256|sha512|md5):([0-9a-fA-F]+|(https?|file):\/\/\S+)$/,
+        'checksum must look like "sha256:<hex>" or "sha256:<URL of a checksum file>"',
+      )
+      .optional(),
     force: z.boolean().default(false),
     mode: z.union([z.string(), z.number()]).optional(),
     owner: z.string().optional(),
@@ -37,15 +45,22 @@ export const getUrlModule = defineModule({
     // the whole script is secret (Sh.secret) and so reaches the node on stdin, not in argv.
     const hasAuth = a.url_username !== undefined;
     const curlUser = `"${`${a.url_username}:${a.url_password ?? ""}`.replace(/[\\"]/g, "\\$&")}"`;
-    const authVars = hasAuth ? sh`au_=${secret(curlUser)}; wu_=${secret(a.url_username!)}; wp_=${secret(a.url_password ?? "")}` : raw(":");
+    const authVars = hasAuth
+      ? sh`au_=${secret(curlUser)}; wu_=${secret(a.url_username!)}; wp_=${secret(a.url_password ?? "")}`
+      : raw(":");
     // curl reads "user = ..." from a config on stdin (-K -); wget takes a --config file
     const curlAuth = hasAuth ? raw(`-K - `) : raw("");
     const curlFeed = hasAuth ? raw(`printf 'user = %s\\n' "$au_" | `) : raw("");
     const wgetAuth = hasAuth ? raw(`--config="$wc_" `) : raw("");
-    const wgetConf = hasAuth ? raw(`wc_=$(mktemp) && trap 'rm -f "$wc_"' EXIT && printf 'user = %s\\npassword = %s\\n' "$wu_" "$wp_" > "$wc_" || exit 1`) : raw(":");
+    const wgetConf = hasAuth
+      ? raw(
+          `wc_=$(mktemp) && trap 'rm -f "$wc_"' EXIT && printf 'user = %s\\npassword = %s\\n' "$wu_" "$wp_" > "$wc_" || exit 1`,
+        )
+      : raw(":");
     const insecure = a.validate_certs ? raw("") : raw("-k ");
     const wInsecure = a.validate_certs ? raw("") : raw("--no-check-certificate ");
-    const curl = (out: Sh, url: Sh, extra: Sh) => sh`${curlFeed}curl -fsSL ${insecure}${curlAuth}--connect-timeout ${a.timeout} ${extra}-o ${out} -- ${url}`;
+    const curl = (out: Sh, url: Sh, extra: Sh) =>
+      sh`${curlFeed}curl -fsSL ${insecure}${curlAuth}--connect-timeout ${a.timeout} ${extra}-o ${out} -- ${url}`;
     const wget = (out: Sh, url: Sh) => sh`wget -q ${wInsecure}${wgetAuth}-T ${a.timeout} -O ${out} -- ${url}`;
     const script = joinSh([
       sh`u=${a.url}; p=${a.dest}; changed=0; fetched=0`,
@@ -56,7 +71,9 @@ export const getUrlModule = defineModule({
         ? joinSh([
             sh`cu=${want!}; f=$(basename -- "\${u%%\\?*}")`,
             sh`sums=$(${curl(raw("-"), raw('"$cu"'), raw(""))} 2>/dev/null || ${wget(raw("-"), raw('"$cu"'))} 2>/dev/null) || { echo "cannot fetch the checksum file $cu" >&2; exit 1; }`,
-            raw(`want=$(printf '%s\\n' "$sums" | awk -v f="$f" 'NF == 1 { print tolower($1); exit } { n = $2; sub(/^[*]/, "", n); sub(/.*[/]/, "", n); if (n == f) { print tolower($1); exit } }')`),
+            raw(
+              `want=$(printf '%s\\n' "$sums" | awk -v f="$f" 'NF == 1 { print tolower($1); exit } { n = $2; sub(/^[*]/, "", n); sub(/.*[/]/, "", n); if (n == f) { print tolower($1); exit } }')`,
+            ),
             raw(`[ -n "$want" ] || { echo "no checksum for $f in $cu" >&2; exit 1; }`),
           ])
         : sh`want=${(want ?? "").toLowerCase()}`,
@@ -68,12 +85,16 @@ export const getUrlModule = defineModule({
       ctx.check
         ? raw(`  changed=1`)
         : joinSh([
-            raw(`  d=$(dirname -- "$p"); [ -d "$d" ] || { echo "destination directory $d does not exist" >&2; exit 1; }`),
+            raw(
+              `  d=$(dirname -- "$p"); [ -d "$d" ] || { echo "destination directory $d does not exist" >&2; exit 1; }`,
+            ),
             raw(`  t=$(mktemp "$d/.kplay-dl.XXXXXX") || exit 1`),
             sh`  if command -v curl >/dev/null 2>&1; then ${curl(raw('"$t"'), raw('"$u"'), sh`--max-time ${a.timeout * 20} `)} || { rc=$?; rm -f -- "$t"; echo "download of $u failed (curl exit $rc)" >&2; exit 1; }`,
             sh`  elif command -v wget >/dev/null 2>&1; then ${wget(raw('"$t"'), raw('"$u"'))} || { rm -f -- "$t"; echo "download of $u failed (wget)" >&2; exit 1; }`,
             raw(`  else rm -f -- "$t"; echo "neither curl nor wget is installed on this host" >&2; exit 1; fi`),
-            want ? sh`  ${sumCmd(raw('"$t"'))}; [ "$s_" = "$want" ] || { rm -f -- "$t"; echo "checksum mismatch for $u: expected "${`${algo}:`}"$want, got "${`${algo}:`}"$s_" >&2; exit 1; }` : raw(":"),
+            want
+              ? sh`  ${sumCmd(raw('"$t"'))}; [ "$s_" = "$want" ] || { rm -f -- "$t"; echo "checksum mismatch for $u: expected "${`${algo}:`}"$want, got "${`${algo}:`}"$s_" >&2; exit 1; }`
+              : raw(":"),
             raw(`  if [ -f "$p" ] && cmp -s -- "$t" "$p"; then rm -f -- "$t"; else`),
             raw(`    if [ -e "$p" ]; then chmod -- "$(stat -c %a -- "$p")" "$t"; else chmod 644 -- "$t"; fi`),
             raw(`    mv -f -- "$t" "$p" && changed=1; fi`),
@@ -88,6 +109,11 @@ export const getUrlModule = defineModule({
     const r = await ctx.exec(script, { timeoutMs: (a.timeout * 20 + 30) * 1000 });
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
-    return { changed: m.changed === "1", dest: Buffer.from(m.dest ?? "", "base64").toString(), url: a.url, ...(a.checksum ? { checksum_dest: a.checksum } : {}) };
+    return {
+      changed: m.changed === "1",
+      dest: Buffer.from(m.dest ?? "", "base64").toString(),
+      url: a.url,
+      ...(a.checksum ? { checksum_dest: a.checksum } : {}),
+    };
   },
 });

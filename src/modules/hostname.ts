@@ -7,7 +7,12 @@ import { defineModule, readMarker } from "./types.js";
 export const hostnameModule = defineModule({
   name: "hostname",
   idempotent: true,
-  schema: z.object({ name: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?$/, "invalid hostname"), use: z.string().optional() }).strict(),
+  schema: z
+    .object({
+      name: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]{0,252}[A-Za-z0-9])?$/, "invalid hostname"),
+      use: z.string().optional(),
+    })
+    .strict(),
   run: async (ctx, a) => {
     const n = a.name;
     const r = await ctx.exec(
@@ -20,6 +25,9 @@ export const hostnameModule = defineModule({
     );
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
-    return { changed: m.changed === "1", ansible_facts: { ansible_hostname: a.name.split(".")[0], ansible_nodename: a.name } };
+    return {
+      changed: m.changed === "1",
+      ansible_facts: { ansible_hostname: a.name.split(".")[0], ansible_nodename: a.name },
+    };
   },
 });

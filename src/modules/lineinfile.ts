@@ -21,8 +21,13 @@ const schema = z
   })
   .strict()
   .refine((a) => a.state === "absent" || a.line !== undefined, { message: "state=present needs line" })
-  .refine((a) => a.state === "present" || a.line !== undefined || a.regexp !== undefined || a.search_string !== undefined, { message: "state=absent needs regexp, search_string or line" })
-  .refine((a) => !(a.insertafter && a.insertbefore), { message: "insertafter and insertbefore are mutually exclusive" });
+  .refine(
+    (a) => a.state === "present" || a.line !== undefined || a.regexp !== undefined || a.search_string !== undefined,
+    { message: "state=absent needs regexp, search_string or line" },
+  )
+  .refine((a) => !(a.insertafter && a.insertbefore), {
+    message: "insertafter and insertbefore are mutually exclusive",
+  });
 
 export type LineArgs = z.infer<typeof schema>;
 
@@ -30,18 +35,25 @@ export type LineArgs = z.infer<typeof schema>;
 export function lineInFile(text: string, a: LineArgs): { after: string; msg: string } {
   const { lines, finalNewline } = splitLines(text);
   const re = a.regexp !== undefined ? new RegExp(a.regexp) : undefined;
-  const matches = (l: string) => (re ? re.test(l) : a.search_string !== undefined ? l.includes(a.search_string) : l === a.line);
+  const matches = (l: string) =>
+    re ? re.test(l) : a.search_string !== undefined ? l.includes(a.search_string) : l === a.line;
   // the original last line keeps a missing final newline; a line kplay writes last gets one (as Ansible)
   const join = (ls: string[], lastIsOriginal: boolean) => joinLines(ls, finalNewline || !lastIsOriginal);
   if (a.state === "absent") {
     const kept = lines.filter((l) => !matches(l));
     const lastKept = lines.length > 0 && !matches(lines[lines.length - 1]);
-    return kept.length === lines.length ? { after: text, msg: "" } : { after: join(kept, lastKept), msg: `${lines.length - kept.length} line(s) removed` };
+    return kept.length === lines.length
+      ? { after: text, msg: "" }
+      : { after: join(kept, lastKept), msg: `${lines.length - kept.length} line(s) removed` };
   }
   const line = a.line!;
   let idx = -1;
   if (re || a.search_string !== undefined) {
-    for (let i = 0; i < lines.length; i++) if (matches(lines[i])) { idx = i; if (a.firstmatch) break; }
+    for (let i = 0; i < lines.length; i++)
+      if (matches(lines[i])) {
+        idx = i;
+        if (a.firstmatch) break;
+      }
   }
   if (idx >= 0) {
     const newLine = a.backrefs && re ? lines[idx].replace(re, line.replace(/\\(\d)/g, "$$$1")) : line;
@@ -55,12 +67,21 @@ export function lineInFile(text: string, a: LineArgs): { after: string; msg: str
   const find = (pattern: string) => {
     const r = new RegExp(pattern);
     let found = -1;
-    for (let i = 0; i < lines.length; i++) if (r.test(lines[i])) { found = i; if (a.firstmatch) break; }
+    for (let i = 0; i < lines.length; i++)
+      if (r.test(lines[i])) {
+        found = i;
+        if (a.firstmatch) break;
+      }
     return found;
   };
   if (a.insertbefore === "BOF") at = 0;
-  else if (a.insertbefore) { const f = find(a.insertbefore); if (f >= 0) at = f; }
-  else if (a.insertafter && a.insertafter !== "EOF") { const f = find(a.insertafter); if (f >= 0) at = f + 1; }
+  else if (a.insertbefore) {
+    const f = find(a.insertbefore);
+    if (f >= 0) at = f;
+  } else if (a.insertafter && a.insertafter !== "EOF") {
+    const f = find(a.insertafter);
+    if (f >= 0) at = f + 1;
+  }
   const appended = at === lines.length;
   lines.splice(at, 0, line);
   return { after: join(lines, !appended), msg: "line added" };
@@ -70,5 +91,11 @@ export const lineinfileModule = defineModule({
   name: "lineinfile",
   idempotent: true,
   schema,
-  run: (ctx, a) => editFile(ctx, { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => lineInFile(before, argsAsBytes(a, ["line", "regexp", "search_string", "insertafter", "insertbefore"]))),
+  run: (ctx, a) =>
+    editFile(
+      ctx,
+      { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group },
+      (before) =>
+        lineInFile(before, argsAsBytes(a, ["line", "regexp", "search_string", "insertafter", "insertbefore"])),
+    ),
 });

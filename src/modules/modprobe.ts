@@ -21,17 +21,26 @@ export const modprobeModule = defineModule({
     const c = ctx.check;
     const write = (file: string, content: string) =>
       sh`f=${file}; if [ "$(cat -- "$f" 2>/dev/null)" != ${content} ]; then changed=1; ${c ? raw(":") : sh`mkdir -p -- "$(dirname -- "$f")"; printf '%s\\n' ${content} > "$f"`}; fi`;
-    const remove = (file: string) => sh`f=${file}; if [ -e "$f" ]; then changed=1; ${c ? raw(":") : raw(`rm -f -- "$f"`)}; fi`;
+    const remove = (file: string) =>
+      sh`f=${file}; if [ -e "$f" ]; then changed=1; ${c ? raw(":") : raw(`rm -f -- "$f"`)}; fi`;
     const params = a.params ? a.params.split(/\s+/) : [];
     const lines: Sh[] = [raw(`changed=0`)];
     if (a.state === "present") {
-      lines.push(sh`if [ ! -d ${`/sys/module/${sysName}`} ]; then changed=1; ${c ? raw(":") : sh`modprobe -- ${a.name} ${params} || { echo ${`modprobe ${a.name} failed`} >&2; exit 1; }`}; fi`);
+      lines.push(
+        sh`if [ ! -d ${`/sys/module/${sysName}`} ]; then changed=1; ${c ? raw(":") : sh`modprobe -- ${a.name} ${params} || { echo ${`modprobe ${a.name} failed`} >&2; exit 1; }`}; fi`,
+      );
     } else {
-      lines.push(sh`if [ -d ${`/sys/module/${sysName}`} ] && grep -q ${`^${sysName} `} /proc/modules; then changed=1; ${c ? raw(":") : sh`modprobe -r -- ${a.name} || { echo ${`modprobe -r ${a.name} failed`} >&2; exit 1; }`}; fi`);
+      lines.push(
+        sh`if [ -d ${`/sys/module/${sysName}`} ] && grep -q ${`^${sysName} `} /proc/modules; then changed=1; ${c ? raw(":") : sh`modprobe -r -- ${a.name} || { echo ${`modprobe -r ${a.name} failed`} >&2; exit 1; }`}; fi`,
+      );
     }
     if (a.persistent === "present") {
       lines.push(write(`/etc/modules-load.d/${a.name}.conf`, a.name));
-      lines.push(a.params ? write(`/etc/modprobe.d/${a.name}.conf`, `options ${a.name} ${a.params}`) : remove(`/etc/modprobe.d/${a.name}.conf`));
+      lines.push(
+        a.params
+          ? write(`/etc/modprobe.d/${a.name}.conf`, `options ${a.name} ${a.params}`)
+          : remove(`/etc/modprobe.d/${a.name}.conf`),
+      );
     } else if (a.persistent === "absent") {
       lines.push(remove(`/etc/modules-load.d/${a.name}.conf`), remove(`/etc/modprobe.d/${a.name}.conf`));
     }

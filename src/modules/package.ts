@@ -39,7 +39,9 @@ function actOnMarked(pkgs: string[], act: Sh, undo: ((p: string) => string) | un
     raw(`if [ $# -gt 0 ]; then`),
     check ? raw(`  :`) : sh`  ${act} || { tail -n 30 -- "$log_" >&2; exit 1; }`,
     // packages that were not installed before are removed on undo (with what they pulled in)
-    ...(undo && !check ? pkgs.map((p, i) => sh`  [ $${flag("n", i)} = 0 ] || { ${recordScript(`pkg:${p}`, undo(p))}; }`) : []),
+    ...(undo && !check
+      ? pkgs.map((p, i) => sh`  [ $${flag("n", i)} = 0 ] || { ${recordScript(`pkg:${p}`, undo(p))}; }`)
+      : []),
     raw(`  for t_ in "$@"; do echo "KPLAY-CHANGED $t_"; done`),
     raw(`fi`),
     raw(`echo "KPLAY-RESULT: cache=$cache"`),
@@ -48,7 +50,11 @@ function actOnMarked(pkgs: string[], act: Sh, undo: ((p: string) => string) | un
 
 /** Per-package flags: t_i (act on package i), n_i (it is new to the host); 0 or 1, never unset. */
 const flag = (kind: "t" | "n", i: number) => shVar(`${kind}_${i}`);
-const marks = (i: number) => ({ init: sh`${flag("t", i)}=0; ${flag("n", i)}=0`, mark: sh`${flag("t", i)}=1`, markNew: sh`${flag("t", i)}=1; ${flag("n", i)}=1` });
+const marks = (i: number) => ({
+  init: sh`${flag("t", i)}=0; ${flag("n", i)}=0`,
+  mark: sh`${flag("t", i)}=1`,
+  markNew: sh`${flag("t", i)}=1; ${flag("n", i)}=1`,
+});
 
 /** A private log for the package manager's output (mktemp: never a fixed name in /tmp). */
 const LOG = raw(`log_=$(mktemp) || exit 1; trap 'rm -f "$log_"' EXIT`);
@@ -77,28 +83,47 @@ function aptScript(pkgs: string[], a: Args, check: boolean, undo: boolean): Sh {
     const { init, mark, markNew } = marks(i);
     lines.push(init);
     if (state === "present") {
-      lines.push(sh`s=$(${installed}); case "$s" in "install ok installed"*) ${ver ? sh`[ "\${s##* }" = ${ver} ] || ${mark}` : raw(":")};; *) ${markNew};; esac`);
+      lines.push(
+        sh`s=$(${installed}); case "$s" in "install ok installed"*) ${ver ? sh`[ "\${s##* }" = ${ver} ] || ${mark}` : raw(":")};; *) ${markNew};; esac`,
+      );
     } else if (state === "latest") {
-      lines.push(sh`cand=$(apt-cache policy -- ${n} | awk '/Candidate:/ {print $2}'); s=$(${installed}); case "$s" in "install ok installed $cand") ;; "install ok installed"*) ${mark};; *) ${markNew};; esac`);
+      lines.push(
+        sh`cand=$(apt-cache policy -- ${n} | awk '/Candidate:/ {print $2}'); s=$(${installed}); case "$s" in "install ok installed $cand") ;; "install ok installed"*) ${mark};; *) ${markNew};; esac`,
+      );
     } else {
       lines.push(sh`s=$(${installed}); case "$s" in "install ok installed"*|*"config-files"*) ${mark};; esac`);
     }
   });
   const opts = raw(`-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold`);
-  const act = state === "absent" ? sh`apt-get ${a.purge ? "purge" : "remove"} ${opts} -- "$@" >"$log_" 2>&1` : sh`apt-get install ${opts} "$rec_" -- "$@" >"$log_" 2>&1`;
-  const undoOf = state !== "absent" && undo ? (p: string) => sh`DEBIAN_FRONTEND=noninteractive apt-get purge -y -q --autoremove -- ${p.split("=")[0]} >/dev/null`.text : undefined;
+  const act =
+    state === "absent"
+      ? sh`apt-get ${a.purge ? "purge" : "remove"} ${opts} -- "$@" >"$log_" 2>&1`
+      : sh`apt-get install ${opts} "$rec_" -- "$@" >"$log_" 2>&1`;
+  const undoOf =
+    state !== "absent" && undo
+      ? (p: string) =>
+          sh`DEBIAN_FRONTEND=noninteractive apt-get purge -y -q --autoremove -- ${p.split("=")[0]} >/dev/null`.text
+      : undefined;
   return joinSh([...lines, actOnMarked(pkgs, act, undoOf, check)]);
 }
 
 function rpmScript(pkgs: string[], a: Args, check: boolean, tool: "dnf" | "yum", undo: boolean): Sh {
   const state = normalState(a.state);
   const lines: Sh[] = [raw(`cache=0`), LOG];
-  if (a.update_cache) lines.push(check ? raw(`cache=1`) : sh`${tool} -q makecache >/dev/null 2>&1 || { echo ${`${tool} makecache failed`} >&2; exit 1; }; cache=1`);
+  if (a.update_cache)
+    lines.push(
+      check
+        ? raw(`cache=1`)
+        : sh`${tool} -q makecache >/dev/null 2>&1 || { echo ${`${tool} makecache failed`} >&2; exit 1; }; cache=1`,
+    );
   pkgs.forEach((p, i) => {
     const { init, mark, markNew } = marks(i);
     lines.push(init);
     if (state === "present") lines.push(sh`rpm -q --whatprovides -- ${p} >/dev/null 2>&1 || { ${markNew}; }`);
-    else if (state === "latest") lines.push(sh`if ! rpm -q -- ${p} >/dev/null 2>&1; then ${markNew}; else ${tool} -q check-update -- ${p} >/dev/null 2>&1; [ $? -eq 100 ] && ${mark}; fi`);
+    else if (state === "latest")
+      lines.push(
+        sh`if ! rpm -q -- ${p} >/dev/null 2>&1; then ${markNew}; else ${tool} -q check-update -- ${p} >/dev/null 2>&1; [ $? -eq 100 ] && ${mark}; fi`,
+      );
     else lines.push(sh`rpm -q -- ${p} >/dev/null 2>&1 && ${mark}`);
   });
   const act =
@@ -107,7 +132,8 @@ function rpmScript(pkgs: string[], a: Args, check: boolean, tool: "dnf" | "yum",
       : state === "latest"
         ? sh`{ ${tool} -y install -- "$@" && ${tool} -y upgrade -- "$@"; } >"$log_" 2>&1`
         : sh`${tool} -y install -- "$@" >"$log_" 2>&1`;
-  const undoOf = state !== "absent" && undo ? (p: string) => sh`${tool} -y -q remove -- ${p} >/dev/null`.text : undefined;
+  const undoOf =
+    state !== "absent" && undo ? (p: string) => sh`${tool} -y -q remove -- ${p} >/dev/null`.text : undefined;
   return joinSh([...lines, actOnMarked(pkgs, act, undoOf, check)]);
 }
 
@@ -115,16 +141,25 @@ async function run(ctx: ModuleContext, a: Args, forced?: "apt" | "dnf" | "yum"):
   const pkgs = names(a);
   let mgr = forced ?? (a.use !== "auto" ? a.use : (ctx.vars.ansible_pkg_mgr as string | undefined));
   if (!mgr || !["apt", "dnf", "yum"].includes(mgr)) {
-    const r = await ctx.exec(raw(`for m in apt-get dnf yum; do command -v $m >/dev/null 2>&1 && { echo $m; exit 0; }; done; exit 1`));
-    if (r.rc !== 0) return { changed: false, failed: true, msg: "no supported package manager (apt, dnf, yum) on this host" };
+    const r = await ctx.exec(
+      raw(`for m in apt-get dnf yum; do command -v $m >/dev/null 2>&1 && { echo $m; exit 0; }; done; exit 1`),
+    );
+    if (r.rc !== 0)
+      return { changed: false, failed: true, msg: "no supported package manager (apt, dnf, yum) on this host" };
     mgr = r.stdout.trim() === "apt-get" ? "apt" : r.stdout.trim();
   }
   if (pkgs.length === 0 && !a.update_cache) return { changed: false, failed: true, msg: "name is required" };
-  const script = mgr === "apt" ? aptScript(pkgs, a, ctx.check, ctx.undo) : rpmScript(pkgs, a, ctx.check, mgr as "dnf" | "yum", ctx.undo);
+  const script =
+    mgr === "apt"
+      ? aptScript(pkgs, a, ctx.check, ctx.undo)
+      : rpmScript(pkgs, a, ctx.check, mgr as "dnf" | "yum", ctx.undo);
   const r = await ctx.exec(script, { timeoutMs: 30 * 60_000 });
   const m = readMarker(r.stdout);
   if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
-  const changedPkgs = r.stdout.split("\n").filter((l) => l.startsWith("KPLAY-CHANGED ")).map((l) => l.slice(14));
+  const changedPkgs = r.stdout
+    .split("\n")
+    .filter((l) => l.startsWith("KPLAY-CHANGED "))
+    .map((l) => l.slice(14));
   // Refreshing the index alone counts as a change only when nothing else was asked (as Ansible's apt does).
   const changed = changedPkgs.length > 0 || (pkgs.length === 0 && m.cache === "1");
   return { changed, packages: changedPkgs, cache_updated: m.cache === "1", manager: mgr };

@@ -16,8 +16,19 @@ export const rawModule = defineModule({
   schema: z.object({ _raw: z.string().min(1), executable: z.string().optional() }).strict(),
   run: async (ctx, a) => {
     if (ctx.check) return { changed: false, skipped: true, msg: "raw is not run in check mode" };
-    const r = await ctx.exec(a.executable ? sh`exec ${a.executable} -c ${a._raw}` : userScript(a._raw), { outputLimit: OUTPUT_LIMIT });
-    return { changed: true, failed: r.rc !== 0, rc: r.rc, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), ...truncation(r), ...(r.rc ? { msg: "non-zero return code" } : {}) };
+    const r = await ctx.exec(a.executable ? sh`exec ${a.executable} -c ${a._raw}` : userScript(a._raw), {
+      outputLimit: OUTPUT_LIMIT,
+    });
+    return {
+      changed: true,
+      failed: r.rc !== 0,
+      rc: r.rc,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      stdout_lines: lines(r.stdout),
+      ...truncation(r),
+      ...(r.rc ? { msg: "non-zero return code" } : {}),
+    };
   },
 });
 
@@ -26,7 +37,13 @@ export const scriptModule = defineModule({
   streams: true,
   freeForm: "cmd",
   schema: z
-    .object({ cmd: z.string().min(1), creates: z.string().optional(), removes: z.string().optional(), chdir: z.string().optional(), executable: z.string().optional() })
+    .object({
+      cmd: z.string().min(1),
+      creates: z.string().optional(),
+      removes: z.string().optional(),
+      chdir: z.string().optional(),
+      executable: z.string().optional(),
+    })
     .strict(),
   run: async (ctx, a) => {
     const [file, ...args] = splitArgs(a.cmd);
@@ -42,7 +59,18 @@ export const scriptModule = defineModule({
       a.executable ? sh`${a.executable} "$t" ${args} </dev/null` : sh`"$t" ${args} </dev/null`,
     ]);
     const r = await ctx.exec(script, { stdin: body, outputLimit: OUTPUT_LIMIT });
-    if (r.rc === 0 && r.stdout.trim() === "KPLAY-SKIPPED") return { changed: false, msg: "skipped, since creates/removes says so" };
-    return { changed: true, failed: r.rc !== 0, rc: r.rc, stdout: r.stdout, stderr: r.stderr, stdout_lines: lines(r.stdout), script: basename(file), ...truncation(r), ...(r.rc ? { msg: "non-zero return code" } : {}) };
+    if (r.rc === 0 && r.stdout.trim() === "KPLAY-SKIPPED")
+      return { changed: false, msg: "skipped, since creates/removes says so" };
+    return {
+      changed: true,
+      failed: r.rc !== 0,
+      rc: r.rc,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      stdout_lines: lines(r.stdout),
+      script: basename(file),
+      ...truncation(r),
+      ...(r.rc ? { msg: "non-zero return code" } : {}),
+    };
   },
 });

@@ -19,8 +19,14 @@ const schema = z
 export function replaceIn(text: string, a: z.infer<typeof schema>): { after: string; msg: string } {
   let start = 0;
   let end = text.length;
-  if (a.after) { const m = new RegExp(a.after, "m").exec(text); if (m) start = m.index + m[0].length; }
-  if (a.before) { const m = new RegExp(a.before, "m").exec(text.slice(start)); if (m) end = start + m.index; }
+  if (a.after) {
+    const m = new RegExp(a.after, "m").exec(text);
+    if (m) start = m.index + m[0].length;
+  }
+  if (a.before) {
+    const m = new RegExp(a.before, "m").exec(text.slice(start));
+    if (m) end = start + m.index;
+  }
   const re = new RegExp(a.regexp, "gm");
   const region = text.slice(start, end);
   let n = 0;
@@ -36,5 +42,10 @@ export const replaceModule = defineModule({
   name: "replace",
   idempotent: true,
   schema,
-  run: (ctx, a) => editFile(ctx, { path: a.path, create: false, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, (before) => replaceIn(before, argsAsBytes(a, ["regexp", "replace", "after", "before"]))),
+  run: (ctx, a) =>
+    editFile(
+      ctx,
+      { path: a.path, create: false, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group },
+      (before) => replaceIn(before, argsAsBytes(a, ["regexp", "replace", "after", "before"])),
+    ),
 });

@@ -15,15 +15,19 @@ const schema = z
     daemon_reexec: z.boolean().default(false),
   })
   .strict()
-  .refine((a) => a.name !== undefined || a.daemon_reload || a.daemon_reexec, { message: "name is required (unless only daemon_reload)" });
+  .refine((a) => a.name !== undefined || a.daemon_reload || a.daemon_reexec, {
+    message: "name is required (unless only daemon_reload)",
+  });
 
 type Args = z.infer<typeof schema>;
 
 function script(a: Args, check: boolean): Sh {
   const n = a.name ?? "";
   // what failed is said by a fixed word and the unit name as a quoted value: never re-parsed
-  const act = (what: string, cmd: Sh) => (check ? raw("changed=1") : sh`${cmd} || { echo ${what}" failed" >&2; journal; exit 1; }; changed=1`);
-  const ctl = (verb: string, extra: Sh = raw("")) => act(`systemctl ${verb} ${n}`, sh`systemctl ${verb} -- ${n}${extra}`);
+  const act = (what: string, cmd: Sh) =>
+    check ? raw("changed=1") : sh`${cmd} || { echo ${what}" failed" >&2; journal; exit 1; }; changed=1`;
+  const ctl = (verb: string, extra: Sh = raw("")) =>
+    act(`systemctl ${verb} ${n}`, sh`systemctl ${verb} -- ${n}${extra}`);
   const out: Sh[] = [
     raw(`changed=0`),
     sh`journal() { command -v journalctl >/dev/null 2>&1 && journalctl -u ${n || "none"} -n 15 --no-pager >&2 2>/dev/null; true; }`,
@@ -32,19 +36,30 @@ function script(a: Args, check: boolean): Sh {
   if (a.daemon_reexec && !check) out.push(raw(`systemctl daemon-reexec`));
   if (a.daemon_reload && !check) out.push(raw(`systemctl daemon-reload`));
   if (a.name) {
-    out.push(sh`if ! systemctl cat -- ${n} >/dev/null 2>&1 && [ "$(systemctl is-enabled -- ${n} 2>/dev/null)" != masked ]; then echo "Could not find the requested service "${n} >&2; exit 1; fi`);
+    out.push(
+      sh`if ! systemctl cat -- ${n} >/dev/null 2>&1 && [ "$(systemctl is-enabled -- ${n} 2>/dev/null)" != masked ]; then echo "Could not find the requested service "${n} >&2; exit 1; fi`,
+    );
     if (a.masked !== undefined) {
-      out.push(a.masked ? sh`[ "$(systemctl is-enabled -- ${n} 2>/dev/null)" = masked ] || { ${ctl("mask")}; }` : sh`[ "$(systemctl is-enabled -- ${n} 2>/dev/null)" != masked ] || { ${ctl("unmask")}; }`);
+      out.push(
+        a.masked
+          ? sh`[ "$(systemctl is-enabled -- ${n} 2>/dev/null)" = masked ] || { ${ctl("mask")}; }`
+          : sh`[ "$(systemctl is-enabled -- ${n} 2>/dev/null)" != masked ] || { ${ctl("unmask")}; }`,
+      );
     }
     if (a.enabled !== undefined) {
       out.push(sh`e=$(systemctl is-enabled -- ${n} 2>/dev/null)`);
       const quiet = raw(" >/dev/null 2>&1");
-      out.push(a.enabled ? sh`case "$e" in enabled|enabled-runtime|static|alias|indirect|generated) ;; *) ${ctl("enable", quiet)};; esac` : sh`case "$e" in enabled|enabled-runtime) ${ctl("disable", quiet)};; esac`);
+      out.push(
+        a.enabled
+          ? sh`case "$e" in enabled|enabled-runtime|static|alias|indirect|generated) ;; *) ${ctl("enable", quiet)};; esac`
+          : sh`case "$e" in enabled|enabled-runtime) ${ctl("disable", quiet)};; esac`,
+      );
     }
     if (a.state === "started") out.push(sh`systemctl is-active --quiet -- ${n} || { ${ctl("start")}; }`);
     if (a.state === "stopped") out.push(sh`! systemctl is-active --quiet -- ${n} || { ${ctl("stop")}; }`);
     if (a.state === "restarted") out.push(ctl("restart"));
-    if (a.state === "reloaded") out.push(sh`if systemctl is-active --quiet -- ${n}; then ${ctl("reload-or-restart")}; else ${ctl("start")}; fi`);
+    if (a.state === "reloaded")
+      out.push(sh`if systemctl is-active --quiet -- ${n}; then ${ctl("reload-or-restart")}; else ${ctl("start")}; fi`);
     out.push(sh`st=$(systemctl is-active -- ${n} 2>/dev/null); en=$(systemctl is-enabled -- ${n} 2>/dev/null)`);
   } else {
     out.push(raw(`st=; en=`));
@@ -56,9 +71,14 @@ function script(a: Args, check: boolean): Sh {
     if (a.state === "started") out.push(sh`service ${n} status >/dev/null 2>&1 || { ${svc("start")}; }`);
     else if (a.state === "stopped") out.push(sh`! service ${n} status >/dev/null 2>&1 || { ${svc("stop")}; }`);
     else if (a.state) out.push(svc(map[a.state]));
-    if (a.enabled !== undefined || a.masked !== undefined) out.push(raw(`echo "enabled/masked need systemd on this host" >&2; exit 1`));
+    if (a.enabled !== undefined || a.masked !== undefined)
+      out.push(raw(`echo "enabled/masked need systemd on this host" >&2; exit 1`));
   }
-  out.push(raw(`st=unknown; en=unknown`), raw(`fi`), raw(`echo "KPLAY-RESULT: changed=$changed active=$st enabled=$en"`));
+  out.push(
+    raw(`st=unknown; en=unknown`),
+    raw(`fi`),
+    raw(`echo "KPLAY-RESULT: changed=$changed active=$st enabled=$en"`),
+  );
   return joinSh(out);
 }
 
@@ -66,7 +86,12 @@ function run(ctx: Parameters<Parameters<typeof defineModule>[0]["run"]>[0], a: A
   return ctx.exec(script(a, ctx.check), { timeoutMs: 5 * 60_000 }).then((r) => {
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
-    return { changed: m.changed === "1", name: a.name, state: a.state, status: { ActiveState: m.active, UnitFileState: m.enabled } };
+    return {
+      changed: m.changed === "1",
+      name: a.name,
+      state: a.state,
+      status: { ActiveState: m.active, UnitFileState: m.enabled },
+    };
   });
 }
 

@@ -1,7 +1,17 @@
 // Owns the `slurp` module (a file's content, base64) and `fetch` (copy a file from the host to
 // the controller, under dest/<host>/<path> unless flat), checksum-compared.
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { sh } from "../transport/sh.js";
@@ -12,7 +22,11 @@ import { defineModule, type ModuleContext } from "./types.js";
  * size taken on the node first and sent on stderr, checked against what arrived. `into` receives
  * each chunk (a file being written, or a list of chunks).
  */
-async function readRaw(ctx: ModuleContext, path: string, into: (chunk: Buffer) => void): Promise<{ ok: true; sha256: string; sha1: string; size: number } | { ok: false; msg: string }> {
+async function readRaw(
+  ctx: ModuleContext,
+  path: string,
+  into: (chunk: Buffer) => void,
+): Promise<{ ok: true; sha256: string; sha1: string; size: number } | { ok: false; msg: string }> {
   const h = createHash("sha256");
   const h1 = createHash("sha1"); // Ansible's fetch reports sha1
   let size = 0;
@@ -30,7 +44,11 @@ async function readRaw(ctx: ModuleContext, path: string, into: (chunk: Buffer) =
   if (r.rc !== 0) return { ok: false, msg: r.stderr.trim() || `rc ${r.rc}` };
   const want = /KPLAY-SUM ([0-9a-f]{64})/.exec(r.stderr)?.[1];
   const got = h.digest("hex");
-  if (want !== got) return { ok: false, msg: `${path} changed while it was read (sha256 on the node ${want ?? "missing"}, received ${got})` };
+  if (want !== got)
+    return {
+      ok: false,
+      msg: `${path} changed while it was read (sha256 on the node ${want ?? "missing"}, received ${got})`,
+    };
   return { ok: true, sha256: got, sha1: h1.digest("hex"), size };
 }
 
@@ -50,10 +68,20 @@ export const fetchModule = defineModule({
   name: "fetch",
   idempotent: true,
   schema: z
-    .object({ src: z.string().min(1), dest: z.string().min(1), flat: z.boolean().default(false), fail_on_missing: z.boolean().default(true), validate_checksum: z.boolean().default(true) })
+    .object({
+      src: z.string().min(1),
+      dest: z.string().min(1),
+      flat: z.boolean().default(false),
+      fail_on_missing: z.boolean().default(true),
+      validate_checksum: z.boolean().default(true),
+    })
     .strict(),
   run: async (ctx, a) => {
-    const dest = a.flat ? (a.dest.endsWith("/") ? join(a.dest, a.src.split("/").pop()!) : a.dest) : join(a.dest, ctx.host, a.src);
+    const dest = a.flat
+      ? a.dest.endsWith("/")
+        ? join(a.dest, a.src.split("/").pop()!)
+        : a.dest
+      : join(a.dest, ctx.host, a.src);
     const cur = existsSync(dest) ? await sha256File(dest) : undefined;
     // streamed into a temporary file beside dest (0600: fetched files are often credentials), renamed when whole
     mkdirSync(dirname(dest), { recursive: true });
@@ -62,7 +90,7 @@ export const fetchModule = defineModule({
     let r: Awaited<ReturnType<typeof readRaw>>;
     try {
       r = await readRaw(ctx, a.src, (c) => {
-        for (let off = 0; off < c.length; ) off += writeSync(fd, c, off);
+        for (let off = 0; off < c.length;) off += writeSync(fd, c, off);
       });
       fsyncSync(fd);
     } finally {
@@ -70,7 +98,9 @@ export const fetchModule = defineModule({
     }
     if (!r.ok) {
       rmSync(tmp, { force: true });
-      return a.fail_on_missing ? { changed: false, failed: true, msg: r.msg } : { changed: false, skipped: true, msg: r.msg };
+      return a.fail_on_missing
+        ? { changed: false, failed: true, msg: r.msg }
+        : { changed: false, skipped: true, msg: r.msg };
     }
     if (cur === r.sha256 || ctx.check) {
       rmSync(tmp, { force: true });
@@ -84,6 +114,9 @@ export const fetchModule = defineModule({
 function sha256File(file: string): Promise<string> {
   return new Promise((res, rej) => {
     const h = createHash("sha256");
-    createReadStream(file).on("data", (c) => h.update(c)).on("end", () => res(h.digest("hex"))).on("error", rej);
+    createReadStream(file)
+      .on("data", (c) => h.update(c))
+      .on("end", () => res(h.digest("hex")))
+      .on("error", rej);
   });
 }

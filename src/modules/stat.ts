@@ -22,7 +22,9 @@ export const statModule = defineModule({
         raw(`if [ -e "$p" ] || [ -L "$p" ]; then`),
         sh`  stat ${L}-c 'KPLAY-STAT|%F|%a|%u|%g|%U|%G|%s|%Y|%i|%h' -- "$p"`,
         raw(`  [ -L "$p" ] && echo "KPLAY-LINK|$(readlink -- "$p")"`),
-        a.get_checksum ? sh`  [ -f "$p" ] && s_=$(${`${a.checksum_algorithm}sum`} -- "$p") && echo "KPLAY-SUM|\${s_%% *}"` : raw(":"),
+        a.get_checksum
+          ? sh`  [ -f "$p" ] && s_=$(${`${a.checksum_algorithm}sum`} -- "$p") && echo "KPLAY-SUM|\${s_%% *}"`
+          : raw(":"),
         raw(`  exit 0`),
         raw(`fi`),
         raw(`echo KPLAY-ABSENT`),
@@ -30,7 +32,11 @@ export const statModule = defineModule({
     );
     if (r.rc !== 0) return { changed: false, failed: true, rc: r.rc, msg: r.stderr.trim() };
     if (r.stdout.includes("KPLAY-ABSENT")) return { changed: false, stat: { exists: false } };
-    const get = (tag: string) => r.stdout.split("\n").find((l) => l.startsWith(tag + "|"))?.slice(tag.length + 1);
+    const get = (tag: string) =>
+      r.stdout
+        .split("\n")
+        .find((l) => l.startsWith(tag + "|"))
+        ?.slice(tag.length + 1);
     const [type, mode, uid, gid, pw, gr, size, mtime, inode, nlink] = (get("KPLAY-STAT") ?? "").split("|");
     const stat: Record<string, unknown> = {
       exists: true,

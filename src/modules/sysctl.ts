@@ -12,7 +12,10 @@ export const sysctlModule = defineModule({
   schema: z
     .object({
       name: z.string().regex(/^[A-Za-z0-9_.\-/*]+$/, "invalid sysctl key"),
-      value: z.union([z.string(), z.number(), z.boolean()]).transform((v) => (typeof v === "boolean" ? (v ? "1" : "0") : String(v))).optional(),
+      value: z
+        .union([z.string(), z.number(), z.boolean()])
+        .transform((v) => (typeof v === "boolean" ? (v ? "1" : "0") : String(v)))
+        .optional(),
       state: z.enum(["present", "absent"]).default("present"),
       sysctl_file: z.string().default("/etc/sysctl.d/99-kplay.conf"),
       reload: z.boolean().default(true),
@@ -27,7 +30,9 @@ export const sysctlModule = defineModule({
     const want = a.value?.trim().replace(/\s+/g, " ");
     const dir = posix.dirname(a.sysctl_file);
     const line = a.state === "present" ? `${key} = ${want}` : "";
-    const write = ctx.check ? raw(":") : joinSh([ctx.undo ? keepOriginal("f", a.sysctl_file) : undefined, raw(`cat -- "$t" > "$f"; chmod 644 -- "$f"`)]);
+    const write = ctx.check
+      ? raw(":")
+      : joinSh([ctx.undo ? keepOriginal("f", a.sysctl_file) : undefined, raw(`cat -- "$t" > "$f"; chmod 644 -- "$f"`)]);
     const failSet = a.ignoreerrors
       ? raw(`echo "could not set $cur -> running value" >&2`)
       : sh`echo "setting "${key}" on the running kernel failed (read-only /proc/sys?); the value is persisted in $f" >&2; exit 1`;
@@ -44,7 +49,9 @@ export const sysctlModule = defineModule({
         ? joinSh([
             sh`cur=$(sysctl -n -- ${key} 2>/dev/null | tr -s '[:space:]' ' ' | sed 's/ $//')`,
             sh`if [ "$cur" != ${want!} ]; then`,
-            ctx.check ? raw(`  changed=1`) : sh`  if sysctl -q -w -- ${`${key}=${want}`} >/dev/null 2>&1; then changed=1; else ${failSet}; fi`,
+            ctx.check
+              ? raw(`  changed=1`)
+              : sh`  if sysctl -q -w -- ${`${key}=${want}`} >/dev/null 2>&1; then changed=1; else ${failSet}; fi`,
             raw(`fi`),
           ])
         : raw(":"),

@@ -12,7 +12,10 @@ export interface ModuleContext {
   /** Record how to undo each change in the node's undo log (off in check mode). */
   undo: boolean;
   /** Run a sh script, built by the quoting builder, on the host (as root when the task becomes). */
-  exec(script: Sh, opts?: { stdin?: string | Buffer; timeoutMs?: number; outputLimit?: number; stdoutSink?: (chunk: Buffer) => void }): Promise<ExecResult>;
+  exec(
+    script: Sh,
+    opts?: { stdin?: string | Buffer; timeoutMs?: number; outputLimit?: number; stdoutSink?: (chunk: Buffer) => void },
+  ): Promise<ExecResult>;
   /** Read a file on the controller; relative paths resolve as Ansible does (files/ beside the playbook…). */
   readLocal(path: string): Buffer;
   /** Where a controller file is (same lookup as readLocal). */
@@ -60,7 +63,10 @@ export function defineModule<S extends z.ZodTypeAny>(def: ModuleDef<S>): ModuleD
 
 /** Modules' sh scripts end with one line "KPLAY-RESULT: key=value …" that this reads back. */
 export function readMarker(stdout: string): Record<string, string> | undefined {
-  const line = stdout.split("\n").reverse().find((l) => l.startsWith("KPLAY-RESULT:"));
+  const line = stdout
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith("KPLAY-RESULT:"));
   if (!line) return undefined;
   const out: Record<string, string> = {};
   for (const kv of line.slice("KPLAY-RESULT:".length).trim().split(/\s+/)) {
@@ -76,7 +82,9 @@ export function normalizeMode(mode: string | number | undefined): string | undef
   const s = String(mode);
   if (/^[0-7]{3,5}$/.test(s)) return s.replace(/^0+/, "").padStart(3, "0");
   if (/^[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*$/.test(s)) return s;
-  throw new Error(`invalid mode ${JSON.stringify(mode)}: use an octal string such as "0644" or a symbolic mode such as "u+rwx"`);
+  throw new Error(
+    `invalid mode ${JSON.stringify(mode)}: use an octal string such as "0644" or a symbolic mode such as "u+rwx"`,
+  );
 }
 
 export function lines(s: string | undefined): string[] {

@@ -35,14 +35,22 @@ export const unarchiveModule = defineModule({
   run: async (ctx, a) => {
     const isZip = /\.zip$/i.test(a.src);
     const flag = tarFlag(a.src);
-    if (!isZip && flag === undefined) return { changed: false, failed: true, msg: `cannot tell the archive type of ${a.src} (tar, tar.gz, tgz, tar.bz2, tar.xz or zip)` };
+    if (!isZip && flag === undefined)
+      return {
+        changed: false,
+        failed: true,
+        msg: `cannot tell the archive type of ${a.src} (tar, tar.gz, tgz, tar.bz2, tar.xz or zip)`,
+      };
     const data = a.remote_src ? undefined : ctx.readLocal(a.src);
     const extra = a.extra_opts;
-    const own = a.owner || a.group ? sh`chown -R -- ${`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`} "$d"` : raw(":");
+    const own =
+      a.owner || a.group ? sh`chown -R -- ${`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`} "$d"` : raw(":");
     const drain = data ? raw("cat >/dev/null; ") : raw("");
     const script = joinSh([
       sh`d=${a.dest}; changed=0`,
-      a.creates ? sh`if [ -e ${a.creates} ]; then ${drain}echo "KPLAY-RESULT: changed=0 skipped=1"; exit 0; fi` : undefined,
+      a.creates
+        ? sh`if [ -e ${a.creates} ]; then ${drain}echo "KPLAY-RESULT: changed=0 skipped=1"; exit 0; fi`
+        : undefined,
       sh`[ -d "$d" ] || { ${drain}echo "destination directory $d does not exist" >&2; exit 1; }`,
       data
         ? sh`f=$(mktemp /tmp/.kplay-archive.XXXXXX) || exit 1; trap 'rm -f "$f"' EXIT; ${receiveStdin(raw('"$f"'), sha256Hex(data))}`
@@ -50,7 +58,9 @@ export const unarchiveModule = defineModule({
       isZip
         ? joinSh([
             raw(`command -v unzip >/dev/null 2>&1 || { echo "unzip is not installed on this host" >&2; exit 1; }`),
-            raw(`if unzip -Z1 "$f" | while read -r e; do case "$e" in */) [ -d "$d/$e" ] || exit 1;; *) unzip -p "$f" "$e" | cmp -s - "$d/$e" || exit 1;; esac; done; then :; else`),
+            raw(
+              `if unzip -Z1 "$f" | while read -r e; do case "$e" in */) [ -d "$d/$e" ] || exit 1;; *) unzip -p "$f" "$e" | cmp -s - "$d/$e" || exit 1;; esac; done; then :; else`,
+            ),
             ctx.check ? raw(`changed=1`) : sh`unzip -o -q ${extra} "$f" -d "$d" && changed=1 || exit 1`,
             raw(`fi`),
           ])
@@ -65,6 +75,11 @@ export const unarchiveModule = defineModule({
     const r = await ctx.exec(script, { stdin: data });
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
-    return { changed: m.changed === "1", dest: a.dest, src: a.remote_src ? a.src : basename(a.src), ...(m.skipped ? { msg: `${a.creates} exists` } : {}) };
+    return {
+      changed: m.changed === "1",
+      dest: a.dest,
+      src: a.remote_src ? a.src : basename(a.src),
+      ...(m.skipped ? { msg: `${a.creates} exists` } : {}),
+    };
   },
 });

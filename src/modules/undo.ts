@@ -41,7 +41,8 @@ export function keepOriginal(pathVar: "p" | "f" = "p", literal?: string): Sh {
   const v = pathVar === "p" ? raw('"$p"') : raw('"$f"');
   const orig = literal !== undefined ? sh`${ORIG + literal}` : sh`${ORIG}${v}`;
   const parent = literal !== undefined ? sh`${posix.dirname(ORIG + literal)}` : raw('"${o_%/*}"');
-  const log = literal !== undefined ? appendLiteral(`file:${literal}`, "file", literal) : append(sh`file:${v}`, "file", v);
+  const log =
+    literal !== undefined ? appendLiteral(`file:${literal}`, "file", literal) : append(sh`file:${v}`, "file", v);
   return joinSh([
     sh`o_=${orig}`,
     sh`if [ ! -e "$o_" ] && [ ! -e "$o_.kplay-absent" ] && { [ -d ${parent} ] || mkdir -p -- ${parent}; } 2>/dev/null; then`,
@@ -72,7 +73,15 @@ export function recordMissingDirs(pathVar: "p" | "d", literal?: string): Sh {
     const levels: string[] = [];
     for (let d = posix.normalize(literal).replace(/\/+$/, ""); d && d !== "/"; d = posix.dirname(d)) levels.unshift(d);
     // a level exists when the one below it does: stop at the first missing one, log it and all below
-    return joinSh([raw("m_=0"), ...levels.map((l) => sh`[ $m_ = 1 ] || [ -e ${l} ] || m_=1; [ $m_ = 0 ] || ${appendLiteral(`dir:${l}`, "dir", l)}`)], "; ");
+    return joinSh(
+      [
+        raw("m_=0"),
+        ...levels.map(
+          (l) => sh`[ $m_ = 1 ] || [ -e ${l} ] || m_=1; [ $m_ = 0 ] || ${appendLiteral(`dir:${l}`, "dir", l)}`,
+        ),
+      ],
+      "; ",
+    );
   }
   const v = pathVar === "p" ? raw('"$p"') : raw('"$d"');
   const rest = pathVar === "p" ? raw('"${p#$m_/}"') : raw('"${d#$m_/}"');
@@ -102,10 +111,14 @@ export function revertScript(): Sh {
     raw(`    file)`),
     sh`      o_=${ORIG}"$payload"`,
     raw(`      if [ -e "$o_.kplay-absent" ]; then rm -f -- "$payload"; rm -f -- "$o_.kplay-absent"`),
-    raw(`      elif [ -e "$o_" ]; then cp -p -- "$o_" "$payload" && rm -f -- "$o_" || { echo "KPLAY-UNDO-FAILED: $key" ; exit 1; }; fi ;;`),
+    raw(
+      `      elif [ -e "$o_" ]; then cp -p -- "$o_" "$payload" && rm -f -- "$o_" || { echo "KPLAY-UNDO-FAILED: $key" ; exit 1; }; fi ;;`,
+    ),
     raw(`    dir) rmdir -- "$payload" 2>/dev/null || true ;;`),
     raw(`    sh)`),
-    raw(`      if ! out=$(printf '%s\\n' "$payload" | sh -e 2>&1); then echo "KPLAY-UNDO-FAILED: $key: $out"; exit 1; fi ;;`),
+    raw(
+      `      if ! out=$(printf '%s\\n' "$payload" | sh -e 2>&1); then echo "KPLAY-UNDO-FAILED: $key: $out"; exit 1; fi ;;`,
+    ),
     raw(`  esac`),
     raw(`  echo "KPLAY-UNDO: $key"`),
     raw(`  sed -i '$d' "$log"`),

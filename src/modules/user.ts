@@ -27,11 +27,16 @@ export const userModule = defineModule({
   run: async (ctx, a) => {
     const u = a.name;
     const c = ctx.check;
-    const groups = a.groups === undefined ? undefined : (Array.isArray(a.groups) ? a.groups : a.groups.split(",")).map((g) => g.trim()).filter(Boolean);
+    const groups =
+      a.groups === undefined
+        ? undefined
+        : (Array.isArray(a.groups) ? a.groups : a.groups.split(",")).map((g) => g.trim()).filter(Boolean);
     const lines: Sh[] = [raw(`changed=0`), sh`ent=$(getent passwd -- ${u})`];
     const doit = (cmd: Sh) => (c ? raw(":") : sh`${cmd} || exit 1`);
     if (a.state === "absent") {
-      lines.push(sh`if [ -n "$ent" ]; then changed=1; ${doit(a.remove ? sh`userdel -r -- ${u}` : sh`userdel -- ${u}`)}; fi`);
+      lines.push(
+        sh`if [ -n "$ent" ]; then changed=1; ${doit(a.remove ? sh`userdel -r -- ${u}` : sh`userdel -- ${u}`)}; fi`,
+      );
     } else {
       const opt = (flag: string, v: string | number | undefined) => (v === undefined ? raw("") : sh`${flag} ${v} `);
       const create = sh`useradd ${a.system ? raw("-r ") : raw("")}${opt("-u", a.uid)}${opt("-g", a.group)}${opt("-G", groups?.length ? groups.join(",") : undefined)}${opt("-s", a.shell)}${opt("-d", a.home)}${a.create_home ? raw("-m ") : raw("-M ")}${opt("-c", a.comment)}-- ${u}`;
@@ -45,15 +50,33 @@ export const userModule = defineModule({
       if (a.uid !== undefined) lines.push(fix(sh`[ ${field(3)} = ${a.uid} ]`, sh`usermod -u ${a.uid} -- ${u}`));
       if (a.group) lines.push(fix(sh`[ "$(id -gn -- ${u})" = ${a.group} ]`, sh`usermod -g ${a.group} -- ${u}`));
       if (a.shell) lines.push(fix(sh`[ ${field(7)} = ${a.shell} ]`, sh`usermod -s ${a.shell} -- ${u}`));
-      if (a.home) lines.push(fix(sh`[ ${field(6)} = ${a.home} ]`, sh`usermod -d ${a.home} ${a.create_home ? raw("-m ") : raw("")}-- ${u}`));
-      if (a.comment !== undefined) lines.push(fix(sh`[ ${field(5)} = ${a.comment} ]`, sh`usermod -c ${a.comment} -- ${u}`));
-      if (a.password) lines.push(fix(sh`[ "$(getent shadow -- ${u} | cut -d: -f2)" = "$pw_" ]`, sh`printf '%s:%s\\n' ${u} "$pw_" | chpasswd -e`));
+      if (a.home)
+        lines.push(
+          fix(sh`[ ${field(6)} = ${a.home} ]`, sh`usermod -d ${a.home} ${a.create_home ? raw("-m ") : raw("")}-- ${u}`),
+        );
+      if (a.comment !== undefined)
+        lines.push(fix(sh`[ ${field(5)} = ${a.comment} ]`, sh`usermod -c ${a.comment} -- ${u}`));
+      if (a.password)
+        lines.push(
+          fix(
+            sh`[ "$(getent shadow -- ${u} | cut -d: -f2)" = "$pw_" ]`,
+            sh`printf '%s:%s\\n' ${u} "$pw_" | chpasswd -e`,
+          ),
+        );
       if (groups) {
         lines.push(sh`have=" $(id -Gn -- ${u}) "; primary=$(id -gn -- ${u}); missing=0; extra=0`);
         // each wanted group is a quoted case pattern: matched literally, never expanded
         for (const g of groups) lines.push(sh`case "$have" in *' '${g}' '*) ;; *) missing=1;; esac`);
-        if (!a.append) lines.push(sh`for g in $have; do [ "$g" = "$primary" ] && continue; case "$g" in ${joinSh(groups.map((g) => sh`${g}`), "|")}) ;; *) extra=1;; esac; done`);
-        lines.push(sh`if [ $missing = 1 ] || [ $extra = 1 ]; then changed=1; ${doit(sh`usermod ${a.append ? raw("-a ") : raw("")}-G ${groups.join(",")} -- ${u}`)}; fi`);
+        if (!a.append)
+          lines.push(
+            sh`for g in $have; do [ "$g" = "$primary" ] && continue; case "$g" in ${joinSh(
+              groups.map((g) => sh`${g}`),
+              "|",
+            )}) ;; *) extra=1;; esac; done`,
+          );
+        lines.push(
+          sh`if [ $missing = 1 ] || [ $extra = 1 ]; then changed=1; ${doit(sh`usermod ${a.append ? raw("-a ") : raw("")}-G ${groups.join(",")} -- ${u}`)}; fi`,
+        );
       }
       lines.push(raw(`fi`));
     }

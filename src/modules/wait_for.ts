@@ -30,11 +30,14 @@ export const waitForModule = defineModule({
       // bash's /dev/tcp gets host and port as its positional parameters: data, never code
       const connect = sh`timeout ${a.connect_timeout} bash -c 'exec 3<>"/dev/tcp/$1/$2"' kplay-wait-for ${a.host} ${a.port} 2>/dev/null`;
       // Local ports are read from the socket table; remote ones with a real connect.
-      check = ["127.0.0.1", "localhost", "0.0.0.0", "::1"].includes(a.host) && a.state === "started"
-        ? sh`ss -Hltn ${`sport = :${a.port}`} 2>/dev/null | grep -q . || ${connect}`
-        : connect;
+      check =
+        ["127.0.0.1", "localhost", "0.0.0.0", "::1"].includes(a.host) && a.state === "started"
+          ? sh`ss -Hltn ${`sport = :${a.port}`} 2>/dev/null | grep -q . || ${connect}`
+          : connect;
     } else {
-      check = a.search_regex ? sh`[ -e ${a.path!} ] && grep -Eq -e ${a.search_regex} -- ${a.path!}` : sh`[ -e ${a.path!} ]`;
+      check = a.search_regex
+        ? sh`[ -e ${a.path!} ] && grep -Eq -e ${a.search_regex} -- ${a.path!}`
+        : sh`[ -e ${a.path!} ]`;
     }
     const script = joinSh([
       sh`sleep ${a.delay}`,
@@ -42,7 +45,9 @@ export const waitForModule = defineModule({
       raw(`while :; do n=$((n+1))`),
       sh`  if ${check}; then ok=1; else ok=0; fi`,
       sh`  [ $ok = ${want ? 1 : 0} ] && { echo "KPLAY-RESULT: ok=1 elapsed=$(( $(date +%s) - start )) tries=$n"; exit 0; }`,
-      raw(`  [ $(date +%s) -ge $end ] && { echo "KPLAY-RESULT: ok=0 elapsed=$(( $(date +%s) - start )) tries=$n"; exit 0; }`),
+      raw(
+        `  [ $(date +%s) -ge $end ] && { echo "KPLAY-RESULT: ok=0 elapsed=$(( $(date +%s) - start )) tries=$n"; exit 0; }`,
+      ),
       sh`  sleep ${a.sleep}`,
       raw(`done`),
     ]);
@@ -53,7 +58,12 @@ export const waitForModule = defineModule({
     const elapsed = Number(m.elapsed);
     if (m.ok !== "1") {
       const what = a.port !== undefined ? `${a.host}:${a.port}` : a.path;
-      return { changed: false, failed: true, elapsed, msg: a.msg ?? `Timeout when waiting for ${what} to be ${a.state}` };
+      return {
+        changed: false,
+        failed: true,
+        elapsed,
+        msg: a.msg ?? `Timeout when waiting for ${what} to be ${a.state}`,
+      };
     }
     return { changed: false, elapsed, state: a.state, ...(a.port !== undefined ? { port: a.port } : { path: a.path }) };
   },

@@ -21,10 +21,16 @@ export function redirectTarget(from: URL, location: string): URL {
     throw new KplayError("host", `${from.origin}${from.pathname}: redirected to an invalid address`);
   }
   if (next.protocol !== "http:" && next.protocol !== "https:") {
-    throw new KplayError("host", `${from.origin}${from.pathname}: refused a redirect to a ${next.protocol} address (only http and https are followed)`);
+    throw new KplayError(
+      "host",
+      `${from.origin}${from.pathname}: refused a redirect to a ${next.protocol} address (only http and https are followed)`,
+    );
   }
   if (from.protocol === "https:" && next.protocol === "http:") {
-    throw new KplayError("host", `${from.origin}${from.pathname}: refused a redirect from https to http (${next.origin})`);
+    throw new KplayError(
+      "host",
+      `${from.origin}${from.pathname}: refused a redirect from https to http (${next.origin})`,
+    );
   }
   return next;
 }

@@ -15,7 +15,10 @@ function tokenize(src: string): Tok[] {
   let i = 0;
   while (i < src.length) {
     const c = src[i];
-    if (/\s/.test(c)) { i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
     if (/[0-9]/.test(c)) {
       const m = /^\d+(\.\d+)?/.exec(src.slice(i))!;
       toks.push({ t: "num", v: m[0], pos: i });
@@ -26,7 +29,11 @@ function tokenize(src: string): Tok[] {
       let j = i + 1;
       let s = "";
       while (j < src.length && src[j] !== c) {
-        if (src[j] === "\\" && j + 1 < src.length) { s += src[j + 1]; j += 2; continue; }
+        if (src[j] === "\\" && j + 1 < src.length) {
+          s += src[j + 1];
+          j += 2;
+          continue;
+        }
         s += src[j++];
       }
       if (j >= src.length) throw new ExprError(`unterminated string at column ${i + 1}`);
@@ -41,8 +48,16 @@ function tokenize(src: string): Tok[] {
       continue;
     }
     const two = src.slice(i, i + 2);
-    if (["==", "!=", "<=", ">="].includes(two)) { toks.push({ t: "op", v: two, pos: i }); i += 2; continue; }
-    if ("<>()[].,|".includes(c)) { toks.push({ t: "op", v: c, pos: i }); i++; continue; }
+    if (["==", "!=", "<=", ">="].includes(two)) {
+      toks.push({ t: "op", v: two, pos: i });
+      i += 2;
+      continue;
+    }
+    if ("<>()[].,|".includes(c)) {
+      toks.push({ t: "op", v: c, pos: i });
+      i++;
+      continue;
+    }
     throw new ExprError(`unexpected character "${c}" at column ${i + 1}`);
   }
   toks.push({ t: "end", v: "", pos: src.length });
@@ -61,45 +76,83 @@ type Node =
 
 class Parser {
   private i = 0;
-  constructor(private toks: Tok[], private src: string) {}
-  private peek(): Tok { return this.toks[this.i]; }
-  private next(): Tok { return this.toks[this.i++]; }
-  private isOp(v: string): boolean { const t = this.peek(); return t.t === "op" && t.v === v; }
-  private isName(v: string): boolean { const t = this.peek(); return t.t === "name" && t.v === v; }
+  constructor(
+    private toks: Tok[],
+    private src: string,
+  ) {}
+  private peek(): Tok {
+    return this.toks[this.i];
+  }
+  private next(): Tok {
+    return this.toks[this.i++];
+  }
+  private isOp(v: string): boolean {
+    const t = this.peek();
+    return t.t === "op" && t.v === v;
+  }
+  private isName(v: string): boolean {
+    const t = this.peek();
+    return t.t === "name" && t.v === v;
+  }
   private expect(v: string): void {
     const t = this.next();
     if (t.v !== v) throw new ExprError(`expected "${v}" at column ${t.pos + 1} in: ${this.src}`);
   }
   parse(): Node {
     const n = this.or();
-    if (this.peek().t !== "end") throw new ExprError(`unexpected "${this.peek().v}" at column ${this.peek().pos + 1} in: ${this.src}`);
+    if (this.peek().t !== "end")
+      throw new ExprError(`unexpected "${this.peek().v}" at column ${this.peek().pos + 1} in: ${this.src}`);
     return n;
   }
   private or(): Node {
     let a = this.and();
-    while (this.isName("or")) { this.next(); a = { k: "bin", op: "or", a, b: this.and() }; }
+    while (this.isName("or")) {
+      this.next();
+      a = { k: "bin", op: "or", a, b: this.and() };
+    }
     return a;
   }
   private and(): Node {
     let a = this.not();
-    while (this.isName("and")) { this.next(); a = { k: "bin", op: "and", a, b: this.not() }; }
+    while (this.isName("and")) {
+      this.next();
+      a = { k: "bin", op: "and", a, b: this.not() };
+    }
     return a;
   }
   private not(): Node {
-    if (this.isName("not")) { this.next(); return { k: "not", e: this.not() }; }
+    if (this.isName("not")) {
+      this.next();
+      return { k: "not", e: this.not() };
+    }
     return this.cmp();
   }
   private cmp(): Node {
     let a = this.filtered();
     for (;;) {
       const t = this.peek();
-      if (t.t === "op" && ["==", "!=", "<", ">", "<=", ">="].includes(t.v)) { this.next(); a = { k: "bin", op: t.v, a, b: this.filtered() }; continue; }
-      if (this.isName("in")) { this.next(); a = { k: "bin", op: "in", a, b: this.filtered() }; continue; }
-      if (this.isName("not") && this.toks[this.i + 1]?.v === "in") { this.i += 2; a = { k: "not", e: { k: "bin", op: "in", a, b: this.filtered() } }; continue; }
+      if (t.t === "op" && ["==", "!=", "<", ">", "<=", ">="].includes(t.v)) {
+        this.next();
+        a = { k: "bin", op: t.v, a, b: this.filtered() };
+        continue;
+      }
+      if (this.isName("in")) {
+        this.next();
+        a = { k: "bin", op: "in", a, b: this.filtered() };
+        continue;
+      }
+      if (this.isName("not") && this.toks[this.i + 1]?.v === "in") {
+        this.i += 2;
+        a = { k: "not", e: { k: "bin", op: "in", a, b: this.filtered() } };
+        continue;
+      }
       if (this.isName("is")) {
         this.next();
         let neg = false;
-        if (this.isName("not")) { this.next(); neg = true; }
+        if (this.isName("not")) {
+          this.next();
+          neg = true;
+        }
         const test = this.next();
         if (test.t !== "name") throw new ExprError(`expected a test name after "is" in: ${this.src}`);
         a = { k: "is", e: a, test: test.v, neg };
@@ -117,7 +170,10 @@ class Parser {
       const args: Node[] = [];
       if (this.isOp("(")) {
         this.next();
-        while (!this.isOp(")")) { args.push(this.or()); if (this.isOp(",")) this.next(); }
+        while (!this.isOp(")")) {
+          args.push(this.or());
+          if (this.isOp(",")) this.next();
+        }
         this.expect(")");
       }
       e = { k: "filter", e, name: name.v, args };
@@ -150,14 +206,23 @@ class Parser {
       if (t.v === "none" || t.v === "None" || t.v === "null") return { k: "lit", v: null };
       return { k: "name", v: t.v };
     }
-    if (t.t === "op" && t.v === "(") { const e = this.or(); this.expect(")"); return e; }
+    if (t.t === "op" && t.v === "(") {
+      const e = this.or();
+      this.expect(")");
+      return e;
+    }
     if (t.t === "op" && t.v === "[") {
       const items: Node[] = [];
-      while (!this.isOp("]")) { items.push(this.or()); if (this.isOp(",")) this.next(); }
+      while (!this.isOp("]")) {
+        items.push(this.or());
+        if (this.isOp(",")) this.next();
+      }
       this.expect("]");
       return { k: "list", items };
     }
-    throw new ExprError(`unexpected ${t.t === "end" ? "end of expression" : `"${t.v}"`} at column ${t.pos + 1} in: ${this.src}`);
+    throw new ExprError(
+      `unexpected ${t.t === "end" ? "end of expression" : `"${t.v}"`} at column ${t.pos + 1} in: ${this.src}`,
+    );
   }
 }
 
@@ -168,7 +233,10 @@ const parsedCache = new Map<string, Node>();
 export function parseExpr(src: string): Node {
   const s = src.trim().replace(/^\{\{\s*([\s\S]*?)\s*\}\}$/, "$1");
   let n = parsedCache.get(s);
-  if (!n) { n = new Parser(tokenize(s), s).parse(); parsedCache.set(s, n); }
+  if (!n) {
+    n = new Parser(tokenize(s), s).parse();
+    parsedCache.set(s, n);
+  }
   return n;
 }
 
@@ -224,13 +292,17 @@ function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
     return v;
   };
   switch (n.k) {
-    case "lit": return n.v;
+    case "lit":
+      return n.v;
     case "name": {
       if (!Object.prototype.hasOwnProperty.call(vars, n.v)) return UNDEF;
       const v = vars[n.v];
-      return typeof v === "string" && v.includes("{{") && lateRender && mayRender(vars, n.v) ? lateRender(v, vars, n.v) : v;
+      return typeof v === "string" && v.includes("{{") && lateRender && mayRender(vars, n.v)
+        ? lateRender(v, vars, n.v)
+        : v;
     }
-    case "list": return n.items.map(need);
+    case "list":
+      return n.items.map(need);
     case "get": {
       const o = ev(n.obj, vars, src);
       if (o === UNDEF || o === null || typeof o !== "object") return UNDEF;
@@ -238,23 +310,48 @@ function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
       const k = Array.isArray(o) && typeof key === "number" ? key : String(key);
       return Object.prototype.hasOwnProperty.call(o, k) ? (o as Record<string, unknown>)[k as string] : UNDEF;
     }
-    case "not": return !truthy(need(n.e));
+    case "not":
+      return !truthy(need(n.e));
     case "is": {
       const v = ev(n.e, vars, src);
       let r: boolean;
       switch (n.test) {
-        case "defined": r = v !== UNDEF; break;
-        case "undefined": r = v === UNDEF; break;
-        case "none": r = need(n.e) === null; break;
-        case "true": r = need(n.e) === true; break;
-        case "false": r = need(n.e) === false; break;
-        case "string": r = typeof need(n.e) === "string"; break;
-        case "number": r = typeof need(n.e) === "number"; break;
-        case "succeeded": case "success": r = !(need(n.e) as { failed?: boolean }).failed; break;
-        case "failed": r = !!(need(n.e) as { failed?: boolean }).failed; break;
-        case "changed": r = !!(need(n.e) as { changed?: boolean }).changed; break;
-        case "skipped": r = !!(need(n.e) as { skipped?: boolean }).skipped; break;
-        default: throw new ExprError(`unknown test "is ${n.test}" in: ${src}`);
+        case "defined":
+          r = v !== UNDEF;
+          break;
+        case "undefined":
+          r = v === UNDEF;
+          break;
+        case "none":
+          r = need(n.e) === null;
+          break;
+        case "true":
+          r = need(n.e) === true;
+          break;
+        case "false":
+          r = need(n.e) === false;
+          break;
+        case "string":
+          r = typeof need(n.e) === "string";
+          break;
+        case "number":
+          r = typeof need(n.e) === "number";
+          break;
+        case "succeeded":
+        case "success":
+          r = !(need(n.e) as { failed?: boolean }).failed;
+          break;
+        case "failed":
+          r = !!(need(n.e) as { failed?: boolean }).failed;
+          break;
+        case "changed":
+          r = !!(need(n.e) as { changed?: boolean }).changed;
+          break;
+        case "skipped":
+          r = !!(need(n.e) as { skipped?: boolean }).skipped;
+          break;
+        default:
+          throw new ExprError(`unknown test "is ${n.test}" in: ${src}`);
       }
       return n.neg ? !r : r;
     }
@@ -265,22 +362,47 @@ function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
       }
       const v = need(n.e);
       switch (n.name) {
-        case "length": case "count": return v && typeof v === "object" ? (Array.isArray(v) ? v.length : Object.keys(v).length) : String(v ?? "").length;
-        case "bool": return truthy(v) && !["n", "f"].includes(String(v).toLowerCase());
-        case "int": return Math.trunc(Number(v)) || 0;
-        case "float": return Number(v) || 0;
-        case "string": return String(v);
-        case "lower": return String(v).toLowerCase();
-        case "upper": return String(v).toUpperCase();
-        case "trim": return String(v).trim();
-        case "quote": return quote(String(v ?? ""));
-        case "b64encode": return Buffer.from(String(v ?? "")).toString("base64");
-        case "b64decode": return Buffer.from(String(v ?? ""), "base64").toString("utf8");
-        case "join": return Array.isArray(v) ? v.map((x) => String(x)).join(n.args[0] ? String(need(n.args[0])) : "") : String(v ?? "");
-        case "replace": return String(v ?? "").split(String(need(n.args[0]))).join(n.args[1] ? String(need(n.args[1])) : "");
-        case "first": return Array.isArray(v) ? v[0] : String(v ?? "")[0];
-        case "last": return Array.isArray(v) ? v[v.length - 1] : String(v ?? "").slice(-1);
-        default: throw new ExprError(`unknown filter "${n.name}" in: ${src}`);
+        case "length":
+        case "count":
+          return v && typeof v === "object"
+            ? Array.isArray(v)
+              ? v.length
+              : Object.keys(v).length
+            : String(v ?? "").length;
+        case "bool":
+          return truthy(v) && !["n", "f"].includes(String(v).toLowerCase());
+        case "int":
+          return Math.trunc(Number(v)) || 0;
+        case "float":
+          return Number(v) || 0;
+        case "string":
+          return String(v);
+        case "lower":
+          return String(v).toLowerCase();
+        case "upper":
+          return String(v).toUpperCase();
+        case "trim":
+          return String(v).trim();
+        case "quote":
+          return quote(String(v ?? ""));
+        case "b64encode":
+          return Buffer.from(String(v ?? "")).toString("base64");
+        case "b64decode":
+          return Buffer.from(String(v ?? ""), "base64").toString("utf8");
+        case "join":
+          return Array.isArray(v)
+            ? v.map((x) => String(x)).join(n.args[0] ? String(need(n.args[0])) : "")
+            : String(v ?? "");
+        case "replace":
+          return String(v ?? "")
+            .split(String(need(n.args[0])))
+            .join(n.args[1] ? String(need(n.args[1])) : "");
+        case "first":
+          return Array.isArray(v) ? v[0] : String(v ?? "")[0];
+        case "last":
+          return Array.isArray(v) ? v[v.length - 1] : String(v ?? "").slice(-1);
+        default:
+          throw new ExprError(`unknown filter "${n.name}" in: ${src}`);
       }
     }
     case "bin": {
@@ -289,12 +411,18 @@ function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
       const a = need(n.a);
       const b = need(n.b);
       switch (n.op) {
-        case "==": return looseEq(a, b);
-        case "!=": return !looseEq(a, b);
-        case "<": return (a as number) < (b as number);
-        case ">": return (a as number) > (b as number);
-        case "<=": return (a as number) <= (b as number);
-        case ">=": return (a as number) >= (b as number);
+        case "==":
+          return looseEq(a, b);
+        case "!=":
+          return !looseEq(a, b);
+        case "<":
+          return (a as number) < (b as number);
+        case ">":
+          return (a as number) > (b as number);
+        case "<=":
+          return (a as number) <= (b as number);
+        case ">=":
+          return (a as number) >= (b as number);
         case "in":
           if (typeof b === "string") return b.includes(String(a));
           if (Array.isArray(b)) return b.some((x) => looseEq(x, a));

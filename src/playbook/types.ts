@@ -90,7 +90,12 @@ export function taskLabel(t: Task): string {
   // arguments named like secrets (user's password, get_url's url_password) never show
   if (t.noLog) return t.module;
   const a = t.args;
-  const s = typeof a.cmd === "string" ? a.cmd : typeof a._raw === "string" ? a._raw : JSON.stringify(a, (k, v) => (k && isSecretName(k) && typeof v !== "object" ? MASK : v));
+  const s =
+    typeof a.cmd === "string"
+      ? a.cmd
+      : typeof a._raw === "string"
+        ? a._raw
+        : JSON.stringify(a, (k, v) => (k && isSecretName(k) && typeof v !== "object" ? MASK : v));
   const short = s.length > 60 ? s.slice(0, 57) + "..." : s;
   return `${t.module} ${short}`.trim();
 }

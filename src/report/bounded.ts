@@ -8,10 +8,14 @@ export interface Bounds {
 }
 
 export function bounded(v: unknown, b: Bounds, depth = 0): unknown {
-  if (typeof v === "string") return v.length > b.maxString ? `${v.slice(0, b.maxString)}…[${v.length - b.maxString} more characters not kept]` : v;
+  if (typeof v === "string")
+    return v.length > b.maxString
+      ? `${v.slice(0, b.maxString)}…[${v.length - b.maxString} more characters not kept]`
+      : v;
   if (depth > 12 || v === null || typeof v !== "object") return v;
   if (Array.isArray(v)) {
-    const items = v.length > b.maxItems ? [...v.slice(0, b.maxItems), `…[${v.length - b.maxItems} more items not kept]`] : v;
+    const items =
+      v.length > b.maxItems ? [...v.slice(0, b.maxItems), `…[${v.length - b.maxItems} more items not kept]`] : v;
     let changed = items !== v;
     const out = items.map((x) => {
       const y = bounded(x, b, depth + 1);

@@ -6,7 +6,10 @@ import { unifiedDiff } from "./diff.js";
 import type { Redactor } from "./redact.js";
 
 function colourDiff(c: InstanceType<typeof Chalk>, text: string): string {
-  return text.split("\n").map((l) => (l.startsWith("+") ? c.green(l) : l.startsWith("-") ? c.red(l) : l.startsWith("@@") ? c.cyan(l) : l)).join("\n");
+  return text
+    .split("\n")
+    .map((l) => (l.startsWith("+") ? c.green(l) : l.startsWith("-") ? c.red(l) : l.startsWith("@@") ? c.cyan(l) : l))
+    .join("\n");
 }
 
 export class ConsoleReporter implements Reporter {
@@ -41,9 +44,17 @@ export class ConsoleReporter implements Reporter {
         this.line("\n" + c.bold(this.header(e.handler ? "RUNNING HANDLER" : "TASK", e.task)));
         break;
       case "host_result": {
-        const colour: Record<HostStatus, (s: string) => string> = { ok: c.green, changed: c.yellow, failed: c.red, unreachable: c.red, skipped: c.cyan, ignored: c.red };
+        const colour: Record<HostStatus, (s: string) => string> = {
+          ok: c.green,
+          changed: c.yellow,
+          failed: c.red,
+          unreachable: c.red,
+          skipped: c.cyan,
+          ignored: c.red,
+        };
         const label = e.status === "failed" ? "fatal" : e.status === "ignored" ? "failed" : e.status;
-        const item = e.item !== undefined ? ` => (item=${typeof e.item === "string" ? e.item : JSON.stringify(e.item)})` : "";
+        const item =
+          e.item !== undefined ? ` => (item=${typeof e.item === "string" ? e.item : JSON.stringify(e.item)})` : "";
         let detail = "";
         const r = e.result;
         if (e.status === "failed" || e.status === "unreachable" || e.status === "ignored") {
@@ -53,12 +64,18 @@ export class ConsoleReporter implements Reporter {
         }
         const time = this.verbosity > 0 ? c.dim(` (${e.elapsed_ms} ms)`) : "";
         const diff = r.diff as { before: string; after: string; path: string } | undefined;
-        if (this.showDiff && diff && (e.status === "changed" || e.status === "ok")) this.line(colourDiff(c, unifiedDiff(diff.before, diff.after, diff.path)));
-        this.line(colour[e.status](`${label}: [${e.host}]${item}${detail}`) + time + (e.status === "ignored" ? c.cyan("\n...ignoring") : ""));
+        if (this.showDiff && diff && (e.status === "changed" || e.status === "ok"))
+          this.line(colourDiff(c, unifiedDiff(diff.before, diff.after, diff.path)));
+        this.line(
+          colour[e.status](`${label}: [${e.host}]${item}${detail}`) +
+            time +
+            (e.status === "ignored" ? c.cyan("\n...ignoring") : ""),
+        );
         break;
       }
       case "output":
-        for (const l of e.text.replace(/\n$/, "").split("\n")) this.line(c.dim(`  [${e.host}] ${e.stream === "stderr" ? "! " : ""}${l}`));
+        for (const l of e.text.replace(/\n$/, "").split("\n"))
+          this.line(c.dim(`  [${e.host}] ${e.stream === "stderr" ? "! " : ""}${l}`));
         break;
       case "task_end":
         this.line(c.dim(`  ${(e.elapsed_ms / 1000).toFixed(2)}s`));
@@ -73,8 +90,9 @@ export class ConsoleReporter implements Reporter {
           const bad = n.failed > 0 || n.unreachable > 0;
           const name = bad ? c.red(h.padEnd(width)) : n.changed ? c.yellow(h.padEnd(width)) : c.green(h.padEnd(width));
           this.line(
-            `${name} : ${c.green(`ok=${n.ok}`.padEnd(6))} ${c.yellow(`changed=${n.changed}`.padEnd(10))} ${(n.unreachable ? c.red : (s: string) => s)(`unreachable=${n.unreachable}`.padEnd(14))} ${(n.failed ? c.red : (s: string) => s)(`failed=${n.failed}`.padEnd(9))} skipped=${n.skipped}`.padEnd(0) +
-              `  rescued=${n.rescued}  ignored=${n.ignored}`,
+            `${name} : ${c.green(`ok=${n.ok}`.padEnd(6))} ${c.yellow(`changed=${n.changed}`.padEnd(10))} ${(n.unreachable ? c.red : (s: string) => s)(`unreachable=${n.unreachable}`.padEnd(14))} ${(n.failed ? c.red : (s: string) => s)(`failed=${n.failed}`.padEnd(9))} skipped=${n.skipped}`.padEnd(
+              0,
+            ) + `  rescued=${n.rescued}  ignored=${n.ignored}`,
           );
         }
         this.line(c.dim(`\nfinished in ${(e.elapsed_ms / 1000).toFixed(2)}s`));
@@ -86,6 +104,7 @@ export class ConsoleReporter implements Reporter {
 
 function summarize(r: Record<string, unknown>): string {
   const keep: Record<string, unknown> = {};
-  for (const k of ["msg", "rc", "stderr", "stdout", "cmd", "censored"]) if (r[k] !== undefined && r[k] !== "") keep[k] = r[k];
+  for (const k of ["msg", "rc", "stderr", "stdout", "cmd", "censored"])
+    if (r[k] !== undefined && r[k] !== "") keep[k] = r[k];
   return JSON.stringify(keep);
 }

@@ -26,7 +26,8 @@ export class Redactor {
     if (depth > 8) return;
     for (const [k, v] of Object.entries(vars)) {
       if (isSecretName(k) && (typeof v === "string" || typeof v === "number")) this.add(String(v));
-      else if (Array.isArray(v)) v.forEach((x) => x && typeof x === "object" && this.addVars(x as Record<string, unknown>, depth + 1));
+      else if (Array.isArray(v))
+        v.forEach((x) => x && typeof x === "object" && this.addVars(x as Record<string, unknown>, depth + 1));
       else if (v && typeof v === "object") this.addVars(v as Record<string, unknown>, depth + 1);
     }
   }
@@ -55,7 +56,8 @@ export class Redactor {
     if (Array.isArray(v)) return v.map((x) => this.value(x)) as T;
     if (v && typeof v === "object") {
       const out: Record<string, unknown> = {};
-      for (const [k, x] of Object.entries(v)) out[k] = isSecretName(k) && (typeof x === "string" || typeof x === "number") ? MASK : this.value(x);
+      for (const [k, x] of Object.entries(v))
+        out[k] = isSecretName(k) && (typeof x === "string" || typeof x === "number") ? MASK : this.value(x);
       return out as T;
     }
     return v;

@@ -59,7 +59,10 @@ export function ensureStateDir(dir: string): void {
     chmodSync(dir, 0o700);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "EEXIST" || code === "ENOTDIR" ? "is not a directory (or lies under a file)" : `cannot be made (${code})`;
+    const why =
+      code === "EEXIST" || code === "ENOTDIR"
+        ? "is not a directory (or lies under a file)"
+        : `cannot be made (${code})`;
     throw new KplayError("input", `the state directory ${dir} ${why}`, { where: { field: "--state-dir" }, cause: e });
   }
 }

@@ -17,7 +17,15 @@ import { DurableAppender } from "./atomic.js";
 export type JournalRecord =
   | { t: "run"; run: string; steps: string[]; time: string; label?: string }
   | { t: "step_reset"; step: string; host: string; fp: string; reason: string; attempt?: string }
-  | { t: "task_done"; step: string; task: string; host: string; status: string; result?: Record<string, unknown>; time: string }
+  | {
+      t: "task_done";
+      step: string;
+      task: string;
+      host: string;
+      status: string;
+      result?: Record<string, unknown>;
+      time: string;
+    }
   | { t: "notify"; step: string; host: string; handler: string; intent?: boolean }
   | { t: "notify_cancel"; step: string; host: string; handler: string }
   | { t: "handler_done"; step: string; host: string; handler: string }
@@ -55,7 +63,10 @@ export class Journal {
   label?: string;
   private readonly readOnly: boolean;
 
-  constructor(readonly dir: string, opts: { readOnly?: boolean } = {}) {
+  constructor(
+    readonly dir: string,
+    opts: { readOnly?: boolean } = {},
+  ) {
     this.file = join(dir, "journal.jsonl");
     this.readOnly = !!opts.readOnly;
     this.load();
@@ -83,10 +94,14 @@ export class Journal {
       if (!rec) {
         // the last record may be torn by a kill mid-write; a bad one with records after it is corruption
         if (buf.indexOf(0x0a, nl + 1) >= 0 || (nl + 1 < buf.length && buf.subarray(nl + 1).some((b) => b !== 0))) {
-          throw new KplayError("input", `record ${lineNo} is corrupt (its checksum does not match) and records follow it: kplay will not guess what was done`, {
-            where: { file: this.file, line: lineNo },
-            hint: "restore the file from a backup, or move it aside (kplay state reset) to start over",
-          });
+          throw new KplayError(
+            "input",
+            `record ${lineNo} is corrupt (its checksum does not match) and records follow it: kplay will not guess what was done`,
+            {
+              where: { file: this.file, line: lineNo },
+              hint: "restore the file from a backup, or move it aside (kplay state reset) to start over",
+            },
+          );
         }
         break;
       }
@@ -176,9 +191,19 @@ export class Journal {
     this.flush();
     this.out?.close();
     this.out = undefined;
-    if (existsSync(this.file)) renameSync(this.file, join(this.dir, `journal-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`));
+    if (existsSync(this.file))
+      renameSync(this.file, join(this.dir, `journal-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`));
     this.view.clear();
-    this.write({ t: "run", run: randomBytes(6).toString("hex"), steps, time: new Date().toISOString(), ...(label ? { label } : {}) }, true);
+    this.write(
+      {
+        t: "run",
+        run: randomBytes(6).toString("hex"),
+        steps,
+        time: new Date().toISOString(),
+        ...(label ? { label } : {}),
+      },
+      true,
+    );
   }
 
   /** Continue the recorded run (or start one when there is none). */

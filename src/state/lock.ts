@@ -57,14 +57,22 @@ export class StateLock {
 /** The live holder (on this host, or any holder on another host) is an error naming it. */
 function refuseLive(holder: Holder | undefined, me: Holder, dir: string, file: string): void {
   if (holder && holder.host !== me.host) {
-    throw new KplayError("state", `the state directory ${dir} is locked by pid ${holder.pid} on another host, ${holder.host}, since ${holder.started}`, {
-      hint: `if that run is gone, remove ${file}`,
-    });
+    throw new KplayError(
+      "state",
+      `the state directory ${dir} is locked by pid ${holder.pid} on another host, ${holder.host}, since ${holder.started}`,
+      {
+        hint: `if that run is gone, remove ${file}`,
+      },
+    );
   }
   if (holder && alive(holder.pid) && holder.pid !== process.pid) {
-    throw new KplayError("state", `another kplay holds the state directory ${dir}: pid ${holder.pid} on ${holder.host}, started ${holder.started} (${holder.command})`, {
-      hint: "wait for it to finish, or stop it",
-    });
+    throw new KplayError(
+      "state",
+      `another kplay holds the state directory ${dir}: pid ${holder.pid} on ${holder.host}, started ${holder.started} (${holder.command})`,
+      {
+        hint: "wait for it to finish, or stop it",
+      },
+    );
   }
 }
 

@@ -13,7 +13,11 @@ export function runSetDir(stateDir: string, set: RunSet): string {
   if (set.kind === "cluster") return stateDir;
   const paths = set.files.map((f) => resolve(f));
   const hash = createHash("sha256").update(paths.join("\0")).digest("hex").slice(0, 10);
-  const names = set.files.map((f) => basename(f, extname(f))).join("+").replace(/[^A-Za-z0-9_.+-]+/g, "_").slice(0, 60);
+  const names = set.files
+    .map((f) => basename(f, extname(f)))
+    .join("+")
+    .replace(/[^A-Za-z0-9_.+-]+/g, "_")
+    .slice(0, 60);
   return join(stateDir, "runs", `${names}-${hash}`);
 }
 

@@ -34,7 +34,9 @@ function lazyContext(ctx: Record<string, unknown>): Record<string, unknown> {
   return new Proxy(ctx, {
     get(target, key, receiver) {
       const v = Reflect.get(target, key, receiver) as unknown;
-      return typeof v === "string" && typeof key === "string" && v.includes("{{") && mayRender(target, key) ? renderLate(v, target, key) : v;
+      return typeof v === "string" && typeof key === "string" && v.includes("{{") && mayRender(target, key)
+        ? renderLate(v, target, key)
+        : v;
     },
   });
 }
@@ -67,7 +69,11 @@ const MUSTACHE = /\{\{\s*([\s\S]*?)\s*\}\}/g;
  * `{{ x | default('y') }}`): when every `{{ }}` in the string parses as a kplay expression, the
  * expression engine renders it; otherwise (helpers, blocks) Handlebars does. Both are strict.
  */
-function renderExpressions(value: string, ctx: Record<string, unknown>, origin: TemplateOrigin): { ok: true; value: unknown } | { ok: false } {
+function renderExpressions(
+  value: string,
+  ctx: Record<string, unknown>,
+  origin: TemplateOrigin,
+): { ok: true; value: unknown } | { ok: false } {
   if (/\{\{[#/^>!{~&]|\{\{\s*else\b/.test(value)) return { ok: false };
   const parts: Array<{ expr: string; start: number; end: number }> = [];
   for (const m of value.matchAll(MUSTACHE)) {
@@ -83,15 +89,28 @@ function renderExpressions(value: string, ctx: Record<string, unknown>, origin: 
       return evalExpr(expr, ctx);
     } catch (e) {
       const name = /"([^"]+)" is undefined/.exec((e as Error).message)?.[1];
-      throw inputError(name ? `undefined variable "${name}" in template` : `template error: ${(e as Error).message}`, { file: origin.file, line: origin.line, field: origin.field });
+      throw inputError(name ? `undefined variable "${name}" in template` : `template error: ${(e as Error).message}`, {
+        file: origin.file,
+        line: origin.line,
+        field: origin.field,
+      });
     }
   };
-  if (parts.length === 1 && parts[0].start === 0 && parts[0].end === value.length) return { ok: true, value: evalOne(parts[0].expr) };
+  if (parts.length === 1 && parts[0].start === 0 && parts[0].end === value.length)
+    return { ok: true, value: evalOne(parts[0].expr) };
   let out = "";
   let last = 0;
   for (const p of parts) {
     const v = evalOne(p.expr);
-    out += value.slice(last, p.start) + (typeof v === "string" ? v : v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v));
+    out +=
+      value.slice(last, p.start) +
+      (typeof v === "string"
+        ? v
+        : v === null || v === undefined
+          ? ""
+          : typeof v === "object"
+            ? JSON.stringify(v)
+            : String(v));
     last = p.end;
   }
   return { ok: true, value: out + value.slice(last) };
@@ -114,7 +133,8 @@ export function renderValue(value: unknown, ctx: Record<string, unknown>, origin
   if (Array.isArray(value)) return value.map((v) => renderValue(v, ctx, origin));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = renderValue(v, ctx, { ...origin, field: origin.field ? `${origin.field}.${k}` : k });
+    for (const [k, v] of Object.entries(value))
+      out[k] = renderValue(v, ctx, { ...origin, field: origin.field ? `${origin.field}.${k}` : k });
     return out;
   }
   return value;
@@ -137,9 +157,18 @@ function templateError(e: unknown, origin: TemplateOrigin, variable?: string): K
   if (m) {
     const relLine = m[2] ? Number(m[2]) : 1;
     const line = origin.line !== undefined ? origin.line + relLine - 1 : relLine;
-    return inputError(`undefined variable "${variable ?? m[1]}" in template`, { file: origin.file, line, column: m[3] ? Number(m[3]) + 1 : undefined, field: origin.field });
+    return inputError(`undefined variable "${variable ?? m[1]}" in template`, {
+      file: origin.file,
+      line,
+      column: m[3] ? Number(m[3]) + 1 : undefined,
+      field: origin.field,
+    });
   }
   const pm = /Parse error on line (\d+):/.exec(msg);
   const line = pm ? (origin.line ?? 1) + Number(pm[1]) - 1 : origin.line;
-  return inputError(`template error: ${msg.split("\n").filter(Boolean).slice(-1)[0]}`, { file: origin.file, line, field: origin.field });
+  return inputError(`template error: ${msg.split("\n").filter(Boolean).slice(-1)[0]}`, {
+    file: origin.file,
+    line,
+    field: origin.field,
+  });
 }

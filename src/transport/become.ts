@@ -47,14 +47,19 @@ export function wrapCommand(script: Sh, become: BecomeContext | undefined): Wrap
   const prompt = `[kplay-sudo-${nonce}]`;
   const marker = `KPLAY-BECOME-OK-${nonce}`;
   const trampoline = sh`echo ${marker} >&2; exec /bin/sh -c "$0"`;
-  return { command: sh`sudo -S -H -p ${prompt} -u ${user} -- /bin/sh -c ${trampoline.text} ${script.text}`.text, prompt, marker };
+  return {
+    command: sh`sudo -S -H -p ${prompt} -u ${user} -- /bin/sh -c ${trampoline.text} ${script.text}`.text,
+    prompt,
+    marker,
+  };
 }
 
 /** `export NAME=value` lines for the `environment` keyword (names checked, values quoted). */
 function envExports(env: Record<string, string> | undefined): Sh {
   return joinSh(
     Object.entries(env ?? {}).map(([k, v]) => {
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`invalid environment variable name ${JSON.stringify(k)}`);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+        throw new Error(`invalid environment variable name ${JSON.stringify(k)}`);
       return sh`export ${k}=${v}`;
     }),
   );
@@ -131,7 +136,8 @@ export async function runOnChannel(
 
   let stderr = err.text();
   if (!ready && pending) stderr = pending.replace(/\n+$/, "\n") + stderr; // sudo's own complaint
-  if (/sudo: a password is required/.test(stderr)) failure = "sudo needs a password for this user: set ansible_become_password";
+  if (/sudo: a password is required/.test(stderr))
+    failure = "sudo needs a password for this user: set ansible_become_password";
   let rc = code ?? (signal ? 128 + (SIGNALS[signal] ?? 1) : 255);
   if (timedOut) {
     rc = 124;
@@ -141,7 +147,10 @@ export async function runOnChannel(
     stderr = stderr ? `${failure}\n${stderr}` : failure;
     if (rc === 0) rc = 1;
   }
-  const truncated = out.truncated || err.truncated ? { truncated: { stdout: out.truncated ? out.total : 0, stderr: err.truncated ? err.total : 0 } } : {};
+  const truncated =
+    out.truncated || err.truncated
+      ? { truncated: { stdout: out.truncated ? out.total : 0, stderr: err.truncated ? err.total : 0 } }
+      : {};
   return { rc, stdout: out.text(), stderr, ...truncated };
 }
 

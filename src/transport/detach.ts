@@ -15,7 +15,10 @@ import { receiveStdin } from "./stdin.js";
 export const LOST_RC = 254;
 export const LOST_MARK = "KPLAY-RUN-LOST";
 
-const safe = (p: string | number) => String(p).replace(/[^A-Za-z0-9._-]+/g, "_").slice(0, 80);
+const safe = (p: string | number) =>
+  String(p)
+    .replace(/[^A-Za-z0-9._-]+/g, "_")
+    .slice(0, 80);
 
 /** Run directories are built from run id, step and attempt id: keep them to safe characters. */
 export function runPath(...parts: Array<string | number>): string {
@@ -36,7 +39,9 @@ const RUNNER = joinSh([
   raw("kplay_n_=$2"),
   raw('read -r st < /proc/$$/stat; set -- $st; echo "${22}" > "$kplay_n_.start"'),
   raw('echo $$ > "$kplay_n_.pid"'),
-  raw('( set --; kplay_s_="./$kplay_n_.script"; unset st kplay_n_; . "$kplay_s_" ) < "./$kplay_n_.in" > "./$kplay_n_.out" 2> "./$kplay_n_.err"'),
+  raw(
+    '( set --; kplay_s_="./$kplay_n_.script"; unset st kplay_n_; . "$kplay_s_" ) < "./$kplay_n_.in" > "./$kplay_n_.out" 2> "./$kplay_n_.err"',
+  ),
   raw('echo $? > "$kplay_n_.rc"'),
 ]);
 
@@ -44,7 +49,9 @@ const RUNNER = joinSh([
 export function detachedScript(dir: string, name: string, script: Sh, stream = false, stdinSum?: string): Sh {
   const collect = stream
     ? // -vv: follow the output files while the command runs
-      raw('tail -s 0.05 -n +1 --pid=$p -f "$d.out" 2>/dev/null & t1=$!; tail -s 0.05 -n +1 --pid=$p -f "$d.err" >&2 2>/dev/null & t2=$!; wait $p 2>/dev/null; while [ ! -s "$d.rc" ]; do sleep 0.05; done; wait $t1 $t2')
+      raw(
+        'tail -s 0.05 -n +1 --pid=$p -f "$d.out" 2>/dev/null & t1=$!; tail -s 0.05 -n +1 --pid=$p -f "$d.err" >&2 2>/dev/null & t2=$!; wait $p 2>/dev/null; while [ ! -s "$d.rc" ]; do sleep 0.05; done; wait $t1 $t2',
+      )
     : raw('wait $p 2>/dev/null; while [ ! -s "$d.rc" ]; do sleep 0.05; done; out');
   // A lost command's files go aside (the next attempt starts afresh); kept for a post-mortem
   // until the step's run directory is removed.
@@ -65,7 +72,7 @@ export function detachedScript(dir: string, name: string, script: Sh, stream = f
     raw('  while [ ! -s "$d.rc" ]; do'),
     raw('    p=; [ -s "$d.pid" ] && read -r p < "$d.pid"'),
     raw('    if [ -n "$p" ]; then'),
-    raw('      s=; [ -r /proc/$p/stat ] && { read -r st < /proc/$p/stat; set -- $st; s=${22}; }'),
+    raw("      s=; [ -r /proc/$p/stat ] && { read -r st < /proc/$p/stat; set -- $st; s=${22}; }"),
     raw('      read -r want < "$d.start" 2>/dev/null'),
     sh`      if [ "$s" != "$want" ] && [ ! -s "$d.rc" ]; then ${lost}; fi`,
     sh`    else n=$((n+1)); [ $n -gt 100 ] && { ${lost}; }; fi`,
@@ -74,7 +81,9 @@ export function detachedScript(dir: string, name: string, script: Sh, stream = f
     raw("  out"),
     raw("else"),
     // another command of the same user may make $b at the same moment: losing that race is fine
-    raw('  { [ -d "$b" ] || mkdir -m 700 -- "$b" 2>/dev/null || [ -d "$b" ]; } && [ ! -L "$b" ] && [ -O "$b" ] && { [ -d "$r" ] || mkdir -p -- "$r"; } ||'),
+    raw(
+      '  { [ -d "$b" ] || mkdir -m 700 -- "$b" 2>/dev/null || [ -d "$b" ]; } && [ ! -L "$b" ] && [ -O "$b" ] && { [ -d "$r" ] || mkdir -p -- "$r"; } ||',
+    ),
     raw('    { echo "kplay: cannot use $b as $(id -un)" >&2; exit 1; }'),
     // the input is checked before the command starts; incomplete, the command's files go
     stdinSum !== undefined ? sh`  ${receiveStdin(raw('"$d.in"'), stdinSum)}` : raw('  true > "$d.in" || exit 1'),

@@ -10,7 +10,10 @@ export type KeyCheck = { status: "match" } | { status: "unknown" } | { status: "
 export class KnownHosts {
   private entries: Array<{ hosts: string[]; hashed?: { salt: Buffer; hash: Buffer }; type: string; key: string }> = [];
 
-  constructor(readonly file: string, readonly acceptNew: boolean) {
+  constructor(
+    readonly file: string,
+    readonly acceptNew: boolean,
+  ) {
     if (existsSync(file)) this.parse(readFileSync(file, "utf8"));
   }
 
@@ -22,7 +25,12 @@ export class KnownHosts {
       if (!hostsField || !type || !key) continue;
       if (hostsField.startsWith("|1|")) {
         const [, , salt, hash] = hostsField.split("|");
-        this.entries.push({ hosts: [], hashed: { salt: Buffer.from(salt, "base64"), hash: Buffer.from(hash, "base64") }, type, key });
+        this.entries.push({
+          hosts: [],
+          hashed: { salt: Buffer.from(salt, "base64"), hash: Buffer.from(hash, "base64") },
+          type,
+          key,
+        });
       } else {
         this.entries.push({ hosts: hostsField.split(","), type, key });
       }

@@ -9,7 +9,11 @@ import type { Connection, ExecOptions, ExecResult } from "./types.js";
 export class LocalConnection implements Connection {
   private become: BecomeContext;
 
-  constructor(readonly host: string, becomeUser = "root", becomePassword?: string) {
+  constructor(
+    readonly host: string,
+    becomeUser = "root",
+    becomePassword?: string,
+  ) {
     this.become = { loginUser: userInfo().username, becomeUser, password: becomePassword };
   }
 

@@ -35,7 +35,10 @@ export class ConnectionPool {
   drop(name: string): void {
     const p = this.conns.get(name);
     this.conns.delete(name);
-    p?.then((c) => c.close(), () => undefined);
+    p?.then(
+      (c) => c.close(),
+      () => undefined,
+    );
   }
 
   private async open(spec: ConnectionSpec): Promise<Connection> {
@@ -59,6 +62,13 @@ export class ConnectionPool {
   async closeAll(): Promise<void> {
     const all = [...this.conns.values()];
     this.conns.clear();
-    await Promise.all(all.map((p) => p.then((c) => c.close(), () => undefined)));
+    await Promise.all(
+      all.map((p) =>
+        p.then(
+          (c) => c.close(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 }

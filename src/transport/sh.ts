@@ -24,7 +24,10 @@ export class Sh {
   readonly [brand] = true;
   /** True when the script holds a secret: it then reaches the node on stdin, never in argv. */
   readonly secret: boolean;
-  private constructor(readonly text: string, secret: boolean) {
+  private constructor(
+    readonly text: string,
+    secret: boolean,
+  ) {
     this.secret = secret;
   }
   toString(): string {
@@ -149,9 +152,15 @@ export function shVar(name: string): Sh {
 }
 
 /** Fragments joined by a separator (newline by default); empty fragments are dropped. */
-export function joinSh(parts: ReadonlyArray<Sh | undefined | false>, sep: "\n" | " " | "; " | " && " | " || " | "|" = "\n"): Sh {
+export function joinSh(
+  parts: ReadonlyArray<Sh | undefined | false>,
+  sep: "\n" | " " | "; " | " && " | " || " | "|" = "\n",
+): Sh {
   const kept = parts.filter((p): p is Sh => p instanceof Sh && p.text !== "");
-  return Sh.make(kept.map((p) => p.text).join(sep), kept.some((p) => p.secret));
+  return Sh.make(
+    kept.map((p) => p.text).join(sep),
+    kept.some((p) => p.secret),
+  );
 }
 
 /** An `Sh` when `cond` holds, else an empty fragment (for optional flags). */

@@ -11,7 +11,14 @@ import { join } from "node:path";
 import type { Sh } from "./sh.js";
 import { runOnChannel, type BecomeContext, type RawChannel } from "./become.js";
 import { KnownHosts, fingerprint, keyType } from "./known-hosts.js";
-import { UnreachableError, type Connection, type ConnectionSpec, type ExecOptions, type ExecResult, type SshEndpoint } from "./types.js";
+import {
+  UnreachableError,
+  type Connection,
+  type ConnectionSpec,
+  type ExecOptions,
+  type ExecResult,
+  type SshEndpoint,
+} from "./types.js";
 
 export interface SshOptions {
   knownHosts: KnownHosts;
@@ -26,7 +33,9 @@ export class SshConnection implements Connection {
     private readonly hops: Client[],
     private readonly become: BecomeContext,
   ) {
-    client.on("close", () => { this.closed = true; });
+    client.on("close", () => {
+      this.closed = true;
+    });
   }
 
   closed = false;
@@ -65,9 +74,12 @@ export class SshConnection implements Connection {
         if (err) return reject(new UnreachableError(this.host, `cannot open a channel: ${err.message}`, false, err));
         let exit: { code: number | null; signal?: string } = { code: null };
         const done = new Promise<{ code: number | null; signal?: string }>((res, rej) => {
-          const onClientClose = () => rej(new UnreachableError(this.host, "connection lost while a command was running"));
+          const onClientClose = () =>
+            rej(new UnreachableError(this.host, "connection lost while a command was running"));
           this.client.once("close", onClientClose);
-          stream.on("exit", (code: number | null, signal?: string) => { exit = { code, signal: signal ?? undefined }; });
+          stream.on("exit", (code: number | null, signal?: string) => {
+            exit = { code, signal: signal ?? undefined };
+          });
           stream.on("close", () => {
             this.client.removeListener("close", onClientClose);
             if (exit.code === null && exit.signal === undefined && this.closed) onClientClose();
@@ -80,7 +92,11 @@ export class SshConnection implements Connection {
           stdin: stream,
           done,
           kill: () => {
-            try { stream.signal("KILL"); } catch { /* not supported by every server */ }
+            try {
+              stream.signal("KILL");
+            } catch {
+              /* not supported by every server */
+            }
             stream.close();
           },
         });
@@ -117,7 +133,8 @@ function tcpSocket(ep: SshEndpoint, timeoutMs: number, name: string): Promise<So
 function forward(via: Client, to: SshEndpoint, name: string): Promise<Duplex> {
   return new Promise((resolve, reject) => {
     via.forwardOut("127.0.0.1", 0, to.host, to.port, (err, stream) => {
-      if (err) reject(new UnreachableError(name, `jump host cannot reach ${to.host}:${to.port}: ${err.message}`, false, err));
+      if (err)
+        reject(new UnreachableError(name, `jump host cannot reach ${to.host}:${to.port}: ${err.message}`, false, err));
       else resolve(stream);
     });
   });
@@ -126,32 +143,61 @@ function forward(via: Client, to: SshEndpoint, name: string): Promise<Duplex> {
 const DEFAULT_KEYS = ["id_ed25519", "id_ecdsa", "id_rsa"];
 
 /** Host key algorithms with the types known for the host first (OpenSSH orders them the same way). */
-const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = ["ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"];
+const HOST_KEY_ALGORITHMS: ServerHostKeyAlgorithm[] = [
+  "ssh-ed25519",
+  "ecdsa-sha2-nistp256",
+  "ecdsa-sha2-nistp384",
+  "ecdsa-sha2-nistp521",
+  "rsa-sha2-512",
+  "rsa-sha2-256",
+  "ssh-rsa",
+];
 function hostKeyPreference(knownTypes: string[]): ServerHostKeyAlgorithm[] {
   const algs = (t: string) => (t === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [t]);
-  const first = knownTypes.flatMap(algs).filter((a): a is ServerHostKeyAlgorithm => (HOST_KEY_ALGORITHMS as string[]).includes(a));
+  const first = knownTypes
+    .flatMap(algs)
+    .filter((a): a is ServerHostKeyAlgorithm => (HOST_KEY_ALGORITHMS as string[]).includes(a));
   return [...new Set([...first, ...HOST_KEY_ALGORITHMS])];
 }
 
-async function connectClient(name: string, ep: SshEndpoint, sock: Duplex | undefined, opts: SshOptions, agent?: string): Promise<Client> {
+async function connectClient(
+  name: string,
+  ep: SshEndpoint,
+  sock: Duplex | undefined,
+  opts: SshOptions,
+  agent?: string,
+): Promise<Client> {
   const socket = sock ?? (await tcpSocket(ep, opts.connectTimeoutMs, name));
   const client = new SshClient();
   let hostKeyProblem: string | undefined;
   const methods: AnyAuthMethod[] = [];
-  const keyFiles = ep.privateKeyFile ? [ep.privateKeyFile] : ep.password ? [] : DEFAULT_KEYS.map((k) => join(homedir(), ".ssh", k)).filter(existsSync);
+  const keyFiles = ep.privateKeyFile
+    ? [ep.privateKeyFile]
+    : ep.password
+      ? []
+      : DEFAULT_KEYS.map((k) => join(homedir(), ".ssh", k)).filter(existsSync);
   for (const f of keyFiles) {
     let key: Buffer;
     try {
       key = readFileSync(f);
     } catch (e) {
-      throw new UnreachableError(name, `cannot read private key file ${f}: ${(e as NodeJS.ErrnoException).code}`, true, e);
+      throw new UnreachableError(
+        name,
+        `cannot read private key file ${f}: ${(e as NodeJS.ErrnoException).code}`,
+        true,
+        e,
+      );
     }
     methods.push({ type: "publickey", username: ep.user, key, passphrase: ep.passphrase });
   }
   if (agent && !ep.privateKeyFile) methods.push({ type: "agent", username: ep.user, agent });
   if (ep.password) methods.push({ type: "password", username: ep.user, password: ep.password });
   if (methods.length === 0) {
-    throw new UnreachableError(name, `no way to authenticate as ${ep.user}@${ep.host}: set ansible_ssh_private_key_file, ansible_ssh_pass or run an ssh-agent`, true);
+    throw new UnreachableError(
+      name,
+      `no way to authenticate as ${ep.user}@${ep.host}: set ansible_ssh_private_key_file, ansible_ssh_pass or run an ssh-agent`,
+      true,
+    );
   }
   const known = opts.knownHosts.knownTypes(ep.host, ep.port);
   const cfg: ConnectConfig = {
@@ -189,7 +235,9 @@ async function connectClient(name: string, ep: SshEndpoint, sock: Duplex | undef
       client.end();
       if (hostKeyProblem) return reject(new UnreachableError(name, hostKeyProblem, true, e));
       const auth = e.level === "client-authentication";
-      const msg = auth ? `authentication failed for ${ep.user}@${ep.host}:${ep.port}` : `ssh to ${ep.host}:${ep.port} failed: ${e.message}`;
+      const msg = auth
+        ? `authentication failed for ${ep.user}@${ep.host}:${ep.port}`
+        : `ssh to ${ep.host}:${ep.port} failed: ${e.message}`;
       reject(new UnreachableError(name, msg, auth, e));
     };
     client.once("ready", () => {

@@ -6,7 +6,6 @@ import { raw, sh, type Sh } from "./sh.js";
 
 export const INCOMPLETE = "kplay: the data sent over SSH arrived incomplete (was the link cut?)";
 
-
 /** sh: stdin → the file named by `fileExpr` (an sh word such as "$t"), verified; on mismatch remove it, exit 1. */
 export function receiveStdin(fileExpr: Sh, sum: string): Sh {
   // ${h_%% *} rather than a pipe through cut: one fork fewer per transfer

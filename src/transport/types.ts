@@ -61,7 +61,12 @@ export interface ConnectionSpec {
 
 /** A transport failure: the host could not be reached or authenticated, or the link dropped. */
 export class UnreachableError extends Error {
-  constructor(readonly host: string, message: string, readonly permanent = false, cause?: unknown) {
+  constructor(
+    readonly host: string,
+    message: string,
+    readonly permanent = false,
+    cause?: unknown,
+  ) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = "UnreachableError";
   }

@@ -23,9 +23,16 @@ describe("bundle lists", () => {
       armonly_image_tag: "v4{{ non_amd64_arch_suffix }}",
     };
     const l = bundleLists(vars, ["amd64", "arm64"]);
-    const of = (name: string, list: typeof l.files) => list.filter((e) => e.name === name).map((e) => `${e.arch} ${e.value}`);
-    expect(of("none", l.files)).toEqual(["amd64 https://example.com/one-file-for-all.yaml", "arm64 https://example.com/one-file-for-all.yaml"]);
-    expect(of("suffix", l.files)).toEqual(["amd64 https://example.com/tool-linux-amd64.tar.gz", "arm64 https://example.com/tool-linux-arm64.tar.gz"]);
+    const of = (name: string, list: typeof l.files) =>
+      list.filter((e) => e.name === name).map((e) => `${e.arch} ${e.value}`);
+    expect(of("none", l.files)).toEqual([
+      "amd64 https://example.com/one-file-for-all.yaml",
+      "arm64 https://example.com/one-file-for-all.yaml",
+    ]);
+    expect(of("suffix", l.files)).toEqual([
+      "amd64 https://example.com/tool-linux-amd64.tar.gz",
+      "arm64 https://example.com/tool-linux-arm64.tar.gz",
+    ]);
     expect(of("none", l.images)).toEqual(["amd64 quay.io/org/multi:v1", "arm64 quay.io/org/multi:v1"]);
     expect(of("named", l.images)).toEqual(["amd64 quay.io/org/thing-amd64:v2", "arm64 quay.io/org/thing-arm64:v2"]);
     expect(of("tagged", l.images)).toEqual(["amd64 quay.io/org/tagged:v3-amd64", "arm64 quay.io/org/tagged:v3-arm64"]);
@@ -60,7 +67,9 @@ describe("pinned upstream checksums", () => {
     const pin = (name: string, arch: string) => l.files.find((f) => f.name === name && f.arch === arch)?.sha256;
     expect(pin("kubeadm", "amd64")).toBe("b4d2531b7cddf782f59555436bc098485b5fa6c05afccdeecf0d62d21d84f5bd");
     expect(pin("kubelet", "arm64")).toBe("bf203989dd9b3987b8a0d2331dcce6319f834b57df810fafba5a4805d54823ac");
-    for (const arch of ["amd64", "arm64"]) for (const n of ["kubeadm", "kubelet", "kubectl", "crictl", "cni"]) expect(pin(n, arch)).toMatch(/^[0-9a-f]{64}$/);
+    for (const arch of ["amd64", "arm64"])
+      for (const n of ["kubeadm", "kubelet", "kubectl", "crictl", "cni"])
+        expect(pin(n, arch)).toMatch(/^[0-9a-f]{64}$/);
     // manifests have no published checksum: not pinned
     expect(pin("calico_manifest", "amd64")).toBeUndefined();
   });

@@ -10,7 +10,14 @@ import { fetchFile } from "../../src/bundle/build.js";
 import { RegistryClient, sha256 } from "../../src/images/registry.js";
 import { redirectTarget, sameOrigin } from "../../src/net/redirect.js";
 
-const MANIFEST = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json", config: { digest: "sha256:" + "0".repeat(64), size: 2 }, layers: [] }));
+const MANIFEST = Buffer.from(
+  JSON.stringify({
+    schemaVersion: 2,
+    mediaType: "application/vnd.oci.image.manifest.v1+json",
+    config: { digest: "sha256:" + "0".repeat(64), size: 2 },
+    layers: [],
+  }),
+);
 const dir = mkdtempSync(join(tmpdir(), "kplay-redirect-"));
 const secretFile = join(dir, "id_rsa");
 writeFileSync(secretFile, "PRIVATE KEY\n");
@@ -27,7 +34,12 @@ function listen(s: Server): Promise<string> {
 beforeAll(async () => {
   other = createServer((req, res) => {
     seenByOther.push(req.headers);
-    res.writeHead(200, { "content-type": "application/vnd.oci.image.manifest.v1+json", "docker-content-digest": sha256(MANIFEST) }).end(MANIFEST);
+    res
+      .writeHead(200, {
+        "content-type": "application/vnd.oci.image.manifest.v1+json",
+        "docker-content-digest": sha256(MANIFEST),
+      })
+      .end(MANIFEST);
   });
   ot = await listen(other);
   upstream = createServer((req, res) => {
@@ -36,7 +48,8 @@ beforeAll(async () => {
     if (req.url === "/to-http") return void res.writeHead(302, { location: `http://${up}/ok` }).end();
     if (req.url === "/ok") return void res.writeHead(200).end("fine\n");
     // registry: basic auth, then the manifest is served from another origin
-    if (req.headers.authorization !== `Basic ${Buffer.from("u:pw-SEC").toString("base64")}`) return void res.writeHead(401, { "www-authenticate": 'Basic realm="r"' }).end();
+    if (req.headers.authorization !== `Basic ${Buffer.from("u:pw-SEC").toString("base64")}`)
+      return void res.writeHead(401, { "www-authenticate": 'Basic realm="r"' }).end();
     res.writeHead(307, { location: `http://${ot}/v2/team/app/manifests/1.0` }).end();
   });
   up = await listen(upstream);
@@ -59,7 +72,9 @@ describe("redirect policy", () => {
 
   it("a bundle download redirected to file: is refused and copies nothing", async () => {
     const out = join(dir, "files", "x");
-    await expect(fetchFile(`http://${up}/to-file`, out, undefined, undefined)).rejects.toThrow(/refused a redirect to a file: address/);
+    await expect(fetchFile(`http://${up}/to-file`, out, undefined, undefined)).rejects.toThrow(
+      /refused a redirect to a file: address/,
+    );
     await expect(fetchFile(`http://${up}/to-ftp`, out, undefined, undefined)).rejects.toThrow(/ftp: address/);
     expect(existsSync(out)).toBe(false);
     const ok = await fetchFile(`http://${up}/to-http`, out, undefined, undefined);
@@ -81,7 +96,27 @@ describe("token realm over plain http", () => {
     const { execFileSync } = await import("node:child_process");
     const { createServer: createTls } = await import("node:https");
     const { readFileSync } = await import("node:fs");
-    execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "k.pem"), "-out", join(dir, "c.pem")], { stdio: "ignore" });
+    execFileSync(
+      "openssl",
+      [
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        join(dir, "k.pem"),
+        "-out",
+        join(dir, "c.pem"),
+      ],
+      { stdio: "ignore" },
+    );
     const cert = readFileSync(join(dir, "c.pem"));
     const tokenHits: string[] = [];
     const tokenServer = createServer((req, res) => {
@@ -92,8 +127,14 @@ describe("token realm over plain http", () => {
     const reg = createTls({ key: readFileSync(join(dir, "k.pem")), cert }, (_req, res) => {
       res.writeHead(401, { "www-authenticate": `Bearer realm="http://${tk}/token",service="s"` }).end();
     });
-    const rg = await new Promise<string>((r) => reg.listen(0, "127.0.0.1", () => r(`127.0.0.1:${(reg.address() as { port: number }).port}`)));
-    const c = new RegistryClient({ ca: [cert], attempts: 1, credentials: () => ({ username: "u", password: "pw-SEC" }) });
+    const rg = await new Promise<string>((r) =>
+      reg.listen(0, "127.0.0.1", () => r(`127.0.0.1:${(reg.address() as { port: number }).port}`)),
+    );
+    const c = new RegistryClient({
+      ca: [cert],
+      attempts: 1,
+      credentials: () => ({ username: "u", password: "pw-SEC" }),
+    });
     await expect(c.getManifest(rg, "team/app", "1.0")).rejects.toThrow(/token service .* not https: refused/);
     expect(tokenHits).toEqual([]);
     c.close();
@@ -108,7 +149,18 @@ describe("pinned checksums in bundle build", () => {
     const out = join(dir, "bundle-pin");
     const files = [{ name: "kubeadm", arch: "amd64", value: `http://${up}/ok`, sha256: "0".repeat(64) }];
     const client = new RegistryClient();
-    await expect(buildBundle({ out, arches: ["amd64"], files, images: [], client, project: "library", tarballs: false, log: () => undefined })).rejects.toThrow(/ok \(amd64\): sha256 [0-9a-f]{64} is not the one upstream publishes .*kubeadm_checksum/);
+    await expect(
+      buildBundle({
+        out,
+        arches: ["amd64"],
+        files,
+        images: [],
+        client,
+        project: "library",
+        tarballs: false,
+        log: () => undefined,
+      }),
+    ).rejects.toThrow(/ok \(amd64\): sha256 [0-9a-f]{64} is not the one upstream publishes .*kubeadm_checksum/);
     expect(existsSync(join(out, "amd64", "files", `${up}/ok`))).toBe(false);
     client.close();
   });

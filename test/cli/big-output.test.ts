@@ -23,19 +23,31 @@ describe("bounded output", () => {
     for (let i = 0; i < data.length; i += 4096) data.writeUInt32LE(i, i);
     writeFileSync(big, data);
     writeFileSync(join(dir, "inv.yml"), "all:\n  hosts:\n    h1: { ansible_connection: local }\n");
-    writeFileSync(join(dir, "pb.yml"), `- hosts: all
+    writeFileSync(
+      join(dir, "pb.yml"),
+      `- hosts: all
   gather_facts: false
   tasks:
     - shell: "echo FIRST; head -c 52428800 /dev/zero | tr '\\\\0' a; echo; echo LAST"
       register: r
     - copy: { dest: "${dir}/seen.txt", content: "{{ r.output_truncated }} {{ r.stdout_bytes }} {{ r.stdout | length }} {{ r.stdout_lines | first }} {{ r.stdout_lines | last }}" }
     - fetch: { src: "${big}", dest: "${dir}/fetched/", flat: true }
-`);
+`,
+    );
     const sd = join(dir, "state");
-    const r = spawnSync(process.execPath, [BIN, "run", "pb.yml", "-i", "inv.yml", "--state-dir", sd, "--json"], { cwd: dir, encoding: "utf8", maxBuffer: 64 << 20 });
+    const r = spawnSync(process.execPath, [BIN, "run", "pb.yml", "-i", "inv.yml", "--state-dir", sd, "--json"], {
+      cwd: dir,
+      encoding: "utf8",
+      maxBuffer: 64 << 20,
+    });
     expect(r.status, r.stderr + r.stdout.slice(-2000)).toBe(0);
     const [truncated, bytes, len, first, last] = readFileSync(join(dir, "seen.txt"), "utf8").split(" ");
-    expect({ truncated, bytes: Number(bytes), first, last }).toEqual({ truncated: "true", bytes: 52428800 + 12, first: "FIRST", last: "LAST" });
+    expect({ truncated, bytes: Number(bytes), first, last }).toEqual({
+      truncated: "true",
+      bytes: 52428800 + 12,
+      first: "FIRST",
+      last: "LAST",
+    });
     expect(Number(len)).toBeLessThan(600 * 1024);
     for (const f of files(sd)) expect(statSync(f).size, f).toBeLessThan(4 * 1024 * 1024);
     expect(r.stdout.length).toBeLessThan(4 * 1024 * 1024);

@@ -23,8 +23,18 @@ beforeAll(async () => {
   writeFileSync(kh, c.knownHosts);
   pool = new ConnectionPool({ knownHostsFile: kh, acceptNewHostKeys: false });
   const n = c.node("node1");
-  conn = await pool.get(connectionSpec("node1", { ansible_host: "127.0.0.1", ansible_port: n.sshPort, ansible_user: "root", ansible_ssh_private_key_file: c.key }));
-  await c.sh("node1", "mkdir -p /srv/hv /srv/hvc && echo 'a=1' > /srv/hv/edit.conf && cp /srv/hv/edit.conf /srv/hvc/edit.conf && tar czf /srv/hv/a.tgz -C /srv/hv edit.conf");
+  conn = await pool.get(
+    connectionSpec("node1", {
+      ansible_host: "127.0.0.1",
+      ansible_port: n.sshPort,
+      ansible_user: "root",
+      ansible_ssh_private_key_file: c.key,
+    }),
+  );
+  await c.sh(
+    "node1",
+    "mkdir -p /srv/hv /srv/hvc && echo 'a=1' > /srv/hv/edit.conf && cp /srv/hv/edit.conf /srv/hvc/edit.conf && tar czf /srv/hv/a.tgz -C /srv/hv edit.conf",
+  );
 });
 afterAll(async () => {
   await pool?.closeAll();
@@ -54,37 +64,120 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { module: "command", args: { cmd: "true" }, vary: { cmd: "value", chdir: "path", creates: "path", removes: "path", stdin: "value" } },
-  { module: "shell", args: { cmd: "true" }, vary: { chdir: "path", creates: "path", removes: "path", executable: "value", stdin: "value" } },
+  {
+    module: "command",
+    args: { cmd: "true" },
+    vary: { cmd: "value", chdir: "path", creates: "path", removes: "path", stdin: "value" },
+  },
+  {
+    module: "shell",
+    args: { cmd: "true" },
+    vary: { chdir: "path", creates: "path", removes: "path", executable: "value", stdin: "value" },
+  },
   { module: "raw", args: { _raw: "true" }, vary: { executable: "value" } },
-  { module: "script", args: { cmd: "s.sh" }, vary: { creates: "path", removes: "path", chdir: "path", executable: "value" } },
-  { module: "copy", args: { dest: "/srv/hv/c", content: "x" }, vary: { dest: "path", content: "value", owner: "value", group: "value", mode: "value" }, creates: "dest" },
-  { module: "template", args: { src: "t.j2", dest: "/srv/hv/t" }, vary: { dest: "path", owner: "value", group: "value" }, creates: "dest" },
-  { module: "file", args: { path: "/srv/hv/d", state: "directory" }, vary: { path: "path", owner: "value", group: "value", mode: "value" }, creates: "path" },
-  { module: "file", args: { path: "/srv/hv/t", state: "touch" }, vary: { path: "path", owner: "value", group: "value" }, creates: "path" },
-  { module: "file", args: { path: "/srv/hv/l", state: "link", src: "/srv/hv/edit.conf" }, vary: { path: "path", src: "value" }, creates: "path" },
+  {
+    module: "script",
+    args: { cmd: "s.sh" },
+    vary: { creates: "path", removes: "path", chdir: "path", executable: "value" },
+  },
+  {
+    module: "copy",
+    args: { dest: "/srv/hv/c", content: "x" },
+    vary: { dest: "path", content: "value", owner: "value", group: "value", mode: "value" },
+    creates: "dest",
+  },
+  {
+    module: "template",
+    args: { src: "t.j2", dest: "/srv/hv/t" },
+    vary: { dest: "path", owner: "value", group: "value" },
+    creates: "dest",
+  },
+  {
+    module: "file",
+    args: { path: "/srv/hv/d", state: "directory" },
+    vary: { path: "path", owner: "value", group: "value", mode: "value" },
+    creates: "path",
+  },
+  {
+    module: "file",
+    args: { path: "/srv/hv/t", state: "touch" },
+    vary: { path: "path", owner: "value", group: "value" },
+    creates: "path",
+  },
+  {
+    module: "file",
+    args: { path: "/srv/hv/l", state: "link", src: "/srv/hv/edit.conf" },
+    vary: { path: "path", src: "value" },
+    creates: "path",
+  },
   { module: "file", args: { path: "/srv/hv/gone", state: "absent" }, vary: { path: "path" } },
-  { module: "lineinfile", args: { path: "/srv/hv/edit.conf", line: "b=2", create: true }, vary: { path: "path", line: "value", insertafter: "value", owner: "value" }, creates: "path" },
-  { module: "blockinfile", args: { path: "/srv/hv/edit.conf", block: "b=2", create: true }, vary: { path: "path", block: "value", marker: "value", group: "value" }, creates: "path" },
-  { module: "replace", args: { path: "/srv/hv/edit.conf", regexp: "a", replace: "b" }, vary: { path: "path", replace: "value", owner: "value" } },
+  {
+    module: "lineinfile",
+    args: { path: "/srv/hv/edit.conf", line: "b=2", create: true },
+    vary: { path: "path", line: "value", insertafter: "value", owner: "value" },
+    creates: "path",
+  },
+  {
+    module: "blockinfile",
+    args: { path: "/srv/hv/edit.conf", block: "b=2", create: true },
+    vary: { path: "path", block: "value", marker: "value", group: "value" },
+    creates: "path",
+  },
+  {
+    module: "replace",
+    args: { path: "/srv/hv/edit.conf", regexp: "a", replace: "b" },
+    vary: { path: "path", replace: "value", owner: "value" },
+  },
   { module: "stat", args: { path: "/srv/hv/edit.conf" }, vary: { path: "path" } },
   { module: "slurp", args: { src: "/srv/hv/edit.conf" }, vary: { src: "path" } },
   { module: "fetch", args: { src: "/srv/hv/edit.conf", dest: local }, vary: { src: "path" } },
-  { module: "get_url", args: { url: "http://127.0.0.1:9/f", dest: "/srv/hv/g", timeout: 1 }, vary: { url: "value", dest: "path", url_username: "value", url_password: "value", owner: "value" } },
-  { module: "unarchive", args: { src: "/srv/hv/a.tgz", dest: "/srv/hv", remote_src: true }, vary: { src: "path", dest: "path", creates: "path", owner: "value", group: "value" } },
-  { module: "unarchive", args: { src: "/srv/hv/a.tgz", dest: "/srv/hv", remote_src: true, extra_opts: ["x"] }, vary: { "extra_opts.0": "value" } },
+  {
+    module: "get_url",
+    args: { url: "http://127.0.0.1:9/f", dest: "/srv/hv/g", timeout: 1 },
+    vary: { url: "value", dest: "path", url_username: "value", url_password: "value", owner: "value" },
+  },
+  {
+    module: "unarchive",
+    args: { src: "/srv/hv/a.tgz", dest: "/srv/hv", remote_src: true },
+    vary: { src: "path", dest: "path", creates: "path", owner: "value", group: "value" },
+  },
+  {
+    module: "unarchive",
+    args: { src: "/srv/hv/a.tgz", dest: "/srv/hv", remote_src: true, extra_opts: ["x"] },
+    vary: { "extra_opts.0": "value" },
+  },
   { module: "apt", args: { name: "kplay-none" }, vary: { "name.0": "value" } },
   { module: "package", args: { name: "kplay-none", state: "absent" }, vary: { name: "value" } },
-  { module: "apt_repository", args: { repo: "deb http://127.0.0.1:9/debian bookworm main", update_cache: false }, vary: { repo: "value" } },
-  { module: "yum_repository", args: { name: "kplay", baseurl: "http://127.0.0.1:9/el" }, vary: { description: "value", baseurl: "value", gpgkey: "value" } },
+  {
+    module: "apt_repository",
+    args: { repo: "deb http://127.0.0.1:9/debian bookworm main", update_cache: false },
+    vary: { repo: "value" },
+  },
+  {
+    module: "yum_repository",
+    args: { name: "kplay", baseurl: "http://127.0.0.1:9/el" },
+    vary: { description: "value", baseurl: "value", gpgkey: "value" },
+  },
   { module: "service", args: { name: "kplay-none", state: "started" }, vary: { name: "value" } },
   { module: "systemd", args: { name: "kplay-none", state: "restarted", enabled: true }, vary: { name: "value" } },
-  { module: "sysctl", args: { name: "kernel.kplay_none", value: "1", reload: false, sysctl_file: "/srv/hv/s.conf" }, vary: { value: "value", sysctl_file: "path" } },
+  {
+    module: "sysctl",
+    args: { name: "kernel.kplay_none", value: "1", reload: false, sysctl_file: "/srv/hv/s.conf" },
+    vary: { value: "value", sysctl_file: "path" },
+  },
   { module: "modprobe", args: { name: "kplay_none", persistent: "present", params: "a=1" }, vary: { params: "value" } },
-  { module: "user", args: { name: "kplayhv", groups: ["root"], append: true }, vary: { "groups.0": "value", group: "value", shell: "value", home: "path", comment: "value", password: "value" } },
+  {
+    module: "user",
+    args: { name: "kplayhv", groups: ["root"], append: true },
+    vary: { "groups.0": "value", group: "value", shell: "value", home: "path", comment: "value", password: "value" },
+  },
   { module: "user", args: { name: "kplayhv", state: "absent" }, vary: {} },
   { module: "wait_for", args: { host: "127.0.0.1", port: 9, timeout: 0 }, vary: { host: "value" } },
-  { module: "wait_for", args: { path: "/srv/hv/edit.conf", search_regex: "a", timeout: 0 }, vary: { path: "path", search_regex: "value" } },
+  {
+    module: "wait_for",
+    args: { path: "/srv/hv/edit.conf", search_regex: "a", timeout: 0 },
+    vary: { path: "path", search_regex: "value" },
+  },
 ];
 
 function place(args: Record<string, unknown>, key: string, value: string): Record<string, unknown> {
@@ -150,7 +243,9 @@ describe("hostile values never run as code", () => {
     // no planted command ran, anywhere
     // (a planted `touch PWN_n` would land in whatever directory its shell was in: search everywhere
     // but the two trees where such names are legitimately literal file names)
-    const pwn = (await c.sh("node1", "find / -xdev -name 'PWN_*' -not -path '/srv/hv*' 2>/dev/null || true")).out.trim();
+    const pwn = (
+      await c.sh("node1", "find / -xdev -name 'PWN_*' -not -path '/srv/hv*' 2>/dev/null || true")
+    ).out.trim();
     const hits = pwn ? pwn.split("\n").map((f) => planted.get(Number(f.replace(/.*PWN_/, "")))) : [];
     expect(hits).toEqual([]);
     // paths made under their literal names

@@ -19,21 +19,30 @@ function buildRepo(dir: string): string {
   const pkg = join(dir, "pkg");
   mkdirSync(join(pkg, "DEBIAN"), { recursive: true });
   mkdirSync(join(pkg, "usr/share/kplay-dummy"), { recursive: true });
-  const control = "Package: kplay-dummy\nVersion: 1.0\nArchitecture: all\nMaintainer: kplay tests <tests@kplay.invalid>\nDescription: kplay test package\n";
+  const control =
+    "Package: kplay-dummy\nVersion: 1.0\nArchitecture: all\nMaintainer: kplay tests <tests@kplay.invalid>\nDescription: kplay test package\n";
   writeFileSync(join(pkg, "DEBIAN/control"), control);
   writeFileSync(join(pkg, "usr/share/kplay-dummy/README"), "hello\n");
   const repo = join(dir, "repo");
   mkdirSync(repo);
-  execFileSync("dpkg-deb", ["--build", "--root-owner-group", pkg, join(repo, "kplay-dummy_1.0_all.deb")], { stdio: "ignore" });
+  execFileSync("dpkg-deb", ["--build", "--root-owner-group", pkg, join(repo, "kplay-dummy_1.0_all.deb")], {
+    stdio: "ignore",
+  });
   const deb = readFileSync(join(repo, "kplay-dummy_1.0_all.deb"));
-  const sha = execFileSync("sha256sum", [join(repo, "kplay-dummy_1.0_all.deb")]).toString().split(" ")[0];
-  writeFileSync(join(repo, "Packages"), `${control}Filename: ./kplay-dummy_1.0_all.deb\nSize: ${deb.length}\nSHA256: ${sha}\n`);
+  const sha = execFileSync("sha256sum", [join(repo, "kplay-dummy_1.0_all.deb")])
+    .toString()
+    .split(" ")[0];
+  writeFileSync(
+    join(repo, "Packages"),
+    `${control}Filename: ./kplay-dummy_1.0_all.deb\nSize: ${deb.length}\nSHA256: ${sha}\n`,
+  );
   const tarball = join(dir, "repo.tar.gz");
   execFileSync("tar", ["czf", tarball, "-C", repo, "."]);
   return tarball;
 }
 
-const FINGERPRINT = "find /etc /opt /srv -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum; find /etc /opt /srv 2>/dev/null | sort | sha256sum";
+const FINGERPRINT =
+  "find /etc /opt /srv -type f -print0 2>/dev/null | sort -z | xargs -0 sha256sum | sha256sum; find /etc /opt /srv 2>/dev/null | sort | sha256sum";
 
 beforeAll(async () => {
   c = await startCluster({ nodes: 4 });
@@ -47,7 +56,18 @@ describe("all modules on 3 nodes", () => {
   it("--check on a fresh node changes nothing on it", async () => {
     const checkInv = writeInventory(c, "inv-check.yml", {}, ["node4"]);
     const before = await c.sh("node4", FINGERPRINT);
-    const r = await kplay(["run", PLAYBOOK, "-i", checkInv, "--state-dir", state, "--accept-new-host-keys", "--check", "--json", ...extra]);
+    const r = await kplay([
+      "run",
+      PLAYBOOK,
+      "-i",
+      checkInv,
+      "--state-dir",
+      state,
+      "--accept-new-host-keys",
+      "--check",
+      "--json",
+      ...extra,
+    ]);
     const recap = events(r.stdout).find((e) => e.event === "recap")!;
     expect(recap.hosts.node4.failed, r.stdout.slice(-4000)).toBe(0);
     expect(recap.hosts.node4.changed).toBeGreaterThan(10);
@@ -56,7 +76,17 @@ describe("all modules on 3 nodes", () => {
   });
 
   it("configures every node for real, then a second run changes nothing", async () => {
-    const r = await kplay(["run", PLAYBOOK, "-i", inv, "--state-dir", state, "--accept-new-host-keys", "--json", ...extra]);
+    const r = await kplay([
+      "run",
+      PLAYBOOK,
+      "-i",
+      inv,
+      "--state-dir",
+      state,
+      "--accept-new-host-keys",
+      "--json",
+      ...extra,
+    ]);
     expect(r.code, r.stdout.slice(-4000) + r.stderr).toBe(0);
     const recap = events(r.stdout).find((e) => e.event === "recap")!;
     for (const h of ["node1", "node2", "node3"]) {
@@ -71,19 +101,37 @@ describe("all modules on 3 nodes", () => {
       expect(await sh("cat /etc/containerd/certs.d/registry.k8s.io/hosts.toml")).toBe(
         `# Written by kplay for ${n}: pull registry.k8s.io through the internal registry.\nserver = "https://registry.k8s.io"\n\n[host."https://kube.registry.local:443/v2/registry.k8s.io"]\n  capabilities = ["pull", "resolve"]\n  override_path = true\n  ca = "/etc/kplay-all/ca.crt"\n# mirrors: a.example, b.example\n`,
       );
-      expect(await sh("sed -n '/# BEGIN KPLAY REGISTRY/,/# END KPLAY REGISTRY/p' /etc/hosts")).toBe(`# BEGIN KPLAY REGISTRY\n${node.ip} kube.registry.local\n# END KPLAY REGISTRY\n`);
-      expect(await sh("cat /etc/kplay-all/payload.txt; stat -c %a /etc/kplay-all/payload.txt")).toBe("kplay payload\n600\n");
+      expect(await sh("sed -n '/# BEGIN KPLAY REGISTRY/,/# END KPLAY REGISTRY/p' /etc/hosts")).toBe(
+        `# BEGIN KPLAY REGISTRY\n${node.ip} kube.registry.local\n# END KPLAY REGISTRY\n`,
+      );
+      expect(await sh("cat /etc/kplay-all/payload.txt; stat -c %a /etc/kplay-all/payload.txt")).toBe(
+        "kplay payload\n600\n",
+      );
       expect(await sh("dpkg-query -W -f='${Status} ${Version}' kplay-dummy")).toBe("install ok installed 1.0");
-      expect(await sh("cat /etc/apt/sources.list.d/kplay-offline.list; test -e /etc/apt/sources.list; echo $?")).toBe("deb [trusted=yes] file:/opt/kplay-repo ./\n1\n");
-      expect(await sh("cat /etc/yum.repos.d/kplay-offline.repo")).toBe("[kplay-offline]\nname=kplay offline\nbaseurl=http://kube.registry.local:8080/rpms\nenabled=1\ngpgcheck=0\n");
-      expect(await sh("cat /etc/sysctl.d/99-kubernetes.conf")).toBe("net.ipv4.ip_forward = 1\nvm.max_map_count = 262144\n");
+      expect(await sh("cat /etc/apt/sources.list.d/kplay-offline.list; test -e /etc/apt/sources.list; echo $?")).toBe(
+        "deb [trusted=yes] file:/opt/kplay-repo ./\n1\n",
+      );
+      expect(await sh("cat /etc/yum.repos.d/kplay-offline.repo")).toBe(
+        "[kplay-offline]\nname=kplay offline\nbaseurl=http://kube.registry.local:8080/rpms\nenabled=1\ngpgcheck=0\n",
+      );
+      expect(await sh("cat /etc/sysctl.d/99-kubernetes.conf")).toBe(
+        "net.ipv4.ip_forward = 1\nvm.max_map_count = 262144\n",
+      );
       expect(await sh("cat /etc/modules-load.d/overlay.conf")).toBe("overlay\n");
-      expect(await sh("getent passwd kplayuser | cut -d: -f5,7; id -nG kplayuser")).toBe("kplay test account:/bin/sh\nkplayuser sudo\n");
-      expect(await sh("systemctl is-active kplay-demo; systemctl is-enabled kplay-demo; cat /var/log/kplay-demo.starts")).toBe("active\nenabled\nstart\n");
+      expect(await sh("getent passwd kplayuser | cut -d: -f5,7; id -nG kplayuser")).toBe(
+        "kplay test account:/bin/sh\nkplayuser sudo\n",
+      );
+      expect(
+        await sh("systemctl is-active kplay-demo; systemctl is-enabled kplay-demo; cat /var/log/kplay-demo.starts"),
+      ).toBe("active\nenabled\nstart\n");
       expect(await sh("cat /etc/kplay-all/script-ran")).toBe("args=one two user=root\n");
       expect(await sh("hostname; cat /etc/hostname")).toBe(`${n}-k\n${n}-k\n`);
-      expect(await sh("cat /etc/kplay-all/rescued /etc/kplay-all/always; test -e /etc/kplay-all/after-fail; echo $?")).toBe("deliberately\nalways\n1\n");
-      expect(readFileSync(join(c.dir, "fetched", n, "etc/kplay-all/app.conf"), "utf8")).toBe(`name=${n}\nmode=new\nlisten=${node.ip}\n`);
+      expect(
+        await sh("cat /etc/kplay-all/rescued /etc/kplay-all/always; test -e /etc/kplay-all/after-fail; echo $?"),
+      ).toBe("deliberately\nalways\n1\n");
+      expect(readFileSync(join(c.dir, "fetched", n, "etc/kplay-all/app.conf"), "utf8")).toBe(
+        `name=${n}\nmode=new\nlisten=${node.ip}\n`,
+      );
     }
     const debug = events(r.stdout).filter((e) => e.event === "host_result" && e.module === "debug");
     expect(debug.map((e) => e.result.msg).sort()).toEqual(["node1:Debian", "node2:Debian", "node3:Debian"]);
@@ -94,7 +142,9 @@ describe("all modules on 3 nodes", () => {
     const again = await kplay(["run", PLAYBOOK, "-i", inv, "--state-dir", state, "--json", ...extra]);
     expect(again.code, again.stdout.slice(-3000)).toBe(0);
     const recap2 = events(again.stdout).find((e) => e.event === "recap")!;
-    const changedTasks = events(again.stdout).filter((e) => e.event === "host_result" && e.status === "changed").map((e) => `${e.host}: ${e.task}`);
+    const changedTasks = events(again.stdout)
+      .filter((e) => e.event === "host_result" && e.status === "changed")
+      .map((e) => `${e.host}: ${e.task}`);
     expect(changedTasks).toEqual([]);
     for (const h of ["node1", "node2", "node3"]) expect(recap2.hosts[h].changed).toBe(0);
     expect((await c.sh("node2", FINGERPRINT)).out).toBe(before.out);
@@ -121,14 +171,31 @@ describe("all modules on 3 nodes", () => {
 `,
     );
     const inv4 = writeInventory(c, "inv-undo.yml", {}, ["node4"]);
-    await c.sh("node4", "printf 'original\\n' > /etc/kt-existing.conf && chown root:adm /etc/kt-existing.conf && chmod 640 /etc/kt-existing.conf");
+    await c.sh(
+      "node4",
+      "printf 'original\\n' > /etc/kt-existing.conf && chown root:adm /etc/kt-existing.conf && chmod 640 /etc/kt-existing.conf",
+    );
     const tree = "find /etc /opt /srv -printf '%p %m %u:%g\\n' 2>/dev/null | sort | sha256sum; " + FINGERPRINT;
     const before = (await c.sh("node4", tree)).out;
-    const r = await kplay(["run", pb, "-i", inv4, "--state-dir", join(c.dir, "state-undo"), "--accept-new-host-keys", "--json"]);
+    const r = await kplay([
+      "run",
+      pb,
+      "-i",
+      inv4,
+      "--state-dir",
+      join(c.dir, "state-undo"),
+      "--accept-new-host-keys",
+      "--json",
+    ]);
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
-    expect((await c.sh("node4", "cat /etc/kt-existing.conf; stat -c '%a %U:%G' /etc/kt-existing.conf; cat /srv/kt/deep/dir/line.conf /opt/kt/sysctl.d/x.conf; test -f /opt/kt/a/b/undo.yml && echo in-dir")).out).toBe(
-      "replaced\n640 root:adm\nx=1\nvm.swappiness = 10\nin-dir\n",
-    );
+    expect(
+      (
+        await c.sh(
+          "node4",
+          "cat /etc/kt-existing.conf; stat -c '%a %U:%G' /etc/kt-existing.conf; cat /srv/kt/deep/dir/line.conf /opt/kt/sysctl.d/x.conf; test -f /opt/kt/a/b/undo.yml && echo in-dir",
+        )
+      ).out,
+    ).toBe("replaced\n640 root:adm\nx=1\nvm.swappiness = 10\nin-dir\n");
     expect((await c.sh("node4", tree)).out).not.toBe(before);
     const undo = await c.sh("node4", revertScript().text);
     expect(undo.out, undo.out).toContain("KPLAY-UNDO-DONE: 15");

@@ -29,8 +29,16 @@ afterAll(async () => {
 });
 
 function writeInventory(extra: Record<string, Record<string, unknown>>): void {
-  const hosts = Object.fromEntries(NODES.map((h) => [h, { ansible_host: "127.0.0.1", ansible_port: proxies.get(h)!.port, ip: c.node(h).ip, ...(extra[h] ?? {}) }]));
-  writeFileSync(inv, stringify({ all: { vars: { ansible_user: "root", ansible_ssh_private_key_file: c.key }, hosts } }));
+  const hosts = Object.fromEntries(
+    NODES.map((h) => [
+      h,
+      { ansible_host: "127.0.0.1", ansible_port: proxies.get(h)!.port, ip: c.node(h).ip, ...(extra[h] ?? {}) },
+    ]),
+  );
+  writeFileSync(
+    inv,
+    stringify({ all: { vars: { ansible_user: "root", ansible_ssh_private_key_file: c.key }, hosts } }),
+  );
 }
 
 /** Step playbooks in a fresh directory; each task appends to a node-side counter. */
@@ -54,15 +62,26 @@ async function waitFor(what: string, fn: () => Promise<boolean>, ms = 30_000): P
   }
   throw new Error(`timed out waiting for ${what}`);
 }
-const counterTask = (file: string, extra = "") => `    - shell: "${extra}echo {{ inventory_hostname }} >> /var/tmp/kt/${file}"\n`;
-const play = (tasks: string) => `- hosts: all\n  gather_facts: false\n  tasks:\n    - file: { path: /var/tmp/kt, state: directory }\n${tasks}`;
+const counterTask = (file: string, extra = "") =>
+  `    - shell: "${extra}echo {{ inventory_hostname }} >> /var/tmp/kt/${file}"\n`;
+const play = (tasks: string) =>
+  `- hosts: all\n  gather_facts: false\n  tasks:\n    - file: { path: /var/tmp/kt, state: directory }\n${tasks}`;
 
 describe("resume", () => {
   it("a link cut during a long command: kplay re-attaches; the command ran exactly once", async () => {
     await onAll("rm -rf /var/tmp/kt");
-    const [pb] = steps({ cut: play(`    - shell: "touch /var/tmp/kt/started; sleep 12; echo line >> /var/tmp/kt/once.log"\n${counterTask("after")}`) });
-    const run = spawnKplay(["run", pb, "-i", inv, "--state-dir", stateDir(), "--accept-new-host-keys", "--json", "--reconnect-window", "60"], { env: FAST });
-    await waitFor("the command to start everywhere", async () => (await onAll("test -e /var/tmp/kt/started && echo y")).every((x) => x.trim() === "y"));
+    const [pb] = steps({
+      cut: play(
+        `    - shell: "touch /var/tmp/kt/started; sleep 12; echo line >> /var/tmp/kt/once.log"\n${counterTask("after")}`,
+      ),
+    });
+    const run = spawnKplay(
+      ["run", pb, "-i", inv, "--state-dir", stateDir(), "--accept-new-host-keys", "--json", "--reconnect-window", "60"],
+      { env: FAST },
+    );
+    await waitFor("the command to start everywhere", async () =>
+      (await onAll("test -e /var/tmp/kt/started && echo y")).every((x) => x.trim() === "y"),
+    );
     await new Promise((r) => setTimeout(r, 1000));
     for (const p of proxies.values()) p.cut();
     const r = await run.done;
@@ -76,41 +95,76 @@ describe("resume", () => {
     writeInventory({ node2: { hold: 6 } });
     const pbs = steps({
       s1: play(counterTask("s1")),
-      s2: play(`    - shell: "touch /var/tmp/kt/s2-started; sleep {{ hold | default(0) }}; echo {{ inventory_hostname }} >> /var/tmp/kt/s2"\n${counterTask("s2b")}`),
+      s2: play(
+        `    - shell: "touch /var/tmp/kt/s2-started; sleep {{ hold | default(0) }}; echo {{ inventory_hostname }} >> /var/tmp/kt/s2"\n${counterTask("s2b")}`,
+      ),
       s3: play(counterTask("s3")),
     });
     const sd = stateDir();
-    const args = ["run", ...pbs, "-i", inv, "--state-dir", sd, "--accept-new-host-keys", "--json", "--reconnect-window", "4"];
+    const args = [
+      "run",
+      ...pbs,
+      "-i",
+      inv,
+      "--state-dir",
+      sd,
+      "--accept-new-host-keys",
+      "--json",
+      "--reconnect-window",
+      "4",
+    ];
     const run = spawnKplay(args, { env: FAST });
-    await waitFor("node2 to start step 2", async () => (await sh("node2", "test -e /var/tmp/kt/s2-started && echo y")).trim() === "y");
+    await waitFor(
+      "node2 to start step 2",
+      async () => (await sh("node2", "test -e /var/tmp/kt/s2-started && echo y")).trim() === "y",
+    );
     proxies.get("node2")!.blackhole();
     const r = await run.done;
     expect(r.code).toBe(1);
-    expect(await sh("node1", "cat /var/tmp/kt/s1 /var/tmp/kt/s2 /var/tmp/kt/s2b /var/tmp/kt/s3")).toBe("node1\nnode1\nnode1\nnode1\n");
+    expect(await sh("node1", "cat /var/tmp/kt/s1 /var/tmp/kt/s2 /var/tmp/kt/s2b /var/tmp/kt/s3")).toBe(
+      "node1\nnode1\nnode1\nnode1\n",
+    );
     expect(await sh("node3", "cat /var/tmp/kt/s3")).toBe("node3\n");
     expect(await sh("node2", "cat /var/tmp/kt/s3 2>/dev/null; echo -")).toBe("-\n");
     const status = await kplay(["status", "-i", inv, "--state-dir", sd, "--json"]);
-    const st = JSON.parse(status.stdout) as { hosts: Array<{ host: string; done: string[]; stopped?: { step: string; unreachable: boolean } }> };
-    expect(st.hosts.find((h) => h.host === "node2")).toMatchObject({ done: ["s1"], stopped: { step: "s2", unreachable: true } });
+    const st = JSON.parse(status.stdout) as {
+      hosts: Array<{ host: string; done: string[]; stopped?: { step: string; unreachable: boolean } }>;
+    };
+    expect(st.hosts.find((h) => h.host === "node2")).toMatchObject({
+      done: ["s1"],
+      stopped: { step: "s2", unreachable: true },
+    });
     expect(st.hosts.find((h) => h.host === "node1")?.done).toEqual(["s1", "s2", "s3"]);
 
     proxies.get("node2")!.restore();
     const again = await kplay([...args.slice(0, -2), "--resume"], { env: FAST });
     expect(again.code, again.stdout.slice(-3000)).toBe(0);
-    const ran = events(again.stdout).filter((e) => e.event === "host_result" && !e.result.resumed).map((e) => e.host);
+    const ran = events(again.stdout)
+      .filter((e) => e.event === "host_result" && !e.result.resumed)
+      .map((e) => e.host);
     expect(new Set(ran)).toEqual(new Set(["node2"]));
     // node2's step-2 command had finished on the node while the link was down: collected, not re-run
-    expect(await sh("node2", "cat /var/tmp/kt/s1 /var/tmp/kt/s2 /var/tmp/kt/s2b /var/tmp/kt/s3")).toBe("node2\nnode2\nnode2\nnode2\n");
+    expect(await sh("node2", "cat /var/tmp/kt/s1 /var/tmp/kt/s2 /var/tmp/kt/s2b /var/tmp/kt/s3")).toBe(
+      "node2\nnode2\nnode2\nnode2\n",
+    );
     expect(await sh("node1", "wc -l < /var/tmp/kt/s2")).toBe("1\n");
     writeInventory({});
   });
 
   it("a node restarted mid-step: --resume completes it", async () => {
     await onAll("rm -rf /var/tmp/kt");
-    const pbs = steps({ r1: play(`    - shell: "touch /var/tmp/kt/started; sleep 6; echo done >> /var/tmp/kt/r1"\n${counterTask("r1b")}`) });
+    const pbs = steps({
+      r1: play(`    - shell: "touch /var/tmp/kt/started; sleep 6; echo done >> /var/tmp/kt/r1"\n${counterTask("r1b")}`),
+    });
     const sd = stateDir();
-    const run = spawnKplay(["run", ...pbs, "-i", inv, "--state-dir", sd, "--accept-new-host-keys", "--json", "--reconnect-window", "60"], { env: FAST });
-    await waitFor("the command to start on node3", async () => (await sh("node3", "test -e /var/tmp/kt/started && echo y")).trim() === "y");
+    const run = spawnKplay(
+      ["run", ...pbs, "-i", inv, "--state-dir", sd, "--accept-new-host-keys", "--json", "--reconnect-window", "60"],
+      { env: FAST },
+    );
+    await waitFor(
+      "the command to start on node3",
+      async () => (await sh("node3", "test -e /var/tmp/kt/started && echo y")).trim() === "y",
+    );
     const port = await restartNode(c, "node3");
     proxies.get("node3")!.retarget(port);
     const r = await run.done;
@@ -133,8 +187,12 @@ describe("resume", () => {
     expect((await kplay(["run", ...adhoc, "-i", inv, "--state-dir", sd, "--json"])).code).toBe(0);
     const again = await kplay(args);
     expect(again.code).toBe(0);
-    expect(events(again.stdout).filter((e) => e.event === "warning" && /already done on all 3/.test(e.message))).toHaveLength(2);
-    expect(await onAll("wc -l < /var/tmp/kt/s1; wc -l < /var/tmp/kt/s2; wc -l < /var/tmp/kt/x")).toEqual(NODES.map(() => "1\n1\n2\n"));
+    expect(
+      events(again.stdout).filter((e) => e.event === "warning" && /already done on all 3/.test(e.message)),
+    ).toHaveLength(2);
+    expect(await onAll("wc -l < /var/tmp/kt/s1; wc -l < /var/tmp/kt/s2; wc -l < /var/tmp/kt/x")).toEqual(
+      NODES.map(() => "1\n1\n2\n"),
+    );
   });
 
   it("a corrupt journal record stops status and --resume with the line named, changing nothing", async () => {
@@ -168,8 +226,12 @@ describe("resume", () => {
     writeFileSync(pbs[1], play(counterTask("c2", "true; ")));
     const r = await kplay(args);
     expect(r.code).toBe(0);
-    expect(events(r.stdout).filter((e) => e.event === "warning" && /step c2 re-runs on node1: its playbook/.test(e.message))).toHaveLength(1);
-    expect(await onAll("wc -l < /var/tmp/kt/c1; wc -l < /var/tmp/kt/c2; wc -l < /var/tmp/kt/c3")).toEqual(NODES.map(() => "1\n2\n2\n"));
+    expect(
+      events(r.stdout).filter((e) => e.event === "warning" && /step c2 re-runs on node1: its playbook/.test(e.message)),
+    ).toHaveLength(1);
+    expect(await onAll("wc -l < /var/tmp/kt/c1; wc -l < /var/tmp/kt/c2; wc -l < /var/tmp/kt/c3")).toEqual(
+      NODES.map(() => "1\n2\n2\n"),
+    );
     // A variable of one host changes: only that host re-runs, from the first step.
     writeInventory({ node3: { flavour: "new" } });
     const v = await kplay(args);
@@ -177,27 +239,38 @@ describe("resume", () => {
     expect(await onAll("wc -l < /var/tmp/kt/c1; wc -l < /var/tmp/kt/c3")).toEqual(["1\n2\n", "1\n2\n", "2\n3\n"]);
     writeInventory({});
     // an ad-hoc list of playbooks keeps its journal and steps file in its own run-set directory
-    expect(readFileSync(join(runSetDir(sd, { kind: "playbooks", files: pbs }), "steps"), "utf8")).toMatch(/node1\tc3\tdone/);
+    expect(readFileSync(join(runSetDir(sd, { kind: "playbooks", files: pbs }), "steps"), "utf8")).toMatch(
+      /node1\tc3\tdone/,
+    );
   });
 
   it("a handler notified but not run when kplay was killed runs on resume, with the new config", async () => {
-    await onAll("rm -rf /var/tmp/kt; systemctl stop kt-demo 2>/dev/null; rm -f /etc/systemd/system/kt-demo.service /var/tmp/kt-demo.log");
+    await onAll(
+      "rm -rf /var/tmp/kt; systemctl stop kt-demo 2>/dev/null; rm -f /etc/systemd/system/kt-demo.service /var/tmp/kt-demo.log",
+    );
     const unit = `    - copy:\n        dest: /etc/systemd/system/kt-demo.service\n        content: |\n          [Service]\n          ExecStartPre=/bin/sh -c 'cat /etc/kt-demo.conf >> /var/tmp/kt-demo.log'\n          ExecStart=/bin/sleep infinity\n    - service: { name: kt-demo, state: started, daemon_reload: true }\n`;
-    const body = (v: string) => `${unit}    - copy: { dest: /etc/kt-demo.conf, content: "version=${v}\\n" }\n      notify: restart demo\n    - shell: "touch /var/tmp/kt/notified; sleep 4"\n  handlers:\n    - name: restart demo\n      service: { name: kt-demo, state: restarted }\n`;
+    const body = (v: string) =>
+      `${unit}    - copy: { dest: /etc/kt-demo.conf, content: "version=${v}\\n" }\n      notify: restart demo\n    - shell: "touch /var/tmp/kt/notified; sleep 4"\n  handlers:\n    - name: restart demo\n      service: { name: kt-demo, state: restarted }\n`;
     await onAll("echo version=1 > /etc/kt-demo.conf");
     const [pb] = steps({ h: play(body("2")) });
     const sd = stateDir();
     const run = spawnKplay(["run", pb, "-i", inv, "--state-dir", sd, "--json", "--accept-new-host-keys"]);
-    await waitFor("the notifying task to finish", async () => (await onAll("test -e /var/tmp/kt/notified && echo y")).every((x) => x.trim() === "y"));
+    await waitFor("the notifying task to finish", async () =>
+      (await onAll("test -e /var/tmp/kt/notified && echo y")).every((x) => x.trim() === "y"),
+    );
     run.child.kill("SIGKILL");
     await run.done;
     expect(await onAll("cat /var/tmp/kt-demo.log")).toEqual(NODES.map(() => "version=1\n")); // started once, before the change
-    const status = JSON.parse((await kplay(["status", "-i", inv, "--state-dir", sd, "--json"])).stdout) as { hosts: Array<{ pendingHandlers: string[] }> };
+    const status = JSON.parse((await kplay(["status", "-i", inv, "--state-dir", sd, "--json"])).stdout) as {
+      hosts: Array<{ pendingHandlers: string[] }>;
+    };
     expect(status.hosts.map((h) => h.pendingHandlers)).toEqual(NODES.map(() => ["h: restart demo"]));
     const r = await kplay(["run", pb, "-i", inv, "--state-dir", sd, "--json", "--resume"]);
     expect(r.code, r.stdout.slice(-2000)).toBe(0);
     expect(r.stdout).toContain("taking over a stale lock");
-    expect(await onAll("cat /var/tmp/kt-demo.log; systemctl is-active kt-demo")).toEqual(NODES.map(() => "version=1\nversion=2\nactive\n"));
+    expect(await onAll("cat /var/tmp/kt-demo.log; systemctl is-active kt-demo")).toEqual(
+      NODES.map(() => "version=1\nversion=2\nactive\n"),
+    );
   });
 
   it("killed after a notifying task changed a node but before its result was recorded: the handler still runs on resume, once", async () => {
@@ -205,15 +278,23 @@ describe("resume", () => {
     // Item "a" changes the file at once; item "b" then waits in retries, so the task's result
     // (and with it the notification) is not recorded when kplay is killed.
     const task = `    - copy: { dest: "/var/tmp/kt/{{ item }}", content: "x\\n" }\n      loop: [a, b]\n      until: item == 'a'\n      retries: 3\n      delay: 2\n      ignore_errors: true\n      notify: h\n`;
-    const [pb] = steps({ n: `${play(task)}  handlers:\n    - name: h\n      shell: "echo {{ inventory_hostname }} >> /var/tmp/kt/handler"\n` });
+    const [pb] = steps({
+      n: `${play(task)}  handlers:\n    - name: h\n      shell: "echo {{ inventory_hostname }} >> /var/tmp/kt/handler"\n`,
+    });
     const sd = stateDir();
     const run = spawnKplay(["run", pb, "-i", inv, "--state-dir", sd, "--json", "--accept-new-host-keys"]);
-    await waitFor("item a on every node", async () => (await onAll("test -e /var/tmp/kt/a && echo y")).every((x) => x.trim() === "y"));
+    await waitFor("item a on every node", async () =>
+      (await onAll("test -e /var/tmp/kt/a && echo y")).every((x) => x.trim() === "y"),
+    );
     await new Promise((r) => setTimeout(r, 500));
     run.child.kill("SIGKILL");
     await run.done;
-    expect(await onAll("test -e /var/tmp/kt/handler && echo ran || echo not yet")).toEqual(NODES.map(() => "not yet\n"));
-    const status = JSON.parse((await kplay(["status", "-i", inv, "--state-dir", sd, "--json"])).stdout) as { hosts: Array<{ pendingHandlers: string[] }> };
+    expect(await onAll("test -e /var/tmp/kt/handler && echo ran || echo not yet")).toEqual(
+      NODES.map(() => "not yet\n"),
+    );
+    const status = JSON.parse((await kplay(["status", "-i", inv, "--state-dir", sd, "--json"])).stdout) as {
+      hosts: Array<{ pendingHandlers: string[] }>;
+    };
     expect(status.hosts.map((h) => h.pendingHandlers)).toEqual(NODES.map(() => ["n: h"]));
     const r = await kplay(["run", pb, "-i", inv, "--state-dir", sd, "--json", "--resume"]);
     expect(r.code, r.stdout.slice(-2000)).toBe(0);
@@ -227,8 +308,12 @@ describe("resume", () => {
   it("kill -9 at 30 seeded random points: every resume converges to the uninterrupted result, nothing completes twice", async () => {
     const managed = "cat /var/tmp/kt/* 2>/dev/null | sort | sha256sum; ls /var/tmp/kt | sort | tr '\\n' ' '";
     const pbs = steps({
-      k1: play(`    - copy: { dest: /var/tmp/kt/conf, content: "a={{ inventory_hostname }}\\n" }\n      notify: h\n${counterTask("k1-count")}  handlers:\n    - name: h\n      shell: "echo {{ inventory_hostname }} >> /var/tmp/kt/k1-handler"\n`),
-      k2: play(`${counterTask("k2-count", "sleep 0.3; ")}    - lineinfile: { path: /var/tmp/kt/conf, line: "b=2" }\n${counterTask("k2-end")}`),
+      k1: play(
+        `    - copy: { dest: /var/tmp/kt/conf, content: "a={{ inventory_hostname }}\\n" }\n      notify: h\n${counterTask("k1-count")}  handlers:\n    - name: h\n      shell: "echo {{ inventory_hostname }} >> /var/tmp/kt/k1-handler"\n`,
+      ),
+      k2: play(
+        `${counterTask("k2-count", "sleep 0.3; ")}    - lineinfile: { path: /var/tmp/kt/conf, line: "b=2" }\n${counterTask("k2-end")}`,
+      ),
       k3: play(`${counterTask("k3-count")}    - blockinfile: { path: /var/tmp/kt/conf, block: "c=3" }\n`),
     });
     await onAll("rm -rf /var/tmp/kt");
@@ -237,9 +322,9 @@ describe("resume", () => {
     expect((await kplay(["run", ...pbs, "-i", inv, "--state-dir", sd0, "--accept-new-host-keys"])).code).toBe(0);
     const duration = Date.now() - t0;
     const reference = await onAll(managed);
-    const referenceFiles = await onAll("for f in /var/tmp/kt/*; do echo \"== $f\"; cat \"$f\"; done");
+    const referenceFiles = await onAll('for f in /var/tmp/kt/*; do echo "== $f"; cat "$f"; done');
     let seed = 20261122;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const points: number[] = [];
     for (let i = 0; i < 30; i++) {
       await onAll("rm -rf /var/tmp/kt /var/tmp/kplay-root");
@@ -260,8 +345,10 @@ describe("resume", () => {
       const got = await onAll(managed);
       if (JSON.stringify(got) !== JSON.stringify(reference)) {
         // say what differs: the files themselves, and the runs' own event logs
-        const files = await onAll("for f in /var/tmp/kt/*; do echo \"== $f\"; cat \"$f\"; done");
-        console.error(`kill at ${kill} ms:\n${files.map((f, i) => `--- ${NODES[i]}\n${f}`).join("\n")}\nreference:\n${referenceFiles.map((f, i) => `--- ${NODES[i]}\n${f}`).join("\n")}\nresume output:\n${r.stdout.slice(-4000)}`);
+        const files = await onAll('for f in /var/tmp/kt/*; do echo "== $f"; cat "$f"; done');
+        console.error(
+          `kill at ${kill} ms:\n${files.map((f, i) => `--- ${NODES[i]}\n${f}`).join("\n")}\nreference:\n${referenceFiles.map((f, i) => `--- ${NODES[i]}\n${f}`).join("\n")}\nresume output:\n${r.stdout.slice(-4000)}`,
+        );
       }
       expect(got, `node state after kill at ${kill} ms`).toEqual(reference);
     }

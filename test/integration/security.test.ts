@@ -23,7 +23,10 @@ const SECRETS = {
 
 beforeAll(async () => {
   c = await startCluster({ nodes: 2 });
-  inv = writeInventory(c, "inventory.yml", { node1: SECRETS, node2: { ansible_become_password: "SEC-node2-become-0" } });
+  inv = writeInventory(c, "inventory.yml", {
+    node1: SECRETS,
+    node2: { ansible_become_password: "SEC-node2-become-0" },
+  });
 });
 afterAll(async () => c?.destroy());
 
@@ -34,11 +37,16 @@ function files(dir: string): string[] {
 describe("data from nodes is never rendered", () => {
   it("facts, registered output, set_fact values and slurped files keep their {{ }} as text", async () => {
     const bait = "{{ hostvars.node2.ansible_become_password }}";
-    await c.sh("node1", `sed -i 's/^VERSION_CODENAME=.*/VERSION_CODENAME="${bait}"/' /etc/os-release && printf '%s\\n' '${bait}' > /tmp/bait`);
+    await c.sh(
+      "node1",
+      `sed -i 's/^VERSION_CODENAME=.*/VERSION_CODENAME="${bait}"/' /etc/os-release && printf '%s\\n' '${bait}' > /tmp/bait`,
+    );
     const dir = join(c.dir, "pb-data");
     mkdirSync(join(dir, "templates"), { recursive: true });
     writeFileSync(join(dir, "templates", "t.hbs"), "{{ from_reg }}|{{ ansible_distribution_release }}\n");
-    writeFileSync(join(dir, "play.yml"), `
+    writeFileSync(
+      join(dir, "play.yml"),
+      `
 - hosts: node1
   gather_facts: true
   tasks:
@@ -55,8 +63,17 @@ describe("data from nodes is never rendered", () => {
     - template: { src: t.hbs, dest: /tmp/out-tpl }
     - shell: "echo {{ item }} > /tmp/out-loop"
       loop: ["{{ from_reg }}"]
-`);
-    const r = await kplay(["run", join(dir, "play.yml"), "-i", inv, "--state-dir", join(c.dir, "state-data"), "--accept-new-host-keys"]);
+`,
+    );
+    const r = await kplay([
+      "run",
+      join(dir, "play.yml"),
+      "-i",
+      inv,
+      "--state-dir",
+      join(c.dir, "state-data"),
+      "--accept-new-host-keys",
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const out = (await c.sh("node1", "cat /tmp/out-fact /tmp/out-reg /tmp/out-slurp /tmp/out-tpl /tmp/out-loop")).out;
     expect(out).toBe(`${bait}\n${bait}\n${bait}\n${bait}|${bait}\n${bait}\n`);
@@ -69,7 +86,9 @@ describe("secrets never show", () => {
     const dir = join(c.dir, "pb-secrets");
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "vault.yml"), "file_password: SEC-file-7\n");
-    writeFileSync(join(dir, "play.yml"), `
+    writeFileSync(
+      join(dir, "play.yml"),
+      `
 - hosts: node1
   gather_facts: false
   vars:
@@ -87,21 +106,43 @@ describe("secrets never show", () => {
     - user: { name: kplaysec, password: "$6$SEC-hash-10" }
     - shell: "echo --token abcdef.0123456789abcdef >&2; exit 3"
       no_log: true
-`);
+`,
+    );
     const state = join(c.dir, "state-secrets");
-    const args = ["run", join(dir, "play.yml"), "-i", inv, "--state-dir", state, "--accept-new-host-keys", "-vv", "-e", '{"extra_token": "SEC-e-5"}'];
+    const args = [
+      "run",
+      join(dir, "play.yml"),
+      "-i",
+      inv,
+      "--state-dir",
+      state,
+      "--accept-new-host-keys",
+      "-vv",
+      "-e",
+      '{"extra_token": "SEC-e-5"}',
+    ];
     const running = spawnKplay(args);
     // the node's process list while the tasks run (the sleep holds every secret in its script)
     const seen: string[] = [];
     for (let i = 0; i < 60; i++) {
-      seen.push((await c.sh("node1", "ps -eo args; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -v '^TOKEN_ENV=' || true")).out);
+      seen.push(
+        (
+          await c.sh(
+            "node1",
+            "ps -eo args; cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -v '^TOKEN_ENV=' || true",
+          )
+        ).out,
+      );
       if ((await c.sh("node1", "test -s /tmp/secrets.out && echo done")).out.includes("done")) break;
       await new Promise((res) => setTimeout(res, 150));
     }
     const r = await running.done;
     expect(r.code, r.stdout.slice(-2000)).toBe(1); // the last task fails: a host failed
     // the node really received every value
-    expect((await c.sh("node1", "cat /tmp/secrets.out /tmp/become.out")).out).toBe("SEC-inv-pw-1 SEC-inv-aws-2 SEC-inv-tok-3 SEC-e-5 SEC-play-6 SEC-file-7 SEC-fact-8\n" + SECRETS.ansible_become_password);
+    expect((await c.sh("node1", "cat /tmp/secrets.out /tmp/become.out")).out).toBe(
+      "SEC-inv-pw-1 SEC-inv-aws-2 SEC-inv-tok-3 SEC-e-5 SEC-play-6 SEC-file-7 SEC-fact-8\n" +
+        SECRETS.ansible_become_password,
+    );
     const json = await kplay([...args.filter((a) => a !== "-vv"), "--json", "--restart"]);
     const status = await kplay(["status", "-i", inv, "--state-dir", state]);
     const statusJson = await kplay(["status", "-i", inv, "--state-dir", state, "--json"]);
@@ -113,9 +154,23 @@ describe("secrets never show", () => {
     };
     for (const f of files(state)) channels[f] = readFileSync(f, "latin1");
     const leaks: string[] = [];
-    const planted = [...Object.values(SECRETS), "SEC-e-5", "SEC-play-6", "SEC-file-7", "SEC-fact-8", "SEC-hash-10", "abcdef.0123456789abcdef", JSON.stringify(SECRETS.ansible_become_password).slice(1, -1)];
-    for (const [where, text] of Object.entries(channels)) for (const s of planted) if (text.includes(s)) leaks.push(`${s} in ${where}`);
-    if (leaks.length) writeFileSync('/tmp/sec-console.txt', channels.console + '\n=====JSON\n' + channels.json + '\n=====STATUS\n' + channels.status);
+    const planted = [
+      ...Object.values(SECRETS),
+      "SEC-e-5",
+      "SEC-play-6",
+      "SEC-file-7",
+      "SEC-fact-8",
+      "SEC-hash-10",
+      "abcdef.0123456789abcdef",
+      JSON.stringify(SECRETS.ansible_become_password).slice(1, -1),
+    ];
+    for (const [where, text] of Object.entries(channels))
+      for (const s of planted) if (text.includes(s)) leaks.push(`${s} in ${where}`);
+    if (leaks.length)
+      writeFileSync(
+        "/tmp/sec-console.txt",
+        channels.console + "\n=====JSON\n" + channels.json + "\n=====STATUS\n" + channels.status,
+      );
     expect(leaks).toEqual([]);
     // the state directory is private: 0700, every file in it 0600
     expect(statSync(state).mode & 0o777).toBe(0o700);
@@ -126,7 +181,16 @@ describe("secrets never show", () => {
   }, 240_000);
 
   it("a bad -e does not echo the value it could not parse", async () => {
-    const r = await kplay(["run", "playbooks/examples/hello.yml", "-i", inv, "--state-dir", join(c.dir, "state-e"), "-e", '{"ansible_become_password": "hunter2",}']);
+    const r = await kplay([
+      "run",
+      "playbooks/examples/hello.yml",
+      "-i",
+      inv,
+      "--state-dir",
+      join(c.dir, "state-e"),
+      "-e",
+      '{"ansible_become_password": "hunter2",}',
+    ]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot parse the -e value as JSON/);
     expect(r.stdout + r.stderr).not.toContain("hunter2");
@@ -138,7 +202,9 @@ describe("commands see the login umask", () => {
     const dir = join(c.dir, "pb-umask");
     mkdirSync(join(dir, "files"), { recursive: true });
     writeFileSync(join(dir, "files", "mk.sh"), "#!/bin/sh\necho x > /tmp/um-script\n");
-    writeFileSync(join(dir, "play.yml"), `
+    writeFileSync(
+      join(dir, "play.yml"),
+      `
 - hosts: node2
   gather_facts: false
   tasks:
@@ -146,13 +212,43 @@ describe("commands see the login umask", () => {
     - command: touch /tmp/um-command
     - script: mk.sh
     - raw: echo x > /tmp/um-raw
-`);
-    const r = await kplay(["run", join(dir, "play.yml"), "-i", inv, "--state-dir", join(c.dir, "state-umask"), "--accept-new-host-keys"]);
+`,
+    );
+    const r = await kplay([
+      "run",
+      join(dir, "play.yml"),
+      "-i",
+      inv,
+      "--state-dir",
+      join(c.dir, "state-umask"),
+      "--accept-new-host-keys",
+    ]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const n = c.node("node2");
     const { execFileSync } = await import("node:child_process");
-    execFileSync("ssh", ["-i", c.key, "-p", String(n.sshPort), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "BatchMode=yes", "root@127.0.0.1", "touch /tmp/um-ssh"], { stdio: "ignore" });
-    const modes = (await c.sh("node2", "stat -c %a /tmp/um-ssh /tmp/um-shell /tmp/um-command /tmp/um-script /tmp/um-raw")).out.trim().split("\n");
+    execFileSync(
+      "ssh",
+      [
+        "-i",
+        c.key,
+        "-p",
+        String(n.sshPort),
+        "-o",
+        "StrictHostKeyChecking=no",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "BatchMode=yes",
+        "root@127.0.0.1",
+        "touch /tmp/um-ssh",
+      ],
+      { stdio: "ignore" },
+    );
+    const modes = (
+      await c.sh("node2", "stat -c %a /tmp/um-ssh /tmp/um-shell /tmp/um-command /tmp/um-script /tmp/um-raw")
+    ).out
+      .trim()
+      .split("\n");
     expect(modes).toEqual(Array(5).fill(modes[0]));
     expect(modes[0]).toBe("644");
   });

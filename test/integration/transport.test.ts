@@ -39,7 +39,10 @@ const WHOAMI = `- hosts: all
 `;
 
 function inventory(hosts: Record<string, Record<string, unknown>>, vars: Record<string, unknown> = {}): string {
-  return write(`inv-${Object.keys(hosts).join("-")}-${Math.random().toString(36).slice(2, 7)}.yml`, stringify({ all: { vars, hosts } }));
+  return write(
+    `inv-${Object.keys(hosts).join("-")}-${Math.random().toString(36).slice(2, 7)}.yml`,
+    stringify({ all: { vars, hosts } }),
+  );
 }
 
 describe("transport", () => {
@@ -47,7 +50,12 @@ describe("transport", () => {
     const n = c.node("node1");
     const pb = write("whoami.yml", WHOAMI);
     const inv = inventory({
-      node1: { ansible_host: "127.0.0.1", ansible_port: n.sshPort, ansible_user: "root", ansible_ssh_private_key_file: c.key },
+      node1: {
+        ansible_host: "127.0.0.1",
+        ansible_port: n.sshPort,
+        ansible_user: "root",
+        ansible_ssh_private_key_file: c.key,
+      },
     });
     const state = join(c.dir, "st-auth");
     writeFileSync(join(c.dir, "kh-auth"), c.knownHosts);
@@ -56,13 +64,21 @@ describe("transport", () => {
     expect((await c.sh("node1", "cat /tmp/kplay-whoami")).out).toBe("node1 root root\n");
 
     const inv2 = inventory({
-      node1: { ansible_host: "127.0.0.1", ansible_port: n.sshPort, ansible_user: "ops", ansible_ssh_pass: OPS_PASSWORD, ansible_become_password: OPS_PASSWORD },
+      node1: {
+        ansible_host: "127.0.0.1",
+        ansible_port: n.sshPort,
+        ansible_user: "ops",
+        ansible_ssh_pass: OPS_PASSWORD,
+        ansible_become_password: OPS_PASSWORD,
+      },
     });
     await c.sh("node1", "rm -f /tmp/kplay-whoami");
     const r2 = await kplay(["run", pb, "-i", inv2, "--state-dir", state, "-v"]);
     expect(r2.code, r2.stdout + r2.stderr).toBe(0);
     // id -un ran as root through sudo; the login user was ops
-    expect((await c.sh("node1", "cat /tmp/kplay-whoami; stat -c %U /tmp/kplay-whoami")).out).toBe("node1 root ops\nroot\n");
+    expect((await c.sh("node1", "cat /tmp/kplay-whoami; stat -c %U /tmp/kplay-whoami")).out).toBe(
+      "node1 root ops\nroot\n",
+    );
     expect(r2.stdout + r2.stderr).not.toContain(OPS_PASSWORD);
   });
 
@@ -79,7 +95,9 @@ describe("transport", () => {
     const inv = inventory({ node1: { ...base, ansible_ssh_private_key_file: keyFile } });
     const bad = await kplay(["run", pb, "-i", inv, "--state-dir", state, "--accept-new-host-keys", "--json"]);
     expect(bad.code).toBe(1); // no passphrase given
-    const r = await kplay(["run", pb, "-i", inv, "--state-dir", state, "--json"], { env: { KPLAY_SSH_KEY_PASSPHRASE: passphrase } });
+    const r = await kplay(["run", pb, "-i", inv, "--state-dir", state, "--json"], {
+      env: { KPLAY_SSH_KEY_PASSPHRASE: passphrase },
+    });
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(passphrase);
 
@@ -91,7 +109,9 @@ describe("transport", () => {
       execFileSync("ssh-add", [c.key], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: "ignore" });
       await c.sh("node1", "rm -f /tmp/kplay-whoami");
       const inv2 = inventory({ node1: base });
-      const r2 = await kplay(["run", pb, "-i", inv2, "--state-dir", state], { env: { SSH_AUTH_SOCK: sock, HOME: c.dir } });
+      const r2 = await kplay(["run", pb, "-i", inv2, "--state-dir", state], {
+        env: { SSH_AUTH_SOCK: sock, HOME: c.dir },
+      });
       expect(r2.code, r2.stdout + r2.stderr).toBe(0);
       expect((await c.sh("node1", "cat /tmp/kplay-whoami")).out).toBe("node1 root root\n");
     } finally {
@@ -102,9 +122,24 @@ describe("transport", () => {
   it("a wrong sudo password fails the host with a clear message and no secret in output", async () => {
     const n = c.node("node1");
     const inv = inventory({
-      node1: { ansible_host: "127.0.0.1", ansible_port: n.sshPort, ansible_user: "ops", ansible_ssh_pass: OPS_PASSWORD, ansible_become_password: "wrong-password-123" },
+      node1: {
+        ansible_host: "127.0.0.1",
+        ansible_port: n.sshPort,
+        ansible_user: "ops",
+        ansible_ssh_pass: OPS_PASSWORD,
+        ansible_become_password: "wrong-password-123",
+      },
     });
-    const r = await kplay(["run", write("who2.yml", WHOAMI), "-i", inv, "--state-dir", join(c.dir, "st-auth"), "--accept-new-host-keys", "--json"]);
+    const r = await kplay([
+      "run",
+      write("who2.yml", WHOAMI),
+      "-i",
+      inv,
+      "--state-dir",
+      join(c.dir, "st-auth"),
+      "--accept-new-host-keys",
+      "--json",
+    ]);
     expect(r.code).toBe(1);
     const res = events(r.stdout).find((e) => e.event === "host_result" && e.host === "node1")!;
     expect(res.status).toBe("failed");
@@ -116,9 +151,17 @@ describe("transport", () => {
   it("passwords printed by a task are masked in console output and JSON events", async () => {
     const n = c.node("node1");
     const inv = inventory({
-      node1: { ansible_host: "127.0.0.1", ansible_port: n.sshPort, ansible_user: "ops", ansible_ssh_pass: OPS_PASSWORD, ansible_become_password: OPS_PASSWORD },
+      node1: {
+        ansible_host: "127.0.0.1",
+        ansible_port: n.sshPort,
+        ansible_user: "ops",
+        ansible_ssh_pass: OPS_PASSWORD,
+        ansible_become_password: OPS_PASSWORD,
+      },
     });
-    const pb = write("leak.yml", `- hosts: all
+    const pb = write(
+      "leak.yml",
+      `- hosts: all
   gather_facts: false
   tasks:
     - name: print the password
@@ -128,7 +171,8 @@ describe("transport", () => {
       ignore_errors: true
     - debug: { var: ansible_become_password }
     - debug: { msg: "{{ ansible_ssh_pass }}" }
-`);
+`,
+    );
     const state = join(c.dir, "st-auth");
     for (const mode of [[], ["--json"], ["-vv"]]) {
       const r = await kplay(["run", pb, "-i", inv, "--state-dir", state, ...mode]);
@@ -139,7 +183,9 @@ describe("transport", () => {
     // the run log and the journal in the state directory are masked too
     const log = readFileSync(join(state, "run.log"), "utf8");
     expect(log).toContain("********");
-    expect(log + readFileSync(join(runSetDir(state, { kind: "playbooks", files: [pb] }), "journal.jsonl"), "utf8")).not.toContain(OPS_PASSWORD);
+    expect(
+      log + readFileSync(join(runSetDir(state, { kind: "playbooks", files: [pb] }), "journal.jsonl"), "utf8"),
+    ).not.toContain(OPS_PASSWORD);
   });
 
   it("reaches a node only through a bastion: ProxyJump args and kubespray's bastion host", async () => {
@@ -147,13 +193,16 @@ describe("transport", () => {
     const inner = c.node("inner");
     expect(inner.sshPort).toBeUndefined();
     const pb = write("whoami-b.yml", WHOAMI);
-    const viaArgs = inventory({
-      inner: {
-        ansible_host: inner.ip,
-        ansible_user: "root",
-        ansible_ssh_common_args: `-o ProxyJump=root@127.0.0.1:${b.sshPort}`,
+    const viaArgs = inventory(
+      {
+        inner: {
+          ansible_host: inner.ip,
+          ansible_user: "root",
+          ansible_ssh_common_args: `-o ProxyJump=root@127.0.0.1:${b.sshPort}`,
+        },
       },
-    }, { ansible_ssh_private_key_file: c.key });
+      { ansible_ssh_private_key_file: c.key },
+    );
     const state = join(c.dir, "st-bastion");
     const r = await kplay(["run", pb, "-i", viaArgs, "--state-dir", state, "--accept-new-host-keys"]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -163,10 +212,13 @@ describe("transport", () => {
     expect(kh).toContain(`${inner.ip} ${inner.hostKey}`);
 
     await c.sh("inner", "rm -f /tmp/kplay-whoami");
-    const viaHost = inventory({
-      bastion: { ansible_host: "127.0.0.1", ansible_port: b.sshPort, ansible_user: "root" },
-      inner: { ansible_host: inner.ip, ansible_user: "root" },
-    }, { ansible_ssh_private_key_file: c.key });
+    const viaHost = inventory(
+      {
+        bastion: { ansible_host: "127.0.0.1", ansible_port: b.sshPort, ansible_user: "root" },
+        inner: { ansible_host: inner.ip, ansible_user: "root" },
+      },
+      { ansible_ssh_private_key_file: c.key },
+    );
     const r2 = await kplay(["run", pb, "-i", viaHost, "--state-dir", state, "--limit", "inner"]);
     expect(r2.code, r2.stdout + r2.stderr).toBe(0);
     expect((await c.sh("inner", "cat /tmp/kplay-whoami")).out).toBe("inner root root\n");
@@ -175,11 +227,14 @@ describe("transport", () => {
   it("runs tasks on the controller with the local connection", async () => {
     const out = join(c.dir, "local-out.txt");
     const inv = inventory({ localhost: { ansible_connection: "local" } });
-    const pb = write("local.yml", `- hosts: localhost
+    const pb = write(
+      "local.yml",
+      `- hosts: localhost
   gather_facts: true
   tasks:
     - copy: { dest: "${out}", content: "local {{ ansible_os_family }}\\n" }
-`);
+`,
+    );
     const r = await kplay(["run", pb, "-i", inv, "--state-dir", join(c.dir, "st-local")]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(readFileSync(out, "utf8")).toBe("local Debian\n");
@@ -188,7 +243,14 @@ describe("transport", () => {
   it("refuses an unknown host key unless accepted, and always refuses a changed one", async () => {
     const n = c.node("node1");
     const pb = write("who3.yml", WHOAMI);
-    const inv = inventory({ node1: { ansible_host: "127.0.0.1", ansible_port: n.sshPort, ansible_user: "root", ansible_ssh_private_key_file: c.key } });
+    const inv = inventory({
+      node1: {
+        ansible_host: "127.0.0.1",
+        ansible_port: n.sshPort,
+        ansible_user: "root",
+        ansible_ssh_private_key_file: c.key,
+      },
+    });
     const state = join(c.dir, "st-keys");
     const r1 = await kplay(["run", pb, "-i", inv, "--state-dir", state, "--json"]);
     expect(r1.code).toBe(1);

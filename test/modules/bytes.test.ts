@@ -26,7 +26,17 @@ const EDITS: Array<[string, string, Record<string, unknown>]> = [
 async function kplay(module: string, path: string, args: Record<string, unknown>): Promise<void> {
   const mod = findModule(module)!;
   const r = await mod.run(
-    { host: "localhost", check: false, diff: false, undo: false, vars: {}, exec: (s, o) => conn.exec(s, { stdin: o?.stdin }), readLocal: () => Buffer.alloc(0), localPath: (p) => p, renderFile: (t) => t },
+    {
+      host: "localhost",
+      check: false,
+      diff: false,
+      undo: false,
+      vars: {},
+      exec: (s, o) => conn.exec(s, { stdin: o?.stdin }),
+      readLocal: () => Buffer.alloc(0),
+      localPath: (p) => p,
+      renderFile: (t) => t,
+    },
     mod.schema.parse({ path, ...args }),
   );
   expect(r.failed ?? false, JSON.stringify(r)).toBe(false);
@@ -43,7 +53,9 @@ function hasAnsible(): boolean {
 
 describe("edits keep bytes", () => {
   const dir = mkdtempSync(join(tmpdir(), "kplay-bytes-"));
-  const cases = Object.keys(FILES).flatMap((f) => EDITS.map(([what, mod, args], i) => ({ id: `${f}-${i}`, file: f, what, mod, args })));
+  const cases = Object.keys(FILES).flatMap((f) =>
+    EDITS.map(([what, mod, args], i) => ({ id: `${f}-${i}`, file: f, what, mod, args })),
+  );
 
   it("kplay leaves every untouched byte as it was", async () => {
     for (const c of cases) {
@@ -53,24 +65,43 @@ describe("edits keep bytes", () => {
       const after = readFileSync(p);
       // the invalid or Latin-1 bytes survive (no U+FFFD anywhere)
       expect(after.includes(Buffer.from("\ufffd")), `${c.id} ${c.what}`).toBe(false);
-      for (const keep of [Buffer.from([0xff]), Buffer.from("\r\n")]) if (FILES[c.file].includes(keep) && !(c.what === "remove a line" && keep.equals(Buffer.from("\r\n")))) expect(after.includes(keep), `${c.id}`).toBe(true);
+      for (const keep of [Buffer.from([0xff]), Buffer.from("\r\n")])
+        if (FILES[c.file].includes(keep) && !(c.what === "remove a line" && keep.equals(Buffer.from("\r\n"))))
+          expect(after.includes(keep), `${c.id}`).toBe(true);
     }
   });
 
-  it.skipIf(!hasAnsible())("kplay's bytes equal ansible-playbook's for the same edits", async () => {
-    const tasks: string[] = [];
-    for (const c of cases) {
-      const k = join(dir, `d-k-${c.id}`);
-      const a = join(dir, `d-a-${c.id}`);
-      writeFileSync(k, FILES[c.file]);
-      copyFileSync(k, a);
-      await kplay(c.mod, k, c.args);
-      tasks.push(`    - ${c.mod}: ${JSON.stringify({ path: a, ...c.args })}`);
-    }
-    const pb = join(dir, "pb.yml");
-    writeFileSync(pb, `- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n${tasks.join("\n")}\n`);
-    execFileSync("ansible-playbook", ["-i", "localhost,", pb], { env: { ...process.env, ANSIBLE_NOCOLOR: "1", ANSIBLE_LOCALHOST_WARNING: "0" }, stdio: "pipe" });
-    const differ = cases.filter((c) => !readFileSync(join(dir, `d-k-${c.id}`)).equals(readFileSync(join(dir, `d-a-${c.id}`))));
-    expect(differ.map((c) => `${c.id} (${c.what}): kplay ${JSON.stringify(readFileSync(join(dir, `d-k-${c.id}`)).toString("latin1"))} ansible ${JSON.stringify(readFileSync(join(dir, `d-a-${c.id}`)).toString("latin1"))}`)).toEqual([]);
-  }, 60_000);
+  it.skipIf(!hasAnsible())(
+    "kplay's bytes equal ansible-playbook's for the same edits",
+    async () => {
+      const tasks: string[] = [];
+      for (const c of cases) {
+        const k = join(dir, `d-k-${c.id}`);
+        const a = join(dir, `d-a-${c.id}`);
+        writeFileSync(k, FILES[c.file]);
+        copyFileSync(k, a);
+        await kplay(c.mod, k, c.args);
+        tasks.push(`    - ${c.mod}: ${JSON.stringify({ path: a, ...c.args })}`);
+      }
+      const pb = join(dir, "pb.yml");
+      writeFileSync(
+        pb,
+        `- hosts: localhost\n  connection: local\n  gather_facts: false\n  tasks:\n${tasks.join("\n")}\n`,
+      );
+      execFileSync("ansible-playbook", ["-i", "localhost,", pb], {
+        env: { ...process.env, ANSIBLE_NOCOLOR: "1", ANSIBLE_LOCALHOST_WARNING: "0" },
+        stdio: "pipe",
+      });
+      const differ = cases.filter(
+        (c) => !readFileSync(join(dir, `d-k-${c.id}`)).equals(readFileSync(join(dir, `d-a-${c.id}`))),
+      );
+      expect(
+        differ.map(
+          (c) =>
+            `${c.id} (${c.what}): kplay ${JSON.stringify(readFileSync(join(dir, `d-k-${c.id}`)).toString("latin1"))} ansible ${JSON.stringify(readFileSync(join(dir, `d-a-${c.id}`)).toString("latin1"))}`,
+        ),
+      ).toEqual([]);
+    },
+    60_000,
+  );
 });

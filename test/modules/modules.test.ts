@@ -1,7 +1,18 @@
 // Modules as tables of (state before, args -> status, state after), run for real through the
 // local connection (sh on this machine) in a scratch directory. The same scripts run over SSH
 // in the integration tests.
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync, readlinkSync, chmodSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+  readlinkSync,
+  chmodSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -14,7 +25,11 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), "kplay-mod-"));
 });
 
-async function run(module: string, args: Record<string, unknown>, opts: { check?: boolean; diff?: boolean; files?: string } = {}): Promise<ModuleResult> {
+async function run(
+  module: string,
+  args: Record<string, unknown>,
+  opts: { check?: boolean; diff?: boolean; files?: string } = {},
+): Promise<ModuleResult> {
   const mod = findModule(module)!;
   const parsed = mod.schema.parse(args);
   return mod.run(
@@ -90,7 +105,7 @@ describe("copy", () => {
   });
 
   it("keeps a path with quotes and spaces intact", async () => {
-    const dest = join(dir, "it's a \"file\" $(x)");
+    const dest = join(dir, 'it\'s a "file" $(x)');
     expect((await run("copy", { dest, content: "q" })).changed).toBe(true);
     expect(readFileSync(dest, "utf8")).toBe("q");
   });
@@ -109,15 +124,39 @@ describe("file", () => {
   });
 
   it.each([
-    ["directory (absent)", "none", { state: "directory", mode: "0750" }, true, (p: string) => statSync(p).isDirectory() && mode(p) === "750"],
+    [
+      "directory (absent)",
+      "none",
+      { state: "directory", mode: "0750" },
+      true,
+      (p: string) => statSync(p).isDirectory() && mode(p) === "750",
+    ],
     ["directory (present)", "dir", { state: "directory" }, false, (p: string) => statSync(p).isDirectory()],
-    ["directory (present, other mode)", "dir", { state: "directory", mode: "0700" }, true, (p: string) => mode(p) === "700"],
+    [
+      "directory (present, other mode)",
+      "dir",
+      { state: "directory", mode: "0700" },
+      true,
+      (p: string) => mode(p) === "700",
+    ],
     ["absent (present)", "file", { state: "absent" }, true, (p: string) => !existsSync(p)],
     ["absent (absent)", "none", { state: "absent" }, false, (p: string) => !existsSync(p)],
     ["touch", "none", { state: "touch", mode: "0600" }, true, (p: string) => statSync(p).isFile() && mode(p) === "600"],
     ["file attributes", "file", { state: "file", mode: "0604" }, true, (p: string) => mode(p) === "604"],
-    ["link (absent)", "none", { state: "link", src: "/etc/hostname" }, true, (p: string) => readlinkSync(p) === "/etc/hostname"],
-    ["link (present)", "link", { state: "link", src: "/etc/hostname" }, false, (p: string) => readlinkSync(p) === "/etc/hostname"],
+    [
+      "link (absent)",
+      "none",
+      { state: "link", src: "/etc/hostname" },
+      true,
+      (p: string) => readlinkSync(p) === "/etc/hostname",
+    ],
+    [
+      "link (present)",
+      "link",
+      { state: "link", src: "/etc/hostname" },
+      false,
+      (p: string) => readlinkSync(p) === "/etc/hostname",
+    ],
   ])("%s", async (_n, before, args, changed, check) => {
     const p = join(dir, "target");
     if (before === "dir") mkdirSync(p, { mode: 0o755 });
@@ -159,7 +198,13 @@ describe("command and shell", () => {
 
   it("a non-zero exit fails with rc and output lines", async () => {
     const r = await run("shell", { cmd: "echo out; echo err >&2; exit 3" });
-    expect(r).toMatchObject({ failed: true, rc: 3, stdout_lines: ["out"], stderr_lines: ["err"], msg: "non-zero return code" });
+    expect(r).toMatchObject({
+      failed: true,
+      rc: 3,
+      stdout_lines: ["out"],
+      stderr_lines: ["err"],
+      msg: "non-zero return code",
+    });
   });
 
   it("creates / removes skip the command", async () => {
@@ -189,17 +234,32 @@ describe("get_url", () => {
     writeFileSync(join(dir, "SUMS"), `0000  other\n${h}  kubeadm\n`);
     mkdirSync(join(dir, "out"));
     const dest = join(dir, "out", "kubeadm");
-    const first = await run("get_url", { url: `file://${src}`, dest, checksum: `sha256:file://${src}.sha256`, mode: "0755" });
+    const first = await run("get_url", {
+      url: `file://${src}`,
+      dest,
+      checksum: `sha256:file://${src}.sha256`,
+      mode: "0755",
+    });
     expect(first, JSON.stringify(first)).toMatchObject({ changed: true });
     expect(readFileSync(dest, "utf8")).toBe("binary\n");
     expect(mode(dest)).toBe("755");
-    expect(await run("get_url", { url: `file://${src}`, dest, checksum: `sha256:file://${join(dir, "SUMS")}` })).toMatchObject({ changed: false });
+    expect(
+      await run("get_url", { url: `file://${src}`, dest, checksum: `sha256:file://${join(dir, "SUMS")}` }),
+    ).toMatchObject({ changed: false });
     writeFileSync(join(dir, "kubeadm.sha256"), `${"1".repeat(64)}\n`);
-    const bad = await run("get_url", { url: `file://${src}`, dest: join(dir, "out", "k2"), checksum: `sha256:file://${src}.sha256` });
+    const bad = await run("get_url", {
+      url: `file://${src}`,
+      dest: join(dir, "out", "k2"),
+      checksum: `sha256:file://${src}.sha256`,
+    });
     expect(bad).toMatchObject({ failed: true });
     expect(String(bad.msg)).toMatch(/checksum mismatch/);
     expect(existsSync(join(dir, "out", "k2"))).toBe(false);
-    const none = await run("get_url", { url: `file://${src}`, dest: join(dir, "out", "k3"), checksum: `sha256:file://${join(dir, "nope")}` });
+    const none = await run("get_url", {
+      url: `file://${src}`,
+      dest: join(dir, "out", "k3"),
+      checksum: `sha256:file://${join(dir, "nope")}`,
+    });
     expect(String(none.msg)).toMatch(/cannot fetch the checksum file/);
   });
 });

@@ -11,15 +11,27 @@ import { raw, secret, sh, userScript, type Sh } from "../../src/transport/sh.js"
 
 const HOSTILE = "x$(touch /tmp/PWN)'\"`;";
 
-const CASES: Array<[string, string, Record<string, unknown>, { check?: boolean; undo?: boolean; vars?: Record<string, unknown> }?]> = [
+const CASES: Array<
+  [string, string, Record<string, unknown>, { check?: boolean; undo?: boolean; vars?: Record<string, unknown> }?]
+> = [
   ["command-argv", "command", { cmd: "ls -l /etc", chdir: "/tmp", creates: "/x y" }],
   ["command-check", "command", { cmd: "ls", removes: "/r" }, { check: true }],
   ["shell-executable", "shell", { cmd: "echo $HOME | tr a b", executable: "/bin/bash", stdin: "in" }],
   ["raw", "raw", { _raw: "uname -a; id" }],
   ["raw-executable", "raw", { _raw: "echo hi", executable: "/bin/bash" }],
-  ["copy", "copy", { dest: "/etc/x.conf", content: "a\n", mode: "0640", owner: "root", group: "adm", backup: true }, { undo: true }],
+  [
+    "copy",
+    "copy",
+    { dest: "/etc/x.conf", content: "a\n", mode: "0640", owner: "root", group: "adm", backup: true },
+    { undo: true },
+  ],
   ["copy-check", "copy", { dest: "/etc/x.conf", content: "a\n" }, { check: true }],
-  ["file-directory", "file", { path: "/opt/a b", state: "directory", mode: "0755", owner: "-x", recurse: true, group: "g" }, { undo: true }],
+  [
+    "file-directory",
+    "file",
+    { path: "/opt/a b", state: "directory", mode: "0755", owner: "-x", recurse: true, group: "g" },
+    { undo: true },
+  ],
   ["file-absent", "file", { path: "/opt/old", state: "absent" }],
   ["file-touch", "file", { path: "/opt/t", state: "touch", mode: "u+rw" }],
   ["file-link", "file", { path: "/opt/l", state: "link", src: "/opt/t", force: true }],
@@ -27,9 +39,36 @@ const CASES: Array<[string, string, Record<string, unknown>, { check?: boolean; 
   ["lineinfile", "lineinfile", { path: "/etc/f", line: "a=1", create: true }, { undo: true }],
   ["stat", "stat", { path: "/etc/passwd", checksum_algorithm: "sha256" }],
   ["slurp", "slurp", { src: "/etc/hostname" }],
-  ["get_url", "get_url", { url: "http://10.0.0.5/f.tgz", dest: "/opt/f.tgz", checksum: "sha256:http://10.0.0.5/f.sha256", url_username: "u", url_password: "pw", mode: "0644" }],
-  ["get_url-check", "get_url", { url: "https://h/f", dest: "/opt/f", checksum: "sha256:abcd", validate_certs: false }, { check: true }],
-  ["unarchive", "unarchive", { src: "/srv/a.tar.gz", dest: "/opt", remote_src: true, creates: "/opt/a", extra_opts: ["--strip-components=1"], owner: "root" }],
+  [
+    "get_url",
+    "get_url",
+    {
+      url: "http://10.0.0.5/f.tgz",
+      dest: "/opt/f.tgz",
+      checksum: "sha256:http://10.0.0.5/f.sha256",
+      url_username: "u",
+      url_password: "pw",
+      mode: "0644",
+    },
+  ],
+  [
+    "get_url-check",
+    "get_url",
+    { url: "https://h/f", dest: "/opt/f", checksum: "sha256:abcd", validate_certs: false },
+    { check: true },
+  ],
+  [
+    "unarchive",
+    "unarchive",
+    {
+      src: "/srv/a.tar.gz",
+      dest: "/opt",
+      remote_src: true,
+      creates: "/opt/a",
+      extra_opts: ["--strip-components=1"],
+      owner: "root",
+    },
+  ],
   ["unarchive-zip", "unarchive", { src: "/srv/a.zip", dest: "/opt", remote_src: true }, { check: true }],
   ["apt", "apt", { name: ["curl", "jq=1.6-2", HOSTILE], update_cache: true, cache_valid_time: 3600 }, { undo: true }],
   ["apt-latest", "apt", { name: "curl", state: "latest" }],
@@ -45,7 +84,21 @@ const CASES: Array<[string, string, Record<string, unknown>, { check?: boolean; 
   ["modprobe", "modprobe", { name: "br_netfilter", params: "a=1 b=2", persistent: "present" }],
   ["modprobe-absent", "modprobe", { name: "overlay", state: "absent", persistent: "absent" }, { check: true }],
   ["hostname", "hostname", { name: "node1.example" }],
-  ["user", "user", { name: "ops", uid: 1001, group: "adm", groups: ["root", HOSTILE], append: true, shell: "/bin/sh", home: "/home/ops", comment: "Ops", password: "$6$x" }],
+  [
+    "user",
+    "user",
+    {
+      name: "ops",
+      uid: 1001,
+      group: "adm",
+      groups: ["root", HOSTILE],
+      append: true,
+      shell: "/bin/sh",
+      home: "/home/ops",
+      comment: "Ops",
+      password: "$6$x",
+    },
+  ],
   ["user-exact", "user", { name: "ops", groups: "a,b" }, { check: true }],
   ["user-absent", "user", { name: "ops", state: "absent", remove: true }],
   ["wait_for-port", "wait_for", { host: HOSTILE, port: 9, timeout: 0 }],
@@ -53,7 +106,8 @@ const CASES: Array<[string, string, Record<string, unknown>, { check?: boolean; 
   ["wait_for-path", "wait_for", { path: "/tmp/x", search_regex: "ready", state: "present" }],
 ];
 
-const ANSWER = "KPLAY-ABSENT\nKPLAY-RESULT: changed=0 content=same sum= exists=1 isfile=1 attrs_changed=0 ok=1 elapsed=0 tries=1 cache=0 active=active enabled=enabled dest=\n";
+const ANSWER =
+  "KPLAY-ABSENT\nKPLAY-RESULT: changed=0 content=same sum= exists=1 isfile=1 attrs_changed=0 ok=1 elapsed=0 tries=1 cache=0 active=active enabled=enabled dest=\n";
 
 describe("golden module scripts", () => {
   it.each(CASES)("%s", async (name, module, args, o = {}) => {
@@ -74,14 +128,19 @@ describe("golden module scripts", () => {
       renderFile: (t) => t,
     };
     await mod.run(ctx, mod.schema.parse(args));
-    await expect(scripts.join("\n# ---- next round trip ----\n") + "\n").toMatchFileSnapshot(`../fixtures/scripts/${name}.sh`);
+    await expect(scripts.join("\n# ---- next round trip ----\n") + "\n").toMatchFileSnapshot(
+      `../fixtures/scripts/${name}.sh`,
+    );
   });
 });
 
 describe("golden transport scripts", () => {
   it.each([
     ["detached", () => detachedScript("run1/01-step/a1", "3_tasks_0.0.1.0", userScript("echo hi"))],
-    ["detached-stdin-stream", () => detachedScript("run1/01-step/a1", "3_tasks_0.0.1.0", userScript("cat"), true, "ab".repeat(32))],
+    [
+      "detached-stdin-stream",
+      () => detachedScript("run1/01-step/a1", "3_tasks_0.0.1.0", userScript("cat"), true, "ab".repeat(32)),
+    ],
     ["detached-secret", () => detachedScript("run1/01-step/a1", "n", sh`echo ${secret("hunter2")}`)],
     ["become-nopasswd", () => raw(wrapCommand(sh`id -u`, { loginUser: "ops", becomeUser: "root" }).command)],
     ["secret-reader", () => raw(wrapCommand(stdinReader(1234), undefined).command)],

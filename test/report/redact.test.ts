@@ -4,12 +4,25 @@ import { ConsoleReporter } from "../../src/report/console.js";
 import { isSecretName, MASK, Redactor } from "../../src/report/redact.js";
 
 describe("secret names", () => {
-  it.each(["ansible_password", "ansible_become_pass", "registry_pw", "aws_secret_access_key", "api_token_value", "kubeadm_certificate_key", "db_credentials", "ssh_passwd", "S3_SECRET"])("%s is a secret", (n) => {
+  it.each([
+    "ansible_password",
+    "ansible_become_pass",
+    "registry_pw",
+    "aws_secret_access_key",
+    "api_token_value",
+    "kubeadm_certificate_key",
+    "db_credentials",
+    "ssh_passwd",
+    "S3_SECRET",
+  ])("%s is a secret", (n) => {
     expect(isSecretName(n)).toBe(true);
   });
-  it.each(["ansible_ssh_private_key_file", "token_url", "cert_dir", "ansible_host", "pwd_hint", "kube_version"])("%s is not", (n) => {
-    expect(isSecretName(n)).toBe(false);
-  });
+  it.each(["ansible_ssh_private_key_file", "token_url", "cert_dir", "ansible_host", "pwd_hint", "kube_version"])(
+    "%s is not",
+    (n) => {
+      expect(isSecretName(n)).toBe(false);
+    },
+  );
 });
 
 describe("Redactor", () => {
@@ -19,9 +32,17 @@ describe("Redactor", () => {
     const lines: string[] = [];
     const out = { write: (s: string) => lines.push(s), isTTY: false } as unknown as NodeJS.WriteStream;
     const c = new ConsoleReporter(r, 1, out);
-    c.emit({ event: "host_result", task: "t", module: "debug", host: "h", status: "ok", elapsed_ms: 1, result: { changed: false, msg: 'x p"w\\1 y 123456' } });
+    c.emit({
+      event: "host_result",
+      task: "t",
+      module: "debug",
+      host: "h",
+      status: "ok",
+      elapsed_ms: 1,
+      result: { changed: false, msg: 'x p"w\\1 y 123456' },
+    });
     const text = lines.join("");
-    expect(text).not.toContain("p\\\"w");
+    expect(text).not.toContain('p\\"w');
     expect(text).not.toContain("123456");
     expect(text).toContain(MASK);
   });

@@ -16,7 +16,15 @@ function sample(d: string): Journal {
   const j = new Journal(d);
   j.startRun(["s1", "s2"]);
   j.write({ t: "step_reset", step: "s1", host: "n1", fp: "f1", reason: "start" });
-  j.write({ t: "task_done", step: "s1", task: "0/tasks/0", host: "n1", status: "changed", result: { rc: 0, stdout: "x" }, time: "t" });
+  j.write({
+    t: "task_done",
+    step: "s1",
+    task: "0/tasks/0",
+    host: "n1",
+    status: "changed",
+    result: { rc: 0, stdout: "x" },
+    time: "t",
+  });
   j.write({ t: "notify", step: "s1", host: "n1", handler: "restart" });
   j.flush();
   return j;
@@ -27,14 +35,21 @@ describe("journal", () => {
     const d = dir();
     sample(d).close();
     const j = new Journal(d);
-    expect(j.completedTask("s1", "n1", "0/tasks/0")).toMatchObject({ status: "changed", result: { rc: 0, stdout: "x" } });
+    expect(j.completedTask("s1", "n1", "0/tasks/0")).toMatchObject({
+      status: "changed",
+      result: { rc: 0, stdout: "x" },
+    });
     expect(j.pendingHandlers("s1", "n1")).toEqual(["restart"]);
     expect(j.droppedTail).toBeUndefined();
   });
 
   it.each([
     ["a line torn mid-write", (f: string) => appendFileSync(f, '{"t":"host_step_done","step":"s1","ho')],
-    ["a line with a wrong checksum", (f: string) => appendFileSync(f, '{"t":"handler_done","step":"s1","host":"n1","handler":"restart"}\tdeadbeef0000\n')],
+    [
+      "a line with a wrong checksum",
+      (f: string) =>
+        appendFileSync(f, '{"t":"handler_done","step":"s1","host":"n1","handler":"restart"}\tdeadbeef0000\n'),
+    ],
     ["garbage bytes in the last record", (f: string) => appendFileSync(f, Buffer.from([0, 255, 1, 2, 10]))],
     ["zeroes after the last record (a lost page)", (f: string) => appendFileSync(f, Buffer.alloc(512))],
   ])("ignores and cuts off %s", (_n, damage) => {
@@ -118,20 +133,33 @@ describe("state lock", () => {
     const d = dir();
     StateLock.acquire(d, "kplay run a.yml", () => undefined);
     // Another live process (our parent) holds it now.
-    writeFileAtomic(join(d, "lock"), JSON.stringify({ pid: process.ppid, host: hostname(), started: "2026-11-22T00:00:00Z", command: "kplay run x.yml" }));
+    writeFileAtomic(
+      join(d, "lock"),
+      JSON.stringify({
+        pid: process.ppid,
+        host: hostname(),
+        started: "2026-11-22T00:00:00Z",
+        command: "kplay run x.yml",
+      }),
+    );
     try {
       StateLock.acquire(d, "kplay run b.yml", () => undefined);
       throw new Error("no error");
     } catch (e) {
       expect(e).toBeInstanceOf(KplayError);
-      expect((e as Error).message).toMatch(new RegExp(`pid ${process.ppid} on .*started 2026-11-22T00:00:00Z \\(kplay run x.yml\\)`));
+      expect((e as Error).message).toMatch(
+        new RegExp(`pid ${process.ppid} on .*started 2026-11-22T00:00:00Z \\(kplay run x.yml\\)`),
+      );
     }
   });
 
   it("takes over a lock left by a dead process, with a warning", () => {
     const d = dir();
     const dead = spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"]).stdout.toString();
-    writeFileSync(join(d, "lock"), JSON.stringify({ pid: Number(dead), host: hostname(), started: "t", command: "kplay run" }));
+    writeFileSync(
+      join(d, "lock"),
+      JSON.stringify({ pid: Number(dead), host: hostname(), started: "t", command: "kplay run" }),
+    );
     const warnings: string[] = [];
     const lock = StateLock.acquire(d, "kplay run", (m) => warnings.push(m));
     expect(warnings[0]).toMatch(new RegExp(`stale lock left by pid ${dead}`));

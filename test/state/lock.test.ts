@@ -35,25 +35,38 @@ function deadPid(): number {
 
 async function trial(stale: boolean, workers: number): Promise<{ overlaps: string[]; winners: number }> {
   const dir = mkdtempSync(join(tmpdir(), "kplay-lock-"));
-  if (stale) writeFileSync(join(dir, "lock"), JSON.stringify({ pid: deadPid(), host: hostname(), started: "2026-01-01T00:00:00Z", command: "dead" }) + "\n");
-  const procs = Array.from({ length: workers }, () => spawn(process.execPath, ["--input-type=module", "-e", WORKER, dir], { stdio: "ignore" }));
+  if (stale)
+    writeFileSync(
+      join(dir, "lock"),
+      JSON.stringify({ pid: deadPid(), host: hostname(), started: "2026-01-01T00:00:00Z", command: "dead" }) + "\n",
+    );
+  const procs = Array.from({ length: workers }, () =>
+    spawn(process.execPath, ["--input-type=module", "-e", WORKER, dir], { stdio: "ignore" }),
+  );
   const codes = procs.map((p) => new Promise<number>((r) => p.on("exit", (c) => r(c ?? 1))));
   await new Promise((r) => setTimeout(r, 300)); // every worker is waiting at the barrier
   writeFileSync(join(dir, "go"), "");
   const done = await Promise.all(codes);
-  return { overlaps: readdirSync(dir).filter((f) => f.startsWith("OVERLAP")), winners: done.filter((c) => c === 0).length };
+  return {
+    overlaps: readdirSync(dir).filter((f) => f.startsWith("OVERLAP")),
+    winners: done.filter((c) => c === 0).length,
+  };
 }
 
 describe("state lock", () => {
   it.each([
     ["a stale lock left by a dead process", true],
     ["no lock", false],
-  ])("6 processes at once, 20 trials, %s: never two holders, at least one wins", async (_n, stale) => {
-    expect(existsSync(LOCK)).toBe(true);
-    for (let t = 0; t < 20; t++) {
-      const r = await trial(stale as boolean, 6);
-      expect(r.overlaps).toEqual([]);
-      expect(r.winners).toBeGreaterThanOrEqual(1);
-    }
-  }, 180_000);
+  ])(
+    "6 processes at once, 20 trials, %s: never two holders, at least one wins",
+    async (_n, stale) => {
+      expect(existsSync(LOCK)).toBe(true);
+      for (let t = 0; t < 20; t++) {
+        const r = await trial(stale as boolean, 6);
+        expect(r.overlaps).toEqual([]);
+        expect(r.winners).toBeGreaterThanOrEqual(1);
+      }
+    },
+    180_000,
+  );
 });

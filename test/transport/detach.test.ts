@@ -6,7 +6,15 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cleanupScript, detachedScript, localRunBase, LOST_MARK, LOST_RC, runName, runPath } from "../../src/transport/detach.js";
+import {
+  cleanupScript,
+  detachedScript,
+  localRunBase,
+  LOST_MARK,
+  LOST_RC,
+  runName,
+  runPath,
+} from "../../src/transport/detach.js";
 import { LocalConnection } from "../../src/transport/local.js";
 import { userScript } from "../../src/transport/sh.js";
 import { INCOMPLETE } from "../../src/transport/stdin.js";
@@ -28,7 +36,15 @@ describe("detachedScript", () => {
     const again = await conn.exec(detachedScript(dir("once"), name, userScript(script)));
     expect(again).toEqual(first);
     expect(readFileSync(counter, "utf8")).toBe("ran\n");
-    expect(readdirSync(runDir("once")).sort()).toEqual([`${name}.err`, `${name}.in`, `${name}.out`, `${name}.pid`, `${name}.rc`, `${name}.script`, `${name}.start`]);
+    expect(readdirSync(runDir("once")).sort()).toEqual([
+      `${name}.err`,
+      `${name}.in`,
+      `${name}.out`,
+      `${name}.pid`,
+      `${name}.rc`,
+      `${name}.script`,
+      `${name}.start`,
+    ]);
     // another name in the same run directory is another command
     const other = await conn.exec(detachedScript(dir("once"), runName("0_tasks_1", 0, 1, 1), userScript(script)));
     expect(other.rc).toBe(3);
@@ -49,18 +65,28 @@ describe("detachedScript", () => {
   });
 
   it("gives the script a clean shell: no positional parameters, none of the runner's variables", async () => {
-    const r = await conn.exec(detachedScript(dir("clean"), runName("t", 0, 1, 0), userScript('echo "$#:${kplay_n_-unset}:${st-unset}:${r-unset}:${d-unset}"; pwd')));
+    const r = await conn.exec(
+      detachedScript(
+        dir("clean"),
+        runName("t", 0, 1, 0),
+        userScript('echo "$#:${kplay_n_-unset}:${st-unset}:${r-unset}:${d-unset}"; pwd'),
+      ),
+    );
     expect(r.stdout).toBe(`0:unset:unset:unset:unset\n${runDir("clean")}\n`);
   });
 
   it("feeds checked stdin; data that arrived cut is refused and the command can start afresh", async () => {
     const data = "line one\nline two\n";
     const name = runName("t", 0, 1, 0);
-    const cut = await conn.exec(detachedScript(dir("stdin"), name, userScript("wc -l"), false, sha256(data)), { stdin: data.slice(0, 5) });
+    const cut = await conn.exec(detachedScript(dir("stdin"), name, userScript("wc -l"), false, sha256(data)), {
+      stdin: data.slice(0, 5),
+    });
     expect(cut.rc).toBe(1);
     expect(cut.stderr.trim()).toBe(INCOMPLETE);
     expect(existsSync(join(runDir("stdin"), `${name}.in`))).toBe(false);
-    const whole = await conn.exec(detachedScript(dir("stdin"), name, userScript("wc -l"), false, sha256(data)), { stdin: data });
+    const whole = await conn.exec(detachedScript(dir("stdin"), name, userScript("wc -l"), false, sha256(data)), {
+      stdin: data,
+    });
     expect(whole).toEqual({ rc: 0, stdout: "2\n", stderr: "" });
   });
 
@@ -69,14 +95,22 @@ describe("detachedScript", () => {
     const r = runDir("lost");
     const script = "echo fresh";
     // a command that was started (its input and pid are there) but whose process is gone
-    await conn.exec(userScript(`mkdir -p '${r}' && : > '${r}/${name}.in' && echo 999999 > '${r}/${name}.pid' && echo 1 > '${r}/${name}.start'`));
+    await conn.exec(
+      userScript(
+        `mkdir -p '${r}' && : > '${r}/${name}.in' && echo 999999 > '${r}/${name}.pid' && echo 1 > '${r}/${name}.start'`,
+      ),
+    );
     const lost = await conn.exec(detachedScript(dir("lost"), name, userScript(script)));
     expect(lost.rc).toBe(LOST_RC);
     expect(lost.stderr).toContain(LOST_MARK);
     const aside = readdirSync(r).filter((f) => f.startsWith(`${name}.lost.`));
     expect(aside).toHaveLength(1);
     expect(readdirSync(join(r, aside[0])).sort()).toEqual([`${name}.in`, `${name}.pid`, `${name}.start`]);
-    expect(await conn.exec(detachedScript(dir("lost"), name, userScript(script)))).toEqual({ rc: 0, stdout: "fresh\n", stderr: "" });
+    expect(await conn.exec(detachedScript(dir("lost"), name, userScript(script)))).toEqual({
+      rc: 0,
+      stdout: "fresh\n",
+      stderr: "",
+    });
   });
 
   it("the step's cleanup removes its run directory", async () => {
@@ -95,7 +129,11 @@ describe("detachedScript under contention", () => {
     // a fresh base, as on a node no command ran on yet
     if (ex(base)) renameSync(base, moved);
     try {
-      const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => conn.exec(detachedScript(dir(`race-${i}`), runName("t", 0, 1, i), userScript("echo ok")))));
+      const rs = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          conn.exec(detachedScript(dir(`race-${i}`), runName("t", 0, 1, i), userScript("echo ok"))),
+        ),
+      );
       expect(rs.map((r) => `${r.rc}:${r.stdout.trim()}:${r.stderr.trim()}`)).toEqual(Array(20).fill("0:ok:"));
     } finally {
       rmSync(base, { recursive: true, force: true });

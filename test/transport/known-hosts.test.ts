@@ -8,7 +8,10 @@ import { describe, expect, it } from "vitest";
 import { KnownHosts } from "../../src/transport/known-hosts.js";
 
 const blob = (type: "ed25519" | "ecdsa") => {
-  const k = type === "ecdsa" ? ssh2.utils.generateKeyPairSync("ecdsa", { bits: 256 }) : ssh2.utils.generateKeyPairSync("ed25519");
+  const k =
+    type === "ecdsa"
+      ? ssh2.utils.generateKeyPairSync("ecdsa", { bits: 256 })
+      : ssh2.utils.generateKeyPairSync("ed25519");
   return ssh2.utils.parseKey(k.public) as unknown as { getPublicSSH(): Buffer };
 };
 

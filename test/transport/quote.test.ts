@@ -4,7 +4,27 @@ import { describe, expect, it } from "vitest";
 import { quote } from "../../src/transport/quote.js";
 import { sh } from "../../src/transport/sh.js";
 
-const nasty = ["", "plain", "with space", "it's", `"double"`, "$(rm -rf /)", "`id`", "a\nb", "semi;colon", "*", "~", "back\\slash", "'", "''", "-n", "é ünïcode", "tab\there", "$HOME", "!bang"];
+const nasty = [
+  "",
+  "plain",
+  "with space",
+  "it's",
+  `"double"`,
+  "$(rm -rf /)",
+  "`id`",
+  "a\nb",
+  "semi;colon",
+  "*",
+  "~",
+  "back\\slash",
+  "'",
+  "''",
+  "-n",
+  "é ünïcode",
+  "tab\there",
+  "$HOME",
+  "!bang",
+];
 
 describe("quote", () => {
   it.each(nasty)("sh sees %j as one unchanged argument", (v) => {

@@ -9,7 +9,24 @@ import { describe, expect, it } from "vitest";
 import { joinSh, raw, secret, sh, shVar } from "../../src/transport/sh.js";
 
 const ROOT = join(import.meta.dirname, "../..");
-const HOSTILE = ["", "plain", "it's", `"d"`, "$(touch /tmp/x)", "`id`", "a\nb", "a;b", "*", "-n", "--reference=/etc", "é", Buffer.from([0xff, 0xfe, 0x80]).toString("latin1"), "$HOME", "a b", "\\"];
+const HOSTILE = [
+  "",
+  "plain",
+  "it's",
+  `"d"`,
+  "$(touch /tmp/x)",
+  "`id`",
+  "a\nb",
+  "a;b",
+  "*",
+  "-n",
+  "--reference=/etc",
+  "é",
+  Buffer.from([0xff, 0xfe, 0x80]).toString("latin1"),
+  "$HOME",
+  "a b",
+  "\\",
+];
 
 describe("sh", () => {
   it.each(HOSTILE)("sh sees %j as one unchanged word", (v) => {
@@ -56,19 +73,25 @@ describe("sh", () => {
 });
 
 function sources(dir: string): string[] {
-  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
+  return readdirSync(join(ROOT, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : [],
+  );
 }
 
 describe("node scripts are built only by the builder (source rules)", () => {
-  const files = [...sources("src/modules"), ...sources("src/transport"), ...sources("src/engine")].filter((f) => !f.endsWith("transport/sh.ts"));
+  const files = [...sources("src/modules"), ...sources("src/transport"), ...sources("src/engine")].filter(
+    (f) => !f.endsWith("transport/sh.ts"),
+  );
   const text = (f: string) => readFileSync(join(ROOT, f), "utf8");
 
   it("no module, transport or engine file quotes by hand or joins shell lines", () => {
     const offenders: string[] = [];
     for (const f of files) {
       const src = text(f);
-      if (/\bquote\(|shellJoin|quoteWord\(/.test(src) && !f.endsWith("transport/quote.ts")) offenders.push(`${f}: quotes by hand`);
-      if (/\]\s*\.join\(\s*"\\n"\s*\)/.test(src) && /exec\(|Sh\b/.test(src)) offenders.push(`${f}: joins lines with .join("\\n")`);
+      if (/\bquote\(|shellJoin|quoteWord\(/.test(src) && !f.endsWith("transport/quote.ts"))
+        offenders.push(`${f}: quotes by hand`);
+      if (/\]\s*\.join\(\s*"\\n"\s*\)/.test(src) && /exec\(|Sh\b/.test(src))
+        offenders.push(`${f}: joins lines with .join("\\n")`);
     }
     expect(offenders).toEqual([]);
   });
@@ -79,7 +102,8 @@ describe("node scripts are built only by the builder (source rules)", () => {
       const src = text(f);
       for (const m of src.matchAll(/\braw\(/g)) {
         const rest = src.slice(m.index! + 4);
-        const literal = /^(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|(?:String\.raw)?`(?:[^`\\$]|\\.|\$(?!\{))*`)\s*[),]/.exec(rest);
+        const literal =
+          /^\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|(?:String\.raw)?`(?:[^`\\$]|\\.|\$(?!\{))*`)\s*[),]/.exec(rest);
         if (!literal) offenders.push(`${relative(ROOT, join(ROOT, f))}:${src.slice(0, m.index).split("\n").length}`);
       }
     }

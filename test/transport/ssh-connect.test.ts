@@ -25,7 +25,13 @@ describe("ssh connect", () => {
     const results = await Promise.allSettled(
       Array.from({ length: 50 }, (_, i) =>
         SshConnection.open(
-          { name: `h${i}`, kind: "ssh", endpoint: { host: "127.0.0.1", port, user: "root", password: "x" }, jumps: [], becomeUser: "root" },
+          {
+            name: `h${i}`,
+            kind: "ssh",
+            endpoint: { host: "127.0.0.1", port, user: "root", password: "x" },
+            jumps: [],
+            becomeUser: "root",
+          },
           { knownHosts: kh, connectTimeoutMs: 200, keepaliveIntervalMs: 15_000 },
         ),
       ),

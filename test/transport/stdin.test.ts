@@ -24,7 +24,10 @@ describe("receiveStdin", () => {
     expect(readFileSync(f)).toEqual(data);
   });
 
-  it.each([["cut in the middle", data.subarray(0, 4000)], ["nothing at all", Buffer.alloc(0)]])("refuses data %s and leaves no file", (_n, cut) => {
+  it.each([
+    ["cut in the middle", data.subarray(0, 4000)],
+    ["nothing at all", Buffer.alloc(0)],
+  ])("refuses data %s and leaves no file", (_n, cut) => {
     const { r, f } = run(cut);
     expect(r.status).toBe(1);
     expect(r.stdout.toString()).toBe("");
