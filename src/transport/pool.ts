@@ -4,7 +4,7 @@ import { Backoff } from "../backoff.js";
 import { KnownHosts } from "./known-hosts.js";
 import { LocalConnection } from "./local.js";
 import { SshConnection } from "./ssh.js";
-import { UnreachableError, type Connection, type ConnectionSpec } from "./types.js";
+import { UnreachableError, type Connection, type ConnectionSpec, type NodePool } from "./types.js";
 
 export interface PoolOptions {
   knownHostsFile: string;
@@ -14,7 +14,7 @@ export interface PoolOptions {
   connectRetries?: number;
 }
 
-export class ConnectionPool {
+export class ConnectionPool implements NodePool {
   private conns = new Map<string, Promise<Connection>>();
   readonly knownHosts: KnownHosts;
 

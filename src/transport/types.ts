@@ -37,6 +37,16 @@ export interface Connection {
   close(): void;
 }
 
+/**
+ * Where the engine gets connections: the SSH/local ConnectionPool in a run, a scripted fake
+ * node in the engine's in-process tests.
+ */
+export interface NodePool {
+  get(spec: ConnectionSpec): Promise<Connection>;
+  /** Forget a host's connection (its link dropped): the next get() opens a new one. */
+  drop(name: string): void;
+}
+
 export interface SshEndpoint {
   host: string;
   port: number;

@@ -1,0 +1,97 @@
+// Owns running one task on many hosts at once, bounded by --forks (p-queue): the task_start and
+// task_end events, each host's result event (bounded, or censored for no_log), turning errors
+// into failed/unreachable outcomes, the recap counts and the journal record per host.
+import PQueue from "p-queue";
+import { KplayError } from "../errors.js";
+import type { ModuleResult } from "../modules/index.js";
+import { ExprError } from "../playbook/expr.js";
+import { taskLabel } from "../playbook/types.js";
+import { bounded } from "../report/bounded.js";
+import { UnreachableError } from "../transport/index.js";
+import type { Engine, Outcome, TaskRun } from "./context.js";
+import { aggregate, censored, type TaskJournal } from "./task-journal.js";
+
+export interface FanOutPlan {
+  hosts: string[];
+  /** Per host, the handlers pending before a notifying task ran (notify write-ahead). */
+  notifyBefore?: Map<string, Set<string>>;
+  /** The task's run on one host. */
+  perHost(host: string): Promise<Outcome[]>;
+}
+
+export class FanOut {
+  constructor(
+    private readonly e: Engine,
+    private readonly journal: TaskJournal,
+  ) {}
+
+  async run(t: TaskRun, plan: FanOutPlan): Promise<void> {
+    const t0 = Date.now();
+    this.announce(t, plan.hosts.length);
+    const q = new PQueue({ concurrency: Math.max(1, this.e.opts.forks) });
+    for (const h of plan.hosts) q.add(() => this.runHost(t, plan, h));
+    await q.onIdle();
+    this.e.opts.step?.journal.flush();
+    this.e.report.emit({ event: "task_end", task: taskLabel(t.task), elapsed_ms: Date.now() - t0 });
+  }
+
+  /** task_start once per task and play batch (a handler flushed twice is announced once). */
+  private announce({ run, task, handler }: TaskRun, hosts: number): void {
+    const key = `${handler ? "h" : "t"}:${task.id}`;
+    if (run.announced.has(key)) return;
+    run.announced.add(key);
+    const { file, line } = task.where;
+    this.e.report.emit({ event: "task_start", play: run.play.name, task: taskLabel(task), handler, hosts, file, line });
+  }
+
+  private async runHost(t: TaskRun, plan: FanOutPlan, h: string): Promise<void> {
+    const started = Date.now();
+    let outcomes: Outcome[];
+    try {
+      outcomes = await plan.perHost(h);
+    } catch (e) {
+      outcomes = [this.errorOutcome(h, e)];
+    }
+    for (const o of outcomes) this.emitResult(t, h, o, Date.now() - started);
+    const status = aggregate(outcomes.map((o) => o.status));
+    if (status === "failed" || status === "unreachable") {
+      const failed = outcomes.find((o) => o.status === status)!.result;
+      // a no_log task's failure is kept censored too (journal, `kplay status`, rescue's ansible_failed_result)
+      this.e.hosts.get(h).lastFailure = { task: taskLabel(t.task), result: t.noLog ? censored(failed) : failed };
+    }
+    this.e.hosts.count(h, status);
+    this.journal.record(t, h, outcomes, plan.notifyBefore?.get(h));
+  }
+
+  private emitResult(t: TaskRun, host: string, o: Outcome, elapsed: number): void {
+    // events (console, --json, run.log) carry at most 1 MiB of any string: a slurped
+    // gigabyte stays registered for later tasks, not printed
+    const shown = t.noLog
+      ? censored(o.result)
+      : (bounded(o.result, { maxString: 1024 * 1024, maxItems: 20_000 }) as ModuleResult);
+    this.e.report.emit({
+      event: "host_result",
+      task: taskLabel(t.task),
+      module: t.task.module,
+      host,
+      status: o.status,
+      elapsed_ms: elapsed,
+      result: shown,
+      item: o.item,
+    });
+  }
+
+  private errorOutcome(host: string, e: unknown): Outcome {
+    if (e instanceof UnreachableError) {
+      this.e.pool.drop(host);
+      return { status: "unreachable", result: { changed: false, unreachable: true, msg: e.message } };
+    }
+    const msg =
+      e instanceof KplayError
+        ? e.describe()
+        : e instanceof ExprError
+          ? e.message
+          : `internal error: ${(e as Error).message}`;
+    return { status: "failed", result: { changed: false, failed: true, msg } };
+  }
+}

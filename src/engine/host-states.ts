@@ -1,0 +1,111 @@
+// Owns what the engine knows about each host during a run: failed/unreachable, gathered facts,
+// registered results and set_fact values, pending handler notifications, the last failure (for
+// rescue and `kplay status`) and the recap counts; and the hostvars view built from them.
+import type { Inventory } from "../inventory/index.js";
+import type { ModuleResult } from "../modules/index.js";
+import { emptyCounts, type HostStatus, type RecapCounts } from "../report/index.js";
+import type { FactCache } from "../state/facts.js";
+import type { Vars } from "./vars.js";
+
+export interface HostState {
+  failed: boolean;
+  unreachable: boolean;
+  facts?: Vars;
+  /** Registered results and set_fact values (above play vars, below extra vars). */
+  registered: Vars;
+  /** Handler names/topics notified and not yet run. */
+  notified: Set<string>;
+  /** The last failure, for ansible_failed_task / ansible_failed_result in rescue. */
+  lastFailure?: { task: string; result: ModuleResult };
+  counts: RecapCounts;
+}
+
+export interface HostOutcome {
+  ok: boolean;
+  unreachable: boolean;
+  task?: string;
+  msg?: string;
+}
+
+export class HostStates {
+  private hosts = new Map<string, HostState>();
+  private hostvarsCache?: Record<string, Vars>;
+
+  constructor(
+    private readonly inv: Inventory,
+    private readonly factCache?: FactCache,
+  ) {}
+
+  get(h: string): HostState {
+    let s = this.hosts.get(h);
+    if (!s) {
+      s = { failed: false, unreachable: false, registered: {}, notified: new Set(), counts: emptyCounts() };
+      this.hosts.set(h, s);
+    }
+    return s;
+  }
+
+  /** Still running tasks: neither failed nor unreachable. */
+  active(h: string): boolean {
+    const s = this.get(h);
+    return !s.failed && !s.unreachable;
+  }
+
+  allOk(): boolean {
+    return [...this.hosts.values()].every((s) => !s.failed && !s.unreachable);
+  }
+
+  recap(): Record<string, RecapCounts> {
+    const out: Record<string, RecapCounts> = {};
+    for (const [h, s] of this.hosts) out[h] = s.counts;
+    return out;
+  }
+
+  /** Count a host's task status in the recap; failed and unreachable stop the host. */
+  count(h: string, status: HostStatus): void {
+    const s = this.get(h);
+    if (status === "unreachable") s.unreachable = true;
+    if (status === "failed") s.failed = true;
+    // a changed task counts as ok too, as in Ansible's recap
+    if (status === "changed" || status === "ok") s.counts.ok++;
+    if (status !== "ok") s.counts[status]++;
+  }
+
+  /** How each host ended: ok, or the failure that stopped it (for the journal and `kplay status`). */
+  outcomes(): Map<string, HostOutcome> {
+    const out = new Map<string, HostOutcome>();
+    for (const [h, s] of this.hosts) {
+      const f = s.lastFailure;
+      out.set(h, {
+        ok: !s.failed && !s.unreachable,
+        unreachable: s.unreachable,
+        task: f?.task,
+        msg: f ? String(f.result.msg ?? f.result.censored ?? "") : undefined,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * hostvars as Ansible has them: each host's inventory variables plus, once known, its facts
+   * and registered results / set_fact values. Built on access, so it is always current.
+   */
+  hostvars(): Record<string, Vars> {
+    if (this.hostvarsCache) return this.hostvarsCache;
+    const view: Record<string, Vars> = {};
+    for (const h of this.inv.hostNames) {
+      Object.defineProperty(view, h, { enumerable: true, get: () => this.varsOf(h) });
+    }
+    return (this.hostvarsCache = view);
+  }
+
+  private varsOf(h: string): Vars {
+    const s = this.hosts.get(h);
+    return {
+      ...this.inv.hostVars(h),
+      ...(s?.facts ?? this.factCache?.get(h) ?? {}),
+      ...(s?.registered ?? {}),
+      inventory_hostname: h,
+    };
+  }
+}

@@ -1,0 +1,123 @@
+// Owns how a task's script reaches a node: the connection (the host's own, a delegate's, or the
+// controller's), detaching non-idempotent commands under a run path that is the same when the
+// run resumes (so a command that already ran is re-attached, not started again), reconnecting
+// with backoff when a link drops, and sending scripts that hold secrets on stdin.
+import { Backoff } from "../backoff.js";
+import { sha256Hex } from "../hash.js";
+import { connectionSpec } from "../transport/spec.js";
+import { detachedScript, LOST_MARK, LOST_RC, runName, runPath } from "../transport/detach.js";
+import { UnreachableError, type Connection, type ExecOptions, type ExecResult } from "../transport/index.js";
+import type { Sh } from "../transport/sh.js";
+import type { Engine } from "./context.js";
+
+/** Where a script runs: on behalf of `host`, on `delegate` when the task is delegated. */
+export interface ExecTarget {
+  host: string;
+  delegate?: string;
+}
+
+/** Which detached command a script is: the same names on resume re-attach to it. */
+export interface DetachName {
+  taskId: string;
+  index: number;
+  attempt: number;
+  seq: number;
+}
+
+export class NodeExec {
+  /** Hosts this run has reached: only for them does a dropped link mean "reconnect and re-attach". */
+  private reached = new Set<string>();
+
+  constructor(private readonly e: Engine) {}
+
+  connect(host: string): Promise<Connection> {
+    const inv = this.e.inv;
+    const bastion = inv.hasHost("bastion") ? inv.hostVars("bastion") : undefined;
+    return this.e.pool.get(connectionSpec(host, inv.hostVars(host), bastion));
+  }
+
+  /** Whether a text holds one of the run's known secret values. */
+  holdsSecret(text: string): boolean {
+    return this.e.opts.secrets?.holds(text) ?? false;
+  }
+
+  /**
+   * The script wrapped to run detached in the step's run directory on the node (or as it is,
+   * outside a step). The step attempt's id (per host) keeps another host's or an earlier
+   * attempt's result (a task delegated to one node for many hosts, a step re-run) from being
+   * re-attached.
+   */
+  detached(script: Sh, host: string, name: DetachName, io: { stream: boolean; stdin?: string | Buffer }): Sh {
+    const step = this.e.opts.step;
+    if (!step) return script;
+    const attempt = step.journal.hostState(step.name, host)?.attempt ?? host;
+    return detachedScript(
+      runPath(step.runId, step.name, attempt),
+      runName(name.taskId, name.index, name.attempt, name.seq),
+      script,
+      io.stream,
+      io.stdin !== undefined ? sha256Hex(io.stdin) : undefined,
+    );
+  }
+
+  /** Run on the host's connection; when the link drops, reconnect (with backoff) and re-attach. */
+  async exec(target: ExecTarget, script: Sh, opts: ExecOptions): Promise<ExecResult> {
+    const { host, delegate } = target;
+    const name = delegate && delegate !== host ? delegate : host;
+    const windowMs = this.reached.has(name) ? (this.e.opts.step?.reconnectWindowMs ?? 0) : 0;
+    const retry = new Reconnect(host, windowMs);
+    for (;;) {
+      try {
+        const conn = await this.connection(target);
+        this.reached.add(name);
+        const r = await conn.exec(script, opts);
+        if (r.rc !== LOST_RC || !r.stderr.includes(LOST_MARK)) return r;
+        this.warn(`${host}: a command's process was gone without a result (node restarted?); running it again`);
+      } catch (e) {
+        if (!(e instanceof UnreachableError) || e.permanent) throw e;
+        this.e.pool.drop(name);
+        await retry.waitOrThrow(e, (m) => this.warn(m));
+      }
+    }
+  }
+
+  /** The connection a task uses on behalf of `host`: its own, or the delegate's. */
+  private connection({ host, delegate }: ExecTarget): Promise<Connection> {
+    if (!delegate || delegate === host) return this.connect(host);
+    if (this.e.inv.hasHost(delegate)) return this.connect(delegate);
+    const own = this.e.inv.hostVars(host);
+    const local = delegate === "localhost" || delegate === "127.0.0.1";
+    const vars = local ? { ansible_connection: "local" } : { ...own, ansible_host: delegate, ansible_port: 22 };
+    return this.e.pool.get(connectionSpec(delegate, vars));
+  }
+
+  private warn(message: string): void {
+    this.e.report.emit({ event: "warning", message });
+  }
+}
+
+/** The reconnect window of one exec: back off, warn once, give up when the window is spent. */
+class Reconnect {
+  private readonly deadline: number;
+  private readonly backoff = new Backoff({ firstMs: 500, maxMs: 5000 });
+  private warned = false;
+
+  constructor(
+    private readonly host: string,
+    private readonly windowMs: number,
+  ) {
+    this.deadline = Date.now() + windowMs;
+  }
+
+  async waitOrThrow(e: UnreachableError, warn: (message: string) => void): Promise<void> {
+    const seconds = Math.round(this.windowMs / 1000);
+    if (Date.now() + this.backoff.delayMs > this.deadline) {
+      if (this.windowMs === 0) throw e;
+      const msg = `${e.message}; gave up after ${seconds} s of reconnecting. Everything done so far is recorded`;
+      throw new UnreachableError(this.host, msg, false, e);
+    }
+    if (!this.warned) warn(`${this.host}: ${e.message}; reconnecting for up to ${seconds} s`);
+    this.warned = true;
+    await this.backoff.wait();
+  }
+}

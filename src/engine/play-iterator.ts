@@ -1,0 +1,244 @@
+// Owns what runs next for which host (Ansible's play iterator and strategies): a play's hosts
+// and variables, serial batches, the linear strategy (every host finishes a task before the next
+// starts) and the free one (each host runs ahead on its own), sections and blocks with
+// rescue/always, inherited keywords, tags and --start-at-task, meta tasks, handlers flushed after
+// each section, any_errors_fatal and max_fail_percentage.
+import PQueue from "p-queue";
+import { matchPattern } from "../inventory/index.js";
+import type { Block, Inheritable, Node, Play, Playbook, Task } from "../playbook/types.js";
+import type { Engine, PlayRun, TaskRun } from "./context.js";
+import { gatherFacts } from "./facts.js";
+import type { FanOut } from "./fan-out.js";
+import { inherit, rootInherit, selectedByTags, serialBatches } from "./keywords.js";
+import type { NodeExec } from "./node-exec.js";
+import type { TaskExecutor } from "./task-executor.js";
+import type { TaskJournal } from "./task-journal.js";
+import { magicVars, resolveVars, sharedMagic, type Vars } from "./vars.js";
+
+export interface IteratorParts {
+  executor: TaskExecutor;
+  fanOut: FanOut;
+  journal: TaskJournal;
+  node: NodeExec;
+}
+
+export class PlayIterator {
+  /** Set by any_errors_fatal, max_fail_percentage and meta: end_play; cleared for each play. */
+  private aborted = false;
+
+  constructor(
+    private readonly e: Engine,
+    private readonly parts: IteratorParts,
+  ) {}
+
+  /** Hosts a play targets: its pattern, narrowed by --limit. */
+  playHosts(play: Play): string[] {
+    const m = matchPattern(this.e.inv, play.hosts);
+    for (const u of m.unmatched) this.warn(`could not match supplied host pattern, ignoring: ${u}`);
+    const limit = this.e.opts.limit;
+    return m.hosts.filter((h) => !limit || limit.has(h));
+  }
+
+  async runPlay(pb: Playbook, play: Play): Promise<void> {
+    this.aborted = false;
+    const hosts = this.playHosts(play).filter((h) => this.e.hosts.active(h));
+    this.e.report.emit({ event: "play_start", play: play.name, hosts });
+    if (hosts.length === 0) return this.warn(`play "${play.name}" matches no hosts`);
+    const base = this.playVars(pb, play, hosts);
+    const step = this.e.opts.step;
+    if (step)
+      for (const h of hosts)
+        step.journal.pendingHandlers(step.name, h).forEach((n) => this.e.hosts.get(h).notified.add(n));
+    for (const batch of serialBatches(hosts, play.serial)) {
+      if (this.aborted) break;
+      const started = !this.e.opts.startAtTask;
+      const run: PlayRun = { pb, play, batch, base, started, announced: new Set(), blockDepth: 0 };
+      if (play.gatherFacts) await this.gather(run);
+      await this.runBatch(run);
+    }
+  }
+
+  /** Each host's play-level variables: inventory, play vars, -e and the magic variables. */
+  private playVars(pb: Playbook, play: Play, hosts: string[]): Map<string, Vars> {
+    const base = new Map<string, Vars>();
+    const shared = sharedMagic(this.e.inv, hosts, pb.dir);
+    for (const h of hosts) {
+      this.e.hosts.get(h);
+      const magic = magicVars(this.e.inv, h, shared);
+      const all = { ...this.e.inv.hostVars(h), ...play.vars, ...this.e.opts.extraVars, ...magic };
+      const v = resolveVars(all, { file: pb.file });
+      base.set(h, { ...v, ...magic });
+      // play vars and vars_files named like secrets (inventory and -e were collected before the run)
+      const playSecrets: Vars = {};
+      for (const k of Object.keys(play.vars)) playSecrets[k] = v[k];
+      this.e.opts.secrets?.addVars(playSecrets);
+    }
+    return base;
+  }
+
+  private async runBatch(run: PlayRun): Promise<void> {
+    if (run.play.strategy !== "free") return this.runSections(run, run.batch);
+    const q = new PQueue({ concurrency: Math.max(1, this.e.opts.forks) });
+    for (const h of run.batch) q.add(() => this.runSections({ ...run }, [h]));
+    await q.onIdle();
+  }
+
+  private async gather(run: PlayRun): Promise<void> {
+    const task: Task = {
+      kind: "task",
+      id: `${run.play.index}/facts`,
+      name: "Gathering Facts",
+      module: "setup",
+      args: {},
+      when: [],
+      tags: ["always"],
+      vars: {},
+      loopVar: "item",
+      notify: [],
+      listen: [],
+      where: run.play.where,
+    };
+    const need = run.batch.filter((h) => this.e.hosts.active(h) && !this.e.hosts.get(h).facts);
+    if (need.length === 0) return;
+    const t: TaskRun = { run, task, eff: rootInherit(run.play), handler: false, noLog: false };
+    await this.parts.fanOut.run(t, {
+      hosts: need,
+      perHost: async (h) => {
+        const facts = await gatherFacts(await this.parts.node.connect(h));
+        this.e.hosts.get(h).facts = facts;
+        this.e.opts.factCache?.put(h, facts);
+        return [{ status: "ok", result: { changed: false } }];
+      },
+    });
+  }
+
+  private async runSections(run: PlayRun, hosts: string[]): Promise<void> {
+    const inh = rootInherit(run.play);
+    for (const section of [run.play.preTasks, run.play.tasks, run.play.postTasks]) {
+      if (this.aborted) return;
+      await this.execNodes(run, section, { hosts, inh });
+      await this.flushHandlers(run, hosts);
+    }
+  }
+
+  private async execNodes(run: PlayRun, nodes: Node[], on: { hosts: string[]; inh: Inheritable }): Promise<void> {
+    for (const node of nodes) {
+      if (this.aborted || !on.hosts.some((h) => this.e.hosts.active(h))) return;
+      if (node.kind === "task") await this.execTask(run, node, { ...on, handler: false });
+      else await this.execBlock(run, node, on);
+      if (run.blockDepth === 0) this.checkFailurePolicy(run);
+    }
+  }
+
+  private checkFailurePolicy(run: PlayRun): void {
+    const { play, batch } = run;
+    const failed = batch.filter((h) => !this.e.hosts.active(h)).length;
+    if (failed === 0) return;
+    if (play.anyErrorsFatal) {
+      this.aborted = true;
+      this.warn(`any_errors_fatal: stopping play "${play.name}" after a host failed`);
+    } else if (play.maxFailPercentage !== undefined && (failed / batch.length) * 100 > play.maxFailPercentage) {
+      this.aborted = true;
+      this.warn(
+        `max_fail_percentage ${play.maxFailPercentage}% exceeded (${failed} of ${batch.length} hosts failed): ` +
+          `stopping play "${play.name}"`,
+      );
+    }
+  }
+
+  private async execBlock(run: PlayRun, b: Block, on: { hosts: string[]; inh: Inheritable }): Promise<void> {
+    const inh = inherit(on.inh, b);
+    const entered = on.hosts.filter((h) => this.e.hosts.active(h));
+    run.blockDepth++;
+    try {
+      await this.execNodes(run, b.block, { hosts: entered, inh });
+      await this.rescue(run, b, { hosts: entered, inh });
+      await this.always(run, b, { hosts: entered, inh });
+    } finally {
+      run.blockDepth--;
+    }
+  }
+
+  /** Hosts that failed in the block run its rescue; a rescued host counts as rescued, not failed. */
+  private async rescue(run: PlayRun, b: Block, on: { hosts: string[]; inh: Inheritable }): Promise<void> {
+    const failed = on.hosts.filter((h) => this.e.hosts.get(h).failed);
+    if (b.rescue.length === 0 || failed.length === 0 || this.aborted) return;
+    for (const h of failed) {
+      const s = this.e.hosts.get(h);
+      s.registered.ansible_failed_task = { name: s.lastFailure?.task };
+      s.registered.ansible_failed_result = s.lastFailure?.result ?? {};
+      s.failed = false;
+      s.counts.failed--;
+      s.counts.rescued++;
+    }
+    await this.execNodes(run, b.rescue, { ...on, hosts: failed });
+  }
+
+  /** Every host that entered the block and is reachable runs `always`; a failed host stays failed. */
+  private async always(run: PlayRun, b: Block, on: { hosts: string[]; inh: Inheritable }): Promise<void> {
+    if (b.always.length === 0) return;
+    const hosts = on.hosts.filter((h) => !this.e.hosts.get(h).unreachable);
+    const stillFailed = hosts.filter((h) => this.e.hosts.get(h).failed);
+    stillFailed.forEach((h) => (this.e.hosts.get(h).failed = false));
+    await this.execNodes(run, b.always, { ...on, hosts });
+    stillFailed.forEach((h) => (this.e.hosts.get(h).failed = true));
+  }
+
+  private async execTask(
+    run: PlayRun,
+    task: Task,
+    on: { hosts: string[]; inh: Inheritable; handler: boolean },
+  ): Promise<void> {
+    const eff = inherit(on.inh, task);
+    const { handler, hosts } = on;
+    if (!handler && !selectedByTags(eff.tags, this.e.opts)) return;
+    if (!run.started) {
+      if (task.name !== this.e.opts.startAtTask) return;
+      run.started = true;
+    }
+    if (task.module === "meta") return this.meta(run, task, hosts);
+    const active = hosts.filter((h) => this.e.hosts.active(h));
+    const runOnce = !!eff.runOnce;
+    const targets = runOnce ? active.slice(0, 1) : active;
+    if (targets.length === 0) return;
+    const t: TaskRun = { run, task, eff, handler, noLog: eff.noLog ?? false };
+    const notifyBefore = handler ? undefined : this.parts.journal.notifyIntent(task, targets);
+    await this.parts.fanOut.run(t, {
+      hosts: targets,
+      notifyBefore,
+      perHost: async (h) => {
+        const outcomes =
+          (handler ? undefined : this.parts.journal.restore(task, h)) ?? (await this.parts.executor.runOnHost(t, h));
+        // run_once: every host sees the one result, whether it ran now or was restored on resume
+        if (runOnce && task.register) {
+          const result = this.e.hosts.get(h).registered[task.register];
+          for (const other of hosts) this.e.hosts.get(other).registered[task.register] = result;
+        }
+        return outcomes;
+      },
+    });
+  }
+
+  private async meta(run: PlayRun, task: Task, hosts: string[]): Promise<void> {
+    const action = String(task.args._raw ?? "");
+    if (action === "flush_handlers") await this.flushHandlers(run, hosts);
+    else if (action === "end_play") this.aborted = true;
+    else if (action === "clear_facts") hosts.forEach((h) => (this.e.hosts.get(h).facts = undefined));
+    // noop / refresh_inventory: nothing to do
+  }
+
+  private async flushHandlers(run: PlayRun, hosts: string[]): Promise<void> {
+    for (const handler of run.play.handlers) {
+      const topics = [handler.name, ...handler.listen].filter((x): x is string => !!x);
+      const notified = (h: string) => topics.some((t) => this.e.hosts.get(h).notified.has(t));
+      const targets = hosts.filter((h) => this.e.hosts.active(h) && notified(h));
+      if (targets.length === 0) continue;
+      targets.forEach((h) => topics.forEach((t) => this.e.hosts.get(h).notified.delete(t)));
+      await this.execTask(run, handler, { hosts: targets, inh: rootInherit(run.play), handler: true });
+    }
+  }
+
+  private warn(message: string): void {
+    this.e.report.emit({ event: "warning", message });
+  }
+}

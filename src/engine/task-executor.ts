@@ -1,0 +1,263 @@
+// Owns running one task on one host (Ansible's task executor): the variables it sees, its loop,
+// `when`, until/retries, rendering and validating the module's arguments, calling the module
+// with a context that executes through the node-exec pipeline, changed_when/failed_when,
+// register and notify, and recording a task's own `undo:` on the node.
+import { readFileSync } from "node:fs";
+import { KplayError } from "../errors.js";
+import { findModule, type ModuleContext, type ModuleDef, type ModuleResult } from "../modules/index.js";
+import { recordScript } from "../modules/undo.js";
+import { withData, withTemplateNames } from "../playbook/data.js";
+import { evalCondition } from "../playbook/expr.js";
+import { findSource, sourceCandidates } from "../playbook/paths.js";
+import { taskLabel, type Task } from "../playbook/types.js";
+import type { HostStatus } from "../report/index.js";
+import { renderTemplate, renderValue } from "../template/render.js";
+import { OUTPUT_LIMIT } from "../transport/output.js";
+import { UnreachableError, type ExecOptions } from "../transport/index.js";
+import type { Attempt, Engine, Outcome, PlayRun, TaskRun } from "./context.js";
+import type { NodeExec } from "./node-exec.js";
+import type { Vars } from "./vars.js";
+
+/** What a task's module needs beyond its arguments, worked out once per attempt. */
+interface Prepared {
+  mod: ModuleDef;
+  args: unknown;
+  exec: ExecOptions;
+  delegate?: string;
+  /** Undo logs are kept on nodes only: not in check mode, not for the controller. */
+  undo: boolean;
+}
+
+export class TaskExecutor {
+  constructor(
+    private readonly e: Engine,
+    private readonly node: NodeExec,
+  ) {}
+
+  /** The variables a task sees on a host, Ansible's precedence; `extra` are the task's own vars. */
+  vars(run: PlayRun, h: string, extra: Vars = {}): Vars {
+    const s = this.e.hosts.get(h);
+    const base = run.base.get(h)!;
+    const facts = s.facts ?? {};
+    const extraVars = this.e.opts.extraVars;
+    // Templates are the base variables (inventory, play vars, -e) not overridden by data
+    const templates = new Set<string>(Object.keys(extraVars));
+    for (const k of Object.keys(base)) if (!(k in facts) && !(k in extra) && !(k in s.registered)) templates.add(k);
+    const vars = {
+      ...base,
+      ...facts,
+      ...extra,
+      ...s.registered,
+      ...extraVars,
+      ansible_check_mode: this.e.opts.check,
+      hostvars: this.e.hosts.hostvars(),
+    };
+    return withTemplateNames(vars, templates);
+  }
+
+  /** Run the task on one host: each loop item (or once), register the result, note notifications. */
+  async runOnHost(t: TaskRun, host: string): Promise<Outcome[]> {
+    const { task, eff } = t;
+    const o = { file: task.where.file, line: task.where.line };
+    const own = this.vars(t.run, host);
+    const taskVars = Object.keys(eff.vars).length ? (renderValue(eff.vars, own, { ...o, field: "vars" }) as Vars) : {};
+    const vars = this.vars(t.run, host, taskVars);
+    const items = this.loopItems(task, vars);
+    const outcomes: Outcome[] = [];
+    for (const [index, item] of (items ?? [undefined]).entries()) {
+      const v = items ? withData(vars, { [task.loopVar]: item }) : vars;
+      const label = items ? (task.loopLabel ? renderTemplate(task.loopLabel, v, o) : item) : undefined;
+      const outcome = await this.runWithRetries(t, { host, vars: v, index, attempt: 1 });
+      outcomes.push({ ...outcome, item: label });
+    }
+    const s = this.e.hosts.get(host);
+    if (task.register) s.registered[task.register] = items ? loopResult(outcomes) : outcomes[0].result;
+    if (outcomes.some((x) => x.status === "changed")) task.notify.forEach((n) => s.notified.add(n));
+    return outcomes;
+  }
+
+  private loopItems(task: Task, vars: Vars): unknown[] | undefined {
+    if (task.loop === undefined) return undefined;
+    const where = { file: task.where.file, line: task.where.line, field: "loop" };
+    const rendered = renderValue(task.loop, vars, where);
+    if (!Array.isArray(rendered))
+      throw new KplayError("input", `loop must be a list, got ${typeof rendered}`, {
+        where: { ...task.where, field: "loop" },
+      });
+    return rendered;
+  }
+
+  private async runWithRetries(t: TaskRun, at: Attempt): Promise<Outcome> {
+    const { task, eff } = t;
+    if (eff.when.length && !evalCondition(eff.when, at.vars)) {
+      return {
+        status: "skipped",
+        result: { changed: false, skipped: true, skip_reason: "Conditional result was False" },
+      };
+    }
+    if (task.until === undefined) return this.runOnce(t, at);
+    const attempts = (task.retries ?? 3) + 1;
+    let last: Outcome = { status: "failed", result: { changed: false, failed: true } };
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      last = await this.runOnce(t, { ...at, attempt });
+      const withReg = withData(at.vars, { ...(task.register ? { [task.register]: last.result } : {}), ...last.result });
+      if (last.status !== "unreachable" && evalCondition(task.until, withReg))
+        return { ...last, result: { ...last.result, attempts: attempt } };
+      if (attempt < attempts) await new Promise((r) => setTimeout(r, (task.delay ?? 5) * 1000));
+    }
+    const msg = last.result.msg ?? `retries exhausted (${attempts} attempts)`;
+    return {
+      status: eff.ignoreErrors ? "ignored" : "failed",
+      result: { ...last.result, failed: true, attempts, msg },
+    };
+  }
+
+  private async runOnce(t: TaskRun, at: Attempt): Promise<Outcome> {
+    const { task, eff } = t;
+    const p = this.prepare(t, at);
+    let result: ModuleResult;
+    try {
+      result = await p.mod.run(this.moduleContext(t, at, p), p.args);
+    } catch (e) {
+      if (e instanceof UnreachableError) throw e;
+      result = { changed: false, failed: true, msg: e instanceof KplayError ? e.describe() : (e as Error).message };
+    }
+    if (result.ansible_facts && !result.failed) {
+      Object.assign(this.e.hosts.get(at.host).registered, result.ansible_facts as Vars);
+      this.e.opts.secrets?.addVars(result.ansible_facts as Vars);
+    }
+    const withReg = withData(at.vars, { ...(task.register ? { [task.register]: result } : {}), ...result });
+    result = applyConditions(task, result, withReg);
+    let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
+    if (status === "failed" && eff.ignoreErrors) status = "ignored";
+    if (status === "changed" && task.undo !== undefined && p.undo) return this.recordUndo(t, at, p, { status, result });
+    return { status, result };
+  }
+
+  /** Render and validate the module's arguments and the task's connection keywords for this attempt. */
+  private prepare(t: TaskRun, at: Attempt): Prepared {
+    const { task, eff } = t;
+    const mod = findModule(task.module)!;
+    const o = { file: task.where.file, line: task.where.line, field: task.where.field };
+    const rendered = renderValue(task.args, at.vars, o) as Record<string, unknown>;
+    // arguments named like secrets (a user's password, get_url's url_password) are secrets from now on
+    this.e.opts.secrets?.addVars(rendered);
+    const parsed = mod.schema.safeParse(rendered);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      const field = i.path.join(".") || "arguments";
+      throw new KplayError("input", `${task.module}: ${field}: ${i.message}`, { where: task.where });
+    }
+    const render = (v: unknown, field: string) => renderValue(v, at.vars, { ...o, field });
+    const delegate = eff.delegateTo ? String(render(eff.delegateTo, "delegate_to")) : undefined;
+    const exec: ExecOptions = {
+      become: eff.become ?? false,
+      becomeUser: eff.becomeUser ? String(render(eff.becomeUser, "become_user")) : undefined,
+      env: eff.environment ? envStrings(render(eff.environment, "environment")) : undefined,
+    };
+    const toController =
+      delegate !== undefined && !this.e.inv.hasHost(delegate) && (delegate === "localhost" || delegate === "127.0.0.1");
+    // The controller (a task delegated to localhost) keeps no undo log: it is not a node.
+    const undo = !(eff.checkMode ?? this.e.opts.check) && !toController;
+    return { mod, args: parsed.data, exec, delegate, undo };
+  }
+
+  private moduleContext(t: TaskRun, at: Attempt, p: Prepared): ModuleContext {
+    const { task, eff, run } = t;
+    const { host, vars } = at;
+    const stream = (this.e.opts.verbosity ?? 0) >= 2 && !!p.mod.streams && !t.noLog;
+    let seq = 0;
+    return {
+      host,
+      check: eff.checkMode ?? this.e.opts.check,
+      diff: this.e.opts.diff,
+      undo: p.undo,
+      vars,
+      exec: (script, x) => {
+        if (p.mod.local) throw new Error(`module ${task.module} runs on the controller only`);
+        // A script or environment that holds a secret (or a no_log task's) never goes into argv.
+        const env = p.exec.env;
+        const sensitive =
+          t.noLog ||
+          this.node.holdsSecret(script.text) ||
+          (!!env && this.node.holdsSecret(Object.values(env).join("\n")));
+        const onOutput = stream ? this.outputEvents(host, taskLabel(task)) : undefined;
+        const opts: ExecOptions = { ...p.exec, ...x, sensitive, onOutput };
+        // Detached under a run path that is the same when the run resumes, so a command that
+        // already ran (or is still running) is re-attached instead of started again.
+        const name = { taskId: task.id, index: at.index, attempt: at.attempt, seq: 0 };
+        const detach = !!this.e.opts.step && !p.mod.idempotent;
+        const sent = detach
+          ? this.node.detached(script, host, { ...name, seq: seq++ }, { stream: !!onOutput, stdin: x?.stdin })
+          : script;
+        return this.node.exec({ host, delegate: p.delegate }, sent, opts);
+      },
+      readLocal: (path) => readFileSync(localPath(run.pb.dir, path, task)),
+      localPath: (path) => localPath(run.pb.dir, path, task),
+      renderFile: (text, file) => renderTemplate(text, vars, { file }),
+    };
+  }
+
+  /** The task's `undo:` goes into the node's undo log (once per task and item). */
+  private async recordUndo(t: TaskRun, at: Attempt, p: Prepared, done: Outcome): Promise<Outcome> {
+    const { task } = t;
+    const { result } = done;
+    const where = { file: task.where.file, line: task.where.line, field: "undo" };
+    const withReg = withData(at.vars, { ...(task.register ? { [task.register]: result } : {}), ...result });
+    const script = String(renderValue(task.undo, withData(withReg, { result }), where));
+    const key = `task:${this.e.opts.step?.name ?? "run"}/${task.id}/${at.index}`;
+    const sensitive = t.noLog || this.node.holdsSecret(script);
+    const opts = { become: p.exec.become, becomeUser: p.exec.becomeUser, sensitive };
+    const r = await this.node.exec({ host: at.host, delegate: p.delegate }, recordScript(key, script), opts);
+    if (r.rc === 0) return done;
+    const msg = `changed, but recording its undo failed: ${r.stderr.trim()}`;
+    return { status: "failed", result: { ...result, failed: true, msg } };
+  }
+
+  /** -vv streaming shows at most OUTPUT_LIMIT bytes of a command, then says the rest is not shown. */
+  private outputEvents(host: string, task: string): (st: "stdout" | "stderr", text: string) => void {
+    let shown = 0;
+    return (stream, text) => {
+      if (shown > OUTPUT_LIMIT) return;
+      shown += text.length;
+      const cut = "\n[kplay: the rest of this output is not shown; the result keeps its first and last part]\n";
+      this.e.report.emit({ event: "output", host, task, stream, text: shown > OUTPUT_LIMIT ? text + cut : text });
+    };
+  }
+}
+
+/** A looped task's registered result: every item's, with the overall changed/failed/skipped. */
+function loopResult(outcomes: Outcome[]): ModuleResult {
+  const results = outcomes.map((x) => x.result);
+  const failed = results.some((r) => r.failed);
+  return {
+    changed: results.some((r) => r.changed),
+    failed,
+    skipped: results.length > 0 && results.every((r) => r.skipped),
+    results,
+    msg: failed ? "one or more items failed" : "all items completed",
+  };
+}
+
+/** changed_when / failed_when, evaluated with the result registered. */
+function applyConditions(task: Task, result: ModuleResult, withReg: Vars): ModuleResult {
+  let r = result;
+  if (task.changedWhen !== undefined && !r.skipped && !r.failed)
+    r = { ...r, changed: evalCondition(task.changedWhen, withReg) };
+  if (task.failedWhen !== undefined && !r.skipped) r = { ...r, failed: evalCondition(task.failedWhen, withReg) };
+  return r;
+}
+
+function envStrings(v: unknown): Record<string, string> {
+  if (!v || typeof v !== "object" || Array.isArray(v))
+    throw new KplayError("input", "environment must render to a mapping");
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === "string" ? x : JSON.stringify(x)]));
+}
+
+/** Ansible's lookup for src: files/ and templates/ beside the playbook, then the playbook's own directory. */
+function localPath(dir: string, p: string, task: Task): string {
+  const found = findSource(dir, p);
+  if (found) return found;
+  const looked = sourceCandidates(dir, p).join(", ");
+  throw new KplayError("input", `source file ${p} not found (looked in ${looked})`, { where: task.where });
+}
