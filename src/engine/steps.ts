@@ -13,13 +13,13 @@ import type { Reporter } from "../report/index.js";
 import { writeFileAtomic } from "../state/atomic.js";
 import type { Journal } from "../state/journal.js";
 import { cleanupScript, localRunBase, runPath } from "../transport/detach.js";
-import type { ConnectionPool } from "../transport/index.js";
+import type { NodePool } from "../transport/index.js";
 import { connectionSpec } from "../transport/spec.js";
 import { Runner, type RunOptions } from "./runner.js";
 
 export interface StepsOptions {
   inv: Inventory;
-  pool: ConnectionPool;
+  pool: NodePool;
   playbooks: Playbook[];
   journal: Journal;
   stateDir: string;
@@ -63,106 +63,120 @@ export async function runSteps(o: StepsOptions): Promise<boolean> {
   const names = o.playbooks.map((pb, i, all) => stepName(pb, i, all));
   if (o.resume) o.journal.resumeRun(names, o.label);
   else o.journal.startRun(names, o.label);
-  const j = o.journal;
-  const cascade = new Set<string>();
-  const stopped = new Set<string>();
-  let ok = true;
-  for (const [i, pb] of o.playbooks.entries()) {
-    const name = names[i];
-    const files = filesFingerprint(pb);
+  const run = new StepsRun(o, names);
+  for (const [i, pb] of o.playbooks.entries()) await run.step(i, pb);
+  return run.finish();
+}
+
+/** Per host, the fingerprint a step is recorded done with (its files and the host's variables). */
+type Fingerprints = Map<string, { fp: string; files: string; vars: string }>;
+
+/** One pass over the ordered steps: which hosts each step still needs, and what happened. */
+class StepsRun {
+  /** Hosts on which a step re-ran: every later step re-runs on them too. */
+  private readonly cascade = new Set<string>();
+  /** Hosts that failed a step, with the step: they take no further steps. */
+  private readonly stopped = new Map<string, string>();
+  private readonly ran: string[] = [];
+  private readonly skipped: string[] = [];
+  private readonly t0 = Date.now();
+
+  constructor(
+    private readonly o: StepsOptions,
+    private readonly names: string[],
+  ) {}
+
+  async step(i: number, pb: Playbook): Promise<void> {
+    const o = this.o;
+    const name = this.names[i];
+    const at = { step: name, index: i + 1, total: this.names.length };
     const targets = [...new Set(pb.plays.flatMap((p) => matchPattern(o.inv, p.hosts).hosts))].filter(
       (h) => !o.run.limit || o.run.limit.has(h),
     );
+    const { todo, fps } = this.plan(name, pb, targets);
+    if (todo.length === 0) {
+      this.skipped.push(name);
+      const reason = targets.length === 0 ? "no_hosts" : "done";
+      o.report.emit({ event: "step_skip", ...at, reason, hosts: targets.length });
+      return;
+    }
+    this.ran.push(name);
+    const doneBefore = targets.length - todo.length - targets.filter((h) => this.stopped.has(h)).length;
+    o.report.emit({ event: "step_start", ...at, hosts: todo, done_before: doneBefore });
+    const started = Date.now();
+    const finished = await this.execute(name, pb, { todo, fps });
+    const failed = todo.filter((h) => !finished.includes(h));
+    o.report.emit({ event: "step_end", ...at, ok: finished, failed, elapsed_ms: Date.now() - started });
+  }
+
+  /** The hosts that still need this step; records a fresh attempt for each, says why a done one re-runs. */
+  private plan(name: string, pb: Playbook, targets: string[]): { todo: string[]; fps: Fingerprints } {
+    const { o, cascade } = this;
+    const j = o.journal;
+    const files = filesFingerprint(pb);
     const todo: string[] = [];
-    const fps = new Map<string, { fp: string; files: string; vars: string }>();
+    const fps: Fingerprints = new Map();
     for (const h of targets) {
-      if (stopped.has(h)) continue;
+      if (this.stopped.has(h)) continue;
       const vars = hash([stable({ host: o.inv.hostVars(h), extra: o.run.extraVars })]);
       const fp = hash([files, vars]);
       fps.set(h, { fp, files, vars });
       const done = j.stepDone(name, h);
       if (done && done.fp === fp && !cascade.has(h)) continue;
       if (done) {
-        const why = cascade.has(h)
-          ? "an earlier step re-ran on it"
-          : done.files !== files
-            ? "its playbook, task files or templates changed"
-            : "its variables changed";
-        o.report.emit({ event: "warning", message: `step ${name} re-runs on ${h}: ${why}` });
+        const reason = cascade.has(h) ? "earlier_step_reran" : done.files !== files ? "files_changed" : "vars_changed";
+        o.report.emit({ event: "step_rerun", step: name, host: h, reason });
         cascade.add(h);
       }
       const hs = j.hostState(name, h);
-      if (!hs || hs.startFp !== fp || done)
-        j.write({
-          t: "step_reset",
-          step: name,
-          host: h,
-          fp,
-          reason: done ? "re-run" : "start",
-          attempt: randomBytes(4).toString("hex"),
-        });
+      if (!hs || hs.startFp !== fp || done) {
+        const attempt = randomBytes(4).toString("hex");
+        j.write({ t: "step_reset", step: name, host: h, fp, reason: done ? "re-run" : "start", attempt });
+      }
       todo.push(h);
     }
     j.flush();
-    const skipped = targets.length - todo.length - targets.filter((h) => stopped.has(h)).length;
-    if (todo.length === 0) {
-      o.report.emit({
-        event: "warning",
-        message: `step ${name}: already done on all ${targets.length} host(s), skipped`,
-      });
-      continue;
-    }
-    if (skipped > 0)
-      o.report.emit({
-        event: "warning",
-        message: `step ${name}: done before on ${skipped} host(s); running on ${todo.join(", ")}`,
-      });
-    const runner = new Runner(
-      o.inv,
-      o.pool,
-      {
-        ...o.run,
-        limit: new Set(todo),
-        step: { name, runId: j.runId, journal: j, reconnectWindowMs: o.reconnectWindowMs },
-      },
-      o.report,
-    );
+    return { todo, fps };
+  }
+
+  /** Run the step's playbook on `todo`, journal each host's outcome; returns the hosts that finished. */
+  private async execute(name: string, pb: Playbook, plan: { todo: string[]; fps: Fingerprints }): Promise<string[]> {
+    const o = this.o;
+    const j = o.journal;
+    const step = { name, runId: j.runId, journal: j, reconnectWindowMs: o.reconnectWindowMs };
+    const runner = new Runner(o.inv, o.pool, { ...o.run, limit: new Set(plan.todo), step }, o.report);
     await runner.runPlaybook(pb);
     const outcomes = runner.hostOutcomes();
     const finished: string[] = [];
-    for (const h of todo) {
+    const time = () => new Date().toISOString();
+    for (const h of plan.todo) {
       const out = outcomes.get(h) ?? { ok: true, unreachable: false };
-      const fp = fps.get(h)!;
       if (out.ok) {
-        j.write({ t: "host_step_done", step: name, host: h, ...fp, time: new Date().toISOString() });
+        j.write({ t: "host_step_done", step: name, host: h, ...plan.fps.get(h)!, time: time() });
         finished.push(h);
-      } else {
-        j.write({
-          t: "host_failed",
-          step: name,
-          host: h,
-          task: out.task ?? "",
-          msg: secrets.text(out.msg ?? ""),
-          unreachable: out.unreachable,
-          time: new Date().toISOString(),
-        });
-        stopped.add(h);
-        ok = false;
+        continue;
       }
+      const msg = secrets.text(out.msg ?? "");
+      const failure = { task: out.task ?? "", msg, unreachable: out.unreachable, time: time() };
+      j.write({ t: "host_failed", step: name, host: h, ...failure });
+      this.stopped.set(h, name);
     }
     j.flush();
-    writeStepsFile(j.dir, j, names, o.inv.hostNames);
+    writeStepsFile(j.dir, j, this.names, o.inv.hostNames);
     await cleanup(o, finished, runPath(j.runId, name));
     // Tasks delegated to the controller ran under this user's run directory here.
     rmSync(join(localRunBase(), runPath(j.runId, name)), { recursive: true, force: true });
+    return finished;
   }
-  if (!ok) {
-    o.report.emit({
-      event: "warning",
-      message: `stopped on ${[...stopped].join(", ")}; everything done is recorded in ${o.stateDir}: ${o.continueHint}`,
-    });
+
+  finish(): boolean {
+    const ok = this.stopped.size === 0;
+    const stopped = [...this.stopped].map(([host, step]) => ({ host, step }));
+    const hint = ok ? undefined : `everything done is recorded in ${this.o.stateDir}: ${this.o.continueHint}`;
+    const elapsed_ms = Date.now() - this.t0;
+    this.o.report.emit({ event: "steps_end", ok, ran: this.ran, skipped: this.skipped, stopped, elapsed_ms, hint });
+    return ok;
   }
-  return ok;
 }
 
 /** Remove the finished step's run directories on the nodes (best effort; one round trip when logged in as root). */

@@ -4,6 +4,7 @@ import { Chalk } from "chalk";
 import type { KplayEvent, Reporter, HostStatus } from "./events.js";
 import { unifiedDiff } from "./diff.js";
 import type { Redactor } from "./redact.js";
+import { stepLines } from "./steps-view.js";
 
 function colourDiff(c: InstanceType<typeof Chalk>, text: string): string {
   return text
@@ -82,6 +83,13 @@ export class ConsoleReporter implements Reporter {
         break;
       case "warning":
         this.line(c.magenta(`[WARNING]: ${e.message}`));
+        break;
+      case "step_start":
+      case "step_skip":
+      case "step_rerun":
+      case "step_end":
+      case "steps_end":
+        stepLines(e, c).forEach((l) => this.line(l));
         break;
       case "recap": {
         this.line("\n" + c.bold(this.header("PLAY RECAP", "").replace(" [] ", " ")));

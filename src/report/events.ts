@@ -17,11 +17,54 @@ export type KplayEvent =
   | { event: "run_start"; playbook: string; check: boolean; time: string }
   | { event: "play_start"; play: string; hosts: string[] }
   | { event: "task_start"; play: string; task: string; handler: boolean; hosts: number; file?: string; line?: number }
-  | { event: "host_result"; task: string; module: string; host: string; status: HostStatus; elapsed_ms: number; result: Record<string, unknown>; item?: unknown }
+  | {
+      event: "host_result";
+      task: string;
+      module: string;
+      host: string;
+      status: HostStatus;
+      elapsed_ms: number;
+      result: Record<string, unknown>;
+      item?: unknown;
+    }
   | { event: "task_end"; task: string; elapsed_ms: number }
   | { event: "output"; host: string; task: string; stream: "stdout" | "stderr"; text: string }
   | { event: "warning"; message: string }
-  | { event: "recap"; hosts: Record<string, RecapCounts>; elapsed_ms: number; ok: boolean };
+  | { event: "recap"; hosts: Record<string, RecapCounts>; elapsed_ms: number; ok: boolean }
+  | StepEvent;
+
+/** Why a step that was done on a host runs there again. */
+export type RerunReason = "earlier_step_reran" | "files_changed" | "vars_changed";
+
+/**
+ * Progress of an ordered list of steps (deploy-cluster, add-node, run with several playbooks):
+ * `index` counts from 1 of `total`. A step is skipped when it is done on every host it targets
+ * ("done") or targets none ("no_hosts"); `step_rerun` says why a done step runs again on a host.
+ */
+export type StepEvent =
+  | { event: "step_start"; step: string; index: number; total: number; hosts: string[]; done_before: number }
+  | { event: "step_skip"; step: string; index: number; total: number; reason: "done" | "no_hosts"; hosts: number }
+  | { event: "step_rerun"; step: string; host: string; reason: RerunReason }
+  | {
+      event: "step_end";
+      step: string;
+      index: number;
+      total: number;
+      ok: string[];
+      failed: string[];
+      elapsed_ms: number;
+    }
+  | {
+      event: "steps_end";
+      ok: boolean;
+      ran: string[];
+      skipped: string[];
+      /** Hosts that stopped, with the step they stopped in. */
+      stopped: Array<{ host: string; step: string }>;
+      elapsed_ms: number;
+      /** How to continue after a stop. */
+      hint?: string;
+    };
 
 export interface Reporter {
   emit(e: KplayEvent): void;

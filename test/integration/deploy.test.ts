@@ -169,8 +169,8 @@ describe("deploy-cluster on the sandbox", () => {
     const ca = readFileSync(join(home, "sandbox", name, "pki", "ca.crt"), "utf8");
     const again = await kplay(["deploy-cluster", ...sandbox, "--json"], { env });
     expect(again.code).toBe(0);
-    const skipped = events(again.stdout).filter((e) => e.event === "warning" && /already done on all \d+ host\(s\), skipped/.test(e.message));
-    expect(skipped.map((e) => e.message.split(":")[0])).toEqual(["step 00-bootstrap-node", "step 00-default-ssh-config", "step 01-cluster-bootstrap-os", "step 01-container-engine", "step 02-cluster-etcd", "step 03-cluster-kubernetes", "step 04-cluster-network", "step 05-cluster-apps"]);
+    const skipped = events(again.stdout).filter((e) => e.event === "step_skip" && e.reason === "done" && e.hosts > 0);
+    expect(skipped.map((e) => e.step)).toEqual(["00-bootstrap-node", "00-default-ssh-config", "01-cluster-bootstrap-os", "01-container-engine", "02-cluster-etcd", "03-cluster-kubernetes", "04-cluster-network", "05-cluster-apps"]);
     expect(events(again.stdout).filter((e) => e.event === "host_result")).toEqual([]);
     const restart = await kplay(["deploy-cluster", ...sandbox, "--json", "--restart"], { env });
     expect(restart.code, restart.stdout.slice(-2000)).toBe(0);

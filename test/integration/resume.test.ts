@@ -188,7 +188,7 @@ describe("resume", () => {
     const again = await kplay(args);
     expect(again.code).toBe(0);
     expect(
-      events(again.stdout).filter((e) => e.event === "warning" && /already done on all 3/.test(e.message)),
+      events(again.stdout).filter((e) => e.event === "step_skip" && e.reason === "done" && e.hosts === 3),
     ).toHaveLength(2);
     expect(await onAll("wc -l < /var/tmp/kt/s1; wc -l < /var/tmp/kt/s2; wc -l < /var/tmp/kt/x")).toEqual(
       NODES.map(() => "1\n1\n2\n"),
@@ -227,7 +227,9 @@ describe("resume", () => {
     const r = await kplay(args);
     expect(r.code).toBe(0);
     expect(
-      events(r.stdout).filter((e) => e.event === "warning" && /step c2 re-runs on node1: its playbook/.test(e.message)),
+      events(r.stdout).filter(
+        (e) => e.event === "step_rerun" && e.step === "c2" && e.host === "node1" && e.reason === "files_changed",
+      ),
     ).toHaveLength(1);
     expect(await onAll("wc -l < /var/tmp/kt/c1; wc -l < /var/tmp/kt/c2; wc -l < /var/tmp/kt/c3")).toEqual(
       NODES.map(() => "1\n2\n2\n"),

@@ -1,0 +1,45 @@
+// Owns how step progress reads on the console: a header per step with its place in the list,
+// why a done step runs again on a host, each step's result, and the overall summary of a
+// multi-step command (what ran, what was already done, where it stopped and how to continue).
+import type { Chalk } from "chalk";
+import type { RerunReason, StepEvent } from "./events.js";
+
+const WHY: Record<RerunReason, string> = {
+  earlier_step_reran: "an earlier step re-ran on it",
+  files_changed: "its playbook, task files or templates changed",
+  vars_changed: "its variables changed",
+};
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
+const list = (hosts: string[]) =>
+  hosts.length > 5 ? `${hosts.slice(0, 5).join(", ")} and ${hosts.length - 5} more` : hosts.join(", ");
+
+/** The console lines for a step event. */
+export function stepLines(e: StepEvent, c: InstanceType<typeof Chalk>): string[] {
+  switch (e.event) {
+    case "step_start": {
+      const before = e.done_before > 0 ? ` (done before on ${e.done_before})` : "";
+      return ["", c.bold.blue(`STEP ${e.index}/${e.total} ${e.step}: on ${list(e.hosts)}${before}`)];
+    }
+    case "step_skip":
+      return e.reason === "done"
+        ? [c.blue(`STEP ${e.index}/${e.total} ${e.step}: already done on all ${e.hosts} host(s), skipped`)]
+        : [c.blue(`STEP ${e.index}/${e.total} ${e.step}: no host of this inventory is in its groups, skipped`)];
+    case "step_rerun":
+      return [c.blue(`step ${e.step} runs again on ${e.host}: ${WHY[e.reason]}`)];
+    case "step_end":
+      return e.failed.length === 0
+        ? [c.blue(`STEP ${e.index}/${e.total} ${e.step}: done on ${e.ok.length} host(s) in ${seconds(e.elapsed_ms)}`)]
+        : [c.red(`STEP ${e.index}/${e.total} ${e.step}: failed on ${list(e.failed)}; done on ${e.ok.length} host(s)`)];
+    case "steps_end":
+      return summary(e, c);
+  }
+}
+
+function summary(e: Extract<StepEvent, { event: "steps_end" }>, c: InstanceType<typeof Chalk>): string[] {
+  const out = ["", c.bold(`STEPS: ${e.ran.length} ran, ${e.skipped.length} already done, in ${seconds(e.elapsed_ms)}`)];
+  if (e.ok) return [...out, c.green("all steps done on every host")];
+  for (const s of e.stopped) out.push(c.red(`  ${s.host}: stopped in step ${s.step}`));
+  if (e.hint) out.push(c.red(e.hint));
+  return out;
+}
