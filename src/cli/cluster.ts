@@ -1,14 +1,15 @@
-// Owns the cluster commands: `kplay deploy-cluster` (the shipped step playbooks, in the explicit
-// order below, recorded step by step: a re-run skips what is done, --restart runs everything
-// again), `kplay remove-cluster` (every host's undo log replayed, then the progress cleared) and
-// `kplay init` (a commented sample config.yaml).
+// Owns the flags, help and confirmation of the cluster commands: `kplay deploy-cluster` (the
+// shipped step playbooks of cluster/steps.ts, recorded step by step: a re-run skips what is done,
+// --restart runs everything again), `kplay remove-cluster` (the workflow is
+// cluster/remove-cluster.ts) and `kplay init` (a commented sample config.yaml).
 import { DEPLOY_STEPS, deployPlaybooks } from "../cluster/steps.js";
 import { dirname, resolve } from "node:path";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
-import { revertHosts } from "../engine/revert.js";
-import { writeStepsFile } from "../engine/steps.js";
+import { hostsToReset } from "../cluster/nodes.js";
+import { removeCluster } from "../cluster/remove-cluster.js";
+import { FactCache } from "../state/facts.js";
 import { COMMON, confirmReset, forks, loadInv, parse, type Common } from "./options.js";
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
 import { openPool, withState } from "./state.js";
@@ -168,50 +169,17 @@ export async function removeClusterCommand(argv: string[]): Promise<number> {
     throw new KplayError("usage", `remove-cluster takes no arguments (got ${positionals.join(" ")})`);
   const o = values as Common;
   const inv = loadInv(o);
-  const cluster = [
-    ...new Set(["k8s_cluster", "etcd", "calico_rr"].filter((g) => inv.hasGroup(g)).flatMap((g) => inv.groupHosts(g))),
-  ];
-  const boot = inv.hasGroup("bootstrap") ? inv.groupHosts("bootstrap") : inv.hasHost("bootstrap") ? ["bootstrap"] : [];
-  if (values["keep-bootstrap"] && boot.some((b) => cluster.includes(b))) {
-    throw new KplayError(
-      "usage",
-      `--keep-bootstrap: ${boot.filter((b) => cluster.includes(b)).join(", ")} is both the bootstrap node and a cluster node; its changes are undone together`,
-      { hint: "remove the cluster without --keep-bootstrap, or run the bootstrap on a separate host" },
-    );
-  }
-  const hosts = [...cluster, ...(values["keep-bootstrap"] ? [] : boot.filter((b) => !cluster.includes(b)))];
-  if (hosts.length === 0)
-    throw new KplayError(
-      "usage",
-      "the inventory has no cluster nodes (groups k8s_cluster, etcd, calico_rr) and no bootstrap host",
-    );
-  if (
-    !values.yes &&
-    !(await confirmReset(
-      `remove-cluster resets ${hosts.length} host(s) (${hosts.join(", ")})`,
-      `This resets ${hosts.length} host(s) to their state before kplay: ${hosts.join(", ")}.`,
-    ))
-  )
-    return 1;
+  const hosts = hostsToReset(inv, { keepBootstrap: !!values["keep-bootstrap"] });
+  const what = `remove-cluster resets ${hosts.length} host(s) (${hosts.join(", ")})`;
+  const question = `This resets ${hosts.length} host(s) to their state before kplay: ${hosts.join(", ")}.`;
+  if (!values.yes && !(await confirmReset(what, question))) return 1;
   const { reporter, sd } = reporterFor(o, inv);
   return withState(sd, "kplay remove-cluster", reporter, async (journal) => {
     const pool = openPool(sd, o);
     try {
-      const out = await revertHosts(inv, pool, hosts, forks(o), reporter);
-      const ok = out.every((x) => x.status === "ok" || x.status === "changed");
-      if (ok) {
-        journal.startRun([]);
-        writeStepsFile(sd, journal, [], inv.hostNames);
-      } else {
-        reporter.emit({
-          event: "warning",
-          message: `not every host was reset (${out
-            .filter((x) => x.status !== "ok" && x.status !== "changed")
-            .map((x) => x.host)
-            .join(", ")}); the recorded progress is kept: run remove-cluster again to continue`,
-        });
-      }
-      return ok ? 0 : 1;
+      const facts = new FactCache(join(sd, "facts"));
+      const session = { inv, pool, report: reporter, journal, facts, stateDir: sd, forks: forks(o) };
+      return (await removeCluster(session, hosts)) ? 0 : 1;
     } finally {
       await pool.closeAll();
     }

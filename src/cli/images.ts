@@ -6,14 +6,19 @@ import { imagesMirrorCommand, imagesPushCommand } from "./mirror.js";
 
 const SUBCOMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summary: string }> = {
   list: { run: imagesListCommand, summary: "every image a set of Kubernetes manifests refers to" },
-  mirror: { run: imagesMirrorCommand, summary: "copy images from their registries into a directory (OCI layout) or another registry" },
+  mirror: {
+    run: imagesMirrorCommand,
+    summary: "copy images from their registries into a directory (OCI layout) or another registry",
+  },
   push: { run: imagesPushCommand, summary: "push the images of a mirrored directory into the internal registry" },
 };
 
 export const IMAGES_HELP = `Usage: kplay images <command> [options]
 
 Commands:
-${Object.entries(SUBCOMMANDS).map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`).join("\n")}
+${Object.entries(SUBCOMMANDS)
+  .map(([n, c]) => `  ${n.padEnd(8)} ${c.summary}`)
+  .join("\n")}
 
 "kplay images <command> --help" for details.`;
 
@@ -24,6 +29,9 @@ export async function imagesCommand(argv: string[]): Promise<number> {
     return sub ? 0 : 2;
   }
   const c = SUBCOMMANDS[sub];
-  if (!c) throw new KplayError("usage", `unknown images command "${sub}"`, { hint: `one of: ${Object.keys(SUBCOMMANDS).join(", ")}` });
+  if (!c)
+    throw new KplayError("usage", `unknown images command "${sub}"`, {
+      hint: `one of: ${Object.keys(SUBCOMMANDS).join(", ")}`,
+    });
   return c.run(rest);
 }

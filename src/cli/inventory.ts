@@ -9,7 +9,11 @@ Show the inventory as kplay reads it, in exactly the JSON shapes "ansible-invent
 and "--host" print (keys sorted), or the group tree as "--graph" draws it.`;
 
 export async function inventoryCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...COMMON, list: { type: "boolean" }, host: { type: "string" }, graph: { type: "boolean" } }, "inventory");
+  const { values, positionals } = parse(
+    argv,
+    { ...COMMON, list: { type: "boolean" }, host: { type: "string" }, graph: { type: "boolean" } },
+    "inventory",
+  );
   if (values.help) {
     console.log(INVENTORY_HELP);
     return 0;
@@ -31,6 +35,14 @@ export async function inventoryCommand(argv: string[]): Promise<number> {
 
 function sortedJson(v: unknown): string {
   const sort = (x: unknown): unknown =>
-    Array.isArray(x) ? x.map(sort) : x && typeof x === "object" ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sort((x as Record<string, unknown>)[k])])) : x;
+    Array.isArray(x)
+      ? x.map(sort)
+      : x && typeof x === "object"
+        ? Object.fromEntries(
+            Object.keys(x)
+              .sort()
+              .map((k) => [k, sort((x as Record<string, unknown>)[k])]),
+          )
+        : x;
   return JSON.stringify(sort(v), null, 4);
 }

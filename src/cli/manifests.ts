@@ -42,7 +42,8 @@ Options:
 
 /** Manifest files named by the arguments (files, directories recursively, "-" for stdin). */
 export function manifestInputs(args: string[]): Array<{ file: string; text: string }> {
-  if (!args.length) throw new KplayError("usage", "no manifest given", { hint: "a file, a directory, or - for standard input" });
+  if (!args.length)
+    throw new KplayError("usage", "no manifest given", { hint: "a file, a directory, or - for standard input" });
   const out: Array<{ file: string; text: string }> = [];
   const walk = (p: string, top: boolean): void => {
     let st;
@@ -66,14 +67,28 @@ export function manifestInputs(args: string[]): Array<{ file: string; text: stri
 }
 
 export async function imagesListCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { json: { type: "boolean" }, "as-written": { type: "boolean" }, help: { type: "boolean", short: "h" } }, "images list");
+  const { values, positionals } = parse(
+    argv,
+    { json: { type: "boolean" }, "as-written": { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    "images list",
+  );
   if (values.help) {
     console.log(IMAGES_LIST_HELP);
     return 0;
   }
   const uses: ImageUse[] = manifestInputs(positionals).flatMap((m) => findImages(m.text, m.file).uses);
   if (values.json) {
-    for (const u of uses) console.log(JSON.stringify({ file: u.file, line: u.line, path: u.path, object: u.object, image: u.image, normalized: u.normalized }));
+    for (const u of uses)
+      console.log(
+        JSON.stringify({
+          file: u.file,
+          line: u.line,
+          path: u.path,
+          object: u.object,
+          image: u.image,
+          normalized: u.normalized,
+        }),
+      );
   } else {
     const list = values["as-written"] ? [...new Set(uses.map((u) => u.image))].sort() : distinctImages(uses);
     if (list.length) console.log(list.join("\n"));
@@ -87,8 +102,19 @@ export async function manifestsCommand(argv: string[]): Promise<number> {
     console.log(MANIFESTS_HELP);
     return sub ? 0 : 2;
   }
-  if (sub !== "rewrite") throw new KplayError("usage", `unknown manifests command "${sub}"`, { hint: "kplay manifests rewrite --help" });
-  const { values, positionals } = parse(rest, { registry: { type: "string" }, "keep-registry-path": { type: "boolean" }, check: { type: "boolean" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } }, "manifests rewrite");
+  if (sub !== "rewrite")
+    throw new KplayError("usage", `unknown manifests command "${sub}"`, { hint: "kplay manifests rewrite --help" });
+  const { values, positionals } = parse(
+    rest,
+    {
+      registry: { type: "string" },
+      "keep-registry-path": { type: "boolean" },
+      check: { type: "boolean" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+    "manifests rewrite",
+  );
   if (values.help) {
     console.log(MANIFESTS_HELP);
     return 0;
@@ -96,16 +122,22 @@ export async function manifestsCommand(argv: string[]): Promise<number> {
   const registry = values.registry;
   if (!registry) throw new KplayError("usage", "manifests rewrite needs --registry HOST[:PORT]/PROJECT");
   if (!/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/i.test(registry.replace(/\/+$/, ""))) {
-    throw new KplayError("usage", `--registry ${registry}: expected HOST[:PORT]/PROJECT such as kube.registry.local/library`);
+    throw new KplayError(
+      "usage",
+      `--registry ${registry}: expected HOST[:PORT]/PROJECT such as kube.registry.local/library`,
+    );
   }
-  if (positionals.includes("-") && !values.check) throw new KplayError("usage", "standard input can only be checked (--check): there is no file to write");
+  if (positionals.includes("-") && !values.check)
+    throw new KplayError("usage", "standard input can only be checked (--check): there is no file to write");
   let pending = 0;
   for (const m of manifestInputs(positionals)) {
     const r = rewriteImages(findImages(m.text, m.file), registry, { keepRegistry: values["keep-registry-path"] });
-    for (const c of r.changes) console.log(values.json ? JSON.stringify(c) : `${c.file}:${c.line} ${c.path} ${c.from} -> ${c.to}`);
+    for (const c of r.changes)
+      console.log(values.json ? JSON.stringify(c) : `${c.file}:${c.line} ${c.path} ${c.from} -> ${c.to}`);
     pending += r.changes.length;
     if (r.changes.length && !values.check) writeFileAtomic(m.file, r.text, statSync(m.file).mode & 0o7777);
   }
-  if (!values.json) process.stderr.write(`${pending} image reference(s) ${values.check ? "would change" : "changed"}\n`);
+  if (!values.json)
+    process.stderr.write(`${pending} image reference(s) ${values.check ? "would change" : "changed"}\n`);
   return values.check && pending > 0 ? 1 : 0;
 }

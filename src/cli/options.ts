@@ -33,7 +33,9 @@ export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: s
     const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, "");
     const m = /Unknown option '(-{1,2}[^']+)'/.exec(msg);
     const hint = m ? closest(m[1].replace(/^-+/, ""), Object.keys(options)) : undefined;
-    throw new KplayError("usage", `${command}: ${msg}`, { hint: hint ? `did you mean --${hint}?` : `see kplay ${command} --help` });
+    throw new KplayError("usage", `${command}: ${msg}`, {
+      hint: hint ? `did you mean --${hint}?` : `see kplay ${command} --help`,
+    });
   }
 }
 
@@ -69,14 +71,16 @@ export function baseStateDir(): string {
 
 export function loadInv(o: Common): Inventory {
   const given = [o.inventory?.length ? "-i" : "", o.config ? "-c" : "", o.sandbox ? "--sandbox" : ""].filter(Boolean);
-  if (given.length > 1) throw new KplayError("usage", `give only one of -i, -c and --sandbox (got ${given.join(", ")})`);
+  if (given.length > 1)
+    throw new KplayError("usage", `give only one of -i, -c and --sandbox (got ${given.join(", ")})`);
   if (o.config) return loadConfigInventory(o.config);
   if (o.inventory?.length) return loadInventory(o.inventory);
   if (o.sandbox) {
     const name = o["sandbox-name"] ?? "default";
     const dir = sandboxDir(baseStateDir(), name);
     const file = join(dir, "inventory.yml");
-    if (!existsSync(file)) throw new KplayError("usage", `sandbox "${name}" is not up`, { hint: "run: kplay sandbox up" });
+    if (!existsSync(file))
+      throw new KplayError("usage", `sandbox "${name}" is not up`, { hint: "run: kplay sandbox up" });
     // The sandbox's config.yaml: its inventory plus the cluster variables.
     return existsSync(join(dir, "config.yaml")) ? loadConfigInventory(join(dir, "config.yaml")) : loadInventory([file]);
   }
@@ -86,7 +90,8 @@ export function loadInv(o: Common): Inventory {
 export function forks(o: Common): number {
   if (o.forks === undefined) return 10;
   const n = Number(o.forks);
-  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new KplayError("usage", `--forks must be a whole number from 1 to 1000, got ${JSON.stringify(o.forks)}`);
+  if (!Number.isInteger(n) || n < 1 || n > 1000)
+    throw new KplayError("usage", `--forks must be a whole number from 1 to 1000, got ${JSON.stringify(o.forks)}`);
   return n;
 }
 

@@ -7,8 +7,7 @@ import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { matchPattern, readLimit, type Inventory } from "../inventory/index.js";
 import { allTasks, taskLabel, type Playbook } from "../playbook/types.js";
-import { Runner } from "../engine/runner.js";
-import { runSteps } from "../engine/steps.js";
+import { runPlaybookSet, type PlaybookRun } from "../app/run-playbooks.js";
 import { FactCache } from "../state/facts.js";
 import { openPool, withState } from "./state.js";
 import { parseExtraVars } from "../engine/vars.js";
@@ -145,6 +144,29 @@ export async function runPlaybooks(
     );
   // each run-set keeps its own journal: an ad-hoc run never erases the cluster's progress
   const journalDir = runSetDir(sd, how.cluster ? { kind: "cluster" } : { kind: "playbooks", files });
+  const request: PlaybookRun = {
+    inv,
+    playbooks,
+    run: {
+      secrets: redact,
+      factCache: new FactCache(join(sd, "facts")),
+      forks: forks(o),
+      check: !!o.check,
+      diff: !!o.diff,
+      extraVars,
+      limit,
+      tags,
+      skipTags,
+      startAtTask: values["start-at-task"],
+      verbosity,
+    },
+    resume: how.resume,
+    reconnectWindowMs: windowS * 1000,
+    label: how.label,
+    continueHint:
+      how.continueHint ??
+      (how.resume ? "re-run the same command to continue" : "re-run the same command with --resume to continue"),
+  };
   return withState(
     sd,
     how.label,
@@ -152,41 +174,7 @@ export async function runPlaybooks(
     async (journal) => {
       const pool = openPool(sd, o);
       try {
-        const run = {
-          secrets: redact,
-          factCache: new FactCache(join(sd, "facts")),
-          forks: forks(o),
-          check: !!o.check,
-          diff: !!o.diff,
-          extraVars,
-          limit,
-          tags,
-          skipTags,
-          startAtTask: values["start-at-task"],
-          verbosity,
-        };
-        if (o.check) {
-          // A check run changes nothing, so it records nothing.
-          let ok = true;
-          for (const pb of playbooks) ok = (await new Runner(inv, pool, run, reporter).runPlaybook(pb)).ok && ok;
-          return ok ? 0 : 1;
-        }
-        const ok = await runSteps({
-          inv,
-          pool,
-          playbooks,
-          journal,
-          stateDir: sd,
-          label: how.label,
-          resume: how.resume,
-          continueHint:
-            how.continueHint ??
-            (how.resume ? "re-run the same command to continue" : "re-run the same command with --resume to continue"),
-          run,
-          reconnectWindowMs: windowS * 1000,
-          report: reporter,
-        });
-        return ok ? 0 : 1;
+        return (await runPlaybookSet(request, { pool, report: reporter, stateDir: sd, journal })) ? 0 : 1;
       } finally {
         await pool.closeAll();
       }

@@ -24,7 +24,12 @@ Options:
 export async function sandboxCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { nodes: { type: "string" }, name: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    {
+      nodes: { type: "string" },
+      name: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
     "sandbox",
   );
   const sub = positionals[0];
@@ -39,9 +44,14 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
     case "up": {
       const n = values.nodes === undefined ? 3 : Number(values.nodes);
       const info = await sandboxUp(base, name, n, (m) => console.error(`kplay: ${m}`));
-      for (const node of info.nodes) console.log(`${node.name.padEnd(8)} ssh root@${node.ssh.host} -p ${node.ssh.port}   (node network ${node.ip})`);
-      console.log(`\nInventory:  ${rel(info.inventory)}\nknown_hosts: ${rel(info.knownHosts)}\nSSH key:    ${rel(info.privateKey)}`);
-      console.log(`\nRun a playbook on it:\n  kplay run playbooks/examples/hello.yml --sandbox${name !== "default" ? ` --sandbox-name ${name}` : ""}`);
+      for (const node of info.nodes)
+        console.log(`${node.name.padEnd(8)} ssh root@${node.ssh.host} -p ${node.ssh.port}   (node network ${node.ip})`);
+      console.log(
+        `\nInventory:  ${rel(info.inventory)}\nknown_hosts: ${rel(info.knownHosts)}\nSSH key:    ${rel(info.privateKey)}`,
+      );
+      console.log(
+        `\nRun a playbook on it:\n  kplay run playbooks/examples/hello.yml --sandbox${name !== "default" ? ` --sandbox-name ${name}` : ""}`,
+      );
       return 0;
     }
     case "status": {
@@ -54,7 +64,10 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
         console.log(`sandbox "${name}" is not up`);
         return 0;
       }
-      for (const node of info.nodes) console.log(`${node.name.padEnd(8)} ${String(node.state).padEnd(8)} ${node.ssh.host}:${node.ssh.port}  ${node.ip}`);
+      for (const node of info.nodes)
+        console.log(
+          `${node.name.padEnd(8)} ${String(node.state).padEnd(8)} ${node.ssh.host}:${node.ssh.port}  ${node.ip}`,
+        );
       console.log(`inventory: ${rel(info.inventory)}`);
       return 0;
     }

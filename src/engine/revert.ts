@@ -6,8 +6,7 @@ import PQueue from "p-queue";
 import type { Inventory } from "../inventory/index.js";
 import { revertScript } from "../modules/undo.js";
 import type { HostStatus, RecapCounts, Reporter } from "../report/index.js";
-import type { ConnectionPool } from "../transport/index.js";
-import { UnreachableError } from "../transport/index.js";
+import { UnreachableError, type NodePool } from "../transport/index.js";
 import { connectionSpec } from "../transport/spec.js";
 
 export interface RevertOutcome {
@@ -17,83 +16,86 @@ export interface RevertOutcome {
   msg?: string;
 }
 
+/** Where reverts run and report. */
+export interface RevertContext {
+  inv: Inventory;
+  pool: NodePool;
+  report: Reporter;
+  forks: number;
+}
+
 export async function revertHosts(
-  inv: Inventory,
-  pool: ConnectionPool,
+  c: RevertContext,
   hosts: string[],
-  forks: number,
-  report: Reporter,
   label = "Undo kplay's changes (newest first)",
 ): Promise<RevertOutcome[]> {
   const t0 = Date.now();
-  report.emit({ event: "task_start", play: "revert", task: label, handler: false, hosts: hosts.length });
-  const q = new PQueue({ concurrency: Math.max(1, forks) });
+  c.report.emit({ event: "task_start", play: "revert", task: label, handler: false, hosts: hosts.length });
+  const q = new PQueue({ concurrency: Math.max(1, c.forks) });
   const out: RevertOutcome[] = [];
   for (const host of hosts) {
     q.add(async () => {
       const started = Date.now();
-      let o: RevertOutcome;
-      try {
-        const spec = connectionSpec(
-          host,
-          inv.hostVars(host),
-          inv.hasHost("bastion") ? inv.hostVars("bastion") : undefined,
-        );
-        const conn = await pool.get(spec);
-        const r = await conn.exec(revertScript(), { become: true, timeoutMs: 30 * 60_000 });
-        const undone = r.stdout
-          .split("\n")
-          .filter((l) => l.startsWith("KPLAY-UNDO: ") && l !== "KPLAY-UNDO: none")
-          .map((l) => l.slice(12));
-        const failed = r.stdout.split("\n").find((l) => l.startsWith("KPLAY-UNDO-FAILED: "));
-        if (r.rc !== 0 || failed)
-          o = {
-            host,
-            status: "failed",
-            undone,
-            msg: failed ? `undo failed at ${failed.slice(19)}` : (r.stderr || r.stdout).trim() || `rc ${r.rc}`,
-          };
-        else o = { host, status: undone.length ? "changed" : "ok", undone };
-      } catch (e) {
-        if (e instanceof UnreachableError) pool.drop(host);
-        o = {
-          host,
-          status: e instanceof UnreachableError ? "unreachable" : "failed",
-          undone: [],
-          msg: (e as Error).message,
-        };
-      }
+      const o = await revertOne(c, host);
       out.push(o);
-      report.emit({
+      const result = {
+        changed: o.status === "changed",
+        undone: o.undone,
+        ...(o.msg ? { msg: o.msg, failed: true } : {}),
+      };
+      const elapsed_ms = Date.now() - started;
+      c.report.emit({
         event: "host_result",
         task: label,
         module: "revert",
         host,
         status: o.status,
-        elapsed_ms: Date.now() - started,
-        result: { changed: o.status === "changed", undone: o.undone, ...(o.msg ? { msg: o.msg, failed: true } : {}) },
+        elapsed_ms,
+        result,
       });
     });
   }
   await q.onIdle();
-  report.emit({ event: "task_end", task: label, elapsed_ms: Date.now() - t0 });
+  c.report.emit({ event: "task_end", task: label, elapsed_ms: Date.now() - t0 });
   const counts: Record<string, RecapCounts> = {};
-  for (const o of out) {
-    counts[o.host] = {
-      ok: o.status === "ok" || o.status === "changed" ? 1 : 0,
-      changed: o.status === "changed" ? 1 : 0,
-      unreachable: o.status === "unreachable" ? 1 : 0,
-      failed: o.status === "failed" ? 1 : 0,
-      skipped: 0,
-      rescued: 0,
-      ignored: 0,
-    };
-  }
-  report.emit({
-    event: "recap",
-    hosts: counts,
-    elapsed_ms: Date.now() - t0,
-    ok: out.every((o) => o.status === "ok" || o.status === "changed"),
-  });
+  for (const o of out) counts[o.host] = recapOf(o.status);
+  const ok = out.every((o) => o.status === "ok" || o.status === "changed");
+  c.report.emit({ event: "recap", hosts: counts, elapsed_ms: Date.now() - t0, ok });
   return out;
+}
+
+async function revertOne(c: RevertContext, host: string): Promise<RevertOutcome> {
+  try {
+    const bastion = c.inv.hasHost("bastion") ? c.inv.hostVars("bastion") : undefined;
+    const conn = await c.pool.get(connectionSpec(host, c.inv.hostVars(host), bastion));
+    const r = await conn.exec(revertScript(), { become: true, timeoutMs: 30 * 60_000 });
+    const lines = r.stdout.split("\n");
+    const undone = lines
+      .filter((l) => l.startsWith("KPLAY-UNDO: ") && l !== "KPLAY-UNDO: none")
+      .map((l) => l.slice("KPLAY-UNDO: ".length));
+    const failed = lines.find((l) => l.startsWith("KPLAY-UNDO-FAILED: "));
+    if (r.rc === 0 && !failed) return { host, status: undone.length ? "changed" : "ok", undone };
+    const msg = failed
+      ? `undo failed at ${failed.slice("KPLAY-UNDO-FAILED: ".length)}`
+      : (r.stderr || r.stdout).trim() || `rc ${r.rc}`;
+    return { host, status: "failed", undone, msg };
+  } catch (e) {
+    if (e instanceof UnreachableError) c.pool.drop(host);
+    const status = e instanceof UnreachableError ? "unreachable" : "failed";
+    return { host, status, undone: [], msg: (e as Error).message };
+  }
+}
+
+function recapOf(status: HostStatus): RecapCounts {
+  const done = status === "ok" || status === "changed";
+  const n = (b: boolean) => (b ? 1 : 0);
+  return {
+    ok: n(done),
+    changed: n(status === "changed"),
+    unreachable: n(status === "unreachable"),
+    failed: n(status === "failed"),
+    skipped: 0,
+    rescued: 0,
+    ignored: 0,
+  };
 }

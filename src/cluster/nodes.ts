@@ -1,0 +1,93 @@
+// Owns which hosts of an inventory are what in the cluster: the cluster nodes, the bootstrap
+// node(s), the first control plane and the etcd members; and checking the names an operator
+// gives add-node, remove-node and remove-cluster before anything runs.
+import { KplayError } from "../errors.js";
+import type { Inventory } from "../inventory/index.js";
+import { CLUSTER_GROUPS } from "./steps.js";
+
+const hostsOf = (inv: Inventory, group: string) => (inv.hasGroup(group) ? inv.groupHosts(group) : []);
+
+/** The bootstrap node(s): the group `bootstrap`, else a host named so. */
+export function bootstrapHosts(inv: Inventory): string[] {
+  return inv.hasGroup("bootstrap") ? inv.groupHosts("bootstrap") : inv.hasHost("bootstrap") ? ["bootstrap"] : [];
+}
+
+export function clusterHosts(inv: Inventory): string[] {
+  return [...new Set(CLUSTER_GROUPS.flatMap((g) => hostsOf(inv, g)))];
+}
+
+export function etcdMembers(inv: Inventory): string[] {
+  return hostsOf(inv, "etcd");
+}
+
+/** kube_control_plane[0]: the control plane the cluster is run from. */
+export function firstControlPlane(inv: Inventory): string | undefined {
+  return hostsOf(inv, "kube_control_plane")[0];
+}
+
+export function isKubernetesNode(inv: Inventory, host: string): boolean {
+  return hostsOf(inv, "k8s_cluster").includes(host);
+}
+
+/** The named hosts, each an exact inventory host name in a cluster group and not the bootstrap node. */
+export function clusterNodes(inv: Inventory, names: string[], command: string): string[] {
+  if (names.length === 0)
+    throw new KplayError("usage", `${command} needs the name of at least one node`, { hint: `kplay ${command} node5` });
+  const cluster = new Set(clusterHosts(inv));
+  const boot = bootstrapHosts(inv);
+  for (const n of names) {
+    if (!inv.hasHost(n))
+      throw new KplayError("usage", `${n} is not a host of the inventory (names are matched exactly)`, {
+        hint: "add it to the inventory (and to its groups) first",
+      });
+    if (!cluster.has(n))
+      throw new KplayError("usage", `${n} is in none of the cluster groups (${CLUSTER_GROUPS.join(", ")})`);
+    if (boot.includes(n)) throw new KplayError("usage", `${n} is the bootstrap node, not a cluster node`);
+  }
+  return [...new Set(names)];
+}
+
+/** Refuse a removal that would take away the first control plane or every etcd member. */
+export function checkRemovable(inv: Inventory, nodes: string[]): void {
+  const firstCp = firstControlPlane(inv);
+  if (firstCp && nodes.includes(firstCp)) {
+    const hint =
+      "put another control plane first in kube_control_plane (and run deploy-cluster), then remove it; " +
+      "or kplay remove-cluster";
+    throw new KplayError(
+      "usage",
+      `${firstCp} is the first control plane (kube_control_plane[0]): the cluster is run from it`,
+      {
+        hint,
+      },
+    );
+  }
+  const etcd = etcdMembers(inv);
+  if (etcd.length && etcd.every((h) => nodes.includes(h)))
+    throw new KplayError("usage", `removing ${nodes.join(", ")} would remove every etcd member`, {
+      hint: "kplay remove-cluster removes the whole cluster",
+    });
+}
+
+/**
+ * The hosts remove-cluster resets: every cluster node and, unless kept, the bootstrap node.
+ * Refused when there is nothing to reset, or the kept bootstrap node is also a cluster node.
+ */
+export function hostsToReset(inv: Inventory, o: { keepBootstrap: boolean }): string[] {
+  const cluster = clusterHosts(inv);
+  const boot = bootstrapHosts(inv);
+  const both = boot.filter((b) => cluster.includes(b));
+  if (o.keepBootstrap && both.length)
+    throw new KplayError(
+      "usage",
+      `--keep-bootstrap: ${both.join(", ")} is both the bootstrap node and a cluster node; its changes are undone together`,
+      { hint: "remove the cluster without --keep-bootstrap, or run the bootstrap on a separate host" },
+    );
+  const hosts = [...cluster, ...(o.keepBootstrap ? [] : boot.filter((b) => !cluster.includes(b)))];
+  if (hosts.length === 0)
+    throw new KplayError(
+      "usage",
+      "the inventory has no cluster nodes (groups k8s_cluster, etcd, calico_rr) and no bootstrap host",
+    );
+  return hosts;
+}
