@@ -73,10 +73,9 @@ interface Meta {
 export function fetchFile(
   url: string,
   file: string,
-  meta: Meta | undefined,
-  ca: Buffer[] | undefined,
-  redirects = 5,
+  o: { meta?: Meta; ca?: Buffer[]; redirects?: number } = {},
 ): Promise<Meta | "unchanged"> {
+  const { meta, ca, redirects = 5 } = o;
   const u = new URL(url);
   if (u.protocol === "file:") {
     // a local tree (a mirror on disk): changed when its content changed
@@ -103,7 +102,13 @@ export function fetchFile(
           res.resume();
           try {
             // never to file: (a redirect must not pick a controller file into the bundle), never https -> http
-            resolve(fetchFile(redirectTarget(u, res.headers.location).toString(), file, meta, ca, redirects - 1));
+            resolve(
+              fetchFile(redirectTarget(u, res.headers.location).toString(), file, {
+                meta,
+                ca,
+                redirects: redirects - 1,
+              }),
+            );
           } catch (e) {
             reject(e);
           }
@@ -161,7 +166,7 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
       const meta =
         existsSync(metaFile) && existsSync(dest) ? (JSON.parse(readFileSync(metaFile, "utf8")) as Meta) : undefined;
       const from = o.filesFrom ? `${o.filesFrom.replace(/\/+$/, "")}/${rel}` : f.value;
-      const got = await fetchFile(from, dest, meta?.url === from ? meta : undefined, o.ca);
+      const got = await fetchFile(from, dest, { meta: meta?.url === from ? meta : undefined, ca: o.ca });
       const sum = got === "unchanged" ? (meta?.sha256 ?? "") : got.sha256;
       if (f.sha256 && sum !== f.sha256) {
         // a file that is not upstream's goes nowhere near the bundle

@@ -1,7 +1,7 @@
 // Owns AWS Signature Version 4 for S3-compatible stores (AWS, MinIO, Ceph RGW, ...): the
 // canonical request, the string to sign, the derived key and the Authorization header. The
 // secret key is used only here and never leaves this function's result except as a signature.
-import { createHash, createHmac } from "node:crypto";
+import { createHmac } from "node:crypto";
 
 export interface S3Credentials {
   accessKeyId: string;

@@ -174,7 +174,7 @@ export async function removeClusterCommand(argv: string[]): Promise<number> {
   const question = `This resets ${hosts.length} host(s) to their state before kplay: ${hosts.join(", ")}.`;
   if (!values.yes && !(await confirmReset(what, question))) return 1;
   const { reporter, sd } = reporterFor(o, inv);
-  return withState(sd, "kplay remove-cluster", reporter, async (journal) => {
+  return withState({ dir: sd }, "kplay remove-cluster", reporter, async (journal) => {
     const pool = openPool(sd, o);
     try {
       const facts = new FactCache(join(sd, "facts"));

@@ -6,11 +6,9 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import PQueue from "p-queue";
 import { KplayError } from "../errors.js";
-import { CredentialStore, defaultAuthFile } from "../images/auth.js";
 import { OciLayout, REF_ANNOTATION } from "../images/layout.js";
 import { Copier, type CopyJob, type CopyResult, type Endpoint } from "../images/mirror.js";
 import { formatRef, parseRef, ReferenceError, retarget, type ImageRef } from "../images/reference.js";
-import { RegistryClient } from "../images/registry.js";
 import { parse } from "./options.js";
 
 const SHARED = `Which images (one of):

@@ -94,7 +94,7 @@ export async function removeNodeCommand(argv: string[]): Promise<number> {
   if (!values.yes && !(await confirmReset(what, question))) return 1;
   const { reporter, sd } = reporterFor(o, inv);
   const facts = new FactCache(join(sd, "facts"));
-  return withState(sd, `kplay remove-node ${nodes.join(" ")}`, reporter, async (journal) => {
+  return withState({ dir: sd }, `kplay remove-node ${nodes.join(" ")}`, reporter, async (journal) => {
     const pool = openPool(sd, o);
     try {
       const session = { inv, pool, report: reporter, journal, facts, stateDir: sd, forks: forks(o) };

@@ -131,7 +131,7 @@ export async function runPlaybooks(
   const tags = split(values.tags);
   const skipTags = split(values["skip-tags"]);
   if (values["list-hosts"] || values["list-tasks"]) {
-    console.log(listing(inv, playbooks, limit, !!values["list-hosts"], !!values["list-tasks"]));
+    console.log(listing(inv, playbooks, limit, { hosts: !!values["list-hosts"], tasks: !!values["list-tasks"] }));
     return 0;
   }
   const { redact, reporter, verbosity, sd } = reporterFor(o, inv, extraVars);
@@ -167,20 +167,14 @@ export async function runPlaybooks(
       how.continueHint ??
       (how.resume ? "re-run the same command to continue" : "re-run the same command with --resume to continue"),
   };
-  return withState(
-    sd,
-    how.label,
-    reporter,
-    async (journal) => {
-      const pool = openPool(sd, o);
-      try {
-        return (await runPlaybookSet(request, { pool, report: reporter, stateDir: sd, journal })) ? 0 : 1;
-      } finally {
-        await pool.closeAll();
-      }
-    },
-    journalDir,
-  );
+  return withState({ dir: sd, journalDir }, how.label, reporter, async (journal) => {
+    const pool = openPool(sd, o);
+    try {
+      return (await runPlaybookSet(request, { pool, report: reporter, stateDir: sd, journal })) ? 0 : 1;
+    } finally {
+      await pool.closeAll();
+    }
+  });
 }
 
 /**
@@ -213,9 +207,9 @@ function listing(
   inv: Inventory,
   playbooks: Playbook[],
   limit: Set<string> | undefined,
-  hosts: boolean,
-  tasks: boolean,
+  show: { hosts: boolean; tasks: boolean },
 ): string {
+  const { hosts, tasks } = show;
   const out: string[] = [];
   for (const pb of playbooks) {
     out.push(`\nplaybook: ${pb.file}`);

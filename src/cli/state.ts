@@ -4,7 +4,6 @@ import { ConnectionPool } from "../transport/index.js";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, relative } from "node:path";
 import { listRunSets } from "../state/runsets.js";
-import { KplayError } from "../errors.js";
 import type { Reporter } from "../report/index.js";
 import { Journal } from "../state/journal.js";
 import { StateLock } from "../state/lock.js";
@@ -12,12 +11,12 @@ import { COMMON, confirmReset, loadInv, parse, stateDir, type Common } from "./o
 
 /** Take the state directory's lock and open the journal of the run-set in `journalDir` (default: the cluster's). */
 export async function withState<T>(
-  dir: string,
+  at: { dir: string; journalDir?: string },
   command: string,
   report: Reporter,
   fn: (j: Journal) => Promise<T>,
-  journalDir = dir,
 ): Promise<T> {
+  const { dir, journalDir = dir } = at;
   const lock = StateLock.acquire(dir, command, (m) => report.emit({ event: "warning", message: m }));
   const onSignal = () => {
     lock.release();

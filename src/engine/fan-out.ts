@@ -1,7 +1,7 @@
 // Owns running one task on many hosts at once, bounded by --forks (p-queue): the task_start and
 // task_end events, each host's result event (bounded, or censored for no_log), turning errors
 // into failed/unreachable outcomes, the recap counts and the journal record per host.
-import PQueue from "p-queue";
+import { forEachLimited } from "../concurrency.js";
 import { KplayError } from "../errors.js";
 import type { ModuleResult } from "../modules/index.js";
 import { ExprError } from "../playbook/expr.js";
@@ -28,9 +28,7 @@ export class FanOut {
   async run(t: TaskRun, plan: FanOutPlan): Promise<void> {
     const t0 = Date.now();
     this.announce(t, plan.hosts.length);
-    const q = new PQueue({ concurrency: Math.max(1, this.e.opts.forks) });
-    for (const h of plan.hosts) q.add(() => this.runHost(t, plan, h));
-    await q.onIdle();
+    await forEachLimited(plan.hosts, this.e.opts.forks, (h) => this.runHost(t, plan, h));
     this.e.opts.step?.journal.flush();
     this.e.report.emit({ event: "task_end", task: taskLabel(t.task), elapsed_ms: Date.now() - t0 });
   }

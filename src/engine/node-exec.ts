@@ -55,8 +55,7 @@ export class NodeExec {
       runPath(step.runId, step.name, attempt),
       runName(name.taskId, name.index, name.attempt, name.seq),
       script,
-      io.stream,
-      io.stdin !== undefined ? sha256Hex(io.stdin) : undefined,
+      { stream: io.stream, stdinSum: io.stdin !== undefined ? sha256Hex(io.stdin) : undefined },
     );
   }
 

@@ -3,7 +3,7 @@
 // starts) and the free one (each host runs ahead on its own), sections and blocks with
 // rescue/always, inherited keywords, tags and --start-at-task, meta tasks, handlers flushed after
 // each section, any_errors_fatal and max_fail_percentage.
-import PQueue from "p-queue";
+import { forEachLimited } from "../concurrency.js";
 import { matchPattern } from "../inventory/index.js";
 import type { Block, Inheritable, Node, Play, Playbook, Task } from "../playbook/types.js";
 import type { Engine, PlayRun, TaskRun } from "./context.js";
@@ -78,9 +78,7 @@ export class PlayIterator {
 
   private async runBatch(run: PlayRun): Promise<void> {
     if (run.play.strategy !== "free") return this.runSections(run, run.batch);
-    const q = new PQueue({ concurrency: Math.max(1, this.e.opts.forks) });
-    for (const h of run.batch) q.add(() => this.runSections({ ...run }, [h]));
-    await q.onIdle();
+    await forEachLimited(run.batch, this.e.opts.forks, (h) => this.runSections({ ...run }, [h]));
   }
 
   private async gather(run: PlayRun): Promise<void> {

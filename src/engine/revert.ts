@@ -2,7 +2,7 @@
 // first in one round trip per host, hosts in parallel up to the fork limit, each outcome
 // reported as a host_result and a recap. Interrupted, it continues on the next call: every
 // entry leaves the log once undone.
-import PQueue from "p-queue";
+import { forEachLimited } from "../concurrency.js";
 import type { Inventory } from "../inventory/index.js";
 import { revertScript } from "../modules/undo.js";
 import type { HostStatus, RecapCounts, Reporter } from "../report/index.js";
@@ -31,31 +31,27 @@ export async function revertHosts(
 ): Promise<RevertOutcome[]> {
   const t0 = Date.now();
   c.report.emit({ event: "task_start", play: "revert", task: label, handler: false, hosts: hosts.length });
-  const q = new PQueue({ concurrency: Math.max(1, c.forks) });
   const out: RevertOutcome[] = [];
-  for (const host of hosts) {
-    q.add(async () => {
-      const started = Date.now();
-      const o = await revertOne(c, host);
-      out.push(o);
-      const result = {
-        changed: o.status === "changed",
-        undone: o.undone,
-        ...(o.msg ? { msg: o.msg, failed: true } : {}),
-      };
-      const elapsed_ms = Date.now() - started;
-      c.report.emit({
-        event: "host_result",
-        task: label,
-        module: "revert",
-        host,
-        status: o.status,
-        elapsed_ms,
-        result,
-      });
+  await forEachLimited(hosts, c.forks, async (host) => {
+    const started = Date.now();
+    const o = await revertOne(c, host);
+    out.push(o);
+    const result = {
+      changed: o.status === "changed",
+      undone: o.undone,
+      ...(o.msg ? { msg: o.msg, failed: true } : {}),
+    };
+    const elapsed_ms = Date.now() - started;
+    c.report.emit({
+      event: "host_result",
+      task: label,
+      module: "revert",
+      host,
+      status: o.status,
+      elapsed_ms,
+      result,
     });
-  }
-  await q.onIdle();
+  });
   c.report.emit({ event: "task_end", task: label, elapsed_ms: Date.now() - t0 });
   const counts: Record<string, RecapCounts> = {};
   for (const o of out) counts[o.host] = recapOf(o.status);

@@ -54,7 +54,8 @@ export interface CopyOptions {
   workDir?: string;
 }
 
-const platformOf = (d: Descriptor): string => [d.platform?.os, d.platform?.architecture, d.platform?.variant].filter(Boolean).join("/");
+const platformOf = (d: Descriptor): string =>
+  [d.platform?.os, d.platform?.architecture, d.platform?.variant].filter(Boolean).join("/");
 
 export class Copier {
   private readonly blobs: PQueue;
@@ -66,7 +67,11 @@ export class Copier {
   private seq = 0;
   private readonly work: string;
 
-  constructor(private readonly from: Endpoint, private readonly to: Endpoint, private readonly o: CopyOptions = {}) {
+  constructor(
+    private readonly from: Endpoint,
+    private readonly to: Endpoint,
+    private readonly o: CopyOptions = {},
+  ) {
     this.blobs = new PQueue({ concurrency: o.concurrency ?? 5 });
     this.work = mkdtempSync(join(o.workDir ?? (to.kind === "dir" ? to.layout.dir : "/tmp"), ".kplay-transit-"));
   }
@@ -80,7 +85,11 @@ export class Copier {
     const layout = this.from.layout;
     if (reference.startsWith("sha256:")) {
       const body = layout.readBlob(reference);
-      return { mediaType: (JSON.parse(body.toString("utf8")) as { mediaType?: string }).mediaType ?? "", digest: reference, body };
+      return {
+        mediaType: (JSON.parse(body.toString("utf8")) as { mediaType?: string }).mediaType ?? "",
+        digest: reference,
+        body,
+      };
     }
     const name = formatRef(ref);
     const e = layout.entries().find((x) => x.annotations?.[REF_ANNOTATION] === name);
@@ -90,7 +99,17 @@ export class Copier {
 
   /** Copy one image; returns what was done. */
   async copy(job: CopyJob): Promise<CopyResult> {
-    const res: CopyResult = { src: formatRef(job.src), dst: formatRef(job.dst), digest: "", manifests: 0, blobs: 0, present: 0, mounted: 0, sent: 0, bytesSent: 0 };
+    const res: CopyResult = {
+      src: formatRef(job.src),
+      dst: formatRef(job.dst),
+      digest: "",
+      manifests: 0,
+      blobs: 0,
+      present: 0,
+      mounted: 0,
+      sent: 0,
+      bytesSent: 0,
+    };
     const top = await this.readManifest(job.src, job.src.digest ?? job.src.tag ?? "latest");
     let body = top.body;
     let mediaType = top.mediaType;
@@ -100,30 +119,53 @@ export class Copier {
       const want = this.o.platforms ?? [];
       if (want.length) {
         children = children.filter((d) => want.some((p) => platformOf(d) === p || platformOf(d).startsWith(`${p}/`)));
-        if (!children.length) throw new KplayError("host", `${res.src} has none of the platforms ${want.join(", ")} (it has ${index.manifests.map(platformOf).join(", ")})`);
-        if (children.length !== index.manifests.length) body = Buffer.from(JSON.stringify({ ...index, manifests: children }));
+        if (!children.length)
+          throw new KplayError(
+            "host",
+            `${res.src} has none of the platforms ${want.join(", ")} (it has ${index.manifests.map(platformOf).join(", ")})`,
+          );
+        if (children.length !== index.manifests.length)
+          body = Buffer.from(JSON.stringify({ ...index, manifests: children }));
       }
       for (const child of children) {
         const m = await this.readManifest(job.src, child.digest);
         await this.copyBlobsOf(job, m, res);
-        await this.putManifest(job.dst, child.digest, m.mediaType || child.mediaType, m.body);
+        await this.putManifest(job.dst, child.digest, { mediaType: m.mediaType || child.mediaType, body: m.body });
         res.manifests++;
       }
     } else {
       await this.copyBlobsOf(job, top, res);
       mediaType = top.mediaType;
     }
-    const digest = await this.putManifest(job.dst, job.dst.digest ?? job.dst.tag ?? "latest", mediaType, body, true);
+    const digest = await this.putManifest(
+      job.dst,
+      job.dst.digest ?? job.dst.tag ?? "latest",
+      { mediaType, body },
+      true,
+    );
     res.manifests++;
     res.digest = digest;
     return res;
   }
 
   private async copyBlobsOf(job: CopyJob, m: Manifest, res: CopyResult): Promise<void> {
-    const doc = JSON.parse(m.body.toString("utf8")) as { config?: Descriptor; layers?: Descriptor[]; fsLayers?: unknown };
-    if (doc.fsLayers) throw new KplayError("host", `${res.src}: schema 1 manifests are not supported (registries deprecated them in 2017)`);
+    const doc = JSON.parse(m.body.toString("utf8")) as {
+      config?: Descriptor;
+      layers?: Descriptor[];
+      fsLayers?: unknown;
+    };
+    if (doc.fsLayers)
+      throw new KplayError(
+        "host",
+        `${res.src}: schema 1 manifests are not supported (registries deprecated them in 2017)`,
+      );
     const list = [...(doc.config ? [doc.config] : []), ...(doc.layers ?? [])];
-    const outcomes = await Promise.all(list.map((d) => this.blobs.add(() => this.copyBlob(job, d)) as Promise<{ how: "present" | "mounted" | "sent"; size: number }>));
+    const outcomes = await Promise.all(
+      list.map(
+        (d) =>
+          this.blobs.add(() => this.copyBlob(job, d)) as Promise<{ how: "present" | "mounted" | "sent"; size: number }>,
+      ),
+    );
     for (const o of outcomes) {
       res.blobs++;
       if (o.how === "present") res.present++;
@@ -150,7 +192,8 @@ export class Copier {
     if (this.to.kind === "dir") {
       const layout = this.to.layout;
       if (layout.hasBlob(d.digest, d.size)) return "present";
-      if (this.from.kind === "registry") await this.from.client.fetchBlob(job.src.registry, job.src.path, d.digest, layout.blobPath(d.digest));
+      if (this.from.kind === "registry")
+        await this.from.client.fetchBlob(job.src.registry, job.src.path, d.digest, layout.blobPath(d.digest));
       else throw new KplayError("usage", "copying from a directory to a directory is not supported");
       return "sent";
     }
@@ -159,7 +202,7 @@ export class Copier {
     // The same blob on its way to another repository of this registry: let it land, then mount it.
     const other = this.uploading.get(`${host}@${d.digest}`);
     if (other) await other.catch(() => undefined);
-    const mine = this.upload(job, d, c, host, repo);
+    const mine = this.upload(job, d, c);
     if (!other) {
       this.uploading.set(`${host}@${d.digest}`, mine);
       mine.catch(() => undefined).finally(() => this.uploading.delete(`${host}@${d.digest}`));
@@ -167,7 +210,8 @@ export class Copier {
     return mine;
   }
 
-  private async upload(job: CopyJob, d: Descriptor, c: RegistryClient, host: string, repo: string): Promise<"present" | "mounted" | "sent"> {
+  private async upload(job: CopyJob, d: Descriptor, c: RegistryClient): Promise<"present" | "mounted" | "sent"> {
+    const { registry: host, path: repo } = job.dst;
     if (await c.hasBlob(host, repo, d.digest)) {
       this.remember(host, d.digest, repo);
       return "present";
@@ -178,7 +222,11 @@ export class Copier {
       return "mounted";
     }
     if (this.from.kind === "dir") {
-      if (!this.from.layout.hasBlob(d.digest, d.size)) throw new KplayError("input", `${this.from.layout.dir} lacks blob ${d.digest} of ${formatRef(job.src)} (mirror it again)`);
+      if (!this.from.layout.hasBlob(d.digest, d.size))
+        throw new KplayError(
+          "input",
+          `${this.from.layout.dir} lacks blob ${d.digest} of ${formatRef(job.src)} (mirror it again)`,
+        );
       await c.pushBlob(host, repo, d.digest, this.from.layout.blobPath(d.digest));
     } else {
       const tmp = join(this.work, `${d.digest.replace(":", "-")}-${++this.seq}`);
@@ -200,15 +248,27 @@ export class Copier {
   }
 
   /** Put a manifest unless the target has it already under that reference; returns its digest. */
-  private async putManifest(dst: ImageRef, reference: string, mediaType: string, body: Buffer, top = false): Promise<string> {
+  private async putManifest(
+    dst: ImageRef,
+    reference: string,
+    m: { mediaType: string; body: Buffer },
+    top = false,
+  ): Promise<string> {
+    const { mediaType, body } = m;
     if (this.to.kind === "dir") {
       const digest = this.to.layout.putSmall(body);
-      if (top) await this.to.layout.record({ mediaType, digest, size: body.length, annotations: { [REF_ANNOTATION]: formatRef(dst) } });
+      if (top)
+        await this.to.layout.record({
+          mediaType,
+          digest,
+          size: body.length,
+          annotations: { [REF_ANNOTATION]: formatRef(dst) },
+        });
       return digest;
     }
     const digest = sha256(body);
     const have = await this.to.client.hasManifest(dst.registry, dst.path, reference);
-    if (have !== digest) await this.to.client.putManifest(dst.registry, dst.path, reference, mediaType, body);
+    if (have !== digest) await this.to.client.putManifest(dst.registry, dst.path, reference, { mediaType, body });
     return digest;
   }
 }

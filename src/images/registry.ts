@@ -94,10 +94,9 @@ export class RegistryClient {
     method: string,
     url: URL,
     headers: Record<string, string>,
-    body: Body,
-    sink?: (res: http.IncomingMessage) => Promise<void>,
-    redirects = 5,
+    o: { body?: Body; sink?: (res: http.IncomingMessage) => Promise<void>; redirects?: number } = {},
   ): Promise<Reply> {
+    const { body, sink, redirects = 5 } = o;
     const mod = url.protocol === "http:" ? http : https;
     const agent = url.protocol === "http:" ? this.agents.http : this.agents.https;
     return new Promise((resolve, reject) => {
@@ -115,7 +114,7 @@ export class RegistryClient {
           const h = { ...headers };
           // credentials follow only while scheme, host and port stay the same
           if (!sameOrigin(next, url)) delete h.authorization;
-          resolve(this.raw(status === 303 ? "GET" : method, next, h, body, sink, redirects - 1));
+          resolve(this.raw(status === 303 ? "GET" : method, next, h, { body, sink, redirects: redirects - 1 }));
           return;
         }
         if (sink && status === 200) {
@@ -152,7 +151,7 @@ export class RegistryClient {
       try {
         const url = new URL(path, `${this.scheme(host)}://${host === "docker.io" ? "registry-1.docker.io" : host}`);
         this.o.onRequest?.(method, host, url.pathname);
-        const send = (h: Record<string, string>) => this.raw(method, url, h, o.body, o.stream);
+        const send = (h: Record<string, string>) => this.raw(method, url, h, { body: o.body, sink: o.stream });
         let h = this.authHeaders(host, o.scope, o.headers);
         let r = await send(h);
         if (r.status === 401) {
@@ -228,7 +227,7 @@ export class RegistryClient {
       if (sc) for (const one of sc.split(" ")) u.searchParams.append("scope", one);
       const h: Record<string, string> = { "user-agent": "kplay" };
       if (creds) h.authorization = `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}`;
-      const t = await this.raw("GET", u, h, undefined);
+      const t = await this.raw("GET", u, h);
       if (t.status !== 200)
         throw new RegistryError(
           `the token service of ${host} (${u.host}) answered HTTP ${t.status}${creds ? " for the configured credentials" : " to an anonymous request"}`,
@@ -282,7 +281,13 @@ export class RegistryClient {
     return String(r.headers["docker-content-digest"] ?? "") || "present";
   }
 
-  async putManifest(host: string, repo: string, reference: string, mediaType: string, body: Buffer): Promise<void> {
+  async putManifest(
+    host: string,
+    repo: string,
+    reference: string,
+    m: { mediaType: string; body: Buffer },
+  ): Promise<void> {
+    const { mediaType, body } = m;
     const r = await this.request(host, "PUT", `/v2/${repo}/manifests/${reference}`, {
       headers: { "content-type": mediaType, "content-length": String(body.length) },
       body,

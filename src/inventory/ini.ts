@@ -19,7 +19,11 @@ export function readIniInventory(text: string, file: string, b: InventoryBuilder
     if (head) {
       const [group, kind = "hosts"] = head[1].trim().split(":");
       if (!["hosts", "children", "vars"].includes(kind)) {
-        throw inputError(`unknown section suffix ":${kind}" in [${head[1]}]`, where, "use [group], [group:children] or [group:vars]");
+        throw inputError(
+          `unknown section suffix ":${kind}" in [${head[1]}]`,
+          where,
+          "use [group], [group:children] or [group:vars]",
+        );
       }
       section = { group, kind: kind as Section["kind"] };
       b.defineGroup(group);
@@ -27,7 +31,8 @@ export function readIniInventory(text: string, file: string, b: InventoryBuilder
     }
     const tokens = splitTokens(line, where);
     if (section.kind === "children") {
-      if (tokens.length !== 1) throw inputError(`a [${section.group}:children] line holds one group name, got "${line}"`, where);
+      if (tokens.length !== 1)
+        throw inputError(`a [${section.group}:children] line holds one group name, got "${line}"`, where);
       b.addChild(section.group, tokens[0], where);
     } else if (section.kind === "vars") {
       const eq = line.indexOf("=");
@@ -43,7 +48,7 @@ export function readIniInventory(text: string, file: string, b: InventoryBuilder
         vars[tok.slice(0, eq)] = literal(tok.slice(eq + 1));
       }
       let hostPattern = hostTok;
-      const portM = /^([^\[\]:]+|.*\])(?::(\d+))$/.exec(hostTok);
+      const portM = /^([^[\]:]+|.*\])(?::(\d+))$/.exec(hostTok);
       if (portM) {
         hostPattern = portM[1];
         vars.ansible_port = Number(portM[2]);
@@ -71,7 +76,7 @@ function literal(v: string): unknown {
   if (v === "True") return true;
   if (v === "False") return false;
   if (v === "None") return null;
-  if (/^[\[{]/.test(v)) {
+  if (/^[[{]/.test(v)) {
     try {
       return JSON.parse(v.replace(/'/g, '"'));
     } catch {

@@ -280,7 +280,7 @@ export class Inventory {
   }
 }
 
-const NAME_RE = /^[A-Za-z0-9_.\-:\[\]]+$/;
+const NAME_RE = /^[A-Za-z0-9_.\-:[\]]+$/;
 function checkName(name: string, kind: string, where: Where): void {
   if (!name || !NAME_RE.test(name)) throw inputError(`invalid ${kind} name ${JSON.stringify(name)}`, where);
 }

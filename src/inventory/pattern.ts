@@ -45,7 +45,10 @@ export function readLimit(limit: string): string[] {
   } catch {
     throw inputError("cannot read --limit file", { file });
   }
-  return text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
 }
 
 function splitPattern(p: string): string[] {
@@ -96,7 +99,7 @@ function matchTerm(inv: Inventory, term: string): string[] {
     }
     return hosts.slice(at(sub[2], 0), at(sub[3], hosts.length - 1) + 1);
   }
-  if (/[*?\[]/.test(term)) {
+  if (/[*?[]/.test(term)) {
     const re = globToRegExp(term);
     return matchNames(inv, (n) => re.test(n));
   }

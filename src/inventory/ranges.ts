@@ -1,7 +1,7 @@
 // Owns Ansible host-range expansion: node[1:3], node[01:10], node[a:c], node[1:10:2].
 import { inputError, type Where } from "../errors.js";
 
-const RANGE_RE = /\[([^\]\[:]+):([^\]\[:]+)(?::(\d+))?\]/;
+const RANGE_RE = /\[([^\][:]+):([^\][:]+)(?::(\d+))?\]/;
 
 export function expandHostRange(pattern: string, where: Where = {}): string[] {
   const m = RANGE_RE.exec(pattern);
@@ -13,12 +13,14 @@ export function expandHostRange(pattern: string, where: Where = {}): string[] {
   if (stride < 1) throw inputError(`invalid stride in host range ${pattern}`, where);
   const items: string[] = [];
   if (/^\d+$/.test(begRaw) && /^\d+$/.test(endRaw)) {
-    const beg = Number(begRaw), end = Number(endRaw);
+    const beg = Number(begRaw),
+      end = Number(endRaw);
     if (beg > end) throw inputError(`host range ${pattern} starts after it ends`, where);
     const width = begRaw.length > 1 && begRaw.startsWith("0") ? begRaw.length : 0;
     for (let i = beg; i <= end; i += stride) items.push(width ? String(i).padStart(width, "0") : String(i));
   } else if (/^[a-z]$/i.test(begRaw) && /^[a-z]$/i.test(endRaw)) {
-    const beg = begRaw.charCodeAt(0), end = endRaw.charCodeAt(0);
+    const beg = begRaw.charCodeAt(0),
+      end = endRaw.charCodeAt(0);
     if (beg > end) throw inputError(`host range ${pattern} starts after it ends`, where);
     for (let c = beg; c <= end; c += stride) items.push(String.fromCharCode(c));
   } else {

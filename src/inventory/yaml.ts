@@ -19,14 +19,22 @@ export function readYamlInventory(src: YamlSource, b: InventoryBuilder, basePath
   const top = src.data;
   if (top === null || top === undefined) return;
   if (typeof top !== "object" || Array.isArray(top)) {
-    throw inputError("an inventory must be a mapping of group names (usually just `all`)", { file: src.file, ...src.pos(basePath) });
+    throw inputError("an inventory must be a mapping of group names (usually just `all`)", {
+      file: src.file,
+      ...src.pos(basePath),
+    });
   }
   for (const [name, def] of Object.entries(top as Record<string, unknown>)) {
-    readGroup(src, b, name, def, [...basePath, name], undefined);
+    readGroup(src, b, { name, def, path: [...basePath, name] });
   }
 }
 
-function readGroup(src: YamlSource, b: InventoryBuilder, name: string, def: unknown, path: PathKey[], parent: string | undefined): void {
+function readGroup(
+  src: YamlSource,
+  b: InventoryBuilder,
+  group: { name: string; def: unknown; path: PathKey[]; parent?: string },
+): void {
+  const { name, def, path, parent } = group;
   const where = { file: src.file, ...src.keyPos(path) };
   if (parent !== undefined) b.addChild(parent, name, where);
   if (def === null || def === undefined) return; // a reference; must be defined somewhere
@@ -40,7 +48,11 @@ function readGroup(src: YamlSource, b: InventoryBuilder, name: string, def: unkn
       ? `unknown key "${bad}" in group ${name} (a group has only hosts, vars and children)`
       : `${issue.message}`;
     const hint = bad ? closest(bad, ["hosts", "vars", "children"]) : undefined;
-    throw inputError(msg, { file: src.file, ...src.keyPos(fieldPath), field: fieldPath.join(".") }, hint ? `did you mean "${hint}"?` : undefined);
+    throw inputError(
+      msg,
+      { file: src.file, ...src.keyPos(fieldPath), field: fieldPath.join(".") },
+      hint ? `did you mean "${hint}"?` : undefined,
+    );
   }
   const g = r.data;
   b.defineGroup(name);
@@ -50,6 +62,6 @@ function readGroup(src: YamlSource, b: InventoryBuilder, name: string, def: unkn
     for (const host of expandHostRange(hostPattern, hwhere)) b.addHost(name, host, hvars as Vars | null, hwhere);
   }
   for (const [child, cdef] of Object.entries(g.children ?? {})) {
-    readGroup(src, b, child, cdef, [...path, "children", child], name);
+    readGroup(src, b, { name: child, def: cdef, path: [...path, "children", child], parent: name });
   }
 }

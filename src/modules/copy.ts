@@ -47,20 +47,28 @@ export async function putFile(ctx: ModuleContext, f: PutFile): Promise<ModuleRes
   const sum = sha256Hex(f.data);
   const inline = f.data.length <= INLINE_LIMIT;
   const wantDiff = ctx.diff && f.data.length <= 64 * 1024 && !f.data.includes(0);
+  const x: Expect = { sum, wantDiff };
   if (!inline) {
     // Large file: ask first, send only when the checksum differs.
-    const probe = await ctx.exec(script(f, sum, ctx.check, false, wantDiff, ctx.undo));
+    const probe = await ctx.exec(script(f, x, { check: ctx.check, withData: false, undo: ctx.undo }));
     const m = readMarker(probe.stdout);
     if (probe.rc !== 0 || !m) return failure(probe.stderr || probe.stdout, probe.rc);
-    if (m.content !== "differs" || ctx.check) return finish(f, m, probe.stdout, sum, wantDiff);
+    if (m.content !== "differs" || ctx.check) return finish(f, m, probe.stdout, x);
   }
-  const r = await ctx.exec(script(f, sum, ctx.check, true, wantDiff, ctx.undo), { stdin: f.data });
+  const r = await ctx.exec(script(f, x, { check: ctx.check, withData: true, undo: ctx.undo }), { stdin: f.data });
   const m = readMarker(r.stdout);
   if (r.rc !== 0 || !m) return failure(r.stderr || r.stdout, r.rc);
-  return finish(f, m, r.stdout, sum, wantDiff);
+  return finish(f, m, r.stdout, x);
 }
 
-function finish(f: PutFile, m: Record<string, string>, stdout: string, sum: string, wantDiff: boolean): ModuleResult {
+/** How the node's answer is read: the file's checksum and whether a diff was asked for. */
+interface Expect {
+  sum: string;
+  wantDiff: boolean;
+}
+
+function finish(f: PutFile, m: Record<string, string>, stdout: string, x: Expect): ModuleResult {
+  const { sum, wantDiff } = x;
   const data = f.data;
   const changed = m.changed === "1";
   const res: ModuleResult = {
@@ -86,7 +94,9 @@ function failure(text: string, rc: number): ModuleResult {
   return { changed: false, failed: true, rc, msg: text.trim() || `failed with rc ${rc}` };
 }
 
-function script(f: PutFile, sum: string, check: boolean, withData: boolean, wantDiff: boolean, undo: boolean): Sh {
+function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; undo: boolean }): Sh {
+  const { sum, wantDiff } = x;
+  const { check, withData, undo } = o;
   // Written to keep forks down (each costs a node ~1 ms): names the controller knows are worked
   // out here, hashes are cut with ${x%% *}, the temporary file is made by the shell (O_EXCL).
   // With nameInDir the path is known only on the node ($p gains the name when dest is a directory).

@@ -107,7 +107,8 @@ function aptScript(pkgs: string[], a: Args, check: boolean, undo: boolean): Sh {
   return joinSh([...lines, actOnMarked(pkgs, act, undoOf, check)]);
 }
 
-function rpmScript(pkgs: string[], a: Args, check: boolean, tool: "dnf" | "yum", undo: boolean): Sh {
+function rpmScript(pkgs: string[], a: Args, o: { check: boolean; tool: "dnf" | "yum"; undo: boolean }): Sh {
+  const { check, tool, undo } = o;
   const state = normalState(a.state);
   const lines: Sh[] = [raw(`cache=0`), LOG];
   if (a.update_cache)
@@ -152,7 +153,7 @@ async function run(ctx: ModuleContext, a: Args, forced?: "apt" | "dnf" | "yum"):
   const script =
     mgr === "apt"
       ? aptScript(pkgs, a, ctx.check, ctx.undo)
-      : rpmScript(pkgs, a, ctx.check, mgr as "dnf" | "yum", ctx.undo);
+      : rpmScript(pkgs, a, { check: ctx.check, tool: mgr as "dnf" | "yum", undo: ctx.undo });
   const r = await ctx.exec(script, { timeoutMs: 30 * 60_000 });
   const m = readMarker(r.stdout);
   if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };

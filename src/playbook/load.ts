@@ -12,18 +12,96 @@ import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { checkTemplateSyntax } from "../template/render.js";
 import { findSource, sourceCandidates } from "./paths.js";
 import { ExprError, parseExpr } from "./expr.js";
-import type { Block, Inheritable, Node, Play, Playbook, Task } from "./types.js";
+import { allTasks, type Block, type Inheritable, type Node, type Play, type Playbook, type Task } from "./types.js";
 
-const COMMON_KEYS = ["name", "when", "become", "become_user", "tags", "vars", "environment", "no_log", "ignore_errors", "delegate_to", "run_once", "check_mode"];
-const TASK_KEYS = new Set([...COMMON_KEYS, "undo", "register", "loop", "with_items", "with_list", "loop_control", "notify", "listen", "changed_when", "failed_when", "args", "until", "retries", "delay", "diff"]);
+const COMMON_KEYS = [
+  "name",
+  "when",
+  "become",
+  "become_user",
+  "tags",
+  "vars",
+  "environment",
+  "no_log",
+  "ignore_errors",
+  "delegate_to",
+  "run_once",
+  "check_mode",
+];
+const TASK_KEYS = new Set([
+  ...COMMON_KEYS,
+  "undo",
+  "register",
+  "loop",
+  "with_items",
+  "with_list",
+  "loop_control",
+  "notify",
+  "listen",
+  "changed_when",
+  "failed_when",
+  "args",
+  "until",
+  "retries",
+  "delay",
+  "diff",
+]);
 const BLOCK_KEYS = new Set([...COMMON_KEYS, "block", "rescue", "always"]);
-const INCLUDE_KEYS = new Set([...COMMON_KEYS, "include_tasks", "import_tasks", "ansible.builtin.include_tasks", "ansible.builtin.import_tasks"]);
-const PLAY_KEYS = new Set(["name", "hosts", "vars", "vars_files", "become", "become_user", "gather_facts", "serial", "max_fail_percentage", "any_errors_fatal", "strategy", "tags", "pre_tasks", "tasks", "post_tasks", "handlers", "environment"]);
+const INCLUDE_KEYS = new Set([
+  ...COMMON_KEYS,
+  "include_tasks",
+  "import_tasks",
+  "ansible.builtin.include_tasks",
+  "ansible.builtin.import_tasks",
+]);
+const PLAY_KEYS = new Set([
+  "name",
+  "hosts",
+  "vars",
+  "vars_files",
+  "become",
+  "become_user",
+  "gather_facts",
+  "serial",
+  "max_fail_percentage",
+  "any_errors_fatal",
+  "strategy",
+  "tags",
+  "pre_tasks",
+  "tasks",
+  "post_tasks",
+  "handlers",
+  "environment",
+]);
 // Ansible keywords kplay does not run yet: refused loudly rather than silently ignored.
 const NOT_YET = new Set([
-  "include_role", "import_role", "import_playbook", "roles", "become_method", "async", "poll", "throttle", "local_action", "action",
-  "with_dict", "with_fileglob", "with_together", "with_nested", "with_sequence", "with_subelements", "with_first_found",
-  "connection", "remote_user", "port", "ignore_unreachable", "module_defaults", "collections", "debugger", "timeout", "order", "force_handlers",
+  "include_role",
+  "import_role",
+  "import_playbook",
+  "roles",
+  "become_method",
+  "async",
+  "poll",
+  "throttle",
+  "local_action",
+  "action",
+  "with_dict",
+  "with_fileglob",
+  "with_together",
+  "with_nested",
+  "with_sequence",
+  "with_subelements",
+  "with_first_found",
+  "connection",
+  "remote_user",
+  "port",
+  "ignore_unreachable",
+  "module_defaults",
+  "collections",
+  "debugger",
+  "timeout",
+  "order",
+  "force_handlers",
 ]);
 const MAX_INCLUDE_DEPTH = 20;
 
@@ -37,12 +115,23 @@ export function loadPlaybook(file: string): Playbook {
   const src = readYamlFile(file);
   const data = src.data;
   if (!Array.isArray(data)) {
-    throw inputError("a playbook must be a list of plays", { file, ...src.pos([]) }, "start each play with `- hosts: ...`");
+    throw inputError(
+      "a playbook must be a list of plays",
+      { file, ...src.pos([]) },
+      "start each play with `- hosts: ...`",
+    );
   }
   if (data.length === 0) throw inputError("the playbook has no plays", { file, line: 1 });
   const ctx: Ctx = { files: new Set([resolve(file)]), depth: 0, counter: { n: 0 } };
   const plays = data.map((p, i) => readPlay(src, p, i, ctx));
   return { file, dir: dirname(resolve(file)), plays, files: [...ctx.files] };
+}
+
+/** Where nodes are read from: the YAML source, the directory task files resolve against, and the shared context. */
+interface Source {
+  src: YamlSource;
+  base: string;
+  ctx: Ctx;
 }
 
 function at(src: YamlSource, path: PathKey[], field?: string, key = false): Where {
@@ -52,59 +141,35 @@ function at(src: YamlSource, path: PathKey[], field?: string, key = false): Wher
 function readPlay(src: YamlSource, raw: unknown, index: number, ctx: Ctx): Play {
   const path: PathKey[] = [index];
   if (!isMap(raw)) throw inputError("a play must be a mapping with hosts and tasks", at(src, path));
-  for (const k of Object.keys(raw)) checkKey(src, k, PLAY_KEYS, [...path, k], "play");
-  if (raw.hosts === undefined || raw.hosts === null || raw.hosts === "") throw inputError("a play needs hosts", at(src, path, "hosts"), "e.g. hosts: all");
+  for (const k of Object.keys(raw)) checkKey(src, k, PLAY_KEYS, { path: [...path, k], what: "play" });
+  if (raw.hosts === undefined || raw.hosts === null || raw.hosts === "")
+    throw inputError("a play needs hosts", at(src, path, "hosts"), "e.g. hosts: all");
   const hosts = Array.isArray(raw.hosts) ? raw.hosts.map(String) : [String(raw.hosts)];
   const vars = mapOf(src, raw.vars, [...path, "vars"], "vars");
   const varsFiles = readVarsFiles(src, raw.vars_files, [...path, "vars_files"], ctx);
-  const base = dirname(resolve(src.file));
-  const handlers = readNodes(src, raw.handlers, [...path, "handlers"], "handlers", base, ctx, `${index}/handlers`);
-  for (const h of handlers) if (h.kind !== "task") throw inputError("handlers must be tasks, not blocks", { ...h.where, field: "handlers" });
+  const s: Source = { src, base: dirname(resolve(src.file)), ctx };
+  const section = (field: string) =>
+    readNodes(s, raw[field], { path: [...path, field], field, id: `${index}/${field}` });
+  const handlers = section("handlers");
+  for (const h of handlers)
+    if (h.kind !== "task") throw inputError("handlers must be tasks, not blocks", { ...h.where, field: "handlers" });
   const handlerTasks = handlers as Task[];
   const sections = {
-    preTasks: readNodes(src, raw.pre_tasks, [...path, "pre_tasks"], "pre_tasks", base, ctx, `${index}/pre_tasks`),
-    tasks: readNodes(src, raw.tasks, [...path, "tasks"], "tasks", base, ctx, `${index}/tasks`),
-    postTasks: readNodes(src, raw.post_tasks, [...path, "post_tasks"], "post_tasks", base, ctx, `${index}/post_tasks`),
+    preTasks: section("pre_tasks"),
+    tasks: section("tasks"),
+    postTasks: section("post_tasks"),
   };
-  const topics = new Set<string>();
-  for (const h of handlerTasks) {
-    if (h.name) topics.add(h.name);
-    h.listen.forEach((l) => topics.add(l));
-  }
-  const checkNotify = (nodes: Node[]) => {
-    for (const n of nodes) {
-      if (n.kind === "block") {
-        checkNotify(n.block); checkNotify(n.rescue); checkNotify(n.always);
-        continue;
-      }
-      for (const name of n.notify) {
-        if (topics.has(name)) continue;
-        const hint = closest(name, topics);
-        throw inputError(`notify names a handler "${name}" that this play does not define`, { ...n.where, field: "notify" }, hint ? `did you mean "${hint}"?` : undefined);
-      }
-    }
-  };
-  checkNotify([...sections.preTasks, ...sections.tasks, ...sections.postTasks, ...handlerTasks]);
+  checkNotify([...sections.preTasks, ...sections.tasks, ...sections.postTasks, ...handlerTasks], handlerTasks);
 
-  let serial: Array<number | string> = [];
-  if (raw.serial !== undefined && raw.serial !== null) {
-    const list = Array.isArray(raw.serial) ? raw.serial : [raw.serial];
-    serial = list.map((s, i) => {
-      if (typeof s === "number" && Number.isInteger(s) && s > 0) return s;
-      if (typeof s === "string" && /^\d+(\.\d+)?%$/.test(s) && parseFloat(s) > 0) return s;
-      if (typeof s === "string" && /^\d+$/.test(s) && Number(s) > 0) return Number(s);
-      throw inputError(`serial must be a positive number or a percentage such as "30%", got ${JSON.stringify(s)}`, at(src, Array.isArray(raw.serial) ? [...path, "serial", i] : [...path, "serial"], "serial"));
-    });
-  }
-  let maxFail: number | undefined;
-  if (raw.max_fail_percentage !== undefined) {
-    const v = typeof raw.max_fail_percentage === "string" ? parseFloat(raw.max_fail_percentage) : raw.max_fail_percentage;
-    if (typeof v !== "number" || Number.isNaN(v) || v < 0 || v > 100) throw inputError("max_fail_percentage must be a number from 0 to 100", at(src, [...path, "max_fail_percentage"], "max_fail_percentage"));
-    maxFail = v;
-  }
+  const serial = readSerial(src, raw.serial, [...path, "serial"]);
+  const maxFail = readMaxFail(src, raw.max_fail_percentage, [...path, "max_fail_percentage"]);
   const strategy = raw.strategy ?? "linear";
   if (strategy !== "linear" && strategy !== "free") {
-    throw inputError(`unknown strategy ${JSON.stringify(strategy)}`, at(src, [...path, "strategy"], "strategy"), "use linear or free");
+    throw inputError(
+      `unknown strategy ${JSON.stringify(strategy)}`,
+      at(src, [...path, "strategy"], "strategy"),
+      "use linear or free",
+    );
   }
   return {
     index,
@@ -127,18 +192,69 @@ function readPlay(src: YamlSource, raw: unknown, index: number, ctx: Ctx): Play 
   };
 }
 
-function readVarsFiles(src: YamlSource, raw: unknown, path: PathKey[], ctx: Ctx): { data: Record<string, unknown>; files: string[] } {
+/** Every notify must name a handler (or listen topic) of the play. */
+function checkNotify(nodes: Node[], handlers: Task[]): void {
+  const topics = new Set<string>();
+  for (const h of handlers) {
+    if (h.name) topics.add(h.name);
+    h.listen.forEach((l) => topics.add(l));
+  }
+  for (const n of allTasks(nodes)) {
+    for (const name of n.notify) {
+      if (topics.has(name)) continue;
+      const hint = closest(name, topics);
+      throw inputError(
+        `notify names a handler "${name}" that this play does not define`,
+        { ...n.where, field: "notify" },
+        hint ? `did you mean "${hint}"?` : undefined,
+      );
+    }
+  }
+}
+
+function readSerial(src: YamlSource, raw: unknown, path: PathKey[]): Array<number | string> {
+  if (raw === undefined || raw === null) return [];
+  const list = Array.isArray(raw) ? raw : [raw];
+  return list.map((s, i) => {
+    if (typeof s === "number" && Number.isInteger(s) && s > 0) return s;
+    if (typeof s === "string" && /^\d+(\.\d+)?%$/.test(s) && parseFloat(s) > 0) return s;
+    if (typeof s === "string" && /^\d+$/.test(s) && Number(s) > 0) return Number(s);
+    throw inputError(
+      `serial must be a positive number or a percentage such as "30%", got ${JSON.stringify(s)}`,
+      at(src, Array.isArray(raw) ? [...path, i] : path, "serial"),
+    );
+  });
+}
+
+function readMaxFail(src: YamlSource, raw: unknown, path: PathKey[]): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = typeof raw === "string" ? parseFloat(raw) : raw;
+  if (typeof v !== "number" || Number.isNaN(v) || v < 0 || v > 100)
+    throw inputError("max_fail_percentage must be a number from 0 to 100", at(src, path, "max_fail_percentage"));
+  return v;
+}
+
+function readVarsFiles(
+  src: YamlSource,
+  raw: unknown,
+  path: PathKey[],
+  ctx: Ctx,
+): { data: Record<string, unknown>; files: string[] } {
   if (raw === undefined || raw === null) return { data: {}, files: [] };
   const list = Array.isArray(raw) ? raw : [raw];
   const data: Record<string, unknown> = {};
   const files: string[] = [];
   list.forEach((f, i) => {
-    if (typeof f !== "string") throw inputError("vars_files entries must be file names", at(src, [...path, i], "vars_files"));
-    if (f.includes("{{")) throw inputError("templated vars_files names are not supported", at(src, [...path, i], "vars_files"));
+    if (typeof f !== "string")
+      throw inputError("vars_files entries must be file names", at(src, [...path, i], "vars_files"));
+    if (f.includes("{{"))
+      throw inputError("templated vars_files names are not supported", at(src, [...path, i], "vars_files"));
     const full = isAbsolute(f) ? f : join(dirname(resolve(src.file)), f);
-    if (!existsSync(full)) throw inputError(`vars file ${f} not found`, at(src, Array.isArray(raw) ? [...path, i] : path, "vars_files"));
+    if (!existsSync(full))
+      throw inputError(`vars file ${f} not found`, at(src, Array.isArray(raw) ? [...path, i] : path, "vars_files"));
     const vs = readYamlFile(full, f);
-    if (vs.data !== null && vs.data !== undefined && !isMap(vs.data)) throw inputError("a vars file must hold a mapping", { file: f, line: 1 });
+    if (vs.data !== null && vs.data !== undefined && !isMap(vs.data))
+      throw inputError("a vars file must hold a mapping", { file: f, line: 1 });
     Object.assign(data, vs.data ?? {});
     files.push(full);
     ctx.files.add(full);
@@ -146,10 +262,10 @@ function readVarsFiles(src: YamlSource, raw: unknown, path: PathKey[], ctx: Ctx)
   return { data, files };
 }
 
-function readNodes(src: YamlSource, raw: unknown, path: PathKey[], field: string, base: string, ctx: Ctx, id: string): Node[] {
+function readNodes(s: Source, raw: unknown, loc: { path: PathKey[]; field: string; id: string }): Node[] {
   if (raw === undefined || raw === null) return [];
-  if (!Array.isArray(raw)) throw inputError(`${field} must be a list of tasks`, at(src, path, field));
-  return raw.map((t, i) => readNode(src, t, [...path, i], base, ctx, `${id}/${i}`));
+  if (!Array.isArray(raw)) throw inputError(`${loc.field} must be a list of tasks`, at(s.src, loc.path, loc.field));
+  return raw.map((t, i) => readNode(s, t, [...loc.path, i], `${loc.id}/${i}`));
 }
 
 function readCommon(src: YamlSource, raw: Record<string, any>, path: PathKey[]): Inheritable {
@@ -170,90 +286,138 @@ function readCommon(src: YamlSource, raw: Record<string, any>, path: PathKey[]):
   };
 }
 
-function readNode(src: YamlSource, raw: unknown, path: PathKey[], base: string, ctx: Ctx, id: string): Node {
+function readNode(s: Source, raw: unknown, path: PathKey[], id: string): Node {
+  const src = s.src;
   const where = at(src, path);
   if (!isMap(raw)) throw inputError("a task must be a mapping (name, a module, and options)", where);
-  if ("block" in raw) return readBlock(src, raw, path, base, ctx, id);
+  if ("block" in raw) return readBlock(s, raw, path, id);
   const inc = Object.keys(raw).find((k) => /^(ansible\.builtin\.)?(include_tasks|import_tasks)$/.test(k));
-  if (inc) return readInclude(src, raw, inc, path, base, ctx, id);
-  for (const k of ["rescue", "always"]) if (k in raw) throw inputError(`"${k}" belongs to a block`, at(src, [...path, k], k, true), "put the tasks under block:");
-  return readTask(src, raw, path, id, ctx);
+  if (inc) return readInclude(s, raw, { key: inc, path }, id);
+  for (const k of ["rescue", "always"])
+    if (k in raw)
+      throw inputError(`"${k}" belongs to a block`, at(src, [...path, k], k, true), "put the tasks under block:");
+  return readTask(s, raw, path, id);
 }
 
-function readBlock(src: YamlSource, raw: Record<string, any>, path: PathKey[], base: string, ctx: Ctx, id: string): Block {
-  for (const k of Object.keys(raw)) checkKey(src, k, BLOCK_KEYS, [...path, k], "block");
+function readBlock(s: Source, raw: Record<string, any>, path: PathKey[], id: string): Block {
+  const src = s.src;
+  for (const k of Object.keys(raw)) checkKey(src, k, BLOCK_KEYS, { path: [...path, k], what: "block" });
+  const part = (field: string) => readNodes(s, raw[field], { path: [...path, field], field, id: `${id}/${field}` });
   return {
     kind: "block",
     id,
     name: raw.name !== undefined ? String(raw.name) : undefined,
     ...readCommon(src, raw, path),
-    block: readNodes(src, raw.block, [...path, "block"], "block", base, ctx, `${id}/block`),
-    rescue: readNodes(src, raw.rescue, [...path, "rescue"], "rescue", base, ctx, `${id}/rescue`),
-    always: readNodes(src, raw.always, [...path, "always"], "always", base, ctx, `${id}/always`),
+    block: part("block"),
+    rescue: part("rescue"),
+    always: part("always"),
     where: at(src, path),
   };
 }
 
-function readInclude(src: YamlSource, raw: Record<string, any>, key: string, path: PathKey[], base: string, ctx: Ctx, id: string): Block {
-  for (const k of Object.keys(raw)) checkKey(src, k, INCLUDE_KEYS, [...path, k], "include");
+function readInclude(s: Source, raw: Record<string, any>, inc: { key: string; path: PathKey[] }, id: string): Block {
+  const { src, base, ctx } = s;
+  const { key, path } = inc;
+  for (const k of Object.keys(raw)) checkKey(src, k, INCLUDE_KEYS, { path: [...path, k], what: "include" });
   const spec = raw[key];
   const file = isMap(spec) ? spec.file : spec;
-  if (typeof file !== "string" || !file) throw inputError(`${key} needs a task file name`, at(src, [...path, key], key));
-  if (file.includes("{{")) throw inputError(`templated ${key} file names are not supported`, at(src, [...path, key], key));
-  const full = isAbsolute(file) ? file : [join(base, file), join(base, "tasks", file)].find(existsSync) ?? join(base, file);
+  if (typeof file !== "string" || !file)
+    throw inputError(`${key} needs a task file name`, at(src, [...path, key], key));
+  if (file.includes("{{"))
+    throw inputError(`templated ${key} file names are not supported`, at(src, [...path, key], key));
+  const full = isAbsolute(file)
+    ? file
+    : ([join(base, file), join(base, "tasks", file)].find(existsSync) ?? join(base, file));
   if (!existsSync(full)) throw inputError(`task file ${file} not found`, at(src, [...path, key], key));
-  if (ctx.depth >= MAX_INCLUDE_DEPTH) throw inputError(`task files include each other more than ${MAX_INCLUDE_DEPTH} levels deep (a loop?)`, at(src, [...path, key], key));
+  if (ctx.depth >= MAX_INCLUDE_DEPTH)
+    throw inputError(
+      `task files include each other more than ${MAX_INCLUDE_DEPTH} levels deep (a loop?)`,
+      at(src, [...path, key], key),
+    );
   ctx.files.add(resolve(full));
   const inner = readYamlFile(full);
-  if (inner.data !== null && !Array.isArray(inner.data)) throw inputError("a task file must be a list of tasks", { file: full, line: 1 });
+  if (inner.data !== null && !Array.isArray(inner.data))
+    throw inputError("a task file must be a list of tasks", { file: full, line: 1 });
   const sub: Ctx = { ...ctx, depth: ctx.depth + 1 };
   return {
     kind: "block",
     id,
     name: raw.name !== undefined ? String(raw.name) : `${key.replace(/^ansible\.builtin\./, "")} ${file}`,
     ...readCommon(src, raw, path),
-    block: readNodes(inner, inner.data ?? [], [], "tasks", dirname(resolve(full)), sub, `${id}/include`),
+    block: readNodes({ src: inner, base: dirname(resolve(full)), ctx: sub }, inner.data ?? [], {
+      path: [],
+      field: "tasks",
+      id: `${id}/include`,
+    }),
     rescue: [],
     always: [],
     where: at(src, path),
   };
 }
 
-function readTask(src: YamlSource, raw: Record<string, any>, path: PathKey[], id: string, ctx: Ctx): Task {
-  const where = at(src, path);
+/** The one module key of a task; every other key must be a task keyword. */
+function taskModuleKey(src: YamlSource, raw: Record<string, any>, path: PathKey[]): string {
   let moduleKey: string | undefined;
   for (const k of Object.keys(raw)) {
     if (TASK_KEYS.has(k)) continue;
-    if (NOT_YET.has(k)) throw inputError(`"${k}" is an Ansible keyword kplay does not support yet`, at(src, [...path, k], k, true));
+    if (NOT_YET.has(k))
+      throw inputError(`"${k}" is an Ansible keyword kplay does not support yet`, at(src, [...path, k], k, true));
     if (findModule(k)) {
-      if (moduleKey) throw inputError(`a task runs one module, found "${moduleKey}" and "${k}"`, at(src, [...path, k], k, true));
+      if (moduleKey)
+        throw inputError(`a task runs one module, found "${moduleKey}" and "${k}"`, at(src, [...path, k], k, true));
       moduleKey = k;
       continue;
     }
     const hint = closest(k, [...moduleNames(), ...TASK_KEYS]);
-    throw inputError(`unknown module or task keyword "${k}"`, at(src, [...path, k], k, true), hint ? `did you mean "${hint}"?` : `modules: ${moduleNames().join(", ")}`);
+    throw inputError(
+      `unknown module or task keyword "${k}"`,
+      at(src, [...path, k], k, true),
+      hint ? `did you mean "${hint}"?` : `modules: ${moduleNames().join(", ")}`,
+    );
   }
-  if (!moduleKey) throw inputError("the task names no module", where, `modules: ${moduleNames().join(", ")}`);
-  const mod = findModule(moduleKey)!;
-  const args = moduleArgs(src, raw[moduleKey], raw.args, mod.freeForm, [...path, moduleKey], moduleKey);
-  validateArgs(src, mod.schema, args, [...path, moduleKey], moduleKey);
-  const base = dirname(resolve(src.file));
-  if (mod.name === "template" && typeof args.src === "string" && !args.src.includes("{{")) {
-    ctx.files.add(checkTemplateFile(args.src, base, at(src, [...path, moduleKey], `${moduleKey}.src`)));
-  } else if (["copy", "script", "unarchive"].includes(mod.name) && typeof (args.src ?? args.cmd) === "string" && !args.remote_src) {
-    // controller files a step sends are part of its fingerprint (when they can be found now)
-    const name = mod.name === "script" ? String(args.cmd).trim().split(/\s+/)[0] : String(args.src);
+  if (!moduleKey) throw inputError("the task names no module", at(src, path), `modules: ${moduleNames().join(", ")}`);
+  return moduleKey;
+}
+
+/** Controller files a task sends (templates, copy/script/unarchive sources) join the step's fingerprint. */
+function noteSourceFiles(s: Source, task: { module: string; args: Record<string, unknown> }, where: Where): void {
+  const { module, args } = task;
+  if (module === "template" && typeof args.src === "string" && !args.src.includes("{{")) {
+    s.ctx.files.add(checkTemplateFile(args.src, s.base, where));
+  } else if (
+    ["copy", "script", "unarchive"].includes(module) &&
+    typeof (args.src ?? args.cmd) === "string" &&
+    !args.remote_src
+  ) {
+    // (when they can be found now)
+    const name = module === "script" ? String(args.cmd).trim().split(/\s+/)[0] : String(args.src);
     if (!name.includes("{{")) {
-      const found = findSource(base, name);
-      if (found) ctx.files.add(found);
+      const found = findSource(s.base, name);
+      if (found) s.ctx.files.add(found);
     }
   }
+}
 
-  for (const k of ["changed_when", "failed_when", "until"]) if (raw[k] !== undefined) checkExpr(src, raw[k], [...path, k], k);
+function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: string): Task {
+  const src = s.src;
+  const where = at(src, path);
+  const moduleKey = taskModuleKey(src, raw, path);
+  const mod = findModule(moduleKey)!;
+  const modPath = [...path, moduleKey];
+  const args = moduleArgs(src, raw[moduleKey], raw.args, { freeForm: mod.freeForm, path: modPath, name: moduleKey });
+  validateArgs(src, mod.schema, args, { path: modPath, name: moduleKey });
+  noteSourceFiles(s, { module: mod.name, args }, at(src, modPath, `${moduleKey}.src`));
+
+  for (const k of ["changed_when", "failed_when", "until"])
+    if (raw[k] !== undefined) checkExpr(src, raw[k], [...path, k], k);
   const loopControl = raw.loop_control;
-  if (loopControl !== undefined && !isMap(loopControl)) throw inputError("loop_control must be a mapping", at(src, [...path, "loop_control"], "loop_control"));
+  if (loopControl !== undefined && !isMap(loopControl))
+    throw inputError("loop_control must be a mapping", at(src, [...path, "loop_control"], "loop_control"));
   if (raw.register !== undefined && !/^[A-Za-z_]\w*$/.test(String(raw.register))) {
-    throw inputError(`register needs a variable name, got ${JSON.stringify(raw.register)}`, at(src, [...path, "register"], "register"));
+    throw inputError(
+      `register needs a variable name, got ${JSON.stringify(raw.register)}`,
+      at(src, [...path, "register"], "register"),
+    );
   }
   const num = (k: string): number | undefined => {
     if (raw[k] === undefined) return undefined;
@@ -286,7 +450,11 @@ function readTask(src: YamlSource, raw: Record<string, any>, path: PathKey[], id
 
 function undoScript(src: YamlSource, raw: Record<string, unknown>, path: PathKey[]): string | undefined {
   if (raw.undo === undefined) return undefined;
-  if (typeof raw.undo !== "string" || !raw.undo.trim()) throw inputError("undo must be a shell script (a string) that reverts what the task changed", at(src, [...path, "undo"], "undo"));
+  if (typeof raw.undo !== "string" || !raw.undo.trim())
+    throw inputError(
+      "undo must be a shell script (a string) that reverts what the task changed",
+      at(src, [...path, "undo"], "undo"),
+    );
   return raw.undo;
 }
 
@@ -300,13 +468,23 @@ function checkTemplateFile(name: string, base: string, where: Where): string {
 }
 
 /** `command: ls -l`, `file: path=/x state=directory`, or a mapping; `args:` merges in. */
-function moduleArgs(src: YamlSource, value: unknown, extra: unknown, freeForm: string | undefined, path: PathKey[], name: string): Record<string, unknown> {
+function moduleArgs(
+  src: YamlSource,
+  value: unknown,
+  extra: unknown,
+  spec: { freeForm: string | undefined; path: PathKey[]; name: string },
+): Record<string, unknown> {
+  const { freeForm, path, name } = spec;
   let args: Record<string, unknown>;
   if (value === null || value === undefined) args = {};
   else if (isMap(value)) args = { ...value };
   else if (typeof value === "string") {
     args = freeForm ? { [freeForm]: value } : parseKeyValues(value, at(src, path, name));
-  } else throw inputError(`arguments of ${name} must be a mapping${freeForm ? " or a command string" : ""}`, at(src, path, name));
+  } else
+    throw inputError(
+      `arguments of ${name} must be a mapping${freeForm ? " or a command string" : ""}`,
+      at(src, path, name),
+    );
   if (freeForm && typeof value === "string") {
     // Ansible lets free-form commands carry key=value options (chdir=, creates=, removes=) at the start.
     const m = /^((?:(?:chdir|creates|removes|executable|stdin)=\S+\s+)+)(.*)$/s.exec(value);
@@ -334,19 +512,32 @@ function parseKeyValues(s: string, where: Where): Record<string, unknown> {
   return out;
 }
 
-function validateArgs(src: YamlSource, schema: z.ZodTypeAny, args: Record<string, unknown>, path: PathKey[], name: string): void {
+function validateArgs(
+  src: YamlSource,
+  schema: z.ZodTypeAny,
+  args: Record<string, unknown>,
+  loc: { path: PathKey[]; name: string },
+): void {
+  const { path, name } = loc;
   const r = schema.safeParse(args);
   if (r.success) return;
   for (const issue of r.error.issues) {
     const ipath = issue.path as PathKey[];
-    const value = ipath.reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k as string] : undefined), args);
+    const value = ipath.reduce<unknown>(
+      (o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k as string] : undefined),
+      args,
+    );
     if (typeof value === "string" && value.includes("{{")) continue; // checked after rendering
     if (ipath.length === 0 && JSON.stringify(args).includes("{{")) continue; // a whole-object rule over templated values
     if (issue.code === "unrecognized_keys") {
       const bad = issue.keys[0];
       const known = Object.keys(schemaShape(schema));
       const hint = closest(bad, known);
-      throw inputError(`unknown argument "${bad}" for module ${name}`, at(src, [...path, bad], `${name}.${bad}`, true), hint ? `did you mean "${hint}"?` : `arguments: ${known.join(", ")}`);
+      throw inputError(
+        `unknown argument "${bad}" for module ${name}`,
+        at(src, [...path, bad], `${name}.${bad}`, true),
+        hint ? `did you mean "${hint}"?` : `arguments: ${known.join(", ")}`,
+      );
     }
     const field = ipath.length ? `${name}.${ipath.join(".")}` : name;
     throw inputError(`${issue.message}`, at(src, [...path, ...ipath], field, ipath.length === 0));
@@ -355,7 +546,10 @@ function validateArgs(src: YamlSource, schema: z.ZodTypeAny, args: Record<string
 
 export function schemaShape(schema: z.ZodTypeAny): object {
   // zod 4: refine()/transform()/pipe() keep the object schema under .def.schema / .def.in
-  const s = schema as unknown as { shape?: object; def?: { schema?: z.ZodTypeAny; in?: z.ZodTypeAny; innerType?: z.ZodTypeAny } };
+  const s = schema as unknown as {
+    shape?: object;
+    def?: { schema?: z.ZodTypeAny; in?: z.ZodTypeAny; innerType?: z.ZodTypeAny };
+  };
   if (s.shape) return s.shape;
   const inner = s.def?.schema ?? s.def?.in ?? s.def?.innerType;
   return inner ? schemaShape(inner) : {};
@@ -368,17 +562,27 @@ function checkExpr(src: YamlSource, value: unknown, path: PathKey[], field: stri
     try {
       parseExpr(String(v));
     } catch (e) {
-      if (e instanceof ExprError) throw inputError(`invalid ${field} expression: ${e.message}`, at(src, Array.isArray(value) ? [...path, i] : path, field));
+      if (e instanceof ExprError)
+        throw inputError(
+          `invalid ${field} expression: ${e.message}`,
+          at(src, Array.isArray(value) ? [...path, i] : path, field),
+        );
       throw e;
     }
   });
 }
 
-function checkKey(src: YamlSource, k: string, allowed: Set<string>, path: PathKey[], what: string): void {
+function checkKey(src: YamlSource, k: string, allowed: Set<string>, loc: { path: PathKey[]; what: string }): void {
+  const { path, what } = loc;
   if (allowed.has(k)) return;
-  if (NOT_YET.has(k)) throw inputError(`"${k}" is an Ansible ${what} keyword kplay does not support yet`, at(src, path, k, true));
+  if (NOT_YET.has(k))
+    throw inputError(`"${k}" is an Ansible ${what} keyword kplay does not support yet`, at(src, path, k, true));
   const hint = closest(k, allowed);
-  throw inputError(`unknown ${what} keyword "${k}"`, at(src, path, k, true), hint ? `did you mean "${hint}"?` : undefined);
+  throw inputError(
+    `unknown ${what} keyword "${k}"`,
+    at(src, path, k, true),
+    hint ? `did you mean "${hint}"?` : undefined,
+  );
 }
 
 function bool(src: YamlSource, v: unknown, path: PathKey[]): boolean | undefined {
@@ -398,14 +602,22 @@ function mapOf(src: YamlSource, v: unknown, path: PathKey[], field: string): Rec
 function envOf(src: YamlSource, v: unknown, path: PathKey[]): Record<string, unknown> | string | undefined {
   if (v === undefined || v === null) return undefined;
   if (typeof v === "string" && v.includes("{{")) return v;
-  if (!isMap(v)) throw inputError("environment must be a mapping of variable names to values", at(src, path, "environment"));
-  for (const k of Object.keys(v)) if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw inputError(`invalid environment variable name "${k}"`, at(src, [...path, k], "environment", true));
+  if (!isMap(v))
+    throw inputError("environment must be a mapping of variable names to values", at(src, path, "environment"));
+  for (const k of Object.keys(v))
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+      throw inputError(`invalid environment variable name "${k}"`, at(src, [...path, k], "environment", true));
   return v;
 }
 
 function strList(v: unknown): string[] {
   if (v === undefined || v === null) return [];
-  return Array.isArray(v) ? v.map(String) : String(v).split(",").map((s) => s.trim()).filter(Boolean);
+  return Array.isArray(v)
+    ? v.map(String)
+    : String(v)
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 
 function isMap(v: unknown): v is Record<string, any> {

@@ -3,14 +3,22 @@
 // config.yaml and a known_hosts (host keys read from the nodes themselves) written into the
 // sandbox's state directory, and removal of exactly the containers and network it labelled.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import ssh2 from "ssh2";
 import { stringify } from "yaml";
 import { KplayError } from "../errors.js";
 import { sandboxDir } from "./paths.js";
 import { ensureSandboxBundle, type BundleInfo } from "../bundle/sandbox-bundle.js";
 import { ensureNodeImage } from "./image.js";
-import { createNetwork, listContainers, listNetworks, removeContainers, removeNetworks, startNode, type NodeHandle } from "./nodes.js";
+import {
+  createNetwork,
+  listContainers,
+  listNetworks,
+  removeContainers,
+  removeNetworks,
+  startNode,
+  type NodeHandle,
+} from "./nodes.js";
 
 export const SANDBOX_LABEL = "kplay.sandbox";
 export const ROLE_LABEL = "kplay.role";
@@ -26,23 +34,46 @@ export interface SandboxInfo {
   knownHosts: string;
   privateKey: string;
   network: { id: string; name: string };
-  nodes: Array<{ name: string; role: string; container: string; ssh: { host: string; port: number }; ip: string; state?: string }>;
+  nodes: Array<{
+    name: string;
+    role: string;
+    container: string;
+    ssh: { host: string; port: number };
+    ip: string;
+    state?: string;
+  }>;
 }
 
 export { sandboxDir } from "./paths.js";
 
-export async function sandboxUp(stateDir: string, name: string, count: number, log: (m: string) => void): Promise<SandboxInfo> {
-  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name)) throw new KplayError("usage", `invalid sandbox name "${name}" (lowercase letters, digits, dashes)`);
-  if (!Number.isInteger(count) || count < 1 || count > 250) throw new KplayError("usage", `--nodes must be between 1 and 250, got ${count}`);
+export async function sandboxUp(
+  stateDir: string,
+  name: string,
+  count: number,
+  log: (m: string) => void,
+): Promise<SandboxInfo> {
+  if (!/^[a-z0-9][a-z0-9-]{0,30}$/.test(name))
+    throw new KplayError("usage", `invalid sandbox name "${name}" (lowercase letters, digits, dashes)`);
+  if (!Number.isInteger(count) || count < 1 || count > 250)
+    throw new KplayError("usage", `--nodes must be between 1 and 250, got ${count}`);
   const existing = await listContainers(SANDBOX_LABEL, name);
   if (existing.length > 0) {
     // Up already with the same shape: nothing to do (so the README command can be re-run).
     const info = await sandboxStatus(stateDir, name).catch(() => undefined);
-    if (info && info.nodes.length === count + 1 && info.nodes.every((n) => n.state === "running") && existing.length === count + 1) {
+    if (
+      info &&
+      info.nodes.length === count + 1 &&
+      info.nodes.every((n) => n.state === "running") &&
+      existing.length === count + 1
+    ) {
       log(`sandbox "${name}" is already up with ${count} node(s)`);
       return info;
     }
-    throw new KplayError("usage", `sandbox "${name}" already has ${existing.length} node(s) in another shape or state`, { hint: `run "kplay sandbox status" to see them or "kplay sandbox down" first` });
+    throw new KplayError(
+      "usage",
+      `sandbox "${name}" already has ${existing.length} node(s) in another shape or state`,
+      { hint: `run "kplay sandbox status" to see them or "kplay sandbox down" first` },
+    );
   }
   const dir = sandboxDir(stateDir, name);
   mkdirSync(dir, { recursive: true });
@@ -61,14 +92,33 @@ export async function sandboxUp(stateDir: string, name: string, count: number, l
   log(`starting a bootstrap node and ${count} node(s) from ${image}`);
   const nodes: NodeHandle[] = [];
   try {
-    nodes.push(await startNode({ image, name: "bootstrap", containerName: `kplay-${name}-bootstrap`, network, labels: { ...labels, [ROLE_LABEL]: "bootstrap" }, authorizedKey: pub, readOnlyMounts: [{ source: bundle.dir, target: SANDBOX_BUNDLE_DIR }] }));
+    nodes.push(
+      await startNode({
+        image,
+        name: "bootstrap",
+        containerName: `kplay-${name}-bootstrap`,
+        network,
+        labels: { ...labels, [ROLE_LABEL]: "bootstrap" },
+        authorizedKey: pub,
+        readOnlyMounts: [{ source: bundle.dir, target: SANDBOX_BUNDLE_DIR }],
+      }),
+    );
     const names = Array.from({ length: count }, (_, i) => `node${i + 1}`);
     // Start a few at a time: each boots systemd.
     for (let i = 0; i < names.length; i += 8) {
       const batch = names.slice(i, i + 8);
       nodes.push(
         ...(await Promise.all(
-          batch.map((n) => startNode({ image, name: n, containerName: `kplay-${name}-${n}`, network, labels: { ...labels, [ROLE_LABEL]: "node" }, authorizedKey: pub })),
+          batch.map((n) =>
+            startNode({
+              image,
+              name: n,
+              containerName: `kplay-${name}-${n}`,
+              network,
+              labels: { ...labels, [ROLE_LABEL]: "node" },
+              authorizedKey: pub,
+            }),
+          ),
         )),
       );
     }
@@ -78,11 +128,17 @@ export async function sandboxUp(stateDir: string, name: string, count: number, l
     await removeNetworks([network.id]);
     throw e;
   }
-  const info = writeSandboxFiles(dir, name, keyFile, network, nodes, bundle);
+  const info = writeSandboxFiles({ dir, name, keyFile }, network, nodes, bundle);
   return info;
 }
 
-function writeSandboxFiles(dir: string, name: string, keyFile: string, network: { id: string; name: string }, all: NodeHandle[], bundle: BundleInfo): SandboxInfo {
+function writeSandboxFiles(
+  at: { dir: string; name: string; keyFile: string },
+  network: { id: string; name: string },
+  all: NodeHandle[],
+  bundle: BundleInfo,
+): SandboxInfo {
+  const { dir, name, keyFile } = at;
   const knownHosts = join(dir, "known_hosts");
   writeFileSync(knownHosts, all.map((n) => `[${n.sshHost}]:${n.sshPort} ${n.hostKey}`).join("\n") + "\n");
   const boot = all.find((n) => n.name === "bootstrap")!;
@@ -93,7 +149,9 @@ function writeSandboxFiles(dir: string, name: string, keyFile: string, network: 
   const inventory = {
     all: {
       vars: { ansible_user: "root", ansible_ssh_private_key_file: keyFile },
-      hosts: Object.fromEntries(all.map((n) => [n.name, { ansible_host: n.sshHost, ansible_port: n.sshPort, ip: n.ip }])),
+      hosts: Object.fromEntries(
+        all.map((n) => [n.name, { ansible_host: n.sshHost, ansible_port: n.sshPort, ip: n.ip }]),
+      ),
       children: {
         bootstrap: { hosts: hostsMap([boot.name]) },
         kube_control_plane: { hosts: hostsMap(cp) },
@@ -105,10 +163,24 @@ function writeSandboxFiles(dir: string, name: string, keyFile: string, network: 
     },
   };
   const invFile = join(dir, "inventory.yml");
-  writeFileSync(invFile, `# Written by "kplay sandbox up" for sandbox ${name}; removed by "kplay sandbox down".\n` + stringify(inventory));
+  writeFileSync(
+    invFile,
+    `# Written by "kplay sandbox up" for sandbox ${name}; removed by "kplay sandbox down".\n` + stringify(inventory),
+  );
   const config = {
-    compose: { internal_ip: boot.ip, nginx_http_port: 8080, registry_domain: "kube.registry.local", bundle_dir: SANDBOX_BUNDLE_DIR },
-    kubespray: { kube_version: "v1.28.4", external_apiserver_access_ip: nodes[0].ip, kube_network_plugin: "calico", container_manager: "containerd", etcd_deployment_type: "host" },
+    compose: {
+      internal_ip: boot.ip,
+      nginx_http_port: 8080,
+      registry_domain: "kube.registry.local",
+      bundle_dir: SANDBOX_BUNDLE_DIR,
+    },
+    kubespray: {
+      kube_version: "v1.28.4",
+      external_apiserver_access_ip: nodes[0].ip,
+      kube_network_plugin: "calico",
+      container_manager: "containerd",
+      etcd_deployment_type: "host",
+    },
     inventory,
     default: {
       ntp_server: ["internal_ip"],
@@ -124,7 +196,11 @@ function writeSandboxFiles(dir: string, name: string, keyFile: string, network: 
     },
   };
   const configFile = join(dir, "config.yaml");
-  writeFileSync(configFile, `# Written by "kplay sandbox up" for sandbox ${name} (bundle ${bundle.dir}).\n# kplay deploy-cluster --sandbox  (or: kplay deploy-cluster -c ${configFile})\n` + stringify(config));
+  writeFileSync(
+    configFile,
+    `# Written by "kplay sandbox up" for sandbox ${name} (bundle ${bundle.dir}).\n# kplay deploy-cluster --sandbox  (or: kplay deploy-cluster -c ${configFile})\n` +
+      stringify(config),
+  );
   const info: SandboxInfo = {
     name,
     dir,
@@ -134,7 +210,13 @@ function writeSandboxFiles(dir: string, name: string, keyFile: string, network: 
     knownHosts,
     privateKey: keyFile,
     network,
-    nodes: all.map((n) => ({ name: n.name, role: n === boot ? "bootstrap" : "node", container: n.containerName, ssh: { host: n.sshHost, port: n.sshPort! }, ip: n.ip })),
+    nodes: all.map((n) => ({
+      name: n.name,
+      role: n === boot ? "bootstrap" : "node",
+      container: n.containerName,
+      ssh: { host: n.sshHost, port: n.sshPort! },
+      ip: n.ip,
+    })),
   };
   writeFileSync(join(dir, "sandbox.json"), JSON.stringify(info, null, 2) + "\n");
   return info;
@@ -146,7 +228,9 @@ export async function sandboxStatus(stateDir: string, name: string): Promise<San
   const containers = await listContainers(SANDBOX_LABEL, name);
   if (!existsSync(file)) {
     if (containers.length === 0) return undefined;
-    throw new KplayError("state", `sandbox "${name}" has ${containers.length} container(s) but no ${file}`, { hint: `run "kplay sandbox down --name ${name}" to remove them` });
+    throw new KplayError("state", `sandbox "${name}" has ${containers.length} container(s) but no ${file}`, {
+      hint: `run "kplay sandbox down --name ${name}" to remove them`,
+    });
   }
   const info = JSON.parse(readFileSync(file, "utf8")) as SandboxInfo;
   const byName = new Map(containers.map((c) => [c.name, c]));
@@ -162,6 +246,8 @@ export async function sandboxDown(stateDir: string, name: string): Promise<{ con
   const dir = sandboxDir(stateDir, name);
   // The nodes are gone, so is everything recorded about them (progress, host keys, certificates);
   // only the SSH key pair stays for the next sandbox of this name.
-  if (existsSync(dir)) for (const f of readdirSync(dir)) if (!f.startsWith("id_ed25519")) rmSync(join(dir, f), { recursive: true, force: true });
+  if (existsSync(dir))
+    for (const f of readdirSync(dir))
+      if (!f.startsWith("id_ed25519")) rmSync(join(dir, f), { recursive: true, force: true });
   return { containers: containers.length, networks: nets.length };
 }

@@ -7,7 +7,7 @@
 import { BoundedOutput } from "./output.js";
 import { randomBytes } from "node:crypto";
 import type { Readable, Writable } from "node:stream";
-import { joinSh, raw, sh, type Sh } from "./sh.js";
+import { joinSh, sh, type Sh } from "./sh.js";
 import type { ExecOptions, ExecResult } from "./types.js";
 
 /** What a transport gives us for one started command. */

@@ -46,7 +46,13 @@ const RUNNER = joinSh([
 ]);
 
 /** `stdinSum`: sha256 of the data the command gets on stdin (undefined: none). */
-export function detachedScript(dir: string, name: string, script: Sh, stream = false, stdinSum?: string): Sh {
+export function detachedScript(
+  dir: string,
+  name: string,
+  script: Sh,
+  o: { stream?: boolean; stdinSum?: string } = {},
+): Sh {
+  const { stream = false, stdinSum } = o;
   const collect = stream
     ? // -vv: follow the output files while the command runs
       raw(

@@ -7,7 +7,7 @@
 // `"${x}"` must be written `${x}` or as a variable assignment. The one escape is `raw("…")` with
 // a string literal, greppable and rare (test/transport/sh.test.ts lists the allowed places).
 
-const QUOTE_SAFE = /^[A-Za-z0-9_\/.,:=@%+-]+$/;
+const QUOTE_SAFE = /^[A-Za-z0-9_/.,:=@%+-]+$/;
 
 /** One POSIX-sh word holding `value` literally (any bytes but NUL). */
 export function quoteWord(value: string | number): string {
@@ -85,15 +85,20 @@ function scan(strings: readonly string[]): Ctx[] {
       }
       if (top === "double") {
         if (c === '"') stack.pop();
-        else if (c === "$" && s[j + 1] === "(") (stack.push("subst"), j++);
-        else if (c === "`") stack.push("backtick");
+        else if (c === "$" && s[j + 1] === "(") {
+          stack.push("subst");
+          j++;
+        } else if (c === "`") stack.push("backtick");
         continue;
       }
       if (c === "'") stack.push("single");
       else if (c === '"') stack.push("double");
-      else if (c === "`") top === "backtick" ? stack.pop() : stack.push("backtick");
-      else if (c === "$" && s[j + 1] === "(") (stack.push("subst"), j++);
-      else if (c === "(" && top === "subst") stack.push("subst");
+      else if (c === "`" && top === "backtick") stack.pop();
+      else if (c === "`") stack.push("backtick");
+      else if (c === "$" && s[j + 1] === "(") {
+        stack.push("subst");
+        j++;
+      } else if (c === "(" && top === "subst") stack.push("subst");
       else if (c === ")" && top === "subst") stack.pop();
     }
     if (i < strings.length - 1) out.push(stack[stack.length - 1]);

@@ -45,13 +45,13 @@ export class SshConnection implements Connection {
     try {
       let sock: Duplex | undefined;
       for (const j of spec.jumps) {
-        const c = await connectClient(spec.name, j, sock, opts, spec.agent);
+        const c = await connectClient({ name: spec.name, ep: j, agent: spec.agent }, sock, opts);
         hops.push(c);
         sock = undefined;
         const next = spec.jumps[hops.length] ?? spec.endpoint;
         sock = await forward(c, next, spec.name);
       }
-      const client = await connectClient(spec.name, spec.endpoint, sock, opts, spec.agent);
+      const client = await connectClient({ name: spec.name, ep: spec.endpoint, agent: spec.agent }, sock, opts);
       return new SshConnection(spec.name, client, hops, {
         loginUser: spec.endpoint.user,
         becomeUser: spec.becomeUser,
@@ -161,12 +161,11 @@ function hostKeyPreference(knownTypes: string[]): ServerHostKeyAlgorithm[] {
 }
 
 async function connectClient(
-  name: string,
-  ep: SshEndpoint,
+  to: { name: string; ep: SshEndpoint; agent?: string },
   sock: Duplex | undefined,
   opts: SshOptions,
-  agent?: string,
 ): Promise<Client> {
+  const { name, ep, agent } = to;
   const socket = sock ?? (await tcpSocket(ep, opts.connectTimeoutMs, name));
   const client = new SshClient();
   let hostKeyProblem: string | undefined;

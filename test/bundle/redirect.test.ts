@@ -72,12 +72,10 @@ describe("redirect policy", () => {
 
   it("a bundle download redirected to file: is refused and copies nothing", async () => {
     const out = join(dir, "files", "x");
-    await expect(fetchFile(`http://${up}/to-file`, out, undefined, undefined)).rejects.toThrow(
-      /refused a redirect to a file: address/,
-    );
-    await expect(fetchFile(`http://${up}/to-ftp`, out, undefined, undefined)).rejects.toThrow(/ftp: address/);
+    await expect(fetchFile(`http://${up}/to-file`, out)).rejects.toThrow(/refused a redirect to a file: address/);
+    await expect(fetchFile(`http://${up}/to-ftp`, out)).rejects.toThrow(/ftp: address/);
     expect(existsSync(out)).toBe(false);
-    const ok = await fetchFile(`http://${up}/to-http`, out, undefined, undefined);
+    const ok = await fetchFile(`http://${up}/to-http`, out);
     expect(ok).toMatchObject({ sha256: expect.any(String) });
   });
 

@@ -139,7 +139,11 @@ describe("golden transport scripts", () => {
     ["detached", () => detachedScript("run1/01-step/a1", "3_tasks_0.0.1.0", userScript("echo hi"))],
     [
       "detached-stdin-stream",
-      () => detachedScript("run1/01-step/a1", "3_tasks_0.0.1.0", userScript("cat"), true, "ab".repeat(32)),
+      () =>
+        detachedScript("run1/01-step/a1", "3_tasks_0.0.1.0", userScript("cat"), {
+          stream: true,
+          stdinSum: "ab".repeat(32),
+        }),
     ],
     ["detached-secret", () => detachedScript("run1/01-step/a1", "n", sh`echo ${secret("hunter2")}`)],
     ["become-nopasswd", () => raw(wrapCommand(sh`id -u`, { loginUser: "ops", becomeUser: "root" }).command)],

@@ -78,13 +78,13 @@ describe("detachedScript", () => {
   it("feeds checked stdin; data that arrived cut is refused and the command can start afresh", async () => {
     const data = "line one\nline two\n";
     const name = runName("t", 0, 1, 0);
-    const cut = await conn.exec(detachedScript(dir("stdin"), name, userScript("wc -l"), false, sha256(data)), {
+    const cut = await conn.exec(detachedScript(dir("stdin"), name, userScript("wc -l"), { stdinSum: sha256(data) }), {
       stdin: data.slice(0, 5),
     });
     expect(cut.rc).toBe(1);
     expect(cut.stderr.trim()).toBe(INCOMPLETE);
     expect(existsSync(join(runDir("stdin"), `${name}.in`))).toBe(false);
-    const whole = await conn.exec(detachedScript(dir("stdin"), name, userScript("wc -l"), false, sha256(data)), {
+    const whole = await conn.exec(detachedScript(dir("stdin"), name, userScript("wc -l"), { stdinSum: sha256(data) }), {
       stdin: data,
     });
     expect(whole).toEqual({ rc: 0, stdout: "2\n", stderr: "" });

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { joinSh, raw, secret, sh, shVar } from "../../src/transport/sh.js";
+import { joinSh, secret, sh, shVar } from "../../src/transport/sh.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const HOSTILE = [
@@ -103,7 +103,9 @@ describe("node scripts are built only by the builder (source rules)", () => {
       for (const m of src.matchAll(/\braw\(/g)) {
         const rest = src.slice(m.index! + 4);
         const literal =
-          /^\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|(?:String\.raw)?`(?:[^`\\$]|\\.|\$(?!\{))*`)\s*[),]/.exec(rest);
+          /^\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|(?:String\.raw)?`(?:[^`\\$]|\\.|\$(?!\{))*`)\s*[),]/.exec(
+            rest,
+          );
         if (!literal) offenders.push(`${relative(ROOT, join(ROOT, f))}:${src.slice(0, m.index).split("\n").length}`);
       }
     }
