@@ -116,32 +116,16 @@ export async function runPlaybooks(
     return loadPlaybook(p);
   });
   const extraVars = { ...(how.vars?.(stateDir(o)) ?? {}), ...parseExtraVars(o["extra-vars"] ?? []) };
-  let limit: Set<string> | undefined;
-  if (o.limit) {
-    const m = matchPattern(inv, readLimit(o.limit));
-    if (m.hosts.length === 0) throw new KplayError("usage", `--limit ${o.limit} matches no host of the inventory`);
-    limit = new Set(m.hosts);
-  }
-  if (how.limit) limit = new Set(how.limit.filter((h) => !limit || limit.has(h)));
-  const split = (v?: string[]) =>
-    (v ?? [])
-      .flatMap((x) => x.split(","))
-      .map((x) => x.trim())
-      .filter(Boolean);
-  const tags = split(values.tags);
-  const skipTags = split(values["skip-tags"]);
+  const limit = limitOf(inv, o.limit, how.limit);
+  const tags = splitList(values.tags);
+  const skipTags = splitList(values["skip-tags"]);
   if (values["list-hosts"] || values["list-tasks"]) {
     console.log(listing(inv, playbooks, limit, { hosts: !!values["list-hosts"], tasks: !!values["list-tasks"] }));
     return 0;
   }
   const { redact, reporter, verbosity, sd } = reporterFor(o, inv, extraVars);
   if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
-  const windowS = values["reconnect-window"] === undefined ? 120 : Number(values["reconnect-window"]);
-  if (!Number.isFinite(windowS) || windowS < 0)
-    throw new KplayError(
-      "usage",
-      `--reconnect-window takes seconds, got ${JSON.stringify(values["reconnect-window"])}`,
-    );
+  const windowS = reconnectWindow(values["reconnect-window"]);
   // each run-set keeps its own journal: an ad-hoc run never erases the cluster's progress
   const journalDir = runSetDir(sd, how.cluster ? { kind: "cluster" } : { kind: "playbooks", files });
   const request: PlaybookRun = {
@@ -175,6 +159,32 @@ export async function runPlaybooks(
       await pool.closeAll();
     }
   });
+}
+
+/** --limit (patterns or @file) narrowed to the hosts a command names (add-node), if any. */
+function limitOf(inv: Inventory, pattern: string | undefined, only: string[] | undefined): Set<string> | undefined {
+  let limit: Set<string> | undefined;
+  if (pattern) {
+    const m = matchPattern(inv, readLimit(pattern));
+    if (m.hosts.length === 0) throw new KplayError("usage", `--limit ${pattern} matches no host of the inventory`);
+    limit = new Set(m.hosts);
+  }
+  return only ? new Set(only.filter((h) => !limit || limit.has(h))) : limit;
+}
+
+/** Repeated, comma-separated option values (--tags a,b --tags c). */
+function splitList(v?: string[]): string[] {
+  return (v ?? [])
+    .flatMap((x) => x.split(","))
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+function reconnectWindow(v: string | undefined): number {
+  const seconds = v === undefined ? 120 : Number(v);
+  if (!Number.isFinite(seconds) || seconds < 0)
+    throw new KplayError("usage", `--reconnect-window takes seconds, got ${JSON.stringify(v)}`);
+  return seconds;
 }
 
 /**

@@ -78,38 +78,19 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const j = new Journal(sets[0]?.dir ?? dir, { readOnly: true });
   const others = sets.slice(1).map((s) => relative(dir, s.dir) || ".");
   const steps = j.knownSteps();
-  const hosts = inv.hostNames.map((h) => {
-    const done: string[] = [];
-    let stopped: { step: string; task: string; msg: string; unreachable: boolean } | undefined;
-    let partial: { step: string; tasks: number } | undefined;
-    const pending: string[] = [];
-    for (const s of steps) {
-      const st = j.hostState(s, h);
-      if (!st) continue;
-      if (st.done) done.push(s);
-      else if (st.failed)
-        stopped ??= { step: s, task: st.failed.task, msg: st.failed.msg, unreachable: st.failed.unreachable };
-      if (!st.done && st.tasks.size) partial ??= { step: s, tasks: st.tasks.size };
-      pending.push(...j.pendingHandlers(s, h).map((x) => `${s}: ${x}`));
-    }
-    return { host: h, done, stopped, partial, pendingHandlers: pending };
-  });
+  const hosts = inv.hostNames.map((h) => hostProgress(j, steps, h));
   if (values.json) {
-    console.log(
-      JSON.stringify(
-        {
-          stateDir: dir,
-          runSet: relative(dir, j.dir) || ".",
-          command: j.label ?? null,
-          run: j.runId || null,
-          steps,
-          hosts,
-          otherRunSets: others,
-        },
-        null,
-        2,
-      ),
-    );
+    const runSet = relative(dir, j.dir) || ".";
+    const report = {
+      stateDir: dir,
+      runSet,
+      command: j.label ?? null,
+      run: j.runId || null,
+      steps,
+      hosts,
+      otherRunSets: others,
+    };
+    console.log(JSON.stringify(report, null, 2));
     return 0;
   }
   if (!j.runId) {
@@ -119,20 +100,48 @@ export async function statusCommand(argv: string[]): Promise<number> {
   console.log(`run ${j.runId}${j.label ? ` (${j.label})` : ""}: steps ${steps.join(", ")}  (state in ${j.dir})`);
   if (j.droppedTail)
     console.log(
-      `note: the journal ends in a torn record (${j.droppedTail.bytes} bytes after record ${j.droppedTail.line}); the next run cuts it off`,
+      `note: the journal ends in a torn record (${j.droppedTail.bytes} bytes after record ${j.droppedTail.line}); ` +
+        "the next run cuts it off",
     );
-  for (const h of hosts) {
-    const parts = [`${h.done.length}/${steps.length} steps done`];
-    if (h.stopped)
-      parts.push(
-        `stopped in ${h.stopped.step} at "${h.stopped.task}" (${h.stopped.unreachable ? "unreachable" : "failed"}: ${h.stopped.msg.split("\n")[0].slice(0, 160)})`,
-      );
-    if (h.partial) parts.push(`${h.partial.tasks} task(s) of ${h.partial.step} done`);
-    if (h.pendingHandlers.length) parts.push(`pending handlers: ${h.pendingHandlers.join(", ")}`);
-    console.log(`${h.host.padEnd(12)} ${parts.join("; ")}`);
-  }
+  for (const h of hosts) console.log(`${h.host.padEnd(12)} ${progressLine(h, steps.length)}`);
   if (others.length) console.log(`other recorded run-sets: ${others.join(", ")}`);
   return 0;
+}
+
+interface HostProgress {
+  host: string;
+  done: string[];
+  stopped?: { step: string; task: string; msg: string; unreachable: boolean };
+  partial?: { step: string; tasks: number };
+  pendingHandlers: string[];
+}
+
+/** What the journal holds of one host: steps done, where it stopped, a step half done, handlers due. */
+function hostProgress(j: Journal, steps: string[], host: string): HostProgress {
+  const p: HostProgress = { host, done: [], pendingHandlers: [] };
+  for (const s of steps) {
+    const st = j.hostState(s, host);
+    if (!st) continue;
+    if (st.done) p.done.push(s);
+    else if (st.failed) {
+      const { task, msg, unreachable } = st.failed;
+      p.stopped ??= { step: s, task, msg, unreachable };
+    }
+    if (!st.done && st.tasks.size) p.partial ??= { step: s, tasks: st.tasks.size };
+    p.pendingHandlers.push(...j.pendingHandlers(s, host).map((x) => `${s}: ${x}`));
+  }
+  return p;
+}
+
+function progressLine(h: HostProgress, total: number): string {
+  const parts = [`${h.done.length}/${total} steps done`];
+  if (h.stopped) {
+    const why = `${h.stopped.unreachable ? "unreachable" : "failed"}: ${h.stopped.msg.split("\n")[0].slice(0, 160)}`;
+    parts.push(`stopped in ${h.stopped.step} at "${h.stopped.task}" (${why})`);
+  }
+  if (h.partial) parts.push(`${h.partial.tasks} task(s) of ${h.partial.step} done`);
+  if (h.pendingHandlers.length) parts.push(`pending handlers: ${h.pendingHandlers.join(", ")}`);
+  return parts.join("; ");
 }
 
 export const STATE_HELP = `Usage: kplay state reset (-i INVENTORY | -c CONFIG | --sandbox | --state-dir DIR) [--yes]

@@ -31,82 +31,117 @@ const schema = z
   })
   .strict();
 
+type Args = z.infer<typeof schema>;
+
+/** How the node fetches: curl (preferred) or wget, with credentials and certificate checking as asked. */
+interface Fetchers {
+  /** Lines that set up credentials (secret variables, wget's config file). */
+  setup: Sh[];
+  curl(out: Sh, url: Sh, extra: Sh): Sh;
+  wget(out: Sh, url: Sh): Sh;
+}
+
+/** The checksum wanted: algorithm, value (or a URL of a checksum file). */
+interface Want {
+  algo?: string;
+  want?: string;
+  wantUrl: boolean;
+}
+
+function fetchers(a: Args): Fetchers {
+  // Credentials go to curl/wget in a config read from stdin-fed variables, never as arguments:
+  // the whole script is secret (Sh.secret) and so reaches the node on stdin, not in argv.
+  const hasAuth = a.url_username !== undefined;
+  const curlUser = `"${`${a.url_username}:${a.url_password ?? ""}`.replace(/[\\"]/g, "\\$&")}"`;
+  const authVars = hasAuth
+    ? sh`au_=${secret(curlUser)}; wu_=${secret(a.url_username!)}; wp_=${secret(a.url_password ?? "")}`
+    : raw(":");
+  // curl reads "user = ..." from a config on stdin (-K -); wget takes a --config file
+  const curlAuth = hasAuth ? raw(`-K - `) : raw("");
+  const curlFeed = hasAuth ? raw(`printf 'user = %s\\n' "$au_" | `) : raw("");
+  const wgetAuth = hasAuth ? raw(`--config="$wc_" `) : raw("");
+  const wgetConf = hasAuth
+    ? raw(
+        `wc_=$(mktemp) && trap 'rm -f "$wc_"' EXIT && printf 'user = %s\\npassword = %s\\n' "$wu_" "$wp_" > "$wc_" || exit 1`,
+      )
+    : raw(":");
+  const insecure = a.validate_certs ? raw("") : raw("-k ");
+  const wInsecure = a.validate_certs ? raw("") : raw("--no-check-certificate ");
+  return {
+    setup: [authVars, wgetConf],
+    curl: (out, url, extra) =>
+      sh`${curlFeed}curl -fsSL ${insecure}${curlAuth}--connect-timeout ${a.timeout} ${extra}-o ${out} -- ${url}`,
+    wget: (out, url) => sh`wget -q ${wInsecure}${wgetAuth}-T ${a.timeout} -O ${out} -- ${url}`,
+  };
+}
+
+const sumCmd = (algo: string | undefined, f: Sh) => sh`s_=$(${`${algo}sum`} -- ${f}); s_="\${s_%% *}"`;
+
+/** sh: set $want to the checksum wanted, fetching the checksum file first when it is a URL. */
+function wantedSum(f: Fetchers, w: Want): Sh {
+  if (!w.wantUrl) return sh`want=${(w.want ?? "").toLowerCase()}`;
+  return joinSh([
+    sh`cu=${w.want!}; f=$(basename -- "\${u%%\\?*}")`,
+    sh`sums=$(${f.curl(raw("-"), raw('"$cu"'), raw(""))} 2>/dev/null || ${f.wget(raw("-"), raw('"$cu"'))} 2>/dev/null) || { echo "cannot fetch the checksum file $cu" >&2; exit 1; }`,
+    raw(
+      `want=$(printf '%s\\n' "$sums" | awk -v f="$f" 'NF == 1 { print tolower($1); exit } { n = $2; sub(/^[*]/, "", n); sub(/.*[/]/, "", n); if (n == f) { print tolower($1); exit } }')`,
+    ),
+    raw(`[ -n "$want" ] || { echo "no checksum for $f in $cu" >&2; exit 1; }`),
+  ]);
+}
+
+/** sh: download to a temporary file beside the destination, check it, and move it in only when it differs. */
+function download(a: Args, f: Fetchers, w: Want): Sh {
+  return joinSh([
+    raw(`  d=$(dirname -- "$p"); [ -d "$d" ] || { echo "destination directory $d does not exist" >&2; exit 1; }`),
+    raw(`  t=$(mktemp "$d/.kplay-dl.XXXXXX") || exit 1`),
+    sh`  if command -v curl >/dev/null 2>&1; then ${f.curl(raw('"$t"'), raw('"$u"'), sh`--max-time ${a.timeout * 20} `)} || { rc=$?; rm -f -- "$t"; echo "download of $u failed (curl exit $rc)" >&2; exit 1; }`,
+    sh`  elif command -v wget >/dev/null 2>&1; then ${f.wget(raw('"$t"'), raw('"$u"'))} || { rm -f -- "$t"; echo "download of $u failed (wget)" >&2; exit 1; }`,
+    raw(`  else rm -f -- "$t"; echo "neither curl nor wget is installed on this host" >&2; exit 1; fi`),
+    w.want
+      ? sh`  ${sumCmd(w.algo, raw('"$t"'))}; [ "$s_" = "$want" ] || { rm -f -- "$t"; echo "checksum mismatch for $u: expected "${`${w.algo}:`}"$want, got "${`${w.algo}:`}"$s_" >&2; exit 1; }`
+      : raw(":"),
+    raw(`  if [ -f "$p" ] && cmp -s -- "$t" "$p"; then rm -f -- "$t"; else`),
+    raw(`    if [ -e "$p" ]; then chmod -- "$(stat -c %a -- "$p")" "$t"; else chmod 644 -- "$t"; fi`),
+    raw(`    mv -f -- "$t" "$p" && changed=1; fi`),
+    raw(`  fetched=1`),
+  ]);
+}
+
+function getUrlScript(a: Args, check: boolean): Sh {
+  const sep = a.checksum?.indexOf(":") ?? -1;
+  const want = a.checksum ? a.checksum.slice(sep + 1) : undefined;
+  const w: Want = {
+    algo: a.checksum ? a.checksum.slice(0, sep).toLowerCase() : undefined,
+    want,
+    wantUrl: want !== undefined && /^(https?|file):\/\//.test(want),
+  };
+  const f = fetchers(a);
+  return joinSh([
+    sh`u=${a.url}; p=${a.dest}; changed=0; fetched=0`,
+    ...f.setup,
+    raw(`if [ -d "$p" ]; then n=$(basename -- "\${u%%\\?*}"); p="$p/$n"; fi`),
+    wantedSum(f, w),
+    raw(`need=1`),
+    raw(`if [ -f "$p" ]; then`),
+    want ? sh`  ${sumCmd(w.algo, raw('"$p"'))}; [ "$s_" = "$want" ] && need=0` : a.force ? raw(":") : raw("  need=0"),
+    raw(`fi`),
+    raw(`if [ $need = 1 ]; then`),
+    check ? raw(`  changed=1`) : download(a, f, w),
+    raw(`fi`),
+    raw(`if [ -e "$p" ]; then`),
+    attrScriptOrNoop({ mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, check),
+    raw(`fi`),
+    raw(`echo "KPLAY-RESULT: changed=$changed fetched=$fetched dest=$(printf %s "$p" | base64 -w0)"`),
+  ]);
+}
+
 export const getUrlModule = defineModule({
   name: "get_url",
   idempotent: true,
   schema,
   run: async (ctx, a) => {
-    const sep = a.checksum?.indexOf(":") ?? -1;
-    const algo = a.checksum ? a.checksum.slice(0, sep).toLowerCase() : undefined;
-    const want = a.checksum ? a.checksum.slice(sep + 1) : undefined;
-    const wantUrl = want !== undefined && /^(https?|file):\/\//.test(want);
-    const sumCmd = (f: Sh) => sh`s_=$(${`${algo}sum`} -- ${f}); s_="\${s_%% *}"`;
-    // Credentials go to curl/wget in a config read from stdin-fed variables, never as arguments:
-    // the whole script is secret (Sh.secret) and so reaches the node on stdin, not in argv.
-    const hasAuth = a.url_username !== undefined;
-    const curlUser = `"${`${a.url_username}:${a.url_password ?? ""}`.replace(/[\\"]/g, "\\$&")}"`;
-    const authVars = hasAuth
-      ? sh`au_=${secret(curlUser)}; wu_=${secret(a.url_username!)}; wp_=${secret(a.url_password ?? "")}`
-      : raw(":");
-    // curl reads "user = ..." from a config on stdin (-K -); wget takes a --config file
-    const curlAuth = hasAuth ? raw(`-K - `) : raw("");
-    const curlFeed = hasAuth ? raw(`printf 'user = %s\\n' "$au_" | `) : raw("");
-    const wgetAuth = hasAuth ? raw(`--config="$wc_" `) : raw("");
-    const wgetConf = hasAuth
-      ? raw(
-          `wc_=$(mktemp) && trap 'rm -f "$wc_"' EXIT && printf 'user = %s\\npassword = %s\\n' "$wu_" "$wp_" > "$wc_" || exit 1`,
-        )
-      : raw(":");
-    const insecure = a.validate_certs ? raw("") : raw("-k ");
-    const wInsecure = a.validate_certs ? raw("") : raw("--no-check-certificate ");
-    const curl = (out: Sh, url: Sh, extra: Sh) =>
-      sh`${curlFeed}curl -fsSL ${insecure}${curlAuth}--connect-timeout ${a.timeout} ${extra}-o ${out} -- ${url}`;
-    const wget = (out: Sh, url: Sh) => sh`wget -q ${wInsecure}${wgetAuth}-T ${a.timeout} -O ${out} -- ${url}`;
-    const script = joinSh([
-      sh`u=${a.url}; p=${a.dest}; changed=0; fetched=0`,
-      authVars,
-      wgetConf,
-      raw(`if [ -d "$p" ]; then n=$(basename -- "\${u%%\\?*}"); p="$p/$n"; fi`),
-      wantUrl
-        ? joinSh([
-            sh`cu=${want!}; f=$(basename -- "\${u%%\\?*}")`,
-            sh`sums=$(${curl(raw("-"), raw('"$cu"'), raw(""))} 2>/dev/null || ${wget(raw("-"), raw('"$cu"'))} 2>/dev/null) || { echo "cannot fetch the checksum file $cu" >&2; exit 1; }`,
-            raw(
-              `want=$(printf '%s\\n' "$sums" | awk -v f="$f" 'NF == 1 { print tolower($1); exit } { n = $2; sub(/^[*]/, "", n); sub(/.*[/]/, "", n); if (n == f) { print tolower($1); exit } }')`,
-            ),
-            raw(`[ -n "$want" ] || { echo "no checksum for $f in $cu" >&2; exit 1; }`),
-          ])
-        : sh`want=${(want ?? "").toLowerCase()}`,
-      raw(`need=1`),
-      raw(`if [ -f "$p" ]; then`),
-      want ? sh`  ${sumCmd(raw('"$p"'))}; [ "$s_" = "$want" ] && need=0` : a.force ? raw(":") : raw("  need=0"),
-      raw(`fi`),
-      raw(`if [ $need = 1 ]; then`),
-      ctx.check
-        ? raw(`  changed=1`)
-        : joinSh([
-            raw(
-              `  d=$(dirname -- "$p"); [ -d "$d" ] || { echo "destination directory $d does not exist" >&2; exit 1; }`,
-            ),
-            raw(`  t=$(mktemp "$d/.kplay-dl.XXXXXX") || exit 1`),
-            sh`  if command -v curl >/dev/null 2>&1; then ${curl(raw('"$t"'), raw('"$u"'), sh`--max-time ${a.timeout * 20} `)} || { rc=$?; rm -f -- "$t"; echo "download of $u failed (curl exit $rc)" >&2; exit 1; }`,
-            sh`  elif command -v wget >/dev/null 2>&1; then ${wget(raw('"$t"'), raw('"$u"'))} || { rm -f -- "$t"; echo "download of $u failed (wget)" >&2; exit 1; }`,
-            raw(`  else rm -f -- "$t"; echo "neither curl nor wget is installed on this host" >&2; exit 1; fi`),
-            want
-              ? sh`  ${sumCmd(raw('"$t"'))}; [ "$s_" = "$want" ] || { rm -f -- "$t"; echo "checksum mismatch for $u: expected "${`${algo}:`}"$want, got "${`${algo}:`}"$s_" >&2; exit 1; }`
-              : raw(":"),
-            raw(`  if [ -f "$p" ] && cmp -s -- "$t" "$p"; then rm -f -- "$t"; else`),
-            raw(`    if [ -e "$p" ]; then chmod -- "$(stat -c %a -- "$p")" "$t"; else chmod 644 -- "$t"; fi`),
-            raw(`    mv -f -- "$t" "$p" && changed=1; fi`),
-            raw(`  fetched=1`),
-          ]),
-      raw(`fi`),
-      raw(`if [ -e "$p" ]; then`),
-      attrScriptOrNoop({ mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, ctx.check),
-      raw(`fi`),
-      raw(`echo "KPLAY-RESULT: changed=$changed fetched=$fetched dest=$(printf %s "$p" | base64 -w0)"`),
-    ]);
-    const r = await ctx.exec(script, { timeoutMs: (a.timeout * 20 + 30) * 1000 });
+    const r = await ctx.exec(getUrlScript(a, ctx.check), { timeoutMs: (a.timeout * 20 + 30) * 1000 });
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
     return {

@@ -285,8 +285,10 @@ export function setLateRender(fn: (value: string, vars: Record<string, unknown>,
   };
 }
 
+type Need = (x: Node) => unknown;
+
 function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
-  const need = (x: Node): unknown => {
+  const need: Need = (x) => {
     const v = ev(x, vars, src);
     if (v === UNDEF) throw new ExprError(`"${describe(x)}" is undefined in: ${src}`);
     return v;
@@ -294,144 +296,131 @@ function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
   switch (n.k) {
     case "lit":
       return n.v;
-    case "name": {
-      if (!Object.prototype.hasOwnProperty.call(vars, n.v)) return UNDEF;
-      const v = vars[n.v];
-      return typeof v === "string" && v.includes("{{") && lateRender && mayRender(vars, n.v)
-        ? lateRender(v, vars, n.v)
-        : v;
-    }
+    case "name":
+      return lookup(vars, n.v);
     case "list":
       return n.items.map(need);
     case "get": {
       const o = ev(n.obj, vars, src);
-      if (o === UNDEF || o === null || typeof o !== "object") return UNDEF;
-      const key = need(n.key);
-      const k = Array.isArray(o) && typeof key === "number" ? key : String(key);
-      return Object.prototype.hasOwnProperty.call(o, k) ? (o as Record<string, unknown>)[k as string] : UNDEF;
+      return o === UNDEF || o === null || typeof o !== "object" ? UNDEF : getItem(o, need(n.key));
     }
     case "not":
       return !truthy(need(n.e));
-    case "is": {
-      const v = ev(n.e, vars, src);
-      let r: boolean;
-      switch (n.test) {
-        case "defined":
-          r = v !== UNDEF;
-          break;
-        case "undefined":
-          r = v === UNDEF;
-          break;
-        case "none":
-          r = need(n.e) === null;
-          break;
-        case "true":
-          r = need(n.e) === true;
-          break;
-        case "false":
-          r = need(n.e) === false;
-          break;
-        case "string":
-          r = typeof need(n.e) === "string";
-          break;
-        case "number":
-          r = typeof need(n.e) === "number";
-          break;
-        case "succeeded":
-        case "success":
-          r = !(need(n.e) as { failed?: boolean }).failed;
-          break;
-        case "failed":
-          r = !!(need(n.e) as { failed?: boolean }).failed;
-          break;
-        case "changed":
-          r = !!(need(n.e) as { changed?: boolean }).changed;
-          break;
-        case "skipped":
-          r = !!(need(n.e) as { skipped?: boolean }).skipped;
-          break;
-        default:
-          throw new ExprError(`unknown test "is ${n.test}" in: ${src}`);
-      }
-      return n.neg ? !r : r;
-    }
-    case "filter": {
-      if (n.name === "default" || n.name === "d") {
-        const v = ev(n.e, vars, src);
-        return v === UNDEF ? (n.args[0] ? need(n.args[0]) : "") : v;
-      }
-      const v = need(n.e);
-      switch (n.name) {
-        case "length":
-        case "count":
-          return v && typeof v === "object"
-            ? Array.isArray(v)
-              ? v.length
-              : Object.keys(v).length
-            : String(v ?? "").length;
-        case "bool":
-          return truthy(v) && !["n", "f"].includes(String(v).toLowerCase());
-        case "int":
-          return Math.trunc(Number(v)) || 0;
-        case "float":
-          return Number(v) || 0;
-        case "string":
-          return String(v);
-        case "lower":
-          return String(v).toLowerCase();
-        case "upper":
-          return String(v).toUpperCase();
-        case "trim":
-          return String(v).trim();
-        case "quote":
-          return quote(String(v ?? ""));
-        case "b64encode":
-          return Buffer.from(String(v ?? "")).toString("base64");
-        case "b64decode":
-          return Buffer.from(String(v ?? ""), "base64").toString("utf8");
-        case "join":
-          return Array.isArray(v)
-            ? v.map((x) => String(x)).join(n.args[0] ? String(need(n.args[0])) : "")
-            : String(v ?? "");
-        case "replace":
-          return String(v ?? "")
-            .split(String(need(n.args[0])))
-            .join(n.args[1] ? String(need(n.args[1])) : "");
-        case "first":
-          return Array.isArray(v) ? v[0] : String(v ?? "")[0];
-        case "last":
-          return Array.isArray(v) ? v[v.length - 1] : String(v ?? "").slice(-1);
-        default:
-          throw new ExprError(`unknown filter "${n.name}" in: ${src}`);
-      }
-    }
-    case "bin": {
-      if (n.op === "and") return truthy(need(n.a)) ? truthy(need(n.b)) : false;
-      if (n.op === "or") return truthy(need(n.a)) ? true : truthy(need(n.b));
-      const a = need(n.a);
-      const b = need(n.b);
-      switch (n.op) {
-        case "==":
-          return looseEq(a, b);
-        case "!=":
-          return !looseEq(a, b);
-        case "<":
-          return (a as number) < (b as number);
-        case ">":
-          return (a as number) > (b as number);
-        case "<=":
-          return (a as number) <= (b as number);
-        case ">=":
-          return (a as number) >= (b as number);
-        case "in":
-          if (typeof b === "string") return b.includes(String(a));
-          if (Array.isArray(b)) return b.some((x) => looseEq(x, a));
-          if (b && typeof b === "object") return Object.prototype.hasOwnProperty.call(b, String(a));
-          return false;
-      }
-    }
+    case "is":
+      return isTest(n, { value: ev(n.e, vars, src), need, src });
+    case "filter":
+      return filter(n, { value: () => ev(n.e, vars, src), need, src });
+    case "bin":
+      return binary(n, need);
   }
   throw new ExprError(`cannot evaluate: ${src}`);
+}
+
+/** A variable's value; a string variable that is a template is rendered where it is used. */
+function lookup(vars: Record<string, unknown>, name: string): Val {
+  if (!Object.prototype.hasOwnProperty.call(vars, name)) return UNDEF;
+  const v = vars[name];
+  return typeof v === "string" && v.includes("{{") && lateRender && mayRender(vars, name)
+    ? lateRender(v, vars, name)
+    : v;
+}
+
+function getItem(o: object, key: unknown): Val {
+  const k = Array.isArray(o) && typeof key === "number" ? key : String(key);
+  return Object.prototype.hasOwnProperty.call(o, k) ? (o as Record<string, unknown>)[k as string] : UNDEF;
+}
+
+const flag = (v: unknown, k: "failed" | "changed" | "skipped") => !!(v as Record<string, unknown> | null)?.[k];
+
+/** `x is <test>`: the tests on a defined value (defined/undefined are handled before). */
+const TESTS: Record<string, (v: unknown) => boolean> = {
+  none: (v) => v === null,
+  true: (v) => v === true,
+  false: (v) => v === false,
+  string: (v) => typeof v === "string",
+  number: (v) => typeof v === "number",
+  succeeded: (v) => !flag(v, "failed"),
+  success: (v) => !flag(v, "failed"),
+  failed: (v) => flag(v, "failed"),
+  changed: (v) => flag(v, "changed"),
+  skipped: (v) => flag(v, "skipped"),
+};
+
+function isTest(n: Extract<Node, { k: "is" }>, x: { value: Val; need: Need; src: string }): boolean {
+  let r: boolean;
+  if (n.test === "defined") r = x.value !== UNDEF;
+  else if (n.test === "undefined") r = x.value === UNDEF;
+  else {
+    const test = Object.hasOwn(TESTS, n.test) ? TESTS[n.test] : undefined;
+    if (!test) throw new ExprError(`unknown test "is ${n.test}" in: ${x.src}`);
+    r = test(x.need(n.e));
+  }
+  return n.neg ? !r : r;
+}
+
+const str = (v: unknown) => String(v ?? "");
+
+/** `x | <filter>(args…)` on a defined value; `arg(i)` evaluates the i-th argument if given. */
+const FILTERS: Record<string, (v: unknown, arg: (i: number) => unknown) => unknown> = {
+  length: (v) => (v && typeof v === "object" ? (Array.isArray(v) ? v.length : Object.keys(v).length) : str(v).length),
+  bool: (v) => truthy(v) && !["n", "f"].includes(String(v).toLowerCase()),
+  int: (v) => Math.trunc(Number(v)) || 0,
+  float: (v) => Number(v) || 0,
+  string: (v) => String(v),
+  lower: (v) => String(v).toLowerCase(),
+  upper: (v) => String(v).toUpperCase(),
+  trim: (v) => String(v).trim(),
+  quote: (v) => quote(str(v)),
+  b64encode: (v) => Buffer.from(str(v)).toString("base64"),
+  b64decode: (v) => Buffer.from(str(v), "base64").toString("utf8"),
+  join: (v, arg) => (Array.isArray(v) ? v.map((x) => String(x)).join(String(arg(0) ?? "")) : str(v)),
+  replace: (v, arg) =>
+    str(v)
+      .split(String(arg(0)))
+      .join(String(arg(1) ?? "")),
+  first: (v) => (Array.isArray(v) ? v[0] : str(v)[0]),
+  last: (v) => (Array.isArray(v) ? v[v.length - 1] : str(v).slice(-1)),
+};
+FILTERS.count = FILTERS.length;
+
+function filter(n: Extract<Node, { k: "filter" }>, x: { value: () => Val; need: Need; src: string }): unknown {
+  const arg = (i: number) => (n.args[i] ? x.need(n.args[i]) : undefined);
+  if (n.name === "default" || n.name === "d") {
+    const v = x.value();
+    return v === UNDEF ? (n.args[0] ? x.need(n.args[0]) : "") : v;
+  }
+  const fn = Object.hasOwn(FILTERS, n.name) ? FILTERS[n.name] : undefined;
+  if (!fn) {
+    x.need(n.e); // an undefined value is reported before an unknown filter, as before
+    throw new ExprError(`unknown filter "${n.name}" in: ${x.src}`);
+  }
+  return fn(x.need(n.e), arg);
+}
+
+function binary(n: Extract<Node, { k: "bin" }>, need: Need): unknown {
+  if (n.op === "and") return truthy(need(n.a)) ? truthy(need(n.b)) : false;
+  if (n.op === "or") return truthy(need(n.a)) ? true : truthy(need(n.b));
+  const a = need(n.a);
+  const b = need(n.b);
+  switch (n.op) {
+    case "==":
+      return looseEq(a, b);
+    case "!=":
+      return !looseEq(a, b);
+    case "<":
+      return (a as number) < (b as number);
+    case ">":
+      return (a as number) > (b as number);
+    case "<=":
+      return (a as number) <= (b as number);
+    case ">=":
+      return (a as number) >= (b as number);
+    case "in":
+      if (typeof b === "string") return b.includes(String(a));
+      if (Array.isArray(b)) return b.some((x) => looseEq(x, a));
+      if (b && typeof b === "object") return Object.prototype.hasOwnProperty.call(b, String(a));
+      return false;
+  }
 }
 
 function looseEq(a: unknown, b: unknown): boolean {

@@ -44,36 +44,9 @@ export class ConsoleReporter implements Reporter {
       case "task_start":
         this.line("\n" + c.bold(this.header(e.handler ? "RUNNING HANDLER" : "TASK", e.task)));
         break;
-      case "host_result": {
-        const colour: Record<HostStatus, (s: string) => string> = {
-          ok: c.green,
-          changed: c.yellow,
-          failed: c.red,
-          unreachable: c.red,
-          skipped: c.cyan,
-          ignored: c.red,
-        };
-        const label = e.status === "failed" ? "fatal" : e.status === "ignored" ? "failed" : e.status;
-        const item =
-          e.item !== undefined ? ` => (item=${typeof e.item === "string" ? e.item : JSON.stringify(e.item)})` : "";
-        let detail = "";
-        const r = e.result;
-        if (e.status === "failed" || e.status === "unreachable" || e.status === "ignored") {
-          detail = `: ${e.status === "unreachable" ? "UNREACHABLE!" : "FAILED!"} => ${summarize(r)}`;
-        } else if (this.verbosity > 0 || e.module === "debug") {
-          detail = ` => ${JSON.stringify(r, null, e.module === "debug" ? 2 : 0)}`;
-        }
-        const time = this.verbosity > 0 ? c.dim(` (${e.elapsed_ms} ms)`) : "";
-        const diff = r.diff as { before: string; after: string; path: string } | undefined;
-        if (this.showDiff && diff && (e.status === "changed" || e.status === "ok"))
-          this.line(colourDiff(c, unifiedDiff(diff.before, diff.after, diff.path)));
-        this.line(
-          colour[e.status](`${label}: [${e.host}]${item}${detail}`) +
-            time +
-            (e.status === "ignored" ? c.cyan("\n...ignoring") : ""),
-        );
+      case "host_result":
+        this.hostResult(e);
         break;
-      }
       case "output":
         for (const l of e.text.replace(/\n$/, "").split("\n"))
           this.line(c.dim(`  [${e.host}] ${e.stream === "stderr" ? "! " : ""}${l}`));
@@ -91,22 +64,61 @@ export class ConsoleReporter implements Reporter {
       case "steps_end":
         stepLines(e, c).forEach((l) => this.line(l));
         break;
-      case "recap": {
-        this.line("\n" + c.bold(this.header("PLAY RECAP", "").replace(" [] ", " ")));
-        const width = Math.max(10, ...Object.keys(e.hosts).map((h) => h.length));
-        for (const [h, n] of Object.entries(e.hosts)) {
-          const bad = n.failed > 0 || n.unreachable > 0;
-          const name = bad ? c.red(h.padEnd(width)) : n.changed ? c.yellow(h.padEnd(width)) : c.green(h.padEnd(width));
-          this.line(
-            `${name} : ${c.green(`ok=${n.ok}`.padEnd(6))} ${c.yellow(`changed=${n.changed}`.padEnd(10))} ${(n.unreachable ? c.red : (s: string) => s)(`unreachable=${n.unreachable}`.padEnd(14))} ${(n.failed ? c.red : (s: string) => s)(`failed=${n.failed}`.padEnd(9))} skipped=${n.skipped}`.padEnd(
-              0,
-            ) + `  rescued=${n.rescued}  ignored=${n.ignored}`,
-          );
-        }
-        this.line(c.dim(`\nfinished in ${(e.elapsed_ms / 1000).toFixed(2)}s`));
+      case "recap":
+        this.recap(e);
         break;
-      }
     }
+  }
+
+  private hostResult(e: Extract<KplayEvent, { event: "host_result" }>): void {
+    const c = this.c;
+    const colour: Record<HostStatus, (s: string) => string> = {
+      ok: c.green,
+      changed: c.yellow,
+      failed: c.red,
+      unreachable: c.red,
+      skipped: c.cyan,
+      ignored: c.red,
+    };
+    const label = e.status === "failed" ? "fatal" : e.status === "ignored" ? "failed" : e.status;
+    const item =
+      e.item !== undefined ? ` => (item=${typeof e.item === "string" ? e.item : JSON.stringify(e.item)})` : "";
+    let detail = "";
+    const r = e.result;
+    if (e.status === "failed" || e.status === "unreachable" || e.status === "ignored") {
+      detail = `: ${e.status === "unreachable" ? "UNREACHABLE!" : "FAILED!"} => ${summarize(r)}`;
+    } else if (this.verbosity > 0 || e.module === "debug") {
+      detail = ` => ${JSON.stringify(r, null, e.module === "debug" ? 2 : 0)}`;
+    }
+    const time = this.verbosity > 0 ? c.dim(` (${e.elapsed_ms} ms)`) : "";
+    const diff = r.diff as { before: string; after: string; path: string } | undefined;
+    if (this.showDiff && diff && (e.status === "changed" || e.status === "ok"))
+      this.line(colourDiff(c, unifiedDiff(diff.before, diff.after, diff.path)));
+    this.line(
+      colour[e.status](`${label}: [${e.host}]${item}${detail}`) +
+        time +
+        (e.status === "ignored" ? c.cyan("\n...ignoring") : ""),
+    );
+  }
+
+  private recap(e: Extract<KplayEvent, { event: "recap" }>): void {
+    const c = this.c;
+    this.line("\n" + c.bold(this.header("PLAY RECAP", "").replace(" [] ", " ")));
+    const width = Math.max(10, ...Object.keys(e.hosts).map((h) => h.length));
+    for (const [h, n] of Object.entries(e.hosts)) {
+      const bad = n.failed > 0 || n.unreachable > 0;
+      const name = (bad ? c.red : n.changed ? c.yellow : c.green)(h.padEnd(width));
+      const plain = (t: string) => t;
+      const cells = [
+        c.green(`ok=${n.ok}`.padEnd(6)),
+        c.yellow(`changed=${n.changed}`.padEnd(10)),
+        (n.unreachable ? c.red : plain)(`unreachable=${n.unreachable}`.padEnd(14)),
+        (n.failed ? c.red : plain)(`failed=${n.failed}`.padEnd(9)),
+        `skipped=${n.skipped}  rescued=${n.rescued}  ignored=${n.ignored}`,
+      ];
+      this.line(`${name} : ${cells.join(" ")}`);
+    }
+    this.line(c.dim(`\nfinished in ${(e.elapsed_ms / 1000).toFixed(2)}s`));
   }
 }
 

@@ -75,83 +75,106 @@ export async function runOnChannel(
   const who = become && opts.becomeUser ? { ...become, becomeUser: opts.becomeUser } : become;
   const hidden = full.secret || !!opts.sensitive;
   const body = Buffer.from(full.text);
-  const w = wrapCommand(hidden ? stdinReader(body.length) : full, opts.become ? who : undefined);
-  const ch = await open(w.command);
-  const out = new BoundedOutput(opts.outputLimit);
-  const err = new BoundedOutput(opts.outputLimit);
-  let failure: string | undefined;
-  let timedOut = false;
-  let ready = !w.marker;
-  let pending = "";
-  let prompts = 0;
+  const wrap = wrapCommand(hidden ? stdinReader(body.length) : full, opts.become ? who : undefined);
+  const ch = await open(wrap.command);
+  return new ChannelRun(ch, { opts, wrap, password: become?.password, script: hidden ? body : undefined }).result();
+}
 
-  const sendInput = () => {
-    if (hidden) ch.stdin.write(body);
-    if (opts.stdin !== undefined && opts.stdin.length > 0) ch.stdin.write(opts.stdin);
-    ch.stdin.end();
-  };
+/** One command on an open channel: the sudo password exchange, input, bounded output, timeout, exit status. */
+class ChannelRun {
+  private readonly out: BoundedOutput;
+  private readonly err: BoundedOutput;
+  private failure?: string;
+  private timedOut = false;
+  /** Past the become wrapper's marker: stderr is the command's own. */
+  private ready: boolean;
+  private pending = "";
+  private prompts = 0;
 
-  ch.stdout.on("data", (d: Buffer) => {
+  constructor(
+    private readonly ch: RawChannel,
+    private readonly o: { opts: ExecOptions; wrap: Wrapped; password?: string; script?: Buffer },
+  ) {
+    this.out = new BoundedOutput(o.opts.outputLimit);
+    this.err = new BoundedOutput(o.opts.outputLimit);
+    this.ready = !o.wrap.marker;
+    ch.stdout.on("data", (d: Buffer) => this.onStdout(d));
+    ch.stderr.on("data", (d: Buffer) => this.onStderr(d));
+    ch.stdin.on("error", () => undefined); // a command that exits without reading stdin is fine
+    if (this.ready) this.sendInput();
+  }
+
+  /** The script (when it goes on stdin), then the command's own input. */
+  private sendInput(): void {
+    const { stdin } = this.o.opts;
+    if (this.o.script) this.ch.stdin.write(this.o.script);
+    if (stdin !== undefined && stdin.length > 0) this.ch.stdin.write(stdin);
+    this.ch.stdin.end();
+  }
+
+  private onStdout(d: Buffer): void {
+    const { opts } = this.o;
     if (opts.stdoutSink) opts.stdoutSink(d);
-    else out.push(d);
+    else this.out.push(d);
     opts.onOutput?.("stdout", d.toString("utf8"));
-  });
-  ch.stderr.on("data", (d: Buffer) => {
-    if (ready) {
-      err.push(d);
-      opts.onOutput?.("stderr", d.toString("utf8"));
+  }
+
+  private onStderr(d: Buffer): void {
+    if (this.ready) {
+      this.err.push(d);
+      this.o.opts.onOutput?.("stderr", d.toString("utf8"));
       return;
     }
-    pending += d.toString("utf8");
-    while (w.prompt && pending.includes(w.prompt)) {
-      pending = pending.replace(w.prompt, "");
-      prompts++;
-      if (prompts === 1) ch.stdin.write(become!.password + "\n");
-      else {
-        failure = "sudo: incorrect become password";
-        ch.kill();
+    // Before the marker: sudo's prompt (answered once; a second prompt means a wrong password)
+    const { prompt, marker } = this.o.wrap;
+    this.pending += d.toString("utf8");
+    while (prompt && this.pending.includes(prompt)) {
+      this.pending = this.pending.replace(prompt, "");
+      if (++this.prompts > 1) {
+        this.failure = "sudo: incorrect become password";
+        this.ch.kill();
         return;
       }
+      this.ch.stdin.write(this.o.password + "\n");
     }
-    const at = pending.indexOf(w.marker! + "\n");
-    if (at >= 0) {
-      ready = true;
-      const rest = pending.slice(at + w.marker!.length + 1);
-      pending = "";
-      if (rest) err.push(Buffer.from(rest));
-      sendInput();
+    const at = this.pending.indexOf(marker! + "\n");
+    if (at < 0) return;
+    this.ready = true;
+    const rest = this.pending.slice(at + marker!.length + 1);
+    this.pending = "";
+    if (rest) this.err.push(Buffer.from(rest));
+    this.sendInput();
+  }
+
+  async result(): Promise<ExecResult> {
+    const { timeoutMs } = this.o.opts;
+    const kill = () => {
+      this.timedOut = true;
+      this.ch.kill();
+    };
+    const timer = timeoutMs ? setTimeout(kill, timeoutMs) : undefined;
+    const { code, signal } = await this.ch.done;
+    if (timer) clearTimeout(timer);
+    let stderr = this.err.text();
+    if (!this.ready && this.pending) stderr = this.pending.replace(/\n+$/, "\n") + stderr; // sudo's own complaint
+    if (/sudo: a password is required/.test(stderr))
+      this.failure = "sudo needs a password for this user: set ansible_become_password";
+    let rc = code ?? (signal ? 128 + (SIGNALS[signal] ?? 1) : 255);
+    if (this.timedOut) {
+      rc = 124;
+      this.failure = `command timed out after ${timeoutMs} ms`;
     }
-  });
-  ch.stdin.on("error", () => undefined); // a command that exits without reading stdin is fine
-
-  if (ready) sendInput();
-  const timer = opts.timeoutMs
-    ? setTimeout(() => {
-        timedOut = true;
-        ch.kill();
-      }, opts.timeoutMs)
-    : undefined;
-  const { code, signal } = await ch.done;
-  if (timer) clearTimeout(timer);
-
-  let stderr = err.text();
-  if (!ready && pending) stderr = pending.replace(/\n+$/, "\n") + stderr; // sudo's own complaint
-  if (/sudo: a password is required/.test(stderr))
-    failure = "sudo needs a password for this user: set ansible_become_password";
-  let rc = code ?? (signal ? 128 + (SIGNALS[signal] ?? 1) : 255);
-  if (timedOut) {
-    rc = 124;
-    failure = `command timed out after ${opts.timeoutMs} ms`;
-  }
-  if (failure) {
-    stderr = stderr ? `${failure}\n${stderr}` : failure;
-    if (rc === 0) rc = 1;
-  }
-  const truncated =
-    out.truncated || err.truncated
+    if (this.failure) {
+      stderr = stderr ? `${this.failure}\n${stderr}` : this.failure;
+      if (rc === 0) rc = 1;
+    }
+    const { out, err } = this;
+    const cut = out.truncated || err.truncated;
+    const truncated = cut
       ? { truncated: { stdout: out.truncated ? out.total : 0, stderr: err.truncated ? err.total : 0 } }
       : {};
-  return { rc, stdout: out.text(), stderr, ...truncated };
+    return { rc, stdout: out.text(), stderr, ...truncated };
+  }
 }
 
 const SIGNALS: Record<string, number> = { HUP: 1, INT: 2, KILL: 9, TERM: 15, PIPE: 13, SEGV: 11, ABRT: 6 };

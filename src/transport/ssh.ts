@@ -160,15 +160,8 @@ function hostKeyPreference(knownTypes: string[]): ServerHostKeyAlgorithm[] {
   return [...new Set([...first, ...HOST_KEY_ALGORITHMS])];
 }
 
-async function connectClient(
-  to: { name: string; ep: SshEndpoint; agent?: string },
-  sock: Duplex | undefined,
-  opts: SshOptions,
-): Promise<Client> {
-  const { name, ep, agent } = to;
-  const socket = sock ?? (await tcpSocket(ep, opts.connectTimeoutMs, name));
-  const client = new SshClient();
-  let hostKeyProblem: string | undefined;
+/** The ways to log in, in ssh's order: key files (given, or ~/.ssh defaults), the agent, the password. */
+function authMethods(name: string, ep: SshEndpoint, agent: string | undefined): AnyAuthMethod[] {
   const methods: AnyAuthMethod[] = [];
   const keyFiles = ep.privateKeyFile
     ? [ep.privateKeyFile]
@@ -180,24 +173,57 @@ async function connectClient(
     try {
       key = readFileSync(f);
     } catch (e) {
-      throw new UnreachableError(
-        name,
-        `cannot read private key file ${f}: ${(e as NodeJS.ErrnoException).code}`,
-        true,
-        e,
-      );
+      const why = `cannot read private key file ${f}: ${(e as NodeJS.ErrnoException).code}`;
+      throw new UnreachableError(name, why, true, e);
     }
     methods.push({ type: "publickey", username: ep.user, key, passphrase: ep.passphrase });
   }
   if (agent && !ep.privateKeyFile) methods.push({ type: "agent", username: ep.user, agent });
   if (ep.password) methods.push({ type: "password", username: ep.user, password: ep.password });
   if (methods.length === 0) {
-    throw new UnreachableError(
-      name,
-      `no way to authenticate as ${ep.user}@${ep.host}: set ansible_ssh_private_key_file, ansible_ssh_pass or run an ssh-agent`,
-      true,
-    );
+    const why =
+      `no way to authenticate as ${ep.user}@${ep.host}: ` +
+      "set ansible_ssh_private_key_file, ansible_ssh_pass or run an ssh-agent";
+    throw new UnreachableError(name, why, true);
   }
+  return methods;
+}
+
+/** Checks the host key against known_hosts; says why it refused through `refused`. */
+function hostVerifier(ep: SshEndpoint, kh: KnownHosts, refused: (why: string) => void): (key: Buffer) => boolean {
+  return (key) => {
+    const r = kh.check(ep.host, ep.port, key);
+    if (r.status === "match") return true;
+    const fp = `${keyType(key)} ${fingerprint(key)}`;
+    const id = KnownHosts.hostId(ep.host, ep.port);
+    if (r.status === "changed") {
+      refused(
+        `host key for ${id} has CHANGED (now ${fp}, known ${r.expected}); refusing to connect. ` +
+          `If the host was rebuilt, remove its line from ${kh.file}`,
+      );
+      return false;
+    }
+    if (!kh.acceptNew) {
+      refused(
+        `host key for ${id} is not known (${fp}); re-run with --accept-new-host-keys to trust it on first contact`,
+      );
+      return false;
+    }
+    kh.add(ep.host, ep.port, key);
+    return true;
+  };
+}
+
+async function connectClient(
+  to: { name: string; ep: SshEndpoint; agent?: string },
+  sock: Duplex | undefined,
+  opts: SshOptions,
+): Promise<Client> {
+  const { name, ep, agent } = to;
+  const methods = authMethods(name, ep, agent);
+  const socket = sock ?? (await tcpSocket(ep, opts.connectTimeoutMs, name));
+  const client = new SshClient();
+  let hostKeyProblem: string | undefined;
   const known = opts.knownHosts.knownTypes(ep.host, ep.port);
   const cfg: ConnectConfig = {
     sock: socket as unknown as Socket,
@@ -207,21 +233,7 @@ async function connectClient(
     keepaliveInterval: opts.keepaliveIntervalMs,
     keepaliveCountMax: 4,
     authHandler: methods,
-    hostVerifier: (key: Buffer) => {
-      const r = opts.knownHosts.check(ep.host, ep.port, key);
-      if (r.status === "match") return true;
-      const fp = `${keyType(key)} ${fingerprint(key)}`;
-      if (r.status === "changed") {
-        hostKeyProblem = `host key for ${KnownHosts.hostId(ep.host, ep.port)} has CHANGED (now ${fp}, known ${r.expected}); refusing to connect. If the host was rebuilt, remove its line from ${opts.knownHosts.file}`;
-        return false;
-      }
-      if (!opts.knownHosts.acceptNew) {
-        hostKeyProblem = `host key for ${KnownHosts.hostId(ep.host, ep.port)} is not known (${fp}); re-run with --accept-new-host-keys to trust it on first contact`;
-        return false;
-      }
-      opts.knownHosts.add(ep.host, ep.port, key);
-      return true;
-    },
+    hostVerifier: hostVerifier(ep, opts.knownHosts, (why) => (hostKeyProblem = why)),
   };
   return new Promise((resolve, reject) => {
     // ssh2 can emit several errors for one failed connect (a reset, then "Connection lost before
