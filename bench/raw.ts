@@ -59,7 +59,12 @@ async function host(h: { host: string; port: number }): Promise<void> {
   });
   sock.setNoDelay(true);
   const c = new ssh2.Client();
-  await new Promise<void>((res, rej) => c.on("ready", () => res()).on("error", rej).connect({ sock, username: "root", privateKey: readFileSync(spec.key) }));
+  await new Promise<void>((res, rej) =>
+    c
+      .on("ready", () => res())
+      .on("error", rej)
+      .connect({ sock, username: "root", privateKey: readFileSync(spec.key) }),
+  );
   if (spec.mode === "trivial") {
     for (let i = 0; i < 100; i++) await exec(c, "true");
   } else {

@@ -51,7 +51,10 @@ export function closest(word: string, candidates: Iterable<string>): string | un
     const lc = c.toLowerCase();
     const shared = [...w].filter((ch) => lc.includes(ch)).length / Math.max(1, w.length);
     const d = editDistance(w, lc) - shared * 0.5;
-    if (d < bestD) { bestD = d; best = c; }
+    if (d < bestD) {
+      bestD = d;
+      best = c;
+    }
   }
   return best !== undefined && bestD <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
 }

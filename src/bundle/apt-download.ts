@@ -5,7 +5,16 @@
 // taken from a target machine), or against nothing (every dependency included). The cache is
 // kept between builds: a re-run downloads only packages that changed.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, join } from "node:path";
 import { KplayError } from "../errors.js";
 
@@ -27,69 +36,32 @@ export interface AptDownload {
 }
 
 function aptError(what: string, e: unknown): KplayError {
-  const err = String((e as { stderr?: Buffer | string }).stderr ?? (e as Error).message ?? e).trim().split("\n").filter((l) => /^(E:|W:|Err)/.test(l) || l.trim()).slice(-4).join(" | ");
+  const err = String((e as { stderr?: Buffer | string }).stderr ?? (e as Error).message ?? e)
+    .trim()
+    .split("\n")
+    .filter((l) => /^(E:|W:|Err)/.test(l) || l.trim())
+    .slice(-4)
+    .join(" | ");
   return new KplayError("host", `apt-get ${what} failed: ${err}`, { cause: e });
 }
 
 /** Download `packages` and their dependencies into `into`; returns the .deb file names. */
 export function downloadDebs(o: AptDownload): string[] {
-  if (!o.sources.length && !o.sourceFiles?.length) throw new KplayError("usage", "packages need at least one --apt-source");
-  const r = o.root;
-  for (const d of ["etc/apt/sources.list.d", "etc/apt/apt.conf.d", "etc/apt/preferences.d", "etc/apt/trusted.gpg.d", "var/lib/apt/lists/partial", "var/cache/apt/archives/partial", "var/lib/dpkg"]) mkdirSync(join(r, d), { recursive: true });
-  writeFileSync(join(r, "etc/apt/sources.list"), `${o.sources.join("\n")}\n`);
-  for (const f of readdirSync(join(r, "etc/apt/sources.list.d"))) rmSync(join(r, "etc/apt/sources.list.d", f));
-  (o.sourceFiles ?? []).forEach((f, i) => copyFileSync(f, join(r, "etc/apt/sources.list.d", `${i}-${basename(f) === "sources.list" ? "main.list" : basename(f)}`)));
-  const status = join(r, "var/lib/dpkg/status");
-  if (o.status) copyFileSync(o.status, status);
-  else writeFileSync(status, "");
-  const opts = [
-    "-o", `Dir=${r}`,
-    "-o", `Dir::State::status=${status}`,
-    "-o", `APT::Architecture=${o.arch}`,
-    "-o", `APT::Architectures::=${o.arch}`,
-    "-o", "Debug::NoLocking=1",
-    "-o", "APT::Install-Recommends=false",
-    "-o", "APT::Sandbox::User=root",
-    ...(o.caFile ? ["-o", `Acquire::https::CaInfo=${o.caFile}`] : []),
-  ];
-  const apt = (args: string[], cwd?: string) => execFileSync("apt-get", ["-q", "-y", ...opts, ...args], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  try {
-    apt(["update"]);
-  } catch (e) {
-    throw aptError("update (reading the sources)", e);
-  }
-  try {
-    apt(["install", "--download-only", ...o.packages]);
-  } catch (e) {
-    throw aptError(`install --download-only ${o.packages.join(" ")}`, e);
-  }
-  const archives = join(r, "var/cache/apt/archives");
+  if (!o.sources.length && !o.sourceFiles?.length)
+    throw new KplayError("usage", "packages need at least one --apt-source");
+  const apt = aptRoot(o);
+  run(() => apt(["update"]), "update (reading the sources)");
+  run(() => apt(["install", "--download-only", ...o.packages]), `install --download-only ${o.packages.join(" ")}`);
+  const archives = join(o.root, "var/cache/apt/archives");
   // Packages the target already has are not downloaded by the resolver: fetch them too, so a
   // machine that lacks one still installs from the bundle.
-  const have = () => new Set(readdirSync(archives).filter((f) => f.endsWith(".deb")).map((f) => f.split("_")[0]));
-  const missing = o.packages.filter((p) => !have().has(p));
-  if (missing.length) {
-    try {
-      apt(["download", ...missing], archives);
-    } catch (e) {
-      throw aptError(`download ${missing.join(" ")}`, e);
-    }
-  }
-  // The packages this resolution needs (the cache may also hold older versions): what apt would
-  // install, by name and version, plus the requested ones the target already has.
-  const wanted = new Set(
-    apt(["install", "-s", ...o.packages])
-      .split("\n")
-      .map((l) => /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+)/.exec(l))
-      .filter((m): m is RegExpExecArray => !!m)
-      .map((m) => `${m[1].split(":")[0]}_${m[2].replace(/:/g, "%3a")}`),
-  );
-  const wantedNames = new Set([...wanted].map((w) => w.split("_")[0]));
-  const keep = (f: string) => wanted.has(f.split("_").slice(0, 2).join("_")) || (o.packages.includes(f.split("_")[0]) && !wantedNames.has(f.split("_")[0]));
+  const have = new Set(debsIn(archives).map((f) => f.split("_")[0]));
+  const missing = o.packages.filter((p) => !have.has(p));
+  if (missing.length) run(() => apt(["download", ...missing], archives), `download ${missing.join(" ")}`);
+  const keep = resolution(apt(["install", "-s", ...o.packages]), o.packages);
   mkdirSync(o.into, { recursive: true });
   const names: string[] = [];
-  for (const f of readdirSync(archives).filter((x) => x.endsWith(".deb"))) {
-    if (!keep(f)) continue;
+  for (const f of debsIn(archives).filter(keep)) {
     const dest = join(o.into, f);
     if (!existsSync(dest)) {
       try {
@@ -101,14 +73,100 @@ export function downloadDebs(o: AptDownload): string[] {
     names.push(f);
   }
   // a package dropped from the resolution leaves the repository
-  for (const f of readdirSync(o.into).filter((x) => x.endsWith(".deb") && !names.includes(x))) rmSync(join(o.into, f));
+  for (const f of debsIn(o.into).filter((x) => !names.includes(x))) rmSync(join(o.into, f));
   return names.sort();
+}
+
+const debsIn = (dir: string) => readdirSync(dir).filter((f) => f.endsWith(".deb"));
+
+function run(fn: () => unknown, what: string): void {
+  try {
+    fn();
+  } catch (e) {
+    throw aptError(what, e);
+  }
+}
+
+/** A private apt root (sources, the target's dpkg status, the architecture); returns apt-get run in it. */
+function aptRoot(o: AptDownload): (args: string[], cwd?: string) => string {
+  const r = o.root;
+  for (const d of [
+    "etc/apt/sources.list.d",
+    "etc/apt/apt.conf.d",
+    "etc/apt/preferences.d",
+    "etc/apt/trusted.gpg.d",
+    "var/lib/apt/lists/partial",
+    "var/cache/apt/archives/partial",
+    "var/lib/dpkg",
+  ])
+    mkdirSync(join(r, d), { recursive: true });
+  writeFileSync(join(r, "etc/apt/sources.list"), `${o.sources.join("\n")}\n`);
+  for (const f of readdirSync(join(r, "etc/apt/sources.list.d"))) rmSync(join(r, "etc/apt/sources.list.d", f));
+  (o.sourceFiles ?? []).forEach((f, i) =>
+    copyFileSync(
+      f,
+      join(r, "etc/apt/sources.list.d", `${i}-${basename(f) === "sources.list" ? "main.list" : basename(f)}`),
+    ),
+  );
+  const status = join(r, "var/lib/dpkg/status");
+  if (o.status) copyFileSync(o.status, status);
+  else writeFileSync(status, "");
+  const opts = [
+    "-o",
+    `Dir=${r}`,
+    "-o",
+    `Dir::State::status=${status}`,
+    "-o",
+    `APT::Architecture=${o.arch}`,
+    "-o",
+    `APT::Architectures::=${o.arch}`,
+    "-o",
+    "Debug::NoLocking=1",
+    "-o",
+    "APT::Install-Recommends=false",
+    "-o",
+    "APT::Sandbox::User=root",
+    ...(o.caFile ? ["-o", `Acquire::https::CaInfo=${o.caFile}`] : []),
+  ];
+  return (args, cwd) =>
+    execFileSync("apt-get", ["-q", "-y", ...opts, ...args], {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+}
+
+/**
+ * Which cached .deb files this resolution needs (the cache may also hold older versions): what
+ * `apt-get install -s` would install, by name and version, plus the requested ones the target already has.
+ */
+function resolution(simulated: string, requested: string[]): (deb: string) => boolean {
+  const wanted = new Set(
+    simulated
+      .split("\n")
+      .map((l) => /^Inst (\S+) (?:\[[^\]]*\] )?\((\S+)/.exec(l))
+      .filter((m): m is RegExpExecArray => !!m)
+      .map((m) => `${m[1].split(":")[0]}_${m[2].replace(/:/g, "%3a")}`),
+  );
+  const wantedNames = new Set([...wanted].map((w) => w.split("_")[0]));
+  return (f) => {
+    const name = f.split("_")[0];
+    return wanted.has(f.split("_").slice(0, 2).join("_")) || (requested.includes(name) && !wantedNames.has(name));
+  };
 }
 
 /** This machine's own apt source files (sources.list and sources.list.d/*.list|*.sources). */
 export function hostAptSources(): string[] {
   const out: string[] = [];
-  if (existsSync("/etc/apt/sources.list") && readFileSync("/etc/apt/sources.list", "utf8").split("\n").some((l) => /^\s*deb\s/.test(l))) out.push("/etc/apt/sources.list");
-  if (existsSync("/etc/apt/sources.list.d")) for (const f of readdirSync("/etc/apt/sources.list.d").sort()) if (/\.(list|sources)$/.test(f)) out.push(join("/etc/apt/sources.list.d", f));
+  if (
+    existsSync("/etc/apt/sources.list") &&
+    readFileSync("/etc/apt/sources.list", "utf8")
+      .split("\n")
+      .some((l) => /^\s*deb\s/.test(l))
+  )
+    out.push("/etc/apt/sources.list");
+  if (existsSync("/etc/apt/sources.list.d"))
+    for (const f of readdirSync("/etc/apt/sources.list.d").sort())
+      if (/\.(list|sources)$/.test(f)) out.push(join("/etc/apt/sources.list.d", f));
   return out;
 }

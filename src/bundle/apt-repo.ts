@@ -3,7 +3,16 @@
 // and InRelease / Release.gpg signed with the bundle key (gpg in a private GNUPGHOME).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -13,11 +22,15 @@ const sum = (algo: string, data: Buffer) => createHash(algo).update(data).digest
 /** The Packages index for every .deb in `dir` (sorted by file name). */
 export function packagesIndex(dir: string): string {
   const stanzas: string[] = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith(".deb")).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((x) => x.endsWith(".deb"))
+    .sort()) {
     const full = join(dir, f);
     const data = readFileSync(full);
     const control = execFileSync("dpkg-deb", ["-f", full], { encoding: "utf8" }).replace(/\n+$/, "");
-    stanzas.push(`${control}\nFilename: ./${f}\nSize: ${data.length}\nMD5sum: ${sum("md5", data)}\nSHA256: ${sum("sha256", data)}\n`);
+    stanzas.push(
+      `${control}\nFilename: ./${f}\nSize: ${data.length}\nMD5sum: ${sum("md5", data)}\nSHA256: ${sum("sha256", data)}\n`,
+    );
   }
   return stanzas.join("\n");
 }
@@ -32,9 +45,21 @@ export interface SigningKey {
 /** Create (once) the key that signs a bundle's repositories. */
 export function ensureSigningKey(home: string): SigningKey {
   mkdirSync(home, { recursive: true, mode: 0o700 });
-  const gpg = (args: string[]) => execFileSync("gpg", ["--batch", "--quiet", "--homedir", home, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const gpg = (args: string[]) =>
+    execFileSync("gpg", ["--batch", "--quiet", "--homedir", home, ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   if (!gpg(["--list-secret-keys", "--with-colons"]).includes("sec:")) {
-    gpg(["--passphrase", "", "--quick-generate-key", "kplay offline bundle <bundle@kplay.invalid>", "ed25519", "sign", "never"]);
+    gpg([
+      "--passphrase",
+      "",
+      "--quick-generate-key",
+      "kplay offline bundle <bundle@kplay.invalid>",
+      "ed25519",
+      "sign",
+      "never",
+    ]);
   }
   return { home, publicKey: gpg(["--armor", "--export"]) };
 }
@@ -57,7 +82,10 @@ export function buildAptRepo(dir: string, key: SigningKey, label: string): void 
   ].join("\n");
   writeFileSync(join(dir, "Release"), release);
   for (const f of ["InRelease", "Release.gpg"]) rmSync(join(dir, f), { force: true });
-  const gpg = (args: string[]) => execFileSync("gpg", ["--batch", "--quiet", "--yes", "--homedir", key.home, "--digest-algo", "SHA256", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const gpg = (args: string[]) =>
+    execFileSync("gpg", ["--batch", "--quiet", "--yes", "--homedir", key.home, "--digest-algo", "SHA256", ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   gpg(["--clearsign", "-o", join(dir, "InRelease"), join(dir, "Release")]);
   gpg(["--armor", "--detach-sign", "-o", join(dir, "Release.gpg"), join(dir, "Release")]);
 }

@@ -4,8 +4,9 @@
 // architecture's platform only) and laid out again as registry/ (docker-registry's storage, what
 // the bootstrap node serves), OS packages as a signed apt repository in repos/, a
 // sha256sum.txt over everything, and one tarball per architecture: unpacked as the bootstrap
-// node's bundle_dir, it is what deploy-cluster installs from. Re-running downloads only what changed upstream (ETag / Last-Modified asked
-// with If-None-Match / If-Modified-Since) and sends no image blob twice.
+// node's bundle_dir, it is what deploy-cluster installs from. Re-running downloads only what
+// changed upstream (ETag / Last-Modified asked with If-None-Match / If-Modified-Since) and sends
+// no image blob twice.
 import { sha256Hex } from "../hash.js";
 import { redirectTarget } from "../net/redirect.js";
 import { execFileSync } from "node:child_process";
@@ -69,72 +70,66 @@ interface Meta {
   sha256: string;
 }
 
-/** (exported for tests) GET `url` into `file` unless the server says it has not changed since `meta`; verified and renamed into place. */
+/**
+ * (exported for tests) GET `url` into `file` unless the server says it has not changed since
+ * `meta`; verified and renamed into place.
+ */
 export function fetchFile(
   url: string,
   file: string,
   o: { meta?: Meta; ca?: Buffer[]; redirects?: number } = {},
 ): Promise<Meta | "unchanged"> {
-  const { meta, ca, redirects = 5 } = o;
+  const { meta, ca } = o;
   const u = new URL(url);
-  if (u.protocol === "file:") {
-    // a local tree (a mirror on disk): changed when its content changed
-    const src = fileURLToPath(u);
-    if (!existsSync(src)) return Promise.reject(new KplayError("input", `${src}: no such file`));
-    const data = readFileSync(src);
-    const sum = sha256Hex(data);
-    if (meta?.sha256 === sum && existsSync(file)) return Promise.resolve("unchanged");
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileAtomic(file, data, statSync(src).mode & 0o777);
-    return Promise.resolve({ url, sha256: sum });
-  }
+  if (u.protocol === "file:") return fetchLocal(url, file, meta);
   const mod = u.protocol === "http:" ? http : https;
   const headers: Record<string, string> = { "user-agent": "kplay" };
   if (meta?.etag) headers["if-none-match"] = meta.etag;
   if (meta?.lastModified) headers["if-modified-since"] = meta.lastModified;
   return new Promise((resolve, reject) => {
-    const req = mod.get(
-      u,
-      { headers, timeout: 120_000, ca: u.protocol === "https:" ? trustedCas(ca) : undefined },
-      (res) => {
-        const st = res.statusCode ?? 0;
-        if ([301, 302, 303, 307, 308].includes(st) && res.headers.location && redirects > 0) {
-          res.resume();
-          try {
-            // never to file: (a redirect must not pick a controller file into the bundle), never https -> http
-            resolve(
-              fetchFile(redirectTarget(u, res.headers.location).toString(), file, {
-                meta,
-                ca,
-                redirects: redirects - 1,
-              }),
-            );
-          } catch (e) {
-            reject(e);
-          }
-          return;
-        }
-        if (st === 304) {
-          res.resume();
-          resolve("unchanged");
-          return;
-        }
-        if (st !== 200) {
-          res.resume();
-          reject(new KplayError("host", `${url}: HTTP ${st}`));
-          return;
-        }
-        mkdirSync(dirname(file), { recursive: true });
-        const part = `${file}.part`;
-        saveStream(res, part).then((sha256) => {
-          renameSync(part, file);
-          resolve({ url, etag: res.headers.etag, lastModified: res.headers["last-modified"], sha256 });
-        }, reject);
-      },
+    const tls = u.protocol === "https:" ? trustedCas(ca) : undefined;
+    const req = mod.get(u, { headers, timeout: 120_000, ca: tls }, (res) =>
+      onResponse(res, { href: url, url: u, file, o }).then(resolve, reject),
     );
     req.on("timeout", () => req.destroy(new Error(`${url}: no answer in 120 s`)));
     req.on("error", (e) => reject(new KplayError("host", `${url}: ${e.message}`)));
   });
+}
+
+/** A local tree (a mirror on disk): changed when its content changed. */
+async function fetchLocal(url: string, file: string, meta: Meta | undefined): Promise<Meta | "unchanged"> {
+  const src = fileURLToPath(new URL(url));
+  if (!existsSync(src)) throw new KplayError("input", `${src}: no such file`);
+  const data = readFileSync(src);
+  const sum = sha256Hex(data);
+  if (meta?.sha256 === sum && existsSync(file)) return "unchanged";
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileAtomic(file, data, statSync(src).mode & 0o777);
+  return { url, sha256: sum };
+}
+
+async function onResponse(
+  res: http.IncomingMessage,
+  r: { href: string; url: URL; file: string; o: { meta?: Meta; ca?: Buffer[]; redirects?: number } },
+): Promise<Meta | "unchanged"> {
+  const st = res.statusCode ?? 0;
+  const redirects = r.o.redirects ?? 5;
+  if ([301, 302, 303, 307, 308].includes(st) && res.headers.location && redirects > 0) {
+    res.resume();
+    // never to file: (a redirect must not pick a controller file into the bundle), never https -> http
+    const next = redirectTarget(r.url, res.headers.location).toString();
+    return fetchFile(next, r.file, { ...r.o, redirects: redirects - 1 });
+  }
+  if (st === 304 || st !== 200) {
+    res.resume();
+    if (st === 304) return "unchanged";
+    throw new KplayError("host", `${r.href}: HTTP ${st}`);
+  }
+  mkdirSync(dirname(r.file), { recursive: true });
+  const part = `${r.file}.part`;
+  const sha256 = await saveStream(res, part);
+  renameSync(part, r.file);
+  return { url: r.href, etag: res.headers.etag, lastModified: res.headers["last-modified"], sha256 };
 }
 
 export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
@@ -150,148 +145,166 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
   mkdirSync(o.out, { recursive: true });
   const fetched = new Map<string, string>();
   for (const arch of o.arches) {
-    const root = join(o.out, arch);
-    // ---- files
-    for (const f of o.files.filter((e) => e.arch === arch)) {
-      const rel = f.value.replace(/^https?:\/\//, "");
-      const dest = join(root, "files", rel);
-      const metaFile = `${dest}.kplay-meta.json`;
-      const same = fetched.get(f.value);
-      if (same && same !== dest) {
-        // one URL for several architectures: downloaded once in this build
-        mkdirSync(dirname(dest), { recursive: true });
-        for (const sfx of ["", ".sha256", ".kplay-meta.json"]) copyFileSync(`${same}${sfx}`, `${dest}${sfx}`);
-        continue;
-      }
-      const meta =
-        existsSync(metaFile) && existsSync(dest) ? (JSON.parse(readFileSync(metaFile, "utf8")) as Meta) : undefined;
-      const from = o.filesFrom ? `${o.filesFrom.replace(/\/+$/, "")}/${rel}` : f.value;
-      const got = await fetchFile(from, dest, { meta: meta?.url === from ? meta : undefined, ca: o.ca });
-      const sum = got === "unchanged" ? (meta?.sha256 ?? "") : got.sha256;
-      if (f.sha256 && sum !== f.sha256) {
-        // a file that is not upstream's goes nowhere near the bundle
-        for (const sfx of ["", ".sha256", ".kplay-meta.json"]) rmSync(`${dest}${sfx}`, { force: true });
-        throw new KplayError(
-          "host",
-          `${f.value} (${arch}): sha256 ${sum} is not the one upstream publishes (${f.sha256}, pinned as ${f.name}_checksum in playbooks/vars/download.yml); nothing of it was kept`,
-        );
-      }
-      const pinned = f.sha256 ? "pinned sha256 matches" : "no pinned checksum";
-      if (got === "unchanged") {
-        res.unchanged++;
-        o.log(`unchanged ${f.value} (${arch}, ${pinned})`);
-      } else {
-        res.downloaded++;
-        res.bytes += readFileSync(dest).length;
-        writeFileAtomic(`${dest}.sha256`, `${got.sha256}\n`);
-        writeFileAtomic(metaFile, `${JSON.stringify(got)}\n`);
-        o.log(`downloaded ${f.value} (${arch}) sha256 ${got.sha256} (${pinned})`);
-      }
-      fetched.set(f.value, dest);
-    }
-    // ---- images: this architecture's platform of each
-    const layout = new OciLayout(join(root, "images"));
-    layout.init();
-    const copier = new Copier(
-      { kind: "registry", client: o.client },
-      { kind: "dir", layout },
-      { platforms: [`linux/${arch}`], concurrency: o.concurrency ?? 5 },
-    );
-    try {
-      for (const img of o.images.filter((e) => e.arch === arch)) {
-        const ref = parseRef(img.value);
-        const r = await copier.copy({ src: ref, dst: ref });
-        res.images++;
-        res.blobsSent += r.sent;
-        o.log(`image ${r.src} (${arch}) ${r.digest}: ${r.sent} blob(s) fetched, ${r.present} present`);
-      }
-    } finally {
-      copier.dispose();
-    }
-    // ---- the same images as registry storage, under the names nodes pull: PROJECT/<path>
-    // (rewritten manifests) and <upstream host>/<path> (containerd's override_path mirrors)
-    const stored = layoutToRegistryStore(layout.dir, join(root, "registry"), (ref) => {
-      const r = parseRef(ref);
-      const names = [`${o.project}/${mappedPath(r)}`];
-      // a registry name with a port is not a valid repository path component
-      if (!r.registry.includes(":")) names.push(mappedPath(r, { keepRegistry: true }));
-      return names;
-    });
-    o.log(`registry storage (${arch}): ${stored.join(" ")}`);
-    // ---- OS packages: a flat apt repository signed with the bundle key
-    if (o.packages?.list.length) {
-      const p = o.packages;
-      const repoDir = join(root, "repos", `${p.distro}-${arch}`);
-      const debs = downloadDebs({
-        root: join(o.out, `.apt-${arch}`),
-        sources: p.sources,
-        sourceFiles: p.sourceFiles,
-        arch,
-        packages: p.list,
-        status: p.status,
-        caFile: p.caFile,
-        into: repoDir,
-      });
-      res.packages += debs.length;
-      const key = ensureSigningKey(p.keyDir);
-      try {
-        const index = packagesIndex(repoDir);
-        if (
-          !existsSync(join(repoDir, "InRelease")) ||
-          !existsSync(join(repoDir, "Packages")) ||
-          readFileSync(join(repoDir, "Packages"), "utf8") !== index
-        )
-          buildAptRepo(repoDir, key, `kplay bundle ${p.distro}-${arch}`);
-      } finally {
-        stopAgent(key.home);
-      }
-      for (const f of [join(root, "repos", "kplay-bundle.asc"), join(root, "keys", "kplay-bundle.asc")]) {
-        mkdirSync(dirname(f), { recursive: true });
-        writeFileAtomic(f, key.publicKey);
-      }
-      o.log(
-        `packages (${arch}): ${debs.length} in repos/${p.distro}-${arch}: ${debs.map((d) => d.split("_")[0]).join(" ")}`,
-      );
-    }
-    // ---- checksums and the tarball
-    const sums = sha256Lines(
-      root,
-      (rel) =>
-        rel === "sha256sum.txt" ||
-        rel.endsWith(".kplay-meta.json") ||
-        rel.endsWith(".part") ||
-        rel.includes("/.kplay-transit-"),
-    );
-    const sumFile = join(root, "sha256sum.txt");
-    const tarball = join(o.out, `kplay-bundle-${arch}.tar.gz`);
-    const changed = !existsSync(sumFile) || readFileSync(sumFile, "utf8") !== sums || !existsSync(tarball);
-    writeFileAtomic(sumFile, sums);
-    writeFileAtomic(
-      join(root, "bundle.json"),
-      `${JSON.stringify({ arch, files: o.files.filter((e) => e.arch === arch).map((e) => e.value), images: o.images.filter((e) => e.arch === arch).map((e) => e.value) }, null, 2)}\n`,
-    );
-    if (o.tarballs !== false && changed) {
-      const tmp = `${tarball}.part`;
-      execFileSync("tar", [
-        "-C",
-        root,
-        "--exclude=*.kplay-meta.json",
-        "--exclude=*.part",
-        "--exclude=.kplay-transit-*",
-        "--owner=0",
-        "--group=0",
-        "-czf",
-        tmp,
-        ".",
-      ]);
-      renameSync(tmp, tarball);
-      o.log(`wrote ${tarball}`);
-    }
-    if (o.tarballs !== false) res.tarballs.push(tarball);
+    const a: ArchBuild = { o, res, arch, root: join(o.out, arch) };
+    for (const f of o.files.filter((e) => e.arch === arch)) await bundleFile(a, f, fetched);
+    const layout = await bundleImages(a);
+    registryStore(a, layout);
+    if (o.packages?.list.length) bundlePackages(a, o.packages);
+    checksumsAndTarball(a);
   }
   if (o.tarballs !== false) {
     const lines = res.tarballs.map((t) => `${sha256Hex(readFileSync(t))}  ${t.slice(o.out.length + 1)}`);
     writeFileAtomic(join(o.out, "sha256sum.txt"), `${lines.join("\n")}\n`);
   }
   return res;
+}
+
+/** One architecture's part of a build. */
+interface ArchBuild {
+  o: BuildOptions;
+  res: BuildResult;
+  arch: string;
+  root: string;
+}
+
+type Entry = BuildOptions["files"][number];
+
+/** One file: fetched (or found unchanged, or copied from another architecture's), checked against its pin. */
+async function bundleFile(a: ArchBuild, f: Entry, fetched: Map<string, string>): Promise<void> {
+  const { o, res, arch } = a;
+  const rel = f.value.replace(/^https?:\/\//, "");
+  const dest = join(a.root, "files", rel);
+  const metaFile = `${dest}.kplay-meta.json`;
+  const same = fetched.get(f.value);
+  if (same && same !== dest) {
+    // one URL for several architectures: downloaded once in this build
+    mkdirSync(dirname(dest), { recursive: true });
+    for (const sfx of ["", ".sha256", ".kplay-meta.json"]) copyFileSync(`${same}${sfx}`, `${dest}${sfx}`);
+    return;
+  }
+  const meta =
+    existsSync(metaFile) && existsSync(dest) ? (JSON.parse(readFileSync(metaFile, "utf8")) as Meta) : undefined;
+  const from = o.filesFrom ? `${o.filesFrom.replace(/\/+$/, "")}/${rel}` : f.value;
+  const got = await fetchFile(from, dest, { meta: meta?.url === from ? meta : undefined, ca: o.ca });
+  const sum = got === "unchanged" ? (meta?.sha256 ?? "") : got.sha256;
+  if (f.sha256 && sum !== f.sha256) {
+    // a file that is not upstream's goes nowhere near the bundle
+    for (const sfx of ["", ".sha256", ".kplay-meta.json"]) rmSync(`${dest}${sfx}`, { force: true });
+    throw new KplayError(
+      "host",
+      `${f.value} (${arch}): sha256 ${sum} is not the one upstream publishes ` +
+        `(${f.sha256}, pinned as ${f.name}_checksum in playbooks/vars/download.yml); nothing of it was kept`,
+    );
+  }
+  const pinned = f.sha256 ? "pinned sha256 matches" : "no pinned checksum";
+  if (got === "unchanged") {
+    res.unchanged++;
+    o.log(`unchanged ${f.value} (${arch}, ${pinned})`);
+  } else {
+    res.downloaded++;
+    res.bytes += statSync(dest).size;
+    writeFileAtomic(`${dest}.sha256`, `${got.sha256}\n`);
+    writeFileAtomic(metaFile, `${JSON.stringify(got)}\n`);
+    o.log(`downloaded ${f.value} (${arch}) sha256 ${got.sha256} (${pinned})`);
+  }
+  fetched.set(f.value, dest);
+}
+
+/** This architecture's platform of each image, into an OCI layout. */
+async function bundleImages(a: ArchBuild): Promise<OciLayout> {
+  const { o, res, arch } = a;
+  const layout = new OciLayout(join(a.root, "images"));
+  layout.init();
+  const copier = new Copier(
+    { kind: "registry", client: o.client },
+    { kind: "dir", layout },
+    { platforms: [`linux/${arch}`], concurrency: o.concurrency ?? 5 },
+  );
+  try {
+    for (const img of o.images.filter((e) => e.arch === arch)) {
+      const ref = parseRef(img.value);
+      const r = await copier.copy({ src: ref, dst: ref });
+      res.images++;
+      res.blobsSent += r.sent;
+      o.log(`image ${r.src} (${arch}) ${r.digest}: ${r.sent} blob(s) fetched, ${r.present} present`);
+    }
+  } finally {
+    copier.dispose();
+  }
+  return layout;
+}
+
+/**
+ * The same images as registry storage, under the names nodes pull: PROJECT/<path> (rewritten
+ * manifests) and <upstream host>/<path> (containerd's override_path mirrors).
+ */
+function registryStore(a: ArchBuild, layout: OciLayout): void {
+  const stored = layoutToRegistryStore(layout.dir, join(a.root, "registry"), (ref) => {
+    const r = parseRef(ref);
+    const names = [`${a.o.project}/${mappedPath(r)}`];
+    // a registry name with a port is not a valid repository path component
+    if (!r.registry.includes(":")) names.push(mappedPath(r, { keepRegistry: true }));
+    return names;
+  });
+  a.o.log(`registry storage (${a.arch}): ${stored.join(" ")}`);
+}
+
+/** OS packages: a flat apt repository signed with the bundle key. */
+function bundlePackages(a: ArchBuild, p: NonNullable<BuildOptions["packages"]>): void {
+  const { o, arch, root } = a;
+  const repoDir = join(root, "repos", `${p.distro}-${arch}`);
+  const debs = downloadDebs({
+    root: join(o.out, `.apt-${arch}`),
+    sources: p.sources,
+    sourceFiles: p.sourceFiles,
+    arch,
+    packages: p.list,
+    status: p.status,
+    caFile: p.caFile,
+    into: repoDir,
+  });
+  a.res.packages += debs.length;
+  const key = ensureSigningKey(p.keyDir);
+  try {
+    const index = packagesIndex(repoDir);
+    const packages = join(repoDir, "Packages");
+    const current =
+      existsSync(join(repoDir, "InRelease")) && existsSync(packages) && readFileSync(packages, "utf8") === index;
+    if (!current) buildAptRepo(repoDir, key, `kplay bundle ${p.distro}-${arch}`);
+  } finally {
+    stopAgent(key.home);
+  }
+  for (const f of [join(root, "repos", "kplay-bundle.asc"), join(root, "keys", "kplay-bundle.asc")]) {
+    mkdirSync(dirname(f), { recursive: true });
+    writeFileAtomic(f, key.publicKey);
+  }
+  const names = debs.map((d) => d.split("_")[0]).join(" ");
+  o.log(`packages (${arch}): ${debs.length} in repos/${p.distro}-${arch}: ${names}`);
+}
+
+/** sha256sum.txt and bundle.json of the architecture, and its tarball when anything in it changed. */
+function checksumsAndTarball(a: ArchBuild): void {
+  const { o, arch, root } = a;
+  const skip = (rel: string) =>
+    rel === "sha256sum.txt" ||
+    rel.endsWith(".kplay-meta.json") ||
+    rel.endsWith(".part") ||
+    rel.includes("/.kplay-transit-");
+  const sums = sha256Lines(root, skip);
+  const sumFile = join(root, "sha256sum.txt");
+  const tarball = join(o.out, `kplay-bundle-${arch}.tar.gz`);
+  const changed = !existsSync(sumFile) || readFileSync(sumFile, "utf8") !== sums || !existsSync(tarball);
+  writeFileAtomic(sumFile, sums);
+  const of = (list: Entry[]) => list.filter((e) => e.arch === arch).map((e) => e.value);
+  const manifest = { arch, files: of(o.files), images: of(o.images) };
+  writeFileAtomic(join(root, "bundle.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (o.tarballs === false) return;
+  if (changed) {
+    const tmp = `${tarball}.part`;
+    const excludes = ["--exclude=*.kplay-meta.json", "--exclude=*.part", "--exclude=.kplay-transit-*"];
+    execFileSync("tar", ["-C", root, ...excludes, "--owner=0", "--group=0", "-czf", tmp, "."]);
+    renameSync(tmp, tarball);
+    o.log(`wrote ${tarball}`);
+  }
+  a.res.tarballs.push(tarball);
 }

@@ -9,7 +9,7 @@ import { createReadStream, existsSync, readdirSync, readFileSync, statSync } fro
 import http from "node:http";
 import https from "node:https";
 import { join } from "node:path";
-import PQueue from "p-queue";
+import { forEachLimited } from "../concurrency.js";
 import { KplayError } from "../errors.js";
 import { trustedCas, type Credentials } from "../images/registry.js";
 import { awsEncode, sha256Hex, signS3, type S3Credentials } from "./sigv4.js";
@@ -101,83 +101,22 @@ function send(
   });
 }
 
+/** Where items go: whether one is there already (same checksum), and sending it. */
+interface Target {
+  has(it: Item): Promise<boolean>;
+  put(it: Item): Promise<void>;
+}
+
 export async function publishBundle(o: PublishOptions): Promise<{ sent: number; skipped: number; bytes: number }> {
   const items = publishable(o.dir, o.arches);
   const res = { sent: 0, skipped: 0, bytes: 0 };
-  const q = new PQueue({ concurrency: o.concurrency ?? 5 });
-  const s3 = o.to.startsWith("s3://");
-  const basic: Record<string, string> = o.credentials
-    ? {
-        authorization: `Basic ${Buffer.from(`${o.credentials.username}:${o.credentials.password}`).toString("base64")}`,
-      }
-    : {};
-  const base = s3 ? undefined : new URL(o.to.replace(/\/*$/, "/"));
-  const s3Target = s3 ? /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*?))?\/*$/.exec(o.to) : undefined;
-  if (s3 && !s3Target) throw new KplayError("usage", `--to ${o.to}: expected s3://BUCKET[/PREFIX]`);
-  if (s3 && !o.s3)
-    throw new KplayError("usage", "an s3:// target needs credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
-
-  const s3Request = async (
-    method: string,
-    key: string,
-    body: Item | undefined,
-    extra: Record<string, string> = {},
-  ): Promise<Reply> => {
-    const endpoint = new URL(o.s3!.endpoint);
-    const path = `${endpoint.pathname.replace(/\/$/, "")}/${s3Target![1]}/${key}`;
-    const headers: Record<string, string> = {
-      host: endpoint.host,
-      ...extra,
-      ...(body ? { "content-length": String(body.size) } : {}),
-    };
-    const signed = signS3({
-      method,
-      path,
-      headers,
-      payloadSha256: body ? body.sha256 : sha256Hex(""),
-      region: o.s3!.region,
-      credentials: o.s3!.credentials,
-    });
-    return send(new URL(awsEncode(path), endpoint), method, { headers: signed, body, ca: o.ca });
-  };
-  const put = async (it: Item): Promise<void> => {
-    if (s3) {
-      const key = [s3Target![2], it.rel].filter(Boolean).join("/");
-      const head = await s3Request("HEAD", key, undefined);
-      if (head.status === 200 && head.headers["x-amz-meta-sha256"] === it.sha256) {
-        res.skipped++;
-        return;
-      }
-      const r = await s3Request("PUT", key, it, { "x-amz-meta-sha256": it.sha256 });
-      if (r.status !== 200)
-        throw new KplayError(
-          "host",
-          `PUT s3://${s3Target![1]}/${key}: HTTP ${r.status} ${/<Code>([^<]+)/.exec(r.body)?.[1] ?? ""}`,
-        );
-    } else {
-      const url = new URL(it.rel.split("/").map(encodeURIComponent).join("/"), base);
-      // a file is there when its published .sha256 names it; a .sha256 when its content matches
-      const isSum = it.rel.endsWith(".sha256");
-      const have = await send(isSum ? url : new URL(`${url.pathname}.sha256`, url), "GET", {
-        headers: { ...basic },
-        ca: o.ca,
-      });
-      const want = isSum ? readFileSync(it.file, "utf8").trim() : it.sha256;
-      if (have.status === 200 && have.body.trim().split(/\s+/)[0] === want.split(/\s+/)[0]) {
-        res.skipped++;
-        return;
-      }
-      const r = await send(url, "PUT", {
-        headers: { ...basic, "content-length": String(it.size), "content-type": "application/octet-stream" },
-        body: it,
-        ca: o.ca,
-      });
-      if (![200, 201, 204].includes(r.status))
-        throw new KplayError(
-          "host",
-          `PUT ${url.origin}${url.pathname}: HTTP ${r.status}${r.status === 401 || r.status === 403 ? " (credentials: --auth-file or --username --password-stdin)" : ""}`,
-        );
+  const target = o.to.startsWith("s3://") ? s3Target(o) : httpTarget(o);
+  const publish = async (it: Item): Promise<void> => {
+    if (await target.has(it)) {
+      res.skipped++;
+      return;
     }
+    await target.put(it);
     res.sent++;
     res.bytes += it.size;
     o.log(`published ${it.rel}`);
@@ -185,7 +124,74 @@ export async function publishBundle(o: PublishOptions): Promise<{ sent: number; 
   // a file's .sha256 goes after the file, so a published checksum always names a complete file
   const files = items.filter((i) => !i.rel.endsWith(".sha256"));
   const sums = items.filter((i) => i.rel.endsWith(".sha256"));
-  await Promise.all(files.map((i) => q.add(() => put(i))));
-  await Promise.all(sums.map((i) => q.add(() => put(i))));
+  await forEachLimited(files, o.concurrency ?? 5, publish);
+  await forEachLimited(sums, o.concurrency ?? 5, publish);
   return res;
+}
+
+/** An S3 bucket (SigV4): an object is there when its x-amz-meta-sha256 is the item's. */
+function s3Target(o: PublishOptions): Target {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*?))?\/*$/.exec(o.to);
+  if (!m) throw new KplayError("usage", `--to ${o.to}: expected s3://BUCKET[/PREFIX]`);
+  const s3 = o.s3;
+  if (!s3)
+    throw new KplayError("usage", "an s3:// target needs credentials (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+  const [, bucket, prefix] = m;
+  const keyOf = (it: Item) => [prefix, it.rel].filter(Boolean).join("/");
+  const request = (method: string, key: string, x: { body?: Item; headers?: Record<string, string> } = {}) => {
+    const endpoint = new URL(s3.endpoint);
+    const path = `${endpoint.pathname.replace(/\/$/, "")}/${bucket}/${key}`;
+    const body = x.body;
+    const headers = { host: endpoint.host, ...x.headers, ...(body ? { "content-length": String(body.size) } : {}) };
+    const payloadSha256 = body ? body.sha256 : sha256Hex("");
+    const signed = signS3({ method, path, headers, payloadSha256, region: s3.region, credentials: s3.credentials });
+    return send(new URL(awsEncode(path), endpoint), method, { headers: signed, body, ca: o.ca });
+  };
+  return {
+    has: async (it) => {
+      const head = await request("HEAD", keyOf(it));
+      return head.status === 200 && head.headers["x-amz-meta-sha256"] === it.sha256;
+    },
+    put: async (it) => {
+      const key = keyOf(it);
+      const r = await request("PUT", key, { body: it, headers: { "x-amz-meta-sha256": it.sha256 } });
+      if (r.status !== 200)
+        throw new KplayError(
+          "host",
+          `PUT s3://${bucket}/${key}: HTTP ${r.status} ${/<Code>([^<]+)/.exec(r.body)?.[1] ?? ""}`,
+        );
+    },
+  };
+}
+
+/**
+ * A web server taking PUT (basic auth when credentials are given): a file is there when its
+ * published .sha256 names it; a .sha256 when its content matches.
+ */
+function httpTarget(o: PublishOptions): Target {
+  const creds = o.credentials;
+  const basic: Record<string, string> = creds
+    ? { authorization: `Basic ${Buffer.from(`${creds.username}:${creds.password}`).toString("base64")}` }
+    : {};
+  const base = new URL(o.to.replace(/\/*$/, "/"));
+  const urlOf = (it: Item) => new URL(it.rel.split("/").map(encodeURIComponent).join("/"), base);
+  return {
+    has: async (it) => {
+      const url = urlOf(it);
+      const isSum = it.rel.endsWith(".sha256");
+      const sumUrl = isSum ? url : new URL(`${url.pathname}.sha256`, url);
+      const have = await send(sumUrl, "GET", { headers: { ...basic }, ca: o.ca });
+      const want = isSum ? readFileSync(it.file, "utf8").trim() : it.sha256;
+      return have.status === 200 && have.body.trim().split(/\s+/)[0] === want.split(/\s+/)[0];
+    },
+    put: async (it) => {
+      const url = urlOf(it);
+      const headers = { ...basic, "content-length": String(it.size), "content-type": "application/octet-stream" };
+      const r = await send(url, "PUT", { headers, body: it, ca: o.ca });
+      if ([200, 201, 204].includes(r.status)) return;
+      const hint =
+        r.status === 401 || r.status === 403 ? " (credentials: --auth-file or --username --password-stdin)" : "";
+      throw new KplayError("host", `PUT ${url.origin}${url.pathname}: HTTP ${r.status}${hint}`);
+    },
+  };
 }

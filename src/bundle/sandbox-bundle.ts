@@ -44,7 +44,10 @@ export const SANDBOX_IMAGES = [
 ];
 const RECIPE_VERSION = "4";
 
-/** The Kubernetes version the sandbox serves (its config.yaml's kube_version); every other version comes from playbooks/vars/download.yml. */
+/**
+ * The Kubernetes version the sandbox serves (its config.yaml's kube_version); every other version
+ * comes from playbooks/vars/download.yml.
+ */
 export const SANDBOX_KUBE_VERSION = "v1.28.4";
 export const METRICS_SERVER_VERSION = "v0.6.4";
 const METRICS_SERVER_PATH = `github.com/kubernetes-sigs/metrics-server/releases/download/${METRICS_SERVER_VERSION}/components.yaml`;
@@ -82,6 +85,25 @@ function dpkgArch(): string {
   return execFileSync("dpkg", ["--print-architecture"], { encoding: "utf8" }).trim();
 }
 
+/** What the sandbox bundle is made from: any change gives it a new id (and directory). */
+function recipeId(o: { nodeImage: string; pkgs: string[]; arch: string; standin: Buffer }): string {
+  const manifests = ["calico.yaml", "kube-flannel.yml", "metrics-server.yaml"];
+  const h = createHash("sha256").update(
+    JSON.stringify([
+      RECIPE_VERSION,
+      o.nodeImage,
+      o.pkgs,
+      SANDBOX_IMAGES,
+      o.arch,
+      SANDBOX_KUBE_VERSION,
+      METRICS_SERVER_VERSION,
+    ]),
+  );
+  h.update(readFileSync(DOWNLOAD_VARS)).update(o.standin);
+  for (const m of manifests) h.update(readFileSync(join(dirname(STANDIN), "manifests", m)));
+  return h.digest("hex").slice(0, 12);
+}
+
 /** The sandbox bundle for `nodeImage`, built under `base` when missing, by kplay bundle build's own builder. */
 export async function ensureSandboxBundle(
   base: string,
@@ -92,34 +114,9 @@ export async function ensureSandboxBundle(
   const distro = `debian-12-${arch}`;
   const pkgs = [...new Set([...BOOTSTRAP_PACKAGES, ...NODE_PACKAGES, ...EXTRA_PACKAGES])].sort();
   const standin = readFileSync(STANDIN);
-  const id = createHash("sha256")
-    .update(
-      JSON.stringify([
-        RECIPE_VERSION,
-        nodeImage,
-        pkgs,
-        SANDBOX_IMAGES,
-        arch,
-        SANDBOX_KUBE_VERSION,
-        METRICS_SERVER_VERSION,
-      ]),
-    )
-    .update(readFileSync(DOWNLOAD_VARS))
-    .update(standin)
-    .update(readFileSync(join(dirname(STANDIN), "manifests", "calico.yaml")))
-    .update(readFileSync(join(dirname(STANDIN), "manifests", "kube-flannel.yml")))
-    .update(readFileSync(join(dirname(STANDIN), "manifests", "metrics-server.yaml")))
-    .digest("hex")
-    .slice(0, 12);
-  const dir = join(base, `bundle-${id}`);
-  const info: BundleInfo = {
-    dir,
-    repo: distro,
-    arch,
-    distro,
-    images: SANDBOX_IMAGES.map((i) => i.ref),
-    packages: pkgs,
-  };
+  const dir = join(base, `bundle-${recipeId({ nodeImage, pkgs, arch, standin })}`);
+  const images = SANDBOX_IMAGES.map((i) => i.ref);
+  const info: BundleInfo = { dir, repo: distro, arch, distro, images, packages: pkgs };
   if (existsSync(join(dir, "sha256sum.txt"))) return info;
   if (process.getuid?.() !== 0)
     throw new KplayError("usage", "building the sandbox bundle needs root (apt-get downloads the packages)", {
@@ -130,66 +127,7 @@ export async function ensureSandboxBundle(
   rmSync(work, { recursive: true, force: true });
   const tmp = tempDir("kplay-sandbox-src-");
   try {
-    // Helpers (not in the repository): busybox for the images, Debian's CNI plugins for files/.
-    const helpers = join(tmp, "helpers");
-    mkdirSync(helpers);
-    execFileSync("apt-get", ["-q", "download", "busybox-static", "containernetworking-plugins"], {
-      cwd: helpers,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    // What the files server offers, laid out as upstream URLs: the stand-ins and fixtures.
-    const mirror = join(tmp, "mirror");
-    writeKubeFiles(mirror, helpers, arch, standin);
-    const status = join(tmp, "status");
-    writeFileSync(
-      status,
-      execFileSync(
-        "docker",
-        ["run", "--rm", "--network", "none", "--entrypoint", "cat", nodeImage, "/var/lib/dpkg/status"],
-        { maxBuffer: 64 << 20 },
-      ),
-    );
-    // The bundle itself, as kplay bundle build makes one: files with sha256 from the local
-    // mirror, the node packages resolved against the node image's dpkg status from this
-    // machine's apt sources, signed with the sandbox's bundle key.
-    await buildBundle({
-      out: work,
-      arches: [arch],
-      // the stand-ins are not upstream's files, so upstream's pinned checksums do not apply to them
-      files: [
-        ...sandboxFileList(arch).map((f) => ({ ...f, sha256: undefined })),
-        { name: "metrics_server_manifest", arch, value: `https://${METRICS_SERVER_PATH}` },
-      ],
-      images: [],
-      client: new RegistryClient(),
-      project: "library",
-      filesFrom: pathToFileURL(mirror).toString(),
-      tarballs: false,
-      packages: {
-        list: pkgs,
-        sources: [],
-        sourceFiles: hostAptSources(),
-        status,
-        distro: "debian-12",
-        keyDir: join(base, "bundle-gnupg"),
-      },
-      log: () => undefined,
-    });
-    const root = join(work, arch);
-    // Images are built here (no registry to pull from): registry storage beside bundle build's.
-    buildImages(helpers, join(root, "registry"), arch);
-    writeFileSync(
-      join(root, "files", "README"),
-      "Binaries served by the bootstrap node, under files/<host>/<path of the original URL>.\n",
-    );
-    writeFileSync(
-      join(root, "bundle.json"),
-      JSON.stringify({ ...info, dir: undefined, created: new Date().toISOString() }, null, 2) + "\n",
-    );
-    writeFileSync(
-      join(root, "sha256sum.txt"),
-      sha256Lines(root, (r) => r === "sha256sum.txt" || r.endsWith(".kplay-meta.json")),
-    );
+    const root = await buildSandboxBundle({ tmp, work, base, nodeImage, info, standin });
     rmSync(dir, { recursive: true, force: true });
     renameSync(root, dir);
   } finally {
@@ -197,6 +135,68 @@ export async function ensureSandboxBundle(
     rmSync(work, { recursive: true, force: true });
   }
   return info;
+}
+
+/** Build the bundle's content under `work`; returns its architecture directory. */
+async function buildSandboxBundle(b: {
+  tmp: string;
+  work: string;
+  base: string;
+  nodeImage: string;
+  info: BundleInfo;
+  standin: Buffer;
+}): Promise<string> {
+  const { tmp, work, info } = b;
+  const arch = info.arch;
+  // Helpers (not in the repository): busybox for the images, Debian's CNI plugins for files/.
+  const helpers = join(tmp, "helpers");
+  mkdirSync(helpers);
+  execFileSync("apt-get", ["-q", "download", "busybox-static", "containernetworking-plugins"], {
+    cwd: helpers,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  // What the files server offers, laid out as upstream URLs: the stand-ins and fixtures.
+  const mirror = join(tmp, "mirror");
+  writeKubeFiles(mirror, helpers, arch, b.standin);
+  const status = join(tmp, "status");
+  const cat = ["run", "--rm", "--network", "none", "--entrypoint", "cat", b.nodeImage, "/var/lib/dpkg/status"];
+  writeFileSync(status, execFileSync("docker", cat, { maxBuffer: 64 << 20 }));
+  // The bundle itself, as kplay bundle build makes one: files with sha256 from the local
+  // mirror, the node packages resolved against the node image's dpkg status from this
+  // machine's apt sources, signed with the sandbox's bundle key.
+  await buildBundle({
+    out: work,
+    arches: [arch],
+    // the stand-ins are not upstream's files, so upstream's pinned checksums do not apply to them
+    files: [
+      ...sandboxFileList(arch).map((f) => ({ ...f, sha256: undefined })),
+      { name: "metrics_server_manifest", arch, value: `https://${METRICS_SERVER_PATH}` },
+    ],
+    images: [],
+    client: new RegistryClient(),
+    project: "library",
+    filesFrom: pathToFileURL(mirror).toString(),
+    tarballs: false,
+    packages: {
+      list: info.packages,
+      sources: [],
+      sourceFiles: hostAptSources(),
+      status,
+      distro: "debian-12",
+      keyDir: join(b.base, "bundle-gnupg"),
+    },
+    log: () => undefined,
+  });
+  const root = join(work, arch);
+  // Images are built here (no registry to pull from): registry storage beside bundle build's.
+  buildImages(helpers, join(root, "registry"), arch);
+  const readme = "Binaries served by the bootstrap node, under files/<host>/<path of the original URL>.\n";
+  writeFileSync(join(root, "files", "README"), readme);
+  const meta = { ...info, dir: undefined, created: new Date().toISOString() };
+  writeFileSync(join(root, "bundle.json"), JSON.stringify(meta, null, 2) + "\n");
+  const sums = sha256Lines(root, (r) => r === "sha256sum.txt" || r.endsWith(".kplay-meta.json"));
+  writeFileSync(join(root, "sha256sum.txt"), sums);
+  return root;
 }
 
 /**
@@ -264,7 +264,10 @@ function writeKubeFiles(files: string, repoDir: string, arch: string, standin: B
   }
 }
 
-/** Images with a static busybox, stored under their upstream name and under library/<path> (registry.k8s.io/coredns/coredns -> library/coredns/coredns, docker.io/library/busybox -> library/busybox). */
+/**
+ * Images with a static busybox, stored under their upstream name and under library/<path>
+ * (registry.k8s.io/coredns/coredns -> library/coredns/coredns, docker.io/library/busybox -> library/busybox).
+ */
 function buildImages(repoDir: string, registryRoot: string, arch: string): void {
   const deb = readdirSync(repoDir).find((f) => f.startsWith("busybox-static_"));
   if (!deb) throw new KplayError("internal", "busybox-static was not downloaded");

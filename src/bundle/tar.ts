@@ -16,7 +16,8 @@ function header(e: TarEntry, size: number): Buffer {
     const cut = name.lastIndexOf("/", name.length - 2);
     prefix = name.slice(0, cut);
     name = name.slice(cut + 1);
-    if (Buffer.byteLength(name) > 100 || Buffer.byteLength(prefix) > 155) throw new Error(`tar: path too long: ${e.path}`);
+    if (Buffer.byteLength(name) > 100 || Buffer.byteLength(prefix) > 155)
+      throw new Error(`tar: path too long: ${e.path}`);
   }
   const put = (s: string, off: number, len: number) => h.write(s, off, len, "utf8");
   const oct = (n: number, off: number, len: number) => put(n.toString(8).padStart(len - 1, "0") + "\0", off, len);

@@ -140,24 +140,22 @@ function listsFor(
   return bundleLists(vars, arches, file);
 }
 
+const BUILD_OPTIONS = {
+  ...LIST_OPTIONS,
+  ...OPTIONS,
+  out: { type: "string" },
+  "files-from": { type: "string" },
+  "no-tar": { type: "boolean" },
+  packages: { type: "string", multiple: true },
+  "apt-source": { type: "string", multiple: true },
+  "host-apt-sources": { type: "boolean" },
+  "dpkg-status": { type: "string" },
+  distro: { type: "string" },
+  "signing-key-dir": { type: "string" },
+} as const;
+
 async function buildCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      ...LIST_OPTIONS,
-      ...OPTIONS,
-      out: { type: "string" },
-      "files-from": { type: "string" },
-      "no-tar": { type: "boolean" },
-      packages: { type: "string", multiple: true },
-      "apt-source": { type: "string", multiple: true },
-      "host-apt-sources": { type: "boolean" },
-      "dpkg-status": { type: "string" },
-      distro: { type: "string" },
-      "signing-key-dir": { type: "string" },
-    },
-    "bundle build",
-  );
+  const { values, positionals } = parse(argv, BUILD_OPTIONS, "bundle build");
   if (values.help) {
     console.log(BUNDLE_HELP);
     return 0;
@@ -165,33 +163,27 @@ async function buildCommand(argv: string[]): Promise<number> {
   if (positionals.length)
     throw new KplayError("usage", `bundle build takes no arguments (got ${positionals.join(" ")})`);
   if (!values.out) throw new KplayError("usage", "bundle build needs --out DIR");
-  let filesFrom = values["files-from"];
-  if (filesFrom && !/^(https?|file):\/\/\S+$/.test(filesFrom)) {
-    if (!existsSync(filesFrom))
-      throw new KplayError("usage", `--files-from ${filesFrom}: expected an http(s) URL prefix or a directory`);
-    filesFrom = pathToFileURL(resolve(filesFrom)).toString();
-  }
+  const filesFrom = filesFromOption(values["files-from"]);
   const arches = archesOf(values.arch);
   const cfg = values.config ? parseClusterConfig(readYamlFile(values.config)) : undefined;
   const lists = listsFor(values, arches, cfg);
-  const pkgs = (values.packages ?? [])
-    .flatMap((p) =>
-      p.startsWith("@")
-        ? readFileSync(p.slice(1), "utf8")
-            .split("\n")
-            .map((l) => l.replace(/#.*/, "").trim())
-        : p.split(","),
-    )
-    .map((p) => p.trim())
-    .filter(Boolean);
-  for (const p of pkgs)
-    if (!/^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[\w.+~:-]+)?$/.test(p))
-      throw new KplayError("usage", `--packages: "${p}" is not a Debian package name`);
+  const pkgs = packagesOption(values.packages);
   if (pkgs.length && !values["apt-source"]?.length && !values["host-apt-sources"])
     throw new KplayError("usage", "--packages needs --apt-source LINE or --host-apt-sources to resolve them from");
   const distro = values.distro ?? "debian-12";
   if (!/^[a-z0-9][a-z0-9.-]*$/.test(distro))
     throw new KplayError("usage", `--distro ${distro}: expected a name such as debian-12 or ubuntu-22`);
+  const packages = pkgs.length
+    ? {
+        list: pkgs,
+        sources: values["apt-source"] ?? [],
+        sourceFiles: values["host-apt-sources"] ? hostAptSources() : undefined,
+        status: values["dpkg-status"],
+        distro,
+        caFile: values["ca-file"]?.[0],
+        keyDir: resolve(values["signing-key-dir"] ?? join(values.out, ".signing-key")),
+      }
+    : undefined;
   const client = await registryClient(values as Values);
   const ca = caFiles(values["ca-file"]);
   const t0 = Date.now();
@@ -208,26 +200,78 @@ async function buildCommand(argv: string[]): Promise<number> {
       filesFrom,
       concurrency: positiveInt(values.concurrency, "concurrency", 5),
       tarballs: !values["no-tar"],
-      packages: pkgs.length
-        ? {
-            list: pkgs,
-            sources: values["apt-source"] ?? [],
-            sourceFiles: values["host-apt-sources"] ? hostAptSources() : undefined,
-            status: values["dpkg-status"],
-            distro,
-            caFile: values["ca-file"]?.[0],
-            keyDir: resolve(values["signing-key-dir"] ?? join(values.out, ".signing-key")),
-          }
-        : undefined,
+      packages,
       log: (l) => console.log(l),
     });
+    const took = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
     process.stderr.write(
-      `bundle in ${values.out}: ${r.downloaded} file(s) downloaded (${r.bytes} bytes), ${r.unchanged} unchanged, ${r.images} image(s), ${r.blobsSent} blob(s) fetched, ${r.packages} package(s), ${r.tarballs.length} tarball(s), ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+      `bundle in ${values.out}: ${r.downloaded} file(s) downloaded (${r.bytes} bytes), ${r.unchanged} unchanged, ` +
+        `${r.images} image(s), ${r.blobsSent} blob(s) fetched, ${r.packages} package(s), ` +
+        `${r.tarballs.length} tarball(s), ${took}\n`,
     );
     return 0;
   } finally {
     client.close();
   }
+}
+
+/** --files-from: an http(s)/file URL prefix as given, or a directory as a file: URL. */
+function filesFromOption(v: string | undefined): string | undefined {
+  if (!v || /^(https?|file):\/\/\S+$/.test(v)) return v;
+  if (!existsSync(v)) throw new KplayError("usage", `--files-from ${v}: expected an http(s) URL prefix or a directory`);
+  return pathToFileURL(resolve(v)).toString();
+}
+
+/** --packages a,b and --packages @file (one per line, # comments), each a Debian package name. */
+function packagesOption(values: string[] | undefined): string[] {
+  const pkgs = (values ?? [])
+    .flatMap((p) =>
+      p.startsWith("@")
+        ? readFileSync(p.slice(1), "utf8")
+            .split("\n")
+            .map((l) => l.replace(/#.*/, "").trim())
+        : p.split(","),
+    )
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const p of pkgs)
+    if (!/^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[\w.+~:-]+)?$/.test(p))
+      throw new KplayError("usage", `--packages: "${p}" is not a Debian package name`);
+  return pkgs;
+}
+
+/** The architectures to publish: --arch, or every ARCH/files directory the bundle has. */
+function publishArches(from: string, arch: string[] | undefined, given: string): string[] {
+  const arches = arch
+    ? archesOf(arch)
+    : readdirSync(from)
+        .filter((d) => existsSync(join(from, d, "files")))
+        .sort();
+  if (!arches.length)
+    throw new KplayError("input", "no ARCH/files in it: run kplay bundle build --out DIR first", {
+      where: { file: given },
+    });
+  return arches;
+}
+
+/** An s3:// target's endpoint, region and credentials (from the environment; secrets from now on). */
+function s3Target(o: { endpoint?: string; region?: string }) {
+  const id = process.env.AWS_ACCESS_KEY_ID;
+  const secret = process.env.AWS_SECRET_ACCESS_KEY;
+  if (!id || !secret)
+    throw new KplayError(
+      "usage",
+      "an s3:// target needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment",
+    );
+  // S3 credentials are secrets: masked in every message from here on
+  secrets.add(secret);
+  secrets.add(process.env.AWS_SESSION_TOKEN);
+  const region = o.region ?? process.env.AWS_REGION ?? "us-east-1";
+  const endpoint = o.endpoint ?? `https://s3.${region}.amazonaws.com`;
+  if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(endpoint))
+    throw new KplayError("usage", `--s3-endpoint ${endpoint}: expected http(s)://HOST[:PORT][/PATH]`);
+  const credentials = { accessKeyId: id, secretAccessKey: secret, sessionToken: process.env.AWS_SESSION_TOKEN };
+  return { endpoint, region, credentials };
 }
 
 async function publishCommand(argv: string[]): Promise<number> {
@@ -263,41 +307,12 @@ async function publishCommand(argv: string[]): Promise<number> {
     throw new KplayError("input", "no such directory (the --out of kplay bundle build)", {
       where: { file: values.from },
     });
-  const arches = values.arch
-    ? archesOf(values.arch)
-    : readdirSync(from)
-        .filter((d) => existsSync(join(from, d, "files")))
-        .sort();
-  if (!arches.length)
-    throw new KplayError("input", "no ARCH/files in it: run kplay bundle build --out DIR first", {
-      where: { file: values.from },
-    });
-  let s3;
-  let credentials;
-  if (to.startsWith("s3://")) {
-    const id = process.env.AWS_ACCESS_KEY_ID;
-    const secret = process.env.AWS_SECRET_ACCESS_KEY;
-    if (!id || !secret)
-      throw new KplayError(
-        "usage",
-        "an s3:// target needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment",
-      );
-    // S3 credentials are secrets: masked in every message from here on
-    secrets.add(secret);
-    secrets.add(process.env.AWS_SESSION_TOKEN);
-    const region = values["s3-region"] ?? process.env.AWS_REGION ?? "us-east-1";
-    const endpoint = values["s3-endpoint"] ?? `https://s3.${region}.amazonaws.com`;
-    if (!/^https?:\/\/[^/\s]+(\/\S*)?$/.test(endpoint))
-      throw new KplayError("usage", `--s3-endpoint ${endpoint}: expected http(s)://HOST[:PORT][/PATH]`);
-    s3 = {
-      endpoint,
-      region,
-      credentials: { accessKeyId: id, secretAccessKey: secret, sessionToken: process.env.AWS_SESSION_TOKEN },
-    };
-  } else {
-    const host = new URL(to).host;
-    credentials = credentialStore(values, host).get(host);
-  }
+  const arches = publishArches(from, values.arch, values.from);
+  const s3 = to.startsWith("s3://")
+    ? s3Target({ endpoint: values["s3-endpoint"], region: values["s3-region"] })
+    : undefined;
+  const host = s3 ? undefined : new URL(to).host;
+  const credentials = host ? credentialStore(values, host).get(host) : undefined;
   const t0 = Date.now();
   const r = await publishBundle({
     dir: from,

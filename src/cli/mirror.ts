@@ -4,7 +4,7 @@
 import { OPTIONS, positiveInt, registryClient, type Values } from "./registry-options.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import PQueue from "p-queue";
+import { forEachLimited } from "../concurrency.js";
 import { KplayError } from "../errors.js";
 import { OciLayout, REF_ANNOTATION } from "../images/layout.js";
 import { Copier, type CopyJob, type CopyResult, type Endpoint } from "../images/mirror.js";
@@ -137,15 +137,24 @@ function checkRegistry(r: string, flag: string): string {
 const human = (n: number): string =>
   n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
 
-async function runJobs(
-  jobs: CopyJob[],
-  from: Endpoint,
-  to: Endpoint,
-  v: Values,
-  verb: string,
-  where: string,
-): Promise<number> {
-  const concurrency = positiveInt(v.concurrency, "concurrency", 5);
+/** A copy run: jobs from one endpoint to another, what it is called ("mirrored", "pushed") and where to. */
+interface CopyRun {
+  jobs: CopyJob[];
+  from: Endpoint;
+  to: Endpoint;
+  verb: string;
+  where: string;
+}
+
+interface Totals {
+  sent: number;
+  bytes: number;
+  present: number;
+  mounted: number;
+  failed: number;
+}
+
+function platformsOption(v: Values): string[] {
   const platforms = (v.platform ?? [])
     .flatMap((p) => p.split(","))
     .map((p) => p.trim())
@@ -153,64 +162,58 @@ async function runJobs(
   for (const p of platforms)
     if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(p))
       throw new KplayError("usage", `--platform ${p}: expected OS/ARCH[/VARIANT] such as linux/arm64`);
-  const copier = new Copier(from, to, { platforms, concurrency });
-  const images = new PQueue({ concurrency });
-  let failed = 0;
-  const totals = { sent: 0, bytes: 0, present: 0, mounted: 0 };
+  return platforms;
+}
+
+async function runJobs(c: CopyRun, v: Values): Promise<number> {
+  const concurrency = positiveInt(v.concurrency, "concurrency", 5);
+  const copier = new Copier(c.from, c.to, { platforms: platformsOption(v), concurrency });
+  const totals: Totals = { sent: 0, bytes: 0, present: 0, mounted: 0, failed: 0 };
   const t0 = Date.now();
   try {
-    await Promise.all(
-      jobs.map((job) =>
-        images.add(async () => {
-          try {
-            const r: CopyResult = await copier.copy(job);
-            totals.sent += r.sent;
-            totals.bytes += r.bytesSent;
-            totals.present += r.present;
-            totals.mounted += r.mounted;
-            if (v.json) console.log(JSON.stringify({ event: "image", status: "ok", ...r }));
-            else
-              console.log(
-                `${verb} ${r.src} -> ${to.kind === "dir" ? where : r.dst} ${r.digest} (${r.manifests} manifest(s), ${r.blobs} blob(s): ${r.sent} sent ${human(r.bytesSent)}, ${r.present} present${r.mounted ? `, ${r.mounted} mounted` : ""})`,
-              );
-          } catch (e) {
-            failed++;
-            const msg = e instanceof KplayError ? e.describe() : (e as Error).message;
-            if (v.json)
-              console.log(
-                JSON.stringify({
-                  event: "image",
-                  status: "failed",
-                  src: formatRef(job.src),
-                  dst: formatRef(job.dst),
-                  msg,
-                }),
-              );
-            else process.stderr.write(`kplay: ${formatRef(job.src)}: ${msg}\n`);
-          }
-        }),
-      ),
-    );
+    await forEachLimited(c.jobs, concurrency, (job) => copyOne(copier, job, { c, v, totals }));
   } finally {
     copier.dispose();
-    if (from.kind === "registry") from.client.close();
-    if (to.kind === "registry" && to.client !== (from.kind === "registry" ? from.client : undefined)) to.client.close();
+    if (c.from.kind === "registry") c.from.client.close();
+    const shared = c.from.kind === "registry" ? c.from.client : undefined;
+    if (c.to.kind === "registry" && c.to.client !== shared) c.to.client.close();
   }
-  const summary = `${jobs.length - failed} of ${jobs.length} image(s) ${verb}, ${totals.sent} blob(s) sent (${human(totals.bytes)}), ${totals.present} already present, ${totals.mounted} mounted, ${((Date.now() - t0) / 1000).toFixed(1)} s`;
-  if (v.json)
-    console.log(
-      JSON.stringify({
-        event: "summary",
-        images: jobs.length,
-        failed,
-        blobsSent: totals.sent,
-        bytesSent: totals.bytes,
-        present: totals.present,
-        mounted: totals.mounted,
-      }),
+  const { failed } = totals;
+  if (v.json) {
+    const { sent: blobsSent, bytes: bytesSent, present, mounted } = totals;
+    const summary = { event: "summary", images: c.jobs.length, failed, blobsSent, bytesSent, present, mounted };
+    console.log(JSON.stringify(summary));
+  } else
+    process.stderr.write(
+      `${c.jobs.length - failed} of ${c.jobs.length} image(s) ${c.verb}, ${totals.sent} blob(s) sent ` +
+        `(${human(totals.bytes)}), ${totals.present} already present, ${totals.mounted} mounted, ` +
+        `${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
     );
-  else process.stderr.write(`${summary}\n`);
   return failed ? 1 : 0;
+}
+
+/** Copy one image, print its line (or JSON event) and add it to the totals; a failure is counted, not thrown. */
+async function copyOne(copier: Copier, job: CopyJob, o: { c: CopyRun; v: Values; totals: Totals }): Promise<void> {
+  const { c, v, totals } = o;
+  try {
+    const r: CopyResult = await copier.copy(job);
+    totals.sent += r.sent;
+    totals.bytes += r.bytesSent;
+    totals.present += r.present;
+    totals.mounted += r.mounted;
+    if (v.json) return console.log(JSON.stringify({ event: "image", status: "ok", ...r }));
+    const mounted = r.mounted ? `, ${r.mounted} mounted` : "";
+    const blobs = `${r.blobs} blob(s): ${r.sent} sent ${human(r.bytesSent)}, ${r.present} present${mounted}`;
+    console.log(
+      `${c.verb} ${r.src} -> ${c.to.kind === "dir" ? c.where : r.dst} ${r.digest} (${r.manifests} manifest(s), ${blobs})`,
+    );
+  } catch (e) {
+    totals.failed++;
+    const msg = e instanceof KplayError ? e.describe() : (e as Error).message;
+    const [src, dst] = [formatRef(job.src), formatRef(job.dst)];
+    if (v.json) console.log(JSON.stringify({ event: "image", status: "failed", src, dst, msg }));
+    else process.stderr.write(`kplay: ${src}: ${msg}\n`);
+  }
 }
 
 export async function imagesMirrorCommand(argv: string[]): Promise<number> {
@@ -233,25 +236,15 @@ export async function imagesMirrorCommand(argv: string[]): Promise<number> {
     const layout = new OciLayout(resolve(v["to-dir"]));
     layout.init();
     const c = await registryClient(v);
-    return runJobs(
-      list.map((w) => ({ src: w.src, dst: w.src })),
-      { kind: "registry", client: c },
-      { kind: "dir", layout },
-      v,
-      "mirrored",
-      v["to-dir"],
-    );
+    const jobs = list.map((w) => ({ src: w.src, dst: w.src }));
+    const from: Endpoint = { kind: "registry", client: c };
+    return runJobs({ jobs, from, to: { kind: "dir", layout }, verb: "mirrored", where: v["to-dir"] }, v);
   }
   const target = checkRegistry(v.to!, "--to");
   const c = await registryClient(v, target);
-  return runJobs(
-    list.map((w) => ({ src: w.src, dst: destination(w, target, v) })),
-    { kind: "registry", client: c },
-    { kind: "registry", client: c },
-    v,
-    "mirrored",
-    target,
-  );
+  const jobs = list.map((w) => ({ src: w.src, dst: destination(w, target, v) }));
+  const registry: Endpoint = { kind: "registry", client: c };
+  return runJobs({ jobs, from: registry, to: registry, verb: "mirrored", where: target }, v);
 }
 
 export async function imagesPushCommand(argv: string[]): Promise<number> {
@@ -282,12 +275,7 @@ export async function imagesPushCommand(argv: string[]): Promise<number> {
         `${formatRef(w.src)} is not in ${v["from-dir"]} (it holds ${names.length} image(s); see its index.json)`,
       );
   const c = await registryClient(v, target);
-  return runJobs(
-    list.map((w) => ({ src: w.src, dst: destination(w, target, v) })),
-    { kind: "dir", layout },
-    { kind: "registry", client: c },
-    v,
-    "pushed",
-    target,
-  );
+  const jobs = list.map((w) => ({ src: w.src, dst: destination(w, target, v) }));
+  const to: Endpoint = { kind: "registry", client: c };
+  return runJobs({ jobs, from: { kind: "dir", layout }, to, verb: "pushed", where: target }, v);
 }

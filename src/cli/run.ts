@@ -147,11 +147,15 @@ export async function runPlaybooks(
     resume: how.resume,
     reconnectWindowMs: windowS * 1000,
     label: how.label,
-    continueHint:
-      how.continueHint ??
-      (how.resume ? "re-run the same command to continue" : "re-run the same command with --resume to continue"),
+    continueHint: how.continueHint ?? `re-run the same command${how.resume ? "" : " with --resume"} to continue`,
   };
-  return withState({ dir: sd, journalDir }, how.label, reporter, async (journal) => {
+  return runLocked(request, { o, sd, journalDir, reporter });
+}
+
+/** Run the request holding the state lock, with the command's connections; the exit code. */
+function runLocked(request: PlaybookRun, at: { o: Common; sd: string; journalDir: string; reporter: Reporter }) {
+  const { o, sd, reporter } = at;
+  return withState({ dir: sd, journalDir: at.journalDir }, request.label, reporter, async (journal) => {
     const pool = openPool(sd, o);
     try {
       return (await runPlaybookSet(request, { pool, report: reporter, stateDir: sd, journal })) ? 0 : 1;

@@ -2,7 +2,7 @@
 import { relative } from "node:path";
 import { KplayError } from "../errors.js";
 import { ensureNodeImage } from "../sandbox/image.js";
-import { sandboxDown, sandboxStatus, sandboxUp } from "../sandbox/sandbox.js";
+import { sandboxDown, sandboxStatus, sandboxUp, type SandboxInfo } from "../sandbox/sandbox.js";
 import { baseStateDir, parse } from "./options.js";
 
 export const SANDBOX_HELP = `Usage: kplay sandbox up [--nodes N] [--name NAME]
@@ -20,6 +20,24 @@ Options:
   --nodes N     how many nodes (default 3)
   --name NAME   sandbox name (default "default")
   --json        status as JSON (nodes, roles, SSH endpoints, file paths)`;
+
+const rel = (p: string) => relative(process.cwd(), p) || p;
+
+function printUp(info: SandboxInfo): void {
+  for (const node of info.nodes)
+    console.log(`${node.name.padEnd(8)} ssh root@${node.ssh.host} -p ${node.ssh.port}   (node network ${node.ip})`);
+  console.log(
+    `\nInventory:  ${rel(info.inventory)}\nknown_hosts: ${rel(info.knownHosts)}\nSSH key:    ${rel(info.privateKey)}`,
+  );
+  const which = info.name !== "default" ? ` --sandbox-name ${info.name}` : "";
+  console.log(`\nRun a playbook on it:\n  kplay run playbooks/examples/hello.yml --sandbox${which}`);
+}
+
+function printStatus(info: SandboxInfo): void {
+  for (const node of info.nodes)
+    console.log(`${node.name.padEnd(8)} ${String(node.state).padEnd(8)} ${node.ssh.host}:${node.ssh.port}  ${node.ip}`);
+  console.log(`inventory: ${rel(info.inventory)}`);
+}
 
 export async function sandboxCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
@@ -39,36 +57,17 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
   }
   const name = values.name ?? "default";
   const base = baseStateDir();
-  const rel = (p: string) => relative(process.cwd(), p) || p;
   switch (sub) {
     case "up": {
       const n = values.nodes === undefined ? 3 : Number(values.nodes);
-      const info = await sandboxUp(base, name, n, (m) => console.error(`kplay: ${m}`));
-      for (const node of info.nodes)
-        console.log(`${node.name.padEnd(8)} ssh root@${node.ssh.host} -p ${node.ssh.port}   (node network ${node.ip})`);
-      console.log(
-        `\nInventory:  ${rel(info.inventory)}\nknown_hosts: ${rel(info.knownHosts)}\nSSH key:    ${rel(info.privateKey)}`,
-      );
-      console.log(
-        `\nRun a playbook on it:\n  kplay run playbooks/examples/hello.yml --sandbox${name !== "default" ? ` --sandbox-name ${name}` : ""}`,
-      );
+      printUp(await sandboxUp(base, name, n, (m) => console.error(`kplay: ${m}`)));
       return 0;
     }
     case "status": {
       const info = await sandboxStatus(base, name);
-      if (values.json) {
-        console.log(JSON.stringify(info ?? { name, nodes: [] }, null, 2));
-        return 0;
-      }
-      if (!info) {
-        console.log(`sandbox "${name}" is not up`);
-        return 0;
-      }
-      for (const node of info.nodes)
-        console.log(
-          `${node.name.padEnd(8)} ${String(node.state).padEnd(8)} ${node.ssh.host}:${node.ssh.port}  ${node.ip}`,
-        );
-      console.log(`inventory: ${rel(info.inventory)}`);
+      if (values.json) console.log(JSON.stringify(info ?? { name, nodes: [] }, null, 2));
+      else if (!info) console.log(`sandbox "${name}" is not up`);
+      else printStatus(info);
       return 0;
     }
     case "image": {

@@ -56,7 +56,7 @@ async function drainAndDelete(s: ClusterSession, node: string, o: RemoveNodeOpti
   return out.ok;
 }
 
-/** Remove the node's etcd member through the first reachable member that stays; false when refused or nobody answered. */
+/** Remove the node's etcd member through the first reachable member that stays; false when refused or none answered. */
 async function removeEtcdMember(s: ClusterSession, n: { node: string; removing: string[] }, o: RemoveNodeOptions) {
   // Members that stay, those kplay recorded as running etcd first.
   const staying = etcdMembers(s.inv).filter((h) => !n.removing.includes(h));

@@ -14,7 +14,12 @@ import type { YamlSource } from "../yaml-source.js";
 export const DEFAULT_MIRRORED = ["docker.io", "registry.k8s.io", "k8s.gcr.io", "quay.io", "ghcr.io"];
 
 const port = z.coerce.number().int().min(1).max(65535);
-const hostname = z.string().regex(/^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/, "must be a DNS name such as kube.registry.local");
+const hostname = z
+  .string()
+  .regex(
+    /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/,
+    "must be a DNS name such as kube.registry.local",
+  );
 
 const compose = z
   .object({
@@ -28,19 +33,31 @@ const compose = z
 
 const kubespray = z
   .object({
-    kube_version: z.string().regex(/^v\d+\.\d+\.\d+$/, "must look like v1.28.4").optional(),
+    kube_version: z
+      .string()
+      .regex(/^v\d+\.\d+\.\d+$/, "must look like v1.28.4")
+      .optional(),
     external_apiserver_access_ip: z.string().optional(),
     kube_network_plugin: z.enum(["calico", "flannel", "cilium", "cni"]).default("calico"),
-    container_manager: z.literal("containerd", { error: "only containerd is supported for offline installs" }).default("containerd"),
+    container_manager: z
+      .literal("containerd", { error: "only containerd is supported for offline installs" })
+      .default("containerd"),
     etcd_deployment_type: z.literal("host", { error: "only host is supported with containerd" }).default("host"),
     /** kplay: manifests 05-cluster-apps applies, images pointed at the internal registry. */
     cluster_apps: z
       .array(
         z
           .object({
-            name: z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "must be a lower-case name such as metrics-server"),
-            url: z.string().regex(/^(https?:\/\/\S+|[^\s/][^\s]*)$/, "must be a path under the files server or an http(s) URL"),
-            checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>").optional(),
+            name: z
+              .string()
+              .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, "must be a lower-case name such as metrics-server"),
+            url: z
+              .string()
+              .regex(/^(https?:\/\/\S+|[^\s/][^\s]*)$/, "must be a path under the files server or an http(s) URL"),
+            checksum: z
+              .string()
+              .regex(/^sha256:[0-9a-f]{64}$/, "must be sha256:<64 hex digits>")
+              .optional(),
           })
           .strict(),
       )
@@ -48,7 +65,8 @@ const kubespray = z
       .superRefine((apps, ctx) => {
         const seen = new Set<string>();
         apps.forEach((a, i) => {
-          if (seen.has(a.name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${a.name}" is listed twice` });
+          if (seen.has(a.name))
+            ctx.addIssue({ code: "custom", path: [i, "name"], message: `"${a.name}" is listed twice` });
           seen.add(a.name);
         });
       }),
@@ -61,7 +79,10 @@ const defaults = z
     registry_ip: z.string().optional(),
     offline_resources_url: z.string().optional(),
     offline_resources_enabled: z.boolean().default(true),
-    image_repository: z.string().regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, "must be a registry project such as library").default("library"),
+    image_repository: z
+      .string()
+      .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, "must be a registry project such as library")
+      .default("library"),
     generate_domain_crt: z.boolean().default(true),
     registry_https_port: port.default(443),
     registry_push_port: port.default(5000),
@@ -96,8 +117,14 @@ export function parseClusterConfig(src: YamlSource): ClusterConfig {
     const path = i.path.filter((p): p is string | number => typeof p !== "symbol");
     const field = path.join(".") || "(top level)";
     const pos = i.code === "unrecognized_keys" ? src.keyPos([...path, i.keys[0]]) : src.pos(path);
-    const what = i.code === "unrecognized_keys" ? `unknown section "${i.keys[0]}" (expected compose, kubespray, inventory, default)` : i.message;
-    throw inputError(`config: ${i.code === "unrecognized_keys" ? `${field === "(top level)" ? "" : field + ": "}${what}` : `${field}: ${what}`}`, { file: src.file, ...pos, field: i.code === "unrecognized_keys" ? i.keys[0] : field });
+    const what =
+      i.code === "unrecognized_keys"
+        ? `unknown section "${i.keys[0]}" (expected compose, kubespray, inventory, default)`
+        : i.message;
+    throw inputError(
+      `config: ${i.code === "unrecognized_keys" ? `${field === "(top level)" ? "" : field + ": "}${what}` : `${field}: ${what}`}`,
+      { file: src.file, ...pos, field: i.code === "unrecognized_keys" ? i.keys[0] : field },
+    );
   }
   return r.data;
 }
@@ -107,12 +134,18 @@ export function parseClusterConfig(src: YamlSource): ClusterConfig {
  * address when the config leaves internal_ip out.
  */
 export function clusterVars(cfg: ClusterConfig, src: YamlSource, bootstrapIp?: string): Vars {
-  const err = (path: string[], msg: string, hint?: string) => inputError(`config: ${path.join(".")}: ${msg}`, { file: src.file, ...src.pos(path), field: path.join(".") }, hint);
+  const err = (path: string[], msg: string, hint?: string) =>
+    inputError(`config: ${path.join(".")}: ${msg}`, { file: src.file, ...src.pos(path), field: path.join(".") }, hint);
   const c = cfg.compose;
   const internalIp = c.internal_ip ?? bootstrapIp;
-  if (!internalIp) throw err(["compose", "internal_ip"], "is required (the bootstrap node's address on the node network)");
+  if (!internalIp)
+    throw err(["compose", "internal_ip"], "is required (the bootstrap node's address on the node network)");
   if (!isIP(internalIp)) throw err(["compose", "internal_ip"], `must be an IP address, got "${internalIp}"`);
-  const composeVals: Record<string, string> = { internal_ip: internalIp, nginx_http_port: String(c.nginx_http_port), registry_domain: c.registry_domain };
+  const composeVals: Record<string, string> = {
+    internal_ip: internalIp,
+    nginx_http_port: String(c.nginx_http_port),
+    registry_domain: c.registry_domain,
+  };
   // kubeplay writes references to compose fields: `internal_ip` or `internal_ip:nginx_http_port`.
   const ref = (v: string): string | undefined => {
     const parts = v.split(":");
@@ -121,17 +154,28 @@ export function clusterVars(cfg: ClusterConfig, src: YamlSource, bootstrapIp?: s
   };
   const d = cfg.default;
   const registryIp = d.registry_ip === undefined ? internalIp : (ref(d.registry_ip) ?? d.registry_ip);
-  if (!isIP(registryIp)) throw err(["default", "registry_ip"], `must be an IP address or a compose field such as internal_ip, got "${d.registry_ip}"`);
-  const ntp = (d.ntp_server === undefined ? ["internal_ip"] : Array.isArray(d.ntp_server) ? d.ntp_server : [d.ntp_server]).map((v) => ref(v) ?? v);
-  let resources: string;
-  if (d.offline_resources_url === undefined) resources = `http://${internalIp}:${c.nginx_http_port}`;
-  else {
-    const r = ref(d.offline_resources_url);
-    resources = r ? `http://${r}` : d.offline_resources_url;
-  }
-  resources = resources.replace(/\/+$/, "");
-  checkUrl(resources, () => err(["default", "offline_resources_url"], `"${d.offline_resources_url}" is not a URL: it needs a scheme, e.g. http://${d.offline_resources_url}`, "or use a compose reference such as internal_ip:nginx_http_port"));
-  const registryHost = d.registry_https_port === 443 ? c.registry_domain : `${c.registry_domain}:${d.registry_https_port}`;
+  if (!isIP(registryIp))
+    throw err(
+      ["default", "registry_ip"],
+      `must be an IP address or a compose field such as internal_ip, got "${d.registry_ip}"`,
+    );
+  const ntp = (
+    d.ntp_server === undefined ? ["internal_ip"] : Array.isArray(d.ntp_server) ? d.ntp_server : [d.ntp_server]
+  ).map((v) => ref(v) ?? v);
+  const given = d.offline_resources_url;
+  const refd = given === undefined ? undefined : ref(given);
+  const resources = (
+    given === undefined ? `http://${internalIp}:${c.nginx_http_port}` : refd ? `http://${refd}` : given
+  ).replace(/\/+$/, "");
+  checkUrl(resources, () =>
+    err(
+      ["default", "offline_resources_url"],
+      `"${d.offline_resources_url}" is not a URL: it needs a scheme, e.g. http://${d.offline_resources_url}`,
+      "or use a compose reference such as internal_ip:nginx_http_port",
+    ),
+  );
+  const registryHost =
+    d.registry_https_port === 443 ? c.registry_domain : `${c.registry_domain}:${d.registry_https_port}`;
   return {
     ...cfg.kubespray,
     ...d,

@@ -26,13 +26,19 @@ export class OciLayout {
   /** Create the layout's skeleton when missing. */
   init(): void {
     mkdirSync(join(this.dir, "blobs", "sha256"), { recursive: true });
-    if (!existsSync(join(this.dir, "oci-layout"))) writeFileAtomic(join(this.dir, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: "1.0.0" })}\n`);
-    if (!existsSync(join(this.dir, "index.json"))) writeFileAtomic(join(this.dir, "index.json"), `${JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [] }, null, 2)}\n`);
+    if (!existsSync(join(this.dir, "oci-layout")))
+      writeFileAtomic(join(this.dir, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: "1.0.0" })}\n`);
+    if (!existsSync(join(this.dir, "index.json")))
+      writeFileAtomic(
+        join(this.dir, "index.json"),
+        `${JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: [] }, null, 2)}\n`,
+      );
   }
 
   blobPath(digest: string): string {
     const [alg, hex] = digest.split(":");
-    if (alg !== "sha256" || !/^[0-9a-f]{64}$/.test(hex ?? "")) throw new KplayError("input", `unsupported digest ${digest}`, { where: { file: this.dir } });
+    if (alg !== "sha256" || !/^[0-9a-f]{64}$/.test(hex ?? ""))
+      throw new KplayError("input", `unsupported digest ${digest}`, { where: { file: this.dir } });
     return join(this.dir, "blobs", "sha256", hex);
   }
 
@@ -50,13 +56,15 @@ export class OciLayout {
 
   readBlob(digest: string): Buffer {
     const b = readFileSync(this.blobPath(digest));
-    if (sha256(b) !== digest) throw new KplayError("state", `${this.blobPath(digest)} does not hash to ${digest}: the directory is damaged`);
+    if (sha256(b) !== digest)
+      throw new KplayError("state", `${this.blobPath(digest)} does not hash to ${digest}: the directory is damaged`);
     return b;
   }
 
   entries(): LayoutEntry[] {
     const f = join(this.dir, "index.json");
-    if (!existsSync(f)) throw new KplayError("input", "not an OCI image layout (no index.json)", { where: { file: this.dir } });
+    if (!existsSync(f))
+      throw new KplayError("input", "not an OCI image layout (no index.json)", { where: { file: this.dir } });
     try {
       return (JSON.parse(readFileSync(f, "utf8")) as { manifests?: LayoutEntry[] }).manifests ?? [];
     } catch (e) {
@@ -67,13 +75,20 @@ export class OciLayout {
   /** Record `entry` under its ref name (replacing an older entry of that name); serialised. */
   record(entry: LayoutEntry): Promise<void> {
     // one failed write must not stop the later ones from being recorded
-    this.chain = this.chain.catch(() => undefined).then(() => {
-      const name = entry.annotations?.[REF_ANNOTATION];
-      const list = this.entries().filter((e) => e.annotations?.[REF_ANNOTATION] !== name);
-      list.push(entry);
-      list.sort((a, b) => (a.annotations?.[REF_ANNOTATION] ?? "").localeCompare(b.annotations?.[REF_ANNOTATION] ?? ""));
-      writeFileAtomic(join(this.dir, "index.json"), `${JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: list }, null, 2)}\n`);
-    });
+    this.chain = this.chain
+      .catch(() => undefined)
+      .then(() => {
+        const name = entry.annotations?.[REF_ANNOTATION];
+        const list = this.entries().filter((e) => e.annotations?.[REF_ANNOTATION] !== name);
+        list.push(entry);
+        list.sort((a, b) =>
+          (a.annotations?.[REF_ANNOTATION] ?? "").localeCompare(b.annotations?.[REF_ANNOTATION] ?? ""),
+        );
+        writeFileAtomic(
+          join(this.dir, "index.json"),
+          `${JSON.stringify({ schemaVersion: 2, mediaType: MEDIA.ociIndex, manifests: list }, null, 2)}\n`,
+        );
+      });
     return this.chain;
   }
 }

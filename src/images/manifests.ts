@@ -46,7 +46,8 @@ function pathOf(ancestors: readonly unknown[]): string {
 /** Every container image in `text` (one file, any number of documents). */
 export function findImages(text: string, file: string): Parsed {
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, keepSourceTokens: false, uniqueKeys: false }) as Document.Parsed[] | { errors: unknown[] };
+  const docs = parseAllDocuments(text, { lineCounter: lc, keepSourceTokens: false, uniqueKeys: false }) as
+    Document.Parsed[] | { errors: unknown[] };
   if (!Array.isArray(docs)) throw inputError("not a YAML stream", { file });
   const uses: ImageUse[] = [];
   docs.forEach((doc, di) => {
@@ -78,10 +79,19 @@ export function findImages(text: string, file: string): Parsed {
           try {
             normalized = normalizeRef(node.value as string);
           } catch (e) {
-            if (e instanceof ReferenceError) throw inputError(e.message, { file, line, field: `${yamlPath}[${i}].image` });
+            if (e instanceof ReferenceError)
+              throw inputError(e.message, { file, line, field: `${yamlPath}[${i}].image` });
             throw e;
           }
-          uses.push({ file, line, path: `${docs.length > 1 ? `[${di}].` : ""}${yamlPath}[${i}].image`, image: node.value as string, normalized, object, node });
+          uses.push({
+            file,
+            line,
+            path: `${docs.length > 1 ? `[${di}].` : ""}${yamlPath}[${i}].image`,
+            image: node.value as string,
+            normalized,
+            object,
+            node,
+          });
         });
       },
     });
@@ -104,9 +114,12 @@ export interface Change {
 
 function quoted(node: Scalar, value: string): string {
   switch (node.type) {
-    case Scalar.QUOTE_DOUBLE: return JSON.stringify(value);
-    case Scalar.QUOTE_SINGLE: return `'${value.replace(/'/g, "''")}'`;
-    default: return value;
+    case Scalar.QUOTE_DOUBLE:
+      return JSON.stringify(value);
+    case Scalar.QUOTE_SINGLE:
+      return `'${value.replace(/'/g, "''")}'`;
+    default:
+      return value;
   }
 }
 
@@ -115,16 +128,26 @@ function quoted(node: Scalar, value: string): string {
  * digest kept), and the list of changes. Only the image values change: every other byte of the
  * file is kept.
  */
-export function rewriteImages(p: Parsed, prefix: string, o: { keepRegistry?: boolean } = {}): { text: string; changes: Change[] } {
+export function rewriteImages(
+  p: Parsed,
+  prefix: string,
+  o: { keepRegistry?: boolean } = {},
+): { text: string; changes: Change[] } {
   const edits: Array<{ start: number; end: number; text: string; change: Change }> = [];
   for (const u of p.uses) {
     const ref = parseRef(u.image);
     if (isUnder(ref, prefix)) continue;
     const to = formatRef(retarget(ref, prefix, o), { defaultTag: false });
     const [start, end] = u.node.range ?? [0, 0];
-    edits.push({ start, end, text: quoted(u.node, to), change: { file: u.file, line: u.line, path: u.path, from: u.image, to } });
+    edits.push({
+      start,
+      end,
+      text: quoted(u.node, to),
+      change: { file: u.file, line: u.line, path: u.path, from: u.image, to },
+    });
   }
   let text = p.text;
-  for (const e of [...edits].sort((a, b) => b.start - a.start)) text = text.slice(0, e.start) + e.text + text.slice(e.end);
+  for (const e of [...edits].sort((a, b) => b.start - a.start))
+    text = text.slice(0, e.start) + e.text + text.slice(e.end);
   return { text, changes: edits.map((e) => e.change) };
 }

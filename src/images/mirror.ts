@@ -198,7 +198,7 @@ export class Copier {
       return "sent";
     }
     const c = this.to.client;
-    const { registry: host, path: repo } = job.dst;
+    const host = job.dst.registry;
     // The same blob on its way to another repository of this registry: let it land, then mount it.
     const other = this.uploading.get(`${host}@${d.digest}`);
     if (other) await other.catch(() => undefined);

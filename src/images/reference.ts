@@ -11,7 +11,8 @@ export interface ImageRef {
   digest?: string;
 }
 
-const DOMAIN = /^(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d+)?|\[[0-9a-f:]+\](:\d+)?)$/i;
+const DOMAIN =
+  /^(localhost|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d+)?|\[[0-9a-f:]+\](:\d+)?)$/i;
 const COMPONENT = /^[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[\w][\w.-]{0,127}$/;
 const DIGEST = /^[a-z0-9]+([+._-][a-z0-9]+)*:[0-9a-fA-F]{32,}$/;
@@ -46,13 +47,18 @@ export function parseRef(text: string): ImageRef {
   }
   const parts = rest.split("/");
   let registry = "docker.io";
-  if (parts.length > 1 && (parts[0].includes(".") || parts[0].includes(":") || parts[0] === "localhost" || parts[0].startsWith("["))) {
+  if (
+    parts.length > 1 &&
+    (parts[0].includes(".") || parts[0].includes(":") || parts[0] === "localhost" || parts[0].startsWith("["))
+  ) {
     registry = parts.shift()!;
     if (!DOMAIN.test(registry)) throw new ReferenceError(`"${s}": "${registry}" is not a registry host`);
   }
   if (DOCKER_HUB.has(registry.toLowerCase())) registry = "docker.io"; // other hosts keep their spelling
   if (registry === "docker.io" && parts.length === 1) parts.unshift("library");
-  for (const p of parts) if (!COMPONENT.test(p)) throw new ReferenceError(`"${s}": "${p}" is not a valid repository name component (lower case, digits, . _ -)`);
+  for (const p of parts)
+    if (!COMPONENT.test(p))
+      throw new ReferenceError(`"${s}": "${p}" is not a valid repository name component (lower case, digits, . _ -)`);
   return { registry, path: parts.join("/"), tag, digest };
 }
 
@@ -70,7 +76,10 @@ export const normalizeRef = (text: string): string => formatRef(parseRef(text));
  *  leads the path (registry.k8s.io/pause -> registry.k8s.io/pause): the layout containerd's
  *  override_path mirrors read. */
 export function mappedPath(r: ImageRef, o: { keepRegistry?: boolean } = {}): string {
-  const path = r.registry === "docker.io" && r.path.startsWith("library/") && !o.keepRegistry ? r.path.slice("library/".length) : r.path;
+  const path =
+    r.registry === "docker.io" && r.path.startsWith("library/") && !o.keepRegistry
+      ? r.path.slice("library/".length)
+      : r.path;
   return o.keepRegistry ? `${r.registry}/${path}` : path;
 }
 

@@ -12,11 +12,25 @@ import { readYamlInventory } from "./yaml.js";
 
 const YAML_EXT = new Set([".yml", ".yaml", ".json"]);
 // Files Ansible skips inside an inventory directory (INVENTORY_IGNORE_EXTS), .ini included.
-const IGNORED_EXT = new Set([".pyc", ".pyo", ".swp", ".bak", ".rpm", ".md", ".txt", ".rst", ".orig", ".ini", ".cfg", ".retry"]);
+const IGNORED_EXT = new Set([
+  ".pyc",
+  ".pyo",
+  ".swp",
+  ".bak",
+  ".rpm",
+  ".md",
+  ".txt",
+  ".rst",
+  ".orig",
+  ".ini",
+  ".cfg",
+  ".retry",
+]);
 const KUBEPLAY_SECTIONS = ["compose", "kubespray", "inventory", "default"];
 
 export function loadInventory(paths: string[]): Inventory {
-  if (paths.length === 0) throw new KplayError("usage", "no inventory given", { hint: "pass -i INVENTORY or -c config.yaml" });
+  if (paths.length === 0)
+    throw new KplayError("usage", "no inventory given", { hint: "pass -i INVENTORY or -c config.yaml" });
   const b = new InventoryBuilder(paths);
   const varDirs: string[] = [];
   for (const p of paths) {
@@ -24,7 +38,14 @@ export function loadInventory(paths: string[]): Inventory {
     if (statSync(p).isDirectory()) {
       for (const f of readdirSync(p).sort()) {
         const full = join(p, f);
-        if (f.startsWith(".") || f.endsWith("~") || f === "group_vars" || f === "host_vars" || IGNORED_EXT.has(extname(f))) continue;
+        if (
+          f.startsWith(".") ||
+          f.endsWith("~") ||
+          f === "group_vars" ||
+          f === "host_vars" ||
+          IGNORED_EXT.has(extname(f))
+        )
+          continue;
         if (statSync(full).isFile()) readInventoryFile(full, b);
       }
       varDirs.push(p);
@@ -37,7 +58,13 @@ export function loadInventory(paths: string[]): Inventory {
   const inv = b.build();
   if (inv.hostNames.length === 0) {
     const skippedIni = paths.some((p) => statSync(p).isDirectory() && readdirSync(p).some((f) => f.endsWith(".ini")));
-    throw inputError("the inventory has no hosts", { file: paths.join(", ") }, skippedIni ? "*.ini files inside an inventory directory are skipped, as Ansible does: pass the file itself with -i" : "add hosts under all.hosts or a [group] section");
+    throw inputError(
+      "the inventory has no hosts",
+      { file: paths.join(", ") },
+      skippedIni
+        ? "*.ini files inside an inventory directory are skipped, as Ansible does: pass the file itself with -i"
+        : "add hosts under all.hosts or a [group] section",
+    );
   }
   return inv;
 }
@@ -57,10 +84,13 @@ export function loadConfigInventory(configFile: string): Inventory {
     b.addHost("bootstrap", "bootstrap", { ansible_connection: "local" }, { file: configFile });
   }
   const boot = b.groupMembers("bootstrap")[0] ?? "bootstrap";
-  const bootIp = [b.hostVar(boot, "ip"), b.hostVar(boot, "ansible_host")].find((v): v is string => typeof v === "string" && isIP(v) !== 0 && !v.startsWith("127."));
+  const bootIp = [b.hostVar(boot, "ip"), b.hostVar(boot, "ansible_host")].find(
+    (v): v is string => typeof v === "string" && isIP(v) !== 0 && !v.startsWith("127."),
+  );
   b.defaultGroupVars("all", clusterVars(cfg, src, bootIp));
   const inv = b.build();
-  if (inv.hostNames.length === 0) throw inputError("the config's inventory section has no hosts", { file: configFile, field: "inventory" });
+  if (inv.hostNames.length === 0)
+    throw inputError("the config's inventory section has no hosts", { file: configFile, field: "inventory" });
   return inv;
 }
 
@@ -93,7 +123,11 @@ function readKubeplaySection(src: YamlSource, b: InventoryBuilder): void {
   }
   const inv = data.inventory;
   if (inv === null || typeof inv !== "object" || Array.isArray(inv)) {
-    throw inputError("inventory must be a mapping (an Ansible YAML inventory, usually starting with all:)", { file: src.file, ...src.pos(["inventory"]), field: "inventory" });
+    throw inputError("inventory must be a mapping (an Ansible YAML inventory, usually starting with all:)", {
+      file: src.file,
+      ...src.pos(["inventory"]),
+      field: "inventory",
+    });
   }
   readYamlInventory({ ...src, data: inv }, b, ["inventory"]);
 }
@@ -108,7 +142,10 @@ function applyVarDirs(dir: string, b: InventoryBuilder): void {
       const full = join(base, entry);
       const name = YAML_EXT.has(extname(entry)) ? basename(entry, extname(entry)) : entry;
       const files = statSync(full).isDirectory()
-        ? readdirSync(full).sort().filter((f) => YAML_EXT.has(extname(f)) || extname(f) === "").map((f) => join(full, f))
+        ? readdirSync(full)
+            .sort()
+            .filter((f) => YAML_EXT.has(extname(f)) || extname(f) === "")
+            .map((f) => join(full, f))
         : [full];
       for (const f of files) {
         const src = readYamlFile(f);

@@ -31,7 +31,13 @@ export const assertModule = defineModule({
     const list = Array.isArray(a.that) ? a.that : [a.that];
     for (const cond of list) {
       if (!evalCondition(cond, ctx.vars)) {
-        return { changed: false, failed: true, assertion: cond, evaluated_to: false, msg: a.fail_msg ?? a.msg ?? "Assertion failed" };
+        return {
+          changed: false,
+          failed: true,
+          assertion: cond,
+          evaluated_to: false,
+          msg: a.fail_msg ?? a.msg ?? "Assertion failed",
+        };
       }
     }
     return { changed: false, msg: a.success_msg };
@@ -49,6 +55,8 @@ export const metaModule = defineModule({
   name: "meta",
   local: true,
   freeForm: "_raw",
-  schema: z.object({ _raw: z.enum(["flush_handlers", "end_play", "clear_facts", "noop", "refresh_inventory"]) }).strict(),
+  schema: z
+    .object({ _raw: z.enum(["flush_handlers", "end_play", "clear_facts", "noop", "refresh_inventory"]) })
+    .strict(),
   run: async () => ({ changed: false }),
 });

@@ -28,11 +28,42 @@ export type { ModuleContext, ModuleDef, ModuleResult } from "./types.js";
 
 const registry = new Map<string, ModuleDef>();
 for (const m of [
-  commandModule, shellModule, rawModule, scriptModule, copyModule, templateModule, fileModule, lineinfileModule, blockinfileModule, replaceModule,
-  statModule, slurpModule, fetchModule, getUrlModule, unarchiveModule, packageModule, aptModule, dnfModule, yumModule, aptRepositoryModule, yumRepositoryModule,
-  serviceModule, systemdModule, systemdServiceModule, sysctlModule, modprobeModule, hostnameModule, userModule, waitForModule,
-  setFactModule, assertModule, failModule, metaModule, debugModule,
-] as ModuleDef[]) registry.set(m.name, m);
+  commandModule,
+  shellModule,
+  rawModule,
+  scriptModule,
+  copyModule,
+  templateModule,
+  fileModule,
+  lineinfileModule,
+  blockinfileModule,
+  replaceModule,
+  statModule,
+  slurpModule,
+  fetchModule,
+  getUrlModule,
+  unarchiveModule,
+  packageModule,
+  aptModule,
+  dnfModule,
+  yumModule,
+  aptRepositoryModule,
+  yumRepositoryModule,
+  serviceModule,
+  systemdModule,
+  systemdServiceModule,
+  sysctlModule,
+  modprobeModule,
+  hostnameModule,
+  userModule,
+  waitForModule,
+  setFactModule,
+  assertModule,
+  failModule,
+  metaModule,
+  debugModule,
+] as ModuleDef[])
+  registry.set(m.name, m);
 
 export function canonicalModuleName(name: string): string {
   return name.replace(/^(ansible\.(builtin|legacy|posix)|community\.general)\./, "");

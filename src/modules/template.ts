@@ -21,6 +21,14 @@ export const templateModule = defineModule({
   run: async (ctx, a) => {
     const file = ctx.localPath(a.src);
     const text = ctx.renderFile(readFileSync(file, "utf8"), file);
-    return putFile(ctx, { dest: a.dest, data: Buffer.from(text), mode: normalizeMode(a.mode), owner: a.owner, group: a.group, force: a.force, backup: a.backup });
+    return putFile(ctx, {
+      dest: a.dest,
+      data: Buffer.from(text),
+      mode: normalizeMode(a.mode),
+      owner: a.owner,
+      group: a.group,
+      force: a.force,
+      backup: a.backup,
+    });
   },
 });

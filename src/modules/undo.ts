@@ -3,9 +3,10 @@
 //   <key, base64> <type> <payload, base64>
 // type "file": the path's state before kplay first changed it is kept under
 // /var/lib/kplay/orig/<path> (or a marker that it did not exist); "sh": a script that undoes the
-// change (package purge, a task's `undo:`); "dir": a directory kplay created, removed if empty. A key is recorded once, so the
-// log always leads back to the state before the first install. revertScript() replays the log
-// in reverse, dropping each line once undone, so an interrupted removal continues.
+// change (package purge, a task's `undo:`); "dir": a directory kplay created, removed if empty.
+// A key is recorded once, so the log always leads back to the state before the first install.
+// revertScript() replays the log in reverse, dropping each line once undone, so an interrupted
+// removal continues.
 import { posix } from "node:path";
 import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
 
@@ -91,7 +92,10 @@ export function recordMissingDirs(pathVar: "p" | "d", literal?: string): Sh {
   ]);
 }
 
-/** sh: `mkdir -p` the directory in variable `pathVar` (`literal`: its path, when known here), each level it makes logged for undo when `undo`. */
+/**
+ * sh: `mkdir -p` the directory in variable `pathVar` (`literal`: its path, when known here), each
+ * level it makes logged for undo when `undo`.
+ */
 export function makeDirs(pathVar: "p" | "d", literal: string | undefined, undo: boolean): Sh {
   const v = pathVar === "p" ? raw('"$p"') : raw('"$d"');
   return undo ? sh`${recordMissingDirs(pathVar, literal)}; mkdir -p -- ${v}` : sh`mkdir -p -- ${v}`;

@@ -6,7 +6,13 @@ import { isAbsolute, join } from "node:path";
 
 export function sourceCandidates(base: string, name: string): string[] {
   if (isAbsolute(name)) return [name];
-  return [join(base, "files", name), join(base, "templates", name), join(base, name), join(base, "..", "templates", name), join(process.cwd(), "templates", name)];
+  return [
+    join(base, "files", name),
+    join(base, "templates", name),
+    join(base, name),
+    join(base, "..", "templates", name),
+    join(process.cwd(), "templates", name),
+  ];
 }
 
 export function findSource(base: string, name: string): string | undefined {

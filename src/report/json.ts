@@ -8,7 +8,10 @@ let stdoutSink: LineSink | undefined;
 const toStdout = (line: string) => (stdoutSink ??= new LineSink((d) => process.stdout.write(d))).write(line);
 
 export class JsonReporter implements Reporter {
-  constructor(private readonly redact: Redactor, private readonly write: (line: string) => void = toStdout) {}
+  constructor(
+    private readonly redact: Redactor,
+    private readonly write: (line: string) => void = toStdout,
+  ) {}
 
   emit(e: KplayEvent): void {
     this.write(JSON.stringify(this.redact.value(e)) + "\n");

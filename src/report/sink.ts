@@ -21,7 +21,7 @@ export class LineSink {
     const fd = openSync(path, "a", mode);
     return new LineSink((data) => {
       const b = Buffer.from(data);
-      for (let off = 0; off < b.length; ) off += writeSync(fd, b, off);
+      for (let off = 0; off < b.length;) off += writeSync(fd, b, off);
     });
   }
 

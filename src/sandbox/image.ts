@@ -21,7 +21,7 @@ function findRecipe(from: string): string {
   }
 }
 
-/** The image tag: hash of the recipe (and of the extra packages, for variants such as the benchmark's python3 nodes). */
+/** The image tag: hash of the recipe (and of the extra packages, for variants such as the benchmark's python3). */
 export function nodeImageTag(extraPackages: string[] = []): string {
   const h = createHash("sha256");
   for (const f of readdirSync(RECIPE_DIR).sort()) h.update(f + "\0").update(readFileSync(join(RECIPE_DIR, f)));
@@ -39,7 +39,10 @@ export async function imageExists(tag: string): Promise<boolean> {
 }
 
 /** Build the node image unless it exists. Serialised across processes with an exclusive lock file. */
-export async function ensureNodeImage(log: (msg: string) => void = () => undefined, extraPackages: string[] = []): Promise<string> {
+export async function ensureNodeImage(
+  log: (msg: string) => void = () => undefined,
+  extraPackages: string[] = [],
+): Promise<string> {
   const tag = nodeImageTag(extraPackages);
   if (await imageExists(tag)) return tag;
   const lockDir = join(tmpdir(), "kplay-image-build");
@@ -62,10 +65,14 @@ export async function ensureNodeImage(log: (msg: string) => void = () => undefin
       await run("sh", [join(RECIPE_DIR, "build.sh"), tag, extraPackages.join(",")], { maxBuffer: 16 << 20 });
     } catch (e) {
       const err = e as { stderr?: string; code?: number };
-      throw new KplayError("state", `building the node image failed: ${(err.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`, {
-        hint: "it needs root, debootstrap, a running Docker engine and a reachable Debian package mirror",
-        cause: e,
-      });
+      throw new KplayError(
+        "state",
+        `building the node image failed: ${(err.stderr ?? "").trim().split("\n").slice(-5).join(" | ")}`,
+        {
+          hint: "it needs root, debootstrap, a running Docker engine and a reachable Debian package mirror",
+          cause: e,
+        },
+      );
     }
     return tag;
   } finally {

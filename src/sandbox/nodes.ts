@@ -62,7 +62,12 @@ export interface NodeNetwork {
 /** A bridge network carrying `labels`, so cleanup can find exactly the networks kplay made. */
 export async function createNetwork(name: string, labels: Record<string, string>): Promise<NodeNetwork> {
   const client = await getContainerRuntimeClient();
-  const net = await client.container.dockerode.createNetwork({ Name: name, Driver: "bridge", Labels: labels, CheckDuplicate: true });
+  const net = await client.container.dockerode.createNetwork({
+    Name: name,
+    Driver: "bridge",
+    Labels: labels,
+    CheckDuplicate: true,
+  });
   return { id: net.id, name };
 }
 
@@ -72,7 +77,9 @@ export async function startNode(o: NodeOptions): Promise<NodeHandle> {
     .withHostname(o.name)
     .withLabels({ ...o.labels, "kplay.node": o.name })
     .withOnlyNetwork(o.network.name, [o.name])
-    .withCopyContentToContainer([{ content: o.authorizedKey + "\n", target: "/root/.ssh/authorized_keys", mode: 0o600 }])
+    .withCopyContentToContainer([
+      { content: o.authorizedKey + "\n", target: "/root/.ssh/authorized_keys", mode: 0o600 },
+    ])
     .withStartupTimeout(120_000);
   if (o.init === "sshd") {
     c.withAddedCapabilities("NET_ADMIN")
@@ -83,7 +90,10 @@ export async function startNode(o: NodeOptions): Promise<NodeHandle> {
     c.withAddedCapabilities("SYS_ADMIN", "NET_ADMIN")
       .withSecurityOpt("seccomp=unconfined", "apparmor=unconfined")
       .withTmpFs({ "/run": "rw", "/run/lock": "rw" })
-      .withBindMounts([{ source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "ro" }, ...(o.readOnlyMounts ?? []).map((m) => ({ ...m, mode: "ro" as const }))])
+      .withBindMounts([
+        { source: "/sys/fs/cgroup", target: "/sys/fs/cgroup", mode: "ro" },
+        ...(o.readOnlyMounts ?? []).map((m) => ({ ...m, mode: "ro" as const })),
+      ])
       .withWaitStrategy(Wait.forSuccessfulCommand("systemctl is-active --quiet ssh"));
   }
   if (o.publish !== false) c.withLoopbackPort(22);
@@ -150,12 +160,23 @@ export async function listContainers(label: string, value?: string): Promise<Lab
 
 export async function removeContainers(ids: string[]): Promise<void> {
   const client = await getContainerRuntimeClient();
-  await Promise.all(ids.map((id) => client.container.dockerode.getContainer(id).remove({ force: true, v: true }).catch(() => undefined)));
+  await Promise.all(
+    ids.map((id) =>
+      client.container.dockerode
+        .getContainer(id)
+        .remove({ force: true, v: true })
+        .catch(() => undefined),
+    ),
+  );
 }
 
 export async function removeNetworks(ids: string[]): Promise<void> {
   const client = await getContainerRuntimeClient();
-  for (const id of ids) await client.container.dockerode.getNetwork(id).remove().catch(() => undefined);
+  for (const id of ids)
+    await client.container.dockerode
+      .getNetwork(id)
+      .remove()
+      .catch(() => undefined);
 }
 
 export async function listNetworks(label: string, value?: string): Promise<NodeNetwork[]> {

@@ -41,7 +41,10 @@ export function connectionSpec(name: string, vars: Vars, bastion?: Vars): Connec
   const common = [str(vars.ansible_ssh_common_args), str(vars.ansible_ssh_extra_args)].filter(Boolean).join(" ");
   const fromArgs = parseJumpArgs(common, endpoint.user, name);
   // Jump hosts named in ssh args authenticate with the host's own key (like an ssh config Host *).
-  if (fromArgs.length) jumps.push(...fromArgs.map((j) => ({ ...j, privateKeyFile: endpoint.privateKeyFile, passphrase: endpoint.passphrase })));
+  if (fromArgs.length)
+    jumps.push(
+      ...fromArgs.map((j) => ({ ...j, privateKeyFile: endpoint.privateKeyFile, passphrase: endpoint.passphrase })),
+    );
   else if (bastion && name !== "bastion" && kind === "ssh") jumps.push(endpointFromVars("bastion", bastion));
   return {
     name,
@@ -65,7 +68,7 @@ export function parseJumpArgs(args: string, defaultUser: string, host: string): 
     if (w === "-J") jump = words[i + 1];
     else if (w.startsWith("-J")) jump = w.slice(2);
     else if (w === "-o" || w.startsWith("-o")) {
-      const opt = w === "-o" ? words[i + 1] ?? "" : w.slice(2);
+      const opt = w === "-o" ? (words[i + 1] ?? "") : w.slice(2);
       const m = /^(\w+)\s*[= ]\s*(.*)$/s.exec(opt);
       if (m && m[1].toLowerCase() === "proxyjump") jump = m[2];
       if (m && m[1].toLowerCase() === "proxycommand") proxyCmd = m[2];
@@ -78,14 +81,22 @@ export function parseJumpArgs(args: string, defaultUser: string, host: string): 
 
 function parseJumpSpec(spec: string, defaultUser: string): SshEndpoint {
   const m = /^(?:ssh:\/\/)?(?:([^@]+)@)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(spec);
-  if (!m) throw inputError(`cannot parse jump host "${spec}"`, { field: "ansible_ssh_common_args" }, "use [user@]host[:port]");
+  if (!m)
+    throw inputError(
+      `cannot parse jump host "${spec}"`,
+      { field: "ansible_ssh_common_args" },
+      "use [user@]host[:port]",
+    );
   return { host: m[2].replace(/^\[|\]$/g, ""), port: m[3] ? Number(m[3]) : 22, user: m[1] ?? defaultUser };
 }
 
 function parseProxyCommand(cmd: string, defaultUser: string, host: string): SshEndpoint {
   const w = splitWords(cmd);
   if (w[0] !== "ssh" || !w.includes("-W")) {
-    throw inputError(`unsupported ProxyCommand for ${host}: only "ssh -W %h:%p [options] [user@]bastion" is understood`, { field: "ansible_ssh_common_args" });
+    throw inputError(
+      `unsupported ProxyCommand for ${host}: only "ssh -W %h:%p [options] [user@]bastion" is understood`,
+      { field: "ansible_ssh_common_args" },
+    );
   }
   let port = 22;
   let user = defaultUser;
@@ -94,13 +105,19 @@ function parseProxyCommand(cmd: string, defaultUser: string, host: string): SshE
   for (let i = 1; i < w.length; i++) {
     if (w[i] === "-p") port = Number(w[i + 1]);
     if (w[i] === "-l") user = w[i + 1];
-    if (withArg.has(w[i])) { i++; continue; }
+    if (withArg.has(w[i])) {
+      i++;
+      continue;
+    }
     if (w[i].startsWith("-")) continue;
     target = w[i];
   }
   if (!target) throw inputError(`ProxyCommand for ${host} names no bastion host`, { field: "ansible_ssh_common_args" });
   const at = target.indexOf("@");
-  if (at >= 0) { user = target.slice(0, at); target = target.slice(at + 1); }
+  if (at >= 0) {
+    user = target.slice(0, at);
+    target = target.slice(at + 1);
+  }
   return { host: target, port, user };
 }
 

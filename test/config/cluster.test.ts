@@ -45,24 +45,78 @@ describe("cluster config", () => {
       kubespray_image: "kubespray",
       ansible_ssh_pass: "Password",
     });
-    expect(v.registry_mirrors).toEqual(["docker.io", "registry.k8s.io", "k8s.gcr.io", "quay.io", "ghcr.io", "kube.registry.local"]);
+    expect(v.registry_mirrors).toEqual([
+      "docker.io",
+      "registry.k8s.io",
+      "k8s.gcr.io",
+      "quay.io",
+      "ghcr.io",
+      "kube.registry.local",
+    ]);
   });
 
   it("a registry on another port is keyed host:port, as containerd's certs.d expects", () => {
-    const v = loadConfigInventory(withChange("registry_https_port: 443", "registry_https_port: 8443")).hostVars("node1");
-    expect(v).toMatchObject({ registry_host: "kube.registry.local:8443", registry_url: "https://kube.registry.local:8443" });
+    const v = loadConfigInventory(withChange("registry_https_port: 443", "registry_https_port: 8443")).hostVars(
+      "node1",
+    );
+    expect(v).toMatchObject({
+      registry_host: "kube.registry.local:8443",
+      registry_url: "https://kube.registry.local:8443",
+    });
   });
 
   it.each([
-    ["a URL without scheme", "offline_resources_url: internal_ip:nginx_http_port", "offline_resources_url: 192.168.1.5:8080", /default\.offline_resources_url: "192\.168\.1\.5:8080" is not a URL: it needs a scheme/, 52],
+    [
+      "a URL without scheme",
+      "offline_resources_url: internal_ip:nginx_http_port",
+      "offline_resources_url: 192.168.1.5:8080",
+      /default\.offline_resources_url: "192\.168\.1\.5:8080" is not a URL: it needs a scheme/,
+      52,
+    ],
     ["a port out of range", "nginx_http_port: 8080", "nginx_http_port: 80800", /compose\.nginx_http_port: /, 5],
-    ["docker as runtime", "container_manager: containerd", "container_manager: docker", /kubespray\.container_manager: only containerd is supported/, 12],
-    ["a registry IP that is neither IP nor reference", "registry_ip: internal_ip", "registry_ip: registry-host", /default\.registry_ip: must be an IP address or a compose field/, 51],
+    [
+      "docker as runtime",
+      "container_manager: containerd",
+      "container_manager: docker",
+      /kubespray\.container_manager: only containerd is supported/,
+      12,
+    ],
+    [
+      "a registry IP that is neither IP nor reference",
+      "registry_ip: internal_ip",
+      "registry_ip: registry-host",
+      /default\.registry_ip: must be an IP address or a compose field/,
+      51,
+    ],
     ["an unknown section", "default:\n", "defaults:\n", /unknown section "defaults"/, 48],
-    ["a bad registry domain", "registry_domain: kube.registry.local", "registry_domain: https://kube.registry.local", /compose\.registry_domain: must be a DNS name/, 6],
-    ["an app without a name", "  etcd_deployment_type: host\n", "  etcd_deployment_type: host\n  cluster_apps:\n    - url: a/b.yaml\n", /kubespray\.cluster_apps\.0\.name: /, 15],
-    ["an app named twice", "  etcd_deployment_type: host\n", "  etcd_deployment_type: host\n  cluster_apps:\n    - { name: ms, url: a.yaml }\n    - { name: ms, url: b.yaml }\n", /kubespray\.cluster_apps\.1\.name: "ms" is listed twice/, 16],
-    ["an app checksum that is not sha256", "  etcd_deployment_type: host\n", "  etcd_deployment_type: host\n  cluster_apps:\n    - { name: ms, url: a.yaml, checksum: md5:abc }\n", /kubespray\.cluster_apps\.0\.checksum: must be sha256:<64 hex digits>/, 15],
+    [
+      "a bad registry domain",
+      "registry_domain: kube.registry.local",
+      "registry_domain: https://kube.registry.local",
+      /compose\.registry_domain: must be a DNS name/,
+      6,
+    ],
+    [
+      "an app without a name",
+      "  etcd_deployment_type: host\n",
+      "  etcd_deployment_type: host\n  cluster_apps:\n    - url: a/b.yaml\n",
+      /kubespray\.cluster_apps\.0\.name: /,
+      15,
+    ],
+    [
+      "an app named twice",
+      "  etcd_deployment_type: host\n",
+      "  etcd_deployment_type: host\n  cluster_apps:\n    - { name: ms, url: a.yaml }\n    - { name: ms, url: b.yaml }\n",
+      /kubespray\.cluster_apps\.1\.name: "ms" is listed twice/,
+      16,
+    ],
+    [
+      "an app checksum that is not sha256",
+      "  etcd_deployment_type: host\n",
+      "  etcd_deployment_type: host\n  cluster_apps:\n    - { name: ms, url: a.yaml, checksum: md5:abc }\n",
+      /kubespray\.cluster_apps\.0\.checksum: must be sha256:<64 hex digits>/,
+      15,
+    ],
   ])("%s is an input error naming the field and line", (_n, from, to, msg, line) => {
     const e = fails(withChange(from, to));
     expect(e.exitCode).toBe(2);
@@ -75,7 +129,10 @@ describe("cluster config", () => {
     const f = withChange("  internal_ip: 172.20.0.25\n", "");
     expect(fails(f).message).toMatch(/compose\.internal_ip: is required/);
     const g = withChange("  internal_ip: 172.20.0.25\n", "").replace(/$/, "");
-    const text = readFileSync(g, "utf8").replace("    hosts:\n      node1:\n        ansible_host: 172.20.0.21\n", "    hosts:\n      bootstrap:\n        ansible_host: 172.20.0.9\n      node1:\n        ansible_host: 172.20.0.21\n");
+    const text = readFileSync(g, "utf8").replace(
+      "    hosts:\n      node1:\n        ansible_host: 172.20.0.21\n",
+      "    hosts:\n      bootstrap:\n        ansible_host: 172.20.0.9\n      node1:\n        ansible_host: 172.20.0.21\n",
+    );
     writeFileSync(g, text);
     const inv = loadConfigInventory(g);
     expect(inv.hostVars("node1").internal_ip).toBe("172.20.0.9");
@@ -97,6 +154,10 @@ describe("kplay init", () => {
     }
     const inv = loadConfigInventory(f);
     expect(inv.hostNames).toEqual(["node1", "node2", "node3", "bootstrap"]);
-    expect(inv.hostVars("node2")).toMatchObject({ offline_resources_url: "http://192.168.10.5:8080", registry_host: "kube.registry.local", kube_version: "v1.28.4" });
+    expect(inv.hostVars("node2")).toMatchObject({
+      offline_resources_url: "http://192.168.10.5:8080",
+      registry_host: "kube.registry.local",
+      kube_version: "v1.28.4",
+    });
   });
 });

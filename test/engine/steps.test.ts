@@ -10,18 +10,33 @@ import { events, kplay } from "../harness/cluster.js";
 describe("steps: delegated commands", () => {
   it("each host gets its own result from a command delegated to localhost", async () => {
     const d = mkdtempSync(join(tmpdir(), "kplay-steps-"));
-    writeFileSync(join(d, "inv.ini"), "h1 ansible_connection=local\nh2 ansible_connection=local\nh3 ansible_connection=local\n");
-    writeFileSync(join(d, "pb.yml"), `- hosts: all
+    writeFileSync(
+      join(d, "inv.ini"),
+      "h1 ansible_connection=local\nh2 ansible_connection=local\nh3 ansible_connection=local\n",
+    );
+    writeFileSync(
+      join(d, "pb.yml"),
+      `- hosts: all
   gather_facts: false
   tasks:
     - name: who
       shell: "echo {{ inventory_hostname }}-$$"
       delegate_to: localhost
       register: who
-`);
+`,
+    );
     const seen = new Set<string>();
     for (const extra of [[], ["--resume", "-e", "x=1"]]) {
-      const r = await kplay(["run", join(d, "pb.yml"), "-i", join(d, "inv.ini"), "--state-dir", join(d, "state"), "--json", ...extra]);
+      const r = await kplay([
+        "run",
+        join(d, "pb.yml"),
+        "-i",
+        join(d, "inv.ini"),
+        "--state-dir",
+        join(d, "state"),
+        "--json",
+        ...extra,
+      ]);
       expect(r.code, r.stdout.slice(-2000)).toBe(0);
       for (const e of events(r.stdout).filter((e) => e.event === "host_result" && e.task === "who")) {
         expect(String(e.result.stdout)).toMatch(new RegExp(`^${e.host}-\\d+$`));
@@ -36,8 +51,13 @@ describe("steps: delegated commands", () => {
 describe("steps: run_once on resume", () => {
   it("a run_once result restored from the journal reaches every host still running the step", async () => {
     const d = mkdtempSync(join(tmpdir(), "kplay-steps-"));
-    writeFileSync(join(d, "inv.ini"), "h1 ansible_connection=local\nh2 ansible_connection=local\nh3 ansible_connection=local\n");
-    writeFileSync(join(d, "pb.yml"), `- hosts: all
+    writeFileSync(
+      join(d, "inv.ini"),
+      "h1 ansible_connection=local\nh2 ansible_connection=local\nh3 ansible_connection=local\n",
+    );
+    writeFileSync(
+      join(d, "pb.yml"),
+      `- hosts: all
   gather_facts: false
   tasks:
     - name: once
@@ -46,13 +66,16 @@ describe("steps: run_once on resume", () => {
       register: once
     - name: use
       shell: "test ! -e ${d}/stop-{{ inventory_hostname }} && echo {{ once.stdout }}"
-`);
+`,
+    );
     writeFileSync(join(d, "stop-h1"), "");
     writeFileSync(join(d, "stop-h2"), "");
     const args = ["run", join(d, "pb.yml"), "-i", join(d, "inv.ini"), "--state-dir", join(d, "state"), "--json"];
     const first = await kplay(args);
     expect(first.code).toBe(1);
-    const value = String(events(first.stdout).find((e) => e.event === "host_result" && e.task === "once")!.result.stdout).trim();
+    const value = String(
+      events(first.stdout).find((e) => e.event === "host_result" && e.task === "once")!.result.stdout,
+    ).trim();
     const { rmSync } = await import("node:fs");
     rmSync(join(d, "stop-h1"));
     rmSync(join(d, "stop-h2"));
@@ -60,6 +83,9 @@ describe("steps: run_once on resume", () => {
     const second = await kplay([...args, "--resume"]);
     expect(second.code, second.stdout.slice(-2000)).toBe(0);
     const uses = events(second.stdout).filter((e) => e.event === "host_result" && e.task === "use");
-    expect(uses.map((e) => `${e.host} ${String(e.result.stdout).trim()}`).sort()).toEqual([`h1 ${value}`, `h2 ${value}`]);
+    expect(uses.map((e) => `${e.host} ${String(e.result.stdout).trim()}`).sort()).toEqual([
+      `h1 ${value}`,
+      `h2 ${value}`,
+    ]);
   });
 });

@@ -7,7 +7,14 @@ const magic = { groups: { etcd: ["n1", "n2"] }, hostvars: { n1: { ip: "10.0.0.1"
 
 describe("resolveVars", () => {
   it("renders a block template over groups and hostvars", () => {
-    const v = resolveVars({ ...magic, cluster: "{{#each groups.etcd}}{{#if @index}},{{/if}}{{this}}=https://{{lookup (lookup ../hostvars this) 'ip'}}:2380{{/each}}" }, {});
+    const v = resolveVars(
+      {
+        ...magic,
+        cluster:
+          "{{#each groups.etcd}}{{#if @index}},{{/if}}{{this}}=https://{{lookup (lookup ../hostvars this) 'ip'}}:2380{{/each}}",
+      },
+      {},
+    );
     expect(v.cluster).toBe("n1=https://10.0.0.1:2380,n2=https://10.0.0.2:2380");
   });
   it("renders chains of variables", () => {
@@ -15,7 +22,10 @@ describe("resolveVars", () => {
   });
   it("leaves a variable that needs something not known yet as written", () => {
     const tpl = "{{#each facts.ifaces}}{{this}}{{/each}}";
-    expect(resolveVars({ late: tpl, other: "{{ missing_fact }}" }, {})).toEqual({ late: tpl, other: "{{ missing_fact }}" });
+    expect(resolveVars({ late: tpl, other: "{{ missing_fact }}" }, {})).toEqual({
+      late: tpl,
+      other: "{{ missing_fact }}",
+    });
   });
   it("still reports a template that is broken", () => {
     expect(() => resolveVars({ bad: "{{#each x}}" }, { file: "p.yml" })).toThrow(/template error/);

@@ -10,7 +10,15 @@ import { randomBytes } from "node:crypto";
 import ssh2 from "ssh2";
 import { stringify } from "yaml";
 import { nodeImageTag } from "../../src/sandbox/image.js";
-import { connectNode, createNetwork, removeContainers, removeNetworks, startNode, type NodeHandle, type NodeNetwork } from "../../src/sandbox/nodes.js";
+import {
+  connectNode,
+  createNetwork,
+  removeContainers,
+  removeNetworks,
+  startNode,
+  type NodeHandle,
+  type NodeNetwork,
+} from "../../src/sandbox/nodes.js";
 
 export const TEST_LABEL = "kplay.test";
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -55,13 +63,23 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
     networks.push(net);
     const common = { image, network: net, labels, authorizedKey: kp.public, opsPassword: o.opsPassword };
     const names = Array.from({ length: o.nodes }, (_, i) => `node${i + 1}`);
-    nodes.push(...(await Promise.all(names.map((n) => startNode({ ...common, name: n, containerName: `kplay-test-${id}-${n}` })))));
+    nodes.push(
+      ...(await Promise.all(
+        names.map((n) => startNode({ ...common, name: n, containerName: `kplay-test-${id}-${n}` })),
+      )),
+    );
     if (o.bastion) {
       const inner = await createNetwork(`kplay-test-${id}-inner`, labels);
       networks.push(inner);
       const bastion = await startNode({ ...common, name: "bastion", containerName: `kplay-test-${id}-bastion` });
       nodes.push(bastion);
-      const innerNode = await startNode({ ...common, network: inner, name: "inner", containerName: `kplay-test-${id}-inner`, publish: false });
+      const innerNode = await startNode({
+        ...common,
+        network: inner,
+        name: "inner",
+        containerName: `kplay-test-${id}-inner`,
+        publish: false,
+      });
       nodes.push(innerNode);
       await connectNode(bastion, inner, "bastion");
     }
@@ -69,7 +87,11 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
     await destroy();
     throw e;
   }
-  const knownHosts = nodes.filter((n) => n.sshPort).map((n) => `[127.0.0.1]:${n.sshPort} ${n.hostKey}`).join("\n") + "\n";
+  const knownHosts =
+    nodes
+      .filter((n) => n.sshPort)
+      .map((n) => `[127.0.0.1]:${n.sshPort} ${n.hostKey}`)
+      .join("\n") + "\n";
   return {
     dir,
     key,
@@ -91,13 +113,21 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
 }
 
 /** A YAML inventory for the cluster's published nodes, root key login, plus extra vars per host. */
-export function writeInventory(c: TestCluster, file: string, extra: Record<string, Record<string, unknown>> = {}, names?: string[]): string {
+export function writeInventory(
+  c: TestCluster,
+  file: string,
+  extra: Record<string, Record<string, unknown>> = {},
+  names?: string[],
+): string {
   const hosts: Record<string, unknown> = {};
   for (const n of c.nodes.filter((x) => x.sshPort && (!names || names.includes(x.name)))) {
     hosts[n.name] = { ansible_host: "127.0.0.1", ansible_port: n.sshPort, ip: n.ip, ...(extra[n.name] ?? {}) };
   }
   const path = join(c.dir, file);
-  writeFileSync(path, stringify({ all: { vars: { ansible_user: "root", ansible_ssh_private_key_file: c.key }, hosts } }));
+  writeFileSync(
+    path,
+    stringify({ all: { vars: { ansible_user: "root", ansible_ssh_private_key_file: c.key }, hosts } }),
+  );
   return path;
 }
 
@@ -110,20 +140,33 @@ export interface KplayRun {
 /** Run the built CLI as a user would. */
 export function kplay(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<KplayRun> {
   return new Promise((res) => {
-    execFile(process.execPath, [join(ROOT, "bin/kplay.js"), ...args], { cwd: opts.cwd ?? ROOT, env: { ...process.env, NO_COLOR: "1", ...opts.env }, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [join(ROOT, "bin/kplay.js"), ...args],
+      { cwd: opts.cwd ?? ROOT, env: { ...process.env, NO_COLOR: "1", ...opts.env }, maxBuffer: 64 << 20 },
+      (err, stdout, stderr) => {
+        res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
 /** Start the CLI without waiting for it (fault tests kill it or cut its links meanwhile). */
-export function spawnKplay(args: string[], opts: { env?: Record<string, string> } = {}): { child: ChildProcess; done: Promise<KplayRun> } {
-  const child = spawn(process.execPath, [join(ROOT, "bin/kplay.js"), ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: "1", ...opts.env } });
+export function spawnKplay(
+  args: string[],
+  opts: { env?: Record<string, string> } = {},
+): { child: ChildProcess; done: Promise<KplayRun> } {
+  const child = spawn(process.execPath, [join(ROOT, "bin/kplay.js"), ...args], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: "1", ...opts.env },
+  });
   let stdout = "";
   let stderr = "";
   child.stdout!.on("data", (d) => (stdout += d));
   child.stderr!.on("data", (d) => (stderr += d));
-  const done = new Promise<KplayRun>((res) => child.on("close", (code, signal) => res({ code: code ?? (signal ? 128 + 9 : 1), stdout, stderr })));
+  const done = new Promise<KplayRun>((res) =>
+    child.on("close", (code, signal) => res({ code: code ?? (signal ? 128 + 9 : 1), stdout, stderr })),
+  );
   return { child, done };
 }
 
@@ -135,7 +178,11 @@ export async function restartNode(c: TestCluster, name: string): Promise<number>
   const info = await client.container.inspect(client.container.getById(node.containerId));
   const port = Number(info.NetworkSettings.Ports["22/tcp"]?.[0]?.HostPort);
   for (let i = 0; i < 100; i++) {
-    const r = await node.container.exec(["sh", "-c", "ip route del default 2>/dev/null; systemctl is-active --quiet ssh"]);
+    const r = await node.container.exec([
+      "sh",
+      "-c",
+      "ip route del default 2>/dev/null; systemctl is-active --quiet ssh",
+    ]);
     if (r.exitCode === 0) break;
     await new Promise((res) => setTimeout(res, 200));
   }
@@ -145,5 +192,8 @@ export async function restartNode(c: TestCluster, name: string): Promise<number>
 
 /** Parse --json output into events. */
 export function events(out: string): Array<Record<string, any>> {
-  return out.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+  return out
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l));
 }

@@ -10,7 +10,10 @@ export class FaultProxy {
   private blackholed = false;
   port = 0;
 
-  constructor(private targetPort: number, private targetHost = "127.0.0.1") {
+  constructor(
+    private targetPort: number,
+    private targetHost = "127.0.0.1",
+  ) {
     this.server = createServer((client) => this.accept(client));
   }
 
@@ -32,10 +35,17 @@ export class FaultProxy {
     client.on("error", () => upstream.destroy());
     const pair: [Socket, Socket] = [client, upstream];
     this.pairs.add(pair);
-    const forward = (from: Socket, to: Socket) => from.on("data", (d) => { if (!this.blackholed) to.write(d); });
+    const forward = (from: Socket, to: Socket) =>
+      from.on("data", (d) => {
+        if (!this.blackholed) to.write(d);
+      });
     forward(client, upstream);
     forward(upstream, client);
-    const end = () => { this.pairs.delete(pair); client.destroy(); upstream.destroy(); };
+    const end = () => {
+      this.pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
     client.on("close", end);
     upstream.on("close", end);
   }

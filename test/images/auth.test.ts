@@ -12,7 +12,16 @@ const b64 = (s: string) => Buffer.from(s).toString("base64");
 describe("registry auth files", () => {
   it("reads docker's config.json: auth (user:password with a colon in the password), username/password, Docker Hub's old key", () => {
     const f = join(d, "config.json");
-    writeFileSync(f, JSON.stringify({ auths: { "https://index.docker.io/v1/": { auth: b64("hubuser:pa:ss") }, "reg.example.com:5000": { username: "u", password: "p" }, "empty.example.com": {} } }));
+    writeFileSync(
+      f,
+      JSON.stringify({
+        auths: {
+          "https://index.docker.io/v1/": { auth: b64("hubuser:pa:ss") },
+          "reg.example.com:5000": { username: "u", password: "p" },
+          "empty.example.com": {},
+        },
+      }),
+    );
     const m = readAuthFile(f);
     expect(m.get("docker.io")).toEqual({ username: "hubuser", password: "pa:ss" });
     expect(m.get("reg.example.com:5000")).toEqual({ username: "u", password: "p" });
@@ -21,7 +30,10 @@ describe("registry auth files", () => {
 
   it("reads a pull secret (Secret of type dockerconfigjson, YAML) and lets flags win over files", () => {
     const f = join(d, "secret.yaml");
-    writeFileSync(f, `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\nmetadata:\n  name: pull\ndata:\n  .dockerconfigjson: ${b64(JSON.stringify({ auths: { "harbor.example.com": { auth: b64("robot$ci:tok") } } }))}\n`);
+    writeFileSync(
+      f,
+      `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/dockerconfigjson\nmetadata:\n  name: pull\ndata:\n  .dockerconfigjson: ${b64(JSON.stringify({ auths: { "harbor.example.com": { auth: b64("robot$ci:tok") } } }))}\n`,
+    );
     const s = new CredentialStore();
     s.add("harbor.example.com", { username: "flag", password: "given" });
     s.addFile(f);

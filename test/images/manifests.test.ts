@@ -8,7 +8,8 @@ import { distinctImages, findImages, rewriteImages } from "../../src/images/mani
 
 const FIX = join(import.meta.dirname, "../fixtures/manifests");
 const load = (f: string) => findImages(readFileSync(join(FIX, f), "utf8"), f);
-const CERTGEN = "registry.k8s.io/ingress-nginx/kube-webhook-certgen:v20231011-8b53cabe0@sha256:a7943503b45d552785aa3b5e457f169a5661fb94d82b8a3373bcd9ebaf9aac80";
+const CERTGEN =
+  "registry.k8s.io/ingress-nginx/kube-webhook-certgen:v20231011-8b53cabe0@sha256:a7943503b45d552785aa3b5e457f169a5661fb94d82b8a3373bcd9ebaf9aac80";
 
 describe("images of manifests", () => {
   it("finds containers, init and ephemeral containers in every workload kind and in Lists", () => {
@@ -25,9 +26,17 @@ describe("images of manifests", () => {
       "registry.k8s.io/pause:3.9",
     ]);
     const cron = load("workloads.yaml").uses.find((u) => u.image.includes("backup"))!;
-    expect(cron).toMatchObject({ line: 61, path: "[4].spec.jobTemplate.spec.template.spec.containers[0].image", object: "CronJob/nightly" });
-    expect(load("workloads.yaml").uses.find((u) => u.image.includes("netshoot"))!.path).toBe("[5].spec.ephemeralContainers[0].image");
-    expect(load("workloads.yaml").uses.find((u) => u.image.includes("echoserver"))!.path).toBe("[7].items[0].spec.template.spec.containers[0].image");
+    expect(cron).toMatchObject({
+      line: 61,
+      path: "[4].spec.jobTemplate.spec.template.spec.containers[0].image",
+      object: "CronJob/nightly",
+    });
+    expect(load("workloads.yaml").uses.find((u) => u.image.includes("netshoot"))!.path).toBe(
+      "[5].spec.ephemeralContainers[0].image",
+    );
+    expect(load("workloads.yaml").uses.find((u) => u.image.includes("echoserver"))!.path).toBe(
+      "[7].items[0].spec.template.spec.containers[0].image",
+    );
   });
 
   it("lists nothing from a CRD's schema, a custom resource's own image field, or YAML inside a string", () => {
@@ -35,7 +44,10 @@ describe("images of manifests", () => {
   });
 
   it("reads Helm output (Source comments, empty documents) and deduplicates", () => {
-    expect(distinctImages(load("helm.yaml").uses)).toEqual(["registry.k8s.io/ingress-nginx/controller:v1.9.4@sha256:5b161f051d017e55d358435f295f5e9a297e66158f136321d9b04520ec6c48a3", CERTGEN]);
+    expect(distinctImages(load("helm.yaml").uses)).toEqual([
+      "registry.k8s.io/ingress-nginx/controller:v1.9.4@sha256:5b161f051d017e55d358435f295f5e9a297e66158f136321d9b04520ec6c48a3",
+      CERTGEN,
+    ]);
     expect(load("helm.yaml").uses).toHaveLength(3);
   });
 
@@ -45,7 +57,9 @@ describe("images of manifests", () => {
     expect(r.changes).toHaveLength(11);
     expect(r.text).toContain('image: "kube.registry.local/library/busybox:1.36"   # quoted, Docker Hub in full');
     expect(r.text).toContain("image: 'kube.registry.local/library/metrics-server/metrics-server:v0.6.4'");
-    expect(r.text).toContain("containers: [{name: agent, image: kube.registry.local/library/prometheus/node-exporter:v1.6.1}]");
+    expect(r.text).toContain(
+      "containers: [{name: agent, image: kube.registry.local/library/prometheus/node-exporter:v1.6.1}]",
+    );
     expect(r.text).toContain("image: kube.registry.local/library/nginx   # no tag: latest");
     // every line that is not an image line is byte-identical
     const strip = (t: string) => t.split("\n").filter((l) => !/image:/.test(l));

@@ -21,7 +21,11 @@ let info: { config: string; nodes: Array<{ name: string; container: string; ip: 
 
 function sh(node: string, cmd: string): Promise<{ code: number; out: string }> {
   const c = info.nodes.find((n) => n.name === node)!.container;
-  return new Promise((res) => execFile("docker", ["exec", c, "sh", "-c", cmd], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr })));
+  return new Promise((res) =>
+    execFile("docker", ["exec", c, "sh", "-c", cmd], { maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+    ),
+  );
 }
 const onNodes = (cmd: string) => Promise.all(NODES.map((n) => sh(n, cmd)));
 const bootIp = () => info.nodes.find((n) => n.name === "bootstrap")!.ip;
@@ -30,7 +34,8 @@ const SNAPSHOT = `{ find /etc /var/lib /usr/local/bin /usr/bin /usr/sbin /opt -x
 /** Allowed differences after remove-cluster: package manager bookkeeping, and the backup copies useradd/userdel keep. */
 const ALLOWED = /^(\/var\/lib\/(dpkg|apt|ucf)(\/| |$)|\/etc\/(passwd|group|shadow|gshadow)- )/;
 const before = new Map<string, string[]>();
-const changedCount = (out: string) => events(out).filter((e) => e.event === "host_result" && e.status === "changed").length;
+const changedCount = (out: string) =>
+  events(out).filter((e) => e.event === "host_result" && e.status === "changed").length;
 
 beforeAll(async () => {
   const up = await kplay(["sandbox", "up", "--nodes", "3", "--name", name], { env });
@@ -45,8 +50,11 @@ afterAll(async () => {
 describe("deploy-cluster on the sandbox", () => {
   it("before: the nodes reach nothing outside, and apt has nothing to install from", async () => {
     for (const n of ["bootstrap", ...NODES]) before.set(n, (await sh(n, SNAPSHOT)).out.split("\n"));
-    for (const r of await onNodes("ip route | grep -c '^default'; getent hosts example.com || echo no-dns")) expect(r.out).toBe("0\nno-dns\n");
-    for (const r of await onNodes("apt-get update -q -o APT::Update::Error-Mode=any >/dev/null 2>&1 && echo updated || echo no-source; apt-get install -y -q tree >/dev/null 2>&1 && echo installed || echo not-installed")) {
+    for (const r of await onNodes("ip route | grep -c '^default'; getent hosts example.com || echo no-dns"))
+      expect(r.out).toBe("0\nno-dns\n");
+    for (const r of await onNodes(
+      "apt-get update -q -o APT::Update::Error-Mode=any >/dev/null 2>&1 && echo updated || echo no-source; apt-get install -y -q tree >/dev/null 2>&1 && echo installed || echo not-installed",
+    )) {
       expect(r.out).toBe("no-source\nnot-installed\n");
     }
   });
@@ -54,12 +62,28 @@ describe("deploy-cluster on the sandbox", () => {
   it("preflight: a port Kubernetes needs held by another program stops the node before any change", async () => {
     await sh("node3", "busybox nc -l -p 10250 >/dev/null 2>&1 & echo $! > /tmp/nc.pid");
     const before3 = (await sh("node3", "ls /etc/apt/sources.list.d; cat /etc/hosts | sha256sum")).out;
-    const r = await kplay(["deploy-cluster", ...sandbox, "--limit", "node3", "--state-dir", join(home, "preflight-state"), "--accept-new-host-keys", "--json"], { env });
+    const r = await kplay(
+      [
+        "deploy-cluster",
+        ...sandbox,
+        "--limit",
+        "node3",
+        "--state-dir",
+        join(home, "preflight-state"),
+        "--accept-new-host-keys",
+        "--json",
+      ],
+      { env },
+    );
     await sh("node3", "kill $(cat /tmp/nc.pid); rm -f /tmp/nc.pid");
     expect(r.code).toBe(1);
     const failed = events(r.stdout).filter((e) => e.event === "host_result" && e.status === "failed");
-    expect(failed.map((e) => `${e.host}: ${e.task}`)).toEqual(["node3: Ports Kubernetes needs are free (or held by the cluster's own services)"]);
-    expect(String(failed[0].result.stderr ?? failed[0].result.msg)).toMatch(/ports Kubernetes needs are in use: 10250\((busybox|nc)\)/);
+    expect(failed.map((e) => `${e.host}: ${e.task}`)).toEqual([
+      "node3: Ports Kubernetes needs are free (or held by the cluster's own services)",
+    ]);
+    expect(String(failed[0].result.stderr ?? failed[0].result.msg)).toMatch(
+      /ports Kubernetes needs are in use: 10250\((busybox|nc)\)/,
+    );
     expect((await sh("node3", "ls /etc/apt/sources.list.d; cat /etc/hosts | sha256sum")).out).toBe(before3);
   });
 
@@ -67,11 +91,18 @@ describe("deploy-cluster on the sandbox", () => {
     const r = await kplay(["deploy-cluster", ...sandbox, "--json"], { env });
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
     // packages come from the bootstrap repo only
-    for (const x of await onNodes("apt-get update -q -o APT::Update::Error-Mode=any >/dev/null 2>&1 && apt-get install -y -q tree >/dev/null 2>&1 && tree --version | cut -d' ' -f1-2; cat /etc/apt/sources.list.d/kplay.list; ls /etc/apt/sources.list 2>/dev/null || echo moved-aside")) {
-      expect(x.out).toBe(`tree v2.1.0\ndeb [signed-by=/etc/apt/keyrings/kplay-bundle.asc] http://${bootIp()}:8080/repos/debian-12-amd64 ./\nmoved-aside\n`);
+    for (const x of await onNodes(
+      "apt-get update -q -o APT::Update::Error-Mode=any >/dev/null 2>&1 && apt-get install -y -q tree >/dev/null 2>&1 && tree --version | cut -d' ' -f1-2; cat /etc/apt/sources.list.d/kplay.list; ls /etc/apt/sources.list 2>/dev/null || echo moved-aside",
+    )) {
+      expect(x.out).toBe(
+        `tree v2.1.0\ndeb [signed-by=/etc/apt/keyrings/kplay-bundle.asc] http://${bootIp()}:8080/repos/debian-12-amd64 ./\nmoved-aside\n`,
+      );
     }
     // the registry domain, TLS with the system trust store
-    for (const x of await onNodes("getent hosts kube.registry.local | awk '{print $1}'; curl -fsS https://kube.registry.local/v2/ && echo ' tls-ok'")) expect(x.out).toBe(`${bootIp()}\n{} tls-ok\n`);
+    for (const x of await onNodes(
+      "getent hosts kube.registry.local | awk '{print $1}'; curl -fsS https://kube.registry.local/v2/ && echo ' tls-ok'",
+    ))
+      expect(x.out).toBe(`${bootIp()}\n{} tls-ok\n`);
     // containerd pulls by upstream name through the mirror (TLS verified) and runs the image
     const pull = await onNodes(
       "systemctl is-active containerd; ! grep -rq skip_verify /etc/containerd && echo no-skip-verify; " +
@@ -80,10 +111,15 @@ describe("deploy-cluster on the sandbox", () => {
         // (ctr run may add a log line of its own, e.g. "active check failed ... context canceled")
         "ctr run --rm --snapshotter native docker.io/library/busybox:1.36 t$$ /bin/busybox echo hello-from-busybox 2>/dev/null | grep -x hello-from-busybox",
     );
-    for (const x of pull) expect(x.out).toBe("active\nno-skip-verify\npulled-pause\npulled-busybox\nhello-from-busybox\n");
+    for (const x of pull)
+      expect(x.out).toBe("active\nno-skip-verify\npulled-pause\npulled-busybox\nhello-from-busybox\n");
     // containerd's CRI config names the internal registry's pause image and systemd cgroups
-    for (const x of await onNodes("grep -E 'sandbox_image|SystemdCgroup|config_path' /etc/containerd/config.toml | tr -s ' '")) {
-      expect(x.out).toBe(' sandbox_image = "registry.k8s.io/pause:3.9"\n SystemdCgroup = true\n config_path = "/etc/containerd/certs.d"\n');
+    for (const x of await onNodes(
+      "grep -E 'sandbox_image|SystemdCgroup|config_path' /etc/containerd/config.toml | tr -s ' '",
+    )) {
+      expect(x.out).toBe(
+        ' sandbox_image = "registry.k8s.io/pause:3.9"\n SystemdCgroup = true\n config_path = "/etc/containerd/certs.d"\n',
+      );
     }
     // chrony follows the bootstrap node (selected source, within a few polls)
     for (const n of NODES) {
@@ -97,48 +133,96 @@ describe("deploy-cluster on the sandbox", () => {
     // keys are private, on the controller and on the bootstrap node
     const pki = join(home, "sandbox", name, "pki");
     for (const k of ["ca.key", "registry.key"]) expect(statSync(join(pki, k)).mode & 0o777).toBe(0o600);
-    expect((await sh("bootstrap", "stat -c %a /etc/kplay/pki/registry.key; ss -Hltn 'sport = :5000' | awk '{print $4}'")).out).toBe("600\n127.0.0.1:5000\n");
+    expect(
+      (await sh("bootstrap", "stat -c %a /etc/kplay/pki/registry.key; ss -Hltn 'sport = :5000' | awk '{print $4}'"))
+        .out,
+    ).toBe("600\n127.0.0.1:5000\n");
     // the cluster nodes are in every node's hosts block
-    for (const x of await onNodes("sed -n '/# BEGIN kplay cluster/,/# END kplay cluster/p' /etc/hosts | grep -c node")) expect(x.out).toBe("3\n");
+    for (const x of await onNodes("sed -n '/# BEGIN kplay cluster/,/# END kplay cluster/p' /etc/hosts | grep -c node"))
+      expect(x.out).toBe("3\n");
   });
 
   it("etcd: three members over TLS, healthy, replicating; no plain-HTTP access; keys private", async () => {
-    const etcdctl = "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key";
-    const health = await sh("node1", `${etcdctl} endpoint health --cluster 2>&1 | grep -c 'is healthy'; ${etcdctl} member list -w simple | cut -d, -f3 | sort | tr -d ' \\n'`);
+    const etcdctl =
+      "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key";
+    const health = await sh(
+      "node1",
+      `${etcdctl} endpoint health --cluster 2>&1 | grep -c 'is healthy'; ${etcdctl} member list -w simple | cut -d, -f3 | sort | tr -d ' \\n'`,
+    );
     expect(health.out).toBe("3\nnode1node2node3");
     expect((await sh("node1", `${etcdctl} put kplay-test from-node1`)).out).toBe("OK\n");
     expect((await sh("node3", `${etcdctl} get kplay-test --print-value-only`)).out).toBe("from-node1\n");
-    expect((await sh("node2", "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:2379/health; echo; stat -c '%a %U' /etc/etcd/pki/member.key")).out).toMatch(/^000\n600 etcd\n$/);
+    expect(
+      (
+        await sh(
+          "node2",
+          "curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:2379/health; echo; stat -c '%a %U' /etc/etcd/pki/member.key",
+        )
+      ).out,
+    ).toMatch(/^000\n600 etcd\n$/);
     const pki = join(home, "sandbox", name, "pki", "etcd");
-    for (const k of ["ca.key", "member-node1.key", "apiserver-etcd-client.key"]) expect(statSync(join(pki, k)).mode & 0o777).toBe(0o600);
+    for (const k of ["ca.key", "member-node1.key", "apiserver-etcd-client.key"])
+      expect(statSync(join(pki, k)).mode & 0o777).toBe(0o600);
   });
 
   it("kubernetes (stand-ins for kubeadm/kubelet/kubectl): init once on node1, join on node2 and node3, configs as rendered, every node Ready", async () => {
     const ipOf = (n: string) => info.nodes.find((x) => x.name === n)!.ip;
     // the calls the stand-ins recorded: init once on the first control plane, one join on each other node
-    const calls = await onNodes("grep -oE 'kubeadm (init|join|reset)[^-]*--config [^ ]+' /var/log/kplay-standin/calls.log");
-    expect(calls.map((c) => c.out)).toEqual(["kubeadm init --config /etc/kubernetes/kubeadm-config.yaml\n", "kubeadm join --config /etc/kubernetes/kubeadm-join.yaml\n", "kubeadm join --config /etc/kubernetes/kubeadm-join.yaml\n"]);
+    const calls = await onNodes(
+      "grep -oE 'kubeadm (init|join|reset)[^-]*--config [^ ]+' /var/log/kplay-standin/calls.log",
+    );
+    expect(calls.map((c) => c.out)).toEqual([
+      "kubeadm init --config /etc/kubernetes/kubeadm-config.yaml\n",
+      "kubeadm join --config /etc/kubernetes/kubeadm-join.yaml\n",
+      "kubeadm join --config /etc/kubernetes/kubeadm-join.yaml\n",
+    ]);
     // the rendered init configuration (the stand-in validated it against kubeadm's fields; read it here too)
-    const docs = parseAllDocuments((await sh("node1", "cat /etc/kubernetes/kubeadm-config.yaml")).out).map((d) => d.toJS());
+    const docs = parseAllDocuments((await sh("node1", "cat /etc/kubernetes/kubeadm-config.yaml")).out).map((d) =>
+      d.toJS(),
+    );
     const cc = docs.find((d) => d.kind === "ClusterConfiguration");
-    expect(cc).toMatchObject({ apiVersion: "kubeadm.k8s.io/v1beta3", kubernetesVersion: "v1.28.4", controlPlaneEndpoint: `${ipOf("node1")}:6443`, imageRepository: "kube.registry.local/library", networking: { podSubnet: "10.233.64.0/18", serviceSubnet: "10.233.0.0/18" } });
+    expect(cc).toMatchObject({
+      apiVersion: "kubeadm.k8s.io/v1beta3",
+      kubernetesVersion: "v1.28.4",
+      controlPlaneEndpoint: `${ipOf("node1")}:6443`,
+      imageRepository: "kube.registry.local/library",
+      networking: { podSubnet: "10.233.64.0/18", serviceSubnet: "10.233.0.0/18" },
+    });
     expect(cc.etcd.external.endpoints).toEqual(NODES.map((n) => `https://${ipOf(n)}:2379`));
-    expect(docs.map((d) => d.kind)).toEqual(["InitConfiguration", "ClusterConfiguration", "KubeletConfiguration", "KubeProxyConfiguration"]);
+    expect(docs.map((d) => d.kind)).toEqual([
+      "InitConfiguration",
+      "ClusterConfiguration",
+      "KubeletConfiguration",
+      "KubeProxyConfiguration",
+    ]);
     // a worker's join: the token the control plane knows and the hash of its real CA
     const join2 = parseAllDocuments((await sh("node2", "cat /etc/kubernetes/kubeadm-join.yaml")).out)[0].toJS();
-    const caHash = (await sh("node1", "openssl x509 -pubkey -in /etc/kubernetes/pki/ca.crt -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1")).out.trim();
+    const caHash = (
+      await sh(
+        "node1",
+        "openssl x509 -pubkey -in /etc/kubernetes/pki/ca.crt -noout | openssl pkey -pubin -outform der | sha256sum | cut -d' ' -f1",
+      )
+    ).out.trim();
     expect(join2.discovery.bootstrapToken.caCertHashes).toEqual([`sha256:${caHash}`]);
     expect(join2.discovery.bootstrapToken.apiServerEndpoint).toBe(`${ipOf("node1")}:6443`);
     expect(join2.controlPlane).toBeUndefined();
     const token = String(join2.discovery.bootstrapToken.token);
     expect(token).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
-    expect((await sh("node1", `cut -d' ' -f1 /var/lib/kplay-standin/apiserver/tokens | grep -cx ${token}`)).out).toBe("1\n");
+    expect((await sh("node1", `cut -d' ' -f1 /var/lib/kplay-standin/apiserver/tokens | grep -cx ${token}`)).out).toBe(
+      "1\n",
+    );
     // the token is in no log or state file of kplay's
     const stateDir = join(home, "sandbox", name);
-    for (const f of ["run.log", "journal.jsonl", "steps"]) expect(readFileSync(join(stateDir, f), "utf8")).not.toContain(token.split(".")[1]);
+    for (const f of ["run.log", "journal.jsonl", "steps"])
+      expect(readFileSync(join(stateDir, f), "utf8")).not.toContain(token.split(".")[1]);
     // every node registered and Ready (kubelets running, reporting to the API)
-    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2}'")).out).toBe("node1 Ready\nnode2 Ready\nnode3 Ready\n");
-    for (const x of await onNodes("systemctl is-active kubelet; systemctl is-enabled kubelet; crictl version >/dev/null && echo crictl-ok; CNI_COMMAND=VERSION /opt/cni/bin/bridge | grep -o '\"cniVersion\"'")) expect(x.out).toBe("active\nenabled\ncrictl-ok\n\"cniVersion\"\n");
+    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2}'")).out).toBe(
+      "node1 Ready\nnode2 Ready\nnode3 Ready\n",
+    );
+    for (const x of await onNodes(
+      "systemctl is-active kubelet; systemctl is-enabled kubelet; crictl version >/dev/null && echo crictl-ok; CNI_COMMAND=VERSION /opt/cni/bin/bridge | grep -o '\"cniVersion\"'",
+    ))
+      expect(x.out).toBe('active\nenabled\ncrictl-ok\n"cniVersion"\n');
     // the admin kubeconfig: on the control plane for root, and kept on the controller, private
     const admin = join(stateDir, "pki", "admin.conf");
     expect(statSync(admin).mode & 0o777).toBe(0o600);
@@ -148,21 +232,45 @@ describe("deploy-cluster on the sandbox", () => {
   it("pod network: calico's manifest with images from the internal registry and the pod subnet, applied once, every node Ready", async () => {
     const m = (await sh("node1", "cat /etc/kubernetes/addons/calico.yaml")).out;
     const images = [...m.matchAll(/image:\s*(\S+)/g)].map((x) => x[1]);
-    expect([...new Set(images)].sort()).toEqual(["kube.registry.local/library/calico/cni:v3.26.4", "kube.registry.local/library/calico/kube-controllers:v3.26.4", "kube.registry.local/library/calico/node:v3.26.4"]);
+    expect([...new Set(images)].sort()).toEqual([
+      "kube.registry.local/library/calico/cni:v3.26.4",
+      "kube.registry.local/library/calico/kube-controllers:v3.26.4",
+      "kube.registry.local/library/calico/node:v3.26.4",
+    ]);
     expect(m).toMatch(/- name: CALICO_IPV4POOL_CIDR\n\s+value: "10\.233\.64\.0\/18"/);
-    const cp = await sh("node1", "grep -c 'apply -f /etc/kubernetes/addons/calico.yaml' /var/log/kplay-standin/calls.log; grep -c 'wait --for=condition=Ready nodes --all' /var/log/kplay-standin/calls.log; ls /var/lib/kplay-standin/apiserver/applied | grep -c calico");
+    const cp = await sh(
+      "node1",
+      "grep -c 'apply -f /etc/kubernetes/addons/calico.yaml' /var/log/kplay-standin/calls.log; grep -c 'wait --for=condition=Ready nodes --all' /var/log/kplay-standin/calls.log; ls /var/lib/kplay-standin/apiserver/applied | grep -c calico",
+    );
     expect(cp.out).toBe("1\n1\n7\n");
   });
 
   it("cluster apps: CoreDNS from the internal registry, it and the pause image pulled into containerd on every node, rolled out", async () => {
     // kubeadm's CoreDNS Deployment (in the stand-in API) names the internal registry
-    expect((await sh("node1", "kubectl -n kube-system get deployment coredns -o 'jsonpath={.spec.template.spec.containers[0].image}'")).out).toBe("kube.registry.local/library/coredns/coredns:v1.10.1");
+    expect(
+      (
+        await sh(
+          "node1",
+          "kubectl -n kube-system get deployment coredns -o 'jsonpath={.spec.template.spec.containers[0].image}'",
+        )
+      ).out,
+    ).toBe("kube.registry.local/library/coredns/coredns:v1.10.1");
     // containerd on every node holds both images, pulled through the internal registry (its TLS
     // front's access log shows each node asking for CoreDNS's manifest)
-    for (const x of await onNodes("ctr -n k8s.io images ls -q | grep -v '^sha256:' | sort")) expect(x.out).toBe("kube.registry.local/library/coredns/coredns:v1.10.1\nregistry.k8s.io/pause:3.9\n");
-    const reg = (await sh("bootstrap", "grep ' /v2/library/coredns/coredns/manifests/v1.10.1 HTTP/1.1\" 200 ' /var/log/nginx/access.log | awk '{print $1}' | sort -u")).out;
-    expect(reg.split("\n").filter(Boolean).sort()).toEqual(NODES.map((n) => info.nodes.find((x) => x.name === n)!.ip).sort());
-    expect((await sh("node1", "grep -c 'rollout status deployment/coredns' /var/log/kplay-standin/calls.log")).out).toBe("1\n");
+    for (const x of await onNodes("ctr -n k8s.io images ls -q | grep -v '^sha256:' | sort"))
+      expect(x.out).toBe("kube.registry.local/library/coredns/coredns:v1.10.1\nregistry.k8s.io/pause:3.9\n");
+    const reg = (
+      await sh(
+        "bootstrap",
+        "grep ' /v2/library/coredns/coredns/manifests/v1.10.1 HTTP/1.1\" 200 ' /var/log/nginx/access.log | awk '{print $1}' | sort -u",
+      )
+    ).out;
+    expect(reg.split("\n").filter(Boolean).sort()).toEqual(
+      NODES.map((n) => info.nodes.find((x) => x.name === n)!.ip).sort(),
+    );
+    expect(
+      (await sh("node1", "grep -c 'rollout status deployment/coredns' /var/log/kplay-standin/calls.log")).out,
+    ).toBe("1\n");
   });
 
   it("a re-run skips every step; --restart changes nothing and keeps the CA", async () => {
@@ -170,7 +278,16 @@ describe("deploy-cluster on the sandbox", () => {
     const again = await kplay(["deploy-cluster", ...sandbox, "--json"], { env });
     expect(again.code).toBe(0);
     const skipped = events(again.stdout).filter((e) => e.event === "step_skip" && e.reason === "done" && e.hosts > 0);
-    expect(skipped.map((e) => e.step)).toEqual(["00-bootstrap-node", "00-default-ssh-config", "01-cluster-bootstrap-os", "01-container-engine", "02-cluster-etcd", "03-cluster-kubernetes", "04-cluster-network", "05-cluster-apps"]);
+    expect(skipped.map((e) => e.step)).toEqual([
+      "00-bootstrap-node",
+      "00-default-ssh-config",
+      "01-cluster-bootstrap-os",
+      "01-container-engine",
+      "02-cluster-etcd",
+      "03-cluster-kubernetes",
+      "04-cluster-network",
+      "05-cluster-apps",
+    ]);
     expect(events(again.stdout).filter((e) => e.event === "host_result")).toEqual([]);
     const restart = await kplay(["deploy-cluster", ...sandbox, "--json", "--restart"], { env });
     expect(restart.code, restart.stdout.slice(-2000)).toBe(0);
@@ -179,13 +296,20 @@ describe("deploy-cluster on the sandbox", () => {
   });
 
   it("a CA removed by hand comes back with --restart, and TLS verifies again", async () => {
-    const gone = await sh("node2", "rm -f /usr/local/share/ca-certificates/kplay-ca.crt && update-ca-certificates --fresh >/dev/null 2>&1; curl -fsS https://kube.registry.local/v2/ >/dev/null 2>&1 && echo trusted || echo untrusted");
+    const gone = await sh(
+      "node2",
+      "rm -f /usr/local/share/ca-certificates/kplay-ca.crt && update-ca-certificates --fresh >/dev/null 2>&1; curl -fsS https://kube.registry.local/v2/ >/dev/null 2>&1 && echo trusted || echo untrusted",
+    );
     expect(gone.out).toBe("untrusted\n");
     const r = await kplay(["deploy-cluster", ...sandbox, "--json", "--restart"], { env });
     expect(r.code).toBe(0);
-    const changed = events(r.stdout).filter((e) => e.event === "host_result" && e.status === "changed").map((e) => `${e.host}: ${e.task}`);
+    const changed = events(r.stdout)
+      .filter((e) => e.event === "host_result" && e.status === "changed")
+      .map((e) => `${e.host}: ${e.task}`);
     expect(changed).toEqual(["node2: Cluster CA in the system trust store (Debian family)", "node2: update CA trust"]);
-    expect((await sh("node2", "curl -fsS https://kube.registry.local/v2/ && echo ' trusted'")).out).toBe("{} trusted\n");
+    expect((await sh("node2", "curl -fsS https://kube.registry.local/v2/ && echo ' trusted'")).out).toBe(
+      "{} trusted\n",
+    );
   });
 
   it("a config with a URL without scheme stops before any node is touched", async () => {
@@ -196,7 +320,9 @@ describe("deploy-cluster on the sandbox", () => {
     const before = await onNodes("stat -c %Y /etc/hosts /etc/containerd/config.toml");
     const r = await kplay(["deploy-cluster", "-c", bad, "--state-dir", join(home, "bad-state")], { env });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/bad-config\.yaml.*default\.offline_resources_url: ".*:8080" is not a URL: it needs a scheme/);
+    expect(r.stderr).toMatch(
+      /bad-config\.yaml.*default\.offline_resources_url: ".*:8080" is not a URL: it needs a scheme/,
+    );
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
     expect(await onNodes("stat -c %Y /etc/hosts /etc/containerd/config.toml")).toEqual(before);
   });
@@ -213,13 +339,28 @@ describe("deploy-cluster on the sandbox", () => {
       const after = (await sh(n, SNAPSHOT)).out.split("\n");
       const a = new Set(after);
       const b = new Set(before.get(n));
-      const diff = [...before.get(n)!.filter((l) => !a.has(l)).map((l) => `- ${l}`), ...after.filter((l) => !b.has(l)).map((l) => `+ ${l}`)].filter((l) => !ALLOWED.test(l.slice(2)));
+      const diff = [
+        ...before
+          .get(n)!
+          .filter((l) => !a.has(l))
+          .map((l) => `- ${l}`),
+        ...after.filter((l) => !b.has(l)).map((l) => `+ ${l}`),
+      ].filter((l) => !ALLOWED.test(l.slice(2)));
       expect(diff, `${n} differs from its state before deploy-cluster`).toEqual([]);
     }
-    expect((await sh("node1", "systemctl is-active containerd chrony; ls /var/lib/kplay 2>&1 | head -1")).out).toMatch(/^(inactive|unknown)\n(inactive|unknown)\nls: cannot access/);
+    expect((await sh("node1", "systemctl is-active containerd chrony; ls /var/lib/kplay 2>&1 | head -1")).out).toMatch(
+      /^(inactive|unknown)\n(inactive|unknown)\nls: cannot access/,
+    );
     // kubeadm reset ran once on every node (the stand-ins' call log lives outside what is compared)
-    for (const x of await onNodes("grep -c 'kubeadm reset --force' /var/log/kplay-standin/calls.log; systemctl is-active kplay-standin-apiserver kubelet")) expect(x.out).toMatch(/^1\n(inactive|unknown)\n(inactive|unknown)\n$/);
+    for (const x of await onNodes(
+      "grep -c 'kubeadm reset --force' /var/log/kplay-standin/calls.log; systemctl is-active kplay-standin-apiserver kubelet",
+    ))
+      expect(x.out).toMatch(/^1\n(inactive|unknown)\n(inactive|unknown)\n$/);
     // progress is cleared: a new deploy starts from the first step
-    expect(readFileSync(join(home, "sandbox", name, "steps"), "utf8").split("\n").filter((l) => l && !l.startsWith("#"))).toEqual([]);
+    expect(
+      readFileSync(join(home, "sandbox", name, "steps"), "utf8")
+        .split("\n")
+        .filter((l) => l && !l.startsWith("#")),
+    ).toEqual([]);
   });
 });

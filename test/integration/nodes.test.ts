@@ -21,14 +21,20 @@ const sd = join(home, "sandbox", name);
 let info: { config: string; nodes: Array<{ name: string; container: string; ip: string }> };
 let three: string[];
 let four: string[];
-const ETCDCTL = "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key";
+const ETCDCTL =
+  "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key";
 
 function sh(node: string, cmd: string): Promise<{ code: number; out: string }> {
   const c = info.nodes.find((n) => n.name === node)!.container;
-  return new Promise((res) => execFile("docker", ["exec", c, "sh", "-c", cmd], { maxBuffer: 16 << 20 }, (err, stdout, stderr) => res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr })));
+  return new Promise((res) =>
+    execFile("docker", ["exec", c, "sh", "-c", cmd], { maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
+      res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+    ),
+  );
 }
 /** "name started" per member, sorted, as node asks its local etcd. */
-const members = async (node: string) => (await sh(node, `${ETCDCTL} member list -w simple | awk -F', ' '{print $3 " " $2}' | sort`)).out;
+const members = async (node: string) =>
+  (await sh(node, `${ETCDCTL} member list -w simple | awk -F', ' '{print $3 " " $2}' | sort`)).out;
 const hostResults = (out: string) => events(out).filter((e) => e.event === "host_result");
 
 /** The sandbox's config.yaml with node4 kept out of the cluster (three) or in kube_node and etcd (four). */
@@ -37,7 +43,12 @@ function configs(): void {
   const ch = cfg.inventory.all.children;
   cfg.kubespray.kube_network_plugin = "flannel"; // deploy-cluster's test covers calico
   // an app from the files server (a test fixture shaped like metrics-server's components.yaml)
-  cfg.kubespray.cluster_apps = [{ name: "metrics-server", url: "github.com/kubernetes-sigs/metrics-server/releases/download/v0.6.4/components.yaml" }];
+  cfg.kubespray.cluster_apps = [
+    {
+      name: "metrics-server",
+      url: "github.com/kubernetes-sigs/metrics-server/releases/download/v0.6.4/components.yaml",
+    },
+  ];
   ch.kube_control_plane.hosts = { node1: null, node3: null }; // a second control plane joins with a certificate key
   const with4 = structuredClone(cfg);
   with4.inventory.all.children.etcd.hosts.node4 = null;
@@ -67,30 +78,53 @@ describe("add-node and remove-node", () => {
     const r = await kplay(["deploy-cluster", ...three], { env });
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
     expect(await members("node1")).toBe("node1 started\nnode2 started\nnode3 started\n");
-    expect((await sh("node4", "test -e /var/lib/kplay/undo.log && echo touched || echo untouched")).out).toBe("untouched\n");
+    expect((await sh("node4", "test -e /var/lib/kplay/undo.log && echo touched || echo untouched")).out).toBe(
+      "untouched\n",
+    );
     // From here on, node1 reads through etcd (a quorum read) every 0.3 s.
-    await sh("node1", `nohup sh -c 'while :; do ${ETCDCTL} endpoint health >/dev/null 2>&1 && echo ok || echo FAIL $(date +%T.%N); sleep 0.3; done' > /tmp/probe.log 2>&1 & echo $! > /tmp/probe.pid`);
+    await sh(
+      "node1",
+      `nohup sh -c 'while :; do ${ETCDCTL} endpoint health >/dev/null 2>&1 && echo ok || echo FAIL $(date +%T.%N); sleep 0.3; done' > /tmp/probe.log 2>&1 & echo $! > /tmp/probe.pid`,
+    );
   });
 
   it("node3 joins as a second control plane with the uploaded certificate key", async () => {
-    const j = await sh("node3", "grep -c 'kubeadm join --config' /var/log/kplay-standin/calls.log; grep -c '^controlPlane:' /etc/kubernetes/kubeadm-join.yaml; grep -o 'certificateKey: \"[0-9a-f]*\"' /etc/kubernetes/kubeadm-join.yaml | wc -c; test -s /root/.kube/config && echo admin-ok");
+    const j = await sh(
+      "node3",
+      "grep -c 'kubeadm join --config' /var/log/kplay-standin/calls.log; grep -c '^controlPlane:' /etc/kubernetes/kubeadm-join.yaml; grep -o 'certificateKey: \"[0-9a-f]*\"' /etc/kubernetes/kubeadm-join.yaml | wc -c; test -s /root/.kube/config && echo admin-ok",
+    );
     expect(j.out).toBe("1\n1\n83\nadmin-ok\n");
-    expect((await sh("node1", "grep -c 'kubeadm init phase upload-certs --upload-certs' /var/log/kplay-standin/calls.log; kubectl get nodes --no-headers | awk '{print $1, $3}'")).out).toBe("1\nnode1 control-plane\nnode2 <none>\nnode3 control-plane\n");
+    expect(
+      (
+        await sh(
+          "node1",
+          "grep -c 'kubeadm init phase upload-certs --upload-certs' /var/log/kplay-standin/calls.log; kubectl get nodes --no-headers | awk '{print $1, $3}'",
+        )
+      ).out,
+    ).toBe("1\nnode1 control-plane\nnode2 <none>\nnode3 control-plane\n");
   });
 
   it("flannel as the pod network: images from the internal registry, the pod subnet in net-conf.json", async () => {
     const m = (await sh("node1", "cat /etc/kubernetes/addons/flannel.yaml")).out;
-    expect([...new Set([...m.matchAll(/image:\s*(\S+)/g)].map((x) => x[1]))].sort()).toEqual(["kube.registry.local/library/flannel/flannel-cni-plugin:v1.2.0", "kube.registry.local/library/flannel/flannel:v0.22.3"]);
+    expect([...new Set([...m.matchAll(/image:\s*(\S+)/g)].map((x) => x[1]))].sort()).toEqual([
+      "kube.registry.local/library/flannel/flannel-cni-plugin:v1.2.0",
+      "kube.registry.local/library/flannel/flannel:v0.22.3",
+    ]);
     expect(m).toContain('"Network": "10.233.64.0/18"');
   });
 
   it("cluster apps: metrics-server fetched (sha256 checked), its image pointed at the internal registry, applied once", async () => {
     const m = (await sh("node1", "cat /etc/kubernetes/addons/metrics-server.yaml")).out;
-    expect([...m.matchAll(/image:\s*(\S+)/g)].map((x) => x[1])).toEqual(["kube.registry.local/library/metrics-server/metrics-server:v0.6.4"]);
+    expect([...m.matchAll(/image:\s*(\S+)/g)].map((x) => x[1])).toEqual([
+      "kube.registry.local/library/metrics-server/metrics-server:v0.6.4",
+    ]);
     // everything but the image lines is the upstream file unchanged
     const up = (await sh("node1", "cat /etc/kubernetes/addons/metrics-server-upstream.yaml")).out;
     expect(m.split("\n").filter((l) => !/image:/.test(l))).toEqual(up.split("\n").filter((l) => !/image:/.test(l)));
-    const applied = await sh("node1", "grep -c 'apply -f /etc/kubernetes/addons/metrics-server.yaml' /var/log/kplay-standin/calls.log; cat /var/lib/kplay-standin/apiserver/workloads/kube-system_deployment_metrics-server");
+    const applied = await sh(
+      "node1",
+      "grep -c 'apply -f /etc/kubernetes/addons/metrics-server.yaml' /var/log/kplay-standin/calls.log; cat /var/lib/kplay-standin/apiserver/workloads/kube-system_deployment_metrics-server",
+    );
     expect(applied.out).toBe("1\nmetrics-server=kube.registry.local/library/metrics-server/metrics-server:v0.6.4\n");
   });
 
@@ -111,29 +145,52 @@ describe("add-node and remove-node", () => {
     const failed = hostResults(clash.stdout).filter((e) => e.status === "failed");
     expect(failed.map((e) => e.task)).toEqual(["Hostnames are unique across the cluster"]);
     expect(String(failed[0].result.stderr)).toContain(`hostnames used by more than one node: ${h3}`);
-    expect((await sh("node4", "test -e /var/lib/kplay/undo.log && echo touched || echo untouched")).out).toBe("untouched\n");
+    expect((await sh("node4", "test -e /var/lib/kplay/undo.log && echo touched || echo untouched")).out).toBe(
+      "untouched\n",
+    );
   });
 
   it("add-node node4 joins it to etcd (member add first) and touches no other node", async () => {
-    const stepsBefore = readFileSync(join(sd, "steps"), "utf8").split("\n").filter((l) => /^node[123]\t/.test(l));
+    const stepsBefore = readFileSync(join(sd, "steps"), "utf8")
+      .split("\n")
+      .filter((l) => /^node[123]\t/.test(l));
     const r = await kplay(["add-node", "node4", ...four], { env });
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
     expect([...new Set(hostResults(r.stdout).map((e) => e.host))]).toEqual(["node4"]);
     const join4 = hostResults(r.stdout).find((e) => e.task.startsWith("Join the running cluster"))!;
     expect(join4.status).toBe("changed");
     // added as a learner, promoted to voter once caught up
-    expect(hostResults(r.stdout).find((e) => e.task.startsWith("A member that joined as learner"))?.status).toBe("changed");
+    expect(hostResults(r.stdout).find((e) => e.task.startsWith("A member that joined as learner"))?.status).toBe(
+      "changed",
+    );
     expect(await members("node1")).toBe("node1 started\nnode2 started\nnode3 started\nnode4 started\n");
-    expect((await sh("node4", "cat /etc/etcd/initial-cluster.env")).out).toMatch(/ETCD_INITIAL_CLUSTER_STATE=existing\nETCD_INITIAL_CLUSTER=.*node4=https:\/\/[\d.]+:2380/);
-    expect((await sh("node4", `${ETCDCTL} put from-node4 yes && ${ETCDCTL} endpoint health --cluster 2>&1 | grep -c 'is healthy'`)).out).toBe("OK\n4\n");
+    expect((await sh("node4", "cat /etc/etcd/initial-cluster.env")).out).toMatch(
+      /ETCD_INITIAL_CLUSTER_STATE=existing\nETCD_INITIAL_CLUSTER=.*node4=https:\/\/[\d.]+:2380/,
+    );
+    expect(
+      (
+        await sh(
+          "node4",
+          `${ETCDCTL} put from-node4 yes && ${ETCDCTL} endpoint health --cluster 2>&1 | grep -c 'is healthy'`,
+        )
+      ).out,
+    ).toBe("OK\n4\n");
     expect((await sh("node1", `${ETCDCTL} get from-node4 --print-value-only`)).out).toBe("yes\n");
     // and a Kubernetes worker: joined through the first control plane, Ready
     expect((await sh("node4", "grep -c 'kubeadm join --config' /var/log/kplay-standin/calls.log")).out).toBe("1\n");
-    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2}'")).out).toBe("node1 Ready\nnode2 Ready\nnode3 Ready\nnode4 Ready\n");
+    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2}'")).out).toBe(
+      "node1 Ready\nnode2 Ready\nnode3 Ready\nnode4 Ready\n",
+    );
     // 05-cluster-apps for node4 alone: CoreDNS's image (read through node1) and pause pulled into its containerd
-    expect((await sh("node4", "ctr -n k8s.io images ls -q | grep -v '^sha256:' | sort")).out).toBe("kube.registry.local/library/coredns/coredns:v1.10.1\nregistry.k8s.io/pause:3.9\n");
+    expect((await sh("node4", "ctr -n k8s.io images ls -q | grep -v '^sha256:' | sort")).out).toBe(
+      "kube.registry.local/library/coredns/coredns:v1.10.1\nregistry.k8s.io/pause:3.9\n",
+    );
     // The other nodes' recorded progress is exactly what it was.
-    expect(readFileSync(join(sd, "steps"), "utf8").split("\n").filter((l) => /^node[123]\t/.test(l))).toEqual(stepsBefore);
+    expect(
+      readFileSync(join(sd, "steps"), "utf8")
+        .split("\n")
+        .filter((l) => /^node[123]\t/.test(l)),
+    ).toEqual(stepsBefore);
     await sh("node3", "systemctl start ssh.socket ssh 2>/dev/null; true");
   });
 
@@ -151,17 +208,39 @@ describe("add-node and remove-node", () => {
 
   it("remove-node node2: drained and deleted, member removed through a peer, node reset, progress forgotten", async () => {
     // make node2 the etcd leader, so its removal has to hand leadership over first
-    const id2 = (await sh("node1", `${ETCDCTL} member list -w simple | awk -F', ' '$3 == "node2" {print $1}'`)).out.trim();
-    const leader = (await sh("node1", `${ETCDCTL} endpoint status --cluster -w simple | awk -F', ' '$5 == "true" {print $1}'`)).out.trim();
-    if (leader) await sh("node1", `ETCDCTL_API=3 etcdctl --endpoints=${leader} --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key move-leader ${id2} >/dev/null 2>&1`);
-    expect((await sh("node1", `${ETCDCTL} endpoint status --cluster -w simple | awk -F', ' '$5 == "true" {print $2}'`)).out.trim()).toBe(id2);
+    const id2 = (
+      await sh("node1", `${ETCDCTL} member list -w simple | awk -F', ' '$3 == "node2" {print $1}'`)
+    ).out.trim();
+    const leader = (
+      await sh("node1", `${ETCDCTL} endpoint status --cluster -w simple | awk -F', ' '$5 == "true" {print $1}'`)
+    ).out.trim();
+    if (leader)
+      await sh(
+        "node1",
+        `ETCDCTL_API=3 etcdctl --endpoints=${leader} --cacert=/etc/etcd/pki/ca.crt --cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key move-leader ${id2} >/dev/null 2>&1`,
+      );
+    expect(
+      (
+        await sh("node1", `${ETCDCTL} endpoint status --cluster -w simple | awk -F', ' '$5 == "true" {print $2}'`)
+      ).out.trim(),
+    ).toBe(id2);
     const r = await kplay(["remove-node", "node2", "--yes", ...four], { env });
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
     expect(await members("node1")).toBe("node1 started\nnode3 started\nnode4 started\n");
-    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1}'; grep -oE 'kubectl .* (drain|delete node) node2' /var/log/kplay-standin/calls.log")).out).toBe(
+    expect(
+      (
+        await sh(
+          "node1",
+          "kubectl get nodes --no-headers | awk '{print $1}'; grep -oE 'kubectl .* (drain|delete node) node2' /var/log/kplay-standin/calls.log",
+        )
+      ).out,
+    ).toBe(
       "node1\nnode3\nnode4\nkubectl --kubeconfig /etc/kubernetes/admin.conf drain node2\nkubectl --kubeconfig /etc/kubernetes/admin.conf delete node node2\n",
     );
-    const n2 = await sh("node2", "dpkg -s etcd-server >/dev/null 2>&1 && echo etcd-installed; dpkg -s containerd >/dev/null 2>&1 && echo containerd-installed; ls /var/lib/etcd /etc/kubernetes /usr/local/bin/kubelet 2>&1 | wc -l; grep -c 'BEGIN kplay' /etc/hosts; cat /var/lib/kplay/undo.log 2>/dev/null | wc -l; grep -c 'kubeadm reset --force' /var/log/kplay-standin/calls.log");
+    const n2 = await sh(
+      "node2",
+      "dpkg -s etcd-server >/dev/null 2>&1 && echo etcd-installed; dpkg -s containerd >/dev/null 2>&1 && echo containerd-installed; ls /var/lib/etcd /etc/kubernetes /usr/local/bin/kubelet 2>&1 | wc -l; grep -c 'BEGIN kplay' /etc/hosts; cat /var/lib/kplay/undo.log 2>/dev/null | wc -l; grep -c 'kubeadm reset --force' /var/log/kplay-standin/calls.log",
+    );
     expect(n2.out).toBe("3\n0\n0\n1\n");
     expect(readFileSync(join(sd, "steps"), "utf8")).not.toMatch(/^node2\t/m);
     // Again: nothing registered, no member, nothing left to undo.
@@ -183,10 +262,13 @@ describe("add-node and remove-node", () => {
     await sh("node4", "systemctl start etcd");
     expect(r.code).toBe(1);
     const failed = hostResults(r.stdout).filter((e) => e.status === "failed");
-    expect(String(failed[0]?.result.stderr)).toMatch(/refusing to remove node3: 1 of the other 2 etcd members are healthy and a cluster of 2 needs 2 for quorum/);
+    expect(String(failed[0]?.result.stderr)).toMatch(
+      /refusing to remove node3: 1 of the other 2 etcd members are healthy and a cluster of 2 needs 2 for quorum/,
+    );
     expect(await members("node1")).toBe("node1 started\nnode3 started\nnode4 started\n");
     expect((await sh("node3", "systemctl is-active etcd kubelet")).out).toBe("active\nactive\n");
-    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2}' | grep node3")).out).toBe("node3 Ready\n");
+    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2}' | grep node3")).out).toBe(
+      "node3 Ready\n",
+    );
   });
-
 });

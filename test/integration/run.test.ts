@@ -29,7 +29,11 @@ describe("kplay run on 3 nodes", () => {
       const conf = await c.sh(n, "cat /opt/kplay-it/app.conf");
       expect(conf.out).toBe(`host=${n}\nip=${node.ip}\nfamily=Debian\n`);
       const modes = await c.sh(n, "stat -c '%a %U %n' /opt/kplay-it /opt/kplay-it/app.conf /opt/kplay-it/static.txt");
-      expect(modes.out.trim().split("\n")).toEqual(["750 root /opt/kplay-it", "640 root /opt/kplay-it/app.conf", "600 root /opt/kplay-it/static.txt"]);
+      expect(modes.out.trim().split("\n")).toEqual([
+        "750 root /opt/kplay-it",
+        "640 root /opt/kplay-it/app.conf",
+        "600 root /opt/kplay-it/static.txt",
+      ]);
       expect((await c.sh(n, "cat /opt/kplay-it/static.txt")).out).toBe("static content from the controller\n");
       expect((await c.sh(n, "cat /opt/kplay-it/hostname.log")).out).toBe(`${n}\n`);
       expect((await c.sh(n, "cat /opt/kplay-it/item-a /opt/kplay-it/item-b")).out).toBe("a\nb\n");
@@ -53,12 +57,18 @@ describe("kplay run on 3 nodes", () => {
   it("bad input exits 2 with one line naming the place, and touches no node", async () => {
     const pb = join(c.dir, "half-bad.yml");
     // The first play is valid and would write a file; the second is malformed.
-    writeFileSync(pb, `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { dest: /tmp/must-not-exist, content: "x" }\n- hosts: all\n  tasks:\n    - name: typo\n      shel: "true"\n`);
+    writeFileSync(
+      pb,
+      `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { dest: /tmp/must-not-exist, content: "x" }\n- hosts: all\n  tasks:\n    - name: typo\n      shel: "true"\n`,
+    );
     const r = await kplay(["run", pb, "-i", inv, "--state-dir", state]);
     expect(r.code).toBe(2);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toBe(`kplay: error: ${pb}:8:7: shel: unknown module or task keyword "shel" (did you mean "shell"?)\n`);
-    for (const n of ["node1", "node2", "node3"]) expect((await c.sh(n, "test -e /tmp/must-not-exist; echo $?")).out.trim()).toBe("1");
+    expect(r.stderr).toBe(
+      `kplay: error: ${pb}:8:7: shel: unknown module or task keyword "shel" (did you mean "shell"?)\n`,
+    );
+    for (const n of ["node1", "node2", "node3"])
+      expect((await c.sh(n, "test -e /tmp/must-not-exist; echo $?")).out.trim()).toBe("1");
 
     const badInv = join(c.dir, "bad-inv.yml");
     writeFileSync(badInv, "all:\n  hosts:\n    n1: { ansible_port: 99999 }\n");
@@ -70,14 +80,22 @@ describe("kplay run on 3 nodes", () => {
 
   it("reports a stopped node as unreachable while the others finish", async () => {
     const pb = join(c.dir, "marker.yml");
-    writeFileSync(pb, `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { dest: /tmp/unreach-marker, content: "x" }\n`);
+    writeFileSync(
+      pb,
+      `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy: { dest: /tmp/unreach-marker, content: "x" }\n`,
+    );
     await c.node("node3").container.stop({ remove: false, timeout: 2_000 });
     const r = await kplay(["run", pb, "-i", inv, "--state-dir", state, "--json"]);
     expect(r.code).toBe(1);
     const results = events(r.stdout).filter((e) => e.event === "host_result");
     expect(results.length, r.stdout + r.stderr).toBe(3);
     expect(results.find((e) => e.host === "node3")?.status).toBe("unreachable");
-    expect(results.filter((e) => e.status === "changed").map((e) => e.host).sort()).toEqual(["node1", "node2"]);
+    expect(
+      results
+        .filter((e) => e.status === "changed")
+        .map((e) => e.host)
+        .sort(),
+    ).toEqual(["node1", "node2"]);
     expect((await c.sh("node1", "cat /tmp/unreach-marker")).out).toBe("x");
   });
 });

@@ -16,7 +16,15 @@ beforeAll(async () => {
   c = await startCluster({ nodes: 3 });
   inv = writeInventory(c, "inventory.yml");
   state = join(c.dir, "state");
-  const r = await kplay(["run", pb("warm", `- hosts: all\n  gather_facts: false\n  tasks: [{ command: "true" }]`), "-i", inv, "--state-dir", state, "--accept-new-host-keys"]);
+  const r = await kplay([
+    "run",
+    pb("warm", `- hosts: all\n  gather_facts: false\n  tasks: [{ command: "true" }]`),
+    "-i",
+    inv,
+    "--state-dir",
+    state,
+    "--accept-new-host-keys",
+  ]);
   expect(r.code).toBe(0);
 });
 afterAll(async () => c?.destroy());
@@ -29,13 +37,16 @@ function pb(name: string, text: string): string {
   writeFileSync(f, text);
   return f;
 }
-const run = (file: string, ...args: string[]) => kplay(["run", file, "-i", inv, "--state-dir", state, "--json", ...args]);
+const run = (file: string, ...args: string[]) =>
+  kplay(["run", file, "-i", inv, "--state-dir", state, "--json", ...args]);
 const sh = async (node: string, cmd: string) => (await c.sh(node, cmd)).out;
 const onAll = async (cmd: string) => Promise.all(NODES.map((h) => sh(h, cmd)));
 
 describe("semantics", () => {
   it("handlers run once per host, only when notified, at the end of the play or on flush", async () => {
-    const f = pb("handlers", `
+    const f = pb(
+      "handlers",
+      `
 - hosts: all
   gather_facts: false
   tasks:
@@ -56,17 +67,22 @@ describe("semantics", () => {
     - name: by topic
       listen: topic
       shell: echo ran >> /tmp/h3.log
-`);
+`,
+    );
     const r = await run(f);
     expect(r.code, r.stdout.slice(-2000)).toBe(0);
-    expect(await onAll("cat /tmp/h1.log; cat /tmp/h3.log; test -e /tmp/h2.log; echo $?; cat /tmp/h-order")).toEqual(NODES.map(() => "ran\nran\n1\nbefore\n"));
+    expect(await onAll("cat /tmp/h1.log; cat /tmp/h3.log; test -e /tmp/h2.log; echo $?; cat /tmp/h-order")).toEqual(
+      NODES.map(() => "ran\nran\n1\nbefore\n"),
+    );
     const again = await run(f);
     expect(again.code).toBe(0);
     expect(await onAll("wc -l < /tmp/h1.log")).toEqual(NODES.map(() => "1\n"));
   });
 
   it("block / rescue / always route as Ansible does", async () => {
-    const f = pb("blocks", `
+    const f = pb(
+      "blocks",
+      `
 - hosts: all
   gather_facts: false
   tasks:
@@ -85,29 +101,42 @@ describe("semantics", () => {
       always:
         - shell: echo always2 > /tmp/b-always2
     - shell: echo after > /tmp/b-after
-`);
+`,
+    );
     const r = await run(f);
     expect(r.code).toBe(1); // node3 failed without rescue
     const recap = events(r.stdout).find((e) => e.event === "recap")!;
     expect(recap.hosts.node2).toMatchObject({ failed: 0, rescued: 1 });
     expect(recap.hosts.node3).toMatchObject({ failed: 1, rescued: 0 });
-    const probe = "for f in b-end b-rescue b-always b-always2 b-after; do printf '%s=' $f; cat /tmp/$f 2>/dev/null || echo -; done";
-    expect(await sh("node1", probe)).toBe("b-end=block-end\nb-rescue=-\nb-always=always\nb-always2=always2\nb-after=after\n");
-    expect(await sh("node2", probe)).toBe("b-end=-\nb-rescue=rescued:command false\nb-always=always\nb-always2=always2\nb-after=after\n");
-    expect(await sh("node3", probe)).toBe("b-end=block-end\nb-rescue=-\nb-always=always\nb-always2=always2\nb-after=-\n");
+    const probe =
+      "for f in b-end b-rescue b-always b-always2 b-after; do printf '%s=' $f; cat /tmp/$f 2>/dev/null || echo -; done";
+    expect(await sh("node1", probe)).toBe(
+      "b-end=block-end\nb-rescue=-\nb-always=always\nb-always2=always2\nb-after=after\n",
+    );
+    expect(await sh("node2", probe)).toBe(
+      "b-end=-\nb-rescue=rescued:command false\nb-always=always\nb-always2=always2\nb-after=after\n",
+    );
+    expect(await sh("node3", probe)).toBe(
+      "b-end=block-end\nb-rescue=-\nb-always=always\nb-always2=always2\nb-after=-\n",
+    );
   });
 
   it("serial: 1 rolls host by host", async () => {
-    const f = pb("serial", `
+    const f = pb(
+      "serial",
+      `
 - hosts: all
   gather_facts: false
   serial: 1
   tasks:
     - shell: "date +%s%N > /tmp/s1; sleep 0.2"
     - shell: "date +%s%N > /tmp/s2"
-`);
+`,
+    );
     expect((await run(f)).code).toBe(0);
-    const t = await Promise.all(NODES.map(async (h) => (await sh(h, "cat /tmp/s1 /tmp/s2")).trim().split("\n").map(BigInt)));
+    const t = await Promise.all(
+      NODES.map(async (h) => (await sh(h, "cat /tmp/s1 /tmp/s2")).trim().split("\n").map(BigInt)),
+    );
     expect(t[0][1] < t[1][0]).toBe(true); // node1 finished both tasks before node2 started
     expect(t[1][1] < t[2][0]).toBe(true);
   });
@@ -122,7 +151,10 @@ describe("semantics", () => {
     - shell: "date +%s%N > /tmp/f2"
 `;
     const inv2 = writeInventory(c, "inv-delay.yml", { node1: { delay: 2 }, node2: { delay: 0 }, node3: { delay: 0 } });
-    for (const [strategy, node2First] of [["linear", false], ["free", true]] as const) {
+    for (const [strategy, node2First] of [
+      ["linear", false],
+      ["free", true],
+    ] as const) {
       const r = await kplay(["run", pb(strategy, body(strategy)), "-i", inv2, "--state-dir", state, "--json"]);
       expect(r.code, r.stdout.slice(-1500)).toBe(0);
       const node1First = BigInt((await sh("node1", "cat /tmp/f1")).trim());
@@ -132,9 +164,14 @@ describe("semantics", () => {
   });
 
   it("max_fail_percentage and any_errors_fatal stop the play", async () => {
-    for (const [kw, val] of [["max_fail_percentage", "30"], ["any_errors_fatal", "true"]]) {
+    for (const [kw, val] of [
+      ["max_fail_percentage", "30"],
+      ["any_errors_fatal", "true"],
+    ]) {
       await onAll("rm -f /tmp/m-next");
-      const f = pb(kw, `
+      const f = pb(
+        kw,
+        `
 - hosts: all
   gather_facts: false
   ${kw}: ${val}
@@ -142,7 +179,8 @@ describe("semantics", () => {
     - command: "false"
       when: inventory_hostname == 'node3'
     - shell: echo next > /tmp/m-next
-`);
+`,
+      );
       const r = await run(f);
       expect(r.code).toBe(1);
       expect(await onAll("test -e /tmp/m-next; echo $?")).toEqual(NODES.map(() => "1\n"));
@@ -150,13 +188,18 @@ describe("semantics", () => {
     }
     // 34% allowed: one of three failing does not stop the others.
     await onAll("rm -f /tmp/m-next");
-    const ok = pb("maxfail-ok", `- hosts: all\n  gather_facts: false\n  max_fail_percentage: 34\n  tasks:\n    - command: "false"\n      when: inventory_hostname == 'node3'\n    - shell: echo next > /tmp/m-next\n`);
+    const ok = pb(
+      "maxfail-ok",
+      `- hosts: all\n  gather_facts: false\n  max_fail_percentage: 34\n  tasks:\n    - command: "false"\n      when: inventory_hostname == 'node3'\n    - shell: echo next > /tmp/m-next\n`,
+    );
     expect((await run(ok)).code).toBe(1);
     expect(await onAll("test -e /tmp/m-next; echo $?")).toEqual(["0\n", "0\n", "1\n"]);
   });
 
   it("tags, --skip-tags, --start-at-task and --list-tasks", async () => {
-    const f = pb("tags", `
+    const f = pb(
+      "tags",
+      `
 - hosts: all
   gather_facts: false
   tasks:
@@ -174,7 +217,8 @@ describe("semantics", () => {
     - name: always
       shell: echo always >> /tmp/t.log
       tags: always
-`);
+`,
+    );
     const cases: Array<[string[], string]> = [
       [["--tags", "one"], "1\nalways\n"],
       [["--skip-tags", "one,always"], "2\n3\n"],
@@ -195,7 +239,9 @@ describe("semantics", () => {
 
   it("delegate_to with run_once, retries/until, environment, become_user", async () => {
     await onAll("rm -f /tmp/d-* /tmp/tries");
-    const f = pb("misc", `
+    const f = pb(
+      "misc",
+      `
 - hosts: all
   gather_facts: false
   tasks:
@@ -217,16 +263,21 @@ describe("semantics", () => {
       become_user: ops
       register: who
     - copy: { dest: /tmp/d-who, content: "{{ who.stdout }} {{ tries.attempts }}\\n" }
-`);
+`,
+    );
     const r = await run(f);
     expect(r.code, r.stdout.slice(-2000)).toBe(0);
     expect(await sh("node3", "cat /tmp/d-once")).toBe("node1\n");
     expect(await sh("node1", "test -e /tmp/d-once; echo $?")).toBe("1\n");
-    expect(await onAll("wc -l < /tmp/tries; cat /tmp/d-env /tmp/d-who")).toEqual(NODES.map((h) => `3\nhi ${h}-/root\nops 3\n`));
+    expect(await onAll("wc -l < /tmp/tries; cat /tmp/d-env /tmp/d-who")).toEqual(
+      NODES.map((h) => `3\nhi ${h}-/root\nops 3\n`),
+    );
   });
 
   it("include_tasks, vars_files and -e precedence", async () => {
-    const f = pb("vars", `
+    const f = pb(
+      "vars",
+      `
 - hosts: all
   gather_facts: false
   vars: { who: play, what: play }
@@ -234,10 +285,14 @@ describe("semantics", () => {
   tasks:
     - include_tasks: inner.yml
       vars: { where: include }
-`);
+`,
+    );
     const dir = join(f, "..");
     writeFileSync(join(dir, "vars.yml"), "what: file\nlevel: file\n");
-    writeFileSync(join(dir, "inner.yml"), `- copy: { dest: /tmp/v-out, content: "{{ who }} {{ what }} {{ level }} {{ where }} {{ inventory_hostname in groups['all'] }}\\n" }\n`);
+    writeFileSync(
+      join(dir, "inner.yml"),
+      `- copy: { dest: /tmp/v-out, content: "{{ who }} {{ what }} {{ level }} {{ where }} {{ inventory_hostname in groups['all'] }}\\n" }\n`,
+    );
     const r = await run(f, "-e", "level=cli", "-e", "who=cli");
     expect(r.code, r.stdout.slice(-1500)).toBe(0);
     expect(await sh("node2", "cat /tmp/v-out")).toBe("cli file cli include true\n");
@@ -247,19 +302,24 @@ describe("semantics", () => {
     const secret = "s3cr3t-token-value";
     const inv2 = writeInventory(c, "inv-secret.yml", { node1: { registry_password: secret } }, ["node1"]);
     await sh("node1", "printf 'a\\nold\\nc\\n' > /tmp/diff.txt");
-    const f = pb("facts", `
+    const f = pb(
+      "facts",
+      `
 - hosts: all
   gather_facts: true
   tasks:
     - copy: { dest: /tmp/facts.txt, content: "{{ ansible_distribution }} {{ ansible_distribution_major_version }} {{ ansible_os_family }} {{ ansible_pkg_mgr }} {{ ansible_service_mgr }} {{ kplay_arch }} {{ ansible_default_ipv4.address }} {{ ansible_hostname }} {{ kplay_swap_on }}\\n" }
     - copy: { dest: /tmp/diff.txt, content: "a\\nnew {{ registry_password }}\\nc\\n" }
     - shell: "echo streamed-line-1; echo streamed-err >&2"
-`);
+`,
+    );
     const r = await kplay(["run", f, "-i", inv2, "--state-dir", state, "--diff", "-vv"]);
     expect(r.code, r.stdout).toBe(0);
     const node = c.node("node1");
     const host = (await sh("node1", "hostname")).trim();
-    expect(await sh("node1", "cat /tmp/facts.txt")).toBe(`Debian 12 Debian apt systemd amd64 ${node.ip} ${host} false\n`);
+    expect(await sh("node1", "cat /tmp/facts.txt")).toBe(
+      `Debian 12 Debian apt systemd amd64 ${node.ip} ${host} false\n`,
+    );
     expect(r.stdout).toContain("-old\n+new ********");
     expect(r.stdout).not.toContain(secret);
     expect(r.stdout).toContain("[node1] streamed-line-1");

@@ -8,17 +8,33 @@ import { describe, expect, it } from "vitest";
 import { inventoryGraph, inventoryHost, inventoryList, loadInventory } from "../../src/inventory/index.js";
 
 const F = join(import.meta.dirname, "../fixtures/inventory");
-const CASES = [["yaml", "yaml/hosts.yaml"], ["ini", "ini/inventory.ini"], ["dir", "dir"]] as const;
+const CASES = [
+  ["yaml", "yaml/hosts.yaml"],
+  ["ini", "ini/inventory.ini"],
+  ["dir", "dir"],
+] as const;
 
 function sortedJson(v: unknown): string {
   const sort = (x: unknown): unknown =>
-    Array.isArray(x) ? x.map(sort) : x && typeof x === "object" ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sort((x as Record<string, unknown>)[k])])) : x;
+    Array.isArray(x)
+      ? x.map(sort)
+      : x && typeof x === "object"
+        ? Object.fromEntries(
+            Object.keys(x)
+              .sort()
+              .map((k) => [k, sort((x as Record<string, unknown>)[k])]),
+          )
+        : x;
   return JSON.stringify(sort(v), null, 4);
 }
 
 function kplayViews(src: string) {
   const inv = loadInventory([join(F, src)]);
-  return { list: sortedJson(inventoryList(inv)) + "\n", graph: inventoryGraph(inv) + "\n", host: sortedJson(inventoryHost(inv, "node4")) + "\n" };
+  return {
+    list: sortedJson(inventoryList(inv)) + "\n",
+    graph: inventoryGraph(inv) + "\n",
+    host: sortedJson(inventoryHost(inv, "node4")) + "\n",
+  };
 }
 
 let ansible = false;
@@ -38,7 +54,11 @@ describe.each(CASES)("%s inventory", (name, src) => {
   });
 
   it.skipIf(!ansible)("matches ansible-inventory run now", () => {
-    const run = (...a: string[]) => execFileSync("ansible-inventory", ["-i", join(F, src), ...a], { encoding: "utf8", env: { ...process.env, ANSIBLE_NOCOLOR: "1" } });
+    const run = (...a: string[]) =>
+      execFileSync("ansible-inventory", ["-i", join(F, src), ...a], {
+        encoding: "utf8",
+        env: { ...process.env, ANSIBLE_NOCOLOR: "1" },
+      });
     const k = kplayViews(src);
     expect(k.list).toBe(run("--list"));
     expect(k.graph).toBe(run("--graph"));

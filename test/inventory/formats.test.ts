@@ -24,8 +24,14 @@ describe("inventory formats", () => {
     expect(yaml.groups.calico_rr).toEqual([]);
     expect(yaml.groups.ungrouped).toEqual([]);
     expect(yaml.vars.node4).toEqual({
-      ansible_user: "root", ansible_port: 2222, ntp_server: "10.0.0.1", ansible_host: "10.0.0.14", ip: "10.0.0.14",
-      node_role: "worker", max_pods: 110, cluster_name: "prod",
+      ansible_user: "root",
+      ansible_port: 2222,
+      ntp_server: "10.0.0.1",
+      ansible_host: "10.0.0.14",
+      ip: "10.0.0.14",
+      node_role: "worker",
+      max_pods: 110,
+      cluster_name: "prod",
     });
     expect(yaml.vars.node1).not.toHaveProperty("node_role");
   });
@@ -45,7 +51,15 @@ describe("kubeplay config.yaml with -c", () => {
     expect(inv.hostNames).toEqual(["node1", "node2", "node3", "node4", "node5", "bootstrap"]);
     expect(inv.hostVars("bootstrap")).toMatchObject({ ansible_connection: "local" });
     const v = inv.hostVars("node4");
-    expect(v).toMatchObject({ ansible_port: 2222, ntp_server: "10.0.0.1", internal_ip: "10.0.0.25", registry_ip: "10.0.0.25", download_url: "http://10.0.0.25:8080/files", registry_host: "kube.registry.local", kube_version: "v1.21.3" });
+    expect(v).toMatchObject({
+      ansible_port: 2222,
+      ntp_server: "10.0.0.1",
+      internal_ip: "10.0.0.25",
+      registry_ip: "10.0.0.25",
+      download_url: "http://10.0.0.25:8080/files",
+      registry_host: "kube.registry.local",
+      kube_version: "v1.21.3",
+    });
   });
 });
 

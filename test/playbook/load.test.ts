@@ -47,7 +47,11 @@ describe("playbook validation", () => {
     const k = err as KplayError;
     expect(k.describe()).toMatch(msg);
     expect(k.exitCode).toBe(2);
-    const expectFile = file.startsWith("22-") ? join(BAD, "templates/broken.hbs") : file.startsWith("27-") ? join(BAD, "tasks/bad-inner.yml") : join(BAD, file);
+    const expectFile = file.startsWith("22-")
+      ? join(BAD, "templates/broken.hbs")
+      : file.startsWith("27-")
+        ? join(BAD, "tasks/bad-inner.yml")
+        : join(BAD, file);
     expect(k.where.file).toBe(expectFile);
     expect(k.where.line).toBe(line);
     if (column !== undefined) expect(k.where.column).toBe(column);
