@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { KplayError } from "../errors.js";
 import { findModule, type ModuleContext, type ModuleDef, type ModuleResult } from "../modules/index.js";
-import { recordScript } from "../modules/undo.js";
+import { UndoLog } from "../modules/undo.js";
 import { withData, withTemplateNames } from "../playbook/data.js";
 import { evalCondition } from "../playbook/expr.js";
 import { findSource, sourceCandidates } from "../playbook/paths.js";
@@ -24,8 +24,8 @@ interface Prepared {
   args: unknown;
   exec: ExecOptions;
   delegate?: string;
-  /** Undo logs are kept on nodes only: not in check mode, not for the controller. */
-  undo: boolean;
+  /** The node's undo log for the module and the task's `undo:` (disabled in check mode and on the controller). */
+  undo: UndoLog;
 }
 
 export class TaskExecutor {
@@ -130,7 +130,8 @@ export class TaskExecutor {
     result = applyConditions(task, result, withReg);
     let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
     if (status === "failed" && eff.ignoreErrors) status = "ignored";
-    if (status === "changed" && task.undo !== undefined && p.undo) return this.recordUndo(t, at, p, { status, result });
+    if (status === "changed" && task.undo !== undefined && p.undo.enabled)
+      return this.recordUndo(t, at, p, { status, result });
     return { status, result };
   }
 
@@ -158,7 +159,7 @@ export class TaskExecutor {
     const toController =
       delegate !== undefined && !this.e.inv.hasHost(delegate) && (delegate === "localhost" || delegate === "127.0.0.1");
     // The controller (a task delegated to localhost) keeps no undo log: it is not a node.
-    const undo = !(eff.checkMode ?? this.e.opts.check) && !toController;
+    const undo = new UndoLog(!(eff.checkMode ?? this.e.opts.check) && !toController);
     return { mod, args: parsed.data, exec, delegate, undo };
   }
 
@@ -208,7 +209,8 @@ export class TaskExecutor {
     const key = `task:${this.e.opts.step?.name ?? "run"}/${task.id}/${at.index}`;
     const sensitive = t.noLog || this.node.holdsSecret(script);
     const opts = { become: p.exec.become, becomeUser: p.exec.becomeUser, sensitive };
-    const r = await this.node.exec({ host: at.host, delegate: p.delegate }, recordScript(key, script), opts);
+    const record = p.undo.recordScript(key, script)!; // enabled: checked by the caller
+    const r = await this.node.exec({ host: at.host, delegate: p.delegate }, record, opts);
     if (r.rc === 0) return done;
     const msg = `changed, but recording its undo failed: ${r.stderr.trim()}`;
     return { status: "failed", result: { ...result, failed: true, msg } };

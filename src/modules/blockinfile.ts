@@ -65,6 +65,7 @@ export function blockInFile(text: string, a: BlockArgs): { after: string; msg: s
 
 export const blockinfileModule = defineModule({
   name: "blockinfile",
+  undo: "recorded",
   idempotent: true,
   schema,
   run: (ctx, a) =>

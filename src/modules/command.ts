@@ -77,7 +77,14 @@ async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<Modu
 }
 
 const define = (name: string, viaShell: boolean) =>
-  defineModule({ name, streams: true, freeForm: "cmd", schema: argsSchema, run: (ctx, a) => run(ctx, a, viaShell) });
+  defineModule({
+    name,
+    undo: "task",
+    streams: true,
+    freeForm: "cmd",
+    schema: argsSchema,
+    run: (ctx, a) => run(ctx, a, viaShell),
+  });
 
 export const commandModule = define("command", false);
 export const shellModule = define("shell", true);

@@ -6,6 +6,7 @@ import { defineModule } from "./types.js";
 
 export const setFactModule = defineModule({
   name: "set_fact",
+  undo: "none",
   local: true,
   schema: z.record(z.string().regex(/^[A-Za-z_]\w*$/, "fact names must be variable names"), z.unknown()),
   run: async (_ctx, a) => {
@@ -17,6 +18,7 @@ export const setFactModule = defineModule({
 
 export const assertModule = defineModule({
   name: "assert",
+  undo: "none",
   local: true,
   schema: z
     .object({
@@ -46,6 +48,7 @@ export const assertModule = defineModule({
 
 export const failModule = defineModule({
   name: "fail",
+  undo: "none",
   local: true,
   schema: z.object({ msg: z.unknown().default("Failed as requested from task") }).strict(),
   run: async (_ctx, a) => ({ changed: false, failed: true, msg: a.msg }),
@@ -53,6 +56,7 @@ export const failModule = defineModule({
 
 export const metaModule = defineModule({
   name: "meta",
+  undo: "none",
   local: true,
   freeForm: "_raw",
   schema: z

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { receiveStdin, T_VAR } from "../transport/stdin.js";
 import { attrScriptOrNoop, fileAttrFields } from "./attrs.js";
-import { keepOriginal, makeDirs } from "./undo.js";
+import type { UndoLog } from "./undo.js";
 import { defineModule, normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
 const INLINE_LIMIT = 256 * 1024;
@@ -94,7 +94,7 @@ function failure(text: string, rc: number): ModuleResult {
   return { changed: false, failed: true, rc, msg: text.trim() || `failed with rc ${rc}` };
 }
 
-function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; undo: boolean }): Sh {
+function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; undo: UndoLog }): Sh {
   const { sum, wantDiff } = x;
   const { check, withData, undo } = o;
   // Written to keep forks down (each costs a node ~1 ms): names the controller knows are worked
@@ -108,11 +108,11 @@ function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; u
         literal !== undefined ? sh`d=${posix.dirname(literal)}` : raw('d="${p%/*}"; d="${d:-/}"'),
         // directories made for the file are undone too (removed on undo if empty by then)
         f.makeDirs
-          ? sh`[ -d "$d" ] || { ${makeDirs("d", literal !== undefined ? posix.dirname(literal) : undefined, undo)}; }`
+          ? sh`[ -d "$d" ] || { ${undo.makeDirs("d", literal !== undefined ? posix.dirname(literal) : undefined)}; }`
           : raw(":"),
         sh`[ -d "$d" ] || { echo "destination directory $d does not exist" >&2; ${drain}; exit 1; }`,
         f.backup ? raw(`[ -f "$p" ] && cp -p -- "$p" "$p.$(date +%Y%m%d%H%M%S).bak"`) : raw(":"),
-        undo ? keepOriginal("p", literal) : raw(":"),
+        undo.keepOriginal("p", literal) ?? raw(":"),
         // A new file is 0644 (umask 022 as the shell creates it), as Ansible makes it. `true`, not
         // `:`: a special builtin whose redirection fails ends a POSIX shell (dash does).
         raw(`umask 022; t="$d/.kplay-tmp.$$"; set -C; { true > "$t"; } 2>/dev/null || t=; set +C`),
@@ -149,6 +149,7 @@ function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; u
 
 export const copyModule = defineModule({
   name: "copy",
+  undo: "recorded",
   idempotent: true,
   schema: copySchema,
   run: async (ctx, a) => {

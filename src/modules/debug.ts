@@ -5,6 +5,7 @@ import { defineModule } from "./types.js";
 
 export const debugModule = defineModule({
   name: "debug",
+  undo: "none",
   local: true,
   schema: z
     .object({ msg: z.unknown().optional(), var: z.string().optional(), verbosity: z.number().default(0) })

@@ -4,7 +4,6 @@ import { z } from "zod";
 import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { attrScriptOrNoop } from "./attrs.js";
 import { defineModule, normalizeMode, readMarker } from "./types.js";
-import { makeDirs } from "./undo.js";
 
 const fileSchema = z
   .object({
@@ -22,6 +21,7 @@ const fileSchema = z
 
 export const fileModule = defineModule({
   name: "file",
+  undo: "recorded",
   idempotent: true,
   schema: fileSchema,
   run: async (ctx, a) => {
@@ -29,13 +29,17 @@ export const fileModule = defineModule({
     const c = ctx.check;
     const attrs = attrScriptOrNoop({ mode, owner: a.owner, group: a.group }, c);
     const act = (cmd: Sh) => (c ? sh`changed=1` : sh`${cmd} && changed=1`);
+    // what was at the path before kplay first changed it (or that nothing was) goes into the undo
+    // log; a directory's contents are not kept (only directories kplay made are undone)
+    const keep = ctx.undo.keepOriginal("p", a.path);
+    const keepThen = (cmd: Sh) => (keep ? sh`${keep}; ${cmd}` : cmd);
     let body: Sh;
     switch (a.state) {
       case "directory":
         body = joinSh([
           raw(`if [ -e "$p" ] && [ ! -d "$p" ]; then echo "$p exists and is not a directory" >&2; exit 1; fi`),
           // directories kplay creates are removed on undo (if empty by then), every missing level, top first
-          sh`[ -d "$p" ] || { ${act(makeDirs("p", a.path, ctx.undo))} || exit 1; }`,
+          sh`[ -d "$p" ] || { ${act(ctx.undo.makeDirs("p", a.path))} || exit 1; }`,
           raw(`if [ -d "$p" ]; then`),
           attrs,
           a.recurse && (a.owner || a.group) && !c
@@ -45,11 +49,12 @@ export const fileModule = defineModule({
         ]);
         break;
       case "absent":
-        body = sh`if [ -e "$p" ] || [ -L "$p" ]; then ${act(sh`rm -rf -- "$p"`)} || exit 1; fi`;
+        body = sh`if [ -e "$p" ] || [ -L "$p" ]; then ${keepThen(act(sh`rm -rf -- "$p"`))} || exit 1; fi`;
         break;
       case "touch":
         // touch always updates times (changed), as Ansible's file state=touch reports
         body = joinSh([
+          keep,
           c ? sh`changed=1` : sh`touch -- "$p" && changed=1 || exit 1`,
           raw(`if [ -e "$p" ]; then`),
           attrs,
@@ -60,12 +65,13 @@ export const fileModule = defineModule({
         body = joinSh([
           sh`if [ -L "$p" ] && [ "$(readlink -- "$p")" = ${a.src!} ]; then :;`,
           sh`elif [ -e "$p" ] && [ ! -L "$p" ] && [ ${a.force ? 0 : 1} = 1 ]; then echo "$p exists and is not a link (use force)" >&2; exit 1;`,
-          sh`else ${act(sh`ln -sfn -- ${a.src!} "$p"`)} || exit 1; fi`,
+          sh`else ${keepThen(act(sh`ln -sfn -- ${a.src!} "$p"`))} || exit 1; fi`,
         ]);
         break;
       default:
         body = joinSh([
           raw(`[ -e "$p" ] || { echo "file $p does not exist (use state=touch to create it)" >&2; exit 1; }`),
+          keep,
           attrs,
         ]);
     }

@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { joinSh, raw, secret, sh, type Sh } from "../transport/sh.js";
 import { attrScriptOrNoop } from "./attrs.js";
+import type { UndoLog } from "./undo.js";
 import { defineModule, normalizeMode, readMarker } from "./types.js";
 
 const schema = z
@@ -91,7 +92,7 @@ function wantedSum(f: Fetchers, w: Want): Sh {
 }
 
 /** sh: download to a temporary file beside the destination, check it, and move it in only when it differs. */
-function download(a: Args, f: Fetchers, w: Want): Sh {
+function download(a: Args, f: Fetchers, w: Want, undo: UndoLog): Sh {
   return joinSh([
     raw(`  d=$(dirname -- "$p"); [ -d "$d" ] || { echo "destination directory $d does not exist" >&2; exit 1; }`),
     raw(`  t=$(mktemp "$d/.kplay-dl.XXXXXX") || exit 1`),
@@ -103,12 +104,15 @@ function download(a: Args, f: Fetchers, w: Want): Sh {
       : raw(":"),
     raw(`  if [ -f "$p" ] && cmp -s -- "$t" "$p"; then rm -f -- "$t"; else`),
     raw(`    if [ -e "$p" ]; then chmod -- "$(stat -c %a -- "$p")" "$t"; else chmod 644 -- "$t"; fi`),
+    // what was at the destination before (or that nothing was) goes into the undo log
+    undo.keepOriginal("p"),
     raw(`    mv -f -- "$t" "$p" && changed=1; fi`),
     raw(`  fetched=1`),
   ]);
 }
 
-function getUrlScript(a: Args, check: boolean): Sh {
+function getUrlScript(a: Args, o: { check: boolean; undo: UndoLog }): Sh {
+  const { check } = o;
   const sep = a.checksum?.indexOf(":") ?? -1;
   const want = a.checksum ? a.checksum.slice(sep + 1) : undefined;
   const w: Want = {
@@ -120,14 +124,14 @@ function getUrlScript(a: Args, check: boolean): Sh {
   return joinSh([
     sh`u=${a.url}; p=${a.dest}; changed=0; fetched=0`,
     ...f.setup,
-    raw(`if [ -d "$p" ]; then n=$(basename -- "\${u%%\\?*}"); p="$p/$n"; fi`),
+    raw(`if [ -d "$p" ]; then n=$(basename -- "\${u%%\\?*}"); p="\${p%/}/$n"; fi`),
     wantedSum(f, w),
     raw(`need=1`),
     raw(`if [ -f "$p" ]; then`),
     want ? sh`  ${sumCmd(w.algo, raw('"$p"'))}; [ "$s_" = "$want" ] && need=0` : a.force ? raw(":") : raw("  need=0"),
     raw(`fi`),
     raw(`if [ $need = 1 ]; then`),
-    check ? raw(`  changed=1`) : download(a, f, w),
+    check ? raw(`  changed=1`) : download(a, f, w, o.undo),
     raw(`fi`),
     raw(`if [ -e "$p" ]; then`),
     attrScriptOrNoop({ mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, check),
@@ -138,10 +142,13 @@ function getUrlScript(a: Args, check: boolean): Sh {
 
 export const getUrlModule = defineModule({
   name: "get_url",
+  undo: "recorded",
   idempotent: true,
   schema,
   run: async (ctx, a) => {
-    const r = await ctx.exec(getUrlScript(a, ctx.check), { timeoutMs: (a.timeout * 20 + 30) * 1000 });
+    const r = await ctx.exec(getUrlScript(a, { check: ctx.check, undo: ctx.undo }), {
+      timeoutMs: (a.timeout * 20 + 30) * 1000,
+    });
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
     return {

@@ -6,6 +6,7 @@ import { defineModule, readMarker } from "./types.js";
 
 export const hostnameModule = defineModule({
   name: "hostname",
+  undo: "task",
   idempotent: true,
   schema: z
     .object({

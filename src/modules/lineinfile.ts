@@ -89,6 +89,7 @@ export function lineInFile(text: string, a: LineArgs): { after: string; msg: str
 
 export const lineinfileModule = defineModule({
   name: "lineinfile",
+  undo: "recorded",
   idempotent: true,
   schema,
   run: (ctx, a) =>

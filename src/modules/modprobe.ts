@@ -7,6 +7,7 @@ import { defineModule, readMarker } from "./types.js";
 
 export const modprobeModule = defineModule({
   name: "modprobe",
+  undo: "task",
   idempotent: true,
   schema: z
     .object({

@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { joinSh, raw, sh, shVar, type Sh } from "../transport/sh.js";
 import { defineModule, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
-import { recordScript } from "./undo.js";
+import type { UndoLog } from "./undo.js";
 
 const schema = z
   .object({
@@ -32,15 +32,20 @@ function names(a: Args): string[] {
  * not installed before); its name is only ever a quoted word, the list to act on is built in
  * "$@", and the undo of a package new to the host is worked out here per package.
  */
-function actOnMarked(pkgs: string[], act: Sh, undo: ((p: string) => string) | undefined, check: boolean): Sh {
+function actOnMarked(
+  pkgs: string[],
+  act: Sh,
+  o: { undoOf: ((p: string) => string) | undefined; log: UndoLog; check: boolean },
+): Sh {
+  const { undoOf, log, check } = o;
   return joinSh([
     raw(`set --`),
     ...pkgs.map((p, i) => sh`[ $${flag("t", i)} = 0 ] || set -- "$@" ${p}`),
     raw(`if [ $# -gt 0 ]; then`),
     check ? raw(`  :`) : sh`  ${act} || { tail -n 30 -- "$log_" >&2; exit 1; }`,
     // packages that were not installed before are removed on undo (with what they pulled in)
-    ...(undo && !check
-      ? pkgs.map((p, i) => sh`  [ $${flag("n", i)} = 0 ] || { ${recordScript(`pkg:${p}`, undo(p))}; }`)
+    ...(undoOf && log.enabled && !check
+      ? pkgs.map((p, i) => sh`  [ $${flag("n", i)} = 0 ] || { ${log.recordScript(`pkg:${p}`, undoOf(p))!}; }`)
       : []),
     raw(`  for t_ in "$@"; do echo "KPLAY-CHANGED $t_"; done`),
     raw(`fi`),
@@ -62,7 +67,8 @@ const LOG = raw(`log_=$(mktemp) || exit 1; trap 'rm -f "$log_"' EXIT`);
 const normalState = (s: Args["state"]) => (s === "installed" ? "present" : s === "removed" ? "absent" : s);
 
 /** sh for apt: prints "KPLAY-CHANGED <pkg>" per package acted on. */
-function aptScript(pkgs: string[], a: Args, check: boolean, undo: boolean): Sh {
+function aptScript(pkgs: string[], a: Args, o: { check: boolean; undo: UndoLog }): Sh {
+  const { check, undo } = o;
   const state = normalState(a.state);
   const lines: Sh[] = [
     raw(`export DEBIAN_FRONTEND=noninteractive`),
@@ -100,14 +106,14 @@ function aptScript(pkgs: string[], a: Args, check: boolean, undo: boolean): Sh {
       ? sh`apt-get ${a.purge ? "purge" : "remove"} ${opts} -- "$@" >"$log_" 2>&1`
       : sh`apt-get install ${opts} "$rec_" -- "$@" >"$log_" 2>&1`;
   const undoOf =
-    state !== "absent" && undo
+    state !== "absent"
       ? (p: string) =>
           sh`DEBIAN_FRONTEND=noninteractive apt-get purge -y -q --autoremove -- ${p.split("=")[0]} >/dev/null`.text
       : undefined;
-  return joinSh([...lines, actOnMarked(pkgs, act, undoOf, check)]);
+  return joinSh([...lines, actOnMarked(pkgs, act, { undoOf, log: undo, check })]);
 }
 
-function rpmScript(pkgs: string[], a: Args, o: { check: boolean; tool: "dnf" | "yum"; undo: boolean }): Sh {
+function rpmScript(pkgs: string[], a: Args, o: { check: boolean; tool: "dnf" | "yum"; undo: UndoLog }): Sh {
   const { check, tool, undo } = o;
   const state = normalState(a.state);
   const lines: Sh[] = [raw(`cache=0`), LOG];
@@ -133,9 +139,8 @@ function rpmScript(pkgs: string[], a: Args, o: { check: boolean; tool: "dnf" | "
       : state === "latest"
         ? sh`{ ${tool} -y install -- "$@" && ${tool} -y upgrade -- "$@"; } >"$log_" 2>&1`
         : sh`${tool} -y install -- "$@" >"$log_" 2>&1`;
-  const undoOf =
-    state !== "absent" && undo ? (p: string) => sh`${tool} -y -q remove -- ${p} >/dev/null`.text : undefined;
-  return joinSh([...lines, actOnMarked(pkgs, act, undoOf, check)]);
+  const undoOf = state !== "absent" ? (p: string) => sh`${tool} -y -q remove -- ${p} >/dev/null`.text : undefined;
+  return joinSh([...lines, actOnMarked(pkgs, act, { undoOf, log: undo, check })]);
 }
 
 async function run(ctx: ModuleContext, a: Args, forced?: "apt" | "dnf" | "yum"): Promise<ModuleResult> {
@@ -152,7 +157,7 @@ async function run(ctx: ModuleContext, a: Args, forced?: "apt" | "dnf" | "yum"):
   if (pkgs.length === 0 && !a.update_cache) return { changed: false, failed: true, msg: "name is required" };
   const script =
     mgr === "apt"
-      ? aptScript(pkgs, a, ctx.check, ctx.undo)
+      ? aptScript(pkgs, a, { check: ctx.check, undo: ctx.undo })
       : rpmScript(pkgs, a, { check: ctx.check, tool: mgr as "dnf" | "yum", undo: ctx.undo });
   const r = await ctx.exec(script, { timeoutMs: 30 * 60_000 });
   const m = readMarker(r.stdout);
@@ -166,7 +171,7 @@ async function run(ctx: ModuleContext, a: Args, forced?: "apt" | "dnf" | "yum"):
   return { changed, packages: changedPkgs, cache_updated: m.cache === "1", manager: mgr };
 }
 
-export const packageModule = defineModule({ name: "package", schema, run: (ctx, a) => run(ctx, a) });
-export const aptModule = defineModule({ name: "apt", schema, run: (ctx, a) => run(ctx, a, "apt") });
-export const dnfModule = defineModule({ name: "dnf", schema, run: (ctx, a) => run(ctx, a, "dnf") });
-export const yumModule = defineModule({ name: "yum", schema, run: (ctx, a) => run(ctx, a, "yum") });
+export const packageModule = defineModule({ name: "package", undo: "recorded", schema, run: (ctx, a) => run(ctx, a) });
+export const aptModule = defineModule({ name: "apt", undo: "recorded", schema, run: (ctx, a) => run(ctx, a, "apt") });
+export const dnfModule = defineModule({ name: "dnf", undo: "recorded", schema, run: (ctx, a) => run(ctx, a, "dnf") });
+export const yumModule = defineModule({ name: "yum", undo: "recorded", schema, run: (ctx, a) => run(ctx, a, "yum") });

@@ -11,6 +11,7 @@ import { defineModule, lines } from "./types.js";
 
 export const rawModule = defineModule({
   name: "raw",
+  undo: "task",
   streams: true,
   freeForm: "_raw",
   schema: z.object({ _raw: z.string().min(1), executable: z.string().optional() }).strict(),
@@ -34,6 +35,7 @@ export const rawModule = defineModule({
 
 export const scriptModule = defineModule({
   name: "script",
+  undo: "task",
   streams: true,
   freeForm: "cmd",
   schema: z

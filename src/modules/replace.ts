@@ -40,6 +40,7 @@ export function replaceIn(text: string, a: z.infer<typeof schema>): { after: str
 
 export const replaceModule = defineModule({
   name: "replace",
+  undo: "recorded",
   idempotent: true,
   schema,
   run: (ctx, a) =>

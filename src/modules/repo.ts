@@ -7,7 +7,8 @@ import { putFile } from "./copy.js";
 import { defineModule, type ModuleContext, type ModuleResult } from "./types.js";
 
 async function removeFile(ctx: ModuleContext, path: string): Promise<ModuleResult> {
-  const rm = ctx.check ? raw("") : raw('rm -f -- "$p" && ');
+  const keep = ctx.undo.keepOriginal("p", path);
+  const rm = ctx.check ? raw("") : keep ? sh`${keep}; rm -f -- "$p" && ` : raw('rm -f -- "$p" && ');
   const r = await ctx.exec(
     sh`p=${path}; if [ -e "$p" ]; then ${rm}echo KPLAY-RESULT: changed=1; else echo KPLAY-RESULT: changed=0; fi`,
   );
@@ -50,6 +51,7 @@ const aptSchema = z
 
 export const aptRepositoryModule = defineModule({
   name: "apt_repository",
+  undo: "recorded",
   idempotent: true,
   schema: aptSchema,
   run: async (ctx, a) => {
@@ -98,6 +100,7 @@ const yumSchema = z
 
 export const yumRepositoryModule = defineModule({
   name: "yum_repository",
+  undo: "recorded",
   idempotent: true,
   schema: yumSchema,
   run: async (ctx, a) => {

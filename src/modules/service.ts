@@ -95,6 +95,6 @@ function run(ctx: Parameters<Parameters<typeof defineModule>[0]["run"]>[0], a: A
   });
 }
 
-export const serviceModule = defineModule({ name: "service", schema, run });
-export const systemdModule = defineModule({ name: "systemd", schema, run });
-export const systemdServiceModule = defineModule({ name: "systemd_service", schema, run });
+export const serviceModule = defineModule({ name: "service", undo: "task", schema, run });
+export const systemdModule = defineModule({ name: "systemd", undo: "task", schema, run });
+export const systemdServiceModule = defineModule({ name: "systemd_service", undo: "task", schema, run });

@@ -54,6 +54,7 @@ async function readRaw(
 
 export const slurpModule = defineModule({
   name: "slurp",
+  undo: "none",
   idempotent: true,
   schema: z.object({ src: z.string().min(1) }).strict(),
   run: async (ctx, a) => {
@@ -66,6 +67,7 @@ export const slurpModule = defineModule({
 
 export const fetchModule = defineModule({
   name: "fetch",
+  undo: "none",
   idempotent: true,
   schema: z
     .object({

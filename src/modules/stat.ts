@@ -5,6 +5,7 @@ import { defineModule } from "./types.js";
 
 export const statModule = defineModule({
   name: "stat",
+  undo: "none",
   idempotent: true,
   schema: z
     .object({

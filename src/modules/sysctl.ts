@@ -4,10 +4,10 @@ import { posix } from "node:path";
 import { z } from "zod";
 import { joinSh, raw, sh } from "../transport/sh.js";
 import { defineModule, readMarker } from "./types.js";
-import { keepOriginal, makeDirs } from "./undo.js";
 
 export const sysctlModule = defineModule({
   name: "sysctl",
+  undo: "recorded",
   idempotent: true,
   schema: z
     .object({
@@ -32,13 +32,13 @@ export const sysctlModule = defineModule({
     const line = a.state === "present" ? `${key} = ${want}` : "";
     const write = ctx.check
       ? raw(":")
-      : joinSh([ctx.undo ? keepOriginal("f", a.sysctl_file) : undefined, raw(`cat -- "$t" > "$f"; chmod 644 -- "$f"`)]);
+      : joinSh([ctx.undo.keepOriginal("f", a.sysctl_file), raw(`cat -- "$t" > "$f"; chmod 644 -- "$f"`)]);
     const failSet = a.ignoreerrors
       ? raw(`echo "could not set $cur -> running value" >&2`)
       : sh`echo "setting "${key}" on the running kernel failed (read-only /proc/sys?); the value is persisted in $f" >&2; exit 1`;
     const script = joinSh([
       sh`f=${a.sysctl_file}; changed=0`,
-      ctx.check ? raw(":") : sh`d=${dir}; [ -d "$d" ] || { ${makeDirs("d", dir, ctx.undo)}; }`,
+      ctx.check ? raw(":") : sh`d=${dir}; [ -d "$d" ] || { ${ctx.undo.makeDirs("d", dir)}; }`,
       raw(`t=$(mktemp); trap 'rm -f "$t"' EXIT`),
       // The key's line is replaced where it stands (other keys keep their order); appended when absent.
       raw(`[ -f "$f" ] || true > "$t"`),

@@ -9,6 +9,7 @@ import { defineModule, normalizeMode } from "./types.js";
 
 export const templateModule = defineModule({
   name: "template",
+  undo: "recorded",
   idempotent: true,
   schema: z
     .object({

@@ -4,13 +4,14 @@
 import type { z } from "zod";
 import type { Sh } from "../transport/sh.js";
 import type { ExecResult } from "../transport/types.js";
+import type { UndoLog } from "./undo.js";
 
 export interface ModuleContext {
   host: string;
   check: boolean;
   diff: boolean;
-  /** Record how to undo each change in the node's undo log (off in check mode). */
-  undo: boolean;
+  /** The node's undo log: the module records how to undo each change through it (a no-op in check mode). */
+  undo: UndoLog;
   /** Run a sh script, built by the quoting builder, on the host (as root when the task becomes). */
   exec(
     script: Sh,
@@ -53,6 +54,13 @@ export interface ModuleDef<S extends z.ZodTypeAny = z.ZodTypeAny> {
   idempotent?: boolean;
   /** Runs on the controller only (debug, set_fact, assert, fail, meta): no connection needed. */
   local?: boolean;
+  /**
+   * How what this module changes is undone (remove-node, remove-cluster): "recorded", it logs the
+   * original of what it changes through ctx.undo (files, directories, packages new to the host);
+   * "none", it changes nothing on a node; "task", only the task knows (a command, a service
+   * state, a user): the task's `undo:` script is the escape hatch.
+   */
+  undo: "recorded" | "none" | "task";
   schema: S;
   run(ctx: ModuleContext, args: z.infer<S>): Promise<ModuleResult>;
 }

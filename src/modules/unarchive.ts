@@ -30,6 +30,7 @@ function tarFlag(name: string): string | undefined {
 
 export const unarchiveModule = defineModule({
   name: "unarchive",
+  undo: "task",
   idempotent: true,
   schema,
   run: async (ctx, a) => {

@@ -101,6 +101,30 @@ export function makeDirs(pathVar: "p" | "d", literal: string | undefined, undo: 
   return undo ? sh`${recordMissingDirs(pathVar, literal)}; mkdir -p -- ${v}` : sh`mkdir -p -- ${v}`;
 }
 
+/**
+ * The undo log as a module sees it (ModuleContext.undo): the node-exec pipeline hands each task
+ * one, enabled on nodes and disabled in check mode and on the controller. Its fragments go into
+ * the module's own script, so recording costs no extra round trip; disabled, they are no-ops.
+ */
+export class UndoLog {
+  constructor(readonly enabled: boolean) {}
+
+  /** sh, just before the file at "$p" / "$f" changes: keep its original the first time (undefined when disabled). */
+  keepOriginal(pathVar: "p" | "f", literal?: string): Sh | undefined {
+    return this.enabled ? keepOriginal(pathVar, literal) : undefined;
+  }
+
+  /** sh: `mkdir -p` the directory in "$p" / "$d", each level it makes logged (when enabled). */
+  makeDirs(pathVar: "p" | "d", literal?: string): Sh {
+    return makeDirs(pathVar, literal, this.enabled);
+  }
+
+  /** sh: log a script that undoes a change, under `key` (undefined when disabled). */
+  recordScript(key: string, script: string): Sh | undefined {
+    return this.enabled ? recordScript(key, script) : undefined;
+  }
+}
+
 /** One round trip: undo everything logged, newest first. Prints KPLAY-UNDO lines. */
 export function revertScript(): Sh {
   return joinSh([

@@ -6,6 +6,7 @@ import { defineModule, readMarker } from "./types.js";
 
 export const userModule = defineModule({
   name: "user",
+  undo: "task",
   idempotent: true,
   schema: z
     .object({

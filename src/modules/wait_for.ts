@@ -7,6 +7,7 @@ import { defineModule, readMarker } from "./types.js";
 
 export const waitForModule = defineModule({
   name: "wait_for",
+  undo: "none",
   idempotent: true,
   schema: z
     .object({

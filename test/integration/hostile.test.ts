@@ -4,6 +4,7 @@
 // is asked (through docker exec, not kplay) whether any planted command ran, whether paths were
 // made under their literal names, and whether check mode left its tree untouched.
 // Arguments that are shell code on purpose (shell's command, raw's _raw) are left out.
+import { UndoLog } from "../../src/modules/undo.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -196,7 +197,7 @@ async function runModule(module: string, args: Record<string, unknown>, check: b
     host: "node1",
     check,
     diff: false,
-    undo: !check,
+    undo: new UndoLog(!check),
     vars: { ansible_pkg_mgr: "apt" },
     exec: (script, o) => conn.exec(script, { stdin: o?.stdin, timeoutMs: 60_000 }),
     readLocal: (p) => Buffer.from(p.endsWith(".sh") ? "#!/bin/sh\necho script\n" : "tpl\n"),

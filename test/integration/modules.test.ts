@@ -168,12 +168,17 @@ describe("all modules on 3 nodes", () => {
     - lineinfile: { path: /srv/kt/deep/dir/line.conf, line: "x=1", create: true }
     - blockinfile: { path: /opt/kt/block/b.conf, block: "y=2", create: true }
     - sysctl: { name: vm.swappiness, value: "10", sysctl_file: /opt/kt/sysctl.d/x.conf, sysctl_set: false }
+    - file: { path: /opt/kt/touched, state: touch }
+    - file: { path: /opt/kt/link, state: link, src: /etc/hostname }
+    - file: { path: /etc/kt-gone.conf, state: absent }
+    - file: { path: /etc/kt-mode.conf, mode: "0600", owner: nobody }
 `,
     );
     const inv4 = writeInventory(c, "inv-undo.yml", {}, ["node4"]);
     await c.sh(
       "node4",
-      "printf 'original\\n' > /etc/kt-existing.conf && chown root:adm /etc/kt-existing.conf && chmod 640 /etc/kt-existing.conf",
+      "printf 'original\\n' > /etc/kt-existing.conf && chown root:adm /etc/kt-existing.conf && chmod 640 /etc/kt-existing.conf" +
+        " && printf 'gone\\n' > /etc/kt-gone.conf && chmod 604 /etc/kt-gone.conf && printf 'm\\n' > /etc/kt-mode.conf && chmod 644 /etc/kt-mode.conf",
     );
     const tree = "find /etc /opt /srv -printf '%p %m %u:%g\\n' 2>/dev/null | sort | sha256sum; " + FINGERPRINT;
     const before = (await c.sh("node4", tree)).out;
@@ -198,8 +203,13 @@ describe("all modules on 3 nodes", () => {
     ).toBe("replaced\n640 root:adm\nx=1\nvm.swappiness = 10\nin-dir\n");
     expect((await c.sh("node4", tree)).out).not.toBe(before);
     const undo = await c.sh("node4", revertScript().text);
-    expect(undo.out, undo.out).toContain("KPLAY-UNDO-DONE: 15");
+    // 15 for copy, lineinfile, blockinfile, sysctl and the directories; one each for the file
+    // module's touch, link, absent and mode change (what was there before, or that nothing was)
+    expect(undo.out, undo.out).toContain("KPLAY-UNDO-DONE: 19");
     expect((await c.sh("node4", tree)).out).toBe(before);
     expect((await c.sh("node4", "cat /etc/kt-existing.conf")).out).toBe("original\n");
+    expect((await c.sh("node4", "stat -c '%a %U' /etc/kt-gone.conf /etc/kt-mode.conf")).out).toBe(
+      "604 root\n644 root\n",
+    );
   });
 });

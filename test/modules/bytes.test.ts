@@ -1,6 +1,7 @@
 // Edit modules work on bytes: lines they do not touch come back byte for byte, whatever the
 // encoding (Latin-1, invalid UTF-8, CRLF, no final newline). Differential: the same edits by
 // ansible-playbook 2.14 (local connection) on copies of the same files must leave the same bytes.
+import { UndoLog } from "../../src/modules/undo.js";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,7 +31,7 @@ async function kplay(module: string, path: string, args: Record<string, unknown>
       host: "localhost",
       check: false,
       diff: false,
-      undo: false,
+      undo: new UndoLog(false),
       vars: {},
       exec: (s, o) => conn.exec(s, { stdin: o?.stdin }),
       readLocal: () => Buffer.alloc(0),

@@ -1,6 +1,7 @@
 // Modules as tables of (state before, args -> status, state after), run for real through the
 // local connection (sh on this machine) in a scratch directory. The same scripts run over SSH
 // in the integration tests.
+import { UndoLog } from "../../src/modules/undo.js";
 import {
   chownSync,
   existsSync,
@@ -36,7 +37,7 @@ async function run(
     {
       host: "localhost",
       check: !!opts.check,
-      undo: false, // the controller keeps no undo log in unit tests
+      undo: new UndoLog(false), // the controller keeps no undo log in unit tests
       diff: !!opts.diff,
       vars: { answer: 42 },
       exec: (script, o) => conn.exec(script, { stdin: o?.stdin }),

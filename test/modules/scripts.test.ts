@@ -2,18 +2,18 @@
 // test/fixtures/scripts/. A change to generated shell shows up in review as a fixture diff.
 // The node is a fake that answers every script with a neutral result line.
 import { describe, expect, it } from "vitest";
-import { findModule } from "../../src/modules/index.js";
+import { findModule, moduleNames } from "../../src/modules/index.js";
 import type { ModuleContext } from "../../src/modules/index.js";
-import { revertScript } from "../../src/modules/undo.js";
+import { UndoLog, UNDO_LOG, revertScript } from "../../src/modules/undo.js";
 import { stdinReader, wrapCommand } from "../../src/transport/become.js";
 import { cleanupScript, detachedScript } from "../../src/transport/detach.js";
 import { raw, secret, sh, userScript, type Sh } from "../../src/transport/sh.js";
 
 const HOSTILE = "x$(touch /tmp/PWN)'\"`;";
 
-const CASES: Array<
-  [string, string, Record<string, unknown>, { check?: boolean; undo?: boolean; vars?: Record<string, unknown> }?]
-> = [
+type CaseOptions = { check?: boolean; undo?: boolean; vars?: Record<string, unknown> };
+
+const CASES: Array<[string, string, Record<string, unknown>, CaseOptions?]> = [
   ["command-argv", "command", { cmd: "ls -l /etc", chdir: "/tmp", creates: "/x y" }],
   ["command-check", "command", { cmd: "ls", removes: "/r" }, { check: true }],
   ["shell-executable", "shell", { cmd: "echo $HOME | tr a b", executable: "/bin/bash", stdin: "in" }],
@@ -51,6 +51,8 @@ const CASES: Array<
       mode: "0644",
     },
   ],
+  // on a node the destination's original (or that there was none) is logged before the move
+  ["get_url-undo", "get_url", { url: "https://h/f", dest: "/opt/", checksum: "sha256:abcd" }, { undo: true }],
   [
     "get_url-check",
     "get_url",
@@ -109,25 +111,51 @@ const CASES: Array<
 const ANSWER =
   "KPLAY-ABSENT\nKPLAY-RESULT: changed=0 content=same sum= exists=1 isfile=1 attrs_changed=0 ok=1 elapsed=0 tries=1 cache=0 active=active enabled=enabled dest=\n";
 
+/** The scripts a module sends for `args` (every round trip), answered with ANSWER. */
+async function scriptsOf(module: string, args: Record<string, unknown>, o: CaseOptions = {}): Promise<string[]> {
+  const mod = findModule(module)!;
+  const scripts: string[] = [];
+  const ctx: ModuleContext = {
+    host: "node1",
+    check: !!o.check,
+    diff: false,
+    undo: new UndoLog(!!o.undo),
+    vars: o.vars ?? { ansible_pkg_mgr: "apt" },
+    exec: async (script, x) => {
+      scripts.push(String(script) + (x?.stdin !== undefined ? `\n# stdin: ${x.stdin.length} bytes` : ""));
+      return { rc: 0, stdout: ANSWER, stderr: "" };
+    },
+    readLocal: () => Buffer.from("data"),
+    localPath: (p) => p,
+    renderFile: (t) => t,
+  };
+  await mod.run(ctx, mod.schema.parse(args));
+  return scripts;
+}
+
+describe("the undo contract", () => {
+  // a module declaring "recorded" writes to the node's undo log from its own script (no extra
+  // round trip) when the log is enabled, and never when it is not (check mode, the controller)
+  it.each(CASES.filter(([, module]) => findModule(module)!.undo === "recorded"))(
+    "%s",
+    async (_, module, args, o = {}) => {
+      const on = (await scriptsOf(module, args, { ...o, undo: true })).join("\n");
+      const off = (await scriptsOf(module, args, { ...o, undo: false })).join("\n");
+      expect(off).not.toContain(UNDO_LOG);
+      // in check mode nothing changes, so nothing is logged either
+      if (o.check) expect(on).not.toContain(UNDO_LOG);
+      else expect(on).toContain(UNDO_LOG);
+    },
+  );
+
+  it("every module says how its changes are undone", () => {
+    for (const name of moduleNames()) expect(["recorded", "none", "task"]).toContain(findModule(name)!.undo);
+  });
+});
+
 describe("golden module scripts", () => {
   it.each(CASES)("%s", async (name, module, args, o = {}) => {
-    const mod = findModule(module)!;
-    const scripts: string[] = [];
-    const ctx: ModuleContext = {
-      host: "node1",
-      check: !!o.check,
-      diff: false,
-      undo: !!o.undo,
-      vars: o.vars ?? { ansible_pkg_mgr: "apt" },
-      exec: async (script, x) => {
-        scripts.push(String(script) + (x?.stdin !== undefined ? `\n# stdin: ${x.stdin.length} bytes` : ""));
-        return { rc: 0, stdout: ANSWER, stderr: "" };
-      },
-      readLocal: () => Buffer.from("data"),
-      localPath: (p) => p,
-      renderFile: (t) => t,
-    };
-    await mod.run(ctx, mod.schema.parse(args));
+    const scripts = await scriptsOf(module, args, o);
     await expect(scripts.join("\n# ---- next round trip ----\n") + "\n").toMatchFileSnapshot(
       `../fixtures/scripts/${name}.sh`,
     );
