@@ -56,6 +56,8 @@ export interface PlayRun {
   play: Play;
   batch: string[];
   base: Map<string, Vars>;
+  /** Names the play's vars and vars_files define: they win over gathered facts (Ansible's precedence). */
+  playVarNames: Set<string>;
   started: boolean;
   announced: Set<string>;
   blockDepth: number;

@@ -48,7 +48,9 @@ export class FanOut {
     try {
       outcomes = await plan.perHost(h);
     } catch (e) {
-      outcomes = [this.errorOutcome(h, e)];
+      const o = this.errorOutcome(h, e);
+      // ignore_errors covers a task that could not even be built (an undefined variable), as in Ansible
+      outcomes = [o.status === "failed" && t.eff.ignoreErrors ? { ...o, status: "ignored" } : o];
     }
     for (const o of outcomes) this.emitResult(t, h, o, Date.now() - started);
     const status = aggregate(outcomes.map((o) => o.status));

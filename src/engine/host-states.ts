@@ -66,8 +66,8 @@ export class HostStates {
     const s = this.get(h);
     if (status === "unreachable") s.unreachable = true;
     if (status === "failed") s.failed = true;
-    // a changed task counts as ok too, as in Ansible's recap
-    if (status === "changed" || status === "ok") s.counts.ok++;
+    // a changed task, and a failure ignored, count as ok too, as in Ansible's recap
+    if (status === "changed" || status === "ok" || status === "ignored") s.counts.ok++;
     if (status !== "ok") s.counts[status]++;
   }
 

@@ -52,7 +52,8 @@ export class PlayIterator {
     for (const batch of serialBatches(hosts, play.serial)) {
       if (this.aborted) break;
       const started = !this.e.opts.startAtTask;
-      const run: PlayRun = { pb, play, batch, base, started, announced: new Set(), blockDepth: 0 };
+      const playVarNames = new Set(Object.keys(play.vars));
+      const run: PlayRun = { pb, play, batch, base, playVarNames, started, announced: new Set(), blockDepth: 0 };
       if (play.gatherFacts) await this.gather(run);
       await this.runBatch(run);
     }
@@ -131,7 +132,7 @@ export class PlayIterator {
   private checkFailurePolicy(run: PlayRun): void {
     const { play, batch } = run;
     const failed = batch.filter((h) => !this.e.hosts.active(h)).length;
-    if (failed === 0) return;
+    if (failed === 0 || this.aborted) return;
     if (play.anyErrorsFatal) {
       this.aborted = true;
       this.warn(`any_errors_fatal: stopping play "${play.name}" after a host failed`);
@@ -147,13 +148,16 @@ export class PlayIterator {
   private async execBlock(run: PlayRun, b: Block, on: { hosts: string[]; inh: Inheritable }): Promise<void> {
     const inh = inherit(on.inh, b);
     const entered = on.hosts.filter((h) => this.e.hosts.active(h));
-    run.blockDepth++;
+    // Only a block with rescue defers the failure policy (its failures may be rescued); a block
+    // without one, and the block import_tasks/include_tasks make, is checked after every task.
+    const guarded = b.rescue.length > 0;
+    if (guarded) run.blockDepth++;
     try {
       await this.execNodes(run, b.block, { hosts: entered, inh });
       await this.rescue(run, b, { hosts: entered, inh });
       await this.always(run, b, { hosts: entered, inh });
     } finally {
-      run.blockDepth--;
+      if (guarded) run.blockDepth--;
     }
   }
 
@@ -225,13 +229,22 @@ export class PlayIterator {
     // noop / refresh_inventory: nothing to do
   }
 
+  /**
+   * Run the notified handlers in the order they are defined. A topic (a handler's name or a
+   * `listen`) notifies every handler that has it: it is consumed by the last of them, so each
+   * runs; a handler notified by an earlier one in the same flush runs too.
+   */
   private async flushHandlers(run: PlayRun, hosts: string[]): Promise<void> {
-    for (const handler of run.play.handlers) {
-      const topics = [handler.name, ...handler.listen].filter((x): x is string => !!x);
+    const handlers = run.play.handlers;
+    const topicsOf = (t: Task) => [t.name, ...t.listen].filter((x): x is string => !!x);
+    for (const [i, handler] of handlers.entries()) {
+      const topics = topicsOf(handler);
       const notified = (h: string) => topics.some((t) => this.e.hosts.get(h).notified.has(t));
       const targets = hosts.filter((h) => this.e.hosts.active(h) && notified(h));
       if (targets.length === 0) continue;
-      targets.forEach((h) => topics.forEach((t) => this.e.hosts.get(h).notified.delete(t)));
+      const later = new Set(handlers.slice(i + 1).flatMap(topicsOf));
+      const consumed = topics.filter((t) => !later.has(t));
+      targets.forEach((h) => consumed.forEach((t) => this.e.hosts.get(h).notified.delete(t)));
       await this.execTask(run, handler, { hosts: targets, inh: rootInherit(run.play), handler: true });
     }
   }

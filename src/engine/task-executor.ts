@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { KplayError } from "../errors.js";
 import { findModule, type ModuleContext, type ModuleDef, type ModuleResult } from "../modules/index.js";
 import { UndoLog } from "../modules/undo.js";
+import { withBooleans } from "../modules/booleans.js";
 import { withData, withTemplateNames } from "../playbook/data.js";
 import { evalCondition } from "../playbook/expr.js";
 import { findSource, sourceCandidates } from "../playbook/paths.js";
@@ -38,7 +39,8 @@ export class TaskExecutor {
   vars(run: PlayRun, h: string, extra: Vars = {}): Vars {
     const s = this.e.hosts.get(h);
     const base = run.base.get(h)!;
-    const facts = s.facts ?? {};
+    // facts rank above inventory variables and below the play's own vars (Ansible's precedence)
+    const facts = withoutNames(s.facts ?? {}, run.playVarNames);
     const extraVars = this.e.opts.extraVars;
     // Templates are the base variables (inventory, play vars, -e) not overridden by data
     const templates = new Set<string>(Object.keys(extraVars));
@@ -143,7 +145,7 @@ export class TaskExecutor {
     const rendered = renderValue(task.args, at.vars, o) as Record<string, unknown>;
     // arguments named like secrets (a user's password, get_url's url_password) are secrets from now on
     this.e.opts.secrets?.addVars(rendered);
-    const parsed = mod.schema.safeParse(rendered);
+    const parsed = mod.schema.safeParse(withBooleans(mod.schema, rendered));
     if (!parsed.success) {
       const i = parsed.error.issues[0];
       const field = i.path.join(".") || "arguments";
@@ -226,6 +228,11 @@ export class TaskExecutor {
       this.e.report.emit({ event: "output", host, task, stream, text: shown > OUTPUT_LIMIT ? text + cut : text });
     };
   }
+}
+
+function withoutNames(v: Vars, names: Set<string>): Vars {
+  if (names.size === 0 || !Object.keys(v).some((k) => names.has(k))) return v;
+  return Object.fromEntries(Object.entries(v).filter(([k]) => !names.has(k)));
 }
 
 /** A looped task's registered result: every item's, with the overall changed/failed/skipped. */

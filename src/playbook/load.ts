@@ -8,10 +8,12 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { closest, inputError, type Where } from "../errors.js";
 import { findModule, moduleNames } from "../modules/index.js";
+import { ansibleBoolean, withBooleans } from "../modules/booleans.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { checkTemplateSyntax } from "../template/render.js";
 import { findSource, sourceCandidates } from "./paths.js";
 import { ExprError, parseExpr } from "./expr.js";
+import { freeFormArgs, keyValues } from "./kv.js";
 import { allTasks, type Block, type Inheritable, type Node, type Play, type Playbook, type Task } from "./types.js";
 
 const COMMON_KEYS = [
@@ -404,7 +406,12 @@ function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: stri
   const moduleKey = taskModuleKey(src, raw, path);
   const mod = findModule(moduleKey)!;
   const modPath = [...path, moduleKey];
-  const args = moduleArgs(src, raw[moduleKey], raw.args, { freeForm: mod.freeForm, path: modPath, name: moduleKey });
+  const args = moduleArgs(src, raw[moduleKey], raw.args, {
+    freeForm: mod.freeForm,
+    path: modPath,
+    name: moduleKey,
+    schema: mod.schema,
+  });
   validateArgs(src, mod.schema, args, { path: modPath, name: moduleKey });
   noteSourceFiles(s, { module: mod.name, args }, at(src, modPath, `${moduleKey}.src`));
 
@@ -472,7 +479,7 @@ function moduleArgs(
   src: YamlSource,
   value: unknown,
   extra: unknown,
-  spec: { freeForm: string | undefined; path: PathKey[]; name: string },
+  spec: { freeForm: string | undefined; path: PathKey[]; name: string; schema: z.ZodTypeAny },
 ): Record<string, unknown> {
   const { freeForm, path, name } = spec;
   let args: Record<string, unknown>;
@@ -486,9 +493,10 @@ function moduleArgs(
       at(src, path, name),
     );
   if (freeForm && typeof value === "string") {
-    // Ansible lets free-form commands carry key=value options (chdir=, creates=, removes=) at the start.
-    const m = /^((?:(?:chdir|creates|removes|executable|stdin)=\S+\s+)+)(.*)$/s.exec(value);
-    if (m) args = { ...parseKeyValues(m[1], at(src, path, name)), [freeForm]: m[2] };
+    // Ansible lets free-form commands carry key=value options (chdir=, creates=, removes=…)
+    const own = Object.keys(schemaShape(spec.schema)).filter((k) => FREE_FORM_OPTIONS.has(k));
+    const f = freeFormArgs(value, new Set(own));
+    args = { ...f.args, [freeForm]: f.command };
   }
   if (extra !== undefined) {
     if (!isMap(extra)) throw inputError("args must be a mapping", at(src, [...path.slice(0, -1), "args"], "args"));
@@ -497,19 +505,13 @@ function moduleArgs(
   return args;
 }
 
+/** The options a free-form command may carry as key=value words (Ansible's command/shell/script/raw). */
+const FREE_FORM_OPTIONS = new Set(["chdir", "creates", "removes", "executable", "stdin", "stdin_add_newline"]);
+
 function parseKeyValues(s: string, where: Where): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  const re = /\s*([A-Za-z_]\w*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/gy;
-  let m: RegExpExecArray | null;
-  let last = 0;
-  while ((m = re.exec(s))) {
-    let v = m[2];
-    if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
-    out[m[1]] = v === "yes" || v === "true" ? true : v === "no" || v === "false" ? false : v;
-    last = re.lastIndex;
-  }
-  if (s.slice(last).trim()) throw inputError(`cannot read "${s.slice(last).trim()}" as key=value arguments`, where);
-  return out;
+  const r = keyValues(s);
+  if (r.bad !== undefined) throw inputError(`cannot read "${r.bad}" as key=value arguments`, where);
+  return r.args;
 }
 
 function validateArgs(
@@ -519,7 +521,7 @@ function validateArgs(
   loc: { path: PathKey[]; name: string },
 ): void {
   const { path, name } = loc;
-  const r = schema.safeParse(args);
+  const r = schema.safeParse(withBooleans(schema, args));
   if (r.success) return;
   for (const issue of r.error.issues) {
     const ipath = issue.path as PathKey[];
@@ -587,9 +589,8 @@ function checkKey(src: YamlSource, k: string, allowed: Set<string>, loc: { path:
 
 function bool(src: YamlSource, v: unknown, path: PathKey[]): boolean | undefined {
   if (v === undefined || v === null) return undefined;
-  if (typeof v === "boolean") return v;
-  if (typeof v === "string" && ["yes", "true", "True", "on"].includes(v)) return true;
-  if (typeof v === "string" && ["no", "false", "False", "off"].includes(v)) return false;
+  const b = ansibleBoolean(v);
+  if (b !== undefined) return b;
   throw inputError(`expected true or false, got ${JSON.stringify(v)}`, at(src, path, String(path[path.length - 1])));
 }
 

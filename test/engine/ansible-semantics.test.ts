@@ -1,0 +1,126 @@
+// Differential: engine semantics that the issue on Ansible compatibility found wrong, run by
+// ansible-playbook 2.14 and by kplay on the same playbook (local connection, each engine writing
+// into its own directory). Compared: the files the plays leave (what ran, with what values and
+// modes) and the recap counts, never the engines' wording.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+
+const KPLAY = resolve("bin/kplay.js");
+const HOST = "{ ansible_connection: local, ansible_python_interpreter: /usr/bin/python3 }";
+
+const PLAYBOOK = (out: string) => `
+- hosts: all
+  gather_facts: true
+  vars: { ansible_distribution: from-play }
+  tasks:
+    - name: play vars win over facts
+      copy: { dest: "${out}/{{ inventory_hostname }}-dist", content: "{{ ansible_distribution }}" }
+    - name: notify a topic two handlers listen to
+      command: /bin/true
+      notify: topic
+    - name: an undefined variable is an error ignore_errors catches
+      copy: { dest: "${out}/{{ nope }}", content: "x" }
+      ignore_errors: true
+    - name: after the ignored failure
+      copy: { dest: "${out}/{{ inventory_hostname }}-after-ignore", content: "x" }
+  handlers:
+    - name: handler a
+      copy: { dest: "${out}/{{ inventory_hostname }}-handler-a", content: "a" }
+      listen: topic
+    - name: handler b
+      copy: { dest: "${out}/{{ inventory_hostname }}-handler-b", content: "b" }
+      listen: topic
+- hosts: all
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - import_tasks: imported.yml
+    - name: after the import
+      copy: { dest: "${out}/{{ inventory_hostname }}-after-import", content: "x" }
+`;
+
+const IMPORTED = (out: string) => `
+- name: fails on h1 only
+  command: /bin/false
+  when: inventory_hostname == 'h1'
+- name: next imported task (any_errors_fatal stops it)
+  copy: { dest: "${out}/{{ inventory_hostname }}-next-imported", content: "x" }
+`;
+
+/** Arguments as Ansible users write them: YAML 1.1 booleans, key=value with templates, options in a command. */
+const ARGS_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars: { p: "${out}/touched file", marker: "${out}/marker" }
+  tasks:
+    - copy: { dest: "${out}/backup-yes", content: "a\\\\n", backup: yes, force: On }
+    - file: path={{ p }} state=touch mode=0600
+    - lineinfile: path=${out}/kv.conf line="a = {{ 'b c' }}" create=yes
+    - command: touch {{ marker }} creates={{ marker }}
+    - command: creates={{ marker }} touch ${out}/should-not-exist
+    - shell: echo "{{ 'x y' }}" > ${out}/shell-out chdir=${out}
+`;
+
+const RECAP =
+  /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
+
+interface EngineRun {
+  files: Record<string, string>;
+  recap: string[];
+  status: number | null;
+  output: string;
+}
+
+/** Run a playbook with one engine on h1 and h2 (local); the files it left under out/ (mode and content) and its recap. */
+function runWith(engine: "ansible" | "kplay", play: { main: (out: string) => string; imported?: string }): EngineRun {
+  const dir = mkdtempSync(join(tmpdir(), `kplay-diff-${engine}-`));
+  const out = join(dir, "out");
+  execFileSync("mkdir", ["-p", out]);
+  writeFileSync(join(dir, "imported.yml"), IMPORTED(out));
+  writeFileSync(join(dir, "play.yml"), play.main(out));
+  writeFileSync(join(dir, "inv.yml"), `all:\n  hosts:\n    h1: ${HOST}\n    h2: ${HOST}\n`);
+  const args = ["-i", join(dir, "inv.yml"), join(dir, "play.yml")];
+  const env = { ...process.env, ANSIBLE_NOCOLOR: "1", NO_COLOR: "1" };
+  const r =
+    engine === "ansible"
+      ? spawnSync("ansible-playbook", args, { encoding: "utf8", env })
+      : spawnSync("node", [KPLAY, "run", ...args, "--state-dir", join(dir, "state")], { encoding: "utf8", env });
+  const files: Record<string, string> = {};
+  for (const f of readdirSync(out)) {
+    const mode = (statSync(join(out, f)).mode & 0o777).toString(8);
+    files[f] = `${mode} ${readFileSync(join(out, f), "utf8")}`;
+  }
+  const recap = [...r.stdout.matchAll(RECAP)].map((m) => m.slice(1).join(" "));
+  return { files, recap, status: r.status, output: r.stdout + r.stderr };
+}
+
+describe("engine semantics as ansible-playbook 2.14 has them", () => {
+  it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", () => {
+    const kplay = runWith("kplay", { main: ARGS_PLAYBOOK });
+    const ansible = runWith("ansible", { main: ARGS_PLAYBOOK });
+    expect(kplay.status, kplay.output).toBe(0);
+    expect(ansible.status, ansible.output).toBe(0);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(Object.keys(kplay.files).sort()).toEqual(["backup-yes", "kv.conf", "marker", "shell-out", "touched file"]);
+  });
+
+  it("play vars over facts, every listening handler, ignore_errors on an undefined variable, any_errors_fatal through import_tasks", () => {
+    const kplay = runWith("kplay", { main: PLAYBOOK });
+    const ansible = runWith("ansible", { main: PLAYBOOK });
+    // h1 fails in the second play: ansible-playbook exits 2, kplay 1 (a host failed)
+    expect(ansible.status, ansible.output).toBe(2);
+    expect(kplay.status, kplay.output).toBe(1);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(kplay.recap).toEqual(ansible.recap);
+    expect(kplay.recap).toHaveLength(2);
+    // and what that means, so the comparison cannot pass on two empty runs
+    expect(kplay.files["h1-dist"]).toBe("644 from-play");
+    expect(Object.keys(kplay.files)).toEqual(
+      expect.arrayContaining(["h2-handler-a", "h2-handler-b", "h2-after-ignore"]),
+    );
+    expect(Object.keys(kplay.files).filter((f) => /next-imported|after-import/.test(f))).toEqual([]);
+  });
+});
