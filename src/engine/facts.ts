@@ -1,6 +1,7 @@
 // Owns fact gathering: one round trip per host collecting what installs need (hostname, FQDN,
 // distribution and family, package manager, init system, architecture in image naming, kernel,
 // default IPv4 address and interface, memory, CPUs, swap, SELinux), cached for the run.
+import { osFacts } from "../os/family.js";
 import { raw } from "../transport/sh.js";
 import type { Connection } from "../transport/types.js";
 
@@ -73,6 +74,7 @@ export async function gatherFacts(conn: Connection): Promise<Record<string, unkn
     ansible_machine: kv.machine,
     ansible_architecture: kv.machine,
     kplay_arch: ARCH[kv.machine ?? ""] ?? kv.machine,
+    kplay_os: osFacts(family),
     ansible_kernel: kv.kernel,
     ansible_default_ipv4: { address: kv.ipv4_addr, interface: kv.ipv4_dev, gateway: kv.ipv4_gw },
     ansible_memtotal_mb: Math.round(Number(kv.mem_kb ?? 0) / 1024),
