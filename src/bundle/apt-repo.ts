@@ -29,7 +29,8 @@ export function packagesIndex(dir: string): string {
     const data = readFileSync(full);
     const control = execFileSync("dpkg-deb", ["-f", full], { encoding: "utf8" }).replace(/\n+$/, "");
     stanzas.push(
-      `${control}\nFilename: ./${f}\nSize: ${data.length}\nMD5sum: ${sum("md5", data)}\nSHA256: ${sum("sha256", data)}\n`,
+      `${control}\nFilename: ./${f}\nSize: ${data.length}\n` +
+        `MD5sum: ${sum("md5", data)}\nSHA256: ${sum("sha256", data)}\n`,
     );
   }
   return stanzas.join("\n");

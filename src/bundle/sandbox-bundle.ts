@@ -50,7 +50,8 @@ const RECIPE_VERSION = "4";
  */
 export const SANDBOX_KUBE_VERSION = "v1.28.4";
 export const METRICS_SERVER_VERSION = "v0.6.4";
-const METRICS_SERVER_PATH = `github.com/kubernetes-sigs/metrics-server/releases/download/${METRICS_SERVER_VERSION}/components.yaml`;
+const METRICS_SERVER_PATH =
+  `github.com/kubernetes-sigs/metrics-server/releases/download/${METRICS_SERVER_VERSION}` + "/components.yaml";
 export const DOWNLOAD_VARS = fileURLToPath(new URL("../../playbooks/vars/download.yml", import.meta.url));
 
 /** The shipped download list for the sandbox's architecture and Kubernetes version. */

@@ -74,6 +74,8 @@ export function signS3(o: {
   const signature = createHmac("sha256", key).update(toSign, "utf8").digest("hex");
   return {
     ...headers,
-    authorization: `AWS4-HMAC-SHA256 Credential=${o.credentials.accessKeyId}/${scope},SignedHeaders=${names.join(";")},Signature=${signature}`,
+    authorization:
+      `AWS4-HMAC-SHA256 Credential=${o.credentials.accessKeyId}/${scope},` +
+      `SignedHeaders=${names.join(";")},Signature=${signature}`,
   };
 }

@@ -17,7 +17,8 @@ import { publishBundle } from "../bundle/publish.js";
 import { caFiles, credentialStore, OPTIONS, positiveInt, registryClient, type Values } from "./registry-options.js";
 import { parse } from "./options.js";
 
-export const BUNDLE_HELP = `Usage: kplay bundle list files|images [-c CONFIG] [-e KEY=VALUE|@FILE] [--arch A[,A]] [--json]
+export const BUNDLE_HELP = `\
+Usage: kplay bundle list files|images [-c CONFIG] [-e KEY=VALUE|@FILE] [--arch A[,A]] [--json]
        kplay bundle build --out DIR [-c CONFIG] [-e ...] [--arch A[,A]] [options]
        kplay bundle publish --from DIR --to (https://SERVER/PREFIX | s3://BUCKET/PREFIX) [options]
 
@@ -325,7 +326,8 @@ async function publishCommand(argv: string[]): Promise<number> {
     log: (l) => console.log(l),
   });
   process.stderr.write(
-    `published to ${to}: ${r.sent} file(s) sent (${r.bytes} bytes), ${r.skipped} already there, ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+    `published to ${to}: ${r.sent} file(s) sent (${r.bytes} bytes), ${r.skipped} already there, ` +
+      `${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
   );
   return 0;
 }

@@ -14,7 +14,8 @@ import { COMMON, confirmReset, forks, loadInv, parse, type Common } from "./opti
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
 import { openPool, withState } from "./state.js";
 
-export const DEPLOY_HELP = `Usage: kplay deploy-cluster (-c CONFIG | --sandbox | -i INVENTORY) [options]
+export const DEPLOY_HELP = `\
+Usage: kplay deploy-cluster (-c CONFIG | --sandbox | -i INVENTORY) [options]
 
 Install the cluster from the bootstrap node, step by step:
 ${DEPLOY_STEPS.map((s) => `  ${s}`).join("\n")}
@@ -119,7 +120,8 @@ default:
   # registry_mirrors: [docker.io, registry.k8s.io, k8s.gcr.io, quay.io, ghcr.io]
 `;
 
-export const INIT_HELP = `Usage: kplay init [FILE]
+export const INIT_HELP = `\
+Usage: kplay init [FILE]
 
 Write a commented sample config.yaml (default ./config.yaml); refuses to overwrite.`;
 
@@ -140,7 +142,8 @@ export async function initCommand(argv: string[]): Promise<number> {
 
 export const SAMPLE_CONFIG = SAMPLE;
 
-export const REMOVE_CLUSTER_HELP = `Usage: kplay remove-cluster (-c CONFIG | --sandbox | -i INVENTORY) [--yes] [--keep-bootstrap] [options]
+export const REMOVE_CLUSTER_HELP = `\
+Usage: kplay remove-cluster (-c CONFIG | --sandbox | -i INVENTORY) [--yes] [--keep-bootstrap] [options]
 
 Return every cluster node to its state before kplay: each node's undo log is replayed newest
 first — files kplay wrote are restored to what was there before (or removed), packages kplay

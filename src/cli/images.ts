@@ -13,7 +13,8 @@ const SUBCOMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; su
   push: { run: imagesPushCommand, summary: "push the images of a mirrored directory into the internal registry" },
 };
 
-export const IMAGES_HELP = `Usage: kplay images <command> [options]
+export const IMAGES_HELP = `\
+Usage: kplay images <command> [options]
 
 Commands:
 ${Object.entries(SUBCOMMANDS)

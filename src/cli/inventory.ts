@@ -3,7 +3,8 @@ import { KplayError } from "../errors.js";
 import { inventoryGraph, inventoryHost, inventoryList } from "../inventory/index.js";
 import { COMMON, loadInv, parse, type Common } from "./options.js";
 
-export const INVENTORY_HELP = `Usage: kplay inventory (-i INVENTORY | -c CONFIG | --sandbox) (--list | --host NAME | --graph [GROUP])
+export const INVENTORY_HELP = `\
+Usage: kplay inventory (-i INVENTORY | -c CONFIG | --sandbox) (--list | --host NAME | --graph [GROUP])
 
 Show the inventory as kplay reads it, in exactly the JSON shapes "ansible-inventory --list"
 and "--host" print (keys sorted), or the group tree as "--graph" draws it.`;

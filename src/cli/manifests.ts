@@ -8,7 +8,8 @@ import { distinctImages, findImages, rewriteImages, type ImageUse } from "../ima
 import { writeFileAtomic } from "../state/atomic.js";
 import { parse } from "./options.js";
 
-export const IMAGES_LIST_HELP = `Usage: kplay images list MANIFEST... [--json] [--as-written]
+export const IMAGES_LIST_HELP = `\
+Usage: kplay images list MANIFEST... [--json] [--as-written]
 
 Every container image the manifests refer to (containers, initContainers and ephemeralContainers
 of any object: Pods, Deployments, DaemonSets, StatefulSets, Jobs, CronJobs, Lists, custom
@@ -22,7 +23,8 @@ Options:
       --json         one JSON object per use: file, line, path, object, image, normalized
   -h, --help         this help`;
 
-export const MANIFESTS_HELP = `Usage: kplay manifests rewrite MANIFEST... --registry HOST[:PORT]/PROJECT [--check] [options]
+export const MANIFESTS_HELP = `\
+Usage: kplay manifests rewrite MANIFEST... --registry HOST[:PORT]/PROJECT [--check] [options]
 
 Point every container image of the manifests at the internal registry:
   docker.io/calico/node:v3.26.4       -> HOST/PROJECT/calico/node:v3.26.4

@@ -36,7 +36,8 @@ Options:
   -h, --help               this help
 Re-running resumes: blobs the target already has are not sent again. Exit 1 when an image failed.`;
 
-export const MIRROR_HELP = `Usage: kplay images mirror (IMAGE... | --images FILE | --mapping FILE) (--to-dir DIR | --to HOST[:PORT]) [options]
+export const MIRROR_HELP = `\
+Usage: kplay images mirror (IMAGE... | --images FILE | --mapping FILE) (--to-dir DIR | --to HOST[:PORT]) [options]
 
 Copy images from their registries into DIR, an OCI image layout to carry into the air-gapped
 network (each image named there by its source reference; every blob verified against its
@@ -44,7 +45,8 @@ digest), or straight into another registry.
 
 ${SHARED}`;
 
-export const PUSH_HELP = `Usage: kplay images push --from-dir DIR --registry HOST[:PORT] [IMAGE... | --images FILE | --mapping FILE] [options]
+export const PUSH_HELP = `\
+Usage: kplay images push --from-dir DIR --registry HOST[:PORT] [IMAGE... | --images FILE | --mapping FILE] [options]
 
 Push the images of DIR (written by kplay images mirror --to-dir) into the registry; all of them
 unless some are named.
@@ -205,7 +207,8 @@ async function copyOne(copier: Copier, job: CopyJob, o: { c: CopyRun; v: Values;
     const mounted = r.mounted ? `, ${r.mounted} mounted` : "";
     const blobs = `${r.blobs} blob(s): ${r.sent} sent ${human(r.bytesSent)}, ${r.present} present${mounted}`;
     console.log(
-      `${c.verb} ${r.src} -> ${c.to.kind === "dir" ? c.where : r.dst} ${r.digest} (${r.manifests} manifest(s), ${blobs})`,
+      `${c.verb} ${r.src} -> ${c.to.kind === "dir" ? c.where : r.dst} ${r.digest} ` +
+        `(${r.manifests} manifest(s), ${blobs})`,
     );
   } catch (e) {
     totals.failed++;

@@ -11,7 +11,8 @@ import { COMMON, confirmReset, forks, loadInv, parse, type Common } from "./opti
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
 import { openPool, withState } from "./state.js";
 
-export const ADD_NODE_HELP = `Usage: kplay add-node NODE [NODE...] (-c CONFIG | --sandbox | -i INVENTORY) [options]
+export const ADD_NODE_HELP = `\
+Usage: kplay add-node NODE [NODE...] (-c CONFIG | --sandbox | -i INVENTORY) [options]
 
 Bring new nodes into the cluster: deploy-cluster's steps run for just these hosts (they must be
 in the inventory already, in their groups; names match exactly). The other nodes are not
@@ -43,7 +44,8 @@ export async function addNodeCommand(argv: string[]): Promise<number> {
   });
 }
 
-export const REMOVE_NODE_HELP = `Usage: kplay remove-node NODE [NODE...] (-c CONFIG | --sandbox | -i INVENTORY) [--yes] [--force] [options]
+export const REMOVE_NODE_HELP = `\
+Usage: kplay remove-node NODE [NODE...] (-c CONFIG | --sandbox | -i INVENTORY) [--yes] [--force] [options]
 
 Take nodes out of the cluster, one at a time:
   1. an etcd host's member is removed through a reachable etcd member that stays — refused when

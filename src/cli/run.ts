@@ -23,7 +23,8 @@ import {
 } from "../report/index.js";
 import { COMMON, forks, loadInv, parse, stateDir, type Common } from "./options.js";
 
-export const RUN_HELP = `Usage: kplay run PLAYBOOK [PLAYBOOK...] (-i INVENTORY | -c CONFIG | --sandbox) [options]
+export const RUN_HELP = `\
+Usage: kplay run PLAYBOOK [PLAYBOOK...] (-i INVENTORY | -c CONFIG | --sandbox) [options]
 
 Run playbooks against the hosts of an inventory. Each playbook is a list of plays
 (hosts, vars, vars_files, become, gather_facts, serial, strategy, pre_tasks,

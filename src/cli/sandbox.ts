@@ -5,7 +5,8 @@ import { ensureNodeImage } from "../sandbox/image.js";
 import { sandboxDown, sandboxStatus, sandboxUp, type SandboxInfo } from "../sandbox/sandbox.js";
 import { baseStateDir, parse } from "./options.js";
 
-export const SANDBOX_HELP = `Usage: kplay sandbox up [--nodes N] [--name NAME]
+export const SANDBOX_HELP = `\
+Usage: kplay sandbox up [--nodes N] [--name NAME]
        kplay sandbox status [--name NAME] [--json]
        kplay sandbox down [--name NAME]
        kplay sandbox image      (build the node image if it is missing, print its tag)

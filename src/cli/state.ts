@@ -29,7 +29,9 @@ export async function withState<T>(
     if (journal.droppedTail) {
       report.emit({
         event: "warning",
-        message: `the journal ended in a torn or corrupt record (${journal.droppedTail.bytes} bytes after line ${journal.droppedTail.line}); it was cut off and is not trusted`,
+        message:
+          `the journal ended in a torn or corrupt record (${journal.droppedTail.bytes} bytes after line ` +
+          `${journal.droppedTail.line}); it was cut off and is not trusted`,
       });
     }
     try {
@@ -59,7 +61,8 @@ export function keepalive(): { keepaliveIntervalMs?: number } {
   return Number.isFinite(v) && v > 0 ? { keepaliveIntervalMs: v } : {};
 }
 
-export const STATUS_HELP = `Usage: kplay status (-i INVENTORY | -c CONFIG | --sandbox) [--state-dir DIR] [--json]
+export const STATUS_HELP = `\
+Usage: kplay status (-i INVENTORY | -c CONFIG | --sandbox) [--state-dir DIR] [--json]
 
 Per host: the steps done, the step and task where it stopped and why, tasks done in an
 unfinished step, and handlers notified but not yet run (they run on --resume).`;
@@ -144,7 +147,8 @@ function progressLine(h: HostProgress, total: number): string {
   return parts.join("; ");
 }
 
-export const STATE_HELP = `Usage: kplay state reset (-i INVENTORY | -c CONFIG | --sandbox | --state-dir DIR) [--yes]
+export const STATE_HELP = `\
+Usage: kplay state reset (-i INVENTORY | -c CONFIG | --sandbox | --state-dir DIR) [--yes]
 
 Forget every recorded step and task (the journal and the steps file), so the next run starts
 from the beginning. known_hosts and any backups in the state directory are kept.`;

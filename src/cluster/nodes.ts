@@ -80,7 +80,8 @@ export function hostsToReset(inv: Inventory, o: { keepBootstrap: boolean }): str
   if (o.keepBootstrap && both.length)
     throw new KplayError(
       "usage",
-      `--keep-bootstrap: ${both.join(", ")} is both the bootstrap node and a cluster node; its changes are undone together`,
+      `--keep-bootstrap: ${both.join(", ")} is both the bootstrap node and a cluster node; ` +
+        "its changes are undone together",
       { hint: "remove the cluster without --keep-bootstrap, or run the bootstrap on a separate host" },
     );
   const hosts = [...cluster, ...(o.keepBootstrap ? [] : boot.filter((b) => !cluster.includes(b)))];

@@ -15,7 +15,8 @@ export async function removeCluster(s: ClusterSession, hosts: string[]): Promise
   }
   warn(
     s,
-    `not every host was reset (${left.join(", ")}); the recorded progress is kept: run remove-cluster again to continue`,
+    `not every host was reset (${left.join(", ")}); ` +
+      "the recorded progress is kept: run remove-cluster again to continue",
   );
   return false;
 }

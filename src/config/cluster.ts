@@ -122,7 +122,9 @@ export function parseClusterConfig(src: YamlSource): ClusterConfig {
         ? `unknown section "${i.keys[0]}" (expected compose, kubespray, inventory, default)`
         : i.message;
     throw inputError(
-      `config: ${i.code === "unrecognized_keys" ? `${field === "(top level)" ? "" : field + ": "}${what}` : `${field}: ${what}`}`,
+      i.code === "unrecognized_keys"
+        ? `config: ${field === "(top level)" ? "" : field + ": "}${what}`
+        : `config: ${field}: ${what}`,
       { file: src.file, ...pos, field: i.code === "unrecognized_keys" ? i.keys[0] : field },
     );
   }

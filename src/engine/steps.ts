@@ -203,7 +203,8 @@ async function cleanup(o: StepsOptions, hosts: string[], path: string): Promise<
 /** The human-readable record of completed steps (kubeplay users know `.install_steps`). */
 export function writeStepsFile(dir: string, j: Journal, steps: string[], hosts: string[]): void {
   const lines = [
-    `# kplay steps, run ${j.runId}; rewritten after every step. \`kplay status\` explains; \`kplay state reset\` clears.`,
+    `# kplay steps, run ${j.runId}; rewritten after every step. ` +
+      "`kplay status` explains; `kplay state reset` clears.",
   ];
   for (const h of hosts) {
     for (const s of steps) {

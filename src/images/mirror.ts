@@ -122,7 +122,8 @@ export class Copier {
         if (!children.length)
           throw new KplayError(
             "host",
-            `${res.src} has none of the platforms ${want.join(", ")} (it has ${index.manifests.map(platformOf).join(", ")})`,
+            `${res.src} has none of the platforms ${want.join(", ")} ` +
+              `(it has ${index.manifests.map(platformOf).join(", ")})`,
           );
         if (children.length !== index.manifests.length)
           body = Buffer.from(JSON.stringify({ ...index, manifests: children }));

@@ -161,7 +161,8 @@ export class RegistryClient {
           if (r.status === 401) {
             const has = !!this.o.credentials?.(host);
             throw new RegistryError(
-              `${host} ${has ? "refused the credentials configured for it" : "asks for credentials and none are configured for it"} (HTTP 401${errorText(r.body) ? `: ${errorText(r.body)}` : ""})`,
+              `${host} ${has ? "refused the credentials configured for it" : "asks for credentials and none are configured for it"}` +
+                ` (HTTP 401${errorText(r.body) ? `: ${errorText(r.body)}` : ""})`,
               401,
             );
           }
@@ -219,7 +220,8 @@ export class RegistryClient {
       const u = new URL(ch.params.realm);
       if (u.protocol !== "https:" && !(u.protocol === "http:" && this.o.plainHttp?.(host))) {
         throw new RegistryError(
-          `the token service of ${host} is at ${u.origin}, not https: refused (credentials and tokens would travel in clear; --plain-http for ${host} allows it)`,
+          `the token service of ${host} is at ${u.origin}, not https: refused ` +
+            `(credentials and tokens would travel in clear; --plain-http for ${host} allows it)`,
         );
       }
       if (ch.params.service) u.searchParams.set("service", ch.params.service);
@@ -230,7 +232,8 @@ export class RegistryClient {
       const t = await this.raw("GET", u, h);
       if (t.status !== 200)
         throw new RegistryError(
-          `the token service of ${host} (${u.host}) answered HTTP ${t.status}${creds ? " for the configured credentials" : " to an anonymous request"}`,
+          `the token service of ${host} (${u.host}) answered HTTP ${t.status}` +
+            (creds ? " for the configured credentials" : " to an anonymous request"),
           t.status,
         );
       const j = JSON.parse(t.body.toString("utf8")) as { token?: string; access_token?: string };

@@ -86,7 +86,8 @@ export class InventoryBuilder {
       if (k in h.vars && !sameValue(h.vars[k], v)) {
         const first = h.varOrigin[k];
         throw inputError(
-          `host ${name} is defined twice with different values for ${k} (${JSON.stringify(h.vars[k])} at line ${first?.line ?? "?"} and ${JSON.stringify(v)} here)`,
+          `host ${name} is defined twice with different values for ${k} ` +
+            `(${JSON.stringify(h.vars[k])} at line ${first?.line ?? "?"} and ${JSON.stringify(v)} here)`,
           { ...where, field: `${name}.${k}` },
           "define host variables in one place only",
         );

@@ -28,25 +28,33 @@ export function attrScript(a: Attrs, check: boolean): Sh {
   const out: Sh[] = [];
   if (a.mode) {
     if (/^[0-7]{3,4}$/.test(a.mode)) {
-      out.push(
-        sh`[ "$(stat -c %a -- "$p")" = ${a.mode} ] || { changed=1; ${check ? sh`:` : sh`chmod -- ${a.mode} "$p" || exit 1`}; }`,
-      );
+      const chmod = check ? sh`:` : sh`chmod -- ${a.mode} "$p" || exit 1`;
+      out.push(sh`[ "$(stat -c %a -- "$p")" = ${a.mode} ] || { changed=1; ${chmod}; }`);
     } else {
       out.push(
         check
           ? sh`changed=1`
-          : sh`b=$(stat -c %a -- "$p"); chmod -- ${a.mode} "$p" || exit 1; [ "$b" = "$(stat -c %a -- "$p")" ] || changed=1`,
+          : joinSh(
+              [
+                sh`b=$(stat -c %a -- "$p")`,
+                sh`chmod -- ${a.mode} "$p" || exit 1`,
+                sh`[ "$b" = "$(stat -c %a -- "$p")" ] || changed=1`,
+              ],
+              "; ",
+            ),
       );
     }
   }
-  if (a.owner)
-    out.push(
-      sh`[ "$(stat -c %U -- "$p")" = ${a.owner} ] || [ "$(stat -c %u -- "$p")" = ${a.owner} ] || { changed=1; ${check ? sh`:` : sh`chown -- ${a.owner} "$p" || exit 1`}; }`,
-    );
-  if (a.group)
-    out.push(
-      sh`[ "$(stat -c %G -- "$p")" = ${a.group} ] || [ "$(stat -c %g -- "$p")" = ${a.group} ] || { changed=1; ${check ? sh`:` : sh`chgrp -- ${a.group} "$p" || exit 1`}; }`,
-    );
+  if (a.owner) {
+    const chown = check ? sh`:` : sh`chown -- ${a.owner} "$p" || exit 1`;
+    const same = sh`[ "$(stat -c %U -- "$p")" = ${a.owner} ] || [ "$(stat -c %u -- "$p")" = ${a.owner} ]`;
+    out.push(sh`${same} || { changed=1; ${chown}; }`);
+  }
+  if (a.group) {
+    const chgrp = check ? sh`:` : sh`chgrp -- ${a.group} "$p" || exit 1`;
+    const same = sh`[ "$(stat -c %G -- "$p")" = ${a.group} ] || [ "$(stat -c %g -- "$p")" = ${a.group} ]`;
+    out.push(sh`${same} || { changed=1; ${chgrp}; }`);
+  }
   return joinSh(out);
 }
 

@@ -16,11 +16,15 @@ export const hostnameModule = defineModule({
     .strict(),
   run: async (ctx, a) => {
     const n = a.name;
+    const setNow = ctx.check
+      ? raw(":")
+      : sh`hostnamectl set-hostname -- ${n} 2>/dev/null || hostname -- ${n} || exit 1`;
+    const setFile = ctx.check ? raw(":") : sh`printf '%s\\n' ${n} > /etc/hostname || exit 1`;
     const r = await ctx.exec(
       joinSh([
         raw(`changed=0`),
-        sh`if [ "$(hostname)" != ${n} ]; then changed=1; ${ctx.check ? raw(":") : sh`hostnamectl set-hostname -- ${n} 2>/dev/null || hostname -- ${n} || exit 1`}; fi`,
-        sh`if [ "$(cat /etc/hostname 2>/dev/null)" != ${n} ]; then changed=1; ${ctx.check ? raw(":") : sh`printf '%s\\n' ${n} > /etc/hostname || exit 1`}; fi`,
+        sh`if [ "$(hostname)" != ${n} ]; then changed=1; ${setNow}; fi`,
+        sh`if [ "$(cat /etc/hostname 2>/dev/null)" != ${n} ]; then changed=1; ${setFile}; fi`,
         raw(`echo "KPLAY-RESULT: changed=$changed"`),
       ]),
     );

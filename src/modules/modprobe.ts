@@ -20,19 +20,23 @@ export const modprobeModule = defineModule({
   run: async (ctx, a) => {
     const sysName = a.name.replace(/-/g, "_");
     const c = ctx.check;
+    const writeContent = (content: string) =>
+      c ? raw(":") : sh`mkdir -p -- "$(dirname -- "$f")"; printf '%s\\n' ${content} > "$f"`;
     const write = (file: string, content: string) =>
-      sh`f=${file}; if [ "$(cat -- "$f" 2>/dev/null)" != ${content} ]; then changed=1; ${c ? raw(":") : sh`mkdir -p -- "$(dirname -- "$f")"; printf '%s\\n' ${content} > "$f"`}; fi`;
+      sh`f=${file}; if [ "$(cat -- "$f" 2>/dev/null)" != ${content} ]; then changed=1; ${writeContent(content)}; fi`;
     const remove = (file: string) =>
       sh`f=${file}; if [ -e "$f" ]; then changed=1; ${c ? raw(":") : raw(`rm -f -- "$f"`)}; fi`;
     const params = a.params ? a.params.split(/\s+/) : [];
+    const fail = (what: string) => sh`{ echo ${what} >&2; exit 1; }`;
+    const load = c ? raw(":") : sh`modprobe -- ${a.name} ${params} || ${fail(`modprobe ${a.name} failed`)}`;
+    const unload = c ? raw(":") : sh`modprobe -r -- ${a.name} || ${fail(`modprobe -r ${a.name} failed`)}`;
+    const unloadIt = sh`changed=1; ${unload}`;
     const lines: Sh[] = [raw(`changed=0`)];
     if (a.state === "present") {
-      lines.push(
-        sh`if [ ! -d ${`/sys/module/${sysName}`} ]; then changed=1; ${c ? raw(":") : sh`modprobe -- ${a.name} ${params} || { echo ${`modprobe ${a.name} failed`} >&2; exit 1; }`}; fi`,
-      );
+      lines.push(sh`if [ ! -d ${`/sys/module/${sysName}`} ]; then changed=1; ${load}; fi`);
     } else {
       lines.push(
-        sh`if [ -d ${`/sys/module/${sysName}`} ] && grep -q ${`^${sysName} `} /proc/modules; then changed=1; ${c ? raw(":") : sh`modprobe -r -- ${a.name} || { echo ${`modprobe -r ${a.name} failed`} >&2; exit 1; }`}; fi`,
+        sh`if [ -d ${`/sys/module/${sysName}`} ] && grep -q ${`^${sysName} `} /proc/modules; then ${unloadIt}; fi`,
       );
     }
     if (a.persistent === "present") {

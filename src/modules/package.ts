@@ -78,9 +78,14 @@ function aptScript(pkgs: string[], a: Args, o: { check: boolean; undo: UndoLog }
     LOG,
   ];
   if (a.update_cache) {
+    const update = check
+      ? raw("cache=1")
+      : raw(
+          `apt-get update -q >"$log_" 2>&1 || { cat -- "$log_" >&2; exit 1; }; touch /var/lib/apt/lists/partial; cache=1`,
+        );
     lines.push(
       raw(`age=$(( $(date +%s) - $(stat -c %Y /var/lib/apt/lists/partial 2>/dev/null || echo 0) ))`),
-      sh`if [ ${a.cache_valid_time} -eq 0 ] || [ $age -gt ${a.cache_valid_time} ]; then ${check ? raw("cache=1") : raw(`apt-get update -q >"$log_" 2>&1 || { cat -- "$log_" >&2; exit 1; }; touch /var/lib/apt/lists/partial; cache=1`)}; fi`,
+      sh`if [ ${a.cache_valid_time} -eq 0 ] || [ $age -gt ${a.cache_valid_time} ]; then ${update}; fi`,
     );
   }
   pkgs.forEach((p, i) => {
@@ -88,13 +93,19 @@ function aptScript(pkgs: string[], a: Args, o: { check: boolean; undo: UndoLog }
     const installed = sh`dpkg-query -W -f='\${Status} \${Version}' -- ${n} 2>/dev/null`;
     const { init, mark, markNew } = marks(i);
     lines.push(init);
+    const sameVersion = ver ? sh`[ "\${s##* }" = ${ver} ] || ${mark}` : raw(":");
     if (state === "present") {
-      lines.push(
-        sh`s=$(${installed}); case "$s" in "install ok installed"*) ${ver ? sh`[ "\${s##* }" = ${ver} ] || ${mark}` : raw(":")};; *) ${markNew};; esac`,
-      );
+      lines.push(sh`s=$(${installed}); case "$s" in "install ok installed"*) ${sameVersion};; *) ${markNew};; esac`);
     } else if (state === "latest") {
       lines.push(
-        sh`cand=$(apt-cache policy -- ${n} | awk '/Candidate:/ {print $2}'); s=$(${installed}); case "$s" in "install ok installed $cand") ;; "install ok installed"*) ${mark};; *) ${markNew};; esac`,
+        joinSh(
+          [
+            sh`cand=$(apt-cache policy -- ${n} | awk '/Candidate:/ {print $2}')`,
+            sh`s=$(${installed})`,
+            sh`case "$s" in "install ok installed $cand") ;; "install ok installed"*) ${mark};; *) ${markNew};; esac`,
+          ],
+          "; ",
+        ),
       );
     } else {
       lines.push(sh`s=$(${installed}); case "$s" in "install ok installed"*|*"config-files"*) ${mark};; esac`);
@@ -115,6 +126,7 @@ function aptScript(pkgs: string[], a: Args, o: { check: boolean; undo: UndoLog }
 
 function rpmScript(pkgs: string[], a: Args, o: { check: boolean; tool: "dnf" | "yum"; undo: UndoLog }): Sh {
   const { check, tool, undo } = o;
+  const checkUpdate = (p: string) => sh`${tool} -q check-update -- ${p} >/dev/null 2>&1`;
   const state = normalState(a.state);
   const lines: Sh[] = [raw(`cache=0`), LOG];
   if (a.update_cache)
@@ -129,7 +141,7 @@ function rpmScript(pkgs: string[], a: Args, o: { check: boolean; tool: "dnf" | "
     if (state === "present") lines.push(sh`rpm -q --whatprovides -- ${p} >/dev/null 2>&1 || { ${markNew}; }`);
     else if (state === "latest")
       lines.push(
-        sh`if ! rpm -q -- ${p} >/dev/null 2>&1; then ${markNew}; else ${tool} -q check-update -- ${p} >/dev/null 2>&1; [ $? -eq 100 ] && ${mark}; fi`,
+        sh`if ! rpm -q -- ${p} >/dev/null 2>&1; then ${markNew}; else ${checkUpdate(p)}; [ $? -eq 100 ] && ${mark}; fi`,
       );
     else lines.push(sh`rpm -q -- ${p} >/dev/null 2>&1 && ${mark}`);
   });

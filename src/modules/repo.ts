@@ -23,7 +23,9 @@ async function refresh(ctx: ModuleContext, res: ModuleResult, cmd: Sh): Promise<
     return {
       ...res,
       failed: true,
-      msg: `the source was written but refreshing the package index failed: ${(r.stderr || r.stdout).trim().split("\n").slice(-5).join(" | ")}`,
+      msg:
+        "the source was written but refreshing the package index failed: " +
+        (r.stderr || r.stdout).trim().split("\n").slice(-5).join(" | "),
     };
   return { ...res, cache_updated: true };
 }

@@ -21,6 +21,9 @@ const schema = z
 
 type Args = z.infer<typeof schema>;
 
+/** systemctl is-enabled answers that need no `enable` (a case pattern). */
+const ENABLED_STATES = raw("enabled|enabled-runtime|static|alias|indirect|generated");
+
 function script(a: Args, check: boolean): Sh {
   const n = a.name ?? "";
   // what failed is said by a fixed word and the unit name as a quoted value: never re-parsed
@@ -28,17 +31,14 @@ function script(a: Args, check: boolean): Sh {
     check ? raw("changed=1") : sh`${cmd} || { echo ${what}" failed" >&2; journal; exit 1; }; changed=1`;
   const ctl = (verb: string, extra: Sh = raw("")) =>
     act(`systemctl ${verb} ${n}`, sh`systemctl ${verb} -- ${n}${extra}`);
-  const out: Sh[] = [
-    raw(`changed=0`),
-    sh`journal() { command -v journalctl >/dev/null 2>&1 && journalctl -u ${n || "none"} -n 15 --no-pager >&2 2>/dev/null; true; }`,
-  ];
+  const journalTail = sh`command -v journalctl >/dev/null 2>&1 && journalctl -u ${n || "none"} -n 15 --no-pager >&2 2>/dev/null`;
+  const out: Sh[] = [raw(`changed=0`), sh`journal() { ${journalTail}; true; }`];
   out.push(raw(`if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then`));
   if (a.daemon_reexec && !check) out.push(raw(`systemctl daemon-reexec`));
   if (a.daemon_reload && !check) out.push(raw(`systemctl daemon-reload`));
   if (a.name) {
-    out.push(
-      sh`if ! systemctl cat -- ${n} >/dev/null 2>&1 && [ "$(systemctl is-enabled -- ${n} 2>/dev/null)" != masked ]; then echo "Could not find the requested service "${n} >&2; exit 1; fi`,
-    );
+    const unknown = sh`! systemctl cat -- ${n} >/dev/null 2>&1 && [ "$(systemctl is-enabled -- ${n} 2>/dev/null)" != masked ]`;
+    out.push(sh`if ${unknown}; then echo "Could not find the requested service "${n} >&2; exit 1; fi`);
     if (a.masked !== undefined) {
       out.push(
         a.masked
@@ -51,7 +51,7 @@ function script(a: Args, check: boolean): Sh {
       const quiet = raw(" >/dev/null 2>&1");
       out.push(
         a.enabled
-          ? sh`case "$e" in enabled|enabled-runtime|static|alias|indirect|generated) ;; *) ${ctl("enable", quiet)};; esac`
+          ? sh`case "$e" in ${ENABLED_STATES}) ;; *) ${ctl("enable", quiet)};; esac`
           : sh`case "$e" in enabled|enabled-runtime) ${ctl("disable", quiet)};; esac`,
       );
     }

@@ -5,6 +5,10 @@ import { z } from "zod";
 import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { defineModule, readMarker } from "./types.js";
 
+/** The result lines: the state was reached, or the timeout came first (with the time taken and tries). */
+const REACHED = raw(`echo "KPLAY-RESULT: ok=1 elapsed=$(( $(date +%s) - start )) tries=$n"`);
+const TIMED_OUT = raw(`echo "KPLAY-RESULT: ok=0 elapsed=$(( $(date +%s) - start )) tries=$n"`);
+
 export const waitForModule = defineModule({
   name: "wait_for",
   undo: "none",
@@ -29,7 +33,8 @@ export const waitForModule = defineModule({
     const want = a.state === "started" || a.state === "present";
     if (a.port !== undefined) {
       // bash's /dev/tcp gets host and port as its positional parameters: data, never code
-      const connect = sh`timeout ${a.connect_timeout} bash -c 'exec 3<>"/dev/tcp/$1/$2"' kplay-wait-for ${a.host} ${a.port} 2>/dev/null`;
+      const tcp = raw(`bash -c 'exec 3<>"/dev/tcp/$1/$2"' kplay-wait-for`);
+      const connect = sh`timeout ${a.connect_timeout} ${tcp} ${a.host} ${a.port} 2>/dev/null`;
       // Local ports are read from the socket table; remote ones with a real connect.
       check =
         ["127.0.0.1", "localhost", "0.0.0.0", "::1"].includes(a.host) && a.state === "started"
@@ -45,10 +50,8 @@ export const waitForModule = defineModule({
       sh`start=$(date +%s); end=$((start + ${Math.ceil(a.timeout)})); n=0`,
       raw(`while :; do n=$((n+1))`),
       sh`  if ${check}; then ok=1; else ok=0; fi`,
-      sh`  [ $ok = ${want ? 1 : 0} ] && { echo "KPLAY-RESULT: ok=1 elapsed=$(( $(date +%s) - start )) tries=$n"; exit 0; }`,
-      raw(
-        `  [ $(date +%s) -ge $end ] && { echo "KPLAY-RESULT: ok=0 elapsed=$(( $(date +%s) - start )) tries=$n"; exit 0; }`,
-      ),
+      sh`  [ $ok = ${want ? 1 : 0} ] && { ${REACHED}; exit 0; }`,
+      sh`  [ $(date +%s) -ge $end ] && { ${TIMED_OUT}; exit 0; }`,
       sh`  sleep ${a.sleep}`,
       raw(`done`),
     ]);

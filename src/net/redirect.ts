@@ -23,7 +23,8 @@ export function redirectTarget(from: URL, location: string): URL {
   if (next.protocol !== "http:" && next.protocol !== "https:") {
     throw new KplayError(
       "host",
-      `${from.origin}${from.pathname}: refused a redirect to a ${next.protocol} address (only http and https are followed)`,
+      `${from.origin}${from.pathname}: refused a redirect to a ${next.protocol} address ` +
+        "(only http and https are followed)",
     );
   }
   if (from.protocol === "https:" && next.protocol === "http:") {

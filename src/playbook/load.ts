@@ -530,7 +530,8 @@ function validateArgs(
       args,
     );
     if (typeof value === "string" && value.includes("{{")) continue; // checked after rendering
-    if (ipath.length === 0 && JSON.stringify(args).includes("{{")) continue; // a whole-object rule over templated values
+    // a whole-object rule over templated values is checked after rendering
+    if (ipath.length === 0 && JSON.stringify(args).includes("{{")) continue;
     if (issue.code === "unrecognized_keys") {
       const bad = issue.keys[0];
       const known = Object.keys(schemaShape(schema));

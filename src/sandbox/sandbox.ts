@@ -173,7 +173,8 @@ function writeSandboxFiles(
   const configFile = join(dir, "config.yaml");
   writeFileSync(
     configFile,
-    `# Written by "kplay sandbox up" for sandbox ${name} (bundle ${bundle.dir}).\n# kplay deploy-cluster --sandbox  (or: kplay deploy-cluster -c ${configFile})\n` +
+    `# Written by "kplay sandbox up" for sandbox ${name} (bundle ${bundle.dir}).\n` +
+      `# kplay deploy-cluster --sandbox  (or: kplay deploy-cluster -c ${configFile})\n` +
       stringify(config),
   );
   const info: SandboxInfo = {

@@ -96,7 +96,8 @@ export class Journal {
         if (buf.indexOf(0x0a, nl + 1) >= 0 || (nl + 1 < buf.length && buf.subarray(nl + 1).some((b) => b !== 0))) {
           throw new KplayError(
             "input",
-            `record ${lineNo} is corrupt (its checksum does not match) and records follow it: kplay will not guess what was done`,
+            `record ${lineNo} is corrupt (its checksum does not match) and records follow it: ` +
+              "kplay will not guess what was done",
             {
               where: { file: this.file, line: lineNo },
               hint: "restore the file from a backup, or move it aside (kplay state reset) to start over",

@@ -59,7 +59,8 @@ function refuseLive(holder: Holder | undefined, me: Holder, dir: string, file: s
   if (holder && holder.host !== me.host) {
     throw new KplayError(
       "state",
-      `the state directory ${dir} is locked by pid ${holder.pid} on another host, ${holder.host}, since ${holder.started}`,
+      `the state directory ${dir} is locked by pid ${holder.pid} on another host, ${holder.host}, ` +
+        `since ${holder.started}`,
       {
         hint: `if that run is gone, remove ${file}`,
       },
@@ -68,7 +69,8 @@ function refuseLive(holder: Holder | undefined, me: Holder, dir: string, file: s
   if (holder && alive(holder.pid) && holder.pid !== process.pid) {
     throw new KplayError(
       "state",
-      `another kplay holds the state directory ${dir}: pid ${holder.pid} on ${holder.host}, started ${holder.started} (${holder.command})`,
+      `another kplay holds the state directory ${dir}: pid ${holder.pid} on ${holder.host}, ` +
+        `started ${holder.started} (${holder.command})`,
       {
         hint: "wait for it to finish, or stop it",
       },

@@ -46,6 +46,7 @@ export class BoundedOutput {
     const tail = Buffer.concat(this.tail);
     const lastHalf = tail.subarray(tail.length - half);
     const skipped = this.total - this.headBytes - lastHalf.length;
-    return `${Buffer.concat(this.head).toString("utf8")}\n[kplay: ${skipped} bytes of output not kept]\n${lastHalf.toString("utf8")}`;
+    const head = Buffer.concat(this.head).toString("utf8");
+    return `${head}\n[kplay: ${skipped} bytes of output not kept]\n${lastHalf.toString("utf8")}`;
   }
 }
