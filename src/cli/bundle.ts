@@ -125,8 +125,8 @@ function archesOf(v: string[] | undefined): string[] {
     .map((a) => a.trim())
     .filter(Boolean);
   for (const a of arches)
-    if (!/^[a-z0-9]+$/.test(a))
-      throw new KplayError("usage", `--arch ${a}: expected an architecture such as amd64 or arm64`);
+    if (!(ARCHES as readonly string[]).includes(a))
+      throw new KplayError("usage", `--arch ${a}: kplay's bundles are for ${ARCHES.join(" and ")}`);
   return [...new Set(arches)];
 }
 

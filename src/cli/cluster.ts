@@ -7,7 +7,7 @@ import { dirname, resolve } from "node:path";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
-import { hostsToReset } from "../cluster/nodes.js";
+import { checkTopology, hostsToReset } from "../cluster/nodes.js";
 import { removeCluster } from "../cluster/remove-cluster.js";
 import { FactCache } from "../state/facts.js";
 import { COMMON, confirmReset, forks, loadInv, parse, type Common } from "./options.js";
@@ -46,6 +46,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
     throw new KplayError("usage", "deploy-cluster always continues where it stopped; --resume is not needed", {
       hint: "--restart runs every step again",
     });
+  for (const w of checkTopology(loadInv(values as Common))) console.error(`kplay: warning: ${w}`);
   const files = deployPlaybooks();
   return runPlaybooks(values as RunValues, files, {
     label: "kplay deploy-cluster",

@@ -1,6 +1,6 @@
 // Owns `kplay inventory`: --list / --host NAME / --graph [GROUP], in ansible-inventory's shapes.
 import { KplayError } from "../errors.js";
-import { inventoryGraph, inventoryHost, inventoryList } from "../inventory/index.js";
+import { inventoryGraph, inventoryHost, inventoryList, sortedJson } from "../inventory/index.js";
 import { COMMON, loadInv, parse, type Common } from "./options.js";
 
 export const INVENTORY_HELP = `\
@@ -32,18 +32,4 @@ export async function inventoryCommand(argv: string[]): Promise<number> {
     console.log(inventoryGraph(inv, group));
   }
   return 0;
-}
-
-function sortedJson(v: unknown): string {
-  const sort = (x: unknown): unknown =>
-    Array.isArray(x)
-      ? x.map(sort)
-      : x && typeof x === "object"
-        ? Object.fromEntries(
-            Object.keys(x)
-              .sort()
-              .map((k) => [k, sort((x as Record<string, unknown>)[k])]),
-          )
-        : x;
-  return JSON.stringify(sort(v), null, 4);
 }

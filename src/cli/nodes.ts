@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { FactCache } from "../state/facts.js";
-import { checkRemovable, clusterNodes } from "../cluster/nodes.js";
+import { checkRemovable, checkTopology, clusterNodes } from "../cluster/nodes.js";
 import { removeNodes } from "../cluster/remove-node.js";
 import { deployPlaybooks } from "../cluster/steps.js";
 import { COMMON, confirmReset, forks, loadInv, parse, type Common } from "./options.js";
@@ -32,7 +32,9 @@ export async function addNodeCommand(argv: string[]): Promise<number> {
     console.log(ADD_NODE_HELP);
     return 0;
   }
-  const nodes = clusterNodes(loadInv(values as Common), positionals, "add-node");
+  const inv = loadInv(values as Common);
+  const nodes = clusterNodes(inv, positionals, "add-node");
+  for (const w of checkTopology(inv)) console.error(`kplay: warning: ${w}`);
   return runPlaybooks(values as RunValues, deployPlaybooks(), {
     label: `kplay add-node ${nodes.join(" ")}`,
     cluster: true,

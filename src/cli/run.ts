@@ -120,6 +120,14 @@ export async function runPlaybooks(
   const limit = limitOf(inv, o.limit, how.limit);
   const tags = splitList(values.tags);
   const skipTags = splitList(values["skip-tags"]);
+  const startAt = values["start-at-task"];
+  const names = playbooks.flatMap((pb) =>
+    pb.plays.flatMap((p) => [...allTasks([...p.preTasks, ...p.tasks, ...p.postTasks])].map((t) => t.name)),
+  );
+  if (startAt !== undefined && !names.includes(startAt))
+    throw new KplayError("usage", `--start-at-task "${startAt}" names no task of the playbooks`, {
+      hint: "kplay run PLAYBOOK --list-tasks shows the task names",
+    });
   if (values["list-hosts"] || values["list-tasks"]) {
     console.log(listing(inv, playbooks, limit, { hosts: !!values["list-hosts"], tasks: !!values["list-tasks"] }));
     return 0;

@@ -1,6 +1,7 @@
 // Owns which hosts of an inventory are what in the cluster: the cluster nodes, the bootstrap
 // node(s), the first control plane and the etcd members; and checking the names an operator
 // gives add-node, remove-node and remove-cluster before anything runs.
+import { isIP } from "node:net";
 import { KplayError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
 import { CLUSTER_GROUPS } from "./steps.js";
@@ -91,4 +92,36 @@ export function hostsToReset(inv: Inventory, o: { keepBootstrap: boolean }): str
       "the inventory has no cluster nodes (groups k8s_cluster, etcd, calico_rr) and no bootstrap host",
     );
   return hosts;
+}
+
+/**
+ * What a cluster needs before deploy-cluster or add-node touch anything: a control plane, etcd
+ * members, and a valid `ip` for every cluster node that sets one. Returns warnings: an even
+ * number of etcd members tolerates no more failures than one member fewer.
+ */
+export function checkTopology(inv: Inventory): string[] {
+  const file = inv.sources[0];
+  const where = (field: string) => ({ where: { file, field } });
+  if (clusterHosts(inv).length === 0)
+    throw new KplayError("input", "the inventory has no cluster nodes (groups kube_control_plane, kube_node, etcd)", {
+      ...where("inventory"),
+      hint: "put the nodes in kubespray's groups; kplay init writes a sample",
+    });
+  if (!firstControlPlane(inv))
+    throw new KplayError("input", "the inventory has no control plane: group kube_control_plane is empty", {
+      ...where("kube_control_plane"),
+    });
+  const etcd = etcdMembers(inv);
+  if (etcd.length === 0)
+    throw new KplayError("input", "the inventory has no etcd member: group etcd is empty", where("etcd"));
+  for (const h of clusterHosts(inv)) {
+    const ip = inv.hostVars(h).ip;
+    if (typeof ip === "string" && !ip.includes("{{") && isIP(ip) === 0)
+      throw new KplayError("input", `host ${h}: ip "${ip}" is not a valid IP address`, {
+        where: { ...inv.hostWhere(h), field: `${h}.ip` },
+      });
+  }
+  return etcd.length % 2 === 0
+    ? [`etcd has ${etcd.length} members: it tolerates no more failures than ${etcd.length - 1} would`]
+    : [];
 }

@@ -6,7 +6,7 @@
 import { dirname, resolve } from "node:path";
 import { isIP } from "node:net";
 import { z } from "zod";
-import { inputError } from "../errors.js";
+import { closest, inputError } from "../errors.js";
 import type { Vars } from "../inventory/model.js";
 import type { YamlSource } from "../yaml-source.js";
 
@@ -14,12 +14,8 @@ import type { YamlSource } from "../yaml-source.js";
 export const DEFAULT_MIRRORED = ["docker.io", "registry.k8s.io", "k8s.gcr.io", "quay.io", "ghcr.io"];
 
 const port = z.coerce.number().int().min(1).max(65535);
-const hostname = z
-  .string()
-  .regex(
-    /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/,
-    "must be a DNS name such as kube.registry.local",
-  );
+const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/;
+const hostname = z.string().regex(HOSTNAME, "must be a DNS name such as kube.registry.local");
 
 const compose = z
   .object({
@@ -102,15 +98,57 @@ const config = z
   .object({
     compose: compose.default(() => compose.parse({})),
     kubespray: kubespray.default(() => kubespray.parse({})),
-    inventory: z.unknown(),
+    inventory: z.unknown().refine((v) => v !== undefined && v !== null, {
+      message: "is missing: the hosts and groups of the cluster go here (see kplay init)",
+    }),
     default: defaults.default(() => defaults.parse({})),
   })
   .strict();
 
 export type ClusterConfig = z.infer<typeof config>;
 
+/**
+ * Keys a section does not know are passed through as variables (kubespray has hundreds), except
+ * one a letter or two away from a known key: that is a typo (`registery_ip`), and an error.
+ */
+function checkTypos(src: YamlSource, data: unknown): void {
+  if (!data || typeof data !== "object") return;
+  const sections: Record<string, z.ZodObject> = { compose, kubespray, default: defaults };
+  for (const [name, schema] of Object.entries(sections)) {
+    const section = (data as Record<string, unknown>)[name];
+    if (!section || typeof section !== "object") continue;
+    const known = Object.keys(schema.shape);
+    for (const key of Object.keys(section)) {
+      if (known.includes(key)) continue;
+      const near = closest(key, known);
+      if (near && near !== key && nearMiss(key, near))
+        throw inputError(
+          `config: ${name}.${key}: unknown key`,
+          { file: src.file, ...src.keyPos([name, key]), field: `${name}.${key}` },
+          `did you mean "${near}"?`,
+        );
+    }
+  }
+}
+
+/** Two keys at most two edits apart (a typo), not merely sharing letters. */
+function nearMiss(a: string, b: string): boolean {
+  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return d[b.length] <= 2;
+}
+
 /** Validate the config file's sections (the inventory section is read by the inventory loader). */
 export function parseClusterConfig(src: YamlSource): ClusterConfig {
+  checkTypos(src, src.data);
   const r = config.safeParse(src.data ?? {});
   if (!r.success) {
     const i = r.error.issues[0];
@@ -136,7 +174,7 @@ export function parseClusterConfig(src: YamlSource): ClusterConfig {
  * address when the config leaves internal_ip out.
  */
 export function clusterVars(cfg: ClusterConfig, src: YamlSource, bootstrapIp?: string): Vars {
-  const err = (path: string[], msg: string, hint?: string) =>
+  const err = (path: Array<string | number>, msg: string, hint?: string) =>
     inputError(`config: ${path.join(".")}: ${msg}`, { file: src.file, ...src.pos(path), field: path.join(".") }, hint);
   const c = cfg.compose;
   const internalIp = c.internal_ip ?? bootstrapIp;
@@ -169,13 +207,21 @@ export function clusterVars(cfg: ClusterConfig, src: YamlSource, bootstrapIp?: s
   const resources = (
     given === undefined ? `http://${internalIp}:${c.nginx_http_port}` : refd ? `http://${refd}` : given
   ).replace(/\/+$/, "");
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(resources)?.[1];
   checkUrl(resources, () =>
-    err(
-      ["default", "offline_resources_url"],
-      `"${d.offline_resources_url}" is not a URL: it needs a scheme, e.g. http://${d.offline_resources_url}`,
-      "or use a compose reference such as internal_ip:nginx_http_port",
-    ),
+    scheme
+      ? err(["default", "offline_resources_url"], `"${given}" must be an http:// or https:// URL (not ${scheme}://)`)
+      : err(
+          ["default", "offline_resources_url"],
+          `"${given}" is not a URL: it needs a scheme, e.g. http://${given}`,
+          "or use a compose reference such as internal_ip:nginx_http_port",
+        ),
   );
+  checkAddress(cfg.kubespray.external_apiserver_access_ip, (m) =>
+    err(["kubespray", "external_apiserver_access_ip"], m),
+  );
+  const ntpPath = (i: number) => ["default", "ntp_server", ...(Array.isArray(d.ntp_server) ? [i] : [])];
+  ntp.forEach((server, i) => checkAddress(server, (m) => err(ntpPath(i), m)));
   const registryHost =
     d.registry_https_port === 443 ? c.registry_domain : `${c.registry_domain}:${d.registry_https_port}`;
   return {
@@ -196,6 +242,17 @@ export function clusterVars(cfg: ClusterConfig, src: YamlSource, bootstrapIp?: s
     registry_mirrors: [...new Set([...d.registry_mirrors, registryHost])],
     kube_image_repo: `${registryHost}/${d.image_repository}`,
   };
+}
+
+/**
+ * An IP address or a DNS name; something that looks like an IPv4 address must be a valid one
+ * (999.1.1.1 is not a name). `fail` makes the error (with its place) from the message.
+ */
+export function checkAddress(v: string | undefined, fail: (message: string) => Error): void {
+  if (v === undefined || v.includes("{{")) return;
+  const dotted = /^[\d.]+$/.test(v);
+  if (isIP(v) !== 0 || (!dotted && HOSTNAME.test(v))) return;
+  throw fail(`"${v}" is not ${dotted ? "a valid IPv4 address" : "an IP address or a host name"}`);
 }
 
 function checkUrl(url: string, fail: () => Error): void {

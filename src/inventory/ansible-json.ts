@@ -46,3 +46,18 @@ export function inventoryGraph(inv: Inventory, group = "all"): string {
   walk(group, 0);
   return lines.join("\n");
 }
+
+/** JSON with keys sorted and 4-space indents: ansible-inventory's --list / --host output. */
+export function sortedJson(v: unknown): string {
+  const sort = (x: unknown): unknown =>
+    Array.isArray(x)
+      ? x.map(sort)
+      : x && typeof x === "object"
+        ? Object.fromEntries(
+            Object.keys(x)
+              .sort()
+              .map((k) => [k, sort((x as Record<string, unknown>)[k])]),
+          )
+        : x;
+  return JSON.stringify(sort(v), null, 4);
+}

@@ -2,4 +2,4 @@
 export { Inventory, InventoryBuilder, type Vars } from "./model.js";
 export { loadInventory, loadConfigInventory } from "./load.js";
 export { matchPattern, readLimit, type PatternResult } from "./pattern.js";
-export { inventoryList, inventoryHost, inventoryGraph } from "./ansible-json.js";
+export { inventoryList, inventoryHost, inventoryGraph, sortedJson } from "./ansible-json.js";

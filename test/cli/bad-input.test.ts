@@ -67,6 +67,17 @@ describe("bad input", () => {
       /\/missing\/dir\/config\.yaml: the directory \/missing\/dir does not exist/,
     ],
     [
+      "--start-at-task naming no task",
+      ["run", "pb.yml", "-i", "ok-inv.yml", "--state-dir", "st1", "--start-at-task", "no such task"],
+      /--start-at-task "no such task" names no task of the playbooks/,
+    ],
+    ["an architecture bundles are not made for", ["bundle", "list", "files", "--arch", "sparc"], /--arch sparc/],
+    [
+      "deploy-cluster on an inventory without cluster groups",
+      ["deploy-cluster", "-i", "ok-inv.yml", "--state-dir", "st1"],
+      /ok-inv\.yml.*no cluster nodes/,
+    ],
+    [
       "--state-dir pointing at a file",
       ["run", "pb.yml", "-i", "ok-inv.yml", "--state-dir", "a-file"],
       /--state-dir: the state directory \S*a-file is not a directory/,

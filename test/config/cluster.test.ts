@@ -117,6 +117,41 @@ describe("cluster config", () => {
       /kubespray\.cluster_apps\.0\.checksum: must be sha256:<64 hex digits>/,
       15,
     ],
+    [
+      "a misspelt key (registery_ip)",
+      "registry_ip: internal_ip",
+      "registery_ip: internal_ip",
+      /default\.registery_ip: unknown key/,
+      51,
+    ],
+    [
+      "a misspelt compose key (nginx_http_prot)",
+      "nginx_http_port: 8080",
+      "nginx_http_prot: 8080",
+      /compose\.nginx_http_prot: unknown key/,
+      5,
+    ],
+    [
+      "an API server address that is not an IP",
+      "external_apiserver_access_ip: 127.0.0.1",
+      "external_apiserver_access_ip: 999.1.1.1",
+      /kubespray\.external_apiserver_access_ip: "999\.1\.1\.1" is not a valid IPv4 address/,
+      10,
+    ],
+    [
+      "an NTP server that is not a host",
+      "ntp_server:\n    - internal_ip\n",
+      "ntp_server:\n    - internal_ip\n    - not a host!!\n",
+      /default\.ntp_server\.1: "not a host!!" is not an IP address or a host name/,
+      51,
+    ],
+    [
+      "an ftp:// resources URL",
+      "offline_resources_url: internal_ip:nginx_http_port",
+      "offline_resources_url: ftp://10.0.0.5/files",
+      /default\.offline_resources_url: "ftp:\/\/10\.0\.0\.5\/files" must be an http:\/\/ or https:\/\/ URL \(not ftp:\/\/\)/,
+      52,
+    ],
   ])("%s is an input error naming the field and line", (_n, from, to, msg, line) => {
     const e = fails(withChange(from, to));
     expect(e.exitCode).toBe(2);

@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { inventoryGraph, inventoryHost, inventoryList, loadInventory } from "../../src/inventory/index.js";
+import { inventoryGraph, inventoryHost, inventoryList, loadInventory, sortedJson } from "../../src/inventory/index.js";
 
 const F = join(import.meta.dirname, "../fixtures/inventory");
 const CASES = [
@@ -13,20 +13,6 @@ const CASES = [
   ["ini", "ini/inventory.ini"],
   ["dir", "dir"],
 ] as const;
-
-function sortedJson(v: unknown): string {
-  const sort = (x: unknown): unknown =>
-    Array.isArray(x)
-      ? x.map(sort)
-      : x && typeof x === "object"
-        ? Object.fromEntries(
-            Object.keys(x)
-              .sort()
-              .map((k) => [k, sort((x as Record<string, unknown>)[k])]),
-          )
-        : x;
-  return JSON.stringify(sort(v), null, 4);
-}
 
 function kplayViews(src: string) {
   const inv = loadInventory([join(F, src)]);
