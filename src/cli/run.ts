@@ -120,14 +120,7 @@ export async function runPlaybooks(
   const limit = limitOf(inv, o.limit, how.limit);
   const tags = splitList(values.tags);
   const skipTags = splitList(values["skip-tags"]);
-  const startAt = values["start-at-task"];
-  const names = playbooks.flatMap((pb) =>
-    pb.plays.flatMap((p) => [...allTasks([...p.preTasks, ...p.tasks, ...p.postTasks])].map((t) => t.name)),
-  );
-  if (startAt !== undefined && !names.includes(startAt))
-    throw new KplayError("usage", `--start-at-task "${startAt}" names no task of the playbooks`, {
-      hint: "kplay run PLAYBOOK --list-tasks shows the task names",
-    });
+  checkStartAt(playbooks, values["start-at-task"]);
   if (values["list-hosts"] || values["list-tasks"]) {
     console.log(listing(inv, playbooks, limit, { hosts: !!values["list-hosts"], tasks: !!values["list-tasks"] }));
     return 0;
@@ -183,6 +176,18 @@ function limitOf(inv: Inventory, pattern: string | undefined, only: string[] | u
     limit = new Set(m.hosts);
   }
   return only ? new Set(only.filter((h) => !limit || limit.has(h))) : limit;
+}
+
+/** --start-at-task must name a task of the playbooks (else nothing would run, silently). */
+function checkStartAt(playbooks: Playbook[], name: string | undefined): void {
+  if (name === undefined) return;
+  const names = playbooks.flatMap((pb) =>
+    pb.plays.flatMap((p) => [...allTasks([...p.preTasks, ...p.tasks, ...p.postTasks])].map((t) => t.name)),
+  );
+  if (!names.includes(name))
+    throw new KplayError("usage", `--start-at-task "${name}" names no task of the playbooks`, {
+      hint: "kplay run PLAYBOOK --list-tasks shows the task names",
+    });
 }
 
 /** Repeated, comma-separated option values (--tags a,b --tags c). */

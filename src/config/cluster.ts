@@ -202,21 +202,11 @@ export function clusterVars(cfg: ClusterConfig, src: YamlSource, bootstrapIp?: s
   const ntp = (
     d.ntp_server === undefined ? ["internal_ip"] : Array.isArray(d.ntp_server) ? d.ntp_server : [d.ntp_server]
   ).map((v) => ref(v) ?? v);
-  const given = d.offline_resources_url;
-  const refd = given === undefined ? undefined : ref(given);
-  const resources = (
-    given === undefined ? `http://${internalIp}:${c.nginx_http_port}` : refd ? `http://${refd}` : given
-  ).replace(/\/+$/, "");
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(resources)?.[1];
-  checkUrl(resources, () =>
-    scheme
-      ? err(["default", "offline_resources_url"], `"${given}" must be an http:// or https:// URL (not ${scheme}://)`)
-      : err(
-          ["default", "offline_resources_url"],
-          `"${given}" is not a URL: it needs a scheme, e.g. http://${given}`,
-          "or use a compose reference such as internal_ip:nginx_http_port",
-        ),
-  );
+  const resources = resourcesUrl(d.offline_resources_url, {
+    ref,
+    err,
+    fallback: `http://${internalIp}:${c.nginx_http_port}`,
+  });
   checkAddress(cfg.kubespray.external_apiserver_access_ip, (m) =>
     err(["kubespray", "external_apiserver_access_ip"], m),
   );
@@ -242,6 +232,31 @@ export function clusterVars(cfg: ClusterConfig, src: YamlSource, bootstrapIp?: s
     registry_mirrors: [...new Set([...d.registry_mirrors, registryHost])],
     kube_image_repo: `${registryHost}/${d.image_repository}`,
   };
+}
+
+/** offline_resources_url: a compose reference or an http(s) URL, without a trailing slash. */
+function resourcesUrl(
+  given: string | undefined,
+  o: {
+    ref: (v: string) => string | undefined;
+    err: (path: string[], msg: string, hint?: string) => Error;
+    fallback: string;
+  },
+): string {
+  const refd = given === undefined ? undefined : o.ref(given);
+  const url = (given === undefined ? o.fallback : refd ? `http://${refd}` : given).replace(/\/+$/, "");
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1];
+  const path = ["default", "offline_resources_url"];
+  checkUrl(url, () =>
+    scheme
+      ? o.err(path, `"${given}" must be an http:// or https:// URL (not ${scheme}://)`)
+      : o.err(
+          path,
+          `"${given}" is not a URL: it needs a scheme, e.g. http://${given}`,
+          "or use a compose reference such as internal_ip:nginx_http_port",
+        ),
+  );
+  return url;
 }
 
 /**
