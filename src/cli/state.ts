@@ -106,14 +106,18 @@ export async function statusCommand(argv: string[]): Promise<number> {
       `note: the journal ends in a torn record (${j.droppedTail.bytes} bytes after record ${j.droppedTail.line}); ` +
         "the next run cuts it off",
     );
-  for (const h of hosts) console.log(`${h.host.padEnd(12)} ${progressLine(h, steps.length)}`);
+  for (const h of hosts) console.log(`${h.host.padEnd(12)} ${progressLine(h)}`);
   if (others.length) console.log(`other recorded run-sets: ${others.join(", ")}`);
   return 0;
 }
 
 interface HostProgress {
   host: string;
+  /** The steps that apply to the host (all of them when the journal holds no plan). */
+  applicable: string[];
   done: string[];
+  /** Applicable steps not done on the host. */
+  missing: string[];
   stopped?: { step: string; task: string; msg: string; unreachable: boolean };
   partial?: { step: string; tasks: number };
   pendingHandlers: string[];
@@ -121,8 +125,9 @@ interface HostProgress {
 
 /** What the journal holds of one host: steps done, where it stopped, a step half done, handlers due. */
 function hostProgress(j: Journal, steps: string[], host: string): HostProgress {
-  const p: HostProgress = { host, done: [], pendingHandlers: [] };
-  for (const s of steps) {
+  const applicable = steps.filter((s) => j.stepTargets(s)?.has(host) ?? true);
+  const p: HostProgress = { host, applicable, done: [], missing: [], pendingHandlers: [] };
+  for (const s of applicable) {
     const st = j.hostState(s, host);
     if (!st) continue;
     if (st.done) p.done.push(s);
@@ -133,11 +138,14 @@ function hostProgress(j: Journal, steps: string[], host: string): HostProgress {
     if (!st.done && st.tasks.size) p.partial ??= { step: s, tasks: st.tasks.size };
     p.pendingHandlers.push(...j.pendingHandlers(s, host).map((x) => `${s}: ${x}`));
   }
+  p.missing = applicable.filter((s) => !p.done.includes(s));
   return p;
 }
 
-function progressLine(h: HostProgress, total: number): string {
-  const parts = [`${h.done.length}/${total} steps done`];
+function progressLine(h: HostProgress): string {
+  if (h.applicable.length === 0) return "no step applies to it";
+  const parts = [`${h.done.length}/${h.applicable.length} steps done`];
+  if (h.missing.length && !h.stopped) parts.push(`not done: ${h.missing.join(", ")}`);
   if (h.stopped) {
     const why = `${h.stopped.unreachable ? "unreachable" : "failed"}: ${h.stopped.msg.split("\n")[0].slice(0, 160)}`;
     parts.push(`stopped in ${h.stopped.step} at "${h.stopped.task}" (${why})`);

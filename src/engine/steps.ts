@@ -63,9 +63,17 @@ export async function runSteps(o: StepsOptions): Promise<boolean> {
   const names = o.playbooks.map((pb, i, all) => stepName(pb, i, all));
   if (o.resume) o.journal.resumeRun(names, o.label);
   else o.journal.startRun(names, o.label);
+  // which hosts each step applies to, for `kplay status` (the inventory's, not this run's --limit)
+  const targets = Object.fromEntries(o.playbooks.map((pb, i) => [names[i], playbookHosts(o.inv, pb)]));
+  o.journal.write({ t: "plan", targets }, true);
   const run = new StepsRun(o, names);
   for (const [i, pb] of o.playbooks.entries()) await run.step(i, pb);
   return run.finish();
+}
+
+/** The hosts a playbook's plays target in the inventory. */
+function playbookHosts(inv: Inventory, pb: Playbook): string[] {
+  return [...new Set(pb.plays.flatMap((p) => matchPattern(inv, p.hosts).hosts))];
 }
 
 /** Per host, the fingerprint a step is recorded done with (its files and the host's variables). */
@@ -90,9 +98,7 @@ class StepsRun {
     const o = this.o;
     const name = this.names[i];
     const at = { step: name, index: i + 1, total: this.names.length };
-    const targets = [...new Set(pb.plays.flatMap((p) => matchPattern(o.inv, p.hosts).hosts))].filter(
-      (h) => !o.run.limit || o.run.limit.has(h),
-    );
+    const targets = playbookHosts(o.inv, pb).filter((h) => !o.run.limit || o.run.limit.has(h));
     const { todo, fps } = this.plan(name, pb, targets);
     if (todo.length === 0) {
       this.skipped.push(name);

@@ -31,7 +31,9 @@ export type JournalRecord =
   | { t: "handler_done"; step: string; host: string; handler: string }
   | { t: "host_step_done"; step: string; host: string; fp: string; files: string; vars: string; time: string }
   | { t: "host_failed"; step: string; host: string; task: string; msg: string; unreachable: boolean; time: string }
-  | { t: "forget"; host: string; time: string };
+  | { t: "forget"; host: string; time: string }
+  /** Which hosts each step applies to (its plays' hosts in the inventory), written when a run starts. */
+  | { t: "plan"; targets: Record<string, string[]> };
 
 interface HostStep {
   /** Fingerprint the current attempt of this step started with (partial work counts only under it). */
@@ -54,6 +56,8 @@ export class Journal {
   steps: string[] = [];
   /** step -> host -> state */
   private view = new Map<string, Map<string, HostStep>>();
+  /** step -> the hosts it applies to, as last planned (absent in journals written before plans). */
+  private targets = new Map<string, Set<string>>();
   private out?: DurableAppender;
   private pending: string[] = [];
   /** Set when a torn or corrupt tail was cut off on load. */
@@ -166,6 +170,10 @@ export class Journal {
         break;
       case "forget":
         for (const hosts of this.view.values()) hosts.delete(r.host);
+        for (const hosts of this.targets.values()) hosts.delete(r.host);
+        break;
+      case "plan":
+        for (const [step, hosts] of Object.entries(r.targets)) this.targets.set(step, new Set(hosts));
         break;
     }
   }
@@ -195,6 +203,7 @@ export class Journal {
     if (existsSync(this.file))
       renameSync(this.file, join(this.dir, `journal-${new Date().toISOString().replace(/[:.]/g, "-")}.jsonl`));
     this.view.clear();
+    this.targets.clear();
     this.write(
       {
         t: "run",
@@ -232,6 +241,11 @@ export class Journal {
   /** Forget everything recorded for a host (it left the cluster: remove-node). */
   forgetHost(host: string): void {
     this.write({ t: "forget", host, time: new Date().toISOString() }, true);
+  }
+
+  /** The hosts a step applies to, or undefined when no run recorded its plan. */
+  stepTargets(step: string): ReadonlySet<string> | undefined {
+    return this.targets.get(step);
   }
 
   knownSteps(): string[] {
