@@ -161,7 +161,10 @@ export class RegistryClient {
           if (r.status === 401) {
             const has = !!this.o.credentials?.(host);
             throw new RegistryError(
-              `${host} ${has ? "refused the credentials configured for it" : "asks for credentials and none are configured for it"}` +
+              `${host} ` +
+                (has
+                  ? "refused the credentials configured for it"
+                  : "asks for credentials and none are configured for it") +
                 ` (HTTP 401${errorText(r.body) ? `: ${errorText(r.body)}` : ""})`,
               401,
             );

@@ -31,13 +31,15 @@ function script(a: Args, check: boolean): Sh {
     check ? raw("changed=1") : sh`${cmd} || { echo ${what}" failed" >&2; journal; exit 1; }; changed=1`;
   const ctl = (verb: string, extra: Sh = raw("")) =>
     act(`systemctl ${verb} ${n}`, sh`systemctl ${verb} -- ${n}${extra}`);
-  const journalTail = sh`command -v journalctl >/dev/null 2>&1 && journalctl -u ${n || "none"} -n 15 --no-pager >&2 2>/dev/null`;
+  const lastLines = sh`journalctl -u ${n || "none"} -n 15 --no-pager >&2 2>/dev/null`;
+  const journalTail = sh`command -v journalctl >/dev/null 2>&1 && ${lastLines}`;
   const out: Sh[] = [raw(`changed=0`), sh`journal() { ${journalTail}; true; }`];
   out.push(raw(`if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then`));
   if (a.daemon_reexec && !check) out.push(raw(`systemctl daemon-reexec`));
   if (a.daemon_reload && !check) out.push(raw(`systemctl daemon-reload`));
   if (a.name) {
-    const unknown = sh`! systemctl cat -- ${n} >/dev/null 2>&1 && [ "$(systemctl is-enabled -- ${n} 2>/dev/null)" != masked ]`;
+    const notMasked = sh`[ "$(systemctl is-enabled -- ${n} 2>/dev/null)" != masked ]`;
+    const unknown = sh`! systemctl cat -- ${n} >/dev/null 2>&1 && ${notMasked}`;
     out.push(sh`if ${unknown}; then echo "Could not find the requested service "${n} >&2; exit 1; fi`);
     if (a.masked !== undefined) {
       out.push(

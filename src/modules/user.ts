@@ -75,9 +75,8 @@ export const userModule = defineModule({
               "|",
             )}) ;; *) extra=1;; esac; done`,
           );
-        lines.push(
-          sh`if [ $missing = 1 ] || [ $extra = 1 ]; then changed=1; ${doit(sh`usermod ${a.append ? raw("-a ") : raw("")}-G ${groups.join(",")} -- ${u}`)}; fi`,
-        );
+        const setGroups = sh`usermod ${a.append ? raw("-a ") : raw("")}-G ${groups.join(",")} -- ${u}`;
+        lines.push(sh`if [ $missing = 1 ] || [ $extra = 1 ]; then changed=1; ${doit(setGroups)}; fi`);
       }
       lines.push(raw(`fi`));
     }
