@@ -7,7 +7,22 @@ import { joinSh, raw, sh, userScript } from "../transport/sh.js";
 import { receiveStdin, T_VAR } from "../transport/stdin.js";
 import { splitArgs, truncation } from "./command.js";
 import { OUTPUT_LIMIT } from "../transport/output.js";
-import { defineModule, lines } from "./types.js";
+import { defineModule, lines, type ModuleResult } from "./types.js";
+import type { ExecResult } from "../transport/types.js";
+
+/** What raw and script report: output as the command left it, the exit code, any truncation. */
+function ranResult(r: ExecResult): ModuleResult {
+  return {
+    changed: true,
+    failed: r.rc !== 0,
+    rc: r.rc,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    stdout_lines: lines(r.stdout),
+    ...truncation(r),
+    ...(r.rc ? { msg: "non-zero return code" } : {}),
+  };
+}
 
 export const rawModule = defineModule({
   name: "raw",
@@ -20,16 +35,7 @@ export const rawModule = defineModule({
     const r = await ctx.exec(a.executable ? sh`exec ${a.executable} -c ${a._raw}` : userScript(a._raw), {
       outputLimit: OUTPUT_LIMIT,
     });
-    return {
-      changed: true,
-      failed: r.rc !== 0,
-      rc: r.rc,
-      stdout: r.stdout,
-      stderr: r.stderr,
-      stdout_lines: lines(r.stdout),
-      ...truncation(r),
-      ...(r.rc ? { msg: "non-zero return code" } : {}),
-    };
+    return ranResult(r);
   },
 });
 
@@ -63,16 +69,6 @@ export const scriptModule = defineModule({
     const r = await ctx.exec(script, { stdin: body, outputLimit: OUTPUT_LIMIT });
     if (r.rc === 0 && r.stdout.trim() === "KPLAY-SKIPPED")
       return { changed: false, msg: "skipped, since creates/removes says so" };
-    return {
-      changed: true,
-      failed: r.rc !== 0,
-      rc: r.rc,
-      stdout: r.stdout,
-      stderr: r.stderr,
-      stdout_lines: lines(r.stdout),
-      script: basename(file),
-      ...truncation(r),
-      ...(r.rc ? { msg: "non-zero return code" } : {}),
-    };
+    return { ...ranResult(r), script: basename(file) };
   },
 });
