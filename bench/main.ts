@@ -485,6 +485,7 @@ async function hostsCase(lines: string[], image: string): Promise<void> {
       keyFile,
     );
     const xs: HostsSample[] = [];
+    const raws: HostsSample[] = [];
     for (let r = 0; r < RUNS; r++) {
       const sd = join(dir, `st-ssh-${n}-${r}`);
       mkdirSync(sd, { recursive: true });
@@ -526,11 +527,26 @@ async function hostsCase(lines: string[], image: string): Promise<void> {
         planning: plan.wall,
       });
       console.error(`hosts ssh ${n} run ${r + 1}: ${xs.at(-1)!.wall}s`);
+      if (ENGINES.includes("raw")) raws.push(await rawHosts(n, forksN));
     }
     row(n, `ssh (${nodes.length} nodes)`, xs);
+    if (raws.length) row(n, `raw ssh2 lower bound (${nodes.length} nodes)`, raws);
     await stopNodes();
   }
   lines.push("");
+}
+
+/** The raw ssh2 reference for the SSH hosts case: the same hosts, 5 × `true` each, `forks` at once. */
+async function rawHosts(n: number, forks: string): Promise<HostsSample> {
+  const spec = join(dir, `raw-hosts-${n}.json`);
+  const hosts = Array.from({ length: n }, (_, i) => ({ host: "127.0.0.1", port: nodes[i % nodes.length].sshPort }));
+  writeFileSync(
+    spec,
+    JSON.stringify({ hosts, key: keyFile, mode: "hosts", forks: Number(forks), vars: {}, templates: {} }),
+  );
+  const sample = await timedKplay([process.execPath, join(HERE, "dist/bench/raw.js"), spec], HERE);
+  console.error(`hosts raw ${n}: ${sample.wall}s`);
+  return sample;
 }
 
 function ratioCol(results: Results, a: string, b: string): string {

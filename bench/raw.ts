@@ -10,7 +10,9 @@ import { quote } from "../src/transport/quote.js";
 interface Spec {
   hosts: Array<{ host: string; port: number }>;
   key: string;
-  mode: "workload" | "trivial";
+  /** workload: the bootstrap edits; trivial: 100 × `true` per host; hosts: 5 × `true` per host, `forks` hosts at once */
+  mode: "workload" | "trivial" | "hosts";
+  forks?: number;
   vars: Record<string, string>;
   templates: Record<string, string>;
 }
@@ -63,10 +65,10 @@ async function host(h: { host: string; port: number }): Promise<void> {
     c
       .on("ready", () => res())
       .on("error", rej)
-      .connect({ sock, username: "root", privateKey: readFileSync(spec.key) }),
+      .connect({ sock, username: "root", privateKey: readFileSync(spec.key), readyTimeout: 120_000 }),
   );
-  if (spec.mode === "trivial") {
-    for (let i = 0; i < 100; i++) await exec(c, "true");
+  if (spec.mode === "trivial" || spec.mode === "hosts") {
+    for (let i = 0; i < (spec.mode === "hosts" ? 5 : 100); i++) await exec(c, "true");
   } else {
     const cmds = workload();
     let caChanged = false;
@@ -79,4 +81,13 @@ async function host(h: { host: string; port: number }): Promise<void> {
   c.end();
 }
 
-await Promise.all(spec.hosts.map(host));
+/** At most `limit` hosts at once (kplay's --forks), each started as another one finishes. */
+async function limited(limit: number): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < spec.hosts.length) await host(spec.hosts[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, spec.hosts.length) }, worker));
+}
+
+await limited(spec.forks ?? spec.hosts.length);

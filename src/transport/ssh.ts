@@ -1,9 +1,14 @@
 // Owns one SSH connection to one host (ssh2): TCP_NODELAY on its own socket, connect timeout,
 // keep-alive, host-key verification, key/password/agent auth, jump hosts, and exec channels.
-import { readFileSync } from "node:fs";
 import { connect as netConnect, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
-import ssh2, { type AnyAuthMethod, type Client, type ConnectConfig, type ServerHostKeyAlgorithm } from "ssh2";
+import ssh2, {
+  type AnyAuthMethod,
+  type Client,
+  type ConnectConfig,
+  type ParsedKey,
+  type ServerHostKeyAlgorithm,
+} from "ssh2";
 const { Client: SshClient } = ssh2;
 import { homedir } from "node:os";
 import { existsSync } from "node:fs";
@@ -11,6 +16,7 @@ import { join } from "node:path";
 import type { Sh } from "./sh.js";
 import { runOnChannel, type BecomeContext, type RawChannel } from "./become.js";
 import { KnownHosts, fingerprint, keyType } from "./known-hosts.js";
+import { privateKey } from "./ssh-keys.js";
 import {
   UnreachableError,
   type Connection,
@@ -169,9 +175,9 @@ function authMethods(name: string, ep: SshEndpoint, agent: string | undefined): 
       ? []
       : DEFAULT_KEYS.map((k) => join(homedir(), ".ssh", k)).filter(existsSync);
   for (const f of keyFiles) {
-    let key: Buffer;
+    let key: ParsedKey | Buffer;
     try {
-      key = readFileSync(f);
+      key = privateKey(f, ep.passphrase);
     } catch (e) {
       const why = `cannot read private key file ${f}: ${(e as NodeJS.ErrnoException).code}`;
       throw new UnreachableError(name, why, true, e);
@@ -259,5 +265,33 @@ async function connectClient(
     });
     client.on("error", fail);
     client.connect(cfg);
+    ignoreHostKeysNotice(client);
   });
+}
+
+type GlobalRequestHandler = (proto: unknown, name: string, wantReply: boolean, data: unknown) => void;
+interface ProtocolInternals {
+  _handlers?: { GLOBAL_REQUEST?: GlobalRequestHandler };
+  requestSuccess?: () => void;
+}
+
+/**
+ * OpenSSH's sshd tells a client all its host keys after login (`hostkeys-00@openssh.com`, for
+ * UpdateHostKeys); ssh2 answers by asking the server to prove each key and verifying every
+ * signature: three public-key operations per connection, about a quarter of the controller's
+ * CPU for a short task, for keys kplay never uses (it checks the one key of the handshake
+ * against its own known_hosts). This drops that notice and leaves every other request to ssh2.
+ * It reaches into ssh2's protocol object; if a newer ssh2 lays it out differently, nothing is
+ * changed (and the unit test that checks the notice is dropped fails).
+ */
+export function ignoreHostKeysNotice(client: Client): boolean {
+  const proto = (client as unknown as { _protocol?: ProtocolInternals })._protocol;
+  const handlers = proto?._handlers;
+  const original = handlers?.GLOBAL_REQUEST;
+  if (!handlers || !original) return false;
+  handlers.GLOBAL_REQUEST = (p, name, wantReply, data) => {
+    if (name !== "hostkeys-00@openssh.com") return original(p, name, wantReply, data);
+    if (wantReply) proto.requestSuccess?.call(proto);
+  };
+  return true;
 }
