@@ -37,7 +37,8 @@ export default tseslint.config(
       // fixed shell fragments whose bytes the golden scripts pin) is left to review
       "max-len": [
         "error",
-        { code: 120, ignoreStrings: true, ignoreTemplateLiterals: true, ignoreRegExpLiterals: true, ignoreUrls: true },
+        // no exemption for strings: a long line of shell is split into literals joined by + (or catSh)
+        { code: 120, ignoreRegExpLiterals: true, ignoreUrls: true },
       ],
     },
   },

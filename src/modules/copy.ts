@@ -120,7 +120,8 @@ function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; u
         receiveStdin(T_VAR, sum),
         // keep the old file's mode/owner when the task does not set them
         raw(
-          `if [ -e "$p" ]; then cp --attributes-only --preserve=mode,ownership -- "$p" "$t" 2>/dev/null || { chmod "$(stat -c %a -- "$p")" -- "$t"; chown "$(stat -c %u:%g -- "$p")" -- "$t" 2>/dev/null; }; fi`,
+          `if [ -e "$p" ]; then cp --attributes-only --preserve=mode,ownership -- "$p" "$t" 2>/dev/null || ` +
+            `{ chmod "$(stat -c %a -- "$p")" -- "$t"; chown "$(stat -c %u:%g -- "$p")" -- "$t" 2>/dev/null; }; fi`,
         ),
         // a bind-mounted file (e.g. /etc/hosts in a container) cannot be renamed over: write in place
         raw(`mv -f -- "$t" "$p" 2>/dev/null || { cat -- "$t" > "$p" && rm -f -- "$t"; } || { rm -f -- "$t"; exit 1; }`),

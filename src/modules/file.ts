@@ -1,7 +1,7 @@
 // Owns the `file` module: directory (mkdir -p), absent (rm -rf), touch, file (attributes of an
 // existing file) and link, with mode/owner/group, in one round trip; check mode only compares.
 import { z } from "zod";
-import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
+import { catSh, joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { attrScriptOrNoop } from "./attrs.js";
 import { defineModule, normalizeMode, readMarker } from "./types.js";
 
@@ -64,7 +64,10 @@ export const fileModule = defineModule({
       case "link":
         body = joinSh([
           sh`if [ -L "$p" ] && [ "$(readlink -- "$p")" = ${a.src!} ]; then :;`,
-          sh`elif [ -e "$p" ] && [ ! -L "$p" ] && [ ${a.force ? 0 : 1} = 1 ]; then echo "$p exists and is not a link (use force)" >&2; exit 1;`,
+          catSh(
+            sh`elif [ -e "$p" ] && [ ! -L "$p" ] && [ ${a.force ? 0 : 1} = 1 ]; `,
+            raw(`then echo "$p exists and is not a link (use force)" >&2; exit 1;`),
+          ),
           sh`else ${keepThen(act(sh`ln -sfn -- ${a.src!} "$p"`))} || exit 1; fi`,
         ]);
         break;

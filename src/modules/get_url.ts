@@ -2,7 +2,7 @@
 // are reached from the nodes) into dest, verifying `checksum: sha256:…`; atomic; a present file
 // with the right checksum (or any present file without checksum and force: false) is left alone.
 import { z } from "zod";
-import { joinSh, raw, secret, sh, type Sh } from "../transport/sh.js";
+import { catSh, joinSh, raw, secret, sh, type Sh } from "../transport/sh.js";
 import { attrScriptOrNoop } from "./attrs.js";
 import type { UndoLog } from "./undo.js";
 import { defineModule, normalizeMode, readMarker } from "./types.js";
@@ -63,7 +63,8 @@ function fetchers(a: Args): Fetchers {
   const wgetAuth = hasAuth ? raw(`--config="$wc_" `) : raw("");
   const wgetConf = hasAuth
     ? raw(
-        `wc_=$(mktemp) && trap 'rm -f "$wc_"' EXIT && printf 'user = %s\\npassword = %s\\n' "$wu_" "$wp_" > "$wc_" || exit 1`,
+        `wc_=$(mktemp) && trap 'rm -f "$wc_"' EXIT && ` +
+          `printf 'user = %s\\npassword = %s\\n' "$wu_" "$wp_" > "$wc_" || exit 1`,
       )
     : raw(":");
   const insecure = a.validate_certs ? raw("") : raw("-k ");
@@ -83,9 +84,14 @@ function wantedSum(f: Fetchers, w: Want): Sh {
   if (!w.wantUrl) return sh`want=${(w.want ?? "").toLowerCase()}`;
   return joinSh([
     sh`cu=${w.want!}; f=$(basename -- "\${u%%\\?*}")`,
-    sh`sums=$(${f.curl(raw("-"), raw('"$cu"'), raw(""))} 2>/dev/null || ${f.wget(raw("-"), raw('"$cu"'))} 2>/dev/null) || { echo "cannot fetch the checksum file $cu" >&2; exit 1; }`,
+    catSh(
+      sh`sums=$(${f.curl(raw("-"), raw('"$cu"'), raw(""))} 2>/dev/null || `,
+      sh`${f.wget(raw("-"), raw('"$cu"'))} 2>/dev/null)`,
+      raw(` || { echo "cannot fetch the checksum file $cu" >&2; exit 1; }`),
+    ),
     raw(
-      `want=$(printf '%s\\n' "$sums" | awk -v f="$f" 'NF == 1 { print tolower($1); exit } { n = $2; sub(/^[*]/, "", n); sub(/.*[/]/, "", n); if (n == f) { print tolower($1); exit } }')`,
+      `want=$(printf '%s\\n' "$sums" | awk -v f="$f" 'NF == 1 { print tolower($1); exit } ` +
+        `{ n = $2; sub(/^[*]/, "", n); sub(/.*[/]/, "", n); if (n == f) { print tolower($1); exit } }')`,
     ),
     raw(`[ -n "$want" ] || { echo "no checksum for $f in $cu" >&2; exit 1; }`),
   ]);
@@ -94,13 +100,24 @@ function wantedSum(f: Fetchers, w: Want): Sh {
 /** sh: download to a temporary file beside the destination, check it, and move it in only when it differs. */
 function download(a: Args, f: Fetchers, w: Want, undo: UndoLog): Sh {
   return joinSh([
-    raw(`  d=$(dirname -- "$p"); [ -d "$d" ] || { echo "destination directory $d does not exist" >&2; exit 1; }`),
+    raw(`  d=$(dirname -- "$p"); ` + `[ -d "$d" ] || { echo "destination directory $d does not exist" >&2; exit 1; }`),
     raw(`  t=$(mktemp "$d/.kplay-dl.XXXXXX") || exit 1`),
-    sh`  if command -v curl >/dev/null 2>&1; then ${f.curl(raw('"$t"'), raw('"$u"'), sh`--max-time ${a.timeout * 20} `)} || { rc=$?; rm -f -- "$t"; echo "download of $u failed (curl exit $rc)" >&2; exit 1; }`,
-    sh`  elif command -v wget >/dev/null 2>&1; then ${f.wget(raw('"$t"'), raw('"$u"'))} || { rm -f -- "$t"; echo "download of $u failed (wget)" >&2; exit 1; }`,
+    catSh(
+      raw(`  if command -v curl >/dev/null 2>&1; then `),
+      f.curl(raw('"$t"'), raw('"$u"'), sh`--max-time ${a.timeout * 20} `),
+      raw(` || { rc=$?; rm -f -- "$t"; echo "download of $u failed (curl exit $rc)" >&2; exit 1; }`),
+    ),
+    catSh(
+      sh`  elif command -v wget >/dev/null 2>&1; then ${f.wget(raw('"$t"'), raw('"$u"'))}`,
+      raw(` || { rm -f -- "$t"; echo "download of $u failed (wget)" >&2; exit 1; }`),
+    ),
     raw(`  else rm -f -- "$t"; echo "neither curl nor wget is installed on this host" >&2; exit 1; fi`),
     w.want
-      ? sh`  ${sumCmd(w.algo, raw('"$t"'))}; [ "$s_" = "$want" ] || { rm -f -- "$t"; echo "checksum mismatch for $u: expected "${`${w.algo}:`}"$want, got "${`${w.algo}:`}"$s_" >&2; exit 1; }`
+      ? catSh(
+          sh`  ${sumCmd(w.algo, raw('"$t"'))}; [ "$s_" = "$want" ] || `,
+          raw(`{ rm -f -- "$t"; `),
+          sh`echo "checksum mismatch for $u: expected "${`${w.algo}:`}"$want, got "${`${w.algo}:`}"$s_" >&2; exit 1; }`,
+        )
       : raw(":"),
     raw(`  if [ -f "$p" ] && cmp -s -- "$t" "$p"; then rm -f -- "$t"; else`),
     raw(`    if [ -e "$p" ]; then chmod -- "$(stat -c %a -- "$p")" "$t"; else chmod 644 -- "$t"; fi`),

@@ -81,7 +81,8 @@ function aptScript(pkgs: string[], a: Args, o: { check: boolean; undo: UndoLog }
     const update = check
       ? raw("cache=1")
       : raw(
-          `apt-get update -q >"$log_" 2>&1 || { cat -- "$log_" >&2; exit 1; }; touch /var/lib/apt/lists/partial; cache=1`,
+          `apt-get update -q >"$log_" 2>&1 || { cat -- "$log_" >&2; exit 1; }; ` +
+            `touch /var/lib/apt/lists/partial; cache=1`,
         );
     lines.push(
       raw(`age=$(( $(date +%s) - $(stat -c %Y /var/lib/apt/lists/partial 2>/dev/null || echo 0) ))`),

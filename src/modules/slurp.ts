@@ -14,7 +14,7 @@ import {
 } from "node:fs";
 import { dirname, join } from "node:path";
 import { z } from "zod";
-import { sh } from "../transport/sh.js";
+import { catSh, raw, sh } from "../transport/sh.js";
 import { defineModule, type ModuleContext } from "./types.js";
 
 /**
@@ -31,7 +31,14 @@ async function readRaw(
   const h1 = createHash("sha1"); // Ansible's fetch reports sha1
   let size = 0;
   const r = await ctx.exec(
-    sh`p=${path}; if [ -f "$p" ] && [ -r "$p" ]; then s_=$(sha256sum -- "$p") && cat -- "$p" && echo "KPLAY-SUM \${s_%% *}" >&2; else echo "file not found or not readable: $p" >&2; exit 4; fi`,
+    catSh(
+      sh`p=${path}; `,
+      raw(
+        'if [ -f "$p" ] && [ -r "$p" ]; then ' +
+          's_=$(sha256sum -- "$p") && cat -- "$p" && echo "KPLAY-SUM ${s_%% *}" >&2; ',
+      ),
+      raw('else echo "file not found or not readable: $p" >&2; exit 4; fi'),
+    ),
     {
       stdoutSink: (c) => {
         h.update(c);

@@ -2,7 +2,8 @@
 // other lines there replaced) and, when reload is on, set the running value if it differs.
 import { posix } from "node:path";
 import { z } from "zod";
-import { joinSh, raw, sh } from "../transport/sh.js";
+import { catSh, joinSh, raw, sh } from "../transport/sh.js";
+
 import { defineModule, readMarker } from "./types.js";
 
 export const sysctlModule = defineModule({
@@ -35,14 +36,26 @@ export const sysctlModule = defineModule({
       : joinSh([ctx.undo.keepOriginal("f", a.sysctl_file), raw(`cat -- "$t" > "$f"; chmod 644 -- "$f"`)]);
     const failSet = a.ignoreerrors
       ? raw(`echo "could not set $cur -> running value" >&2`)
-      : sh`echo "setting "${key}" on the running kernel failed (read-only /proc/sys?); the value is persisted in $f" >&2; exit 1`;
+      : catSh(
+          sh`echo "setting "${key}" on the running kernel failed `,
+          raw(`(read-only /proc/sys?); the value is persisted in $f" >&2; exit 1`),
+        );
     const script = joinSh([
       sh`f=${a.sysctl_file}; changed=0`,
       ctx.check ? raw(":") : sh`d=${dir}; [ -d "$d" ] || { ${ctx.undo.makeDirs("d", dir)}; }`,
       raw(`t=$(mktemp); trap 'rm -f "$t"' EXIT`),
       // The key's line is replaced where it stands (other keys keep their order); appended when absent.
       raw(`[ -f "$f" ] || true > "$t"`),
-      sh`[ -f "$f" ] && K_RE=${`^[[:space:]]*${keyRe}[[:space:]]*=`} K_LINE=${line} awk '$0 ~ ENVIRON["K_RE"] { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"]; done = 1; next } { print } END { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"] }' "$f" > "$t"`,
+      catSh(
+        sh`[ -f "$f" ] && K_RE=${`^[[:space:]]*${keyRe}[[:space:]]*=`} K_LINE=${line} `,
+        // the key's line (K_RE) replaced by K_LINE where it stands, or K_LINE appended; K_LINE "" drops it
+        raw(
+          `awk '$0 ~ ENVIRON["K_RE"] { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"]; ` +
+            `done = 1; next } ` +
+            `{ print } END { if (!done && ENVIRON["K_LINE"] != "") print ENVIRON["K_LINE"] }'`,
+        ),
+        raw(` "$f" > "$t"`),
+      ),
       a.state === "present" ? sh`[ -f "$f" ] || printf '%s\\n' ${line} >> "$t"` : raw(":"),
       sh`if ! cmp -s -- "$t" "$f" 2>/dev/null; then if [ -f "$f" ] || [ -s "$t" ]; then changed=1; ${write}; fi; fi`,
       a.state === "present" && a.reload && a.sysctl_set

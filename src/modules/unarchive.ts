@@ -4,7 +4,7 @@
 import { sha256Hex } from "../hash.js";
 import { basename } from "node:path";
 import { z } from "zod";
-import { joinSh, raw, sh } from "../transport/sh.js";
+import { catSh, joinSh, raw, sh } from "../transport/sh.js";
 import { receiveStdin } from "../transport/stdin.js";
 import { defineModule, readMarker } from "./types.js";
 
@@ -54,13 +54,17 @@ export const unarchiveModule = defineModule({
         : undefined,
       sh`[ -d "$d" ] || { ${drain}echo "destination directory $d does not exist" >&2; exit 1; }`,
       data
-        ? sh`f=$(mktemp /tmp/.kplay-archive.XXXXXX) || exit 1; trap 'rm -f "$f"' EXIT; ${receiveStdin(raw('"$f"'), sha256Hex(data))}`
+        ? catSh(
+            raw(`f=$(mktemp /tmp/.kplay-archive.XXXXXX) || exit 1; trap 'rm -f "$f"' EXIT; `),
+            receiveStdin(raw('"$f"'), sha256Hex(data)),
+          )
         : sh`f=${a.src}; [ -f "$f" ] || { echo "archive $f not found on the host" >&2; exit 1; }`,
       isZip
         ? joinSh([
             raw(`command -v unzip >/dev/null 2>&1 || { echo "unzip is not installed on this host" >&2; exit 1; }`),
             raw(
-              `if unzip -Z1 "$f" | while read -r e; do case "$e" in */) [ -d "$d/$e" ] || exit 1;; *) unzip -p "$f" "$e" | cmp -s - "$d/$e" || exit 1;; esac; done; then :; else`,
+              `if unzip -Z1 "$f" | while read -r e; do case "$e" in */) [ -d "$d/$e" ] || exit 1;; ` +
+                `*) unzip -p "$f" "$e" | cmp -s - "$d/$e" || exit 1;; esac; done; then :; else`,
             ),
             ctx.check ? raw(`changed=1`) : sh`unzip -o -q ${extra} "$f" -d "$d" && changed=1 || exit 1`,
             raw(`fi`),

@@ -8,7 +8,7 @@
 // revertScript() replays the log in reverse, dropping each line once undone, so an interrupted
 // removal continues.
 import { posix } from "node:path";
-import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
+import { catSh, joinSh, raw, sh, type Sh } from "../transport/sh.js";
 
 export const KPLAY_VAR = "/var/lib/kplay";
 export const UNDO_LOG = `${KPLAY_VAR}/undo.log`;
@@ -24,12 +24,18 @@ function append(keyExpr: Sh, type: "file" | "sh" | "dir", payloadExpr: Sh): Sh {
   // Best effort: a run without root (no become) cannot keep a log under /var/lib; its changes
   // are then not undoable, and the task itself is not failed for that.
   const line = sh`printf ${`%s ${type} %s\\n`} "$k_" "$(printf %s ${payloadExpr} | base64 -w0)"`;
-  return sh`{ ${ensureVar} && k_=$(printf %s ${keyExpr} | base64 -w0) && { grep -q "^$k_ " ${UNDO_LOG} 2>/dev/null || ${line} >> ${UNDO_LOG}; }; } 2>/dev/null || true`;
+  return catSh(
+    sh`{ ${ensureVar} && k_=$(printf %s ${keyExpr} | base64 -w0) && `,
+    sh`{ grep -q "^$k_ " ${UNDO_LOG} 2>/dev/null || ${line} >> ${UNDO_LOG}; }; } 2>/dev/null || true`,
+  );
 }
 
 /** The same with key and payload known here: encoded on the controller, one grep on the node. */
 function appendLiteral(key: string, type: "file" | "sh" | "dir", payload: string): Sh {
-  return sh`{ ${ensureVar} && { grep -q ${`^${b64(key)} `} ${UNDO_LOG} 2>/dev/null || echo ${`${b64(key)} ${type} ${b64(payload)}`} >> ${UNDO_LOG}; }; } 2>/dev/null || true`;
+  return catSh(
+    sh`{ ${ensureVar} && { grep -q ${`^${b64(key)} `} ${UNDO_LOG} 2>/dev/null || `,
+    sh`echo ${`${b64(key)} ${type} ${b64(payload)}`} >> ${UNDO_LOG}; }; } 2>/dev/null || true`,
+  );
 }
 
 /**
@@ -46,7 +52,10 @@ export function keepOriginal(pathVar: "p" | "f" = "p", literal?: string): Sh {
     literal !== undefined ? appendLiteral(`file:${literal}`, "file", literal) : append(sh`file:${v}`, "file", v);
   return joinSh([
     sh`o_=${orig}`,
-    sh`if [ ! -e "$o_" ] && [ ! -e "$o_.kplay-absent" ] && { [ -d ${parent} ] || mkdir -p -- ${parent}; } 2>/dev/null; then`,
+    catSh(
+      raw(`if [ ! -e "$o_" ] && [ ! -e "$o_.kplay-absent" ] && `),
+      sh`{ [ -d ${parent} ] || mkdir -p -- ${parent}; } 2>/dev/null; then`,
+    ),
     sh`  if [ -e ${v} ]; then cp -p -- ${v} "$o_"; else true > "$o_.kplay-absent"; fi 2>/dev/null &&`,
     sh`  ${log}`,
     raw(`fi`),
@@ -88,7 +97,10 @@ export function recordMissingDirs(pathVar: "p" | "d", literal?: string): Sh {
   const rest = pathVar === "p" ? raw('"${p#$m_/}"') : raw('"${d#$m_/}"');
   return joinSh([
     sh`m_=""; q_=${v}; while [ ! -e "$q_" ]; do m_="$q_"; q_=$(dirname -- "$q_"); done`,
-    sh`while [ -n "$m_" ]; do ${append(raw('"dir:$m_"'), "dir", raw('"$m_"'))}; [ "$m_" = ${v} ] && break; m_="$m_/$(printf %s ${rest} | cut -d/ -f1)"; done`,
+    catSh(
+      sh`while [ -n "$m_" ]; do ${append(raw('"dir:$m_"'), "dir", raw('"$m_"'))}; `,
+      sh`[ "$m_" = ${v} ] && break; m_="$m_/$(printf %s ${rest} | cut -d/ -f1)"; done`,
+    ),
   ]);
 }
 
@@ -140,12 +152,14 @@ export function revertScript(): Sh {
     sh`      o_=${ORIG}"$payload"`,
     raw(`      if [ -e "$o_.kplay-absent" ]; then rm -f -- "$payload"; rm -f -- "$o_.kplay-absent"`),
     raw(
-      `      elif [ -e "$o_" ]; then cp -p -- "$o_" "$payload" && rm -f -- "$o_" || { echo "KPLAY-UNDO-FAILED: $key" ; exit 1; }; fi ;;`,
+      `      elif [ -e "$o_" ]; then cp -p -- "$o_" "$payload" && rm -f -- "$o_" || ` +
+        `{ echo "KPLAY-UNDO-FAILED: $key" ; exit 1; }; fi ;;`,
     ),
     raw(`    dir) rmdir -- "$payload" 2>/dev/null || true ;;`),
     raw(`    sh)`),
     raw(
-      `      if ! out=$(printf '%s\\n' "$payload" | sh -e 2>&1); then echo "KPLAY-UNDO-FAILED: $key: $out"; exit 1; fi ;;`,
+      `      if ! out=$(printf '%s\\n' "$payload" | sh -e 2>&1); ` +
+        `then echo "KPLAY-UNDO-FAILED: $key: $out"; exit 1; fi ;;`,
     ),
     raw(`  esac`),
     raw(`  echo "KPLAY-UNDO: $key"`),

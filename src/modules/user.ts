@@ -1,30 +1,33 @@
 // Owns the `user` module: create, change or remove a local account (useradd/usermod/userdel),
 // comparing each asked attribute with getent/id first so a re-run reports ok.
 import { z } from "zod";
-import { joinSh, raw, secret, sh, type Sh } from "../transport/sh.js";
+import { catSh, joinSh, raw, secret, sh, type Sh } from "../transport/sh.js";
 import { defineModule, readMarker } from "./types.js";
+
+const schema = z
+  .object({
+    name: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, "invalid user name"),
+    state: z.enum(["present", "absent"]).default("present"),
+    uid: z.number().int().nonnegative().optional(),
+    group: z.string().optional(),
+    groups: z.union([z.string(), z.array(z.string())]).optional(),
+    append: z.boolean().default(false),
+    shell: z.string().optional(),
+    home: z.string().optional(),
+    create_home: z.boolean().default(true),
+    system: z.boolean().default(false),
+    comment: z.string().optional(),
+    password: z.string().optional(),
+    remove: z.boolean().default(false),
+  })
+  .strict();
+type Args = z.infer<typeof schema>;
 
 export const userModule = defineModule({
   name: "user",
   undo: "task",
   idempotent: true,
-  schema: z
-    .object({
-      name: z.string().regex(/^[a-z_][a-z0-9_.-]*\$?$/i, "invalid user name"),
-      state: z.enum(["present", "absent"]).default("present"),
-      uid: z.number().int().nonnegative().optional(),
-      group: z.string().optional(),
-      groups: z.union([z.string(), z.array(z.string())]).optional(),
-      append: z.boolean().default(false),
-      shell: z.string().optional(),
-      home: z.string().optional(),
-      create_home: z.boolean().default(true),
-      system: z.boolean().default(false),
-      comment: z.string().optional(),
-      password: z.string().optional(),
-      remove: z.boolean().default(false),
-    })
-    .strict(),
+  schema,
   run: async (ctx, a) => {
     const u = a.name;
     const c = ctx.check;
@@ -39,8 +42,7 @@ export const userModule = defineModule({
         sh`if [ -n "$ent" ]; then changed=1; ${doit(a.remove ? sh`userdel -r -- ${u}` : sh`userdel -- ${u}`)}; fi`,
       );
     } else {
-      const opt = (flag: string, v: string | number | undefined) => (v === undefined ? raw("") : sh`${flag} ${v} `);
-      const create = sh`useradd ${a.system ? raw("-r ") : raw("")}${opt("-u", a.uid)}${opt("-g", a.group)}${opt("-G", groups?.length ? groups.join(",") : undefined)}${opt("-s", a.shell)}${opt("-d", a.home)}${a.create_home ? raw("-m ") : raw("-M ")}${opt("-c", a.comment)}-- ${u}`;
+      const create = useradd(a, groups);
       // the password hash goes to chpasswd on its stdin (printf is a builtin): never in a process list
       const setPassword = a.password ? sh` && printf '%s:%s\\n' ${u} "$pw_" | chpasswd -e` : raw("");
       if (a.password) lines.push(sh`pw_=${secret(a.password)}`);
@@ -87,3 +89,20 @@ export const userModule = defineModule({
     return { changed: m.changed === "1", name: a.name, state: a.state };
   },
 });
+
+/** sh: the useradd command line for a user that does not exist yet. */
+function useradd(a: Args, groups: string[] | undefined): Sh {
+  const opt = (flag: string, v: string | number | undefined) => (v === undefined ? raw("") : sh`${flag} ${v} `);
+  return catSh(
+    raw("useradd "),
+    a.system ? raw("-r ") : raw(""),
+    opt("-u", a.uid),
+    opt("-g", a.group),
+    opt("-G", groups?.length ? groups.join(",") : undefined),
+    opt("-s", a.shell),
+    opt("-d", a.home),
+    a.create_home ? raw("-m ") : raw("-M "),
+    opt("-c", a.comment),
+    sh`-- ${a.name}`,
+  );
+}

@@ -9,7 +9,7 @@
 // shell builtins: the run directory is made once per step attempt, not per task, and the script
 // runs in a subshell of the runner instead of a new sh.
 import { userInfo } from "node:os";
-import { joinSh, raw, secret, sh, type Sh } from "./sh.js";
+import { catSh, joinSh, raw, secret, sh, type Sh } from "./sh.js";
 import { receiveStdin } from "./stdin.js";
 
 export const LOST_RC = 254;
@@ -40,7 +40,8 @@ const RUNNER = joinSh([
   raw('read -r st < /proc/$$/stat; set -- $st; echo "${22}" > "$kplay_n_.start"'),
   raw('echo $$ > "$kplay_n_.pid"'),
   raw(
-    '( set --; kplay_s_="./$kplay_n_.script"; unset st kplay_n_; . "$kplay_s_" ) < "./$kplay_n_.in" > "./$kplay_n_.out" 2> "./$kplay_n_.err"',
+    '( set --; kplay_s_="./$kplay_n_.script"; unset st kplay_n_; . "$kplay_s_" ) ' +
+      '< "./$kplay_n_.in" > "./$kplay_n_.out" 2> "./$kplay_n_.err"',
   ),
   raw('echo $? > "$kplay_n_.rc"'),
 ]);
@@ -56,12 +57,20 @@ export function detachedScript(
   const collect = stream
     ? // -vv: follow the output files while the command runs
       raw(
-        'tail -s 0.05 -n +1 --pid=$p -f "$d.out" 2>/dev/null & t1=$!; tail -s 0.05 -n +1 --pid=$p -f "$d.err" >&2 2>/dev/null & t2=$!; wait $p 2>/dev/null; while [ ! -s "$d.rc" ]; do sleep 0.05; done; wait $t1 $t2',
+        'tail -s 0.05 -n +1 --pid=$p -f "$d.out" 2>/dev/null & t1=$!; ' +
+          'tail -s 0.05 -n +1 --pid=$p -f "$d.err" >&2 2>/dev/null & t2=$!; ' +
+          'wait $p 2>/dev/null; while [ ! -s "$d.rc" ]; do sleep 0.05; done; wait $t1 $t2',
       )
     : raw('wait $p 2>/dev/null; while [ ! -s "$d.rc" ]; do sleep 0.05; done; out');
   // A lost command's files go aside (the next attempt starts afresh); kept for a post-mortem
   // until the step's run directory is removed.
-  const lost = sh`{ mkdir "$d.lost.$$" && mv -f "$d.in" "$d.out" "$d.err" "$d.script" "$d.pid" "$d.start" "$d.rc" "$d.lost.$$/"; } 2>/dev/null; echo ${LOST_MARK} >&2; exit ${LOST_RC}`;
+  const lost = catSh(
+    raw(
+      '{ mkdir "$d.lost.$$" && ' +
+        'mv -f "$d.in" "$d.out" "$d.err" "$d.script" "$d.pid" "$d.start" "$d.rc" "$d.lost.$$/"; }',
+    ),
+    sh` 2>/dev/null; echo ${LOST_MARK} >&2; exit ${LOST_RC}`,
+  );
   // The script file carries the script's secret flag: a secret script reaches the node on stdin.
   const body = script.secret ? secret(script.text) : script.text;
   return joinSh([
@@ -88,7 +97,8 @@ export function detachedScript(
     raw("else"),
     // another command of the same user may make $b at the same moment: losing that race is fine
     raw(
-      '  { [ -d "$b" ] || mkdir -m 700 -- "$b" 2>/dev/null || [ -d "$b" ]; } && [ ! -L "$b" ] && [ -O "$b" ] && { [ -d "$r" ] || mkdir -p -- "$r"; } ||',
+      '  { [ -d "$b" ] || mkdir -m 700 -- "$b" 2>/dev/null || [ -d "$b" ]; } && [ ! -L "$b" ] && [ -O "$b" ] && ' +
+        '{ [ -d "$r" ] || mkdir -p -- "$r"; } ||',
     ),
     raw('    { echo "kplay: cannot use $b as $(id -un)" >&2; exit 1; }'),
     // the input is checked before the command starts; incomplete, the command's files go

@@ -159,13 +159,18 @@ export function shVar(name: string): Sh {
 /** Fragments joined by a separator (newline by default); empty fragments are dropped. */
 export function joinSh(
   parts: ReadonlyArray<Sh | undefined | false>,
-  sep: "\n" | " " | "; " | " && " | " || " | "|" = "\n",
+  sep: "\n" | " " | "; " | " && " | " || " | "|" | "" = "\n",
 ): Sh {
   const kept = parts.filter((p): p is Sh => p instanceof Sh && p.text !== "");
   return Sh.make(
     kept.map((p) => p.text).join(sep),
     kept.some((p) => p.secret),
   );
+}
+
+/** Fragments run together with nothing between: one long line of script split in the source. */
+export function catSh(...parts: Sh[]): Sh {
+  return joinSh(parts, "");
 }
 
 /** An `Sh` when `cond` holds, else an empty fragment (for optional flags). */

@@ -2,14 +2,17 @@
 // checked against the sha256 the controller computed, so a link cut mid-transfer (or a killed
 // controller) leaves the partial data unused and the command failed, never a truncated file in
 // place or a truncated script run.
-import { raw, sh, type Sh } from "./sh.js";
+import { catSh, raw, sh, type Sh } from "./sh.js";
 
 export const INCOMPLETE = "kplay: the data sent over SSH arrived incomplete (was the link cut?)";
 
 /** sh: stdin → the file named by `fileExpr` (an sh word such as "$t"), verified; on mismatch remove it, exit 1. */
 export function receiveStdin(fileExpr: Sh, sum: string): Sh {
   // ${h_%% *} rather than a pipe through cut: one fork fewer per transfer
-  return sh`{ cat > ${fileExpr} && h_=$(sha256sum < ${fileExpr}) && [ "\${h_%% *}" = ${sum} ]; } || { rm -f -- ${fileExpr}; echo ${INCOMPLETE} >&2; exit 1; }`;
+  return catSh(
+    sh`{ cat > ${fileExpr} && h_=$(sha256sum < ${fileExpr}) && [ "\${h_%% *}" = ${sum} ]; } || `,
+    sh`{ rm -f -- ${fileExpr}; echo ${INCOMPLETE} >&2; exit 1; }`,
+  );
 }
 
 /** The sh word "$t": a shell variable holding a path. */

@@ -102,10 +102,9 @@ describe("node scripts are built only by the builder (source rules)", () => {
       const src = text(f);
       for (const m of src.matchAll(/\braw\(/g)) {
         const rest = src.slice(m.index! + 4);
-        const literal =
-          /^\s*(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|(?:String\.raw)?`(?:[^`\\$]|\\.|\$(?!\{))*`)\s*[),]/.exec(
-            rest,
-          );
+        // one literal, or literals joined by + (a long line split in the source)
+        const lit = /(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|(?:String\.raw)?`(?:[^`\\$]|\\.|\$(?!\{))*`)/.source;
+        const literal = new RegExp(`^\\s*${lit}(?:\\s*\\+\\s*${lit})*\\s*[),]`).exec(rest);
         if (!literal) offenders.push(`${relative(ROOT, join(ROOT, f))}:${src.slice(0, m.index).split("\n").length}`);
       }
     }
