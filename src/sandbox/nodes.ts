@@ -144,10 +144,17 @@ export interface LabelledResource {
   networks: Record<string, string>;
 }
 
-export async function listContainers(label: string, value?: string): Promise<LabelledResource[]> {
+/** Docker label filters: one label (any value, or the value given), or every label of a set (all must match). */
+type LabelQuery = string | Record<string, string>;
+function labelFilters(label: LabelQuery, value?: string): string[] {
+  if (typeof label !== "string") return Object.entries(label).map(([k, v]) => `${k}=${v}`);
+  return [value === undefined ? label : `${label}=${value}`];
+}
+
+export async function listContainers(label: LabelQuery, value?: string): Promise<LabelledResource[]> {
   const client = await getContainerRuntimeClient();
-  const filter = value === undefined ? label : `${label}=${value}`;
-  const list = await client.container.dockerode.listContainers({ all: true, filters: { label: [filter] } });
+  const filters = { label: labelFilters(label, value) };
+  const list = await client.container.dockerode.listContainers({ all: true, filters });
   return list.map((c) => ({
     id: c.Id,
     name: (c.Names[0] ?? "").replace(/^\//, ""),
@@ -179,9 +186,8 @@ export async function removeNetworks(ids: string[]): Promise<void> {
       .catch(() => undefined);
 }
 
-export async function listNetworks(label: string, value?: string): Promise<NodeNetwork[]> {
+export async function listNetworks(label: LabelQuery, value?: string): Promise<NodeNetwork[]> {
   const client = await getContainerRuntimeClient();
-  const filter = value === undefined ? label : `${label}=${value}`;
-  const nets = await client.container.dockerode.listNetworks({ filters: { label: [filter] } });
+  const nets = await client.container.dockerode.listNetworks({ filters: { label: labelFilters(label, value) } });
   return nets.map((n) => ({ id: n.Id, name: n.Name }));
 }

@@ -2,11 +2,16 @@
 // and N real Debian nodes on the local Docker engine, an SSH key, an inventory, a kubeplay-style
 // config.yaml and a known_hosts (host keys read from the nodes themselves) written into the
 // sandbox's state directory, and removal of exactly the containers and network it labelled.
+// A running sandbox grows: `up` with more nodes adds them (in the inventory, in no cluster group)
+// and `add-to-cluster` puts one in the cluster's groups, for add-node. Labels carry an id of the
+// state directory, so the sandboxes of two checkouts on one Docker engine never see each other.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import ssh2 from "ssh2";
-import { stringify } from "yaml";
+import { parseDocument, stringify } from "yaml";
 import { KplayError } from "../errors.js";
+import { sha256Hex } from "../hash.js";
+import { writeFileAtomic } from "../state/atomic.js";
 import { sandboxDir } from "./paths.js";
 import { ensureSandboxBundle, type BundleInfo } from "../bundle/sandbox-bundle.js";
 import { ensureNodeImage } from "./image.js";
@@ -22,6 +27,20 @@ import {
 
 export const SANDBOX_LABEL = "kplay.sandbox";
 export const ROLE_LABEL = "kplay.role";
+/** An id of the state directory (the checkout's .kplay or KPLAY_HOME) a sandbox belongs to. */
+export const HOME_LABEL = "kplay.sandbox.home";
+/** The cluster groups `add-to-cluster` can put a sandbox node in. */
+export type ClusterGroup = "kube_node" | "kube_control_plane" | "etcd";
+
+/** The labels of one sandbox's containers and network: its name and its state directory's id. */
+export function sandboxLabels(stateDir: string, name: string): Record<string, string> {
+  return { [SANDBOX_LABEL]: name, [HOME_LABEL]: sha256Hex(resolve(stateDir)).slice(0, 10) };
+}
+
+/** Container and network names: unique per state directory, since Docker's names are global. */
+function resourcePrefix(stateDir: string, name: string): string {
+  return `kplay-${sandboxLabels(stateDir, name)[HOME_LABEL]}-${name}`;
+}
 /** Where the bootstrap node sees the sandbox bundle (mounted read-only). */
 export const SANDBOX_BUNDLE_DIR = "/opt/kplay/bundle";
 
@@ -56,38 +75,74 @@ export async function sandboxUp(
     throw new KplayError("usage", `invalid sandbox name "${name}" (lowercase letters, digits, dashes)`);
   if (!Number.isInteger(count) || count < 1 || count > 250)
     throw new KplayError("usage", `--nodes must be between 1 and 250, got ${count}`);
-  const up = await alreadyUp(stateDir, name, count);
-  if (up) {
-    log(`sandbox "${name}" is already up with ${count} node(s)`);
-    return up;
-  }
+  const labels = sandboxLabels(stateDir, name);
+  if ((await listContainers(labels)).length > 0) return growSandbox({ stateDir, name, count, log });
   const dir = sandboxDir(stateDir, name);
   mkdirSync(dir, { recursive: true });
   const keyFile = join(dir, "id_ed25519");
   const pub = ensureKey(keyFile, name);
   const image = await ensureNodeImage(log);
   const bundle = await ensureSandboxBundle(join(stateDir, "sandbox", ".bundles"), image, log);
-  const labels = { [SANDBOX_LABEL]: name };
-  const network = await createNetwork(`kplay-${name}`, labels);
+  const prefix = resourcePrefix(stateDir, name);
+  const network = await createNetwork(prefix, labels);
   log(`starting a bootstrap node and ${count} node(s) from ${image}`);
-  const nodes = await startNodes({ name, count, image, network, pub, bundle });
-  return writeSandboxFiles({ dir, name, keyFile }, network, nodes, bundle);
+  const names = Array.from({ length: count }, (_, i) => `node${i + 1}`);
+  try {
+    const nodes = await startNodes({ prefix, labels, names, image, network, pub, bundle });
+    return writeSandboxFiles({ dir, name, keyFile }, network, nodes, bundle);
+  } catch (e) {
+    await removeContainers((await listContainers(labels)).map((c) => c.id));
+    await removeNetworks([network.id]);
+    throw e;
+  }
 }
 
 /**
- * The sandbox when it is up already with the same shape (so the README command can be re-run);
- * undefined when it has no containers; refused when it is up in another shape or state.
+ * A sandbox that is up: as it is when it has `count` nodes (so the README command can be re-run),
+ * with the missing nodes added when it has fewer; refused when a node is not running or when it
+ * has more (`up` never removes a node).
  */
-async function alreadyUp(stateDir: string, name: string, count: number): Promise<SandboxInfo | undefined> {
-  const existing = await listContainers(SANDBOX_LABEL, name);
-  if (existing.length === 0) return undefined;
-  const info = await sandboxStatus(stateDir, name).catch(() => undefined);
-  const same = info?.nodes.length === count + 1 && existing.length === count + 1;
-  if (info && same && info.nodes.every((n) => n.state === "running")) return info;
-  throw new KplayError("usage", `sandbox "${name}" already has ${existing.length} node(s) in another shape or state`, {
-    hint: `run "kplay sandbox status" to see them or "kplay sandbox down" first`,
-  });
+async function growSandbox(o: { stateDir: string; name: string; count: number; log: (m: string) => void }) {
+  const { stateDir, name, count, log } = o;
+  const info = await sandboxStatus(stateDir, name);
+  const notRunning = info?.nodes.filter((n) => n.state !== "running").map((n) => `${n.name} (${n.state})`) ?? [];
+  if (!info || notRunning.length)
+    throw new KplayError("usage", `sandbox "${name}" is up but not every node is running: ${notRunning.join(", ")}`, {
+      hint: `run "kplay sandbox down${nameFlag(name)}" and "kplay sandbox up" again`,
+    });
+  const have = info.nodes.filter((n) => n.role === "node");
+  if (count === have.length) {
+    log(`sandbox "${name}" is already up with ${count} node(s)`);
+    return info;
+  }
+  if (count < have.length)
+    throw new KplayError(
+      "usage",
+      `sandbox "${name}" has ${have.length} nodes; "sandbox up" adds nodes, never removes`,
+      {
+        hint:
+          `take a node out of the cluster with "kplay remove-node NODE --sandbox", ` +
+          `or start afresh with "kplay sandbox down"`,
+      },
+    );
+  const last = Math.max(0, ...have.map((n) => Number(/^node(\d+)$/.exec(n.name)?.[1] ?? 0)));
+  const names = Array.from({ length: count - have.length }, (_, i) => `node${last + i + 1}`);
+  const image = await ensureNodeImage(log);
+  const pub = ensureKey(info.privateKey, name);
+  log(`adding ${names.join(", ")} to sandbox "${name}" (in the inventory, in no cluster group)`);
+  const labels = sandboxLabels(stateDir, name);
+  const prefix = resourcePrefix(stateDir, name);
+  try {
+    const added = await startNodes({ prefix, labels, names, image, network: info.network, pub });
+    return recordAddedNodes(info, added);
+  } catch (e) {
+    const ours = new Set(names.map((n) => `${prefix}-${n}`));
+    await removeContainers((await listContainers(labels)).filter((c) => ours.has(c.name)).map((c) => c.id));
+    throw e;
+  }
 }
+
+const nameFlag = (name: string) => (name === "default" ? "" : ` --name ${name}`);
 
 /** The sandbox's SSH key (made once, 0600); returns the public key. */
 function ensureKey(keyFile: string, name: string): string {
@@ -100,56 +155,98 @@ function ensureKey(keyFile: string, name: string): string {
   return readFileSync(keyFile + ".pub", "utf8").trim();
 }
 
-/** The bootstrap node, then the nodes a few at a time (each boots systemd); on failure nothing is left. */
+/**
+ * The bootstrap node (when the bundle it serves is given), then the named nodes a few at a time
+ * (each boots systemd). On failure the caller removes what was started.
+ */
 async function startNodes(o: {
-  name: string;
-  count: number;
+  prefix: string;
+  labels: Record<string, string>;
+  names: string[];
   image: string;
   network: { id: string; name: string };
   pub: string;
-  bundle: BundleInfo;
+  bundle?: BundleInfo;
 }): Promise<NodeHandle[]> {
-  const { name, count, image, network, pub, bundle } = o;
-  const labels = { [SANDBOX_LABEL]: name };
+  const { prefix, labels, names, image, network, pub, bundle } = o;
   const nodes: NodeHandle[] = [];
-  try {
+  const common = { image, network, authorizedKey: pub };
+  if (bundle)
     nodes.push(
       await startNode({
-        image,
+        ...common,
         name: "bootstrap",
-        containerName: `kplay-${name}-bootstrap`,
-        network,
+        containerName: `${prefix}-bootstrap`,
         labels: { ...labels, [ROLE_LABEL]: "bootstrap" },
-        authorizedKey: pub,
         readOnlyMounts: [{ source: bundle.dir, target: SANDBOX_BUNDLE_DIR }],
       }),
     );
-    const names = Array.from({ length: count }, (_, i) => `node${i + 1}`);
-    // Start a few at a time: each boots systemd.
-    for (let i = 0; i < names.length; i += 8) {
-      const batch = names.slice(i, i + 8);
-      nodes.push(
-        ...(await Promise.all(
-          batch.map((n) =>
-            startNode({
-              image,
-              name: n,
-              containerName: `kplay-${name}-${n}`,
-              network,
-              labels: { ...labels, [ROLE_LABEL]: "node" },
-              authorizedKey: pub,
-            }),
-          ),
-        )),
+  for (let i = 0; i < names.length; i += 8) {
+    const batch = names
+      .slice(i, i + 8)
+      .map((n) =>
+        startNode({ ...common, name: n, containerName: `${prefix}-${n}`, labels: { ...labels, [ROLE_LABEL]: "node" } }),
       );
-    }
-  } catch (e) {
-    await removeContainers(nodes.map((n) => n.containerId));
-    await removeContainers((await listContainers(SANDBOX_LABEL, name)).map((c) => c.id));
-    await removeNetworks([network.id]);
-    throw e;
+    // every start of the batch settles before a failure is thrown: the caller removes them all
+    const started = await Promise.allSettled(batch);
+    for (const r of started) if (r.status === "fulfilled") nodes.push(r.value);
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
   }
   return nodes;
+}
+
+/** The new nodes in known_hosts, in the inventory and config.yaml (in no group), and in sandbox.json. */
+function recordAddedNodes(info: SandboxInfo, added: NodeHandle[]): SandboxInfo {
+  const known = readFileSync(info.knownHosts, "utf8");
+  writeFileAtomic(info.knownHosts, known + added.map((n) => `[${n.sshHost}]:${n.sshPort} ${n.hostKey}\n`).join(""));
+  const hosts = added.map((n) => [n.name, { ansible_host: n.sshHost, ansible_port: n.sshPort, ip: n.ip }] as const);
+  editYaml(info.inventory, (doc) => hosts.forEach(([h, v]) => doc.setIn(["all", "hosts", h], v)));
+  editYaml(info.config, (doc) => hosts.forEach(([h, v]) => doc.setIn(["inventory", "all", "hosts", h], v)));
+  const nodes = [
+    ...info.nodes.map(({ state: _state, ...n }) => n),
+    ...added.map((n) => ({
+      name: n.name,
+      role: "node",
+      container: n.containerName,
+      ssh: { host: n.sshHost, port: n.sshPort! },
+      ip: n.ip,
+    })),
+  ];
+  const next: SandboxInfo = { ...info, nodes };
+  writeFileAtomic(join(info.dir, "sandbox.json"), JSON.stringify(next, null, 2) + "\n");
+  return next;
+}
+
+/** Edit a YAML file in place, keeping its comments and layout; written atomically. */
+function editYaml(file: string, change: (doc: ReturnType<typeof parseDocument>) => void): void {
+  const doc = parseDocument(readFileSync(file, "utf8"));
+  change(doc);
+  writeFileAtomic(file, doc.toString());
+}
+
+/**
+ * Put a sandbox node into cluster groups (kube_node always, etcd or the control plane when
+ * asked) in the sandbox's inventory and config.yaml, so `kplay add-node NODE --sandbox` takes it.
+ */
+export function addToCluster(stateDir: string, name: string, node: string, groups: ClusterGroup[]): string[] {
+  const file = join(sandboxDir(stateDir, name), "sandbox.json");
+  if (!existsSync(file))
+    throw new KplayError("usage", `sandbox "${name}" is not up`, { hint: "run: kplay sandbox up" });
+  const info = JSON.parse(readFileSync(file, "utf8")) as SandboxInfo;
+  const found = info.nodes.find((n) => n.name === node);
+  if (!found || found.role !== "node") {
+    const names = info.nodes.filter((n) => n.role === "node").map((n) => n.name);
+    throw new KplayError("usage", `sandbox "${name}" has no node "${node}" (its nodes: ${names.join(", ")})`, {
+      hint: `add nodes with "kplay sandbox up --nodes N"`,
+    });
+  }
+  const all: ClusterGroup[] = ["kube_node", ...groups.filter((g) => g !== "kube_node")];
+  editYaml(info.inventory, (doc) => all.forEach((g) => doc.setIn(["all", "children", g, "hosts", node], null)));
+  editYaml(info.config, (doc) =>
+    all.forEach((g) => doc.setIn(["inventory", "all", "children", g, "hosts", node], null)),
+  );
+  return all;
 }
 
 function writeSandboxFiles(
@@ -258,7 +355,7 @@ function sandboxConfig(inventory: object, ips: { bootIp: string; apiserverIp: st
 export async function sandboxStatus(stateDir: string, name: string): Promise<SandboxInfo | undefined> {
   const dir = sandboxDir(stateDir, name);
   const file = join(dir, "sandbox.json");
-  const containers = await listContainers(SANDBOX_LABEL, name);
+  const containers = await listContainers(sandboxLabels(stateDir, name));
   if (!existsSync(file)) {
     if (containers.length === 0) return undefined;
     throw new KplayError("state", `sandbox "${name}" has ${containers.length} container(s) but no ${file}`, {
@@ -272,9 +369,10 @@ export async function sandboxStatus(stateDir: string, name: string): Promise<San
 }
 
 export async function sandboxDown(stateDir: string, name: string): Promise<{ containers: number; networks: number }> {
-  const containers = await listContainers(SANDBOX_LABEL, name);
+  const labels = sandboxLabels(stateDir, name);
+  const containers = await listContainers(labels);
   await removeContainers(containers.map((c) => c.id));
-  const nets = await listNetworks(SANDBOX_LABEL, name);
+  const nets = await listNetworks(labels);
   await removeNetworks(nets.map((n) => n.id));
   const dir = sandboxDir(stateDir, name);
   // The nodes are gone, so is everything recorded about them (progress, host keys, certificates);

@@ -3,7 +3,7 @@
 // a channel independent of kplay's own SSH transport.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { getContainerRuntimeClient } from "testcontainers";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -196,4 +196,18 @@ export function events(out: string): Array<Record<string, any>> {
     .split("\n")
     .filter((l) => l.startsWith("{"))
     .map((l) => JSON.parse(l));
+}
+
+/**
+ * A fresh KPLAY_HOME for a sandbox test whose sandbox bundle directory is shared by every test
+ * file of this machine (the bundle is keyed by its recipe, so sharing it is what a second
+ * sandbox of one checkout does too): building it once instead of per file.
+ */
+export function sandboxHome(prefix: string): string {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  const shared = join(tmpdir(), "kplay-test-sandbox-bundles");
+  mkdirSync(shared, { recursive: true });
+  mkdirSync(join(home, "sandbox"), { recursive: true });
+  symlinkSync(shared, join(home, "sandbox", ".bundles"));
+  return home;
 }

@@ -5,14 +5,13 @@
 // image, chrony follows the bootstrap node; re-runs skip, --restart changes nothing, and a CA
 // removed by hand comes back.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { events, kplay } from "../harness/cluster.js";
+import { events, kplay, sandboxHome } from "../harness/cluster.js";
 
-const home = mkdtempSync(join(tmpdir(), "kplay-deploy-"));
+const home = sandboxHome("kplay-deploy-");
 const name = `e2e${process.pid}`;
 const env = { KPLAY_HOME: home };
 const sandbox = ["--sandbox", "--sandbox-name", name];
@@ -309,6 +308,30 @@ describe("deploy-cluster on the sandbox", () => {
     expect(changed).toEqual(["node2: Cluster CA in the system trust store", "node2: update CA trust"]);
     expect((await sh("node2", "curl -fsS https://kube.registry.local/v2/ && echo ' trusted'")).out).toBe(
       "{} trusted\n",
+    );
+  });
+
+  it("the README's growth: sandbox up --nodes 4 adds node4, add-to-cluster + add-node make it Ready, remove-node takes it out", async () => {
+    const up = await kplay(["sandbox", "up", "--nodes", "4", "--name", name], { env });
+    expect(up.code, up.stderr).toBe(0);
+    info = JSON.parse((await kplay(["sandbox", "status", "--name", name, "--json"], { env })).stdout);
+    const put = await kplay(["sandbox", "add-to-cluster", "node4", "--name", name], { env });
+    expect(put.code, put.stderr).toBe(0);
+    const add = await kplay(["add-node", "node4", ...sandbox, "--json"], { env });
+    expect(add.code, add.stderr).toBe(0);
+    const touched = new Set(
+      events(add.stdout)
+        .filter((e) => e.event === "host_result")
+        .map((e) => e.host),
+    );
+    expect([...touched].filter((h) => h !== "node4" && h !== "bootstrap")).toEqual([]); // others not touched
+    const nodes = "kubectl get nodes --no-headers | awk '{print $1, $2}'";
+    expect((await sh("node1", nodes)).out).toBe("node1 Ready\nnode2 Ready\nnode3 Ready\nnode4 Ready\n");
+    const rm = await kplay(["remove-node", "node4", ...sandbox, "--yes", "--json"], { env });
+    expect(rm.code, rm.stderr).toBe(0);
+    expect((await sh("node1", nodes)).out).toBe("node1 Ready\nnode2 Ready\nnode3 Ready\n");
+    expect((await sh("node4", "test -e /etc/kubernetes/kubelet.conf && echo joined || echo reset")).out).toBe(
+      "reset\n",
     );
   });
 

@@ -7,14 +7,13 @@
 // control plane. A probe on node1 reads through etcd every 0.3 s all along and must never fail.
 // Everything asserted is read on the nodes.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { events, kplay } from "../harness/cluster.js";
+import { events, kplay, sandboxHome } from "../harness/cluster.js";
 
-const home = mkdtempSync(join(tmpdir(), "kplay-nodes-"));
+const home = sandboxHome("kplay-nodes-");
 const name = `nodes${process.pid}`;
 const env = { KPLAY_HOME: home };
 const sd = join(home, "sandbox", name);
