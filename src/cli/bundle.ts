@@ -22,6 +22,16 @@ Usage: kplay bundle list files|images [-c CONFIG] [-e KEY=VALUE|@FILE] [--arch A
        kplay bundle build --out DIR [-c CONFIG] [-e ...] [--arch A[,A]] [options]
        kplay bundle publish --from DIR --to (https://SERVER/PREFIX | s3://BUCKET/PREFIX) [options]
 
+Commands:
+  list      the bundle's files (upstream URLs) or images (upstream references)
+  build     on a connected machine: download files, images and packages into a bundle per architecture
+  publish   put the built files on a server the customer runs (HTTP PUT or S3)
+
+"kplay help bundle COMMAND" (or "kplay bundle COMMAND --help") for its options.`;
+
+const LIST_HELP = `\
+Usage: kplay bundle list files|images [-c CONFIG] [-e KEY=VALUE|@FILE] [--arch A[,A]] [--json]
+
 The bundle's lists, generated from the download variables kplay's steps use (every
 *_download_url is a file, every *_image_repo with its *_image_tag an image), never kept by hand:
   files    upstream URLs of the binaries and manifests (files/<host>/<path> in the bundle)
@@ -35,18 +45,28 @@ Options:
       --arch A[,A]       architectures (default amd64,arm64)
       --vars FILE        download variables to read instead of kplay's own
       --json             one JSON object per entry: name, arch, value
-  -h, --help             this help
+  -h, --help             this help`;
 
-bundle build (on a connected machine) makes, per architecture, DIR/ARCH/files/<host>/<path>
+const BUILD_HELP = `\
+Usage: kplay bundle build --out DIR [-c CONFIG] [-e ...] [--arch A[,A]] [options]
+
+On a connected machine, makes per architecture DIR/ARCH/files/<host>/<path>
 (each file with a .sha256 beside it), DIR/ARCH/images (an OCI layout holding that platform of
 every image; push it with kplay images push --from-dir DIR/ARCH/images), DIR/ARCH/registry (the
 same images as docker-registry storage under PROJECT/<path> and <upstream host>/<path>, as the
-bootstrap node serves them; PROJECT from --project or config.yaml, default library), DIR/ARCH/sha256sum.txt,
-and DIR/kplay-bundle-ARCH.tar.gz with DIR/sha256sum.txt over the tarballs. With --packages, also
-DIR/ARCH/repos/DISTRO-ARCH: those packages and every dependency, as a flat apt repository signed
-with the bundle key (public key in repos/kplay-bundle.asc; the secret key stays in
---signing-key-dir, never in a tarball). Re-running downloads only files that changed upstream,
-image blobs not yet fetched and packages not yet in the cache (DIR/.apt-ARCH).
+bootstrap node serves them; PROJECT from --project or config.yaml, default library),
+DIR/ARCH/sha256sum.txt, and DIR/kplay-bundle-ARCH.tar.gz with DIR/sha256sum.txt over the
+tarballs. With --packages, also DIR/ARCH/repos/DISTRO-ARCH: those packages and every dependency,
+as a flat apt repository signed with the bundle key (public key in repos/kplay-bundle.asc; the
+secret key stays in --signing-key-dir, never in a tarball). Re-running downloads only files that
+changed upstream, image blobs not yet fetched and packages not yet in the cache (DIR/.apt-ARCH).
+What is downloaded comes from the same lists as "kplay bundle list".
+
+Options:
+  -c, --config FILE      the cluster's config.yaml
+  -e, --extra-vars V     KEY=VALUE, @FILE or JSON; repeatable
+      --arch A[,A]       architectures (default amd64,arm64)
+      --vars FILE        download variables to read instead of kplay's own
       --files-from PREFIX  fetch files from PREFIX/<host>/<path> (an http(s) mirror, or a directory
                            laid out the same way) instead of upstream
       --packages P[,P]     OS packages to include (repeatable; @FILE reads one per line)
@@ -60,17 +80,25 @@ image blobs not yet fetched and packages not yet in the cache (DIR/.apt-ARCH).
       --no-tar             leave the directories, write no tarballs
       --concurrency N, --auth-file FILE, --ca-file FILE, --plain-http HOST
                            as for kplay images mirror
+  -h, --help             this help`;
 
-bundle publish puts the built files (DIR/ARCH/files, every architecture built) on a server the
-customer runs, paths kept: DIR/ARCH/files/<host>/<path> -> TO/<host>/<path>, each file's .sha256
-after it. Point offline_resources_url (or download_url) at TO. Files whose published checksum
-matches are skipped.
+const PUBLISH_HELP = `\
+Usage: kplay bundle publish --from DIR --to (https://SERVER/PREFIX | s3://BUCKET/PREFIX) [options]
+
+Puts the built files (DIR/ARCH/files, every architecture built) on a server the customer runs,
+paths kept: DIR/ARCH/files/<host>/<path> -> TO/<host>/<path>, each file's .sha256 after it. Point
+offline_resources_url (or download_url) at TO. Files whose published checksum matches are skipped.
   http(s)://   HTTP PUT (WebDAV, Nexus raw and Artifactory generic repositories accept it);
                credentials for the host from --auth-file or --username U --password-stdin
   s3://        an S3-compatible store (AWS, MinIO, Ceph RGW), path-style, SigV4; credentials from
                AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (/ AWS_SESSION_TOKEN)
+
+Options:
+      --arch A[,A]         architectures to publish (default: every one built)
       --s3-endpoint URL    the store's URL (default https://s3.REGION.amazonaws.com)
-      --s3-region R        (default AWS_REGION, else us-east-1)`;
+      --s3-region R        (default AWS_REGION, else us-east-1)
+      --auth-file FILE, --username U --password-stdin, --ca-file FILE, --concurrency N
+  -h, --help               this help`;
 
 export async function bundleCommand(argv: string[]): Promise<number> {
   const [sub, what, ...rest] = argv;
@@ -85,7 +113,7 @@ export async function bundleCommand(argv: string[]): Promise<number> {
       hint: "kplay bundle list files|images, or kplay bundle build",
     });
   if (what === "--help" || what === "-h") {
-    console.log(BUNDLE_HELP);
+    console.log(LIST_HELP);
     return 0;
   }
   if (what !== "files" && what !== "images")
@@ -96,7 +124,7 @@ export async function bundleCommand(argv: string[]): Promise<number> {
     "bundle list",
   );
   if (values.help) {
-    console.log(BUNDLE_HELP);
+    console.log(LIST_HELP);
     return 0;
   }
   if (positionals.length)
@@ -158,7 +186,7 @@ const BUILD_OPTIONS = {
 async function buildCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, BUILD_OPTIONS, "bundle build");
   if (values.help) {
-    console.log(BUNDLE_HELP);
+    console.log(BUILD_HELP);
     return 0;
   }
   if (positionals.length)
@@ -294,7 +322,7 @@ async function publishCommand(argv: string[]): Promise<number> {
     "bundle publish",
   );
   if (values.help) {
-    console.log(BUNDLE_HELP);
+    console.log(PUBLISH_HELP);
     return 0;
   }
   if (positionals.length)

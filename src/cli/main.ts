@@ -38,7 +38,7 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   state: { run: stateCommand, summary: "state reset: forget recorded progress" },
   bundle: {
     run: async (argv) => (await import("./bundle.js")).bundleCommand(argv),
-    summary: "bundle list files|images: the offline bundle's lists, generated from the download variables",
+    summary: "the offline bundle: list its files and images, build it, publish its files",
   },
   images: {
     run: async (argv) => (await import("./images.js")).imagesCommand(argv),
@@ -64,12 +64,15 @@ ${Object.entries(COMMANDS)
   .join("\n")}
 
 Common options: -i INVENTORY | -c CONFIG | --sandbox, --limit PATTERN, --forks N,
--e KEY=VALUE|@FILE, --state-dir DIR, --json, -v. "kplay <command> --help" for details.
+-e KEY=VALUE|@FILE, --state-dir DIR, --json, -v. "kplay help <command>" (or
+"kplay <command> --help") for details.
 Exit status: 0 success, 1 a host failed or was unreachable, 2 bad input or usage.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
+    // kplay help CMD [SUB] is kplay CMD [SUB] --help
+    if (cmd === "help" && rest.length > 0) return await main([...rest, "--help"]);
     if (!cmd || cmd === "--help" || cmd === "-h" || cmd === "help") {
       console.log(HELP);
       return cmd ? 0 : 2;

@@ -64,8 +64,13 @@ export function keepalive(): { keepaliveIntervalMs?: number } {
 export const STATUS_HELP = `\
 Usage: kplay status (-i INVENTORY | -c CONFIG | --sandbox) [--state-dir DIR] [--json]
 
-Per host: the steps done, the step and task where it stopped and why, tasks done in an
-unfinished step, and handlers notified but not yet run (they run on --resume).`;
+Per host, each step is done, failed (with the task and the first line of why), pending, or not
+applicable (its plays target no group the host is in); also tasks done in an unfinished step and
+handlers notified but not yet run (they run on --resume). Read-only: it never writes state.
+
+--json prints JSON lines, like --json elsewhere: one {"event":"status", ...} line (state directory,
+run-set, command, run id, steps), then one {"event":"host_status", ...} line per host with
+"steps": {STEP: "done" | "failed" | "pending" | "not_applicable"}.`;
 
 export async function statusCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, COMMON, "status");
@@ -84,16 +89,9 @@ export async function statusCommand(argv: string[]): Promise<number> {
   const hosts = inv.hostNames.map((h) => hostProgress(j, steps, h));
   if (values.json) {
     const runSet = relative(dir, j.dir) || ".";
-    const report = {
-      stateDir: dir,
-      runSet,
-      command: j.label ?? null,
-      run: j.runId || null,
-      steps,
-      hosts,
-      otherRunSets: others,
-    };
-    console.log(JSON.stringify(report, null, 2));
+    const head = { event: "status", stateDir: dir, runSet, command: j.label ?? null, run: j.runId || null, steps };
+    console.log(JSON.stringify({ ...head, otherRunSets: others }));
+    for (const h of hosts) console.log(JSON.stringify({ event: "host_status", ...h }));
     return 0;
   }
   if (!j.runId) {
@@ -111,6 +109,8 @@ export async function statusCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
+type StepState = "done" | "failed" | "pending" | "not_applicable";
+
 interface HostProgress {
   host: string;
   /** The steps that apply to the host (all of them when the journal holds no plan). */
@@ -118,6 +118,8 @@ interface HostProgress {
   done: string[];
   /** Applicable steps not done on the host. */
   missing: string[];
+  /** Every recorded step: done, failed, pending (applies, not done, not failed) or not applicable. */
+  steps: Record<string, StepState>;
   stopped?: { step: string; task: string; msg: string; unreachable: boolean };
   partial?: { step: string; tasks: number };
   pendingHandlers: string[];
@@ -126,12 +128,16 @@ interface HostProgress {
 /** What the journal holds of one host: steps done, where it stopped, a step half done, handlers due. */
 function hostProgress(j: Journal, steps: string[], host: string): HostProgress {
   const applicable = steps.filter((s) => j.stepTargets(s)?.has(host) ?? true);
-  const p: HostProgress = { host, applicable, done: [], missing: [], pendingHandlers: [] };
+  const p: HostProgress = { host, applicable, done: [], missing: [], steps: {}, pendingHandlers: [] };
+  for (const s of steps) p.steps[s] = applicable.includes(s) ? "pending" : "not_applicable";
   for (const s of applicable) {
     const st = j.hostState(s, host);
     if (!st) continue;
-    if (st.done) p.done.push(s);
-    else if (st.failed) {
+    if (st.done) {
+      p.done.push(s);
+      p.steps[s] = "done";
+    } else if (st.failed) {
+      p.steps[s] = "failed";
       const { task, msg, unreachable } = st.failed;
       p.stopped ??= { step: s, task, msg, unreachable };
     }
@@ -145,11 +151,14 @@ function hostProgress(j: Journal, steps: string[], host: string): HostProgress {
 function progressLine(h: HostProgress): string {
   if (h.applicable.length === 0) return "no step applies to it";
   const parts = [`${h.done.length}/${h.applicable.length} steps done`];
-  if (h.missing.length && !h.stopped) parts.push(`not done: ${h.missing.join(", ")}`);
   if (h.stopped) {
     const why = `${h.stopped.unreachable ? "unreachable" : "failed"}: ${h.stopped.msg.split("\n")[0].slice(0, 160)}`;
     parts.push(`stopped in ${h.stopped.step} at "${h.stopped.task}" (${why})`);
   }
+  const pending = Object.keys(h.steps).filter((s) => h.steps[s] === "pending");
+  if (pending.length) parts.push(`${h.stopped ? "then pending" : "not done"}: ${pending.join(", ")}`);
+  const notApplicable = Object.keys(h.steps).filter((s) => h.steps[s] === "not_applicable");
+  if (notApplicable.length) parts.push(`not applicable: ${notApplicable.join(", ")}`);
   if (h.partial) parts.push(`${h.partial.tasks} task(s) of ${h.partial.step} done`);
   if (h.pendingHandlers.length) parts.push(`pending handlers: ${h.pendingHandlers.join(", ")}`);
   return parts.join("; ");

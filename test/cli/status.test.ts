@@ -28,10 +28,20 @@ describe("kplay status", () => {
     const line = (h: string) => status.stdout.split("\n").find((l) => l.startsWith(`${h} `)) ?? "";
     expect(line("h2")).toMatch(/\b1\/1 steps done\b/);
     expect(line("h1")).toMatch(/\b2\/3 steps done; stopped in three/);
-    const json = JSON.parse(kplay("status", "-i", "inv.yml", "--state-dir", "st", "--json").stdout);
-    const h2 = json.hosts.find((x: { host: string }) => x.host === "h2");
+    expect(line("h2")).toMatch(/not applicable: two, three/);
+    // --json: JSON lines, one for the run, one per host with every step's state
+    const out = kplay("status", "-i", "inv.yml", "--state-dir", "st", "--json").stdout;
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { event: string; host?: string; steps?: unknown });
+    expect(lines.map((l) => l.event)).toEqual(["status", "host_status", "host_status"]);
+    expect(lines[0].steps).toEqual(["one", "two", "three"]);
+    const h2 = lines.find((x) => x.host === "h2");
     expect(h2).toMatchObject({ applicable: ["one"], done: ["one"], missing: [] });
-    const h1 = json.hosts.find((x: { host: string }) => x.host === "h1");
+    expect(h2?.steps).toEqual({ one: "done", two: "not_applicable", three: "not_applicable" });
+    const h1 = lines.find((x) => x.host === "h1");
     expect(h1).toMatchObject({ applicable: ["one", "two", "three"], missing: ["three"] });
+    expect(h1?.steps).toEqual({ one: "done", two: "done", three: "failed" });
   });
 });

@@ -127,9 +127,7 @@ describe("resume", () => {
     expect(await sh("node3", "cat /var/tmp/kt/s3")).toBe("node3\n");
     expect(await sh("node2", "cat /var/tmp/kt/s3 2>/dev/null; echo -")).toBe("-\n");
     const status = await kplay(["status", "-i", inv, "--state-dir", sd, "--json"]);
-    const st = JSON.parse(status.stdout) as {
-      hosts: Array<{ host: string; done: string[]; stopped?: { step: string; unreachable: boolean } }>;
-    };
+    const st = { hosts: events(status.stdout).filter((e) => e.event === "host_status") };
     expect(st.hosts.find((h) => h.host === "node2")).toMatchObject({
       done: ["s1"],
       stopped: { step: "s2", unreachable: true },
@@ -263,8 +261,10 @@ describe("resume", () => {
     run.child.kill("SIGKILL");
     await run.done;
     expect(await onAll("cat /var/tmp/kt-demo.log")).toEqual(NODES.map(() => "version=1\n")); // started once, before the change
-    const status = JSON.parse((await kplay(["status", "-i", inv, "--state-dir", sd, "--json"])).stdout) as {
-      hosts: Array<{ pendingHandlers: string[] }>;
+    const status = {
+      hosts: events((await kplay(["status", "-i", inv, "--state-dir", sd, "--json"])).stdout).filter(
+        (e) => e.event === "host_status",
+      ),
     };
     expect(status.hosts.map((h) => h.pendingHandlers)).toEqual(NODES.map(() => ["h: restart demo"]));
     const r = await kplay(["run", pb, "-i", inv, "--state-dir", sd, "--json", "--resume"]);
@@ -294,8 +294,10 @@ describe("resume", () => {
     expect(await onAll("test -e /var/tmp/kt/handler && echo ran || echo not yet")).toEqual(
       NODES.map(() => "not yet\n"),
     );
-    const status = JSON.parse((await kplay(["status", "-i", inv, "--state-dir", sd, "--json"])).stdout) as {
-      hosts: Array<{ pendingHandlers: string[] }>;
+    const status = {
+      hosts: events((await kplay(["status", "-i", inv, "--state-dir", sd, "--json"])).stdout).filter(
+        (e) => e.event === "host_status",
+      ),
     };
     expect(status.hosts.map((h) => h.pendingHandlers)).toEqual(NODES.map(() => ["n: h"]));
     const r = await kplay(["run", pb, "-i", inv, "--state-dir", sd, "--json", "--resume"]);
