@@ -14,6 +14,7 @@ import { parseExtraVars } from "../engine/vars.js";
 import { loadPlaybook } from "../playbook/load.js";
 import {
   ConsoleReporter,
+  StepConsoleReporter,
   JsonReporter,
   LineSink,
   secrets,
@@ -125,7 +126,7 @@ export async function runPlaybooks(
     console.log(listing(inv, playbooks, limit, { hosts: !!values["list-hosts"], tasks: !!values["list-tasks"] }));
     return 0;
   }
-  const { redact, reporter, verbosity, sd } = reporterFor(o, inv, extraVars);
+  const { redact, reporter, verbosity, sd } = reporterFor(o, inv, extraVars, how.cluster ? "steps" : "tasks");
   if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
   const windowS = reconnectWindow(values["reconnect-window"]);
   // each run-set keeps its own journal: an ad-hoc run never erases the cluster's progress
@@ -209,22 +210,30 @@ function reconnectWindow(v: string | undefined): number {
  * What every command that touches nodes reports through: the console view (or --json) plus the
  * run log STATE/run.log (JSON lines), both with every secret of the inventory and -e masked.
  */
+/**
+ * The run's reporters: the console (per task, or per step for the cluster commands unless -v) or
+ * --json, and always run.log. `view: "steps"` is the cluster commands' console.
+ */
 export function reporterFor(
   o: Common,
   inv: Inventory,
   extraVars: Record<string, unknown> = {},
+  view: "tasks" | "steps" = "tasks",
 ): { redact: Redactor; reporter: Reporter; verbosity: number; sd: string } {
   const redact = secrets;
   for (const h of inv.hostNames) redact.addVars(inv.hostVars(h));
   redact.addVars(extraVars);
   redact.add(process.env.KPLAY_SSH_KEY_PASSPHRASE);
   const verbosity = o.verbose?.length ?? 0;
-  const shown: Reporter = o.json
-    ? new JsonReporter(redact)
-    : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
   const sd = stateDir(o);
   ensureStateDir(sd);
   const logFile = join(sd, "run.log");
+  const steps = view === "steps" && verbosity === 0 && !o.diff;
+  const shown: Reporter = o.json
+    ? new JsonReporter(redact)
+    : steps
+      ? new StepConsoleReporter(redact, { inventoryHosts: inv.hostNames.length, logFile })
+      : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
   const log = LineSink.file(logFile);
   const reporter: Reporter = new TeeReporter([shown, new JsonReporter(redact, (line) => log.write(line))]);
   return { redact, reporter, verbosity, sd };

@@ -27,19 +27,21 @@ export class FanOut {
 
   async run(t: TaskRun, plan: FanOutPlan): Promise<void> {
     const t0 = Date.now();
-    this.announce(t, plan.hosts.length);
+    this.announce(t, plan.hosts);
     await forEachLimited(plan.hosts, this.e.opts.forks, (h) => this.runHost(t, plan, h));
     this.e.opts.step?.journal.flush();
     this.e.report.emit({ event: "task_end", task: taskLabel(t.task), elapsed_ms: Date.now() - t0 });
   }
 
   /** task_start once per task and play batch (a handler flushed twice is announced once). */
-  private announce({ run, task, handler }: TaskRun, hosts: number): void {
+  private announce({ run, task, handler }: TaskRun, targets: string[]): void {
     const key = `${handler ? "h" : "t"}:${task.id}`;
     if (run.announced.has(key)) return;
     run.announced.add(key);
     const { file, line } = task.where;
-    this.e.report.emit({ event: "task_start", play: run.play.name, task: taskLabel(task), handler, hosts, file, line });
+    const label = taskLabel(task);
+    const hosts = targets.length;
+    this.e.report.emit({ event: "task_start", play: run.play.name, task: label, handler, hosts, targets, file, line });
   }
 
   private async runHost(t: TaskRun, plan: FanOutPlan, h: string): Promise<void> {

@@ -30,7 +30,14 @@ export async function revertHosts(
   label = "Undo kplay's changes (newest first)",
 ): Promise<RevertOutcome[]> {
   const t0 = Date.now();
-  c.report.emit({ event: "task_start", play: "revert", task: label, handler: false, hosts: hosts.length });
+  c.report.emit({
+    event: "task_start",
+    play: "revert",
+    task: label,
+    handler: false,
+    hosts: hosts.length,
+    targets: hosts,
+  });
   const out: RevertOutcome[] = [];
   await forEachLimited(hosts, c.forks, async (host) => {
     const started = Date.now();

@@ -16,7 +16,17 @@ export interface RecapCounts {
 export type KplayEvent =
   | { event: "run_start"; playbook: string; check: boolean; time: string }
   | { event: "play_start"; play: string; hosts: string[] }
-  | { event: "task_start"; play: string; task: string; handler: boolean; hosts: number; file?: string; line?: number }
+  | {
+      event: "task_start";
+      play: string;
+      task: string;
+      handler: boolean;
+      /** How many hosts the task runs on now, and which. */
+      hosts: number;
+      targets?: string[];
+      file?: string;
+      line?: number;
+    }
   | {
       event: "host_result";
       task: string;

@@ -1,5 +1,6 @@
 // Public surface of the report concern.
 export { ConsoleReporter } from "./console.js";
+export { StepConsoleReporter } from "./step-console.js";
 export { JsonReporter, TeeReporter } from "./json.js";
 export { isSecretName, Redactor, MASK, secrets } from "./redact.js";
 export { LineSink, flushOutput } from "./sink.js";

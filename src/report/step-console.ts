@@ -1,0 +1,162 @@
+// Owns the step-level console of the cluster commands (deploy-cluster, add-node, remove-node,
+// remove-cluster): a line per step (or per play when a command has no steps) with per-host
+// counts instead of ~300 lines of per-task output per node, every failure with its first line,
+// a heartbeat naming host, task and elapsed time while a task runs longer than the heartbeat
+// interval, and one summary across all steps at the end. On a TTY the heartbeat is one live line
+// redrawn in place; otherwise plain lines, so logs and CI stay line-based. Secrets are masked.
+import { Chalk } from "chalk";
+import type { HostStatus, KplayEvent, Reporter } from "./events.js";
+import type { Redactor } from "./redact.js";
+import { stepLines } from "./steps-view.js";
+
+export interface StepConsoleOptions {
+  /** How many hosts the inventory has (a step's others count as "not applicable"). */
+  inventoryHosts: number;
+  /** Where the full per-task log is (named in the summary). */
+  logFile: string;
+  out?: NodeJS.WriteStream;
+  /** A task running longer than this gets a heartbeat line (then one per interval). */
+  heartbeatMs?: number;
+  now?: () => number;
+}
+
+interface RunningTask {
+  task: string;
+  started: number;
+  pending: Set<string>;
+  lastBeat: number;
+}
+
+const seconds = (ms: number) => `${Math.round(ms / 1000)}s`;
+const names = (hosts: string[]) =>
+  hosts.length > 4 ? `${hosts.slice(0, 4).join(", ")} and ${hosts.length - 4} more` : hosts.join(", ");
+
+export class StepConsoleReporter implements Reporter {
+  private readonly c: InstanceType<typeof Chalk>;
+  private readonly out: NodeJS.WriteStream;
+  private readonly tty: boolean;
+  private readonly heartbeatMs: number;
+  private readonly now: () => number;
+  private readonly t0: number;
+  private running?: RunningTask;
+  private timer?: NodeJS.Timeout;
+  private live = false;
+  /** Counts of the current step (or play), and of the whole command. */
+  private step = newCounts();
+  private total = newCounts();
+  private stepHosts = 0;
+  private steps = 0;
+
+  constructor(
+    private readonly redact: Redactor,
+    private readonly o: StepConsoleOptions,
+  ) {
+    this.out = o.out ?? process.stdout;
+    this.tty = !!this.out.isTTY;
+    this.c = new Chalk({ level: this.tty && !process.env.NO_COLOR ? 1 : 0 });
+    this.heartbeatMs = o.heartbeatMs ?? 10_000;
+    this.now = o.now ?? Date.now;
+    this.t0 = this.now();
+  }
+
+  emit(raw: KplayEvent): void {
+    const e = this.redact.value(raw);
+    switch (e.event) {
+      case "step_start":
+        this.steps++;
+        this.step = newCounts();
+        this.stepHosts = e.hosts.length;
+        return this.print(stepLines(e, this.c));
+      case "step_skip":
+      case "step_rerun":
+        return this.print(stepLines(e, this.c));
+      case "step_end":
+        return this.print([this.stepEnd(e)]);
+      case "steps_end":
+        return this.print([...stepLines(e, this.c), ...this.summary(e.elapsed_ms)]);
+      case "play_start":
+        // plays are the phases of a command without steps (remove-node's procedure)
+        if (this.steps === 0) this.print([this.c.bold.blue(`${e.play}: on ${names(e.hosts)}`)]);
+        return;
+      case "task_start":
+        return this.taskStart(e.task, e.targets ?? []);
+      case "host_result":
+        return this.hostResult(e);
+      case "task_end":
+        this.running = undefined;
+        return this.clearLive();
+      case "warning":
+        return this.print([this.c.magenta(`[WARNING]: ${e.message}`)]);
+      case "recap":
+        if (this.steps === 0) this.print(this.summary(this.now() - this.t0));
+        return;
+    }
+  }
+
+  private stepEnd(e: Extract<KplayEvent, { event: "step_end" }>): string {
+    const na = Math.max(0, this.o.inventoryHosts - this.stepHosts);
+    const counts = `done ${e.ok.length}, failed ${e.failed.length}, not applicable ${na}; ${this.step.changed} changed`;
+    const line = `STEP ${e.index}/${e.total} ${e.step}: ${counts}, ${(e.elapsed_ms / 1000).toFixed(1)}s`;
+    return e.failed.length ? this.c.red(line) : this.c.blue(line);
+  }
+
+  private taskStart(task: string, targets: string[]): void {
+    const t = this.now();
+    this.running = { task, started: t, pending: new Set(targets), lastBeat: t };
+    // unref: the heartbeat never keeps the process alive
+    this.timer ??= setInterval(() => this.beat(), Math.min(1000, this.heartbeatMs)).unref();
+  }
+
+  private hostResult(e: Extract<KplayEvent, { event: "host_result" }>): void {
+    this.running?.pending.delete(e.host);
+    for (const k of [this.step, this.total]) k[e.status]++;
+    if (e.status !== "failed" && e.status !== "unreachable") return;
+    const msg = String(e.result.msg ?? e.result.stderr ?? "")
+      .split("\n")[0]
+      .slice(0, 200);
+    const what = e.status === "unreachable" ? "UNREACHABLE" : "FAILED";
+    this.print([this.c.red(`  ${e.host}: ${what} at "${e.task}"${msg ? `: ${msg}` : ""}`)]);
+  }
+
+  /** The heartbeat: which task is still running where, and for how long. */
+  private beat(): void {
+    const r = this.running;
+    if (!r) return;
+    const t = this.now();
+    const where = r.pending.size ? ` on ${names([...r.pending])}` : "";
+    const line = `  … "${r.task}" still running${where} (${seconds(t - r.started)})`;
+    if (this.tty && t - r.started >= this.heartbeatMs) {
+      this.out.write(`\r\x1b[2K${this.c.dim(this.redact.text(line))}`);
+      this.live = true;
+    } else if (!this.tty && t - r.lastBeat >= this.heartbeatMs) {
+      r.lastBeat = t;
+      this.print([line]);
+    }
+  }
+
+  private summary(elapsedMs: number): string[] {
+    const k = this.total;
+    const hosts = this.o.inventoryHosts;
+    const parts = [`${hosts} host(s)`, `${this.steps} step(s)`, `${k.changed} changed`, `${k.ok} ok`];
+    if (k.failed + k.unreachable) parts.push(`${k.failed} failed`, `${k.unreachable} unreachable`);
+    return [
+      this.c.bold(`SUMMARY: ${parts.join(", ")}, ${(elapsedMs / 1000).toFixed(1)}s`),
+      this.c.dim(`full per-task log: ${this.o.logFile} (or run with -v for the per-task view)`),
+    ];
+  }
+
+  private clearLive(): void {
+    if (!this.live) return;
+    this.out.write("\r\x1b[2K");
+    this.live = false;
+  }
+
+  private print(lines: string[]): void {
+    this.clearLive();
+    for (const l of lines) this.out.write(this.redact.text(l) + "\n");
+  }
+}
+
+function newCounts(): Record<HostStatus, number> {
+  return { ok: 0, changed: 0, failed: 0, skipped: 0, unreachable: 0, ignored: 0 };
+}
