@@ -49,7 +49,14 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
     summary: "manifests rewrite: point manifests' images at the internal registry",
   },
   sandbox: {
-    run: async (argv) => (await import("./sandbox.js")).sandboxCommand(argv),
+    run: async (argv) => {
+      // a release (one bundled file, set at build time) carries no sandbox: it needs a checkout
+      if (process.env.KPLAY_RELEASE && argv[0] !== "--help" && argv[0] !== "-h")
+        throw new KplayError("usage", "the sandbox is not part of kplay's release (it needs Docker and debootstrap)", {
+          hint: "run kplay sandbox from a checkout of kplay",
+        });
+      return (await import("./sandbox.js")).sandboxCommand(argv);
+    },
     summary: "start, inspect or remove the local sandbox cluster (real Debian nodes in containers)",
   },
 };
