@@ -4,10 +4,11 @@
 // architecture's platform only) and laid out again as registry/ (docker-registry's storage, what
 // the bootstrap node serves), OS packages as a signed apt repository in repos/, a
 // sha256sum.txt over everything, and one tarball per architecture: unpacked as the bootstrap
-// node's bundle_dir, it is what deploy-cluster installs from. Re-running downloads only what
+// node's bundle_dir, it is what deploy-cluster installs from. The architecture's kplay release
+// (npm run release) goes in as kplay/, so one tarball carries the installer too. Re-running downloads only what
 // changed upstream (ETag / Last-Modified asked with If-None-Match / If-Modified-Since) and sends
 // no image blob twice.
-import { sha256Hex } from "../hash.js";
+import { sha256File, sha256Hex } from "../hash.js";
 import { redirectTarget } from "../net/redirect.js";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
@@ -50,6 +51,8 @@ export interface BuildOptions {
     caFile?: string;
     keyDir: string;
   };
+  /** Where kplay's release tarballs are (kplay-VERSION-linux-ARCH.tar.gz), and which version to carry. */
+  releases?: { dir: string; version: string };
   log: (line: string) => void;
 }
 
@@ -150,10 +153,11 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
     const layout = await bundleImages(a);
     registryStore(a, layout);
     if (o.packages?.list.length) bundlePackages(a, o.packages);
+    if (o.releases) bundleRelease(a, o.releases);
     checksumsAndTarball(a);
   }
   if (o.tarballs !== false) {
-    const lines = res.tarballs.map((t) => `${sha256Hex(readFileSync(t))}  ${t.slice(o.out.length + 1)}`);
+    const lines = res.tarballs.map((t) => `${sha256File(t)}  ${t.slice(o.out.length + 1)}`);
     writeFileAtomic(join(o.out, "sha256sum.txt"), `${lines.join("\n")}\n`);
   }
   return res;
@@ -280,6 +284,29 @@ function bundlePackages(a: ArchBuild, p: NonNullable<BuildOptions["packages"]>):
   }
   const names = debs.map((d) => d.split("_")[0]).join(" ");
   o.log(`packages (${arch}): ${debs.length} in repos/${p.distro}-${arch}: ${names}`);
+}
+
+/**
+ * kplay's release for the architecture into kplay/ (checked against its .sha256 first), replacing
+ * any other version there; without one the bundle still builds, and the log says it carries no kplay.
+ */
+function bundleRelease(a: ArchBuild, r: { dir: string; version: string }): void {
+  const name = `kplay-${r.version}-linux-${a.arch}.tar.gz`;
+  const from = join(r.dir, name);
+  const dest = join(a.root, "kplay");
+  if (!existsSync(from)) {
+    a.o.log(`kplay release (${a.arch}): no ${name} in ${r.dir}: this bundle carries no kplay (run npm run release)`);
+    return;
+  }
+  const sum = sha256File(from);
+  const listed = existsSync(`${from}.sha256`) ? readFileSync(`${from}.sha256`, "utf8").split(/\s+/)[0] : undefined;
+  if (listed !== sum)
+    throw new KplayError("input", `${from}: sha256 ${sum} does not match ${from}.sha256 (${listed ?? "missing"})`);
+  rmSync(dest, { recursive: true, force: true });
+  mkdirSync(dest, { recursive: true });
+  copyFileSync(from, join(dest, name));
+  copyFileSync(`${from}.sha256`, join(dest, `${name}.sha256`));
+  a.o.log(`kplay release (${a.arch}): kplay/${name}`);
 }
 
 /** sha256sum.txt and bundle.json of the architecture, and its tarball when anything in it changed. */

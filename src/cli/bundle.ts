@@ -16,6 +16,7 @@ import { buildBundle } from "../bundle/build.js";
 import { publishBundle } from "../bundle/publish.js";
 import { caFiles, credentialStore, OPTIONS, positiveInt, registryClient, type Values } from "./registry-options.js";
 import { parse } from "./options.js";
+import { KPLAY_ROOT, kplayVersion } from "../version.js";
 
 export const BUNDLE_HELP = `\
 Usage: kplay bundle list files|images [-c CONFIG] [-e KEY=VALUE|@FILE] [--arch A[,A]] [--json]
@@ -77,6 +78,9 @@ Options:
                            so every dependency is included)
       --distro NAME        the repository's name before -ARCH (default debian-12, as nodes look it up)
       --signing-key-dir D  GnuPG home holding the bundle key, made once (default DIR/.signing-key)
+      --release-dir DIR    where kplay's releases are (npm run release; default release/ of this
+                           kplay): DIR/kplay-VERSION-linux-ARCH.tar.gz goes into the bundle as
+                           ARCH/kplay/, so the bundle carries its installer
       --no-tar             leave the directories, write no tarballs
       --concurrency N, --auth-file FILE, --ca-file FILE, --plain-http HOST
                            as for kplay images mirror
@@ -181,7 +185,10 @@ const BUILD_OPTIONS = {
   "dpkg-status": { type: "string" },
   distro: { type: "string" },
   "signing-key-dir": { type: "string" },
+  "release-dir": { type: "string" },
 } as const;
+
+type BuildValues = ReturnType<typeof parse<typeof BUILD_OPTIONS>>["values"];
 
 async function buildCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, BUILD_OPTIONS, "bundle build");
@@ -196,23 +203,7 @@ async function buildCommand(argv: string[]): Promise<number> {
   const arches = archesOf(values.arch);
   const cfg = values.config ? parseClusterConfig(readYamlFile(values.config)) : undefined;
   const lists = listsFor(values, arches, cfg);
-  const pkgs = packagesOption(values.packages);
-  if (pkgs.length && !values["apt-source"]?.length && !values["host-apt-sources"])
-    throw new KplayError("usage", "--packages needs --apt-source LINE or --host-apt-sources to resolve them from");
-  const distro = values.distro ?? "debian-12";
-  if (!/^[a-z0-9][a-z0-9.-]*$/.test(distro))
-    throw new KplayError("usage", `--distro ${distro}: expected a name such as debian-12 or ubuntu-22`);
-  const packages = pkgs.length
-    ? {
-        list: pkgs,
-        sources: values["apt-source"] ?? [],
-        sourceFiles: values["host-apt-sources"] ? hostAptSources() : undefined,
-        status: values["dpkg-status"],
-        distro,
-        caFile: values["ca-file"]?.[0],
-        keyDir: resolve(values["signing-key-dir"] ?? join(values.out, ".signing-key")),
-      }
-    : undefined;
+  const packages = packagesOf(values, values.out);
   const client = await registryClient(values as Values);
   const ca = caFiles(values["ca-file"]);
   const t0 = Date.now();
@@ -230,6 +221,7 @@ async function buildCommand(argv: string[]): Promise<number> {
       concurrency: positiveInt(values.concurrency, "concurrency", 5),
       tarballs: !values["no-tar"],
       packages,
+      releases: { dir: resolve(values["release-dir"] ?? join(KPLAY_ROOT, "release")), version: kplayVersion() },
       log: (l) => console.log(l),
     });
     const took = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
@@ -242,6 +234,26 @@ async function buildCommand(argv: string[]): Promise<number> {
   } finally {
     client.close();
   }
+}
+
+/** The OS packages to resolve into the bundle's apt repository, from --packages and its companions. */
+function packagesOf(values: BuildValues, out: string) {
+  const pkgs = packagesOption(values.packages);
+  if (pkgs.length && !values["apt-source"]?.length && !values["host-apt-sources"])
+    throw new KplayError("usage", "--packages needs --apt-source LINE or --host-apt-sources to resolve them from");
+  const distro = values.distro ?? "debian-12";
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(distro))
+    throw new KplayError("usage", `--distro ${distro}: expected a name such as debian-12 or ubuntu-22`);
+  if (!pkgs.length) return undefined;
+  return {
+    list: pkgs,
+    sources: values["apt-source"] ?? [],
+    sourceFiles: values["host-apt-sources"] ? hostAptSources() : undefined,
+    status: values["dpkg-status"],
+    distro,
+    caFile: values["ca-file"]?.[0],
+    keyDir: resolve(values["signing-key-dir"] ?? join(out, ".signing-key")),
+  };
 }
 
 /** --files-from: an http(s)/file URL prefix as given, or a directory as a file: URL. */

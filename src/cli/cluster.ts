@@ -177,7 +177,7 @@ export async function removeClusterCommand(argv: string[]): Promise<number> {
   const what = `remove-cluster resets ${hosts.length} host(s) (${hosts.join(", ")})`;
   const question = `This resets ${hosts.length} host(s) to their state before kplay: ${hosts.join(", ")}.`;
   if (!values.yes && !(await confirmReset(what, question))) return 1;
-  const { reporter, sd } = reporterFor(o, inv, {}, "steps");
+  const { reporter, sd } = reporterFor(o, inv, {}, { kind: "steps" });
   return withState({ dir: sd }, "kplay remove-cluster", reporter, async (journal) => {
     const pool = openPool(sd, o);
     try {

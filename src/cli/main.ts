@@ -2,7 +2,7 @@
 // one clear line on stderr with the right exit code (2 bad input/usage, 1 failure), no stack trace.
 // The sandbox command (and its container client, slow to load) is imported only when used.
 import { secrets } from "../report/redact.js";
-import { readFileSync } from "node:fs";
+import { kplayVersion } from "../version.js";
 import { closest, KplayError } from "../errors.js";
 import { flushOutput } from "../report/sink.js";
 import { deployCommand, initCommand, removeClusterCommand } from "./cluster.js";
@@ -85,10 +85,7 @@ export async function main(argv: string[]): Promise<number> {
       return cmd ? 0 : 2;
     }
     if (cmd === "--version" || cmd === "-V") {
-      const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-        version: string;
-      };
-      console.log(pkg.version);
+      console.log(kplayVersion());
       return 0;
     }
     const c = COMMANDS[cmd];

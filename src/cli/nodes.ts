@@ -96,7 +96,7 @@ export async function removeNodeCommand(argv: string[]): Promise<number> {
   const what = `remove-node takes ${nodes.join(", ")} out of the cluster and resets it`;
   const question = `This takes ${nodes.join(", ")} out of the cluster and resets it to its state before kplay.`;
   if (!values.yes && !(await confirmReset(what, question))) return 1;
-  const { reporter, sd } = reporterFor(o, inv, {}, "steps");
+  const { reporter, sd } = reporterFor(o, inv, {}, { kind: "steps" });
   const facts = new FactCache(join(sd, "facts"));
   return withState({ dir: sd }, `kplay remove-node ${nodes.join(" ")}`, reporter, async (journal) => {
     const pool = openPool(sd, o);

@@ -126,7 +126,12 @@ export async function runPlaybooks(
     console.log(listing(inv, playbooks, limit, { hosts: !!values["list-hosts"], tasks: !!values["list-tasks"] }));
     return 0;
   }
-  const { redact, reporter, verbosity, sd } = reporterFor(o, inv, extraVars, how.cluster ? "steps" : "tasks");
+  const { redact, reporter, verbosity, sd } = reporterFor(
+    o,
+    inv,
+    extraVars,
+    how.cluster ? { kind: "steps", runHosts: limit?.size } : { kind: "tasks" },
+  );
   if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
   const windowS = reconnectWindow(values["reconnect-window"]);
   // each run-set keeps its own journal: an ad-hoc run never erases the cluster's progress
@@ -218,7 +223,7 @@ export function reporterFor(
   o: Common,
   inv: Inventory,
   extraVars: Record<string, unknown> = {},
-  view: "tasks" | "steps" = "tasks",
+  view: { kind: "tasks" } | { kind: "steps"; runHosts?: number } = { kind: "tasks" },
 ): { redact: Redactor; reporter: Reporter; verbosity: number; sd: string } {
   const redact = secrets;
   for (const h of inv.hostNames) redact.addVars(inv.hostVars(h));
@@ -228,11 +233,13 @@ export function reporterFor(
   const sd = stateDir(o);
   ensureStateDir(sd);
   const logFile = join(sd, "run.log");
-  const steps = view === "steps" && verbosity === 0 && !o.diff;
+  const steps = view.kind === "steps" && verbosity === 0 && !o.diff;
+  // the hosts of this run (add-node's: the new nodes), so a step's others are "not applicable"
+  const runHosts = (view.kind === "steps" && view.runHosts) || inv.hostNames.length;
   const shown: Reporter = o.json
     ? new JsonReporter(redact)
     : steps
-      ? new StepConsoleReporter(redact, { inventoryHosts: inv.hostNames.length, logFile })
+      ? new StepConsoleReporter(redact, { runHosts: runHosts, logFile })
       : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
   const log = LineSink.file(logFile);
   const reporter: Reporter = new TeeReporter([shown, new JsonReporter(redact, (line) => log.write(line))]);

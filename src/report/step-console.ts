@@ -10,8 +10,8 @@ import type { Redactor } from "./redact.js";
 import { stepLines } from "./steps-view.js";
 
 export interface StepConsoleOptions {
-  /** How many hosts the inventory has (a step's others count as "not applicable"). */
-  inventoryHosts: number;
+  /** How many hosts this run is for (a step's others count as "not applicable"). */
+  runHosts: number;
   /** Where the full per-task log is (named in the summary). */
   logFile: string;
   out?: NodeJS.WriteStream;
@@ -46,6 +46,7 @@ export class StepConsoleReporter implements Reporter {
   private total = newCounts();
   private stepHosts = 0;
   private steps = 0;
+  private loggedPath = false;
 
   constructor(
     private readonly redact: Redactor,
@@ -79,6 +80,9 @@ export class StepConsoleReporter implements Reporter {
         if (this.steps === 0) this.print([this.c.bold.blue(`${e.play}: on ${names(e.hosts)}`)]);
         return;
       case "task_start":
+        // the reset of remove-node/remove-cluster is a phase of its own, not a play
+        if (this.steps === 0 && e.play === "revert")
+          this.print([this.c.bold.blue(`${e.task}: on ${names(e.targets ?? [])}`)]);
         return this.taskStart(e.task, e.targets ?? []);
       case "host_result":
         return this.hostResult(e);
@@ -88,13 +92,16 @@ export class StepConsoleReporter implements Reporter {
       case "warning":
         return this.print([this.c.magenta(`[WARNING]: ${e.message}`)]);
       case "recap":
-        if (this.steps === 0) this.print(this.summary(this.now() - this.t0));
+        // a command without steps (remove-node) recaps each phase: counts since the last recap
+        if (this.steps > 0) return;
+        this.print(this.summary(e.elapsed_ms));
+        this.total = newCounts();
         return;
     }
   }
 
   private stepEnd(e: Extract<KplayEvent, { event: "step_end" }>): string {
-    const na = Math.max(0, this.o.inventoryHosts - this.stepHosts);
+    const na = Math.max(0, this.o.runHosts - this.stepHosts);
     const counts = `done ${e.ok.length}, failed ${e.failed.length}, not applicable ${na}; ${this.step.changed} changed`;
     const line = `STEP ${e.index}/${e.total} ${e.step}: ${counts}, ${(e.elapsed_ms / 1000).toFixed(1)}s`;
     return e.failed.length ? this.c.red(line) : this.c.blue(line);
@@ -136,13 +143,14 @@ export class StepConsoleReporter implements Reporter {
 
   private summary(elapsedMs: number): string[] {
     const k = this.total;
-    const hosts = this.o.inventoryHosts;
-    const parts = [`${hosts} host(s)`, `${this.steps} step(s)`, `${k.changed} changed`, `${k.ok} ok`];
+    const hosts = this.o.runHosts;
+    const steps = this.steps ? [`${this.steps} step(s)`] : [];
+    const parts = [`${hosts} host(s)`, ...steps, `${k.changed} changed`, `${k.ok} ok`];
     if (k.failed + k.unreachable) parts.push(`${k.failed} failed`, `${k.unreachable} unreachable`);
-    return [
-      this.c.bold(`SUMMARY: ${parts.join(", ")}, ${(elapsedMs / 1000).toFixed(1)}s`),
-      this.c.dim(`full per-task log: ${this.o.logFile} (or run with -v for the per-task view)`),
-    ];
+    const log = this.c.dim(`full per-task log: ${this.o.logFile} (or run with -v for the per-task view)`);
+    const first = !this.loggedPath;
+    this.loggedPath = true;
+    return [this.c.bold(`SUMMARY: ${parts.join(", ")}, ${(elapsedMs / 1000).toFixed(1)}s`), ...(first ? [log] : [])];
   }
 
   private clearLive(): void {

@@ -24,7 +24,7 @@ export function stepLines(e: StepEvent, c: InstanceType<typeof Chalk>): string[]
     case "step_skip":
       return e.reason === "done"
         ? [c.blue(`STEP ${e.index}/${e.total} ${e.step}: already done on all ${e.hosts} host(s), skipped`)]
-        : [c.blue(`STEP ${e.index}/${e.total} ${e.step}: no host of this inventory is in its groups, skipped`)];
+        : [c.blue(`STEP ${e.index}/${e.total} ${e.step}: none of this run's hosts is in its groups, skipped`)];
     case "step_rerun":
       return [c.blue(`step ${e.step} runs again on ${e.host}: ${WHY[e.reason]}`)];
     case "step_end":

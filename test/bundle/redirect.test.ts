@@ -2,7 +2,9 @@
 // https -> http, never to file: (a hostile upstream must not copy a controller file into the
 // bundle); the registry client drops credentials when scheme, host or port change.
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -160,6 +162,31 @@ describe("pinned checksums in bundle build", () => {
       }),
     ).rejects.toThrow(/ok \(amd64\): sha256 [0-9a-f]{64} is not the one upstream publishes .*kubeadm_checksum/);
     expect(existsSync(join(out, "amd64", "files", `${up}/ok`))).toBe(false);
+    client.close();
+  });
+});
+
+describe("kplay's release in the bundle", () => {
+  it("each architecture's tarball carries kplay/ with the release checked against its .sha256; a wrong one stops the build", async () => {
+    const { buildBundle } = await import("../../src/bundle/build.js");
+    const rel = join(dir, "releases");
+    mkdirSync(rel, { recursive: true });
+    const tgz = join(rel, "kplay-9.9.9-linux-amd64.tar.gz");
+    writeFileSync(tgz, "release bytes");
+    writeFileSync(`${tgz}.sha256`, `${createHash("sha256").update("release bytes").digest("hex")}  x\n`);
+    const out = join(dir, "bundle-rel");
+    const client = new RegistryClient();
+    const lines: string[] = [];
+    const o = { out, files: [], images: [], client, project: "library", log: (l: string) => lines.push(l) };
+    await buildBundle({ ...o, arches: ["amd64", "arm64"], releases: { dir: rel, version: "9.9.9" } });
+    const listing = execFileSync("tar", ["-tzf", join(out, "kplay-bundle-amd64.tar.gz")], { encoding: "utf8" });
+    expect(listing).toContain("./kplay/kplay-9.9.9-linux-amd64.tar.gz\n");
+    expect(readFileSync(join(out, "amd64", "sha256sum.txt"), "utf8")).toContain("kplay/kplay-9.9.9-linux-amd64.tar.gz");
+    expect(lines.join("\n")).toMatch(/kplay release \(arm64\): no kplay-9.9.9-linux-arm64.tar.gz .* carries no kplay/);
+    writeFileSync(tgz, "tampered");
+    await expect(buildBundle({ ...o, arches: ["amd64"], releases: { dir: rel, version: "9.9.9" } })).rejects.toThrow(
+      /does not match .*\.sha256/,
+    );
     client.close();
   });
 });

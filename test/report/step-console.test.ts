@@ -33,7 +33,7 @@ describe("step console", () => {
     const redact = new Redactor();
     redact.add("s3cr3t-token");
     const cap = capture(false);
-    const r = new StepConsoleReporter(redact, { inventoryHosts: 3, logFile: "/st/run.log", out: cap.out });
+    const r = new StepConsoleReporter(redact, { runHosts: 3, logFile: "/st/run.log", out: cap.out });
     r.emit({
       event: "step_start",
       step: "03-kubernetes",
@@ -95,7 +95,7 @@ describe("step console", () => {
   it("on a TTY the heartbeat is one line redrawn in place, cleared before the next line", () => {
     vi.stubEnv("NO_COLOR", "1");
     const cap = capture(true);
-    const r = new StepConsoleReporter(new Redactor(), { inventoryHosts: 1, logFile: "l", out: cap.out });
+    const r = new StepConsoleReporter(new Redactor(), { runHosts: 1, logFile: "l", out: cap.out });
     r.emit({ event: "task_start", play: "p", task: "long", handler: false, hosts: 1, targets: ["node1"] });
     vi.advanceTimersByTime(12_000);
     r.emit({ event: "task_end", task: "long", elapsed_ms: 12_000 });
