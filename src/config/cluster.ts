@@ -13,7 +13,11 @@ import type { YamlSource } from "../yaml-source.js";
 /** Registries whose images nodes pull by upstream name through the internal registry. */
 export const DEFAULT_MIRRORED = ["docker.io", "registry.k8s.io", "k8s.gcr.io", "quay.io", "ghcr.io"];
 
-const port = z.coerce.number().int().min(1).max(65535);
+const port = z.coerce
+  .number({ error: "must be a port number (1-65535)" })
+  .int({ error: "must be a port number (1-65535)" })
+  .min(1, { error: "must be a port number (1-65535)" })
+  .max(65535, { error: "must be a port number (1-65535)" });
 const HOSTNAME = /^(?=.{1,253}$)[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?(\.[a-zA-Z0-9]([a-zA-Z0-9-]*[a-zA-Z0-9])?)*$/;
 const hostname = z.string().regex(HOSTNAME, "must be a DNS name such as kube.registry.local");
 
@@ -123,7 +127,7 @@ function checkTypos(src: YamlSource, data: unknown): void {
       const near = closest(key, known);
       if (near && near !== key && nearMiss(key, near))
         throw inputError(
-          `config: ${name}.${key}: unknown key`,
+          "unknown key",
           { file: src.file, ...src.keyPos([name, key]), field: `${name}.${key}` },
           `did you mean "${near}"?`,
         );
@@ -146,6 +150,35 @@ function nearMiss(a: string, b: string): boolean {
   return d[b.length] <= 2;
 }
 
+/** The value at a path of the parsed YAML (what the user wrote), for messages. */
+function valueAt(data: unknown, path: Array<string | number>): unknown {
+  let v = data;
+  for (const k of path) v = v && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
+  return v;
+}
+
+const KIND: Record<string, string> = { array: "a list", object: "a mapping" };
+const shown = (v: unknown) => (typeof v === "string" ? `"${v}"` : (JSON.stringify(v) ?? String(v)));
+
+/** A schema issue in an operator's words: what the field must be, and what it is. */
+function plainIssue(i: z.core.$ZodIssue, value: unknown): string {
+  // our own messages (refinements, literals, ports) are already plain; zod's defaults are not
+  if (!/^Invalid |expected .*, received |^Too (small|big)/.test(i.message)) return i.message;
+  if (value === undefined) return "is missing";
+  switch (i.code) {
+    case "invalid_type":
+      return `must be ${KIND[i.expected] ?? `a ${i.expected}`}, got ${shown(value)}`;
+    case "invalid_value":
+      return `must be one of ${i.values.map((x) => shown(x)).join(", ")}, got ${shown(value)}`;
+    case "too_small":
+      return `must be at least ${String(i.minimum)}, got ${shown(value)}`;
+    case "too_big":
+      return `must be at most ${String(i.maximum)}, got ${shown(value)}`;
+    default:
+      return `is not valid: ${shown(value)}`;
+  }
+}
+
 /** Validate the config file's sections (the inventory section is read by the inventory loader). */
 export function parseClusterConfig(src: YamlSource): ClusterConfig {
   checkTypos(src, src.data);
@@ -155,16 +188,14 @@ export function parseClusterConfig(src: YamlSource): ClusterConfig {
     const path = i.path.filter((p): p is string | number => typeof p !== "symbol");
     const field = path.join(".") || "(top level)";
     const pos = i.code === "unrecognized_keys" ? src.keyPos([...path, i.keys[0]]) : src.pos(path);
-    const what =
-      i.code === "unrecognized_keys"
-        ? `unknown section "${i.keys[0]}" (expected compose, kubespray, inventory, default)`
-        : i.message;
-    throw inputError(
-      i.code === "unrecognized_keys"
-        ? `config: ${field === "(top level)" ? "" : field + ": "}${what}`
-        : `config: ${field}: ${what}`,
-      { file: src.file, ...pos, field: i.code === "unrecognized_keys" ? i.keys[0] : field },
-    );
+    // the location names the field once; the message says what is wrong in plain words
+    if (i.code === "unrecognized_keys")
+      throw inputError("unknown section (expected compose, kubespray, inventory, default)", {
+        file: src.file,
+        ...pos,
+        field: path.length ? `${field}.${i.keys[0]}` : i.keys[0],
+      });
+    throw inputError(plainIssue(i, valueAt(src.data, path)), { file: src.file, ...pos, field });
   }
   return r.data;
 }
@@ -175,7 +206,7 @@ export function parseClusterConfig(src: YamlSource): ClusterConfig {
  */
 export function clusterVars(cfg: ClusterConfig, src: YamlSource, bootstrapIp?: string): Vars {
   const err = (path: Array<string | number>, msg: string, hint?: string) =>
-    inputError(`config: ${path.join(".")}: ${msg}`, { file: src.file, ...src.pos(path), field: path.join(".") }, hint);
+    inputError(msg, { file: src.file, ...src.pos(path), field: path.join(".") }, hint);
   const c = cfg.compose;
   const internalIp = c.internal_ip ?? bootstrapIp;
   if (!internalIp)

@@ -88,7 +88,7 @@ describe("cluster config", () => {
       /default\.registry_ip: must be an IP address or a compose field/,
       51,
     ],
-    ["an unknown section", "default:\n", "defaults:\n", /unknown section "defaults"/, 48],
+    ["an unknown section", "default:\n", "defaults:\n", /defaults: unknown section/, 48],
     [
       "a bad registry domain",
       "registry_domain: kube.registry.local",
@@ -155,14 +155,17 @@ describe("cluster config", () => {
   ])("%s is an input error naming the field and line", (_n, from, to, msg, line) => {
     const e = fails(withChange(from, to));
     expect(e.exitCode).toBe(2);
-    expect(e.message).toMatch(msg);
+    expect(e.describe()).toMatch(msg);
     expect(e.where?.line).toBe(line);
     expect(e.describe()).toContain("config.yaml");
+    // the field is named once, in plain words
+    expect(e.describe().split(e.where!.field!).length).toBe(2);
+    expect(e.describe()).not.toMatch(/received|nonoptional|Invalid input|NaN/);
   });
 
   it("without internal_ip, the bootstrap host's address is used; with neither it is an error", () => {
     const f = withChange("  internal_ip: 172.20.0.25\n", "");
-    expect(fails(f).message).toMatch(/compose\.internal_ip: is required/);
+    expect(fails(f).describe()).toMatch(/compose\.internal_ip: is required/);
     const g = withChange("  internal_ip: 172.20.0.25\n", "").replace(/$/, "");
     const text = readFileSync(g, "utf8").replace(
       "    hosts:\n      node1:\n        ansible_host: 172.20.0.21\n",
