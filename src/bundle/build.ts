@@ -16,6 +16,7 @@ import http from "node:http";
 import https from "node:https";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { metered, NO_METER, type TransferMeter } from "../report/transfers.js";
 import { KplayError } from "../errors.js";
 import { OciLayout } from "../images/layout.js";
 import { Copier } from "../images/mirror.js";
@@ -53,6 +54,8 @@ export interface BuildOptions {
   };
   /** Where kplay's release tarballs are (kplay-VERSION-linux-ARCH.tar.gz), and which version to carry. */
   releases?: { dir: string; version: string };
+  /** Progress of file downloads (image blobs report through the registry client's meter). */
+  meter?: TransferMeter;
   log: (line: string) => void;
 }
 
@@ -80,7 +83,7 @@ interface Meta {
 export function fetchFile(
   url: string,
   file: string,
-  o: { meta?: Meta; ca?: Buffer[]; redirects?: number } = {},
+  o: { meta?: Meta; ca?: Buffer[]; redirects?: number; meter?: TransferMeter } = {},
 ): Promise<Meta | "unchanged"> {
   const { meta, ca } = o;
   const u = new URL(url);
@@ -113,7 +116,12 @@ async function fetchLocal(url: string, file: string, meta: Meta | undefined): Pr
 
 async function onResponse(
   res: http.IncomingMessage,
-  r: { href: string; url: URL; file: string; o: { meta?: Meta; ca?: Buffer[]; redirects?: number } },
+  r: {
+    href: string;
+    url: URL;
+    file: string;
+    o: { meta?: Meta; ca?: Buffer[]; redirects?: number; meter?: TransferMeter };
+  },
 ): Promise<Meta | "unchanged"> {
   const st = res.statusCode ?? 0;
   const redirects = r.o.redirects ?? 5;
@@ -130,7 +138,8 @@ async function onResponse(
   }
   mkdirSync(dirname(r.file), { recursive: true });
   const part = `${r.file}.part`;
-  const sha256 = await saveStream(res, part);
+  const t = (r.o.meter ?? NO_METER).start(r.href, Number(res.headers["content-length"]) || undefined);
+  const sha256 = await metered(t, () => saveStream(res, part, (n) => t.add(n)));
   renameSync(part, r.file);
   return { url: r.href, etag: res.headers.etag, lastModified: res.headers["last-modified"], sha256 };
 }
@@ -189,7 +198,7 @@ async function bundleFile(a: ArchBuild, f: Entry, fetched: Map<string, string>):
   const meta =
     existsSync(metaFile) && existsSync(dest) ? (JSON.parse(readFileSync(metaFile, "utf8")) as Meta) : undefined;
   const from = o.filesFrom ? `${o.filesFrom.replace(/\/+$/, "")}/${rel}` : f.value;
-  const got = await fetchFile(from, dest, { meta: meta?.url === from ? meta : undefined, ca: o.ca });
+  const got = await fetchFile(from, dest, { meta: meta?.url === from ? meta : undefined, ca: o.ca, meter: o.meter });
   const sum = got === "unchanged" ? (meta?.sha256 ?? "") : got.sha256;
   if (f.sha256 && sum !== f.sha256) {
     // a file that is not upstream's goes nowhere near the bundle

@@ -10,6 +10,7 @@ import http from "node:http";
 import https from "node:https";
 import { join } from "node:path";
 import { forEachLimited } from "../concurrency.js";
+import { metered, NO_METER, type TransferMeter } from "../report/transfers.js";
 import { KplayError } from "../errors.js";
 import { trustedCas, type Credentials } from "../images/registry.js";
 import { awsEncode, sha256Hex, signS3, type S3Credentials } from "./sigv4.js";
@@ -24,6 +25,8 @@ export interface PublishOptions {
   s3?: { endpoint: string; region: string; credentials: S3Credentials };
   ca?: Buffer[];
   concurrency?: number;
+  /** Progress of each upload (bytes as they are sent). */
+  meter?: TransferMeter;
   log: (line: string) => void;
 }
 
@@ -32,6 +35,8 @@ interface Item {
   file: string;
   sha256: string;
   size: number;
+  /** Told of each chunk read while the item is sent. */
+  progress?: (bytes: number) => void;
 }
 
 /** Every file of the bundle's files/ trees (one entry per path; the same path in two arches must be the same file). */
@@ -96,7 +101,11 @@ function send(
     );
     req.on("timeout", () => req.destroy(new Error(`${url.host}: no answer in 300 s`)));
     req.on("error", (e) => reject(new KplayError("host", `${url.host}: ${e.message}`)));
-    if (body) createReadStream(body.file).on("error", reject).pipe(req);
+    if (body)
+      createReadStream(body.file)
+        .on("data", (c) => body.progress?.(c.length))
+        .on("error", reject)
+        .pipe(req);
     else req.end();
   });
 }
@@ -116,7 +125,8 @@ export async function publishBundle(o: PublishOptions): Promise<{ sent: number; 
       res.skipped++;
       return;
     }
-    await target.put(it);
+    const t = (o.meter ?? NO_METER).start(it.rel, it.size);
+    await metered(t, () => target.put({ ...it, progress: (n) => t.add(n) }));
     res.sent++;
     res.bytes += it.size;
     o.log(`published ${it.rel}`);

@@ -1,6 +1,7 @@
 // Owns `kplay bundle list files|images`: the bundle's download and image lists, generated from
 // the download variables (playbooks/vars/download.yml), config.yaml's kubespray section and -e,
 // for each architecture asked for.
+import { TransferView } from "../report/transfers.js";
 import { secrets } from "../report/redact.js";
 import { KplayError } from "../errors.js";
 import { ARCHES, bundleLists, distinct, readDownloadVars } from "../bundle/lists.js";
@@ -204,7 +205,8 @@ async function buildCommand(argv: string[]): Promise<number> {
   const cfg = values.config ? parseClusterConfig(readYamlFile(values.config)) : undefined;
   const lists = listsFor(values, arches, cfg);
   const packages = packagesOf(values, values.out);
-  const client = await registryClient(values as Values);
+  const view = new TransferView();
+  const client = await registryClient(values as Values, undefined, view);
   const ca = caFiles(values["ca-file"]);
   const t0 = Date.now();
   try {
@@ -222,8 +224,10 @@ async function buildCommand(argv: string[]): Promise<number> {
       tarballs: !values["no-tar"],
       packages,
       releases: { dir: resolve(values["release-dir"] ?? join(KPLAY_ROOT, "release")), version: kplayVersion() },
-      log: (l) => console.log(l),
+      meter: view,
+      log: (l) => view.print(l),
     });
+    view.close();
     const took = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
     process.stderr.write(
       `bundle in ${values.out}: ${r.downloaded} file(s) downloaded (${r.bytes} bytes), ${r.unchanged} unchanged, ` +
@@ -232,6 +236,7 @@ async function buildCommand(argv: string[]): Promise<number> {
     );
     return 0;
   } finally {
+    view.close();
     client.close();
   }
 }
@@ -355,6 +360,7 @@ async function publishCommand(argv: string[]): Promise<number> {
   const host = s3 ? undefined : new URL(to).host;
   const credentials = host ? credentialStore(values, host).get(host) : undefined;
   const t0 = Date.now();
+  const view = new TransferView();
   const r = await publishBundle({
     dir: from,
     arches,
@@ -363,8 +369,9 @@ async function publishCommand(argv: string[]): Promise<number> {
     s3,
     ca: caFiles(values["ca-file"]),
     concurrency: positiveInt(values.concurrency, "concurrency", 5),
-    log: (l) => console.log(l),
-  });
+    meter: view,
+    log: (l) => view.print(l),
+  }).finally(() => view.close());
   process.stderr.write(
     `published to ${to}: ${r.sent} file(s) sent (${r.bytes} bytes), ${r.skipped} already there, ` +
       `${((Date.now() - t0) / 1000).toFixed(1)} s\n`,

@@ -1,6 +1,7 @@
 // Owns `kplay images mirror` (connected side: registry -> directory, or registry -> registry)
 // and `kplay images push` (air-gapped side: directory -> registry): which images, where each
 // goes (mapping file, else PROJECT/<path>), credentials, CAs, concurrency, and one line per image.
+import { TransferView } from "../report/transfers.js";
 import { OPTIONS, positiveInt, registryClient, type Values } from "./registry-options.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
@@ -146,6 +147,8 @@ interface CopyRun {
   to: Endpoint;
   verb: string;
   where: string;
+  /** Transfer progress; the command's lines go through it so a live block stays below them. */
+  view: TransferView;
 }
 
 interface Totals {
@@ -175,6 +178,7 @@ async function runJobs(c: CopyRun, v: Values): Promise<number> {
   try {
     await forEachLimited(c.jobs, concurrency, (job) => copyOne(copier, job, { c, v, totals }));
   } finally {
+    c.view.close();
     copier.dispose();
     if (c.from.kind === "registry") c.from.client.close();
     const shared = c.from.kind === "registry" ? c.from.client : undefined;
@@ -206,7 +210,7 @@ async function copyOne(copier: Copier, job: CopyJob, o: { c: CopyRun; v: Values;
     if (v.json) return console.log(JSON.stringify({ event: "image", status: "ok", ...r }));
     const mounted = r.mounted ? `, ${r.mounted} mounted` : "";
     const blobs = `${r.blobs} blob(s): ${r.sent} sent ${human(r.bytesSent)}, ${r.present} present${mounted}`;
-    console.log(
+    c.view.print(
       `${c.verb} ${r.src} -> ${c.to.kind === "dir" ? c.where : r.dst} ${r.digest} ` +
         `(${r.manifests} manifest(s), ${blobs})`,
     );
@@ -238,16 +242,18 @@ export async function imagesMirrorCommand(argv: string[]): Promise<number> {
   if (v["to-dir"]) {
     const layout = new OciLayout(resolve(v["to-dir"]));
     layout.init();
-    const c = await registryClient(v);
+    const view = new TransferView({ json: !!v.json });
+    const c = await registryClient(v, undefined, view);
     const jobs = list.map((w) => ({ src: w.src, dst: w.src }));
     const from: Endpoint = { kind: "registry", client: c };
-    return runJobs({ jobs, from, to: { kind: "dir", layout }, verb: "mirrored", where: v["to-dir"] }, v);
+    return runJobs({ jobs, from, to: { kind: "dir", layout }, verb: "mirrored", where: v["to-dir"], view }, v);
   }
   const target = checkRegistry(v.to!, "--to");
-  const c = await registryClient(v, target);
+  const view = new TransferView({ json: !!v.json });
+  const c = await registryClient(v, target, view);
   const jobs = list.map((w) => ({ src: w.src, dst: destination(w, target, v) }));
   const registry: Endpoint = { kind: "registry", client: c };
-  return runJobs({ jobs, from: registry, to: registry, verb: "mirrored", where: target }, v);
+  return runJobs({ jobs, from: registry, to: registry, verb: "mirrored", where: target, view }, v);
 }
 
 export async function imagesPushCommand(argv: string[]): Promise<number> {
@@ -277,8 +283,9 @@ export async function imagesPushCommand(argv: string[]): Promise<number> {
         "input",
         `${formatRef(w.src)} is not in ${v["from-dir"]} (it holds ${names.length} image(s); see its index.json)`,
       );
-  const c = await registryClient(v, target);
+  const view = new TransferView({ json: !!v.json });
+  const c = await registryClient(v, target, view);
   const jobs = list.map((w) => ({ src: w.src, dst: destination(w, target, v) }));
   const to: Endpoint = { kind: "registry", client: c };
-  return runJobs({ jobs, from: { kind: "dir", layout }, to, verb: "pushed", where: target }, v);
+  return runJobs({ jobs, from: { kind: "dir", layout }, to, verb: "pushed", where: target, view }, v);
 }

@@ -2,6 +2,7 @@
 // bundle build/publish): a positive whole number, credentials (--username with
 // --password-stdin, or an auth file), extra CAs, plain-HTTP hosts, and the registry client made
 // from them. A password read here joins the process's secrets, so no output ever shows it.
+import type { TransferMeter } from "../report/transfers.js";
 import { readFileSync } from "node:fs";
 import { KplayError } from "../errors.js";
 import { CredentialStore, defaultAuthFile } from "../images/auth.js";
@@ -84,7 +85,11 @@ export function caFiles(files: string[] | undefined): Buffer[] {
 }
 
 /** A registry client from the shared options (credentials, CAs, plain-HTTP hosts, chunk size). */
-export async function registryClient(v: RegistryFlags, target?: string): Promise<RegistryClient> {
+export async function registryClient(
+  v: RegistryFlags,
+  target?: string,
+  meter?: TransferMeter,
+): Promise<RegistryClient> {
   const creds = credentialStore(v, target);
   const ca = caFiles(v["ca-file"]);
   const plain = new Set((v["plain-http"] ?? []).map((h) => h.toLowerCase()));
@@ -93,5 +98,6 @@ export async function registryClient(v: RegistryFlags, target?: string): Promise
     credentials: (h) => creds.get(h),
     plainHttp: (h) => plain.has(h.toLowerCase()),
     chunkSize: positiveInt(v["chunk-size"], "chunk-size", 8 << 20),
+    meter,
   });
 }

@@ -11,6 +11,7 @@ import { createReadStream, createWriteStream, renameSync, rmSync, statSync } fro
 import http from "node:http";
 import https from "node:https";
 import { rootCertificates } from "node:tls";
+import { metered, NO_METER, type Transfer, type TransferMeter } from "../report/transfers.js";
 import { KplayError } from "../errors.js";
 
 export const MEDIA = {
@@ -41,6 +42,8 @@ export interface RegistryOptions {
   chunkSize?: number;
   /** Called for each request made (method, host, path without query), for counts and -v. */
   onRequest?: (method: string, host: string, path: string) => void;
+  /** Progress of blob downloads and uploads. */
+  meter?: TransferMeter;
 }
 
 interface Reply {
@@ -72,7 +75,10 @@ export class RegistryClient {
   private readonly tokens = new Map<string, string>();
   private readonly basic = new Set<string>();
 
+  private readonly meter: TransferMeter;
+
   constructor(private readonly o: RegistryOptions = {}) {
+    this.meter = o.meter ?? NO_METER;
     const ca = trustedCas(o.ca);
     this.agents.https = new https.Agent({ keepAlive: true, ca });
   }
@@ -313,11 +319,17 @@ export class RegistryClient {
 
   /** Download a blob to `file`, verifying its digest (written as file.part, renamed when right). */
   async fetchBlob(host: string, repo: string, digest: string, file: string): Promise<void> {
+    const t = this.meter.start(`${host}/${repo}@${digest.slice(7, 19)}`, undefined, "part");
+    await metered(t, () => this.fetchBlobInto({ host, repo, digest, file }, t));
+  }
+
+  private async fetchBlobInto(b: { host: string; repo: string; digest: string; file: string }, t: Transfer) {
+    const { host, repo, digest, file } = b;
     const part = `${file}.part`;
     const r = await this.request(host, "GET", `/v2/${repo}/blobs/${digest}`, {
       scope: `repository:${repo}:pull`,
       stream: async (res) => {
-        const got = `sha256:${await saveStream(res, part)}`;
+        const got = `sha256:${await saveStream(res, part, (n) => t.add(n))}`;
         if (got !== digest) {
           rmSync(part, { force: true });
           throw new RegistryError(`${host}/${repo}: blob ${digest} received with digest ${got}`);
@@ -347,6 +359,12 @@ export class RegistryClient {
 
   /** Upload `file` as blob `digest` in chunks (POST, PATCH with Content-Range, PUT ?digest=). */
   async pushBlob(host: string, repo: string, digest: string, file: string): Promise<void> {
+    const t = this.meter.start(`${host}/${repo}@${digest.slice(7, 19)}`, statSync(file).size, "part");
+    await metered(t, () => this.pushBlobFrom({ host, repo, digest, file }, t));
+  }
+
+  private async pushBlobFrom(b: { host: string; repo: string; digest: string; file: string }, t: Transfer) {
+    const { host, repo, digest, file } = b;
     const size = statSync(file).size;
     const scope = `repository:${repo}:pull,push`;
     const start = await this.request(host, "POST", `/v2/${repo}/blobs/uploads/`, {
@@ -368,7 +386,8 @@ export class RegistryClient {
           "content-length": String(end - off + 1),
           "content-range": `${off}-${end}`,
         },
-        body: () => createReadStream(file, { start: off, end }),
+        // counted as read for sending; a chunk sent again after a retry counts again
+        body: () => createReadStream(file, { start: off, end }).on("data", (c) => t.add(c.length)),
         scope,
       });
       if (r.status !== 202 || !r.headers.location)
@@ -432,11 +451,18 @@ function errorText(b: Buffer): string {
 }
 
 /** Write a response body to `file`, hashing it on the way; resolves with the hex sha256. */
-export function saveStream(res: NodeJS.ReadableStream, file: string): Promise<string> {
+export function saveStream(
+  res: NodeJS.ReadableStream,
+  file: string,
+  progress?: (bytes: number) => void,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const h = createHash("sha256");
     const out = createWriteStream(file);
-    res.on("data", (c: Buffer) => h.update(c));
+    res.on("data", (c: Buffer) => {
+      h.update(c);
+      progress?.(c.length);
+    });
     res.on("error", reject);
     out.on("error", reject);
     out.on("finish", () => resolve(h.digest("hex")));

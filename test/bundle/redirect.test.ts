@@ -190,3 +190,26 @@ describe("kplay's release in the bundle", () => {
     client.close();
   });
 });
+
+describe("download progress", () => {
+  it("fetchFile reports every byte it writes to the meter, then done", async () => {
+    const body = Buffer.alloc(3 << 20, 7);
+    const server = createServer((_req, res) => res.writeHead(200, { "content-length": body.length }).end(body));
+    const host = await listen(server);
+    const seen: Array<{ name: string; total?: number; bytes: number; end?: string }> = [];
+    const meter = {
+      start: (name: string, total?: number) => {
+        const rec: { name: string; total?: number; bytes: number; end?: string } = { name, total, bytes: 0 };
+        seen.push(rec);
+        return {
+          add: (n: number) => void (rec.bytes += n),
+          done: () => void (rec.end = "done"),
+          failed: () => void (rec.end = "failed"),
+        };
+      },
+    };
+    await fetchFile(`http://${host}/big`, join(dir, "big"), { meter });
+    expect(seen).toEqual([{ name: `http://${host}/big`, total: body.length, bytes: body.length, end: "done" }]);
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+});
