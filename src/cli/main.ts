@@ -36,6 +36,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
     summary: "show per host the steps done, where a run stopped and why, pending handlers",
   },
   state: { run: stateCommand, summary: "state reset: forget recorded progress" },
+  report: {
+    run: async (argv) => (await import("./report.js")).reportCommand(argv),
+    summary: "a run's report from the run log: per host tasks and times, failures; --html for a page",
+  },
   bundle: {
     run: async (argv) => (await import("./bundle.js")).bundleCommand(argv),
     summary: "the offline bundle: list its files and images, build it, publish its files",

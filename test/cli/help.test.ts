@@ -18,6 +18,7 @@ const COMMANDS = [
   "inventory",
   "status",
   "state",
+  "report",
   "bundle",
   "images",
   "manifests",
