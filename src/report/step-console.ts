@@ -45,6 +45,7 @@ export class StepConsoleReporter implements Reporter {
   private step = newCounts();
   private total = newCounts();
   private stepHosts = 0;
+  private stepFailed = new Set<string>();
   private steps = 0;
   private loggedPath = false;
 
@@ -67,6 +68,7 @@ export class StepConsoleReporter implements Reporter {
         this.steps++;
         this.step = newCounts();
         this.stepHosts = e.hosts.length;
+        this.stepFailed = new Set();
         return this.print(stepLines(e, this.c));
       case "step_skip":
       case "step_rerun":
@@ -118,6 +120,7 @@ export class StepConsoleReporter implements Reporter {
     this.running?.pending.delete(e.host);
     for (const k of [this.step, this.total]) k[e.status]++;
     if (e.status !== "failed" && e.status !== "unreachable") return;
+    this.stepFailed.add(e.host);
     const msg = String(e.result.msg ?? e.result.stderr ?? "")
       .split("\n")[0]
       .slice(0, 200);
@@ -132,10 +135,15 @@ export class StepConsoleReporter implements Reporter {
     const t = this.now();
     const where = r.pending.size ? ` on ${names([...r.pending])}` : "";
     const line = `  … "${r.task}" still running${where} (${seconds(t - r.started)})`;
-    if (this.tty && t - r.started >= this.heartbeatMs) {
-      this.out.write(`\r\x1b[2K${this.c.dim(this.redact.text(line))}`);
+    if (this.tty) {
+      // the step's live line: its hosts by state, and the task running now
+      const failed = this.stepFailed.size;
+      const na = Math.max(0, this.o.runHosts - this.stepHosts);
+      const counts = `running ${Math.max(0, this.stepHosts - failed)}, failed ${failed}, not applicable ${na}`;
+      const live = `  [${counts}] "${r.task}"${where} (${seconds(t - r.started)})`;
+      this.out.write(`\r\x1b[2K${this.c.dim(this.redact.text(live))}`);
       this.live = true;
-    } else if (!this.tty && t - r.lastBeat >= this.heartbeatMs) {
+    } else if (t - r.lastBeat >= this.heartbeatMs) {
       r.lastBeat = t;
       this.print([line]);
     }

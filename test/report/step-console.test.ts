@@ -92,16 +92,19 @@ describe("step console", () => {
     expect(text).not.toContain("control plane"); // plays are not shown when there are steps
   });
 
-  it("on a TTY the heartbeat is one line redrawn in place, cleared before the next line", () => {
+  it("on a TTY the step's live line is redrawn in place, cleared before the next line", () => {
     vi.stubEnv("NO_COLOR", "1");
     const cap = capture(true);
     const r = new StepConsoleReporter(new Redactor(), { runHosts: 1, logFile: "l", out: cap.out });
+    r.emit({ event: "step_start", step: "s", index: 1, total: 1, hosts: ["node1"], done_before: 0 });
+    const header = cap.text();
     r.emit({ event: "task_start", play: "p", task: "long", handler: false, hosts: 1, targets: ["node1"] });
     vi.advanceTimersByTime(12_000);
     r.emit({ event: "task_end", task: "long", elapsed_ms: 12_000 });
-    const t = cap.text();
-    expect(t).toContain('\r\x1b[2K  … "long" still running on node1 (10s)');
-    expect(t).toContain('\r\x1b[2K  … "long" still running on node1 (12s)');
+    const t = cap.text().slice(header.length);
+    // drawn from the start, every second: the step's hosts by state, the task and where it runs
+    expect(t).toContain('\r\x1b[2K  [running 1, failed 0, not applicable 0] "long" on node1 (1s)');
+    expect(t).toContain('\r\x1b[2K  [running 1, failed 0, not applicable 0] "long" on node1 (12s)');
     expect(t.endsWith("\r\x1b[2K")).toBe(true); // the live line is gone when the task ends
     expect(t).not.toContain("\n");
   });
