@@ -1,10 +1,23 @@
-// Owns conditional expressions (`when`, `changed_when`, `failed_when`): a safe, Jinja-like subset
-// parsed by hand (no eval): literals, names with .attr / [key], comparisons, in / not in,
-// and / or / not, `is [not] defined|undefined|none|true|false`, and a few filters
-// (length, bool, int, string, lower, upper, trim, default, quote — shell-quoted by the shared
-// helper —, b64encode, b64decode, join, replace, first, last). An undefined name is an error unless tested.
+// Owns Jinja expressions (`when`, `changed_when`, `failed_when`, and every `{{ }}` that parses):
+// parsed by hand (no eval) with Jinja's precedence: `x if c else y`, or / and / not,
+// comparisons, in / not in, `is [not] TEST(args)`, + - ~, * / // %, **, unary -, filters with
+// positional and keyword arguments, .attr / [key] / [a:b], Python method calls on values,
+// list / tuple / dict literals, True / False / None. The filters, tests and methods themselves are
+// in jinja-lib.ts. An undefined name is an error unless tested or defaulted.
 import { mayRender } from "./data.js";
-import { quote } from "../transport/quote.js";
+import {
+  arith,
+  callMethod,
+  compare,
+  contains,
+  FILTERS,
+  LibError,
+  looseEq,
+  TESTS,
+  truthy,
+  type Args,
+  type Caller,
+} from "./jinja-lib.js";
 
 type Tok = { t: "num" | "str" | "name" | "op" | "end"; v: string; pos: number };
 
@@ -30,7 +43,9 @@ function tokenize(src: string): Tok[] {
       let s = "";
       while (j < src.length && src[j] !== c) {
         if (src[j] === "\\" && j + 1 < src.length) {
-          s += src[j + 1];
+          // Python's escapes; an unknown one keeps its backslash ('\d' in a regex stays \d)
+          const esc: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0", "\\": "\\", "'": "'", '"': '"' };
+          s += esc[src[j + 1]] ?? `\\${src[j + 1]}`;
           j += 2;
           continue;
         }
@@ -48,12 +63,12 @@ function tokenize(src: string): Tok[] {
       continue;
     }
     const two = src.slice(i, i + 2);
-    if (["==", "!=", "<=", ">="].includes(two)) {
+    if (["==", "!=", "<=", ">=", "//", "**"].includes(two)) {
       toks.push({ t: "op", v: two, pos: i });
       i += 2;
       continue;
     }
-    if ("<>()[].,|".includes(c)) {
+    if ("<>()[].,|+-*/%~{}:=".includes(c)) {
       toks.push({ t: "op", v: c, pos: i });
       i++;
       continue;
@@ -64,15 +79,25 @@ function tokenize(src: string): Tok[] {
   return toks;
 }
 
+/** Call arguments as written: positional, then name=value. */
+type ArgNodes = { pos: Node[]; kw: Array<[string, Node]> };
+
 type Node =
   | { k: "lit"; v: unknown }
   | { k: "name"; v: string }
   | { k: "get"; obj: Node; key: Node }
+  | { k: "slice"; obj: Node; from?: Node; to?: Node }
   | { k: "list"; items: Node[] }
+  | { k: "dict"; entries: Array<[Node, Node]> }
   | { k: "not"; e: Node }
+  | { k: "neg"; e: Node }
   | { k: "bin"; op: string; a: Node; b: Node }
-  | { k: "is"; e: Node; test: string; neg: boolean }
-  | { k: "filter"; e: Node; name: string; args: Node[] };
+  | { k: "cond"; then: Node; test: Node; else?: Node }
+  | { k: "is"; e: Node; test: string; neg: boolean; args: ArgNodes }
+  | { k: "filter"; e: Node; name: string; args: ArgNodes }
+  | { k: "call"; obj: Node; name: string; args: ArgNodes };
+
+const KEYWORDS = new Set(["and", "or", "not", "in", "is", "if", "else"]);
 
 class Parser {
   private i = 0;
@@ -98,11 +123,24 @@ class Parser {
     const t = this.next();
     if (t.v !== v) throw new ExprError(`expected "${v}" at column ${t.pos + 1} in: ${this.src}`);
   }
+  private fail(t: Tok): never {
+    const what = t.t === "end" ? "end of expression" : `"${t.v}"`;
+    throw new ExprError(`unexpected ${what} at column ${t.pos + 1} in: ${this.src}`);
+  }
   parse(): Node {
-    const n = this.or();
-    if (this.peek().t !== "end")
-      throw new ExprError(`unexpected "${this.peek().v}" at column ${this.peek().pos + 1} in: ${this.src}`);
+    const n = this.cond();
+    if (this.peek().t !== "end") this.fail(this.peek());
     return n;
+  }
+  /** `a if test else b` (else optional: undefined then, as in Jinja). */
+  private cond(): Node {
+    const then = this.or();
+    if (!this.isName("if")) return then;
+    this.next();
+    const test = this.or();
+    if (!this.isName("else")) return { k: "cond", then, test };
+    this.next();
+    return { k: "cond", then, test, else: this.cond() };
   }
   private or(): Node {
     let a = this.and();
@@ -128,38 +166,64 @@ class Parser {
     return this.cmp();
   }
   private cmp(): Node {
-    let a = this.filtered();
+    let a = this.math1();
     for (;;) {
       const t = this.peek();
       if (t.t === "op" && ["==", "!=", "<", ">", "<=", ">="].includes(t.v)) {
         this.next();
-        a = { k: "bin", op: t.v, a, b: this.filtered() };
-        continue;
-      }
-      if (this.isName("in")) {
+        a = { k: "bin", op: t.v, a, b: this.math1() };
+      } else if (this.isName("in")) {
         this.next();
-        a = { k: "bin", op: "in", a, b: this.filtered() };
-        continue;
-      }
-      if (this.isName("not") && this.toks[this.i + 1]?.v === "in") {
+        a = { k: "bin", op: "in", a, b: this.math1() };
+      } else if (this.isName("not") && this.toks[this.i + 1]?.v === "in") {
         this.i += 2;
-        a = { k: "not", e: { k: "bin", op: "in", a, b: this.filtered() } };
-        continue;
-      }
-      if (this.isName("is")) {
-        this.next();
-        let neg = false;
-        if (this.isName("not")) {
-          this.next();
-          neg = true;
-        }
-        const test = this.next();
-        if (test.t !== "name") throw new ExprError(`expected a test name after "is" in: ${this.src}`);
-        a = { k: "is", e: a, test: test.v, neg };
-        continue;
-      }
-      return a;
+        a = { k: "not", e: { k: "bin", op: "in", a, b: this.math1() } };
+      } else if (this.isName("is")) a = this.test(a);
+      else return a;
     }
+  }
+  /** `x is [not] name`, with arguments in parentheses or one plain argument (`is divisibleby 3`). */
+  private test(e: Node): Node {
+    this.next();
+    const neg = this.isName("not") && !!this.next();
+    const name = this.next();
+    if (name.t !== "name") throw new ExprError(`expected a test name after "is" in: ${this.src}`);
+    let args: ArgNodes = { pos: [], kw: [] };
+    if (this.isOp("(")) args = this.args();
+    else if (this.startsOperand()) args = { pos: [this.math1()], kw: [] };
+    return { k: "is", e, test: name.v, neg, args };
+  }
+  private startsOperand(): boolean {
+    const t = this.peek();
+    return t.t === "num" || t.t === "str" || (t.t === "name" && !KEYWORDS.has(t.v)) || this.isOp("[");
+  }
+  private binaryLevel(ops: string[], next: () => Node): Node {
+    let a = next();
+    while (this.peek().t === "op" && ops.includes(this.peek().v)) {
+      const op = this.next().v;
+      a = { k: "bin", op, a, b: next() };
+    }
+    return a;
+  }
+  private math1(): Node {
+    return this.binaryLevel(["+", "-"], () => this.concat());
+  }
+  private concat(): Node {
+    return this.binaryLevel(["~"], () => this.math2());
+  }
+  private math2(): Node {
+    return this.binaryLevel(["*", "/", "//", "%"], () => this.pow());
+  }
+  private pow(): Node {
+    return this.binaryLevel(["**"], () => this.unary());
+  }
+  private unary(): Node {
+    if (this.isOp("-")) {
+      this.next();
+      return { k: "neg", e: this.unary() };
+    }
+    if (this.isOp("+")) this.next();
+    return this.filtered();
   }
   private filtered(): Node {
     let e = this.postfix();
@@ -167,18 +231,26 @@ class Parser {
       this.next();
       const name = this.next();
       if (name.t !== "name") throw new ExprError(`expected a filter name after "|" in: ${this.src}`);
-      const args: Node[] = [];
-      if (this.isOp("(")) {
-        this.next();
-        while (!this.isOp(")")) {
-          args.push(this.or());
-          if (this.isOp(",")) this.next();
-        }
-        this.expect(")");
-      }
+      const args = this.isOp("(") ? this.args() : { pos: [], kw: [] };
       e = { k: "filter", e, name: name.v, args };
     }
     return e;
+  }
+  /** `(a, b, name=c)` */
+  private args(): ArgNodes {
+    this.expect("(");
+    const out: ArgNodes = { pos: [], kw: [] };
+    while (!this.isOp(")")) {
+      const t = this.peek();
+      if (t.t === "name" && this.toks[this.i + 1]?.v === "=" && this.toks[this.i + 2]?.v !== "=") {
+        this.i += 2;
+        out.kw.push([t.v, this.cond()]);
+      } else out.pos.push(this.cond());
+      if (this.isOp(",")) this.next();
+      else if (!this.isOp(")")) this.fail(this.peek());
+    }
+    this.expect(")");
+    return out;
   }
   private postfix(): Node {
     let e = this.atom();
@@ -187,43 +259,78 @@ class Parser {
         this.next();
         const n = this.next();
         if (n.t !== "name" && n.t !== "num") throw new ExprError(`expected an attribute after "." in: ${this.src}`);
-        e = { k: "get", obj: e, key: { k: "lit", v: n.v } };
-      } else if (this.isOp("[")) {
-        this.next();
-        const key = this.or();
-        this.expect("]");
-        e = { k: "get", obj: e, key };
-      } else return e;
+        e = this.isOp("(")
+          ? { k: "call", obj: e, name: n.v, args: this.args() }
+          : { k: "get", obj: e, key: { k: "lit", v: n.v } };
+      } else if (this.isOp("[")) e = this.subscript(e);
+      else return e;
     }
+  }
+  /** `[key]` or a slice `[a:b]`. */
+  private subscript(obj: Node): Node {
+    this.next();
+    const from = this.isOp(":") ? undefined : this.cond();
+    if (!this.isOp(":")) {
+      this.expect("]");
+      return { k: "get", obj, key: from! };
+    }
+    this.next();
+    const to = this.isOp("]") ? undefined : this.cond();
+    this.expect("]");
+    return { k: "slice", obj, from, to };
   }
   private atom(): Node {
     const t = this.next();
     if (t.t === "num") return { k: "lit", v: Number(t.v) };
     if (t.t === "str") return { k: "lit", v: t.v };
-    if (t.t === "name") {
-      if (t.v === "true" || t.v === "True") return { k: "lit", v: true };
-      if (t.v === "false" || t.v === "False") return { k: "lit", v: false };
-      if (t.v === "none" || t.v === "None" || t.v === "null") return { k: "lit", v: null };
-      return { k: "name", v: t.v };
-    }
-    if (t.t === "op" && t.v === "(") {
-      const e = this.or();
-      this.expect(")");
-      return e;
-    }
-    if (t.t === "op" && t.v === "[") {
-      const items: Node[] = [];
-      while (!this.isOp("]")) {
-        items.push(this.or());
-        if (this.isOp(",")) this.next();
-      }
-      this.expect("]");
-      return { k: "list", items };
-    }
-    throw new ExprError(
-      `unexpected ${t.t === "end" ? "end of expression" : `"${t.v}"`} at column ${t.pos + 1} in: ${this.src}`,
-    );
+    if (t.t === "name") return nameOrLiteral(t.v);
+    if (t.t === "op" && t.v === "(") return this.parenOrTuple();
+    if (t.t === "op" && t.v === "[") return { k: "list", items: this.items("]") };
+    if (t.t === "op" && t.v === "{") return this.dict();
+    this.fail(t);
   }
+  private parenOrTuple(): Node {
+    if (this.isOp(")")) {
+      this.next();
+      return { k: "list", items: [] };
+    }
+    const first = this.cond();
+    if (this.isOp(")")) {
+      this.next();
+      return first;
+    }
+    this.expect(",");
+    return { k: "list", items: [first, ...this.items(")")] };
+  }
+  private items(close: string): Node[] {
+    const items: Node[] = [];
+    while (!this.isOp(close)) {
+      items.push(this.cond());
+      if (this.isOp(",")) this.next();
+      else if (!this.isOp(close)) this.fail(this.peek());
+    }
+    this.expect(close);
+    return items;
+  }
+  private dict(): Node {
+    const entries: Array<[Node, Node]> = [];
+    while (!this.isOp("}")) {
+      const key = this.cond();
+      this.expect(":");
+      entries.push([key, this.cond()]);
+      if (this.isOp(",")) this.next();
+      else if (!this.isOp("}")) this.fail(this.peek());
+    }
+    this.expect("}");
+    return { k: "dict", entries };
+  }
+}
+
+function nameOrLiteral(v: string): Node {
+  if (v === "true" || v === "True") return { k: "lit", v: true };
+  if (v === "false" || v === "False") return { k: "lit", v: false };
+  if (v === "none" || v === "None" || v === "null") return { k: "lit", v: null };
+  return { k: "name", v };
 }
 
 const UNDEF = Symbol("undefined");
@@ -255,12 +362,7 @@ export function evalCondition(cond: unknown, vars: Record<string, unknown>): boo
   return truthy(evalExpr(String(cond), vars));
 }
 
-function truthy(v: unknown): boolean {
-  if (typeof v === "string") return !["", "false", "no", "off", "0"].includes(v.toLowerCase());
-  if (Array.isArray(v)) return v.length > 0;
-  if (v && typeof v === "object") return Object.keys(v).length > 0;
-  return Boolean(v);
-}
+export { pyStr } from "./jinja-lib.js";
 
 /**
  * Renders a variable whose value is itself a template (a play var that refers to facts, say)
@@ -287,33 +389,139 @@ export function setLateRender(fn: (value: string, vars: Record<string, unknown>,
 
 type Need = (x: Node) => unknown;
 
-function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
-  const need: Need = (x) => {
-    const v = ev(x, vars, src);
-    if (v === UNDEF) throw new ExprError(`"${describe(x)}" is undefined in: ${src}`);
+/** Evaluation of one expression: the variables, and the source for messages. */
+class Evaluator implements Caller {
+  constructor(
+    private readonly vars: Record<string, unknown>,
+    private readonly src: string,
+  ) {}
+
+  need: Need = (x) => {
+    const v = this.ev(x);
+    if (v === UNDEF) throw new ExprError(`"${describe(x)}" is undefined in: ${this.src}`);
     return v;
   };
-  switch (n.k) {
-    case "lit":
-      return n.v;
-    case "name":
-      return lookup(vars, n.v);
-    case "list":
-      return n.items.map(need);
-    case "get": {
-      const o = ev(n.obj, vars, src);
-      return o === UNDEF || o === null || typeof o !== "object" ? UNDEF : getItem(o, need(n.key));
+
+  ev(n: Node): Val {
+    switch (n.k) {
+      case "lit":
+        return n.v;
+      case "name":
+        return lookup(this.vars, n.v);
+      case "list":
+        return n.items.map(this.need);
+      case "dict":
+        return Object.fromEntries(n.entries.map(([k, v]) => [String(this.need(k)), this.need(v)]));
+      case "get": {
+        const o = this.ev(n.obj);
+        return o === UNDEF || o === null || typeof o !== "object"
+          ? stringIndex(o, () => this.need(n.key))
+          : getItem(o, this.need(n.key));
+      }
+      case "slice":
+        return this.slice(n);
+      case "not":
+        return !truthy(this.need(n.e));
+      case "neg":
+        return this.lib(() => arith("-", 0, this.need(n.e)));
+      case "cond":
+        return truthy(this.need(n.test)) ? this.ev(n.then) : n.else ? this.ev(n.else) : UNDEF;
+      case "is":
+        return this.isTest(n);
+      case "filter":
+        return this.filterNode(n);
+      case "call":
+        return this.lib(() => callMethod(this.need(n.obj), n.name, this.args(n.args).pos));
+      case "bin":
+        return this.binary(n);
     }
-    case "not":
-      return !truthy(need(n.e));
-    case "is":
-      return isTest(n, { value: ev(n.e, vars, src), need, src });
-    case "filter":
-      return filter(n, { value: () => ev(n.e, vars, src), need, src });
-    case "bin":
-      return binary(n, need);
   }
-  throw new ExprError(`cannot evaluate: ${src}`);
+
+  private args(a: ArgNodes): Args {
+    return { pos: a.pos.map(this.need), kw: Object.fromEntries(a.kw.map(([k, v]) => [k, this.need(v)])) };
+  }
+
+  /** A library call; its errors name the expression. */
+  private lib<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof LibError) throw new ExprError(`${e.message} in: ${this.src}`);
+      throw e;
+    }
+  }
+
+  private slice(n: Extract<Node, { k: "slice" }>): unknown {
+    const o = this.need(n.obj);
+    const from = n.from ? Number(this.need(n.from)) : undefined;
+    const to = n.to ? Number(this.need(n.to)) : undefined;
+    if (typeof o === "string" || Array.isArray(o)) return o.slice(from, to);
+    throw new ExprError(`cannot slice ${describe(n.obj)} in: ${this.src}`);
+  }
+
+  private isTest(n: Extract<Node, { k: "is" }>): boolean {
+    let r: boolean;
+    if (n.test === "defined") r = this.ev(n.e) !== UNDEF;
+    else if (n.test === "undefined") r = this.ev(n.e) === UNDEF;
+    else r = this.test(n.test, this.need(n.e), this.args(n.args));
+    return n.neg ? !r : r;
+  }
+
+  test(name: string, v: unknown, a: Args): boolean {
+    const fn = Object.hasOwn(TESTS, name) ? TESTS[name] : undefined;
+    if (!fn) throw new ExprError(`unknown test "is ${name}" in: ${this.src}`);
+    return this.lib(() => fn(v, a));
+  }
+
+  filter(name: string, v: unknown, a: Args): unknown {
+    const fn = Object.hasOwn(FILTERS, name) ? FILTERS[name] : undefined;
+    if (!fn) throw new ExprError(`unknown filter "${name}" in: ${this.src}`);
+    return this.lib(() => fn(v, a, this));
+  }
+
+  private filterNode(n: Extract<Node, { k: "filter" }>): unknown {
+    if (n.name === "default" || n.name === "d") {
+      const v = this.ev(n.e);
+      const a = this.args(n.args);
+      // default(x, true) also replaces values that are false in Jinja's sense
+      const replace = v === UNDEF || (truthy(a.pos[1] ?? a.kw.boolean) && !truthy(v));
+      return replace ? (a.pos[0] ?? "") : v;
+    }
+    if (!Object.hasOwn(FILTERS, n.name)) {
+      this.need(n.e); // an undefined value is reported before an unknown filter, as before
+      throw new ExprError(`unknown filter "${n.name}" in: ${this.src}`);
+    }
+    return this.filter(n.name, this.need(n.e), this.args(n.args));
+  }
+
+  private binary(n: Extract<Node, { k: "bin" }>): unknown {
+    if (n.op === "and") return truthy(this.need(n.a)) ? truthy(this.need(n.b)) : false;
+    if (n.op === "or") return truthy(this.need(n.a)) ? true : truthy(this.need(n.b));
+    const a = this.need(n.a);
+    const b = this.need(n.b);
+    switch (n.op) {
+      case "==":
+        return looseEq(a, b);
+      case "!=":
+        return !looseEq(a, b);
+      case "<":
+        return this.lib(() => compare(a, b) < 0);
+      case ">":
+        return this.lib(() => compare(a, b) > 0);
+      case "<=":
+        return this.lib(() => compare(a, b) <= 0);
+      case ">=":
+        return this.lib(() => compare(a, b) >= 0);
+      case "in":
+        return contains(b, a);
+      default:
+        return this.lib(() => arith(n.op, a, b));
+    }
+  }
+}
+
+function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
+  return new Evaluator(vars, src).ev(n);
 }
 
 /** A variable's value; a string variable that is a template is rendered where it is used. */
@@ -326,107 +534,16 @@ function lookup(vars: Record<string, unknown>, name: string): Val {
 }
 
 function getItem(o: object, key: unknown): Val {
-  const k = Array.isArray(o) && typeof key === "number" ? key : String(key);
-  return Object.prototype.hasOwnProperty.call(o, k) ? (o as Record<string, unknown>)[k as string] : UNDEF;
+  if (Array.isArray(o) && typeof key === "number") return key < 0 ? (o.at(key) ?? UNDEF) : key in o ? o[key] : UNDEF;
+  const k = String(key);
+  return Object.prototype.hasOwnProperty.call(o, k) ? (o as Record<string, unknown>)[k] : UNDEF;
 }
 
-const flag = (v: unknown, k: "failed" | "changed" | "skipped") => !!(v as Record<string, unknown> | null)?.[k];
-
-/** `x is <test>`: the tests on a defined value (defined/undefined are handled before). */
-const TESTS: Record<string, (v: unknown) => boolean> = {
-  none: (v) => v === null,
-  true: (v) => v === true,
-  false: (v) => v === false,
-  string: (v) => typeof v === "string",
-  number: (v) => typeof v === "number",
-  succeeded: (v) => !flag(v, "failed"),
-  success: (v) => !flag(v, "failed"),
-  failed: (v) => flag(v, "failed"),
-  changed: (v) => flag(v, "changed"),
-  skipped: (v) => flag(v, "skipped"),
-};
-
-function isTest(n: Extract<Node, { k: "is" }>, x: { value: Val; need: Need; src: string }): boolean {
-  let r: boolean;
-  if (n.test === "defined") r = x.value !== UNDEF;
-  else if (n.test === "undefined") r = x.value === UNDEF;
-  else {
-    const test = Object.hasOwn(TESTS, n.test) ? TESTS[n.test] : undefined;
-    if (!test) throw new ExprError(`unknown test "is ${n.test}" in: ${x.src}`);
-    r = test(x.need(n.e));
-  }
-  return n.neg ? !r : r;
-}
-
-const str = (v: unknown) => String(v ?? "");
-
-/** `x | <filter>(args…)` on a defined value; `arg(i)` evaluates the i-th argument if given. */
-const FILTERS: Record<string, (v: unknown, arg: (i: number) => unknown) => unknown> = {
-  length: (v) => (v && typeof v === "object" ? (Array.isArray(v) ? v.length : Object.keys(v).length) : str(v).length),
-  bool: (v) => truthy(v) && !["n", "f"].includes(String(v).toLowerCase()),
-  int: (v) => Math.trunc(Number(v)) || 0,
-  float: (v) => Number(v) || 0,
-  string: (v) => String(v),
-  lower: (v) => String(v).toLowerCase(),
-  upper: (v) => String(v).toUpperCase(),
-  trim: (v) => String(v).trim(),
-  quote: (v) => quote(str(v)),
-  b64encode: (v) => Buffer.from(str(v)).toString("base64"),
-  b64decode: (v) => Buffer.from(str(v), "base64").toString("utf8"),
-  join: (v, arg) => (Array.isArray(v) ? v.map((x) => String(x)).join(String(arg(0) ?? "")) : str(v)),
-  replace: (v, arg) =>
-    str(v)
-      .split(String(arg(0)))
-      .join(String(arg(1) ?? "")),
-  first: (v) => (Array.isArray(v) ? v[0] : str(v)[0]),
-  last: (v) => (Array.isArray(v) ? v[v.length - 1] : str(v).slice(-1)),
-};
-FILTERS.count = FILTERS.length;
-
-function filter(n: Extract<Node, { k: "filter" }>, x: { value: () => Val; need: Need; src: string }): unknown {
-  const arg = (i: number) => (n.args[i] ? x.need(n.args[i]) : undefined);
-  if (n.name === "default" || n.name === "d") {
-    const v = x.value();
-    return v === UNDEF ? (n.args[0] ? x.need(n.args[0]) : "") : v;
-  }
-  const fn = Object.hasOwn(FILTERS, n.name) ? FILTERS[n.name] : undefined;
-  if (!fn) {
-    x.need(n.e); // an undefined value is reported before an unknown filter, as before
-    throw new ExprError(`unknown filter "${n.name}" in: ${x.src}`);
-  }
-  return fn(x.need(n.e), arg);
-}
-
-function binary(n: Extract<Node, { k: "bin" }>, need: Need): unknown {
-  if (n.op === "and") return truthy(need(n.a)) ? truthy(need(n.b)) : false;
-  if (n.op === "or") return truthy(need(n.a)) ? true : truthy(need(n.b));
-  const a = need(n.a);
-  const b = need(n.b);
-  switch (n.op) {
-    case "==":
-      return looseEq(a, b);
-    case "!=":
-      return !looseEq(a, b);
-    case "<":
-      return (a as number) < (b as number);
-    case ">":
-      return (a as number) > (b as number);
-    case "<=":
-      return (a as number) <= (b as number);
-    case ">=":
-      return (a as number) >= (b as number);
-    case "in":
-      if (typeof b === "string") return b.includes(String(a));
-      if (Array.isArray(b)) return b.some((x) => looseEq(x, a));
-      if (b && typeof b === "object") return Object.prototype.hasOwnProperty.call(b, String(a));
-      return false;
-  }
-}
-
-function looseEq(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a === "object" || typeof b === "object") return JSON.stringify(a) === JSON.stringify(b);
-  return false;
+/** `s[0]` on a string; anything else that is not a container has no items. */
+function stringIndex(o: Val, key: () => unknown): Val {
+  if (typeof o !== "string") return UNDEF;
+  const k = key();
+  return typeof k === "number" ? (o.at(k) ?? UNDEF) : UNDEF;
 }
 
 function describe(n: Node): string {

@@ -3,7 +3,7 @@
 // playbook string values. A string that is exactly one `{{ path }}` yields the native value.
 import Handlebars from "handlebars";
 import { inputError, KplayError } from "../errors.js";
-import { evalExpr, parseExpr, renderLate, setLateRender } from "../playbook/expr.js";
+import { evalExpr, parseExpr, pyStr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
 import { mayRender } from "../playbook/data.js";
 
@@ -102,15 +102,9 @@ function renderExpressions(
   let last = 0;
   for (const p of parts) {
     const v = evalOne(p.expr);
-    out +=
-      value.slice(last, p.start) +
-      (typeof v === "string"
-        ? v
-        : v === null || v === undefined
-          ? ""
-          : typeof v === "object"
-            ? JSON.stringify(v)
-            : String(v));
+    // inside a string a value prints as Ansible prints it: Python's str() (True, ['a'], {'k': 1}),
+    // except None, which Ansible's templar turns into nothing
+    out += value.slice(last, p.start) + (v === null || v === undefined ? "" : pyStr(v));
     last = p.end;
   }
   return { ok: true, value: out + value.slice(last) };

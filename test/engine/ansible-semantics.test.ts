@@ -64,6 +64,51 @@ const ARGS_PLAYBOOK = (out: string) => `
     - shell: echo "{{ 'x y' }}" > ${out}/shell-out chdir=${out}
 `;
 
+/** Jinja expressions as Ansible users write them: operators, methods, tests, filters, literals, printing. */
+const EXPR_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars:
+    n: 3
+    name: kube-node-1
+    csv: "a, b ,c"
+    ver: "1.28.4"
+    none_var: ~
+    d: { a: 1, b: 2 }
+    users: [{ name: alice, admin: true }, { name: bob, admin: false }]
+  tasks:
+    - copy:
+        dest: "${out}/expressions"
+        content: |
+          {{ 1 + 2 * 3 }} {{ 7 // 2 }} {{ 7 % 3 }} {{ 2 ** 10 }} {{ 7 / 2 }} {{ -n + 1 }}
+          {{ 'a' ~ 1 ~ true }} {{ 'x' if n > 2 else 'y' }} {{ 'x' if n > 5 else 'y' }}
+          {{ name.startswith('kube') }} {{ name.split('-') }} {{ name.upper() }} {{ 'a b  c'.split() }} {{ '  x '.strip() }}
+          {{ csv.split(',') | map('trim') | list }} {{ d | dict2items | map(attribute='key') | join(',') }}
+          {{ [3, 1, 2] | sort }} {{ [1, 2, 2, 3] | unique | sum }} {{ [3, 1] | max }} {{ [3, 1] | min }}
+          {{ ver is version('1.28.0', '>=') }} {{ ver is version('1.29', '<') }} {{ ver is version('1.28.4', 'eq') }}
+          {{ name is match('kube') }} {{ name is search('node') }} {{ name is regex('^k.*1$') }} {{ name is match('node') }}
+          {{ name | regex_replace('-(\\d+)$', '_\\1') }} {{ name | regex_search('n[a-z]+') }} {{ 'a1b22' | regex_findall('\\d+') }}
+          {{ {'a': 1, 'b': [1, 2]} | to_json }} {{ [1, 'a'] | to_json }}
+          {{ {'b': 2} | combine({'c': 3}) | to_nice_json }}
+          {{ users | selectattr('admin') | map(attribute='name') | join(',') }} {{ users | rejectattr('admin') | map(attribute='name') | first }}
+          {{ [1, 2, 3] | select('odd') | list }} {{ [1, 2, 3] | reject('odd') | list }} {{ (1, 2) | length }}
+          {{ none_var is none }} {{ missing | default('dflt') }} {{ '' | default('empty', true) }} {{ 0 | default(5) }}
+          {{ [1, 2, 3][1:] }} {{ name[0] }} {{ name[-1] }} {{ 'node' in name }} {{ 'zz' not in name }}
+          {{ {'k': 'v'}.get('k') }} {{ {'k': 'v'}.get('z', 'none') }} {{ 3 is divisibleby 3 }} {{ 4 is odd }}
+          {{ [1, 2] | union([2, 3]) }} {{ [1, 2] | difference([2]) }} {{ [1, 2] | intersect([2, 5]) }}
+          {{ 'abc' | b64encode }} {{ '/etc/kplay/x.conf' | basename }} {{ '/etc/kplay/x.conf' | dirname }}
+          {{ 42 | string }} {{ '42' | int + 1 }} {{ true }} {{ none_var }} {{ [1, 'a'] }} {{ {'a': 'b'} }}
+          {{ 'Hello World' | lower | replace('world', 'there') }} {{ name | hash('md5') }} {{ d['a'] + d.b }}
+          {{ [1, [2, [3]]] | flatten }} {{ [1, [2, [3]]] | flatten(levels=1) }} {{ users | map(attribute='name') | sort(reverse=true) }}
+          {{ 'abc' | length }} {{ d | length }} {{ 'x' * 3 }} {{ [0] * 2 }} {{ n is number }} {{ name is string }}
+    - name: a method call in when
+      copy: { dest: "${out}/when-method", content: "ran" }
+      when: name.endswith('-1') and n is not divisibleby 2
+    - name: a false condition with a test and arithmetic
+      copy: { dest: "${out}/when-false", content: "ran" }
+      when: (n * 2) is divisibleby 4 or name is match('node')
+`;
+
 const RECAP =
   /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
@@ -105,6 +150,16 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     expect(ansible.status, ansible.output).toBe(0);
     expect(kplay.files).toEqual(ansible.files);
     expect(Object.keys(kplay.files).sort()).toEqual(["backup-yes", "kv.conf", "marker", "shell-out", "touched file"]);
+  });
+
+  it("Jinja expressions: operators, methods, tests, filters, literals and how values print", () => {
+    const kplay = runWith("kplay", { main: EXPR_PLAYBOOK });
+    const ansible = runWith("ansible", { main: EXPR_PLAYBOOK });
+    expect(ansible.status, ansible.output).toBe(0);
+    expect(kplay.status, kplay.output).toBe(0);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(Object.keys(kplay.files).sort()).toEqual(["expressions", "when-method"]);
+    expect(kplay.files.expressions.split("\n").length).toBeGreaterThan(20);
   });
 
   it("play vars over facts, every listening handler, ignore_errors on an undefined variable, any_errors_fatal through import_tasks", () => {

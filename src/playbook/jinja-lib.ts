@@ -1,0 +1,499 @@
+// Owns the Jinja/Ansible library the expression engine (expr.ts) calls: filters, tests, the
+// Python methods expressions call on strings, lists and dicts (`.split()`, `.items()`…),
+// arithmetic with Python's rules, and Python's str() of a value (what `{{ x }}` prints inside a
+// string: True, None, ['a', 1], {'k': 'v'}). Pure functions over data: nothing here runs a
+// command or renders a value as a template.
+import { posix } from "node:path";
+import { createHash } from "node:crypto";
+import { parse as parseYaml, stringify as toYaml } from "yaml";
+import { quote } from "../transport/quote.js";
+
+export class LibError extends Error {}
+
+export type Args = { pos: unknown[]; kw: Record<string, unknown> };
+
+export function truthy(v: unknown): boolean {
+  if (typeof v === "string") return !["", "false", "no", "off", "0"].includes(v.toLowerCase());
+  if (Array.isArray(v)) return v.length > 0;
+  if (v && typeof v === "object") return Object.keys(v).length > 0;
+  return Boolean(v);
+}
+
+const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+/** Python's repr of a value inside a container. */
+function repr(v: unknown): string {
+  if (typeof v === "string") return `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  return pyStr(v);
+}
+
+/** Python's str(): how Jinja prints a value into a string. */
+export function pyStr(v: unknown): string {
+  if (v === null || v === undefined) return "None";
+  if (v === true) return "True";
+  if (v === false) return "False";
+  if (typeof v === "string") return v;
+  if (Array.isArray(v)) return `[${v.map(repr).join(", ")}]`;
+  if (isObj(v))
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${repr(k)}: ${repr(x)}`)
+      .join(", ")}}`;
+  return String(v);
+}
+
+/** Python's json.dumps (separators ", " and ": "; indent for to_nice_json, keys sorted there). */
+export function pyJson(v: unknown, indent?: number, sortKeys = false): string {
+  const norm = (x: unknown): unknown =>
+    Array.isArray(x)
+      ? x.map(norm)
+      : isObj(x)
+        ? Object.fromEntries(
+            (sortKeys ? Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1)) : Object.entries(x)).map(([k, y]) => [
+              k,
+              norm(y),
+            ]),
+          )
+        : x;
+  const text = JSON.stringify(norm(v), null, indent);
+  if (indent !== undefined) return text;
+  // compact JSON.stringify has no spaces; Python puts one after , and : outside strings
+  return text.replace(
+    /("(?:[^"\\]|\\.)*")|([,:])/g,
+    (_m, s: string | undefined, p: string | undefined) => s ?? `${p} `,
+  );
+}
+
+// ---------- arithmetic ----------
+
+export function arith(op: string, a: unknown, b: unknown): unknown {
+  if (op === "~") return pyStr(a) + pyStr(b);
+  if (op === "+") {
+    if (typeof a === "string" && typeof b === "string") return a + b;
+    if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+  }
+  if (op === "*" && typeof a === "string" && typeof b === "number") return a.repeat(b);
+  if (op === "*" && Array.isArray(a) && typeof b === "number") return Array.from({ length: b }, () => a).flat();
+  const x = num(a, op);
+  const y = num(b, op);
+  switch (op) {
+    case "+":
+      return x + y;
+    case "-":
+      return x - y;
+    case "*":
+      return x * y;
+    case "/":
+      if (y === 0) throw new LibError("division by zero");
+      return x / y;
+    case "//":
+      if (y === 0) throw new LibError("division by zero");
+      return Math.floor(x / y);
+    case "%":
+      if (y === 0) throw new LibError("modulo by zero");
+      return ((x % y) + y) % y;
+    case "**":
+      return x ** y;
+  }
+  throw new LibError(`unknown operator ${op}`);
+}
+
+function num(v: unknown, op: string): number {
+  if (typeof v === "number") return v;
+  if (typeof v === "boolean") return v ? 1 : 0;
+  throw new LibError(`unsupported operand for ${op}: ${repr(v)}`);
+}
+
+// ---------- tests (x is name(args)) ----------
+
+const flag = (v: unknown, k: "failed" | "changed" | "skipped") => !!(v as Record<string, unknown> | null)?.[k];
+const pyRegex = (p: unknown, flags = "") =>
+  new RegExp(
+    String(p)
+      .replace(/\(\?P<(\w+)>/g, "(?<$1>")
+      .replace(/\(\?P=(\w+)\)/g, "\\k<$1>"),
+    flags,
+  );
+const reFlags = (kw: Record<string, unknown>) => (truthy(kw.ignorecase) ? "i" : "") + (truthy(kw.multiline) ? "m" : "");
+
+export const TESTS: Record<string, (v: unknown, a: Args) => boolean> = {
+  none: (v) => v === null,
+  true: (v) => v === true,
+  false: (v) => v === false,
+  boolean: (v) => typeof v === "boolean",
+  string: (v) => typeof v === "string",
+  number: (v) => typeof v === "number",
+  integer: (v) => Number.isInteger(v),
+  float: (v) => typeof v === "number" && !Number.isInteger(v),
+  mapping: (v) => isObj(v),
+  sequence: (v) => Array.isArray(v) || typeof v === "string",
+  iterable: (v) => Array.isArray(v) || typeof v === "string" || isObj(v),
+  lower: (v) => String(v) === String(v).toLowerCase(),
+  upper: (v) => String(v) === String(v).toUpperCase(),
+  even: (v) => num(v, "even") % 2 === 0,
+  odd: (v) => Math.abs(num(v, "odd") % 2) === 1,
+  divisibleby: (v, a) => num(v, "divisibleby") % num(a.pos[0], "divisibleby") === 0,
+  succeeded: (v) => !flag(v, "failed"),
+  success: (v) => !flag(v, "failed"),
+  failed: (v) => flag(v, "failed"),
+  failure: (v) => flag(v, "failed"),
+  changed: (v) => flag(v, "changed"),
+  change: (v) => flag(v, "changed"),
+  skipped: (v) => flag(v, "skipped"),
+  skip: (v) => flag(v, "skipped"),
+  equalto: (v, a) => looseEq(v, a.pos[0]),
+  eq: (v, a) => looseEq(v, a.pos[0]),
+  ne: (v, a) => !looseEq(v, a.pos[0]),
+  gt: (v, a) => compare(v, a.pos[0]) > 0,
+  ge: (v, a) => compare(v, a.pos[0]) >= 0,
+  lt: (v, a) => compare(v, a.pos[0]) < 0,
+  le: (v, a) => compare(v, a.pos[0]) <= 0,
+  in: (v, a) => contains(a.pos[0], v),
+  contains: (v, a) => contains(v, a.pos[0]),
+  match: (v, a) => pyRegex(`^(?:${String(a.pos[0])})`, reFlags(a.kw)).test(String(v)),
+  search: (v, a) => pyRegex(a.pos[0], reFlags(a.kw)).test(String(v)),
+  regex: (v, a) =>
+    pyRegex(a.kw.match_type === "match" ? `^(?:${String(a.pos[0])})` : a.pos[0], reFlags(a.kw)).test(String(v)),
+  subset: (v, a) => asList(v).every((x) => asList(a.pos[0]).some((y) => looseEq(x, y))),
+  superset: (v, a) => asList(a.pos[0]).every((x) => asList(v).some((y) => looseEq(x, y))),
+  version: (v, a) => versionTest(String(v), String(a.pos[0]), String(a.pos[1] ?? a.kw.operator ?? "eq")),
+  version_compare: (v, a) => versionTest(String(v), String(a.pos[0]), String(a.pos[1] ?? a.kw.operator ?? "eq")),
+  abs: (v) => posix.isAbsolute(String(v)),
+};
+
+export function looseEq(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === "object" || typeof b === "object") return JSON.stringify(a) === JSON.stringify(b);
+  if (typeof a === "boolean" || typeof b === "boolean")
+    return Number(a) === Number(b) && typeof a !== "string" && typeof b !== "string";
+  return false;
+}
+
+export function compare(a: unknown, b: unknown): number {
+  if (typeof a === "string" && typeof b === "string") return a < b ? -1 : a > b ? 1 : 0;
+  return num(a, "<") - num(b, "<");
+}
+
+export function contains(container: unknown, x: unknown): boolean {
+  if (typeof container === "string") return container.includes(String(x));
+  if (Array.isArray(container)) return container.some((y) => looseEq(y, x));
+  if (isObj(container)) return Object.prototype.hasOwnProperty.call(container, String(x));
+  return false;
+}
+
+const asList = (v: unknown): unknown[] =>
+  Array.isArray(v) ? v : isObj(v) ? Object.keys(v) : typeof v === "string" ? [...v] : [v];
+
+/** LooseVersion-like comparison: numeric parts as numbers, others as strings. */
+function versionTest(a: string, b: string, op: string): boolean {
+  const parts = (s: string) =>
+    s
+      .replace(/^v/, "")
+      .split(/[.\-+_]/)
+      .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const [x, y] = [parts(a), parts(b)];
+  let c = 0;
+  for (let i = 0; i < Math.max(x.length, y.length) && c === 0; i++) {
+    const [p, q] = [x[i] ?? 0, y[i] ?? 0];
+    c =
+      typeof p === "number" && typeof q === "number"
+        ? p - q
+        : String(p) < String(q)
+          ? -1
+          : String(p) > String(q)
+            ? 1
+            : 0;
+  }
+  const ops: Record<string, boolean> = {
+    "==": c === 0,
+    eq: c === 0,
+    "!=": c !== 0,
+    ne: c !== 0,
+    "<": c < 0,
+    lt: c < 0,
+    "<=": c <= 0,
+    le: c <= 0,
+    ">": c > 0,
+    gt: c > 0,
+    ">=": c >= 0,
+    ge: c >= 0,
+  };
+  if (!(op in ops)) throw new LibError(`version test: unknown operator "${op}"`);
+  return ops[op];
+}
+
+// ---------- filters ----------
+
+const str = (v: unknown) => (typeof v === "string" ? v : pyStr(v));
+const attr = (x: unknown, path: unknown) =>
+  String(path)
+    .split(".")
+    .reduce<unknown>((o, k) => (o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined), x);
+
+/**
+ * Filters other than default (which sees undefined values; expr.ts handles it). `call` applies a
+ * named filter or test (map, select).
+ */
+export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unknown> = {
+  length: (v) => (Array.isArray(v) ? v.length : isObj(v) ? Object.keys(v).length : str(v).length),
+  count: (v) => FILTERS.length(v, { pos: [], kw: {} }, noCall),
+  bool: (v) => (typeof v === "boolean" ? v : ["1", "true", "yes", "on", "y", "t"].includes(String(v).toLowerCase())),
+  int: (v, a) => {
+    const n = typeof v === "string" ? parseInt(v, Number(a.kw.base ?? a.pos[1] ?? 10)) : Math.trunc(Number(v));
+    return Number.isNaN(n) ? Number(a.pos[0] ?? 0) : n;
+  },
+  float: (v, a) => (Number.isNaN(Number(v)) ? Number(a.pos[0] ?? 0) : Number(v)),
+  abs: (v) => Math.abs(num(v, "abs")),
+  round: (v, a) => {
+    const p = 10 ** Number(a.pos[0] ?? 0);
+    const m = String(a.pos[1] ?? "common");
+    const x = num(v, "round") * p;
+    return (m === "ceil" ? Math.ceil(x) : m === "floor" ? Math.floor(x) : Math.round(x)) / p;
+  },
+  string: (v) => str(v),
+  lower: (v) => str(v).toLowerCase(),
+  upper: (v) => str(v).toUpperCase(),
+  capitalize: (v) => str(v).charAt(0).toUpperCase() + str(v).slice(1).toLowerCase(),
+  title: (v) => str(v).replace(/\w\S*/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase()),
+  trim: (v) => str(v).trim(),
+  quote: (v) => quote(str(v)),
+  b64encode: (v) => Buffer.from(str(v)).toString("base64"),
+  b64decode: (v) => Buffer.from(str(v), "base64").toString("utf8"),
+  join: (v, a) => (Array.isArray(v) ? v.map(str).join(String(a.pos[0] ?? "")) : str(v)),
+  split: (v, a) => splitPy(str(v), a.pos[0] as string | undefined),
+  replace: (v, a) =>
+    str(v)
+      .split(String(a.pos[0]))
+      .join(String(a.pos[1] ?? "")),
+  first: (v) => (Array.isArray(v) ? v[0] : str(v)[0]),
+  last: (v) => (Array.isArray(v) ? v[v.length - 1] : str(v).slice(-1)),
+  list: (v) => asList(v),
+  unique: (v) => asList(v).filter((x, i, all) => all.findIndex((y) => looseEq(x, y)) === i),
+  union: (v, a) => FILTERS.unique([...asList(v), ...asList(a.pos[0])], a, noCall),
+  intersect: (v, a) =>
+    FILTERS.unique(
+      asList(v).filter((x) => contains(asList(a.pos[0]), x)),
+      a,
+      noCall,
+    ),
+  difference: (v, a) =>
+    FILTERS.unique(
+      asList(v).filter((x) => !contains(asList(a.pos[0]), x)),
+      a,
+      noCall,
+    ),
+  symmetric_difference: (v, a) =>
+    FILTERS.unique(
+      [
+        ...asList(v).filter((x) => !contains(asList(a.pos[0]), x)),
+        ...asList(a.pos[0]).filter((x) => !contains(asList(v), x)),
+      ],
+      a,
+      noCall,
+    ),
+  sort: (v, a) => {
+    const key = (x: unknown) => (a.kw.attribute ? attr(x, a.kw.attribute) : x);
+    const out = [...asList(v)].sort((x, y) => compare(key(x), key(y)));
+    return truthy(a.kw.reverse ?? a.pos[0]) ? out.reverse() : out;
+  },
+  reverse: (v) => (typeof v === "string" ? [...v].reverse().join("") : [...asList(v)].reverse()),
+  min: (v) => [...asList(v)].sort(compare)[0],
+  max: (v) => [...asList(v)].sort(compare).at(-1),
+  sum: (v, a) => asList(v).reduce<unknown>((s, x) => arith("+", s, x), a.pos[0] ?? 0),
+  flatten: (v, a) =>
+    asList(v).flat(a.kw.levels !== undefined || a.pos[0] !== undefined ? Number(a.kw.levels ?? a.pos[0]) : Infinity),
+  map: (v, a, call) =>
+    asList(v).map((x) =>
+      a.kw.attribute !== undefined
+        ? attr(x, a.kw.attribute)
+        : call.filter(String(a.pos[0]), x, { pos: a.pos.slice(1), kw: {} }),
+    ),
+  select: (v, a, call) =>
+    asList(v).filter((x) =>
+      a.pos.length ? call.test(String(a.pos[0]), x, { pos: a.pos.slice(1), kw: {} }) : truthy(x),
+    ),
+  reject: (v, a, call) =>
+    asList(v).filter(
+      (x) => !(a.pos.length ? call.test(String(a.pos[0]), x, { pos: a.pos.slice(1), kw: {} }) : truthy(x)),
+    ),
+  selectattr: (v, a, call) => asList(v).filter((x) => attrTest(x, a, call)),
+  rejectattr: (v, a, call) => asList(v).filter((x) => !attrTest(x, a, call)),
+  dict2items: (v, a) =>
+    Object.entries(isObj(v) ? v : {}).map(([k, x]) => ({
+      [String(a.kw.key_name ?? "key")]: k,
+      [String(a.kw.value_name ?? "value")]: x,
+    })),
+  items2dict: (v, a) =>
+    Object.fromEntries(
+      asList(v).map((x) => [String(attr(x, a.kw.key_name ?? "key")), attr(x, a.kw.value_name ?? "value")]),
+    ),
+  combine: (v, a) =>
+    [v, ...a.pos].reduce<unknown>(
+      (acc, x) => (truthy(a.kw.recursive) ? deepMerge(acc, x) : { ...(acc as object), ...(x as object) }),
+      {},
+    ),
+  to_json: (v) => pyJson(v),
+  to_nice_json: (v, a) => pyJson(v, Number(a.kw.indent ?? 4), true),
+  from_json: (v) => JSON.parse(str(v)) as unknown,
+  to_yaml: (v) => toYaml(v),
+  to_nice_yaml: (v, a) => toYaml(v, { indent: Number(a.kw.indent ?? 4) }),
+  from_yaml: (v) => parseYaml(str(v)) as unknown,
+  regex_replace: (v, a) =>
+    str(v).replace(
+      pyRegex(a.pos[0], "g" + reFlags(a.kw)),
+      String(a.pos[1] ?? "")
+        .replace(/\\(\d)/g, "$$$1")
+        .replace(/\\g<(\w+)>/g, "$$<$1>"),
+    ),
+  regex_search: (v, a) => pyRegex(a.pos[0], reFlags(a.kw)).exec(str(v))?.[0] ?? null,
+  regex_findall: (v, a) =>
+    [...str(v).matchAll(pyRegex(a.pos[0], "g" + reFlags(a.kw)))].map((m) =>
+      m.length > 2 ? m.slice(1) : (m[1] ?? m[0]),
+    ),
+  regex_escape: (v) => str(v).replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"),
+  basename: (v) => posix.basename(str(v)),
+  dirname: (v) => posix.dirname(str(v)),
+  splitext: (v) => {
+    const e = posix.extname(str(v));
+    return [str(v).slice(0, str(v).length - e.length), e];
+  },
+  hash: (v, a) =>
+    createHash(String(a.pos[0] ?? "sha1"))
+      .update(str(v))
+      .digest("hex"),
+  checksum: (v) => createHash("sha1").update(str(v)).digest("hex"),
+  md5: (v) => createHash("md5").update(str(v)).digest("hex"),
+  sha1: (v) => createHash("sha1").update(str(v)).digest("hex"),
+  mandatory: (v) => v,
+  ternary: (v, a) => (truthy(v) ? a.pos[0] : a.pos[1]),
+  type_debug: (v) =>
+    v === null
+      ? "NoneType"
+      : typeof v === "boolean"
+        ? "bool"
+        : typeof v === "number"
+          ? Number.isInteger(v)
+            ? "int"
+            : "float"
+          : typeof v === "string"
+            ? "str"
+            : Array.isArray(v)
+              ? "list"
+              : "dict",
+  zip: (v, a) =>
+    asList(v)
+      .map((x, i) => [x, ...a.pos.map((l) => asList(l)[i])])
+      .filter((t) => t.every((x) => x !== undefined)),
+  center: (v, a) => {
+    const w = Number(a.pos[0] ?? 80);
+    const s = str(v);
+    const left = Math.floor((w - s.length) / 2);
+    return s.length >= w ? s : " ".repeat(left) + s + " ".repeat(w - s.length - left);
+  },
+};
+
+export interface Caller {
+  filter(name: string, v: unknown, a: Args): unknown;
+  test(name: string, v: unknown, a: Args): boolean;
+}
+const noCall: Caller = {
+  filter: () => {
+    throw new LibError("no filter here");
+  },
+  test: () => {
+    throw new LibError("no test here");
+  },
+};
+
+function attrTest(x: unknown, a: Args, call: Caller): boolean {
+  const v = attr(x, a.pos[0]);
+  if (a.pos.length < 2) return truthy(v);
+  return call.test(String(a.pos[1]), v, { pos: a.pos.slice(2), kw: {} });
+}
+
+function deepMerge(a: unknown, b: unknown): unknown {
+  if (!isObj(a) || !isObj(b)) return b;
+  const out: Record<string, unknown> = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = k in out ? deepMerge(out[k], v) : v;
+  return out;
+}
+
+/** Python's str.split: no separator splits on runs of whitespace and drops empty parts. */
+function splitPy(s: string, sep?: string | null, max = -1): string[] {
+  if (sep === undefined || sep === null) {
+    const parts = s.trim().split(/\s+/).filter(Boolean);
+    return max < 0 || parts.length <= max + 1 ? parts : [...parts.slice(0, max), parts.slice(max).join(" ")];
+  }
+  const parts = s.split(sep);
+  return max < 0 || parts.length <= max + 1 ? parts : [...parts.slice(0, max), parts.slice(max).join(sep)];
+}
+
+// ---------- methods (x.name(args)) ----------
+
+const STRING_METHODS: Record<string, (s: string, p: unknown[]) => unknown> = {
+  startswith: (s, p) => (Array.isArray(p[0]) ? p[0].some((x) => s.startsWith(String(x))) : s.startsWith(String(p[0]))),
+  endswith: (s, p) => (Array.isArray(p[0]) ? p[0].some((x) => s.endsWith(String(x))) : s.endsWith(String(p[0]))),
+  split: (s, p) => splitPy(s, p[0] as string | undefined, p[1] === undefined ? -1 : Number(p[1])),
+  strip: (s, p) => (p[0] === undefined ? s.trim() : stripChars(s, String(p[0]), "both")),
+  lstrip: (s, p) => (p[0] === undefined ? s.trimStart() : stripChars(s, String(p[0]), "left")),
+  rstrip: (s, p) => (p[0] === undefined ? s.trimEnd() : stripChars(s, String(p[0]), "right")),
+  lower: (s) => s.toLowerCase(),
+  upper: (s) => s.toUpperCase(),
+  capitalize: (s) => s.charAt(0).toUpperCase() + s.slice(1).toLowerCase(),
+  title: (s) => FILTERS.title(s, { pos: [], kw: {} }, noCall),
+  replace: (s, p) => s.split(String(p[0])).join(String(p[1] ?? "")),
+  find: (s, p) => s.indexOf(String(p[0])),
+  index: (s, p) => {
+    const i = s.indexOf(String(p[0]));
+    if (i < 0) throw new LibError("substring not found");
+    return i;
+  },
+  count: (s, p) => s.split(String(p[0])).length - 1,
+  join: (s, p) => asList(p[0]).map(str).join(s),
+  isdigit: (s) => /^\d+$/.test(s),
+  isalpha: (s) => /^[A-Za-z]+$/.test(s),
+  format: (s, p) => {
+    let i = 0;
+    return s.replace(/\{(\d*)\}/g, (_m, n: string) => str(p[n === "" ? i++ : Number(n)]));
+  },
+  splitlines: (s) => s.split(/\r?\n/).filter((l, i, all) => i < all.length - 1 || l !== ""),
+};
+
+function stripChars(s: string, chars: string, side: "left" | "right" | "both"): string {
+  let [a, b] = [0, s.length];
+  if (side !== "right") while (a < b && chars.includes(s[a])) a++;
+  if (side !== "left") while (b > a && chars.includes(s[b - 1])) b--;
+  return s.slice(a, b);
+}
+
+const LIST_METHODS: Record<string, (l: unknown[], p: unknown[]) => unknown> = {
+  index: (l, p) => {
+    const i = l.findIndex((x) => looseEq(x, p[0]));
+    if (i < 0) throw new LibError(`${repr(p[0])} is not in list`);
+    return i;
+  },
+  count: (l, p) => l.filter((x) => looseEq(x, p[0])).length,
+};
+
+const DICT_METHODS: Record<string, (d: Record<string, unknown>, p: unknown[]) => unknown> = {
+  items: (d) => Object.entries(d),
+  keys: (d) => Object.keys(d),
+  values: (d) => Object.values(d),
+  get: (d, p) => (Object.prototype.hasOwnProperty.call(d, String(p[0])) ? d[String(p[0])] : (p[1] ?? null)),
+};
+
+/** A Python method called on a value: strings, lists and dicts have the read-only ones. */
+export function callMethod(target: unknown, name: string, params: unknown[]): unknown {
+  const table: Record<string, (t: never, p: unknown[]) => unknown> | undefined =
+    typeof target === "string"
+      ? STRING_METHODS
+      : Array.isArray(target)
+        ? LIST_METHODS
+        : isObj(target)
+          ? DICT_METHODS
+          : undefined;
+  const fn = table && Object.hasOwn(table, name) ? table[name] : undefined;
+  if (!fn) throw new LibError(`no method "${name}" on ${pyStr(typeName(target))}`);
+  return fn(target as never, params);
+}
+
+const typeName = (v: unknown) => FILTERS.type_debug(v, { pos: [], kw: {} }, noCall);
