@@ -295,7 +295,7 @@ describe("semantics", () => {
     );
     const r = await run(f, "-e", "level=cli", "-e", "who=cli");
     expect(r.code, r.stdout.slice(-1500)).toBe(0);
-    expect(await sh("node2", "cat /tmp/v-out")).toBe("cli file cli include true\n");
+    expect(await sh("node2", "cat /tmp/v-out")).toBe("cli file cli include True\n");
   });
 
   it("facts, --diff with secrets masked, and -vv streaming command output", async () => {
@@ -318,7 +318,7 @@ describe("semantics", () => {
     const node = c.node("node1");
     const host = (await sh("node1", "hostname")).trim();
     expect(await sh("node1", "cat /tmp/facts.txt")).toBe(
-      `Debian 12 Debian apt systemd amd64 ${node.ip} ${host} false\n`,
+      `Debian 12 Debian apt systemd amd64 ${node.ip} ${host} False\n`, // booleans print as Ansible prints them
     );
     expect(r.stdout).toContain("-old\n+new ********");
     expect(r.stdout).not.toContain(secret);
