@@ -36,6 +36,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
     summary: "show per host the steps done, where a run stopped and why, pending handlers",
   },
   state: { run: stateCommand, summary: "state reset: forget recorded progress" },
+  etcd: {
+    run: async (argv) => (await import("./etcd.js")).etcdCommand(argv),
+    summary: "etcd backup: a checked snapshot of the cluster's etcd, copied to the controller (0600)",
+  },
   report: {
     run: async (argv) => (await import("./report.js")).reportCommand(argv),
     summary: "a run's report from the run log: per host tasks and times, failures; --html for a page",

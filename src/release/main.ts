@@ -22,5 +22,4 @@ const files = await buildRelease({
   cacheDir: resolve(out, ".cache"),
   log: (m) => console.error(`release: ${m}`),
 });
-for (const f of files)
-  console.log(`${f.file}  ${(f.bytes / 1e6).toFixed(1)} MB  node ${f.node}  sha256 ${f.sha256}`);
+for (const f of files) console.log(`${f.file}  ${(f.bytes / 1e6).toFixed(1)} MB  node ${f.node}  sha256 ${f.sha256}`);

@@ -19,6 +19,7 @@ const COMMANDS = [
   "status",
   "state",
   "report",
+  "etcd",
   "bundle",
   "images",
   "manifests",

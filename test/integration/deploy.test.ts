@@ -4,8 +4,9 @@
 // the system trust store, containerd pulls by upstream name through the mirror and runs the
 // image, chrony follows the bootstrap node; re-runs skip, --restart changes nothing, and a CA
 // removed by hand comes back.
-import { execFile } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -162,6 +163,36 @@ describe("deploy-cluster on the sandbox", () => {
     const pki = join(home, "sandbox", name, "pki", "etcd");
     for (const k of ["ca.key", "member-node1.key", "apiserver-etcd-client.key"])
       expect(statSync(join(pki, k)).mode & 0o777).toBe(0o600);
+  });
+
+  it("etcd backup: a checked snapshot on the controller (0600) holding what was written, through a member that answers", async () => {
+    const etcdctl =
+      "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt " +
+      "--cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key";
+    expect((await sh("node2", `${etcdctl} put /kplay-test/backup backup-value-4711`)).out).toBe("OK\n");
+    // node1 (the first member) does not answer: the snapshot is taken through node2
+    await sh("node1", "systemctl stop etcd");
+    const out = join(home, "etcd-backups");
+    const r = await kplay(["etcd", "backup", ...sandbox, "--out", out], { env });
+    await sh("node1", "systemctl start etcd");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const db = readdirSync(out).filter((f) => f.endsWith(".db"));
+    expect(db).toHaveLength(1);
+    const file = join(out, db[0]);
+    const meta = JSON.parse(readFileSync(`${file}.json`, "utf8"));
+    expect(meta.member).toBe("node2");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(`${file}.json`).mode & 0o777).toBe(0o600);
+    expect(createHash("sha256").update(readFileSync(file)).digest("hex")).toBe(meta.sha256);
+    expect(readFileSync(file).includes("backup-value-4711")).toBe(true);
+    // etcdctl reads the controller's copy as the same snapshot
+    execFileSync("docker", ["cp", file, `${info.nodes.find((n) => n.name === "node3")!.container}:/tmp/check.db`]);
+    const st = (await sh("node3", "ETCDCTL_API=3 etcdctl snapshot status /tmp/check.db -w simple; rm -f /tmp/check.db"))
+      .out;
+    expect(st.split(", ").slice(1, 3).map(Number)).toEqual([meta.revision, meta.keys]);
+    // no copy left on either member tried, nor the directory that held it
+    for (const n of ["node1", "node2"])
+      expect((await sh(n, "test -e /var/lib/kplay/etcd-snapshots && echo left || echo gone")).out).toBe("gone\n");
   });
 
   it("kubernetes (stand-ins for kubeadm/kubelet/kubectl): init once on node1, join on node2 and node3, configs as rendered, every node Ready", async () => {
