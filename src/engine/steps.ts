@@ -102,7 +102,8 @@ class StepsRun {
     const { todo, fps } = this.plan(name, pb, targets);
     if (todo.length === 0) {
       this.skipped.push(name);
-      const reason = targets.length === 0 ? "no_hosts" : "done";
+      // not "done" when a host is left out because it stopped in an earlier step
+      const reason = targets.length === 0 ? "no_hosts" : targets.some((h) => this.stopped.has(h)) ? "stopped" : "done";
       o.report.emit({ event: "step_skip", ...at, reason, hosts: targets.length });
       return;
     }

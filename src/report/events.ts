@@ -53,7 +53,15 @@ export type RerunReason = "earlier_step_reran" | "files_changed" | "vars_changed
  */
 export type StepEvent =
   | { event: "step_start"; step: string; index: number; total: number; hosts: string[]; done_before: number }
-  | { event: "step_skip"; step: string; index: number; total: number; reason: "done" | "no_hosts"; hosts: number }
+  | {
+      event: "step_skip";
+      step: string;
+      index: number;
+      total: number;
+      /** done: on every host it targets; no_hosts: it targets none; stopped: its hosts stopped earlier. */
+      reason: "done" | "no_hosts" | "stopped";
+      hosts: number;
+    }
   | { event: "step_rerun"; step: string; host: string; reason: RerunReason }
   | {
       event: "step_end";

@@ -21,10 +21,14 @@ export function stepLines(e: StepEvent, c: InstanceType<typeof Chalk>): string[]
       const before = e.done_before > 0 ? ` (done before on ${e.done_before})` : "";
       return ["", c.bold.blue(`STEP ${e.index}/${e.total} ${e.step}: on ${list(e.hosts)}${before}`)];
     }
-    case "step_skip":
-      return e.reason === "done"
-        ? [c.blue(`STEP ${e.index}/${e.total} ${e.step}: already done on all ${e.hosts} host(s), skipped`)]
-        : [c.blue(`STEP ${e.index}/${e.total} ${e.step}: none of this run's hosts is in its groups, skipped`)];
+    case "step_skip": {
+      const why = {
+        done: `already done on all ${e.hosts} host(s), skipped`,
+        no_hosts: "none of this run's hosts is in its groups, skipped",
+        stopped: "not run: its hosts stopped in an earlier step",
+      }[e.reason];
+      return [(e.reason === "stopped" ? c.red : c.blue)(`STEP ${e.index}/${e.total} ${e.step}: ${why}`)];
+    }
     case "step_rerun":
       return [c.blue(`step ${e.step} runs again on ${e.host}: ${WHY[e.reason]}`)];
     case "step_end":

@@ -69,6 +69,10 @@ describe("step events", () => {
     expect(r.ok).toBe(false);
     expect(r.nodes.ran("b", "third-step")).toBe(0);
     expect(r.stepEvents).toContainEqual(expect.objectContaining({ event: "step_end", ok: ["a"], failed: ["b"] }));
+    // third targets only b, which stopped: skipped for that reason, never called "already done"
+    expect(r.stepEvents).toContainEqual(
+      expect.objectContaining({ event: "step_skip", step: "third", reason: "stopped", hosts: 1 }),
+    );
     expect(r.stepEvents.at(-1)).toMatchObject({
       event: "steps_end",
       ok: false,
