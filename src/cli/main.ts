@@ -40,6 +40,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
     run: async (argv) => (await import("./etcd.js")).etcdCommand(argv),
     summary: "etcd backup: a checked snapshot of the cluster's etcd, copied to the controller (0600)",
   },
+  certs: {
+    run: async (argv) => (await import("./certs.js")).certsCommand(argv),
+    summary: "certs check: every certificate kplay or kubeadm made, per host, with its expiry",
+  },
   report: {
     run: async (argv) => (await import("./report.js")).reportCommand(argv),
     summary: "a run's report from the run log: per host tasks and times, failures; --html for a page",

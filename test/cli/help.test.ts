@@ -19,6 +19,7 @@ const COMMANDS = [
   "status",
   "state",
   "report",
+  "certs",
   "etcd",
   "bundle",
   "images",

@@ -259,6 +259,33 @@ describe("deploy-cluster on the sandbox", () => {
     expect(readFileSync(admin, "utf8")).toBe((await sh("node1", "cat /root/.kube/config")).out);
   });
 
+  it("certs check: every certificate kplay or kubeadm made, per host, with its expiry; a threshold beyond them fails", async () => {
+    const r = await kplay(["certs", "check", ...sandbox, "--json"], { env });
+    expect(r.code, r.stdout.slice(-2000) + r.stderr).toBe(0);
+    const certs = events(r.stdout).filter((e) => e.event === "certificate");
+    const pki = join(home, "sandbox", name, "pki");
+    expect(certs.map((c) => `${c.host} ${c.file} ${c.ca}`)).toEqual(
+      expect.arrayContaining([
+        `(controller) ${pki}/ca.crt true`,
+        `(controller) ${pki}/registry.crt false`,
+        "bootstrap /etc/kplay/pki/registry.crt false",
+        "node1 /etc/etcd/pki/ca.crt true",
+        "node1 /etc/etcd/pki/member.crt false",
+        "node3 /usr/local/share/ca-certificates/kplay-ca.crt true",
+      ]),
+    );
+    for (const c of certs) expect(c.daysLeft, `${c.host} ${c.file}`).toBeGreaterThan(30);
+    // the expiry is the certificate's own, as openssl reads it on the node
+    const end = (await sh("node2", "openssl x509 -noout -enddate -in /etc/etcd/pki/member.crt")).out.trim();
+    expect(certs.find((c) => c.host === "node2" && c.file === "/etc/etcd/pki/member.crt")!.notAfter).toBe(
+      end.replace(/^notAfter=/, ""),
+    );
+    const soon = await kplay(["certs", "check", ...sandbox, "--warn-days", "100000"], { env });
+    expect(soon.code).toBe(1);
+    expect(soon.stderr).toMatch(/certificate\(s\) expire within 100000 days/);
+    expect(soon.stdout).toMatch(/EXPIRES SOON/);
+  });
+
   it("pod network: calico's manifest with images from the internal registry and the pod subnet, applied once, every node Ready", async () => {
     const m = (await sh("node1", "cat /etc/kubernetes/addons/calico.yaml")).out;
     const images = [...m.matchAll(/image:\s*(\S+)/g)].map((x) => x[1]);

@@ -1,0 +1,79 @@
+// Owns `kplay certs check`: every certificate kplay or kubeadm made, where it is and when it
+// expires: the controller's own (STATE/pki: the cluster CA, the registry's) read here, and on
+// every host the files under /etc/kplay/pki, /etc/etcd/pki, /etc/kubernetes/pki and the CA in
+// the system trust store, listed by a read-only script. Returns data; the CLI prints and decides.
+import { X509Certificate } from "node:crypto";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Runner } from "../engine/runner.js";
+import { loadPlaybook } from "../playbook/load.js";
+import type { KplayEvent, Reporter } from "../report/index.js";
+import type { ClusterSession } from "./session.js";
+import { shippedPlaybook } from "./steps.js";
+
+const LIST_TASK = "List certificates and their expiry";
+const DAY_MS = 86_400_000;
+
+export interface CertInfo {
+  host: string;
+  file: string;
+  notAfter: string;
+  subject: string;
+  ca: boolean;
+  daysLeft: number;
+}
+
+export interface CertReport {
+  certs: CertInfo[];
+  /** Hosts whose certificates could not be listed, with why. */
+  missing: Array<{ host: string; why: string }>;
+}
+
+export async function checkCertificates(s: ClusterSession, o: { now?: Date } = {}): Promise<CertReport> {
+  const now = (o.now ?? new Date()).getTime();
+  const certs: CertInfo[] = controllerCerts(join(s.stateDir, "pki"), now);
+  const missing: CertReport["missing"] = [];
+  const report: Reporter = {
+    emit(e: KplayEvent) {
+      s.report.emit(e);
+      if (e.event !== "host_result" || e.task !== LIST_TASK) return;
+      if (e.status !== "ok") missing.push({ host: e.host, why: String(e.result.msg ?? e.status).split("\n")[0] });
+      else certs.push(...parseListing(e.host, String(e.result.stdout ?? ""), now));
+    },
+  };
+  const run = { forks: s.forks, check: false, diff: false, extraVars: {}, factCache: s.facts };
+  await new Runner(s.inv, s.pool, run, report).runPlaybook(loadPlaybook(shippedPlaybook("certs-check.yml")));
+  certs.sort((a, b) => a.daysLeft - b.daysLeft || a.host.localeCompare(b.host) || a.file.localeCompare(b.file));
+  return { certs, missing };
+}
+
+/** The script's lines: KPLAY-CERT, file, not-after, subject, is-CA (tab-separated). */
+export function parseListing(host: string, stdout: string, now: number): CertInfo[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l.startsWith("KPLAY-CERT\t"))
+    .map((l) => {
+      const [, file, notAfter, subject, ca] = l.split("\t");
+      return { host, file, notAfter, subject, ca: ca === "true", daysLeft: daysLeft(notAfter, now) };
+    });
+}
+
+function daysLeft(notAfter: string, now: number): number {
+  return Math.floor((Date.parse(notAfter) - now) / DAY_MS);
+}
+
+/** The controller's certificates (the CA and the registry's, made by kplay). */
+function controllerCerts(dir: string, now: number): CertInfo[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".crt"))
+    .flatMap((f) => {
+      try {
+        const c = new X509Certificate(readFileSync(join(dir, f)));
+        const info = { host: "(controller)", file: join(dir, f), notAfter: c.validTo, subject: c.subject };
+        return [{ ...info, subject: c.subject.replace(/\n/g, ","), ca: c.ca, daysLeft: daysLeft(c.validTo, now) }];
+      } catch {
+        return [];
+      }
+    });
+}
