@@ -3,6 +3,7 @@
 // and InRelease / Release.gpg signed with the bundle key (gpg in a private GNUPGHOME).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { sha256File } from "../hash.js";
 import {
   existsSync,
   mkdirSync,
@@ -100,7 +101,8 @@ export function sha256Lines(root: string, skip: (rel: string) => boolean = () =>
       if (skip(r)) continue;
       const st = statSync(join(root, r));
       if (st.isDirectory()) walk(r);
-      else if (st.isFile()) out.push(`${sum("sha256", readFileSync(join(root, r)))}  ${r}`);
+      // read in chunks: the bundle holds files of hundreds of MB (kplay's release, image layers)
+      else if (st.isFile()) out.push(`${sha256File(join(root, r))}  ${r}`);
     }
   };
   if (existsSync(root)) walk("");

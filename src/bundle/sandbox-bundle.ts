@@ -4,6 +4,7 @@
 // tree with sha256 (fetched from a local mirror holding the test stand-ins and fixtures at their
 // upstream paths, the paths coming from playbooks/vars/download.yml), plus small OCI images built
 // locally and laid out as registry storage. Built once per recipe (hash in the directory name).
+import { KPLAY_ROOT } from "../version.js";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -52,7 +53,7 @@ export const SANDBOX_KUBE_VERSION = "v1.28.4";
 export const METRICS_SERVER_VERSION = "v0.6.4";
 const METRICS_SERVER_PATH =
   `github.com/kubernetes-sigs/metrics-server/releases/download/${METRICS_SERVER_VERSION}` + "/components.yaml";
-export const DOWNLOAD_VARS = fileURLToPath(new URL("../../playbooks/vars/download.yml", import.meta.url));
+export const DOWNLOAD_VARS = join(KPLAY_ROOT, "playbooks/vars/download.yml");
 
 /** The shipped download list for the sandbox's architecture and Kubernetes version. */
 export function sandboxFileList(arch: string): ListEntry[] {

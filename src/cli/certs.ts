@@ -1,12 +1,10 @@
 // Owns the flags, help and printing of `kplay certs check` (the listing is cluster/certs.ts).
-import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { checkCertificates } from "../cluster/certs.js";
-import { FactCache } from "../state/facts.js";
-import { COMMON, forks, loadInv, parse, type Common } from "./options.js";
+import { COMMON, loadInv, parse, type Common } from "./options.js";
 import { positiveInt } from "./registry-options.js";
 import { reporterFor } from "./run.js";
-import { openPool, withState } from "./state.js";
+import { withClusterSession } from "./state.js";
 
 export const CERTS_HELP = `\
 Usage: kplay certs check (-c CONFIG | --sandbox | -i INVENTORY) [--warn-days N] [--json]
@@ -38,28 +36,14 @@ export async function certsCommand(argv: string[]): Promise<number> {
   const o = values as Common;
   const inv = loadInv(o);
   const { reporter, sd } = reporterFor(o, inv, {}, { kind: "steps" });
-  return withState({ dir: sd }, "kplay certs check", reporter, async (journal) => {
-    const pool = openPool(sd, o);
-    try {
-      const session = {
-        inv,
-        pool,
-        report: reporter,
-        journal,
-        facts: new FactCache(join(sd, "facts")),
-        stateDir: sd,
-        forks: forks(o),
-      };
-      const r = await checkCertificates(session);
-      const soon = r.certs.filter((c) => c.daysLeft < warnDays);
-      if (values.json) for (const c of r.certs) console.log(JSON.stringify({ event: "certificate", ...c }));
-      else printTable(r.certs, warnDays);
-      for (const m of r.missing) console.error(`kplay: ${m.host}: certificates not listed: ${m.why}`);
-      if (soon.length) console.error(`kplay: ${soon.length} certificate(s) expire within ${warnDays} days`);
-      return soon.length || r.missing.length ? 1 : 0;
-    } finally {
-      await pool.closeAll();
-    }
+  return withClusterSession({ o, inv, sd, reporter }, "kplay certs check", async (session) => {
+    const r = await checkCertificates(session);
+    const soon = r.certs.filter((c) => c.daysLeft < warnDays);
+    if (values.json) for (const c of r.certs) console.log(JSON.stringify({ event: "certificate", ...c }));
+    else printTable(r.certs, warnDays);
+    for (const m of r.missing) console.error(`kplay: ${m.host}: certificates not listed: ${m.why}`);
+    if (soon.length) console.error(`kplay: ${soon.length} certificate(s) expire within ${warnDays} days`);
+    return soon.length || r.missing.length ? 1 : 0;
   });
 }
 

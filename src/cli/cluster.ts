@@ -9,10 +9,9 @@ import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { checkTopology, hostsToReset } from "../cluster/nodes.js";
 import { removeCluster } from "../cluster/remove-cluster.js";
-import { FactCache } from "../state/facts.js";
-import { COMMON, confirmReset, forks, loadInv, parse, type Common } from "./options.js";
+import { COMMON, confirmReset, loadInv, parse, type Common } from "./options.js";
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
-import { openPool, withState } from "./state.js";
+import { withClusterSession } from "./state.js";
 
 export const DEPLOY_HELP = `\
 Usage: kplay deploy-cluster (-c CONFIG | --sandbox | -i INVENTORY) [options]
@@ -178,14 +177,7 @@ export async function removeClusterCommand(argv: string[]): Promise<number> {
   const question = `This resets ${hosts.length} host(s) to their state before kplay: ${hosts.join(", ")}.`;
   if (!values.yes && !(await confirmReset(what, question))) return 1;
   const { reporter, sd } = reporterFor(o, inv, {}, { kind: "steps" });
-  return withState({ dir: sd }, "kplay remove-cluster", reporter, async (journal) => {
-    const pool = openPool(sd, o);
-    try {
-      const facts = new FactCache(join(sd, "facts"));
-      const session = { inv, pool, report: reporter, journal, facts, stateDir: sd, forks: forks(o) };
-      return (await removeCluster(session, hosts)) ? 0 : 1;
-    } finally {
-      await pool.closeAll();
-    }
-  });
+  return withClusterSession({ o, inv, sd, reporter }, "kplay remove-cluster", async (session) =>
+    (await removeCluster(session, hosts)) ? 0 : 1,
+  );
 }

@@ -2,10 +2,9 @@
 import { join, resolve } from "node:path";
 import { KplayError } from "../errors.js";
 import { etcdBackup } from "../cluster/etcd-backup.js";
-import { FactCache } from "../state/facts.js";
-import { COMMON, forks, loadInv, parse, type Common } from "./options.js";
+import { COMMON, loadInv, parse, type Common } from "./options.js";
 import { reporterFor } from "./run.js";
-import { openPool, withState } from "./state.js";
+import { withClusterSession } from "./state.js";
 
 export const ETCD_HELP = `\
 Usage: kplay etcd backup (-c CONFIG | --sandbox | -i INVENTORY) [--out DIR]
@@ -32,20 +31,13 @@ export async function etcdCommand(argv: string[]): Promise<number> {
   const inv = loadInv(o);
   const { reporter, sd } = reporterFor(o, inv, {}, { kind: "steps" });
   const outDir = resolve(values.out ?? join(sd, "backups", "etcd"));
-  return withState({ dir: sd }, "kplay etcd backup", reporter, async (journal) => {
-    const pool = openPool(sd, o);
-    try {
-      const facts = new FactCache(join(sd, "facts"));
-      const session = { inv, pool, report: reporter, journal, facts, stateDir: sd, forks: forks(o) };
-      const snap = await etcdBackup(session, { outDir });
-      if (!snap) return 1;
-      console.log(
-        `etcd snapshot ${snap.file} (0600): revision ${snap.revision}, ${snap.keys} keys, ${snap.bytes} bytes, ` +
-          `through ${snap.member}; sha256 ${snap.sha256}`,
-      );
-      return 0;
-    } finally {
-      await pool.closeAll();
-    }
+  return withClusterSession({ o, inv, sd, reporter }, "kplay etcd backup", async (session) => {
+    const snap = await etcdBackup(session, { outDir });
+    if (!snap) return 1;
+    console.log(
+      `etcd snapshot ${snap.file} (0600): revision ${snap.revision}, ${snap.keys} keys, ${snap.bytes} bytes, ` +
+        `through ${snap.member}; sha256 ${snap.sha256}`,
+    );
+    return 0;
   });
 }

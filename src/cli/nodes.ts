@@ -3,13 +3,12 @@
 // itself is cluster/remove-node.ts). It parses, asks, takes the state lock and prints.
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
-import { FactCache } from "../state/facts.js";
 import { checkRemovable, checkTopology, clusterNodes } from "../cluster/nodes.js";
 import { removeNodes } from "../cluster/remove-node.js";
 import { deployPlaybooks } from "../cluster/steps.js";
-import { COMMON, confirmReset, forks, loadInv, parse, type Common } from "./options.js";
+import { COMMON, confirmReset, loadInv, parse, type Common } from "./options.js";
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
-import { openPool, withState } from "./state.js";
+import { withClusterSession } from "./state.js";
 
 export const ADD_NODE_HELP = `\
 Usage: kplay add-node NODE [NODE...] (-c CONFIG | --sandbox | -i INVENTORY) [options]
@@ -97,15 +96,8 @@ export async function removeNodeCommand(argv: string[]): Promise<number> {
   const question = `This takes ${nodes.join(", ")} out of the cluster and resets it to its state before kplay.`;
   if (!values.yes && !(await confirmReset(what, question))) return 1;
   const { reporter, sd } = reporterFor(o, inv, {}, { kind: "steps" });
-  const facts = new FactCache(join(sd, "facts"));
-  return withState({ dir: sd }, `kplay remove-node ${nodes.join(" ")}`, reporter, async (journal) => {
-    const pool = openPool(sd, o);
-    try {
-      const session = { inv, pool, report: reporter, journal, facts, stateDir: sd, forks: forks(o) };
-      const done = await removeNodes(session, nodes, { force: !!values.force, drainTimeout: values["drain-timeout"] });
-      return done ? 0 : 1;
-    } finally {
-      await pool.closeAll();
-    }
-  });
+  const how = { force: !!values.force, drainTimeout: values["drain-timeout"] };
+  return withClusterSession({ o, inv, sd, reporter }, `kplay remove-node ${nodes.join(" ")}`, async (session) =>
+    (await removeNodes(session, nodes, how)) ? 0 : 1,
+  );
 }

@@ -7,7 +7,10 @@ import { listRunSets } from "../state/runsets.js";
 import type { Reporter } from "../report/index.js";
 import { Journal } from "../state/journal.js";
 import { StateLock } from "../state/lock.js";
-import { COMMON, confirmReset, loadInv, parse, stateDir, type Common } from "./options.js";
+import { COMMON, confirmReset, forks, loadInv, parse, stateDir, type Common } from "./options.js";
+import type { ClusterSession } from "../cluster/session.js";
+import type { Inventory } from "../inventory/index.js";
+import { FactCache } from "../state/facts.js";
 
 /** Take the state directory's lock and open the journal of the run-set in `journalDir` (default: the cluster's). */
 export async function withState<T>(
@@ -47,6 +50,27 @@ export async function withState<T>(
 }
 
 /** The connection pool of a command: the state directory's known_hosts, --accept-new-host-keys, keep-alive. */
+/**
+ * Run a cluster workflow (src/cluster/) holding the state lock: its session of inventory,
+ * connections (closed afterwards), reporter, journal, fact cache and fork limit; its exit code.
+ */
+export function withClusterSession(
+  at: { o: Common; inv: Inventory; sd: string; reporter: Reporter },
+  command: string,
+  fn: (s: ClusterSession) => Promise<number>,
+): Promise<number> {
+  const { o, inv, sd, reporter } = at;
+  return withState({ dir: sd }, command, reporter, async (journal) => {
+    const pool = openPool(sd, o);
+    try {
+      const facts = new FactCache(join(sd, "facts"));
+      return await fn({ inv, pool, report: reporter, journal, facts, stateDir: sd, forks: forks(o) });
+    } finally {
+      await pool.closeAll();
+    }
+  });
+}
+
 export function openPool(stateDir: string, o: Common): ConnectionPool {
   return new ConnectionPool({
     knownHostsFile: join(stateDir, "known_hosts"),

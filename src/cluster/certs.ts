@@ -5,11 +5,8 @@
 import { X509Certificate } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { Runner } from "../engine/runner.js";
-import { loadPlaybook } from "../playbook/load.js";
-import type { KplayEvent, Reporter } from "../report/index.js";
 import type { ClusterSession } from "./session.js";
-import { shippedPlaybook } from "./steps.js";
+import { runShipped, type HostResult } from "./shipped.js";
 
 const LIST_TASK = "List certificates and their expiry";
 const DAY_MS = 86_400_000;
@@ -33,16 +30,12 @@ export async function checkCertificates(s: ClusterSession, o: { now?: Date } = {
   const now = (o.now ?? new Date()).getTime();
   const certs: CertInfo[] = controllerCerts(join(s.stateDir, "pki"), now);
   const missing: CertReport["missing"] = [];
-  const report: Reporter = {
-    emit(e: KplayEvent) {
-      s.report.emit(e);
-      if (e.event !== "host_result" || e.task !== LIST_TASK) return;
-      if (e.status !== "ok") missing.push({ host: e.host, why: String(e.result.msg ?? e.status).split("\n")[0] });
-      else certs.push(...parseListing(e.host, String(e.result.stdout ?? ""), now));
-    },
+  const onResult = (e: HostResult) => {
+    if (e.task !== LIST_TASK) return;
+    if (e.status !== "ok") missing.push({ host: e.host, why: String(e.result.msg ?? e.status).split("\n")[0] });
+    else certs.push(...parseListing(e.host, String(e.result.stdout ?? ""), now));
   };
-  const run = { forks: s.forks, check: false, diff: false, extraVars: {}, factCache: s.facts };
-  await new Runner(s.inv, s.pool, run, report).runPlaybook(loadPlaybook(shippedPlaybook("certs-check.yml")));
+  await runShipped(s, { file: "certs-check.yml", forks: s.forks, onResult });
   certs.sort((a, b) => a.daysLeft - b.daysLeft || a.host.localeCompare(b.host) || a.file.localeCompare(b.file));
   return { certs, missing };
 }

@@ -6,13 +6,10 @@ import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { sha256File } from "../hash.js";
-import { loadPlaybook } from "../playbook/load.js";
-import { Runner } from "../engine/runner.js";
-import type { KplayEvent, Reporter } from "../report/index.js";
 import { writeFileAtomic } from "../state/atomic.js";
 import { etcdMembers } from "./nodes.js";
 import { warn, type ClusterSession } from "./session.js";
-import { shippedPlaybook } from "./steps.js";
+import { runShipped } from "./shipped.js";
 
 const ETCD_STEP = "02-cluster-etcd";
 const SNAPSHOT_TASK = "Snapshot through this member (TLS), checked";
@@ -51,18 +48,15 @@ export async function etcdBackup(
 /** Run the snapshot playbook on one member; its KPLAY-SNAPSHOT line when the file reached the controller. */
 async function snapshotThrough(s: ClusterSession, t: { member: string; name: string; file: string }) {
   let line: string | undefined;
-  const report: Reporter = {
-    emit(e: KplayEvent) {
-      s.report.emit(e);
-      if (e.event === "host_result" && e.task === SNAPSHOT_TASK && e.status === "ok")
+  const out = await runShipped(s, {
+    file: "etcd-backup.yml",
+    vars: { kplay_snapshot_name: t.name, kplay_backup_file: t.file },
+    only: t.member,
+    onResult: (e) => {
+      if (e.task === SNAPSHOT_TASK && e.status === "ok")
         line = /^KPLAY-SNAPSHOT .*$/m.exec(String(e.result.stdout ?? ""))?.[0];
     },
-  };
-  const vars = { kplay_snapshot_name: t.name, kplay_backup_file: t.file };
-  const run = { forks: 1, check: false, diff: false, extraVars: vars, factCache: s.facts, limit: new Set([t.member]) };
-  const out = await new Runner(s.inv, s.pool, run, report).runPlaybook(
-    loadPlaybook(shippedPlaybook("etcd-backup.yml")),
-  );
+  });
   if (out.ok && line && existsSync(t.file)) return line;
   rmSync(t.file, { force: true });
   const why = out.hosts[t.member]?.unreachable ? " (unreachable)" : "";

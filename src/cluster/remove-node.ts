@@ -2,13 +2,11 @@
 // member that stays (quorum-checked, before anything changed), the Kubernetes node drained and
 // deleted through the first control plane, the node's undo log replayed newest first, and the
 // node forgotten in the recorded progress and the fact cache.
-import { Runner } from "../engine/runner.js";
 import { revertHosts } from "../engine/revert.js";
 import { writeStepsFile } from "../engine/steps.js";
-import { loadPlaybook } from "../playbook/load.js";
 import { etcdMembers, firstControlPlane, isKubernetesNode } from "./nodes.js";
 import { warn, type ClusterSession } from "./session.js";
-import { shippedPlaybook } from "./steps.js";
+import { runShipped } from "./shipped.js";
 
 const ETCD_STEP = "02-cluster-etcd";
 const K8S_STEP = "03-cluster-kubernetes";
@@ -74,11 +72,4 @@ async function removeEtcdMember(s: ClusterSession, n: { node: string; removing: 
     `no etcd member that stays could be reached (${peers.join(", ") || "none"}); ${n.node}'s member was not removed`,
   );
   return false;
-}
-
-/** Run a shipped playbook once, not recorded as a step (it is idempotent), optionally on one host. */
-function runShipped(s: ClusterSession, p: { file: string; vars: Record<string, unknown>; only?: string }) {
-  const limit = p.only ? { limit: new Set([p.only]) } : {};
-  const run = { forks: 1, check: false, diff: false, extraVars: p.vars, factCache: s.facts, ...limit };
-  return new Runner(s.inv, s.pool, run, s.report).runPlaybook(loadPlaybook(shippedPlaybook(p.file)));
 }

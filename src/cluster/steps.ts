@@ -1,11 +1,11 @@
 // Owns what a cluster is made of, step by step: the shipped playbooks directory and
 // deploy-cluster's ordered steps (add-node runs the same list for new hosts), and the groups
 // whose hosts are cluster nodes. The CLI parses flags and prints; it asks this module what to run.
+import { KPLAY_ROOT } from "../version.js";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
 /** The shipped playbooks directory (beside src/ and templates/ in the package). */
-export const PLAYBOOKS_DIR = fileURLToPath(new URL("../../playbooks/", import.meta.url));
+export const PLAYBOOKS_DIR = join(KPLAY_ROOT, "playbooks");
 
 /** deploy-cluster's steps, in order. Each is one playbook; each finished step is recorded per host. */
 export const DEPLOY_STEPS = [

@@ -7,7 +7,7 @@
 import { Chalk } from "chalk";
 import type { HostStatus, KplayEvent, Reporter } from "./events.js";
 import type { Redactor } from "./redact.js";
-import { stepLines } from "./steps-view.js";
+import { hostList, stepLines } from "./steps-view.js";
 
 export interface StepConsoleOptions {
   /** How many hosts this run is for (a step's others count as "not applicable"). */
@@ -28,8 +28,8 @@ interface RunningTask {
 }
 
 const seconds = (ms: number) => `${Math.round(ms / 1000)}s`;
-const names = (hosts: string[]) =>
-  hosts.length > 4 ? `${hosts.slice(0, 4).join(", ")} and ${hosts.length - 4} more` : hosts.join(", ");
+// four names keep a heartbeat line short
+const names = (hosts: string[]) => hostList(hosts, 4);
 
 export class StepConsoleReporter implements Reporter {
   private readonly c: InstanceType<typeof Chalk>;

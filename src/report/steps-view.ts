@@ -11,15 +11,16 @@ const WHY: Record<RerunReason, string> = {
 };
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
-const list = (hosts: string[]) =>
-  hosts.length > 5 ? `${hosts.slice(0, 5).join(", ")} and ${hosts.length - 5} more` : hosts.join(", ");
+/** Host names for a line: the first `max`, then how many more. */
+export const hostList = (hosts: string[], max = 5) =>
+  hosts.length > max ? `${hosts.slice(0, max).join(", ")} and ${hosts.length - max} more` : hosts.join(", ");
 
 /** The console lines for a step event. */
 export function stepLines(e: StepEvent, c: InstanceType<typeof Chalk>): string[] {
   switch (e.event) {
     case "step_start": {
       const before = e.done_before > 0 ? ` (done before on ${e.done_before})` : "";
-      return ["", c.bold.blue(`STEP ${e.index}/${e.total} ${e.step}: on ${list(e.hosts)}${before}`)];
+      return ["", c.bold.blue(`STEP ${e.index}/${e.total} ${e.step}: on ${hostList(e.hosts)}${before}`)];
     }
     case "step_skip": {
       const why = {
@@ -34,7 +35,11 @@ export function stepLines(e: StepEvent, c: InstanceType<typeof Chalk>): string[]
     case "step_end":
       return e.failed.length === 0
         ? [c.blue(`STEP ${e.index}/${e.total} ${e.step}: done on ${e.ok.length} host(s) in ${seconds(e.elapsed_ms)}`)]
-        : [c.red(`STEP ${e.index}/${e.total} ${e.step}: failed on ${list(e.failed)}; done on ${e.ok.length} host(s)`)];
+        : [
+            c.red(
+              `STEP ${e.index}/${e.total} ${e.step}: failed on ${hostList(e.failed)}; done on ${e.ok.length} host(s)`,
+            ),
+          ];
     case "steps_end":
       return summary(e, c);
   }

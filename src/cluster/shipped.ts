@@ -1,0 +1,35 @@
+// Owns running one of kplay's shipped non-step playbooks (remove-etcd-member, remove-k8s-node,
+// etcd-backup, certs-check) for a cluster workflow: once, not recorded as a step (each is
+// idempotent or reads only), on every host or one, with the workflow's reporter; `onResult`
+// sees each host's result as it arrives (what a workflow reads back from a task's output).
+import { Runner } from "../engine/runner.js";
+import { loadPlaybook } from "../playbook/load.js";
+import type { KplayEvent } from "../report/index.js";
+import type { ClusterSession } from "./session.js";
+import { shippedPlaybook } from "./steps.js";
+
+export type HostResult = Extract<KplayEvent, { event: "host_result" }>;
+
+export interface ShippedRun {
+  file: string;
+  vars?: Record<string, unknown>;
+  /** Run on this host only (the playbook's own hosts otherwise). */
+  only?: string;
+  /** One host at a time (a membership change), or the session's fork limit (a listing). */
+  forks?: number;
+  onResult?: (e: HostResult) => void;
+}
+
+export function runShipped(s: ClusterSession, p: ShippedRun) {
+  const report = p.onResult
+    ? {
+        emit(e: KplayEvent) {
+          s.report.emit(e);
+          if (e.event === "host_result") p.onResult!(e);
+        },
+      }
+    : s.report;
+  const limit = p.only ? { limit: new Set([p.only]) } : {};
+  const run = { forks: p.forks ?? 1, check: false, diff: false, extraVars: p.vars ?? {}, factCache: s.facts, ...limit };
+  return new Runner(s.inv, s.pool, run, report).runPlaybook(loadPlaybook(shippedPlaybook(p.file)));
+}
