@@ -4,8 +4,12 @@
 #   member-NAME.crt/key            per member, server + peer + client use; SANs: NAME, localhost,
 #                                  its IP, 127.0.0.1; remade only when its SANs no longer match
 #   apiserver-etcd-client.crt/key  what kube-apiserver presents to etcd
-# Usage: etcd-pki.sh DIR NAME=IP [NAME=IP ...]. Prints "pki:" and what it made.
+# Usage: etcd-pki.sh [--renew] DIR NAME=IP [NAME=IP ...]. --renew remakes every leaf (new key,
+# new validity) under the same CA, keeping the ones it replaces in DIR/replaced/TIME/.
+# Prints "pki:" and what it made.
 set -eu
+renew=no
+if [ "${1:-}" = --renew ]; then renew=yes; shift; fi
 d=$1; shift
 umask 077
 mkdir -p "$d"
@@ -18,16 +22,27 @@ if [ ! -s "$d/ca.crt" ]; then
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
   made="$made ca"
 fi
+kept="$d/replaced/$(date -u +%Y%m%dT%H%M%SZ)"
 # sign NAME SANS USAGE: (re)make NAME.crt unless it is valid under the CA with exactly these SANs
 sign() {
   name=$1; sans=$2; usage=$3
   want=$(printf '%s' "$sans" | sed 's/IP:/IP Address:/g; s/,/, /g')
   have=$(openssl x509 -in "$d/$name.crt" -noout -ext subjectAltName 2>/dev/null | tail -n 1 | sed 's/^ *//' || true)
-  if [ "$have" = "$want" ] && openssl verify -CAfile "$d/ca.crt" "$d/$name.crt" >/dev/null 2>&1; then return 0; fi
-  key "$d/$name.key"
-  printf 'subjectAltName=%s\nextendedKeyUsage=%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n' "$sans" "$usage" > "$d/$name.ext"
-  openssl req -new -key "$d/$name.key" -subj "/CN=$name" 2>/dev/null \
-    | openssl x509 -req -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 -extfile "$d/$name.ext" -out "$d/$name.crt" 2>/dev/null
+  if [ $renew = yes ] && [ -e "$d/$name.crt" ]; then
+    mkdir -p "$kept"
+    cp -p -- "$d/$name.crt" "$d/$name.key" "$kept/"
+  elif [ "$have" = "$want" ] && openssl verify -CAfile "$d/ca.crt" "$d/$name.crt" >/dev/null 2>&1; then
+    return 0
+  fi
+  key "$d/$name.key.new"
+  printf 'subjectAltName=%s\nextendedKeyUsage=%s\nbasicConstraints=CA:FALSE\n' "$sans" "$usage" > "$d/$name.ext"
+  printf 'keyUsage=critical,digitalSignature\n' >> "$d/$name.ext"
+  openssl req -new -key "$d/$name.key.new" -subj "/CN=$name" 2>/dev/null \
+    | openssl x509 -req -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 -extfile "$d/$name.ext" \
+      -out "$d/$name.crt.new" 2>/dev/null
+  # key and certificate replaced together, each by a rename (a cut run leaves the old pair)
+  mv -f -- "$d/$name.key.new" "$d/$name.key"
+  mv -f -- "$d/$name.crt.new" "$d/$name.crt"
   rm -f "$d/$name.ext"
   made="$made $name"
 }

@@ -50,15 +50,34 @@ const RECIPE_VERSION = "4";
  * comes from playbooks/vars/download.yml.
  */
 export const SANDBOX_KUBE_VERSION = "v1.28.4";
+/** The next minor version the sandbox bundle also serves, so upgrade-cluster can be run on it. */
+export const SANDBOX_UPGRADE_VERSION = "v1.29.0";
 export const METRICS_SERVER_VERSION = "v0.6.4";
 const METRICS_SERVER_PATH =
   `github.com/kubernetes-sigs/metrics-server/releases/download/${METRICS_SERVER_VERSION}` + "/components.yaml";
 export const DOWNLOAD_VARS = join(KPLAY_ROOT, "playbooks/vars/download.yml");
 
-/** The shipped download list for the sandbox's architecture and Kubernetes version. */
+/** The shipped download list for the sandbox's architecture and both its Kubernetes versions. */
 export function sandboxFileList(arch: string): ListEntry[] {
-  return bundleLists({ ...readDownloadVars(DOWNLOAD_VARS), kube_version: SANDBOX_KUBE_VERSION }, [arch], DOWNLOAD_VARS)
-    .files;
+  const all = [SANDBOX_KUBE_VERSION, SANDBOX_UPGRADE_VERSION].flatMap(
+    (v) => bundleLists({ ...readDownloadVars(DOWNLOAD_VARS), kube_version: v }, [arch], DOWNLOAD_VARS).files,
+  );
+  return all.filter((f, i) => all.findIndex((g) => g.value === f.value) === i);
+}
+
+/** The stand-in as the copy served for one Kubernetes version (its version line written in). */
+export function standinFor(standin: Buffer, version: string): Buffer {
+  const line = 'my $BUILT = "v0.0.0-standin";';
+  const text = standin.toString("utf8");
+  if (!text.includes(line)) throw new KplayError("internal", `the stand-in has no version line (${line})`);
+  return Buffer.from(text.replace(line, `my $BUILT = ${JSON.stringify(version)};`));
+}
+
+/** The Kubernetes version in a dl.k8s.io download URL. */
+function releaseOf(url: string): string {
+  const v = /\/release\/(v[^/]+)\//.exec(url)?.[1];
+  if (!v) throw new KplayError("internal", `no Kubernetes version in ${url}`);
+  return v;
 }
 /**
  * TEST STAND-IN, not Kubernetes: kubeadm, kubelet, kubectl and crictl cannot be obtained on the
@@ -98,6 +117,7 @@ function recipeId(o: { nodeImage: string; pkgs: string[]; arch: string; standin:
       SANDBOX_IMAGES,
       o.arch,
       SANDBOX_KUBE_VERSION,
+      SANDBOX_UPGRADE_VERSION,
       METRICS_SERVER_VERSION,
     ]),
   );
@@ -241,10 +261,10 @@ function writeKubeFiles(files: string, repoDir: string, arch: string, standin: B
     // from the same list `kplay bundle list files` prints (network manifests are test fixtures
     // shaped like the upstream files, see their headers).
     const fixture = (f: string) => readFileSync(join(dirname(STANDIN), "manifests", f));
-    const content: Record<string, () => [Buffer, number]> = {
-      kubeadm: () => [standin, 0o755],
-      kubelet: () => [standin, 0o755],
-      kubectl: () => [standin, 0o755],
+    const content: Record<string, (url: string) => [Buffer, number]> = {
+      kubeadm: (url) => [standinFor(standin, releaseOf(url)), 0o755],
+      kubelet: (url) => [standinFor(standin, releaseOf(url)), 0o755],
+      kubectl: (url) => [standinFor(standin, releaseOf(url)), 0o755],
       crictl: () => [readFileSync(join(tmp, "crictl.tgz")), 0o644],
       cni: () => [readFileSync(join(tmp, "cni.tgz")), 0o644],
       calico_manifest: () => [fixture("calico.yaml"), 0o644],
@@ -257,7 +277,7 @@ function writeKubeFiles(files: string, repoDir: string, arch: string, standin: B
           "internal",
           `the sandbox bundle has nothing to serve for ${f.name}_download_url (${f.value})`,
         );
-      put(f.value.replace(/^https:\/\//, ""), ...make());
+      put(f.value.replace(/^https:\/\//, ""), ...make(f.value));
     }
     // an app for 05-cluster-apps' tests (not one of kplay's own downloads)
     put(METRICS_SERVER_PATH, fixture("metrics-server.yaml"));

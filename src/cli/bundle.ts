@@ -206,7 +206,7 @@ async function buildCommand(argv: string[]): Promise<number> {
   const lists = listsFor(values, arches, cfg);
   const packages = packagesOf(values, values.out);
   const view = new TransferView();
-  const client = await registryClient(values as Values, undefined, view);
+  const client = await registryClient(values as Values, undefined, { meter: view });
   const ca = caFiles(values["ca-file"]);
   const t0 = Date.now();
   try {

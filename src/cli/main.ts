@@ -25,6 +25,10 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
     run: removeNodeCommand,
     summary: "take nodes out of the cluster (etcd member removal, quorum-checked) and reset them",
   },
+  "upgrade-cluster": {
+    run: async (argv) => (await import("./upgrade.js")).upgradeCommand(argv),
+    summary: "upgrade Kubernetes to kube_version: control planes first, then workers one at a time (resumes)",
+  },
   init: { run: initCommand, summary: "write a commented sample config.yaml" },
   run: { run: runCommand, summary: "run playbooks against an inventory" },
   inventory: {
@@ -38,11 +42,19 @@ const COMMANDS: Record<string, { run: (argv: string[]) => Promise<number>; summa
   state: { run: stateCommand, summary: "state reset: forget recorded progress" },
   etcd: {
     run: async (argv) => (await import("./etcd.js")).etcdCommand(argv),
-    summary: "etcd backup: a checked snapshot of the cluster's etcd, copied to the controller (0600)",
+    summary: "etcd backup: a checked snapshot on the controller (0600); etcd restore SNAPSHOT: every member back to it",
   },
   certs: {
     run: async (argv) => (await import("./certs.js")).certsCommand(argv),
     summary: "certs check: every certificate kplay or kubeadm made, per host, with its expiry",
+  },
+  backup: {
+    run: async (argv) => (await import("./backup.js")).backupCommand(argv),
+    summary: "the controller's irreplaceable state (pki, credentials, journals, facts, config) to one 0600 file",
+  },
+  "restore-state": {
+    run: async (argv) => (await import("./backup.js")).restoreStateCommand(argv),
+    summary: "put a kplay backup back on a (new) controller, every file checked by sha256",
   },
   report: {
     run: async (argv) => (await import("./report.js")).reportCommand(argv),

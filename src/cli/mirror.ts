@@ -2,7 +2,7 @@
 // and `kplay images push` (air-gapped side: directory -> registry): which images, where each
 // goes (mapping file, else PROJECT/<path>), credentials, CAs, concurrency, and one line per image.
 import { TransferView } from "../report/transfers.js";
-import { OPTIONS, positiveInt, registryClient, type Values } from "./registry-options.js";
+import { OPTIONS, positiveInt, registryClient, stateRegistryAccess, type Values } from "./registry-options.js";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { forEachLimited } from "../concurrency.js";
@@ -10,7 +10,7 @@ import { KplayError } from "../errors.js";
 import { OciLayout, REF_ANNOTATION } from "../images/layout.js";
 import { Copier, type CopyJob, type CopyResult, type Endpoint } from "../images/mirror.js";
 import { formatRef, parseRef, ReferenceError, retarget, type ImageRef } from "../images/reference.js";
-import { parse } from "./options.js";
+import { parse, stateDir, type Common } from "./options.js";
 
 const SHARED = `Which images (one of):
   IMAGE...                 references on the command line
@@ -50,7 +50,9 @@ export const PUSH_HELP = `\
 Usage: kplay images push --from-dir DIR --registry HOST[:PORT] [IMAGE... | --images FILE | --mapping FILE] [options]
 
 Push the images of DIR (written by kplay images mirror --to-dir) into the registry; all of them
-unless some are named.
+unless some are named. Into the cluster's bootstrap registry: give the cluster (-c CONFIG,
+--sandbox or --state-dir DIR) and kplay uses the push credentials and the CA it made there
+(STATE/pki/registry-auth.json, ca.crt); without credentials that registry refuses pushes (401).
 
 ${SHARED}`;
 
@@ -243,14 +245,14 @@ export async function imagesMirrorCommand(argv: string[]): Promise<number> {
     const layout = new OciLayout(resolve(v["to-dir"]));
     layout.init();
     const view = new TransferView({ json: !!v.json });
-    const c = await registryClient(v, undefined, view);
+    const c = await registryClient(v, undefined, { meter: view });
     const jobs = list.map((w) => ({ src: w.src, dst: w.src }));
     const from: Endpoint = { kind: "registry", client: c };
     return runJobs({ jobs, from, to: { kind: "dir", layout }, verb: "mirrored", where: v["to-dir"], view }, v);
   }
   const target = checkRegistry(v.to!, "--to");
   const view = new TransferView({ json: !!v.json });
-  const c = await registryClient(v, target, view);
+  const c = await registryClient(v, target, { meter: view });
   const jobs = list.map((w) => ({ src: w.src, dst: destination(w, target, v) }));
   const registry: Endpoint = { kind: "registry", client: c };
   return runJobs({ jobs, from: registry, to: registry, verb: "mirrored", where: target, view }, v);
@@ -259,10 +261,10 @@ export async function imagesMirrorCommand(argv: string[]): Promise<number> {
 export async function imagesPushCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { ...OPTIONS, "from-dir": { type: "string" }, registry: { type: "string" } },
+    { ...OPTIONS, ...STATE_OPTIONS, "from-dir": { type: "string" }, registry: { type: "string" } },
     "images push",
   );
-  const v = values as Values & { "from-dir"?: string; registry?: string };
+  const v = values as Values & Pick<Common, keyof typeof STATE_OPTIONS> & { "from-dir"?: string; registry?: string };
   if (v.help) {
     console.log(PUSH_HELP);
     return 0;
@@ -284,8 +286,20 @@ export async function imagesPushCommand(argv: string[]): Promise<number> {
         `${formatRef(w.src)} is not in ${v["from-dir"]} (it holds ${names.length} image(s); see its index.json)`,
       );
   const view = new TransferView({ json: !!v.json });
-  const c = await registryClient(v, target, view);
+  const c = await registryClient(v, target, { meter: view, state: pushState(v) });
   const jobs = list.map((w) => ({ src: w.src, dst: destination(w, target, v) }));
   const to: Endpoint = { kind: "registry", client: c };
   return runJobs({ jobs, from: { kind: "dir", layout }, to, verb: "pushed", where: target, view }, v);
+}
+
+/** The cluster options images push takes: where the state with the registry's credentials is. */
+const STATE_OPTIONS = {
+  config: { type: "string", short: "c" },
+  sandbox: { type: "boolean" },
+  "sandbox-name": { type: "string" },
+  "state-dir": { type: "string" },
+} as const;
+
+function pushState(v: Pick<Common, keyof typeof STATE_OPTIONS>) {
+  return v.config || v.sandbox || v["state-dir"] ? stateRegistryAccess(stateDir(v as Common)) : undefined;
 }

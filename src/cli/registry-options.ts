@@ -3,7 +3,8 @@
 // --password-stdin, or an auth file), extra CAs, plain-HTTP hosts, and the registry client made
 // from them. A password read here joins the process's secrets, so no output ever shows it.
 import type { TransferMeter } from "../report/transfers.js";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { CredentialStore, defaultAuthFile } from "../images/auth.js";
 import { RegistryClient } from "../images/registry.js";
@@ -54,7 +55,7 @@ export function positiveInt(v: string | undefined, name: string, dflt: number): 
 }
 
 /** Credentials: --username with --password-stdin for `target`, then the auth file (given or docker's default). */
-export function credentialStore(v: RegistryFlags, target?: string): CredentialStore {
+export function credentialStore(v: RegistryFlags, target?: string, extraAuthFile?: string): CredentialStore {
   const creds = new CredentialStore();
   if (v.username !== undefined) {
     if (!target) throw new KplayError("usage", "--username applies to a target registry (--to or --registry)");
@@ -70,6 +71,7 @@ export function credentialStore(v: RegistryFlags, target?: string): CredentialSt
   } else if (v["password-stdin"]) throw new KplayError("usage", "--password-stdin needs --username");
   const authFile = v["auth-file"] ?? defaultAuthFile();
   if (authFile) creds.addFile(authFile);
+  if (extraAuthFile) creds.addFile(extraAuthFile);
   return creds;
 }
 
@@ -88,10 +90,11 @@ export function caFiles(files: string[] | undefined): Buffer[] {
 export async function registryClient(
   v: RegistryFlags,
   target?: string,
-  meter?: TransferMeter,
+  o: { meter?: TransferMeter; state?: StateRegistryAccess } = {},
 ): Promise<RegistryClient> {
-  const creds = credentialStore(v, target);
-  const ca = caFiles(v["ca-file"]);
+  const creds = credentialStore(v, target, o.state?.authFile);
+  const ca = caFiles([...(v["ca-file"] ?? []), ...(o.state?.caFile ? [o.state.caFile] : [])]);
+  const meter = o.meter;
   const plain = new Set((v["plain-http"] ?? []).map((h) => h.toLowerCase()));
   return new RegistryClient({
     ca,
@@ -100,4 +103,16 @@ export async function registryClient(
     chunkSize: positiveInt(v["chunk-size"], "chunk-size", 8 << 20),
     meter,
   });
+}
+
+/** What a cluster's state directory gives a registry client: the push credentials and the cluster CA. */
+export interface StateRegistryAccess {
+  authFile?: string;
+  caFile?: string;
+}
+
+/** The bootstrap registry's push credentials and CA from STATE/pki, those that exist. */
+export function stateRegistryAccess(stateDir: string): StateRegistryAccess {
+  const at = (f: string) => (existsSync(join(stateDir, "pki", f)) ? join(stateDir, "pki", f) : undefined);
+  return { authFile: at("registry-auth.json"), caFile: at("ca.crt") };
 }

@@ -1,7 +1,7 @@
 // Owns `kplay run PLAYBOOK... `: load and validate inventory, playbooks and extra vars (nothing
 // touches a node before all of it validates), then execute with the engine and report.
 import { RunLogReporter } from "../report/run-log.js";
-import { runSetDir } from "../state/runsets.js";
+import { runSetDir, type RunSet } from "../state/runsets.js";
 import { ensureStateDir } from "../state/atomic.js";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -99,24 +99,26 @@ export type RunValues = Common & {
  * Validate inventory, playbooks and variables (nothing touches a node before all of it
  * validates), then run the playbooks as recorded steps. Shared by `run` and the cluster commands.
  */
-export async function runPlaybooks(
-  values: RunValues,
-  files: string[],
-  how: {
-    label: string;
-    resume: boolean;
-    continueHint?: string;
-    vars?: (stateDir: string) => Record<string, unknown>;
-    limit?: string[];
-    cluster?: boolean;
-  },
-): Promise<number> {
+export interface RunHow {
+  label: string;
+  resume: boolean;
+  continueHint?: string;
+  vars?: (stateDir: string) => Record<string, unknown>;
+  limit?: string[];
+  cluster?: boolean;
+  /** The run-set to record in (default: the cluster's, or one per list of playbooks). */
+  runSet?: RunSet;
+  /** A change to each loaded playbook (upgrade-cluster's --batch sets the workers' serial). */
+  adjust?: (pb: Playbook) => Playbook;
+}
+
+export async function runPlaybooks(values: RunValues, files: string[], how: RunHow): Promise<number> {
   const o = values;
-  const positionals = files;
   const inv = loadInv(o);
-  const playbooks = positionals.map((p) => {
+  const playbooks = files.map((p) => {
     if (!existsSync(p)) throw new KplayError("input", "playbook not found", { where: { file: p } });
-    return loadPlaybook(p);
+    const pb = loadPlaybook(p);
+    return how.adjust ? how.adjust(pb) : pb;
   });
   const extraVars = { ...(how.vars?.(stateDir(o)) ?? {}), ...parseExtraVars(o["extra-vars"] ?? []) };
   const limit = limitOf(inv, o.limit, how.limit);
@@ -136,7 +138,7 @@ export async function runPlaybooks(
   if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
   const windowS = reconnectWindow(values["reconnect-window"]);
   // each run-set keeps its own journal: an ad-hoc run never erases the cluster's progress
-  const journalDir = runSetDir(sd, how.cluster ? { kind: "cluster" } : { kind: "playbooks", files });
+  const journalDir = runSetDir(sd, how.runSet ?? (how.cluster ? { kind: "cluster" } : { kind: "playbooks", files }));
   const request: PlaybookRun = {
     inv,
     playbooks,

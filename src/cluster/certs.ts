@@ -2,9 +2,12 @@
 // expires: the controller's own (STATE/pki: the cluster CA, the registry's) read here, and on
 // every host the files under /etc/kplay/pki, /etc/etcd/pki, /etc/kubernetes/pki and the CA in
 // the system trust store, listed by a read-only script. Returns data; the CLI prints and decides.
+// And `kplay certs renew`: the leaf certificates kplay made (registry, etcd members,
+// kube-apiserver's etcd client) made again under the same CAs, restarting one host at a time.
 import { X509Certificate } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { etcdMembers } from "./nodes.js";
 import type { ClusterSession } from "./session.js";
 import { runShipped, type HostResult } from "./shipped.js";
 
@@ -69,4 +72,35 @@ function controllerCerts(dir: string, now: number): CertInfo[] {
         return [];
       }
     });
+}
+
+/** What `certs renew` can renew, and the plays of certs-renew.yml that do it, in order. */
+export const RENEWABLE = {
+  registry: ["registry certificate"],
+  etcd: [
+    "etcd certificates (controller)",
+    "etcd certificates (members)",
+    "etcd certificates (kube-apiserver's client certificate)",
+  ],
+} as const;
+export type Renewable = keyof typeof RENEWABLE;
+
+/**
+ * Renew leaf certificates (never a CA): each part's plays in order, each on every host it names
+ * before the next. The part and play that failed, or undefined when every part was renewed.
+ */
+export async function renewCertificates(
+  s: ClusterSession,
+  what: Renewable[],
+): Promise<{ failed?: { part: Renewable; play: string } }> {
+  const vars = {
+    kplay_pki_dir: join(s.stateDir, "pki"),
+    kplay_etcd_members: etcdMembers(s.inv).map((h) => `${h}=${String(s.inv.hostVars(h).ip ?? "")}`),
+  };
+  for (const part of what)
+    for (const play of RENEWABLE[part]) {
+      const out = await runShipped(s, { file: "certs-renew.yml", play, vars, forks: s.forks });
+      if (!out.ok) return { failed: { part, play } };
+    }
+  return {};
 }

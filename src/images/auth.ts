@@ -8,6 +8,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseYamlData } from "../yaml-source.js";
 import { KplayError } from "../errors.js";
+import { secrets } from "../report/redact.js";
 import { registryName } from "./reference.js";
 import type { Credentials } from "./registry.js";
 
@@ -64,7 +65,9 @@ export function readAuthFile(file: string): Map<string, Credentials> {
       username = plain.slice(0, i);
       password = plain.slice(i + 1);
     }
-    if (username !== undefined && password !== undefined) out.set(hostKey(k), { username, password });
+    if (username === undefined || password === undefined) continue;
+    secrets.add(password); // whatever prints later (errors, events) masks it
+    out.set(hostKey(k), { username, password });
   }
   return out;
 }

@@ -6,11 +6,11 @@
 // removed by hand comes back.
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, parseAllDocuments } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { events, kplay, sandboxHome } from "../harness/cluster.js";
+import { events, kplay, sandboxHome, spawnKplay } from "../harness/cluster.js";
 
 const home = sandboxHome("kplay-deploy-");
 const name = `e2e${process.pid}`;
@@ -18,6 +18,11 @@ const env = { KPLAY_HOME: home };
 const sandbox = ["--sandbox", "--sandbox-name", name];
 const NODES = ["node1", "node2", "node3"];
 let info: { config: string; nodes: Array<{ name: string; container: string; ip: string }> };
+/** The snapshot `etcd backup` took (restored later, once the whole cluster runs). */
+let backupFile = "";
+const ETCDCTL =
+  "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/pki/ca.crt " +
+  "--cert=/etc/etcd/pki/member.crt --key=/etc/etcd/pki/member.key";
 
 function sh(node: string, cmd: string): Promise<{ code: number; out: string }> {
   const c = info.nodes.find((n) => n.name === node)!.container;
@@ -179,6 +184,7 @@ describe("deploy-cluster on the sandbox", () => {
     const db = readdirSync(out).filter((f) => f.endsWith(".db"));
     expect(db).toHaveLength(1);
     const file = join(out, db[0]);
+    backupFile = file;
     const meta = JSON.parse(readFileSync(`${file}.json`, "utf8"));
     expect(meta.member).toBe("node2");
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -330,6 +336,168 @@ describe("deploy-cluster on the sandbox", () => {
     ).toBe("1\n");
   });
 
+  it("certs renew: new registry and etcd leaf certificates, every CA byte-identical, the registry trusted throughout", async () => {
+    const pki = join(home, "sandbox", name, "pki");
+    const cas = () => [readFileSync(join(pki, "ca.crt")), readFileSync(join(pki, "etcd", "ca.crt"))];
+    const nodeCas = "sha256sum /etc/etcd/pki/ca.crt /usr/local/share/ca-certificates/kplay-ca.crt";
+    const leaf = "sha256sum /etc/etcd/pki/member.crt /etc/etcd/pki/member.key";
+    const served =
+      "openssl s_client -connect kube.registry.local:443 -servername kube.registry.local </dev/null 2>/dev/null" +
+      " | openssl x509 -noout -fingerprint";
+    const [casBefore, nodeCasBefore, leafBefore, servedBefore] = [
+      cas(),
+      await onNodes(nodeCas),
+      await onNodes(leaf),
+      (await sh("node1", served)).out,
+    ];
+    const manifest = (await sh("node1", "sha256sum /etc/kubernetes/manifests/kube-apiserver.yaml")).out;
+    // node1 asks the registry every 0.2 s while the certificates change
+    const c1 = info.nodes.find((n) => n.name === "node1")!.container;
+    const loop =
+      "rm -f /tmp/stop-pulls; while [ ! -e /tmp/stop-pulls ]; do " +
+      "curl -fsS -o /dev/null https://kube.registry.local/v2/ && echo ok || echo FAIL; sleep 0.2; done > /tmp/pulls.log 2>&1";
+    execFileSync("docker", ["exec", "-d", c1, "sh", "-c", loop]);
+    const r = await kplay(["certs", "renew", ...sandbox], { env });
+    await sh("node1", "sleep 1; touch /tmp/stop-pulls; sleep 1");
+    expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
+    const pulls = (await sh("node1", "sort /tmp/pulls.log | uniq -c")).out;
+    expect(pulls).not.toMatch(/FAIL|curl/);
+    expect(pulls).toMatch(/^\s*\d+ ok\n$/);
+    // the CAs did not change anywhere; every leaf did
+    expect(cas()).toEqual(casBefore);
+    expect((await onNodes(nodeCas)).map((x) => x.out)).toEqual(nodeCasBefore.map((x) => x.out));
+    const leafAfter = await onNodes(leaf);
+    for (const [i, x] of leafAfter.entries()) expect(x.out).not.toBe(leafBefore[i].out);
+    const servedAfter = (await sh("node1", served)).out;
+    expect(servedAfter).not.toBe(servedBefore);
+    const fp = execFileSync("openssl", ["x509", "-noout", "-fingerprint", "-in", join(pki, "registry.crt")], {
+      encoding: "utf8",
+    });
+    expect(servedAfter).toBe(fp);
+    expect(readdirSync(join(pki, "replaced"))).toHaveLength(1);
+    // pulls through containerd verify the new certificate on every node; etcd healthy with the new ones
+    const pull =
+      "ctr -n k8s.io images rm registry.k8s.io/pause:3.9 >/dev/null && crictl pull registry.k8s.io/pause:3.9";
+    for (const x of await onNodes(pull)) expect(x.code, x.out).toBe(0);
+    const health = await sh("node3", `${ETCDCTL} endpoint health --cluster 2>&1 | grep -c 'is healthy'`);
+    expect(health.out).toBe("3\n");
+    expect((await sh("node1", "sha256sum /etc/kubernetes/manifests/kube-apiserver.yaml")).out).toBe(manifest);
+  });
+
+  it("registry credentials: a push from the controller without them is refused (401), with the cluster's it lands; the password is shown nowhere", async () => {
+    const dir = join(home, "sandbox", name);
+    const ip = bootIp();
+    const penv = { ...env, DOCKER_CONFIG: join(home, "no-docker-config"), REGISTRY_AUTH_FILE: "" };
+    const layout = join(home, "push-layout");
+    const ca = ["--ca-file", join(dir, "pki", "ca.crt")];
+    const pulled = await kplay(["images", "mirror", `${ip}/registry.k8s.io/pause:3.9`, "--to-dir", layout, ...ca], {
+      env: penv,
+    });
+    expect(pulled.code, pulled.stdout + pulled.stderr).toBe(0);
+    const mapping = join(home, "push-mapping");
+    writeFileSync(mapping, `${ip}/registry.k8s.io/pause:3.9 kplay-test/pause:pushed\n`);
+    const push = ["images", "push", "--from-dir", layout, "--registry", ip, "--mapping", mapping];
+    const anonymous = await kplay([...push, ...ca], { env: penv });
+    expect(anonymous.code).toBe(1);
+    expect(anonymous.stdout + anonymous.stderr).toMatch(/asks for credentials \(basic auth\) and none are configured/);
+    // the registry's answer itself, to any host without credentials: 401 with a basic challenge
+    const upload = await sh(
+      "node2",
+      "curl -s -o /dev/null -D - -X POST https://kube.registry.local/v2/kplay-test/x/blobs/uploads/ | head -n 1; " +
+        "curl -s -o /dev/null -D - -X POST https://kube.registry.local/v2/kplay-test/x/blobs/uploads/ | grep -i '^www-authenticate'",
+    );
+    expect(upload.out).toMatch(/^HTTP\/1\.1 401 .*\nwww-authenticate: Basic realm="kplay registry push"/i);
+    const manifest =
+      "curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.oci.image.index.v1+json' " +
+      "-H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' " +
+      "https://kube.registry.local/v2/kplay-test/pause/manifests/pushed";
+    expect((await sh("node2", manifest)).out).toBe("404");
+    const withState = await kplay([...push, ...sandbox], { env: penv });
+    expect(withState.code, withState.stdout + withState.stderr).toBe(0);
+    expect((await sh("node2", manifest)).out).toBe("200");
+    // the password: in its 0600 file on the controller and nowhere else (outputs, state, the node)
+    const authFile = join(dir, "pki", "registry-auth.json");
+    expect(statSync(authFile).mode & 0o777).toBe(0o600);
+    const auths = JSON.parse(readFileSync(authFile, "utf8")).auths;
+    const password = Buffer.from(auths["kube.registry.local"].auth, "base64").toString().split(":")[1];
+    expect(password).toMatch(/^[0-9a-f]{48}$/);
+    for (const r of [pulled, anonymous, withState]) expect(r.stdout + r.stderr).not.toContain(password);
+    const holders = execFileSync("grep", ["-rlF", "--", password, dir], { encoding: "utf8" }).trim().split("\n");
+    expect(holders).toEqual([authFile]);
+    const onBoot = await sh(
+      "bootstrap",
+      `grep -rlF -- ${password} /etc /var/lib/kplay /var/log /root /tmp || echo none`,
+    );
+    expect(onBoot.out).toBe("none\n");
+    expect((await sh("bootstrap", "stat -c '%a %U %G' /etc/kplay/registry.htpasswd")).out).toBe("640 root www-data\n");
+  });
+
+  it("etcd restore: every member back to the snapshot (later keys gone), all healthy, kube-apiserver's manifest kept", async () => {
+    expect(backupFile).not.toBe("");
+    expect((await sh("node3", `${ETCDCTL} put /kplay-test/after-backup later-value`)).out).toBe("OK\n");
+    const clusterId = `${ETCDCTL} endpoint status -w json | grep -o '"cluster_id":[0-9]*'`;
+    const idBefore = (await sh("node1", clusterId)).out;
+    const manifest = "sha256sum /etc/kubernetes/manifests/kube-apiserver.yaml";
+    const manifestBefore = (await sh("node1", manifest)).out;
+    expect(manifestBefore).toMatch(/^[0-9a-f]{64} /);
+    // a snapshot that does not match its record stops before anything runs, as bad input
+    const bad = join(home, "etcd-bad.db");
+    writeFileSync(bad, readFileSync(backupFile));
+    writeFileSync(`${bad}.json`, JSON.stringify({ sha256: "0".repeat(64) }));
+    const refused = await kplay(["etcd", "restore", bad, ...sandbox, "--yes"], { env });
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/its record .* says 0000/);
+
+    const r = await kplay(["etcd", "restore", backupFile, ...sandbox, "--yes"], { env });
+    expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/every member healthy/);
+    for (const n of NODES) {
+      // exactly what the snapshot held: the key written before it, not the one after
+      const keys = await sh(n, `${ETCDCTL} get --prefix /kplay-test/ --keys-only | grep .`);
+      expect(keys.out, n).toBe("/kplay-test/backup\n");
+      expect((await sh(n, `${ETCDCTL} get kplay-test --print-value-only`)).out).toBe("from-node1\n");
+      const dirs = await sh(
+        n,
+        "stat -c '%U %a' /var/lib/etcd/kplay; ls -d /var/lib/etcd/kplay.before-restore-* | wc -l",
+      );
+      expect(dirs.out).toBe("etcd 700\n1\n");
+      expect((await sh(n, "test -e /var/lib/kplay/etcd-restore && echo left || echo gone")).out).toBe("gone\n");
+    }
+    const health = await sh(
+      "node2",
+      `${ETCDCTL} endpoint health --cluster 2>&1 | grep -c 'is healthy'; ` +
+        `${ETCDCTL} member list -w simple | cut -d, -f2,3 | sort | tr -d ' \\n'`,
+    );
+    expect(health.out).toBe("3\nstarted,node1started,node2started,node3");
+    // a new cluster (new token), the same members; the API server's manifest back byte for byte
+    expect((await sh("node1", clusterId)).out).not.toBe(idBefore);
+    expect((await sh("node1", manifest)).out).toBe(manifestBefore);
+    expect((await sh("node1", "test -e /etc/kubernetes/kplay-apiserver-aside && echo left || echo gone")).out).toBe(
+      "gone\n",
+    );
+  });
+
+  it("backup, the state directory wiped, restore-state: every file back (the next test finds every step done)", async () => {
+    const dir = join(home, "sandbox", name);
+    const ca = readFileSync(join(dir, "pki", "ca.crt"));
+    const out = join(home, "controller-state.tgz");
+    const b = await kplay(["backup", ...sandbox, "--out", out], { env });
+    expect(b.code, b.stderr).toBe(0);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    const listing = (d: string) =>
+      execFileSync("sh", ["-c", `cd "$1" && find . -type f ! -name run.log ! -path './backups/*' | sort`, "-", d], {
+        encoding: "utf8",
+      });
+    const before = listing(dir);
+    expect(before).toMatch(/\.\/pki\/etcd\/ca\.key\n/);
+    rmSync(dir, { recursive: true, force: true });
+    const r = await kplay(["restore-state", out, ...sandbox], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(listing(dir)).toBe(before);
+    expect(readFileSync(join(dir, "pki", "ca.crt"))).toEqual(ca);
+    expect(statSync(join(dir, "pki", "ca.key")).mode & 0o777).toBe(0o600);
+  });
+
   it("a re-run skips every step; --restart changes nothing and keeps the CA", async () => {
     const ca = readFileSync(join(home, "sandbox", name, "pki", "ca.crt"), "utf8");
     const again = await kplay(["deploy-cluster", ...sandbox, "--json"], { env });
@@ -406,6 +574,71 @@ describe("deploy-cluster on the sandbox", () => {
     );
     expect(r.stderr).not.toMatch(/at .*\.js:\d+/); // no stack trace
     expect(await onNodes("stat -c %Y /etc/hosts /etc/containerd/config.toml")).toEqual(before);
+  });
+
+  it("upgrade-cluster: v1.30 refused untouched; to v1.29.0 the first control plane first, then one worker at a time; a controller killed mid-rollout continues without draining a finished node again", async () => {
+    const original = readFileSync(info.config, "utf8");
+    const withVersion = (v: string) => {
+      const cfg = parse(original);
+      cfg.kubespray.kube_version = v;
+      writeFileSync(info.config, JSON.stringify(cfg));
+    };
+    const log = async () =>
+      (await sh("node1", "cut -d' ' -f2- /var/lib/kplay-standin/apiserver/upgrade.log 2>/dev/null")).out;
+    const snapshots = () =>
+      readdirSync(join(home, "sandbox", name, "backups", "etcd")).filter((f) => f.endsWith(".db"));
+    const snapsBefore = existsSync(join(home, "sandbox", name, "backups", "etcd")) ? snapshots().length : 0;
+    try {
+      // two minor versions up: refused before anything runs or changes
+      withVersion("v1.30.0");
+      const refused = await kplay(["upgrade-cluster", ...sandbox], { env });
+      expect(refused.code, refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(/node2 runs v1\.28\.4: kubeadm upgrades one minor version at a time/);
+      expect(await log()).toBe("");
+      withVersion("v1.29.0");
+      // the controller is killed (SIGKILL) while node3, the second worker, is being upgraded
+      const first = spawnKplay(["upgrade-cluster", ...sandbox], { env });
+      const deadline = Date.now() + 240_000;
+      while (!/cordon node3\n/.test(await log()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 150));
+      first.child.kill("SIGKILL");
+      const cut = await first.done;
+      expect(cut.stdout, cut.stderr).toMatch(/etcd snapshot before the upgrade/);
+      expect(await log()).not.toMatch(/uncordon node3/);
+      const again = await kplay(["upgrade-cluster", ...sandbox], { env });
+      expect(again.code, again.stdout.slice(-3000) + again.stderr).toBe(0);
+      expect(again.stdout).toMatch(/continuing the upgrade begun earlier/);
+    } finally {
+      writeFileSync(info.config, original);
+    }
+    const lines = (await log()).trim().split("\n");
+    // apply on the first control plane before anything else; each node cordoned once (node3 maybe
+    // twice: it was cut mid-way) and uncordoned before the next is cordoned
+    expect(lines[0]).toBe("apply node1 v1.28.4->v1.29.0");
+    const count = (l: string) => lines.filter((x) => x === l).length;
+    expect([count("cordon node1"), count("cordon node2"), count("uncordon node1"), count("uncordon node2")]).toEqual([
+      1, 1, 1, 1,
+    ]);
+    let cordoned: string | undefined;
+    for (const l of lines) {
+      const [what, node] = l.split(" ");
+      if (what === "cordon") {
+        expect(cordoned === undefined || cordoned === node, `${l} while ${cordoned} is cordoned`).toBe(true);
+        cordoned = node;
+      } else if (what === "uncordon") cordoned = undefined;
+    }
+    expect(lines.filter((l) => l.startsWith("node ")).map((l) => l.split(" ")[1])).toEqual(
+      expect.arrayContaining(["node2", "node3"]),
+    );
+    expect(lines.indexOf("uncordon node2")).toBeLessThan(lines.indexOf("cordon node3"));
+    // every node Ready on v1.29.0, the binaries and the control plane's manifests of that version
+    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2, $4}'")).out).toBe(
+      "node1 Ready v1.29.0\nnode2 Ready v1.29.0\nnode3 Ready v1.29.0\n",
+    );
+    for (const x of await onNodes("kubelet --version; kubeadm version -o short"))
+      expect(x.out).toBe("Kubernetes v1.29.0\nv1.29.0\n");
+    expect((await sh("node1", "grep -ho ':v1.29.0$' /etc/kubernetes/manifests/*.yaml | wc -l")).out).toBe("3\n");
+    // one etcd snapshot, taken before the first change (not by the refused run, not on continuing)
+    expect(snapshots().length).toBe(snapsBefore + 1);
   });
 
   it("remove-cluster returns every node and the bootstrap node to their state before kplay", async () => {

@@ -1,0 +1,87 @@
+// Owns `kplay etcd restore SNAPSHOT`: every etcd member's data made again from one snapshot
+// (checked against the record `kplay etcd backup` wrote beside it), with the original member
+// names and peer URLs and a new cluster token, kube-apiserver stopped meanwhile. The shipped
+// playbook etcd-restore.yml holds the phases; this runs them one at a time and goes on only when
+// a phase succeeded on every host it names, so a bad snapshot or an unreachable member stops the
+// restore before any etcd is stopped.
+import { existsSync, readFileSync } from "node:fs";
+import { KplayError } from "../errors.js";
+import { sha256File } from "../hash.js";
+import type { Inventory } from "../inventory/index.js";
+import { etcdMembers } from "./nodes.js";
+import { warn, type ClusterSession } from "./session.js";
+import { runShipped } from "./shipped.js";
+
+const PLAYBOOK = "etcd-restore.yml";
+/** The playbook's plays, in order; the first two change nothing in etcd. */
+export const RESTORE_PHASES = [
+  "snapshot on every member",
+  "kube-apiserver stopped",
+  "etcd data restored",
+  "etcd started",
+  "kube-apiserver back",
+  "snapshot copies removed",
+] as const;
+
+export interface EtcdRestoreOutcome {
+  ok: boolean;
+  sha256: string;
+  /** The phase that failed (nothing after it ran). */
+  failedPhase?: string;
+  /** Per member: where its data directory before the restore was kept ("none" when it had none). */
+  kept: Record<string, string>;
+}
+
+/** The snapshot's sha256, checked against its record when there is one. */
+export function checkedSnapshot(file: string): { sha256: string; recorded: boolean } {
+  if (!existsSync(file)) throw new KplayError("usage", `snapshot ${file} does not exist`);
+  const sha256 = sha256File(file);
+  const recordFile = `${file}.json`;
+  if (!existsSync(recordFile)) return { sha256, recorded: false };
+  let recorded: unknown;
+  try {
+    recorded = (JSON.parse(readFileSync(recordFile, "utf8")) as { sha256?: unknown }).sha256;
+  } catch (e) {
+    throw new KplayError("usage", `${recordFile}: not a snapshot record (${(e as Error).message})`);
+  }
+  if (recorded !== sha256)
+    throw new KplayError("usage", `${file} has sha256 ${sha256}, its record ${recordFile} says ${String(recorded)}`, {
+      hint: "the snapshot changed since it was taken; use another one",
+    });
+  return { sha256, recorded: true };
+}
+
+/** etcd's --initial-cluster for the members as the inventory names them (name=https://ip:2380,…). */
+export function initialCluster(inv: Inventory): string {
+  const members = etcdMembers(inv);
+  if (members.length === 0) throw new KplayError("usage", "the inventory has no etcd group: nothing to restore");
+  return members
+    .map((h) => {
+      const ip = inv.hostVars(h).ip;
+      if (typeof ip !== "string" || !ip)
+        throw new KplayError("usage", `etcd member ${h} has no ip in the inventory (its peer URL is made from it)`);
+      return `${h}=https://${ip}:2380`;
+    })
+    .join(",");
+}
+
+export async function etcdRestore(s: ClusterSession, o: { file: string; now?: Date }): Promise<EtcdRestoreOutcome> {
+  const { sha256, recorded } = checkedSnapshot(o.file);
+  if (!recorded) warn(s, `${o.file} has no record beside it (.json): restoring it as it is, sha256 ${sha256}`);
+  const vars = {
+    kplay_restore_file: o.file,
+    kplay_restore_sha256: sha256,
+    kplay_restore_initial_cluster: initialCluster(s.inv),
+    kplay_restore_token: `kplay-etcd-restore-${(o.now ?? new Date()).getTime()}`,
+  };
+  const kept: Record<string, string> = {};
+  const onResult = (e: { host: string; task: string; result: Record<string, unknown> }) => {
+    const m = /^kept (.*)$/m.exec(String(e.result.stdout ?? ""));
+    if (e.task.startsWith("etcd stopped, this member's data") && m) kept[e.host] = m[1];
+  };
+  for (const play of RESTORE_PHASES) {
+    const out = await runShipped(s, { file: PLAYBOOK, play, vars, forks: s.forks, onResult });
+    if (!out.ok) return { ok: false, sha256, failedPhase: play, kept };
+  }
+  return { ok: true, sha256, kept };
+}
