@@ -14,12 +14,10 @@ d=$1; shift
 umask 077
 mkdir -p "$d"
 made=""
-key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
+. "$(dirname -- "$0")/pki-lib.sh"
 if [ ! -s "$d/ca.crt" ]; then
   if [ -e "$d/ca.key" ]; then echo "$d/ca.key exists without ca.crt: refusing to replace etcd's CA" >&2; exit 1; fi
-  key "$d/ca.key"
-  openssl req -x509 -new -key "$d/ca.key" -out "$d/ca.crt" -days 3650 -subj "/CN=kplay etcd CA" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+  make_ca "kplay etcd CA"
   made="$made ca"
 fi
 kept="$d/replaced/$(date -u +%Y%m%dT%H%M%SZ)"
@@ -34,15 +32,7 @@ sign() {
   elif [ "$have" = "$want" ] && openssl verify -CAfile "$d/ca.crt" "$d/$name.crt" >/dev/null 2>&1; then
     return 0
   fi
-  key "$d/$name.key.new"
-  printf 'subjectAltName=%s\nextendedKeyUsage=%s\nbasicConstraints=CA:FALSE\n' "$sans" "$usage" > "$d/$name.ext"
-  printf 'keyUsage=critical,digitalSignature\n' >> "$d/$name.ext"
-  openssl req -new -key "$d/$name.key.new" -subj "/CN=$name" 2>/dev/null \
-    | openssl x509 -req -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial -days 3650 -extfile "$d/$name.ext" \
-      -out "$d/$name.crt.new" 2>/dev/null
-  # key and certificate replaced together, each by a rename (a cut run leaves the old pair)
-  mv -f -- "$d/$name.key.new" "$d/$name.key"
-  mv -f -- "$d/$name.crt.new" "$d/$name.crt"
+  leaf "$name" "$name" "$sans" "$usage"
   rm -f "$d/$name.ext"
   made="$made $name"
 }

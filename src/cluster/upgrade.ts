@@ -83,12 +83,14 @@ export async function prepareUpgrade(
   const onResult = (e: { task: string; status: string; result: Record<string, unknown> }) => {
     if (e.task === NODES_TASK && e.status === "ok") listing = String(e.result.stdout ?? "");
   };
-  const pre = await runShipped(s, { file: "upgrade-preflight.yml", forks: s.forks, onResult });
-  if (!pre.ok) return undefined;
+  const phase = async (play: string) =>
+    (await runShipped(s, { file: "upgrade-preflight.yml", play, forks: s.forks, onResult })).ok;
+  if (!(await phase("every node answers")) || !(await phase("cluster nodes"))) return undefined;
   const nodes = parseNodes(listing);
   const refusals = upgradeRefusals(nodes, { target: o.target, expected: k8sNodes(s.inv) });
   if (refusals.length)
     throw new KplayError("usage", `upgrade to ${o.target} refused, nothing changed:\n  ${refusals.join("\n  ")}`);
+  if (!(await phase("the new files")) || !(await phase("etcd healthy"))) return undefined;
   if (o.continuing) return { nodes };
   const snapshot = await etcdBackup(s, { outDir: o.snapshotDir });
   return snapshot ? { nodes, snapshot } : undefined;

@@ -10,6 +10,8 @@ import type { Vars } from "./vars.js";
 export interface HostState {
   failed: boolean;
   unreachable: boolean;
+  /** Stopped without failing itself: another host's failure ended the playbook (any_errors_fatal). */
+  stopped?: string;
   facts?: Vars;
   /** Registered results and set_fact values (above play vars, below extra vars). */
   registered: Vars;
@@ -48,16 +50,23 @@ export class HostStates {
   /** Still running tasks: neither failed nor unreachable. */
   active(h: string): boolean {
     const s = this.get(h);
-    return !s.failed && !s.unreachable;
+    return !s.failed && !s.unreachable && !s.stopped;
+  }
+
+  /** Stop a host that did not fail itself (the playbook ends for every host, as in Ansible). */
+  stop(h: string, why: string): void {
+    const s = this.get(h);
+    if (!s.failed && !s.unreachable) s.stopped = why;
   }
 
   allOk(): boolean {
-    return [...this.hosts.values()].every((s) => !s.failed && !s.unreachable);
+    return [...this.hosts.values()].every((s) => !s.failed && !s.unreachable && !s.stopped);
   }
 
   recap(): Record<string, RecapCounts> {
     const out: Record<string, RecapCounts> = {};
-    for (const [h, s] of this.hosts) out[h] = s.counts;
+    // as Ansible's recap: a host no task counted for (its batch never ran) is not in it
+    for (const [h, s] of this.hosts) if (Object.values(s.counts).some((n) => n > 0)) out[h] = s.counts;
     return out;
   }
 
@@ -77,10 +86,10 @@ export class HostStates {
     for (const [h, s] of this.hosts) {
       const f = s.lastFailure;
       out.set(h, {
-        ok: !s.failed && !s.unreachable,
+        ok: !s.failed && !s.unreachable && !s.stopped,
         unreachable: s.unreachable,
         task: f?.task,
-        msg: f ? String(f.result.msg ?? f.result.censored ?? "") : undefined,
+        msg: f ? String(f.result.msg ?? f.result.censored ?? "") : s.stopped,
       });
     }
     return out;

@@ -25,6 +25,11 @@ export interface IteratorParts {
 export class PlayIterator {
   /** Set by any_errors_fatal, max_fail_percentage and meta: end_play; cleared for each play. */
   private aborted = false;
+  /**
+   * Why the playbook ends here (any_errors_fatal or max_fail_percentage): as in Ansible, no
+   * later batch or play runs, and every host still going is stopped.
+   */
+  stoppedBy?: string;
 
   constructor(
     private readonly e: Engine,
@@ -57,6 +62,7 @@ export class PlayIterator {
       if (play.gatherFacts) await this.gather(run);
       await this.runBatch(run);
     }
+    if (this.stoppedBy) for (const h of hosts) this.e.hosts.stop(h, this.stoppedBy);
   }
 
   /** Each host's play-level variables: inventory, play vars, -e and the magic variables. */
@@ -92,6 +98,7 @@ export class PlayIterator {
       when: [],
       tags: ["always"],
       vars: {},
+      loopKind: "loop",
       loopVar: "item",
       notify: [],
       listen: [],
@@ -135,12 +142,14 @@ export class PlayIterator {
     if (failed === 0 || this.aborted) return;
     if (play.anyErrorsFatal) {
       this.aborted = true;
-      this.warn(`any_errors_fatal: stopping play "${play.name}" after a host failed`);
+      this.stoppedBy = `stopped: any_errors_fatal in play "${play.name}" after a host failed`;
+      this.warn(`any_errors_fatal: stopping the playbook in play "${play.name}" after a host failed`);
     } else if (play.maxFailPercentage !== undefined && (failed / batch.length) * 100 > play.maxFailPercentage) {
       this.aborted = true;
+      this.stoppedBy = `stopped: max_fail_percentage of play "${play.name}" exceeded`;
       this.warn(
         `max_fail_percentage ${play.maxFailPercentage}% exceeded (${failed} of ${batch.length} hosts failed): ` +
-          `stopping play "${play.name}"`,
+          `stopping the playbook in play "${play.name}"`,
       );
     }
   }

@@ -35,7 +35,10 @@ export class Runner {
   async runPlaybook(pb: Playbook): Promise<RunSummary> {
     const { report, opts, hosts } = this.e;
     report.emit({ event: "run_start", playbook: pb.file, check: opts.check, time: new Date().toISOString() });
-    for (const play of pb.plays) await this.iterator.runPlay(pb, play);
+    for (const play of pb.plays) {
+      await this.iterator.runPlay(pb, play);
+      if (this.iterator.stoppedBy) break; // any_errors_fatal / max_fail_percentage end the playbook
+    }
     const ok = hosts.allOk();
     const recap = hosts.recap();
     report.emit({ event: "recap", hosts: recap, elapsed_ms: Date.now() - this.started, ok });

@@ -7,6 +7,7 @@ import { KplayError } from "../errors.js";
 import { findModule, type ModuleContext, type ModuleDef, type ModuleResult } from "../modules/index.js";
 import { UndoLog } from "../modules/undo.js";
 import { withBooleans } from "../modules/booleans.js";
+import { LoopError, loopItems } from "./loops.js";
 import { withData, withTemplateNames } from "../playbook/data.js";
 import { evalCondition } from "../playbook/expr.js";
 import { findSource, sourceCandidates } from "../playbook/paths.js";
@@ -67,7 +68,9 @@ export class TaskExecutor {
     const items = this.loopItems(task, vars);
     const outcomes: Outcome[] = [];
     for (const [index, item] of (items ?? [undefined]).entries()) {
-      const v = items ? withData(vars, { [task.loopVar]: item }) : vars;
+      if (items && index > 0 && task.loopPause) await new Promise((r) => setTimeout(r, task.loopPause! * 1000));
+      const own = { [task.loopVar]: item, ...(task.loopIndexVar ? { [task.loopIndexVar]: index } : {}) };
+      const v = items ? withData(vars, own) : vars;
       const label = items ? (task.loopLabel ? renderTemplate(task.loopLabel, v, o) : item) : undefined;
       const outcome = await this.runWithRetries(t, { host, vars: v, index, attempt: 1 });
       outcomes.push({ ...outcome, item: label });
@@ -81,12 +84,14 @@ export class TaskExecutor {
   private loopItems(task: Task, vars: Vars): unknown[] | undefined {
     if (task.loop === undefined) return undefined;
     const where = { file: task.where.file, line: task.where.line, field: "loop" };
-    const rendered = renderValue(task.loop, vars, where);
-    if (!Array.isArray(rendered))
-      throw new KplayError("input", `loop must be a list, got ${typeof rendered}`, {
-        where: { ...task.where, field: "loop" },
-      });
-    return rendered;
+    const field = task.loopKind;
+    const rendered = renderValue(task.loop, vars, { ...where, field });
+    try {
+      return loopItems(task.loopKind, rendered);
+    } catch (e) {
+      if (!(e instanceof LoopError)) throw e;
+      throw new KplayError("input", e.message, { where: { ...task.where, field } });
+    }
   }
 
   private async runWithRetries(t: TaskRun, at: Attempt): Promise<Outcome> {

@@ -11,6 +11,7 @@ import {
   compare,
   contains,
   FILTERS,
+  GLOBALS,
   LibError,
   looseEq,
   TESTS,
@@ -95,7 +96,8 @@ type Node =
   | { k: "cond"; then: Node; test: Node; else?: Node }
   | { k: "is"; e: Node; test: string; neg: boolean; args: ArgNodes }
   | { k: "filter"; e: Node; name: string; args: ArgNodes }
-  | { k: "call"; obj: Node; name: string; args: ArgNodes };
+  | { k: "call"; obj: Node; name: string; args: ArgNodes }
+  | { k: "fn"; name: string; args: ArgNodes };
 
 const KEYWORDS = new Set(["and", "or", "not", "in", "is", "if", "else"]);
 
@@ -132,7 +134,7 @@ class Parser {
     if (this.peek().t !== "end") this.fail(this.peek());
     return n;
   }
-  /** `a if test else b` (else optional: undefined then, as in Jinja). */
+  /** `a if test else b` (else optional: nothing then, printed as an empty string). */
   private cond(): Node {
     const then = this.or();
     if (!this.isName("if")) return then;
@@ -254,6 +256,8 @@ class Parser {
   }
   private postfix(): Node {
     let e = this.atom();
+    // a global function: range(3), dict(a=1), lookup('env', 'HOME')
+    if (e.k === "name" && this.isOp("(")) e = { k: "fn", name: e.v, args: this.args() };
     for (;;) {
       if (this.isOp(".")) {
         this.next();
@@ -425,13 +429,19 @@ class Evaluator implements Caller {
       case "neg":
         return this.lib(() => arith("-", 0, this.need(n.e)));
       case "cond":
-        return truthy(this.need(n.test)) ? this.ev(n.then) : n.else ? this.ev(n.else) : UNDEF;
+        // no else and a false test: nothing (printed as an empty string, as Ansible renders it)
+        return truthy(this.need(n.test)) ? this.ev(n.then) : n.else ? this.ev(n.else) : null;
       case "is":
         return this.isTest(n);
       case "filter":
         return this.filterNode(n);
       case "call":
         return this.lib(() => callMethod(this.need(n.obj), n.name, this.args(n.args).pos));
+      case "fn": {
+        const f = GLOBALS[n.name];
+        if (!f) throw new ExprError(`unknown function "${n.name}" in: ${this.src}`);
+        return this.lib(() => f(this.args(n.args)));
+      }
       case "bin":
         return this.binary(n);
     }

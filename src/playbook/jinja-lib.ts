@@ -233,6 +233,34 @@ const attr = (x: unknown, path: unknown) =>
  * Filters other than default (which sees undefined values; expr.ts handles it). `call` applies a
  * named filter or test (map, select).
  */
+/** Jinja's and Ansible's global functions (lookup/query read on the controller, as in Ansible). */
+export const GLOBALS: Record<string, (a: Args) => unknown> = {
+  range: ({ pos }) => {
+    const [a, b, step = 1] = pos.map((x) => Number(x));
+    const [from, to] = b === undefined ? [0, a] : [a, b];
+    if (!Number.isInteger(from) || !Number.isInteger(to) || !Number.isInteger(step) || step === 0)
+      throw new LibError("range() takes whole numbers and a step other than 0");
+    const out: number[] = [];
+    for (let i = from; step > 0 ? i < to : i > to; i += step) {
+      out.push(i);
+      if (out.length > 100_000) throw new LibError("range() of more than 100000 numbers");
+    }
+    return out;
+  },
+  dict: ({ pos, kw }) => ({ ...(isObj(pos[0]) ? pos[0] : {}), ...kw }),
+  lookup: (a) => lookupPlugin(a, { list: false }),
+  query: (a) => lookupPlugin(a, { list: true }),
+  q: (a) => lookupPlugin(a, { list: true }),
+};
+
+/** lookup('env', NAME…): the controller's environment (other lookup plugins are not kplay's). */
+function lookupPlugin({ pos }: Args, o: { list: boolean }): unknown {
+  const [plugin, ...terms] = pos.map((x) => String(x));
+  if (plugin !== "env") throw new LibError(`lookup plugin "${plugin}" is not supported (kplay has: env)`);
+  const values = terms.map((t) => process.env[t] ?? "");
+  return o.list ? values : values.join(",");
+}
+
 export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unknown> = {
   length: (v) => (Array.isArray(v) ? v.length : isObj(v) ? Object.keys(v).length : str(v).length),
   count: (v) => FILTERS.length(v, { pos: [], kw: {} }, noCall),

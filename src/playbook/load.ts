@@ -11,6 +11,8 @@ import { findModule, moduleNames } from "../modules/index.js";
 import { ansibleBoolean, withBooleans } from "../modules/booleans.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { checkTemplateSyntax } from "../template/render.js";
+import { checkJinjaSyntax } from "../template/jinja.js";
+import { LOOP_KEYWORDS, type LoopKind } from "../engine/loops.js";
 import { findSource, sourceCandidates } from "./paths.js";
 import { ExprError, parseExpr } from "./expr.js";
 import { freeFormArgs, keyValues } from "./kv.js";
@@ -37,6 +39,12 @@ const TASK_KEYS = new Set([
   "loop",
   "with_items",
   "with_list",
+  "with_indexed_items",
+  "with_dict",
+  "with_sequence",
+  "with_together",
+  "with_nested",
+  "with_subelements",
   "loop_control",
   "notify",
   "listen",
@@ -87,12 +95,7 @@ const NOT_YET = new Set([
   "throttle",
   "local_action",
   "action",
-  "with_dict",
   "with_fileglob",
-  "with_together",
-  "with_nested",
-  "with_sequence",
-  "with_subelements",
   "with_first_found",
   "connection",
   "remote_user",
@@ -440,9 +443,7 @@ function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: stri
     args,
     ...readCommon(src, raw, path),
     register: raw.register !== undefined ? String(raw.register) : undefined,
-    loop: raw.loop ?? raw.with_items ?? raw.with_list,
-    loopVar: loopControl && typeof loopControl.loop_var === "string" ? loopControl.loop_var : "item",
-    loopLabel: loopControl && loopControl.label !== undefined ? String(loopControl.label) : undefined,
+    ...readLoop(src, raw, path),
     notify: strList(raw.notify),
     listen: strList(raw.listen),
     changedWhen: raw.changed_when,
@@ -465,12 +466,39 @@ function undoScript(src: YamlSource, raw: Record<string, unknown>, path: PathKey
   return raw.undo;
 }
 
+/** The task's loop: one of loop / with_*, and loop_control (loop_var, label, index_var, pause). */
+function readLoop(src: YamlSource, raw: Record<string, unknown>, path: PathKey[]) {
+  const kinds = LOOP_KEYWORDS.filter((k) => raw[k] !== undefined);
+  if (kinds.length > 1)
+    throw inputError(
+      `a task loops with one keyword, got ${kinds.join(" and ")}`,
+      at(src, [...path, kinds[1]], kinds[1]),
+    );
+  const lc = isMap(raw.loop_control) ? raw.loop_control : {};
+  const pause = lc.pause === undefined ? undefined : Number(lc.pause);
+  if (pause !== undefined && !(pause >= 0))
+    throw inputError(
+      "loop_control.pause must be a number of seconds",
+      at(src, [...path, "loop_control"], "loop_control"),
+    );
+  return {
+    loop: kinds.length ? raw[kinds[0]] : undefined,
+    loopKind: (kinds[0] ?? "loop") as LoopKind,
+    loopVar: typeof lc.loop_var === "string" ? lc.loop_var : "item",
+    loopLabel: lc.label !== undefined ? String(lc.label) : undefined,
+    loopIndexVar: typeof lc.index_var === "string" ? lc.index_var : undefined,
+    loopPause: pause,
+  };
+}
+
 /** A template named literally must exist and parse (errors point into the template file). */
 function checkTemplateFile(name: string, base: string, where: Where): string {
   const candidates = sourceCandidates(base, name);
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw inputError(`template ${name} not found (looked in ${candidates.join(", ")})`, where);
-  checkTemplateSyntax(readFileSync(found, "utf8"), { file: found, line: 1 });
+  const source = readFileSync(found, "utf8");
+  if (found.endsWith(".hbs")) checkTemplateSyntax(source, { file: found, line: 1 });
+  else checkJinjaSyntax(source, { file: found });
   return found;
 }
 

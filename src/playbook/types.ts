@@ -1,5 +1,6 @@
 // Owns the validated playbook model the engine executes: plays, and trees of tasks and blocks
 // (imports and includes are resolved into blocks at load time, so the engine sees one shape).
+import type { LoopKind } from "../engine/loops.js";
 import { isSecretName, MASK } from "../report/redact.js";
 import type { Where } from "../errors.js";
 
@@ -28,8 +29,14 @@ export interface Task extends Inheritable {
   args: Record<string, unknown>;
   register?: string;
   loop?: unknown;
+  /** Which keyword gave the loop (loop, with_items, with_dict…): how its value becomes items. */
+  loopKind: LoopKind;
   loopVar: string;
   loopLabel?: string;
+  /** loop_control.index_var: the item's index under this name. */
+  loopIndexVar?: string;
+  /** loop_control.pause: seconds between items. */
+  loopPause?: number;
   notify: string[];
   listen: string[];
   changedWhen?: unknown;

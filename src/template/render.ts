@@ -6,6 +6,7 @@ import { inputError, KplayError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
 import { mayRender } from "../playbook/data.js";
+import { renderJinja } from "./jinja.js";
 
 const hb = Handlebars.create();
 registerHelpers(hb);
@@ -60,6 +61,10 @@ export function checkTemplateSyntax(source: string, origin: TemplateOrigin): voi
   }
 }
 
+const JINJA_STATEMENT = /\{%|\{#/;
+/** Handlebars' own syntax (blocks, partials, comments, else): such a string stays Handlebars. */
+const HANDLEBARS_BLOCK = /\{\{[#/^>!{~&]|\{\{\s*else\b/;
+
 const SINGLE = /^\s*\{\{\s*([A-Za-z_][\w]*(?:\.[\w-]+|\.\[[^\]]+\])*)\s*\}\}\s*$/;
 
 const MUSTACHE = /\{\{\s*([\s\S]*?)\s*\}\}/g;
@@ -74,7 +79,7 @@ function renderExpressions(
   ctx: Record<string, unknown>,
   origin: TemplateOrigin,
 ): { ok: true; value: unknown } | { ok: false } {
-  if (/\{\{[#/^>!{~&]|\{\{\s*else\b/.test(value)) return { ok: false };
+  if (HANDLEBARS_BLOCK.test(value)) return { ok: false };
   const parts: Array<{ expr: string; start: number; end: number }> = [];
   for (const m of value.matchAll(MUSTACHE)) {
     try {
@@ -113,6 +118,9 @@ function renderExpressions(
 /** Render `{{ }}` in a string value; other values pass through. Recurses into lists and maps. */
 export function renderValue(value: unknown, ctx: Record<string, unknown>, origin: TemplateOrigin = {}): unknown {
   if (typeof value === "string") {
+    // statements and comments: Jinja, as Ansible renders every playbook string (trim_blocks on)
+    if (JINJA_STATEMENT.test(value) && !HANDLEBARS_BLOCK.test(value))
+      return renderJinja(value, ctx, { trimBlocks: true, lstripBlocks: false, file: origin.file, line: origin.line });
     if (!value.includes("{{")) return value;
     const viaExpr = renderExpressions(value, ctx, origin);
     if (viaExpr.ok) return viaExpr.value;

@@ -109,6 +109,108 @@ const EXPR_PLAYBOOK = (out: string) => `
       when: (n * 2) is divisibleby 4 or name is match('node')
 `;
 
+/** A .j2 template as Ansible users write them: statements, loops, whitespace control, printing. */
+const J2 = `# {{ ansible_managed }}
+{# a comment, gone #}
+{% set greeting = 'hello' ~ ' ' ~ name %}
+{{ greeting }}
+{% if n > 5 %}
+big
+{% elif n > 2 %}
+middle {{ n }}
+{% else %}
+small
+{% endif %}
+{% for u in users %}
+{{ loop.index }}/{{ loop.length }} {{ u.name }}{% if u.admin %} (admin){% endif %}{{ ',' if not loop.last }}
+{% endfor %}
+{% for u in users if not u.admin %}
+user {{ u.name }} first={{ loop.first }}
+{% endfor %}
+{% for x in [] %}
+never
+{% else %}
+empty list
+{% endfor %}
+{% for k, v in d.items() %}
+  {{ k }}={{ v }}
+{% endfor %}
+{% for k in d | sort %}{{ k }}{% endfor %}
+
+{%- if true %}
+stripped-left{% endif -%}
+   next
+    {% if true %}indented tag{% endif %}
+{% raw %}{{ not rendered }} {% if %}{% endraw %}
+none=[{{ none_var }}] bool={{ n > 1 }} list={{ [1, 'a'] }} dict={{ {'k': 'v'} }}
+{% for i in range(3) %}{{ i }}{{ '-' if not loop.last }}{% endfor %}
+{% for a in [1, 2] %}{% for b in ['x', 'y'] %}{{ a }}{{ b }}({{ loop.index0 }}) {% endfor %}{% endfor %}
+{% set counter = 0 %}{% for i in [1, 2] %}{% set counter = counter + i %}{% endfor %}outer={{ counter }}
+last line without newline`;
+
+const J2_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars:
+    n: 3
+    name: kube-node-1
+    none_var: ~
+    d: { b: 2, a: 1 }
+    users: [{ name: alice, admin: true }, { name: bob, admin: false }]
+  tasks:
+    - template: { src: t.j2, dest: "${out}/default", mode: "0640" }
+    - template: { src: t.j2, dest: "${out}/lstrip", lstrip_blocks: yes }
+    - template: { src: t.j2, dest: "${out}/no-trim", trim_blocks: no }
+`;
+
+/** any_errors_fatal and max_fail_percentage end the whole playbook, not only their play. */
+const FATAL_PLAYBOOK = (out: string) => `
+- hosts: all
+  gather_facts: false
+  serial: 1
+  max_fail_percentage: 0
+  tasks:
+    - command: /bin/false
+      when: inventory_hostname == 'h1'
+    - copy: { dest: "${out}/{{ inventory_hostname }}-batch", content: x }
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: { dest: "${out}/{{ inventory_hostname }}-later-play", content: x }
+`;
+
+/** Ansible's loop keywords and loop_control, each writing one line per item. */
+const LOOPS_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars:
+    nested: [[a, b], c, [d]]
+    users: [{ name: alice, keys: [k1, k2] }, { name: bob, keys: [k3] }, { name: eve }]
+    d: { one: 1, two: 2 }
+  tasks:
+    - lineinfile: { path: "${out}/items", line: "{{ item }}", create: yes }
+      with_items: "{{ nested }}"
+    - lineinfile: { path: "${out}/list", line: "{{ item }}", create: yes }
+      with_list: "{{ nested }}"
+    - lineinfile: { path: "${out}/indexed", line: "{{ item.0 }}={{ item.1 }}", create: yes }
+      with_indexed_items: "{{ nested }}"
+    - lineinfile: { path: "${out}/dict", line: "{{ item.key }}:{{ item.value }}", create: yes }
+      with_dict: "{{ d }}"
+    - lineinfile: { path: "${out}/seq", line: "{{ item }}", create: yes }
+      with_sequence: start=8 end=12 stride=2 format=node%02d
+    - lineinfile: { path: "${out}/seq-count", line: "{{ item }}", create: yes }
+      with_sequence: count=3
+    - lineinfile: { path: "${out}/together", line: "{{ item.0 }}-{{ item.1 }}", create: yes }
+      with_together: [[1, 2, 3], [x, y]]
+    - lineinfile: { path: "${out}/nested", line: "{{ item.0 }}{{ item.1 }}", create: yes }
+      with_nested: [[a, b], [1, 2]]
+    - lineinfile: { path: "${out}/sub", line: "{{ item.0.name }} {{ item.1 }}", create: yes }
+      with_subelements: ["{{ users }}", keys, { skip_missing: true }]
+    - lineinfile: { path: "${out}/control", line: "{{ idx }} {{ u }}", create: yes }
+      loop: [p, q, r]
+      loop_control: { loop_var: u, index_var: idx, label: "{{ u }}", pause: 0 }
+`;
+
 const RECAP =
   /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
@@ -120,10 +222,14 @@ interface EngineRun {
 }
 
 /** Run a playbook with one engine on h1 and h2 (local); the files it left under out/ (mode and content) and its recap. */
-function runWith(engine: "ansible" | "kplay", play: { main: (out: string) => string; imported?: string }): EngineRun {
+function runWith(
+  engine: "ansible" | "kplay",
+  play: { main: (out: string) => string; templates?: Record<string, string> },
+): EngineRun {
   const dir = mkdtempSync(join(tmpdir(), `kplay-diff-${engine}-`));
   const out = join(dir, "out");
-  execFileSync("mkdir", ["-p", out]);
+  execFileSync("mkdir", ["-p", out, join(dir, "templates")]);
+  for (const [name, text] of Object.entries(play.templates ?? {})) writeFileSync(join(dir, "templates", name), text);
   writeFileSync(join(dir, "imported.yml"), IMPORTED(out));
   writeFileSync(join(dir, "play.yml"), play.main(out));
   writeFileSync(join(dir, "inv.yml"), `all:\n  hosts:\n    h1: ${HOST}\n    h2: ${HOST}\n`);
@@ -150,6 +256,36 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     expect(ansible.status, ansible.output).toBe(0);
     expect(kplay.files).toEqual(ansible.files);
     expect(Object.keys(kplay.files).sort()).toEqual(["backup-yes", "kv.conf", "marker", "shell-out", "touched file"]);
+  });
+
+  it("Jinja templates (.j2): if/elif/else, for with loop.*, filters and else, set, raw, comments, whitespace control, trim_blocks/lstrip_blocks", () => {
+    const kplay = runWith("kplay", { main: J2_PLAYBOOK, templates: { "t.j2": J2 } });
+    const ansible = runWith("ansible", { main: J2_PLAYBOOK, templates: { "t.j2": J2 } });
+    expect(ansible.status, ansible.output).toBe(0);
+    expect(kplay.status, kplay.output).toBe(0);
+    expect(Object.keys(kplay.files).sort()).toEqual(["default", "lstrip", "no-trim"]);
+    for (const f of ["default", "lstrip", "no-trim"]) expect(kplay.files[f], f).toBe(ansible.files[f]);
+    expect(kplay.files.default).toMatch(/^640 # Ansible managed\nhello kube-node-1\nmiddle 3\n/);
+  });
+
+  it("max_fail_percentage exceeded ends the playbook: no later batch, no later play", () => {
+    const kplay = runWith("kplay", { main: FATAL_PLAYBOOK });
+    const ansible = runWith("ansible", { main: FATAL_PLAYBOOK });
+    expect(ansible.status).not.toBe(0);
+    expect(kplay.status).not.toBe(0);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(kplay.files).toEqual({});
+    expect(kplay.recap).toEqual(ansible.recap);
+  });
+
+  it("loops: with_items/list/indexed_items/dict/sequence/together/nested/subelements, loop_control", () => {
+    const kplay = runWith("kplay", { main: LOOPS_PLAYBOOK });
+    const ansible = runWith("ansible", { main: LOOPS_PLAYBOOK });
+    expect(ansible.status, ansible.output).toBe(0);
+    expect(kplay.status, kplay.output).toBe(0);
+    expect(Object.keys(kplay.files)).toHaveLength(10);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(kplay.recap).toEqual(ansible.recap);
   });
 
   it("Jinja expressions: operators, methods, tests, filters, literals and how values print", () => {
