@@ -9,7 +9,7 @@ import { withClusterSession } from "./state.js";
 
 export const CERTS_HELP = `\
 Usage: kplay certs check (-c CONFIG | --sandbox | -i INVENTORY) [--warn-days N] [--json]
-       kplay certs renew (-c CONFIG | --sandbox | -i INVENTORY) [--what registry,etcd]
+       kplay certs renew (-c CONFIG | --sandbox | -i INVENTORY) [--what registry,etcd,kubeadm]
 
 Every certificate kplay or kubeadm made, with its expiry per host: the controller's (the
 cluster CA and the registry certificate in STATE/pki), and on every host those under
@@ -25,13 +25,15 @@ renew makes the leaf certificates kplay made again (new keys, new validity) unde
   etcd      every member's certificate, one member at a time (restarted, then it must answer a
             quorum read over TLS before the next), and kube-apiserver's etcd client certificate
             on each control plane, one at a time (kube-apiserver restarted to read it)
-Both by default. The replaced certificates and keys stay in STATE/pki/replaced/TIME/.
-kubeadm's own certificates: "kubeadm certs renew all" on each control plane.
+  kubeadm   kubeadm's own (kubeadm certs renew all), one control plane at a time, its control
+            plane restarted and the API answering before the next; the admin kubeconfig
+            refreshed for root and in STATE/pki/admin.conf
+All three by default. kplay's replaced certificates and keys stay in STATE/pki/replaced/TIME/.
 
 Options:
       --warn-days N   how close an expiry must be to fail the check (default 30)
       --json          one JSON object per certificate (host, file, subject, notAfter, daysLeft, ca)
-      --what LIST     what renew renews: registry, etcd (comma-separated; default both)`;
+      --what LIST     what renew renews: registry, etcd, kubeadm (comma-separated; default all)`;
 
 export async function certsCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(

@@ -3,7 +3,8 @@
 // every host the files under /etc/kplay/pki, /etc/etcd/pki, /etc/kubernetes/pki and the CA in
 // the system trust store, listed by a read-only script. Returns data; the CLI prints and decides.
 // And `kplay certs renew`: the leaf certificates kplay made (registry, etcd members,
-// kube-apiserver's etcd client) made again under the same CAs, restarting one host at a time.
+// kube-apiserver's etcd client) made again under the same CAs, and kubeadm's renewed by kubeadm,
+// restarting one host at a time.
 import { X509Certificate } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -82,6 +83,7 @@ export const RENEWABLE = {
     "etcd certificates (members)",
     "etcd certificates (kube-apiserver's client certificate)",
   ],
+  kubeadm: ["kubeadm certificates"],
 } as const;
 export type Renewable = keyof typeof RENEWABLE;
 

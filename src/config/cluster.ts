@@ -84,6 +84,8 @@ const defaults = z
       .regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, "must be a registry project such as library")
       .default("library"),
     generate_domain_crt: z.boolean().default(true),
+    /** kplay: pulls from the internal registry need credentials too (each node's containerd has them). */
+    registry_pull_auth: z.boolean().default(false),
     registry_https_port: port.default(443),
     registry_push_port: port.default(5000),
     download_container: z.boolean().default(false),

@@ -36,8 +36,11 @@ export class TaskExecutor {
     private readonly node: NodeExec,
   ) {}
 
-  /** The variables a task sees on a host, Ansible's precedence; `extra` are the task's own vars. */
-  vars(run: PlayRun, h: string, extra: Vars = {}): Vars {
+  /**
+   * The variables a task sees on a host, Ansible's precedence; `extra` are the task's own vars
+   * (those named in `lazy` are templates, rendered when looked up: per loop item, as in Ansible).
+   */
+  vars(run: PlayRun, h: string, extra: Vars = {}, lazy: ReadonlySet<string> = new Set()): Vars {
     const s = this.e.hosts.get(h);
     const base = run.base.get(h)!;
     // facts rank above inventory variables and below the play's own vars (Ansible's precedence)
@@ -46,6 +49,7 @@ export class TaskExecutor {
     // Templates are the base variables (inventory, play vars, -e) not overridden by data
     const templates = new Set<string>(Object.keys(extraVars));
     for (const k of Object.keys(base)) if (!(k in facts) && !(k in extra) && !(k in s.registered)) templates.add(k);
+    for (const k of lazy) if (!(k in s.registered) && !(k in extraVars)) templates.add(k);
     const vars = {
       ...base,
       ...facts,
@@ -60,11 +64,9 @@ export class TaskExecutor {
 
   /** Run the task on one host: each loop item (or once), register the result, note notifications. */
   async runOnHost(t: TaskRun, host: string): Promise<Outcome[]> {
-    const { task, eff } = t;
+    const { task } = t;
     const o = { file: task.where.file, line: task.where.line };
-    const own = this.vars(t.run, host);
-    const taskVars = Object.keys(eff.vars).length ? (renderValue(eff.vars, own, { ...o, field: "vars" }) as Vars) : {};
-    const vars = this.vars(t.run, host, taskVars);
+    const vars = this.taskVars(t, host, o);
     const items = this.loopItems(task, vars);
     const outcomes: Outcome[] = [];
     for (const [index, item] of (items ?? [undefined]).entries()) {
@@ -79,6 +81,18 @@ export class TaskExecutor {
     if (task.register) s.registered[task.register] = items ? loopResult(outcomes) : outcomes[0].result;
     if (outcomes.some((x) => x.status === "changed")) task.notify.forEach((n) => s.notified.add(n));
     return outcomes;
+  }
+
+  /** The host's variables with the task's own: strings stay templates (per item), the rest rendered now. */
+  private taskVars(t: TaskRun, host: string, o: { file?: string; line?: number }): Vars {
+    const { eff } = t;
+    if (!Object.keys(eff.vars).length) return this.vars(t.run, host);
+    const own = this.vars(t.run, host);
+    const lazy = new Set(Object.keys(eff.vars).filter((k) => typeof eff.vars[k] === "string"));
+    const taskVars: Vars = {};
+    for (const [k, v] of Object.entries(eff.vars))
+      taskVars[k] = lazy.has(k) ? v : renderValue(v, own, { ...o, field: `vars.${k}` });
+    return this.vars(t.run, host, taskVars, lazy);
   }
 
   private loopItems(task: Task, vars: Vars): unknown[] | undefined {

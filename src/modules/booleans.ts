@@ -34,16 +34,34 @@ function shapeOf(schema: z.ZodTypeAny): Record<string, z.ZodTypeAny> | undefined
   return inner ? shapeOf(inner) : undefined;
 }
 
-/** Whether a field's schema is of `type` (possibly optional, nullable or defaulted). */
-function isType(schema: z.ZodTypeAny, type: "boolean" | "string"): boolean {
+/** Whether a field's schema is a boolean (possibly optional, nullable or defaulted). */
+function isBoolean(schema: z.ZodTypeAny): boolean {
   const def = (schema as unknown as { def?: Def }).def;
   if (!def) return false;
-  if (def.type === type) return true;
-  // a string-or-number argument (line, value…) takes a string too
-  if (type === "string" && def.type === "union") return !!def.options?.some((o) => isType(o, type));
-  if (type === "string" && def.type === "pipe") return !!def.in && isType(def.in, type);
+  if (def.type === "boolean") return true;
   const wrapper = def.type === "optional" || def.type === "default" || def.type === "nullable";
-  return wrapper && !!def.innerType && isType(def.innerType, type);
+  return wrapper && !!def.innerType && isBoolean(def.innerType);
+}
+
+/** The kinds of value a field takes (through optional/default/nullable, unions and pipes). */
+function kinds(schema: z.ZodTypeAny, out = new Set<string>()): Set<string> {
+  const def = (schema as unknown as { def?: Def }).def;
+  if (!def?.type) return out.add("unknown");
+  if (def.type === "union") def.options?.forEach((o) => kinds(o, out));
+  else if (def.type === "pipe") kinds(def.in ?? schema, out);
+  else if (["optional", "default", "nullable"].includes(def.type) && def.innerType) kinds(def.innerType, out);
+  else out.add(def.type);
+  return out;
+}
+
+/** A list, mapping or boolean given where only text fits: its text, as Python's str() prints it. */
+function asText(schema: z.ZodTypeAny, v: unknown): unknown {
+  const k = kinds(schema);
+  if (!k.has("string") || k.has("any") || k.has("unknown")) return v;
+  if (Array.isArray(v)) return k.has("array") || k.has("tuple") ? v : pyStr(v);
+  if (typeof v === "boolean") return k.has("boolean") ? v : pyStr(v);
+  if (v && typeof v === "object") return k.has("object") || k.has("record") || k.has("map") ? v : pyStr(v);
+  return v;
 }
 
 /** `args` with every boolean field's Ansible boolean word turned into true/false. */
@@ -54,8 +72,8 @@ export function withBooleans(schema: z.ZodTypeAny, args: Record<string, unknown>
   for (const [k, v] of Object.entries(args)) {
     if (!shape[k] || v === null || v === undefined) continue;
     let to: unknown = v;
-    if (typeof v !== "boolean" && isType(shape[k], "boolean")) to = ansibleBoolean(v) ?? v;
-    else if (typeof v === "object" || typeof v === "boolean") to = isType(shape[k], "string") ? pyStr(v) : v;
+    if (typeof v !== "boolean" && isBoolean(shape[k])) to = ansibleBoolean(v) ?? v;
+    else if (typeof v === "object" || typeof v === "boolean") to = asText(shape[k], v);
     if (to === v) continue;
     if (out === args) out = { ...args };
     out[k] = to;

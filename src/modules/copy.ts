@@ -16,7 +16,7 @@ const INLINE_LIMIT = 256 * 1024;
 export const copySchema = z
   .object({
     dest: z.string().min(1),
-    content: z.union([z.string(), z.number(), z.boolean()]).transform(String).optional(),
+    content: z.union([z.string(), z.number()]).transform(String).optional(),
     src: z.string().optional(),
     force: z.boolean().default(true),
     ...fileAttrFields,

@@ -209,6 +209,9 @@ const LOOPS_PLAYBOOK = (out: string) => `
     - lineinfile: { path: "${out}/control", line: "{{ idx }} {{ u }}", create: yes }
       loop: [p, q, r]
       loop_control: { loop_var: u, index_var: idx, label: "{{ u }}", pause: 0 }
+    - lineinfile: { path: "${out}/task-vars", line: "{{ doubled }} {{ fixed.k }}", create: yes }
+      vars: { doubled: "{{ item }}{{ item }}", fixed: { k: "{{ d.one }}" } }
+      loop: [a, b]
 `;
 
 const RECAP =
@@ -278,12 +281,12 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     expect(kplay.recap).toEqual(ansible.recap);
   });
 
-  it("loops: with_items/list/indexed_items/dict/sequence/together/nested/subelements, loop_control", () => {
+  it("loops: with_items/list/indexed_items/dict/sequence/together/nested/subelements, loop_control, task vars per item", () => {
     const kplay = runWith("kplay", { main: LOOPS_PLAYBOOK });
     const ansible = runWith("ansible", { main: LOOPS_PLAYBOOK });
     expect(ansible.status, ansible.output).toBe(0);
     expect(kplay.status, kplay.output).toBe(0);
-    expect(Object.keys(kplay.files)).toHaveLength(10);
+    expect(Object.keys(kplay.files)).toHaveLength(11);
     expect(kplay.files).toEqual(ansible.files);
     expect(kplay.recap).toEqual(ansible.recap);
   });

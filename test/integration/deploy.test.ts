@@ -336,7 +336,7 @@ describe("deploy-cluster on the sandbox", () => {
     ).toBe("1\n");
   });
 
-  it("certs renew: new registry and etcd leaf certificates, every CA byte-identical, the registry trusted throughout", async () => {
+  it("certs renew: new registry, etcd and kubeadm leaf certificates, every CA byte-identical, the registry trusted throughout", async () => {
     const pki = join(home, "sandbox", name, "pki");
     const cas = () => [readFileSync(join(pki, "ca.crt")), readFileSync(join(pki, "etcd", "ca.crt"))];
     const nodeCas = "sha256sum /etc/etcd/pki/ca.crt /usr/local/share/ca-certificates/kplay-ca.crt";
@@ -350,7 +350,10 @@ describe("deploy-cluster on the sandbox", () => {
       await onNodes(leaf),
       (await sh("node1", served)).out,
     ];
-    const manifest = (await sh("node1", "sha256sum /etc/kubernetes/manifests/kube-apiserver.yaml")).out;
+    const manifest = (await sh("node1", "sha256sum /etc/kubernetes/manifests/*.yaml")).out;
+    const kubeadmPki =
+      "sha256sum /etc/kubernetes/pki/ca.crt; openssl x509 -noout -serial -in /etc/kubernetes/pki/apiserver.crt";
+    const kubeadmBefore = (await sh("node1", kubeadmPki)).out;
     // node1 asks the registry every 0.2 s while the certificates change
     const c1 = info.nodes.find((n) => n.name === "node1")!.container;
     const loop =
@@ -381,7 +384,18 @@ describe("deploy-cluster on the sandbox", () => {
     for (const x of await onNodes(pull)) expect(x.code, x.out).toBe(0);
     const health = await sh("node3", `${ETCDCTL} endpoint health --cluster 2>&1 | grep -c 'is healthy'`);
     expect(health.out).toBe("3\n");
-    expect((await sh("node1", "sha256sum /etc/kubernetes/manifests/kube-apiserver.yaml")).out).toBe(manifest);
+    expect((await sh("node1", "sha256sum /etc/kubernetes/manifests/*.yaml")).out).toBe(manifest);
+    // kubeadm's: renewed by kubeadm on the control plane (a new serial, the same CA), the admin
+    // kubeconfig on the controller the node's
+    const [caNow, serialNow] = (await sh("node1", kubeadmPki)).out.split("\n");
+    const [caThen, serialThen] = kubeadmBefore.split("\n");
+    expect(caNow).toBe(caThen);
+    expect(serialNow).toMatch(/^serial=/);
+    expect(serialNow).not.toBe(serialThen);
+    expect((await sh("node1", "grep -c 'kubeadm certs renew all' /var/log/kplay-standin/calls.log")).out).toBe("1\n");
+    expect(readFileSync(join(pki, "admin.conf"), "utf8")).toBe(
+      (await sh("node1", "cat /etc/kubernetes/admin.conf")).out,
+    );
   });
 
   it("registry credentials: a push from the controller without them is refused (401), with the cluster's it lands; the password is shown nowhere", async () => {
@@ -436,6 +450,47 @@ describe("deploy-cluster on the sandbox", () => {
     expect(onBoot.out).toBe("none\n");
     expect((await sh("bootstrap", "stat -c '%a %U %G' /etc/kplay/registry.htpasswd")).out).toBe("640 root www-data\n");
   });
+
+  it("registry_pull_auth: anonymous pulls refused (401), every node's containerd pulls with its own credentials; switched off, anonymous pulls work again", async () => {
+    const dir = join(home, "sandbox", name);
+    const original = readFileSync(info.config, "utf8");
+    const manifest =
+      "curl -s -o /dev/null -w '%{http_code}' -H 'Accept: application/vnd.oci.image.index.v1+json' " +
+      "-H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' " +
+      "-H 'Accept: application/vnd.oci.image.manifest.v1+json' " +
+      "-H 'Accept: application/vnd.docker.distribution.manifest.v2+json' " +
+      "https://kube.registry.local/v2/registry.k8s.io/pause/manifests/3.9";
+    const pull =
+      "ctr -n k8s.io images rm registry.k8s.io/pause:3.9 >/dev/null && crictl pull registry.k8s.io/pause:3.9 >/dev/null" +
+      " && stat -c '%a' /etc/containerd/config.toml";
+    let deployOut = "";
+    try {
+      const cfg = parse(original);
+      cfg.default.registry_pull_auth = true;
+      writeFileSync(info.config, JSON.stringify(cfg));
+      const on = await kplay(["deploy-cluster", ...sandbox, "--restart"], { env });
+      deployOut = on.stdout + on.stderr;
+      expect(on.code, on.stdout.slice(-3000) + on.stderr).toBe(0);
+      expect((await sh("node2", manifest)).out).toBe("401");
+      for (const x of await onNodes(pull)) expect(x.out, x.out).toBe("600\n");
+    } finally {
+      writeFileSync(info.config, original);
+    }
+    // the pull password: in clear only in its own 0600 file on the controller (and in each
+    // node's containerd configuration, 0600)
+    const pwFile = join(dir, "pki", "registry-pull-password");
+    expect(statSync(pwFile).mode & 0o777).toBe(0o600);
+    const pw = readFileSync(pwFile, "utf8");
+    expect(pw).toMatch(/^[0-9a-f]{48}$/);
+    expect(deployOut).not.toContain(pw);
+    const inClear = spawnSync("grep", ["-rlF", "--", pw, dir], { encoding: "utf8" }).stdout.trim().split("\n");
+    expect(inClear).toEqual([pwFile]);
+    const off = await kplay(["deploy-cluster", ...sandbox, "--restart"], { env });
+    expect(off.code, off.stdout.slice(-3000) + off.stderr).toBe(0);
+    expect((await sh("node2", manifest)).out).toBe("200");
+    for (const x of await onNodes(`${pull}; grep -c kplay-pull /etc/containerd/config.toml`))
+      expect(x.out).toBe("600\n0\n");
+  }, 600_000);
 
   it("etcd restore: every member back to the snapshot (later keys gone), all healthy, kube-apiserver's manifest kept", async () => {
     expect(backupFile).not.toBe("");
@@ -586,6 +641,10 @@ describe("deploy-cluster on the sandbox", () => {
     const withVersion = (v: string) => {
       const cfg = parse(original);
       cfg.kubespray.kube_version = v;
+      // node4 left the cluster (remove-node) earlier: out of the inventory too, as an operator does
+      delete cfg.inventory.all.hosts.node4;
+      for (const g of Object.values(cfg.inventory.all.children) as Array<{ hosts?: Record<string, unknown> } | null>)
+        if (g?.hosts) delete g.hosts.node4;
       writeFileSync(info.config, JSON.stringify(cfg));
     };
     // the stand-in API server's upgrade log (cordons of earlier tests left out)
