@@ -24,7 +24,9 @@ describe("upgrade-cluster's version check", () => {
     const nodes = listing("node1 Ready cp v1.28.4", "node2 Ready <none> v1.28.4", "node3 Ready <none> v1.28.4");
     const r = upgradeRefusals(nodes, { target: "v1.30.0", expected });
     expect(r).toHaveLength(3);
-    expect(r[0]).toBe("node1 runs v1.28.4: kubeadm upgrades one minor version at a time (to v1.29.x first, then v1.30.0)");
+    expect(r[0]).toBe(
+      "node1 runs v1.28.4: kubeadm upgrades one minor version at a time (to v1.29.x first, then v1.30.0)",
+    );
   });
 
   it("a downgrade, a node not Ready, a node not registered and a bad target are refused", () => {
