@@ -19,7 +19,8 @@ Usage: kplay upgrade-cluster (-c CONFIG | --sandbox | -i INVENTORY) [--batch N] 
 Upgrade Kubernetes to kube_version (config.yaml; the bundle of that version must be published).
   1. preflight, reading only: every node reachable and Ready; every node at kube_version or one
      minor version below it (kubeadm upgrades one minor version at a time and never down); the
-     new kubeadm, kubelet and kubectl on the files server with their sha256; etcd healthy.
+     new kubeadm, kubelet and kubectl on the files server with their sha256; the new control
+     plane images in the internal registry (upgrade_check_images: false skips this); etcd healthy.
      A refusal names each node and why, and nothing changes.
   2. an etcd snapshot to STATE/backups/etcd (as kplay etcd backup).
   3. the first control plane: the new kubeadm, kubeadm upgrade apply; then each other control

@@ -90,7 +90,7 @@ export async function prepareUpgrade(
   const refusals = upgradeRefusals(nodes, { target: o.target, expected: k8sNodes(s.inv) });
   if (refusals.length)
     throw new KplayError("usage", `upgrade to ${o.target} refused, nothing changed:\n  ${refusals.join("\n  ")}`);
-  if (!(await phase("the new files")) || !(await phase("etcd healthy"))) return undefined;
+  for (const p of ["the new files", "the new images", "etcd healthy"]) if (!(await phase(p))) return undefined;
   if (o.continuing) return { nodes };
   const snapshot = await etcdBackup(s, { outDir: o.snapshotDir });
   return snapshot ? { nodes, snapshot } : undefined;

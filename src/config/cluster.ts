@@ -86,6 +86,8 @@ const defaults = z
     generate_domain_crt: z.boolean().default(true),
     /** kplay: pulls from the internal registry need credentials too (each node's containerd has them). */
     registry_pull_auth: z.boolean().default(false),
+    /** kplay: upgrade-cluster's preflight asks the registry for the new control plane images. */
+    upgrade_check_images: z.boolean().default(true),
     registry_https_port: port.default(443),
     registry_push_port: port.default(5000),
     download_container: z.boolean().default(false),

@@ -14,6 +14,7 @@ import { findSource, sourceCandidates } from "../playbook/paths.js";
 import { taskLabel, type Task } from "../playbook/types.js";
 import type { HostStatus } from "../report/index.js";
 import { renderTemplate, renderValue } from "../template/render.js";
+import { renderJinja, templateFileVars } from "../template/jinja.js";
 import { OUTPUT_LIMIT } from "../transport/output.js";
 import { UnreachableError, type ExecOptions } from "../transport/index.js";
 import type { Attempt, Engine, Outcome, PlayRun, TaskRun } from "./context.js";
@@ -216,7 +217,10 @@ export class TaskExecutor {
       },
       readLocal: (path) => readFileSync(localPath(run.pb.dir, path, task)),
       localPath: (path) => localPath(run.pb.dir, path, task),
-      renderFile: (text, file) => renderTemplate(text, vars, { file }),
+      renderFile: (text, file, jinja) =>
+        file.endsWith(".hbs") || !jinja
+          ? renderTemplate(text, vars, { file })
+          : renderJinja(text, templateFileVars(vars, { file, dest: jinja.dest }), { file, ...jinja }),
     };
   }
 

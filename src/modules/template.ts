@@ -4,10 +4,7 @@
 // off unless set; ansible_managed and the template_* variables defined). Undefined variables
 // fail naming the template and line.
 import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
 import { z } from "zod";
-import { withData } from "../playbook/data.js";
-import { renderJinja } from "../template/jinja.js";
 import { fileAttrFields } from "./attrs.js";
 import { putFile } from "./copy.js";
 import { defineModule, normalizeMode } from "./types.js";
@@ -28,14 +25,11 @@ export const templateModule = defineModule({
     .strict(),
   run: async (ctx, a) => {
     const file = ctx.localPath(a.src);
-    const source = readFileSync(file, "utf8");
-    const text = file.endsWith(".hbs")
-      ? ctx.renderFile(source, file)
-      : renderJinja(source, jinjaVars(ctx.vars, { file, dest: a.dest }), {
-          file,
-          trimBlocks: a.trim_blocks,
-          lstripBlocks: a.lstrip_blocks,
-        });
+    const text = ctx.renderFile(readFileSync(file, "utf8"), file, {
+      trimBlocks: a.trim_blocks,
+      lstripBlocks: a.lstrip_blocks,
+      dest: a.dest,
+    });
     return putFile(ctx, {
       dest: a.dest,
       data: Buffer.from(text),
@@ -47,17 +41,3 @@ export const templateModule = defineModule({
     });
   },
 });
-
-/** The variables Ansible's template module adds (ansible_managed and template_*), as data. */
-function jinjaVars(vars: Record<string, unknown>, t: { file: string; dest: string }): Record<string, unknown> {
-  const extra = {
-    template_path: t.file,
-    template_fullpath: t.file,
-    template_destpath: t.dest,
-    template_host: hostname(),
-    template_run_date: new Date().toISOString(),
-    template_uid: String(process.getuid?.() ?? ""),
-  };
-  const managed = "ansible_managed" in vars ? {} : { ansible_managed: "Ansible managed" };
-  return withData(vars, { ...managed, ...extra });
-}

@@ -21,9 +21,19 @@ export interface ModuleContext {
   readLocal(path: string): Buffer;
   /** Where a controller file is (same lookup as readLocal). */
   localPath(path: string): string;
-  /** Render a template text with the task's variables (strict; errors name `file`). */
-  renderFile(text: string, file: string): string;
+  /**
+   * Render a template text with the task's variables (strict; errors name `file`): Handlebars for
+   * a .hbs file, Jinja2 (with `jinja`'s options) for any other.
+   */
+  renderFile(text: string, file: string, jinja?: JinjaFileOptions): string;
   vars: Record<string, unknown>;
+}
+
+/** The template module's Jinja options: Ansible's trim_blocks / lstrip_blocks, and where it writes. */
+export interface JinjaFileOptions {
+  trimBlocks: boolean;
+  lstripBlocks: boolean;
+  dest: string;
 }
 
 export interface ModuleResult {

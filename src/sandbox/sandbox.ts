@@ -348,6 +348,8 @@ function sandboxConfig(inventory: object, ips: { bootIp: string; apiserverIp: st
       // containers on this machine: no overlayfs on Docker's overlay2, no CAP_SYS_TIME
       containerd_snapshotter: "native",
       chrony_no_clock_control: true,
+      // the stand-ins run no control plane images: the bundle carries none to check for
+      upgrade_check_images: false,
     },
   };
 }

@@ -8,6 +8,7 @@ import { inputError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr } from "../playbook/expr.js";
 import { truthy } from "../playbook/jinja-lib.js";
 import { withData } from "../playbook/data.js";
+import { hostname } from "node:os";
 
 export interface JinjaOptions {
   trimBlocks: boolean;
@@ -41,6 +42,23 @@ export function renderJinja(source: string, vars: Record<string, unknown>, o: Ji
   const out: string[] = [];
   renderNodes(nodes, { vars }, out, fail);
   return out.join("");
+}
+
+/** The variables Ansible's template module adds (ansible_managed and template_*), as data. */
+export function templateFileVars(
+  vars: Record<string, unknown>,
+  t: { file: string; dest: string },
+): Record<string, unknown> {
+  const extra = {
+    template_path: t.file,
+    template_fullpath: t.file,
+    template_destpath: t.dest,
+    template_host: hostname(),
+    template_run_date: new Date().toISOString(),
+    template_uid: String(process.getuid?.() ?? ""),
+  };
+  const managed = "ansible_managed" in vars ? {} : { ansible_managed: "Ansible managed" };
+  return withData(vars, { ...managed, ...extra });
 }
 
 /** Parse a Jinja2 template without rendering it: syntax errors surface before anything runs. */

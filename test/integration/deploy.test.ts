@@ -638,9 +638,10 @@ describe("deploy-cluster on the sandbox", () => {
 
   it("upgrade-cluster: v1.30 refused untouched; to v1.29.0 the first control plane first, then one worker at a time; a controller killed mid-rollout continues without draining a finished node again", async () => {
     const original = readFileSync(info.config, "utf8");
-    const withVersion = (v: string) => {
+    const withVersion = (v: string, o: { checkImages?: boolean } = {}) => {
       const cfg = parse(original);
       cfg.kubespray.kube_version = v;
+      if (o.checkImages) cfg.default.upgrade_check_images = true;
       // node4 left the cluster (remove-node) earlier: out of the inventory too, as an operator does
       delete cfg.inventory.all.hosts.node4;
       for (const g of Object.values(cfg.inventory.all.children) as Array<{ hosts?: Record<string, unknown> } | null>)
@@ -661,6 +662,13 @@ describe("deploy-cluster on the sandbox", () => {
       const refused = await kplay(["upgrade-cluster", ...sandbox], { env });
       expect(refused.code, refused.stderr).toBe(2);
       expect(refused.stderr).toMatch(/node2 runs v1\.28\.4: kubeadm upgrades one minor version at a time/);
+      expect(await log()).toBe("");
+      // the bundle lacks v1.29.0's control plane images (the stand-ins need none): asked for, refused
+      withVersion("v1.29.0", { checkImages: true });
+      const noImages = await kplay(["upgrade-cluster", ...sandbox], { env });
+      expect(noImages.code).toBe(1);
+      expect(noImages.stdout).toMatch(/FAILED at "The internal registry holds kube_version's control plane images"/);
+      expect(noImages.stderr).toMatch(/stopped in its preflight; nothing changed/);
       expect(await log()).toBe("");
       withVersion("v1.29.0");
       // the controller is killed (SIGKILL) while node3, the second worker, is being upgraded
