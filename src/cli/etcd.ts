@@ -3,7 +3,7 @@
 import { join, resolve } from "node:path";
 import { KplayError } from "../errors.js";
 import { etcdBackup } from "../cluster/etcd-backup.js";
-import { checkedSnapshot, etcdRestore, RESTORE_PHASES } from "../cluster/etcd-restore.js";
+import { checkedSnapshot, etcdRestore } from "../cluster/etcd-restore.js";
 import { etcdMembers } from "../cluster/nodes.js";
 import { COMMON, confirmReset, loadInv, parse, type Common } from "./options.js";
 import { reporterFor } from "./run.js";
@@ -83,9 +83,10 @@ async function restoreCommand(o: Common, a: { file: string; yes: boolean }): Pro
       console.log(`etcd restored from ${a.file} on ${members.join(", ")}: every member healthy`);
       return 0;
     }
-    const changed = RESTORE_PHASES.indexOf(r.failedPhase as (typeof RESTORE_PHASES)[number]) >= 1;
+    // the first phase only copies and checks the snapshot
+    const changed = (r.failed?.index ?? 0) >= 1;
     console.error(
-      `kplay: etcd restore stopped in phase "${r.failedPhase}"` +
+      `kplay: etcd restore stopped in phase "${r.failed?.play}"` +
         (changed
           ? "; the cluster may be down: mend the host named above and run the same restore again"
           : "; nothing changed"),

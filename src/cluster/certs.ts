@@ -8,9 +8,9 @@
 import { X509Certificate } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { etcdMembers } from "./nodes.js";
+import { etcdMemberAddresses } from "./nodes.js";
 import type { ClusterSession } from "./session.js";
-import { runShipped, type HostResult } from "./shipped.js";
+import { runPlays, runShipped, type HostResult } from "./shipped.js";
 
 const LIST_TASK = "List certificates and their expiry";
 const DAY_MS = 86_400_000;
@@ -97,12 +97,11 @@ export async function renewCertificates(
 ): Promise<{ failed?: { part: Renewable; play: string } }> {
   const vars = {
     kplay_pki_dir: join(s.stateDir, "pki"),
-    kplay_etcd_members: etcdMembers(s.inv).map((h) => `${h}=${String(s.inv.hostVars(h).ip ?? "")}`),
+    kplay_etcd_members: etcdMemberAddresses(s.inv).map((m) => `${m.name}=${m.ip}`),
   };
-  for (const part of what)
-    for (const play of RENEWABLE[part]) {
-      const out = await runShipped(s, { file: "certs-renew.yml", play, vars, forks: s.forks });
-      if (!out.ok) return { failed: { part, play } };
-    }
+  for (const part of what) {
+    const failed = await runPlays(s, { file: "certs-renew.yml", plays: RENEWABLE[part], vars, forks: s.forks });
+    if (failed) return { failed: { part, play: failed.play } };
+  }
   return {};
 }

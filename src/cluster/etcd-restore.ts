@@ -8,26 +8,17 @@ import { existsSync, readFileSync } from "node:fs";
 import { KplayError } from "../errors.js";
 import { sha256File } from "../hash.js";
 import type { Inventory } from "../inventory/index.js";
-import { etcdMembers } from "./nodes.js";
+import { etcdMemberAddresses } from "./nodes.js";
 import { warn, type ClusterSession } from "./session.js";
-import { runShipped } from "./shipped.js";
+import { runPlays } from "./shipped.js";
 
 const PLAYBOOK = "etcd-restore.yml";
-/** The playbook's plays, in order; the first two change nothing in etcd. */
-export const RESTORE_PHASES = [
-  "snapshot on every member",
-  "kube-apiserver stopped",
-  "etcd data restored",
-  "etcd started",
-  "kube-apiserver back",
-  "snapshot copies removed",
-] as const;
 
 export interface EtcdRestoreOutcome {
   ok: boolean;
   sha256: string;
-  /** The phase that failed (nothing after it ran). */
-  failedPhase?: string;
+  /** The phase (play) that failed; nothing after it ran. */
+  failed?: { play: string; index: number };
   /** Per member: where its data directory before the restore was kept ("none" when it had none). */
   kept: Record<string, string>;
 }
@@ -53,16 +44,9 @@ export function checkedSnapshot(file: string): { sha256: string; recorded: boole
 
 /** etcd's --initial-cluster for the members as the inventory names them (name=https://ip:2380,…). */
 export function initialCluster(inv: Inventory): string {
-  const members = etcdMembers(inv);
+  const members = etcdMemberAddresses(inv);
   if (members.length === 0) throw new KplayError("usage", "the inventory has no etcd group: nothing to restore");
-  return members
-    .map((h) => {
-      const ip = inv.hostVars(h).ip;
-      if (typeof ip !== "string" || !ip)
-        throw new KplayError("usage", `etcd member ${h} has no ip in the inventory (its peer URL is made from it)`);
-      return `${h}=https://${ip}:2380`;
-    })
-    .join(",");
+  return members.map((m) => `${m.name}=https://${m.ip}:2380`).join(",");
 }
 
 export async function etcdRestore(s: ClusterSession, o: { file: string; now?: Date }): Promise<EtcdRestoreOutcome> {
@@ -79,9 +63,6 @@ export async function etcdRestore(s: ClusterSession, o: { file: string; now?: Da
     const m = /^kept (.*)$/m.exec(String(e.result.stdout ?? ""));
     if (e.task.startsWith("etcd stopped, this member's data") && m) kept[e.host] = m[1];
   };
-  for (const play of RESTORE_PHASES) {
-    const out = await runShipped(s, { file: PLAYBOOK, play, vars, forks: s.forks, onResult });
-    if (!out.ok) return { ok: false, sha256, failedPhase: play, kept };
-  }
-  return { ok: true, sha256, kept };
+  const failed = await runPlays(s, { file: PLAYBOOK, vars, forks: s.forks, onResult });
+  return { ok: !failed, sha256, failed, kept };
 }

@@ -21,6 +21,16 @@ export function etcdMembers(inv: Inventory): string[] {
   return hostsOf(inv, "etcd");
 }
 
+/** Each etcd member with the address its peer and client URLs are made from (the inventory's ip). */
+export function etcdMemberAddresses(inv: Inventory): Array<{ name: string; ip: string }> {
+  return etcdMembers(inv).map((name) => {
+    const ip = inv.hostVars(name).ip;
+    if (typeof ip !== "string" || !ip)
+      throw new KplayError("usage", `etcd member ${name} has no ip in the inventory (its peer URL is made from it)`);
+    return { name, ip };
+  });
+}
+
 /** kube_control_plane[0]: the control plane the cluster is run from. */
 export function firstControlPlane(inv: Inventory): string | undefined {
   return hostsOf(inv, "kube_control_plane")[0];

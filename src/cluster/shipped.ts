@@ -38,6 +38,19 @@ export function runShipped(s: ClusterSession, p: ShippedRun) {
   return new Runner(s.inv, s.pool, run, report).runPlaybook(onlyPlay(loadPlaybook(shippedPlaybook(p.file)), p.play));
 }
 
+/**
+ * The file's plays (or the named ones) one at a time, in order, each going on only when the one
+ * before succeeded on every host: a workflow's phases. The first that did not, with its index.
+ */
+export async function runPlays(
+  s: ClusterSession,
+  p: Omit<ShippedRun, "play"> & { plays?: readonly string[] },
+): Promise<{ play: string; index: number } | undefined> {
+  const plays = p.plays ?? loadPlaybook(shippedPlaybook(p.file)).plays.map((play) => play.name);
+  for (const [index, play] of plays.entries()) if (!(await runShipped(s, { ...p, play })).ok) return { play, index };
+  return undefined;
+}
+
 function onlyPlay(pb: Playbook, name: string | undefined): Playbook {
   if (name === undefined) return pb;
   const plays = pb.plays.filter((play) => play.name === name);

@@ -9,7 +9,7 @@ import type { Inventory } from "../inventory/index.js";
 import type { Playbook } from "../playbook/types.js";
 import { etcdBackup, type EtcdSnapshot } from "./etcd-backup.js";
 import type { ClusterSession } from "./session.js";
-import { runShipped } from "./shipped.js";
+import { runPlays } from "./shipped.js";
 
 const NODES_TASK = "The cluster's nodes, status and version";
 
@@ -83,14 +83,13 @@ export async function prepareUpgrade(
   const onResult = (e: { task: string; status: string; result: Record<string, unknown> }) => {
     if (e.task === NODES_TASK && e.status === "ok") listing = String(e.result.stdout ?? "");
   };
-  const phase = async (play: string) =>
-    (await runShipped(s, { file: "upgrade-preflight.yml", play, forks: s.forks, onResult })).ok;
-  if (!(await phase("every node answers")) || !(await phase("cluster nodes"))) return undefined;
+  const phases = (plays: string[]) => runPlays(s, { file: "upgrade-preflight.yml", plays, forks: s.forks, onResult });
+  if (await phases(["every node answers", "cluster nodes"])) return undefined;
   const nodes = parseNodes(listing);
   const refusals = upgradeRefusals(nodes, { target: o.target, expected: k8sNodes(s.inv) });
   if (refusals.length)
     throw new KplayError("usage", `upgrade to ${o.target} refused, nothing changed:\n  ${refusals.join("\n  ")}`);
-  for (const p of ["the new files", "the new images", "etcd healthy"]) if (!(await phase(p))) return undefined;
+  if (await phases(["the new files", "the new images", "etcd healthy"])) return undefined;
   if (o.continuing) return { nodes };
   const snapshot = await etcdBackup(s, { outDir: o.snapshotDir });
   return snapshot ? { nodes, snapshot } : undefined;

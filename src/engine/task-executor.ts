@@ -6,15 +6,14 @@ import { readFileSync } from "node:fs";
 import { KplayError } from "../errors.js";
 import { findModule, type ModuleContext, type ModuleDef, type ModuleResult } from "../modules/index.js";
 import { UndoLog } from "../modules/undo.js";
-import { withBooleans } from "../modules/booleans.js";
+import { withAnsibleTypes } from "../modules/arg-types.js";
 import { LoopError, loopItems } from "./loops.js";
 import { withData, withTemplateNames } from "../playbook/data.js";
 import { evalCondition } from "../playbook/expr.js";
 import { findSource, sourceCandidates } from "../playbook/paths.js";
 import { taskLabel, type Task } from "../playbook/types.js";
 import type { HostStatus } from "../report/index.js";
-import { renderTemplate, renderValue } from "../template/render.js";
-import { renderJinja, templateFileVars } from "../template/jinja.js";
+import { renderTemplate, renderTemplateFile, renderValue } from "../template/render.js";
 import { OUTPUT_LIMIT } from "../transport/output.js";
 import { UnreachableError, type ExecOptions } from "../transport/index.js";
 import type { Attempt, Engine, Outcome, PlayRun, TaskRun } from "./context.js";
@@ -165,7 +164,7 @@ export class TaskExecutor {
     const rendered = renderValue(task.args, at.vars, o) as Record<string, unknown>;
     // arguments named like secrets (a user's password, get_url's url_password) are secrets from now on
     this.e.opts.secrets?.addVars(rendered);
-    const parsed = mod.schema.safeParse(withBooleans(mod.schema, rendered));
+    const parsed = mod.schema.safeParse(withAnsibleTypes(mod.schema, rendered));
     if (!parsed.success) {
       const i = parsed.error.issues[0];
       const field = i.path.join(".") || "arguments";
@@ -217,10 +216,7 @@ export class TaskExecutor {
       },
       readLocal: (path) => readFileSync(localPath(run.pb.dir, path, task)),
       localPath: (path) => localPath(run.pb.dir, path, task),
-      renderFile: (text, file, jinja) =>
-        file.endsWith(".hbs") || !jinja
-          ? renderTemplate(text, vars, { file })
-          : renderJinja(text, templateFileVars(vars, { file, dest: jinja.dest }), { file, ...jinja }),
+      renderFile: (text, file, jinja) => renderTemplateFile(text, file, vars, jinja),
     };
   }
 

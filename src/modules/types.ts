@@ -1,6 +1,7 @@
 // Owns the module contract: a module takes validated arguments and a context that can run shell
 // on the host, and returns one result shape. It never prints. "changed" means commands that
 // alter the host were needed; in check mode the module reports what it would change, changing nothing.
+import type { JinjaFileOptions } from "../template/jinja.js";
 import type { z } from "zod";
 import type { Sh } from "../transport/sh.js";
 import type { ExecResult } from "../transport/types.js";
@@ -27,13 +28,6 @@ export interface ModuleContext {
    */
   renderFile(text: string, file: string, jinja?: JinjaFileOptions): string;
   vars: Record<string, unknown>;
-}
-
-/** The template module's Jinja options: Ansible's trim_blocks / lstrip_blocks, and where it writes. */
-export interface JinjaFileOptions {
-  trimBlocks: boolean;
-  lstripBlocks: boolean;
-  dest: string;
 }
 
 export interface ModuleResult {

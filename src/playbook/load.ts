@@ -8,10 +8,9 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { closest, inputError, type Where } from "../errors.js";
 import { findModule, moduleNames } from "../modules/index.js";
-import { ansibleBoolean, withBooleans } from "../modules/booleans.js";
+import { ansibleBoolean, withAnsibleTypes } from "../modules/arg-types.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
-import { checkTemplateSyntax } from "../template/render.js";
-import { checkJinjaSyntax } from "../template/jinja.js";
+import { checkTemplateText } from "../template/render.js";
 import { LOOP_KEYWORDS, type LoopKind } from "../engine/loops.js";
 import { findSource, sourceCandidates } from "./paths.js";
 import { ExprError, parseExpr } from "./expr.js";
@@ -488,9 +487,7 @@ function checkTemplateFile(name: string, base: string, where: Where): string {
   const candidates = sourceCandidates(base, name);
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw inputError(`template ${name} not found (looked in ${candidates.join(", ")})`, where);
-  const source = readFileSync(found, "utf8");
-  if (found.endsWith(".hbs")) checkTemplateSyntax(source, { file: found, line: 1 });
-  else checkJinjaSyntax(source, { file: found });
+  checkTemplateText(readFileSync(found, "utf8"), found);
   return found;
 }
 
@@ -541,7 +538,7 @@ function validateArgs(
   loc: { path: PathKey[]; name: string },
 ): void {
   const { path, name } = loc;
-  const r = schema.safeParse(withBooleans(schema, args));
+  const r = schema.safeParse(withAnsibleTypes(schema, args));
   if (r.success) return;
   for (const issue of r.error.issues) {
     const ipath = issue.path as PathKey[];

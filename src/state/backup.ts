@@ -5,11 +5,11 @@
 // other member with its mode, size and sha256. `tar tzf` lists it; restore checks every member
 // against the manifest before it writes anything, refuses paths outside the state directory,
 // and never silently replaces a file that differs.
-import { createHash } from "node:crypto";
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { dirname, join, posix } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { KplayError } from "../errors.js";
+import { sha256Hex } from "../hash.js";
 import { ensureStateDir, writeFileAtomic } from "./atomic.js";
 
 const FORMAT = "kplay-state-backup/1";
@@ -52,10 +52,8 @@ function stateMembers(dir: string, rel = ""): Member[] {
 }
 
 function member(path: string, data: Buffer, mode: number): Member {
-  return { entry: { path, mode, size: data.length, sha256: sha256(data) }, data };
+  return { entry: { path, mode, size: data.length, sha256: sha256Hex(data) }, data };
 }
-
-const sha256 = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
 /** Pack the state directory (and the config file outside it, if any) into FILE, 0600, atomically. */
 export function writeBackup(o: { stateDir: string; config?: string; out: string; kplay: string; now?: Date }) {
@@ -74,7 +72,7 @@ export function writeBackup(o: { stateDir: string; config?: string; out: string;
   const gz = gzipSync(tar);
   mkdirSync(dirname(o.out), { recursive: true });
   writeFileAtomic(o.out, gz, 0o600);
-  return { manifest, bytes: gz.length, sha256: sha256(gz) };
+  return { manifest, bytes: gz.length, sha256: sha256Hex(gz) };
 }
 
 /** Read and check a backup: every member listed in the manifest, with its size and sha256. */
@@ -95,7 +93,7 @@ export function readBackup(file: string): { manifest: BackupManifest; files: Map
   for (const e of manifest.entries) {
     const data = files.get(e.path);
     if (!data) throw bad(`${e.path} is listed but missing`);
-    if (data.length !== e.size || sha256(data) !== e.sha256) throw bad(`${e.path} does not match its sha256`);
+    if (data.length !== e.size || sha256Hex(data) !== e.sha256) throw bad(`${e.path} does not match its sha256`);
   }
   return { manifest, files };
 }
@@ -189,10 +187,12 @@ export interface RestoreOutcome {
  */
 export function restoreBackup(file: string, o: { stateDir: string; config?: string; force: boolean }): RestoreOutcome {
   const { manifest, files } = readBackup(file);
-  const targets = restoreTargets(manifest, o);
-  const differs = targets.filter(
-    (t) => t.target && existsSync(t.target) && sha256(readFileSync(t.target)) !== t.entry.sha256,
-  );
+  // each existing file is read once: it is the same, differs, or is not there
+  const targets = restoreTargets(manifest, o).map((t) => ({
+    ...t,
+    now: t.target && existsSync(t.target) ? sha256Hex(readFileSync(t.target)) : undefined,
+  }));
+  const differs = targets.filter((t) => t.now !== undefined && t.now !== t.entry.sha256);
   if (differs.length && !o.force)
     throw new KplayError(
       "usage",
@@ -211,7 +211,7 @@ export function restoreBackup(file: string, o: { stateDir: string; config?: stri
       out.configNotRestored = true;
       continue;
     }
-    if (existsSync(t.target) && sha256(readFileSync(t.target)) === t.entry.sha256) {
+    if (t.now === t.entry.sha256) {
       out.unchanged.push(t.target);
       continue;
     }

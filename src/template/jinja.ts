@@ -31,13 +31,27 @@ type Piece = string | Tag;
 const OPEN = /\{\{|\{%|\{#/g;
 const CLOSE: Record<string, string> = { "{{": "}}", "{%": "%}", "{#": "#}" };
 
-/** Render a Jinja2 template with `vars`. Errors name the file and line. */
-export function renderJinja(source: string, vars: Record<string, unknown>, o: JinjaOptions): string {
-  const fail = (msg: string, at: number) =>
+/** The template module's Jinja options: Ansible's trim_blocks / lstrip_blocks, and where it writes. */
+export interface JinjaFileOptions {
+  trimBlocks: boolean;
+  lstripBlocks: boolean;
+  dest: string;
+}
+
+type Fail = (msg: string, at: number) => Error;
+
+/** An error at an offset of `source`, named by file and line. */
+function failer(source: string, o: { file?: string; line?: number }): Fail {
+  return (msg, at) =>
     inputError(`template error: ${msg}`, {
       file: o.file,
       line: (o.line ?? 1) + source.slice(0, at).split("\n").length - 1,
     });
+}
+
+/** Render a Jinja2 template with `vars`. Errors name the file and line. */
+export function renderJinja(source: string, vars: Record<string, unknown>, o: JinjaOptions): string {
+  const fail = failer(source, o);
   const nodes = parse(lex(source, o, fail), fail);
   const out: string[] = [];
   renderNodes(nodes, { vars }, out, fail);
@@ -63,8 +77,7 @@ export function templateFileVars(
 
 /** Parse a Jinja2 template without rendering it: syntax errors surface before anything runs. */
 export function checkJinjaSyntax(source: string, o: { file?: string }): void {
-  const fail = (msg: string, at: number) =>
-    inputError(`template error: ${msg}`, { file: o.file, line: source.slice(0, at).split("\n").length });
+  const fail = failer(source, o);
   const pieces = lex(source, { trimBlocks: true, lstripBlocks: false }, fail);
   parse(pieces, fail);
   for (const x of pieces)
@@ -77,7 +90,7 @@ export function checkJinjaSyntax(source: string, o: { file?: string }): void {
 }
 
 /** Text and tags, with whitespace control applied to the text around each tag. */
-function lex(src: string, o: JinjaOptions, fail: (m: string, at: number) => Error): Piece[] {
+function lex(src: string, o: JinjaOptions, fail: Fail): Piece[] {
   const pieces: Piece[] = [];
   let text = "";
   let i = 0;
@@ -150,7 +163,7 @@ function findClose(src: string, from: number, close: string): number {
 }
 
 /** The statement tree. */
-function parse(pieces: Piece[], fail: (m: string, at: number) => Error): Node[] {
+function parse(pieces: Piece[], fail: Fail): Node[] {
   const parser = new StatementParser(pieces, fail);
   const r = parser.body([]);
   if (r.end) throw fail(`unexpected {% ${r.end.body} %}`, r.end.at);
@@ -161,7 +174,7 @@ class StatementParser {
   private p = 0;
   constructor(
     private readonly pieces: Piece[],
-    private readonly fail: (m: string, at: number) => Error,
+    private readonly fail: Fail,
   ) {}
 
   /** Nodes up to the first tag matching one of `until` (returned as `end`), or the end. */
@@ -252,7 +265,7 @@ interface Scope {
   vars: Record<string, unknown>;
 }
 
-function evalAt(expr: string, s: Scope, at: number, fail: (m: string, at: number) => Error): unknown {
+function evalAt(expr: string, s: Scope, at: number, fail: Fail): unknown {
   try {
     return evalExpr(expr, s.vars);
   } catch (e) {
@@ -261,7 +274,7 @@ function evalAt(expr: string, s: Scope, at: number, fail: (m: string, at: number
   }
 }
 
-function renderNodes(nodes: Node[], s: Scope, out: string[], fail: (m: string, at: number) => Error): void {
+function renderNodes(nodes: Node[], s: Scope, out: string[], fail: Fail): void {
   for (const n of nodes) {
     if (n.k === "text") out.push(n.v);
     else if (n.k === "out") {
@@ -275,12 +288,7 @@ function renderNodes(nodes: Node[], s: Scope, out: string[], fail: (m: string, a
   }
 }
 
-function renderFor(
-  n: Extract<Node, { k: "for" }>,
-  s: Scope,
-  out: string[],
-  fail: (m: string, at: number) => Error,
-): void {
+function renderFor(n: Extract<Node, { k: "for" }>, s: Scope, out: string[], fail: Fail): void {
   const seq = iterable(evalAt(n.seq, s, n.at, fail));
   if (!seq) throw fail(`"${n.seq}" is not something a for loop can go through`, n.at);
   const items = n.filter

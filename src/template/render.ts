@@ -6,7 +6,7 @@ import { inputError, KplayError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
 import { mayRender } from "../playbook/data.js";
-import { renderJinja } from "./jinja.js";
+import { checkJinjaSyntax, renderJinja, templateFileVars, type JinjaFileOptions } from "./jinja.js";
 
 const hb = Handlebars.create();
 registerHelpers(hb);
@@ -50,6 +50,26 @@ export function renderTemplate(source: string, ctx: Record<string, unknown>, ori
   } catch (e) {
     throw templateError(e, origin);
   }
+}
+
+/**
+ * A template file rendered by its kind: Handlebars for .hbs (kplay's own templates/), Jinja2 as
+ * Ansible's template module renders it for any other (given the module's options).
+ */
+export function renderTemplateFile(
+  text: string,
+  file: string,
+  vars: Record<string, unknown>,
+  jinja?: JinjaFileOptions,
+): string {
+  if (file.endsWith(".hbs") || !jinja) return renderTemplate(text, vars, { file });
+  return renderJinja(text, templateFileVars(vars, { file, dest: jinja.dest }), { file, ...jinja });
+}
+
+/** A template file's syntax by its kind (as renderTemplateFile reads it), checked before anything runs. */
+export function checkTemplateText(text: string, file: string): void {
+  if (file.endsWith(".hbs")) checkTemplateSyntax(text, { file, line: 1 });
+  else checkJinjaSyntax(text, { file });
 }
 
 /** Parse a template without rendering it: syntax errors surface before anything runs. */

@@ -3,10 +3,10 @@
 // (a template that rendered to a list, given to lineinfile's line), while a field that takes
 // a list (package's name) keeps it.
 import { describe, expect, it } from "vitest";
-import { withBooleans } from "../../src/modules/booleans.js";
+import { withAnsibleTypes } from "../../src/modules/arg-types.js";
 import { findModule } from "../../src/modules/index.js";
 
-const args = (module: string, a: Record<string, unknown>) => withBooleans(findModule(module)!.schema, a);
+const args = (module: string, a: Record<string, unknown>) => withAnsibleTypes(findModule(module)!.schema, a);
 
 describe("module argument types", () => {
   it("text fields take lists, mappings and booleans as Python prints them", () => {

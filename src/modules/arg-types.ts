@@ -1,8 +1,9 @@
-// Owns Ansible's reading of booleans: yes/no, on/off, true/false, y/n, t/f, 1/0 in any case (YAML
-// 1.1 words that YAML 1.2 reads as strings) become true/false wherever a module argument is a
-// boolean, as Ansible's boolean() does; anything else is left for the schema to refuse. And where
-// an argument is a string, a number, boolean, list or mapping (a template that rendered to one)
-// becomes its text as Python prints it, as Ansible's str type converts it.
+// Owns how module arguments are read as Ansible reads them, before the schema checks them:
+// booleans (yes/no, on/off, true/false, y/n, t/f, 1/0 in any case: YAML 1.1 words that YAML 1.2
+// reads as strings) become true/false wherever an argument is a boolean, as Ansible's boolean()
+// does; a number, boolean, list or mapping (a template that rendered to one) given where only
+// text fits becomes its text as Python prints it, as Ansible's str type converts it. Anything
+// else is left for the schema to refuse.
 import type { z } from "zod";
 import { pyStr } from "../playbook/jinja-lib.js";
 
@@ -64,8 +65,8 @@ function asText(schema: z.ZodTypeAny, v: unknown): unknown {
   return v;
 }
 
-/** `args` with every boolean field's Ansible boolean word turned into true/false. */
-export function withBooleans(schema: z.ZodTypeAny, args: Record<string, unknown>): Record<string, unknown> {
+/** `args` as Ansible reads them: boolean words as booleans, lists/mappings/booleans as text where only text fits. */
+export function withAnsibleTypes(schema: z.ZodTypeAny, args: Record<string, unknown>): Record<string, unknown> {
   const shape = shapeOf(schema);
   if (!shape) return args;
   let out = args;
