@@ -86,7 +86,8 @@ class StepsRun {
   /** Hosts that failed a step, with the step: they take no further steps. */
   private readonly stopped = new Map<string, string>();
   private readonly ran: string[] = [];
-  private readonly skipped: string[] = [];
+  /** Steps left out, by why: done on every host, no host of this run in their groups, their hosts stopped. */
+  private readonly left: Record<"done" | "no_hosts" | "stopped", string[]> = { done: [], no_hosts: [], stopped: [] };
   private readonly t0 = Date.now();
 
   constructor(
@@ -101,9 +102,9 @@ class StepsRun {
     const targets = playbookHosts(o.inv, pb).filter((h) => !o.run.limit || o.run.limit.has(h));
     const { todo, fps } = this.plan(name, pb, targets);
     if (todo.length === 0) {
-      this.skipped.push(name);
       // not "done" when a host is left out because it stopped in an earlier step
       const reason = targets.length === 0 ? "no_hosts" : targets.some((h) => this.stopped.has(h)) ? "stopped" : "done";
+      this.left[reason].push(name);
       o.report.emit({ event: "step_skip", ...at, reason, hosts: targets.length });
       return;
     }
@@ -181,7 +182,9 @@ class StepsRun {
     const stopped = [...this.stopped].map(([host, step]) => ({ host, step }));
     const hint = ok ? undefined : `everything done is recorded in ${this.o.stateDir}: ${this.o.continueHint}`;
     const elapsed_ms = Date.now() - this.t0;
-    this.o.report.emit({ event: "steps_end", ok, ran: this.ran, skipped: this.skipped, stopped, elapsed_ms, hint });
+    const { done: skipped, no_hosts, stopped: not_run } = this.left;
+    const lists = { ran: this.ran, skipped, no_hosts, not_run };
+    this.o.report.emit({ event: "steps_end", ok, ...lists, stopped, elapsed_ms, hint });
     return ok;
   }
 }

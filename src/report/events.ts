@@ -76,7 +76,12 @@ export type StepEvent =
       event: "steps_end";
       ok: boolean;
       ran: string[];
+      /** Done on every host they target, so not run again. */
       skipped: string[];
+      /** No host of this run is in their groups. */
+      no_hosts: string[];
+      /** Not run because every host they target stopped in an earlier step. */
+      not_run: string[];
       /** Hosts that stopped, with the step they stopped in. */
       stopped: Array<{ host: string; step: string }>;
       elapsed_ms: number;

@@ -46,7 +46,10 @@ export function stepLines(e: StepEvent, c: InstanceType<typeof Chalk>): string[]
 }
 
 function summary(e: Extract<StepEvent, { event: "steps_end" }>, c: InstanceType<typeof Chalk>): string[] {
-  const out = ["", c.bold(`STEPS: ${e.ran.length} ran, ${e.skipped.length} already done, in ${seconds(e.elapsed_ms)}`)];
+  const counts = [`${e.ran.length} ran`, `${e.skipped.length} already done`];
+  if (e.no_hosts.length) counts.push(`${e.no_hosts.length} with none of this run's hosts`);
+  if (e.not_run.length) counts.push(`${e.not_run.length} not run (their hosts stopped)`);
+  const out = ["", c.bold(`STEPS: ${counts.join(", ")}, in ${seconds(e.elapsed_ms)}`)];
   if (e.ok) return [...out, c.green("all steps done on every host")];
   for (const s of e.stopped) out.push(c.red(`  ${s.host}: stopped in step ${s.step}`));
   if (e.hint) out.push(c.red(e.hint));

@@ -51,7 +51,7 @@ describe("step events", () => {
       { event: "step_skip", step: "second", index: 2, reason: "no_hosts", hosts: 0 },
       { event: "step_start", step: "third", index: 3, hosts: ["b"] },
       { event: "step_end", step: "third", ok: ["b"], failed: [] },
-      { event: "steps_end", ok: true, ran: ["play", "third"], skipped: ["second"], stopped: [] },
+      { event: "steps_end", ok: true, ran: ["play", "third"], skipped: [], no_hosts: ["second"], stopped: [] },
     ]);
     const again = await steps(s, { resume: true });
     expect(again.nodes.sent.filter((x) => x.script.includes("-step"))).toEqual([]);
@@ -77,6 +77,8 @@ describe("step events", () => {
       event: "steps_end",
       ok: false,
       stopped: [{ host: "b", step: "play" }],
+      skipped: [],
+      not_run: ["third"],
       hint: expect.stringContaining("run it again with --resume"),
     });
     // the fixed host resumes; a, done, is not asked again

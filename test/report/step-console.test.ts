@@ -76,7 +76,9 @@ describe("step console", () => {
       event: "steps_end",
       ok: false,
       ran: ["03-kubernetes"],
-      skipped: [],
+      skipped: ["01-os"],
+      no_hosts: [],
+      not_run: ["04-network", "05-apps"],
       stopped: [{ host: "node1", step: "03-kubernetes" }],
       elapsed_ms: 51_000,
       hint: "run it again",
@@ -88,6 +90,8 @@ describe("step console", () => {
     expect(text).toContain("STEP 3/6 03-kubernetes: done 1, failed 1, not applicable 1; 1 changed");
     expect(text).toMatch(/SUMMARY: 3 host\(s\), 1 step\(s\), 1 changed, 0 ok, 1 failed, 0 unreachable, 51(\.0)?s/);
     expect(text).toContain("full per-task log: /st/run.log");
+    // steps not run because their hosts stopped are never counted as already done
+    expect(text).toMatch(/STEPS: 1 ran, 1 already done, 2 not run \(their hosts stopped\), in 51(\.0)?s/);
     expect(text).not.toContain("TASK [");
     expect(text).not.toContain("control plane"); // plays are not shown when there are steps
   });
