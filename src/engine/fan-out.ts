@@ -4,6 +4,7 @@
 import { forEachLimited } from "../concurrency.js";
 import { KplayError } from "../errors.js";
 import type { ModuleResult } from "../modules/index.js";
+import type { HostStatus } from "../report/index.js";
 import { ExprError } from "../playbook/expr.js";
 import { taskLabel } from "../playbook/types.js";
 import { bounded } from "../report/bounded.js";
@@ -25,12 +26,17 @@ export class FanOut {
     private readonly journal: TaskJournal,
   ) {}
 
-  async run(t: TaskRun, plan: FanOutPlan): Promise<void> {
+  /** Runs the task on every planned host; returns each host's overall status. */
+  async run(t: TaskRun, plan: FanOutPlan): Promise<Map<string, HostStatus>> {
     const t0 = Date.now();
     this.announce(t, plan.hosts);
-    await forEachLimited(plan.hosts, this.e.opts.forks, (h) => this.runHost(t, plan, h));
+    const statuses = new Map<string, HostStatus>();
+    await forEachLimited(plan.hosts, this.e.opts.forks, async (h) => {
+      statuses.set(h, await this.runHost(t, plan, h));
+    });
     this.e.opts.step?.journal.flush();
     this.e.report.emit({ event: "task_end", task: taskLabel(t.task), elapsed_ms: Date.now() - t0 });
+    return statuses;
   }
 
   /** task_start once per task and play batch (a handler flushed twice is announced once). */
@@ -44,7 +50,7 @@ export class FanOut {
     this.e.report.emit({ event: "task_start", play: run.play.name, task: label, handler, hosts, targets, file, line });
   }
 
-  private async runHost(t: TaskRun, plan: FanOutPlan, h: string): Promise<void> {
+  private async runHost(t: TaskRun, plan: FanOutPlan, h: string): Promise<HostStatus> {
     const started = Date.now();
     let outcomes: Outcome[];
     try {
@@ -63,6 +69,7 @@ export class FanOut {
     }
     this.e.hosts.count(h, status);
     this.journal.record(t, h, outcomes, plan.notifyBefore?.get(h));
+    return status;
   }
 
   private emitResult(t: TaskRun, host: string, o: Outcome, elapsed: number): void {

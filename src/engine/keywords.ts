@@ -23,6 +23,7 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
     becomeUser: child.becomeUser ?? parent.becomeUser,
     tags: [...new Set([...parent.tags, ...(child.tags ?? [])])],
     vars: { ...parent.vars, ...(child.vars ?? {}) },
+    defaults: child.defaults ? { ...parent.defaults, ...child.defaults } : parent.defaults,
     environment:
       typeof child.environment === "object" && typeof parent.environment === "object"
         ? { ...parent.environment, ...child.environment }

@@ -6,6 +6,7 @@
 import { forEachLimited } from "../concurrency.js";
 import { matchPattern } from "../inventory/index.js";
 import type { Block, Inheritable, Node, Play, Playbook, Task } from "../playbook/types.js";
+import type { HostStatus } from "../report/index.js";
 import type { Engine, PlayRun, TaskRun } from "./context.js";
 import { gatherFacts } from "./facts.js";
 import type { FanOut } from "./fan-out.js";
@@ -102,6 +103,7 @@ export class PlayIterator {
       loopVar: "item",
       notify: [],
       listen: [],
+      dirs: { taskDir: run.pb.dir },
       where: run.play.where,
     };
     const need = run.batch.filter((h) => this.e.hosts.active(h) && !this.e.hosts.get(h).facts);
@@ -162,12 +164,28 @@ export class PlayIterator {
     const guarded = b.rescue.length > 0;
     if (guarded) run.blockDepth++;
     try {
-      await this.execNodes(run, b.block, { hosts: entered, inh });
+      await this.execNodes(run, await this.takeInclude(run, b, { hosts: entered, inh }), { hosts: entered, inh });
       await this.rescue(run, b, { hosts: entered, inh });
       await this.always(run, b, { hosts: entered, inh });
     } finally {
       if (guarded) run.blockDepth--;
     }
+  }
+
+  /**
+   * An include_tasks block starts with its marker task: a host for which it is skipped (its
+   * `when` false) does not see the included tasks at all, as with Ansible's dynamic include.
+   * Returns the block's other nodes, and narrows `on.hosts` to the hosts that took the include.
+   */
+  private async takeInclude(run: PlayRun, b: Block, on: { hosts: string[]; inh: Inheritable }): Promise<Node[]> {
+    const [first, ...rest] = b.block;
+    if (first?.kind !== "task" || first.module !== "include_tasks") return b.block;
+    const statuses = await this.execTask(run, first, { ...on, handler: false });
+    if (statuses) {
+      const took = on.hosts.filter((h) => statuses.get(h) !== "skipped");
+      on.hosts.splice(0, on.hosts.length, ...took);
+    }
+    return rest;
   }
 
   /** Hosts that failed in the block run its rescue; a rescued host counts as rescued, not failed. */
@@ -195,11 +213,12 @@ export class PlayIterator {
     stillFailed.forEach((h) => (this.e.hosts.get(h).failed = true));
   }
 
+  /** Runs the task; returns each host's status when it ran (undefined when tags or --start-at-task left it out). */
   private async execTask(
     run: PlayRun,
     task: Task,
     on: { hosts: string[]; inh: Inheritable; handler: boolean },
-  ): Promise<void> {
+  ): Promise<Map<string, HostStatus> | undefined> {
     const eff = inherit(on.inh, task);
     const { handler, hosts } = on;
     if (!handler && !selectedByTags(eff.tags, this.e.opts)) return;
@@ -207,14 +226,17 @@ export class PlayIterator {
       if (task.name !== this.e.opts.startAtTask) return;
       run.started = true;
     }
-    if (task.module === "meta") return this.meta(run, task, hosts);
+    if (task.module === "meta") {
+      await this.meta(run, task, hosts);
+      return undefined;
+    }
     const active = hosts.filter((h) => this.e.hosts.active(h));
     const runOnce = !!eff.runOnce;
     const targets = runOnce ? active.slice(0, 1) : active;
     if (targets.length === 0) return;
     const t: TaskRun = { run, task, eff, handler, noLog: eff.noLog ?? false };
     const notifyBefore = handler ? undefined : this.parts.journal.notifyIntent(task, targets);
-    await this.parts.fanOut.run(t, {
+    return this.parts.fanOut.run(t, {
       hosts: targets,
       notifyBefore,
       perHost: async (h) => {

@@ -37,20 +37,25 @@ export class TaskExecutor {
   ) {}
 
   /**
-   * The variables a task sees on a host, Ansible's precedence; `extra` are the task's own vars
-   * (those named in `lazy` are templates, rendered when looked up: per loop item, as in Ansible).
+   * The variables a task sees on a host, Ansible's precedence; `own.vars` are the task's own vars
+   * (those named in `own.lazy` are templates, rendered when looked up: per loop item, as in
+   * Ansible), `own.defaults` its roles' defaults (below everything, inventory included).
    */
-  vars(run: PlayRun, h: string, extra: Vars = {}, lazy: ReadonlySet<string> = new Set()): Vars {
+  vars(run: PlayRun, h: string, own: { vars?: Vars; lazy?: ReadonlySet<string>; defaults?: Vars } = {}): Vars {
+    const { vars: extra = {}, lazy = new Set<string>(), defaults = {} } = own;
     const s = this.e.hosts.get(h);
     const base = run.base.get(h)!;
     // facts rank above inventory variables and below the play's own vars (Ansible's precedence)
     const facts = withoutNames(s.facts ?? {}, run.playVarNames);
     const extraVars = this.e.opts.extraVars;
-    // Templates are the base variables (inventory, play vars, -e) not overridden by data
+    // Templates are the base variables (inventory, play vars, -e) and role defaults not overridden by data
     const templates = new Set<string>(Object.keys(extraVars));
-    for (const k of Object.keys(base)) if (!(k in facts) && !(k in extra) && !(k in s.registered)) templates.add(k);
+    const overridden = (k: string) => k in facts || k in extra || k in s.registered;
+    for (const k of Object.keys(base)) if (!overridden(k)) templates.add(k);
+    for (const k of Object.keys(defaults)) if (!overridden(k) && !(k in base)) templates.add(k);
     for (const k of lazy) if (!(k in s.registered) && !(k in extraVars)) templates.add(k);
     const vars = {
+      ...defaults,
       ...base,
       ...facts,
       ...extra,
@@ -86,13 +91,14 @@ export class TaskExecutor {
   /** The host's variables with the task's own: strings stay templates (per item), the rest rendered now. */
   private taskVars(t: TaskRun, host: string, o: { file?: string; line?: number }): Vars {
     const { eff } = t;
-    if (!Object.keys(eff.vars).length) return this.vars(t.run, host);
-    const own = this.vars(t.run, host);
+    const defaults = eff.defaults;
+    if (!Object.keys(eff.vars).length) return this.vars(t.run, host, { defaults });
+    const own = this.vars(t.run, host, { defaults });
     const lazy = new Set(Object.keys(eff.vars).filter((k) => typeof eff.vars[k] === "string"));
     const taskVars: Vars = {};
     for (const [k, v] of Object.entries(eff.vars))
       taskVars[k] = lazy.has(k) ? v : renderValue(v, own, { ...o, field: `vars.${k}` });
-    return this.vars(t.run, host, taskVars, lazy);
+    return this.vars(t.run, host, { vars: taskVars, lazy, defaults });
   }
 
   private loopItems(task: Task, vars: Vars): unknown[] | undefined {
@@ -282,10 +288,10 @@ function envStrings(v: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === "string" ? x : JSON.stringify(x)]));
 }
 
-/** Ansible's lookup for src: files/ and templates/ beside the playbook, then the playbook's own directory. */
+/** Ansible's lookup for src: the task's role, its task file's directory, then the playbook's (paths.ts). */
 function localPath(dir: string, p: string, task: Task): string {
-  const found = findSource(dir, p);
+  const found = findSource(task.dirs, dir, p);
   if (found) return found;
-  const looked = sourceCandidates(dir, p).join(", ");
+  const looked = sourceCandidates(task.dirs, dir, p).join(", ");
   throw new KplayError("input", `source file ${p} not found (looked in ${looked})`, { where: task.where });
 }

@@ -1,5 +1,6 @@
-// Owns the modules that run on the controller and steer the play: set_fact, assert, fail and
-// meta (flush_handlers, end_play, clear_facts, noop; carried out by the engine).
+// Owns the modules that run on the controller and steer the play: set_fact, assert, fail,
+// meta (flush_handlers, end_play, clear_facts, noop; carried out by the engine) and the
+// include_tasks marker (the task Ansible reports as "included", first in an include's block).
 import { z } from "zod";
 import { evalCondition } from "../playbook/expr.js";
 import { defineModule } from "./types.js";
@@ -63,4 +64,17 @@ export const metaModule = defineModule({
     .object({ _raw: z.enum(["flush_handlers", "end_play", "clear_facts", "noop", "refresh_inventory"]) })
     .strict(),
   run: async () => ({ changed: false }),
+});
+
+/**
+ * The include_tasks task itself: kplay reads the included file when it loads the playbook, and
+ * this task stands first in the include's block so each host that takes the include reports it
+ * (ok, or skipped when the include's `when` is false), as Ansible's "included:" line counts.
+ */
+export const includeTasksModule = defineModule({
+  name: "include_tasks",
+  undo: "none",
+  local: true,
+  schema: z.object({ file: z.string() }).strict(),
+  run: async (_ctx, a) => ({ changed: false, include: a.file }),
 });

@@ -2,7 +2,7 @@
 // the ansible.builtin. / ansible.legacy. / ansible.posix. / community.general. prefixes).
 import { blockinfileModule } from "./blockinfile.js";
 import { commandModule, shellModule } from "./command.js";
-import { assertModule, failModule, metaModule, setFactModule } from "./control.js";
+import { assertModule, failModule, includeTasksModule, metaModule, setFactModule } from "./control.js";
 import { copyModule } from "./copy.js";
 import { debugModule } from "./debug.js";
 import { fileModule } from "./file.js";
@@ -60,6 +60,7 @@ for (const m of [
   setFactModule,
   assertModule,
   failModule,
+  includeTasksModule,
   metaModule,
   debugModule,
 ] as ModuleDef[])

@@ -13,11 +13,12 @@ import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { checkTemplateText } from "../template/render.js";
 import { LOOP_KEYWORDS, type LoopKind } from "../engine/loops.js";
 import { findSource, sourceCandidates } from "./paths.js";
+import { readRolesSection, readRoleTask } from "./load-roles.js";
 import { ExprError, parseExpr } from "./expr.js";
 import { freeFormArgs, keyValues } from "./kv.js";
 import { allTasks, type Block, type Inheritable, type Node, type Play, type Playbook, type Task } from "./types.js";
 
-const COMMON_KEYS = [
+export const COMMON_KEYS = [
   "name",
   "when",
   "become",
@@ -69,6 +70,7 @@ const PLAY_KEYS = new Set([
   "strategy",
   "tags",
   "pre_tasks",
+  "roles",
   "tasks",
   "post_tasks",
   "handlers",
@@ -76,10 +78,7 @@ const PLAY_KEYS = new Set([
 ]);
 // Ansible keywords kplay does not run yet: refused loudly rather than silently ignored.
 const NOT_YET = new Set([
-  "include_role",
-  "import_role",
   "import_playbook",
-  "roles",
   "become_method",
   "async",
   "poll",
@@ -105,6 +104,17 @@ interface Ctx {
   files: Set<string>;
   depth: number;
   counter: { n: number };
+  playbookDir: string;
+  /** The play being read: the handlers its roles bring, and the roles it already runs. */
+  play?: PlayRoles;
+}
+
+interface PlayRoles {
+  handlers: Task[];
+  /** Role directories whose handlers are in `handlers`. */
+  handlersOf: Set<string>;
+  /** Roles (directory and parameters) the play's roles: and dependencies already run. */
+  seen: Set<string>;
 }
 
 export function loadPlaybook(file: string): Playbook {
@@ -118,23 +128,33 @@ export function loadPlaybook(file: string): Playbook {
     );
   }
   if (data.length === 0) throw inputError("the playbook has no plays", { file, line: 1 });
-  const ctx: Ctx = { files: new Set([resolve(file)]), depth: 0, counter: { n: 0 } };
+  const ctx: Ctx = {
+    files: new Set([resolve(file)]),
+    depth: 0,
+    counter: { n: 0 },
+    playbookDir: dirname(resolve(file)),
+  };
   const plays = data.map((p, i) => readPlay(src, p, i, ctx));
   return { file, dir: dirname(resolve(file)), plays, files: [...ctx.files] };
 }
 
-/** Where nodes are read from: the YAML source, the directory task files resolve against, and the shared context. */
-interface Source {
+/**
+ * Where nodes are read from: the YAML source, the directory task files resolve against, the
+ * role the file belongs to (its directory), and the shared context.
+ */
+export interface Source {
   src: YamlSource;
   base: string;
   ctx: Ctx;
+  role?: string;
 }
 
-function at(src: YamlSource, path: PathKey[], field?: string, key = false): Where {
+export function at(src: YamlSource, path: PathKey[], field?: string, key = false): Where {
   return { file: src.file, ...(key ? src.keyPos(path) : src.pos(path)), field };
 }
 
-function readPlay(src: YamlSource, raw: unknown, index: number, ctx: Ctx): Play {
+function readPlay(src: YamlSource, raw: unknown, index: number, playbookCtx: Ctx): Play {
+  const ctx: Ctx = { ...playbookCtx, play: { handlers: [], handlersOf: new Set(), seen: new Set() } };
   const path: PathKey[] = [index];
   if (!isMap(raw)) throw inputError("a play must be a mapping with hosts and tasks", at(src, path));
   for (const k of Object.keys(raw)) checkKey(src, k, PLAY_KEYS, { path: [...path, k], what: "play" });
@@ -146,15 +166,15 @@ function readPlay(src: YamlSource, raw: unknown, index: number, ctx: Ctx): Play 
   const s: Source = { src, base: dirname(resolve(src.file)), ctx };
   const section = (field: string) =>
     readNodes(s, raw[field], { path: [...path, field], field, id: `${index}/${field}` });
-  const handlers = section("handlers");
-  for (const h of handlers)
+  const ownHandlers = section("handlers");
+  for (const h of ownHandlers)
     if (h.kind !== "task") throw inputError("handlers must be tasks, not blocks", { ...h.where, field: "handlers" });
-  const handlerTasks = handlers as Task[];
-  const sections = {
-    preTasks: section("pre_tasks"),
-    tasks: section("tasks"),
-    postTasks: section("post_tasks"),
-  };
+  // roles run after pre_tasks (and their handlers), before tasks: Ansible's order
+  const preTasks = section("pre_tasks");
+  const roles = readRolesSection(s, raw.roles, { path: [...path, "roles"], id: `${index}/roles` });
+  const sections = { preTasks, tasks: [...roles, ...section("tasks")], postTasks: section("post_tasks") };
+  // a role's handlers come before the play's own, as in Ansible
+  const handlerTasks = [...ctx.play!.handlers, ...(ownHandlers as Task[])];
   checkNotify([...sections.preTasks, ...sections.tasks, ...sections.postTasks, ...handlerTasks], handlerTasks);
 
   const serial = readSerial(src, raw.serial, [...path, "serial"]);
@@ -187,6 +207,8 @@ function readPlay(src: YamlSource, raw: unknown, index: number, ctx: Ctx): Play 
     where: at(src, path),
   };
 }
+
+const sourceDirs = (s: Source) => ({ ...(s.role ? { role: s.role } : {}), taskDir: s.base });
 
 /** Every notify must name a handler (or listen topic) of the play. */
 function checkNotify(nodes: Node[], handlers: Task[]): void {
@@ -258,13 +280,13 @@ function readVarsFiles(
   return { data, files };
 }
 
-function readNodes(s: Source, raw: unknown, loc: { path: PathKey[]; field: string; id: string }): Node[] {
+export function readNodes(s: Source, raw: unknown, loc: { path: PathKey[]; field: string; id: string }): Node[] {
   if (raw === undefined || raw === null) return [];
   if (!Array.isArray(raw)) throw inputError(`${loc.field} must be a list of tasks`, at(s.src, loc.path, loc.field));
   return raw.map((t, i) => readNode(s, t, [...loc.path, i], `${loc.id}/${i}`));
 }
 
-function readCommon(src: YamlSource, raw: Record<string, any>, path: PathKey[]): Inheritable {
+export function readCommon(src: YamlSource, raw: Record<string, any>, path: PathKey[]): Inheritable {
   const when = raw.when === undefined ? [] : Array.isArray(raw.when) ? raw.when : [raw.when];
   when.forEach((w, i) => checkExpr(src, w, Array.isArray(raw.when) ? [...path, "when", i] : [...path, "when"], "when"));
   return {
@@ -289,6 +311,8 @@ function readNode(s: Source, raw: unknown, path: PathKey[], id: string): Node {
   if ("block" in raw) return readBlock(s, raw, path, id);
   const inc = Object.keys(raw).find((k) => /^(ansible\.builtin\.)?(include_tasks|import_tasks)$/.test(k));
   if (inc) return readInclude(s, raw, { key: inc, path }, id);
+  const roleKey = Object.keys(raw).find((k) => /^(ansible\.builtin\.)?(include_role|import_role)$/.test(k));
+  if (roleKey) return readRoleTask(s, raw, { key: roleKey, path }, id);
   for (const k of ["rescue", "always"])
     if (k in raw)
       throw inputError(`"${k}" belongs to a block`, at(src, [...path, k], k, true), "put the tasks under block:");
@@ -340,14 +364,37 @@ function readInclude(s: Source, raw: Record<string, any>, inc: { key: string; pa
     id,
     name: raw.name !== undefined ? String(raw.name) : `${key.replace(/^ansible\.builtin\./, "")} ${file}`,
     ...readCommon(src, raw, path),
-    block: readNodes({ src: inner, base: dirname(resolve(full)), ctx: sub }, inner.data ?? [], {
-      path: [],
-      field: "tasks",
-      id: `${id}/include`,
-    }),
+    block: [
+      ...(key.endsWith("include_tasks") ? [includeMarker(s, { file, id, where: at(src, [...path, key], key) })] : []),
+      ...readNodes({ src: inner, base: dirname(resolve(full)), ctx: sub, role: s.role }, inner.data ?? [], {
+        path: [],
+        field: "tasks",
+        id: `${id}/include`,
+      }),
+    ],
     rescue: [],
     always: [],
     where: at(src, path),
+  };
+}
+
+/** The task an include_tasks reports as, first in its block (modules/control.ts says why). */
+function includeMarker(s: Source, o: { file: string; id: string; where: Where }): Task {
+  return {
+    kind: "task",
+    id: `${o.id}/included`,
+    name: `include_tasks ${o.file}`,
+    module: "include_tasks",
+    args: { file: o.file },
+    when: [],
+    tags: [],
+    vars: {},
+    loopKind: "loop",
+    loopVar: "item",
+    notify: [],
+    listen: [],
+    dirs: sourceDirs(s),
+    where: o.where,
   };
 }
 
@@ -379,7 +426,7 @@ function taskModuleKey(src: YamlSource, raw: Record<string, any>, path: PathKey[
 function noteSourceFiles(s: Source, task: { module: string; args: Record<string, unknown> }, where: Where): void {
   const { module, args } = task;
   if (module === "template" && typeof args.src === "string" && !args.src.includes("{{")) {
-    s.ctx.files.add(checkTemplateFile(args.src, s.base, where));
+    s.ctx.files.add(checkTemplateFile(args.src, s, where));
   } else if (
     ["copy", "script", "unarchive"].includes(module) &&
     typeof (args.src ?? args.cmd) === "string" &&
@@ -388,7 +435,7 @@ function noteSourceFiles(s: Source, task: { module: string; args: Record<string,
     // (when they can be found now)
     const name = module === "script" ? String(args.cmd).trim().split(/\s+/)[0] : String(args.src);
     if (!name.includes("{{")) {
-      const found = findSource(s.base, name);
+      const found = findSource(sourceDirs(s), s.ctx.playbookDir, name);
       if (found) s.ctx.files.add(found);
     }
   }
@@ -443,6 +490,7 @@ function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: stri
     retries: num("retries") ?? (raw.until !== undefined ? 3 : undefined),
     delay: num("delay") ?? (raw.until !== undefined ? 5 : undefined),
     undo: undoScript(src, raw, path),
+    dirs: sourceDirs(s),
     where: { ...where, field: moduleKey },
   };
 }
@@ -483,8 +531,8 @@ function readLoop(src: YamlSource, raw: Record<string, unknown>, path: PathKey[]
 }
 
 /** A template named literally must exist and parse (errors point into the template file). */
-function checkTemplateFile(name: string, base: string, where: Where): string {
-  const candidates = sourceCandidates(base, name);
+function checkTemplateFile(name: string, s: Source, where: Where): string {
+  const candidates = sourceCandidates(sourceDirs(s), s.ctx.playbookDir, name);
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw inputError(`template ${name} not found (looked in ${candidates.join(", ")})`, where);
   checkTemplateText(readFileSync(found, "utf8"), found);
@@ -639,6 +687,6 @@ function strList(v: unknown): string[] {
         .filter(Boolean);
 }
 
-function isMap(v: unknown): v is Record<string, any> {
+export function isMap(v: unknown): v is Record<string, any> {
   return !!v && typeof v === "object" && !Array.isArray(v);
 }

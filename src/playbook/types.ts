@@ -11,6 +11,8 @@ export interface Inheritable {
   becomeUser?: string;
   tags: string[];
   vars: Record<string, unknown>;
+  /** A role's defaults: below every other variable, inventory included (Ansible's precedence). */
+  defaults?: Record<string, unknown>;
   environment?: Record<string, unknown> | string;
   noLog?: boolean;
   ignoreErrors?: boolean;
@@ -46,7 +48,17 @@ export interface Task extends Inheritable {
   delay?: number;
   /** Shell that undoes what this task changed (logged on the node when it reports changed). */
   undo?: string;
+  /** Where its controller-side files (copy/template/script src) are looked for. */
+  dirs: SourceDirs;
   where: Where;
+}
+
+/** The directories a task's source files are searched in, with the playbook's own (Ansible's order). */
+export interface SourceDirs {
+  /** The role the task belongs to. */
+  role?: string;
+  /** The directory of the file the task is written in. */
+  taskDir: string;
 }
 
 export interface Block extends Inheritable {

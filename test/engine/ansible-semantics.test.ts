@@ -3,9 +3,9 @@
 // into its own directory). Compared: the files the plays leave (what ran, with what values and
 // modes) and the recap counts, never the engines' wording.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const KPLAY = resolve("bin/kplay.js");
@@ -214,6 +214,51 @@ const LOOPS_PLAYBOOK = (out: string) => `
       loop: [a, b]
 `;
 
+/** Roles: roles: with parameters and when, defaults < inventory < play vars < role vars, meta dependencies, duplicates run once, handlers, role files and templates, import_role/include_role with tasks_from. */
+const ROLES_PLAYBOOK = (_out: string) => `
+- hosts: all
+  gather_facts: no
+  vars: { greeting: from-play, port: 1 }
+  roles:
+    - base
+    - { role: base }
+    - { role: app, when: inventory_hostname == 'h1' }
+  tasks:
+    - import_role: { name: base, tasks_from: other }
+    - include_role: { name: base, tasks_from: other }
+      vars: { greeting: task-level }
+`;
+
+const ROLE_FILES = (out: string): Record<string, string> => ({
+  "roles/base/defaults/main.yml": "greeting: from-defaults\nlevel: default-level\nport: 2\n",
+  "roles/base/vars/main.yml": "port: 8080\n",
+  "roles/base/tasks/main.yml": `
+- name: log a run of base
+  shell: echo "base {{ who | default('-') }} {{ greeting }} {{ port }} {{ level }} {{ role_name }}" >> ${out}/{{ inventory_hostname }}-log
+  notify: restart base
+- template: { src: t.j2, dest: "${out}/{{ inventory_hostname }}-tmpl", mode: "0640" }
+- copy: { src: f.txt, dest: "${out}/{{ inventory_hostname }}-file" }
+- include_tasks: extra.yml
+`,
+  "roles/base/tasks/extra.yml": `
+- shell: echo "extra {{ role_path | basename }}" >> ${out}/{{ inventory_hostname }}-log
+`,
+  "roles/base/tasks/other.yml": `
+- shell: echo "other {{ greeting }} {{ port }}" >> ${out}/{{ inventory_hostname }}-log
+`,
+  "roles/base/handlers/main.yml": `
+- name: restart base
+  shell: echo "handler" >> ${out}/{{ inventory_hostname }}-log
+`,
+  "roles/base/files/f.txt": "from the role's files\n",
+  "roles/base/templates/t.j2": "{{ role_name }} says {{ greeting }} on {{ port }}\n",
+  "roles/app/meta/main.yml": "dependencies:\n  - { role: base, who: dep }\n",
+  "roles/app/defaults/main.yml": "app_port: 9000\n",
+  "roles/app/tasks/main.yml": `
+- shell: echo "app {{ app_port }} {{ role_name }} {{ greeting }}" >> ${out}/{{ inventory_hostname }}-log
+`,
+});
+
 const RECAP =
   /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
@@ -227,15 +272,25 @@ interface EngineRun {
 /** Run a playbook with one engine on h1 and h2 (local); the files it left under out/ (mode and content) and its recap. */
 function runWith(
   engine: "ansible" | "kplay",
-  play: { main: (out: string) => string; templates?: Record<string, string> },
+  play: {
+    main: (out: string) => string;
+    templates?: Record<string, string>;
+    files?: (out: string) => Record<string, string>;
+    hostVars?: string;
+  },
 ): EngineRun {
   const dir = mkdtempSync(join(tmpdir(), `kplay-diff-${engine}-`));
   const out = join(dir, "out");
   execFileSync("mkdir", ["-p", out, join(dir, "templates")]);
   for (const [name, text] of Object.entries(play.templates ?? {})) writeFileSync(join(dir, "templates", name), text);
   writeFileSync(join(dir, "imported.yml"), IMPORTED(out));
+  for (const [name, text] of Object.entries(play.files?.(out) ?? {})) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
   writeFileSync(join(dir, "play.yml"), play.main(out));
-  writeFileSync(join(dir, "inv.yml"), `all:\n  hosts:\n    h1: ${HOST}\n    h2: ${HOST}\n`);
+  const h2 = play.hostVars ? HOST.replace(" }", `, ${play.hostVars} }`) : HOST;
+  writeFileSync(join(dir, "inv.yml"), `all:\n  hosts:\n    h1: ${HOST}\n    h2: ${h2}\n`);
   const args = ["-i", join(dir, "inv.yml"), join(dir, "play.yml")];
   const env = { ...process.env, ANSIBLE_NOCOLOR: "1", NO_COLOR: "1" };
   const r =
@@ -316,5 +371,23 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
       expect.arrayContaining(["h2-handler-a", "h2-handler-b", "h2-after-ignore"]),
     );
     expect(Object.keys(kplay.files).filter((f) => /next-imported|after-import/.test(f))).toEqual([]);
+  });
+
+  it("roles: parameters, when, variable precedence, dependencies, duplicates, handlers, files, import_role and include_role", () => {
+    const play = { main: ROLES_PLAYBOOK, files: ROLE_FILES, hostVars: "level: from-inventory, greeting: inv" };
+    const kplay = runWith("kplay", play);
+    const ansible = runWith("ansible", play);
+    expect(ansible.status, ansible.output).toBe(0);
+    expect(kplay.status, kplay.output).toBe(0);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(kplay.recap).toEqual(ansible.recap);
+    // and what that means: base ran once from roles:, again as app's dependency (other parameters) on h1 only
+    expect(kplay.files["h1-log"]).toBe(
+      "644 base - from-play 8080 default-level base\nextra base\n" +
+        "base dep from-play 8080 default-level base\nextra base\napp 9000 app from-play\n" +
+        "other from-play 8080\nother task-level 8080\nhandler\n",
+    );
+    expect(kplay.files["h2-log"]).toContain("base - from-play 8080 from-inventory base\n");
+    expect(kplay.files["h1-tmpl"]).toBe("640 base says from-play on 8080\n");
   });
 });

@@ -1,0 +1,189 @@
+// Owns reading roles into the play model at load time, as Ansible's import does: a role from
+// `roles:`, `import_role` or `include_role` becomes a block holding its meta dependencies (each
+// a role block, first) and its tasks; its vars and parameters are the block's vars, its
+// defaults the block's defaults (below every other variable), role_name and role_path are set,
+// and its handlers join the play's handlers once. In `roles:` and dependencies a role with the
+// same parameters runs once per play (unless its meta says allow_duplicates), as in Ansible.
+import { dirname, resolve } from "node:path";
+import { inputError } from "../errors.js";
+import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
+import { ansibleBoolean } from "../modules/arg-types.js";
+import { at, COMMON_KEYS, isMap, readCommon, readNodes, type Source } from "./load.js";
+import { findRole, roleName, rolePartFile } from "./roles.js";
+import type { Block, Node, Task } from "./types.js";
+
+const ROLE_ARGS = ["name", "tasks_from", "vars_from", "defaults_from", "handlers_from", "allow_duplicates", "public"];
+const MAX_ROLE_DEPTH = 20;
+
+/** A role as asked for: its name, which files to take, its parameters, and the keywords of the entry. */
+interface RoleRef {
+  name: string;
+  from: { tasks?: string; vars?: string; defaults?: string; handlers?: string };
+  params: Record<string, unknown>;
+  /** The entry (roles: item or include_role task) whose keywords (when, tags, vars…) apply to the role. */
+  entry: Record<string, unknown>;
+  /** Run once per play with the same parameters (roles: and dependencies). */
+  once: boolean;
+  path: PathKey[];
+}
+
+/** The play's `roles:` list as blocks, in order. */
+export function readRolesSection(s: Source, raw: unknown, loc: { path: PathKey[]; id: string }): Node[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw inputError("roles must be a list of role names", at(s.src, loc.path, "roles"));
+  return raw.flatMap((r, i) => {
+    const ref = roleEntry(s.src, r, [...loc.path, i]);
+    const b = readRole(s, ref, `${loc.id}/${i}`);
+    return b ? [b] : [];
+  });
+}
+
+/** An entry of roles: or meta dependencies: a name, or a mapping with role (or name), keywords and parameters. */
+function roleEntry(src: YamlSource, raw: unknown, path: PathKey[]): RoleRef {
+  if (typeof raw === "string" && raw) return { name: raw, from: {}, params: {}, entry: {}, once: true, path };
+  if (!isMap(raw)) throw inputError("a role is a name or a mapping with role:", at(src, path, "role"));
+  const name = raw.role ?? raw.name;
+  if (typeof name !== "string" || !name)
+    throw inputError("a role entry needs role: (the role's name)", at(src, path, "role"));
+  const keywords = new Set(COMMON_KEYS);
+  const params = Object.fromEntries(
+    Object.entries(raw).filter(([k]) => k !== "role" && k !== "name" && !keywords.has(k)),
+  );
+  const entry = Object.fromEntries(Object.entries(raw).filter(([k]) => keywords.has(k) && k !== "name"));
+  return { name, from: {}, params, entry, once: true, path };
+}
+
+/** A task `include_role:` / `import_role:` (name, tasks_from, vars_from, defaults_from, handlers_from). */
+export function readRoleTask(s: Source, raw: Record<string, any>, inc: { key: string; path: PathKey[] }, id: string) {
+  const { key, path } = inc;
+  const spec = raw[key];
+  if (!isMap(spec) || typeof spec.name !== "string" || !spec.name)
+    throw inputError(`${key} needs name: (the role's name)`, at(s.src, [...path, key], key));
+  if (spec.name.includes("{{"))
+    throw inputError(`templated ${key} names are not supported`, at(s.src, [...path, key, "name"], `${key}.name`));
+  const keywords = new Set(COMMON_KEYS);
+  for (const k of Object.keys(raw))
+    if (k !== key && !keywords.has(k))
+      throw inputError(
+        `"${k}" is not supported on ${key} (it is read when the playbook loads)`,
+        at(s.src, [...path, k], k, true),
+        "kplay reads roles when it loads the playbook, as import_role: loops over a role are not supported yet",
+      );
+  for (const k of Object.keys(spec))
+    if (!ROLE_ARGS.includes(k))
+      throw inputError(`unknown argument "${k}" for ${key}`, at(s.src, [...path, key, k], `${key}.${k}`, true));
+  const ref: RoleRef = {
+    name: spec.name,
+    from: { tasks: spec.tasks_from, vars: spec.vars_from, defaults: spec.defaults_from, handlers: spec.handlers_from },
+    params: {},
+    entry: Object.fromEntries(Object.entries(raw).filter(([k]) => k !== key)),
+    once: false,
+    path,
+  };
+  return readRole(s, ref, id)!;
+}
+
+/** The role as a block; undefined when the play already runs it with these parameters. */
+function readRole(s: Source, ref: RoleRef, id: string): Block | undefined {
+  const { ctx } = s;
+  const where = at(s.src, ref.path, "role");
+  const found = findRole(ref.name, ctx.playbookDir);
+  if (!found.dir) throw inputError(`role "${ref.name}" not found (looked in ${found.looked.join(", ")})`, where);
+  const dir = found.dir;
+  const meta = readMeta(dir);
+  if (meta.yaml) ctx.files.add(resolve(meta.yaml.file));
+  const seenKey = JSON.stringify([dir, ref.params, ref.from]);
+  if (ref.once && !meta.allowDuplicates) {
+    if (ctx.play!.seen.has(seenKey)) return undefined;
+    ctx.play!.seen.add(seenKey);
+  }
+  if (ctx.depth >= MAX_ROLE_DEPTH)
+    throw inputError(`roles depend on each other more than ${MAX_ROLE_DEPTH} levels deep (a loop?)`, where);
+  const inner: Source = { ...s, ctx: { ...ctx, depth: ctx.depth + 1 }, role: dir };
+  const deps = meta.dependencies.flatMap((d, i) => {
+    const b = readRole(inner, roleEntry(meta.yaml!, d, ["dependencies", i]), `${id}/dep${i}`);
+    return b ? [b] : [];
+  });
+  addRoleHandlers(inner, dir, ref.from.handlers);
+  const name = roleName(ref.name);
+  const common = readCommon(s.src, ref.entry, ref.path);
+  return {
+    kind: "block",
+    id,
+    name: `role ${name}`,
+    ...common,
+    vars: {
+      ...roleVars(s, dir, { part: "vars", file: ref.from.vars, where }),
+      ...ref.params,
+      ...common.vars,
+      role_name: name,
+      ansible_role_name: name,
+      role_path: dir,
+    },
+    defaults: roleVars(s, dir, { part: "defaults", file: ref.from.defaults, where }),
+    block: [...deps, ...roleTasks(inner, dir, { file: ref.from.tasks, id, where })],
+    rescue: [],
+    always: [],
+    where,
+  };
+}
+
+/** meta/main.yml: dependencies (with their sources for positions) and allow_duplicates. */
+function readMeta(dir: string): { dependencies: unknown[]; allowDuplicates: boolean; yaml?: YamlSource } {
+  const file = rolePartFile(dir, "meta");
+  if (!file) return { dependencies: [], allowDuplicates: false };
+  const y = readYamlFile(file);
+  const data = isMap(y.data) ? y.data : {};
+  const deps = Array.isArray(data.dependencies) ? data.dependencies : [];
+  return {
+    dependencies: deps,
+    allowDuplicates: ansibleBoolean(data.allow_duplicates) ?? false,
+    yaml: y,
+  };
+}
+
+/** A role's vars/ or defaults/ file as a mapping (none when the role has no such file). */
+function roleVars(s: Source, dir: string, o: { part: string; file?: string; where: ReturnType<typeof at> }) {
+  const file = rolePartFile(dir, o.part, o.file);
+  if (!file) {
+    if (o.file) throw inputError(`the role has no ${o.part} file "${o.file}"`, o.where);
+    return {};
+  }
+  s.ctx.files.add(resolve(file));
+  const y = readYamlFile(file);
+  if (y.data !== null && y.data !== undefined && !isMap(y.data))
+    throw inputError(`a role's ${o.part} file must hold a mapping`, { file, line: 1 });
+  return (y.data ?? {}) as Record<string, unknown>;
+}
+
+function roleTasks(s: Source, dir: string, o: { file?: string; id: string; where: ReturnType<typeof at> }): Node[] {
+  const file = rolePartFile(dir, "tasks", o.file);
+  if (!file) {
+    if (o.file) throw inputError(`the role has no tasks file "${o.file}"`, o.where);
+    return [];
+  }
+  return readPartNodes(s, file, { field: "tasks", id: `${o.id}/role` });
+}
+
+function readPartNodes(s: Source, file: string, loc: { field: string; id: string }): Node[] {
+  s.ctx.files.add(resolve(file));
+  const y = readYamlFile(file);
+  if (y.data !== null && y.data !== undefined && !Array.isArray(y.data))
+    throw inputError(`a role's ${loc.field} file must be a list of tasks`, { file, line: 1 });
+  return readNodes({ ...s, src: y, base: dirname(resolve(file)) }, y.data ?? [], { path: [], ...loc });
+}
+
+/** The role's handlers join the play's once; each also answers to "ROLE : NAME", as in Ansible. */
+function addRoleHandlers(s: Source, dir: string, from?: string): void {
+  const play = s.ctx.play!;
+  const file = rolePartFile(dir, "handlers", from);
+  const key = `${dir}\0${from ?? "main"}`;
+  if (!file || play.handlersOf.has(key)) return;
+  play.handlersOf.add(key);
+  const nodes = readPartNodes(s, file, { field: "handlers", id: `handlers:${dir}` });
+  for (const h of nodes) {
+    if (h.kind !== "task") throw inputError("handlers must be tasks, not blocks", { ...h.where, field: "handlers" });
+    const t: Task = h.name ? { ...h, listen: [...h.listen, `${roleName(dir)} : ${h.name}`] } : h;
+    play.handlers.push(t);
+  }
+}
