@@ -61,6 +61,15 @@ export interface PlayRun {
   started: boolean;
   announced: Set<string>;
   blockDepth: number;
+  /** Every host of the play (ansible_play_hosts_all). */
+  playHosts: string[];
+  /**
+   * The play's and the batch's hosts still running, as of the task being run (ansible_play_hosts,
+   * ansible_play_batch): worked out once per task, not per host.
+   */
+  live: { play: string[]; batch: string[] };
+  /** Set by meta: end_batch: the rest of this batch is skipped. */
+  batchEnded?: boolean;
 }
 
 /** One task (or handler) about to run on a set of hosts, with its inherited keywords. */

@@ -12,6 +12,8 @@ export interface HostState {
   unreachable: boolean;
   /** Stopped without failing itself: another host's failure ended the playbook (any_errors_fatal). */
   stopped?: string;
+  /** meta: end_host ended the current play for it (it takes the next play). */
+  endedPlay?: boolean;
   facts?: Vars;
   /** Registered results and set_fact values (above play vars, below extra vars). */
   registered: Vars;
@@ -50,7 +52,17 @@ export class HostStates {
   /** Still running tasks: neither failed nor unreachable. */
   active(h: string): boolean {
     const s = this.get(h);
-    return !s.failed && !s.unreachable && !s.stopped;
+    return !s.failed && !s.unreachable && !s.stopped && !s.endedPlay;
+  }
+
+  /** meta: end_host: no more tasks in this play for the host, without failing it. */
+  endPlay(h: string): void {
+    this.get(h).endedPlay = true;
+  }
+
+  /** A new play: hosts that ended the last one with end_host take part again. */
+  newPlay(): void {
+    for (const s of this.hosts.values()) s.endedPlay = false;
   }
 
   /** Stop a host that did not fail itself (the playbook ends for every host, as in Ansible). */

@@ -36,6 +36,11 @@ export class NodeExec {
     return this.e.pool.get(connectionSpec(host, inv.hostVars(host), bastion));
   }
 
+  /** meta: reset_connection: the host's connection is closed; its next task opens a new one. */
+  resetConnection(host: string): void {
+    this.e.pool.drop(host);
+  }
+
   /** Whether a text holds one of the run's known secret values. */
   holdsSecret(text: string): boolean {
     return this.e.opts.secrets?.holds(text) ?? false;

@@ -9,6 +9,7 @@ import type { Block, Inheritable, Node, Play, Playbook, Task } from "../playbook
 import type { HostStatus } from "../report/index.js";
 import type { Engine, PlayRun, TaskRun } from "./context.js";
 import { gatherFacts } from "./facts.js";
+import { evalCondition } from "../playbook/expr.js";
 import type { FanOut } from "./fan-out.js";
 import { inherit, rootInherit, selectedByTags, serialBatches } from "./keywords.js";
 import type { NodeExec } from "./node-exec.js";
@@ -47,7 +48,9 @@ export class PlayIterator {
 
   async runPlay(pb: Playbook, play: Play): Promise<void> {
     this.aborted = false;
-    const hosts = this.playHosts(play).filter((h) => this.e.hosts.active(h));
+    this.e.hosts.newPlay();
+    const all = this.playHosts(play);
+    const hosts = all.filter((h) => this.e.hosts.active(h));
     this.e.report.emit({ event: "play_start", play: play.name, hosts });
     if (hosts.length === 0) return this.warn(`play "${play.name}" matches no hosts`);
     const base = this.playVars(pb, play, hosts);
@@ -59,7 +62,9 @@ export class PlayIterator {
       if (this.aborted) break;
       const started = !this.e.opts.startAtTask;
       const playVarNames = new Set(Object.keys(play.vars));
-      const run: PlayRun = { pb, play, batch, base, playVarNames, started, announced: new Set(), blockDepth: 0 };
+      const live = { play: hosts, batch };
+      const shape = { started, announced: new Set<string>(), blockDepth: 0, playHosts: all, live };
+      const run: PlayRun = { pb, play, batch, base, playVarNames, ...shape };
       if (play.gatherFacts) await this.gather(run);
       await this.runBatch(run);
     }
@@ -103,7 +108,7 @@ export class PlayIterator {
       loopVar: "item",
       notify: [],
       listen: [],
-      dirs: { taskDir: run.pb.dir },
+      dirs: { taskDir: run.play.dir },
       where: run.play.where,
     };
     const need = run.batch.filter((h) => this.e.hosts.active(h) && !this.e.hosts.get(h).facts);
@@ -131,7 +136,7 @@ export class PlayIterator {
 
   private async execNodes(run: PlayRun, nodes: Node[], on: { hosts: string[]; inh: Inheritable }): Promise<void> {
     for (const node of nodes) {
-      if (this.aborted || !on.hosts.some((h) => this.e.hosts.active(h))) return;
+      if (this.aborted || run.batchEnded || !on.hosts.some((h) => this.e.hosts.active(h))) return;
       if (node.kind === "task") await this.execTask(run, node, { ...on, handler: false });
       else await this.execBlock(run, node, on);
       if (run.blockDepth === 0) this.checkFailurePolicy(run);
@@ -226,11 +231,15 @@ export class PlayIterator {
       if (task.name !== this.e.opts.startAtTask) return;
       run.started = true;
     }
+    const active = hosts.filter((h) => this.e.hosts.active(h));
+    run.live = {
+      play: run.playHosts.filter((h) => this.e.hosts.active(h)),
+      batch: run.batch.filter((h) => this.e.hosts.active(h)),
+    };
     if (task.module === "meta") {
-      await this.meta(run, task, hosts);
+      await this.meta({ run, task, eff }, active);
       return undefined;
     }
-    const active = hosts.filter((h) => this.e.hosts.active(h));
     const runOnce = !!eff.runOnce;
     const targets = runOnce ? active.slice(0, 1) : active;
     if (targets.length === 0) return;
@@ -252,12 +261,28 @@ export class PlayIterator {
     });
   }
 
-  private async meta(run: PlayRun, task: Task, hosts: string[]): Promise<void> {
+  /** A meta task: flush_handlers, end_play/end_batch/end_host and the rest, with its `when` per host. */
+  private async meta(m: { run: PlayRun; task: Task; eff: Inheritable }, hosts: string[]): Promise<void> {
+    const { run, task, eff } = m;
     const action = String(task.args._raw ?? "");
-    if (action === "flush_handlers") await this.flushHandlers(run, hosts);
-    else if (action === "end_play") this.aborted = true;
-    else if (action === "clear_facts") hosts.forEach((h) => (this.e.hosts.get(h).facts = undefined));
-    // noop / refresh_inventory: nothing to do
+    if (action === "flush_handlers") return this.flushHandlers(run, hosts);
+    if (action === "clear_host_errors") {
+      // Ansible's clear_host_errors: every host of the play's pattern, failed in an earlier play
+      // too, is no longer failed (or unreachable); it does not rejoin the play
+      const pattern = matchPattern(this.e.inv, run.play.hosts).hosts;
+      for (const h of pattern) Object.assign(this.e.hosts.get(h), { failed: false, unreachable: false });
+      return;
+    }
+    const chosen = hosts.filter(
+      (h) => !eff.when.length || evalCondition(eff.when, this.parts.executor.vars(run, h, { defaults: eff.defaults })),
+    );
+    if (chosen.length === 0) return;
+    if (action === "end_play") this.aborted = true;
+    else if (action === "end_batch") run.batchEnded = true;
+    else if (action === "end_host") chosen.forEach((h) => this.e.hosts.endPlay(h));
+    else if (action === "clear_facts") chosen.forEach((h) => (this.e.hosts.get(h).facts = undefined));
+    else if (action === "reset_connection") chosen.forEach((h) => this.parts.node.resetConnection(h));
+    // noop / refresh_inventory / role_complete: nothing to do
   }
 
   /**

@@ -18,7 +18,7 @@ import { OUTPUT_LIMIT } from "../transport/output.js";
 import { UnreachableError, type ExecOptions } from "../transport/index.js";
 import type { Attempt, Engine, Outcome, PlayRun, TaskRun } from "./context.js";
 import type { NodeExec } from "./node-exec.js";
-import type { Vars } from "./vars.js";
+import { OMIT, withoutOmitted, type Vars } from "./vars.js";
 
 /** What a task's module needs beyond its arguments, worked out once per attempt. */
 interface Prepared {
@@ -61,10 +61,29 @@ export class TaskExecutor {
       ...extra,
       ...s.registered,
       ...extraVars,
-      ansible_check_mode: this.e.opts.check,
+      ...this.runMagic(run),
       hostvars: this.e.hosts.hostvars(),
     };
     return withTemplateNames(vars, templates);
+  }
+
+  /** Magic variables that change during a run: the hosts still going, the run's options. */
+  private runMagic(run: PlayRun): Vars {
+    const o = this.e.opts;
+    return {
+      ansible_check_mode: o.check,
+      ansible_diff_mode: o.diff,
+      ansible_run_tags: o.tags?.length ? o.tags : ["all"],
+      ansible_skip_tags: o.skipTags ?? [],
+      ansible_forks: o.forks,
+      ansible_verbosity: o.verbosity ?? 0,
+      ansible_play_hosts: run.live.play,
+      play_hosts: run.live.play,
+      ansible_play_batch: run.live.batch,
+      ansible_play_hosts_all: run.playHosts,
+      ansible_play_name: run.play.name,
+      omit: OMIT,
+    };
   }
 
   /** Run the task on one host: each loop item (or once), register the result, note notifications. */
@@ -167,7 +186,7 @@ export class TaskExecutor {
     const { task, eff } = t;
     const mod = findModule(task.module)!;
     const o = { file: task.where.file, line: task.where.line, field: task.where.field };
-    const rendered = renderValue(task.args, at.vars, o) as Record<string, unknown>;
+    const rendered = withoutOmitted(renderValue(task.args, at.vars, o) as Record<string, unknown>);
     // arguments named like secrets (a user's password, get_url's url_password) are secrets from now on
     this.e.opts.secrets?.addVars(rendered);
     const parsed = mod.schema.safeParse(withAnsibleTypes(mod.schema, rendered));
@@ -220,8 +239,8 @@ export class TaskExecutor {
           : script;
         return this.node.exec({ host, delegate: p.delegate }, sent, opts);
       },
-      readLocal: (path) => readFileSync(localPath(run.pb.dir, path, task)),
-      localPath: (path) => localPath(run.pb.dir, path, task),
+      readLocal: (path) => readFileSync(localPath(run.play.dir, path, task)),
+      localPath: (path) => localPath(run.play.dir, path, task),
       renderFile: (text, file, jinja) => renderTemplateFile(text, file, vars, jinja),
     };
   }

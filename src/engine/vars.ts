@@ -2,6 +2,7 @@
 // supports: inventory (all < groups < host) < play vars < facts < task vars < registered/set
 // results < extra vars (-e), plus the magic variables (inventory_hostname, groups, hostvars…).
 // String variables that are templates are resolved against the same context.
+import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { parseYamlData } from "../yaml-source.js";
 import { inputError, KplayError } from "../errors.js";
@@ -9,6 +10,18 @@ import type { Inventory } from "../inventory/index.js";
 import { renderValue } from "../template/render.js";
 
 export type Vars = Record<string, unknown>;
+
+/**
+ * The value of Ansible's `omit`: a module argument that renders to it is left out, as if not
+ * written (`mode: "{{ m | default(omit) }}"`). Random per run, so no real value can equal it.
+ */
+export const OMIT = `__omit_place_holder__${randomBytes(8).toString("hex")}`;
+
+/** Module arguments without those that rendered to `omit`. */
+export function withoutOmitted(args: Record<string, unknown>): Record<string, unknown> {
+  if (!Object.values(args).includes(OMIT)) return args;
+  return Object.fromEntries(Object.entries(args).filter(([, v]) => v !== OMIT));
+}
 
 /** -e key=value and -e @file.yml (YAML or JSON); later ones win. */
 export function parseExtraVars(items: string[]): Vars {

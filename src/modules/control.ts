@@ -61,7 +61,20 @@ export const metaModule = defineModule({
   local: true,
   freeForm: "_raw",
   schema: z
-    .object({ _raw: z.enum(["flush_handlers", "end_play", "clear_facts", "noop", "refresh_inventory"]) })
+    .object({
+      _raw: z.enum([
+        "flush_handlers",
+        "end_play",
+        "end_batch",
+        "end_host",
+        "clear_facts",
+        "clear_host_errors",
+        "reset_connection",
+        "noop",
+        "refresh_inventory",
+        "role_complete",
+      ]),
+    })
     .strict(),
   run: async () => ({ changed: false }),
 });

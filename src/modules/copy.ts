@@ -5,6 +5,7 @@
 import { sha256Hex } from "../hash.js";
 import { basename, posix } from "node:path";
 import { z } from "zod";
+import { pyJson } from "../playbook/jinja-lib.js";
 import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { receiveStdin, T_VAR } from "../transport/stdin.js";
 import { attrScriptOrNoop, fileAttrFields } from "./attrs.js";
@@ -16,7 +17,11 @@ const INLINE_LIMIT = 256 * 1024;
 export const copySchema = z
   .object({
     dest: z.string().min(1),
-    content: z.union([z.string(), z.number()]).transform(String).optional(),
+    // a list or mapping (a template that rendered to one) is written as JSON, as Ansible's copy does
+    content: z
+      .union([z.string(), z.number(), z.array(z.unknown()), z.record(z.string(), z.unknown())])
+      .transform((v) => (typeof v === "object" ? pyJson(v) : String(v)))
+      .optional(),
     src: z.string().optional(),
     force: z.boolean().default(true),
     ...fileAttrFields,

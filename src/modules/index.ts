@@ -2,6 +2,7 @@
 // the ansible.builtin. / ansible.legacy. / ansible.posix. / community.general. prefixes).
 import { blockinfileModule } from "./blockinfile.js";
 import { commandModule, shellModule } from "./command.js";
+import { includeVarsModule } from "./include_vars.js";
 import { assertModule, failModule, includeTasksModule, metaModule, setFactModule } from "./control.js";
 import { copyModule } from "./copy.js";
 import { debugModule } from "./debug.js";
@@ -61,6 +62,7 @@ for (const m of [
   assertModule,
   failModule,
   includeTasksModule,
+  includeVarsModule,
   metaModule,
   debugModule,
 ] as ModuleDef[])

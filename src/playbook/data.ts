@@ -34,3 +34,11 @@ export function withData(vars: Record<string, unknown>, data: Record<string, unk
   }
   return out;
 }
+
+/** `vars` plus variables written in a vars file (include_vars): those names are templates, rendered on lookup. */
+export function withConfig(vars: Record<string, unknown>, config: Record<string, unknown>): Record<string, unknown> {
+  const names = (vars as Vars)[TEMPLATE_NAMES] as ReadonlySet<string> | undefined;
+  const out = { ...vars, ...config };
+  if (names) (out as Vars)[TEMPLATE_NAMES] = new Set([...names, ...Object.keys(config)]);
+  return out;
+}

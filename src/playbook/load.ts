@@ -78,7 +78,6 @@ const PLAY_KEYS = new Set([
 ]);
 // Ansible keywords kplay does not run yet: refused loudly rather than silently ignored.
 const NOT_YET = new Set([
-  "import_playbook",
   "become_method",
   "async",
   "poll",
@@ -118,6 +117,25 @@ interface PlayRoles {
 }
 
 export function loadPlaybook(file: string): Playbook {
+  const ctx: Ctx = {
+    files: new Set([resolve(file)]),
+    depth: 0,
+    counter: { n: 0 },
+    playbookDir: dirname(resolve(file)),
+  };
+  const plays: Play[] = [];
+  readPlaybookFile(file, { ctx, plays, extra: { vars: {}, tags: [] } });
+  return { file, dir: dirname(resolve(file)), plays, files: [...ctx.files] };
+}
+
+/** Vars and tags an import_playbook gives every play it brings in. */
+interface ImportExtra {
+  vars: Record<string, unknown>;
+  tags: string[];
+}
+
+/** A playbook file's plays appended to `into.plays`, its import_playbook entries read in place. */
+function readPlaybookFile(file: string, into: { ctx: Ctx; plays: Play[]; extra: ImportExtra }): void {
   const src = readYamlFile(file);
   const data = src.data;
   if (!Array.isArray(data)) {
@@ -128,14 +146,39 @@ export function loadPlaybook(file: string): Playbook {
     );
   }
   if (data.length === 0) throw inputError("the playbook has no plays", { file, line: 1 });
-  const ctx: Ctx = {
-    files: new Set([resolve(file)]),
-    depth: 0,
-    counter: { n: 0 },
-    playbookDir: dirname(resolve(file)),
+  data.forEach((p, i) => {
+    const key = isMap(p) ? Object.keys(p).find((k) => /^(ansible\.builtin\.)?import_playbook$/.test(k)) : undefined;
+    if (key) return readImportPlaybook(src, p as Record<string, unknown>, { key, i, into });
+    const play = readPlay(src, p, { at: i, index: into.plays.length }, into.ctx);
+    const { vars, tags } = into.extra;
+    into.plays.push({ ...play, vars: { ...vars, ...play.vars }, tags: [...new Set([...tags, ...play.tags])] });
+  });
+}
+
+/** `- import_playbook: other.yml` (with vars and tags): its plays, read relative to the importing file. */
+function readImportPlaybook(
+  src: YamlSource,
+  raw: Record<string, unknown>,
+  o: { key: string; i: number; into: { ctx: Ctx; plays: Play[]; extra: ImportExtra } },
+): void {
+  const { key, i, into } = o;
+  for (const k of Object.keys(raw))
+    if (![key, "name", "vars", "tags"].includes(k))
+      throw inputError(`"${k}" is not supported on import_playbook`, at(src, [i, k], k, true), "use vars or tags");
+  const name = raw[key];
+  if (typeof name !== "string" || !name || name.includes("{{"))
+    throw inputError(`${key} needs a playbook file name (not a template)`, at(src, [i, key], key));
+  const full = resolve(dirname(resolve(src.file)), name);
+  if (!existsSync(full)) throw inputError(`playbook ${name} not found`, at(src, [i, key], key));
+  if (into.ctx.depth >= MAX_INCLUDE_DEPTH)
+    throw inputError(`playbooks import each other more than ${MAX_INCLUDE_DEPTH} levels deep (a loop?)`, at(src, [i]));
+  into.ctx.files.add(full);
+  const extra = {
+    vars: { ...into.extra.vars, ...mapOf(src, raw.vars, [i, "vars"], "vars") },
+    tags: [...into.extra.tags, ...strList(raw.tags)],
   };
-  const plays = data.map((p, i) => readPlay(src, p, i, ctx));
-  return { file, dir: dirname(resolve(file)), plays, files: [...ctx.files] };
+  const ctx = { ...into.ctx, depth: into.ctx.depth + 1, playbookDir: dirname(full) };
+  readPlaybookFile(full, { ctx, plays: into.plays, extra });
 }
 
 /**
@@ -153,9 +196,11 @@ export function at(src: YamlSource, path: PathKey[], field?: string, key = false
   return { file: src.file, ...(key ? src.keyPos(path) : src.pos(path)), field };
 }
 
-function readPlay(src: YamlSource, raw: unknown, index: number, playbookCtx: Ctx): Play {
+/** A play; `pos.at` is its place in the file, `pos.index` its place in the whole (imported) playbook. */
+function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: number }, playbookCtx: Ctx): Play {
+  const { index } = pos;
   const ctx: Ctx = { ...playbookCtx, play: { handlers: [], handlersOf: new Set(), seen: new Set() } };
-  const path: PathKey[] = [index];
+  const path: PathKey[] = [pos.at];
   if (!isMap(raw)) throw inputError("a play must be a mapping with hosts and tasks", at(src, path));
   for (const k of Object.keys(raw)) checkKey(src, k, PLAY_KEYS, { path: [...path, k], what: "play" });
   if (raw.hosts === undefined || raw.hosts === null || raw.hosts === "")
@@ -204,6 +249,7 @@ function readPlay(src: YamlSource, raw: unknown, index: number, playbookCtx: Ctx
     environment: envOf(src, raw.environment, [...path, "environment"]),
     ...sections,
     handlers: handlerTasks,
+    dir: ctx.playbookDir,
     where: at(src, path),
   };
 }

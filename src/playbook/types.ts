@@ -92,6 +92,8 @@ export interface Play {
   tasks: Node[];
   postTasks: Node[];
   handlers: Task[];
+  /** The directory of the playbook file the play is written in (an imported one's own). */
+  dir: string;
   where: Where;
 }
 

@@ -259,6 +259,50 @@ const ROLE_FILES = (out: string): Record<string, string> => ({
 `,
 });
 
+/** import_playbook (vars, files beside it), include_vars (file, dir, name), omit, the play's host lists after a failure, meta end_host/clear_host_errors/reset_connection. */
+const META_PLAYBOOK = (out: string) => `
+- import_playbook: sub/first.yml
+  vars: { from_import: imported }
+- hosts: all
+  gather_facts: no
+  tasks:
+    - include_vars: extra.yml
+    - include_vars: { dir: vars/more, name: more, ignore_unknown_extensions: true }
+    - copy:
+        dest: "${out}/{{ inventory_hostname }}-vars"
+        content: "{{ inc_a }} {{ inc_b }} {{ more | to_json }} {{ ansible_run_tags }}"
+        mode: "{{ m | default(omit) }}"
+    - fail: { msg: h1 fails }
+      when: inventory_hostname == 'h1'
+    - copy:
+        dest: "${out}/{{ inventory_hostname }}-hosts"
+        content: "{{ ansible_play_hosts }} {{ ansible_play_hosts_all }} {{ ansible_play_batch }} {{ play_hosts }}"
+    - meta: reset_connection
+    - meta: end_host
+      when: inventory_hostname == 'h2'
+    - copy: { dest: "${out}/{{ inventory_hostname }}-after-end-host", content: x }
+- hosts: all
+  gather_facts: no
+  tasks:
+    - copy: { dest: "${out}/{{ inventory_hostname }}-next-play", content: "{{ ansible_play_hosts_all }}" }
+    - meta: clear_host_errors
+    - copy: { dest: "${out}/{{ inventory_hostname }}-after-clear", content: x }
+`;
+
+const META_FILES = (out: string): Record<string, string> => ({
+  "sub/first.yml": `
+- hosts: h1
+  gather_facts: no
+  tasks:
+    - copy: { src: f.txt, dest: "${out}/imported-{{ from_import }}" }
+`,
+  "sub/files/f.txt": "beside the imported playbook\n",
+  "vars/extra.yml": 'inc_a: from-vars-dir\ninc_b: "{{ inc_a }}-rendered"\n',
+  "vars/more/a.yml": "x: 1\n",
+  "vars/more/b.yaml": "y: [2, 3]\n",
+  "vars/more/notes.txt": "not vars\n",
+});
+
 const RECAP =
   /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
@@ -389,5 +433,19 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     );
     expect(kplay.files["h2-log"]).toContain("base - from-play 8080 from-inventory base\n");
     expect(kplay.files["h1-tmpl"]).toBe("640 base says from-play on 8080\n");
+  });
+
+  it("import_playbook, include_vars, omit, the play's hosts after a failure, meta end_host/reset_connection/clear_host_errors", () => {
+    const play = { main: META_PLAYBOOK, files: META_FILES };
+    const kplay = runWith("kplay", play);
+    const ansible = runWith("ansible", play);
+    // clear_host_errors in the last play forgives h1's failure: both exit 0
+    expect(ansible.status, ansible.output).toBe(0);
+    expect(kplay.status, kplay.output).toBe(0);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(kplay.recap).toEqual(ansible.recap);
+    expect(kplay.files["imported-imported"]).toBe("644 beside the imported playbook\n");
+    expect(kplay.files["h2-hosts"]).toBe("644 ['h2'] ['h1', 'h2'] ['h2'] ['h2']");
+    expect(Object.keys(kplay.files).filter((f) => f.includes("after-end-host"))).toEqual([]);
   });
 });
