@@ -82,6 +82,19 @@ afterAll(async () => {
   await kplay(["sandbox", "down", "--name", name], { env });
 });
 
+/**
+ * When a run from the bootstrap node fails, what its SSH logins looked like from both ends: the
+ * key it uses, node1's authorized key and sshd's log (a CI run once saw every login refused).
+ */
+async function sshDiagnosis(): Promise<string> {
+  const boot = await sh("bootstrap", "ls -l /root/.ssh; ssh-keygen -y -f /root/.ssh/kplay_ed25519");
+  const node = await sh(
+    "node1",
+    "ls -la /root/.ssh; cat /root/.ssh/authorized_keys; journalctl -u ssh --no-pager | tail -20",
+  );
+  return `\n--- bootstrap ---\n${boot.out}\n--- node1 ---\n${node.out}`;
+}
+
 const nodeList = "kubectl get nodes --no-headers | awk '{print $1, $2}'";
 
 describe("the release on the bootstrap node", () => {
@@ -93,7 +106,7 @@ describe("the release on the bootstrap node", () => {
 
   it("deploy-cluster from the bootstrap node: every node Ready, registry trusted, every step done", async () => {
     const r = await sh("bootstrap", `${BIN} deploy-cluster -c /root/config.yaml --accept-new-host-keys`);
-    expect(r.code, r.out.slice(-3000)).toBe(0);
+    expect(r.code, r.out.slice(-3000) + (r.code ? await sshDiagnosis() : "")).toBe(0);
     expect(r.out).toContain("all steps done on every host");
     expect((await sh("node1", nodeList)).out).toBe("node1 Ready\nnode2 Ready\nnode3 Ready\n");
     for (const n of ["node1", "node2", "node3"]) {
@@ -118,7 +131,7 @@ describe("the release on the bootstrap node", () => {
     await refreshNodes();
     await putConfig(["node1", "node2", "node3", "node4"]);
     const add = await sh("bootstrap", `${BIN} add-node node4 -c /root/config.yaml --accept-new-host-keys`);
-    expect(add.code, add.out.slice(-3000)).toBe(0);
+    expect(add.code, add.out.slice(-3000) + (add.code ? await sshDiagnosis() : "")).toBe(0);
     expect((await sh("node1", nodeList)).out).toBe("node1 Ready\nnode2 Ready\nnode3 Ready\nnode4 Ready\n");
     const rm = await sh("bootstrap", `${BIN} remove-node node4 -c /root/config.yaml --yes`);
     expect(rm.code, rm.out.slice(-3000)).toBe(0);
