@@ -8,6 +8,7 @@ import { findModule, type ModuleContext, type ModuleDef, type ModuleResult } fro
 import { UndoLog } from "../modules/undo.js";
 import { withAnsibleTypes } from "../modules/arg-types.js";
 import { LoopError, loopItems } from "./loops.js";
+import { withCanonicalNames } from "../modules/aliases.js";
 import { withData, withTemplateNames } from "../playbook/data.js";
 import { evalCondition } from "../playbook/expr.js";
 import { findSource, sourceCandidates } from "../playbook/paths.js";
@@ -30,6 +31,19 @@ interface Prepared {
   undo: UndoLog;
 }
 
+/** What a task adds to the host's variables: its own vars (some lazy), its roles' defaults, itself. */
+interface TaskOwn {
+  vars?: Vars;
+  lazy?: ReadonlySet<string>;
+  defaults?: Vars;
+  task?: Task;
+}
+
+/** Ansible's ansible_search_path: the task's role, its task file's directory, the playbook's directory. */
+function searchPath(task: Task, playbookDir: string): string[] {
+  return [...new Set([...(task.dirs.role ? [task.dirs.role] : []), task.dirs.taskDir, playbookDir])];
+}
+
 export class TaskExecutor {
   constructor(
     private readonly e: Engine,
@@ -41,7 +55,7 @@ export class TaskExecutor {
    * (those named in `own.lazy` are templates, rendered when looked up: per loop item, as in
    * Ansible), `own.defaults` its roles' defaults (below everything, inventory included).
    */
-  vars(run: PlayRun, h: string, own: { vars?: Vars; lazy?: ReadonlySet<string>; defaults?: Vars } = {}): Vars {
+  vars(run: PlayRun, h: string, own: TaskOwn = {}): Vars {
     const { vars: extra = {}, lazy = new Set<string>(), defaults = {} } = own;
     const s = this.e.hosts.get(h);
     const base = run.base.get(h)!;
@@ -62,6 +76,7 @@ export class TaskExecutor {
       ...s.registered,
       ...extraVars,
       ...this.runMagic(run),
+      ...(own.task ? { ansible_search_path: searchPath(own.task, run.play.dir) } : {}),
       hostvars: this.e.hosts.hostvars(),
     };
     return withTemplateNames(vars, templates);
@@ -110,14 +125,15 @@ export class TaskExecutor {
   /** The host's variables with the task's own: strings stay templates (per item), the rest rendered now. */
   private taskVars(t: TaskRun, host: string, o: { file?: string; line?: number }): Vars {
     const { eff } = t;
-    const defaults = eff.defaults;
-    if (!Object.keys(eff.vars).length) return this.vars(t.run, host, { defaults });
-    const own = this.vars(t.run, host, { defaults });
+    const { defaults } = eff;
+    const { task } = t;
+    if (!Object.keys(eff.vars).length) return this.vars(t.run, host, { defaults, task });
+    const own = this.vars(t.run, host, { defaults, task });
     const lazy = new Set(Object.keys(eff.vars).filter((k) => typeof eff.vars[k] === "string"));
     const taskVars: Vars = {};
     for (const [k, v] of Object.entries(eff.vars))
       taskVars[k] = lazy.has(k) ? v : renderValue(v, own, { ...o, field: `vars.${k}` });
-    return this.vars(t.run, host, { vars: taskVars, lazy, defaults });
+    return this.vars(t.run, host, { vars: taskVars, lazy, defaults, task });
   }
 
   private loopItems(task: Task, vars: Vars): unknown[] | undefined {
@@ -186,7 +202,8 @@ export class TaskExecutor {
     const { task, eff } = t;
     const mod = findModule(task.module)!;
     const o = { file: task.where.file, line: task.where.line, field: task.where.field };
-    const rendered = withoutOmitted(renderValue(task.args, at.vars, o) as Record<string, unknown>);
+    const args = withoutOmitted(renderValue(task.args, at.vars, o) as Record<string, unknown>);
+    const rendered = withCanonicalNames(mod.name, args);
     // arguments named like secrets (a user's password, get_url's url_password) are secrets from now on
     this.e.opts.secrets?.addVars(rendered);
     const parsed = mod.schema.safeParse(withAnsibleTypes(mod.schema, rendered));

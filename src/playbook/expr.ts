@@ -4,6 +4,7 @@
 // positional and keyword arguments, .attr / [key] / [a:b], Python method calls on values,
 // list / tuple / dict literals, True / False / None. The filters, tests and methods themselves are
 // in jinja-lib.ts. An undefined name is an error unless tested or defaulted.
+import { LookupError } from "./lookups.js";
 import { mayRender } from "./data.js";
 import {
   arith,
@@ -440,7 +441,7 @@ class Evaluator implements Caller {
       case "fn": {
         const f = GLOBALS[n.name];
         if (!f) throw new ExprError(`unknown function "${n.name}" in: ${this.src}`);
-        return this.lib(() => f(this.args(n.args)));
+        return this.lib(() => f(this.args(n.args), this.vars));
       }
       case "bin":
         return this.binary(n);
@@ -456,7 +457,7 @@ class Evaluator implements Caller {
     try {
       return f();
     } catch (e) {
-      if (e instanceof LibError) throw new ExprError(`${e.message} in: ${this.src}`);
+      if (e instanceof LibError || e instanceof LookupError) throw new ExprError(`${e.message} in: ${this.src}`);
       throw e;
     }
   }

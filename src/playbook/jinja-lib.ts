@@ -3,6 +3,7 @@
 // arithmetic with Python's rules, and Python's str() of a value (what `{{ x }}` prints inside a
 // string: True, None, ['a', 1], {'k': 'v'}). Pure functions over data: nothing here runs a
 // command or renders a value as a template.
+import { LOOKUPS } from "./lookups.js";
 import { posix } from "node:path";
 import { createHash } from "node:crypto";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
@@ -234,7 +235,7 @@ const attr = (x: unknown, path: unknown) =>
  * named filter or test (map, select).
  */
 /** Jinja's and Ansible's global functions (lookup/query read on the controller, as in Ansible). */
-export const GLOBALS: Record<string, (a: Args) => unknown> = {
+export const GLOBALS: Record<string, (a: Args, vars: Record<string, unknown>) => unknown> = {
   range: ({ pos }) => {
     const [a, b, step = 1] = pos.map((x) => Number(x));
     const [from, to] = b === undefined ? [0, a] : [a, b];
@@ -248,17 +249,19 @@ export const GLOBALS: Record<string, (a: Args) => unknown> = {
     return out;
   },
   dict: ({ pos, kw }) => ({ ...(isObj(pos[0]) ? pos[0] : {}), ...kw }),
-  lookup: (a) => lookupPlugin(a, { list: false }),
-  query: (a) => lookupPlugin(a, { list: true }),
-  q: (a) => lookupPlugin(a, { list: true }),
+  lookup: (a, vars) => lookupPlugin(a, { list: false, vars }),
+  query: (a, vars) => lookupPlugin(a, { list: true, vars }),
+  q: (a, vars) => lookupPlugin(a, { list: true, vars }),
 };
 
-/** lookup('env', NAME…): the controller's environment (other lookup plugins are not kplay's). */
-function lookupPlugin({ pos }: Args, o: { list: boolean }): unknown {
-  const [plugin, ...terms] = pos.map((x) => String(x));
-  if (plugin !== "env") throw new LibError(`lookup plugin "${plugin}" is not supported (kplay has: env)`);
-  const values = terms.map((t) => process.env[t] ?? "");
-  return o.list ? values : values.join(",");
+/** lookup('PLUGIN', TERM…) / query(…): the controller-side plugins of lookups.ts. */
+function lookupPlugin({ pos, kw }: Args, o: { list: boolean; vars: Record<string, unknown> }): unknown {
+  const [plugin, ...terms] = pos.map((x) => (typeof x === "string" ? x : str(x)));
+  const run = LOOKUPS[plugin];
+  if (!run)
+    throw new LibError(`lookup plugin "${plugin}" is not supported (kplay has: ${Object.keys(LOOKUPS).join(", ")})`);
+  const values = run(terms, { vars: o.vars, kw });
+  return o.list || kw.wantlist === true ? values : values.map(str).join(",");
 }
 
 export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unknown> = {

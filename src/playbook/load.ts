@@ -9,6 +9,7 @@ import { z } from "zod";
 import { closest, inputError, type Where } from "../errors.js";
 import { findModule, moduleNames } from "../modules/index.js";
 import { ansibleBoolean, withAnsibleTypes } from "../modules/arg-types.js";
+import { withCanonicalNames } from "../modules/aliases.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { checkTemplateText } from "../template/render.js";
 import { LOOP_KEYWORDS, type LoopKind } from "../engine/loops.js";
@@ -493,12 +494,13 @@ function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: stri
   const moduleKey = taskModuleKey(src, raw, path);
   const mod = findModule(moduleKey)!;
   const modPath = [...path, moduleKey];
-  const args = moduleArgs(src, raw[moduleKey], raw.args, {
+  const given = moduleArgs(src, raw[moduleKey], raw.args, {
     freeForm: mod.freeForm,
     path: modPath,
     name: moduleKey,
     schema: mod.schema,
   });
+  const args = withCanonicalNames(mod.name, given);
   validateArgs(src, mod.schema, args, { path: modPath, name: moduleKey });
   noteSourceFiles(s, { module: mod.name, args }, at(src, modPath, `${moduleKey}.src`));
 

@@ -303,6 +303,42 @@ const META_FILES = (out: string): Record<string, string> => ({
   "vars/more/notes.txt": "not vars\n",
 });
 
+/** Argument aliases from each module's argument_spec, and stat's fields (names, types and values). */
+const STAT_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  tasks:
+    - lineinfile: { dest: "${out}/aliased", line: "a=1", create: yes, mode: "0750" }
+    - lineinfile: { destfile: "${out}/aliased", regex: "^a=", line: "a=2" }
+    - file: { name: "${out}/link", src: aliased, state: link }
+    - file: { dest: "${out}/dir", state: directory, mode: "02755" }
+    - slurp: { path: "${out}/aliased" }
+      register: slurped
+    - stat: { path: "${out}/aliased" }
+      register: f
+    - stat: { dest: "${out}/link" }
+      register: l
+    - stat: { name: "${out}/dir", get_mime: false }
+      register: d
+    - stat: { path: "${out}/absent" }
+      register: a
+    - copy:
+        dest: "${out}/stat"
+        content: |
+          keys {{ f.stat.keys() | sort | join(' ') }}
+          dir keys {{ d.stat.keys() | sort | join(' ') }}
+          {{ slurped.content | b64decode }}
+          {% for k in ['mode', 'isreg', 'isdir', 'islnk', 'size', 'checksum', 'rusr', 'wusr', 'xusr', 'rgrp', 'wgrp',
+                       'xgrp', 'roth', 'woth', 'xoth', 'isuid', 'isgid', 'readable', 'writeable', 'executable',
+                       'pw_name', 'gr_name', 'nlink', 'mimetype', 'charset', 'ischr', 'isblk', 'isfifo', 'issock'] %}
+          {{ k }}={{ f.stat[k] }} link={{ l.stat[k] | default('-') }} dir={{ d.stat[k] | default('-') }}
+          {% endfor %}
+          lnk_source={{ l.stat.lnk_source == f.stat.path }} lnk_target={{ l.stat.lnk_target | basename }}
+          times {{ f.stat.mtime is number }} {{ f.stat.atime is number }} {{ f.stat.ctime is number }}
+          mtime {{ f.stat.mtime | int == lookup('pipe', 'stat -c %Y ${out}/aliased') | int }}
+          absent {{ a.stat }}
+`;
+
 const RECAP =
   /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
@@ -343,8 +379,9 @@ function runWith(
       : spawnSync("node", [KPLAY, "run", ...args, "--state-dir", join(dir, "state")], { encoding: "utf8", env });
   const files: Record<string, string> = {};
   for (const f of readdirSync(out)) {
-    const mode = (statSync(join(out, f)).mode & 0o777).toString(8);
-    files[f] = `${mode} ${readFileSync(join(out, f), "utf8")}`;
+    const st = statSync(join(out, f));
+    const mode = (st.mode & 0o7777).toString(8);
+    files[f] = st.isDirectory() ? `${mode} (directory)` : `${mode} ${readFileSync(join(out, f), "utf8")}`;
   }
   const recap = [...r.stdout.matchAll(RECAP)].map((m) => m.slice(1).join(" "));
   return { files, recap, status: r.status, output: r.stdout + r.stderr };
@@ -447,5 +484,16 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     expect(kplay.files["imported-imported"]).toBe("644 beside the imported playbook\n");
     expect(kplay.files["h2-hosts"]).toBe("644 ['h2'] ['h1', 'h2'] ['h2'] ['h2']");
     expect(Object.keys(kplay.files).filter((f) => f.includes("after-end-host"))).toEqual([]);
+  });
+
+  it("argument aliases (dest, destfile, name, regex, path) and stat's fields", () => {
+    const kplay = runWith("kplay", { main: STAT_PLAYBOOK });
+    const ansible = runWith("ansible", { main: STAT_PLAYBOOK });
+    expect(ansible.status, ansible.output).toBe(0);
+    expect(kplay.status, kplay.output).toBe(0);
+    expect(kplay.files.stat).toBe(ansible.files.stat);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(kplay.recap).toEqual(ansible.recap);
+    expect(kplay.files.aliased).toBe("750 a=2\n");
   });
 });
