@@ -31,7 +31,8 @@ export class FanOut {
     const t0 = Date.now();
     this.announce(t, plan.hosts);
     const statuses = new Map<string, HostStatus>();
-    await forEachLimited(plan.hosts, this.e.opts.forks, async (h) => {
+    const limit = Math.min(this.e.opts.forks, t.eff.throttle ?? Infinity);
+    await forEachLimited(plan.hosts, limit, async (h) => {
       statuses.set(h, await this.runHost(t, plan, h));
     });
     this.e.opts.step?.journal.flush();

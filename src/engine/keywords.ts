@@ -12,6 +12,7 @@ export function rootInherit(play: Play): Inheritable {
     become: play.become,
     becomeUser: play.becomeUser,
     environment: play.environment,
+    throttle: play.throttle,
   };
 }
 
@@ -33,6 +34,7 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
     delegateTo: child.delegateTo ?? parent.delegateTo,
     runOnce: child.runOnce ?? parent.runOnce,
     checkMode: child.checkMode ?? parent.checkMode,
+    throttle: child.throttle ?? parent.throttle,
   };
 }
 

@@ -2,7 +2,9 @@
 // and the with_* lookups (with_items and with_indexed_items flatten one level, with_dict gives
 // key/value pairs, with_sequence formatted numbers, with_together zips, with_nested the
 // cartesian product, with_subelements each parent with each of its subelements). Values come
-// rendered; this only shapes them. Errors say which keyword wanted what.
+// rendered; this only shapes them. with_fileglob, with_first_found, with_file, with_lines and
+// with_env are their lookup plugins' results. Errors say which keyword wanted what.
+import { LOOKUPS, LookupError } from "../playbook/lookups.js";
 
 /** The keywords a task may loop with; `loop` and `with_list` take the list as it is. */
 export const LOOP_KEYWORDS = [
@@ -15,6 +17,11 @@ export const LOOP_KEYWORDS = [
   "with_together",
   "with_nested",
   "with_subelements",
+  "with_fileglob",
+  "with_first_found",
+  "with_file",
+  "with_lines",
+  "with_env",
 ] as const;
 export type LoopKind = (typeof LOOP_KEYWORDS)[number];
 
@@ -28,7 +35,25 @@ const list = (v: unknown, kind: LoopKind): unknown[] => {
 };
 const flatOnce = (v: unknown[]) => v.flatMap((x) => (Array.isArray(x) ? x : [x]));
 
-export function loopItems(kind: LoopKind, value: unknown): unknown[] {
+/** with_fileglob, with_first_found… : the lookup plugin of that name, on the controller (playbook/lookups.ts). */
+function lookupItems(kind: LoopKind, value: unknown, vars: Record<string, unknown>): unknown[] {
+  const run = LOOKUPS[kind.slice("with_".length)];
+  const terms = list(value, kind);
+  try {
+    if (kind !== "with_first_found") return run(terms.map(String), { vars, kw: {} });
+    // first_found takes names, or mappings of files and paths (and skip)
+    const names = terms.filter((t) => !isMap(t)).map(String);
+    const maps = terms.filter(isMap);
+    const kw = Object.assign({}, ...maps) as Record<string, unknown>;
+    for (const k of ["files", "paths"]) if (typeof kw[k] === "string") kw[k] = String(kw[k]).split(/[,;:]/);
+    return run(names, { vars, kw });
+  } catch (e) {
+    if (e instanceof LookupError) throw new LoopError(`${kind}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function loopItems(kind: LoopKind, value: unknown, vars: Record<string, unknown> = {}): unknown[] {
   switch (kind) {
     case "loop":
     case "with_list":
@@ -48,6 +73,8 @@ export function loopItems(kind: LoopKind, value: unknown): unknown[] {
       return nested(list(value, kind).map((x) => list(x, kind)));
     case "with_subelements":
       return subelements(list(value, kind));
+    default:
+      return lookupItems(kind, value, vars);
   }
 }
 

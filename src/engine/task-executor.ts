@@ -142,7 +142,7 @@ export class TaskExecutor {
     const field = task.loopKind;
     const rendered = renderValue(task.loop, vars, { ...where, field });
     try {
-      return loopItems(task.loopKind, rendered);
+      return loopItems(task.loopKind, rendered, vars);
     } catch (e) {
       if (!(e instanceof LoopError)) throw e;
       throw new KplayError("input", e.message, { where: { ...task.where, field } });

@@ -256,7 +256,8 @@ export const GLOBALS: Record<string, (a: Args, vars: Record<string, unknown>) =>
 
 /** lookup('PLUGIN', TERM…) / query(…): the controller-side plugins of lookups.ts. */
 function lookupPlugin({ pos, kw }: Args, o: { list: boolean; vars: Record<string, unknown> }): unknown {
-  const [plugin, ...terms] = pos.map((x) => (typeof x === "string" ? x : str(x)));
+  // a list term is its items, as Ansible's lookups flatten their terms
+  const [plugin, ...terms] = pos.flatMap((x) => (Array.isArray(x) ? x : [x])).map((x) => str(x));
   const run = LOOKUPS[plugin];
   if (!run)
     throw new LibError(`lookup plugin "${plugin}" is not supported (kplay has: ${Object.keys(LOOKUPS).join(", ")})`);

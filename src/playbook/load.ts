@@ -24,6 +24,8 @@ export const COMMON_KEYS = [
   "when",
   "become",
   "become_user",
+  "become_method",
+  "throttle",
   "tags",
   "vars",
   "environment",
@@ -64,6 +66,8 @@ const PLAY_KEYS = new Set([
   "vars_files",
   "become",
   "become_user",
+  "become_method",
+  "throttle",
   "gather_facts",
   "serial",
   "max_fail_percentage",
@@ -79,14 +83,10 @@ const PLAY_KEYS = new Set([
 ]);
 // Ansible keywords kplay does not run yet: refused loudly rather than silently ignored.
 const NOT_YET = new Set([
-  "become_method",
   "async",
   "poll",
-  "throttle",
   "local_action",
   "action",
-  "with_fileglob",
-  "with_first_found",
   "connection",
   "remote_user",
   "port",
@@ -241,6 +241,8 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
     varsFiles: varsFiles.files,
     become: bool(src, raw.become, [...path, "become"]) ?? false,
     becomeUser: raw.become_user !== undefined ? String(raw.become_user) : undefined,
+    ...becomeMethod(src, raw.become_method, [...path, "become_method"]),
+    throttle: positiveInt(src, raw.throttle, [...path, "throttle"]),
     gatherFacts: bool(src, raw.gather_facts, [...path, "gather_facts"]) ?? true,
     serial,
     maxFailPercentage: maxFail,
@@ -340,6 +342,8 @@ export function readCommon(src: YamlSource, raw: Record<string, any>, path: Path
     when,
     become: bool(src, raw.become, [...path, "become"]),
     becomeUser: raw.become_user !== undefined ? String(raw.become_user) : undefined,
+    ...becomeMethod(src, raw.become_method, [...path, "become_method"]),
+    throttle: positiveInt(src, raw.throttle, [...path, "throttle"]),
     tags: strList(raw.tags),
     vars: mapOf(src, raw.vars, [...path, "vars"], "vars"),
     environment: envOf(src, raw.environment, [...path, "environment"]),
@@ -699,6 +703,23 @@ function checkKey(src: YamlSource, k: string, allowed: Set<string>, loc: { path:
     at(src, path, k, true),
     hint ? `did you mean "${hint}"?` : undefined,
   );
+}
+
+/** become_method: kplay becomes with sudo (Ansible's default); another method is refused, not ignored. */
+function becomeMethod(src: YamlSource, v: unknown, path: PathKey[]): object {
+  if (v === undefined || v === null || v === "sudo" || v === "ansible.builtin.sudo") return {};
+  throw inputError(
+    `become_method ${JSON.stringify(v)} is not supported: kplay becomes another user with sudo`,
+    at(src, path, "become_method"),
+    "use become_method: sudo (or leave it out)",
+  );
+}
+
+function positiveInt(src: YamlSource, v: unknown, path: PathKey[]): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const n = Number(v);
+  if (Number.isInteger(n) && n > 0) return n;
+  throw inputError(`expected a whole number above 0, got ${JSON.stringify(v)}`, at(src, path, String(path.at(-1))));
 }
 
 function bool(src: YamlSource, v: unknown, path: PathKey[]): boolean | undefined {

@@ -19,6 +19,8 @@ export interface Inheritable {
   delegateTo?: string;
   runOnce?: boolean;
   checkMode?: boolean;
+  /** At most this many hosts run a task at once (below --forks). */
+  throttle?: number;
 }
 
 export interface Task extends Inheritable {
@@ -81,6 +83,7 @@ export interface Play {
   varsFiles: string[];
   become: boolean;
   becomeUser?: string;
+  throttle?: number;
   gatherFacts: boolean;
   serial: Array<number | string>;
   maxFailPercentage?: number;

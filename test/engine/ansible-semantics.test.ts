@@ -339,6 +339,40 @@ const STAT_PLAYBOOK = (out: string) => `
           absent {{ a.stat }}
 `;
 
+/** Lookups on the controller (file, pipe, lines, env, fileglob, first_found), with_fileglob, with_first_found, throttle. */
+const LOOKUP_PLAYBOOK = (out: string) => `
+- hosts: all
+  gather_facts: no
+  become_method: sudo
+  tasks:
+    - copy: { src: "{{ item }}", dest: "${out}/{{ inventory_hostname }}-glob-{{ item | basename }}" }
+      with_fileglob: ["conf/*.conf"]
+    - copy: { dest: "${out}/{{ inventory_hostname }}-first", content: "{{ lookup('file', item) }}" }
+      with_first_found:
+        - files: [missing.yml, second.txt]
+          paths: [data]
+    - copy:
+        dest: "${out}/{{ inventory_hostname }}-lookups"
+        content: |
+          {{ lookup('file', 'hello.txt') }}|
+          {{ lookup('pipe', 'echo piped; echo two') }}|
+          {{ query('lines', 'printf "a\\nb\\n"') }}
+          {{ lookup('lines', 'printf "a\\nb\\n"') }}
+          {{ lookup('env', 'HOME') == ansible_env_home | default(lookup('env', 'HOME')) }}
+          {{ query('fileglob', 'conf/*.conf') | map('basename') | sort }}
+          {{ lookup('first_found', ['nope', 'hello.txt']) | basename }}
+    - shell: echo "{{ inventory_hostname }}" >> ${out}/throttled
+      throttle: 1
+`;
+
+const LOOKUP_FILES = (): Record<string, string> => ({
+  "files/conf/a.conf": "a = 1\n",
+  "files/conf/b.conf": "b = 2\n",
+  "files/conf/skip.txt": "not matched\n",
+  "files/hello.txt": "hello from files\n\n",
+  "data/second.txt": "second\n",
+});
+
 const RECAP =
   /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
@@ -495,5 +529,17 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     expect(kplay.files).toEqual(ansible.files);
     expect(kplay.recap).toEqual(ansible.recap);
     expect(kplay.files.aliased).toBe("750 a=2\n");
+  });
+
+  it("lookups (file, pipe, lines, env, fileglob, first_found), with_fileglob, with_first_found, throttle", () => {
+    const play = { main: LOOKUP_PLAYBOOK, files: LOOKUP_FILES };
+    const kplay = runWith("kplay", play);
+    const ansible = runWith("ansible", play);
+    expect(ansible.status, ansible.output).toBe(0);
+    expect(kplay.status, kplay.output).toBe(0);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(kplay.recap).toEqual(ansible.recap);
+    expect(Object.keys(kplay.files).filter((f) => f.startsWith("h1-"))).toHaveLength(4);
+    expect(kplay.files["h1-lookups"]).toContain("hello from files|\npiped\ntwo|");
   });
 });
