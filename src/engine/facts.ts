@@ -2,8 +2,7 @@
 // distribution and family, package manager, init system, architecture in image naming, kernel,
 // default IPv4 address and interface, memory, CPUs, swap, SELinux), cached for the run.
 import { osFacts } from "../os/family.js";
-import { raw } from "../transport/sh.js";
-import type { Connection } from "../transport/types.js";
+import { raw, type Sh } from "../transport/sh.js";
 
 const SCRIPT = raw(String.raw`. /etc/os-release 2>/dev/null
 echo "hostname=$(hostname 2>/dev/null || cat /etc/hostname)"
@@ -48,8 +47,11 @@ const FAMILY: Record<string, string> = {
   anolis: "RedHat",
 };
 
-export async function gatherFacts(conn: Connection): Promise<Record<string, unknown>> {
-  const r = await conn.exec(SCRIPT);
+/** Facts of the host `node` runs scripts on (a connection, or a module's context for `setup`). */
+export async function gatherFacts(node: {
+  exec(script: Sh): Promise<{ stdout: string }>;
+}): Promise<Record<string, unknown>> {
+  const r = await node.exec(SCRIPT);
   const kv: Record<string, string> = {};
   for (const line of r.stdout.split("\n")) {
     const i = line.indexOf("=");

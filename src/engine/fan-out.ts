@@ -20,17 +20,23 @@ export interface FanOutPlan {
   perHost(host: string): Promise<Outcome[]>;
 }
 
+/** How one host's run of a task ended. */
+export interface HostRun {
+  status: HostStatus;
+  outcomes: Outcome[];
+}
+
 export class FanOut {
   constructor(
     private readonly e: Engine,
     private readonly journal: TaskJournal,
   ) {}
 
-  /** Runs the task on every planned host; returns each host's overall status. */
-  async run(t: TaskRun, plan: FanOutPlan): Promise<Map<string, HostStatus>> {
+  /** Runs the task on every planned host; returns each host's overall status and outcomes. */
+  async run(t: TaskRun, plan: FanOutPlan): Promise<Map<string, HostRun>> {
     const t0 = Date.now();
     this.announce(t, plan.hosts);
-    const statuses = new Map<string, HostStatus>();
+    const statuses = new Map<string, HostRun>();
     const limit = Math.min(this.e.opts.forks, t.eff.throttle ?? Infinity);
     await forEachLimited(plan.hosts, limit, async (h) => {
       statuses.set(h, await this.runHost(t, plan, h));
@@ -51,7 +57,7 @@ export class FanOut {
     this.e.report.emit({ event: "task_start", play: run.play.name, task: label, handler, hosts, targets, file, line });
   }
 
-  private async runHost(t: TaskRun, plan: FanOutPlan, h: string): Promise<HostStatus> {
+  private async runHost(t: TaskRun, plan: FanOutPlan, h: string): Promise<HostRun> {
     const started = Date.now();
     let outcomes: Outcome[];
     try {
@@ -70,7 +76,7 @@ export class FanOut {
     }
     this.e.hosts.count(h, status);
     this.journal.record(t, h, outcomes, plan.notifyBefore?.get(h));
-    return status;
+    return { status, outcomes };
   }
 
   private emitResult(t: TaskRun, host: string, o: Outcome, elapsed: number): void {

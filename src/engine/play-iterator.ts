@@ -6,11 +6,12 @@
 import { forEachLimited } from "../concurrency.js";
 import { matchPattern } from "../inventory/index.js";
 import type { Block, Inheritable, Node, Play, Playbook, Task } from "../playbook/types.js";
-import type { HostStatus } from "../report/index.js";
+import { KplayError } from "../errors.js";
+import { loadIncludedTasks } from "../playbook/load.js";
 import type { Engine, PlayRun, TaskRun } from "./context.js";
 import { gatherFacts } from "./facts.js";
 import { evalCondition } from "../playbook/expr.js";
-import type { FanOut } from "./fan-out.js";
+import type { FanOut, HostRun } from "./fan-out.js";
 import { inherit, rootInherit, selectedByTags, serialBatches } from "./keywords.js";
 import type { NodeExec } from "./node-exec.js";
 import type { TaskExecutor } from "./task-executor.js";
@@ -169,7 +170,8 @@ export class PlayIterator {
     const guarded = b.rescue.length > 0;
     if (guarded) run.blockDepth++;
     try {
-      await this.execNodes(run, await this.takeInclude(run, b, { hosts: entered, inh }), { hosts: entered, inh });
+      for (const part of await this.blockParts(run, b, { hosts: entered, inh }))
+        await this.execNodes(run, part.nodes, { hosts: part.hosts, inh });
       await this.rescue(run, b, { hosts: entered, inh });
       await this.always(run, b, { hosts: entered, inh });
     } finally {
@@ -178,19 +180,54 @@ export class PlayIterator {
   }
 
   /**
-   * An include_tasks block starts with its marker task: a host for which it is skipped (its
-   * `when` false) does not see the included tasks at all, as with Ansible's dynamic include.
-   * Returns the block's other nodes, and narrows `on.hosts` to the hosts that took the include.
+   * What a block runs, for which hosts. An include_tasks block starts with its marker task: a
+   * host for which it is skipped (its `when` false) does not see the included tasks at all, as
+   * with Ansible's dynamic include; when the file name is a template, each host's file is read
+   * now, and hosts that name the same file run it together.
    */
-  private async takeInclude(run: PlayRun, b: Block, on: { hosts: string[]; inh: Inheritable }): Promise<Node[]> {
+  private async blockParts(
+    run: PlayRun,
+    b: Block,
+    on: { hosts: string[]; inh: Inheritable },
+  ): Promise<Array<{ hosts: string[]; nodes: Node[] }>> {
     const [first, ...rest] = b.block;
-    if (first?.kind !== "task" || first.module !== "include_tasks") return b.block;
-    const statuses = await this.execTask(run, first, { ...on, handler: false });
-    if (statuses) {
-      const took = on.hosts.filter((h) => statuses.get(h) !== "skipped");
-      on.hosts.splice(0, on.hosts.length, ...took);
-    }
-    return rest;
+    if (first?.kind !== "task" || first.module !== "include_tasks") return [{ hosts: on.hosts, nodes: b.block }];
+    // on.inh already carries the block's own keywords (execBlock)
+    if (first.dynamicInclude) return this.dynamicInclude(run, first, on);
+    const ran = await this.execTask(run, first, { ...on, handler: false });
+    const took = ran ? on.hosts.filter((h) => ran.get(h)?.status !== "skipped") : on.hosts;
+    return [{ hosts: took, nodes: rest }];
+  }
+
+  /** Each host's file of an include_tasks named by a template, read once per file (unreadable: its hosts fail). */
+  private async dynamicInclude(
+    run: PlayRun,
+    marker: Task,
+    on: { hosts: string[]; inh: Inheritable },
+  ): Promise<Array<{ hosts: string[]; nodes: Node[] }>> {
+    const eff = inherit(on.inh, marker);
+    if (!selectedByTags(eff.tags, this.e.opts)) return [];
+    const loaded = new Map<string, Node[]>();
+    const fileOf = new Map<string, string>();
+    const t: TaskRun = { run, task: marker, eff, handler: false, noLog: eff.noLog ?? false };
+    const from = { dirs: marker.dirs, playbookDir: run.play.dir, id: marker.id };
+    await this.parts.fanOut.run(t, {
+      hosts: on.hosts.filter((h) => this.e.hosts.active(h)),
+      perHost: async (h) => {
+        const outcomes = await this.parts.executor.runOnHost(t, h);
+        if (outcomes[0]?.status !== "ok") return outcomes;
+        const file = String(outcomes[0].result.include);
+        try {
+          if (!loaded.has(file)) loaded.set(file, loadIncludedTasks(file, from));
+        } catch (e) {
+          const msg = e instanceof KplayError ? e.describe() : (e as Error).message;
+          return [{ status: "failed", result: { changed: false, failed: true, msg } }];
+        }
+        fileOf.set(h, file);
+        return outcomes;
+      },
+    });
+    return [...loaded].map(([file, nodes]) => ({ hosts: on.hosts.filter((h) => fileOf.get(h) === file), nodes }));
   }
 
   /** Hosts that failed in the block run its rescue; a rescued host counts as rescued, not failed. */
@@ -223,7 +260,7 @@ export class PlayIterator {
     run: PlayRun,
     task: Task,
     on: { hosts: string[]; inh: Inheritable; handler: boolean },
-  ): Promise<Map<string, HostStatus> | undefined> {
+  ): Promise<Map<string, HostRun> | undefined> {
     const eff = inherit(on.inh, task);
     const { handler, hosts } = on;
     if (!handler && !selectedByTags(eff.tags, this.e.opts)) return;
@@ -292,7 +329,7 @@ export class PlayIterator {
    */
   private async flushHandlers(run: PlayRun, hosts: string[]): Promise<void> {
     const handlers = run.play.handlers;
-    const topicsOf = (t: Task) => [t.name, ...t.listen].filter((x): x is string => !!x);
+    const topicsOf = (t: Node) => [t.name, ...(t.kind === "task" ? t.listen : [])].filter((x): x is string => !!x);
     for (const [i, handler] of handlers.entries()) {
       const topics = topicsOf(handler);
       const notified = (h: string) => topics.some((t) => this.e.hosts.get(h).notified.has(t));
@@ -301,7 +338,9 @@ export class PlayIterator {
       const later = new Set(handlers.slice(i + 1).flatMap(topicsOf));
       const consumed = topics.filter((t) => !later.has(t));
       targets.forEach((h) => consumed.forEach((t) => this.e.hosts.get(h).notified.delete(t)));
-      await this.execTask(run, handler, { hosts: targets, inh: rootInherit(run.play), handler: true });
+      const on = { hosts: targets, inh: rootInherit(run.play) };
+      if (handler.kind === "task") await this.execTask(run, handler, { ...on, handler: true });
+      else await this.execBlock(run, handler, on);
     }
   }
 

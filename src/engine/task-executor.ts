@@ -69,6 +69,7 @@ export class TaskExecutor {
     for (const k of Object.keys(defaults)) if (!overridden(k) && !(k in base)) templates.add(k);
     for (const k of lazy) if (!(k in s.registered) && !(k in extraVars)) templates.add(k);
     const vars = {
+      ansible_facts: {},
       ...defaults,
       ...base,
       ...facts,
@@ -184,10 +185,7 @@ export class TaskExecutor {
       if (e instanceof UnreachableError) throw e;
       result = { changed: false, failed: true, msg: e instanceof KplayError ? e.describe() : (e as Error).message };
     }
-    if (result.ansible_facts && !result.failed) {
-      Object.assign(this.e.hosts.get(at.host).registered, result.ansible_facts as Vars);
-      this.e.opts.secrets?.addVars(result.ansible_facts as Vars);
-    }
+    if (result.ansible_facts && !result.failed) this.keepFacts(task, at.host, result.ansible_facts as Vars);
     const withReg = withData(at.vars, { ...(task.register ? { [task.register]: result } : {}), ...result });
     result = applyConditions(task, result, withReg);
     let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
@@ -195,6 +193,18 @@ export class TaskExecutor {
     if (status === "changed" && task.undo !== undefined && p.undo.enabled)
       return this.recordUndo(t, at, p, { status, result });
     return { status, result };
+  }
+
+  /** `setup` gathers the host's facts (kept as facts); set_fact and include_vars set variables. */
+  private keepFacts(task: Task, host: string, facts: Vars): void {
+    const s = this.e.hosts.get(host);
+    if (task.module === "setup") {
+      s.facts = { ...s.facts, ...facts };
+      this.e.opts.factCache?.put(host, s.facts);
+      return;
+    }
+    Object.assign(s.registered, facts);
+    this.e.opts.secrets?.addVars(facts);
   }
 
   /** Render and validate the module's arguments and the task's connection keywords for this attempt. */

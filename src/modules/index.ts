@@ -3,6 +3,8 @@
 import { blockinfileModule } from "./blockinfile.js";
 import { commandModule, shellModule } from "./command.js";
 import { includeVarsModule } from "./include_vars.js";
+import { setupModule } from "./setup.js";
+import { tempfileModule } from "./tempfile.js";
 import { assertModule, failModule, includeTasksModule, metaModule, setFactModule } from "./control.js";
 import { copyModule } from "./copy.js";
 import { debugModule } from "./debug.js";
@@ -63,6 +65,8 @@ for (const m of [
   failModule,
   includeTasksModule,
   includeVarsModule,
+  setupModule,
+  tempfileModule,
   metaModule,
   debugModule,
 ] as ModuleDef[])

@@ -10,7 +10,7 @@ import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
 import { at, COMMON_KEYS, isMap, readCommon, readNodes, type Source } from "./load.js";
 import { findRole, roleName, rolePartFile } from "./roles.js";
-import type { Block, Node, Task } from "./types.js";
+import type { Block, Node } from "./types.js";
 
 const ROLE_ARGS = ["name", "tasks_from", "vars_from", "defaults_from", "handlers_from", "allow_duplicates", "public"];
 const MAX_ROLE_DEPTH = 20;
@@ -104,23 +104,25 @@ function readRole(s: Source, ref: RoleRef, id: string): Block | undefined {
     const b = readRole(inner, roleEntry(meta.yaml!, d, ["dependencies", i]), `${id}/dep${i}`);
     return b ? [b] : [];
   });
-  addRoleHandlers(inner, dir, ref.from.handlers);
   const name = roleName(ref.name);
   const common = readCommon(s.src, ref.entry, ref.path);
+  const vars = {
+    ...roleVars(s, dir, { part: "vars", file: ref.from.vars, where }),
+    ...ref.params,
+    ...common.vars,
+    role_name: name,
+    ansible_role_name: name,
+    role_path: dir,
+  };
+  const defaults = roleVars(s, dir, { part: "defaults", file: ref.from.defaults, where });
+  addRoleHandlers(inner, dir, { from: ref.from.handlers, vars, defaults });
   return {
     kind: "block",
     id,
     name: `role ${name}`,
     ...common,
-    vars: {
-      ...roleVars(s, dir, { part: "vars", file: ref.from.vars, where }),
-      ...ref.params,
-      ...common.vars,
-      role_name: name,
-      ansible_role_name: name,
-      role_path: dir,
-    },
-    defaults: roleVars(s, dir, { part: "defaults", file: ref.from.defaults, where }),
+    vars,
+    defaults,
     block: [...deps, ...roleTasks(inner, dir, { file: ref.from.tasks, id, where })],
     rescue: [],
     always: [],
@@ -173,8 +175,16 @@ function readPartNodes(s: Source, file: string, loc: { field: string; id: string
   return readNodes({ ...s, src: y, base: dirname(resolve(file)) }, y.data ?? [], { path: [], ...loc });
 }
 
-/** The role's handlers join the play's once; each also answers to "ROLE : NAME", as in Ansible. */
-function addRoleHandlers(s: Source, dir: string, from?: string): void {
+/**
+ * The role's handlers join the play's once, with the role's vars and defaults (they run outside
+ * the role's block); each also answers to "ROLE : NAME", as in Ansible.
+ */
+function addRoleHandlers(
+  s: Source,
+  dir: string,
+  o: { from?: string; vars: Record<string, unknown>; defaults: Record<string, unknown> },
+): void {
+  const { from } = o;
   const play = s.ctx.play!;
   const file = rolePartFile(dir, "handlers", from);
   const key = `${dir}\0${from ?? "main"}`;
@@ -182,8 +192,13 @@ function addRoleHandlers(s: Source, dir: string, from?: string): void {
   play.handlersOf.add(key);
   const nodes = readPartNodes(s, file, { field: "handlers", id: `handlers:${dir}` });
   for (const h of nodes) {
-    if (h.kind !== "task") throw inputError("handlers must be tasks, not blocks", { ...h.where, field: "handlers" });
-    const t: Task = h.name ? { ...h, listen: [...h.listen, `${roleName(dir)} : ${h.name}`] } : h;
+    if (h.kind !== "task" && !h.include)
+      throw inputError("handlers must be tasks or task includes, not blocks", { ...h.where, field: "handlers" });
+    const scoped = { ...h, vars: { ...o.vars, ...h.vars }, defaults: { ...o.defaults, ...h.defaults } };
+    const t: Node =
+      scoped.kind === "task" && h.name
+        ? { ...scoped, listen: [...scoped.listen, `${roleName(dir)} : ${h.name}`] }
+        : scoped;
     play.handlers.push(t);
   }
 }

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
-import { closest, inputError, type Where } from "../errors.js";
+import { closest, inputError, KplayError, type Where } from "../errors.js";
 import { findModule, moduleNames } from "../modules/index.js";
 import { ansibleBoolean, withAnsibleTypes } from "../modules/arg-types.js";
 import { withCanonicalNames } from "../modules/aliases.js";
@@ -17,7 +17,16 @@ import { findSource, sourceCandidates } from "./paths.js";
 import { readRolesSection, readRoleTask } from "./load-roles.js";
 import { ExprError, parseExpr } from "./expr.js";
 import { freeFormArgs, keyValues } from "./kv.js";
-import { allTasks, type Block, type Inheritable, type Node, type Play, type Playbook, type Task } from "./types.js";
+import {
+  allTasks,
+  type Block,
+  type Inheritable,
+  type Node,
+  type Play,
+  type Playbook,
+  type SourceDirs,
+  type Task,
+} from "./types.js";
 
 export const COMMON_KEYS = [
   "name",
@@ -110,7 +119,7 @@ interface Ctx {
 }
 
 interface PlayRoles {
-  handlers: Task[];
+  handlers: Node[];
   /** Role directories whose handlers are in `handlers`. */
   handlersOf: Set<string>;
   /** Roles (directory and parameters) the play's roles: and dependencies already run. */
@@ -214,13 +223,14 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
     readNodes(s, raw[field], { path: [...path, field], field, id: `${index}/${field}` });
   const ownHandlers = section("handlers");
   for (const h of ownHandlers)
-    if (h.kind !== "task") throw inputError("handlers must be tasks, not blocks", { ...h.where, field: "handlers" });
+    if (h.kind !== "task" && !h.include)
+      throw inputError("handlers must be tasks or task includes, not blocks", { ...h.where, field: "handlers" });
   // roles run after pre_tasks (and their handlers), before tasks: Ansible's order
   const preTasks = section("pre_tasks");
   const roles = readRolesSection(s, raw.roles, { path: [...path, "roles"], id: `${index}/roles` });
   const sections = { preTasks, tasks: [...roles, ...section("tasks")], postTasks: section("post_tasks") };
   // a role's handlers come before the play's own, as in Ansible
-  const handlerTasks = [...ctx.play!.handlers, ...(ownHandlers as Task[])];
+  const handlerTasks: Node[] = [...ctx.play!.handlers, ...ownHandlers];
   checkNotify([...sections.preTasks, ...sections.tasks, ...sections.postTasks, ...handlerTasks], handlerTasks);
 
   const serial = readSerial(src, raw.serial, [...path, "serial"]);
@@ -260,11 +270,11 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
 const sourceDirs = (s: Source) => ({ ...(s.role ? { role: s.role } : {}), taskDir: s.base });
 
 /** Every notify must name a handler (or listen topic) of the play. */
-function checkNotify(nodes: Node[], handlers: Task[]): void {
+function checkNotify(nodes: Node[], handlers: Node[]): void {
   const topics = new Set<string>();
   for (const h of handlers) {
     if (h.name) topics.add(h.name);
-    h.listen.forEach((l) => topics.add(l));
+    if (h.kind === "task") h.listen.forEach((l) => topics.add(l));
   }
   for (const n of allTasks(nodes)) {
     for (const name of n.notify) {
@@ -394,11 +404,14 @@ function readInclude(s: Source, raw: Record<string, any>, inc: { key: string; pa
   const file = isMap(spec) ? spec.file : spec;
   if (typeof file !== "string" || !file)
     throw inputError(`${key} needs a task file name`, at(src, [...path, key], key));
-  if (file.includes("{{"))
-    throw inputError(`templated ${key} file names are not supported`, at(src, [...path, key], key));
-  const full = isAbsolute(file)
-    ? file
-    : ([join(base, file), join(base, "tasks", file)].find(existsSync) ?? join(base, file));
+  if (file.includes("{{") && key.endsWith("import_tasks"))
+    throw inputError(
+      `import_tasks reads its file when the playbook loads: the name cannot be a template`,
+      at(src, [...path, key], key),
+      "use include_tasks",
+    );
+  if (file.includes("{{")) return dynamicInclude(s, raw, { file, path, id, where: at(src, [...path, key], key) });
+  const full = isAbsolute(file) ? file : (taskFileCandidates(base, s.role, file).find(existsSync) ?? join(base, file));
   if (!existsSync(full)) throw inputError(`task file ${file} not found`, at(src, [...path, key], key));
   if (ctx.depth >= MAX_INCLUDE_DEPTH)
     throw inputError(
@@ -410,23 +423,81 @@ function readInclude(s: Source, raw: Record<string, any>, inc: { key: string; pa
   if (inner.data !== null && !Array.isArray(inner.data))
     throw inputError("a task file must be a list of tasks", { file: full, line: 1 });
   const sub: Ctx = { ...ctx, depth: ctx.depth + 1 };
+  const dynamic = key.endsWith("include_tasks");
+  let nodes: Node[];
+  try {
+    nodes = readNodes({ src: inner, base: dirname(resolve(full)), ctx: sub, role: s.role }, inner.data ?? [], {
+      path: [],
+      field: "tasks",
+      id: `${id}/include`,
+    });
+  } catch (e) {
+    // Ansible reads an include_tasks file only when a host gets there: a conditional include of
+    // a file kplay cannot run (another platform's modules) fails only the hosts that take it;
+    // an unconditional one is bad input now
+    if (!dynamic || raw.when === undefined || !(e instanceof KplayError) || e.kind !== "input") throw e;
+    return dynamicInclude(s, raw, { file, path, id, where: at(src, [...path, key], key) });
+  }
   return {
     kind: "block",
     id,
     name: raw.name !== undefined ? String(raw.name) : `${key.replace(/^ansible\.builtin\./, "")} ${file}`,
     ...readCommon(src, raw, path),
-    block: [
-      ...(key.endsWith("include_tasks") ? [includeMarker(s, { file, id, where: at(src, [...path, key], key) })] : []),
-      ...readNodes({ src: inner, base: dirname(resolve(full)), ctx: sub, role: s.role }, inner.data ?? [], {
-        path: [],
-        field: "tasks",
-        id: `${id}/include`,
-      }),
-    ],
+    include: true,
+    block: [...(dynamic ? [includeMarker(s, { file, id, where: at(src, [...path, key], key) })] : []), ...nodes],
     rescue: [],
     always: [],
     where: at(src, path),
   };
+}
+
+/** Where an included task file is looked for: beside the including file, its tasks/, the role's tasks/. */
+function taskFileCandidates(base: string, role: string | undefined, file: string): string[] {
+  return [join(base, file), join(base, "tasks", file), ...(role ? [join(role, "tasks", file)] : [])];
+}
+
+/** An include_tasks whose file name is a template: its block holds the marker, the file is read at run time. */
+function dynamicInclude(
+  s: Source,
+  raw: Record<string, any>,
+  o: { file: string; path: PathKey[]; id: string; where: Where },
+): Block {
+  const marker = { ...includeMarker(s, { file: o.file, id: o.id, where: o.where }), dynamicInclude: true };
+  return {
+    kind: "block",
+    id: o.id,
+    name: raw.name !== undefined ? String(raw.name) : `include_tasks ${o.file}`,
+    ...readCommon(s.src, raw, o.path),
+    include: true,
+    block: [marker],
+    rescue: [],
+    always: [],
+    where: at(s.src, o.path),
+  };
+}
+
+/**
+ * The tasks of a file an include_tasks names at run time (its name was a template), read as the
+ * loader reads any task file; `from` is where the include was written.
+ */
+export function loadIncludedTasks(file: string, from: { dirs: SourceDirs; playbookDir: string; id: string }): Node[] {
+  const base = from.dirs.taskDir;
+  const full = isAbsolute(file)
+    ? file
+    : (taskFileCandidates(base, from.dirs.role, file).find(existsSync) ?? join(base, file));
+  if (!existsSync(full)) throw inputError(`task file ${file} not found`, { file: full });
+  const inner = readYamlFile(full);
+  if (inner.data !== null && !Array.isArray(inner.data))
+    throw inputError("a task file must be a list of tasks", { file: full, line: 1 });
+  const play = { handlers: [], handlersOf: new Set<string>(), seen: new Set<string>() };
+  const ctx: Ctx = { files: new Set([full]), depth: 1, counter: { n: 0 }, playbookDir: from.playbookDir, play };
+  const s: Source = {
+    src: inner,
+    base: dirname(resolve(full)),
+    ctx,
+    ...(from.dirs.role ? { role: from.dirs.role } : {}),
+  };
+  return readNodes(s, inner.data ?? [], { path: [], field: "tasks", id: `${from.id}:${file}` });
 }
 
 /** The task an include_tasks reports as, first in its block (modules/control.ts says why). */

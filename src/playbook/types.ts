@@ -52,6 +52,8 @@ export interface Task extends Inheritable {
   undo?: string;
   /** Where its controller-side files (copy/template/script src) are looked for. */
   dirs: SourceDirs;
+  /** An include_tasks whose file name is a template: the file is read when the host gets there. */
+  dynamicInclude?: boolean;
   where: Where;
 }
 
@@ -67,6 +69,8 @@ export interface Block extends Inheritable {
   kind: "block";
   id: string;
   name?: string;
+  /** Made by import_tasks / include_tasks (such a block may be a handler). */
+  include?: boolean;
   block: Node[];
   rescue: Node[];
   always: Node[];
@@ -94,7 +98,8 @@ export interface Play {
   preTasks: Node[];
   tasks: Node[];
   postTasks: Node[];
-  handlers: Task[];
+  /** Handler tasks, and include_tasks/import_tasks blocks notified by their name. */
+  handlers: Node[];
   /** The directory of the playbook file the play is written in (an imported one's own). */
   dir: string;
   where: Where;

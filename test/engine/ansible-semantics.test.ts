@@ -373,6 +373,45 @@ const LOOKUP_FILES = (): Record<string, string> => ({
   "data/second.txt": "second\n",
 });
 
+/** Ansible's test helper pattern: setup, a templated include_tasks (first_found), tempfile, an include as a role's handler seeing the role's defaults. */
+const DYNAMIC_PLAYBOOK = (_out: string) => `
+- hosts: all
+  gather_facts: no
+  roles:
+    - tmp
+  tasks:
+    - include_tasks: "{{ 'tasks-' ~ inventory_hostname ~ '.yml' }}"
+`;
+
+const DYNAMIC_FILES = (out: string): Record<string, string> => ({
+  "roles/tmp/defaults/main.yml": "keep_tmp: no\n",
+  "roles/tmp/tasks/main.yml": `
+- setup: { gather_subset: distribution }
+  when: ansible_facts == {}
+- include_tasks: "{{ lookup('first_found', files) }}"
+  vars:
+    files: ["{{ ansible_os_family | lower }}-nope.yml", default.yml]
+`,
+  "roles/tmp/tasks/default.yml": `
+- tempfile: { state: directory, suffix: .test }
+  register: tmp
+  notify: clean up
+- copy: { dest: "${out}/{{ inventory_hostname }}-tmp", content: "{{ tmp.path is match('/tmp/ansible.*\\\\.test$') }} {{ ansible_distribution | length > 0 }}" }
+- set_fact: { tmp_dir: "{{ tmp.path }}" }
+`,
+  "roles/tmp/tasks/cleanup.yml": `
+- file: { path: "{{ tmp_dir }}", state: absent }
+- shell: test -e {{ tmp_dir }} || echo gone > ${out}/{{ inventory_hostname }}-cleaned
+`,
+  "roles/tmp/handlers/main.yml": `
+- name: clean up
+  include_tasks: cleanup.yml
+  when: not keep_tmp | bool
+`,
+  "tasks-h1.yml": `- copy: { dest: "${out}/h1-own", content: one }\n`,
+  "tasks-h2.yml": `- copy: { dest: "${out}/h2-own", content: two }\n`,
+});
+
 const RECAP =
   /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
@@ -541,5 +580,18 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     expect(kplay.recap).toEqual(ansible.recap);
     expect(Object.keys(kplay.files).filter((f) => f.startsWith("h1-"))).toHaveLength(4);
     expect(kplay.files["h1-lookups"]).toContain("hello from files|\npiped\ntwo|");
+  });
+
+  it("setup, tempfile, include_tasks named by a template (first_found, per host), an include as a role's handler", () => {
+    const play = { main: DYNAMIC_PLAYBOOK, files: DYNAMIC_FILES };
+    const kplay = runWith("kplay", play);
+    const ansible = runWith("ansible", play);
+    expect(ansible.status, ansible.output).toBe(0);
+    expect(kplay.status, kplay.output).toBe(0);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(kplay.recap).toEqual(ansible.recap);
+    expect(kplay.files["h1-tmp"]).toBe("644 True True");
+    expect(kplay.files["h2-cleaned"]).toBe("644 gone\n");
+    expect(kplay.files["h2-own"]).toBe("644 two");
   });
 });

@@ -31,7 +31,7 @@ describe("playbook validation", () => {
     ["21-missing-vars-file.yml", 3, 7, /vars file vars\/missing.yml not found/],
     ["22-template-syntax.yml", 6, undefined, /template error: .*Expecting/],
     ["23-loop-control.yml", 6, 21, /loop_control must be a mapping/],
-    ["24-handler-block.yml", 5, 7, /handlers must be tasks, not blocks/],
+    ["24-handler-block.yml", 5, 7, /handlers must be tasks or task includes, not blocks/],
     ["25-bad-retries.yml", 6, 16, /retries must be a non-negative number/],
     ["26-bad-env.yml", 6, 9, /invalid environment variable name "BAD-NAME"/],
     ["27-bad-import.yml", 4, 3, /unknown module or task keyword "fiel".*did you mean "file"/],
