@@ -4,6 +4,7 @@
 // files up to 256 KiB (content rides along on stdin); larger files are checked first, sent only if needed.
 import { sha256Hex } from "../hash.js";
 import { basename, posix } from "node:path";
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import { pyJson } from "../playbook/jinja-lib.js";
 import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
@@ -73,15 +74,20 @@ interface Expect {
 }
 
 function finish(f: PutFile, m: Record<string, string>, stdout: string, x: Expect): ModuleResult {
-  const { sum, wantDiff } = x;
+  const { wantDiff } = x;
   const data = f.data;
   const changed = m.changed === "1";
+  // checksum and md5sum as Ansible reports them (sha1 and md5 of the content)
   const res: ModuleResult = {
     changed,
     dest: m.in_dir === "1" ? `${f.dest.replace(/\/+$/, "")}/${f.nameInDir}` : f.dest,
-    checksum: sum,
+    checksum: createHash("sha1").update(data).digest("hex"),
+    md5sum: createHash("md5").update(data).digest("hex"),
     size: data.length,
+    state: "file",
   };
+  const backup = /^KPLAY-BACKUP\|(.*)$/m.exec(stdout)?.[1];
+  if (backup) res.backup_file = backup;
   if (wantDiff && m.content === "differs") {
     const before = stdout.includes("KPLAY-BEFORE\n")
       ? stdout.slice(stdout.indexOf("KPLAY-BEFORE\n") + 13, stdout.indexOf("KPLAY-END-BEFORE\n"))
@@ -116,7 +122,12 @@ function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; u
           ? sh`[ -d "$d" ] || { ${undo.makeDirs("d", literal !== undefined ? posix.dirname(literal) : undefined)}; }`
           : raw(":"),
         sh`[ -d "$d" ] || { echo "destination directory $d does not exist" >&2; ${drain}; exit 1; }`,
-        f.backup ? raw(`[ -f "$p" ] && cp -p -- "$p" "$p.$(date +%Y%m%d%H%M%S).bak"`) : raw(":"),
+        // Ansible's backup name: PATH.PID.DATE@TIME~, reported as backup_file
+        f.backup
+          ? raw(
+              `[ -f "$p" ] && b_="$p.$$.$(date +%Y-%m-%d@%H:%M:%S)~" && cp -p -- "$p" "$b_" && echo "KPLAY-BACKUP|$b_"`,
+            )
+          : raw(":"),
         undo.keepOriginal("p", literal) ?? raw(":"),
         // A new file is 0644 (umask 022 as the shell creates it), as Ansible makes it. `true`, not
         // `:`: a special builtin whose redirection fails ends a POSIX shell (dash does).

@@ -135,6 +135,7 @@ export const TESTS: Record<string, (v: unknown, a: Args) => boolean> = {
   divisibleby: (v, a) => num(v, "divisibleby") % num(a.pos[0], "divisibleby") === 0,
   succeeded: (v) => !flag(v, "failed"),
   success: (v) => !flag(v, "failed"),
+  successful: (v) => !flag(v, "failed"),
   failed: (v) => flag(v, "failed"),
   failure: (v) => flag(v, "failed"),
   changed: (v) => flag(v, "changed"),
