@@ -35,6 +35,7 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
     runOnce: child.runOnce ?? parent.runOnce,
     checkMode: child.checkMode ?? parent.checkMode,
     throttle: child.throttle ?? parent.throttle,
+    diff: child.diff ?? parent.diff,
   };
 }
 

@@ -244,7 +244,7 @@ export class TaskExecutor {
     return {
       host,
       check: eff.checkMode ?? this.e.opts.check,
-      diff: this.e.opts.diff,
+      diff: t.eff.diff ?? this.e.opts.diff,
       undo: p.undo,
       vars,
       exec: (script, x) => {

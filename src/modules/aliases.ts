@@ -7,7 +7,7 @@ const PATH_ALIASES = { dest: "path", destfile: "path", name: "path" };
 
 const ALIASES: Record<string, Record<string, string>> = {
   lineinfile: { ...PATH_ALIASES, regex: "regexp" },
-  blockinfile: PATH_ALIASES,
+  blockinfile: { ...PATH_ALIASES, content: "block" },
   replace: PATH_ALIASES,
   file: { dest: "path", name: "path" },
   stat: { dest: "path", name: "path" },

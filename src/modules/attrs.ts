@@ -9,6 +9,8 @@ export const fileAttrFields = {
   owner: z.string().optional(),
   group: z.string().optional(),
   backup: z.boolean().default(false),
+  /** A command checking the new file before it replaces the old one (%s is the new file's path). */
+  validate: z.string().optional(),
   /** Accepted for Ansible playbooks; kplay always falls back to an in-place write when a rename is refused. */
   unsafe_writes: z.boolean().optional(),
 };

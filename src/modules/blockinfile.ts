@@ -1,6 +1,7 @@
 // Owns the `blockinfile` module: keep a block of lines between marker lines in a text file
 // (Ansible's default markers, so blocks Ansible wrote are recognised), insert/update/remove.
 import { z } from "zod";
+import { pyRegex } from "../playbook/pyregex.js";
 import { fileAttrFields } from "./attrs.js";
 import { argsAsBytes, editFile, joinLines, splitLines } from "./edit.js";
 import { defineModule, normalizeMode } from "./types.js";
@@ -40,7 +41,7 @@ export function blockInFile(text: string, a: BlockArgs): { after: string; msg: s
     if (wanted.length === 0) return { after: text, msg: "" };
     let at = lines.length;
     const find = (p: string) => {
-      const r = new RegExp(p);
+      const r = pyRegex(p);
       let f = -1;
       lines.forEach((l, i) => {
         if (r.test(l)) f = i;
@@ -60,7 +61,7 @@ export function blockInFile(text: string, a: BlockArgs): { after: string; msg: s
   }
   const after = joinLines(out, finalNewline || !lastIsOriginal);
   if (after === text) return { after, msg: "" };
-  return { after, msg: wanted.length ? (b >= 0 ? "Block updated" : "Block inserted") : "Block removed" };
+  return { after, msg: wanted.length ? "Block inserted" : "Block removed" };
 }
 
 export const blockinfileModule = defineModule({
@@ -71,11 +72,22 @@ export const blockinfileModule = defineModule({
   run: (ctx, a) =>
     editFile(
       ctx,
-      { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group },
-      (before) =>
-        blockInFile(
+      {
+        path: a.path,
+        create: a.create,
+        backup: a.backup,
+        validate: a.validate,
+        mode: normalizeMode(a.mode),
+        owner: a.owner,
+        group: a.group,
+      },
+      (before, exists) => {
+        const r = blockInFile(
           before,
           argsAsBytes(a, ["block", "marker", "marker_begin", "marker_end", "insertafter", "insertbefore"]),
-        ),
+        );
+        // Ansible's message for a file the task made
+        return exists ? r : { ...r, msg: "File created" };
+      },
     ),
 });

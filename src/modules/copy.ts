@@ -7,7 +7,7 @@ import { basename, posix } from "node:path";
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { pyJson } from "../playbook/jinja-lib.js";
-import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
+import { joinSh, raw, sh, userScript, type Sh } from "../transport/sh.js";
 import { receiveStdin, T_VAR } from "../transport/stdin.js";
 import { attrScriptOrNoop, fileAttrFields } from "./attrs.js";
 import type { UndoLog } from "./undo.js";
@@ -46,10 +46,15 @@ export interface PutFile {
   nameInDir?: string;
   /** Create missing parent directories (lineinfile/blockinfile with create: true). */
   makeDirs?: boolean;
+  /** The user's check of the new file (%s its path) before it replaces the old one (Ansible's validate). */
+  validate?: string;
 }
 
 /** Shared by copy and template: make `dest` hold `data`, reporting truthfully. */
 export async function putFile(ctx: ModuleContext, f: PutFile): Promise<ModuleResult> {
+  // checked when the task runs, as Ansible's modules check it
+  if (f.validate !== undefined && !f.validate.includes("%s"))
+    return { changed: false, failed: true, msg: `validate must contain %s: ${f.validate}` };
   const sum = sha256Hex(f.data);
   const inline = f.data.length <= INLINE_LIMIT;
   const wantDiff = ctx.diff && f.data.length <= 64 * 1024 && !f.data.includes(0);
@@ -134,6 +139,7 @@ function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; u
         raw(`umask 022; t="$d/.kplay-tmp.$$"; set -C; { true > "$t"; } 2>/dev/null || t=; set +C`),
         raw(`[ -n "$t" ] || { t=$(mktemp "$d/.kplay-tmp.XXXXXX") && chmod 644 "$t"; } || exit 1`),
         receiveStdin(T_VAR, sum),
+        f.validate ? validateStep(f.validate) : undefined,
         // keep the old file's mode/owner when the task does not set them
         raw(
           `if [ -e "$p" ]; then cp --attributes-only --preserve=mode,ownership -- "$p" "$t" 2>/dev/null || ` +
@@ -164,6 +170,18 @@ function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; u
   ]);
 }
 
+/**
+ * The validate command on the new file ($t): the user's own shell text (as a shell task's), with
+ * %s standing for the new file; on failure the file is not replaced.
+ */
+function validateStep(command: string): Sh {
+  return joinSh([
+    raw("("),
+    userScript(command.split("%s").join('"$t"')),
+    raw(`) >&2 || { rm -f -- "$t"; echo "failed to validate" >&2; exit 1; }`),
+  ]);
+}
+
 export const copyModule = defineModule({
   name: "copy",
   undo: "recorded",
@@ -179,6 +197,7 @@ export const copyModule = defineModule({
       group: a.group,
       force: a.force,
       backup: a.backup,
+      validate: a.validate,
       nameInDir: a.src ? basename(a.src) : undefined,
     });
   },

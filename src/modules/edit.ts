@@ -40,6 +40,7 @@ export interface EditOptions extends Attrs {
   path: string;
   create: boolean;
   backup?: boolean;
+  validate?: string;
 }
 
 /** Apply `edit` to the file's text; write it back only if the text or attributes must change. */
@@ -62,8 +63,10 @@ export async function editFile(
     owner: o.owner,
     group: o.group,
     backup: o.backup,
+    validate: o.validate,
     makeDirs: o.create,
   });
+  if (res.failed) return { ...res, path: o.path };
   if (ctx.diff && after !== cur.content)
     res.diff = { path: o.path, before: fromBytes(cur.content), after: fromBytes(after) };
   return { ...res, msg: msg ?? res.msg, path: o.path };

@@ -1,6 +1,7 @@
 // Owns the `lineinfile` module: make sure one line is (or is not) in a text file, with Ansible's
 // rules for regexp (last match replaced), backrefs, insertafter/insertbefore (EOF/BOF/regex) and create.
 import { z } from "zod";
+import { pyRegex } from "../playbook/pyregex.js";
 import { fileAttrFields } from "./attrs.js";
 import { argsAsBytes, editFile, joinLines, splitLines } from "./edit.js";
 import { defineModule, normalizeMode } from "./types.js";
@@ -34,7 +35,7 @@ export type LineArgs = z.infer<typeof schema>;
 /** Pure: the new text for a file's old text (exported for unit tests). */
 export function lineInFile(text: string, a: LineArgs): { after: string; msg: string } {
   const { lines, finalNewline } = splitLines(text);
-  const re = a.regexp !== undefined ? new RegExp(a.regexp) : undefined;
+  const re = a.regexp !== undefined ? pyRegex(a.regexp) : undefined;
   const matches = (l: string) =>
     re ? re.test(l) : a.search_string !== undefined ? l.includes(a.search_string) : l === a.line;
   // the original last line keeps a missing final newline; a line kplay writes last gets one (as Ansible)
@@ -65,7 +66,7 @@ export function lineInFile(text: string, a: LineArgs): { after: string; msg: str
   if (lines.includes(line)) return { after: text, msg: "" };
   let at = lines.length;
   const find = (pattern: string) => {
-    const r = new RegExp(pattern);
+    const r = pyRegex(pattern);
     let found = -1;
     for (let i = 0; i < lines.length; i++)
       if (r.test(lines[i])) {
@@ -92,11 +93,16 @@ export const lineinfileModule = defineModule({
   undo: "recorded",
   idempotent: true,
   schema,
-  run: (ctx, a) =>
-    editFile(
+  run: async (ctx, a) => {
+    const { path, create, backup, validate, owner, group } = a;
+    const r = await editFile(
       ctx,
-      { path: a.path, create: a.create, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group },
+      { path, create, backup, validate, mode: normalizeMode(a.mode), owner, group },
       (before) =>
         lineInFile(before, argsAsBytes(a, ["line", "regexp", "search_string", "insertafter", "insertbefore"])),
-    ),
+    );
+    // lineinfile names its backup "backup" ("" when none was made), as Ansible's does
+    const { backup_file: made, ...rest } = r;
+    return { ...rest, backup: made ?? "" };
+  },
 });

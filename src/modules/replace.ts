@@ -1,6 +1,7 @@
 // Owns the `replace` module: replace every match of a regular expression in a file, optionally
 // only between `after` and `before` expressions; backreferences \1 in the replacement.
 import { z } from "zod";
+import { pyRegex } from "../playbook/pyregex.js";
 import { fileAttrFields } from "./attrs.js";
 import { argsAsBytes, editFile } from "./edit.js";
 import { defineModule, normalizeMode } from "./types.js";
@@ -20,14 +21,14 @@ export function replaceIn(text: string, a: z.infer<typeof schema>): { after: str
   let start = 0;
   let end = text.length;
   if (a.after) {
-    const m = new RegExp(a.after, "m").exec(text);
+    const m = pyRegex(a.after, "m").exec(text);
     if (m) start = m.index + m[0].length;
   }
   if (a.before) {
-    const m = new RegExp(a.before, "m").exec(text.slice(start));
+    const m = pyRegex(a.before, "m").exec(text.slice(start));
     if (m) end = start + m.index;
   }
-  const re = new RegExp(a.regexp, "gm");
+  const re = pyRegex(a.regexp, "gm");
   const region = text.slice(start, end);
   let n = 0;
   const replaced = region.replace(re, (...m) => {
@@ -46,7 +47,15 @@ export const replaceModule = defineModule({
   run: (ctx, a) =>
     editFile(
       ctx,
-      { path: a.path, create: false, backup: a.backup, mode: normalizeMode(a.mode), owner: a.owner, group: a.group },
+      {
+        path: a.path,
+        create: false,
+        backup: a.backup,
+        validate: a.validate,
+        mode: normalizeMode(a.mode),
+        owner: a.owner,
+        group: a.group,
+      },
       (before) => replaceIn(before, argsAsBytes(a, ["regexp", "replace", "after", "before"])),
     ),
 });

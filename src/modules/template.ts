@@ -38,6 +38,7 @@ export const templateModule = defineModule({
       group: a.group,
       force: a.force,
       backup: a.backup,
+      validate: a.validate,
     });
   },
 });

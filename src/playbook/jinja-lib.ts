@@ -4,6 +4,7 @@
 // string: True, None, ['a', 1], {'k': 'v'}). Pure functions over data: nothing here runs a
 // command or renders a value as a template.
 import { LOOKUPS } from "./lookups.js";
+import { pyRegex } from "./pyregex.js";
 import { posix } from "node:path";
 import { createHash } from "node:crypto";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
@@ -107,13 +108,6 @@ function num(v: unknown, op: string): number {
 // ---------- tests (x is name(args)) ----------
 
 const flag = (v: unknown, k: "failed" | "changed" | "skipped") => !!(v as Record<string, unknown> | null)?.[k];
-const pyRegex = (p: unknown, flags = "") =>
-  new RegExp(
-    String(p)
-      .replace(/\(\?P<(\w+)>/g, "(?<$1>")
-      .replace(/\(\?P=(\w+)\)/g, "\\k<$1>"),
-    flags,
-  );
 const reFlags = (kw: Record<string, unknown>) => (truthy(kw.ignorecase) ? "i" : "") + (truthy(kw.multiline) ? "m" : "");
 
 export const TESTS: Record<string, (v: unknown, a: Args) => boolean> = {

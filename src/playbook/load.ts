@@ -43,6 +43,7 @@ export const COMMON_KEYS = [
   "delegate_to",
   "run_once",
   "check_mode",
+  "diff",
 ];
 const TASK_KEYS = new Set([
   ...COMMON_KEYS,
@@ -354,6 +355,7 @@ export function readCommon(src: YamlSource, raw: Record<string, any>, path: Path
     becomeUser: raw.become_user !== undefined ? String(raw.become_user) : undefined,
     ...becomeMethod(src, raw.become_method, [...path, "become_method"]),
     throttle: positiveInt(src, raw.throttle, [...path, "throttle"]),
+    diff: bool(src, raw.diff, [...path, "diff"]),
     tags: strList(raw.tags),
     vars: mapOf(src, raw.vars, [...path, "vars"], "vars"),
     environment: envOf(src, raw.environment, [...path, "environment"]),

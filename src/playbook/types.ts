@@ -21,6 +21,8 @@ export interface Inheritable {
   checkMode?: boolean;
   /** At most this many hosts run a task at once (below --forks). */
   throttle?: number;
+  /** The `diff` keyword: show this task's changes (as --diff does), or not. */
+  diff?: boolean;
 }
 
 export interface Task extends Inheritable {
