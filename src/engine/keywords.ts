@@ -13,6 +13,7 @@ export function rootInherit(play: Play): Inheritable {
     becomeUser: play.becomeUser,
     environment: play.environment,
     throttle: play.throttle,
+    remoteUser: play.remoteUser,
   };
 }
 
@@ -36,6 +37,7 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
     checkMode: child.checkMode ?? parent.checkMode,
     throttle: child.throttle ?? parent.throttle,
     diff: child.diff ?? parent.diff,
+    remoteUser: child.remoteUser ?? parent.remoteUser,
   };
 }
 

@@ -36,6 +36,19 @@ export class NodeExec {
     return this.e.pool.get(connectionSpec(host, inv.hostVars(host), bastion));
   }
 
+  /**
+   * remote_user on a task: the local connection ignores it (as Ansible's); over SSH it must be
+   * the host's login user, since kplay keeps one connection per host. Returns why not, or undefined.
+   */
+  remoteUserProblem(host: string, remoteUser: string): string | undefined {
+    const spec = connectionSpec(host, this.e.inv.hostVars(host));
+    if (spec.kind === "local" || spec.endpoint.user === remoteUser) return undefined;
+    return (
+      `remote_user ${remoteUser} differs from ${host}'s login user ${spec.endpoint.user}: kplay keeps one ` +
+      "connection per host; set ansible_user for the host, or use become_user"
+    );
+  }
+
   /** meta: reset_connection: the host's connection is closed; its next task opens a new one. */
   resetConnection(host: string): void {
     this.e.pool.drop(host);

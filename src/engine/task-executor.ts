@@ -31,6 +31,21 @@ interface Prepared {
   undo: UndoLog;
 }
 
+/** Modules Ansible runs through their own action plugins, which refuse `async`. */
+const NO_ASYNC = new Set(["script", "copy", "template", "fetch", "raw", "unarchive", "include_vars", "set_fact"]);
+
+/**
+ * `async` with `poll` > 0 runs the task with a time limit of `async` seconds, as Ansible's
+ * polling ends in the same result; a module that cannot, and fire-and-forget (poll: 0), fail.
+ */
+function asyncRefusal(task: Task): ModuleResult | undefined {
+  if (task.asyncSeconds === undefined) return undefined;
+  if (NO_ASYNC.has(task.module)) return { changed: false, failed: true, msg: "async is not supported for this task." };
+  if (task.poll === 0)
+    return { changed: false, failed: true, msg: "kplay does not run fire-and-forget tasks (async with poll: 0) yet" };
+  return undefined;
+}
+
 /** What a task adds to the host's variables: its own vars (some lazy), its roles' defaults, itself. */
 interface TaskOwn {
   vars?: Vars;
@@ -180,11 +195,17 @@ export class TaskExecutor {
     const p = this.prepare(t, at);
     let result: ModuleResult;
     try {
-      result = await p.mod.run(this.moduleContext(t, at, p), p.args);
+      result = asyncRefusal(task) ?? (await p.mod.run(this.moduleContext(t, at, p), p.args));
     } catch (e) {
       if (e instanceof UnreachableError) throw e;
       result = { changed: false, failed: true, msg: e instanceof KplayError ? e.describe() : (e as Error).message };
     }
+    if (task.asyncSeconds && result.rc === 124)
+      result = {
+        ...result,
+        failed: true,
+        msg: `async task did not complete within the requested time - ${task.asyncSeconds}s`,
+      };
     if (result.ansible_facts && !result.failed) this.keepFacts(task, at.host, result.ansible_facts as Vars);
     const withReg = withData(at.vars, { ...(task.register ? { [task.register]: result } : {}), ...result });
     result = applyConditions(task, result, withReg);
@@ -198,7 +219,7 @@ export class TaskExecutor {
   /** `setup` gathers the host's facts (kept as facts); set_fact and include_vars set variables. */
   private keepFacts(task: Task, host: string, facts: Vars): void {
     const s = this.e.hosts.get(host);
-    if (task.module === "setup") {
+    if (task.module === "setup" || task.module === "gather_facts") {
       s.facts = { ...s.facts, ...facts };
       this.e.opts.factCache?.put(host, s.facts);
       return;
@@ -224,6 +245,10 @@ export class TaskExecutor {
     }
     const render = (v: unknown, field: string) => renderValue(v, at.vars, { ...o, field });
     const delegate = eff.delegateTo ? String(render(eff.delegateTo, "delegate_to")) : undefined;
+    const remoteUser = eff.remoteUser ? String(render(eff.remoteUser, "remote_user")) : undefined;
+    const target = delegate ?? at.host;
+    const userProblem = remoteUser && this.e.inv.hasHost(target) && this.node.remoteUserProblem(target, remoteUser);
+    if (userProblem) throw new KplayError("input", userProblem, { where: task.where });
     const exec: ExecOptions = {
       become: eff.become ?? false,
       becomeUser: eff.becomeUser ? String(render(eff.becomeUser, "become_user")) : undefined,
@@ -256,7 +281,8 @@ export class TaskExecutor {
           this.node.holdsSecret(script.text) ||
           (!!env && this.node.holdsSecret(Object.values(env).join("\n")));
         const onOutput = stream ? this.outputEvents(host, taskLabel(task)) : undefined;
-        const opts: ExecOptions = { ...p.exec, ...x, sensitive, onOutput };
+        const limit = task.asyncSeconds ? { timeoutMs: task.asyncSeconds * 1000 } : {};
+        const opts: ExecOptions = { ...p.exec, ...limit, ...x, sensitive, onOutput };
         // Detached under a run path that is the same when the run resumes, so a command that
         // already ran (or is still running) is re-attached instead of started again.
         const name = { taskId: task.id, index: at.index, attempt: at.attempt, seq: 0 };

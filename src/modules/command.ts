@@ -18,13 +18,23 @@ const argsSchema = z
     stdin_add_newline: z.boolean().default(true),
     executable: z.string().optional(),
   })
-  .strict()
-  .refine((a) => a.cmd !== undefined || a.argv !== undefined, { message: "needs a command (free form, cmd or argv)" });
+  .strict();
 
 type Args = z.infer<typeof argsSchema>;
 const SKIP = "KPLAY-SKIPPED-BY-CREATES-REMOVES";
 
 async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<ModuleResult> {
+  // a task with no command fails when it runs, as Ansible's does (not when the playbook loads)
+  if (a.cmd === undefined && a.argv === undefined)
+    return { changed: false, failed: true, rc: 256, msg: "no command given" };
+  if (!viaShell && a.executable !== undefined) {
+    // Ansible's command module ignores executable, with this warning
+    const warning =
+      `As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. ` +
+      `Not using '${a.executable}'.`;
+    const r = await run(ctx, { ...a, executable: undefined }, false);
+    return { ...r, warnings: [...((r.warnings as string[] | undefined) ?? []), warning] };
+  }
   // shell: the user's command text is the script (the module's purpose); command: argv, quoted
   const program = viaShell
     ? a.executable

@@ -3,7 +3,8 @@
 import { blockinfileModule } from "./blockinfile.js";
 import { commandModule, shellModule } from "./command.js";
 import { includeVarsModule } from "./include_vars.js";
-import { setupModule } from "./setup.js";
+import { gatherFactsModule, setupModule } from "./setup.js";
+import { groupModule } from "./group.js";
 import { tempfileModule } from "./tempfile.js";
 import { assertModule, failModule, includeTasksModule, metaModule, setFactModule } from "./control.js";
 import { copyModule } from "./copy.js";
@@ -66,6 +67,8 @@ for (const m of [
   includeTasksModule,
   includeVarsModule,
   setupModule,
+  gatherFactsModule,
+  groupModule,
   tempfileModule,
   metaModule,
   debugModule,

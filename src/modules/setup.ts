@@ -20,3 +20,6 @@ export const setupModule = defineModule({
     .strict(),
   run: async (ctx) => ({ changed: false, ansible_facts: await gatherFacts(ctx) }),
 });
+
+/** gather_facts as a task: Ansible's name for the same gathering. */
+export const gatherFactsModule = defineModule({ ...setupModule, name: "gather_facts" });

@@ -5,6 +5,8 @@
 // command or renders a value as a template.
 import { LOOKUPS } from "./lookups.js";
 import { pyRegex } from "./pyregex.js";
+import { realpathSync } from "node:fs";
+import { homedir } from "node:os";
 import { posix } from "node:path";
 import { createHash } from "node:crypto";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
@@ -379,6 +381,16 @@ export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unkn
   regex_escape: (v) => str(v).replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"),
   basename: (v) => posix.basename(str(v)),
   dirname: (v) => posix.dirname(str(v)),
+  // paths on the controller, as Ansible's filters read them (they run where the templating runs)
+  expanduser: (v) => str(v).replace(/^~(?=\/|$)/, homedir()),
+  expandvars: (v) => str(v).replace(/\$(\w+)|\$\{(\w+)\}/g, (m, a, b) => process.env[a ?? b] ?? m),
+  realpath: (v) => {
+    try {
+      return realpathSync(str(v));
+    } catch {
+      return posix.resolve(str(v));
+    }
+  },
   splitext: (v) => {
     const e = posix.extname(str(v));
     return [str(v).slice(0, str(v).length - e.length), e];

@@ -44,6 +44,7 @@ export const COMMON_KEYS = [
   "run_once",
   "check_mode",
   "diff",
+  "remote_user",
 ];
 const TASK_KEYS = new Set([
   ...COMMON_KEYS,
@@ -60,6 +61,8 @@ const TASK_KEYS = new Set([
   "retries",
   "delay",
   "diff",
+  "async",
+  "poll",
 ]);
 const BLOCK_KEYS = new Set([...COMMON_KEYS, "block", "rescue", "always"]);
 const INCLUDE_KEYS = new Set([
@@ -78,6 +81,7 @@ const PLAY_KEYS = new Set([
   "become_user",
   "become_method",
   "throttle",
+  "remote_user",
   "gather_facts",
   "serial",
   "max_fail_percentage",
@@ -93,12 +97,7 @@ const PLAY_KEYS = new Set([
 ]);
 // Ansible keywords kplay does not run yet: refused loudly rather than silently ignored.
 const NOT_YET = new Set([
-  "async",
-  "poll",
-  "local_action",
-  "action",
   "connection",
-  "remote_user",
   "port",
   "ignore_unreachable",
   "module_defaults",
@@ -254,6 +253,7 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
     becomeUser: raw.become_user !== undefined ? String(raw.become_user) : undefined,
     ...becomeMethod(src, raw.become_method, [...path, "become_method"]),
     throttle: positiveInt(src, raw.throttle, [...path, "throttle"]),
+    remoteUser: raw.remote_user !== undefined ? String(raw.remote_user) : undefined,
     gatherFacts: bool(src, raw.gather_facts, [...path, "gather_facts"]) ?? true,
     serial,
     maxFailPercentage: maxFail,
@@ -356,6 +356,7 @@ export function readCommon(src: YamlSource, raw: Record<string, any>, path: Path
     ...becomeMethod(src, raw.become_method, [...path, "become_method"]),
     throttle: positiveInt(src, raw.throttle, [...path, "throttle"]),
     diff: bool(src, raw.diff, [...path, "diff"]),
+    remoteUser: raw.remote_user !== undefined ? String(raw.remote_user) : undefined,
     tags: strList(raw.tags),
     vars: mapOf(src, raw.vars, [...path, "vars"], "vars"),
     environment: envOf(src, raw.environment, [...path, "environment"]),
@@ -371,6 +372,7 @@ function readNode(s: Source, raw: unknown, path: PathKey[], id: string): Node {
   const src = s.src;
   const where = at(src, path);
   if (!isMap(raw)) throw inputError("a task must be a mapping (name, a module, and options)", where);
+  if ("action" in raw || "local_action" in raw) return readNode(s, actionAsModule(s, raw, path), path, id);
   if ("block" in raw) return readBlock(s, raw, path, id);
   const inc = Object.keys(raw).find((k) => /^(ansible\.builtin\.)?(include_tasks|import_tasks)$/.test(k));
   if (inc) return readInclude(s, raw, { key: inc, path }, id);
@@ -522,6 +524,28 @@ function includeMarker(s: Source, o: { file: string; id: string; where: Where })
   };
 }
 
+/**
+ * The older spellings `action: MODULE ARGS` and `local_action: MODULE ARGS` (or a mapping with
+ * `module:`) as the module key they stand for; local_action also delegates to localhost.
+ */
+function actionAsModule(s: Source, raw: Record<string, any>, path: PathKey[]): Record<string, any> {
+  const key = "action" in raw ? "action" : "local_action";
+  const { [key]: spec, ...rest } = raw;
+  const where = at(s.src, [...path, key], key);
+  let module: unknown;
+  let args: unknown;
+  if (typeof spec === "string") {
+    const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(spec);
+    [module, args] = [m?.[1], m?.[2] ? m[2] : null];
+  } else if (isMap(spec)) {
+    const { module: name, ...more } = spec;
+    [module, args] = [name, more];
+  }
+  if (typeof module !== "string" || !module) throw inputError(`${key} needs a module name`, where);
+  if (module in rest) throw inputError(`a task runs one module, found "${module}" twice`, where);
+  return { ...rest, [module]: args, ...(key === "local_action" ? { delegate_to: "localhost" } : {}) };
+}
+
 /** The one module key of a task; every other key must be a task keyword. */
 function taskModuleKey(src: YamlSource, raw: Record<string, any>, path: PathKey[]): string {
   let moduleKey: string | undefined;
@@ -615,6 +639,7 @@ function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: stri
     retries: num("retries") ?? (raw.until !== undefined ? 3 : undefined),
     delay: num("delay") ?? (raw.until !== undefined ? 5 : undefined),
     undo: undoScript(src, raw, path),
+    ...(raw.async !== undefined ? { asyncSeconds: num("async"), poll: num("poll") ?? 10 } : {}),
     dirs: sourceDirs(s),
     where: { ...where, field: moduleKey },
   };

@@ -23,6 +23,8 @@ export interface Inheritable {
   throttle?: number;
   /** The `diff` keyword: show this task's changes (as --diff does), or not. */
   diff?: boolean;
+  /** remote_user: must be the host's login user (one connection per host); ignored for the local connection. */
+  remoteUser?: string;
 }
 
 export interface Task extends Inheritable {
@@ -52,6 +54,9 @@ export interface Task extends Inheritable {
   delay?: number;
   /** Shell that undoes what this task changed (logged on the node when it reports changed). */
   undo?: string;
+  /** `async`: the task may run this many seconds (polled every `poll`; 0 = fire and forget). */
+  asyncSeconds?: number;
+  poll?: number;
   /** Where its controller-side files (copy/template/script src) are looked for. */
   dirs: SourceDirs;
   /** An include_tasks whose file name is a template: the file is read when the host gets there. */
@@ -90,6 +95,7 @@ export interface Play {
   become: boolean;
   becomeUser?: string;
   throttle?: number;
+  remoteUser?: string;
   gatherFacts: boolean;
   serial: Array<number | string>;
   maxFailPercentage?: number;

@@ -412,6 +412,53 @@ const DYNAMIC_FILES = (out: string): Record<string, string> => ({
   "tasks-h2.yml": `- copy: { dest: "${out}/h2-own", content: two }\n`,
 });
 
+/** Older and rarer spellings: action/local_action, async with poll, gather_facts as a task, remote_user on the local connection, a command with no command, expanduser. */
+const SPELLINGS_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  tasks:
+    - gather_facts: { gather_subset: distribution }
+    - action: copy dest=${out}/action content="{{ ansible_facts.distribution | length > 0 }}"
+    - local_action: { module: copy, dest: "${out}/local-action", content: "{{ inventory_hostname }}" }
+    - shell: sleep 0.1; echo done > ${out}/async
+      async: 30
+      poll: 1
+    - shell: sleep 5
+      async: 1
+      poll: 1
+      register: too_slow
+      ignore_errors: true
+    - script: /nonexistent.sh
+      async: 2
+      register: script_async
+      ignore_errors: true
+    - command:
+      args: { chdir: / }
+      register: no_command
+      ignore_errors: true
+    - file: { path: "${out}/remote-user", state: touch }
+      remote_user: somebody-else
+    - group: { name: kplay-diff-grp, gid: 64123 }
+      register: made
+    - group: name=kplay-diff-grp gid=64123
+      register: again
+    - group: { name: kplay-diff-grp, gid: 64124 }
+      register: moved
+    - group: { name: kplay-diff-grp, state: absent }
+      register: gone
+    - group: { name: kplay-diff-grp, state: absent }
+      register: gone_again
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ too_slow is failed }} {{ too_slow.msg is search('did not complete within the requested time') }}
+          {{ script_async.msg }}
+          {{ no_command is failed }}
+          {{ '~/x' | expanduser == lookup('env', 'HOME') ~ '/x' }}
+          {{ made.gid }} {{ made is changed }} {{ again is changed }} {{ moved.gid }} {{ gone is changed }}
+          {{ gone_again is changed }}
+`;
+
 const RECAP =
   /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
@@ -593,5 +640,17 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     expect(kplay.files["h1-tmp"]).toBe("644 True True");
     expect(kplay.files["h2-cleaned"]).toBe("644 gone\n");
     expect(kplay.files["h2-own"]).toBe("644 two");
+  });
+
+  it("action/local_action, async with poll, gather_facts as a task, remote_user on the local connection, no command, group", () => {
+    const kplay = runWith("kplay", { main: SPELLINGS_PLAYBOOK });
+    const ansible = runWith("ansible", { main: SPELLINGS_PLAYBOOK });
+    expect(ansible.status, ansible.output).toBe(0);
+    expect(kplay.status, kplay.output).toBe(0);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(kplay.recap).toEqual(ansible.recap);
+    expect(kplay.files.results).toBe(
+      "644 True True\nasync is not supported for this task.\nTrue\nTrue\n64123 True False 64124 True\nFalse\n",
+    );
   });
 });
