@@ -66,6 +66,8 @@ export class FanOut {
       const o = this.errorOutcome(h, e);
       // ignore_errors covers a task that could not even be built (an undefined variable), as in Ansible
       outcomes = [o.status === "failed" && t.eff.ignoreErrors ? { ...o, status: "ignored" } : o];
+      // a task that failed before its module ran is registered too, as Ansible registers every failure
+      if (t.task.register && o.status === "failed") this.e.hosts.get(h).registered[t.task.register] = o.result;
     }
     for (const o of outcomes) this.emitResult(t, h, o, Date.now() - started);
     const status = aggregate(outcomes.map((o) => o.status));

@@ -241,7 +241,10 @@ export class TaskExecutor {
     if (!parsed.success) {
       const i = parsed.error.issues[0];
       const field = i.path.join(".") || "arguments";
-      throw new KplayError("input", `${task.module}: ${field}: ${i.message}`, { where: task.where });
+      const missing = i.code === "invalid_type" && i.path.length === 1 && rendered[String(i.path[0])] === undefined;
+      // Ansible's words for a required argument left out
+      const why = missing ? `missing required arguments: ${field}` : `${field}: ${i.message}`;
+      throw new KplayError("input", why, { where: task.where }); // where.field names the module
     }
     const render = (v: unknown, field: string) => renderValue(v, at.vars, { ...o, field });
     const delegate = eff.delegateTo ? String(render(eff.delegateTo, "delegate_to")) : undefined;

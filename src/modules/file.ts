@@ -8,7 +8,7 @@ import { defineModule, normalizeMode, readMarker } from "./types.js";
 const fileSchema = z
   .object({
     path: z.string().min(1),
-    state: z.enum(["file", "directory", "absent", "touch", "link"]).default("file"),
+    state: z.enum(["file", "directory", "absent", "touch", "link", "hard"]).default("file"),
     mode: z.union([z.string(), z.number()]).optional(),
     owner: z.string().optional(),
     group: z.string().optional(),
@@ -17,7 +17,34 @@ const fileSchema = z
     force: z.boolean().default(false),
   })
   .strict()
-  .refine((a) => a.state !== "link" || !!a.src, { message: "state=link needs src" });
+  .refine((a) => (a.state !== "link" && a.state !== "hard") || !!a.src, { message: "state=link and hard need src" });
+
+/** state=link: $p becomes a symbolic link to src; a file that is not a link there needs force. */
+function symLink(o: { src: string; force: boolean; make: (cmd: Sh) => Sh }): Sh {
+  return joinSh([
+    sh`if [ -L "$p" ] && [ "$(readlink -- "$p")" = ${o.src} ]; then :;`,
+    catSh(
+      sh`elif [ -e "$p" ] && [ ! -L "$p" ] && [ ${o.force ? 0 : 1} = 1 ]; `,
+      raw(`then echo "$p exists and is not a link (use force)" >&2; exit 1;`),
+    ),
+    sh`else ${o.make(sh`ln -sfn -- ${o.src} "$p"`)} || exit 1; fi`,
+  ]);
+}
+
+/** state=hard: $p becomes another name of src (same inode); a different file there needs force. */
+function hardLink(o: { src: string; force: boolean; attrs: Sh; make: (cmd: Sh) => Sh }): Sh {
+  return joinSh([
+    sh`s_=${o.src}`,
+    raw(`[ -e "$s_" ] || { echo "src does not exist: $s_" >&2; exit 1; }`),
+    raw(`if [ -e "$p" ] && [ "$p" -ef "$s_" ]; then :;`),
+    catSh(
+      sh`elif [ -e "$p" ] && { [ -d "$p" ] || [ ${o.force ? 0 : 1} = 1 ]; }; `,
+      raw(`then echo "refusing to convert from $(stat -c %F -- "$p") to hard link: $p" >&2; exit 1;`),
+    ),
+    sh`else ${o.make(sh`ln -f -- "$s_" "$p"`)} || exit 1; fi`,
+    o.attrs,
+  ]);
+}
 
 export const fileModule = defineModule({
   name: "file",
@@ -62,14 +89,10 @@ export const fileModule = defineModule({
         ]);
         break;
       case "link":
-        body = joinSh([
-          sh`if [ -L "$p" ] && [ "$(readlink -- "$p")" = ${a.src!} ]; then :;`,
-          catSh(
-            sh`elif [ -e "$p" ] && [ ! -L "$p" ] && [ ${a.force ? 0 : 1} = 1 ]; `,
-            raw(`then echo "$p exists and is not a link (use force)" >&2; exit 1;`),
-          ),
-          sh`else ${keepThen(act(sh`ln -sfn -- ${a.src!} "$p"`))} || exit 1; fi`,
-        ]);
+        body = symLink({ src: a.src!, force: a.force, make: (cmd) => keepThen(act(cmd)) });
+        break;
+      case "hard":
+        body = hardLink({ src: a.src!, force: a.force, attrs, make: (cmd) => keepThen(act(cmd)) });
         break;
       default:
         body = joinSh([

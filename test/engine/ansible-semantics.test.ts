@@ -438,6 +438,16 @@ const SPELLINGS_PLAYBOOK = (out: string) => `
       ignore_errors: true
     - file: { path: "${out}/remote-user", state: touch }
       remote_user: somebody-else
+    - slurp:
+      register: no_src
+      ignore_errors: true
+    - copy: { dest: "${out}/hard-src", content: "one inode\\n" }
+    - file: { src: "${out}/hard-src", path: "${out}/hard", state: hard }
+      register: hard
+    - file: { src: "${out}/hard-src", path: "${out}/hard", state: hard }
+      register: hard_again
+    - stat: { path: "${out}/hard" }
+      register: hard_stat
     - group: { name: kplay-diff-grp, gid: 64123 }
       register: made
     - group: name=kplay-diff-grp gid=64123
@@ -457,6 +467,8 @@ const SPELLINGS_PLAYBOOK = (out: string) => `
           {{ '~/x' | expanduser == lookup('env', 'HOME') ~ '/x' }}
           {{ made.gid }} {{ made is changed }} {{ again is changed }} {{ moved.gid }} {{ gone is changed }}
           {{ gone_again is changed }}
+          {{ no_src is failed }} {{ no_src.msg is search('missing required arguments: src') }}
+          {{ hard is changed }} {{ hard_again is changed }} {{ hard_stat.stat.nlink }}
 `;
 
 const RECAP =
@@ -505,6 +517,19 @@ function runWith(
   }
   const recap = [...r.stdout.matchAll(RECAP)].map((m) => m.slice(1).join(" "));
   return { files, recap, status: r.status, output: r.stdout + r.stderr };
+}
+
+type DiffPlay = Parameters<typeof runWith>[1];
+
+/** Run `play` with both engines: they must end alike (exit status, files left, recap); kplay's run is returned. */
+function sameAsAnsible(play: DiffPlay, status = 0): EngineRun {
+  const kplay = runWith("kplay", play);
+  const ansible = runWith("ansible", play);
+  expect(ansible.status, ansible.output).toBe(status);
+  expect(kplay.status, kplay.output).toBe(status);
+  expect(kplay.files).toEqual(ansible.files);
+  expect(kplay.recap).toEqual(ansible.recap);
+  return kplay;
 }
 
 describe("engine semantics as ansible-playbook 2.14 has them", () => {
@@ -575,13 +600,11 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   });
 
   it("roles: parameters, when, variable precedence, dependencies, duplicates, handlers, files, import_role and include_role", () => {
-    const play = { main: ROLES_PLAYBOOK, files: ROLE_FILES, hostVars: "level: from-inventory, greeting: inv" };
-    const kplay = runWith("kplay", play);
-    const ansible = runWith("ansible", play);
-    expect(ansible.status, ansible.output).toBe(0);
-    expect(kplay.status, kplay.output).toBe(0);
-    expect(kplay.files).toEqual(ansible.files);
-    expect(kplay.recap).toEqual(ansible.recap);
+    const kplay = sameAsAnsible({
+      main: ROLES_PLAYBOOK,
+      files: ROLE_FILES,
+      hostVars: "level: from-inventory, greeting: inv",
+    });
     // and what that means: base ran once from roles:, again as app's dependency (other parameters) on h1 only
     expect(kplay.files["h1-log"]).toBe(
       "644 base - from-play 8080 default-level base\nextra base\n" +
@@ -593,14 +616,8 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   });
 
   it("import_playbook, include_vars, omit, the play's hosts after a failure, meta end_host/reset_connection/clear_host_errors", () => {
-    const play = { main: META_PLAYBOOK, files: META_FILES };
-    const kplay = runWith("kplay", play);
-    const ansible = runWith("ansible", play);
     // clear_host_errors in the last play forgives h1's failure: both exit 0
-    expect(ansible.status, ansible.output).toBe(0);
-    expect(kplay.status, kplay.output).toBe(0);
-    expect(kplay.files).toEqual(ansible.files);
-    expect(kplay.recap).toEqual(ansible.recap);
+    const kplay = sameAsAnsible({ main: META_PLAYBOOK, files: META_FILES });
     expect(kplay.files["imported-imported"]).toBe("644 beside the imported playbook\n");
     expect(kplay.files["h2-hosts"]).toBe("644 ['h2'] ['h1', 'h2'] ['h2'] ['h2']");
     expect(Object.keys(kplay.files).filter((f) => f.includes("after-end-host"))).toEqual([]);
@@ -618,39 +635,23 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   });
 
   it("lookups (file, pipe, lines, env, fileglob, first_found), with_fileglob, with_first_found, throttle", () => {
-    const play = { main: LOOKUP_PLAYBOOK, files: LOOKUP_FILES };
-    const kplay = runWith("kplay", play);
-    const ansible = runWith("ansible", play);
-    expect(ansible.status, ansible.output).toBe(0);
-    expect(kplay.status, kplay.output).toBe(0);
-    expect(kplay.files).toEqual(ansible.files);
-    expect(kplay.recap).toEqual(ansible.recap);
+    const kplay = sameAsAnsible({ main: LOOKUP_PLAYBOOK, files: LOOKUP_FILES });
     expect(Object.keys(kplay.files).filter((f) => f.startsWith("h1-"))).toHaveLength(4);
     expect(kplay.files["h1-lookups"]).toContain("hello from files|\npiped\ntwo|");
   });
 
   it("setup, tempfile, include_tasks named by a template (first_found, per host), an include as a role's handler", () => {
-    const play = { main: DYNAMIC_PLAYBOOK, files: DYNAMIC_FILES };
-    const kplay = runWith("kplay", play);
-    const ansible = runWith("ansible", play);
-    expect(ansible.status, ansible.output).toBe(0);
-    expect(kplay.status, kplay.output).toBe(0);
-    expect(kplay.files).toEqual(ansible.files);
-    expect(kplay.recap).toEqual(ansible.recap);
+    const kplay = sameAsAnsible({ main: DYNAMIC_PLAYBOOK, files: DYNAMIC_FILES });
     expect(kplay.files["h1-tmp"]).toBe("644 True True");
     expect(kplay.files["h2-cleaned"]).toBe("644 gone\n");
     expect(kplay.files["h2-own"]).toBe("644 two");
   });
 
-  it("action/local_action, async with poll, gather_facts as a task, remote_user on the local connection, no command, group", () => {
-    const kplay = runWith("kplay", { main: SPELLINGS_PLAYBOOK });
-    const ansible = runWith("ansible", { main: SPELLINGS_PLAYBOOK });
-    expect(ansible.status, ansible.output).toBe(0);
-    expect(kplay.status, kplay.output).toBe(0);
-    expect(kplay.files).toEqual(ansible.files);
-    expect(kplay.recap).toEqual(ansible.recap);
+  it("action/local_action, async with poll, gather_facts as a task, remote_user on the local connection, no command, group, hard links, a missing argument caught by ignore_errors", () => {
+    const kplay = sameAsAnsible({ main: SPELLINGS_PLAYBOOK });
     expect(kplay.files.results).toBe(
-      "644 True True\nasync is not supported for this task.\nTrue\nTrue\n64123 True False 64124 True\nFalse\n",
+      "644 True True\nasync is not supported for this task.\nTrue\nTrue\n64123 True False 64124 True\nFalse\n" +
+        "True True\nTrue False 2\n",
     );
   });
 });
