@@ -5,6 +5,7 @@ import { commandModule, shellModule } from "./command.js";
 import { includeVarsModule } from "./include_vars.js";
 import { gatherFactsModule, setupModule } from "./setup.js";
 import { groupModule } from "./group.js";
+import { pauseModule, pingModule } from "./ping.js";
 import { tempfileModule } from "./tempfile.js";
 import { assertModule, failModule, includeTasksModule, metaModule, setFactModule } from "./control.js";
 import { copyModule } from "./copy.js";
@@ -69,6 +70,8 @@ for (const m of [
   setupModule,
   gatherFactsModule,
   groupModule,
+  pingModule,
+  pauseModule,
   tempfileModule,
   metaModule,
   debugModule,

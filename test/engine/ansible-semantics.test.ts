@@ -438,6 +438,9 @@ const SPELLINGS_PLAYBOOK = (out: string) => `
       ignore_errors: true
     - file: { path: "${out}/remote-user", state: touch }
       remote_user: somebody-else
+    - ping: { data: hello }
+      register: pinged
+    - pause: { seconds: 0 }
     - slurp:
       register: no_src
       ignore_errors: true
@@ -469,6 +472,7 @@ const SPELLINGS_PLAYBOOK = (out: string) => `
           {{ gone_again is changed }}
           {{ no_src is failed }} {{ no_src.msg is search('missing required arguments: src') }}
           {{ hard is changed }} {{ hard_again is changed }} {{ hard_stat.stat.nlink }}
+          {{ pinged.ping }}
 `;
 
 const RECAP =
@@ -651,7 +655,7 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     const kplay = sameAsAnsible({ main: SPELLINGS_PLAYBOOK });
     expect(kplay.files.results).toBe(
       "644 True True\nasync is not supported for this task.\nTrue\nTrue\n64123 True False 64124 True\nFalse\n" +
-        "True True\nTrue False 2\n",
+        "True True\nTrue False 2\nhello\n",
     );
   });
 });
