@@ -1,4 +1,6 @@
 // Malformed playbooks: each gives the expected message at the right line, exit code 2.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KplayError } from "../../src/errors.js";
@@ -58,5 +60,18 @@ describe("playbook validation", () => {
     expect(k.where.file).toBe(expectFile);
     expect(k.where.line).toBe(line);
     if (column !== undefined) expect(k.where.column).toBe(column);
+  });
+});
+
+describe("where a task's files are found", () => {
+  it("a template named templates/x.j2 in tasks/node.yml is the one beside the playbook, as Ansible finds it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kplay-paths-"));
+    mkdirSync(join(dir, "tasks"));
+    mkdirSync(join(dir, "templates"));
+    writeFileSync(join(dir, "templates/x.j2"), "{{ inventory_hostname }}\n");
+    writeFileSync(join(dir, "tasks/node.yml"), "- template: src=templates/x.j2 dest=/tmp/x\n");
+    writeFileSync(join(dir, "play.yml"), "- hosts: all\n  tasks:\n    - import_tasks: tasks/node.yml\n");
+    const pb = loadPlaybook(join(dir, "play.yml"));
+    expect(pb.files).toContain(join(dir, "templates/x.j2"));
   });
 });
