@@ -11,7 +11,7 @@ import { LoopError, loopItems } from "./loops.js";
 import { withCanonicalNames } from "../modules/aliases.js";
 import { withData, withTemplateNames } from "../playbook/data.js";
 import { evalCondition } from "../playbook/expr.js";
-import { findSource, sourceCandidates } from "../playbook/paths.js";
+import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
 import { taskLabel, type Task } from "../playbook/types.js";
 import type { HostStatus } from "../report/index.js";
 import { renderTemplate, renderTemplateFile, renderValue } from "../template/render.js";
@@ -31,16 +31,13 @@ interface Prepared {
   undo: UndoLog;
 }
 
-/** Modules Ansible runs through their own action plugins, which refuse `async`. */
-const NO_ASYNC = new Set(["script", "copy", "template", "fetch", "raw", "unarchive", "include_vars", "set_fact"]);
-
 /**
  * `async` with `poll` > 0 runs the task with a time limit of `async` seconds, as Ansible's
  * polling ends in the same result; a module that cannot, and fire-and-forget (poll: 0), fail.
  */
-function asyncRefusal(task: Task): ModuleResult | undefined {
+function asyncRefusal(task: Task, mod: ModuleDef): ModuleResult | undefined {
   if (task.asyncSeconds === undefined) return undefined;
-  if (NO_ASYNC.has(task.module)) return { changed: false, failed: true, msg: "async is not supported for this task." };
+  if (mod.noAsync) return { changed: false, failed: true, msg: "async is not supported for this task." };
   if (task.poll === 0)
     return { changed: false, failed: true, msg: "kplay does not run fire-and-forget tasks (async with poll: 0) yet" };
   return undefined;
@@ -52,11 +49,6 @@ interface TaskOwn {
   lazy?: ReadonlySet<string>;
   defaults?: Vars;
   task?: Task;
-}
-
-/** Ansible's ansible_search_path: the task's role, its task file's directory, the playbook's directory. */
-function searchPath(task: Task, playbookDir: string): string[] {
-  return [...new Set([...(task.dirs.role ? [task.dirs.role] : []), task.dirs.taskDir, playbookDir])];
 }
 
 export class TaskExecutor {
@@ -92,7 +84,7 @@ export class TaskExecutor {
       ...s.registered,
       ...extraVars,
       ...this.runMagic(run),
-      ...(own.task ? { ansible_search_path: searchPath(own.task, run.play.dir) } : {}),
+      ...(own.task ? { ansible_search_path: searchPath(own.task.dirs, run.play.dir) } : {}),
       hostvars: this.e.hosts.hostvars(),
     };
     return withTemplateNames(vars, templates);
@@ -195,7 +187,7 @@ export class TaskExecutor {
     const p = this.prepare(t, at);
     let result: ModuleResult;
     try {
-      result = asyncRefusal(task) ?? (await p.mod.run(this.moduleContext(t, at, p), p.args));
+      result = asyncRefusal(task, p.mod) ?? (await p.mod.run(this.moduleContext(t, at, p), p.args));
     } catch (e) {
       if (e instanceof UnreachableError) throw e;
       result = { changed: false, failed: true, msg: e instanceof KplayError ? e.describe() : (e as Error).message };
@@ -206,7 +198,7 @@ export class TaskExecutor {
         failed: true,
         msg: `async task did not complete within the requested time - ${task.asyncSeconds}s`,
       };
-    if (result.ansible_facts && !result.failed) this.keepFacts(task, at.host, result.ansible_facts as Vars);
+    if (result.ansible_facts && !result.failed) this.keepFacts(p.mod, at.host, result.ansible_facts as Vars);
     const withReg = withData(at.vars, { ...(task.register ? { [task.register]: result } : {}), ...result });
     result = applyConditions(task, result, withReg);
     let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
@@ -217,9 +209,9 @@ export class TaskExecutor {
   }
 
   /** `setup` gathers the host's facts (kept as facts); set_fact and include_vars set variables. */
-  private keepFacts(task: Task, host: string, facts: Vars): void {
+  private keepFacts(mod: ModuleDef, host: string, facts: Vars): void {
     const s = this.e.hosts.get(host);
-    if (task.module === "setup" || task.module === "gather_facts") {
+    if (mod.gathersFacts) {
       s.facts = { ...s.facts, ...facts };
       this.e.opts.factCache?.put(host, s.facts);
       return;

@@ -7,6 +7,7 @@ import { defineModule } from "./types.js";
 
 export const setFactModule = defineModule({
   name: "set_fact",
+  noAsync: true,
   undo: "none",
   local: true,
   schema: z.record(z.string().regex(/^[A-Za-z_]\w*$/, "fact names must be variable names"), z.unknown()),

@@ -184,6 +184,7 @@ function validateStep(command: string): Sh {
 
 export const copyModule = defineModule({
   name: "copy",
+  noAsync: true,
   undo: "recorded",
   idempotent: true,
   schema: copySchema,

@@ -34,6 +34,7 @@ type Args = z.infer<typeof schema>;
 
 export const includeVarsModule = defineModule({
   name: "include_vars",
+  noAsync: true,
   undo: "none",
   local: true,
   freeForm: "_raw",

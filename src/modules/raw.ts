@@ -26,6 +26,7 @@ function ranResult(r: ExecResult): ModuleResult {
 
 export const rawModule = defineModule({
   name: "raw",
+  noAsync: true,
   undo: "task",
   streams: true,
   freeForm: "_raw",
@@ -41,6 +42,7 @@ export const rawModule = defineModule({
 
 export const scriptModule = defineModule({
   name: "script",
+  noAsync: true,
   undo: "task",
   streams: true,
   freeForm: "cmd",

@@ -8,6 +8,7 @@ import { defineModule } from "./types.js";
 
 export const setupModule = defineModule({
   name: "setup",
+  gathersFacts: true,
   undo: "none",
   idempotent: true,
   schema: z

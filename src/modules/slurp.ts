@@ -74,6 +74,7 @@ export const slurpModule = defineModule({
 
 export const fetchModule = defineModule({
   name: "fetch",
+  noAsync: true,
   undo: "none",
   idempotent: true,
   schema: z

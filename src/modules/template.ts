@@ -11,6 +11,7 @@ import { defineModule, normalizeMode } from "./types.js";
 
 export const templateModule = defineModule({
   name: "template",
+  noAsync: true,
   undo: "recorded",
   idempotent: true,
   schema: z

@@ -58,6 +58,10 @@ export interface ModuleDef<S extends z.ZodTypeAny = z.ZodTypeAny> {
   idempotent?: boolean;
   /** Runs on the controller only (debug, set_fact, assert, fail, meta): no connection needed. */
   local?: boolean;
+  /** Ansible runs it through its own action plugin, which refuses `async` (copy, template, script…). */
+  noAsync?: boolean;
+  /** Its ansible_facts are the host's facts (setup, gather_facts), not variables set like set_fact's. */
+  gathersFacts?: boolean;
   /**
    * How what this module changes is undone (remove-node, remove-cluster): "recorded", it logs the
    * original of what it changes through ctx.undo (files, directories, packages new to the host);

@@ -30,6 +30,7 @@ function tarFlag(name: string): string | undefined {
 
 export const unarchiveModule = defineModule({
   name: "unarchive",
+  noAsync: true,
   undo: "task",
   idempotent: true,
   schema,

@@ -9,12 +9,15 @@ import type { SourceDirs } from "./types.js";
 
 const within = (dir: string, name: string) => [join(dir, "files", name), join(dir, "templates", name), join(dir, name)];
 
+/** Ansible's ansible_search_path: the task's role, its task file's directory, the playbook's directory. */
+export function searchPath(dirs: SourceDirs, playbookDir: string): string[] {
+  return [...new Set([...(dirs.role ? [dirs.role] : []), dirs.taskDir, playbookDir])];
+}
+
 export function sourceCandidates(dirs: SourceDirs, playbookDir: string, name: string): string[] {
   if (isAbsolute(name)) return [name];
   const all = [
-    ...(dirs.role ? within(dirs.role, name) : []),
-    ...within(dirs.taskDir, name),
-    ...within(playbookDir, name),
+    ...searchPath(dirs, playbookDir).flatMap((d) => within(d, name)),
     join(playbookDir, "..", "templates", name),
     join(process.cwd(), "templates", name),
   ];
