@@ -122,7 +122,7 @@ export class TaskExecutor {
       const v = items ? withData(vars, own) : vars;
       const label = items ? (task.loopLabel ? renderTemplate(task.loopLabel, v, o) : item) : undefined;
       const outcome = await this.runWithRetries(t, { host, vars: v, index, attempt: 1 });
-      outcomes.push({ ...outcome, item: label });
+      outcomes.push(items ? { ...outcome, result: withLoopFields(outcome.result, task, own), item: label } : outcome);
     }
     const s = this.e.hosts.get(host);
     if (task.register) s.registered[task.register] = items ? loopResult(outcomes) : outcomes[0].result;
@@ -325,6 +325,12 @@ export class TaskExecutor {
 function withoutNames(v: Vars, names: Set<string>): Vars {
   if (names.size === 0 || !Object.keys(v).some((k) => names.has(k))) return v;
   return Object.fromEntries(Object.entries(v).filter(([k]) => !names.has(k)));
+}
+
+/** An item's result names its item and loop variables, as Ansible's does (results[0].item). */
+function withLoopFields(result: ModuleResult, task: Task, own: Record<string, unknown>): ModuleResult {
+  const names = task.loopIndexVar ? { ansible_index_var: task.loopIndexVar } : {};
+  return { ...result, ...own, ansible_loop_var: task.loopVar, ...names };
 }
 
 /** A looped task's registered result: every item's, with the overall changed/failed/skipped. */

@@ -39,29 +39,32 @@ export function blockInFile(text: string, a: BlockArgs): { after: string; msg: s
     lastIsOriginal = e + 1 < lines.length;
   } else {
     if (wanted.length === 0) return { after: text, msg: "" };
-    let at = lines.length;
-    const find = (p: string) => {
-      const r = pyRegex(p);
-      let f = -1;
-      lines.forEach((l, i) => {
-        if (r.test(l)) f = i;
-      });
-      return f;
-    };
-    if (a.insertbefore === "BOF") at = 0;
-    else if (a.insertbefore) {
-      const f = find(a.insertbefore);
-      if (f >= 0) at = f;
-    } else if (a.insertafter && a.insertafter !== "EOF") {
-      const f = find(a.insertafter);
-      if (f >= 0) at = f + 1;
-    }
+    const at = insertionLine(text, lines, a);
     out = [...lines.slice(0, at), ...wanted, ...lines.slice(at)];
     lastIsOriginal = at < lines.length;
   }
   const after = joinLines(out, finalNewline || !lastIsOriginal);
   if (after === text) return { after, msg: "" };
   return { after, msg: wanted.length ? "Block inserted" : "Block removed" };
+}
+
+/** Where a new block goes: Ansible matches a pattern with (?m) against the whole file, others line by line. */
+function insertionLine(text: string, lines: string[], a: BlockArgs): number {
+  const pattern = a.insertbefore ?? a.insertafter;
+  if (a.insertbefore === "BOF") return 0;
+  if (pattern === undefined || pattern === "EOF") return lines.length;
+  const r = pyRegex(pattern);
+  let found = -1;
+  if (r.multiline) {
+    const m = new RegExp(r.source, r.flags + "g").exec(text);
+    if (m) found = newlinesIn(text.slice(0, a.insertbefore ? m.index : m.index + m[0].length));
+  } else lines.forEach((l, i) => r.test(l) && (found = i));
+  if (found < 0) return lines.length;
+  return a.insertbefore ? found : found + 1;
+}
+
+function newlinesIn(s: string): number {
+  return s.split("\n").length - 1;
 }
 
 export const blockinfileModule = defineModule({
@@ -74,6 +77,7 @@ export const blockinfileModule = defineModule({
       ctx,
       {
         path: a.path,
+        missingNoun: "Path",
         create: a.create,
         backup: a.backup,
         validate: a.validate,

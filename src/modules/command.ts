@@ -16,17 +16,21 @@ const argsSchema = z
     removes: z.string().optional(),
     stdin: z.string().optional(),
     stdin_add_newline: z.boolean().default(true),
+    strip_empty_ends: z.boolean().default(true),
     executable: z.string().optional(),
   })
   .strict();
 
 type Args = z.infer<typeof argsSchema>;
 const SKIP = "KPLAY-SKIPPED-BY-CREATES-REMOVES";
+const NO_CHDIR = "KPLAY-CHDIR-FAILED";
 
 async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<ModuleResult> {
   // a task with no command fails when it runs, as Ansible's does (not when the playbook loads)
   if (a.cmd === undefined && a.argv === undefined)
     return { changed: false, failed: true, rc: 256, msg: "no command given" };
+  if (a.cmd !== undefined && a.argv !== undefined)
+    return { changed: false, failed: true, rc: 256, msg: "only command or argv can be given, not both" };
   if (!viaShell && a.executable !== undefined) {
     // Ansible's command module ignores executable, with this warning
     const warning =
@@ -41,36 +45,18 @@ async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<Modu
       ? sh`${a.executable} -c ${a.cmd!}`
       : userScript(a.cmd!)
     : sh`${a.argv ?? splitArgs(a.cmd!)}`;
-  const guard: Sh[] = [];
-  if (a.creates) guard.push(sh`if [ -e ${a.creates} ]; then echo ${SKIP}; exit 0; fi`);
-  if (a.removes) guard.push(sh`if [ ! -e ${a.removes} ]; then echo ${SKIP}; exit 0; fi`);
-  if (ctx.check) {
-    // In check mode a command is not run; report what would happen (skipped, as Ansible does).
-    const r = guard.length ? await ctx.exec(joinSh([...guard, sh`echo would-run`])) : { stdout: "would-run" };
-    const skippedByGuard = r.stdout.trim() === SKIP;
-    return {
-      changed: !skippedByGuard,
-      skipped: true,
-      msg: skippedByGuard ? "guard file says nothing to do" : "command would run (not run in check mode)",
-    };
-  }
-  const script = joinSh([...guard, a.chdir ? sh`cd -- ${a.chdir} || exit 1` : undefined, program]);
+  const before = preamble(a);
+  if (ctx.check) return checkModeResult(ctx, a, before);
+  const script = joinSh([...before, program]);
   const stdin = a.stdin !== undefined ? a.stdin + (a.stdin_add_newline ? "\n" : "") : undefined;
   const started = Date.now();
   const r = await ctx.exec(script, { stdin, outputLimit: OUTPUT_LIMIT });
-  if (guard.length && r.rc === 0 && r.stdout.trim() === SKIP) {
-    return {
-      changed: false,
-      rc: 0,
-      stdout: "",
-      stderr: "",
-      stdout_lines: [],
-      stderr_lines: [],
-      msg: a.creates ? `${a.creates} exists` : `${a.removes} does not exist`,
-    };
-  }
-  const stdout = r.stdout.replace(/\n$/, "");
-  const stderr = r.stderr.replace(/\n$/, "");
+  const notRun = r.rc === 0 ? notRunResult(a, r.stdout.trim()) : undefined;
+  if (notRun) return notRun;
+  // as Ansible: every trailing line end goes, unless strip_empty_ends is false
+  const strip = (t: string) => (a.strip_empty_ends ? t.replace(/[\r\n]+$/, "") : t);
+  const stdout = strip(r.stdout);
+  const stderr = strip(r.stderr);
   return {
     changed: true,
     failed: r.rc !== 0,
@@ -83,6 +69,53 @@ async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<Modu
     delta: `${((Date.now() - started) / 1000).toFixed(3)}s`,
     ...truncation(r),
     ...(r.rc !== 0 ? { msg: "non-zero return code" } : {}),
+  };
+}
+
+/**
+ * What runs before the command, as Ansible orders it: change directory (creates/removes are relative
+ * to it), then the guards. creates/removes are glob patterns: expanded in a subshell with IFS empty.
+ */
+function preamble(a: Args): Sh[] {
+  const out: Sh[] = [];
+  // -P: the physical directory, as os.chdir leaves it (a shell then sees $PWD without symlinks)
+  if (a.chdir) out.push(sh`cd -P -- ${a.chdir} 2>/dev/null || { echo ${NO_CHDIR}; exit 0; }`);
+  const exists = (pattern: string) => sh`( p=${pattern}; IFS=; set -- $p; [ -e "$1" ] )`;
+  if (a.creates) out.push(sh`if ${exists(a.creates)}; then echo ${SKIP}; exit 0; fi`);
+  if (a.removes) out.push(sh`if ! ${exists(a.removes)}; then echo ${SKIP}; exit 0; fi`);
+  return out;
+}
+
+/** Check mode runs only the preamble: with no guard the task is skipped, as Ansible's. */
+async function checkModeResult(ctx: ModuleContext, a: Args, before: Sh[]): Promise<ModuleResult> {
+  if (!a.creates && !a.removes && !a.chdir)
+    return { changed: false, skipped: true, msg: "Command would have run if not in check mode" };
+  const r = await ctx.exec(joinSh([...before, sh`echo would-run`]));
+  const notRun = r.rc === 0 ? notRunResult(a, r.stdout.trim(), "Would") : undefined;
+  if (notRun) return notRun;
+  const msg = "Command would have run if not in check mode";
+  return a.creates || a.removes ? { changed: true, rc: 0, msg } : { changed: false, skipped: true, msg };
+}
+
+/** The result when the directory change or a creates/removes guard stopped the command (Ansible's words). */
+function notRunResult(a: Args, marker: string, verb = "Did"): ModuleResult | undefined {
+  if (marker === NO_CHDIR)
+    return {
+      changed: false,
+      failed: true,
+      msg: `Unable to change directory before execution: [Errno 2] No such file or directory: '${a.chdir}'`,
+    };
+  if (marker !== SKIP) return undefined;
+  const why = a.creates ? `since '${a.creates}' exists` : `since '${a.removes}' does not exist`;
+  const stdout = `skipped, ${why.replace(/'/g, "")}`;
+  return {
+    changed: false,
+    rc: 0,
+    stdout,
+    stderr: "",
+    stdout_lines: [stdout],
+    stderr_lines: [],
+    msg: `${verb} not run command ${why}`,
   };
 }
 

@@ -12,6 +12,7 @@ import { readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 export interface RemoteFile {
   exists: boolean;
   isFile: boolean;
+  isDir: boolean;
   content: string;
   attrsOk: boolean;
 }
@@ -23,7 +24,8 @@ export async function readRemote(ctx: ModuleContext, path: string, attrs: Attrs 
       raw(`if [ -e "$p" ]; then`),
       raw(`  if [ -f "$p" ]; then echo KPLAY-CONTENT; base64 -- "$p"; echo KPLAY-END; isf=1; else isf=0; fi`),
       attrScriptOrNoop(attrs, true),
-      raw(`  echo "KPLAY-RESULT: exists=1 isfile=$isf attrs_changed=$changed"`),
+      raw(`  if [ -d "$p" ]; then isd=1; else isd=0; fi`),
+      raw(`  echo "KPLAY-RESULT: exists=1 isfile=$isf isdir=$isd attrs_changed=$changed"`),
       raw(`else echo "KPLAY-RESULT: exists=0 isfile=0 attrs_changed=1"; fi`),
     ]),
   );
@@ -33,7 +35,13 @@ export async function readRemote(ctx: ModuleContext, path: string, attrs: Attrs 
   const b = r.stdout.indexOf("KPLAY-END\n");
   const content =
     a >= 0 && b > a ? Buffer.from(r.stdout.slice(a + 14, b).replace(/\s+/g, ""), "base64").toString("latin1") : "";
-  return { exists: m.exists === "1", isFile: m.isfile === "1", content, attrsOk: m.attrs_changed !== "1" };
+  return {
+    exists: m.exists === "1",
+    isFile: m.isfile === "1",
+    isDir: m.isdir === "1",
+    content,
+    attrsOk: m.attrs_changed !== "1",
+  };
 }
 
 export interface EditOptions extends Attrs {
@@ -41,6 +49,8 @@ export interface EditOptions extends Attrs {
   create: boolean;
   backup?: boolean;
   validate?: string;
+  /** how Ansible's module names a missing file: lineinfile "Destination", replace and blockinfile "Path" */
+  missingNoun?: "Destination" | "Path";
 }
 
 /** Apply `edit` to the file's text; write it back only if the text or attributes must change. */
@@ -50,9 +60,15 @@ export async function editFile(
   edit: (before: string, exists: boolean) => { after: string; msg?: string },
 ): Promise<ModuleResult> {
   const cur = await readRemote(ctx, o.path, o);
+  if (cur.isDir) return { changed: false, failed: true, rc: 256, msg: `Path ${o.path} is a directory !` };
   if (cur.exists && !cur.isFile) return { changed: false, failed: true, msg: `${o.path} is not a regular file` };
   if (!cur.exists && !o.create)
-    return { changed: false, failed: true, rc: 257, msg: `Destination ${o.path} does not exist !` };
+    return {
+      changed: false,
+      failed: true,
+      rc: 257,
+      msg: `${o.missingNoun ?? "Destination"} ${o.path} does not exist !`,
+    };
   const { after, msg } = edit(cur.content, cur.exists);
   if (cur.exists && after === cur.content && cur.attrsOk) return { changed: false, msg: msg ?? "", path: o.path };
   if (!cur.exists && after === "" && !o.create) return { changed: false, path: o.path };

@@ -103,6 +103,19 @@ export const lineinfileModule = defineModule({
     );
     // lineinfile names its backup "backup" ("" when none was made), as Ansible's does
     const { backup_file: made, ...rest } = r;
-    return { ...rest, backup: made ?? "" };
+    const warning = emptyPatternWarning(a);
+    return { ...rest, backup: made ?? "", ...(warning ? { warnings: [warning] } : {}) };
   },
 });
+
+/** Ansible warns that an empty regexp or search_string matches every line (its words). */
+function emptyPatternWarning(a: LineArgs): string | undefined {
+  if (a.regexp !== "" && a.search_string !== "") return undefined;
+  const what = a.regexp === "" ? "regular expression" : "search string";
+  const hint =
+    a.regexp === "" ? " If this is desired, use '^' to match every line in the file and avoid this warning." : "";
+  return (
+    `The ${what} is an empty string, which will match every line in the file. This may have unintended ` +
+    `consequences, such as replacing the last line in the file rather than appending.${hint}`
+  );
+}

@@ -17,26 +17,49 @@ const schema = z
   })
   .strict();
 
+/**
+ * Ansible's rules: with after/before the region is what `after(.*?)before` (DOTALL) matches (after
+ * alone: to the end; before alone: from the start to its last match), and nothing changes when that
+ * pattern does not match. The expression is multi-line; the replacement takes \\1, \\g<1>, \\g<name>.
+ */
 export function replaceIn(text: string, a: z.infer<typeof schema>): { after: string; msg: string } {
-  let start = 0;
-  let end = text.length;
-  if (a.after) {
-    const m = pyRegex(a.after, "m").exec(text);
-    if (m) start = m.index + m[0].length;
+  const region = section(text, a);
+  if (!region) {
+    const msg = `Pattern for before/after params did not match the given file: ${sectionPattern(a)}`;
+    return { after: text, msg };
   }
-  if (a.before) {
-    const m = pyRegex(a.before, "m").exec(text.slice(start));
-    if (m) end = start + m.index;
-  }
+  const [start, end] = region;
   const re = pyRegex(a.regexp, "gm");
-  const region = text.slice(start, end);
+  const part = text.slice(start, end);
   let n = 0;
-  const replaced = region.replace(re, (...m) => {
+  const replaced = part.replace(re, (...m) => {
     n++;
-    return a.replace.replace(/\\(\d)|\\g<(\d+)>/g, (_s, d1, d2) => String(m[Number(d1 ?? d2)] ?? ""));
+    const groups = typeof m[m.length - 1] === "object" ? (m[m.length - 1] as Record<string, string>) : {};
+    return pyReplacement(a.replace, m, groups);
   });
-  if (replaced === region) return { after: text, msg: "" };
+  if (n === 0 || replaced === part) return { after: text, msg: "" };
   return { after: text.slice(0, start) + replaced + text.slice(end), msg: `${n} replacements made` };
+}
+
+function section(text: string, a: { after?: string; before?: string }): [number, number] | undefined {
+  if (!a.after && !a.before) return [0, text.length];
+  const m = pyRegex(sectionPattern(a), "sd").exec(text);
+  return m?.indices?.groups?.subsection ?? undefined;
+}
+
+function sectionPattern(a: { after?: string; before?: string }): string {
+  if (a.after && a.before) return `${a.after}(?P<subsection>.*?)${a.before}`;
+  return a.after ? `${a.after}(?P<subsection>.*)` : `(?P<subsection>.*)${a.before}`;
+}
+
+/** A Python replacement template: group references and the escapes re.sub reads. */
+function pyReplacement(template: string, m: unknown[], groups: Record<string, string>): string {
+  const ESC: Record<string, string> = { n: "\n", t: "\t", r: "\r", "\\": "\\" };
+  return template.replace(/\\(\d{1,2})|\\g<(\w+)>|\\([ntr\\])/g, (_s, d: string, g: string, e: string) => {
+    if (e) return ESC[e];
+    const ref = d ?? g;
+    return String((/^\d+$/.test(ref) ? m[Number(ref)] : groups[ref]) ?? "");
+  });
 }
 
 export const replaceModule = defineModule({
@@ -49,6 +72,7 @@ export const replaceModule = defineModule({
       ctx,
       {
         path: a.path,
+        missingNoun: "Path",
         create: false,
         backup: a.backup,
         validate: a.validate,

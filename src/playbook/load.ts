@@ -713,7 +713,7 @@ function moduleArgs(
   if (freeForm && typeof value === "string") {
     // Ansible lets free-form commands carry key=value options (chdir=, creates=, removes=…)
     const own = Object.keys(schemaShape(spec.schema)).filter((k) => FREE_FORM_OPTIONS.has(k));
-    const f = freeFormArgs(value, new Set(own));
+    const f = splitOrInputError(() => freeFormArgs(value, new Set(own)), at(src, path, name));
     args = { ...f.args, [freeForm]: f.command };
   }
   if (extra !== undefined) {
@@ -724,10 +724,27 @@ function moduleArgs(
 }
 
 /** The options a free-form command may carry as key=value words (Ansible's command/shell/script/raw). */
-const FREE_FORM_OPTIONS = new Set(["chdir", "creates", "removes", "executable", "stdin", "stdin_add_newline"]);
+const FREE_FORM_OPTIONS = new Set([
+  "chdir",
+  "creates",
+  "removes",
+  "executable",
+  "stdin",
+  "stdin_add_newline",
+  "strip_empty_ends",
+]);
+
+/** Unbalanced quotes or {{ }} in a key=value string are bad input, named where they are. */
+function splitOrInputError<T>(split: () => T, where: Where): T {
+  try {
+    return split();
+  } catch (e) {
+    throw inputError((e as Error).message, where);
+  }
+}
 
 function parseKeyValues(s: string, where: Where): Record<string, unknown> {
-  const r = keyValues(s);
+  const r = splitOrInputError(() => keyValues(s), where);
   if (r.bad !== undefined) throw inputError(`cannot read "${r.bad}" as key=value arguments`, where);
   return r.args;
 }

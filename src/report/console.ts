@@ -124,7 +124,7 @@ export class ConsoleReporter implements Reporter {
 
 function summarize(r: Record<string, unknown>): string {
   const keep: Record<string, unknown> = {};
-  for (const k of ["msg", "rc", "stderr", "stdout", "cmd", "censored"])
+  for (const k of ["msg", "assertion", "evaluated_to", "rc", "stderr", "stdout", "cmd", "censored"])
     if (r[k] !== undefined && r[k] !== "") keep[k] = r[k];
   return JSON.stringify(keep);
 }
