@@ -475,6 +475,79 @@ const SPELLINGS_PLAYBOOK = (out: string) => `
           {{ pinged.ping }}
 `;
 
+/** What Ansible's own command_shell, replace, blockinfile and lineinfile targets check, and facts. */
+const TARGETS_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: yes
+  tasks:
+    - file: { path: "${out}/real/site", state: directory }
+    - file: { path: "${out}/link", src: "${out}/real", state: link }
+    - shell: dirname "$PWD"
+      args: { chdir: "${out}/link/site" }
+      register: physical
+    - command: echo creates=${out}/rea* not run
+      register: globbed
+    - command: echo
+      args: { chdir: "${out}/nope" }
+      register: no_dir
+      ignore_errors: true
+    - shell: |
+        echo this is a \\
+        "multiline echo" \\
+        "with a new line
+        in quotes"
+        echo "second"
+      register: multi
+    - command: echo a
+      args: { argv: [echo, b] }
+      register: both
+      ignore_errors: true
+    - command: echo hi
+      args: { creates: "${out}/missing" }
+      check_mode: yes
+      register: would
+    - shell: printf 'a\\n\\n'
+      register: stripped
+    - copy:
+        dest: "${out}/pangrams"
+        content: |
+          The quick brown fox
+          We promptly judged
+          Jinxed wizards quilt
+    - replace: { path: "${out}/pangrams", before: promptly, after: quilt, regexp: e, replace: "3" }
+      register: nomatch
+    - replace: path=${out}/pangrams regexp='\\b(.+)\\b' replace='"\\1"'
+      register: backspace
+    - replace: { path: "${out}/pangrams", after: promptly, regexp: ' ', replace: '' }
+    - replace: { path: "${out}", regexp: x }
+      register: on_dir
+      ignore_errors: true
+    - blockinfile:
+        path: "${out}/pangrams"
+        block: inserted
+        insertafter: '(?m)brown.*\\n.*promptly'
+    - lineinfile: { path: "${out}/items", line: "{{ item }}", create: yes }
+      with_items: ["'foo'", "b"]
+      register: items
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ physical.stdout | basename }} {{ globbed is changed }} {{ globbed.stdout is search('^skipped, since .*rea. exists$') }}
+          {{ globbed.msg is search("^Did not run command since '.*rea.' exists$") }}
+          {{ no_dir is failed }} {{ no_dir.msg is search('Unable to change directory') }}
+          {{ multi.cmd }}|{{ multi.stdout }}
+          {{ both.msg }} {{ both.rc }}
+          {{ would is changed }} {{ 'skipped' in would }} {{ would.msg }}
+          [{{ stripped.stdout }}]
+          {{ nomatch is changed }} {{ nomatch.msg is search('did not match') }} {{ backspace is changed }}
+          {{ on_dir.msg is search(' is a directory !') }}
+          {{ items.results[0].item }} {{ items.results[1].ansible_loop_var }}
+          {{ ansible_user_dir == ansible_env.HOME }} {{ ansible_python.version.major }}
+          {{ ansible_default_ipv4.address in ansible_all_ipv4_addresses }} {{ ansible_lo.ipv4.address }}
+          {{ ansible_interfaces | sort }} {{ ansible_date_time.date == ansible_date_time.year ~ '-' ~
+             ansible_date_time.month ~ '-' ~ ansible_date_time.day }} {{ ansible_date_time.iso8601 | length }}
+`;
+
 const RECAP =
   /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
@@ -656,6 +729,15 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     expect(kplay.files.results).toBe(
       "644 True True\nasync is not supported for this task.\nTrue\nTrue\n64123 True False 64124 True\nFalse\n" +
         "True True\nTrue False 2\nhello\n",
+    );
+  });
+
+  it("command/shell, replace, blockinfile, lineinfile as Ansible's targets test them, and gathered facts", () => {
+    const kplay = sameAsAnsible({ main: TARGETS_PLAYBOOK });
+    expect(kplay.files.results).toMatch(/^644 real False True\nTrue\nTrue True\n/);
+    expect(kplay.files.pangrams).toBe(
+      "644 The quick brown fox\nWe promptlyjudged\n# BEGIN ANSIBLE MANAGED BLOCK\n" +
+        "inserted\n# END ANSIBLE MANAGED BLOCK\nJinxedwizardsquilt\n",
     );
   });
 });
