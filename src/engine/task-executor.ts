@@ -247,6 +247,7 @@ export class TaskExecutor {
     const exec: ExecOptions = {
       become: eff.become ?? false,
       becomeUser: eff.becomeUser ? String(render(eff.becomeUser, "become_user")) : undefined,
+      becomeMethod: eff.becomeMethod,
       env: eff.environment ? envStrings(render(eff.environment, "environment")) : undefined,
     };
     const toController =
@@ -302,7 +303,7 @@ export class TaskExecutor {
     const script = String(renderValue(task.undo, withData(withReg, { result }), where));
     const key = `task:${this.e.opts.step?.name ?? "run"}/${task.id}/${at.index}`;
     const sensitive = t.noLog || this.node.holdsSecret(script);
-    const opts = { become: p.exec.become, becomeUser: p.exec.becomeUser, sensitive };
+    const opts = { become: p.exec.become, becomeUser: p.exec.becomeUser, becomeMethod: p.exec.becomeMethod, sensitive };
     const record = p.undo.recordScript(key, script)!; // enabled: checked by the caller
     const r = await this.node.exec({ host: at.host, delegate: p.delegate }, record, opts);
     if (r.rc === 0) return done;

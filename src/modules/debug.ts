@@ -11,6 +11,9 @@ export const debugModule = defineModule({
     .object({ msg: z.unknown().optional(), var: z.string().optional(), verbosity: z.number().default(0) })
     .strict(),
   run: async (ctx, a) => {
+    // shown only from that many -v on; below it the task is skipped, as Ansible's is
+    if (a.verbosity > Number(ctx.vars.ansible_verbosity ?? 0))
+      return { changed: false, skipped: true, skipped_reason: "Verbosity threshold not met." };
     if (a.var !== undefined) return { changed: false, [a.var]: lookupVar(a.var, ctx.vars) };
     return { changed: false, msg: a.msg ?? "Hello world!" };
   },

@@ -3,11 +3,11 @@
 import { sha256Hex } from "../hash.js";
 import { basename } from "node:path";
 import { z } from "zod";
-import { joinSh, raw, sh, userScript } from "../transport/sh.js";
+import { joinSh, raw, sh, type Sh, userScript } from "../transport/sh.js";
 import { receiveStdin, T_VAR } from "../transport/stdin.js";
 import { splitArgs, truncation } from "./command.js";
 import { OUTPUT_LIMIT } from "../transport/output.js";
-import { defineModule, lines, type ModuleResult } from "./types.js";
+import { defineModule, lines, type ModuleContext, type ModuleResult } from "./types.js";
 import type { ExecResult } from "../transport/types.js";
 
 /** What raw and script report: output as the command left it, the exit code, any truncation. */
@@ -58,10 +58,17 @@ export const scriptModule = defineModule({
   run: async (ctx, a) => {
     const [file, ...args] = splitArgs(a.cmd);
     const body = ctx.readLocal(file);
-    if (ctx.check) return { changed: true, skipped: true, msg: "script is not run in check mode" };
+    if (a.chdir && !a.chdir.startsWith("/"))
+      return {
+        changed: false,
+        failed: true,
+        msg: `chdir ${a.chdir} must be an absolute path for a Unix-aware remote node`,
+      };
+    // creates/removes first, as Ansible's script action does (it skips the task), also in check mode
+    const guard = scriptGuard(a);
+    if (ctx.check) return checkScript(ctx, a, guard);
     const script = joinSh([
-      a.creates ? sh`if [ -e ${a.creates} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi` : undefined,
-      a.removes ? sh`if [ ! -e ${a.removes} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi` : undefined,
+      guard,
       raw(`t=$(mktemp /tmp/.kplay-script.XXXXXX) || exit 1; trap 'rm -f "$t"' EXIT`),
       receiveStdin(T_VAR, sha256Hex(body)),
       raw(`chmod 700 "$t"`),
@@ -69,8 +76,30 @@ export const scriptModule = defineModule({
       a.executable ? sh`${a.executable} "$t" ${args} </dev/null` : sh`"$t" ${args} </dev/null`,
     ]);
     const r = await ctx.exec(script, { stdin: body, outputLimit: OUTPUT_LIMIT });
-    if (r.rc === 0 && r.stdout.trim() === "KPLAY-SKIPPED")
-      return { changed: false, msg: "skipped, since creates/removes says so" };
+    if (r.rc === 0 && r.stdout.trim() === "KPLAY-SKIPPED") return skippedByGuard(a);
     return { ...ranResult(r), script: basename(file) };
   },
 });
+
+type ScriptArgs = { creates?: string; removes?: string };
+
+/** The creates/removes test; it reads the script from stdin first, so the sender is never blocked. */
+function scriptGuard(a: ScriptArgs): Sh | undefined {
+  if (a.creates) return sh`if [ -e ${a.creates} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi`;
+  if (a.removes) return sh`if [ ! -e ${a.removes} ]; then cat >/dev/null; echo KPLAY-SKIPPED; exit 0; fi`;
+  return undefined;
+}
+
+function skippedByGuard(a: ScriptArgs): ModuleResult {
+  const msg = a.creates
+    ? `${a.creates} exists, matching creates option`
+    : `${a.removes} does not exist, matching removes option`;
+  return { changed: false, skipped: true, msg };
+}
+
+/** Check mode: with creates/removes the script would run unless they say not (changed); else skipped. */
+async function checkScript(ctx: ModuleContext, a: ScriptArgs, guard: Sh | undefined): Promise<ModuleResult> {
+  if (!guard) return { changed: false, skipped: true, msg: "Check mode is not supported for this task." };
+  const r = await ctx.exec(joinSh([guard, sh`echo would-run`]), { stdin: "" });
+  return r.rc === 0 && r.stdout.trim() === "KPLAY-SKIPPED" ? skippedByGuard(a) : { changed: true };
+}

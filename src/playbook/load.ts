@@ -823,13 +823,15 @@ function checkKey(src: YamlSource, k: string, allowed: Set<string>, loc: { path:
   );
 }
 
-/** become_method: kplay becomes with sudo (Ansible's default); another method is refused, not ignored. */
+/** become_method: sudo (Ansible's default) or su; another method is refused, not ignored. */
 function becomeMethod(src: YamlSource, v: unknown, path: PathKey[]): object {
-  if (v === undefined || v === null || v === "sudo" || v === "ansible.builtin.sudo") return {};
+  if (v === undefined || v === null) return {};
+  const name = String(v).replace(/^ansible\.builtin\./, "");
+  if (name === "sudo" || name === "su") return { becomeMethod: name };
   throw inputError(
-    `become_method ${JSON.stringify(v)} is not supported: kplay becomes another user with sudo`,
+    `become_method ${JSON.stringify(v)} is not supported: kplay becomes another user with sudo or su`,
     at(src, path, "become_method"),
-    "use become_method: sudo (or leave it out)",
+    "use become_method: sudo or su (or leave it out)",
   );
 }
 

@@ -9,6 +9,7 @@ export interface Inheritable {
   when: unknown[];
   become?: boolean;
   becomeUser?: string;
+  becomeMethod?: "sudo" | "su";
   tags: string[];
   vars: Record<string, unknown>;
   /** A role's defaults: below every other variable, inventory included (Ansible's precedence). */
@@ -94,6 +95,7 @@ export interface Play {
   varsFiles: string[];
   become: boolean;
   becomeUser?: string;
+  becomeMethod?: "sudo" | "su";
   throttle?: number;
   remoteUser?: string;
   gatherFacts: boolean;

@@ -24,6 +24,8 @@ export interface BecomeContext {
   loginUser: string;
   becomeUser: string;
   password?: string;
+  /** sudo (the default) or su; su asks for the target user's password, sudo for the login user's */
+  method?: "sudo" | "su";
 }
 
 export interface Wrapped {
@@ -41,6 +43,7 @@ export function stdinReader(bytes: number): Sh {
 export function wrapCommand(script: Sh, become: BecomeContext | undefined): Wrapped {
   const plain = sh`/bin/sh -c ${script.text}`;
   if (!become || become.loginUser === become.becomeUser) return { command: plain.text };
+  if (become.method === "su") return wrapSu(script, become);
   const user = become.becomeUser;
   if (!become.password) return { command: sh`sudo -n -H -u ${user} -- ${plain}`.text };
   const nonce = randomBytes(8).toString("hex");
@@ -50,6 +53,23 @@ export function wrapCommand(script: Sh, become: BecomeContext | undefined): Wrap
   return {
     command: sh`sudo -S -H -p ${prompt} -u ${user} -- /bin/sh -c ${trampoline.text} ${script.text}`.text,
     prompt,
+    marker,
+  };
+}
+
+/**
+ * su: root needs no password; others answer su's PAM prompt (C locale, so it reads "Password: ")
+ * on stdin, like sudo's. The script is the shell's $0, after the marker that says su let us in.
+ */
+function wrapSu(script: Sh, become: BecomeContext): Wrapped {
+  const user = become.becomeUser;
+  if (!become.password || become.loginUser === "root")
+    return { command: sh`su -s /bin/sh -c ${script.text} -- ${user}`.text };
+  const marker = `KPLAY-BECOME-OK-${randomBytes(8).toString("hex")}`;
+  const trampoline = sh`echo ${marker} >&2; exec /bin/sh -c "$0"`;
+  return {
+    command: sh`LC_ALL=C su -s /bin/sh -c ${trampoline.text} -- ${user} ${script.text}`.text,
+    prompt: "Password: ",
     marker,
   };
 }
@@ -72,7 +92,11 @@ export async function runOnChannel(
   become: BecomeContext | undefined,
 ): Promise<ExecResult> {
   const full = joinSh([envExports(opts.env), script]);
-  const who = become && opts.becomeUser ? { ...become, becomeUser: opts.becomeUser } : become;
+  const who = become && {
+    ...become,
+    becomeUser: opts.becomeUser ?? become.becomeUser,
+    method: opts.becomeMethod ?? become.method,
+  };
   const hidden = full.secret || !!opts.sensitive;
   const body = Buffer.from(full.text);
   const wrap = wrapCommand(hidden ? stdinReader(body.length) : full, opts.become ? who : undefined);
@@ -131,7 +155,7 @@ class ChannelRun {
     while (prompt && this.pending.includes(prompt)) {
       this.pending = this.pending.replace(prompt, "");
       if (++this.prompts > 1) {
-        this.failure = "sudo: incorrect become password";
+        this.failure = "incorrect become password";
         this.ch.kill();
         return;
       }

@@ -11,10 +11,10 @@ export class LocalConnection implements Connection {
 
   constructor(
     readonly host: string,
-    becomeUser = "root",
-    becomePassword?: string,
+    become: { user?: string; password?: string; method?: "sudo" | "su" } = {},
   ) {
-    this.become = { loginUser: userInfo().username, becomeUser, password: becomePassword };
+    const { user = "root", password, method } = become;
+    this.become = { loginUser: userInfo().username, becomeUser: user, password, method };
   }
 
   exec(script: Sh, opts: ExecOptions = {}): Promise<ExecResult> {

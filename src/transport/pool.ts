@@ -42,7 +42,12 @@ export class ConnectionPool implements NodePool {
   }
 
   private async open(spec: ConnectionSpec): Promise<Connection> {
-    if (spec.kind === "local") return new LocalConnection(spec.name, spec.becomeUser, spec.becomePassword);
+    if (spec.kind === "local")
+      return new LocalConnection(spec.name, {
+        user: spec.becomeUser,
+        password: spec.becomePassword,
+        method: spec.becomeMethod,
+      });
     const retries = this.opts.connectRetries ?? 3;
     const backoff = new Backoff({ firstMs: 500, maxMs: 5000 });
     for (let attempt = 0; ; attempt++) {

@@ -53,6 +53,7 @@ export function connectionSpec(name: string, vars: Vars, bastion?: Vars): Connec
     jumps,
     becomePassword: str(vars.ansible_become_password) ?? str(vars.ansible_become_pass) ?? str(vars.ansible_sudo_pass),
     becomeUser: str(vars.ansible_become_user) ?? "root",
+    ...(vars.ansible_become_method === "su" ? { becomeMethod: "su" as const } : {}),
     agent: process.env.SSH_AUTH_SOCK || undefined,
   };
 }

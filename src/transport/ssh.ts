@@ -62,6 +62,7 @@ export class SshConnection implements Connection {
         loginUser: spec.endpoint.user,
         becomeUser: spec.becomeUser,
         password: spec.becomePassword,
+        method: spec.becomeMethod,
       });
     } catch (e) {
       hops.forEach((h) => h.end());

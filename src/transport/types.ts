@@ -6,6 +6,8 @@ export interface ExecOptions {
   become?: boolean;
   /** Become this user instead of the connection's default (become_user). */
   becomeUser?: string;
+  /** How to become: sudo (default) or su. */
+  becomeMethod?: "sudo" | "su";
   /** Environment variables exported for the script (the `environment` keyword). */
   env?: Record<string, string>;
   /** Bytes fed to the command's standard input (after any sudo password exchange). */
@@ -65,6 +67,8 @@ export interface ConnectionSpec {
   jumps: SshEndpoint[];
   becomePassword?: string;
   becomeUser: string;
+  /** ansible_become_method: sudo (default) or su */
+  becomeMethod?: "sudo" | "su";
   /** Use ssh-agent at this socket when set. */
   agent?: string;
 }

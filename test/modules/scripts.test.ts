@@ -175,6 +175,18 @@ describe("golden transport scripts", () => {
     ],
     ["detached-secret", () => detachedScript("run1/01-step/a1", "n", sh`echo ${secret("hunter2")}`)],
     ["become-nopasswd", () => raw(wrapCommand(sh`id -u`, { loginUser: "ops", becomeUser: "root" }).command)],
+    [
+      "become-su-password",
+      () =>
+        raw(
+          wrapCommand(sh`id -u`, {
+            loginUser: "ops",
+            becomeUser: "root",
+            password: "pw",
+            method: "su",
+          }).command.replace(/[0-9a-f]{16}/g, "NONCE"),
+        ),
+    ],
     ["secret-reader", () => raw(wrapCommand(stdinReader(1234), undefined).command)],
     ["revert", () => revertScript()],
     ["cleanup", () => cleanupScript("run1/01-step")],

@@ -38,7 +38,7 @@ describe("playbook validation", () => {
     ["26-bad-env.yml", 6, 9, /invalid environment variable name "BAD-NAME"/],
     ["27-bad-import.yml", 4, 3, /unknown module or task keyword "fiel".*did you mean "file"/],
     ["28-missing-template.yml", 4, 17, /template nowhere.hbs not found/],
-    ["29-become-su.yml", 5, 22, /become_method "su" is not supported: kplay becomes another user with sudo/],
+    ["29-become-doas.yml", 5, 22, /become_method "doas" is not supported: kplay becomes another user with sudo or su/],
     ["30-missing-role.yml", 4, 7, /role "nowhere" not found \(looked in .*roles\/nowhere/],
     ["31-include-role-loop.yml", 5, 7, /"loop" is not supported on include_role/],
   ])("%s", (file, line, column, msg) => {

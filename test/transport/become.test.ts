@@ -38,3 +38,11 @@ describe("secret scripts", () => {
     expect(r).toEqual({ rc: 3, stdout: "plain\n", stderr: "" });
   });
 });
+
+describe("become_method su", () => {
+  it("runs the script as the become user through su (root needs no password), stdin intact", async () => {
+    const conn = new LocalConnection("localhost", { user: "nobody", method: "su" });
+    const r = await conn.exec(sh`id -un; cat`, { become: true, stdin: "in" });
+    expect(r).toEqual({ rc: 0, stdout: "nobody\nin", stderr: "" });
+  });
+});
