@@ -27,6 +27,7 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
     becomeMethod: child.becomeMethod ?? parent.becomeMethod,
     tags: [...new Set([...parent.tags, ...(child.tags ?? [])])],
     vars: { ...parent.vars, ...(child.vars ?? {}) },
+    data: child.data ? { ...parent.data, ...child.data } : parent.data,
     defaults: child.defaults ? { ...parent.defaults, ...child.defaults } : parent.defaults,
     environment:
       typeof child.environment === "object" && typeof parent.environment === "object"

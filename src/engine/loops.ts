@@ -31,7 +31,7 @@ const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 
 const list = (v: unknown, kind: LoopKind): unknown[] => {
   if (Array.isArray(v)) return v;
   if (typeof v === "string" && kind !== "loop" && kind !== "with_list") return [v];
-  throw new LoopError(`${kind} needs a list, got ${v === null ? "null" : typeof v}`);
+  throw new LoopError(`${kind} expects a list, got ${v === null ? "null" : isMap(v) ? "a dict" : typeof v}`);
 };
 const flatOnce = (v: unknown[]) => v.flatMap((x) => (Array.isArray(x) ? x : [x]));
 
@@ -63,7 +63,9 @@ export function loopItems(kind: LoopKind, value: unknown, vars: Record<string, u
     case "with_indexed_items":
       return flatOnce(list(value, kind)).map((x, i) => [i, x]);
     case "with_dict":
-      if (!isMap(value)) throw new LoopError(`with_dict needs a mapping, got ${typeof value}`);
+      // Ansible's words, which playbooks test for
+      if (!isMap(value))
+        throw new LoopError(`with_dict expects a dict, got ${Array.isArray(value) ? "a list" : typeof value}`);
       return Object.entries(value).map(([key, v]) => ({ key, value: v }));
     case "with_sequence":
       return sequence(value);

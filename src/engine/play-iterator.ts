@@ -171,7 +171,10 @@ export class PlayIterator {
     if (guarded) run.blockDepth++;
     try {
       for (const part of await this.blockParts(run, b, { hosts: entered, inh }))
-        await this.execNodes(run, part.nodes, { hosts: part.hosts, inh });
+        await this.execNodes(run, part.nodes, {
+          hosts: part.hosts,
+          inh: part.data ? inherit(inh, partInh(part.data)) : inh,
+        });
       await this.rescue(run, b, { hosts: entered, inh });
       await this.always(run, b, { hosts: entered, inh });
     } finally {
@@ -185,11 +188,7 @@ export class PlayIterator {
    * with Ansible's dynamic include; when the file name is a template, each host's file is read
    * now, and hosts that name the same file run it together.
    */
-  private async blockParts(
-    run: PlayRun,
-    b: Block,
-    on: { hosts: string[]; inh: Inheritable },
-  ): Promise<Array<{ hosts: string[]; nodes: Node[] }>> {
+  private async blockParts(run: PlayRun, b: Block, on: { hosts: string[]; inh: Inheritable }): Promise<BlockPart[]> {
     const [first, ...rest] = b.block;
     if (first?.kind !== "task" || first.module !== "include_tasks") return [{ hosts: on.hosts, nodes: b.block }];
     // on.inh already carries the block's own keywords (execBlock)
@@ -199,35 +198,49 @@ export class PlayIterator {
     return [{ hosts: took, nodes: rest }];
   }
 
-  /** Each host's file of an include_tasks named by a template, read once per file (unreadable: its hosts fail). */
+  /**
+   * Each host's file of an include_tasks named by a template or looped, read once per file and
+   * item (unreadable: its hosts fail). Items run in order; within an item, hosts that name the
+   * same file with the same item run it together, the item (and index) as data.
+   */
   private async dynamicInclude(
     run: PlayRun,
     marker: Task,
     on: { hosts: string[]; inh: Inheritable },
-  ): Promise<Array<{ hosts: string[]; nodes: Node[] }>> {
+  ): Promise<BlockPart[]> {
     const eff = inherit(on.inh, marker);
     if (!selectedByTags(eff.tags, this.e.opts)) return [];
-    const loaded = new Map<string, Node[]>();
-    const fileOf = new Map<string, string>();
+    const parts = new Map<string, BlockPart>();
     const t: TaskRun = { run, task: marker, eff, handler: false, noLog: eff.noLog ?? false };
-    const from = { dirs: marker.dirs, playbookDir: run.play.dir, id: marker.id };
+    const from = { dirs: marker.dirs, playbookDir: run.play.dir };
     await this.parts.fanOut.run(t, {
       hosts: on.hosts.filter((h) => this.e.hosts.active(h)),
       perHost: async (h) => {
         const outcomes = await this.parts.executor.runOnHost(t, h);
-        if (outcomes[0]?.status !== "ok") return outcomes;
-        const file = String(outcomes[0].result.include);
-        try {
-          if (!loaded.has(file)) loaded.set(file, loadIncludedTasks(file, from));
-        } catch (e) {
-          const msg = e instanceof KplayError ? e.describe() : (e as Error).message;
-          return [{ status: "failed", result: { changed: false, failed: true, msg } }];
+        for (const [index, o] of outcomes.entries()) {
+          if (o.status !== "ok") continue;
+          const file = String(o.result.include);
+          const data = marker.loop === undefined ? undefined : includeItem(o.result, index);
+          const key = JSON.stringify([index, file, data ?? null]);
+          try {
+            if (!parts.has(key)) {
+              const nodes = loadIncludedTasks(file, { ...from, id: `${marker.id}#${index}` });
+              parts.set(key, { order: index, hosts: [], nodes, ...(data ? { data } : {}) });
+            }
+          } catch (e) {
+            const msg = e instanceof KplayError ? e.describe() : (e as Error).message;
+            return [{ status: "failed", result: { changed: false, failed: true, msg } }];
+          }
+          parts.get(key)!.hosts.push(h);
         }
-        fileOf.set(h, file);
+        // Ansible's recap counts a looped include once per item it included
+        const included = outcomes.filter((o) => o.status === "ok").length;
+        if (marker.loop !== undefined && included > 1) this.e.hosts.get(h).counts.ok += included - 1;
         return outcomes;
       },
     });
-    return [...loaded].map(([file, nodes]) => ({ hosts: on.hosts.filter((h) => fileOf.get(h) === file), nodes }));
+    const ordered = [...parts.values()].sort((a, b) => a.order! - b.order!);
+    return ordered.map((p) => ({ ...p, hosts: on.hosts.filter((h) => p.hosts.includes(h)) }));
   }
 
   /** Hosts that failed in the block run its rescue; a rescued host counts as rescued, not failed. */
@@ -347,4 +360,23 @@ export class PlayIterator {
   private warn(message: string): void {
     this.e.report.emit({ event: "warning", message });
   }
+}
+
+/** What a block runs for which hosts (a looped include: one part per item, its item as data). */
+interface BlockPart {
+  hosts: string[];
+  nodes: Node[];
+  data?: Record<string, unknown>;
+  order?: number;
+}
+
+/** The loop variable (and index variable) an included file's tasks see for one item. */
+function includeItem(result: Record<string, unknown>, index: number): Record<string, unknown> {
+  const loopVar = String(result.ansible_loop_var ?? "item");
+  const indexVar = result.ansible_index_var;
+  return { [loopVar]: result[loopVar], ...(typeof indexVar === "string" ? { [indexVar]: index } : {}) };
+}
+
+function partInh(data: Record<string, unknown>): Inheritable {
+  return { when: [], tags: [], vars: {}, data };
 }

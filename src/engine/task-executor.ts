@@ -14,7 +14,7 @@ import { evalCondition } from "../playbook/expr.js";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
 import { taskLabel, type Task } from "../playbook/types.js";
 import type { HostStatus } from "../report/index.js";
-import { renderTemplate, renderTemplateFile, renderValue } from "../template/render.js";
+import { renderTemplateFile, renderValue } from "../template/render.js";
 import { OUTPUT_LIMIT } from "../transport/output.js";
 import { UnreachableError, type ExecOptions } from "../transport/index.js";
 import type { Attempt, Engine, Outcome, PlayRun, TaskRun } from "./context.js";
@@ -113,16 +113,42 @@ export class TaskExecutor {
   async runOnHost(t: TaskRun, host: string): Promise<Outcome[]> {
     const { task } = t;
     const o = { file: task.where.file, line: task.where.line };
-    const vars = this.taskVars(t, host, o);
-    const items = this.loopItems(task, vars);
+    let vars = this.taskVars(t, host, o);
+    let items: unknown[] | undefined;
+    try {
+      items = this.loopItems(task, vars);
+    } catch (e) {
+      // as Ansible: a loop that cannot be rendered fails the task only if its `when` holds
+      if (!t.eff.when.length || evalCondition(t.eff.when, vars)) throw e;
+      const skipped: Outcome = {
+        status: "skipped",
+        result: { changed: false, skipped: true, skip_reason: "Conditional result was False" },
+      };
+      if (task.register) this.e.hosts.get(host).registered[task.register] = skipped.result;
+      return [skipped];
+    }
     const outcomes: Outcome[] = [];
+    // loop_var and index_var may be templates (Ansible renders them once per host)
+    const name = (n: string) => (n.includes("{{") ? String(renderValue(n, vars, o)) : n);
+    const loopVar = name(task.loopVar);
+    const indexVar = task.loopIndexVar ? name(task.loopIndexVar) : undefined;
     for (const [index, item] of (items ?? [undefined]).entries()) {
+      // as Ansible: the next item sees what this one set (set_fact, include_vars) and registered
+      const last = outcomes.at(-1)?.result;
+      if (last)
+        vars = withData(vars, { ...settledVars(task, last), ...(task.register ? { [task.register]: last } : {}) });
       if (items && index > 0 && task.loopPause) await new Promise((r) => setTimeout(r, task.loopPause! * 1000));
-      const own = { [task.loopVar]: item, ...(task.loopIndexVar ? { [task.loopIndexVar]: index } : {}) };
+      const own = {
+        [loopVar]: item,
+        ...(indexVar ? { [indexVar]: index } : {}),
+        ...(items && task.loopExtended ? { ansible_loop: extendedLoop(items, index) } : {}),
+        ...(items ? { ansible_loop_var: loopVar } : {}),
+        ...(items && indexVar ? { ansible_index_var: indexVar } : {}),
+      };
       const v = items ? withData(vars, own) : vars;
-      const label = items ? (task.loopLabel ? renderTemplate(task.loopLabel, v, o) : item) : undefined;
+      const label = items ? (task.loopLabel ? renderValue(task.loopLabel, v, o) : item) : undefined;
       const outcome = await this.runWithRetries(t, { host, vars: v, index, attempt: 1 });
-      outcomes.push(items ? { ...outcome, result: withLoopFields(outcome.result, task, own), item: label } : outcome);
+      outcomes.push(items ? { ...outcome, result: withLoopFields(outcome.result, own), item: label } : outcome);
     }
     const s = this.e.hosts.get(host);
     if (task.register) s.registered[task.register] = items ? loopResult(outcomes) : outcomes[0].result;
@@ -132,6 +158,11 @@ export class TaskExecutor {
 
   /** The host's variables with the task's own: strings stay templates (per item), the rest rendered now. */
   private taskVars(t: TaskRun, host: string, o: { file?: string; line?: number }): Vars {
+    const vars = this.taskVarsOwn(t, host, o);
+    return t.eff.data ? withData(vars, t.eff.data) : vars;
+  }
+
+  private taskVarsOwn(t: TaskRun, host: string, o: { file?: string; line?: number }): Vars {
     const { eff } = t;
     const { defaults } = eff;
     const { task } = t;
@@ -328,10 +359,33 @@ function withoutNames(v: Vars, names: Set<string>): Vars {
   return Object.fromEntries(Object.entries(v).filter(([k]) => !names.has(k)));
 }
 
+/** loop_control.extended: where the loop is, as Ansible's ansible_loop tells it. */
+function extendedLoop(items: unknown[], i: number): Record<string, unknown> {
+  const n = items.length;
+  return {
+    allitems: items,
+    index: i + 1,
+    index0: i,
+    revindex: n - i,
+    revindex0: n - i - 1,
+    first: i === 0,
+    last: i === n - 1,
+    length: n,
+    ...(i > 0 ? { previtem: items[i - 1] } : {}),
+    ...(i < n - 1 ? { nextitem: items[i + 1] } : {}),
+  };
+}
+
+/** The variables a set_fact or include_vars result sets (facts gathered by setup are not among them). */
+function settledVars(task: Task, result: ModuleResult): Record<string, unknown> {
+  const facts = result.ansible_facts;
+  if (!facts || result.failed || typeof facts !== "object" || findModule(task.module)?.gathersFacts) return {};
+  return facts as Record<string, unknown>;
+}
+
 /** An item's result names its item and loop variables, as Ansible's does (results[0].item). */
-function withLoopFields(result: ModuleResult, task: Task, own: Record<string, unknown>): ModuleResult {
-  const names = task.loopIndexVar ? { ansible_index_var: task.loopIndexVar } : {};
-  return { ...result, ...own, ansible_loop_var: task.loopVar, ...names };
+function withLoopFields(result: ModuleResult, own: Record<string, unknown>): ModuleResult {
+  return { ...result, ...own };
 }
 
 /** A looped task's registered result: every item's, with the overall changed/failed/skipped. */

@@ -10,10 +10,20 @@ export const setFactModule = defineModule({
   noAsync: true,
   undo: "none",
   local: true,
-  schema: z.record(z.string().regex(/^[A-Za-z_]\w*$/, "fact names must be variable names"), z.unknown()),
+  // a name may be a template, rendered when the task runs; then it must be a variable name
+  schema: z.record(z.string().regex(/^([A-Za-z_]\w*|.*\{\{.*)$/, "fact names must be variable names"), z.unknown()),
   run: async (_ctx, a) => {
     const facts = { ...a };
     delete facts.cacheable;
+    const bad = Object.keys(facts).find((k) => !/^[A-Za-z_]\w*$/.test(k));
+    if (bad !== undefined)
+      return {
+        changed: false,
+        failed: true,
+        msg:
+          `The variable name '${bad}' is not valid. Variables must start with a letter or underscore character, ` +
+          "and contain only letters, numbers and underscores.",
+      };
     return { changed: false, ansible_facts: facts };
   },
 });

@@ -81,8 +81,8 @@ function tokenize(src: string): Tok[] {
   return toks;
 }
 
-/** Call arguments as written: positional, then name=value. */
-type ArgNodes = { pos: Node[]; kw: Array<[string, Node]> };
+/** Call arguments as written: positional, then name=value; `*list` and `**dict` are spread when called. */
+type ArgNodes = { pos: Node[]; kw: Array<[string, Node]>; spread?: Node[]; spreadKw?: Node[] };
 
 type Node =
   | { k: "lit"; v: unknown }
@@ -245,7 +245,11 @@ class Parser {
     const out: ArgNodes = { pos: [], kw: [] };
     while (!this.isOp(")")) {
       const t = this.peek();
-      if (t.t === "name" && this.toks[this.i + 1]?.v === "=" && this.toks[this.i + 2]?.v !== "=") {
+      if (this.isOp("*") || this.isOp("**")) {
+        this.next();
+        const which = t.v === "*" ? "spread" : "spreadKw";
+        (out[which] ??= []).push(this.cond());
+      } else if (t.t === "name" && this.toks[this.i + 1]?.v === "=" && this.toks[this.i + 2]?.v !== "=") {
         this.i += 2;
         out.kw.push([t.v, this.cond()]);
       } else out.pos.push(this.cond());
@@ -449,7 +453,20 @@ class Evaluator implements Caller {
   }
 
   private args(a: ArgNodes): Args {
-    return { pos: a.pos.map(this.need), kw: Object.fromEntries(a.kw.map(([k, v]) => [k, this.need(v)])) };
+    const pos = a.pos.map(this.need);
+    const kw = Object.fromEntries(a.kw.map(([k, v]) => [k, this.need(v)]));
+    for (const n of a.spread ?? []) {
+      const v = this.need(n);
+      if (!Array.isArray(v)) throw new ExprError(`*args needs a list in: ${this.src}`);
+      pos.push(...v);
+    }
+    for (const n of a.spreadKw ?? []) {
+      const v = this.need(n);
+      if (!v || typeof v !== "object" || Array.isArray(v))
+        throw new ExprError(`**kwargs needs a mapping in: ${this.src}`);
+      Object.assign(kw, v);
+    }
+    return { pos, kw };
   }
 
   /** A library call; its errors name the expression. */

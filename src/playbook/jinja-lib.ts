@@ -4,6 +4,8 @@
 // string: True, None, ['a', 1], {'k': 'v'}). Pure functions over data: nothing here runs a
 // command or renders a value as a template.
 import { LOOKUPS } from "./lookups.js";
+import { strftime } from "./strftime.js";
+import { loopItems, LoopError, type LoopKind } from "../engine/loops.js";
 import { pyRegex } from "./pyregex.js";
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
@@ -246,23 +248,71 @@ export const GLOBALS: Record<string, (a: Args, vars: Record<string, unknown>) =>
     return out;
   },
   dict: ({ pos, kw }) => ({ ...(isObj(pos[0]) ? pos[0] : {}), ...kw }),
+  // Ansible's now(utc=False, fmt=None): the controller's time; without fmt as Python prints a datetime
+  now: ({ pos, kw }) => {
+    const utc = Boolean(kw.utc ?? pos[0] ?? false);
+    const fmt = kw.fmt ?? pos[1];
+    return strftime(fmt === undefined || fmt === null ? "%Y-%m-%d %H:%M:%S.%f" : String(fmt), new Date(), utc);
+  },
   lookup: (a, vars) => lookupPlugin(a, { list: false, vars }),
   query: (a, vars) => lookupPlugin(a, { list: true, vars }),
   q: (a, vars) => lookupPlugin(a, { list: true, vars }),
 };
 
-/** lookup('PLUGIN', TERM…) / query(…): the controller-side plugins of lookups.ts. */
+/** Lookups that shape their terms as the with_* loop of the same name does (engine/loops.ts). */
+const SHAPING: Record<string, LoopKind> = {
+  list: "with_list",
+  items: "with_items",
+  flattened: "with_items",
+  indexed_items: "with_indexed_items",
+  dict: "with_dict",
+  sequence: "with_sequence",
+  together: "with_together",
+  nested: "with_nested",
+  subelements: "with_subelements",
+};
+
+/** lookup('PLUGIN', TERM…) / query(…): the controller-side plugins of lookups.ts, or a shaping one. */
 function lookupPlugin({ pos, kw }: Args, o: { list: boolean; vars: Record<string, unknown> }): unknown {
-  // a list term is its items, as Ansible's lookups flatten their terms
-  const [plugin, ...terms] = pos.flatMap((x) => (Array.isArray(x) ? x : [x])).map((x) => str(x));
-  const run = LOOKUPS[plugin];
-  if (!run)
-    throw new LibError(`lookup plugin "${plugin}" is not supported (kplay has: ${Object.keys(LOOKUPS).join(", ")})`);
-  const values = run(terms, { vars: o.vars, kw });
-  return o.list || kw.wantlist === true ? values : values.map(str).join(",");
+  const [name, ...rest] = pos;
+  const plugin = str(name);
+  let values: unknown[];
+  if (SHAPING[plugin]) values = shapingLookup(SHAPING[plugin], rest, o.vars);
+  else {
+    const run = LOOKUPS[plugin];
+    if (!run) {
+      const known = [...Object.keys(LOOKUPS), ...Object.keys(SHAPING)].join(", ");
+      throw new LibError(`lookup plugin "${plugin}" is not supported (kplay has: ${known})`);
+    }
+    // a list term is its items, as Ansible's lookups flatten their terms
+    values = run(
+      rest.flatMap((x) => (Array.isArray(x) ? x : [x])).map((x) => str(x)),
+      { vars: o.vars, kw },
+    );
+  }
+  if (o.list || kw.wantlist === true) return values;
+  // Ansible joins a lookup's strings with ","; other values come back as they are
+  if (values.every((v) => typeof v === "string")) return values.join(",");
+  return values.length === 1 ? values[0] : values;
+}
+
+function shapingLookup(kind: LoopKind, terms: unknown[], vars: Record<string, unknown>): unknown[] {
+  // with_dict and with_sequence take one value; the others a list of terms
+  const value = kind === "with_dict" || kind === "with_sequence" ? terms[0] : terms;
+  try {
+    return loopItems(kind, value, vars);
+  } catch (e) {
+    if (e instanceof LoopError) throw new LibError(e.message);
+    throw e;
+  }
 }
 
 export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unknown> = {
+  // Ansible's strftime filter: the format is the value, the time (epoch seconds) the argument
+  strftime: (v, a) => {
+    const t = a.pos[0] ?? a.kw.second;
+    return strftime(str(v), t === undefined || t === null ? new Date() : new Date(Number(t) * 1000), Boolean(a.kw.utc));
+  },
   length: (v) => (Array.isArray(v) ? v.length : isObj(v) ? Object.keys(v).length : str(v).length),
   count: (v) => FILTERS.length(v, { pos: [], kw: {} }, noCall),
   bool: (v) => (typeof v === "boolean" ? v : ["1", "true", "yes", "on", "y", "t"].includes(String(v).toLowerCase())),

@@ -67,6 +67,8 @@ const TASK_KEYS = new Set([
 const BLOCK_KEYS = new Set([...COMMON_KEYS, "block", "rescue", "always"]);
 const INCLUDE_KEYS = new Set([
   ...COMMON_KEYS,
+  ...LOOP_KEYWORDS,
+  "loop_control",
   "include_tasks",
   "import_tasks",
   "ansible.builtin.include_tasks",
@@ -414,7 +416,16 @@ function readInclude(s: Source, raw: Record<string, any>, inc: { key: string; pa
       at(src, [...path, key], key),
       "use include_tasks",
     );
-  if (file.includes("{{")) return dynamicInclude(s, raw, { file, path, id, where: at(src, [...path, key], key) });
+  const looped = LOOP_KEYWORDS.some((k) => raw[k] !== undefined);
+  if (looped && !key.endsWith("include_tasks"))
+    throw inputError(
+      `import_tasks cannot loop: it is read when the playbook loads`,
+      at(src, path),
+      "use include_tasks",
+    );
+  // a looped include reads its file per item when the play gets there, as Ansible's does
+  if (file.includes("{{") || looped)
+    return dynamicInclude(s, raw, { file, path, id, where: at(src, [...path, key], key) });
   const full = isAbsolute(file) ? file : (taskFileCandidates(base, s.role, file).find(existsSync) ?? join(base, file));
   if (!existsSync(full)) throw inputError(`task file ${file} not found`, at(src, [...path, key], key));
   if (ctx.depth >= MAX_INCLUDE_DEPTH)
@@ -466,7 +477,11 @@ function dynamicInclude(
   raw: Record<string, any>,
   o: { file: string; path: PathKey[]; id: string; where: Where },
 ): Block {
-  const marker = { ...includeMarker(s, { file: o.file, id: o.id, where: o.where }), dynamicInclude: true };
+  const marker = {
+    ...includeMarker(s, { file: o.file, id: o.id, where: o.where }),
+    ...readLoop(s.src, raw, o.path),
+    dynamicInclude: true,
+  };
   return {
     kind: "block",
     id: o.id,
@@ -680,6 +695,9 @@ function readLoop(src: YamlSource, raw: Record<string, unknown>, path: PathKey[]
     loopLabel: lc.label !== undefined ? String(lc.label) : undefined,
     loopIndexVar: typeof lc.index_var === "string" ? lc.index_var : undefined,
     loopPause: pause,
+    ...(lc.extended !== undefined
+      ? { loopExtended: bool(src, lc.extended, [...path, "loop_control", "extended"]) }
+      : {}),
   };
 }
 

@@ -57,8 +57,11 @@ export const LOOKUPS: Record<string, Lookup> = {
     terms.map((t) => {
       const f = findFile(t, vars);
       if (!f) throw new LookupError(`could not locate file in lookup: ${t}`);
-      const text = readFileSync(f, "utf8");
-      return kw.rstrip === false ? text : text.trimEnd();
+      // Ansible's file lookup: rstrip (default on) and lstrip (default off) of whitespace
+      let text = readFileSync(f, "utf8");
+      if (kw.rstrip !== false) text = text.trimEnd();
+      if (kw.lstrip === true) text = text.trimStart();
+      return text;
     }),
   pipe: (terms, { vars }) => terms.map((t) => run(t, vars).trimEnd()),
   lines: (terms, { vars }) =>

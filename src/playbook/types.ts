@@ -11,6 +11,8 @@ export interface Inheritable {
   becomeUser?: string;
   becomeMethod?: "sudo" | "su";
   tags: string[];
+  /** Variables that are data, never rendered (a looped include's item and index): see playbook/data.ts */
+  data?: Record<string, unknown>;
   vars: Record<string, unknown>;
   /** A role's defaults: below every other variable, inventory included (Ansible's precedence). */
   defaults?: Record<string, unknown>;
@@ -46,6 +48,8 @@ export interface Task extends Inheritable {
   loopIndexVar?: string;
   /** loop_control.pause: seconds between items. */
   loopPause?: number;
+  /** loop_control.extended: the items see ansible_loop (index, first, last, previtem, nextitem...) */
+  loopExtended?: boolean;
   notify: string[];
   listen: string[];
   changedWhen?: unknown;

@@ -155,8 +155,11 @@ export function renderValue(value: unknown, ctx: Record<string, unknown>, origin
   if (Array.isArray(value)) return value.map((v) => renderValue(v, ctx, origin));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value))
-      out[k] = renderValue(v, ctx, { ...origin, field: origin.field ? `${origin.field}.${k}` : k });
+    for (const [k, v] of Object.entries(value)) {
+      // keys are templates too, as in Ansible (set_fact: "{{ name }}={{ value }}")
+      const key = k.includes("{{") ? String(renderValue(k, ctx, origin)) : k;
+      out[key] = renderValue(v, ctx, { ...origin, field: origin.field ? `${origin.field}.${k}` : k });
+    }
     return out;
   }
   return value;

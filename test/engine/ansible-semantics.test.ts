@@ -548,6 +548,64 @@ const TARGETS_PLAYBOOK = (out: string) => `
              ansible_date_time.month ~ '-' ~ ansible_date_time.day }} {{ ansible_date_time.iso8601 | length }}
 `;
 
+/** What Ansible's loops, script and raw targets check. */
+const TARGET_LOOPS_PLAYBOOK = (out: string) => `
+- hosts: all
+  gather_facts: no
+  vars:
+    phrases: ["Hello World", "Ola Mundo"]
+  tasks:
+    - include_tasks: item.yml
+      with_sequence: start=0 count=3
+      loop_control: { index_var: my_idx }
+    - include_tasks: other.yml
+      loop: [x, y]
+      loop_control: { loop_var: "{{ 'other' }}" }
+    - set_fact:
+        times: "{{ times | default([]) + [item] }}"
+      loop: [1, 2, 3]
+    - debug: { msg: "{{ item }}" }
+      loop: "{{ lookup('list', wantlist=True, *phrases) }}"
+      register: listed
+    - debug: { msg: "{{ item }}" }
+      loop: "{{ q('file', 'f1.txt', 'f2.txt', lstrip=True) }}"
+      register: filed
+    - debug: { msg: "{{ ansible_loop.index }}/{{ ansible_loop.length }} {{ ansible_loop.nextitem | default('end') }}" }
+      loop: [a, b]
+      loop_control: { extended: true }
+      register: ext
+    - debug: { msg: "{{ ansible_loop_var }} {{ ansible_index_var }}" }
+      loop: [1]
+      loop_control: { loop_var: alvin, index_var: i }
+      register: names
+    - debug: { msg: never }
+      when: false
+      with_list: "{{ fake_var }}"
+      register: short
+    - set_fact: "{{ item.key }}={{ item.value }}"
+      with_dict: { made: here }
+    - debug: { msg: hidden, verbosity: 2 }
+      register: quiet
+    - script: touch.sh ${out}/{{ inventory_hostname }}-script creates=${out}/{{ inventory_hostname }}-script
+    - script: touch.sh ${out}/{{ inventory_hostname }}-script creates=${out}/{{ inventory_hostname }}-script
+      register: again
+    - copy:
+        dest: "${out}/{{ inventory_hostname }}-loops"
+        content: |
+          {{ seen }} {{ times }}
+          {{ listed.results | map(attribute='msg') | list }} {{ filed.results | map(attribute='msg') | list }}
+          {{ ext.results | map(attribute='msg') | list }} {{ names.results[0].msg }} {{ short is skipped }}
+          {{ made }} {{ quiet is skipped }} {{ again is skipped }} {{ again.msg is search('exists, matching creates option') }}
+`;
+
+const TARGET_LOOPS_FILES = () => ({
+  "item.yml": '- set_fact:\n    seen: "{{ seen | default([]) + [item, my_idx] }}"\n',
+  "other.yml": '- set_fact:\n    seen: "{{ seen | default([]) + [other, my_idx | default(-1)] }}"\n',
+  "files/f1.txt": "  Hello World\n",
+  "files/f2.txt": "Ola Mundo\n",
+  "files/touch.sh": '#!/bin/sh\ntouch "$1"\n',
+});
+
 const RECAP =
   /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
@@ -739,5 +797,10 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
       "644 The quick brown fox\nWe promptlyjudged\n# BEGIN ANSIBLE MANAGED BLOCK\n" +
         "inserted\n# END ANSIBLE MANAGED BLOCK\nJinxedwizardsquilt\n",
     );
+  });
+
+  it("looped include_tasks, set_fact across items, shaping lookups with *args, loop_control extended and names, debug verbosity, script creates", () => {
+    const kplay = sameAsAnsible({ main: TARGET_LOOPS_PLAYBOOK, files: TARGET_LOOPS_FILES });
+    expect(kplay.files["h1-loops"]).toMatch(/^644 \['0', 0, '1', 1, '2', 2, 'x', -1, 'y', -1\] \[1, 2, 3\]\n/);
   });
 });
