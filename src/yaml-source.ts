@@ -28,9 +28,24 @@ export function readYamlFile(file: string, label = file): YamlSource {
   return parseYaml(text, label);
 }
 
+/**
+ * Ansible's `!unsafe`: the string is text, never a template. Kept as a Jinja raw block, so every
+ * place that renders it gets the text back as written.
+ */
+const UNSAFE_TAG = {
+  tag: "!unsafe",
+  resolve: (s: string) => (/\{[{%#]/.test(s) ? `{% raw %}${s}{% endraw %}` : s),
+};
+
 export function parseYaml(text: string, file: string): YamlSource {
   const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true, strict: false });
+  const doc = parseDocument(text, {
+    lineCounter: lc,
+    prettyErrors: false,
+    uniqueKeys: true,
+    strict: false,
+    customTags: [UNSAFE_TAG],
+  });
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
     const p = lc.linePos(err.pos[0]);

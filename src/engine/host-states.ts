@@ -17,6 +17,8 @@ export interface HostState {
   facts?: Vars;
   /** Registered results and set_fact values (above play vars, below extra vars). */
   registered: Vars;
+  /** Names in `registered` that hold templates (include_vars values), rendered when used. */
+  templateVars?: Set<string>;
   /** Handler names/topics notified and not yet run. */
   notified: Set<string>;
   /** The last failure, for ansible_failed_task / ansible_failed_result in rescue. */
@@ -129,4 +131,11 @@ export class HostStates {
       inventory_hostname: h,
     };
   }
+}
+
+/** set_fact/include_vars values into the host's variables; include_vars' stay templates (as in Ansible). */
+export function setVariables(s: HostState, vars: Vars, o: { templates: boolean }): void {
+  Object.assign(s.registered, vars);
+  if (o.templates) s.templateVars = new Set([...(s.templateVars ?? []), ...Object.keys(vars)]);
+  else for (const k of Object.keys(vars)) s.templateVars?.delete(k);
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { KplayError } from "../errors.js";
 import { findModule, type ModuleContext, type ModuleDef, type ModuleResult } from "../modules/index.js";
+import { setVariables } from "./host-states.js";
 import { UndoLog } from "../modules/undo.js";
 import { withAnsibleTypes } from "../modules/arg-types.js";
 import { LoopError, loopItems } from "./loops.js";
@@ -19,7 +20,7 @@ import { OUTPUT_LIMIT } from "../transport/output.js";
 import { UnreachableError, type ExecOptions } from "../transport/index.js";
 import type { Attempt, Engine, Outcome, PlayRun, TaskRun } from "./context.js";
 import type { NodeExec } from "./node-exec.js";
-import { OMIT, withoutOmitted, type Vars } from "./vars.js";
+import { MAGIC, OMIT, withoutOmitted, type Vars } from "./vars.js";
 
 /** What a task's module needs beyond its arguments, worked out once per attempt. */
 interface Prepared {
@@ -75,6 +76,9 @@ export class TaskExecutor {
     for (const k of Object.keys(base)) if (!overridden(k)) templates.add(k);
     for (const k of Object.keys(defaults)) if (!overridden(k) && !(k in base)) templates.add(k);
     for (const k of lazy) if (!(k in s.registered) && !(k in extraVars)) templates.add(k);
+    for (const k of s.templateVars ?? []) if (!(k in extraVars)) templates.add(k);
+    // hostvars, groups…: views of every host, never templates themselves (and never scanned for one)
+    for (const k of MAGIC) templates.delete(k);
     const vars = {
       ansible_facts: {},
       ...defaults,
@@ -247,7 +251,7 @@ export class TaskExecutor {
       this.e.opts.factCache?.put(host, s.facts);
       return;
     }
-    Object.assign(s.registered, facts);
+    setVariables(s, facts, { templates: !!mod.factsAreTemplates });
     this.e.opts.secrets?.addVars(facts);
   }
 

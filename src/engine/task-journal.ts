@@ -1,7 +1,8 @@
 // Owns what the journal learns from tasks and gives back on resume: the notify write-ahead
 // before a notifying task runs, each host's finished task (with its result when registered and
 // safe to keep), handlers run, and the restore of a finished task's result instead of running it.
-import type { ModuleResult } from "../modules/index.js";
+import { findModule, type ModuleResult } from "../modules/index.js";
+import { setVariables } from "./host-states.js";
 import type { Task } from "../playbook/types.js";
 import { bounded } from "../report/bounded.js";
 import type { HostStatus } from "../report/index.js";
@@ -39,9 +40,10 @@ export class TaskJournal {
     if (!rec) return undefined;
     if (task.register && !rec.result) return undefined; // no_log result was not kept: run it again
     const s = this.e.hosts.get(host);
-    if (task.register) s.registered[task.register] = rec.result;
+    if (task.register) setVariables(s, { [task.register]: rec.result }, { templates: false });
     const facts = rec.result?.ansible_facts;
-    if (facts && typeof facts === "object") Object.assign(s.registered, facts);
+    const templates = !!findModule(task.module)?.factsAreTemplates;
+    if (facts && typeof facts === "object") setVariables(s, facts as Record<string, unknown>, { templates });
     const status = rec.status as HostStatus;
     const msg = `done in an earlier run (${rec.status} at ${rec.time})`;
     return [{ status: status === "changed" ? "ok" : status, result: { changed: false, resumed: true, msg } }];

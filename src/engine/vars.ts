@@ -98,7 +98,7 @@ export function magicVars(inv: Inventory, host: string, shared: SharedMagic): Va
  * Ansible evaluates variables lazily.
  */
 /** Magic variables are never rendered as values (hostvars holds every host's raw variables). */
-const MAGIC = new Set(["hostvars", "groups", "group_names", "play_hosts", "ansible_play_hosts"]);
+export const MAGIC = new Set(["hostvars", "groups", "group_names", "play_hosts", "ansible_play_hosts"]);
 
 export function resolveVars(vars: Vars, origin: { file?: string }): Vars {
   let cur = vars;
@@ -107,10 +107,11 @@ export function resolveVars(vars: Vars, origin: { file?: string }): Vars {
     const next: Vars = {};
     for (const [k, v] of Object.entries(cur)) {
       // strings, and lists/maps holding templated strings (rendered as a whole, as Ansible does)
-      if (
-        (typeof v === "string" && v.includes("{{")) ||
-        (v !== null && typeof v === "object" && !MAGIC.has(k) && JSON.stringify(v).includes("{{"))
-      ) {
+      // a value holding a raw block (YAML !unsafe) renders once, where it is used: rendering it here
+      // would make its text a template again for the next pass
+      const text =
+        typeof v === "string" ? v : v !== null && typeof v === "object" && !MAGIC.has(k) ? JSON.stringify(v) : "";
+      if (text.includes("{{") && !text.includes("{% raw %}")) {
         let r: unknown = v;
         try {
           r = renderValue(v, cur, { file: origin.file, field: k });

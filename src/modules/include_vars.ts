@@ -2,14 +2,12 @@
 // tasks (Ansible's precedence level of include_vars; kept with set_fact values). A file is
 // looked for in vars/ of the task's role, task file directory and playbook directory, then in
 // those directories themselves; `dir` loads every matching file below a directory, sorted by
-// path, later files replacing earlier keys. Values are rendered when included (they are the
-// playbook's configuration, never node data).
+// path, later files replacing earlier keys. Values are templates (the playbook's configuration,
+// never node data), rendered where they are used, as Ansible's are.
 import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
 import { z } from "zod";
-import { withConfig } from "../playbook/data.js";
 import { keyValues } from "../playbook/kv.js";
-import { renderValue } from "../template/render.js";
 import { readYamlFile } from "../yaml-source.js";
 import { defineModule, type ModuleContext } from "./types.js";
 
@@ -37,6 +35,7 @@ export const includeVarsModule = defineModule({
   noAsync: true,
   undo: "none",
   local: true,
+  factsAreTemplates: true,
   freeForm: "_raw",
   schema,
   run: async (ctx, a) => {
@@ -46,9 +45,9 @@ export const includeVarsModule = defineModule({
     const files = args.file ? [varsFile(ctx, args.file)] : dirFiles(varsFile(ctx, args.dir!), args);
     const data: Record<string, unknown> = {};
     for (const f of files) Object.assign(data, readVars(f));
-    // the file's values may refer to each other, as vars files do: rendered with them as templates
-    const rendered = renderValue(data, withConfig(ctx.vars, data), { file: files[0] }) as Record<string, unknown>;
-    const facts = args.name ? { [args.name]: rendered } : rendered;
+    // the values are templates, rendered where they are used (they may refer to each other and to
+    // variables set later, as in Ansible)
+    const facts = args.name ? { [args.name]: data } : data;
     return { changed: false, ansible_facts: facts, ansible_included_var_files: files };
   },
 });

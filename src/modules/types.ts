@@ -62,6 +62,8 @@ export interface ModuleDef<S extends z.ZodTypeAny = z.ZodTypeAny> {
   noAsync?: boolean;
   /** Its ansible_facts are the host's facts (setup, gather_facts), not variables set like set_fact's. */
   gathersFacts?: boolean;
+  /** Its ansible_facts are variables written by people (include_vars): templates, rendered when used. */
+  factsAreTemplates?: boolean;
   /**
    * How what this module changes is undone (remove-node, remove-cluster): "recorded", it logs the
    * original of what it changes through ctx.undo (files, directories, packages new to the host);

@@ -42,3 +42,10 @@ export function withConfig(vars: Record<string, unknown>, config: Record<string,
   if (names) (out as Vars)[TEMPLATE_NAMES] = new Set([...names, ...Object.keys(config)]);
   return out;
 }
+
+/** Does `v` hold a template string, at any depth? (A vars file's list or mapping of templates.) */
+export function holdsTemplate(v: unknown, depth = 0): boolean {
+  if (typeof v === "string") return v.includes("{{") || v.includes("{%");
+  if (!v || typeof v !== "object" || depth > 32) return false;
+  return Object.values(v).some((x) => holdsTemplate(x, depth + 1));
+}

@@ -5,7 +5,7 @@
 // list / tuple / dict literals, True / False / None. The filters, tests and methods themselves are
 // in jinja-lib.ts. An undefined name is an error unless tested or defaulted.
 import { LookupError } from "./lookups.js";
-import { mayRender } from "./data.js";
+import { holdsTemplate, mayRender } from "./data.js";
 import {
   arith,
   callMethod,
@@ -378,13 +378,13 @@ export { pyStr } from "./jinja-lib.js";
  * when an expression looks it up: variables are evaluated lazily, as in Ansible. Set by the
  * template engine (which depends on this module, not the other way round).
  */
-let lateRender: ((value: string, vars: Record<string, unknown>, name: string) => unknown) | undefined;
+let lateRender: ((value: unknown, vars: Record<string, unknown>, name: string) => unknown) | undefined;
 /** Render such a variable now (the template engine's Handlebars context uses it too). */
-export function renderLate(value: string, vars: Record<string, unknown>, name: string): unknown {
+export function renderLate(value: unknown, vars: Record<string, unknown>, name: string): unknown {
   return lateRender ? lateRender(value, vars, name) : value;
 }
 let lateDepth = 0;
-export function setLateRender(fn: (value: string, vars: Record<string, unknown>, name: string) => unknown): void {
+export function setLateRender(fn: (value: unknown, vars: Record<string, unknown>, name: string) => unknown): void {
   lateRender = (value, vars, name) => {
     if (lateDepth > 16) throw new ExprError(`variable "${name}" refers to itself`);
     lateDepth++;
@@ -556,9 +556,8 @@ function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
 function lookup(vars: Record<string, unknown>, name: string): Val {
   if (!Object.prototype.hasOwnProperty.call(vars, name)) return UNDEF;
   const v = vars[name];
-  return typeof v === "string" && v.includes("{{") && lateRender && mayRender(vars, name)
-    ? lateRender(v, vars, name)
-    : v;
+  if (!lateRender || !v || (typeof v !== "string" && typeof v !== "object")) return v;
+  return mayRender(vars, name) && holdsTemplate(v) ? lateRender(v, vars, name) : v;
 }
 
 function getItem(o: object, key: unknown): Val {

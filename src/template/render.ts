@@ -5,7 +5,7 @@ import Handlebars from "handlebars";
 import { inputError, KplayError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
-import { mayRender } from "../playbook/data.js";
+import { holdsTemplate, mayRender } from "../playbook/data.js";
 import { checkJinjaSyntax, renderJinja, templateFileVars, type JinjaFileOptions } from "./jinja.js";
 
 const hb = Handlebars.create();
@@ -31,13 +31,11 @@ export interface TemplateOrigin {
 
 /** Top-level variables that are themselves templates render when a template reads them. */
 function lazyContext(ctx: Record<string, unknown>): Record<string, unknown> {
-  if (!Object.values(ctx).some((v) => typeof v === "string" && v.includes("{{"))) return ctx;
   return new Proxy(ctx, {
     get(target, key, receiver) {
       const v = Reflect.get(target, key, receiver) as unknown;
-      return typeof v === "string" && typeof key === "string" && v.includes("{{") && mayRender(target, key)
-        ? renderLate(v, target, key)
-        : v;
+      if (typeof key !== "string" || !v || (typeof v !== "string" && typeof v !== "object")) return v;
+      return mayRender(target, key) && holdsTemplate(v) ? renderLate(v, target, key) : v;
     },
   });
 }

@@ -554,7 +554,10 @@ const TARGET_LOOPS_PLAYBOOK = (out: string) => `
   gather_facts: no
   vars:
     phrases: ["Hello World", "Ola Mundo"]
+    raw_text: !unsafe "{{ not_a_template }}"
   tasks:
+    - include_vars: lazy.yml
+    - set_fact: { later: 2 }
     - include_tasks: item.yml
       with_sequence: start=0 count=3
       loop_control: { index_var: my_idx }
@@ -596,6 +599,7 @@ const TARGET_LOOPS_PLAYBOOK = (out: string) => `
           {{ listed.results | map(attribute='msg') | list }} {{ filed.results | map(attribute='msg') | list }}
           {{ ext.results | map(attribute='msg') | list }} {{ names.results[0].msg }} {{ short is skipped }}
           {{ made }} {{ quiet is skipped }} {{ again is skipped }} {{ again.msg is search('exists, matching creates option') }}
+          {{ lazy_list }} {{ raw_text }}
 `;
 
 const TARGET_LOOPS_FILES = () => ({
@@ -603,6 +607,7 @@ const TARGET_LOOPS_FILES = () => ({
   "other.yml": '- set_fact:\n    seen: "{{ seen | default([]) + [other, my_idx | default(-1)] }}"\n',
   "files/f1.txt": "  Hello World\n",
   "files/f2.txt": "Ola Mundo\n",
+  "vars/lazy.yml": 'lazy_list: ["v{{ later }}"]\n',
   "files/touch.sh": '#!/bin/sh\ntouch "$1"\n',
 });
 
@@ -802,5 +807,6 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   it("looped include_tasks, set_fact across items, shaping lookups with *args, loop_control extended and names, debug verbosity, script creates", () => {
     const kplay = sameAsAnsible({ main: TARGET_LOOPS_PLAYBOOK, files: TARGET_LOOPS_FILES });
     expect(kplay.files["h1-loops"]).toMatch(/^644 \['0', 0, '1', 1, '2', 2, 'x', -1, 'y', -1\] \[1, 2, 3\]\n/);
+    expect(kplay.files["h1-loops"]).toContain("\n['v2'] {{ not_a_template }}\n");
   });
 });
