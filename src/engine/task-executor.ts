@@ -10,7 +10,7 @@ import { UndoLog } from "../modules/undo.js";
 import { withAnsibleTypes } from "../modules/arg-types.js";
 import { LoopError, loopItems } from "./loops.js";
 import { withCanonicalNames } from "../modules/aliases.js";
-import { withData, withTemplateNames } from "../playbook/data.js";
+import { holdsTemplate, withData, withTemplateNames } from "../playbook/data.js";
 import { evalCondition } from "../playbook/expr.js";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
 import { taskLabel, type Task } from "../playbook/types.js";
@@ -117,7 +117,7 @@ export class TaskExecutor {
   async runOnHost(t: TaskRun, host: string): Promise<Outcome[]> {
     const { task } = t;
     const o = { file: task.where.file, line: task.where.line };
-    let vars = this.taskVars(t, host, o);
+    let vars = this.taskVars(t, host);
     let items: unknown[] | undefined;
     try {
       items = this.loopItems(task, vars);
@@ -160,23 +160,23 @@ export class TaskExecutor {
     return outcomes;
   }
 
-  /** The host's variables with the task's own: strings stay templates (per item), the rest rendered now. */
-  private taskVars(t: TaskRun, host: string, o: { file?: string; line?: number }): Vars {
-    const vars = this.taskVarsOwn(t, host, o);
+  /** The host's variables with the task's own (templates, rendered where used) and an include's item. */
+  private taskVars(t: TaskRun, host: string): Vars {
+    const vars = this.taskVarsOwn(t, host);
     return t.eff.data ? withData(vars, t.eff.data) : vars;
   }
 
-  private taskVarsOwn(t: TaskRun, host: string, o: { file?: string; line?: number }): Vars {
+  private taskVarsOwn(t: TaskRun, host: string): Vars {
     const { eff } = t;
     const { defaults } = eff;
     const { task } = t;
     if (!Object.keys(eff.vars).length) return this.vars(t.run, host, { defaults, task });
-    const own = this.vars(t.run, host, { defaults, task });
-    const lazy = new Set(Object.keys(eff.vars).filter((k) => typeof eff.vars[k] === "string"));
-    const taskVars: Vars = {};
-    for (const [k, v] of Object.entries(eff.vars))
-      taskVars[k] = lazy.has(k) ? v : renderValue(v, own, { ...o, field: `vars.${k}` });
-    return this.vars(t.run, host, { vars: taskVars, lazy, defaults, task });
+    // strings, lists and mappings holding templates are rendered where they are used (they may refer
+    // to each other, in any order, as Ansible's lazy variables do); the rest are plain values
+    const lazy = new Set(
+      Object.keys(eff.vars).filter((k) => typeof eff.vars[k] === "string" || holdsTemplate(eff.vars[k])),
+    );
+    return this.vars(t.run, host, { vars: eff.vars, lazy, defaults, task });
   }
 
   private loopItems(task: Task, vars: Vars): unknown[] | undefined {

@@ -12,7 +12,7 @@ const ALIASES: Record<string, Record<string, string>> = {
   file: { dest: "path", name: "path" },
   stat: { dest: "path", name: "path" },
   slurp: { path: "src" },
-  user: { user: "name" },
+  user: { user: "name", createhome: "create_home" },
   service: { service: "name", unit: "name", "daemon-reload": "daemon_reload", "daemon-reexec": "daemon_reexec" },
   sysctl: { key: "name", val: "value", reload_sysctl: "reload" },
   package: { package: "name", "update-cache": "update_cache", "install-recommends": "install_recommends" },

@@ -11,7 +11,14 @@ import { joinSh, raw, sh, userScript, type Sh } from "../transport/sh.js";
 import { receiveStdin, T_VAR } from "../transport/stdin.js";
 import { attrScriptOrNoop, fileAttrFields } from "./attrs.js";
 import type { UndoLog } from "./undo.js";
-import { defineModule, normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
+import {
+  defineModule,
+  normalizeMode,
+  preservedMode,
+  readMarker,
+  type ModuleContext,
+  type ModuleResult,
+} from "./types.js";
 
 const INLINE_LIMIT = 256 * 1024;
 
@@ -25,6 +32,7 @@ export const copySchema = z
       .optional(),
     src: z.string().optional(),
     force: z.boolean().default(true),
+    follow: z.boolean().default(false),
     ...fileAttrFields,
   })
   .strict()
@@ -44,6 +52,8 @@ export interface PutFile {
   backup?: boolean;
   /** When dest is a directory, the file goes inside it under this name. */
   nameInDir?: string;
+  /** A symlink as dest: write the file it points to (Ansible's follow), not replace the link. */
+  follow?: boolean;
   /** Create missing parent directories (lineinfile/blockinfile with create: true). */
   makeDirs?: boolean;
   /** The user's check of the new file (%s its path) before it replaces the old one (Ansible's validate). */
@@ -90,6 +100,7 @@ function finish(f: PutFile, m: Record<string, string>, stdout: string, x: Expect
     md5sum: createHash("md5").update(data).digest("hex"),
     size: data.length,
     state: "file",
+    ...ownerFields(m.st),
   };
   const backup = /^KPLAY-BACKUP\|(.*)$/m.exec(stdout)?.[1];
   if (backup) res.backup_file = backup;
@@ -106,6 +117,13 @@ function finish(f: PutFile, m: Record<string, string>, stdout: string, x: Expect
   return res;
 }
 
+/** uid, gid, owner, group and mode from the node's `stat` (absent in check mode for a new file). */
+function ownerFields(st: string | undefined): Record<string, unknown> {
+  const [uid, gid, owner, group, mode] = (st ?? "").split(",");
+  if (!uid || !mode) return {};
+  return { uid: Number(uid), gid: Number(gid), owner, group, mode: mode.padStart(4, "0") };
+}
+
 function failure(text: string, rc: number): ModuleResult {
   return { changed: false, failed: true, rc, msg: text.trim() || `failed with rc ${rc}` };
 }
@@ -116,7 +134,7 @@ function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; u
   // Written to keep forks down (each costs a node ~1 ms): names the controller knows are worked
   // out here, hashes are cut with ${x%% *}, the temporary file is made by the shell (O_EXCL).
   // With nameInDir the path is known only on the node ($p gains the name when dest is a directory).
-  const literal = f.nameInDir ? undefined : f.dest;
+  const literal = f.nameInDir || f.follow ? undefined : f.dest;
   const dir = f.nameInDir ? sh`in_=0; if [ -d "$p" ]; then p="$p"/${f.nameInDir}; in_=1; fi` : undefined;
   const drain = withData ? raw("cat >/dev/null") : raw(":");
   const write = withData
@@ -151,6 +169,7 @@ function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; u
     : undefined;
   return joinSh([
     sh`p=${f.dest}`,
+    f.follow ? raw(`if [ -L "$p" ]; then p=$(readlink -f -- "$p") || exit 1; fi`) : undefined,
     dir,
     raw(`changed=0; content=same`),
     raw(`cur=$(sha256sum 2>/dev/null < "$p"); cur="\${cur%% *}"`),
@@ -164,9 +183,11 @@ function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; u
     raw(`if [ -e "$p" ]; then`),
     attrScriptOrNoop({ mode: f.mode, owner: f.owner, group: f.group }, check),
     raw(`fi`),
+    // the file's owner and mode, as Ansible's copy/template results carry them
+    raw(`set -- $(stat -c '%u %g %U %G %a' -- "$p" 2>/dev/null)`),
     f.nameInDir
-      ? raw(`echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur in_dir=$in_"`)
-      : raw(`echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur"`),
+      ? raw(`echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur in_dir=$in_ st=$1,$2,$3,$4,$5"`)
+      : raw(`echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur st=$1,$2,$3,$4,$5"`),
   ]);
 }
 
@@ -193,13 +214,14 @@ export const copyModule = defineModule({
     return putFile(ctx, {
       dest: a.dest,
       data,
-      mode: normalizeMode(a.mode),
+      mode: a.mode === "preserve" ? preservedMode(a.src ? ctx.localPath(a.src) : undefined) : normalizeMode(a.mode),
       owner: a.owner,
       group: a.group,
       force: a.force,
       backup: a.backup,
       validate: a.validate,
       nameInDir: a.src ? basename(a.src) : undefined,
+      follow: a.follow,
     });
   },
 });

@@ -36,7 +36,7 @@ export const groupModule = defineModule({
         ],
         " ",
       );
-      lines.push(sh`if [ -z "$ent" ]; then changed=1; ${doit(sh`groupadd ${opts} -- ${g}`)}; else`);
+      lines.push(sh`if [ -z "$ent" ]; then changed=1; ${doit(sh`groupadd ${opts} -- ${g}`)}; else :`);
       if (a.gid !== undefined) {
         const fix = doit(sh`groupmod -g ${a.gid} -- ${g}`);
         lines.push(sh`  [ "$(printf %s "$ent" | cut -d: -f3)" = ${a.gid} ] || { changed=1; ${fix}; }`);

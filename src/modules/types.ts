@@ -1,6 +1,7 @@
 // Owns the module contract: a module takes validated arguments and a context that can run shell
 // on the host, and returns one result shape. It never prints. "changed" means commands that
 // alter the host were needed; in check mode the module reports what it would change, changing nothing.
+import { statSync } from "node:fs";
 import type { JinjaFileOptions } from "../template/jinja.js";
 import type { z } from "zod";
 import type { Sh } from "../transport/sh.js";
@@ -95,6 +96,11 @@ export function readMarker(stdout: string): Record<string, string> | undefined {
 }
 
 /** Ansible modes: "0644", "644", 644 (YAML 1.2 reads 0644 as 644) or symbolic "u+rwx". */
+/** mode: preserve: the source file's mode on the controller (copy from content has none: left as is). */
+export function preservedMode(src: string | undefined): string | undefined {
+  return src === undefined ? undefined : (statSync(src).mode & 0o7777).toString(8).padStart(4, "0");
+}
+
 export function normalizeMode(mode: string | number | undefined): string | undefined {
   if (mode === undefined || mode === null || mode === "") return undefined;
   const s = String(mode);

@@ -46,7 +46,8 @@ export const userModule = defineModule({
       // the password hash goes to chpasswd on its stdin (printf is a builtin): never in a process list
       const setPassword = a.password ? sh` && printf '%s:%s\\n' ${u} "$pw_" | chpasswd -e` : raw("");
       if (a.password) lines.push(sh`pw_=${secret(a.password)}`);
-      lines.push(sh`if [ -z "$ent" ]; then changed=1; ${doit(sh`${create}${setPassword}`)}; else`);
+      // `:` keeps the else branch valid sh when nothing about an existing user is asked for
+      lines.push(sh`if [ -z "$ent" ]; then changed=1; ${doit(sh`${create}${setPassword}`)}; else :`);
       // field i of the passwd entry
       const field = (i: number) => sh`"$(printf %s "$ent" | cut -d: -f${i})"`;
       const fix = (test: Sh, cmd: Sh) => sh`${test} || { changed=1; ${doit(cmd)}; }`;

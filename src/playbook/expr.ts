@@ -398,6 +398,15 @@ export function setLateRender(fn: (value: unknown, vars: Record<string, unknown>
 
 type Need = (x: Node) => unknown;
 
+const LOOKUP_FUNCTIONS = new Set(["lookup", "query", "q"]);
+
+/** A Jinja macro as a value (template/jinja.ts makes them): called with the call's arguments. */
+export type Macro = ((args: Args) => string) & { readonly jinjaMacro: true };
+
+export function isMacro(v: unknown): v is Macro {
+  return typeof v === "function" && (v as Partial<Macro>).jinjaMacro === true;
+}
+
 /** Evaluation of one expression: the variables, and the source for messages. */
 class Evaluator implements Caller {
   constructor(
@@ -440,12 +449,27 @@ class Evaluator implements Caller {
         return this.isTest(n);
       case "filter":
         return this.filterNode(n);
-      case "call":
-        return this.lib(() => callMethod(this.need(n.obj), n.name, this.args(n.args).pos));
+      case "call": {
+        const obj = this.need(n.obj);
+        // a template's macro reached through an import namespace: qux.macro(…)
+        const member = obj && typeof obj === "object" ? (obj as Record<string, unknown>)[n.name] : undefined;
+        if (isMacro(member)) return this.lib(() => member(this.args(n.args)));
+        return this.lib(() => callMethod(obj, n.name, this.args(n.args).pos));
+      }
       case "fn": {
+        // a macro a template defined or imported, then Jinja's and Ansible's globals
+        const own = Object.prototype.hasOwnProperty.call(this.vars, n.name) ? this.vars[n.name] : undefined;
+        if (isMacro(own)) return this.lib(() => own(this.args(n.args)));
         const f = GLOBALS[n.name];
         if (!f) throw new ExprError(`unknown function "${n.name}" in: ${this.src}`);
-        return this.lib(() => f(this.args(n.args), this.vars));
+        const args = this.args(n.args);
+        // Ansible renders a lookup's terms: a template written as a literal term renders first
+        if (LOOKUP_FUNCTIONS.has(n.name) && lateRender)
+          n.args.pos.forEach((p, i) => {
+            if (p.k === "lit" && typeof p.v === "string" && p.v.includes("{{"))
+              args.pos[i] = lateRender!(p.v, this.vars, n.name);
+          });
+        return this.lib(() => f(args, this.vars));
       }
       case "bin":
         return this.binary(n);

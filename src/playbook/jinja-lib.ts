@@ -3,7 +3,7 @@
 // arithmetic with Python's rules, and Python's str() of a value (what `{{ x }}` prints inside a
 // string: True, None, ['a', 1], {'k': 'v'}). Pure functions over data: nothing here runs a
 // command or renders a value as a template.
-import { LOOKUPS } from "./lookups.js";
+import { findFile, LOOKUPS } from "./lookups.js";
 import { strftime } from "./strftime.js";
 import { loopItems, LoopError, type LoopKind } from "../engine/loops.js";
 import { pyRegex } from "./pyregex.js";
@@ -259,6 +259,12 @@ export const GLOBALS: Record<string, (a: Args, vars: Record<string, unknown>) =>
   q: (a, vars) => lookupPlugin(a, { list: true, vars }),
 };
 
+/** The template lookup renders on the controller with the template engine, which registers it here. */
+let templateLookup: ((file: string, vars: Record<string, unknown>, kw: Record<string, unknown>) => string) | undefined;
+export function setTemplateLookup(fn: typeof templateLookup): void {
+  templateLookup = fn;
+}
+
 /** Lookups that shape their terms as the with_* loop of the same name does (engine/loops.ts). */
 const SHAPING: Record<string, LoopKind> = {
   list: "with_list",
@@ -278,6 +284,12 @@ function lookupPlugin({ pos, kw }: Args, o: { list: boolean; vars: Record<string
   const plugin = str(name);
   let values: unknown[];
   if (SHAPING[plugin]) values = shapingLookup(SHAPING[plugin], rest, o.vars);
+  else if (plugin === "template" && templateLookup)
+    values = rest.map((name) => {
+      const file = findFile(str(name), o.vars, "templates");
+      if (!file) throw new LibError(`the template ${str(name)} was not found (lookup template)`);
+      return templateLookup!(file, o.vars, kw);
+    });
   else {
     const run = LOOKUPS[plugin];
     if (!run) {

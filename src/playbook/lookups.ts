@@ -18,7 +18,7 @@ function searchPath(vars: Record<string, unknown>): string[] {
 }
 
 /** Where a controller file named `name` is: files/NAME then NAME in each search directory. */
-function findFile(name: string, vars: Record<string, unknown>, sub = "files"): string | undefined {
+export function findFile(name: string, vars: Record<string, unknown>, sub = "files"): string | undefined {
   if (isAbsolute(name)) return existsSync(name) ? name : undefined;
   const candidates = searchPath(vars).flatMap((d) => [join(d, sub, name), join(d, name)]);
   return candidates.find((c) => existsSync(c) && statSync(c).isFile());

@@ -5,8 +5,8 @@
 // `-` and `+`, and Ansible's defaults trim_blocks on, lstrip_blocks off (both options of the
 // module). Values from nodes stay data: a rendered value is never rendered again.
 import { inputError } from "../errors.js";
-import { evalExpr, parseExpr, pyStr } from "../playbook/expr.js";
-import { truthy } from "../playbook/jinja-lib.js";
+import { evalExpr, parseExpr, pyStr, type Macro } from "../playbook/expr.js";
+import { truthy, type Args } from "../playbook/jinja-lib.js";
 import { withData } from "../playbook/data.js";
 import { hostname } from "node:os";
 
@@ -16,26 +16,51 @@ export interface JinjaOptions {
   file?: string;
   /** The line the template text starts on in `file` (a playbook string), 1 otherwise. */
   line?: number;
+  /** Finds a template that {% include %}, {% import %}, {% from %} or {% extends %} names. */
+  load?: TemplateLoader;
+  /** Other markers than {% %}, {{ }} and {# #} (the template module's *_start_string/*_end_string). */
+  delimiters?: Delimiters;
 }
+
+export interface Delimiters {
+  block: [string, string];
+  variable: [string, string];
+  comment: [string, string];
+}
+
+const JINJA_DELIMITERS: Delimiters = { block: ["{%", "%}"], variable: ["{{", "}}"], comment: ["{#", "#}"] };
+const escapeRe = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The text and file of the template `name` (asked by the template in `from`), or undefined. */
+export type TemplateLoader = (name: string, from: string | undefined) => { text: string; file: string } | undefined;
 
 type Node =
   | { k: "text"; v: string }
   | { k: "out"; expr: string; at: number }
   | { k: "if"; branches: Array<{ cond: string; body: Node[]; at: number }>; otherwise: Node[] }
   | { k: "for"; names: string[]; seq: string; filter?: string; body: Node[]; otherwise: Node[]; at: number }
-  | { k: "set"; names: string[]; expr: string; at: number };
+  | { k: "set"; names: string[]; expr: string; at: number }
+  | { k: "setBlock"; name: string; body: Node[] }
+  | { k: "macro"; name: string; params: Param[]; body: Node[]; at: number }
+  | { k: "include"; expr: string; ignoreMissing: boolean; withContext: boolean; at: number }
+  | { k: "import"; expr: string; alias?: string; names?: Array<[string, string]>; withContext: boolean; at: number }
+  | { k: "block"; name: string; body: Node[] }
+  | { k: "extends"; expr: string; at: number };
+
+interface Param {
+  name: string;
+  default?: string;
+}
 
 type Tag = { kind: "out" | "stmt"; body: string; at: number };
 type Piece = string | Tag;
-
-const OPEN = /\{\{|\{%|\{#/g;
-const CLOSE: Record<string, string> = { "{{": "}}", "{%": "%}", "{#": "#}" };
 
 /** The template module's Jinja options: Ansible's trim_blocks / lstrip_blocks, and where it writes. */
 export interface JinjaFileOptions {
   trimBlocks: boolean;
   lstripBlocks: boolean;
   dest: string;
+  delimiters?: Delimiters;
 }
 
 type Fail = (msg: string, at: number) => Error;
@@ -51,11 +76,47 @@ function failer(source: string, o: { file?: string; line?: number }): Fail {
 
 /** Render a Jinja2 template with `vars`. Errors name the file and line. */
 export function renderJinja(source: string, vars: Record<string, unknown>, o: JinjaOptions): string {
-  const fail = failer(source, o);
-  const nodes = parse(lex(source, o, fail), fail);
   const out: string[] = [];
-  renderNodes(nodes, { vars }, out, fail);
-  return out.join("");
+  renderSource(source, { vars, opts: o }, out);
+  // as Ansible's templar: the result ends with as many newlines as the template did (trim_blocks
+  // may have taken the last); included templates keep theirs as rendered
+  const result = out.join("");
+  const missing = trailingNewlines(source) - trailingNewlines(result);
+  return missing > 0 ? result + "\n".repeat(missing) : result;
+}
+
+function trailingNewlines(s: string): number {
+  let n = 0;
+  for (let i = s.length - 1; i >= 0 && s[i] === "\n"; i--) n++;
+  return n;
+}
+
+/** Parse and render one template's text into `out` (also an included, imported or parent one). */
+function renderSource(source: string, s: Scope, out: string[]): void {
+  const fail = failer(source, s.opts);
+  // Jinja drops a template's last newline (keep_trailing_newline off); renderJinja puts the top one back
+  const nodes = parse(lex(source.replace(/\n$/, ""), s.opts, fail), fail);
+  const parent = nodes.find((n): n is Extract<Node, { k: "extends" }> => n.k === "extends");
+  if (!parent) return renderNodes(nodes, s, out, fail);
+  // a child template: its blocks replace the parent's (a nearer child's win), the rest is not output
+  const blocks = new Map(s.blocks ?? []);
+  collectBlocks(nodes, blocks);
+  const t = loadTemplate(String(evalAt(parent.expr, s, parent.at, fail)), s, { at: parent.at, fail });
+  renderSource(t.text, { ...s, opts: { ...s.opts, file: t.file, line: 1 }, blocks }, out);
+}
+
+function collectBlocks(nodes: Node[], into: Map<string, Node[]>): void {
+  for (const n of nodes) {
+    if (n.k !== "block") continue;
+    if (!into.has(n.name)) into.set(n.name, n.body);
+    collectBlocks(n.body, into);
+  }
+}
+
+function loadTemplate(name: string, s: Scope, where: { at: number; fail: Fail }): { text: string; file: string } {
+  const found = s.opts.load?.(name, s.opts.file);
+  if (!found) throw where.fail(`template "${name}" not found`, where.at);
+  return found;
 }
 
 /** The variables Ansible's template module adds (ansible_managed and template_*), as data. */
@@ -76,9 +137,9 @@ export function templateFileVars(
 }
 
 /** Parse a Jinja2 template without rendering it: syntax errors surface before anything runs. */
-export function checkJinjaSyntax(source: string, o: { file?: string }): void {
+export function checkJinjaSyntax(source: string, o: { file?: string; delimiters?: Delimiters }): void {
   const fail = failer(source, o);
-  const pieces = lex(source, { trimBlocks: true, lstripBlocks: false }, fail);
+  const pieces = lex(source, { trimBlocks: true, lstripBlocks: false, delimiters: o.delimiters }, fail);
   parse(pieces, fail);
   for (const x of pieces)
     if (typeof x !== "string" && x.kind === "out")
@@ -91,6 +152,14 @@ export function checkJinjaSyntax(source: string, o: { file?: string }): void {
 
 /** Text and tags, with whitespace control applied to the text around each tag. */
 function lex(src: string, o: JinjaOptions, fail: Fail): Piece[] {
+  const d = o.delimiters ?? JINJA_DELIMITERS;
+  const open = new RegExp([d.variable[0], d.block[0], d.comment[0]].map(escapeRe).join("|"), "g");
+  const close: Record<string, string> = {
+    [d.variable[0]]: d.variable[1],
+    [d.block[0]]: d.block[1],
+    [d.comment[0]]: d.comment[1],
+  };
+  const endRaw = new RegExp(`${escapeRe(d.block[0])}[-+]?\\s*endraw\\s*([-+]?)${escapeRe(d.block[1])}`, "g");
   const pieces: Piece[] = [];
   let text = "";
   let i = 0;
@@ -101,38 +170,38 @@ function lex(src: string, o: JinjaOptions, fail: Fail): Piece[] {
     trimNext = "none";
     text += t;
   };
-  for (OPEN.lastIndex = 0; ;) {
-    const m = OPEN.exec(src);
+  for (open.lastIndex = 0; ;) {
+    const m = open.exec(src);
     if (!m) break;
     pushText(src.slice(i, m.index));
-    const open = m[0];
-    let at = m.index + 2;
+    const kind = m[0] === d.variable[0] ? "out" : m[0] === d.block[0] ? "stmt" : "comment";
+    let at = m.index + m[0].length;
     const mod = src[at];
     if (mod === "-") text = text.replace(/\s+$/, "");
-    else if (mod !== "+" && open !== "{{" && o.lstripBlocks) text = lstrip(text, src, m.index);
+    else if (mod !== "+" && kind !== "out" && o.lstripBlocks) text = lstrip(text, src, m.index);
     if (mod === "-" || mod === "+") at++;
-    const end = findClose(src, at, CLOSE[open]);
-    if (end < 0) throw fail(`"${open}" is never closed`, m.index);
+    const endMark = close[m[0]];
+    const end = findClose(src, at, endMark);
+    if (end < 0) throw fail(`"${m[0]}" is never closed`, m.index);
     const right = src[end - 1] === "-" || src[end - 1] === "+" ? src[end - 1] : "";
     const body = src.slice(at, end - right.length).trim();
-    i = end + 2;
-    trimNext = right === "-" ? "all" : right !== "+" && open !== "{{" && o.trimBlocks ? "newline" : "none";
-    if (open === "{#") continue;
-    if (open === "{%" && /^raw$/.test(body)) {
-      const r = /\{%[-+]?\s*endraw\s*([-+]?)%\}/g;
-      r.lastIndex = i;
-      const e = r.exec(src);
+    i = end + endMark.length;
+    trimNext = right === "-" ? "all" : right !== "+" && kind !== "out" && o.trimBlocks ? "newline" : "none";
+    if (kind === "comment") continue;
+    if (kind === "stmt" && /^raw$/.test(body)) {
+      endRaw.lastIndex = i;
+      const e = endRaw.exec(src);
       if (!e) throw fail("{% raw %} without {% endraw %}", m.index);
       pushText(src.slice(i, e.index));
       i = e.index + e[0].length;
       trimNext = e[1] === "-" ? "all" : o.trimBlocks ? "newline" : "none";
-      OPEN.lastIndex = i;
+      open.lastIndex = i;
       continue;
     }
     if (text) pieces.push(text);
     text = "";
-    pieces.push({ kind: open === "{{" ? "out" : "stmt", body, at: m.index });
-    OPEN.lastIndex = i;
+    pieces.push({ kind, body, at: m.index });
+    open.lastIndex = i;
   }
   pushText(src.slice(i));
   if (text) pieces.push(text);
@@ -200,6 +269,9 @@ class StatementParser {
     if (word === "if") return this.ifNode(t);
     if (word === "for") return this.forNode(t);
     if (word === "set") return this.setNode(t);
+    if (word === "macro") return this.macroNode(t);
+    if (word === "block") return this.blockNode(t);
+    if (word === "include" || word === "import" || word === "from" || word === "extends") return loadNode(t, this.fail);
     if (/^(end\w+|else|elif)$/.test(word)) throw this.fail(`unexpected {% ${t.body} %}`, t.at);
     throw this.fail(`{% ${word} %} is not supported in kplay's Jinja templates`, t.at);
   }
@@ -236,10 +308,89 @@ class StatementParser {
   }
 
   private setNode(t: Tag): Node {
+    const blockSet = /^set\s+([A-Za-z_]\w*)$/.exec(t.body);
+    if (blockSet) {
+      const r = this.body([/^endset$/]);
+      this.need(r, "endset", t.at);
+      return { k: "setBlock", name: blockSet[1], body: r.nodes };
+    }
     const m = /^set\s+([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*=\s*([\s\S]+)$/.exec(t.body);
-    if (!m) throw this.fail(`cannot read "{% ${t.body} %}" (block assignments are not supported)`, t.at);
+    if (!m) throw this.fail(`cannot read "{% ${t.body} %}"`, t.at);
     return { k: "set", names: m[1].split(",").map((n) => n.trim()), expr: m[2], at: t.at };
   }
+
+  private macroNode(t: Tag): Node {
+    const m = /^macro\s+([A-Za-z_]\w*)\s*\(([\s\S]*)\)$/.exec(t.body);
+    if (!m) throw this.fail(`cannot read "{% ${t.body} %}"`, t.at);
+    const r = this.body([/^endmacro(\s+\w+)?$/]);
+    this.need(r, "endmacro", t.at);
+    const params = splitTopLevel(m[2]).map((p) => {
+      const eq = /^([A-Za-z_]\w*)\s*(?:=\s*([\s\S]+))?$/.exec(p);
+      if (!eq) throw this.fail(`cannot read the macro parameter "${p}"`, t.at);
+      return { name: eq[1], ...(eq[2] !== undefined ? { default: eq[2] } : {}) };
+    });
+    return { k: "macro", name: m[1], params, body: r.nodes, at: t.at };
+  }
+
+  private blockNode(t: Tag): Node {
+    const m = /^block\s+([A-Za-z_]\w*)(\s+scoped)?$/.exec(t.body);
+    if (!m) throw this.fail(`cannot read "{% ${t.body} %}"`, t.at);
+    const r = this.body([/^endblock(\s+\w+)?$/]);
+    this.need(r, "endblock", t.at);
+    return { k: "block", name: m[1], body: r.nodes };
+  }
+}
+
+/** {% include %}, {% import … as %}, {% from … import %} and {% extends %}, with their context options. */
+function loadNode(t: Tag, fail: Fail): Node {
+  let body = t.body;
+  const context = /\s+(with|without)\s+context$/.exec(body);
+  if (context) body = body.slice(0, context.index);
+  const word = /^\w+/.exec(body)![0];
+  const rest = body.slice(word.length).trim();
+  if (word === "extends") return { k: "extends", expr: rest, at: t.at };
+  if (word === "include") {
+    const missing = /\s+ignore\s+missing$/.exec(rest);
+    const expr = missing ? rest.slice(0, missing.index) : rest;
+    // Jinja: include passes the context unless told not to; import and from do not
+    return { k: "include", expr, ignoreMissing: !!missing, withContext: context?.[1] !== "without", at: t.at };
+  }
+  const withContext = context?.[1] === "with";
+  if (word === "import") {
+    const m = /^([\s\S]+?)\s+as\s+([A-Za-z_]\w*)$/.exec(rest);
+    if (!m) throw fail(`cannot read "{% ${t.body} %}"`, t.at);
+    return { k: "import", expr: m[1], alias: m[2], withContext, at: t.at };
+  }
+  const m = /^([\s\S]+?)\s+import\s+([\s\S]+)$/.exec(rest);
+  if (!m) throw fail(`cannot read "{% ${t.body} %}"`, t.at);
+  const names = m[2].split(",").map((x): [string, string] => {
+    const [name, alias] = x.trim().split(/\s+as\s+/);
+    return [name.trim(), (alias ?? name).trim()];
+  });
+  return { k: "import", expr: m[1], names, withContext, at: t.at };
+}
+
+/** `a, b=1, c=(2, 3)` split on its top-level commas. */
+function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = "";
+  let start = 0;
+  for (let j = 0; j < s.length; j++) {
+    const c = s[j];
+    if (quote) {
+      if (c === "\\") j++;
+      else if (c === quote) quote = "";
+    } else if (c === "'" || c === '"') quote = c;
+    else if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth--;
+    else if (c === "," && depth === 0) {
+      out.push(s.slice(start, j).trim());
+      start = j + 1;
+    }
+  }
+  if (s.slice(start).trim()) out.push(s.slice(start).trim());
+  return out;
 }
 
 /** `seq if cond` of a for loop: the last top-level ` if ` with no ` else ` after it. */
@@ -263,6 +414,11 @@ function splitLoopFilter(s: string): { seq: string; filter?: string } {
 
 interface Scope {
   vars: Record<string, unknown>;
+  opts: JinjaOptions;
+  /** Names a template defines at its top level (what {% import %} of it gives). */
+  exports?: Record<string, unknown>;
+  /** A child template's blocks, which replace the parent's. */
+  blocks?: Map<string, Node[]>;
 }
 
 function evalAt(expr: string, s: Scope, at: number, fail: Fail): unknown {
@@ -270,7 +426,7 @@ function evalAt(expr: string, s: Scope, at: number, fail: Fail): unknown {
     return evalExpr(expr, s.vars);
   } catch (e) {
     const name = /"([^"]+)" is undefined/.exec((e as Error).message)?.[1];
-    throw fail(name ? `undefined variable "${name}"` : (e as Error).message, at);
+    throw fail(name ? `undefined variable "${name}" ('${name}' is undefined)` : (e as Error).message, at);
   }
 }
 
@@ -280,11 +436,73 @@ function renderNodes(nodes: Node[], s: Scope, out: string[], fail: Fail): void {
     else if (n.k === "out") {
       const v = evalAt(n.expr, s, n.at, fail);
       out.push(v === null || v === undefined ? "" : pyStr(v));
-    } else if (n.k === "set") s.vars = withData(s.vars, assign(n.names, evalAt(n.expr, s, n.at, fail)));
+    } else if (n.k === "set") define(s, assign(n.names, evalAt(n.expr, s, n.at, fail)));
     else if (n.k === "if") {
       const hit = n.branches.find((b) => truthy(evalAt(b.cond, s, b.at, fail)));
       renderNodes(hit ? hit.body : n.otherwise, s, out, fail);
-    } else renderFor(n, s, out, fail);
+    } else if (n.k === "for") renderFor(n, s, out, fail);
+    else renderOther(n, s, out, fail);
+  }
+}
+
+/** A name the template sets: visible to what follows, and exported when at the top level. */
+function define(s: Scope, values: Record<string, unknown>): void {
+  s.vars = withData(s.vars, values);
+  if (s.exports) Object.assign(s.exports, values);
+}
+
+function renderOther(n: Node, s: Scope, out: string[], fail: Fail): void {
+  if (n.k === "setBlock") {
+    const inner: string[] = [];
+    renderNodes(n.body, { ...s, exports: undefined }, inner, fail);
+    define(s, { [n.name]: inner.join("") });
+  } else if (n.k === "macro") define(s, { [n.name]: macro(n, s, fail) });
+  else if (n.k === "block") renderNodes(s.blocks?.get(n.name) ?? n.body, { ...s, exports: undefined }, out, fail);
+  else if (n.k === "include") renderInclude(n, s, out, fail);
+  else if (n.k === "import") renderImport(n, s, fail);
+}
+
+/** A macro as a value: its body rendered with its parameters over the variables it was defined with. */
+function macro(n: Extract<Node, { k: "macro" }>, s: Scope, fail: Fail): Macro {
+  const defined = s;
+  const call = (args: Args): string => {
+    const own: Record<string, unknown> = {};
+    n.params.forEach((p, i) => {
+      if (i < args.pos.length) own[p.name] = args.pos[i];
+      else if (p.name in args.kw) own[p.name] = args.kw[p.name];
+      else if (p.default !== undefined) own[p.name] = evalAt(p.default, defined, n.at, fail);
+    });
+    const extra = args.pos.slice(n.params.length);
+    const kwargs = Object.fromEntries(Object.entries(args.kw).filter(([k]) => !n.params.some((p) => p.name === k)));
+    const out: string[] = [];
+    const vars = withData(defined.vars, { ...own, varargs: extra, kwargs });
+    renderNodes(n.body, { vars, opts: defined.opts }, out, fail);
+    return out.join("");
+  };
+  return Object.assign(call, { jinjaMacro: true as const });
+}
+
+function renderInclude(n: Extract<Node, { k: "include" }>, s: Scope, out: string[], fail: Fail): void {
+  const names = evalAt(n.expr, s, n.at, fail);
+  // a list names alternatives: the first that exists
+  const list = (Array.isArray(names) ? names : [names]).map(String);
+  const found = list.map((name) => s.opts.load?.(name, s.opts.file)).find(Boolean);
+  if (!found) {
+    if (n.ignoreMissing) return;
+    throw fail(`template "${list.join('", "')}" not found`, n.at);
+  }
+  const vars = n.withContext ? s.vars : {};
+  renderSource(found.text, { vars, opts: { ...s.opts, file: found.file, line: 1 } }, out);
+}
+
+function renderImport(n: Extract<Node, { k: "import" }>, s: Scope, fail: Fail): void {
+  const t = loadTemplate(String(evalAt(n.expr, s, n.at, fail)), s, { at: n.at, fail });
+  const exports: Record<string, unknown> = {};
+  renderSource(t.text, { vars: n.withContext ? s.vars : {}, opts: { ...s.opts, file: t.file, line: 1 }, exports }, []);
+  if (n.alias) return define(s, { [n.alias]: exports });
+  for (const [name, alias] of n.names ?? []) {
+    if (!(name in exports)) throw fail(`the template ${t.file} has no "${name}" to import`, n.at);
+    define(s, { [alias]: exports[name] });
   }
 }
 
@@ -292,9 +510,11 @@ function renderFor(n: Extract<Node, { k: "for" }>, s: Scope, out: string[], fail
   const seq = iterable(evalAt(n.seq, s, n.at, fail));
   if (!seq) throw fail(`"${n.seq}" is not something a for loop can go through`, n.at);
   const items = n.filter
-    ? seq.filter((item) => truthy(evalAt(n.filter!, { vars: withData(s.vars, assign(n.names, item)) }, n.at, fail)))
+    ? seq.filter((item) =>
+        truthy(evalAt(n.filter!, { ...s, vars: withData(s.vars, assign(n.names, item)) }, n.at, fail)),
+      )
     : seq;
-  if (items.length === 0) return renderNodes(n.otherwise, { vars: s.vars }, out, fail);
+  if (items.length === 0) return renderNodes(n.otherwise, { ...s, exports: undefined }, out, fail);
   items.forEach((item, i) => {
     const loop = {
       index: i + 1,
@@ -308,7 +528,12 @@ function renderFor(n: Extract<Node, { k: "for" }>, s: Scope, out: string[], fail
       nextitem: i < items.length - 1 ? items[i + 1] : undefined,
     };
     // each iteration has its own scope: a {% set %} inside the loop does not leak out
-    renderNodes(n.body, { vars: withData(s.vars, { ...assign(n.names, item), loop }) }, out, fail);
+    renderNodes(
+      n.body,
+      { ...s, exports: undefined, vars: withData(s.vars, { ...assign(n.names, item), loop }) },
+      out,
+      fail,
+    );
   });
 }
 
@@ -325,4 +550,62 @@ function assign(names: string[], v: unknown): Record<string, unknown> {
   if (names.length === 1) return { [names[0]]: v };
   const parts = Array.isArray(v) ? v : [];
   return Object.fromEntries(names.map((name, i) => [name, parts[i]]));
+}
+
+/**
+ * A template's first line `#jinja2: key: value, …` sets its environment options, as Ansible's
+ * template module reads it (values are Python literals). Returns the text without that line.
+ */
+export function withJinjaOverrides(
+  source: string,
+  o: JinjaOptions,
+  file: string,
+): { source: string; opts: JinjaOptions } {
+  if (!source.startsWith("#jinja2:")) return { source, opts: o };
+  const eol = source.indexOf("\n");
+  const line = source.slice("#jinja2:".length, eol < 0 ? undefined : eol);
+  let text = eol < 0 ? "" : source.slice(eol + 1);
+  const opts: JinjaOptions = { ...o, delimiters: { ...JINJA_DELIMITERS, ...o.delimiters } };
+  for (const pair of line.split(",")) {
+    if (!pair.includes(":"))
+      throw inputError(
+        `failed to parse jinja2 override '${pair.trim()}'. ` +
+          "Did you use something different from colon as key-value separator?",
+        { file, line: 1 },
+      );
+    const key = pair.slice(0, pair.indexOf(":")).trim();
+    const value = pyLiteral(pair.slice(pair.indexOf(":") + 1).trim());
+    if (key === "line_statement_prefix") text = lineStatements(text, String(value));
+    else applyOverride(opts, key, value, file);
+  }
+  return { source: text, opts };
+}
+
+function pyLiteral(v: string): unknown {
+  if (v === "True") return true;
+  if (v === "False") return false;
+  const q = /^(['"])([\s\S]*)\1$/.exec(v);
+  return q ? q[2].replace(/\\n/g, "\n").replace(/\\r/g, "\r").replace(/\\t/g, "\t") : v;
+}
+
+function applyOverride(o: JinjaOptions, key: string, value: unknown, file: string): void {
+  const d = o.delimiters!;
+  const at: Record<string, () => void> = {
+    trim_blocks: () => (o.trimBlocks = value === true),
+    lstrip_blocks: () => (o.lstripBlocks = value === true),
+    block_start_string: () => (d.block = [String(value), d.block[1]]),
+    block_end_string: () => (d.block = [d.block[0], String(value)]),
+    variable_start_string: () => (d.variable = [String(value), d.variable[1]]),
+    variable_end_string: () => (d.variable = [d.variable[0], String(value)]),
+    comment_start_string: () => (d.comment = [String(value), d.comment[1]]),
+    comment_end_string: () => (d.comment = [d.comment[0], String(value)]),
+  };
+  if (!at[key]) throw inputError(`jinja2 override "${key}" is not supported by kplay`, { file, line: 1 });
+  at[key]();
+}
+
+/** Jinja's line statements: a line starting with the prefix is a {% statement %}. */
+function lineStatements(text: string, prefix: string): string {
+  const re = new RegExp(`^[ \\t]*${escapeRe(prefix)}(.*)$`, "gm");
+  return text.replace(re, (_m, stmt: string) => `{% ${stmt.trim()} %}`);
 }

@@ -5,8 +5,18 @@ import Handlebars from "handlebars";
 import { inputError, KplayError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
-import { holdsTemplate, mayRender } from "../playbook/data.js";
-import { checkJinjaSyntax, renderJinja, templateFileVars, type JinjaFileOptions } from "./jinja.js";
+import { holdsTemplate, mayRender, withData } from "../playbook/data.js";
+import { setTemplateLookup } from "../playbook/jinja-lib.js";
+import {
+  checkJinjaSyntax,
+  renderJinja,
+  withJinjaOverrides,
+  templateFileVars,
+  type JinjaFileOptions,
+  type TemplateLoader,
+} from "./jinja.js";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
 
 const hb = Handlebars.create();
 registerHelpers(hb);
@@ -41,6 +51,13 @@ function lazyContext(ctx: Record<string, unknown>): Record<string, unknown> {
 }
 
 setLateRender((v, vars, name) => renderValue(v, vars, { field: name }));
+// lookup('template', name, template_vars=…): a controller template rendered with the task's variables
+setTemplateLookup((file, vars, kw) => {
+  const extra =
+    kw.template_vars && typeof kw.template_vars === "object" ? (kw.template_vars as Record<string, unknown>) : {};
+  const jinja = { trimBlocks: true, lstripBlocks: false, dest: "" };
+  return renderTemplateFile(readFileSync(file, "utf8"), file, withData(vars, extra), jinja);
+});
 
 export function renderTemplate(source: string, ctx: Record<string, unknown>, origin: TemplateOrigin = {}): string {
   try {
@@ -61,13 +78,35 @@ export function renderTemplateFile(
   jinja?: JinjaFileOptions,
 ): string {
   if (file.endsWith(".hbs") || !jinja) return renderTemplate(text, vars, { file });
-  return renderJinja(text, templateFileVars(vars, { file, dest: jinja.dest }), { file, ...jinja });
+  const load = templateLoader(file, vars);
+  const { source, opts } = withJinjaOverrides(text, { file, ...jinja, load }, file);
+  return renderJinja(source, templateFileVars(vars, { file, dest: jinja.dest }), opts);
+}
+
+/**
+ * Where a template's {% include %}/{% import %} names are found, as Ansible's template module looks:
+ * beside the including template, then templates/ and the directory itself along ansible_search_path.
+ */
+function templateLoader(top: string, vars: Record<string, unknown>): TemplateLoader {
+  const search = Array.isArray(vars.ansible_search_path) ? vars.ansible_search_path.map(String) : [];
+  return (name, from) => {
+    const dirs = [dirname(from ?? top), dirname(top), ...search.flatMap((d) => [join(d, "templates"), d])];
+    const found = isAbsolute(name) ? [name] : dirs.map((d) => join(d, name));
+    const file = found.find((f) => existsSync(f) && statSync(f).isFile());
+    return file ? { text: readFileSync(file, "utf8"), file } : undefined;
+  };
 }
 
 /** A template file's syntax by its kind (as renderTemplateFile reads it), checked before anything runs. */
 export function checkTemplateText(text: string, file: string): void {
-  if (file.endsWith(".hbs")) checkTemplateSyntax(text, { file, line: 1 });
-  else checkJinjaSyntax(text, { file });
+  if (file.endsWith(".hbs")) return checkTemplateSyntax(text, { file, line: 1 });
+  let t: ReturnType<typeof withJinjaOverrides>;
+  try {
+    t = withJinjaOverrides(text, { trimBlocks: true, lstripBlocks: false, file }, file);
+  } catch {
+    return; // a bad #jinja2: line fails the task that renders it, as in Ansible
+  }
+  checkJinjaSyntax(t.source, { file, delimiters: t.opts.delimiters });
 }
 
 /** Parse a template without rendering it: syntax errors surface before anything runs. */
@@ -85,7 +124,26 @@ const HANDLEBARS_BLOCK = /\{\{[#/^>!{~&]|\{\{\s*else\b/;
 
 const SINGLE = /^\s*\{\{\s*([A-Za-z_][\w]*(?:\.[\w-]+|\.\[[^\]]+\])*)\s*\}\}\s*$/;
 
-const MUSTACHE = /\{\{\s*([\s\S]*?)\s*\}\}/g;
+/** Each `{{ expression }}` of a string; a quoted string inside may hold "}}" (Jinja's lexer allows it). */
+function mustaches(value: string): Array<{ expr: string; start: number; end: number }> {
+  const out: Array<{ expr: string; start: number; end: number }> = [];
+  for (let start = value.indexOf("{{"); start >= 0; start = value.indexOf("{{", start + 2)) {
+    let quote = "";
+    let j = start + 2;
+    for (; j < value.length - 1; j++) {
+      const c = value[j];
+      if (quote) {
+        if (c === "\\") j++;
+        else if (c === quote) quote = "";
+      } else if (c === "'" || c === '"') quote = c;
+      else if (c === "}" && value[j + 1] === "}") break;
+    }
+    if (j >= value.length - 1) break;
+    out.push({ expr: value.slice(start + 2, j).trim(), start, end: j + 2 });
+    start = j;
+  }
+  return out;
+}
 
 /**
  * Jinja-style expressions in playbook values (`{{ hostvars[groups['etcd'][0]].ip }}`,
@@ -98,25 +156,29 @@ function renderExpressions(
   origin: TemplateOrigin,
 ): { ok: true; value: unknown } | { ok: false } {
   if (HANDLEBARS_BLOCK.test(value)) return { ok: false };
-  const parts: Array<{ expr: string; start: number; end: number }> = [];
-  for (const m of value.matchAll(MUSTACHE)) {
+  const parts = mustaches(value);
+  for (const p of parts) {
     try {
-      parseExpr(m[1]);
+      parseExpr(p.expr);
     } catch {
       return { ok: false };
     }
-    parts.push({ expr: m[1], start: m.index!, end: m.index! + m[0].length });
   }
   const evalOne = (expr: string) => {
     try {
       return evalExpr(expr, ctx);
     } catch (e) {
       const name = /"([^"]+)" is undefined/.exec((e as Error).message)?.[1];
-      throw inputError(name ? `undefined variable "${name}" in template` : `template error: ${(e as Error).message}`, {
-        file: origin.file,
-        line: origin.line,
-        field: origin.field,
-      });
+      throw inputError(
+        name
+          ? `undefined variable "${name}" in template ('${name}' is undefined)`
+          : `template error: ${(e as Error).message}`,
+        {
+          file: origin.file,
+          line: origin.line,
+          field: origin.field,
+        },
+      );
     }
   };
   if (parts.length === 1 && parts[0].start === 0 && parts[0].end === value.length)
@@ -180,7 +242,7 @@ function templateError(e: unknown, origin: TemplateOrigin, variable?: string): K
   if (m) {
     const relLine = m[2] ? Number(m[2]) : 1;
     const line = origin.line !== undefined ? origin.line + relLine - 1 : relLine;
-    return inputError(`undefined variable "${variable ?? m[1]}" in template`, {
+    return inputError(`undefined variable "${variable ?? m[1]}" in template ('${variable ?? m[1]}' is undefined)`, {
       file: origin.file,
       line,
       column: m[3] ? Number(m[3]) + 1 : undefined,

@@ -611,6 +611,49 @@ const TARGET_LOOPS_FILES = () => ({
   "files/touch.sh": '#!/bin/sh\ntouch "$1"\n',
 });
 
+/** What Ansible's template target checks: macros, include, import, extends, overrides, options. */
+const TEMPLATE_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars: { who: world, items_: [1, 2] }
+  tasks:
+    - template: { src: main.j2, dest: "${out}/main" }
+    - template: { src: child.j2, dest: "${out}/child" }
+    - template: { src: override.j2, dest: "${out}/override" }
+    - template: { src: custom.j2, dest: "${out}/custom", variable_start_string: "[%", variable_end_string: "%]" }
+    - template: { src: main.j2, dest: "${out}/dos", newline_sequence: '\\r\\n' }
+    - template: { src: cp.j2, dest: "${out}/cp1252", output_encoding: windows-1252 }
+    - file: { path: "${out}/dir", state: directory }
+    - template: { src: main.j2, dest: "${out}/dir/", mode: preserve }
+      register: into_dir
+    - copy: { content: "old\\n", dest: "${out}/target" }
+    - file: { path: "${out}/link", src: "${out}/target", state: link }
+    - template: { src: cp.j2, dest: "${out}/link", follow: true }
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ lookup('template', 'macros.j2', template_vars={'extra': 'x'}) | trim }}
+          {{ into_dir.dest | basename }} {{ into_dir.mode }} {{ into_dir.owner }} {{ 'uid' in into_dir }}
+`;
+
+const TEMPLATE_FILES = () => ({
+  "templates/macros.j2":
+    "{% macro greet(name, punct='!') %}hello {{ name }}{{ punct }}{% endmacro %}\n" +
+    "{% set answer = 42 %}\n{{ greet(extra | default('none')) }}\n",
+  "templates/part.j2": "part sees {{ who }}\n",
+  "templates/main.j2":
+    "{% import 'macros.j2' as m %}\n{% from 'macros.j2' import greet as g with context %}\n" +
+    "{{ m.greet(who) }} {{ g('you', punct='?') }} {{ m.answer }}\n{% include 'part.j2' %}\n" +
+    "{% set block_text %}{% for i in items_ %}<{{ i }}>{% endfor %}{% endset %}{{ block_text }}\n\n",
+  "templates/base.j2": "top\n{% block body %}base body{% endblock %}\nbottom\n",
+  "templates/child.j2": "{% extends 'base.j2' %}\n{% block body %}child body for {{ who }}{% endblock %}\n",
+  "templates/override.j2":
+    "#jinja2: trim_blocks: False, variable_start_string: '<<', variable_end_string: '>>'\n" +
+    "{% if true %}\n<< who >> {{ kept }}\n{% endif %}\n",
+  "templates/custom.j2": "[% who %] {{ who }}\n",
+  "templates/cp.j2": "caf\u00e9 \u20ac {{ who }}\n",
+});
+
 const RECAP =
   /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
@@ -808,5 +851,11 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     const kplay = sameAsAnsible({ main: TARGET_LOOPS_PLAYBOOK, files: TARGET_LOOPS_FILES });
     expect(kplay.files["h1-loops"]).toMatch(/^644 \['0', 0, '1', 1, '2', 2, 'x', -1, 'y', -1\] \[1, 2, 3\]\n/);
     expect(kplay.files["h1-loops"]).toContain("\n['v2'] {{ not_a_template }}\n");
+  });
+
+  it("templates: macros, import/from/include, extends/block, set blocks, #jinja2 overrides, delimiters, newline_sequence, output_encoding, a directory as dest, mode preserve, follow, lookup('template')", () => {
+    const kplay = sameAsAnsible({ main: TEMPLATE_PLAYBOOK, files: TEMPLATE_FILES });
+    expect(kplay.files.main).toBe("644 hello world! hello you? 42\npart sees world<1><2>\n\n");
+    expect(kplay.files.child).toBe("644 top\nchild body for worldbottom\n");
   });
 });
