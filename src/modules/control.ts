@@ -34,7 +34,8 @@ export const assertModule = defineModule({
   local: true,
   schema: z
     .object({
-      that: z.union([z.string(), z.boolean(), z.array(z.union([z.string(), z.boolean()]))]),
+      // an empty item (YAML `-` alone) holds, as an empty condition does in Ansible
+      that: z.union([z.string(), z.boolean(), z.array(z.union([z.string(), z.boolean(), z.null()]))]),
       fail_msg: z.string().optional(),
       msg: z.string().optional(),
       success_msg: z.string().default("All assertions passed"),
@@ -44,7 +45,7 @@ export const assertModule = defineModule({
   run: async (ctx, a) => {
     const list = Array.isArray(a.that) ? a.that : [a.that];
     for (const cond of list) {
-      if (!evalCondition(cond, ctx.vars)) {
+      if (cond !== null && !evalCondition(cond, ctx.vars)) {
         return {
           changed: false,
           failed: true,

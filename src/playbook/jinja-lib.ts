@@ -276,6 +276,8 @@ const SHAPING: Record<string, LoopKind> = {
   together: "with_together",
   nested: "with_nested",
   subelements: "with_subelements",
+  // first_found takes mappings of files and paths as terms too
+  first_found: "with_first_found",
 };
 
 /** lookup('PLUGIN', TERM…) / query(…): the controller-side plugins of lookups.ts, or a shaping one. */
@@ -309,8 +311,13 @@ function lookupPlugin({ pos, kw }: Args, o: { list: boolean; vars: Record<string
 }
 
 function shapingLookup(kind: LoopKind, terms: unknown[], vars: Record<string, unknown>): unknown[] {
-  // with_dict and with_sequence take one value; the others a list of terms
-  const value = kind === "with_dict" || kind === "with_sequence" ? terms[0] : terms;
+  // with_dict and with_sequence take one value; first_found a flat list of names and mappings
+  const value =
+    kind === "with_dict" || kind === "with_sequence"
+      ? terms[0]
+      : kind === "with_first_found"
+        ? terms.flatMap((t) => (Array.isArray(t) ? t : [t]))
+        : terms;
   try {
     return loopItems(kind, value, vars);
   } catch (e) {

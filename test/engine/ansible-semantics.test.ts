@@ -589,6 +589,11 @@ const TARGET_LOOPS_PLAYBOOK = (out: string) => `
       with_dict: { made: here }
     - debug: { msg: hidden, verbosity: 2 }
       register: quiet
+    - name: an empty item in assert's list holds
+      assert:
+        that:
+          - quiet is skipped
+          -
     - script: touch.sh ${out}/{{ inventory_hostname }}-script creates=${out}/{{ inventory_hostname }}-script
     - script: touch.sh ${out}/{{ inventory_hostname }}-script creates=${out}/{{ inventory_hostname }}-script
       register: again
