@@ -370,12 +370,10 @@ function loadNode(t: Tag, fail: Fail): Node {
   return { k: "import", expr: m[1], names, withContext, at: t.at };
 }
 
-/** `a, b=1, c=(2, 3)` split on its top-level commas. */
-function splitTopLevel(s: string): string[] {
-  const out: string[] = [];
+/** Calls `visit` with each index of `s` that is outside quotes and brackets. */
+function eachTopLevel(s: string, visit: (j: number) => void): void {
   let depth = 0;
   let quote = "";
-  let start = 0;
   for (let j = 0; j < s.length; j++) {
     const c = s[j];
     if (quote) {
@@ -384,30 +382,29 @@ function splitTopLevel(s: string): string[] {
     } else if (c === "'" || c === '"') quote = c;
     else if ("([{".includes(c)) depth++;
     else if (")]}".includes(c)) depth--;
-    else if (c === "," && depth === 0) {
-      out.push(s.slice(start, j).trim());
-      start = j + 1;
-    }
+    else if (depth === 0) visit(j);
   }
+}
+
+/** `a, b=1, c=(2, 3)` split on its top-level commas. */
+function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let start = 0;
+  eachTopLevel(s, (j) => {
+    if (s[j] !== ",") return;
+    out.push(s.slice(start, j).trim());
+    start = j + 1;
+  });
   if (s.slice(start).trim()) out.push(s.slice(start).trim());
   return out;
 }
 
 /** `seq if cond` of a for loop: the last top-level ` if ` with no ` else ` after it. */
 function splitLoopFilter(s: string): { seq: string; filter?: string } {
-  let depth = 0;
-  let quote = "";
   let cut = -1;
-  for (let j = 0; j < s.length; j++) {
-    const c = s[j];
-    if (quote) {
-      if (c === "\\") j++;
-      else if (c === quote) quote = "";
-    } else if (c === "'" || c === '"') quote = c;
-    else if ("([{".includes(c)) depth++;
-    else if (")]}".includes(c)) depth--;
-    else if (depth === 0 && /\sif\s/.test(s.slice(j, j + 4))) cut = j;
-  }
+  eachTopLevel(s, (j) => {
+    if (/\sif\s/.test(s.slice(j, j + 4))) cut = j;
+  });
   if (cut < 0 || /\selse\s/.test(s.slice(cut))) return { seq: s };
   return { seq: s.slice(0, cut).trim(), filter: s.slice(cut + 4).trim() };
 }
