@@ -5,6 +5,9 @@
 // command or renders a value as a template.
 import { findFile, LOOKUPS } from "./lookups.js";
 import { strftime } from "./strftime.js";
+import { randomText, sha512Crypt } from "./crypt.js";
+
+const SALT_CHARS = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 import { loopItems, LoopError, type LoopKind } from "../engine/loops.js";
 import { pyRegex } from "./pyregex.js";
 import { realpathSync } from "node:fs";
@@ -469,6 +472,14 @@ export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unkn
       .update(str(v))
       .digest("hex"),
   checksum: (v) => createHash("sha1").update(str(v)).digest("hex"),
+  // Ansible's password_hash: SHA-512 crypt ($6$), a random 16-character salt unless given
+  password_hash: (v, a) => {
+    const type = str(a.pos[0] ?? a.kw.hashtype ?? "sha512");
+    if (type !== "sha512") throw new LibError(`password_hash: only sha512 is supported, not ${type}`);
+    const salt = a.pos[1] ?? a.kw.salt;
+    const rounds = Number(a.pos[2] ?? a.kw.rounds ?? 5000);
+    return sha512Crypt(str(v), salt === undefined || salt === null ? randomText(16, SALT_CHARS) : str(salt), rounds);
+  },
   md5: (v) => createHash("md5").update(str(v)).digest("hex"),
   sha1: (v) => createHash("sha1").update(str(v)).digest("hex"),
   mandatory: (v) => v,

@@ -4,7 +4,8 @@
 // file lookups do. pipe and lines run their command with /bin/sh on the controller, in the
 // playbook's directory, as the user running kplay (the command is the playbook's own text).
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { randomText } from "./crypt.js";
 import { dirname, basename, isAbsolute, join } from "node:path";
 
 export class LookupError extends Error {}
@@ -51,7 +52,47 @@ function glob(pattern: string): string[] {
     .map((f) => join(dir, f));
 }
 
+const CHAR_SETS: Record<string, string> = {
+  ascii_letters: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+  ascii_lowercase: "abcdefghijklmnopqrstuvwxyz",
+  ascii_uppercase: "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+  digits: "0123456789",
+  hexdigits: "0123456789abcdefABCDEF",
+  octdigits: "01234567",
+  punctuation: "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~",
+};
+
+/**
+ * lookup('password', 'PATH length=N chars=ascii_letters,digits'): the password stored in PATH
+ * (relative to the playbook's directory), made and stored 0600 the first time; /dev/null: a new
+ * one each time, stored nowhere. As Ansible's: 20 characters of letters, digits and ".,:-_".
+ */
+function passwordLookup(term: string, vars: Record<string, unknown>): string {
+  const [path, ...params] = term.trim().split(/\s+/);
+  const kv = Object.fromEntries(params.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
+  const length = Number(kv.length ?? 20);
+  const chars = kv.chars
+    ? kv.chars
+        .split(/,(?!,)/)
+        .map((c: string) => CHAR_SETS[c] ?? c.replace(",,", ","))
+        .join("")
+    : CHAR_SETS.ascii_letters + CHAR_SETS.digits + ".,:-_";
+  if (!(length > 0) || !chars) throw new LookupError(`lookup password: cannot make a password from "${term}"`);
+  if (path === "/dev/null") return randomText(length, chars);
+  const dir = typeof vars.playbook_dir === "string" ? vars.playbook_dir : process.cwd();
+  const file = isAbsolute(path) ? path : join(dir, path);
+  if (existsSync(file))
+    return readFileSync(file, "utf8")
+      .split("\n")[0]
+      .replace(/ salt=.*$/, "");
+  const password = randomText(length, chars);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, password + "\n", { mode: 0o600 });
+  return password;
+}
+
 export const LOOKUPS: Record<string, Lookup> = {
+  password: (terms, { vars }) => terms.map((t) => passwordLookup(t, vars)),
   env: (terms) => terms.map((t) => process.env[t] ?? ""),
   file: (terms, { vars, kw }) =>
     terms.map((t) => {
