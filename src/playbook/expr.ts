@@ -547,8 +547,15 @@ class Evaluator implements Caller {
   }
 
   private binary(n: Extract<Node, { k: "bin" }>): unknown {
-    if (n.op === "and") return truthy(this.need(n.a)) ? truthy(this.need(n.b)) : false;
-    if (n.op === "or") return truthy(this.need(n.a)) ? true : truthy(this.need(n.b));
+    // Python's and/or give an operand, not a boolean: `group or omit`, `x and x.y`
+    if (n.op === "and") {
+      const a = this.need(n.a);
+      return truthy(a) ? this.need(n.b) : a;
+    }
+    if (n.op === "or") {
+      const a = this.need(n.a);
+      return truthy(a) ? a : this.need(n.b);
+    }
     const a = this.need(n.a);
     const b = this.need(n.b);
     switch (n.op) {

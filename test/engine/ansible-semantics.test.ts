@@ -555,6 +555,7 @@ const TARGET_LOOPS_PLAYBOOK = (out: string) => `
   vars:
     phrases: ["Hello World", "Ola Mundo"]
     raw_text: !unsafe "{{ not_a_template }}"
+    none_v: ~
   tasks:
     - include_vars: lazy.yml
     - set_fact: { later: 2 }
@@ -605,6 +606,8 @@ const TARGET_LOOPS_PLAYBOOK = (out: string) => `
           {{ ext.results | map(attribute='msg') | list }} {{ names.results[0].msg }} {{ short is skipped }}
           {{ made }} {{ quiet is skipped }} {{ again is skipped }} {{ again.msg is search('exists, matching creates option') }}
           {{ lazy_list }} {{ raw_text }}
+          {{ none_v or 'fb' }} {{ 1 and 2 }} {{ 0 and 1 }} {{ [] or 'empty' }}
+    - copy: { dest: "${out}/{{ inventory_hostname }}-omitted", content: "x", mode: "{{ none_v or omit }}" }
 `;
 
 const TARGET_LOOPS_FILES = () => ({
@@ -855,7 +858,7 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   it("looped include_tasks, set_fact across items, shaping lookups with *args, loop_control extended and names, debug verbosity, script creates", () => {
     const kplay = sameAsAnsible({ main: TARGET_LOOPS_PLAYBOOK, files: TARGET_LOOPS_FILES });
     expect(kplay.files["h1-loops"]).toMatch(/^644 \['0', 0, '1', 1, '2', 2, 'x', -1, 'y', -1\] \[1, 2, 3\]\n/);
-    expect(kplay.files["h1-loops"]).toContain("\n['v2'] {{ not_a_template }}\n");
+    expect(kplay.files["h1-loops"]).toContain("\n['v2'] {{ not_a_template }}\nfb 2 0 empty\n");
   });
 
   it("templates: macros, import/from/include, extends/block, set blocks, #jinja2 overrides, delimiters, newline_sequence, output_encoding, a directory as dest, mode preserve, follow, lookup('template')", () => {
