@@ -11,7 +11,7 @@ import { withAnsibleTypes } from "../modules/arg-types.js";
 import { LoopError, loopItems } from "./loops.js";
 import { withCanonicalNames } from "../modules/aliases.js";
 import { holdsTemplate, withData, withTemplateNames } from "../playbook/data.js";
-import { evalCondition } from "../playbook/expr.js";
+import { evalCondition, evalExpr } from "../playbook/expr.js";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
 import { taskLabel, type Task } from "../playbook/types.js";
 import type { HostStatus } from "../report/index.js";
@@ -281,8 +281,10 @@ export class TaskExecutor {
     if (userProblem) throw new KplayError("input", userProblem, { where: task.where });
     const exec: ExecOptions = {
       become: eff.become ?? false,
-      becomeUser: eff.becomeUser ? String(render(eff.becomeUser, "become_user")) : undefined,
-      becomeMethod: eff.becomeMethod,
+      ...(eff.becomeUser ? { becomeUser: String(render(eff.becomeUser, "become_user")) } : {}),
+      ...(eff.becomeMethod ? { becomeMethod: eff.becomeMethod } : {}),
+      // variables rank above keywords (Ansible's order: options, configuration, keywords, variables)
+      ...becomeFromVars(at.vars),
       env: eff.environment ? envStrings(render(eff.environment, "environment")) : undefined,
     };
     const toController =
@@ -361,6 +363,31 @@ export class TaskExecutor {
 function withoutNames(v: Vars, names: Set<string>): Vars {
   if (names.size === 0 || !Object.keys(v).some((k) => names.has(k))) return v;
   return Object.fromEntries(Object.entries(v).filter(([k]) => !names.has(k)));
+}
+
+/**
+ * ansible_become, ansible_become_user and ansible_become_method as variables (a task's or a
+ * host's vars), above the become keywords, as Ansible ranks them; only those that are set.
+ * (ansible_become_password is read from the host's variables when the connection opens.)
+ */
+function becomeFromVars(vars: Vars): Pick<ExecOptions, "become" | "becomeUser" | "becomeMethod"> {
+  const get = (name: string): unknown => {
+    try {
+      return evalExpr(name, vars);
+    } catch {
+      return undefined;
+    }
+  };
+  const become = get("ansible_become");
+  const user = get("ansible_become_user");
+  const method = get("ansible_become_method");
+  const yes = (v: unknown) =>
+    typeof v === "boolean" ? v : ["1", "true", "yes", "on", "y"].includes(String(v).toLowerCase());
+  return {
+    ...(become !== undefined && become !== null ? { become: yes(become) } : {}),
+    ...(typeof user === "string" && user ? { becomeUser: user } : {}),
+    ...(method === "su" || method === "sudo" ? { becomeMethod: method } : {}),
+  };
 }
 
 /** loop_control.extended: where the loop is, as Ansible's ansible_loop tells it. */

@@ -63,15 +63,13 @@ export function wrapCommand(script: Sh, become: BecomeContext | undefined): Wrap
  */
 function wrapSu(script: Sh, become: BecomeContext): Wrapped {
   const user = become.becomeUser;
-  if (!become.password || become.loginUser === "root")
-    return { command: sh`su -s /bin/sh -c ${script.text} -- ${user}`.text };
+  // as Ansible's su: the user's login shell runs `/bin/sh -c …` (a user without one cannot be become)
+  const plain = sh`/bin/sh -c ${script.text}`;
+  if (!become.password || become.loginUser === "root") return { command: sh`su -c ${plain.text} -- ${user}`.text };
   const marker = `KPLAY-BECOME-OK-${randomBytes(8).toString("hex")}`;
   const trampoline = sh`echo ${marker} >&2; exec /bin/sh -c "$0"`;
-  return {
-    command: sh`LC_ALL=C su -s /bin/sh -c ${trampoline.text} -- ${user} ${script.text}`.text,
-    prompt: "Password: ",
-    marker,
-  };
+  const command = sh`/bin/sh -c ${trampoline.text} ${script.text}`;
+  return { command: sh`LC_ALL=C su -c ${command.text} -- ${user}`.text, prompt: "Password: ", marker };
 }
 
 /** `export NAME=value` lines for the `environment` keyword (names checked, values quoted). */
