@@ -152,7 +152,8 @@ export class TaskExecutor {
       const v = items ? withData(vars, own) : vars;
       const label = items ? (task.loopLabel ? renderValue(task.loopLabel, v, o) : item) : undefined;
       const outcome = await this.runWithRetries(t, { host, vars: v, index, attempt: 1 });
-      outcomes.push(items ? { ...outcome, result: withLoopFields(outcome.result, own), item: label } : outcome);
+      // an item's result names its item and loop variables, as Ansible's does (results[0].item)
+      outcomes.push(items ? { ...outcome, result: { ...outcome.result, ...own }, item: label } : outcome);
     }
     const s = this.e.hosts.get(host);
     if (task.register) s.registered[task.register] = items ? loopResult(outcomes) : outcomes[0].result;
@@ -412,11 +413,6 @@ function settledVars(task: Task, result: ModuleResult): Record<string, unknown> 
   const facts = result.ansible_facts;
   if (!facts || result.failed || typeof facts !== "object" || findModule(task.module)?.gathersFacts) return {};
   return facts as Record<string, unknown>;
-}
-
-/** An item's result names its item and loop variables, as Ansible's does (results[0].item). */
-function withLoopFields(result: ModuleResult, own: Record<string, unknown>): ModuleResult {
-  return { ...result, ...own };
 }
 
 /** A looped task's registered result: every item's, with the overall changed/failed/skipped. */

@@ -43,33 +43,39 @@ export function stdinReader(bytes: number): Sh {
 export function wrapCommand(script: Sh, become: BecomeContext | undefined): Wrapped {
   const plain = sh`/bin/sh -c ${script.text}`;
   if (!become || become.loginUser === become.becomeUser) return { command: plain.text };
-  if (become.method === "su") return wrapSu(script, become);
+  if (become.method === "su") return wrapSu(script, plain, become);
   const user = become.becomeUser;
   if (!become.password) return { command: sh`sudo -n -H -u ${user} -- ${plain}`.text };
+  const gate = markedShell(script);
+  const prompt = `[kplay-sudo-${gate.nonce}]`;
+  return { command: sh`sudo -S -H -p ${prompt} -u ${user} -- ${gate.command}`.text, prompt, marker: gate.marker };
+}
+
+/**
+ * `/bin/sh -c` that first prints a fresh marker on stderr, then runs the script (its $0): what
+ * comes on stderr before the marker is the become tool's (its prompt), what follows the script's.
+ */
+function markedShell(script: Sh): { command: Sh; marker: string; nonce: string } {
   const nonce = randomBytes(8).toString("hex");
-  const prompt = `[kplay-sudo-${nonce}]`;
   const marker = `KPLAY-BECOME-OK-${nonce}`;
   const trampoline = sh`echo ${marker} >&2; exec /bin/sh -c "$0"`;
-  return {
-    command: sh`sudo -S -H -p ${prompt} -u ${user} -- /bin/sh -c ${trampoline.text} ${script.text}`.text,
-    prompt,
-    marker,
-  };
+  return { command: sh`/bin/sh -c ${trampoline.text} ${script.text}`, marker, nonce };
 }
 
 /**
  * su: root needs no password; others answer su's PAM prompt (C locale, so it reads "Password: ")
- * on stdin, like sudo's. The script is the shell's $0, after the marker that says su let us in.
+ * on stdin, like sudo's. As Ansible's su, the user's login shell runs `/bin/sh -c …` (a user
+ * without one cannot be become).
  */
-function wrapSu(script: Sh, become: BecomeContext): Wrapped {
+function wrapSu(script: Sh, plain: Sh, become: BecomeContext): Wrapped {
   const user = become.becomeUser;
-  // as Ansible's su: the user's login shell runs `/bin/sh -c …` (a user without one cannot be become)
-  const plain = sh`/bin/sh -c ${script.text}`;
   if (!become.password || become.loginUser === "root") return { command: sh`su -c ${plain.text} -- ${user}`.text };
-  const marker = `KPLAY-BECOME-OK-${randomBytes(8).toString("hex")}`;
-  const trampoline = sh`echo ${marker} >&2; exec /bin/sh -c "$0"`;
-  const command = sh`/bin/sh -c ${trampoline.text} ${script.text}`;
-  return { command: sh`LC_ALL=C su -c ${command.text} -- ${user}`.text, prompt: "Password: ", marker };
+  const gate = markedShell(script);
+  return {
+    command: sh`LC_ALL=C su -c ${gate.command.text} -- ${user}`.text,
+    prompt: "Password: ",
+    marker: gate.marker,
+  };
 }
 
 /** `export NAME=value` lines for the `environment` keyword (names checked, values quoted). */
