@@ -373,6 +373,7 @@ function withoutNames(v: Vars, names: Set<string>): Vars {
  */
 function becomeFromVars(vars: Vars): Pick<ExecOptions, "become" | "becomeUser" | "becomeMethod"> {
   const get = (name: string): unknown => {
+    if (!(name in vars)) return undefined; // most hosts set none: a failed lookup's error costs a stack trace
     try {
       return evalExpr(name, vars);
     } catch {

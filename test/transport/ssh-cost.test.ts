@@ -1,6 +1,6 @@
 // The per-connection work kplay skips: ssh2's proof of every host key after OpenSSH's
 // `hostkeys-00@openssh.com` notice (three signature checks per connection), and parsing the same
-// private key file again for each host.
+// private key file again for each host, and decoding the key's PEM again for every signature.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,7 +8,7 @@ import { PassThrough } from "node:stream";
 import ssh2 from "ssh2";
 import { describe, expect, it, vi } from "vitest";
 import { ignoreHostKeysNotice } from "../../src/transport/ssh.js";
-import { privateKey } from "../../src/transport/ssh-keys.js";
+import { privateKey, signingOnce } from "../../src/transport/ssh-keys.js";
 
 type Handler = (p: unknown, name: string, wantReply: boolean, data: unknown) => void;
 interface Internals {
@@ -61,5 +61,35 @@ describe("per-connection cost", () => {
     const bad = join(dir, "bad");
     writeFileSync(bad, "not a key");
     expect(Buffer.isBuffer(privateKey(bad, undefined))).toBe(true);
+  });
+
+  it("signs with a key object made once: the same signatures as ssh2's own, Errors returned as ssh2 does", () => {
+    const kinds: Array<[string, object]> = [
+      ["ed25519", {}],
+      ["rsa", { bits: 2048 }],
+      ["ecdsa", { bits: 256 }],
+    ];
+    for (const [type, opts] of kinds) {
+      const pair = ssh2.utils.generateKeyPairSync(type as "rsa", opts as { bits: number });
+      const ours = signingOnce(ssh2.utils.parseKey(pair.private) as ssh2.ParsedKey);
+      const theirs = ssh2.utils.parseKey(pair.private) as ssh2.ParsedKey;
+      expect(ours.sign).not.toBe(theirs.sign); // replaced, or this test proves nothing
+      const pub = ssh2.utils.parseKey(pair.public) as ssh2.ParsedKey;
+      const data = Buffer.from(`session data for ${type}`);
+      for (const algo of type === "rsa" ? [undefined, "sha256", "sha512"] : [undefined]) {
+        const sig = ours.sign(data, algo);
+        expect(pub.verify(data, sig, algo)).toBe(true);
+        if (type !== "ecdsa") expect(sig.equals(theirs.sign(data, algo))).toBe(true); // deterministic ones
+      }
+      expect(ours.sign(data, "no-such-hash")).toBeInstanceOf(Error);
+    }
+  });
+
+  it("a parsed key file signs through its key object", () => {
+    const dir = mkdtempSync(join(tmpdir(), "kplay-key-"));
+    const file = join(dir, "id");
+    writeFileSync(file, ssh2.utils.generateKeyPairSync("ed25519").private, { mode: 0o600 });
+    const key = privateKey(file, undefined) as ssh2.ParsedKey;
+    expect(Object.prototype.hasOwnProperty.call(key, "sign")).toBe(true); // ssh2's sign lives on its prototype
   });
 });
