@@ -505,7 +505,9 @@ export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unkn
   center: (v, a) => {
     const w = Number(a.pos[0] ?? 80);
     const s = str(v);
-    const left = Math.floor((w - s.length) / 2);
+    // CPython's str.center: an odd margin's extra space goes left when the width is odd
+    const margin = w - s.length;
+    const left = Math.floor(margin / 2) + (margin & w & 1);
     return s.length >= w ? s : " ".repeat(left) + s + " ".repeat(w - s.length - left);
   },
 };

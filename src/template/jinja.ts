@@ -45,7 +45,9 @@ type Node =
   | { k: "include"; expr: string; ignoreMissing: boolean; withContext: boolean; at: number }
   | { k: "import"; expr: string; alias?: string; names?: Array<[string, string]>; withContext: boolean; at: number }
   | { k: "block"; name: string; body: Node[] }
-  | { k: "extends"; expr: string; at: number };
+  | { k: "extends"; expr: string; at: number }
+  | { k: "filter"; filter: string; body: Node[]; at: number }
+  | { k: "call"; params: Param[]; call: string; body: Node[]; at: number };
 
 interface Param {
   name: string;
@@ -105,10 +107,10 @@ function renderSource(source: string, s: Scope, out: string[]): void {
   renderSource(t.text, { ...s, opts: { ...s.opts, file: t.file, line: 1 }, blocks }, out);
 }
 
-function collectBlocks(nodes: Node[], into: Map<string, Node[]>): void {
+function collectBlocks(nodes: Node[], into: Map<string, Node[][]>): void {
   for (const n of nodes) {
     if (n.k !== "block") continue;
-    if (!into.has(n.name)) into.set(n.name, n.body);
+    into.set(n.name, [...(into.get(n.name) ?? []), n.body]);
     collectBlocks(n.body, into);
   }
 }
@@ -271,6 +273,8 @@ class StatementParser {
     if (word === "set") return this.setNode(t);
     if (word === "macro") return this.macroNode(t);
     if (word === "block") return this.blockNode(t);
+    if (word === "filter") return this.filterNode(t);
+    if (word === "call") return this.callNode(t);
     if (word === "include" || word === "import" || word === "from" || word === "extends") return loadNode(t, this.fail);
     if (/^(end\w+|else|elif)$/.test(word)) throw this.fail(`unexpected {% ${t.body} %}`, t.at);
     throw this.fail(`{% ${word} %} is not supported in kplay's Jinja templates`, t.at);
@@ -324,12 +328,33 @@ class StatementParser {
     if (!m) throw this.fail(`cannot read "{% ${t.body} %}"`, t.at);
     const r = this.body([/^endmacro(\s+\w+)?$/]);
     this.need(r, "endmacro", t.at);
-    const params = splitTopLevel(m[2]).map((p) => {
+    return { k: "macro", name: m[1], params: this.params(m[2], t), body: r.nodes, at: t.at };
+  }
+
+  private params(list: string, t: Tag): Param[] {
+    return splitTopLevel(list).map((p) => {
       const eq = /^([A-Za-z_]\w*)\s*(?:=\s*([\s\S]+))?$/.exec(p);
       if (!eq) throw this.fail(`cannot read the macro parameter "${p}"`, t.at);
       return { name: eq[1], ...(eq[2] !== undefined ? { default: eq[2] } : {}) };
     });
-    return { k: "macro", name: m[1], params, body: r.nodes, at: t.at };
+  }
+
+  /** `{% filter upper | replace('a', 'b') %}…{% endfilter %}`: the body's output through the filters. */
+  private filterNode(t: Tag): Node {
+    const filter = t.body.slice("filter".length).trim();
+    if (!filter) throw this.fail(`cannot read "{% ${t.body} %}"`, t.at);
+    const r = this.body([/^endfilter$/]);
+    this.need(r, "endfilter", t.at);
+    return { k: "filter", filter, body: r.nodes, at: t.at };
+  }
+
+  /** `{% call [(params)] macro(args) %}…{% endcall %}`: the macro called with the body as `caller`. */
+  private callNode(t: Tag): Node {
+    const m = /^call\s*(?:\(([^)]*)\))?\s*([A-Za-z_][\w.]*\s*\([\s\S]*\))$/.exec(t.body);
+    if (!m) throw this.fail(`cannot read "{% ${t.body} %}"`, t.at);
+    const r = this.body([/^endcall$/]);
+    this.need(r, "endcall", t.at);
+    return { k: "call", params: this.params(m[1] ?? "", t), call: m[2], body: r.nodes, at: t.at };
   }
 
   private blockNode(t: Tag): Node {
@@ -414,8 +439,8 @@ interface Scope {
   opts: JinjaOptions;
   /** Names a template defines at its top level (what {% import %} of it gives). */
   exports?: Record<string, unknown>;
-  /** A child template's blocks, which replace the parent's. */
-  blocks?: Map<string, Node[]>;
+  /** Each block's bodies from the nearest child template to the farthest (the parent's own is last). */
+  blocks?: Map<string, Node[][]>;
 }
 
 function evalAt(expr: string, s: Scope, at: number, fail: Fail): unknown {
@@ -454,9 +479,45 @@ function renderOther(n: Node, s: Scope, out: string[], fail: Fail): void {
     renderNodes(n.body, { ...s, exports: undefined }, inner, fail);
     define(s, { [n.name]: inner.join("") });
   } else if (n.k === "macro") define(s, { [n.name]: macro(n, s, fail) });
-  else if (n.k === "block") renderNodes(s.blocks?.get(n.name) ?? n.body, { ...s, exports: undefined }, out, fail);
+  else if (n.k === "block") renderBlock([...(s.blocks?.get(n.name) ?? []), n.body], s, out, fail);
   else if (n.k === "include") renderInclude(n, s, out, fail);
   else if (n.k === "import") renderImport(n, s, fail);
+  else if (n.k === "filter") renderFilter(n, s, out, fail);
+  else if (n.k === "call") renderCall(n, s, out, fail);
+}
+
+/** A block: its nearest child's body, where `super()` is the next one's (the parent's own is last). */
+function renderBlock(chain: Node[][], s: Scope, out: string[], fail: Fail): void {
+  const next = chain.slice(1);
+  const parent = () => {
+    const inner: string[] = [];
+    if (next.length) renderBlock(next, s, inner, fail);
+    return inner.join("");
+  };
+  const vars = withData(s.vars, { super: Object.assign(parent, { jinjaMacro: true as const }) });
+  renderNodes(chain[0], { ...s, vars, exports: undefined }, out, fail);
+}
+
+// names that hold a {% filter %} body or a {% call %} caller while their expression is evaluated
+const FILTER_BODY = "_kplay_filter_body_";
+const CALLER = "_kplay_caller_";
+
+function renderFilter(n: Extract<Node, { k: "filter" }>, s: Scope, out: string[], fail: Fail): void {
+  const inner: string[] = [];
+  renderNodes(n.body, { ...s, exports: undefined }, inner, fail);
+  const vars = withData(s.vars, { [FILTER_BODY]: inner.join("") });
+  const v = evalAt(`${FILTER_BODY} | ${n.filter}`, { ...s, vars }, n.at, fail);
+  out.push(v === null || v === undefined ? "" : pyStr(v));
+}
+
+function renderCall(n: Extract<Node, { k: "call" }>, s: Scope, out: string[], fail: Fail): void {
+  const caller = macro({ k: "macro", name: "caller", params: n.params, body: n.body, at: n.at }, s, fail);
+  // the macro gets the body as its `caller` keyword (Jinja passes it the same way)
+  const open = n.call.indexOf("(");
+  const args = n.call.slice(open + 1, n.call.lastIndexOf(")")).trim();
+  const call = `${n.call.slice(0, open)}(${args ? `${args}, ` : ""}caller=${CALLER})`;
+  const v = evalAt(call, { ...s, vars: withData(s.vars, { [CALLER]: caller }) }, n.at, fail);
+  out.push(v === null || v === undefined ? "" : pyStr(v));
 }
 
 /** A macro as a value: its body rendered with its parameters over the variables it was defined with. */
@@ -470,9 +531,10 @@ function macro(n: Extract<Node, { k: "macro" }>, s: Scope, fail: Fail): Macro {
       else if (p.default !== undefined) own[p.name] = evalAt(p.default, defined, n.at, fail);
     });
     const extra = args.pos.slice(n.params.length);
-    const kwargs = Object.fromEntries(Object.entries(args.kw).filter(([k]) => !n.params.some((p) => p.name === k)));
+    const { caller, ...kw } = args.kw;
+    const kwargs = Object.fromEntries(Object.entries(kw).filter(([k]) => !n.params.some((p) => p.name === k)));
     const out: string[] = [];
-    const vars = withData(defined.vars, { ...own, varargs: extra, kwargs });
+    const vars = withData(defined.vars, { ...own, varargs: extra, kwargs, ...(caller ? { caller } : {}) });
     renderNodes(n.body, { vars, opts: defined.opts }, out, fail);
     return out.join("");
   };

@@ -1,6 +1,7 @@
-// Owns templating: one Handlebars engine (strict: an undefined variable is an error naming the
-// template, line and variable; no HTML escaping) for templates/*.hbs and for `{{ var }}` inside
-// playbook string values. A string that is exactly one `{{ path }}` yields the native value.
+// Owns templating: Jinja for every `{{ }}`/`{% %}` in playbook, inventory and vars values and for
+// template files (as Ansible renders them), and one Handlebars engine (strict: an undefined
+// variable is an error naming the template, line and variable; no HTML escaping) for kplay's own
+// templates/*.hbs files only. A value that is exactly one `{{ expression }}` keeps its type.
 import Handlebars from "handlebars";
 import { inputError, KplayError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, renderLate, setLateRender } from "../playbook/expr.js";
@@ -119,10 +120,8 @@ export function checkTemplateSyntax(source: string, origin: TemplateOrigin): voi
 }
 
 const JINJA_STATEMENT = /\{%|\{#/;
-/** Handlebars' own syntax (blocks, partials, comments, else): such a string stays Handlebars. */
-const HANDLEBARS_BLOCK = /\{\{[#/^>!{~&]|\{\{\s*else\b/;
-
-const SINGLE = /^\s*\{\{\s*([A-Za-z_][\w]*(?:\.[\w-]+|\.\[[^\]]+\])*)\s*\}\}\s*$/;
+/** Handlebars' own syntax (blocks, partials, comments, else), named when a playbook value holds it. */
+const HANDLEBARS_BLOCK = /\{\{[#/^>!{~&]|\{\{\s*else\s*\}\}/;
 
 /** Each `{{ expression }}` of a string; a quoted string inside may hold "}}" (Jinja's lexer allows it). */
 function mustaches(value: string): Array<{ expr: string; start: number; end: number }> {
@@ -146,22 +145,25 @@ function mustaches(value: string): Array<{ expr: string; start: number; end: num
 }
 
 /**
- * Jinja-style expressions in playbook values (`{{ hostvars[groups['etcd'][0]].ip }}`,
- * `{{ x | default('y') }}`): when every `{{ }}` in the string parses as a kplay expression, the
- * expression engine renders it; otherwise (helpers, blocks) Handlebars does. Both are strict.
+ * The Jinja expressions of a playbook value (`{{ hostvars[groups['etcd'][0]].ip }}`,
+ * `{{ x | default('y') }}`), each parsed before any is evaluated: one that does not parse is a
+ * template error naming the value's file, line and field (and Handlebars syntax, of kplay's
+ * earlier playbooks, is named as such).
  */
-function renderExpressions(
-  value: string,
-  ctx: Record<string, unknown>,
-  origin: TemplateOrigin,
-): { ok: true; value: unknown } | { ok: false } {
-  if (HANDLEBARS_BLOCK.test(value)) return { ok: false };
+function renderExpressions(value: string, ctx: Record<string, unknown>, origin: TemplateOrigin): unknown {
+  const where = { file: origin.file, line: origin.line, field: origin.field };
+  if (HANDLEBARS_BLOCK.test(value))
+    throw inputError(
+      "template error: Handlebars syntax ({{#each}}, {{/if}}, {{else}}, …) in a playbook value; " +
+        "playbook, inventory and vars values are Jinja, as in Ansible (Handlebars is read in templates/*.hbs only)",
+      where,
+    );
   const parts = mustaches(value);
   for (const p of parts) {
     try {
       parseExpr(p.expr);
-    } catch {
-      return { ok: false };
+    } catch (e) {
+      throw inputError(`template error: {{ ${p.expr} }}: ${(e as Error).message}`, where);
     }
   }
   const evalOne = (expr: string) => {
@@ -181,8 +183,7 @@ function renderExpressions(
       );
     }
   };
-  if (parts.length === 1 && parts[0].start === 0 && parts[0].end === value.length)
-    return { ok: true, value: evalOne(parts[0].expr) };
+  if (parts.length === 1 && parts[0].start === 0 && parts[0].end === value.length) return evalOne(parts[0].expr);
   let out = "";
   let last = 0;
   for (const p of parts) {
@@ -192,7 +193,7 @@ function renderExpressions(
     out += value.slice(last, p.start) + (v === null || v === undefined ? "" : pyStr(v));
     last = p.end;
   }
-  return { ok: true, value: out + value.slice(last) };
+  return out + value.slice(last);
 }
 
 /** Render `{{ }}` in a string value; other values pass through. Recurses into lists and maps. */
@@ -201,16 +202,7 @@ export function renderValue(value: unknown, ctx: Record<string, unknown>, origin
     // statements and comments: Jinja, as Ansible renders every playbook string (trim_blocks on)
     if (JINJA_STATEMENT.test(value) && !HANDLEBARS_BLOCK.test(value))
       return renderJinja(value, ctx, { trimBlocks: true, lstripBlocks: false, file: origin.file, line: origin.line });
-    if (!value.includes("{{")) return value;
-    const viaExpr = renderExpressions(value, ctx, origin);
-    if (viaExpr.ok) return viaExpr.value;
-    const m = SINGLE.exec(value);
-    if (m) {
-      const v = lookupPath(ctx, m[1]);
-      if (v === undefined) throw templateError(new Error(`"${m[1]}" not defined`), origin, m[1]);
-      if (typeof v !== "string") return v;
-    }
-    return renderTemplate(value, ctx, origin);
+    return value.includes("{{") ? renderExpressions(value, ctx, origin) : value;
   }
   if (Array.isArray(value)) return value.map((v) => renderValue(v, ctx, origin));
   if (value && typeof value === "object") {
@@ -223,17 +215,6 @@ export function renderValue(value: unknown, ctx: Record<string, unknown>, origin
     return out;
   }
   return value;
-}
-
-export function lookupPath(ctx: unknown, path: string): unknown {
-  let cur: unknown = ctx;
-  for (const part of path.split(".")) {
-    const key = part.startsWith("[") ? part.slice(1, -1) : part;
-    if (cur === null || cur === undefined || typeof cur !== "object") return undefined;
-    if (!Object.prototype.hasOwnProperty.call(cur, key)) return undefined;
-    cur = (cur as Record<string, unknown>)[key];
-  }
-  return cur;
 }
 
 function templateError(e: unknown, origin: TemplateOrigin, variable?: string): KplayError {

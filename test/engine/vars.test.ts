@@ -6,12 +6,12 @@ import { resolveVars } from "../../src/engine/vars.js";
 const magic = { groups: { etcd: ["n1", "n2"] }, hostvars: { n1: { ip: "10.0.0.1" }, n2: { ip: "10.0.0.2" } } };
 
 describe("resolveVars", () => {
-  it("renders a block template over groups and hostvars", () => {
+  it("renders a Jinja loop over groups and hostvars", () => {
     const v = resolveVars(
       {
         ...magic,
         cluster:
-          "{{#each groups.etcd}}{{#if @index}},{{/if}}{{this}}=https://{{lookup (lookup ../hostvars this) 'ip'}}:2380{{/each}}",
+          "{% for h in groups.etcd %}{{ ',' if not loop.first }}{{ h }}=https://{{ hostvars[h].ip }}:2380{% endfor %}",
       },
       {},
     );
@@ -21,14 +21,20 @@ describe("resolveVars", () => {
     expect(resolveVars({ a: "{{ b }}-x", b: "{{ c }}", c: "z" }, {}).a).toBe("z-x");
   });
   it("leaves a variable that needs something not known yet as written", () => {
-    const tpl = "{{#each facts.ifaces}}{{this}}{{/each}}";
+    const tpl = "{% for i in facts.ifaces %}{{ i }}{% endfor %}";
     expect(resolveVars({ late: tpl, other: "{{ missing_fact }}" }, {})).toEqual({
       late: tpl,
       other: "{{ missing_fact }}",
     });
   });
   it("still reports a template that is broken", () => {
-    expect(() => resolveVars({ bad: "{{#each x}}" }, { file: "p.yml" })).toThrow(/template error/);
+    expect(() => resolveVars({ bad: "{{ x | }}" }, { file: "p.yml" })).toThrow(/template error/);
+  });
+  it("reads playbook values as Jinja only: Handlebars syntax is named, not rendered", () => {
+    for (const bad of ["{{#each groups.etcd}}{{this}}{{/each}}", "a {{else}} b", "{{join groups.etcd ','}}"])
+      expect(() => resolveVars({ ...magic, bad }, { file: "p.yml" })).toThrow(
+        bad.includes("join") ? /template error: \{\{ join groups.etcd ',' \}\}/ : /Handlebars syntax/,
+      );
   });
 });
 
