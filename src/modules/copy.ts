@@ -3,6 +3,7 @@
 // place when the path is a mount point such as /etc/hosts in a container). One round trip for
 // files up to 256 KiB (content rides along on stdin); larger files are checked first, sent only if needed.
 import { sha256Hex } from "../hash.js";
+import { statSync } from "node:fs";
 import { basename, posix } from "node:path";
 import { createHash } from "node:crypto";
 import { z } from "zod";
@@ -11,6 +12,7 @@ import { joinSh, raw, sh, userScript, type Sh } from "../transport/sh.js";
 import { receiveStdin, T_VAR } from "../transport/stdin.js";
 import { attrScriptOrNoop, fileAttrFields } from "./attrs.js";
 import type { UndoLog } from "./undo.js";
+import { copyLocalTree, copyRemote } from "./copy-tree.js";
 import {
   defineModule,
   normalizeMode,
@@ -33,12 +35,19 @@ export const copySchema = z
     src: z.string().optional(),
     force: z.boolean().default(true),
     follow: z.boolean().default(false),
+    // src is on the node (a file, or a directory merged into dest)
+    remote_src: z.boolean().default(false),
+    // the mode of directories a directory copy makes
+    directory_mode: z.union([z.string(), z.number()]).optional(),
+    // symbolic links in a controller source are followed (the only way kplay reads them)
+    local_follow: z.literal(true).default(true),
     ...fileAttrFields,
   })
   .strict()
   .refine((a) => (a.content === undefined) !== (a.src === undefined), {
     message: "give exactly one of content or src",
-  });
+  })
+  .refine((a) => !a.remote_src || a.src !== undefined, { message: "remote_src needs src" });
 
 export type CopyArgs = z.infer<typeof copySchema>;
 
@@ -210,6 +219,9 @@ export const copyModule = defineModule({
   idempotent: true,
   schema: copySchema,
   run: async (ctx, a) => {
+    if (a.remote_src) return copyRemote(ctx, a);
+    if (a.src !== undefined && statSync(ctx.localPath(a.src)).isDirectory())
+      return copyLocalTree(ctx, a, ctx.localPath(a.src));
     const data = a.content !== undefined ? Buffer.from(a.content) : ctx.readLocal(a.src!);
     return putFile(ctx, {
       dest: a.dest,

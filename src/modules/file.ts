@@ -1,9 +1,11 @@
 // Owns the `file` module: directory (mkdir -p), absent (rm -rf), touch, file (attributes of an
-// existing file) and link, with mode/owner/group, in one round trip; check mode only compares.
+// existing file) and link, with mode/owner/group and access/modification times, in one round trip;
+// check mode only compares.
 import { z } from "zod";
+import { strptime } from "../playbook/strftime.js";
 import { catSh, joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { attrScriptOrNoop } from "./attrs.js";
-import { defineModule, normalizeMode, readMarker } from "./types.js";
+import { defineModule, normalizeMode, readMarker, type ModuleContext } from "./types.js";
 
 const fileSchema = z
   .object({
@@ -15,6 +17,11 @@ const fileSchema = z
     src: z.string().optional(),
     recurse: z.boolean().default(false),
     force: z.boolean().default(false),
+    // "preserve", "now", or a time in the *_format (Python's strptime), the node's local time
+    modification_time: z.string().optional(),
+    modification_time_format: z.string().default("%Y%m%d%H%M.%S"),
+    access_time: z.string().optional(),
+    access_time_format: z.string().default("%Y%m%d%H%M.%S"),
   })
   .strict()
   .refine((a) => (a.state !== "link" && a.state !== "hard") || !!a.src, { message: "state=link and hard need src" });
@@ -46,61 +53,124 @@ function hardLink(o: { src: string; force: boolean; attrs: Sh; make: (cmd: Sh) =
   ]);
 }
 
+/** A time the file should have: "" (keep it), "now", or "YYYY-MM-DD HH:MM:SS" for the node's `date -d`. */
+type TimeSpec = string;
+
+/** Ansible's defaults: touch sets both times to now, every other state keeps them. */
+function timeSpec(v: string | undefined, fmt: string, state: string): TimeSpec {
+  const given = v ?? (state === "touch" ? "now" : "preserve");
+  if (given === "preserve") return "";
+  if (given === "now") return "now";
+  let w;
+  try {
+    w = strptime(given, fmt);
+  } catch (e) {
+    throw new Error(`Error while obtaining timestamp for time ${given} using format ${fmt}: ${(e as Error).message}`);
+  }
+  const p2 = (n: number) => String(n).padStart(2, "0");
+  return `${w.year}-${p2(w.month)}-${p2(w.day)} ${p2(w.hour)}:${p2(w.minute)}:${p2(w.second)}`;
+}
+
+/**
+ * The file's times set as asked; changed when they differ (to the nanosecond), and always for
+ * "now", as Ansible's file module reports. Both "now": a plain touch, which needs no ownership.
+ */
+function timesScript(t: { m: TimeSpec; a: TimeSpec }, check: boolean): Sh {
+  if (!t.m && !t.a) return raw(""); // nothing to do: no line at all
+  const apply = (cmd: Sh) => (check ? sh`changed=1` : sh`{ ${cmd}; } && changed=1 || exit 1`);
+  if (t.m === "now" && t.a === "now") return apply(sh`touch -c -- "$p"`);
+  return joinSh([
+    raw(`cm_=$(stat -L -c %.9Y -- "$p") && ca_=$(stat -L -c %.9X -- "$p") || exit 1`),
+    // a wanted time: kept ('' : the current one), now, or a local time the node's date reads
+    raw(`w_() { case $1 in '') echo "$2";; now) date +%s.%N;;`),
+    raw(`*) d_=$(date -d "$1" +%s) && echo "$d_.000000000";; esac; }`),
+    sh`nm_=$(w_ ${t.m} "$cm_") && na_=$(w_ ${t.a} "$ca_") || exit 1`,
+    catSh(
+      raw(`if [ "$nm_" != "$cm_" ] || [ "$na_" != "$ca_" ]; then `),
+      apply(raw(`touch -c -m -d "@$nm_" -- "$p" && touch -c -a -d "@$na_" -- "$p"`)),
+      raw(`; fi`),
+    ),
+  ]);
+}
+
+type FileArgs = z.infer<typeof fileSchema>;
+
+/** `attrs` (written for "$p") on each directory level below "$e_", the deepest one that was there before. */
+function newLevels(attrs: Sh): Sh {
+  return joinSh([
+    raw(`q_=$(dirname -- "$p"); p0_=$p; while [ "$q_" != "$e_" ] && [ "$q_" != . ] && [ "$q_" != / ]; do p=$q_`),
+    attrs,
+    raw(`q_=$(dirname -- "$q_"); done; p=$p0_`),
+  ]);
+}
+
+/** What each state does to $p, given the attribute, time and undo pieces the run made. */
+function stateScript(a: FileArgs, p: { attrs: Sh; times: Sh; check: boolean; undo: ModuleContext["undo"] }): Sh {
+  const { attrs, times, check: c } = p;
+  const act = (cmd: Sh) => (c ? sh`changed=1` : sh`${cmd} && changed=1`);
+  // what was at the path before kplay first changed it (or that nothing was) goes into the undo
+  // log; a directory's contents are not kept (only directories kplay made are undone)
+  const keep = p.undo.keepOriginal("p", a.path);
+  const keepThen = (cmd: Sh) => (keep ? sh`${keep}; ${cmd}` : cmd);
+  const ifThere = (x: Sh) => (x.text ? joinSh([raw(`if [ -e "$p" ]; then`), x, raw(`fi`)]) : x);
+  switch (a.state) {
+    case "directory":
+      return joinSh([
+        raw(`if [ -e "$p" ] && [ ! -d "$p" ]; then echo "$p exists and is not a directory" >&2; exit 1; fi`),
+        c || attrs.text === ":" ? undefined : raw(`e_=$p; while [ ! -d "$e_" ]; do e_=$(dirname -- "$e_"); done`),
+        // directories kplay creates are removed on undo (if empty by then), every missing level, top first
+        sh`[ -d "$p" ] || { ${act(p.undo.makeDirs("p", a.path))} || exit 1; }`,
+        // as Ansible: the mode, owner and group go on every level it made, not the last one only
+        c || attrs.text === ":" ? undefined : newLevels(attrs),
+        raw(`if [ -d "$p" ]; then`),
+        attrs,
+        a.recurse && (a.owner || a.group) && !c
+          ? sh`chown -R -- ${`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`} "$p"`
+          : sh`:`,
+        times,
+        raw(`fi`),
+      ]);
+    case "absent":
+      return sh`if [ -e "$p" ] || [ -L "$p" ]; then ${keepThen(act(sh`rm -rf -- "$p"`))} || exit 1; fi`;
+    case "touch":
+      // an absent file is created empty; then its attributes, and its times (now, unless told)
+      return joinSh([
+        keep,
+        sh`[ -e "$p" ] || { ${act(raw(`: >> "$p"`))} || exit 1; }`,
+        ifThere(joinSh([attrs, times])),
+      ]);
+    case "link":
+      return joinSh([symLink({ src: a.src!, force: a.force, make: (cmd) => keepThen(act(cmd)) }), ifThere(times)]);
+    case "hard":
+      return joinSh([
+        hardLink({ src: a.src!, force: a.force, attrs, make: (cmd) => keepThen(act(cmd)) }),
+        ifThere(times),
+      ]);
+    default:
+      return joinSh([
+        raw(`[ -e "$p" ] || { echo "file $p does not exist (use state=touch to create it)" >&2; exit 1; }`),
+        keep,
+        attrs,
+        times,
+      ]);
+  }
+}
+
 export const fileModule = defineModule({
   name: "file",
   undo: "recorded",
   idempotent: true,
   schema: fileSchema,
   run: async (ctx, a) => {
-    const mode = normalizeMode(a.mode);
-    const c = ctx.check;
-    const attrs = attrScriptOrNoop({ mode, owner: a.owner, group: a.group }, c);
-    const act = (cmd: Sh) => (c ? sh`changed=1` : sh`${cmd} && changed=1`);
-    // what was at the path before kplay first changed it (or that nothing was) goes into the undo
-    // log; a directory's contents are not kept (only directories kplay made are undone)
-    const keep = ctx.undo.keepOriginal("p", a.path);
-    const keepThen = (cmd: Sh) => (keep ? sh`${keep}; ${cmd}` : cmd);
-    let body: Sh;
-    switch (a.state) {
-      case "directory":
-        body = joinSh([
-          raw(`if [ -e "$p" ] && [ ! -d "$p" ]; then echo "$p exists and is not a directory" >&2; exit 1; fi`),
-          // directories kplay creates are removed on undo (if empty by then), every missing level, top first
-          sh`[ -d "$p" ] || { ${act(ctx.undo.makeDirs("p", a.path))} || exit 1; }`,
-          raw(`if [ -d "$p" ]; then`),
-          attrs,
-          a.recurse && (a.owner || a.group) && !c
-            ? sh`chown -R -- ${`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`} "$p"`
-            : sh`:`,
-          raw(`fi`),
-        ]);
-        break;
-      case "absent":
-        body = sh`if [ -e "$p" ] || [ -L "$p" ]; then ${keepThen(act(sh`rm -rf -- "$p"`))} || exit 1; fi`;
-        break;
-      case "touch":
-        // touch always updates times (changed), as Ansible's file state=touch reports
-        body = joinSh([
-          keep,
-          c ? sh`changed=1` : sh`touch -- "$p" && changed=1 || exit 1`,
-          raw(`if [ -e "$p" ]; then`),
-          attrs,
-          raw(`fi`),
-        ]);
-        break;
-      case "link":
-        body = symLink({ src: a.src!, force: a.force, make: (cmd) => keepThen(act(cmd)) });
-        break;
-      case "hard":
-        body = hardLink({ src: a.src!, force: a.force, attrs, make: (cmd) => keepThen(act(cmd)) });
-        break;
-      default:
-        body = joinSh([
-          raw(`[ -e "$p" ] || { echo "file $p does not exist (use state=touch to create it)" >&2; exit 1; }`),
-          keep,
-          attrs,
-        ]);
+    let times: Sh;
+    try {
+      const m = timeSpec(a.modification_time, a.modification_time_format, a.state);
+      times = timesScript({ m, a: timeSpec(a.access_time, a.access_time_format, a.state) }, ctx.check);
+    } catch (e) {
+      return { changed: false, failed: true, msg: (e as Error).message };
     }
+    const attrs = attrScriptOrNoop({ mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, ctx.check);
+    const body = stateScript(a, { attrs, times, check: ctx.check, undo: ctx.undo });
     const r = await ctx.exec(
       joinSh([sh`p=${a.path}`, raw(`changed=0`), body, raw(`echo "KPLAY-RESULT: changed=$changed"`)]),
     );

@@ -3,7 +3,7 @@
 // keyword. import_tasks / include_tasks are read here (so they are validated up front too) and
 // become blocks; vars_files are read here. Module arguments are checked against each module's
 // schema (values that are still templates are checked after they are rendered).
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { closest, inputError, KplayError, type Where } from "../errors.js";
@@ -13,7 +13,7 @@ import { withCanonicalNames } from "../modules/aliases.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { checkTemplateText } from "../template/render.js";
 import { LOOP_KEYWORDS, type LoopKind } from "../engine/loops.js";
-import { findSource, sourceCandidates } from "./paths.js";
+import { filesUnder, findSource, sourceCandidates } from "./paths.js";
 import { readRolesSection, readRoleTask } from "./load-roles.js";
 import { ExprError, parseExpr } from "./expr.js";
 import { freeFormArgs, keyValues } from "./kv.js";
@@ -593,13 +593,13 @@ function noteSourceFiles(s: Source, task: { module: string; args: Record<string,
   } else if (
     ["copy", "script", "unarchive"].includes(module) &&
     typeof (args.src ?? args.cmd) === "string" &&
-    !args.remote_src
+    ansibleBoolean(args.remote_src) !== true
   ) {
-    // (when they can be found now)
+    // (when they can be found now; a directory copy: every file in it)
     const name = module === "script" ? String(args.cmd).trim().split(/\s+/)[0] : String(args.src);
     if (!name.includes("{{")) {
       const found = findSource(sourceDirs(s), s.ctx.playbookDir, name);
-      if (found) s.ctx.files.add(found);
+      if (found) for (const f of statSync(found).isDirectory() ? filesUnder(found) : [found]) s.ctx.files.add(f);
     }
   }
 }

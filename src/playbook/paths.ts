@@ -3,7 +3,7 @@
 // and templates/, then the playbook's directory the same way; then templates/ beside the
 // playbooks directory (kplay's shipped layout) and templates/ in the working directory. One
 // list for loading and running.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import type { SourceDirs } from "./types.js";
 
@@ -26,4 +26,12 @@ export function sourceCandidates(dirs: SourceDirs, playbookDir: string, name: st
 
 export function findSource(dirs: SourceDirs, playbookDir: string, name: string): string | undefined {
   return sourceCandidates(dirs, playbookDir, name).find((c) => existsSync(c));
+}
+
+/** Every file under a controller directory (symbolic links followed, as copy's local_follow does). */
+export function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? filesUnder(p) : [p];
+  });
 }

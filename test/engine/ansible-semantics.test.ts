@@ -662,6 +662,94 @@ const TEMPLATE_FILES = () => ({
   "templates/cp.j2": "caf\u00e9 \u20ac {{ who }}\n",
 });
 
+// file's access_time/modification_time: set, kept, "now", formats, a bad time
+const FILE_TIMES_PLAYBOOK = (out: string) => `
+- hosts: all
+  gather_facts: false
+  vars:
+    t: "${out}/{{ inventory_hostname }}-t"
+  tasks:
+    - file: { path: "{{ t }}", state: touch, modification_time: "202001021530.45", access_time: "201912312359.59" }
+      register: set1
+    - file: { path: "{{ t }}", state: touch, modification_time: "202001021530.45", access_time: "201912312359.59" }
+      register: set2
+    - file:
+        path: "{{ t }}"
+        modification_time: "2021-03-04 05:06:07"
+        modification_time_format: "%Y-%m-%d %H:%M:%S"
+      register: mod_only
+    - file: { path: "{{ t }}", state: touch, modification_time: preserve, access_time: preserve }
+      register: touch_preserve
+    - file: { path: "{{ t }}", state: file }
+      register: plain
+    - file: { path: "${out}/{{ inventory_hostname }}-d", state: directory, modification_time: "202201010000.00", access_time: now }
+      register: dir_now
+    - file: { path: "{{ t }}", modification_time: "bad" }
+      register: bad
+      ignore_errors: true
+    - stat: { path: "{{ t }}" }
+      register: st
+    - stat: { path: "${out}/{{ inventory_hostname }}-d" }
+      register: sd
+    - copy:
+        dest: "${out}/{{ inventory_hostname }}-times"
+        content: |
+          {{ set1.changed }} {{ set2.changed }} {{ mod_only.changed }} {{ touch_preserve.changed }} {{ plain.changed }}
+          {{ dir_now.changed }} {{ bad.failed }} {{ bad.msg is search('Error while obtaining timestamp for time bad') }}
+          {{ st.stat.mtime | int }} {{ st.stat.atime | int }} {{ sd.stat.mtime | int }}
+`;
+
+// copy with remote_src (a file, a directory with and without its trailing slash) and a controller directory
+const COPY_TREES_PLAYBOOK = (out: string) => `
+- hosts: all
+  gather_facts: false
+  vars:
+    base: "${out}/{{ inventory_hostname }}"
+  tasks:
+    - copy: { dest: "{{ base }}-src.txt", content: "remote source\\n", mode: "0600" }
+    - copy: { src: "{{ base }}-src.txt", dest: "{{ base }}-copied.txt", remote_src: yes }
+      register: r1
+    - copy: { src: "{{ base }}-src.txt", dest: "{{ base }}-copied.txt", remote_src: yes }
+      register: r2
+    - copy: { src: "{{ base }}-src.txt", dest: "{{ base }}-copied2.txt", remote_src: yes, mode: "0640" }
+      register: r3
+    - copy: { src: "{{ base }}-missing", dest: "{{ base }}-x", remote_src: yes }
+      register: r4
+      ignore_errors: true
+    - file: { path: "{{ base }}-tree/sub", state: directory, mode: "0750" }
+    - copy: { dest: "{{ base }}-tree/a.txt", content: "A\\n", mode: "0640" }
+    - copy: { dest: "{{ base }}-tree/sub/b.txt", content: "B\\n" }
+    - copy: { src: "{{ base }}-tree/", dest: "{{ base }}-contents", remote_src: yes }
+      register: d1
+    - copy: { src: "{{ base }}-tree", dest: "{{ base }}-contents", remote_src: yes }
+      register: d2
+    - copy: { src: "{{ base }}-tree/", dest: "{{ base }}-contents", remote_src: yes }
+      register: d3
+    - copy: { src: "{{ base }}-tree", dest: "{{ base }}-made/two", remote_src: yes }
+      register: d5
+      ignore_errors: true
+    - copy: { dest: "{{ base }}-tree/a.txt", content: "A2\\n" }
+    - copy: { src: "{{ base }}-tree/", dest: "{{ base }}-contents", remote_src: yes }
+      register: d4
+    - copy: { src: localdir/, dest: "{{ base }}-local" }
+      register: l1
+    - copy: { src: localdir, dest: "{{ base }}-local" }
+      register: l2
+    - copy: { src: localdir/, dest: "{{ base }}-local" }
+      register: l3
+    - shell: >-
+        for d in contents local; do cd "{{ base }}-$d" &&
+        find . -printf '%p %y %m\\n' | sort && find . -type f | sort | xargs cat; done > "{{ base }}-listing"
+    - copy:
+        dest: "{{ base }}-results"
+        content: |
+          {{ [r1.changed, r2.changed, r3.changed, r4.failed, d1.changed, d2.changed, d3.changed, d4.changed] }}
+          {{ [l1.changed, l2.changed, l3.changed, d5.failed] }} {{ r4.msg | basename }} {{ d5.msg | basename }}
+          {{ r1.checksum }} {{ r3.mode }} {{ r1.dest | basename }} {{ r1.size }}
+`;
+
+const COPY_TREES_FILES = () => ({ "localdir/one.txt": "one\n", "localdir/deep/two.txt": "two\n" });
+
 const RECAP =
   /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
@@ -865,5 +953,16 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     const kplay = sameAsAnsible({ main: TEMPLATE_PLAYBOOK, files: TEMPLATE_FILES });
     expect(kplay.files.main).toBe("644 hello world! hello you? 42\npart sees world<1><2>\n\n");
     expect(kplay.files.child).toBe("644 top\nchild body for worldbottom\n");
+  });
+
+  it("file access_time/modification_time: set, kept on a second run, one of them, preserve, now, a format, a bad time", () => {
+    const kplay = sameAsAnsible({ main: FILE_TIMES_PLAYBOOK });
+    expect(kplay.files["h1-times"]).toMatch(/^644 True False True False False\nTrue True True\n1\d+(\.0)? /);
+  });
+
+  it("copy: remote_src files and directories (with and without the trailing slash), controller directories", () => {
+    const kplay = sameAsAnsible({ main: COPY_TREES_PLAYBOOK, files: COPY_TREES_FILES });
+    expect(kplay.files["h1-listing"]).toContain("two");
+    expect(kplay.files["h1-results"]).toMatch(/^644 \[True, False, True, True, True, True, False, True\]/);
   });
 });

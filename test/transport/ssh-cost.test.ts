@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import ssh2 from "ssh2";
 import { describe, expect, it, vi } from "vitest";
-import { ignoreHostKeysNotice } from "../../src/transport/ssh.js";
+import { endOnce, ignoreHostKeysNotice } from "../../src/transport/ssh.js";
 import { privateKey, signingOnce } from "../../src/transport/ssh-keys.js";
 
 type Handler = (p: unknown, name: string, wantReply: boolean, data: unknown) => void;
@@ -91,5 +91,14 @@ describe("per-connection cost", () => {
     writeFileSync(file, ssh2.utils.generateKeyPairSync("ed25519").private, { mode: 0o600 });
     const key = privateKey(file, undefined) as ssh2.ParsedKey;
     expect(Object.prototype.hasOwnProperty.call(key, "sign")).toBe(true); // ssh2's sign lives on its prototype
+  });
+
+  it("a channel is ended once: ssh2's second end() on close does not reach Node's stream", () => {
+    const stream = new PassThrough();
+    const end = vi.spyOn(stream, "end");
+    endOnce(stream);
+    stream.end();
+    stream.end(); // as ssh2's Channel.destroy does
+    expect(end).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,0 +1,201 @@
+// Owns the copy module's other sources: a file or directory already on the node (remote_src), and
+// a directory on the controller (sent as one tar archive and unpacked beside the destination).
+// A directory is merged into the destination as Ansible's copy does: a file only in the source or
+// whose content differs is copied, nothing in the destination is deleted, and the task is changed
+// only when something was copied or an attribute changed. One round trip each.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { sha256Hex } from "../hash.js";
+import { tar, type TarEntry } from "../bundle/tar.js";
+import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
+import { receiveStdin, T_VAR } from "../transport/stdin.js";
+import { attrScriptOrNoop } from "./attrs.js";
+import type { CopyArgs } from "./copy.js";
+import { normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
+
+function treeEntries(dir: string, rel = ""): TarEntry[] {
+  return readdirSync(join(dir, rel)).flatMap((name): TarEntry[] => {
+    const path = rel ? `${rel}/${name}` : name;
+    const full = join(dir, path);
+    if (statSync(full).isDirectory()) return [{ path, type: "dir", mode: 0o755 }, ...treeEntries(dir, path)];
+    return [{ path, type: "file", mode: 0o644, data: readFileSync(full) }];
+  });
+}
+
+/**
+ * The merge of directory $S into $T (which exists unless check mode says it would be made): one
+ * line "C" per thing copied or changed. `modes`: "source" gives copied files and new directories
+ * the source's mode (remote_src, as shutil.copymode); "new" leaves new files 0644 and new
+ * directories 0755 or directory_mode, and existing files their own mode (a controller directory,
+ * as Ansible's copy writes each file). `fileMode`: the task's mode, set on every file of the source.
+ */
+function mergeScript(o: {
+  modes: "source" | "new";
+  fileMode?: string;
+  dirMode?: string;
+  check: boolean;
+  undo: ModuleContext["undo"];
+}): Sh {
+  // each file replaced or made is kept in the node's undo log first (the same fragment as copy's)
+  const keep = o.undo.keepOriginal("f")?.text ?? ":";
+  const inner = [
+    'T=$1; M=$2; K=$3; DM=$4; FM=$5; shift 5; umask 022; for x; do d_="$T/$x"',
+    'if [ -d "$x" ]; then [ -d "$d_" ] && continue; echo C; [ "$K" = 1 ] && continue',
+    `d=$d_; ${o.undo.makeDirs("d").text} || exit 1`,
+    'if [ "$M" = source ]; then chmod --reference="$x" -- "$d_"',
+    'elif [ -n "$DM" ]; then chmod -- "$DM" "$d_"; fi || exit 1',
+    "continue; fi",
+    '[ -f "$x" ] || continue',
+    'if [ ! -e "$d_" ] || ! cmp -s -- "$x" "$d_"; then echo C',
+    'if [ "$K" != 1 ]; then f=$d_',
+    keep,
+    'cat -- "$x" > "$d_" || exit 1',
+    '[ "$M" != source ] || chmod --reference="$x" -- "$d_" || exit 1; fi; fi',
+    '[ -n "$FM" ] && [ -e "$d_" ] || continue',
+    'b_=$(stat -c %a -- "$d_"); [ "$K" = 1 ] || chmod -- "$FM" "$d_" || exit 1',
+    '[ "$b_" = "$(stat -c %a -- "$d_")" ] || echo C; done',
+  ].join("\n");
+  return sh`c_=$(cd -- "$S" && find -L . -mindepth 1 -exec sh -c ${inner} kplay-copy "$T" ${o.modes} ${
+    o.check ? "1" : "0"
+  } ${o.dirMode ?? ""} ${o.fileMode ?? ""} {} +) || exit 1; [ -z "$c_" ] || changed=1`;
+}
+
+/** owner/group given: every path under $T set to them; changed when any was not. */
+function ownerScript(a: CopyArgs, check: boolean): Sh {
+  if (!a.owner && !a.group) return raw("");
+  const test =
+    a.owner && a.group
+      ? sh`! -user ${a.owner} -o ! -group ${a.group}`
+      : a.owner
+        ? sh`! -user ${a.owner}`
+        : sh`! -group ${a.group!}`;
+  const fix = check ? raw(":") : sh`chown -R -- ${`${a.owner ?? ""}${a.group ? `:${a.group}` : ""}`} "$T"`;
+  return sh`if [ -n "$(find "$T" \( ${test} \) -print -quit)" ]; then changed=1; ${fix} || exit 1; fi`;
+}
+
+/** Where a directory source lands: its contents into dest for "src/", dest/NAME for "src". */
+function treeTarget(src: string, dest: string): Sh {
+  if (src.endsWith("/")) return sh`T=${dest.replace(/\/+$/, "") || "/"}`;
+  const name = src.replace(/\/+$/, "").split("/").pop() ?? "";
+  return sh`T=${`${dest.replace(/\/+$/, "")}/${name}`}`;
+}
+
+/**
+ * $T made: one new level under an existing directory is a copy of $S's (copytree keeps its mode
+ * for remote_src); more levels are plain directories (os.makedirs); directory_mode when given.
+ */
+function makeTarget(modes: "source" | "new", dirMode: string | undefined, undo: ModuleContext["undo"]): Sh {
+  const mode = dirMode
+    ? sh`chmod -- ${dirMode} "$T"`
+    : modes === "source"
+      ? raw(`if [ "$one_" = 1 ]; then chmod --reference="$S" -- "$T"; fi`)
+      : raw(":");
+  return joinSh([raw(`d=$T; one_=0; [ -d "$(dirname -- "$T")" ] && one_=1`), undo.makeDirs("d"), mode], "; ");
+}
+
+function treeScript(a: CopyArgs, o: { check: boolean; modes: "source" | "new"; undo: ModuleContext["undo"] }): Sh {
+  const dirMode = normalizeMode(a.directory_mode);
+  return joinSh([
+    raw("changed=0"),
+    sh`if [ ! -d "$T" ]; then changed=1; ${o.check ? raw(":") : makeTarget(o.modes, dirMode, o.undo)} || exit 1; fi`,
+    sh`if [ -d "$T" ]; then ${mergeScript({ ...o, fileMode: normalizeMode(a.mode), dirMode })}; fi`,
+    a.owner || a.group ? sh`if [ -d "$T" ]; then ${ownerScript(a, o.check)}; fi` : undefined,
+    raw(`echo "KPLAY-RESULT: changed=$changed"`),
+  ]);
+}
+
+/** copy with a controller directory as src: sent as one archive, unpacked beside dest, merged. */
+export async function copyLocalTree(ctx: ModuleContext, a: CopyArgs, dir: string): Promise<ModuleResult> {
+  const archive = tar(treeEntries(dir));
+  const unpack = joinSh([
+    treeTarget(a.src!, a.dest),
+    raw(`S=$(mktemp -d) && t=$(mktemp) || exit 1; trap 'rm -rf -- "$S" "$t"' EXIT`),
+    receiveStdin(T_VAR, sha256Hex(archive)),
+    raw(`tar -x -f "$t" -C "$S" --no-same-owner || exit 1; rm -f -- "$t"`),
+    treeScript(a, { check: ctx.check, modes: "new", undo: ctx.undo }),
+  ]);
+  const r = await ctx.exec(unpack, { stdin: archive });
+  return treeResult(r, a);
+}
+
+function treeResult(r: { rc: number; stdout: string; stderr: string }, a: CopyArgs): ModuleResult {
+  const m = readMarker(r.stdout);
+  if (r.rc !== 0 || !m)
+    return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() || `failed with rc ${r.rc}` };
+  return { changed: m.changed === "1", dest: a.dest, src: a.src };
+}
+
+/** copy with remote_src: a file on the node copied as Ansible's module copies it, or a directory merged. */
+export async function copyRemote(ctx: ModuleContext, a: CopyArgs): Promise<ModuleResult> {
+  const script = joinSh([
+    sh`s=${a.src!}; p=${a.dest}`,
+    raw(`[ -e "$s" ] || { echo "Source $s not found" >&2; exit 1; }`),
+    raw(`[ -r "$s" ] || { echo "Source $s not readable" >&2; exit 1; }`),
+    raw(`if [ -d "$s" ]; then`),
+    // as Ansible's module: dest's directory must exist unless dest ends with "/"
+    raw(`case $p in */) ;; *) if [ ! -e "$p" ]; then D_=$(dirname -- "$p")`),
+    raw(`[ -d "$D_" ] || { echo "Destination directory $D_ does not exist" >&2; exit 1; }; fi;; esac`),
+    treeTarget(a.src!, a.dest),
+    raw(`S=$s`),
+    treeScript(a, { check: ctx.check, modes: "source", undo: ctx.undo }),
+    raw(`exit 0; fi`),
+    raw(`[ -f "$s" ] || { echo "Cannot copy invalid source '$s': not a file" >&2; exit 1; }`),
+    remoteFileScript(a, ctx),
+  ]);
+  const r = await ctx.exec(script);
+  const m = readMarker(r.stdout);
+  if (r.rc !== 0 || !m)
+    return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() || `failed with rc ${r.rc}` };
+  if (m.dir === undefined) return treeResult(r, a);
+  const dest = /^KPLAY-DEST: (.*)$/m.exec(r.stdout)?.[1] ?? a.dest;
+  if (m.exists === "1") return { changed: false, msg: "file already exists", src: a.src, dest };
+  const [uid, gid, owner, group, mode, size] = (m.st ?? "").split(",");
+  return {
+    changed: m.changed === "1",
+    dest,
+    src: a.src,
+    checksum: m.sum,
+    state: "file",
+    ...(uid
+      ? { uid: Number(uid), gid: Number(gid), owner, group, mode: mode.padStart(4, "0"), size: Number(size) }
+      : {}),
+  };
+}
+
+/**
+ * A node file copied to dest (inside it when dest is a directory): compared by sha1; a copy keeps
+ * the source's mode and times (shutil.copystat) and, over an existing file, that file's mode and
+ * owner (Ansible's atomic_move); then the task's mode/owner/group.
+ */
+function remoteFileScript(a: CopyArgs, ctx: ModuleContext): Sh {
+  const c = ctx.check;
+  return joinSh([
+    raw(`case $p in */) p="$p\${s##*/}";; esac; [ -d "$p" ] && p="$p/\${s##*/}"`),
+    a.follow ? raw(`if [ -L "$p" ]; then p=$(readlink -f -- "$p") || exit 1; fi`) : undefined,
+    raw(`echo "KPLAY-DEST: $p"`),
+    a.force ? undefined : raw(`[ -e "$p" ] && { echo "KPLAY-RESULT: dir=0 exists=1"; exit 0; }`),
+    raw(`d="\${p%/*}"; d="\${d:-/}"`),
+    raw(`[ -d "$d" ] || { echo "Destination directory $d does not exist" >&2; exit 1; }`),
+    raw(`new=$(sha1sum < "$s") || exit 1; new="\${new%% *}"; cur=$(sha1sum 2>/dev/null < "$p"); cur="\${cur%% *}"`),
+    raw(`changed=0; if [ "$cur" != "$new" ] || [ -L "$p" ]; then changed=1`),
+    c
+      ? raw(":")
+      : joinSh([
+          ctx.undo.keepOriginal("p", undefined) ?? raw(":"),
+          raw(`t=$(mktemp "$d/.kplay-tmp.XXXXXX") && cp -p -- "$s" "$t" || exit 1`),
+          // an existing file keeps its mode and owner; a new one is 0666 less the umask (atomic_move)
+          raw(
+            `if [ -e "$p" ] && [ ! -L "$p" ]; then chmod "$(stat -c %a -- "$p")" -- "$t"; ` +
+              `chown "$(stat -c %u:%g -- "$p")" -- "$t" 2>/dev/null; ` +
+              `else chmod "$(printf %o $((0666 & ~0$(umask))))" -- "$t"; fi`,
+          ),
+          raw(`mv -f -- "$t" "$p" || { rm -f -- "$t"; exit 1; }`),
+        ]),
+    raw(`fi`),
+    raw(`if [ -e "$p" ]; then`),
+    attrScriptOrNoop({ mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, c),
+    raw(`fi`),
+    raw(`set -- $(stat -c '%u %g %U %G %a %s' -- "$p" 2>/dev/null)`),
+    raw(`echo "KPLAY-RESULT: dir=0 changed=$changed sum=$new st=$1,$2,$3,$4,$5,$6"`),
+  ]);
+}
