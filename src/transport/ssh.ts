@@ -17,6 +17,7 @@ import type { Sh } from "./sh.js";
 import { runOnChannel, type BecomeContext, type RawChannel } from "./become.js";
 import { KnownHosts, fingerprint, keyType } from "./known-hosts.js";
 import { privateKey } from "./ssh-keys.js";
+import { Liveness } from "./ssh-liveness.js";
 import {
   UnreachableError,
   type Connection,
@@ -33,14 +34,24 @@ export interface SshOptions {
 }
 
 export class SshConnection implements Connection {
+  private readonly hops: Client[];
+  private readonly become: BecomeContext;
+  private readonly liveness: Liveness[];
+
   private constructor(
     readonly host: string,
     private readonly client: Client,
-    private readonly hops: Client[],
-    private readonly become: BecomeContext,
+    o: { hops: Client[]; become: BecomeContext; keepaliveMs: number },
   ) {
+    this.hops = o.hops;
+    this.become = o.become;
     client.on("close", () => {
       this.closed = true;
+    });
+    // keepalive while work is outstanding, on the connection and each jump host it goes through
+    this.liveness = [client, ...o.hops].flatMap((c) => {
+      const l = Liveness.attach(c, { intervalMs: o.keepaliveMs, countMax: 4, dead: () => c.destroy() });
+      return l ? [l] : [];
     });
   }
 
@@ -58,12 +69,13 @@ export class SshConnection implements Connection {
         sock = await forward(c, next, spec.name);
       }
       const client = await connectClient({ name: spec.name, ep: spec.endpoint, agent: spec.agent }, sock, opts);
-      return new SshConnection(spec.name, client, hops, {
+      const become = {
         loginUser: spec.endpoint.user,
         becomeUser: spec.becomeUser,
         password: spec.becomePassword,
         method: spec.becomeMethod,
-      });
+      };
+      return new SshConnection(spec.name, client, { hops, become, keepaliveMs: opts.keepaliveIntervalMs });
     } catch (e) {
       hops.forEach((h) => h.end());
       throw e;
@@ -76,9 +88,19 @@ export class SshConnection implements Connection {
   }
 
   private channel(command: string): Promise<RawChannel> {
+    this.liveness.forEach((l) => l.begin());
+    let ended = false;
+    const idle = () => {
+      if (!ended) this.liveness.forEach((l) => l.end());
+      ended = true;
+    };
     return new Promise((resolve, reject) => {
       this.client.exec(command, (err, stream) => {
-        if (err) return reject(new UnreachableError(this.host, `cannot open a channel: ${err.message}`, false, err));
+        if (err) {
+          idle();
+          return reject(new UnreachableError(this.host, `cannot open a channel: ${err.message}`, false, err));
+        }
+        stream.once("close", idle);
         let exit: { code: number | null; signal?: string } = { code: null };
         const done = new Promise<{ code: number | null; signal?: string }>((res, rej) => {
           const onClientClose = () =>
@@ -251,8 +273,8 @@ async function connectClient(
     ...(known.length ? { algorithms: { serverHostKey: hostKeyPreference(known) } } : {}),
     username: ep.user,
     readyTimeout: opts.connectTimeoutMs,
-    keepaliveInterval: opts.keepaliveIntervalMs,
-    keepaliveCountMax: 4,
+    // ssh2's keepalive would run on idle connections too: Liveness (ssh-liveness.ts) replaces it
+    keepaliveInterval: 0,
     authHandler: methods,
     hostVerifier: hostVerifier(ep, opts.knownHosts, (why) => (hostKeyProblem = why)),
   };
