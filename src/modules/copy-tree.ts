@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex } from "../hash.js";
 import { tar, type TarEntry } from "../bundle/tar.js";
-import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
+import { catSh, joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { receiveStdin, T_VAR } from "../transport/stdin.js";
 import { attrScriptOrNoop } from "./attrs.js";
 import type { CopyArgs } from "./copy.js";
@@ -37,24 +37,25 @@ function mergeScript(o: {
   undo: ModuleContext["undo"];
 }): Sh {
   // each file replaced or made is kept in the node's undo log first (the same fragment as copy's)
-  const keep = o.undo.keepOriginal("f")?.text ?? ":";
-  const inner = [
-    'T=$1; M=$2; K=$3; DM=$4; FM=$5; shift 5; umask 022; for x; do d_="$T/$x"',
-    'if [ -d "$x" ]; then [ -d "$d_" ] && continue; echo C; [ "$K" = 1 ] && continue',
-    `d=$d_; ${o.undo.makeDirs("d").text} || exit 1`,
-    'if [ "$M" = source ]; then chmod --reference="$x" -- "$d_"',
-    'elif [ -n "$DM" ]; then chmod -- "$DM" "$d_"; fi || exit 1',
-    "continue; fi",
-    '[ -f "$x" ] || continue',
-    'if [ ! -e "$d_" ] || ! cmp -s -- "$x" "$d_"; then echo C',
-    'if [ "$K" != 1 ]; then f=$d_',
+  const keep = o.undo.keepOriginal("f") ?? raw(":");
+  // the script find runs for each batch of paths: $1 T, $2 modes, $3 check, $4 dir mode, $5 file mode
+  const inner = joinSh([
+    raw('T=$1; M=$2; K=$3; DM=$4; FM=$5; shift 5; umask 022; for x; do d_="$T/$x"'),
+    raw('if [ -d "$x" ]; then [ -d "$d_" ] && continue; echo C; [ "$K" = 1 ] && continue'),
+    catSh(raw("d=$d_; "), o.undo.makeDirs("d"), raw(" || exit 1")),
+    raw('if [ "$M" = source ]; then chmod --reference="$x" -- "$d_"'),
+    raw('elif [ -n "$DM" ]; then chmod -- "$DM" "$d_"; fi || exit 1'),
+    raw("continue; fi"),
+    raw('[ -f "$x" ] || continue'),
+    raw('if [ ! -e "$d_" ] || ! cmp -s -- "$x" "$d_"; then echo C'),
+    raw('if [ "$K" != 1 ]; then f=$d_'),
     keep,
-    'cat -- "$x" > "$d_" || exit 1',
-    '[ "$M" != source ] || chmod --reference="$x" -- "$d_" || exit 1; fi; fi',
-    '[ -n "$FM" ] && [ -e "$d_" ] || continue',
-    'b_=$(stat -c %a -- "$d_"); [ "$K" = 1 ] || chmod -- "$FM" "$d_" || exit 1',
-    '[ "$b_" = "$(stat -c %a -- "$d_")" ] || echo C; done',
-  ].join("\n");
+    raw('cat -- "$x" > "$d_" || exit 1'),
+    raw('[ "$M" != source ] || chmod --reference="$x" -- "$d_" || exit 1; fi; fi'),
+    raw('[ -n "$FM" ] && [ -e "$d_" ] || continue'),
+    raw('b_=$(stat -c %a -- "$d_"); [ "$K" = 1 ] || chmod -- "$FM" "$d_" || exit 1'),
+    raw('[ "$b_" = "$(stat -c %a -- "$d_")" ] || echo C; done'),
+  ]).text;
   return sh`c_=$(cd -- "$S" && find -L . -mindepth 1 -exec sh -c ${inner} kplay-copy "$T" ${o.modes} ${
     o.check ? "1" : "0"
   } ${o.dirMode ?? ""} ${o.fileMode ?? ""} {} +) || exit 1; [ -z "$c_" ] || changed=1`;
