@@ -3,7 +3,7 @@
 // A directory is merged into the destination as Ansible's copy does: a file only in the source or
 // whose content differs is copied, nothing in the destination is deleted, and the task is changed
 // only when something was copied or an attribute changed. One round trip each.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex } from "../hash.js";
 import { tar, type TarEntry } from "../bundle/tar.js";
@@ -13,11 +13,13 @@ import { attrScriptOrNoop } from "./attrs.js";
 import type { CopyArgs } from "./copy.js";
 import { normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
-function treeEntries(dir: string, rel = ""): TarEntry[] {
+/** The archive's entries: links followed (local_follow) or kept as links. */
+function treeEntries(dir: string, follow: boolean, rel = ""): TarEntry[] {
   return readdirSync(join(dir, rel)).flatMap((name): TarEntry[] => {
     const path = rel ? `${rel}/${name}` : name;
     const full = join(dir, path);
-    if (statSync(full).isDirectory()) return [{ path, type: "dir", mode: 0o755 }, ...treeEntries(dir, path)];
+    if (!follow && lstatSync(full).isSymbolicLink()) return [{ path, type: "symlink", target: readlinkSync(full) }];
+    if (statSync(full).isDirectory()) return [{ path, type: "dir", mode: 0o755 }, ...treeEntries(dir, follow, path)];
     return [{ path, type: "file", mode: 0o644, data: readFileSync(full) }];
   });
 }
@@ -34,13 +36,20 @@ function mergeScript(o: {
   fileMode?: string;
   dirMode?: string;
   check: boolean;
+  follow: boolean;
   undo: ModuleContext["undo"];
 }): Sh {
   // each file replaced or made is kept in the node's undo log first (the same fragment as copy's)
   const keep = o.undo.keepOriginal("f") ?? raw(":");
-  // the script find runs for each batch of paths: $1 T, $2 modes, $3 check, $4 dir mode, $5 file mode
+  // the script find runs for each batch of paths: $1 T, $2 modes, $3 check, $4 dir mode, $5 file
+  // mode, $6 links followed (1) or copied as links (0: local_follow false)
   const inner = joinSh([
-    raw('T=$1; M=$2; K=$3; DM=$4; FM=$5; shift 5; umask 022; for x; do d_="$T/$x"'),
+    raw('T=$1; M=$2; K=$3; DM=$4; FM=$5; L=$6; shift 6; umask 022; for x; do d_="$T/$x"'),
+    raw('if [ "$L" = 0 ] && [ -L "$x" ]; then t_=$(readlink -- "$x")'),
+    raw('[ -L "$d_" ] && [ "$(readlink -- "$d_")" = "$t_" ] && continue; echo C; [ "$K" = 1 ] && continue'),
+    raw("f=$d_"),
+    keep,
+    raw('ln -sfn -- "$t_" "$d_" || exit 1; continue; fi'),
     raw('if [ -d "$x" ]; then [ -d "$d_" ] && continue; echo C; [ "$K" = 1 ] && continue'),
     catSh(raw("d=$d_; "), o.undo.makeDirs("d"), raw(" || exit 1")),
     raw('if [ "$M" = source ]; then chmod --reference="$x" -- "$d_"'),
@@ -56,9 +65,10 @@ function mergeScript(o: {
     raw('b_=$(stat -c %a -- "$d_"); [ "$K" = 1 ] || chmod -- "$FM" "$d_" || exit 1'),
     raw('[ "$b_" = "$(stat -c %a -- "$d_")" ] || echo C; done'),
   ]).text;
-  return sh`c_=$(cd -- "$S" && find -L . -mindepth 1 -exec sh -c ${inner} kplay-copy "$T" ${o.modes} ${
+  const walk = o.follow ? raw("find -L .") : raw("find .");
+  return sh`c_=$(cd -- "$S" && ${walk} -mindepth 1 -exec sh -c ${inner} kplay-copy "$T" ${o.modes} ${
     o.check ? "1" : "0"
-  } ${o.dirMode ?? ""} ${o.fileMode ?? ""} {} +) || exit 1; [ -z "$c_" ] || changed=1`;
+  } ${o.dirMode ?? ""} ${o.fileMode ?? ""} ${o.follow ? "1" : "0"} {} +) || exit 1; [ -z "$c_" ] || changed=1`;
 }
 
 /** owner/group given: every path under $T set to them; changed when any was not. */
@@ -96,10 +106,11 @@ function makeTarget(modes: "source" | "new", dirMode: string | undefined, undo: 
 
 function treeScript(a: CopyArgs, o: { check: boolean; modes: "source" | "new"; undo: ModuleContext["undo"] }): Sh {
   const dirMode = normalizeMode(a.directory_mode);
+  const fileMode = normalizeMode(a.mode);
   return joinSh([
     raw("changed=0"),
     sh`if [ ! -d "$T" ]; then changed=1; ${o.check ? raw(":") : makeTarget(o.modes, dirMode, o.undo)} || exit 1; fi`,
-    sh`if [ -d "$T" ]; then ${mergeScript({ ...o, fileMode: normalizeMode(a.mode), dirMode })}; fi`,
+    sh`if [ -d "$T" ]; then ${mergeScript({ ...o, fileMode, dirMode, follow: a.local_follow })}; fi`,
     a.owner || a.group ? sh`if [ -d "$T" ]; then ${ownerScript(a, o.check)}; fi` : undefined,
     raw(`echo "KPLAY-RESULT: changed=$changed"`),
   ]);
@@ -107,7 +118,7 @@ function treeScript(a: CopyArgs, o: { check: boolean; modes: "source" | "new"; u
 
 /** copy with a controller directory as src: sent as one archive, unpacked beside dest, merged. */
 export async function copyLocalTree(ctx: ModuleContext, a: CopyArgs, dir: string): Promise<ModuleResult> {
-  const archive = tar(treeEntries(dir));
+  const archive = tar(treeEntries(dir, a.local_follow));
   const unpack = joinSh([
     treeTarget(a.src!, a.dest),
     raw(`S=$(mktemp -d) && t=$(mktemp) || exit 1; trap 'rm -rf -- "$S" "$t"' EXIT`),

@@ -39,8 +39,8 @@ export const copySchema = z
     remote_src: z.boolean().default(false),
     // the mode of directories a directory copy makes
     directory_mode: z.union([z.string(), z.number()]).optional(),
-    // symbolic links in a controller source are followed (the only way kplay reads them)
-    local_follow: z.literal(true).default(true),
+    // symbolic links inside a source directory: followed, or copied as links
+    local_follow: z.boolean().default(true),
     ...fileAttrFields,
   })
   .strict()

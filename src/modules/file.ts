@@ -98,9 +98,11 @@ type FileArgs = z.infer<typeof fileSchema>;
 /** `attrs` (written for "$p") on each directory level below "$e_", the deepest one that was there before. */
 function newLevels(attrs: Sh): Sh {
   return joinSh([
-    raw(`q_=$(dirname -- "$p"); p0_=$p; while [ "$q_" != "$e_" ] && [ "$q_" != . ] && [ "$q_" != / ]; do p=$q_`),
+    // nothing when $p was there already ($e_ is $p): the directories above it are not the task's
+    raw(`if [ "$e_" != "$p" ]; then q_=$(dirname -- "$p"); p0_=$p`),
+    raw(`while [ "$q_" != "$e_" ] && [ "$q_" != . ] && [ "$q_" != / ]; do p=$q_`),
     attrs,
-    raw(`q_=$(dirname -- "$q_"); done; p=$p0_`),
+    raw(`q_=$(dirname -- "$q_"); done; p=$p0_; fi`),
   ]);
 }
 

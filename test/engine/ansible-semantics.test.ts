@@ -668,6 +668,7 @@ const FILE_TIMES_PLAYBOOK = (out: string) => `
   gather_facts: false
   vars:
     t: "${out}/{{ inventory_hostname }}-t"
+    out_: "${out}"
   tasks:
     - file: { path: "{{ t }}", state: touch, modification_time: "202001021530.45", access_time: "201912312359.59" }
       register: set1
@@ -684,6 +685,14 @@ const FILE_TIMES_PLAYBOOK = (out: string) => `
       register: plain
     - file: { path: "${out}/{{ inventory_hostname }}-d", state: directory, modification_time: "202201010000.00", access_time: now }
       register: dir_now
+    - file: { path: "${out}/{{ inventory_hostname }}-lv/a/b", state: directory, mode: "0750" }
+      register: levels1
+    - file: { path: "${out}/{{ inventory_hostname }}-lv/a/b", state: directory, mode: "0700" }
+      register: levels2
+    - file: { path: "${out}/{{ inventory_hostname }}-lv/a/b", state: directory, mode: "0700" }
+      register: levels3
+    - shell: find "${out}/{{ inventory_hostname }}-lv" -printf '%p %m\\n' | sort; stat -c %a "${out}"
+      register: levels
     - file: { path: "{{ t }}", modification_time: "bad" }
       register: bad
       ignore_errors: true
@@ -697,6 +706,7 @@ const FILE_TIMES_PLAYBOOK = (out: string) => `
           {{ set1.changed }} {{ set2.changed }} {{ mod_only.changed }} {{ touch_preserve.changed }} {{ plain.changed }}
           {{ dir_now.changed }} {{ bad.failed }} {{ bad.msg is search('Error while obtaining timestamp for time bad') }}
           {{ st.stat.mtime | int }} {{ st.stat.atime | int }} {{ sd.stat.mtime | int }}
+          {{ [levels1.changed, levels2.changed, levels3.changed] }} {{ levels.stdout | replace(out_, '') }}
 `;
 
 // copy with remote_src (a file, a directory with and without its trailing slash) and a controller directory
@@ -731,6 +741,11 @@ const COPY_TREES_PLAYBOOK = (out: string) => `
     - copy: { dest: "{{ base }}-tree/a.txt", content: "A2\\n" }
     - copy: { src: "{{ base }}-tree/", dest: "{{ base }}-contents", remote_src: yes }
       register: d4
+    - file: { src: a.txt, dest: "{{ base }}-tree/link", state: link }
+    - copy: { src: "{{ base }}-tree/", dest: "{{ base }}-keptlinks", remote_src: yes, local_follow: false }
+      register: k1
+    - copy: { src: "{{ base }}-tree/", dest: "{{ base }}-keptlinks", remote_src: yes, local_follow: false }
+      register: k2
     - copy: { src: localdir/, dest: "{{ base }}-local" }
       register: l1
     - copy: { src: localdir, dest: "{{ base }}-local" }
@@ -738,13 +753,14 @@ const COPY_TREES_PLAYBOOK = (out: string) => `
     - copy: { src: localdir/, dest: "{{ base }}-local" }
       register: l3
     - shell: >-
-        for d in contents local; do cd "{{ base }}-$d" &&
-        find . -printf '%p %y %m\\n' | sort && find . -type f | sort | xargs cat; done > "{{ base }}-listing"
+        for d in contents local keptlinks; do cd "{{ base }}-$d" &&
+        find . -printf '%p %y %m %l\\n' | sort && find . -type f | sort | xargs cat; done > "{{ base }}-listing"
     - copy:
         dest: "{{ base }}-results"
         content: |
           {{ [r1.changed, r2.changed, r3.changed, r4.failed, d1.changed, d2.changed, d3.changed, d4.changed] }}
-          {{ [l1.changed, l2.changed, l3.changed, d5.failed] }} {{ r4.msg | basename }} {{ d5.msg | basename }}
+          {{ [l1.changed, l2.changed, l3.changed, d5.failed, k1.changed, k2.changed] }} {{ r4.msg | basename }}
+          {{ d5.msg | basename }}
           {{ r1.checksum }} {{ r3.mode }} {{ r1.dest | basename }} {{ r1.size }}
 `;
 
