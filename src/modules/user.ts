@@ -19,9 +19,19 @@ const schema = z
     comment: z.string().optional(),
     password: z.string().optional(),
     remove: z.boolean().default(false),
+    // state=absent: userdel --force (removes the user even while logged in), as Ansible's
+    force: z.boolean().default(false),
   })
   .strict();
 type Args = z.infer<typeof schema>;
+
+/** userdel with Ansible's options: -f for force, -r for remove (both when both are asked). */
+function userdel(a: Args): Sh {
+  return joinSh(
+    [raw("userdel"), a.force ? raw("-f") : undefined, a.remove ? raw("-r") : undefined, sh`-- ${a.name}`],
+    " ",
+  );
+}
 
 export const userModule = defineModule({
   name: "user",
@@ -38,9 +48,7 @@ export const userModule = defineModule({
     const lines: Sh[] = [raw(`changed=0`), sh`ent=$(getent passwd -- ${u})`];
     const doit = (cmd: Sh) => (c ? raw(":") : sh`${cmd} || exit 1`);
     if (a.state === "absent") {
-      lines.push(
-        sh`if [ -n "$ent" ]; then changed=1; ${doit(a.remove ? sh`userdel -r -- ${u}` : sh`userdel -- ${u}`)}; fi`,
-      );
+      lines.push(sh`if [ -n "$ent" ]; then changed=1; ${doit(userdel(a))}; fi`);
     } else {
       const create = useradd(a, groups);
       // the password hash goes to chpasswd on its stdin (printf is a builtin): never in a process list

@@ -103,6 +103,7 @@ const CASES: Array<[string, string, Record<string, unknown>, CaseOptions?]> = [
   ],
   ["user-exact", "user", { name: "ops", groups: "a,b" }, { check: true }],
   ["user-absent", "user", { name: "ops", state: "absent", remove: true }],
+  ["user-absent-force", "user", { name: "ops", state: "absent", force: true }],
   ["wait_for-port", "wait_for", { host: HOSTILE, port: 9, timeout: 0 }],
   ["wait_for-local", "wait_for", { port: 22, timeout: 5, delay: 1 }],
   ["wait_for-path", "wait_for", { path: "/tmp/x", search_regex: "ready", state: "present" }],
