@@ -10,7 +10,7 @@ import { tar, type TarEntry } from "../bundle/tar.js";
 import { catSh, joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { receiveStdin, T_VAR } from "../transport/stdin.js";
 import { attrScriptOrNoop } from "./attrs.js";
-import type { CopyArgs } from "./copy.js";
+import { failure, type CopyArgs } from "./copy.js";
 import { normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
 /** The archive's entries: links followed (local_follow) or kept as links. */
@@ -132,8 +132,7 @@ export async function copyLocalTree(ctx: ModuleContext, a: CopyArgs, dir: string
 
 function treeResult(r: { rc: number; stdout: string; stderr: string }, a: CopyArgs): ModuleResult {
   const m = readMarker(r.stdout);
-  if (r.rc !== 0 || !m)
-    return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() || `failed with rc ${r.rc}` };
+  if (r.rc !== 0 || !m) return failure(r.stderr || r.stdout, r.rc);
   return { changed: m.changed === "1", dest: a.dest, src: a.src };
 }
 
@@ -156,8 +155,7 @@ export async function copyRemote(ctx: ModuleContext, a: CopyArgs): Promise<Modul
   ]);
   const r = await ctx.exec(script);
   const m = readMarker(r.stdout);
-  if (r.rc !== 0 || !m)
-    return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() || `failed with rc ${r.rc}` };
+  if (r.rc !== 0 || !m) return failure(r.stderr || r.stdout, r.rc);
   if (m.dir === undefined) return treeResult(r, a);
   const dest = /^KPLAY-DEST: (.*)$/m.exec(r.stdout)?.[1] ?? a.dest;
   if (m.exists === "1") return { changed: false, msg: "file already exists", src: a.src, dest };

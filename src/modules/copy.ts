@@ -133,7 +133,8 @@ function ownerFields(st: string | undefined): Record<string, unknown> {
   return { uid: Number(uid), gid: Number(gid), owner, group, mode: mode.padStart(4, "0") };
 }
 
-function failure(text: string, rc: number): ModuleResult {
+/** A failed result from a node script: its error text, or its exit status when it said nothing. */
+export function failure(text: string, rc: number): ModuleResult {
   return { changed: false, failed: true, rc, msg: text.trim() || `failed with rc ${rc}` };
 }
 
