@@ -12,6 +12,7 @@ import { runPlaybookSet, type PlaybookRun } from "../app/run-playbooks.js";
 import { FactCache } from "../state/facts.js";
 import { openPool, withState } from "./state.js";
 import { parseExtraVars } from "../engine/vars.js";
+import { resolveTags, selectedByTags } from "../engine/keywords.js";
 import { loadPlaybook } from "../playbook/load.js";
 import {
   ConsoleReporter,
@@ -126,7 +127,8 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
   const skipTags = splitList(values["skip-tags"]);
   checkStartAt(playbooks, values["start-at-task"]);
   if (values["list-hosts"] || values["list-tasks"]) {
-    console.log(listing(inv, playbooks, limit, { hosts: !!values["list-hosts"], tasks: !!values["list-tasks"] }));
+    const show = { hosts: !!values["list-hosts"], tasks: !!values["list-tasks"] };
+    console.log(listing(inv, playbooks, { limit, tags, skipTags, extraVars }, show));
     return 0;
   }
   const { redact, reporter, verbosity, sd } = reporterFor(
@@ -254,10 +256,11 @@ export function reporterFor(
 function listing(
   inv: Inventory,
   playbooks: Playbook[],
-  limit: Set<string> | undefined,
+  sel: { limit?: Set<string>; tags: string[]; skipTags: string[]; extraVars: Record<string, unknown> },
   show: { hosts: boolean; tasks: boolean },
 ): string {
   const { hosts, tasks } = show;
+  const { limit } = sel;
   const out: string[] = [];
   for (const pb of playbooks) {
     out.push(`\nplaybook: ${pb.file}`);
@@ -273,8 +276,10 @@ function listing(
       }
       if (tasks) {
         out.push(`    tasks:`);
-        for (const t of allTasks([...play.preTasks, ...play.tasks, ...play.postTasks]))
-          out.push(`      ${taskLabel(t)}\tTAGS: [${[...new Set([...play.tags, ...t.tags])].join(", ")}]`);
+        for (const t of allTasks([...play.preTasks, ...play.tasks, ...play.postTasks])) {
+          const tags = resolveTags([...new Set([...play.tags, ...t.tags])], { ...play.vars, ...sel.extraVars });
+          if (selectedByTags(tags, sel)) out.push(`      ${taskLabel(t)}\tTAGS: [${tags.sort().join(", ")}]`);
+        }
       }
     }
   }

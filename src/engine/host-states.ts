@@ -84,14 +84,18 @@ export class HostStates {
     return out;
   }
 
-  /** Count a host's task status in the recap; failed and unreachable stop the host. */
-  count(h: string, status: HostStatus): void {
+  /**
+   * Count a host's task status in the recap; failed and unreachable stop the host. An ignored
+   * failure that reports a change counts as changed too (Ansible counts `command: false` so).
+   */
+  count(h: string, status: HostStatus, o: { changed?: boolean } = {}): void {
     const s = this.get(h);
     if (status === "unreachable") s.unreachable = true;
     if (status === "failed") s.failed = true;
     // a changed task, and a failure ignored, count as ok too, as in Ansible's recap
     if (status === "changed" || status === "ok" || status === "ignored") s.counts.ok++;
     if (status !== "ok") s.counts[status]++;
+    if (status === "ignored" && o.changed) s.counts.changed++;
   }
 
   /** How each host ended: ok, or the failure that stopped it (for the journal and `kplay status`). */

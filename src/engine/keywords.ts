@@ -2,6 +2,7 @@
 // add up), tag selection (--tags/--skip-tags with always, never, tagged, untagged) and serial
 // batch sizes.
 import type { Inheritable, Play } from "../playbook/types.js";
+import { renderValue } from "../template/render.js";
 
 /** The keywords a play gives every task in it. */
 export function rootInherit(play: Play): Inheritable {
@@ -15,6 +16,10 @@ export function rootInherit(play: Play): Inheritable {
     environment: play.environment,
     throttle: play.throttle,
     remoteUser: play.remoteUser,
+    checkMode: play.checkMode,
+    diff: play.diff,
+    noLog: play.noLog,
+    ignoreErrors: play.ignoreErrors,
   };
 }
 
@@ -44,15 +49,39 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
   };
 }
 
-/** Whether a task with these (inherited) tags runs under --tags / --skip-tags. */
+/**
+ * Tags written as templates (`tags: "{{ the_tags }}"`) rendered with the play's variables, as
+ * Ansible does before it selects.
+ */
+export function resolveTags(tags: string[], vars: Record<string, unknown>): string[] {
+  if (!tags.some((t) => t.includes("{{"))) return tags;
+  const out = tags.flatMap((t) => {
+    if (!t.includes("{{")) return [t];
+    const v = renderValue(t, vars, { field: "tags" });
+    // rendered, a list gives several tags; a string stays one tag (Ansible splits only as written)
+    return Array.isArray(v) ? v.flat().map(String) : [String(v)];
+  });
+  return [...new Set(out)];
+}
+
+/**
+ * Whether a task with these (inherited) tags runs under --tags / --skip-tags: Ansible's
+ * evaluate_tags, with no --tags meaning `all` and an untagged task tagged `untagged`.
+ */
 export function selectedByTags(tags: string[], sel: { tags?: string[]; skipTags?: string[] }): boolean {
-  const t = new Set(tags);
-  const matches = (w: string) => t.has(w) || (w === "tagged" && t.size > 0) || (w === "untagged" && t.size === 0);
-  const want = sel.tags ?? [];
-  if ((sel.skipTags ?? []).some(matches)) return false;
-  if (t.has("always")) return true;
-  if (want.length === 0 || want.includes("all")) return !t.has("never");
-  return want.some(matches);
+  const untagged = tags.length === 0;
+  const t = new Set(untagged ? ["untagged"] : tags);
+  const only = new Set(sel.tags?.length ? sel.tags : ["all"]);
+  const skip = new Set(sel.skipTags ?? []);
+  const meets = (want: Set<string>) => [...want].some((w) => t.has(w));
+  const run =
+    t.has("always") ||
+    (only.has("all") && !t.has("never")) ||
+    meets(only) ||
+    (only.has("tagged") && !untagged && !t.has("never"));
+  if (!run || skip.size === 0) return run;
+  if (skip.has("all")) return t.has("always") && !skip.has("always");
+  return !meets(skip) && !(skip.has("tagged") && !untagged);
 }
 
 /** serial: [2, "50%"] -> batches of 2, then half the hosts, the last size repeating. */

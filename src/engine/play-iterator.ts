@@ -12,7 +12,7 @@ import type { Engine, PlayRun, TaskRun } from "./context.js";
 import { gatherFacts } from "./facts.js";
 import { evalCondition } from "../playbook/expr.js";
 import type { FanOut, HostRun } from "./fan-out.js";
-import { inherit, rootInherit, selectedByTags, serialBatches } from "./keywords.js";
+import { inherit, resolveTags, rootInherit, selectedByTags, serialBatches } from "./keywords.js";
 import type { NodeExec } from "./node-exec.js";
 import type { TaskExecutor } from "./task-executor.js";
 import type { TaskJournal } from "./task-journal.js";
@@ -209,7 +209,7 @@ export class PlayIterator {
     on: { hosts: string[]; inh: Inheritable },
   ): Promise<BlockPart[]> {
     const eff = inherit(on.inh, marker);
-    if (!selectedByTags(eff.tags, this.e.opts)) return [];
+    if (!this.selected(run, eff)) return [];
     const parts = new Map<string, BlockPart>();
     const t: TaskRun = { run, task: marker, eff, handler: false, noLog: eff.noLog ?? false };
     const from = { dirs: marker.dirs, playbookDir: run.play.dir };
@@ -268,6 +268,12 @@ export class PlayIterator {
     stillFailed.forEach((h) => (this.e.hosts.get(h).failed = true));
   }
 
+  /** --tags/--skip-tags on a task's tags, templated tags rendered with the play's variables and -e. */
+  private selected(run: PlayRun, eff: Inheritable): boolean {
+    const tags = resolveTags(eff.tags, { ...run.play.vars, ...this.e.opts.extraVars });
+    return selectedByTags(tags, this.e.opts);
+  }
+
   /** Runs the task; returns each host's status when it ran (undefined when tags or --start-at-task left it out). */
   private async execTask(
     run: PlayRun,
@@ -276,7 +282,7 @@ export class PlayIterator {
   ): Promise<Map<string, HostRun> | undefined> {
     const eff = inherit(on.inh, task);
     const { handler, hosts } = on;
-    if (!handler && !selectedByTags(eff.tags, this.e.opts)) return;
+    if (!handler && !this.selected(run, eff)) return;
     if (!run.started) {
       if (task.name !== this.e.opts.startAtTask) return;
       run.started = true;

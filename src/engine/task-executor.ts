@@ -231,10 +231,13 @@ export class TaskExecutor {
     if (task.asyncSeconds && result.rc === 124)
       result = {
         ...result,
+        // the command was cut off: Ansible reports the timeout as a failure that changed nothing
+        changed: false,
         failed: true,
         msg: `async task did not complete within the requested time - ${task.asyncSeconds}s`,
       };
-    if (result.ansible_facts && !result.failed) this.keepFacts(p.mod, at.host, result.ansible_facts as Vars);
+    if (result.ansible_facts && !result.failed && !p.mod.setsNoFacts)
+      this.keepFacts(p.mod, at.host, result.ansible_facts as Vars);
     const withReg = withData(at.vars, { ...(task.register ? { [task.register]: result } : {}), ...result });
     result = applyConditions(task, result, withReg);
     let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
@@ -412,7 +415,8 @@ function extendedLoop(items: unknown[], i: number): Record<string, unknown> {
 /** The variables a set_fact or include_vars result sets (facts gathered by setup are not among them). */
 function settledVars(task: Task, result: ModuleResult): Record<string, unknown> {
   const facts = result.ansible_facts;
-  if (!facts || result.failed || typeof facts !== "object" || findModule(task.module)?.gathersFacts) return {};
+  const mod = findModule(task.module);
+  if (!facts || result.failed || typeof facts !== "object" || mod?.gathersFacts || mod?.setsNoFacts) return {};
   return facts as Record<string, unknown>;
 }
 

@@ -41,8 +41,9 @@ export class TaskJournal {
     if (task.register && !rec.result) return undefined; // no_log result was not kept: run it again
     const s = this.e.hosts.get(host);
     if (task.register) setVariables(s, { [task.register]: rec.result }, { templates: false });
-    const facts = rec.result?.ansible_facts;
-    const templates = !!findModule(task.module)?.factsAreTemplates;
+    const mod = findModule(task.module);
+    const facts = mod?.setsNoFacts ? undefined : rec.result?.ansible_facts;
+    const templates = !!mod?.factsAreTemplates;
     if (facts && typeof facts === "object") setVariables(s, facts as Record<string, unknown>, { templates });
     const status = rec.status as HostStatus;
     const msg = `done in an earlier run (${rec.status} at ${rec.time})`;

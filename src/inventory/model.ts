@@ -1,7 +1,8 @@
 // Owns the inventory model: groups, hosts, membership, Ansible variable precedence
 // (all < groups by depth, then name < host) and the structural checks (undefined child groups,
 // cycles, conflicting host vars, invalid connection vars). Parsers feed an InventoryBuilder;
-// everything else reads the finished, immutable Inventory.
+// everything else reads the finished, immutable Inventory. Also Ansible's implicit localhost:
+// a play naming localhost when the inventory does not define it runs on the controller.
 import { z } from "zod";
 import { inputError, type Where } from "../errors.js";
 
@@ -178,7 +179,12 @@ export class InventoryBuilder {
   }
 }
 
+/** Names Ansible treats as the controller when the inventory does not define them. */
+const LOCAL_NAMES = new Set(["localhost", "127.0.0.1", "::1"]);
+
 export class Inventory {
+  /** Implicit localhost entries made on first use: in no group, not in `all`. */
+  private implicit = new Map<string, HostDef>();
   private depthCache = new Map<string, number>();
   private membersCache = new Map<string, string[]>();
   private varsCache = new Map<string, Vars>();
@@ -201,6 +207,23 @@ export class Inventory {
 
   hasHost(name: string): boolean {
     return this.hostDefs.has(name);
+  }
+
+  /**
+   * The implicit localhost for a pattern term, as Ansible makes it: the inventory does not define
+   * `localhost`/`127.0.0.1`/`::1`, so that name is the controller (connection local). It is in no
+   * group and `all` does not match it.
+   */
+  implicitLocalhost(term: string): string | undefined {
+    if (!LOCAL_NAMES.has(term) || this.hostDefs.has(term)) return undefined;
+    if (!this.implicit.has(term))
+      this.implicit.set(term, { name: term, vars: { ansible_connection: "local" }, where: {}, varOrigin: {} });
+    return term;
+  }
+
+  /** Whether a name is an implicit localhost (see implicitLocalhost). */
+  isImplicit(host: string): boolean {
+    return this.implicit.has(host);
   }
 
   hasGroup(name: string): boolean {
@@ -267,7 +290,7 @@ export class Inventory {
   hostVars(host: string): Vars {
     const cached = this.varsCache.get(host);
     if (cached) return cached;
-    const def = this.hostDefs.get(host);
+    const def = this.hostDefs.get(host) ?? this.implicit.get(host);
     if (!def) throw new Error(`unknown host ${host}`);
     const merged: Vars = { ...this.groupVars("all") };
     for (const g of this.groupsOf(host)) Object.assign(merged, this.groupVars(g));

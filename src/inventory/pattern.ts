@@ -1,5 +1,6 @@
 // Owns Ansible host patterns: names, groups, `all`/`*`, globs, `~regex`, `a:b` / `a,b` union,
-// `a:&b` intersection, `a:!b` exclusion, and `@file` lists for --limit. Results keep inventory order.
+// `a:&b` intersection, `a:!b` exclusion, and `@file` lists for --limit. Results keep inventory order
+// (an implicit localhost last).
 import { readFileSync } from "node:fs";
 import { inputError } from "../errors.js";
 import type { Inventory } from "./model.js";
@@ -32,7 +33,8 @@ export function matchPattern(inv: Inventory, pattern: string | string[]): Patter
     if (m.size === 0 && !inv.hasGroup(t.slice(1))) unmatched.push(t.slice(1));
     selected = new Set([...selected].filter((h) => !m.has(h)));
   }
-  return { hosts: inv.hostNames.filter((h) => selected.has(h)), unmatched };
+  const implicit = [...selected].filter((h) => inv.isImplicit(h));
+  return { hosts: [...inv.hostNames.filter((h) => selected.has(h)), ...implicit], unmatched };
 }
 
 /** --limit: a pattern or @file (one pattern per line). */
@@ -105,7 +107,8 @@ function matchTerm(inv: Inventory, term: string): string[] {
   }
   if (inv.hasGroup(term)) return inv.groupHosts(term);
   if (inv.hasHost(term)) return [term];
-  return [];
+  const local = inv.implicitLocalhost(term);
+  return local ? [local] : [];
 }
 
 function matchNames(inv: Inventory, test: (name: string) => boolean): string[] {

@@ -5,6 +5,7 @@ import { defineModule } from "./types.js";
 
 export const debugModule = defineModule({
   name: "debug",
+  setsNoFacts: true,
   undo: "none",
   local: true,
   schema: z

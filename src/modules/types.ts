@@ -65,6 +65,8 @@ export interface ModuleDef<S extends z.ZodTypeAny = z.ZodTypeAny> {
   gathersFacts?: boolean;
   /** Its ansible_facts are variables written by people (include_vars): templates, rendered when used. */
   factsAreTemplates?: boolean;
+  /** Its result shows variables (debug var=ansible_facts): an ansible_facts key there sets nothing. */
+  setsNoFacts?: boolean;
   /**
    * How what this module changes is undone (remove-node, remove-cluster): "recorded", it logs the
    * original of what it changes through ctx.undo (files, directories, packages new to the host);

@@ -96,6 +96,10 @@ const PLAY_KEYS = new Set([
   "post_tasks",
   "handlers",
   "environment",
+  "check_mode",
+  "diff",
+  "no_log",
+  "ignore_errors",
 ]);
 // Ansible keywords kplay does not run yet: refused loudly rather than silently ignored.
 const NOT_YET = new Set([
@@ -186,7 +190,7 @@ function readImportPlaybook(
     throw inputError(`playbooks import each other more than ${MAX_INCLUDE_DEPTH} levels deep (a loop?)`, at(src, [i]));
   into.ctx.files.add(full);
   const extra = {
-    vars: { ...into.extra.vars, ...mapOf(src, raw.vars, [i, "vars"], "vars") },
+    vars: { ...into.extra.vars, ...varsOf(src, raw.vars, [i, "vars"]) },
     tags: [...into.extra.tags, ...strList(raw.tags)],
   };
   const ctx = { ...into.ctx, depth: into.ctx.depth + 1, playbookDir: dirname(full) };
@@ -218,7 +222,7 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
   if (raw.hosts === undefined || raw.hosts === null || raw.hosts === "")
     throw inputError("a play needs hosts", at(src, path, "hosts"), "e.g. hosts: all");
   const hosts = Array.isArray(raw.hosts) ? raw.hosts.map(String) : [String(raw.hosts)];
-  const vars = mapOf(src, raw.vars, [...path, "vars"], "vars");
+  const vars = varsOf(src, raw.vars, [...path, "vars"]);
   const varsFiles = readVarsFiles(src, raw.vars_files, [...path, "vars_files"], ctx);
   const s: Source = { src, base: dirname(resolve(src.file)), ctx };
   const section = (field: string) =>
@@ -263,10 +267,21 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
     strategy,
     tags: strList(raw.tags),
     environment: envOf(src, raw.environment, [...path, "environment"]),
+    ...playTaskDefaults(src, raw, path),
     ...sections,
     handlers: handlerTasks,
     dir: ctx.playbookDir,
     where: at(src, path),
+  };
+}
+
+/** Task keywords a play sets for all its tasks. */
+function playTaskDefaults(src: YamlSource, raw: Record<string, unknown>, path: PathKey[]) {
+  return {
+    checkMode: bool(src, raw.check_mode, [...path, "check_mode"]),
+    diff: bool(src, raw.diff, [...path, "diff"]),
+    noLog: bool(src, raw.no_log, [...path, "no_log"]),
+    ignoreErrors: bool(src, raw.ignore_errors, [...path, "ignore_errors"]),
   };
 }
 
@@ -360,7 +375,7 @@ export function readCommon(src: YamlSource, raw: Record<string, any>, path: Path
     diff: bool(src, raw.diff, [...path, "diff"]),
     remoteUser: raw.remote_user !== undefined ? String(raw.remote_user) : undefined,
     tags: strList(raw.tags),
-    vars: mapOf(src, raw.vars, [...path, "vars"], "vars"),
+    vars: varsOf(src, raw.vars, [...path, "vars"]),
     environment: envOf(src, raw.environment, [...path, "environment"]),
     noLog: bool(src, raw.no_log, [...path, "no_log"]),
     ignoreErrors: bool(src, raw.ignore_errors, [...path, "ignore_errors"]),
@@ -630,7 +645,8 @@ function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: stri
     throw inputError("loop_control must be a mapping", at(src, [...path, "loop_control"], "loop_control"));
   if (raw.register !== undefined && !/^[A-Za-z_]\w*$/.test(String(raw.register))) {
     throw inputError(
-      `register needs a variable name, got ${JSON.stringify(raw.register)}`,
+      // Ansible's words: scripts that drive playbooks look for them
+      `Invalid variable name in 'register' specified: '${String(raw.register)}'`,
       at(src, [...path, "register"], "register"),
     );
   }
@@ -871,6 +887,17 @@ function mapOf(src: YamlSource, v: unknown, path: PathKey[], field: string): Rec
   if (v === undefined || v === null) return {};
   if (!isMap(v)) throw inputError(`${field} must be a mapping`, at(src, path, field));
   return v;
+}
+
+/** `vars:` is a mapping or, as Ansible also takes it, a list of mappings merged in order. */
+function varsOf(src: YamlSource, v: unknown, path: PathKey[]): Record<string, unknown> {
+  if (!Array.isArray(v)) return mapOf(src, v, path, "vars");
+  const out: Record<string, unknown> = {};
+  for (const [i, m] of v.entries()) {
+    if (!isMap(m)) throw inputError("vars must be a mapping or a list of mappings", at(src, [...path, i], "vars"));
+    Object.assign(out, m);
+  }
+  return out;
 }
 
 function envOf(src: YamlSource, v: unknown, path: PathKey[]): Record<string, unknown> | string | undefined {

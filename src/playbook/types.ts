@@ -109,6 +109,11 @@ export interface Play {
   strategy: "linear" | "free";
   tags: string[];
   environment?: Record<string, unknown> | string;
+  /** Play-level defaults of the task keywords of the same names. */
+  checkMode?: boolean;
+  diff?: boolean;
+  noLog?: boolean;
+  ignoreErrors?: boolean;
   preTasks: Node[];
   tasks: Node[];
   postTasks: Node[];

@@ -109,6 +109,45 @@ const EXPR_PLAYBOOK = (out: string) => `
       when: (n * 2) is divisibleby 4 or name is match('node')
 `;
 
+/**
+ * Tag selection as Ansible's tags target checks it: never, always, tagged/untagged, a tag made by a
+ * template from play vars (given here as a list of mappings), on the implicit localhost (the
+ * inventory does not define it: Ansible runs the play on the controller).
+ */
+const TAGS_PLAYBOOK = (out: string) => `
+- hosts: localhost
+  gather_facts: no
+  vars:
+    - the_tags: [t3, t4]
+    - base: "${out}"
+  tasks:
+    - { name: tagged, copy: { dest: "{{ base }}/tag", content: x }, tags: tag }
+    - { name: always, copy: { dest: "{{ base }}/always", content: x }, tags: always }
+    - { name: untagged, copy: { dest: "{{ base }}/untagged", content: x } }
+    - { name: never, copy: { dest: "{{ base }}/never", content: x }, tags: [never, donever] }
+    - { name: csv, copy: { dest: "{{ base }}/csv", content: x }, tags: "tag1,tag2" }
+    - { name: templated, copy: { dest: "{{ base }}/templated", content: x }, tags: "{{ the_tags }}" }
+`;
+
+/** check_mode and ignore_errors as play keywords; debug showing ansible_facts sets no variable. */
+const PLAY_KEYWORDS_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  check_mode: true
+  tasks:
+    - copy: { dest: "${out}/play-check", content: x }
+    - copy: { dest: "${out}/task-overrides", content: x }
+      check_mode: false
+- hosts: h1
+  gather_facts: no
+  ignore_errors: yes
+  tasks:
+    - command: /bin/false
+    - set_fact: { ansible_facts: { nonfact: 1 } }
+    - debug: var=ansible_facts
+    - copy: { dest: "${out}/nonfact", content: "{{ nonfact is defined }}" }
+`;
+
 /** A .j2 template as Ansible users write them: statements, loops, whitespace control, printing. */
 const J2 = `# {{ ansible_managed }}
 {# a comment, gone #}
@@ -767,7 +806,7 @@ const COPY_TREES_PLAYBOOK = (out: string) => `
 const COPY_TREES_FILES = () => ({ "localdir/one.txt": "one\n", "localdir/deep/two.txt": "two\n" });
 
 const RECAP =
-  /^(h\d)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
+  /^(h\d|localhost)\s*: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)/gm;
 
 interface EngineRun {
   files: Record<string, string>;
@@ -784,6 +823,8 @@ function runWith(
     templates?: Record<string, string>;
     files?: (out: string) => Record<string, string>;
     hostVars?: string;
+    /** More command-line options, the same for both engines (--tags …). */
+    cli?: string[];
   },
 ): EngineRun {
   const dir = mkdtempSync(join(tmpdir(), `kplay-diff-${engine}-`));
@@ -798,7 +839,7 @@ function runWith(
   writeFileSync(join(dir, "play.yml"), play.main(out));
   const h2 = play.hostVars ? HOST.replace(" }", `, ${play.hostVars} }`) : HOST;
   writeFileSync(join(dir, "inv.yml"), `all:\n  hosts:\n    h1: ${HOST}\n    h2: ${h2}\n`);
-  const args = ["-i", join(dir, "inv.yml"), join(dir, "play.yml")];
+  const args = ["-i", join(dir, "inv.yml"), join(dir, "play.yml"), ...(play.cli ?? [])];
   const env = { ...process.env, ANSIBLE_NOCOLOR: "1", NO_COLOR: "1" };
   const r =
     engine === "ansible"
@@ -828,6 +869,25 @@ function sameAsAnsible(play: DiffPlay, status = 0): EngineRun {
 }
 
 describe("engine semantics as ansible-playbook 2.14 has them", () => {
+  it.each([
+    [[]],
+    [["--tags", "tagged"]],
+    [["--tags", "donever"]],
+    [["--tags", "t4,tag2"]],
+    [["--tags", "untagged", "--skip-tags", "always"]],
+    [["--skip-tags", "all"]],
+    [["--skip-tags", "tagged"]],
+  ])("tags %j: never, always, tagged, templated tags; the implicit localhost; vars as a list", (cli) => {
+    const kplay = sameAsAnsible({ main: TAGS_PLAYBOOK, cli });
+    expect(kplay.recap[0]).toMatch(/^localhost /);
+  });
+
+  it("play keywords check_mode and ignore_errors; debug var=ansible_facts sets nothing", () => {
+    const kplay = sameAsAnsible({ main: PLAY_KEYWORDS_PLAYBOOK });
+    expect(Object.keys(kplay.files).sort()).toEqual(["nonfact", "task-overrides"]);
+    expect(kplay.files.nonfact).toBe("644 False");
+  });
+
   it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", () => {
     const kplay = runWith("kplay", { main: ARGS_PLAYBOOK });
     const ansible = runWith("ansible", { main: ARGS_PLAYBOOK });

@@ -38,6 +38,15 @@ describe("host patterns", () => {
     expect(matchPattern(inv, "kube_node:nosuch").unmatched).toEqual(["nosuch"]);
   });
 
+  it("localhost not in the inventory is Ansible's implicit localhost: the controller, outside all", () => {
+    expect(m("localhost")).toEqual(["localhost"]);
+    expect(m("etcd:127.0.0.1")).toEqual(["node1", "node2", "node3", "127.0.0.1"]);
+    expect(inv.hostVars("localhost").ansible_connection).toBe("local");
+    expect(inv.groupsOf("localhost")).toEqual([]);
+    expect(m("all")).not.toContain("localhost");
+    expect(m("local*")).toEqual([]);
+  });
+
   it("reads --limit @file", () => {
     const f = join(mkdtempSync(join(tmpdir(), "kplay-limit-")), "retry");
     writeFileSync(f, "node1\n# comment\nnode5\n");

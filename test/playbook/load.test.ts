@@ -24,7 +24,7 @@ describe("playbook validation", () => {
     ["12-unsupported-keyword.yml", 5, 7, /"connection" is an Ansible keyword kplay does not support yet/],
     ["13-bad-bool.yml", 2, 11, /expected true or false, got "maybe"/],
     ["14-no-module.yml", 3, 7, /the task names no module/],
-    ["15-bad-register.yml", 5, 17, /register needs a variable name/],
+    ["15-bad-register.yml", 5, 17, /Invalid variable name in .register. specified/],
     ["16-kv-junk.yml", 4, 13, /cannot read "junk" as key=value/],
     ["17-rescue-without-block.yml", 4, 7, /"rescue" belongs to a block/],
     ["18-missing-include.yml", 4, 22, /task file tasks\/nope.yml not found/],
