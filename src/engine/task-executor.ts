@@ -10,6 +10,7 @@ import { UndoLog } from "../modules/undo.js";
 import { withAnsibleTypes } from "../modules/arg-types.js";
 import { LoopError, loopItems } from "./loops.js";
 import { withCanonicalNames } from "../modules/aliases.js";
+import { expansionScript, pathArgsToExpand, withExpanded } from "../modules/path-args.js";
 import { holdsTemplate, withData, withTemplateNames } from "../playbook/data.js";
 import { evalCondition, evalExpr } from "../playbook/expr.js";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
@@ -223,7 +224,8 @@ export class TaskExecutor {
     const p = this.prepare(t, at);
     let result: ModuleResult;
     try {
-      result = asyncRefusal(task, p.mod) ?? (await p.mod.run(this.moduleContext(t, at, p), p.args));
+      result =
+        asyncRefusal(task, p.mod) ?? (await p.mod.run(this.moduleContext(t, at, p), await this.pathArgs(t, at, p)));
     } catch (e) {
       if (e instanceof UnreachableError) throw e;
       result = { changed: false, failed: true, msg: e instanceof KplayError ? e.describe() : (e as Error).message };
@@ -296,6 +298,17 @@ export class TaskExecutor {
     // The controller (a task delegated to localhost) keeps no undo log: it is not a node.
     const undo = new UndoLog(!(eff.checkMode ?? this.e.opts.check) && !toController);
     return { mod, args: parsed.data, exec, delegate, undo };
+  }
+
+  /** `~` and `$VAR` in the module's path arguments, expanded on the node (a round trip only when some have them). */
+  private async pathArgs(t: TaskRun, at: Attempt, p: Prepared): Promise<unknown> {
+    const args = p.args as Record<string, unknown>;
+    const names = p.mod.local ? [] : pathArgsToExpand(p.mod.name, args);
+    if (names.length === 0) return p.args;
+    const script = expansionScript(names.map((n) => String(args[n])));
+    const r = await this.node.exec({ host: at.host, delegate: p.delegate }, script, { ...p.exec, sensitive: t.noLog });
+    if (r.rc !== 0) throw new Error(`could not expand ${names.join(", ")} on the node: ${r.stderr.trim()}`);
+    return withExpanded(args, names, r.stdout);
   }
 
   private moduleContext(t: TaskRun, at: Attempt, p: Prepared): ModuleContext {

@@ -81,7 +81,7 @@ function ownerScript(a: CopyArgs, check: boolean): Sh {
         ? sh`! -user ${a.owner}`
         : sh`! -group ${a.group!}`;
   const fix = check ? raw(":") : sh`chown -R -- ${`${a.owner ?? ""}${a.group ? `:${a.group}` : ""}`} "$T"`;
-  return sh`if [ -n "$(find "$T" \( ${test} \) -print -quit)" ]; then changed=1; ${fix} || exit 1; fi`;
+  return sh`if [ -n "$(find "$T" \\( ${test} \\) -print -quit)" ]; then changed=1; ${fix} || exit 1; fi`;
 }
 
 /** Where a directory source lands: its contents into dest for "src/", dest/NAME for "src". */

@@ -17,6 +17,27 @@ import { z } from "zod";
 import { catSh, raw, sh } from "../transport/sh.js";
 import { defineModule, type ModuleContext } from "./types.js";
 
+type Unreadable = "missing" | "denied" | "directory" | "notdir" | "other";
+/** readRaw's exit codes for a file it cannot read (ENOENT, EACCES, EISDIR, ENOTDIR). */
+const UNREADABLE: Record<number, Unreadable> = { 4: "missing", 5: "denied", 6: "directory", 7: "notdir" };
+
+/** slurp's messages, Ansible's words (tests and scripts match them). */
+const SLURP_MSG: Record<Exclude<Unreadable, "other">, (p: string) => string> = {
+  missing: (p) => `file not found: ${p}`,
+  denied: (p) => `file is not readable: ${p}`,
+  directory: (p) => `source is a directory and must be a file: ${p}`,
+  notdir: (p) => `unable to slurp file: [Errno 20] Not a directory: '${p}'`,
+};
+
+/** fetch's message for an unreadable source, as Ansible's fetch words it (slurp's, mostly). */
+function fetchMessage(why: Unreadable, o: { src: string; failOnMissing: boolean; msg: string }): string {
+  if (why === "other") return o.msg;
+  if (why === "missing") return "the remote file does not exist, not transferring, ignored";
+  const ignored = o.failOnMissing ? "" : ", not transferring, ignored";
+  if (why === "directory") return `remote file is a directory, fetch cannot work on directories${ignored}`;
+  return SLURP_MSG[why](o.src);
+}
+
 /**
  * The file's raw bytes, streamed: `cat` on stdout (never held as text or base64), its sha256 and
  * size taken on the node first and sent on stderr, checked against what arrived. `into` receives
@@ -26,7 +47,7 @@ async function readRaw(
   ctx: ModuleContext,
   path: string,
   into: (chunk: Buffer) => void,
-): Promise<{ ok: true; sha256: string; sha1: string; size: number } | { ok: false; msg: string }> {
+): Promise<{ ok: true; sha256: string; sha1: string; size: number } | { ok: false; why: Unreadable; msg: string }> {
   const h = createHash("sha256");
   const h1 = createHash("sha1"); // Ansible's fetch reports sha1
   let size = 0;
@@ -37,7 +58,10 @@ async function readRaw(
         'if [ -f "$p" ] && [ -r "$p" ]; then ' +
           's_=$(sha256sum -- "$p") && cat -- "$p" && echo "KPLAY-SUM ${s_%% *}" >&2; ',
       ),
-      raw('else echo "file not found or not readable: $p" >&2; exit 4; fi'),
+      // why it cannot be read, as the errno Ansible's modules tell apart
+      raw('elif [ -d "$p" ] && [ -r "$p" ]; then exit 6; elif [ -e "$p" ]; then exit 5; '),
+      raw('else q_=$p; while [ ! -e "$q_" ] && [ "$q_" != / ] && [ "$q_" != . ]; do q_=$(dirname -- "$q_"); done; '),
+      raw('if [ -e "$q_" ] && [ ! -d "$q_" ]; then exit 7; elif [ ! -x "$q_" ]; then exit 5; else exit 4; fi; fi'),
     ),
     {
       stdoutSink: (c) => {
@@ -48,12 +72,13 @@ async function readRaw(
       },
     },
   );
-  if (r.rc !== 0) return { ok: false, msg: r.stderr.trim() || `rc ${r.rc}` };
+  if (r.rc !== 0) return { ok: false, why: UNREADABLE[r.rc] ?? "other", msg: r.stderr.trim() || `rc ${r.rc}` };
   const want = /KPLAY-SUM ([0-9a-f]{64})/.exec(r.stderr)?.[1];
   const got = h.digest("hex");
   if (want !== got)
     return {
       ok: false,
+      why: "other",
       msg: `${path} changed while it was read (sha256 on the node ${want ?? "missing"}, received ${got})`,
     };
   return { ok: true, sha256: got, sha1: h1.digest("hex"), size };
@@ -67,7 +92,7 @@ export const slurpModule = defineModule({
   run: async (ctx, a) => {
     const chunks: Buffer[] = [];
     const r = await readRaw(ctx, a.src, (c) => chunks.push(c));
-    if (!r.ok) return { changed: false, failed: true, msg: r.msg };
+    if (!r.ok) return { changed: false, failed: true, msg: r.why === "other" ? r.msg : SLURP_MSG[r.why](a.src) };
     return { changed: false, content: Buffer.concat(chunks).toString("base64"), encoding: "base64", source: a.src };
   },
 });
@@ -94,7 +119,8 @@ export const fetchModule = defineModule({
       : join(a.dest, ctx.host, a.src);
     const cur = existsSync(dest) ? await sha256File(dest) : undefined;
     // streamed into a temporary file beside dest (0600: fetched files are often credentials), renamed when whole
-    mkdirSync(dirname(dest), { recursive: true });
+    // the first directory made here (undefined: all were there), removed again if nothing arrives
+    const made = mkdirSync(dirname(dest), { recursive: true });
     const tmp = `${dest}.kplay-tmp`;
     const fd = openSync(tmp, "w", 0o600);
     let r: Awaited<ReturnType<typeof readRaw>>;
@@ -107,10 +133,12 @@ export const fetchModule = defineModule({
       closeSync(fd);
     }
     if (!r.ok) {
-      rmSync(tmp, { force: true });
+      rmSync(made ?? tmp, { force: true, recursive: true });
+      // as Ansible's fetch: fail_on_missing: false lets every unreadable source pass, saying so
+      const msg = fetchMessage(r.why, { src: a.src, failOnMissing: a.fail_on_missing, msg: r.msg });
       return a.fail_on_missing
-        ? { changed: false, failed: true, msg: r.msg }
-        : { changed: false, skipped: true, msg: r.msg };
+        ? { changed: false, failed: true, msg, file: a.src }
+        : { changed: false, msg, file: a.src };
     }
     if (cur === r.sha256 || ctx.check) {
       rmSync(tmp, { force: true });

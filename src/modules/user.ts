@@ -2,7 +2,7 @@
 // comparing each asked attribute with getent/id first so a re-run reports ok.
 import { z } from "zod";
 import { catSh, joinSh, raw, secret, sh, type Sh } from "../transport/sh.js";
-import { defineModule, readMarker } from "./types.js";
+import { defineModule, readMarker, type ModuleResult } from "./types.js";
 
 const schema = z
   .object({
@@ -31,6 +31,22 @@ function userdel(a: Args): Sh {
     [raw("userdel"), a.force ? raw("-f") : undefined, a.remove ? raw("-r") : undefined, sh`-- ${a.name}`],
     " ",
   );
+}
+
+/** uid, group (the gid), comment, home and shell of the passwd entry the script printed. */
+function accountFields(stdout: string): Record<string, unknown> {
+  const line = stdout.split("\n").find((l) => l.startsWith("KPLAY-ENT:"));
+  const f = line?.slice("KPLAY-ENT:".length).split(":");
+  if (!f || f.length < 7) return {}; // check mode: a user not made yet
+  return { uid: Number(f[2]), group: Number(f[3]), comment: f[4], home: f[5], shell: f[6] };
+}
+
+/** What Ansible's user module returns: for an account, its fields as they are now. */
+function userResult(a: Args, r: { changed: boolean; stdout: string; groups?: string[] }): ModuleResult {
+  const base = { changed: r.changed, name: a.name, state: a.state };
+  if (a.state === "absent") return { ...base, force: a.force, remove: a.remove };
+  const groups = r.groups ? { groups: r.groups.join(",") } : {};
+  return { ...base, ...accountFields(r.stdout), append: a.append, system: a.system, ...groups };
 }
 
 export const userModule = defineModule({
@@ -91,11 +107,13 @@ export const userModule = defineModule({
       }
       lines.push(raw(`fi`));
     }
+    // the account as it is now, for the result (Ansible returns its uid, gid, home, shell, comment)
+    if (a.state === "present") lines.push(sh`printf 'KPLAY-ENT:%s\\n' "$(getent passwd -- ${u})"`);
     lines.push(raw(`echo "KPLAY-RESULT: changed=$changed"`));
     const r = await ctx.exec(joinSh(lines));
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
-    return { changed: m.changed === "1", name: a.name, state: a.state };
+    return userResult(a, { changed: m.changed === "1", stdout: r.stdout, groups });
   },
 });
 

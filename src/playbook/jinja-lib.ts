@@ -152,10 +152,11 @@ export const TESTS: Record<string, (v: unknown, a: Args) => boolean> = {
   le: (v, a) => compare(v, a.pos[0]) <= 0,
   in: (v, a) => contains(a.pos[0], v),
   contains: (v, a) => contains(v, a.pos[0]),
-  match: (v, a) => pyRegex(`^(?:${String(a.pos[0])})`, reFlags(a.kw)).test(String(v)),
-  search: (v, a) => pyRegex(a.pos[0], reFlags(a.kw)).test(String(v)),
+  // the value as Python's str() prints it: a registered result is searched as its repr, as in Ansible
+  match: (v, a) => pyRegex(`^(?:${String(a.pos[0])})`, reFlags(a.kw)).test(pyStr(v)),
+  search: (v, a) => pyRegex(a.pos[0], reFlags(a.kw)).test(pyStr(v)),
   regex: (v, a) =>
-    pyRegex(a.kw.match_type === "match" ? `^(?:${String(a.pos[0])})` : a.pos[0], reFlags(a.kw)).test(String(v)),
+    pyRegex(a.kw.match_type === "match" ? `^(?:${String(a.pos[0])})` : a.pos[0], reFlags(a.kw)).test(pyStr(v)),
   subset: (v, a) => asList(v).every((x) => asList(a.pos[0]).some((y) => looseEq(x, y))),
   superset: (v, a) => asList(a.pos[0]).every((x) => asList(v).some((y) => looseEq(x, y))),
   version: (v, a) => versionTest(String(v), String(a.pos[0]), String(a.pos[1] ?? a.kw.operator ?? "eq")),

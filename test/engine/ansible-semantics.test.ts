@@ -148,6 +148,66 @@ const PLAY_KEYWORDS_PLAYBOOK = (out: string) => `
     - copy: { dest: "${out}/nonfact", content: "{{ nonfact is defined }}" }
 `;
 
+/** Why slurp and fetch could not read a file, in Ansible's words (missing, a directory, a file as a directory). */
+const UNREADABLE_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  ignore_errors: true
+  tasks:
+    - { slurp: { src: "${out}/missing" }, register: s_missing }
+    - file: { path: "${out}/dir", state: directory }
+    - { slurp: { src: "${out}/dir" }, register: s_dir }
+    - copy: { dest: "${out}/f", content: x }
+    - { slurp: { src: "${out}/f/below" }, register: s_notdir }
+    - { fetch: { src: "${out}/missing", dest: "${out}/fetched/", fail_on_missing: false }, register: f_missing }
+    - { fetch: { src: "${out}/missing", dest: "${out}/fetched/" }, register: f_fail }
+    - { fetch: { src: "${out}/dir", dest: "${out}/fetched/", fail_on_missing: no }, register: f_dir }
+    - copy:
+        dest: "${out}/messages"
+        content: |
+          {% for r in [s_missing, s_dir, s_notdir, f_missing, f_fail, f_dir] %}
+          {{ r.msg | replace('${out}', 'OUT') }} {{ r is failed }} {{ r is skipped }} {{ r is changed }}
+          {% endfor %}
+`;
+
+/** What the user module returns (copy's target reads `user.home`). */
+const USER_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  tasks:
+    - user: { name: kplay-diff-usr, home: "${out}/home", shell: /bin/sh, comment: "Diff user" }
+      register: made
+    - user: { name: kplay-diff-usr }
+      register: again
+    - user: { name: kplay-diff-usr, state: absent, remove: true }
+      register: gone
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ made.home | replace('${out}', 'OUT') }} {{ made.shell }} {{ made.comment }} {{ made.uid is number }}
+          {{ made.group is number }} {{ again.home | replace('${out}', 'OUT') }} {{ again is changed }}
+          {{ gone.force }} {{ gone.remove }} {{ gone is changed }} {{ gone.home is defined }}
+`;
+
+/** Path arguments: $VAR and a leading ~ expanded where the module runs, a name not set left as written. */
+const PATH_VARS_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  environment: { DIFF_OUT: "${out}" }
+  tasks:
+    - copy: { dest: "$DIFF_OUT/from-var", content: x }
+    - file: { path: "\${DIFF_OUT}/dir", state: directory }
+    - copy: { src: "$DIFF_OUT/from-var", dest: "${out}/dir/remote-copied", remote_src: true }
+    - command: touch made chdir=$DIFF_OUT/dir creates=$DIFF_OUT/dir/made
+    - command: touch again chdir=$DIFF_OUT/dir creates=$DIFF_OUT/dir/made
+    - stat: { path: "~/" }
+      register: home
+    - copy: { dest: "${out}/$NOT_SET_IN_ENV", content: x }
+    - copy:
+        dest: "${out}/home"
+        content: "{{ home.stat.path == lookup('env', 'HOME') ~ '/' }} {{ home.stat.isdir }}"
+`;
+
 /** A .j2 template as Ansible users write them: statements, loops, whitespace control, printing. */
 const J2 = `# {{ ansible_managed }}
 {# a comment, gone #}
@@ -886,6 +946,22 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     const kplay = sameAsAnsible({ main: PLAY_KEYWORDS_PLAYBOOK });
     expect(Object.keys(kplay.files).sort()).toEqual(["nonfact", "task-overrides"]);
     expect(kplay.files.nonfact).toBe("644 False");
+  });
+
+  it("slurp and fetch say why a file cannot be read, as Ansible's modules do", () => {
+    const kplay = sameAsAnsible({ main: UNREADABLE_PLAYBOOK });
+    expect(kplay.files.messages).toMatch(/file not found: OUT\/missing/);
+  });
+
+  it("user returns the account's home, shell, comment, uid and gid", () => {
+    const kplay = sameAsAnsible({ main: USER_PLAYBOOK });
+    expect(kplay.files.results).toMatch(/^644 OUT\/home \/bin\/sh Diff user True/);
+  });
+
+  it("path arguments: $VAR and ~ expanded on the node, as Ansible's type path", () => {
+    const kplay = sameAsAnsible({ main: PATH_VARS_PLAYBOOK });
+    expect(kplay.files.home).toBe("644 True True");
+    expect(Object.keys(kplay.files).sort()).toEqual(["$NOT_SET_IN_ENV", "dir", "from-var", "home"]);
   });
 
   it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", () => {

@@ -1,6 +1,7 @@
 // Golden scripts: for each module, arguments (and check mode) → the exact sh it sends, kept in
 // test/fixtures/scripts/. A change to generated shell shows up in review as a fixture diff.
 // The node is a fake that answers every script with a neutral result line.
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { findModule, moduleNames } from "../../src/modules/index.js";
 import type { ModuleContext } from "../../src/modules/index.js";
@@ -26,6 +27,12 @@ const CASES: Array<[string, string, Record<string, unknown>, CaseOptions?]> = [
     { undo: true },
   ],
   ["copy-check", "copy", { dest: "/etc/x.conf", content: "a\n" }, { check: true }],
+  [
+    "copy-remote-src",
+    "copy",
+    { src: "/root/.ssh/ak", dest: "/home/u/.ssh/", remote_src: true, owner: "u", group: "g", mode: "0600" },
+    { undo: true },
+  ],
   [
     "file-directory",
     "file",
@@ -160,6 +167,17 @@ describe("golden module scripts", () => {
     await expect(scripts.join("\n# ---- next round trip ----\n") + "\n").toMatchFileSnapshot(
       `../fixtures/scripts/${name}.sh`,
     );
+  });
+});
+
+describe("every golden module script is valid sh", () => {
+  // `sh -n` parses without running: a syntax error in a branch a case does not take still shows
+  it.each(CASES)("%s", async (name, module, args, o = {}) => {
+    for (const script of await scriptsOf(module, args, o)) {
+      const r = spawnSync("sh", ["-n"], { input: script.replace(/\n# stdin: \d+ bytes$/, ""), encoding: "utf8" });
+      expect(r.stderr, `${name}:\n${script}`).toBe("");
+      expect(r.status).toBe(0);
+    }
   });
 });
 

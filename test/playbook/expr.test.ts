@@ -57,6 +57,14 @@ describe("expressions", () => {
 });
 
 describe("filters for shell and file content", () => {
+  it("match/search/regex read a non-string as Python's str() prints it (a registered result's repr)", () => {
+    const r = { failed: true, msg: "unable to slurp file: x" };
+    expect(evalExpr("r is search('unable to slurp file')", { r })).toBe(true);
+    expect(evalExpr("r is match(\"{'failed': True\")", { r })).toBe(true);
+    expect(evalExpr("n is match('None')", { n: null })).toBe(true);
+    expect(evalExpr("l is search('2')", { l: [1, 2] })).toBe(true);
+  });
+
   it("quote, b64, join, first, last", () => {
     expect(evalExpr("x | quote", { x: "a b'c" })).toBe("'a b'\\''c'");
     expect(evalExpr("x | b64encode | b64decode", { x: "héllo" })).toBe("héllo");
