@@ -37,11 +37,14 @@ export class NodeExec {
   }
 
   /**
-   * remote_user on a task: the local connection ignores it (as Ansible's); over SSH it must be
-   * the host's login user, since kplay keeps one connection per host. Returns why not, or undefined.
+   * remote_user on a play or task: the local connection ignores it, and so does a host whose
+   * `ansible_user` is set (a variable outranks the keyword, as in Ansible); otherwise over SSH it
+   * must be the host's login user, since kplay keeps one connection per host. Returns why not.
    */
   remoteUserProblem(host: string, remoteUser: string): string | undefined {
-    const spec = connectionSpec(host, this.e.inv.hostVars(host));
+    const vars = this.e.inv.hostVars(host);
+    if (vars.ansible_user !== undefined || vars.ansible_ssh_user !== undefined) return undefined;
+    const spec = connectionSpec(host, vars);
     if (spec.kind === "local" || spec.endpoint.user === remoteUser) return undefined;
     return (
       `remote_user ${remoteUser} differs from ${host}'s login user ${spec.endpoint.user}: kplay keeps one ` +

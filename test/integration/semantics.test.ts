@@ -237,8 +237,8 @@ describe("semantics", () => {
     expect(list.stdout).toContain("never unless asked\tTAGS: [never, debug]");
   });
 
-  it("delegate_to with run_once, retries/until, environment, become_user", async () => {
-    await onAll("rm -f /tmp/d-* /tmp/tries");
+  it("delegate_to with run_once, retries/until, environment, become_user, remote_user, ~ in a path", async () => {
+    await onAll("rm -f /tmp/d-* /tmp/tries /root/d-tilde");
     const f = pb(
       "misc",
       `
@@ -262,6 +262,11 @@ describe("semantics", () => {
       become: true
       become_user: ops
       register: who
+    - name: the inventory's ansible_user outranks the remote_user keyword, as in Ansible
+      command: id -un
+      remote_user: somebody-else
+      register: login
+    - copy: { dest: "~/d-tilde", content: "{{ login.stdout }}\\n" }
     - copy: { dest: /tmp/d-who, content: "{{ who.stdout }} {{ tries.attempts }}\\n" }
 `,
     );
@@ -269,8 +274,8 @@ describe("semantics", () => {
     expect(r.code, r.stdout.slice(-2000)).toBe(0);
     expect(await sh("node3", "cat /tmp/d-once")).toBe("node1\n");
     expect(await sh("node1", "test -e /tmp/d-once; echo $?")).toBe("1\n");
-    expect(await onAll("wc -l < /tmp/tries; cat /tmp/d-env /tmp/d-who")).toEqual(
-      NODES.map((h) => `3\nhi ${h}-/root\nops 3\n`),
+    expect(await onAll("wc -l < /tmp/tries; cat /tmp/d-env /tmp/d-who /root/d-tilde")).toEqual(
+      NODES.map((h) => `3\nhi ${h}-/root\nops 3\nroot\n`),
     );
   });
 
