@@ -5,7 +5,7 @@ import { z } from "zod";
 import { strptime } from "../playbook/strftime.js";
 import { catSh, joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { attrScriptOrNoop } from "./attrs.js";
-import { defineModule, normalizeMode, readMarker, type ModuleContext } from "./types.js";
+import { defineModule, normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
 const fileSchema = z
   .object({
@@ -22,6 +22,8 @@ const fileSchema = z
     modification_time_format: z.string().default("%Y%m%d%H%M.%S"),
     access_time: z.string().optional(),
     access_time_format: z.string().default("%Y%m%d%H%M.%S"),
+    // Ansible's action plugins ask whether a file looks binary (internal, but playbooks use it)
+    _diff_peek: z.boolean().optional(),
   })
   .strict()
   .refine((a) => (a.state !== "link" && a.state !== "hard") || !!a.src, { message: "state=link and hard need src" });
@@ -78,9 +80,18 @@ function timeSpec(v: string | undefined, fmt: string, state: string): TimeSpec {
 function timesScript(t: { m: TimeSpec; a: TimeSpec }, check: boolean): Sh {
   if (!t.m && !t.a) return raw(""); // nothing to do: no line at all
   const apply = (cmd: Sh) => (check ? sh`changed=1` : sh`{ ${cmd}; } && changed=1 || exit 1`);
-  if (t.m === "now" && t.a === "now") return apply(sh`touch -c -- "$p"`);
+  const before = raw(`cm_=$(stat -L -c %.9Y -- "$p") && ca_=$(stat -L -c %.9X -- "$p") || exit 1`);
+  // the times before and after, for the result's diff (Ansible's before/after mtime and atime)
+  const report = raw(`echo "KPLAY-TIMES: $cm_ $ca_ $nm_ $na_"`);
+  if (t.m === "now" && t.a === "now")
+    return joinSh([
+      before,
+      apply(sh`touch -c -- "$p"`),
+      raw(check ? `nm_=$(date +%s.%N); na_=$nm_` : `nm_=$(stat -L -c %.9Y -- "$p"); na_=$(stat -L -c %.9X -- "$p")`),
+      report,
+    ]);
   return joinSh([
-    raw(`cm_=$(stat -L -c %.9Y -- "$p") && ca_=$(stat -L -c %.9X -- "$p") || exit 1`),
+    before,
     // a wanted time: kept ('' : the current one), now, or a local time the node's date reads
     raw(`w_() { case $1 in '') echo "$2";; now) date +%s.%N;;`),
     raw(`*) d_=$(date -d "$1" +%s) && echo "$d_.000000000";; esac; }`),
@@ -90,6 +101,7 @@ function timesScript(t: { m: TimeSpec; a: TimeSpec }, check: boolean): Sh {
       apply(raw(`touch -c -m -d "@$nm_" -- "$p" && touch -c -a -d "@$na_" -- "$p"`)),
       raw(`; fi`),
     ),
+    report,
   ]);
 }
 
@@ -158,6 +170,113 @@ function stateScript(a: FileArgs, p: { attrs: Sh; times: Sh; check: boolean; und
   }
 }
 
+/** What `stat -c '%F|%h|%a|%u|%g|%U|%G|%s'` said of the path (undefined: nothing there). */
+interface PathStat {
+  kind: string;
+  links: number;
+  mode: string;
+  uid: number;
+  gid: number;
+  owner: string;
+  group: string;
+  size: number;
+}
+
+interface FileInfo {
+  pre?: PathStat;
+  post?: PathStat;
+  oldSrc?: string;
+  times?: number[];
+  umask?: number;
+  dirs: string[];
+  files: string[];
+}
+
+function parseStat(line: string | undefined): PathStat | undefined {
+  const f = line?.split("|");
+  if (!f || f.length < 8) return undefined;
+  const [kind, links, mode, uid, gid, owner, group, size] = f;
+  // a uid with no name is shown as the number, as Python's pwd lookup falls back to str(uid)
+  const name = (n: string, id: string) => (n === "UNKNOWN" ? id : n);
+  const ids = { uid: Number(uid), gid: Number(gid), owner: name(owner, uid), group: name(group, gid) };
+  return { kind, links: Number(links), mode: `0${mode.padStart(3, "0")}`, ...ids, size: Number(size) };
+}
+
+function readInfo(stdout: string): FileInfo {
+  const info: FileInfo = { dirs: [], files: [] };
+  for (const l of stdout.split("\n")) {
+    if (l.startsWith("KPLAY-PRE: ")) info.pre = parseStat(l.slice(11));
+    else if (l.startsWith("KPLAY-POST: ")) info.post = parseStat(l.slice(12));
+    else if (l.startsWith("KPLAY-OLDSRC: ")) info.oldSrc = l.slice(14);
+    else if (l.startsWith("KPLAY-TIMES: ")) info.times = l.slice(13).split(" ").map(Number);
+    else if (l.startsWith("KPLAY-UMASK: ")) info.umask = parseInt(l.slice(13), 8);
+    else if (l.startsWith("KPLAY-D ")) info.dirs.push(l.slice(8));
+    else if (l.startsWith("KPLAY-F ")) info.files.push(l.slice(8));
+  }
+  return info;
+}
+
+/** Ansible's get_state: absent, link, directory, hard (more than one name), or file. */
+function stateOf(st: PathStat | undefined): string {
+  if (!st) return "absent";
+  if (st.kind === "symbolic link") return "link";
+  if (st.kind === "directory") return "directory";
+  return st.links > 1 ? "hard" : "file";
+}
+
+/** Ansible's add_path_info: uid, gid, owner, group, mode, state and size of what is at the path now. */
+function pathInfo(st: PathStat | undefined): Record<string, unknown> {
+  if (!st) return { state: "absent" };
+  const { uid, gid, owner, group, mode, size } = st;
+  return { uid, gid, owner, group, mode, state: stateOf(st), size };
+}
+
+/** The file module's diff as Ansible builds it: the path, then what changed (state, mode, owner, times, link). */
+function fileDiff(a: FileArgs, info: FileInfo): { before: Record<string, unknown>; after: Record<string, unknown> } {
+  const before: Record<string, unknown> = { path: a.path };
+  const after: Record<string, unknown> = { path: a.path };
+  const prev = stateOf(info.pre);
+  if (prev !== a.state) {
+    before.state = prev;
+    after.state = a.state;
+    if (a.state === "absent" && prev === "directory")
+      before.path_content = { directories: info.dirs, files: info.files };
+  }
+  const { post } = info;
+  // a path this task made starts with the mode the umask gives (Ansible then reports its own change)
+  const made = (kind: string, full: number) => ({
+    ...post!,
+    mode: `0${(full & ~(info.umask ?? 0o022)).toString(8)}`,
+    kind,
+  });
+  const pre = info.pre ?? (post ? made(post.kind, post.kind === "directory" ? 0o777 : 0o666) : undefined);
+  if (pre && post && a.state !== "absent") {
+    if (a.mode !== undefined && pre.mode !== post.mode) [before.mode, after.mode] = [pre.mode, post.mode];
+    if (a.owner !== undefined && pre.uid !== post.uid) [before.owner, after.owner] = [pre.uid, post.uid];
+    if (a.group !== undefined && pre.gid !== post.gid) [before.group, after.group] = [pre.gid, post.gid];
+  }
+  const [cm, ca, nm, na] = info.times ?? [];
+  if (info.times && nm !== cm) [before.mtime, after.mtime] = [cm, nm];
+  if (info.times && na !== ca) [before.atime, after.atime] = [ca, na];
+  const relinked = (a.state === "link" || a.state === "hard") && prev === "link" && info.oldSrc !== a.src;
+  if (relinked) [before.src, after.src] = [info.oldSrc, a.src];
+  return { before, after };
+}
+
+/** A directory's contents before state=absent removes it (Ansible's path_content; at most 10,000 entries). */
+function contentsOf(): Sh {
+  return raw(
+    `if [ -d "$p" ] && [ ! -L "$p" ]; then find "$p" -mindepth 1 \\( -type d -printf 'KPLAY-D %p\\n' \\) ` +
+      `-o -printf 'KPLAY-F %p\\n' | head -n 10000; fi`,
+  );
+}
+
+/** _diff_peek: whether the file's first 8 KiB hold a NUL byte (Ansible's appears_binary). */
+async function diffPeek(ctx: ModuleContext, path: string): Promise<ModuleResult> {
+  const r = await ctx.exec(sh`head -c 8192 -- ${path} 2>/dev/null | tr -d -c '\\000' | wc -c`);
+  return { changed: false, path, appears_binary: Number(r.stdout.trim()) > 0 };
+}
+
 export const fileModule = defineModule({
   name: "file",
   undo: "recorded",
@@ -171,14 +290,30 @@ export const fileModule = defineModule({
     } catch (e) {
       return { changed: false, failed: true, msg: (e as Error).message };
     }
+    if (a._diff_peek) return diffPeek(ctx, a.path);
     const attrs = attrScriptOrNoop({ mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, ctx.check);
     const body = stateScript(a, { attrs, times, check: ctx.check, undo: ctx.undo });
     const r = await ctx.exec(
-      joinSh([sh`p=${a.path}`, raw(`changed=0`), body, raw(`echo "KPLAY-RESULT: changed=$changed"`)]),
+      joinSh([
+        sh`p=${a.path}`,
+        raw(`changed=0`),
+        raw(`echo "KPLAY-PRE: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)"`),
+        raw(`if [ -L "$p" ]; then echo "KPLAY-OLDSRC: $(readlink -- "$p")"; fi; echo "KPLAY-UMASK: $(umask)"`),
+        a.state === "absent" ? contentsOf() : undefined,
+        body,
+        raw(`echo "KPLAY-POST: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)"`),
+        raw(`echo "KPLAY-RESULT: changed=$changed"`),
+      ]),
     );
     const m = readMarker(r.stdout);
     if (r.rc !== 0 || !m)
       return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() || `failed with rc ${r.rc}` };
-    return { changed: m.changed === "1", path: a.path, state: a.state };
+    const info = readInfo(r.stdout);
+    return {
+      changed: m.changed === "1",
+      path: a.path,
+      ...pathInfo(info.post),
+      diff: fileDiff(a, info),
+    };
   },
 });

@@ -41,7 +41,8 @@ export interface ModuleResult {
   stderr?: string;
   stdout_lines?: string[];
   stderr_lines?: string[];
-  diff?: { before: string; after: string; path: string };
+  /** Text before and after (copy, template, edits), or attributes before and after (the file module). */
+  diff?: { before: string | Record<string, unknown>; after: string | Record<string, unknown>; path?: string };
   [key: string]: unknown;
 }
 

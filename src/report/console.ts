@@ -13,6 +13,17 @@ function colourDiff(c: InstanceType<typeof Chalk>, text: string): string {
     .join("\n");
 }
 
+/** A result's diff as text: attributes (the file module's) as indented JSON, as Ansible prints them. */
+function diffText(d: unknown): { before: string; after: string; path: string } | undefined {
+  if (!d || typeof d !== "object") return undefined;
+  const { before, after, path } = d as { before?: unknown; after?: unknown; path?: unknown };
+  const text = (v: unknown) => (typeof v === "string" ? v : `${JSON.stringify(v ?? {}, null, 4)}\n`);
+  const [b, a] = [text(before), text(after)];
+  if (b === a) return undefined;
+  const where = path ?? (before as { path?: unknown } | undefined)?.path;
+  return { before: b, after: a, path: String(where ?? "") };
+}
+
 export class ConsoleReporter implements Reporter {
   private c: InstanceType<typeof Chalk>;
   constructor(
@@ -91,7 +102,7 @@ export class ConsoleReporter implements Reporter {
       detail = ` => ${JSON.stringify(r, null, e.module === "debug" ? 2 : 0)}`;
     }
     const time = this.verbosity > 0 ? c.dim(` (${e.elapsed_ms} ms)`) : "";
-    const diff = r.diff as { before: string; after: string; path: string } | undefined;
+    const diff = diffText(r.diff);
     if (this.showDiff && diff && (e.status === "changed" || e.status === "ok"))
       this.line(colourDiff(c, unifiedDiff(diff.before, diff.after, diff.path)));
     this.line(

@@ -208,6 +208,38 @@ const PATH_VARS_PLAYBOOK = (out: string) => `
         content: "{{ home.stat.path == lookup('env', 'HOME') ~ '/' }} {{ home.stat.isdir }}"
 `;
 
+/** The file module's result and diff: path info, state, mode, link target, times, a removed tree's contents. */
+const FILE_DIFF_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  tasks:
+    - { file: { path: "${out}/t", state: touch, mode: "0600" }, register: touched }
+    - { file: { path: "${out}/t", mode: "0640" }, register: moded }
+    - { file: { path: "${out}/t" }, register: same }
+    - { file: { path: "${out}/l", src: "${out}/t", state: link }, register: linked }
+    - { file: { path: "${out}/l", src: t, state: link }, register: relinked }
+    - { file: { path: "${out}/t", modification_time: "202202081414.00" }, register: timed }
+    - { file: { path: "${out}/t", modification_time: "202202081414.00" }, register: timed_again }
+    - file: { path: "${out}/tree/a/b", state: directory }
+    - copy: { dest: "${out}/tree/a/f", content: x }
+    - { file: { path: "${out}/tree", state: absent }, register: removed }
+    - { file: { path: "${out}/d", state: directory, mode: "0700" }, register: made_dir }
+    - copy: { dest: "${out}/bin", content: "a\\u0000b" }
+    - { file: { path: "${out}/bin", _diff_peek: yes }, register: peek_bin }
+    - { file: { path: "${out}/t", _diff_peek: yes }, register: peek_text }
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {% for r in [touched, moded, same, linked, relinked, timed, timed_again, removed, made_dir] %}
+          {{ r.diff.before.keys() | list | sort }} {{ r.diff.after.keys() | list | sort }} {{ r.diff.before.state | d('-') }}>{{ r.diff.after.state | d('-') }} {{ r.diff.before.mode | d('-') }}>{{ r.diff.after.mode | d('-') }} {{ r.state }} {{ r.mode | d('-') }} {{ r.changed }}
+          {% endfor %}
+          {{ relinked.diff.before.src | replace('${out}', 'OUT') }}>{{ relinked.diff.after.src }}
+          {{ removed.diff.before.path_content.directories | map('replace', '${out}', 'OUT') | sort }}
+          {{ removed.diff.before.path_content.files | map('replace', '${out}', 'OUT') | sort }}
+          {{ moded.uid is number }} {{ moded.gid is number }} {{ moded.owner }} {{ moded.size }} {{ linked.state }}
+          {{ peek_bin.appears_binary }} {{ peek_text.appears_binary }} {{ peek_bin.warnings is defined }}
+`;
+
 /** A .j2 template as Ansible users write them: statements, loops, whitespace control, printing. */
 const J2 = `# {{ ansible_managed }}
 {# a comment, gone #}
@@ -962,6 +994,11 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     const kplay = sameAsAnsible({ main: PATH_VARS_PLAYBOOK });
     expect(kplay.files.home).toBe("644 True True");
     expect(Object.keys(kplay.files).sort()).toEqual(["$NOT_SET_IN_ENV", "dir", "from-var", "home"]);
+  });
+
+  it("file: results (uid, mode, state, size) and the diff Ansible builds (state, mode, src, times, path_content)", () => {
+    const kplay = sameAsAnsible({ main: FILE_DIFF_PLAYBOOK });
+    expect(kplay.files.results).toMatch(/OUT\/t>t/);
   });
 
   it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", () => {
