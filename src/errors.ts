@@ -38,6 +38,23 @@ export class KplayError extends Error {
   }
 }
 
+/**
+ * Module arguments the module refuses when the task runs: the task fails with the module's own
+ * words as msg, as Ansible's (playbooks test them: `msg == 'missing required arguments: path'`),
+ * and where the task is written beside it.
+ */
+export class ArgumentError extends KplayError {
+  constructor(message: string, where: Where) {
+    super("input", message, { where });
+  }
+
+  /** file:line:column of the task. */
+  get location(): string {
+    const w = this.where;
+    return w.file ? `${w.file}${w.line ? `:${w.line}${w.column ? `:${w.column}` : ""}` : ""}` : "";
+  }
+}
+
 export const inputError = (message: string, where: Where = {}, hint?: string): KplayError =>
   new KplayError("input", message, { where, hint });
 

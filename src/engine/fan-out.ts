@@ -2,7 +2,7 @@
 // task_end events, each host's result event (bounded, or censored for no_log), turning errors
 // into failed/unreachable outcomes, the recap counts and the journal record per host.
 import { forEachLimited } from "../concurrency.js";
-import { KplayError } from "../errors.js";
+import { ArgumentError, KplayError } from "../errors.js";
 import type { ModuleResult } from "../modules/index.js";
 import type { HostStatus } from "../report/index.js";
 import { ExprError } from "../playbook/expr.js";
@@ -70,6 +70,10 @@ export class FanOut {
       if (t.task.register && o.status === "failed") this.e.hosts.get(h).registered[t.task.register] = o.result;
     }
     for (const o of outcomes) this.emitResult(t, h, o, Date.now() - started);
+    // a module's warnings are shown as Ansible shows them (a no_log task's are censored with it)
+    if (!t.noLog)
+      for (const w of outcomes.flatMap((o) => (Array.isArray(o.result.warnings) ? o.result.warnings : [])))
+        this.e.report.emit({ event: "warning", message: `${h}: ${String(w)}` });
     const status = aggregate(outcomes.map((o) => o.status));
     if (status === "failed" || status === "unreachable") {
       const failed = outcomes.find((o) => o.status === status)!.result;
@@ -104,6 +108,8 @@ export class FanOut {
       this.e.pool.drop(host);
       return { status: "unreachable", result: { changed: false, unreachable: true, msg: e.message } };
     }
+    if (e instanceof ArgumentError)
+      return { status: "failed", result: { changed: false, failed: true, msg: e.message, task: e.location } };
     const msg =
       e instanceof KplayError
         ? e.describe()

@@ -3,7 +3,7 @@
 // with a context that executes through the node-exec pipeline, changed_when/failed_when,
 // register and notify, and recording a task's own `undo:` on the node.
 import { readFileSync } from "node:fs";
-import { KplayError } from "../errors.js";
+import { ArgumentError, KplayError } from "../errors.js";
 import { findModule, type ModuleContext, type ModuleDef, type ModuleResult } from "../modules/index.js";
 import { setVariables } from "./host-states.js";
 import { UndoLog } from "../modules/undo.js";
@@ -276,8 +276,12 @@ export class TaskExecutor {
       const field = i.path.join(".") || "arguments";
       const missing = i.code === "invalid_type" && i.path.length === 1 && rendered[String(i.path[0])] === undefined;
       // Ansible's words for a required argument left out
-      const why = missing ? `missing required arguments: ${field}` : `${field}: ${i.message}`;
-      throw new KplayError("input", why, { where: task.where }); // where.field names the module
+      const why = missing
+        ? `missing required arguments: ${field}`
+        : i.path.length
+          ? `${field}: ${i.message}`
+          : i.message;
+      throw new ArgumentError(why, task.where); // where.field names the module
     }
     const render = (v: unknown, field: string) => renderValue(v, at.vars, { ...o, field });
     const delegate = eff.delegateTo ? String(render(eff.delegateTo, "delegate_to")) : undefined;

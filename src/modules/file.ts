@@ -10,13 +10,16 @@ import { defineModule, normalizeMode, readMarker, type ModuleContext, type Modul
 const fileSchema = z
   .object({
     path: z.string().min(1),
-    state: z.enum(["file", "directory", "absent", "touch", "link", "hard"]).default("file"),
+    // not given: what is at the path now (Ansible's default), a file when nothing is
+    state: z.enum(["file", "directory", "absent", "touch", "link", "hard"]).optional(),
     mode: z.union([z.string(), z.number()]).optional(),
     owner: z.string().optional(),
     group: z.string().optional(),
     src: z.string().optional(),
     recurse: z.boolean().default(false),
     force: z.boolean().default(false),
+    // a link's own owner and group are set (chown -h) whatever follow says; Linux has no mode for a link
+    follow: z.boolean().default(true),
     // "preserve", "now", or a time in the *_format (Python's strptime), the node's local time
     modification_time: z.string().optional(),
     modification_time_format: z.string().default("%Y%m%d%H%M.%S"),
@@ -26,25 +29,95 @@ const fileSchema = z
     _diff_peek: z.boolean().optional(),
   })
   .strict()
-  .refine((a) => (a.state !== "link" && a.state !== "hard") || !!a.src, { message: "state=link and hard need src" });
+  .refine((a) => a.state !== "hard" || !!a.src, { message: "src is required for creating new hardlinks" });
 
-/** state=link: $p becomes a symbolic link to src; a file that is not a link there needs force. */
-function symLink(o: { src: string; force: boolean; make: (cmd: Sh) => Sh }): Sh {
+/**
+ * state=link: $p becomes a symbolic link to src, with Ansible's refusals: a missing src (relative
+ * to the link's directory), a directory (emptied first only with force), a file (only with force).
+ */
+function symLink(o: { src?: string; force: boolean; make: (cmd: Sh) => Sh }): Sh {
+  const noForce = sh`[ ${o.force ? 0 : 1} = 1 ]`;
   return joinSh([
-    sh`if [ -L "$p" ] && [ "$(readlink -- "$p")" = ${o.src} ]; then :;`,
+    // no src: the link there keeps its target (its mode or owner is what the task is about)
+    o.src !== undefined
+      ? sh`s_=${o.src}`
+      : catSh(
+          raw(`if [ -L "$p" ]; then s_=$(readlink -- "$p"); `),
+          raw(`else echo "src is required for creating new symlinks" >&2; exit 1; fi`),
+        ),
+    raw(`case $s_ in /*) a_=$s_;; *) a_=$(dirname -- "$p")/$s_;; esac`),
     catSh(
-      sh`elif [ -e "$p" ] && [ ! -L "$p" ] && [ ${o.force ? 0 : 1} = 1 ]; `,
-      raw(`then echo "$p exists and is not a link (use force)" >&2; exit 1;`),
+      sh`if ${noForce} && [ ! -e "$a_" ]; then `,
+      raw(`echo 'src file does not exist, use "force=yes" if you really want to create the link:' "$a_" >&2; `),
+      raw(`exit 1; fi`),
     ),
-    sh`else ${o.make(sh`ln -sfn -- ${o.src} "$p"`)} || exit 1; fi`,
+    raw(`if [ -d "$p" ] && [ ! -L "$p" ]; then`),
+    sh`if ${noForce}; then echo "refusing to convert from directory to symlink for $p" >&2; exit 1; fi`,
+    catSh(
+      raw(`if [ -n "$(ls -A -- "$p")" ]; then `),
+      raw(`echo "the directory $p is not empty, refusing to convert it" >&2; exit 1; fi`),
+    ),
+    sh`${o.make(sh`rmdir -- "$p" && ln -s -- "$s_" "$p"`)} || exit 1`,
+    raw(`elif [ -L "$p" ] && [ "$(readlink -- "$p")" = "$s_" ]; then :`),
+    catSh(
+      sh`elif [ -e "$p" ] && [ ! -L "$p" ] && ${noForce}; then `,
+      raw(`k_=file; [ "$(stat -c %h -- "$p")" -gt 1 ] && k_=hard; `),
+      raw(`echo "refusing to convert from $k_ to symlink for $p" >&2; exit 1`),
+    ),
+    sh`else ${o.make(sh`ln -sfn -- "$s_" "$p"`)} || exit 1; fi`,
   ]);
+}
+
+/**
+ * recurse with mode: every path under $p gets it (follow: through links, to what they point at;
+ * else links are left alone, Linux having no mode for a link); changed when any mode moved.
+ */
+function recursiveMode(a: FileArgs, check: boolean): Sh | undefined {
+  const mode = normalizeMode(a.mode);
+  if (!mode) return undefined;
+  // under -L a link that still tests as a link points nowhere: skipped, as Ansible skips it
+  const under = a.follow ? raw(`find -L "$p" -mindepth 1 ! -type l`) : raw(`find "$p" -mindepth 1 ! -type l`);
+  if (check)
+    return /^[0-7]+$/.test(mode)
+      ? sh`[ -z "$(${under} ! -perm ${mode} -print -quit)" ] || changed=1`
+      : sh`[ -z "$(${under} -print -quit)" ] || changed=1`;
+  return joinSh([
+    sh`b_=$(${under} -printf '%m %p\\n' | cksum)`,
+    sh`${under} -exec chmod -- ${mode} {} + || exit 1`,
+    sh`[ "$b_" = "$(${under} -printf '%m %p\\n' | cksum)" ] || changed=1`,
+  ]);
+}
+
+/** `attrs` applied to the file a link at $p resolves to (nothing when it points nowhere). */
+function onTarget(attrs: Sh): Sh {
+  if (attrs.text === ":" || attrs.text === "") return raw("");
+  return joinSh([raw(`if [ -e "$p" ]; then l_=$p; p=$(readlink -f -- "$p")`), attrs, raw(`p=$l_; fi`)]);
+}
+
+/** owner/group of the link itself (chown -h), when they differ. */
+function linkOwner(a: FileArgs, check: boolean): Sh {
+  if (!a.owner && !a.group) return raw("");
+  const same = joinSh(
+    [
+      a.owner
+        ? sh`{ [ "$(stat -c %U -- "$p")" = ${a.owner} ] || [ "$(stat -c %u -- "$p")" = ${a.owner} ]; }`
+        : undefined,
+      a.group
+        ? sh`{ [ "$(stat -c %G -- "$p")" = ${a.group} ] || [ "$(stat -c %g -- "$p")" = ${a.group} ]; }`
+        : undefined,
+    ],
+    " && ",
+  );
+  const who = `${a.owner ?? ""}${a.group ? `:${a.group}` : ""}`;
+  const fix = check ? raw(":") : sh`chown -h -- ${who} "$p" || exit 1`;
+  return sh`if [ -L "$p" ] && ! { ${same}; }; then changed=1; ${fix}; fi`;
 }
 
 /** state=hard: $p becomes another name of src (same inode); a different file there needs force. */
 function hardLink(o: { src: string; force: boolean; attrs: Sh; make: (cmd: Sh) => Sh }): Sh {
   return joinSh([
     sh`s_=${o.src}`,
-    raw(`[ -e "$s_" ] || { echo "src does not exist: $s_" >&2; exit 1; }`),
+    raw(`[ -e "$s_" ] || { echo "src does not exist" >&2; exit 1; }`),
     raw(`if [ -e "$p" ] && [ "$p" -ef "$s_" ]; then :;`),
     catSh(
       sh`elif [ -e "$p" ] && { [ -d "$p" ] || [ ${o.force ? 0 : 1} = 1 ]; }; `,
@@ -119,7 +192,7 @@ function newLevels(attrs: Sh): Sh {
 }
 
 /** What each state does to $p, given the attribute, time and undo pieces the run made. */
-function stateScript(a: FileArgs, p: { attrs: Sh; times: Sh; check: boolean; undo: ModuleContext["undo"] }): Sh {
+function stateScript(a: FileArgs, p: Pieces): Sh {
   const { attrs, times, check: c } = p;
   const act = (cmd: Sh) => (c ? sh`changed=1` : sh`${cmd} && changed=1`);
   // what was at the path before kplay first changed it (or that nothing was) goes into the undo
@@ -139,8 +212,9 @@ function stateScript(a: FileArgs, p: { attrs: Sh; times: Sh; check: boolean; und
         raw(`if [ -d "$p" ]; then`),
         attrs,
         a.recurse && (a.owner || a.group) && !c
-          ? sh`chown -R -- ${`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`} "$p"`
+          ? sh`chown -R ${a.follow ? raw("-L ") : raw("")}-- ${`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`} "$p"`
           : sh`:`,
+        a.recurse ? recursiveMode(a, c) : undefined,
         times,
         raw(`fi`),
       ]);
@@ -148,26 +222,93 @@ function stateScript(a: FileArgs, p: { attrs: Sh; times: Sh; check: boolean; und
       return sh`if [ -e "$p" ] || [ -L "$p" ]; then ${keepThen(act(sh`rm -rf -- "$p"`))} || exit 1; fi`;
     case "touch":
       // an absent file is created empty; then its attributes, and its times (now, unless told)
+      // a file this task made is removed again when its attributes cannot be set (Ansible's touch)
       return joinSh([
         keep,
-        sh`[ -e "$p" ] || { ${act(raw(`: >> "$p"`))} || exit 1; }`,
+        raw(`made_=0`),
+        sh`[ -e "$p" ] || { ${act(raw(`: >> "$p"`))} && made_=1 || exit 1; }`,
+        raw(`trap 'if [ "$made_" = 1 ]; then rm -f -- "$p"; fi' EXIT`),
         ifThere(joinSh([attrs, times])),
+        raw(`trap - EXIT`),
       ]);
     case "link":
-      return joinSh([symLink({ src: a.src!, force: a.force, make: (cmd) => keepThen(act(cmd)) }), ifThere(times)]);
+      return joinSh([
+        symLink({ src: a.src, force: a.force, make: (cmd) => keepThen(act(cmd)) }),
+        // follow (the default): mode, owner and group go on what the link points to, as Ansible's
+        a.follow ? onTarget(attrs) : linkOwner(a, c),
+        ifThere(times),
+      ]);
     case "hard":
       return joinSh([
         hardLink({ src: a.src!, force: a.force, attrs, make: (cmd) => keepThen(act(cmd)) }),
         ifThere(times),
       ]);
     default:
+      // a link is followed to its file (follow, the default); anything but a file is refused
       return joinSh([
-        raw(`[ -e "$p" ] || { echo "file $p does not exist (use state=touch to create it)" >&2; exit 1; }`),
+        a.follow ? raw(`if [ -L "$p" ]; then p=$(readlink -f -- "$p"); fi`) : undefined,
+        raw(`if [ -L "$p" ]; then k_=link; elif [ -d "$p" ]; then k_=directory; elif [ -e "$p" ]; then k_=file;`),
+        raw(`else k_=absent; fi; [ $k_ = file ] || { echo "file ($p) is $k_, cannot continue" >&2; exit 1; }`),
         keep,
         attrs,
         times,
       ]);
   }
+}
+
+type Pieces = { attrs: Sh; times: Sh; check: boolean; undo: ModuleContext["undo"] };
+
+/**
+ * No state given: Ansible's default is what is at the path now (a link, a directory, a file), a
+ * file when nothing is (a directory with recurse); src only goes with a link.
+ */
+function currentStateScript(a: FileArgs, p: Pieces): Sh {
+  const as = (state: FileArgs["state"]) => stateScript({ ...a, state }, p);
+  return joinSh([
+    raw(`if [ -L "$p" ]; then S_=link; elif [ -d "$p" ]; then S_=directory; elif [ -e "$p" ]; then S_=file;`),
+    a.recurse ? raw(`else S_=directory; fi`) : raw(`else S_=file; fi`),
+    raw(`echo "KPLAY-STATE: $S_"`),
+    a.src !== undefined
+      ? raw(`[ $S_ = link ] || { echo "src option requires state to be 'link' or 'hard'" >&2; exit 1; }`)
+      : undefined,
+    raw(`case $S_ in link)`),
+    as("link"),
+    raw(`;; directory)`),
+    as("directory"),
+    raw(`;; *)`),
+    as("file"),
+    raw(`;; esac`),
+  ]);
+}
+
+/** Check mode: whether the owner and group exist yet (Ansible warns when they do not). */
+function lookupChecks(a: FileArgs): Sh {
+  return joinSh([
+    a.owner ? sh`getent passwd -- ${a.owner} >/dev/null || echo KPLAY-NO-OWNER` : undefined,
+    a.group ? sh`getent group -- ${a.group} >/dev/null || echo KPLAY-NO-GROUP` : undefined,
+  ]);
+}
+
+/** Ansible's check-mode warnings for an owner or group the node does not know (yet). */
+function lookupWarnings(a: FileArgs, stdout: string): string[] {
+  const later = "Create user up to this point in real play";
+  const warn = (kind: "user" | "group", name: string) =>
+    /^\d+$/.test(name)
+      ? `failed to look up ${kind} with ${kind === "user" ? "uid" : "gid"} ${name}. ${later.replace("user", kind)}`
+      : `failed to look up ${kind} ${name}. ${later.replace("user", kind)}`;
+  const out: string[] = [];
+  if (a.owner && /^KPLAY-NO-OWNER$/m.test(stdout)) out.push(warn("user", a.owner));
+  if (a.group && /^KPLAY-NO-GROUP$/m.test(stdout)) out.push(warn("group", a.group));
+  return out;
+}
+
+/** Argument combinations Ansible's file module refuses before it looks at the node. */
+function refused(a: FileArgs): string | undefined {
+  if (a.src !== undefined && a.state !== undefined && a.state !== "link" && a.state !== "hard")
+    return "src option requires state to be 'link' or 'hard'";
+  if (a.recurse && a.state !== undefined && a.state !== "directory")
+    return "recurse option requires state to be 'directory'";
+  return undefined;
 }
 
 /** What `stat -c '%F|%h|%a|%u|%g|%U|%G|%s'` said of the path (undefined: nothing there). */
@@ -188,6 +329,8 @@ interface FileInfo {
   oldSrc?: string;
   times?: number[];
   umask?: number;
+  /** The state the node chose when the task gave none. */
+  state?: FileArgs["state"];
   dirs: string[];
   files: string[];
 }
@@ -209,6 +352,7 @@ function readInfo(stdout: string): FileInfo {
     else if (l.startsWith("KPLAY-POST: ")) info.post = parseStat(l.slice(12));
     else if (l.startsWith("KPLAY-OLDSRC: ")) info.oldSrc = l.slice(14);
     else if (l.startsWith("KPLAY-TIMES: ")) info.times = l.slice(13).split(" ").map(Number);
+    else if (l.startsWith("KPLAY-STATE: ")) info.state = l.slice(13) as FileArgs["state"];
     else if (l.startsWith("KPLAY-UMASK: ")) info.umask = parseInt(l.slice(13), 8);
     else if (l.startsWith("KPLAY-D ")) info.dirs.push(l.slice(8));
     else if (l.startsWith("KPLAY-F ")) info.files.push(l.slice(8));
@@ -277,6 +421,13 @@ async function diffPeek(ctx: ModuleContext, path: string): Promise<ModuleResult>
   return { changed: false, path, appears_binary: Number(r.stdout.trim()) > 0 };
 }
 
+/** A failure as Ansible's reports it: the path and what is there (absent, for a missing file). */
+function failedRun(a: FileArgs, r: { rc: number; stdout: string; stderr: string }, info: FileInfo): ModuleResult {
+  const msg = (r.stderr || r.stdout).trim() || `failed with rc ${r.rc}`;
+  const names = msg === "src does not exist" ? { dest: a.path, src: a.src } : {};
+  return { changed: false, failed: true, rc: r.rc, msg, path: a.path, ...pathInfo(info.post ?? info.pre), ...names };
+}
+
 export const fileModule = defineModule({
   name: "file",
   undo: "recorded",
@@ -284,21 +435,26 @@ export const fileModule = defineModule({
   schema: fileSchema,
   run: async (ctx, a) => {
     let times: Sh;
+    const state = a.state ?? "file";
     try {
-      const m = timeSpec(a.modification_time, a.modification_time_format, a.state);
-      times = timesScript({ m, a: timeSpec(a.access_time, a.access_time_format, a.state) }, ctx.check);
+      const m = timeSpec(a.modification_time, a.modification_time_format, state);
+      times = timesScript({ m, a: timeSpec(a.access_time, a.access_time_format, state) }, ctx.check);
     } catch (e) {
       return { changed: false, failed: true, msg: (e as Error).message };
     }
     if (a._diff_peek) return diffPeek(ctx, a.path);
+    const refusal = refused(a);
+    if (refusal) return { changed: false, failed: true, msg: refusal, path: a.path };
     const attrs = attrScriptOrNoop({ mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, ctx.check);
-    const body = stateScript(a, { attrs, times, check: ctx.check, undo: ctx.undo });
+    const pieces = { attrs, times, check: ctx.check, undo: ctx.undo };
+    const body = a.state ? stateScript(a, pieces) : currentStateScript(a, pieces);
     const r = await ctx.exec(
       joinSh([
         sh`p=${a.path}`,
         raw(`changed=0`),
         raw(`echo "KPLAY-PRE: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)"`),
         raw(`if [ -L "$p" ]; then echo "KPLAY-OLDSRC: $(readlink -- "$p")"; fi; echo "KPLAY-UMASK: $(umask)"`),
+        ctx.check ? lookupChecks(a) : undefined,
         a.state === "absent" ? contentsOf() : undefined,
         body,
         raw(`echo "KPLAY-POST: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)"`),
@@ -306,14 +462,12 @@ export const fileModule = defineModule({
       ]),
     );
     const m = readMarker(r.stdout);
-    if (r.rc !== 0 || !m)
-      return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() || `failed with rc ${r.rc}` };
     const info = readInfo(r.stdout);
-    return {
-      changed: m.changed === "1",
-      path: a.path,
-      ...pathInfo(info.post),
-      diff: fileDiff(a, info),
-    };
+    const warnings = lookupWarnings(a, r.stdout);
+    const warned = warnings.length ? { warnings } : {};
+    if (r.rc !== 0 || !m) return { ...failedRun(a, r, info), ...warned };
+    const resolved = { ...a, state: a.state ?? info.state ?? "file" };
+    const diff = fileDiff(resolved, info);
+    return { changed: m.changed === "1", path: a.path, ...pathInfo(info.post), diff, ...warned };
   },
 });
