@@ -45,9 +45,11 @@ function symLink(o: { src?: string; force: boolean; make: (cmd: Sh) => Sh }): Sh
           raw(`if [ -L "$p" ]; then s_=$(readlink -- "$p"); `),
           raw(`else echo "src is required for creating new symlinks" >&2; exit 1; fi`),
         ),
-    raw(`case $s_ in /*) a_=$s_;; *) a_=$(dirname -- "$p")/$s_;; esac`),
+    // a relative src is read from the link's directory (from $p itself when $p is a directory, as Ansible's)
+    raw(`if [ -d "$p" ] && [ ! -L "$p" ]; then r_=$p; else r_=$(dirname -- "$p"); fi`),
+    raw(`case $s_ in /*) a_=$s_;; *) a_=$r_/$s_;; esac`),
     catSh(
-      sh`if ${noForce} && [ ! -e "$a_" ]; then `,
+      sh`if ${noForce} && ${o.src !== undefined ? raw('[ ! -e "$a_" ]') : raw("false")}; then `,
       raw(`echo 'src file does not exist, use "force=yes" if you really want to create the link:' "$a_" >&2; `),
       raw(`exit 1; fi`),
     ),
@@ -311,7 +313,10 @@ function refused(a: FileArgs): string | undefined {
   return undefined;
 }
 
-/** What `stat -c '%F|%h|%a|%u|%g|%U|%G|%s'` said of the path (undefined: nothing there). */
+/**
+ * What `stat -c '%F|%h|%a|%u|%g|%U|%G|%s'` said of the path (undefined: nothing there), and
+ * whether it exists as Python's os.path.exists sees it (a link that points nowhere does not).
+ */
 interface PathStat {
   kind: string;
   links: number;
@@ -321,6 +326,7 @@ interface PathStat {
   owner: string;
   group: string;
   size: number;
+  exists: boolean;
 }
 
 interface FileInfo {
@@ -338,11 +344,12 @@ interface FileInfo {
 function parseStat(line: string | undefined): PathStat | undefined {
   const f = line?.split("|");
   if (!f || f.length < 8) return undefined;
-  const [kind, links, mode, uid, gid, owner, group, size] = f;
+  const [kind, links, mode, uid, gid, owner, group, size, exists] = f;
   // a uid with no name is shown as the number, as Python's pwd lookup falls back to str(uid)
   const name = (n: string, id: string) => (n === "UNKNOWN" ? id : n);
   const ids = { uid: Number(uid), gid: Number(gid), owner: name(owner, uid), group: name(group, gid) };
-  return { kind, links: Number(links), mode: `0${mode.padStart(3, "0")}`, ...ids, size: Number(size) };
+  const more = { size: Number(size), exists: exists === "1" };
+  return { kind, links: Number(links), mode: `0${mode.padStart(3, "0")}`, ...ids, ...more };
 }
 
 function readInfo(stdout: string): FileInfo {
@@ -368,9 +375,9 @@ function stateOf(st: PathStat | undefined): string {
   return st.links > 1 ? "hard" : "file";
 }
 
-/** Ansible's add_path_info: uid, gid, owner, group, mode, state and size of what is at the path now. */
+/** Ansible's add_path_info: uid, gid, owner, group, mode, state and size of what exists at the path now. */
 function pathInfo(st: PathStat | undefined): Record<string, unknown> {
-  if (!st) return { state: "absent" };
+  if (!st?.exists) return {}; // nothing there, or a link to nothing: Ansible adds no path info
   const { uid, gid, owner, group, mode, size } = st;
   return { uid, gid, owner, group, mode, state: stateOf(st), size };
 }
@@ -425,7 +432,10 @@ async function diffPeek(ctx: ModuleContext, path: string): Promise<ModuleResult>
 function failedRun(a: FileArgs, r: { rc: number; stdout: string; stderr: string }, info: FileInfo): ModuleResult {
   const msg = (r.stderr || r.stdout).trim() || `failed with rc ${r.rc}`;
   const names = msg === "src does not exist" ? { dest: a.path, src: a.src } : {};
-  return { changed: false, failed: true, rc: r.rc, msg, path: a.path, ...pathInfo(info.post ?? info.pre), ...names };
+  // "file (P) is absent, cannot continue" names the state it found, as Ansible's result does
+  const found = /^file \(.*\) is (\w+), cannot continue$/.exec(msg)?.[1];
+  const st = { ...pathInfo(info.post ?? info.pre), ...(found ? { state: found } : {}) };
+  return { changed: false, failed: true, rc: r.rc, msg, path: a.path, ...st, ...names };
 }
 
 export const fileModule = defineModule({
@@ -452,12 +462,12 @@ export const fileModule = defineModule({
       joinSh([
         sh`p=${a.path}`,
         raw(`changed=0`),
-        raw(`echo "KPLAY-PRE: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)"`),
+        raw(`echo "KPLAY-PRE: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)|$([ -e "$p" ] && echo 1)"`),
         raw(`if [ -L "$p" ]; then echo "KPLAY-OLDSRC: $(readlink -- "$p")"; fi; echo "KPLAY-UMASK: $(umask)"`),
         ctx.check ? lookupChecks(a) : undefined,
         a.state === "absent" ? contentsOf() : undefined,
         body,
-        raw(`echo "KPLAY-POST: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)"`),
+        raw(`echo "KPLAY-POST: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)|$([ -e "$p" ] && echo 1)"`),
         raw(`echo "KPLAY-RESULT: changed=$changed"`),
       ]),
     );
@@ -468,6 +478,12 @@ export const fileModule = defineModule({
     if (r.rc !== 0 || !m) return { ...failedRun(a, r, info), ...warned };
     const resolved = { ...a, state: a.state ?? info.state ?? "file" };
     const diff = fileDiff(resolved, info);
-    return { changed: m.changed === "1", path: a.path, ...pathInfo(info.post), diff, ...warned };
+    // links are reported by dest and src, other states by path (Ansible's file module's keys)
+    const where =
+      resolved.state === "link" || resolved.state === "hard"
+        ? { dest: a.path, src: a.src ?? info.oldSrc }
+        : { path: a.path };
+    const gone = resolved.state === "absent" ? { state: "absent" } : {};
+    return { changed: m.changed === "1", ...where, ...pathInfo(info.post), ...gone, diff, ...warned };
   },
 });

@@ -240,6 +240,40 @@ const FILE_DIFF_PLAYBOOK = (out: string) => `
           {{ peek_bin.appears_binary }} {{ peek_text.appears_binary }} {{ peek_bin.warnings is defined }}
 `;
 
+/** file without state, links Ansible refuses, follow, recurse with a mode, argument errors in the module's words. */
+const FILE_STATES_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  ignore_errors: true
+  tasks:
+    - file: { path: "${out}/d/sub", state: directory }
+    - copy: { dest: "${out}/d/sub/f", content: x, mode: "0644" }
+    - { file: { path: "${out}/d", mode: "0750" }, register: no_state_dir }
+    - { file: { path: "${out}/d", mode: "0750" }, register: no_state_again }
+    - { file: { path: "${out}/d", mode: "u=rwX,g=rX,o=", recurse: true }, register: rec }
+    - { file: { path: "${out}/d", mode: "u=rwX,g=rX,o=", recurse: true }, register: rec_again }
+    - { file: { path: "${out}/nothing" }, register: absent_file }
+    - { file: { path: "${out}/l1", src: missing-target, state: link }, register: link_missing }
+    - { file: { path: "${out}/l2", src: missing-target, state: link, force: true }, register: link_forced }
+    - { file: { path: "${out}/d", src: sub, state: link }, register: link_over_dir }
+    - { file: { path: "${out}/d/sub/f", src: elsewhere, state: link, force: true }, register: link_over_file }
+    - { file: { path: "${out}/d/sub/f", src: ../../x, state: link }, register: link_over_file_no_force }
+    - { file: { path: "${out}/l2", state: link }, register: link_no_src }
+    - { file: { path: "${out}/l3", state: link }, register: link_new_no_src }
+    - { file: { path: "${out}/h", src: "${out}/none", state: hard }, register: hard_missing }
+    - { file: { state: hard }, register: no_path, ignore_errors: true }
+    - { file: { path: "${out}/x", src: "${out}/d", state: directory }, register: src_with_dir }
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {% for r in [no_state_dir, no_state_again, rec, rec_again, absent_file, link_missing, link_forced, link_over_dir,
+                       link_over_file, link_over_file_no_force, link_no_src, link_new_no_src, hard_missing, no_path, src_with_dir] %}
+          {{ r is failed }} {{ r is changed }} {{ r.state | d('-') }} {{ (r.msg | d('-')) | replace('${out}', 'OUT') }}
+          {% endfor %}
+    - file: { path: "${out}/{{ item }}", state: absent }
+      loop: [l1, l2, l3]
+`;
+
 /** A .j2 template as Ansible users write them: statements, loops, whitespace control, printing. */
 const J2 = `# {{ ansible_managed }}
 {# a comment, gone #}
@@ -999,6 +1033,11 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   it("file: results (uid, mode, state, size) and the diff Ansible builds (state, mode, src, times, path_content)", () => {
     const kplay = sameAsAnsible({ main: FILE_DIFF_PLAYBOOK });
     expect(kplay.files.results).toMatch(/OUT\/t>t/);
+  });
+
+  it("file: no state, link refusals, recurse with a mode, errors in Ansible's words", () => {
+    const kplay = sameAsAnsible({ main: FILE_STATES_PLAYBOOK });
+    expect(kplay.files.results).toMatch(/missing required arguments: path/);
   });
 
   it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", () => {
