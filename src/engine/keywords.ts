@@ -20,6 +20,7 @@ export function rootInherit(play: Play): Inheritable {
     diff: play.diff,
     noLog: play.noLog,
     ignoreErrors: play.ignoreErrors,
+    moduleDefaults: play.moduleDefaults,
   };
 }
 
@@ -46,7 +47,16 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
     throttle: child.throttle ?? parent.throttle,
     diff: child.diff ?? parent.diff,
     remoteUser: child.remoteUser ?? parent.remoteUser,
+    moduleDefaults: mergeDefaults(parent.moduleDefaults, child.moduleDefaults),
   };
+}
+
+/** A child's module_defaults over its parent's: a module named again takes only the child's arguments (Ansible's). */
+function mergeDefaults(
+  parent: Inheritable["moduleDefaults"],
+  child: Inheritable["moduleDefaults"],
+): Inheritable["moduleDefaults"] {
+  return child && parent ? { ...parent, ...child } : (child ?? parent);
 }
 
 /**

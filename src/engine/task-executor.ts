@@ -14,7 +14,7 @@ import { expansionScript, pathArgsToExpand, withExpanded } from "../modules/path
 import { holdsTemplate, withData, withTemplateNames } from "../playbook/data.js";
 import { evalCondition, evalExpr } from "../playbook/expr.js";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
-import { taskLabel, type Task } from "../playbook/types.js";
+import { taskLabel, type Inheritable, type Task } from "../playbook/types.js";
 import type { HostStatus } from "../report/index.js";
 import { renderTemplateFile, renderValue } from "../template/render.js";
 import { OUTPUT_LIMIT } from "../transport/output.js";
@@ -266,7 +266,8 @@ export class TaskExecutor {
     const { task, eff } = t;
     const mod = findModule(task.module)!;
     const o = { file: task.where.file, line: task.where.line, field: task.where.field };
-    const args = withoutOmitted(renderValue(task.args, at.vars, o) as Record<string, unknown>);
+    const given = { ...withCanonicalNames(mod.name, moduleDefaults(mod, eff, at.vars)), ...task.args };
+    const args = withoutOmitted(renderValue(given, at.vars, o) as Record<string, unknown>);
     const rendered = withCanonicalNames(mod.name, args);
     // arguments named like secrets (a user's password, get_url's url_password) are secrets from now on
     this.e.opts.secrets?.addVars(rendered);
@@ -435,6 +436,18 @@ function settledVars(task: Task, result: ModuleResult): Record<string, unknown> 
   const mod = findModule(task.module);
   if (!facts || result.failed || typeof facts !== "object" || mod?.gathersFacts || mod?.setsNoFacts) return {};
   return facts as Record<string, unknown>;
+}
+
+/**
+ * The module_defaults that apply to a task's module: by its name, and for `service` also by the
+ * node's service manager (Ansible's service runs systemd's or sysvinit's module, with its defaults).
+ */
+function moduleDefaults(mod: ModuleDef, eff: Inheritable, vars: Vars): Record<string, unknown> {
+  const d = eff.moduleDefaults;
+  if (!d) return {};
+  const manager =
+    mod.name === "service" && typeof vars.ansible_service_mgr === "string" ? vars.ansible_service_mgr : "";
+  return { ...(d[mod.name] ?? {}), ...(manager ? (d[manager] ?? {}) : {}) };
 }
 
 /** A looped task's registered result: every item's, with the overall changed/failed/skipped. */

@@ -224,7 +224,7 @@ export const copyModule = defineModule({
     if (a.src !== undefined && statSync(ctx.localPath(a.src)).isDirectory())
       return copyLocalTree(ctx, a, ctx.localPath(a.src));
     const data = a.content !== undefined ? Buffer.from(a.content) : ctx.readLocal(a.src!);
-    return putFile(ctx, {
+    const r = await putFile(ctx, {
       dest: a.dest,
       data,
       mode: a.mode === "preserve" ? preservedMode(a.src ? ctx.localPath(a.src) : undefined) : normalizeMode(a.mode),
@@ -236,5 +236,7 @@ export const copyModule = defineModule({
       nameInDir: a.src ? basename(a.src) : undefined,
       follow: a.follow,
     });
+    // Ansible's result names the uploaded copy as src; kplay's is the controller file it read
+    return a.src !== undefined && !r.failed ? { ...r, src: ctx.localPath(a.src) } : r;
   },
 });

@@ -3,11 +3,22 @@
 // trip that loops on the host until the timeout.
 import { z } from "zod";
 import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
-import { defineModule, readMarker } from "./types.js";
+import { defineModule, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
 /** The result lines: the state was reached, or the timeout came first (with the time taken and tries). */
 const REACHED = raw(`echo "KPLAY-RESULT: ok=1 elapsed=$(( $(date +%s) - start )) tries=$n"`);
 const TIMED_OUT = raw(`echo "KPLAY-RESULT: ok=0 elapsed=$(( $(date +%s) - start )) tries=$n"`);
+
+/** Neither port nor path: wait_for sleeps for the timeout (after the delay), as Ansible's does. */
+async function sleepFor(ctx: ModuleContext, seconds: number): Promise<ModuleResult> {
+  if (ctx.check) return { changed: false, skipped: true, msg: "wait_for is not run in check mode" };
+  const r = await ctx.exec(sh`s_=$(date +%s); sleep ${seconds}; echo "KPLAY-RESULT: elapsed=$(( $(date +%s) - s_ ))"`, {
+    timeoutMs: (seconds + 30) * 1000,
+  });
+  const m = readMarker(r.stdout);
+  if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
+  return { changed: false, elapsed: Number(m.elapsed) };
+}
 
 export const waitForModule = defineModule({
   name: "wait_for",
@@ -27,8 +38,11 @@ export const waitForModule = defineModule({
       msg: z.string().optional(),
     })
     .strict()
-    .refine((a) => (a.port === undefined) !== (a.path === undefined), { message: "give exactly one of port and path" }),
+    .refine((a) => a.port === undefined || a.path === undefined, {
+      message: "port and path parameter can not both be passed to wait_for",
+    }),
   run: async (ctx, a) => {
+    if (a.port === undefined && a.path === undefined) return sleepFor(ctx, a.delay + a.timeout);
     let check: Sh;
     const want = a.state === "started" || a.state === "present";
     if (a.port !== undefined) {

@@ -13,7 +13,7 @@ import { pyRegex } from "./pyregex.js";
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { posix } from "node:path";
-import { createHash } from "node:crypto";
+import { createHash, randomInt } from "node:crypto";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { quote } from "../transport/quote.js";
 
@@ -480,6 +480,27 @@ export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unkn
     const salt = a.pos[1] ?? a.kw.salt;
     const rounds = Number(a.pos[2] ?? a.kw.rounds ?? 5000);
     return sha512Crypt(str(v), salt === undefined || salt === null ? randomText(16, SALT_CHARS) : str(salt), rounds);
+  },
+  // Ansible's random: an item of a list, or a number below an integer (start and step as range())
+  random: (v, a) => {
+    if (Array.isArray(v) || typeof v === "string") {
+      if (v.length === 0) throw new LibError("random: the sequence is empty");
+      return v[randomInt(v.length)];
+    }
+    const end = Number(v);
+    const start = Number(a.pos[0] ?? a.kw.start ?? 0);
+    const step = Number(a.pos[1] ?? a.kw.step ?? 1);
+    const count = Math.ceil((end - start) / step);
+    if (!Number.isInteger(end) || count <= 0) throw new LibError(`random: empty range for ${String(v)}`);
+    return start + step * randomInt(count);
+  },
+  shuffle: (v) => {
+    const out = [...asList(v)];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = randomInt(i + 1);
+      [out[i], out[j]] = [out[j], out[i]];
+    }
+    return out;
   },
   md5: (v) => createHash("md5").update(str(v)).digest("hex"),
   sha1: (v) => createHash("sha1").update(str(v)).digest("hex"),

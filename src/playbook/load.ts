@@ -45,6 +45,7 @@ export const COMMON_KEYS = [
   "check_mode",
   "diff",
   "remote_user",
+  "module_defaults",
 ];
 const TASK_KEYS = new Set([
   ...COMMON_KEYS,
@@ -100,13 +101,13 @@ const PLAY_KEYS = new Set([
   "diff",
   "no_log",
   "ignore_errors",
+  "module_defaults",
 ]);
 // Ansible keywords kplay does not run yet: refused loudly rather than silently ignored.
 const NOT_YET = new Set([
   "connection",
   "port",
   "ignore_unreachable",
-  "module_defaults",
   "collections",
   "debugger",
   "timeout",
@@ -122,6 +123,8 @@ interface Ctx {
   playbookDir: string;
   /** The play being read: the handlers its roles bring, and the roles it already runs. */
   play?: PlayRoles;
+  /** A playbook with module_defaults anywhere: module arguments are checked when tasks run. */
+  moduleDefaults?: boolean;
 }
 
 interface PlayRoles {
@@ -225,6 +228,7 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
   const vars = varsOf(src, raw.vars, [...path, "vars"]);
   const varsFiles = readVarsFiles(src, raw.vars_files, [...path, "vars_files"], ctx);
   const s: Source = { src, base: dirname(resolve(src.file)), ctx };
+  if (raw.module_defaults !== undefined) ctx.moduleDefaults = true;
   const section = (field: string) =>
     readNodes(s, raw[field], { path: [...path, field], field, id: `${index}/${field}` });
   const ownHandlers = section("handlers");
@@ -282,6 +286,7 @@ function playTaskDefaults(src: YamlSource, raw: Record<string, unknown>, path: P
     diff: bool(src, raw.diff, [...path, "diff"]),
     noLog: bool(src, raw.no_log, [...path, "no_log"]),
     ignoreErrors: bool(src, raw.ignore_errors, [...path, "ignore_errors"]),
+    ...moduleDefaultsOf(src, raw.module_defaults, [...path, "module_defaults"]),
   };
 }
 
@@ -382,7 +387,33 @@ export function readCommon(src: YamlSource, raw: Record<string, any>, path: Path
     delegateTo: raw.delegate_to !== undefined ? String(raw.delegate_to) : undefined,
     runOnce: bool(src, raw.run_once, [...path, "run_once"]),
     checkMode: bool(src, raw.check_mode, [...path, "check_mode"]),
+    ...moduleDefaultsOf(src, raw.module_defaults, [...path, "module_defaults"]),
   };
+}
+
+/**
+ * module_defaults: per module (its name, ansible.builtin.NAME or ansible.legacy.NAME), arguments
+ * a task of that module gets unless it gives its own. A list of such mappings is merged in order.
+ */
+function moduleDefaultsOf(
+  src: YamlSource,
+  v: unknown,
+  path: PathKey[],
+): { moduleDefaults?: Record<string, Record<string, unknown>> } {
+  if (v === undefined || v === null) return {};
+  const out: Record<string, Record<string, unknown>> = {};
+  for (const [i, m] of (Array.isArray(v) ? v : [v]).entries()) {
+    const where = Array.isArray(v) ? [...path, i] : path;
+    if (!isMap(m))
+      throw inputError("module_defaults must map module names to arguments", at(src, where, "module_defaults"));
+    for (const [name, args] of Object.entries(m)) {
+      if (!isMap(args))
+        throw inputError(`module_defaults.${name} must be a mapping of arguments`, at(src, [...where, name], name));
+      const key = name.replace(/^ansible\.(builtin|legacy)\./, "");
+      out[key] = { ...args }; // named again: the later mapping replaces it, as Ansible updates a dict
+    }
+  }
+  return { moduleDefaults: out };
 }
 
 function readNode(s: Source, raw: unknown, path: PathKey[], id: string): Node {
@@ -404,6 +435,7 @@ function readNode(s: Source, raw: unknown, path: PathKey[], id: string): Node {
 function readBlock(s: Source, raw: Record<string, any>, path: PathKey[], id: string): Block {
   const src = s.src;
   for (const k of Object.keys(raw)) checkKey(src, k, BLOCK_KEYS, { path: [...path, k], what: "block" });
+  if (raw.module_defaults !== undefined) s.ctx.moduleDefaults = true;
   const part = (field: string) => readNodes(s, raw[field], { path: [...path, field], field, id: `${id}/${field}` });
   return {
     kind: "block",
@@ -634,7 +666,8 @@ function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: stri
   const args = withCanonicalNames(mod.name, given);
   // A task whose failure the playbook ignores is checked when it runs, as Ansible checks every
   // task: its bad arguments are a failure the playbook expects (Ansible's own tests do this).
-  if (ansibleBoolean(raw.ignore_errors) !== true)
+  // (module_defaults around the task may give arguments it leaves out: checked when it runs too)
+  if (ansibleBoolean(raw.ignore_errors) !== true && !s.ctx.moduleDefaults && raw.module_defaults === undefined)
     validateArgs(src, mod.schema, args, { path: modPath, name: moduleKey });
   noteSourceFiles(s, { module: mod.name, args }, at(src, modPath, `${moduleKey}.src`));
 

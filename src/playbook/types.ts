@@ -28,6 +28,8 @@ export interface Inheritable {
   diff?: boolean;
   /** remote_user: must be the host's login user (one connection per host); ignored for the local connection. */
   remoteUser?: string;
+  /** module_defaults: arguments per module name, below the task's own (templates, rendered when used). */
+  moduleDefaults?: Record<string, Record<string, unknown>>;
 }
 
 export interface Task extends Inheritable {
@@ -114,6 +116,7 @@ export interface Play {
   diff?: boolean;
   noLog?: boolean;
   ignoreErrors?: boolean;
+  moduleDefaults?: Record<string, Record<string, unknown>>;
   preTasks: Node[];
   tasks: Node[];
   postTasks: Node[];

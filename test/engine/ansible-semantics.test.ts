@@ -274,6 +274,26 @@ const FILE_STATES_PLAYBOOK = (out: string) => `
       loop: [l1, l2, l3]
 `;
 
+/** module_defaults on a play, a block and a task; the task's own arguments win. */
+const MODULE_DEFAULTS_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  module_defaults:
+    file: { mode: "0600" }
+    ansible.builtin.copy: { content: "from the play's defaults" }
+  tasks:
+    - file: { path: "${out}/a", state: touch }
+    - copy: { dest: "${out}/b" }
+    - copy: { dest: "${out}/c", content: own, mode: "0644" }
+    - block:
+        - file: { path: "${out}/d", state: touch }
+      module_defaults:
+        file: { mode: "0640" }
+    - file:
+      module_defaults:
+        file: { path: "${out}/{{ 'e' }}", state: touch }
+`;
+
 /** A .j2 template as Ansible users write them: statements, loops, whitespace control, printing. */
 const J2 = `# {{ ansible_managed }}
 {# a comment, gone #}
@@ -1038,6 +1058,11 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   it("file: no state, link refusals, recurse with a mode, errors in Ansible's words", () => {
     const kplay = sameAsAnsible({ main: FILE_STATES_PLAYBOOK });
     expect(kplay.files.results).toMatch(/missing required arguments: path/);
+  });
+
+  it("module_defaults on a play, a block and a task", () => {
+    const kplay = sameAsAnsible({ main: MODULE_DEFAULTS_PLAYBOOK });
+    expect(kplay.files.d).toBe("640 ");
   });
 
   it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", () => {

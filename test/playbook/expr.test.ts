@@ -65,6 +65,17 @@ describe("filters for shell and file content", () => {
     expect(evalExpr("l is search('2')", { l: [1, 2] })).toBe(true);
   });
 
+  it("random and shuffle as Ansible's filters", () => {
+    for (let i = 0; i < 50; i++) {
+      expect(["a", "b", "c"]).toContain(evalExpr("l | random", { l: ["a", "b", "c"] }));
+      const n = evalExpr("100 | random(1, 10)", {}) as number;
+      expect(n % 10).toBe(1);
+      expect(n).toBeLessThan(100);
+    }
+    expect((evalExpr("l | shuffle", { l: [1, 2, 3] }) as number[]).sort()).toEqual([1, 2, 3]);
+    expect(() => evalExpr("[] | random", {})).toThrow(/empty/);
+  });
+
   it("quote, b64, join, first, last", () => {
     expect(evalExpr("x | quote", { x: "a b'c" })).toBe("'a b'\\''c'");
     expect(evalExpr("x | b64encode | b64decode", { x: "héllo" })).toBe("héllo");
