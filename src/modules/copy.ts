@@ -41,6 +41,8 @@ export const copySchema = z
     directory_mode: z.union([z.string(), z.number()]).optional(),
     // symbolic links inside a source directory: followed, or copied as links
     local_follow: z.boolean().default(true),
+    // Ansible Vault files are decrypted on the way; kplay reads no vault files, so it changes nothing
+    decrypt: z.boolean().default(true),
     ...fileAttrFields,
   })
   .strict()

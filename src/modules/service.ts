@@ -13,6 +13,13 @@ const schema = z
     masked: z.boolean().optional(),
     daemon_reload: z.boolean().default(false),
     daemon_reexec: z.boolean().default(false),
+    // for init systems without status (sysvinit's pattern, runlevel, sleep, arguments): Ansible's
+    // service drops them when the node runs systemd, and so does kplay
+    pattern: z.string().optional(),
+    runlevel: z.union([z.string(), z.number()]).optional(),
+    sleep: z.number().optional(),
+    arguments: z.string().optional(),
+    args: z.string().optional(),
   })
   .strict()
   .refine((a) => a.name !== undefined || a.daemon_reload || a.daemon_reexec, {
@@ -20,9 +27,6 @@ const schema = z
   });
 
 type Args = z.infer<typeof schema>;
-
-/** systemctl is-enabled answers that need no `enable` (a case pattern). */
-const ENABLED_STATES = raw("enabled|enabled-runtime|static|alias|indirect|generated");
 
 function script(a: Args, check: boolean): Sh {
   const n = a.name ?? "";
@@ -49,12 +53,15 @@ function script(a: Args, check: boolean): Sh {
       );
     }
     if (a.enabled !== undefined) {
-      out.push(sh`e=$(systemctl is-enabled -- ${n} 2>/dev/null)`);
+      // Ansible's test: is-enabled -l succeeds, and says more than a bare "indirect" or "alias"
+      // (an enabled unit whose Also= units are installed lists them under "indirect")
+      out.push(sh`en_=0; if e_=$(systemctl is-enabled -l -- ${n} 2>/dev/null); then en_=1; fi`);
+      out.push(raw(`case "$e_" in indirect|alias) en_=0;; esac`));
       const quiet = raw(" >/dev/null 2>&1");
       out.push(
         a.enabled
-          ? sh`case "$e" in ${ENABLED_STATES}) ;; *) ${ctl("enable", quiet)};; esac`
-          : sh`case "$e" in enabled|enabled-runtime) ${ctl("disable", quiet)};; esac`,
+          ? sh`[ $en_ = 1 ] || { ${ctl("enable", quiet)}; }`
+          : sh`[ $en_ = 0 ] || { ${ctl("disable", quiet)}; }`,
       );
     }
     if (a.state === "started") out.push(sh`systemctl is-active --quiet -- ${n} || { ${ctl("start")}; }`);
