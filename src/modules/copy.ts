@@ -46,8 +46,11 @@ export const copySchema = z
     ...fileAttrFields,
   })
   .strict()
-  .refine((a) => (a.content === undefined) !== (a.src === undefined), {
-    message: "give exactly one of content or src",
+  // Ansible's copy action, in its order and words
+  .refine((a) => !!a.src || a.content !== undefined, { message: "src (or content) is required" })
+  .refine((a) => !(a.src && a.content !== undefined), { message: "src and content are mutually exclusive" })
+  .refine((a) => a.content === undefined || !a.dest.endsWith("/"), {
+    message: "can not use content with a dir as dest",
   })
   .refine((a) => !a.remote_src || a.src !== undefined, { message: "remote_src needs src" });
 

@@ -17,7 +17,7 @@ const schema = z
     // service drops them when the node runs systemd, and so does kplay
     pattern: z.string().optional(),
     runlevel: z.union([z.string(), z.number()]).optional(),
-    sleep: z.number().optional(),
+    sleep: z.union([z.number(), z.string()]).optional(),
     arguments: z.string().optional(),
     args: z.string().optional(),
   })

@@ -124,6 +124,7 @@ describe("all modules on 3 nodes", () => {
       expect(
         await sh("systemctl is-active kplay-demo; systemctl is-enabled kplay-demo; cat /var/log/kplay-demo.starts"),
       ).toBe("active\nenabled\nstart\n");
+      expect(await sh("systemctl is-enabled kplay-ind.socket")).toBe("enabled\n");
       expect(await sh("cat /etc/kplay-all/script-ran")).toBe("args=one two user=root\n");
       expect(await sh("hostname; cat /etc/hostname")).toBe(`${n}-k\n${n}-k\n`);
       expect(

@@ -16,7 +16,7 @@ describe("playbook validation", () => {
     ["04-misspelt-play-key.yml", 2, 3, /unknown play keyword "taks".*did you mean "tasks"/],
     ["05-no-hosts.yml", 1, 3, /a play needs hosts/],
     ["06-bad-when.yml", 5, 13, /invalid when expression: unexpected end of expression/],
-    ["07-copy-no-content.yml", 4, 7, /give exactly one of content or src/],
+    ["07-copy-no-content.yml", 4, 7, /src \(or content\) is required/],
     ["08-unknown-handler.yml", 3, 7, /notify names a handler "restart contaienrd".*did you mean "restart containerd"/],
     ["09-bad-enum.yml", 6, 16, /Invalid option|expected one of/],
     ["10-not-a-list.yml", 1, 1, /a playbook must be a list of plays/],
