@@ -278,7 +278,7 @@ export class TaskExecutor {
       const missing = i.code === "invalid_type" && i.path.length === 1 && rendered[String(i.path[0])] === undefined;
       // Ansible's words for a required argument left out
       const why = missing
-        ? `missing required arguments: ${field}`
+        ? (ACTION_WORDS[`${mod.name}.${field}`] ?? `missing required arguments: ${field}`)
         : i.path.length
           ? `${field}: ${i.message}`
           : i.message;
@@ -449,6 +449,13 @@ function moduleDefaults(mod: ModuleDef, eff: Inheritable, vars: Vars): Record<st
     mod.name === "service" && typeof vars.ansible_service_mgr === "string" ? vars.ansible_service_mgr : "";
   return { ...(d[mod.name] ?? {}), ...(manager ? (d[manager] ?? {}) : {}) };
 }
+
+/** A required argument left out, in the words of the Ansible action plugin that checks it first. */
+const ACTION_WORDS: Record<string, string> = {
+  "copy.dest": "dest is required",
+  "template.src": "src and dest are required",
+  "template.dest": "src and dest are required",
+};
 
 /** A looped task's registered result: every item's, with the overall changed/failed/skipped. */
 function loopResult(outcomes: Outcome[]): ModuleResult {

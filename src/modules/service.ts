@@ -20,6 +20,8 @@ const schema = z
     sleep: z.union([z.number(), z.string()]).optional(),
     arguments: z.string().optional(),
     args: z.string().optional(),
+    // which service manager's module to use: kplay drives systemd (and says so when there is none)
+    use: z.string().optional(),
   })
   .strict()
   .refine((a) => a.name !== undefined || a.daemon_reload || a.daemon_reexec, {

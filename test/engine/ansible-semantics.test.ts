@@ -294,6 +294,23 @@ const MODULE_DEFAULTS_PLAYBOOK = (out: string) => `
         file: { path: "${out}/{{ 'e' }}", state: touch }
 `;
 
+/** copy's refusals, in the words and order of Ansible's copy action. */
+const COPY_REFUSALS_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  tasks:
+    - { copy: { src: "", dest: "${out}/x" }, register: empty_src, ignore_errors: true }
+    - { copy: { content: x }, register: no_dest, ignore_errors: true }
+    - { copy: { content: x, src: a, dest: "${out}/x" }, register: both, ignore_errors: true }
+    - { copy: { content: x, dest: "${out}/" }, register: dir_dest, ignore_errors: true }
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {% for r in [empty_src, no_dest, both, dir_dest] %}
+          {{ r is failed }} {{ r.msg }}
+          {% endfor %}
+`;
+
 /** A .j2 template as Ansible users write them: statements, loops, whitespace control, printing. */
 const J2 = `# {{ ansible_managed }}
 {# a comment, gone #}
@@ -1063,6 +1080,11 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   it("module_defaults on a play, a block and a task", () => {
     const kplay = sameAsAnsible({ main: MODULE_DEFAULTS_PLAYBOOK });
     expect(kplay.files.d).toBe("640 ");
+  });
+
+  it("copy refuses a missing or doubled source and a missing dest in Ansible's words", () => {
+    const kplay = sameAsAnsible({ main: COPY_REFUSALS_PLAYBOOK });
+    expect(kplay.files.results).toMatch(/dest is required/);
   });
 
   it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", () => {
