@@ -11,6 +11,8 @@ import { withAnsibleTypes } from "../modules/arg-types.js";
 import { LoopError, loopItems } from "./loops.js";
 import { withCanonicalNames } from "../modules/aliases.js";
 import { expansionScript, pathArgsToExpand, withExpanded } from "../modules/path-args.js";
+import { FIRE_AND_FORGET, launchScript, launchedJob, resultsFile, type JobState } from "../modules/async_status.js";
+import { randomInt } from "node:crypto";
 import { holdsTemplate, withData, withTemplateNames } from "../playbook/data.js";
 import { evalCondition, evalExpr } from "../playbook/expr.js";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
@@ -35,14 +37,25 @@ interface Prepared {
 
 /**
  * `async` with `poll` > 0 runs the task with a time limit of `async` seconds, as Ansible's
- * polling ends in the same result; a module that cannot, and fire-and-forget (poll: 0), fail.
+ * polling ends in the same result; poll: 0 starts a job (command, shell, raw) that async_status
+ * asks about. A module that cannot run so fails.
  */
 function asyncRefusal(task: Task, mod: ModuleDef): ModuleResult | undefined {
   if (task.asyncSeconds === undefined) return undefined;
   if (mod.noAsync) return { changed: false, failed: true, msg: "async is not supported for this task." };
-  if (task.poll === 0)
-    return { changed: false, failed: true, msg: "kplay does not run fire-and-forget tasks (async with poll: 0) yet" };
+  if (task.poll === 0 && !FIRE_AND_FORGET.has(mod.name))
+    return {
+      changed: false,
+      failed: true,
+      msg: `kplay runs fire-and-forget tasks (async with poll: 0) for ${[...FIRE_AND_FORGET].join(", ")} only`,
+    };
   return undefined;
+}
+
+/** A fire-and-forget job this run started: the module and arguments that read its output. */
+interface StartedJob {
+  mod: ModuleDef;
+  args: unknown;
 }
 
 /** What a task adds to the host's variables: its own vars (some lazy), its roles' defaults, itself. */
@@ -54,6 +67,9 @@ interface TaskOwn {
 }
 
 export class TaskExecutor {
+  /** Fire-and-forget jobs started in this run, by host and job id (async_status reads them). */
+  private jobs = new Map<string, StartedJob>();
+
   constructor(
     private readonly e: Engine,
     private readonly node: NodeExec,
@@ -224,8 +240,13 @@ export class TaskExecutor {
     const p = this.prepare(t, at);
     let result: ModuleResult;
     try {
+      const args = await this.pathArgs(t, at, p);
       result =
-        asyncRefusal(task, p.mod) ?? (await p.mod.run(this.moduleContext(t, at, p), await this.pathArgs(t, at, p)));
+        asyncRefusal(task, p.mod) ??
+        (task.asyncSeconds !== undefined && task.poll === 0
+          ? await this.startJob(t, at, p, args)
+          : await p.mod.run(this.moduleContext(t, at, p), args));
+      if (result.job) result = await this.jobResult(t, at, p, result);
     } catch (e) {
       if (e instanceof UnreachableError) throw e;
       result = { changed: false, failed: true, msg: e instanceof KplayError ? e.describe() : (e as Error).message };
@@ -303,6 +324,50 @@ export class TaskExecutor {
     // The controller (a task delegated to localhost) keeps no undo log: it is not a node.
     const undo = new UndoLog(!(eff.checkMode ?? this.e.opts.check) && !toController);
     return { mod, args: parsed.data, exec, delegate, undo };
+  }
+
+  /**
+   * async with poll: 0: the module's script starts as a detached job on the node and the task
+   * ends at once with the job id, as Ansible's. A module that sends nothing (command's creates
+   * already there) gives its own result.
+   */
+  private async startJob(t: TaskRun, at: Attempt, p: Prepared, args: unknown): Promise<ModuleResult> {
+    const base = this.moduleContext(t, at, p);
+    const jid = `j${randomInt(1e11)}.${process.pid}`;
+    let launched: { rc: number; stdout: string; stderr: string } | undefined;
+    const ctx: ModuleContext = {
+      ...base,
+      exec: async (script, x) => {
+        if (launched || x?.stdin !== undefined) throw new Error("a fire-and-forget task runs one script without input");
+        launched = await base.exec(launchScript(jid, t.task.asyncSeconds!), { stdin: script.text });
+        return { rc: 0, stdout: "", stderr: "" }; // what the module sees of a command that has not ended
+      },
+    };
+    const own = await p.mod.run(ctx, args);
+    if (!launched) return own;
+    const job = launchedJob(launched.stdout);
+    if (launched.rc !== 0 || !job)
+      return { changed: false, failed: true, msg: `could not start the job: ${launched.stderr.trim()}` };
+    this.jobs.set(`${at.host}\0${job}`, { mod: p.mod, args });
+    return { changed: true, started: 1, finished: 0, ansible_job_id: job, results_file: resultsFile(job) };
+  }
+
+  /** An ended job as the result its module gives for that output (command: rc, stdout, delta…). */
+  private async jobResult(t: TaskRun, at: Attempt, p: Prepared, status: ModuleResult): Promise<ModuleResult> {
+    const { job, ...rest } = status as ModuleResult & { job: JobState };
+    const started = this.jobs.get(`${at.host}\0${String(rest.ansible_job_id)}`);
+    const out = { rc: job.rc!, stdout: job.stdout!, stderr: job.stderr! };
+    if (job.rc === 124)
+      return { ...rest, ...out, failed: true, msg: "async task did not complete within the requested time" };
+    if (!started) {
+      // a job of another run: its output, as command reports it
+      const failed = job.rc !== 0 ? { failed: true, msg: "non-zero return code" } : {};
+      return { ...rest, ...out, changed: true, ...failed, ...times(job) };
+    }
+    // the module reads the job's output as if its script had just run
+    const ctx: ModuleContext = { ...this.moduleContext(t, at, p), exec: async () => out };
+    const own = await started.mod.run(ctx, started.args);
+    return { ...rest, ...own, ...times(job) };
   }
 
   /** `~` and `$VAR` in the module's path arguments, expanded on the node (a round trip only when some have them). */
@@ -448,6 +513,17 @@ function moduleDefaults(mod: ModuleDef, eff: Inheritable, vars: Vars): Record<st
   const manager =
     mod.name === "service" && typeof vars.ansible_service_mgr === "string" ? vars.ansible_service_mgr : "";
   return { ...(d[mod.name] ?? {}), ...(manager ? (d[manager] ?? {}) : {}) };
+}
+
+/** start, end and delta of a job, as command reports them. */
+function times(job: JobState): Record<string, unknown> {
+  if (job.start === undefined || job.end === undefined) return {};
+  const at = (s: number) => new Date(s * 1000).toISOString().replace("T", " ").replace("Z", "");
+  const d = job.end - job.start;
+  const hours = Math.floor(d / 3600);
+  const minutes = String(Math.floor((d % 3600) / 60)).padStart(2, "0");
+  const delta = `${hours}:${minutes}:${(d % 60).toFixed(6).padStart(9, "0")}`;
+  return { start: at(job.start), end: at(job.end), delta };
 }
 
 /** A required argument left out, in the words of the Ansible action plugin that checks it first. */

@@ -27,6 +27,7 @@ import { templateModule } from "./template.js";
 import { unarchiveModule } from "./unarchive.js";
 import { userModule } from "./user.js";
 import { waitForModule } from "./wait_for.js";
+import { asyncStatusModule } from "./async_status.js";
 import type { ModuleDef } from "./types.js";
 
 export type { ModuleContext, ModuleDef, ModuleResult } from "./types.js";
@@ -62,6 +63,7 @@ for (const m of [
   hostnameModule,
   userModule,
   waitForModule,
+  asyncStatusModule,
   setFactModule,
   assertModule,
   failModule,

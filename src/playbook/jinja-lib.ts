@@ -143,6 +143,9 @@ export const TESTS: Record<string, (v: unknown, a: Args) => boolean> = {
   change: (v) => flag(v, "changed"),
   skipped: (v) => flag(v, "skipped"),
   skip: (v) => flag(v, "skipped"),
+  // a fire-and-forget job's state (finished/started are 0 or 1); a result without them is done
+  finished: (v) => !isObj(v) || !("finished" in v) || Number(v.finished) === 1,
+  started: (v) => !isObj(v) || !("started" in v) || Number(v.started) === 1,
   equalto: (v, a) => looseEq(v, a.pos[0]),
   eq: (v, a) => looseEq(v, a.pos[0]),
   ne: (v, a) => !looseEq(v, a.pos[0]),

@@ -311,6 +311,37 @@ const COPY_REFUSALS_PLAYBOOK = (out: string) => `
           {% endfor %}
 `;
 
+/** Fire and forget: async with poll: 0, then async_status until the job ends, then cleanup. */
+const ASYNC_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  tasks:
+    - shell: sleep 1; echo out; echo err >&2; touch ${out}/job-ran; exit 3
+      async: 20
+      poll: 0
+      register: job
+    - async_status: jid={{ job.ansible_job_id }}
+      register: st
+      until: st.finished
+      retries: 20
+      delay: 1
+      ignore_errors: true
+    - command: echo quick
+      async: 10
+      poll: 0
+      register: quick
+    - { async_status: { jid: "{{ quick.ansible_job_id }}" }, register: q, until: q is finished, retries: 20, delay: 1 }
+    - { async_status: { jid: "{{ job.ansible_job_id }}", mode: cleanup }, register: cl }
+    - { async_status: { jid: "{{ job.ansible_job_id }}" }, register: gone, ignore_errors: true }
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ job.started }} {{ job.finished }} {{ job is changed }} {{ job.results_file is defined }}
+          {{ st.finished }} {{ st.rc }} {{ st.stdout }} {{ st.stderr }} {{ st is failed }} {{ st.msg }} {{ st.cmd is defined }}
+          {{ q.stdout }} {{ q.rc }} {{ q is changed }} {{ q.delta is defined }} {{ q.stdout_lines }}
+          {{ cl is changed }} {{ cl.erased is defined }} {{ gone is failed }}
+`;
+
 /** A .j2 template as Ansible users write them: statements, loops, whitespace control, printing. */
 const J2 = `# {{ ansible_managed }}
 {# a comment, gone #}
@@ -1085,6 +1116,11 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   it("copy refuses a missing or doubled source and a missing dest in Ansible's words", () => {
     const kplay = sameAsAnsible({ main: COPY_REFUSALS_PLAYBOOK });
     expect(kplay.files.results).toMatch(/dest is required/);
+  });
+
+  it("async with poll: 0 and async_status (status, until finished, cleanup)", () => {
+    const kplay = sameAsAnsible({ main: ASYNC_PLAYBOOK });
+    expect(kplay.files.results).toMatch(/^644 1 0 True True\n1 3 out err True non-zero return code True/);
   });
 
   it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", () => {

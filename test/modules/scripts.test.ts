@@ -8,6 +8,7 @@ import type { ModuleContext } from "../../src/modules/index.js";
 import { UndoLog, UNDO_LOG, revertScript } from "../../src/modules/undo.js";
 import { stdinReader, wrapCommand } from "../../src/transport/become.js";
 import { cleanupScript, detachedScript } from "../../src/transport/detach.js";
+import { launchScript } from "../../src/modules/async_status.js";
 import { raw, secret, sh, userScript, type Sh } from "../../src/transport/sh.js";
 
 const HOSTILE = "x$(touch /tmp/PWN)'\"`;";
@@ -114,6 +115,8 @@ const CASES: Array<[string, string, Record<string, unknown>, CaseOptions?]> = [
   ["wait_for-port", "wait_for", { host: HOSTILE, port: 9, timeout: 0 }],
   ["wait_for-local", "wait_for", { port: 22, timeout: 5, delay: 1 }],
   ["wait_for-path", "wait_for", { path: "/tmp/x", search_regex: "ready", state: "present" }],
+  ["async_status", "async_status", { jid: "j8123.4567" }],
+  ["async_status-cleanup", "async_status", { jid: "j1.2", mode: "cleanup" }],
 ];
 
 const ANSWER =
@@ -170,6 +173,14 @@ describe("golden module scripts", () => {
   });
 });
 
+describe("async_status", () => {
+  it("takes only a job id, never a path", () => {
+    const schema = findModule("async_status")!.schema;
+    for (const jid of ["../../etc", "a/b", HOSTILE, "..", ""]) expect(schema.safeParse({ jid }).success).toBe(false);
+    expect(schema.safeParse({ jid: "j8123.4567" }).success).toBe(true);
+  });
+});
+
 describe("every golden module script is valid sh", () => {
   // `sh -n` parses without running: a syntax error in a branch a case does not take still shows
   it.each(CASES)("%s", async (name, module, args, o = {}) => {
@@ -208,6 +219,7 @@ describe("golden transport scripts", () => {
     ],
     ["secret-reader", () => raw(wrapCommand(stdinReader(1234), undefined).command)],
     ["revert", () => revertScript()],
+    ["async-launch", () => launchScript(HOSTILE, 30)],
     ["cleanup", () => cleanupScript("run1/01-step")],
   ] as Array<[string, () => Sh]>)("%s", async (name, make) => {
     await expect(make().text + "\n").toMatchFileSnapshot(`../fixtures/scripts/transport-${name}.sh`);
