@@ -72,6 +72,8 @@ export interface PutFile {
   makeDirs?: boolean;
   /** The user's check of the new file (%s its path) before it replaces the old one (Ansible's validate). */
   validate?: string;
+  /** Without nameInDir, what to say when dest is a directory (else that it is one). */
+  dirRefusal?: string;
 }
 
 /** Shared by copy and template: make `dest` hold `data`, reporting truthfully. */
@@ -185,7 +187,8 @@ function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; u
   return joinSh([
     sh`p=${f.dest}`,
     f.follow ? raw(`if [ -L "$p" ]; then p=$(readlink -f -- "$p") || exit 1; fi`) : undefined,
-    dir,
+    // a file is never written into a directory it was not named for (mv would put it inside)
+    dir ?? sh`if [ -d "$p" ]; then echo ${f.dirRefusal ?? "a directory is there"}: "$p" >&2; ${drain}; exit 1; fi`,
     raw(`changed=0; content=same`),
     raw(`cur=$(sha256sum 2>/dev/null < "$p"); cur="\${cur%% *}"`),
     sh`if [ "$cur" != ${sum} ]; then`,
@@ -239,6 +242,7 @@ export const copyModule = defineModule({
       backup: a.backup,
       validate: a.validate,
       nameInDir: a.src ? basename(a.src) : undefined,
+      dirRefusal: "can not use content with a dir as dest",
       follow: a.follow,
     });
     // Ansible's result names the uploaded copy as src; kplay's is the controller file it read

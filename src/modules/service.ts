@@ -101,6 +101,8 @@ function run(ctx: Parameters<Parameters<typeof defineModule>[0]["run"]>[0], a: A
       changed: m.changed === "1",
       name: a.name,
       state: a.state,
+      // as Ansible's: once the task is done the unit is as asked
+      ...(a.enabled !== undefined ? { enabled: a.enabled } : {}),
       status: { ActiveState: m.active, UnitFileState: m.enabled },
     };
   });
