@@ -106,7 +106,8 @@ function makeTarget(modes: "source" | "new", dirMode: string | undefined, undo: 
 
 function treeScript(a: CopyArgs, o: { check: boolean; modes: "source" | "new"; undo: ModuleContext["undo"] }): Sh {
   const dirMode = normalizeMode(a.directory_mode);
-  const fileMode = normalizeMode(a.mode);
+  // preserve: each file keeps its source's mode, which the merge copies anyway
+  const fileMode = a.mode === "preserve" ? undefined : normalizeMode(a.mode);
   return joinSh([
     raw("changed=0"),
     sh`if [ ! -d "$T" ]; then changed=1; ${o.check ? raw(":") : makeTarget(o.modes, dirMode, o.undo)} || exit 1; fi`,
@@ -177,6 +178,18 @@ export async function copyRemote(ctx: ModuleContext, a: CopyArgs): Promise<Modul
  * the source's mode and times (shutil.copystat) and, over an existing file, that file's mode and
  * owner (Ansible's atomic_move); then the task's mode/owner/group.
  */
+/** mode: preserve for a node source: the source's mode, read on the node, set on $p when it differs. */
+function preserveMode(check: boolean): Sh {
+  return joinSh([
+    raw(`m_=$(stat -c %a -- "$s")`),
+    check
+      ? raw(`[ "$(stat -c %a -- "$p")" = "$m_" ] || changed=1`)
+      : raw(`[ "$(stat -c %a -- "$p")" = "$m_" ] || { changed=1; chmod -- "$m_" "$p" || exit 1; }`),
+  ]);
+}
+
+const ownerOf = (a: CopyArgs) => ({ owner: a.owner, group: a.group });
+
 function remoteFileScript(a: CopyArgs, ctx: ModuleContext): Sh {
   const c = ctx.check;
   return joinSh([
@@ -203,7 +216,9 @@ function remoteFileScript(a: CopyArgs, ctx: ModuleContext): Sh {
         ]),
     raw(`fi`),
     raw(`if [ -e "$p" ]; then`),
-    attrScriptOrNoop({ mode: normalizeMode(a.mode), owner: a.owner, group: a.group }, c),
+    // mode: preserve takes the node source's mode, read there
+    a.mode === "preserve" ? preserveMode(c) : undefined,
+    attrScriptOrNoop({ mode: a.mode === "preserve" ? undefined : normalizeMode(a.mode), ...ownerOf(a) }, c),
     raw(`fi`),
     raw(`set -- $(stat -c '%u %g %U %G %a %s' -- "$p" 2>/dev/null)`),
     raw(`echo "KPLAY-RESULT: dir=0 changed=$changed sum=$new st=$1,$2,$3,$4,$5,$6"`),

@@ -100,7 +100,8 @@ function run(ctx: Parameters<Parameters<typeof defineModule>[0]["run"]>[0], a: A
     return {
       changed: m.changed === "1",
       name: a.name,
-      state: a.state,
+      // restarted and reloaded leave it started, as Ansible's result says
+      state: a.state === "restarted" || a.state === "reloaded" ? "started" : a.state,
       // as Ansible's: once the task is done the unit is as asked
       ...(a.enabled !== undefined ? { enabled: a.enabled } : {}),
       status: { ActiveState: m.active, UnitFileState: m.enabled },

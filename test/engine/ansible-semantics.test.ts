@@ -303,11 +303,15 @@ const COPY_REFUSALS_PLAYBOOK = (out: string) => `
     - { copy: { content: x }, register: no_dest, ignore_errors: true }
     - { copy: { content: x, src: a, dest: "${out}/x" }, register: both, ignore_errors: true }
     - { copy: { content: x, dest: "${out}/" }, register: dir_dest, ignore_errors: true }
+    - copy: { dest: "${out}/m0705", content: x, mode: "0705" }
+    - { copy: { src: "${out}/m0705", dest: "${out}/preserved", remote_src: true, mode: preserve }, register: pr }
+    - { copy: { src: "${out}/m0705", dest: "${out}/preserved", remote_src: true, mode: preserve }, register: pr2 }
     - file: { path: "${out}/adir", state: directory }
     - { copy: { content: x, dest: "${out}/adir" }, register: dir_dest2, ignore_errors: true }
     - copy:
         dest: "${out}/results"
         content: |
+          {{ pr is changed }} {{ pr.mode }} {{ pr2 is changed }}
           {% for r in [empty_src, no_dest, both, dir_dest, dir_dest2] %}
           {{ r is failed }} {{ 'dir refused' if 'can not use content with a dir as dest' in r.msg else r.msg }}
           {% endfor %}
