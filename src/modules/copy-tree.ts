@@ -3,8 +3,8 @@
 // A directory is merged into the destination as Ansible's copy does: a file only in the source or
 // whose content differs is copied, nothing in the destination is deleted, and the task is changed
 // only when something was copied or an attribute changed. One round trip each.
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { lstatSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, type Stats } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { sha256Hex } from "../hash.js";
 import { tar, type TarEntry } from "../bundle/tar.js";
 import { catSh, joinSh, raw, sh, type Sh } from "../transport/sh.js";
@@ -14,14 +14,42 @@ import { failure, type CopyArgs } from "./copy.js";
 import { normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
 /** The archive's entries: links followed (local_follow) or kept as links. */
-function treeEntries(dir: string, follow: boolean, rel = ""): TarEntry[] {
+function treeEntries(dir: string, follow: boolean, rel = "", seen = ancestorsOf(dir)): TarEntry[] {
   return readdirSync(join(dir, rel)).flatMap((name): TarEntry[] => {
     const path = rel ? `${rel}/${name}` : name;
     const full = join(dir, path);
-    if (!follow && lstatSync(full).isSymbolicLink()) return [{ path, type: "symlink", target: readlinkSync(full) }];
-    if (statSync(full).isDirectory()) return [{ path, type: "dir", mode: 0o755 }, ...treeEntries(dir, follow, path)];
+    const link = lstatSync(full).isSymbolicLink();
+    const asLink = (): TarEntry[] => [{ path, type: "symlink", target: readlinkSync(full) }];
+    if (link && !follow) return asLink();
+    const st = statOrUndefined(full);
+    // followed, as Ansible's copy does, except a link to nothing, or to a directory above it (a loop)
+    if (!st || (link && st.isDirectory() && seen.has(inode(st)))) return asLink();
+    if (st.isDirectory()) {
+      const inside = link ? new Set([...seen, ...ancestorsOf(realpathSync(full))]) : new Set([...seen, inode(st)]);
+      return [{ path, type: "dir", mode: 0o755 }, ...treeEntries(dir, follow, path, inside)];
+    }
     return [{ path, type: "file", mode: 0o644, data: readFileSync(full) }];
   });
+}
+
+const inode = (st: Stats) => `${st.dev}:${st.ino}`;
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The directory and every directory above it, by device and inode. */
+function ancestorsOf(dir: string): Set<string> {
+  const out = new Set<string>();
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    const st = statOrUndefined(d);
+    if (st) out.add(inode(st));
+    if (d === dirname(d)) return out;
+  }
 }
 
 /**
@@ -125,7 +153,8 @@ export async function copyLocalTree(ctx: ModuleContext, a: CopyArgs, dir: string
     raw(`S=$(mktemp -d) && t=$(mktemp) || exit 1; trap 'rm -rf -- "$S" "$t"' EXIT`),
     receiveStdin(T_VAR, sha256Hex(archive)),
     raw(`tar -x -f "$t" -C "$S" --no-same-owner || exit 1; rm -f -- "$t"`),
-    treeScript(a, { check: ctx.check, modes: "new", undo: ctx.undo }),
+    // links left in the archive are meant as links (the controller already followed the others)
+    treeScript({ ...a, local_follow: false }, { check: ctx.check, modes: "new", undo: ctx.undo }),
   ]);
   const r = await ctx.exec(unpack, { stdin: archive });
   return treeResult(r, a);

@@ -348,6 +348,24 @@ const ASYNC_PLAYBOOK = (out: string) => `
           {{ cl is changed }} {{ cl.erased is defined }} {{ gone is failed }}
 `;
 
+/** A controller directory with links in it, copied with local_follow: a loop is copied as a link. */
+const COPY_LOOP_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  tasks:
+    - file: { path: "{{ playbook_dir }}/loopdir/sub", state: directory }
+    - copy: { dest: "{{ playbook_dir }}/loopdir/sub/f", content: x }
+    - file: { path: "{{ playbook_dir }}/loopdir/sub/circles", src: ../, state: link }
+    - file: { path: "{{ playbook_dir }}/loopdir/dangling", src: nowhere, state: link, force: true }
+    - file: { path: "{{ playbook_dir }}/loopdir/to-file", src: sub/f, state: link }
+    - copy: { src: loopdir, dest: "${out}/" }
+    - command: find loopdir -printf '%p %y %l\\n'
+      args: { chdir: "${out}" }
+      register: listing
+    - copy: { dest: "${out}/listing", content: "{{ listing.stdout_lines | sort | join('\\n') }}" }
+    - file: { path: "${out}/loopdir", state: absent }
+`;
+
 /** A .j2 template as Ansible users write them: statements, loops, whitespace control, printing. */
 const J2 = `# {{ ansible_managed }}
 {# a comment, gone #}
@@ -1127,6 +1145,11 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   it("async with poll: 0 and async_status (status, until finished, cleanup)", () => {
     const kplay = sameAsAnsible({ main: ASYNC_PLAYBOOK });
     expect(kplay.files.results).toMatch(/^644 1 0 True True\n1 3 out err True non-zero return code True/);
+  });
+
+  it("copy of a controller directory follows links but copies a loop and a dangling link as links", () => {
+    const kplay = sameAsAnsible({ main: COPY_LOOP_PLAYBOOK });
+    expect(kplay.files.listing).toMatch(/loopdir\/sub\/circles l \.\.\//);
   });
 
   it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", () => {
