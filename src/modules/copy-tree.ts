@@ -114,9 +114,10 @@ function ownerScript(a: CopyArgs, check: boolean): Sh {
 
 /** Where a directory source lands: its contents into dest for "src/", dest/NAME for "src". */
 function treeTarget(src: string, dest: string): Sh {
-  if (src.endsWith("/")) return sh`T=${dest.replace(/\/+$/, "") || "/"}`;
   const name = src.replace(/\/+$/, "").split("/").pop() ?? "";
-  return sh`T=${`${dest.replace(/\/+$/, "")}/${name}`}`;
+  const target = src.endsWith("/") ? dest.replace(/\/+$/, "") || "/" : `${dest.replace(/\/+$/, "")}/${name}`;
+  // a relative dest is the login directory's, as Ansible's module reads it; the merge changes directory
+  return sh`T=${target}; case $T in /*) ;; *) T="$PWD/$T";; esac`;
 }
 
 /**
