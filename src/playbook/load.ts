@@ -454,7 +454,9 @@ function readInclude(s: Source, raw: Record<string, any>, inc: { key: string; pa
   const { key, path } = inc;
   for (const k of Object.keys(raw)) checkKey(src, k, INCLUDE_KEYS, { path: [...path, k], what: "include" });
   const spec = raw[key];
-  const file = isMap(spec) ? spec.file : spec;
+  // `include_tasks: file=x.yml` as key=value words, as Ansible takes it too
+  const kv = typeof spec === "string" && /^\s*file=/.test(spec) ? keyValues(spec).args : undefined;
+  const file = isMap(spec) ? spec.file : (kv?.file ?? spec);
   if (typeof file !== "string" || !file)
     throw inputError(`${key} needs a task file name`, at(src, [...path, key], key));
   if (file.includes("{{") && key.endsWith("import_tasks"))

@@ -366,6 +366,20 @@ const COPY_LOOP_PLAYBOOK = (out: string) => `
     - file: { path: "${out}/loopdir", state: absent }
 `;
 
+/** include_tasks written as key=value words (file=…), looped as Ansible's copy target does. */
+const INCLUDE_KV_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  tasks:
+    - include_tasks: file=inc.yml
+      with_items: [a, b]
+    - import_tasks: file=inc2.yml
+`;
+const INCLUDE_KV_FILES = (out: string) => ({
+  "inc.yml": `- copy: { dest: "${out}/inc-{{ item }}", content: "{{ item }}" }\n`,
+  "inc2.yml": `- copy: { dest: "${out}/inc2", content: x }\n`,
+});
+
 /** A .j2 template as Ansible users write them: statements, loops, whitespace control, printing. */
 const J2 = `# {{ ansible_managed }}
 {# a comment, gone #}
@@ -1150,6 +1164,11 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   it("copy of a controller directory follows links but copies a loop and a dangling link as links", () => {
     const kplay = sameAsAnsible({ main: COPY_LOOP_PLAYBOOK });
     expect(kplay.files.listing).toMatch(/loopdir\/sub\/circles l \.\.\//);
+  });
+
+  it("include_tasks: file=… as key=value words", () => {
+    const kplay = sameAsAnsible({ main: INCLUDE_KV_PLAYBOOK, files: INCLUDE_KV_FILES });
+    expect(Object.keys(kplay.files).sort()).toEqual(["inc-a", "inc-b", "inc2"]);
   });
 
   it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", () => {
