@@ -228,7 +228,11 @@ function remoteFileScript(a: CopyArgs, ctx: ModuleContext): Sh {
     raw(`echo "KPLAY-DEST: $p"`),
     a.force ? undefined : raw(`[ -e "$p" ] && { echo "KPLAY-RESULT: dir=0 exists=1"; exit 0; }`),
     raw(`d="\${p%/*}"; d="\${d:-/}"`),
-    raw(`[ -d "$d" ] || { echo "Destination directory $d does not exist" >&2; exit 1; }`),
+    // a dest ending in "/" is a directory to make (Ansible's copy makes every level of it)
+    a.dest.endsWith("/") && !c ? sh`[ -d "$d" ] || { ${ctx.undo.makeDirs("d")} || exit 1; }` : undefined,
+    c && a.dest.endsWith("/")
+      ? undefined
+      : raw(`[ -d "$d" ] || { echo "Destination directory $d does not exist" >&2; exit 1; }`),
     raw(`new=$(sha1sum < "$s") || exit 1; new="\${new%% *}"; cur=$(sha1sum 2>/dev/null < "$p"); cur="\${cur%% *}"`),
     raw(`changed=0; if [ "$cur" != "$new" ] || [ -L "$p" ]; then changed=1`),
     c

@@ -232,8 +232,10 @@ export const copyModule = defineModule({
     if (a.src !== undefined && statSync(ctx.localPath(a.src)).isDirectory())
       return copyLocalTree(ctx, a, ctx.localPath(a.src));
     const data = a.content !== undefined ? Buffer.from(a.content) : ctx.readLocal(a.src!);
+    // a dest ending in "/" is a directory, made levels and all as Ansible's copy makes it
+    const intoDir = a.dest.endsWith("/") && a.src !== undefined;
     const r = await putFile(ctx, {
-      dest: a.dest,
+      dest: intoDir ? a.dest + basename(a.src!) : a.dest,
       data,
       mode: a.mode === "preserve" ? preservedMode(a.src ? ctx.localPath(a.src) : undefined) : normalizeMode(a.mode),
       owner: a.owner,
@@ -241,8 +243,9 @@ export const copyModule = defineModule({
       force: a.force,
       backup: a.backup,
       validate: a.validate,
-      nameInDir: a.src ? basename(a.src) : undefined,
-      dirRefusal: "can not use content with a dir as dest",
+      nameInDir: a.src && !intoDir ? basename(a.src) : undefined,
+      ...(a.content !== undefined ? { dirRefusal: "can not use content with a dir as dest" } : {}),
+      makeDirs: intoDir,
       follow: a.follow,
     });
     // Ansible's result names the uploaded copy as src; kplay's is the controller file it read

@@ -162,7 +162,9 @@ function timesScript(t: { m: TimeSpec; a: TimeSpec }, check: boolean): Sh {
     return joinSh([
       before,
       apply(sh`touch -c -- "$p"`),
-      raw(check ? `nm_=$(date +%s.%N); na_=$nm_` : `nm_=$(stat -L -c %.9Y -- "$p"); na_=$(stat -L -c %.9X -- "$p")`),
+      check
+        ? raw(`nm_=$(date +%s.%N); na_=$nm_`)
+        : raw(`nm_=$(stat -L -c %.9Y -- "$p"); na_=$(stat -L -c %.9X -- "$p")`),
       report,
     ]);
   return joinSh([

@@ -306,12 +306,17 @@ const COPY_REFUSALS_PLAYBOOK = (out: string) => `
     - copy: { dest: "${out}/m0705", content: x, mode: "0705" }
     - { copy: { src: "${out}/m0705", dest: "${out}/preserved", remote_src: true, mode: preserve }, register: pr }
     - { copy: { src: "${out}/m0705", dest: "${out}/preserved", remote_src: true, mode: preserve }, register: pr2 }
+    - { copy: { src: "${out}/m0705", dest: "${out}/nd1/nd2/", remote_src: true }, register: made_remote }
+    - { copy: { src: "${out}/m0705", dest: "${out}/nd3/nd4/" }, register: made_local }
+    - { copy: { src: "${out}/m0705", dest: "${out}/nd5/file", remote_src: true }, register: no_dir, ignore_errors: true }
     - file: { path: "${out}/adir", state: directory }
     - { copy: { content: x, dest: "${out}/adir" }, register: dir_dest2, ignore_errors: true }
     - copy:
         dest: "${out}/results"
         content: |
           {{ pr is changed }} {{ pr.mode }} {{ pr2 is changed }}
+          {{ made_remote.dest | replace('${out}', 'OUT') }} {{ made_local.dest | replace('${out}', 'OUT') }}
+          {{ no_dir is failed }} {{ no_dir.msg | replace('${out}', 'OUT') }}
           {% for r in [empty_src, no_dest, both, dir_dest, dir_dest2] %}
           {{ r is failed }} {{ 'dir refused' if 'can not use content with a dir as dest' in r.msg else r.msg }}
           {% endfor %}
@@ -815,7 +820,7 @@ const TARGETS_PLAYBOOK = (out: string) => `
           {{ items.results[0].item }} {{ items.results[1].ansible_loop_var }}
           {{ ansible_user_dir == ansible_env.HOME }} {{ ansible_python.version.major }}
           {{ ansible_default_ipv4.address in ansible_all_ipv4_addresses }} {{ ansible_lo.ipv4.address }}
-          {{ ansible_interfaces | sort }} {{ ansible_date_time.date == ansible_date_time.year ~ '-' ~
+          {{ ansible_interfaces | reject('match', 'br-|veth') | sort }} {{ ansible_date_time.date == ansible_date_time.year ~ '-' ~
              ansible_date_time.month ~ '-' ~ ansible_date_time.day }} {{ ansible_date_time.iso8601 | length }}
 `;
 
