@@ -10,11 +10,17 @@ import { tar, type TarEntry } from "../bundle/tar.js";
 import { catSh, joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { receiveStdin, T_VAR } from "../transport/stdin.js";
 import { attrScriptOrNoop } from "./attrs.js";
-import { failure, type CopyArgs } from "./copy.js";
+import { failure, vaultRefusal, type CopyArgs } from "./copy.js";
 import { normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
 /** The archive's entries: links followed (local_follow) or kept as links. */
-function treeEntries(dir: string, follow: boolean, rel = "", seen = ancestorsOf(dir)): TarEntry[] {
+function treeEntries(
+  dir: string,
+  o: { follow: boolean; decrypt: boolean },
+  rel = "",
+  seen = ancestorsOf(dir),
+): TarEntry[] {
+  const { follow, decrypt } = o;
   return readdirSync(join(dir, rel)).flatMap((name): TarEntry[] => {
     const path = rel ? `${rel}/${name}` : name;
     const full = join(dir, path);
@@ -26,11 +32,17 @@ function treeEntries(dir: string, follow: boolean, rel = "", seen = ancestorsOf(
     if (!st || (link && st.isDirectory() && seen.has(inode(st)))) return asLink();
     if (st.isDirectory()) {
       const inside = link ? new Set([...seen, ...ancestorsOf(realpathSync(full))]) : new Set([...seen, inode(st)]);
-      return [{ path, type: "dir", mode: 0o755 }, ...treeEntries(dir, follow, path, inside)];
+      return [{ path, type: "dir", mode: 0o755 }, ...treeEntries(dir, o, path, inside)];
     }
-    return [{ path, type: "file", mode: 0o644, data: readFileSync(full) }];
+    const data = readFileSync(full);
+    const vault = decrypt ? vaultRefusal(full, data) : undefined;
+    if (vault) throw new VaultError(vault);
+    return [{ path, type: "file", mode: 0o644, data }];
   });
 }
+
+/** A vault-encrypted file in a directory being copied: the copy fails, naming it. */
+class VaultError extends Error {}
 
 const inode = (st: Stats) => `${st.dev}:${st.ino}`;
 
@@ -148,7 +160,14 @@ function treeScript(a: CopyArgs, o: { check: boolean; modes: "source" | "new"; u
 
 /** copy with a controller directory as src: sent as one archive, unpacked beside dest, merged. */
 export async function copyLocalTree(ctx: ModuleContext, a: CopyArgs, dir: string): Promise<ModuleResult> {
-  const archive = tar(treeEntries(dir, a.local_follow));
+  let entries: TarEntry[];
+  try {
+    entries = treeEntries(dir, { follow: a.local_follow, decrypt: a.decrypt });
+  } catch (e) {
+    if (e instanceof VaultError) return { changed: false, failed: true, msg: e.message };
+    throw e;
+  }
+  const archive = tar(entries);
   const unpack = joinSh([
     treeTarget(a.src!, a.dest),
     raw(`S=$(mktemp -d) && t=$(mktemp) || exit 1; trap 'rm -rf -- "$S" "$t"' EXIT`),

@@ -140,6 +140,16 @@ function ownerFields(st: string | undefined): Record<string, unknown> {
   return { uid: Number(uid), gid: Number(gid), owner, group, mode: mode.padStart(4, "0") };
 }
 
+/**
+ * A file encrypted with Ansible Vault: kplay holds no vault secret, so it refuses, in Ansible's
+ * words for a run without one (copying the ciphertext would hand the node a file it cannot use).
+ */
+export function vaultRefusal(path: string, data: Buffer): string | undefined {
+  return data.subarray(0, 15).toString("latin1") === "$ANSIBLE_VAULT;"
+    ? `A vault password or secret must be specified to decrypt ${path}`
+    : undefined;
+}
+
 /** A failed result from a node script: its error text, or its exit status when it said nothing. */
 export function failure(text: string, rc: number): ModuleResult {
   return { changed: false, failed: true, rc, msg: text.trim() || `failed with rc ${rc}` };
@@ -232,6 +242,8 @@ export const copyModule = defineModule({
     if (a.src !== undefined && statSync(ctx.localPath(a.src)).isDirectory())
       return copyLocalTree(ctx, a, ctx.localPath(a.src));
     const data = a.content !== undefined ? Buffer.from(a.content) : ctx.readLocal(a.src!);
+    const vault = a.src !== undefined && a.decrypt ? vaultRefusal(ctx.localPath(a.src), data) : undefined;
+    if (vault) return { changed: false, failed: true, msg: vault };
     // a dest ending in "/" is a directory, made levels and all as Ansible's copy makes it
     const intoDir = a.dest.endsWith("/") && a.src !== undefined;
     const r = await putFile(ctx, {

@@ -380,6 +380,25 @@ const INCLUDE_KV_PLAYBOOK = (out: string) => `
       with_items: [a, b]
     - import_tasks: file=inc2.yml
 `;
+/** A vault-encrypted source: kplay has no vault secret, and fails as ansible-playbook without one does. */
+const VAULT_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  tasks:
+    - { copy: { src: vaulted/secret, dest: "${out}/secret" }, register: one, ignore_errors: true }
+    - { copy: { src: vaulted, dest: "${out}/tree" }, register: tree, ignore_errors: true }
+    - { copy: { src: vaulted/secret, dest: "${out}/raw", decrypt: false }, register: raw }
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ one is failed }} {{ one.msg | regex_replace('/tmp/[^ ]*/vaulted', 'DIR') }}
+          {{ tree is failed }} {{ tree.msg | regex_replace('/tmp/[^ ]*/vaulted', 'DIR') }} {{ raw is changed }}
+`;
+const VAULT_FILES = () => ({
+  "vaulted/secret": "$ANSIBLE_VAULT;1.1;AES256\n6231\n",
+  "vaulted/plain": "plain\n",
+});
+
 const INCLUDE_KV_FILES = (out: string) => ({
   "inc.yml": `- copy: { dest: "${out}/inc-{{ item }}", content: "{{ item }}" }\n`,
   "inc2.yml": `- copy: { dest: "${out}/inc2", content: x }\n`,
@@ -1169,6 +1188,11 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   it("copy of a controller directory follows links but copies a loop and a dangling link as links", () => {
     const kplay = sameAsAnsible({ main: COPY_LOOP_PLAYBOOK });
     expect(kplay.files.listing).toMatch(/loopdir\/sub\/circles l \.\.\//);
+  });
+
+  it("copy refuses a vault-encrypted source without a vault secret, as ansible-playbook without one", () => {
+    const kplay = sameAsAnsible({ main: VAULT_PLAYBOOK, files: VAULT_FILES });
+    expect(kplay.files.results).toMatch(/must be specified to decrypt DIR\/secret/);
   });
 
   it("include_tasks: file=… as key=value words", () => {
