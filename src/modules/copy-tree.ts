@@ -21,7 +21,10 @@ function treeEntries(
   seen = ancestorsOf(dir),
 ): TarEntry[] {
   const { follow, decrypt } = o;
-  return readdirSync(join(dir, rel)).flatMap((name): TarEntry[] => {
+  // a level's files before its directories, as os.walk gives them to Ansible's copy
+  const names = readdirSync(join(dir, rel), { withFileTypes: true });
+  const ordered = [...names.filter((d) => !d.isDirectory()), ...names.filter((d) => d.isDirectory())];
+  return ordered.flatMap(({ name }): TarEntry[] => {
     const path = rel ? `${rel}/${name}` : name;
     const full = join(dir, path);
     const link = lstatSync(full).isSymbolicLink();
