@@ -155,7 +155,7 @@ function treeScript(a: CopyArgs, o: { check: boolean; modes: "source" | "new"; u
   return joinSh([
     raw("changed=0"),
     sh`if [ ! -d "$T" ]; then changed=1; ${o.check ? raw(":") : makeTarget(o.modes, dirMode, o.undo)} || exit 1; fi`,
-    sh`if [ -d "$T" ]; then ${mergeScript({ ...o, fileMode, dirMode, follow: a.local_follow })}; fi`,
+    sh`if [ -d "$T" ]; then ${mergeScript({ ...o, fileMode, dirMode, follow: a.local_follow ?? false })}; fi`,
     a.owner || a.group ? sh`if [ -d "$T" ]; then ${ownerScript(a, o.check)}; fi` : undefined,
     raw(`echo "KPLAY-RESULT: changed=$changed"`),
   ]);
@@ -165,7 +165,7 @@ function treeScript(a: CopyArgs, o: { check: boolean; modes: "source" | "new"; u
 export async function copyLocalTree(ctx: ModuleContext, a: CopyArgs, dir: string): Promise<ModuleResult> {
   let entries: TarEntry[];
   try {
-    entries = treeEntries(dir, { follow: a.local_follow, decrypt: a.decrypt });
+    entries = treeEntries(dir, { follow: a.local_follow ?? true, decrypt: a.decrypt });
   } catch (e) {
     if (e instanceof VaultError) return { changed: false, failed: true, msg: e.message };
     throw e;

@@ -40,7 +40,9 @@ export const copySchema = z
     // the mode of directories a directory copy makes
     directory_mode: z.union([z.string(), z.number()]).optional(),
     // symbolic links inside a source directory: followed, or copied as links
-    local_follow: z.boolean().default(true),
+    // (default: followed for a controller source; a node source's links stay links, as the
+    // module Ansible runs there leaves them when the option is not given)
+    local_follow: z.boolean().optional(),
     // Ansible Vault files are decrypted on the way; kplay reads no vault files, so it changes nothing
     decrypt: z.boolean().default(true),
     ...fileAttrFields,

@@ -364,11 +364,14 @@ const COPY_LOOP_PLAYBOOK = (out: string) => `
     - file: { path: "{{ playbook_dir }}/loopdir/dangling", src: nowhere, state: link, force: true }
     - file: { path: "{{ playbook_dir }}/loopdir/to-file", src: sub/f, state: link }
     - copy: { src: loopdir, dest: "${out}/" }
-    - command: find loopdir -printf '%p %y %l\\n'
+    - file: { path: "${out}/r", state: directory }
+    - copy: { src: "{{ playbook_dir }}/loopdir", dest: "${out}/r", remote_src: true }
+    - command: find loopdir r -printf '%p %y %l\\n'
       args: { chdir: "${out}" }
       register: listing
     - copy: { dest: "${out}/listing", content: "{{ listing.stdout_lines | sort | join('\\n') }}" }
-    - file: { path: "${out}/loopdir", state: absent }
+    - file: { path: "${out}/{{ item }}", state: absent }
+      loop: [loopdir, r]
 `;
 
 /** include_tasks written as key=value words (file=…), looped as Ansible's copy target does. */
