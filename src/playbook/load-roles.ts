@@ -10,6 +10,7 @@ import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
 import { at, COMMON_KEYS, isMap, readCommon, readNodes, type Source } from "./load.js";
 import { findRole, roleName, rolePartFile } from "./roles.js";
+import { keyValues } from "./kv.js";
 import type { Block, Node } from "./types.js";
 
 const ROLE_ARGS = ["name", "tasks_from", "vars_from", "defaults_from", "handlers_from", "allow_duplicates", "public"];
@@ -56,7 +57,8 @@ function roleEntry(src: YamlSource, raw: unknown, path: PathKey[]): RoleRef {
 /** A task `include_role:` / `import_role:` (name, tasks_from, vars_from, defaults_from, handlers_from). */
 export function readRoleTask(s: Source, raw: Record<string, any>, inc: { key: string; path: PathKey[] }, id: string) {
   const { key, path } = inc;
-  const spec = raw[key];
+  // `include_role: name=x handlers_from=y` as key=value words, as Ansible takes it too
+  const spec = typeof raw[key] === "string" ? keyValues(raw[key]).args : raw[key];
   if (!isMap(spec) || typeof spec.name !== "string" || !spec.name)
     throw inputError(`${key} needs name: (the role's name)`, at(s.src, [...path, key], key));
   if (spec.name.includes("{{"))

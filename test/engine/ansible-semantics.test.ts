@@ -382,6 +382,7 @@ const INCLUDE_KV_PLAYBOOK = (out: string) => `
     - include_tasks: file=inc.yml
       with_items: [a, b]
     - import_tasks: file=inc2.yml
+    - include_role: name=r1 tasks_from=other.yml
 `;
 /** A vault-encrypted source: kplay has no vault secret, and fails as ansible-playbook without one does. */
 const VAULT_PLAYBOOK = (out: string) => `
@@ -405,6 +406,7 @@ const VAULT_FILES = () => ({
 const INCLUDE_KV_FILES = (out: string) => ({
   "inc.yml": `- copy: { dest: "${out}/inc-{{ item }}", content: "{{ item }}" }\n`,
   "inc2.yml": `- copy: { dest: "${out}/inc2", content: x }\n`,
+  "roles/r1/tasks/other.yml": `- copy: { dest: "${out}/role-other", content: x }\n`,
 });
 
 /** A .j2 template as Ansible users write them: statements, loops, whitespace control, printing. */
@@ -1198,9 +1200,9 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     expect(kplay.files.results).toMatch(/must be specified to decrypt DIR\/secret/);
   });
 
-  it("include_tasks: file=… as key=value words", () => {
+  it("include_tasks: file=… and include_role: name=… as key=value words", () => {
     const kplay = sameAsAnsible({ main: INCLUDE_KV_PLAYBOOK, files: INCLUDE_KV_FILES });
-    expect(Object.keys(kplay.files).sort()).toEqual(["inc-a", "inc-b", "inc2"]);
+    expect(Object.keys(kplay.files).sort()).toEqual(["inc-a", "inc-b", "inc2", "role-other"]);
   });
 
   it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", () => {
