@@ -126,11 +126,10 @@ function finish(f: PutFile, m: Record<string, string>, stdout: string, x: Expect
     const before = stdout.includes("KPLAY-BEFORE\n")
       ? stdout.slice(stdout.indexOf("KPLAY-BEFORE\n") + 13, stdout.indexOf("KPLAY-END-BEFORE\n"))
       : "";
-    res.diff = {
-      path: String(res.dest),
-      before: Buffer.from(before.replace(/\s+/g, ""), "base64").toString("utf8"),
-      after: data.toString("utf8"),
-    };
+    // a list of before/after pairs with headers, as Ansible's copy and template return it
+    const dest = String(res.dest);
+    const text = Buffer.from(before.replace(/\s+/g, ""), "base64").toString("utf8");
+    res.diff = [{ before: text, after: data.toString("utf8"), before_header: dest, after_header: dest }];
   }
   return res;
 }

@@ -31,6 +31,15 @@ export interface ModuleContext {
   vars: Record<string, unknown>;
 }
 
+/** One before/after pair: texts (copy, template, edits) or attributes (the file module). */
+export interface FileDiff {
+  before: string | Record<string, unknown>;
+  after: string | Record<string, unknown>;
+  path?: string;
+  before_header?: string;
+  after_header?: string;
+}
+
 export interface ModuleResult {
   changed: boolean;
   failed?: boolean;
@@ -42,7 +51,7 @@ export interface ModuleResult {
   stdout_lines?: string[];
   stderr_lines?: string[];
   /** Text before and after (copy, template, edits), or attributes before and after (the file module). */
-  diff?: { before: string | Record<string, unknown>; after: string | Record<string, unknown>; path?: string };
+  diff?: FileDiff | FileDiff[];
   [key: string]: unknown;
 }
 

@@ -14,9 +14,12 @@ function colourDiff(c: InstanceType<typeof Chalk>, text: string): string {
 }
 
 /** A result's diff as text: attributes (the file module's) as indented JSON, as Ansible prints them. */
-function diffText(d: unknown): { before: string; after: string; path: string } | undefined {
+function diffText(diff: unknown): { before: string; after: string; path: string } | undefined {
+  // copy and template give a list of pairs (Ansible's shape): the first is the content's
+  const d = Array.isArray(diff) ? diff[0] : diff;
   if (!d || typeof d !== "object") return undefined;
-  const { before, after, path } = d as { before?: unknown; after?: unknown; path?: unknown };
+  const { before, after, before_header } = d as { before?: unknown; after?: unknown; before_header?: unknown };
+  const path = (d as { path?: unknown }).path ?? before_header;
   const text = (v: unknown) => (typeof v === "string" ? v : `${JSON.stringify(v ?? {}, null, 4)}\n`);
   const [b, a] = [text(before), text(after)];
   if (b === a) return undefined;

@@ -76,7 +76,7 @@ describe("copy", () => {
     const r = await run("copy", { dest, content: "new", mode: "0600" }, { check: true, diff: true });
     expect(r.changed).toBe(true);
     expect(readFileSync(dest, "utf8")).toBe("old");
-    expect(r.diff).toEqual({ path: dest, before: "old", after: "new" });
+    expect(r.diff).toEqual([{ before: "old", after: "new", before_header: dest, after_header: dest }]);
   });
 
   it("src into a directory keeps the file name; force: false leaves an existing file", async () => {
