@@ -376,7 +376,7 @@ const COPY_LOOP_PLAYBOOK = (out: string) => `
 `;
 
 /** include_tasks written as key=value words (file=…), looped as Ansible's copy target does. */
-const INCLUDE_KV_PLAYBOOK = (out: string) => `
+const INCLUDE_KV_PLAYBOOK = () => `
 - hosts: h1
   gather_facts: no
   tasks:
