@@ -232,9 +232,13 @@ describe("semantics", () => {
       expect(r.code, args.join(" ")).toBe(0);
       expect(await sh("node1", "cat /tmp/t.log"), args.join(" ")).toBe(want);
     }
+    // as ansible-playbook --list-tasks: what would run, tags sorted; a never task only when asked for
     const list = await kplay(["run", f, "-i", inv, "--list-tasks"]);
     expect(list.stdout).toContain("first\tTAGS: [one]");
-    expect(list.stdout).toContain("never unless asked\tTAGS: [never, debug]");
+    expect(list.stdout).not.toContain("never unless asked");
+    const asked = await kplay(["run", f, "-i", inv, "--list-tasks", "--tags", "debug"]);
+    expect(asked.stdout).toContain("never unless asked\tTAGS: [debug, never]");
+    expect(asked.stdout).not.toContain("first\tTAGS");
   });
 
   it("delegate_to with run_once, retries/until, environment, become_user, remote_user, ~ in a path", async () => {
