@@ -28,11 +28,16 @@ export class KplayError extends Error {
     return this.kind === "input" || this.kind === "usage" ? 2 : 1;
   }
 
+  /** file:line:column of what is wrong ("" when no file is known). */
+  get location(): string {
+    const w = this.where;
+    return w.file ? `${w.file}${w.line ? `:${w.line}${w.column ? `:${w.column}` : ""}` : ""}` : "";
+  }
+
   /** "file:line:col: field: message (hint)" — the one-line form printed to users. */
   describe(): string {
     const w = this.where;
-    let loc = "";
-    if (w.file) loc = w.file + (w.line ? `:${w.line}` + (w.column ? `:${w.column}` : "") : "") + ": ";
+    const loc = this.location ? `${this.location}: ` : "";
     const field = w.field ? `${w.field}: ` : "";
     return `${loc}${field}${this.message}${this.hint ? ` (${this.hint})` : ""}`;
   }
@@ -46,12 +51,6 @@ export class KplayError extends Error {
 export class ArgumentError extends KplayError {
   constructor(message: string, where: Where) {
     super("input", message, { where });
-  }
-
-  /** file:line:column of the task. */
-  get location(): string {
-    const w = this.where;
-    return w.file ? `${w.file}${w.line ? `:${w.line}${w.column ? `:${w.column}` : ""}` : ""}` : "";
   }
 }
 
