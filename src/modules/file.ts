@@ -5,6 +5,7 @@ import { z } from "zod";
 import { strptime } from "../playbook/strftime.js";
 import { catSh, joinSh, raw, sh, type Sh } from "../transport/sh.js";
 import { attrScriptOrNoop } from "./attrs.js";
+import { parseStat, pathInfo, stateOf, statLine, type PathStat } from "./path-info.js";
 import { defineModule, normalizeMode, readMarker, type ModuleContext, type ModuleResult } from "./types.js";
 
 const fileSchema = z
@@ -315,22 +316,6 @@ function refused(a: FileArgs): string | undefined {
   return undefined;
 }
 
-/**
- * What `stat -c '%F|%h|%a|%u|%g|%U|%G|%s'` said of the path (undefined: nothing there), and
- * whether it exists as Python's os.path.exists sees it (a link that points nowhere does not).
- */
-interface PathStat {
-  kind: string;
-  links: number;
-  mode: string;
-  uid: number;
-  gid: number;
-  owner: string;
-  group: string;
-  size: number;
-  exists: boolean;
-}
-
 interface FileInfo {
   pre?: PathStat;
   post?: PathStat;
@@ -341,17 +326,6 @@ interface FileInfo {
   state?: FileArgs["state"];
   dirs: string[];
   files: string[];
-}
-
-function parseStat(line: string | undefined): PathStat | undefined {
-  const f = line?.split("|");
-  if (!f || f.length < 8) return undefined;
-  const [kind, links, mode, uid, gid, owner, group, size, exists] = f;
-  // a uid with no name is shown as the number, as Python's pwd lookup falls back to str(uid)
-  const name = (n: string, id: string) => (n === "UNKNOWN" ? id : n);
-  const ids = { uid: Number(uid), gid: Number(gid), owner: name(owner, uid), group: name(group, gid) };
-  const more = { size: Number(size), exists: exists === "1" };
-  return { kind, links: Number(links), mode: `0${mode.padStart(3, "0")}`, ...ids, ...more };
 }
 
 function readInfo(stdout: string): FileInfo {
@@ -367,21 +341,6 @@ function readInfo(stdout: string): FileInfo {
     else if (l.startsWith("KPLAY-F ")) info.files.push(l.slice(8));
   }
   return info;
-}
-
-/** Ansible's get_state: absent, link, directory, hard (more than one name), or file. */
-function stateOf(st: PathStat | undefined): string {
-  if (!st) return "absent";
-  if (st.kind === "symbolic link") return "link";
-  if (st.kind === "directory") return "directory";
-  return st.links > 1 ? "hard" : "file";
-}
-
-/** Ansible's add_path_info: uid, gid, owner, group, mode, state and size of what exists at the path now. */
-function pathInfo(st: PathStat | undefined): Record<string, unknown> {
-  if (!st?.exists) return {}; // nothing there, or a link to nothing: Ansible adds no path info
-  const { uid, gid, owner, group, mode, size } = st;
-  return { uid, gid, owner, group, mode, state: stateOf(st), size };
 }
 
 /** The file module's diff as Ansible builds it: the path, then what changed (state, mode, owner, times, link). */
@@ -464,12 +423,12 @@ export const fileModule = defineModule({
       joinSh([
         sh`p=${a.path}`,
         raw(`changed=0`),
-        raw(`echo "KPLAY-PRE: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)|$([ -e "$p" ] && echo 1)"`),
+        statLine("KPLAY-PRE"),
         raw(`if [ -L "$p" ]; then echo "KPLAY-OLDSRC: $(readlink -- "$p")"; fi; echo "KPLAY-UMASK: $(umask)"`),
         ctx.check ? lookupChecks(a) : undefined,
         a.state === "absent" ? contentsOf() : undefined,
         body,
-        raw(`echo "KPLAY-POST: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)|$([ -e "$p" ] && echo 1)"`),
+        statLine("KPLAY-POST"),
         raw(`echo "KPLAY-RESULT: changed=$changed"`),
       ]),
     );

@@ -27,6 +27,7 @@ import { templateModule } from "./template.js";
 import { unarchiveModule } from "./unarchive.js";
 import { userModule } from "./user.js";
 import { waitForModule } from "./wait_for.js";
+import { pipModule } from "./pip.js";
 import { asyncStatusModule } from "./async_status.js";
 import type { ModuleDef } from "./types.js";
 
@@ -63,6 +64,7 @@ for (const m of [
   hostnameModule,
   userModule,
   waitForModule,
+  pipModule,
   asyncStatusModule,
   setFactModule,
   assertModule,

@@ -1065,6 +1065,91 @@ const COPY_TREES_PLAYBOOK = (out: string) => `
           {{ r1.checksum }} {{ r3.mode }} {{ r1.dest | basename }} {{ r1.size }}
 `;
 
+/**
+ * pip as Ansible's: a virtualenv made by venv, a local wheel directory (as an air-gapped site has),
+ * a version pinned, then met by a range, upgraded, two names, removed twice, an unknown package,
+ * a requirements file twice, and check mode deciding from what is installed. kplay's cmd has the
+ * `--` it puts before operands (Ansible's has none); the rest of it is Ansible's.
+ */
+const PIP_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars:
+    base: "${out}"
+    venv: "${out}-venv"
+    ea: "--no-index --find-links ${out}-wheels"
+  tasks:
+    - command: /usr/bin/python3 "{{ playbook_dir }}/mkwheels.py" "${out}-wheels"
+    - { pip: { name: kplaydemo==1.0, virtualenv: "{{ venv }}", virtualenv_command: /usr/bin/python3 -m venv, extra_args: "{{ ea }}" }, register: r1 }
+    - { pip: { name: kplaydemo, version: "1.0", virtualenv: "{{ venv }}", extra_args: "{{ ea }}" }, register: r2 }
+    - { pip: { name: "kplaydemo>=1.0,<3", virtualenv: "{{ venv }}", extra_args: "{{ ea }}" }, register: r3 }
+    - { pip: { name: kplaydemo, state: latest, virtualenv: "{{ venv }}", extra_args: "{{ ea }}" }, register: r4 }
+    - { pip: { name: [otherdemo, kplaydemo], virtualenv: "{{ venv }}", extra_args: "{{ ea }}" }, register: r5 }
+    - { pip: { name: otherdemo, state: absent, virtualenv: "{{ venv }}" }, register: r6 }
+    - { pip: { name: otherdemo, state: absent, virtualenv: "{{ venv }}" }, register: r7 }
+    - { pip: { name: nosuchpkg, virtualenv: "{{ venv }}", extra_args: "{{ ea }}" }, register: r8, ignore_errors: true }
+    - copy: { dest: "${out}-req.txt", content: "otherdemo==0.5\\n" }
+    - { pip: { requirements: "${out}-req.txt", virtualenv: "{{ venv }}", extra_args: "{{ ea }}" }, register: r9 }
+    - { pip: { requirements: "${out}-req.txt", virtualenv: "{{ venv }}", extra_args: "{{ ea }}" }, register: r10 }
+    - { pip: { name: otherdemo, state: absent, virtualenv: "{{ venv }}" }, register: c1, check_mode: true }
+    - { pip: { name: kplaydemo==9.0, virtualenv: "{{ venv }}" }, register: c2, check_mode: true }
+    - { pip: { name: "kplaydemo>=2", virtualenv: "{{ venv }}" }, register: c3, check_mode: true }
+    - { pip: { name: kplaydemo, virtualenv: "${out}-other-venv", virtualenv_command: /usr/bin/python3 -m venv }, register: c4, check_mode: true }
+    - { pip: { name: [a, b], version: "1.0" }, register: e1, ignore_errors: true }
+    - shell: ls "{{ venv }}"/lib/python3*/site-packages | grep demo > "${out}/installed"
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ [r1, r2, r3, r4, r5, r6, r7, r8, r9, r10] | map(attribute='changed') | list }} {{ r8 is failed }}
+          {{ [c1, c2, c3, c4] | map(attribute='changed') | list }} {{ r1.cmd | reject('equalto', '--') | map('replace', base, 'OUT') | list }}
+          {{ r8.msg is search('No matching distribution found for nosuchpkg') }} {{ e1.msg }}
+          {{ r4.state }} {{ r1.version }} {{ r2.version }} {{ r9.requirements | replace(base, 'OUT') }}
+`;
+
+const PIP_FILES = () => ({
+  "mkwheels.py": [
+    "import base64, hashlib, os, sys, zipfile",
+    "d = sys.argv[1]; os.makedirs(d, exist_ok=True)",
+    "for name, ver in [('kplaydemo', '1.0'), ('kplaydemo', '2.0'), ('otherdemo', '0.5')]:",
+    "    info = '%s-%s.dist-info' % (name, ver)",
+    "    files = {name + '/__init__.py': 'V = %r\\n' % ver,",
+    "             info + '/METADATA': 'Metadata-Version: 2.1\\nName: %s\\nVersion: %s\\n' % (name, ver),",
+    "             info + '/WHEEL': 'Wheel-Version: 1.0\\nGenerator: test\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n'}",
+    "    rec = ['%s,sha256=%s,%d' % (k, base64.urlsafe_b64encode(hashlib.sha256(v.encode()).digest()).rstrip(b'=').decode(), len(v)) for k, v in files.items()]",
+    "    files[info + '/RECORD'] = '\\n'.join(rec + [info + '/RECORD,,']) + '\\n'",
+    "    with zipfile.ZipFile(os.path.join(d, '%s-%s-py3-none-any.whl' % (name, ver)), 'w') as z:",
+    "        for k, v in files.items(): z.writestr(k, v)",
+    "",
+  ].join("\n"),
+});
+
+/**
+ * wait_for as Ansible's: a path appearing with a regex (match groups, the path's info), a path
+ * going, a port that never opens (its message, the time), a sleep with a delay, drained.
+ */
+const WAIT_FOR_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  tasks:
+    - shell: (sleep 1; echo "completed data 123" > "${out}/kw") > /dev/null 2>&1 &
+    - { wait_for: { path: "${out}/kw", search_regex: 'completed (?P<word>\\w+) ([0-9]+)', timeout: 10 }, register: w1 }
+    - shell: (sleep 1; rm -f "${out}/kw") > /dev/null 2>&1 &
+    - { wait_for: { path: "${out}/kw", state: absent, timeout: 10 }, register: w2 }
+    - { wait_for: { port: 1, timeout: 2 }, register: w3, ignore_errors: true }
+    - { wait_for: { port: 1, timeout: 1, msg: custom words }, register: w4, ignore_errors: true }
+    - { wait_for: { timeout: 1, delay: 1 }, register: w5 }
+    - { wait_for: { port: 1, state: drained, timeout: 2, exclude_hosts: [10.0.0.1] }, register: w6 }
+    - { wait_for: { path: "${out}/x", state: drained }, register: w7, ignore_errors: true }
+    - { wait_for: { port: 1, state: stopped, timeout: 2 }, register: w8 }
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ w1.match_groups }} {{ w1.match_groupdict }} {{ w1.state }} {{ w1.mode }} {{ w1.size }} {{ w1.search_regex }}
+          {{ w2.state }} {{ w2.path | replace('${out}', 'OUT') }} {{ w2.elapsed >= 1 }} {{ w2.mode | default('none') }}
+          {{ w3.msg }} {{ w3.elapsed }} {{ w4.msg }} {{ w5.elapsed }} {{ w6.state }} {{ w6.port }}
+          {{ w7.msg }} {{ w8.state }} {{ w8.port }} {{ w8.path }} {{ w8.match_groups }}
+`;
+
 const COPY_TREES_FILES = () => ({ "localdir/one.txt": "one\n", "localdir/deep/two.txt": "two\n" });
 
 const RECAP =
@@ -1194,6 +1279,19 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   it("copy of a controller directory follows links but copies a loop and a dangling link as links", () => {
     const kplay = sameAsAnsible({ main: COPY_LOOP_PLAYBOOK });
     expect(kplay.files.listing).toMatch(/loopdir\/sub\/circles l \.\.\//);
+  });
+
+  it("pip: a virtualenv, a local wheel directory, versions, latest, absent, requirements, check mode, refusals", () => {
+    const kplay = sameAsAnsible({ main: PIP_PLAYBOOK, files: PIP_FILES });
+    expect(kplay.files.installed).toBe("644 kplaydemo\nkplaydemo-2.0.dist-info\notherdemo\notherdemo-0.5.dist-info\n");
+    expect(kplay.files.results).toMatch(
+      /^644 \[True, False, False, True, True, True, False, False, True, False\] True/,
+    );
+  }, 240_000); // pip and venv are slow: about 25 s per engine
+
+  it("wait_for: a regex's match groups, a path going, a port's timeout and message, a delay, drained", () => {
+    const kplay = sameAsAnsible({ main: WAIT_FOR_PLAYBOOK });
+    expect(kplay.files.results).toMatch(/^644 \['data', '123'\] \{'word': 'data'\} file 0644 19/);
   });
 
   it("copy refuses a vault-encrypted source without a vault secret, as ansible-playbook without one", () => {

@@ -173,11 +173,29 @@ const CASES: Case[] = [
     vary: { "groups.0": "value", group: "value", shell: "value", home: "path", comment: "value", password: "value" },
   },
   { module: "user", args: { name: "kplayhv", state: "absent" }, vary: {} },
-  { module: "wait_for", args: { host: "127.0.0.1", port: 9, timeout: 0 }, vary: { host: "value" } },
+  // a timeout of 1 s: the condition is tested at least once (with 0 it never is, as in Ansible)
+  { module: "wait_for", args: { host: "127.0.0.1", port: 9, timeout: 1 }, vary: { host: "value" } },
   {
     module: "wait_for",
-    args: { path: "/srv/hv/edit.conf", search_regex: "a", timeout: 0 },
+    args: { path: "/srv/hv/edit.conf", search_regex: "a", timeout: 1 },
     vary: { path: "path", search_regex: "value" },
+  },
+  { module: "wait_for", args: { port: 22, search_regex: "SSH", timeout: 1 }, vary: { search_regex: "value" } },
+  {
+    module: "wait_for",
+    args: { port: 9, state: "drained", timeout: 1, exclude_hosts: ["10.0.0.1"] },
+    vary: { host: "value", "exclude_hosts.0": "value" },
+  },
+  // no pip on the node: the script still changes directory, makes the virtualenv and looks for pip
+  {
+    module: "pip",
+    args: { name: "x", chdir: "/srv/hv", virtualenv: "/srv/hv/venv", extra_args: "--no-index" },
+    vary: { name: "value", chdir: "path", virtualenv: "path", extra_args: "value", virtualenv_command: "value" },
+  },
+  {
+    module: "pip",
+    args: { requirements: "/srv/hv/req.txt", executable: "pip3", state: "absent" },
+    vary: { requirements: "path", executable: "value" },
   },
 ];
 

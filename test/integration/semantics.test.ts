@@ -25,7 +25,7 @@ beforeAll(async () => {
     state,
     "--accept-new-host-keys",
   ]);
-  expect(r.code).toBe(0);
+  expect(r.code, r.stdout + r.stderr).toBe(0);
 });
 afterAll(async () => c?.destroy());
 

@@ -115,6 +115,12 @@ const CASES: Array<[string, string, Record<string, unknown>, CaseOptions?]> = [
   ["wait_for-port", "wait_for", { host: HOSTILE, port: 9, timeout: 0 }],
   ["wait_for-local", "wait_for", { port: 22, timeout: 5, delay: 1 }],
   ["wait_for-path", "wait_for", { path: "/tmp/x", search_regex: "ready", state: "present" }],
+  ["wait_for-drained", "wait_for", { port: 8080, state: "drained", exclude_hosts: ["10.0.0.1"], timeout: 5 }],
+  ["wait_for-port-regex", "wait_for", { host: "10.0.0.9", port: 22, search_regex: "SSH-2", timeout: 5 }],
+  ["wait_for-sleep", "wait_for", { timeout: 2, delay: 1 }],
+  ["pip", "pip", { name: ["kplaydemo>=1", "<2"], extra_args: "--no-index --find-links /srv/wheels" }],
+  ["pip-venv", "pip", { name: "x", version: "1.0", virtualenv: "venv", chdir: "/srv", umask: "0022" }],
+  ["pip-requirements", "pip", { requirements: "/srv/req.txt", executable: "/opt/py/bin/pip", state: "absent" }],
   ["async_status", "async_status", { jid: "j8123.4567" }],
   ["async_status-cleanup", "async_status", { jid: "j1.2", mode: "cleanup" }],
 ];
