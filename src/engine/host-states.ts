@@ -6,6 +6,7 @@ import type { ModuleResult } from "../modules/index.js";
 import { emptyCounts, type HostStatus, type RecapCounts } from "../report/index.js";
 import type { FactCache } from "../state/facts.js";
 import type { Vars } from "./vars.js";
+import { withTemplateNames } from "../playbook/data.js";
 
 export interface HostState {
   failed: boolean;
@@ -126,14 +127,16 @@ export class HostStates {
     return (this.hostvarsCache = view);
   }
 
+  /** One host's view; its clean names (inventory variables, include_vars and clean set_fact values) are marked. */
   private varsOf(h: string): Vars {
     const s = this.hosts.get(h);
-    return {
-      ...this.inv.hostVars(h),
-      ...(s?.facts ?? this.factCache?.get(h) ?? {}),
-      ...(s?.registered ?? {}),
-      inventory_hostname: h,
-    };
+    const inventory = this.inv.hostVars(h);
+    const facts = s?.facts ?? this.factCache?.get(h) ?? {};
+    const registered = s?.registered ?? {};
+    const clean = new Set([...Object.keys(inventory), ...(s?.templateVars ?? [])]);
+    for (const k of [...Object.keys(facts), ...Object.keys(registered)]) if (!s?.templateVars?.has(k)) clean.delete(k);
+    clean.add("inventory_hostname");
+    return withTemplateNames({ ...inventory, ...facts, ...registered, inventory_hostname: h }, clean);
   }
 }
 

@@ -13,7 +13,7 @@ import { withCanonicalNames } from "../modules/aliases.js";
 import { expansionScript, pathArgsToExpand, withExpanded } from "../modules/path-args.js";
 import { FIRE_AND_FORGET, launchScript, launchedJob, resultsFile, type JobState } from "../modules/async_status.js";
 import { randomInt } from "node:crypto";
-import { holdsTemplate, withData, withTemplateNames } from "../playbook/data.js";
+import { trackTaint, withCleanData, withData, withTemplateNames } from "../playbook/data.js";
 import { evalCondition, evalExpr } from "../playbook/expr.js";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
 import { taskLabel, type Inheritable, type Task } from "../playbook/types.js";
@@ -33,6 +33,8 @@ interface Prepared {
   delegate?: string;
   /** The node's undo log for the module and the task's `undo:` (disabled in check mode and on the controller). */
   undo: UndoLog;
+  /** The arguments computed from nothing a node sent (such a set_fact value is a template again). */
+  cleanKeys: ReadonlySet<string>;
 }
 
 /**
@@ -136,8 +138,13 @@ export class TaskExecutor {
     const o = { file: task.where.file, line: task.where.line };
     let vars = this.taskVars(t, host);
     let items: unknown[] | undefined;
+    // items of a `loop:` computed from nothing a node sent are clean (with_* items are data: Ansible
+    // marks a lookup's result unsafe)
+    let cleanItems = false;
     try {
-      items = this.loopItems(task, vars);
+      const rendered = trackTaint(() => this.loopItems(task, vars));
+      items = rendered.value;
+      cleanItems = task.loopKind === "loop" && !rendered.tainted;
     } catch (e) {
       // as Ansible: a loop that cannot be rendered fails the task only if its `when` holds
       if (!t.eff.when.length || evalCondition(t.eff.when, vars)) throw e;
@@ -166,7 +173,7 @@ export class TaskExecutor {
         ...(items ? { ansible_loop_var: loopVar } : {}),
         ...(items && indexVar ? { ansible_index_var: indexVar } : {}),
       };
-      const v = items ? withData(vars, own) : vars;
+      const v = items ? (cleanItems ? withCleanData : withData)(vars, own) : vars;
       const label = items ? (task.loopLabel ? renderValue(task.loopLabel, v, o) : item) : undefined;
       const outcome = await this.runWithRetries(t, { host, vars: v, index, attempt: 1 });
       // an item's result names its item and loop variables, as Ansible's does (results[0].item)
@@ -189,11 +196,9 @@ export class TaskExecutor {
     const { defaults } = eff;
     const { task } = t;
     if (!Object.keys(eff.vars).length) return this.vars(t.run, host, { defaults, task });
-    // strings, lists and mappings holding templates are rendered where they are used (they may refer
-    // to each other, in any order, as Ansible's lazy variables do); the rest are plain values
-    const lazy = new Set(
-      Object.keys(eff.vars).filter((k) => typeof eff.vars[k] === "string" || holdsTemplate(eff.vars[k])),
-    );
+    // written by people: those holding templates are rendered where they are used (they may refer
+    // to each other, in any order, as Ansible's lazy variables do); all of them are clean
+    const lazy = new Set(Object.keys(eff.vars));
     return this.vars(t.run, host, { vars: eff.vars, lazy, defaults, task });
   }
 
@@ -260,7 +265,7 @@ export class TaskExecutor {
         msg: `async task did not complete within the requested time - ${task.asyncSeconds}s`,
       };
     if (result.ansible_facts && !result.failed && !p.mod.setsNoFacts)
-      this.keepFacts(p.mod, at.host, result.ansible_facts as Vars);
+      this.keepFacts(p, at.host, result.ansible_facts as Vars);
     const withReg = withData(at.vars, { ...(task.register ? { [task.register]: result } : {}), ...result });
     result = applyConditions(task, result, withReg);
     let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
@@ -271,14 +276,20 @@ export class TaskExecutor {
   }
 
   /** `setup` gathers the host's facts (kept as facts); set_fact and include_vars set variables. */
-  private keepFacts(mod: ModuleDef, host: string, facts: Vars): void {
+  private keepFacts(p: Prepared, host: string, facts: Vars): void {
+    const { mod } = p;
     const s = this.e.hosts.get(host);
     if (mod.gathersFacts) {
       s.facts = { ...s.facts, ...facts };
       this.e.opts.factCache?.put(host, s.facts);
       return;
     }
-    setVariables(s, facts, { templates: !!mod.factsAreTemplates });
+    // a set_fact value computed from nothing a node sent renders again where it is used, as Ansible's
+    // (its value is not unsafe); one that read node data stays data
+    if (mod.factsAreTemplates) return setVariables(s, facts, { templates: true });
+    const clean = Object.fromEntries(Object.entries(facts).filter(([k]) => p.cleanKeys.has(k)));
+    setVariables(s, facts, { templates: false });
+    setVariables(s, clean, { templates: true });
     this.e.opts.secrets?.addVars(facts);
   }
 
@@ -288,7 +299,8 @@ export class TaskExecutor {
     const mod = findModule(task.module)!;
     const o = { file: task.where.file, line: task.where.line, field: task.where.field };
     const given = { ...withCanonicalNames(mod.name, moduleDefaults(mod, eff, at.vars)), ...task.args };
-    const args = withoutOmitted(renderValue(given, at.vars, o) as Record<string, unknown>);
+    const rendering = renderArgs(mod, given, (v) => renderValue(v, at.vars, o) as Record<string, unknown>);
+    const args = withoutOmitted(rendering.args);
     const rendered = withCanonicalNames(mod.name, args);
     // arguments named like secrets (a user's password, get_url's url_password) are secrets from now on
     this.e.opts.secrets?.addVars(rendered);
@@ -323,7 +335,7 @@ export class TaskExecutor {
       delegate !== undefined && !this.e.inv.hasHost(delegate) && (delegate === "localhost" || delegate === "127.0.0.1");
     // The controller (a task delegated to localhost) keeps no undo log: it is not a node.
     const undo = new UndoLog(!(eff.checkMode ?? this.e.opts.check) && !toController);
-    return { mod, args: parsed.data, exec, delegate, undo };
+    return { mod, args: parsed.data, exec, delegate, undo, cleanKeys: rendering.cleanKeys };
   }
 
   /**
@@ -493,6 +505,26 @@ function extendedLoop(items: unknown[], i: number): Record<string, unknown> {
     ...(i > 0 ? { previtem: items[i - 1] } : {}),
     ...(i < n - 1 ? { nextitem: items[i + 1] } : {}),
   };
+}
+
+/**
+ * Render a task's arguments; for set_fact, each one apart, noting which read nothing a node sent
+ * (Ansible templates each argument on its own, and only an unsafe input makes a value unsafe).
+ */
+function renderArgs(
+  mod: ModuleDef,
+  given: Record<string, unknown>,
+  render: (v: Record<string, unknown>) => Record<string, unknown>,
+): { args: Record<string, unknown>; cleanKeys: Set<string> } {
+  const cleanKeys = new Set<string>();
+  if (mod.name !== "set_fact") return { args: render(given), cleanKeys };
+  const args: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(given)) {
+    const one = trackTaint(() => render({ [k]: v }));
+    Object.assign(args, one.value);
+    if (!one.tainted) for (const key of Object.keys(one.value)) cleanKeys.add(key);
+  }
+  return { args, cleanKeys };
 }
 
 /** The variables a set_fact or include_vars result sets (facts gathered by setup are not among them). */

@@ -28,6 +28,7 @@ import { unarchiveModule } from "./unarchive.js";
 import { userModule } from "./user.js";
 import { waitForModule } from "./wait_for.js";
 import { pipModule } from "./pip.js";
+import { getentModule } from "./getent.js";
 import { asyncStatusModule } from "./async_status.js";
 import type { ModuleDef } from "./types.js";
 
@@ -65,6 +66,7 @@ for (const m of [
   userModule,
   waitForModule,
   pipModule,
+  getentModule,
   asyncStatusModule,
   setFactModule,
   assertModule,

@@ -1,5 +1,7 @@
-// Owns the `user` module: create, change or remove a local account (useradd/usermod/userdel),
-// comparing each asked attribute with getent/id first so a re-run reports ok.
+// Owns the `user` module: create, change or remove a local account (useradd/usermod/userdel/chage),
+// comparing each asked attribute with getent/id first so a re-run reports ok. Password hashes go
+// to chpasswd on stdin (never in a process list, unlike usermod -p); expiry, password ageing and
+// locking follow Ansible's user module (what is compared, and with which command it is set).
 import { z } from "zod";
 import { catSh, joinSh, raw, secret, sh, type Sh } from "../transport/sh.js";
 import { defineModule, readMarker, type ModuleResult } from "./types.js";
@@ -21,6 +23,19 @@ const schema = z
     remove: z.boolean().default(false),
     // state=absent: userdel --force (removes the user even while logged in), as Ansible's
     force: z.boolean().default(false),
+    non_unique: z.boolean().default(false),
+    skeleton: z.string().optional(),
+    move_home: z.boolean().default(false),
+    update_password: z.enum(["always", "on_create"]).default("always"),
+    /** Seconds since the epoch (a date is kept, as in /etc/shadow); negative: never expires. */
+    expires: z.number().optional(),
+    password_lock: z.boolean().optional(),
+    password_expire_min: z.number().int().optional(),
+    password_expire_max: z.number().int().optional(),
+    umask: z
+      .string()
+      .regex(/^[0-7]{3,4}$/, "umask must be an octal number")
+      .optional(),
   })
   .strict();
 type Args = z.infer<typeof schema>;
@@ -49,6 +64,104 @@ function userResult(a: Args, r: { changed: boolean; stdout: string; groups?: str
   return { ...base, ...accountFields(r.stdout), append: a.append, system: a.system, ...groups };
 }
 
+/** The date usermod/useradd -e take for `expires` ("" = never), and its day number in /etc/shadow. */
+function expiry(expires: number): { date: string; days?: number } {
+  if (expires < 0) return { date: "" };
+  return { date: new Date(expires * 1000).toISOString().slice(0, 10), days: Math.floor(expires / 86400) };
+}
+
+const groupList = (g: Args["groups"]) =>
+  g === undefined ? undefined : (Array.isArray(g) ? g : g.split(",")).map((x) => x.trim()).filter(Boolean);
+
+/** The hash as it is to be stored: with a leading "!" when the account is to be locked. */
+const storedHash = (a: Args) => (a.password_lock ? `!${a.password!.replace(/^!+/, "")}` : a.password!);
+
+/** sh: a fix, run only outside check mode; `changed` is set either way. */
+const fixer = (check: boolean) => (test: Sh, cmd: Sh) =>
+  sh`${test} || { changed=1; ${check ? raw(":") : sh`${cmd} || exit 1`}; }`;
+
+/** sh: chage -m/-M where /etc/shadow differs (Ansible's set_password_expire). */
+function ageing(a: Args, check: boolean): Sh[] {
+  const fix = fixer(check);
+  const field = (i: number) => sh`"$(getent shadow -- ${a.name} | cut -d: -f${i})"`;
+  const out: Sh[] = [];
+  if (a.password_expire_min !== undefined)
+    out.push(fix(sh`[ ${field(4)} = ${a.password_expire_min} ]`, sh`chage -m ${a.password_expire_min} -- ${a.name}`));
+  if (a.password_expire_max !== undefined)
+    out.push(fix(sh`[ ${field(5)} = ${a.password_expire_max} ]`, sh`chage -M ${a.password_expire_max} -- ${a.name}`));
+  return out;
+}
+
+/** sh for an existing account: each asked attribute compared, and set where it differs. */
+function modify(a: Args, groups: string[] | undefined, check: boolean): Sh[] {
+  const u = a.name;
+  const fix = fixer(check);
+  // field i of the passwd entry
+  const field = (i: number) => sh`"$(printf %s "$ent" | cut -d: -f${i})"`;
+  const lines: Sh[] = [];
+  const nonUnique = a.non_unique ? raw("-o ") : raw("");
+  if (a.uid !== undefined) lines.push(fix(sh`[ ${field(3)} = ${a.uid} ]`, sh`usermod ${nonUnique}-u ${a.uid} -- ${u}`));
+  if (a.group) lines.push(fix(sh`[ "$(id -gn -- ${u})" = ${a.group} ]`, sh`usermod -g ${a.group} -- ${u}`));
+  if (a.shell) lines.push(fix(sh`[ ${field(7)} = ${a.shell} ]`, sh`usermod -s ${a.shell} -- ${u}`));
+  if (a.home) {
+    const move = a.move_home ? raw("-m ") : raw("");
+    lines.push(fix(sh`[ ${field(6)} = ${a.home} ]`, sh`usermod -d ${a.home} ${move}-- ${u}`));
+  }
+  if (a.comment !== undefined) lines.push(fix(sh`[ ${field(5)} = ${a.comment} ]`, sh`usermod -c ${a.comment} -- ${u}`));
+  if (a.expires !== undefined) lines.push(expiresFix(a, check));
+  lines.push(...passwordFixes(a, check));
+  if (groups) lines.push(...groupFixes(a, groups, check));
+  return lines;
+}
+
+/** sh: usermod -e where the shadow expiry day differs (-1 or none: never). */
+function expiresFix(a: Args, check: boolean): Sh {
+  const { date, days } = expiry(a.expires!);
+  const cur = sh`"$(getent shadow -- ${a.name} | cut -d: -f8)"`;
+  const set = sh`usermod -e ${date} -- ${a.name}`;
+  // never: only an account that has an expiry changes; a date: compared by its day
+  const same = days === undefined ? sh`{ [ -z ${cur} ] || [ ${cur} -lt 0 ]; }` : sh`[ ${cur} = ${days} ]`;
+  return fixer(check)(same, set);
+}
+
+/** sh: the password (update_password: always) and the lock, as Ansible's modify_user. */
+function passwordFixes(a: Args, check: boolean): Sh[] {
+  const u = a.name;
+  const lines: Sh[] = [raw(`pw_cur=$(getent shadow -- "$u_" | cut -d: -f2)`)];
+  const fix = fixer(check);
+  if (a.password && a.update_password === "always") {
+    // compared without leading "!" (a lock), as Ansible compares
+    const same = sh`[ "$(printf %s "$pw_cur" | sed 's/^!*//')" = ${a.password.replace(/^!+/, "")} ]`;
+    lines.push(sh`pw_set=0; ${same} || pw_set=1`);
+    lines.push(fix(sh`[ $pw_set = 0 ]`, sh`printf '%s:%s\\n' ${u} "$pw_" | chpasswd -e`));
+  } else lines.push(raw(`pw_set=0`));
+  const unlessSet = (cmd: Sh) => sh`[ $pw_set = 1 ] || ${cmd}`;
+  if (a.password_lock === true)
+    lines.push(unlessSet(fix(sh`case "$pw_cur" in '!'*) true;; *) false;; esac`, sh`usermod -L -- ${u}`)));
+  if (a.password_lock === false)
+    lines.push(unlessSet(fix(sh`case "$pw_cur" in '!'*) false;; *) true;; esac`, sh`usermod -U -- ${u}`)));
+  return lines;
+}
+
+function groupFixes(a: Args, groups: string[], check: boolean): Sh[] {
+  const u = a.name;
+  const lines: Sh[] = [sh`have=" $(id -Gn -- ${u}) "; primary=$(id -gn -- ${u}); missing=0; extra=0`];
+  // each wanted group is a quoted case pattern: matched literally, never expanded
+  for (const g of groups) lines.push(sh`case "$have" in *' '${g}' '*) ;; *) missing=1;; esac`);
+  if (!a.append) {
+    const wanted = joinSh(
+      groups.map((g) => sh`${g}`),
+      "|",
+    );
+    lines.push(
+      sh`for g in $have; do [ "$g" = "$primary" ] && continue; case "$g" in ${wanted}) ;; *) extra=1;; esac; done`,
+    );
+  }
+  const setGroups = sh`usermod ${a.append ? raw("-a ") : raw("")}-G ${groups.join(",")} -- ${u}`;
+  lines.push(fixer(check)(sh`[ $missing = 0 ] && [ $extra = 0 ]`, setGroups));
+  return lines;
+}
+
 export const userModule = defineModule({
   name: "user",
   undo: "task",
@@ -57,55 +170,20 @@ export const userModule = defineModule({
   run: async (ctx, a) => {
     const u = a.name;
     const c = ctx.check;
-    const groups =
-      a.groups === undefined
-        ? undefined
-        : (Array.isArray(a.groups) ? a.groups : a.groups.split(",")).map((g) => g.trim()).filter(Boolean);
-    const lines: Sh[] = [raw(`changed=0`), sh`ent=$(getent passwd -- ${u})`];
+    const groups = groupList(a.groups);
+    const lines: Sh[] = [raw(`changed=0`), sh`u_=${u}; ent=$(getent passwd -- ${u})`];
     const doit = (cmd: Sh) => (c ? raw(":") : sh`${cmd} || exit 1`);
     if (a.state === "absent") {
       lines.push(sh`if [ -n "$ent" ]; then changed=1; ${doit(userdel(a))}; fi`);
     } else {
-      const create = useradd(a, groups);
       // the password hash goes to chpasswd on its stdin (printf is a builtin): never in a process list
+      if (a.password) lines.push(sh`pw_=${secret(storedHash(a))}`);
       const setPassword = a.password ? sh` && printf '%s:%s\\n' ${u} "$pw_" | chpasswd -e` : raw("");
-      if (a.password) lines.push(sh`pw_=${secret(a.password)}`);
+      // a new account without a password is locked by usermod -L, as asked
+      const lock = !a.password && a.password_lock ? sh` && usermod -L -- ${u}` : raw("");
       // `:` keeps the else branch valid sh when nothing about an existing user is asked for
-      lines.push(sh`if [ -z "$ent" ]; then changed=1; ${doit(sh`${create}${setPassword}`)}; else :`);
-      // field i of the passwd entry
-      const field = (i: number) => sh`"$(printf %s "$ent" | cut -d: -f${i})"`;
-      const fix = (test: Sh, cmd: Sh) => sh`${test} || { changed=1; ${doit(cmd)}; }`;
-      if (a.uid !== undefined) lines.push(fix(sh`[ ${field(3)} = ${a.uid} ]`, sh`usermod -u ${a.uid} -- ${u}`));
-      if (a.group) lines.push(fix(sh`[ "$(id -gn -- ${u})" = ${a.group} ]`, sh`usermod -g ${a.group} -- ${u}`));
-      if (a.shell) lines.push(fix(sh`[ ${field(7)} = ${a.shell} ]`, sh`usermod -s ${a.shell} -- ${u}`));
-      if (a.home)
-        lines.push(
-          fix(sh`[ ${field(6)} = ${a.home} ]`, sh`usermod -d ${a.home} ${a.create_home ? raw("-m ") : raw("")}-- ${u}`),
-        );
-      if (a.comment !== undefined)
-        lines.push(fix(sh`[ ${field(5)} = ${a.comment} ]`, sh`usermod -c ${a.comment} -- ${u}`));
-      if (a.password)
-        lines.push(
-          fix(
-            sh`[ "$(getent shadow -- ${u} | cut -d: -f2)" = "$pw_" ]`,
-            sh`printf '%s:%s\\n' ${u} "$pw_" | chpasswd -e`,
-          ),
-        );
-      if (groups) {
-        lines.push(sh`have=" $(id -Gn -- ${u}) "; primary=$(id -gn -- ${u}); missing=0; extra=0`);
-        // each wanted group is a quoted case pattern: matched literally, never expanded
-        for (const g of groups) lines.push(sh`case "$have" in *' '${g}' '*) ;; *) missing=1;; esac`);
-        if (!a.append)
-          lines.push(
-            sh`for g in $have; do [ "$g" = "$primary" ] && continue; case "$g" in ${joinSh(
-              groups.map((g) => sh`${g}`),
-              "|",
-            )}) ;; *) extra=1;; esac; done`,
-          );
-        const setGroups = sh`usermod ${a.append ? raw("-a ") : raw("")}-G ${groups.join(",")} -- ${u}`;
-        lines.push(sh`if [ $missing = 1 ] || [ $extra = 1 ]; then changed=1; ${doit(setGroups)}; fi`);
-      }
-      lines.push(raw(`fi`));
+      lines.push(sh`if [ -z "$ent" ]; then changed=1; ${doit(sh`${useradd(a, groups)}${setPassword}${lock}`)}; else :`);
+      lines.push(...modify(a, groups, c), raw(`fi`), ...ageing(a, c));
     }
     // the account as it is now, for the result (Ansible returns its uid, gid, home, shell, comment)
     if (a.state === "present") lines.push(sh`printf 'KPLAY-ENT:%s\\n' "$(getent passwd -- ${u})"`);
@@ -120,16 +198,21 @@ export const userModule = defineModule({
 /** sh: the useradd command line for a user that does not exist yet. */
 function useradd(a: Args, groups: string[] | undefined): Sh {
   const opt = (flag: string, v: string | number | undefined) => (v === undefined ? raw("") : sh`${flag} ${v} `);
+  const home = a.create_home
+    ? catSh(raw("-m "), opt("-k", a.skeleton), opt("-K", a.umask === undefined ? undefined : `UMASK=${a.umask}`))
+    : raw("-M ");
   return catSh(
     raw("useradd "),
     a.system ? raw("-r ") : raw(""),
+    a.non_unique && a.uid !== undefined ? raw("-o ") : raw(""),
     opt("-u", a.uid),
     opt("-g", a.group),
     opt("-G", groups?.length ? groups.join(",") : undefined),
     opt("-s", a.shell),
     opt("-d", a.home),
-    a.create_home ? raw("-m ") : raw("-M "),
+    home,
     opt("-c", a.comment),
+    opt("-e", a.expires === undefined ? undefined : expiry(a.expires).date),
     sh`-- ${a.name}`,
   );
 }

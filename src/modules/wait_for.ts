@@ -70,18 +70,18 @@ function argumentProblem(a: Args): string | undefined {
 }
 
 /** Time in ms (GNU date), or whole seconds × 1000 where date has no %N; grep with Python-like -P if it has it. */
-const PRELUDE = raw(
-  [
-    `now() { t_=$(date +%s%N 2>/dev/null); case $t_ in ''|*[!0-9]*) echo $(( $(date +%s) * 1000 ));;` +
-      ` *) echo $(( t_ / 1000000 ));; esac; }`,
-    `if echo x | grep -P x >/dev/null 2>&1; then rx_=-P; else rx_=-E; fi`,
-    `report() { echo "KPLAY-RESULT: ok=$1 elapsed=$(( ($(now) - start) / 1000 ))"; }`,
-  ].join("\n"),
-);
+const PRELUDE = joinSh([
+  raw(`now() { t_=$(date +%s%N 2>/dev/null)`),
+  raw(`  case $t_ in ''|*[!0-9]*) echo $(( $(date +%s) * 1000 ));; *) echo $(( t_ / 1000000 ));; esac; }`),
+  raw(`if echo x | grep -P x >/dev/null 2>&1; then rx_=-P; else rx_=-E; fi`),
+  raw(`report() { echo "KPLAY-RESULT: ok=$1 elapsed=$(( ($(now) - start) / 1000 ))"; }`),
+]);
 
 /** A TCP connection to host:port (bash's /dev/tcp gets both as positional parameters: data, never code). */
-function connect(a: Args, seconds: Sh | number, thenRun: string): Sh {
-  const tcp = raw(`bash -c 'exec 3<>"/dev/tcp/$1/$2"${thenRun}' kplay-wait-for`);
+function connect(a: Args, seconds: Sh | number, o: { read: boolean }): Sh {
+  const tcp = o.read
+    ? raw(`bash -c 'exec 3<>"/dev/tcp/$1/$2"; cat <&3' kplay-wait-for`)
+    : raw(`bash -c 'exec 3<>"/dev/tcp/$1/$2"' kplay-wait-for`);
   return sh`timeout ${seconds} ${tcp} ${a.host} ${a.port!} 2>/dev/null`;
 }
 
@@ -93,10 +93,10 @@ function presentCheck(a: Args): Sh {
   if (a.search_regex !== undefined) {
     // what the port sends, read until the match or the end of the wait
     const left = raw("$(( (end - $(now)) / 1000 + 1 ))");
-    return sh`${connect(a, left, "; cat <&3")} | ${grep(raw(""))}`;
+    return sh`${connect(a, left, { read: true })} | ${grep(raw(""))}`;
   }
   // a local port is read from the socket table first (no connection seen by the service)
-  const tcp = connect(a, a.connect_timeout, "");
+  const tcp = connect(a, a.connect_timeout, { read: false });
   return LOCAL_HOSTS.includes(a.host)
     ? sh`{ ss -Hltn ${`sport = :${a.port}`} 2>/dev/null | grep -q . || ${tcp}; }`
     : tcp;

@@ -5,7 +5,7 @@
 // list / tuple / dict literals, True / False / None. The filters, tests and methods themselves are
 // in jinja-lib.ts. An undefined name is an error unless tested or defaulted.
 import { LookupError } from "./lookups.js";
-import { holdsTemplate, mayRender } from "./data.js";
+import { holdsTemplate, mayRender, noteRead, noteTaint } from "./data.js";
 import {
   arith,
   callMethod,
@@ -399,6 +399,8 @@ export function setLateRender(fn: (value: unknown, vars: Record<string, unknown>
 type Need = (x: Node) => unknown;
 
 const LOOKUP_FUNCTIONS = new Set(["lookup", "query", "q"]);
+/** Not the hostvars[h][k] form: evaluate the subscript as any other. */
+const NOT_HOSTVARS = Symbol("not hostvars");
 
 /** A Jinja macro as a value (template/jinja.ts makes them): called with the call's arguments. */
 export type Macro = ((args: Args) => string) & { readonly jinjaMacro: true };
@@ -413,6 +415,23 @@ class Evaluator implements Caller {
     private readonly vars: Record<string, unknown>,
     private readonly src: string,
   ) {}
+
+  /**
+   * hostvars[h][k] (or hostvars.h.k): read as one step so that taint follows the one variable read
+   * (an inventory variable is clean, a fact is not); hostvars used any other way taints.
+   */
+  private hostvarsItem(n: Node & { k: "get" }): Val | typeof NOT_HOSTVARS {
+    const inner = n.obj;
+    if (inner.k !== "get" || inner.obj.k !== "name" || inner.obj.v !== "hostvars") return NOT_HOSTVARS;
+    if (!Object.prototype.hasOwnProperty.call(this.vars, "hostvars")) return NOT_HOSTVARS;
+    const all = this.vars.hostvars;
+    if (!all || typeof all !== "object") return NOT_HOSTVARS;
+    const host = getItem(all, this.need(inner.key));
+    if (host === UNDEF || host === null || typeof host !== "object") return NOT_HOSTVARS;
+    const key = this.need(n.key);
+    noteRead(host as Record<string, unknown>, String(key));
+    return getItem(host, key);
+  }
 
   need: Need = (x) => {
     const v = this.ev(x);
@@ -431,6 +450,8 @@ class Evaluator implements Caller {
       case "dict":
         return Object.fromEntries(n.entries.map(([k, v]) => [String(this.need(k)), this.need(v)]));
       case "get": {
+        const own = this.hostvarsItem(n);
+        if (own !== NOT_HOSTVARS) return own;
         const o = this.ev(n.obj);
         return o === UNDEF || o === null || typeof o !== "object"
           ? stringIndex(o, () => this.need(n.key))
@@ -463,6 +484,7 @@ class Evaluator implements Caller {
         const f = GLOBALS[n.name];
         if (!f) throw new ExprError(`unknown function "${n.name}" in: ${this.src}`);
         const args = this.args(n.args);
+        if (LOOKUP_FUNCTIONS.has(n.name)) noteTaint(); // a lookup's result is data, as Ansible marks it unsafe
         // Ansible renders a lookup's terms: a template written as a literal term renders first
         if (LOOKUP_FUNCTIONS.has(n.name) && lateRender)
           n.args.pos.forEach((p, i) => {
@@ -586,6 +608,7 @@ function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
 /** A variable's value; a string variable that is a template is rendered where it is used. */
 function lookup(vars: Record<string, unknown>, name: string): Val {
   if (!Object.prototype.hasOwnProperty.call(vars, name)) return UNDEF;
+  noteRead(vars, name);
   const v = vars[name];
   if (!lateRender || !v || (typeof v !== "string" && typeof v !== "object")) return v;
   return mayRender(vars, name) && holdsTemplate(v) ? lateRender(v, vars, name) : v;

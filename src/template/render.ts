@@ -6,7 +6,7 @@ import Handlebars from "handlebars";
 import { inputError, KplayError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
-import { holdsTemplate, mayRender, withData } from "../playbook/data.js";
+import { holdsTemplate, mayRender, noteRead, withData } from "../playbook/data.js";
 import { setTemplateLookup } from "../playbook/jinja-lib.js";
 import {
   checkJinjaSyntax,
@@ -45,6 +45,7 @@ function lazyContext(ctx: Record<string, unknown>): Record<string, unknown> {
   return new Proxy(ctx, {
     get(target, key, receiver) {
       const v = Reflect.get(target, key, receiver) as unknown;
+      if (typeof key === "string" && Object.prototype.hasOwnProperty.call(target, key)) noteRead(target, key);
       if (typeof key !== "string" || !v || (typeof v !== "string" && typeof v !== "object")) return v;
       return mayRender(target, key) && holdsTemplate(v) ? renderLate(v, target, key) : v;
     },

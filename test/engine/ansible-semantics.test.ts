@@ -189,6 +189,50 @@ const USER_PLAYBOOK = (out: string) => `
           {{ gone.force }} {{ gone.remove }} {{ gone is changed }} {{ gone.home is defined }}
 `;
 
+/**
+ * The user module's account ageing and locking as Ansible's user target tests them: expires (a
+ * date, kept across a re-run, then never), password_lock with a password and without, min/max
+ * password age, update_password on_create/always, umask and skeleton for the new home, move_home;
+ * getent reads /etc/shadow back.
+ */
+const USER_OPTIONS_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars:
+    u: kplay-diff-u2
+    h1: "$6$rounds=5000$abcdefgh$hash1hash1hash1"
+    h2: "$6$rounds=5000$abcdefgh$hash2hash2hash2"
+  tasks:
+    - file: { path: "${out}-skel", state: directory }
+    - copy: { dest: "${out}-skel/.profile-kplay", content: "skel\\n" }
+    - { user: { name: "{{ u }}", home: "${out}-home", expires: 2529881062, password: "{{ h1 }}", password_lock: yes, password_expire_min: 3, password_expire_max: 90, umask: "0077", skeleton: "${out}-skel" }, register: c1 }
+    - { user: { name: "{{ u }}", expires: 2529881062, password: "{{ h1 }}", password_lock: yes, password_expire_min: 3, password_expire_max: 90 }, register: c2 }
+    - { getent: { database: shadow, key: "{{ u }}" } }
+    - { set_fact: { shadow1: "{{ getent_shadow[u] }}" } }
+    - { user: { name: "{{ u }}", expires: -1, password_lock: no, password_expire_max: 60 }, register: c3 }
+    - { user: { name: "{{ u }}", expires: -1, password_lock: no }, register: c4 }
+    - { user: { name: "{{ u }}", password: "{{ h2 }}", update_password: on_create }, register: c5 }
+    - { user: { name: "{{ u }}", password: "{{ h2 }}" }, register: c6 }
+    - { user: { name: "{{ u }}", password_lock: yes }, register: c7 }
+    - { getent: { database: shadow, key: "{{ u }}" } }
+    - { getent: { database: passwd, key: "{{ u }}" } }
+    - { set_fact: { shadow2: "{{ getent_shadow[u] }}", pw: "{{ getent_passwd[u] }}" } }
+    - { user: { name: "{{ u }}", home: "${out}-home2", move_home: yes }, register: c8 }
+    - { stat: { path: "${out}-home2/.profile-kplay" }, register: moved }
+    - { stat: { path: "${out}-home" }, register: oldhome }
+    - { user: { name: "{{ u }}", state: absent, remove: yes } }
+    - { getent: { database: passwd, key: nosuchuser-kplay, fail_key: no }, register: g2 }
+    - { getent: { database: passwd, key: nosuchuser-kplay }, register: g3, ignore_errors: true }
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ [c1, c2, c3, c4, c5, c6, c7, c8] | map(attribute='changed') | list }}
+          {{ shadow1[0][:1] }} {{ shadow1[2] }} {{ shadow1[3] }} {{ shadow1[6] }}
+          {{ shadow2[0][:1] }} {{ shadow2[0] == '!' ~ h2 }} {{ shadow2[3] }} {{ shadow2[6] }}
+          {{ pw[4] | replace('${out}', 'OUT') }} {{ moved.stat.exists }} {{ moved.stat.mode }} {{ oldhome.stat.exists }}
+          {{ g2.ansible_facts }} {{ g2.msg }} {{ g3.msg }}
+`;
+
 /** Path arguments: $VAR and a leading ~ expanded where the module runs, a name not set left as written. */
 const PATH_VARS_PLAYBOOK = (out: string) => `
 - hosts: h1
@@ -1150,6 +1194,41 @@ const WAIT_FOR_PLAYBOOK = (out: string) => `
           {{ w7.msg }} {{ w8.state }} {{ w8.port }} {{ w8.path }} {{ w8.match_groups }}
 `;
 
+/**
+ * set_fact and Ansible's unsafe marking: a value computed only from what people wrote renders
+ * again where it is used; one that read a node's output, a lookup or a with_* item stays text.
+ */
+const SET_FACT_TAINT_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars: { v: "1.0", k: __foo }
+  tasks:
+    - include_vars: "{{ playbook_dir }}/taint-vars.yml"
+    - command: cat "{{ playbook_dir }}/bait.txt"
+      register: r
+    - set_fact:
+        from_reg: "{{ r.stdout }}"
+        from_lookup: "{{ lookup('file', playbook_dir ~ '/bait.txt') }}"
+        from_hostvars: "{{ hostvars[inventory_hostname][k] }}"
+        from_play_vars: "{{ [tpl] }}"
+    - set_fact: "{{ item.key }}={{ hostvars[inventory_hostname][item.value] }}"
+      with_dict: { from_with: __foo }
+    - set_fact: "{{ item.key }}={{ hostvars[inventory_hostname][item.value] }}"
+      loop: "{{ {'from_loop': '__foo'} | dict2items }}"
+    - set_fact: { from_reg_loop: "{{ item }}" }
+      loop: "{{ [r.stdout] }}"
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ from_reg }} {{ from_lookup }} {{ from_hostvars }} {{ from_play_vars }}
+          {{ from_with }} {{ from_loop }} {{ from_reg_loop }}
+`;
+
+const SET_FACT_TAINT_FILES = () => ({
+  "taint-vars.yml": '__foo: ["foo{{ v }}"]\ntpl: "t{{ v }}"\n',
+  "bait.txt": "b{{ v }}\n",
+});
+
 const COPY_TREES_FILES = () => ({ "localdir/one.txt": "one\n", "localdir/deep/two.txt": "two\n" });
 
 const RECAP =
@@ -1215,7 +1294,8 @@ function sameAsAnsible(play: DiffPlay, status = 0): EngineRun {
   return kplay;
 }
 
-describe("engine semantics as ansible-playbook 2.14 has them", () => {
+// each case runs two engines, some with sleeps (wait_for), pip or venv: minutes under load, not 20 s
+describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_000 }, () => {
   it.each([
     [[]],
     [["--tags", "tagged"]],
@@ -1243,6 +1323,11 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
   it("user returns the account's home, shell, comment, uid and gid", () => {
     const kplay = sameAsAnsible({ main: USER_PLAYBOOK });
     expect(kplay.files.results).toMatch(/^644 OUT\/home \/bin\/sh Diff user True/);
+  });
+
+  it("user: expires, password_lock, password ageing, update_password, umask, skeleton, move_home; getent", () => {
+    const kplay = sameAsAnsible({ main: USER_OPTIONS_PLAYBOOK });
+    expect(kplay.files.results).toMatch(/^644 \[True, False, True, False, False, True, True, True\]\n! 3 90 29281\n/);
   });
 
   it("path arguments: $VAR and ~ expanded on the node, as Ansible's type path", () => {
@@ -1287,7 +1372,12 @@ describe("engine semantics as ansible-playbook 2.14 has them", () => {
     expect(kplay.files.results).toMatch(
       /^644 \[True, False, False, True, True, True, False, False, True, False\] True/,
     );
-  }, 240_000); // pip and venv are slow: about 25 s per engine
+  });
+
+  it("set_fact values render again unless computed from node output, a lookup or a with_* item", () => {
+    const kplay = sameAsAnsible({ main: SET_FACT_TAINT_PLAYBOOK, files: SET_FACT_TAINT_FILES });
+    expect(kplay.files.results).toBe("644 b{{ v }} b{{ v }} ['foo1.0'] ['t1.0']\n['foo{{ v }}'] ['foo1.0'] b{{ v }}\n");
+  });
 
   it("wait_for: a regex's match groups, a path going, a port's timeout and message, a delay, drained", () => {
     const kplay = sameAsAnsible({ main: WAIT_FOR_PLAYBOOK });

@@ -173,6 +173,16 @@ const CASES: Case[] = [
     vary: { "groups.0": "value", group: "value", shell: "value", home: "path", comment: "value", password: "value" },
   },
   { module: "user", args: { name: "kplayhv", state: "absent" }, vary: {} },
+  {
+    module: "user",
+    args: { name: "kplayhv2", home: "/srv/hv/home2", expires: 2529881062, password_lock: true, umask: "077" },
+    vary: { skeleton: "path", home: "path", password: "value", comment: "value", shell: "value" },
+  },
+  {
+    module: "getent",
+    args: { database: "passwd", key: "root" },
+    vary: { database: "value", key: "value", service: "value" },
+  },
   // a timeout of 1 s: the condition is tested at least once (with 0 it never is, as in Ansible)
   { module: "wait_for", args: { host: "127.0.0.1", port: 9, timeout: 1 }, vary: { host: "value" } },
   {
