@@ -44,6 +44,7 @@ describe("data from nodes is never rendered", () => {
     const dir = join(c.dir, "pb-data");
     mkdirSync(join(dir, "templates"), { recursive: true });
     writeFileSync(join(dir, "templates", "t.hbs"), "{{ from_reg }}|{{ ansible_distribution_release }}\n");
+    writeFileSync(join(dir, "bait.txt"), bait); // a controller file a lookup reads
     writeFileSync(
       join(dir, "play.yml"),
       `
@@ -63,6 +64,19 @@ describe("data from nodes is never rendered", () => {
     - template: { src: t.hbs, dest: /tmp/out-tpl }
     - shell: "echo {{ item }} > /tmp/out-loop"
       loop: ["{{ from_reg }}"]
+    # set_fact values re-render when computed only from what people wrote: every way to reach
+    # node data must still taint them
+    - set_fact:
+        via_hostvars: "{{ hostvars[inventory_hostname].ansible_distribution_release }}"
+        via_hostvars_whole: "{{ (hostvars[inventory_hostname] | dict2items | selectattr('key', 'equalto', 'from_reg') | first).value }}"
+        via_lookup: "{{ lookup('file', '${join(dir, "bait.txt")}') }}"
+        via_facts: "{{ ansible_facts.distribution_release }}"
+    - set_fact: { via_item: "{{ item }}" }
+      loop: "{{ [r.stdout] }}"
+    - set_fact: { via_chain: "{{ via_hostvars }}" }
+    - copy:
+        dest: /tmp/out-taint
+        content: "{{ [via_hostvars, via_hostvars_whole, via_lookup, via_facts, via_item, via_chain] | join('\\n') }}\\n"
 `,
     );
     const r = await kplay([
@@ -77,6 +91,8 @@ describe("data from nodes is never rendered", () => {
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const out = (await c.sh("node1", "cat /tmp/out-fact /tmp/out-reg /tmp/out-slurp /tmp/out-tpl /tmp/out-loop")).out;
     expect(out).toBe(`${bait}\n${bait}\n${bait}\n${bait}|${bait}\n${bait}\n`);
+    const taint = (await c.sh("node1", "cat /tmp/out-taint")).out;
+    expect(taint).toBe(`${bait}\n`.repeat(6));
     expect(out + r.stdout).not.toContain("SEC-node2");
   });
 });
