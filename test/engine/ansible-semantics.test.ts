@@ -233,6 +233,48 @@ const USER_OPTIONS_PLAYBOOK = (out: string) => `
           {{ g2.ansible_facts }} {{ g2.msg }} {{ g3.msg }}
 `;
 
+/** find as Ansible's: names (glob, regex, excludes), types, hidden, depth, age, size, contents, checksums. */
+const FIND_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars:
+    t: "${out}-tree"
+  tasks:
+    - shell: |
+        mkdir -p "{{ t }}/sub/deeper" "{{ t }}/.hid" "{{ t }}/dir.log"
+        printf 'alpha\\nbeta 42\\n' > "{{ t }}/a.log"
+        printf 'gamma\\n' > "{{ t }}/b.txt"
+        head -c 3000 /dev/zero > "{{ t }}/big.bin"
+        printf 'x' > "{{ t }}/.hidden.log"
+        printf 'beta\\n' > "{{ t }}/sub/c.log"
+        printf 'deep\\n' > "{{ t }}/sub/deeper/d.log"
+        printf 'in hidden dir\\n' > "{{ t }}/.hid/e.log"
+        ln -s a.log "{{ t }}/link.log"
+        touch -d '2001-01-01 00:00:00' "{{ t }}/b.txt"
+        chmod 4751 "{{ t }}/b.txt"
+    - { find: { paths: "{{ t }}" }, register: f1 }
+    - { find: { paths: "{{ t }}", patterns: "*.log", recurse: yes }, register: f2 }
+    - { find: { paths: "{{ t }}", patterns: ['^[ab]\\..*$'], use_regex: yes, excludes: ['b.*'] }, register: f3 }
+    - { find: { paths: "{{ t }}", file_type: directory, recurse: yes, hidden: yes }, register: f4 }
+    - { find: { paths: "{{ t }}", file_type: link }, register: f5 }
+    - { find: { paths: "{{ t }}", file_type: any, recurse: yes, depth: 1 }, register: f6 }
+    - { find: { paths: "{{ t }}", age: 2w }, register: f7 }
+    - { find: { paths: "{{ t }}", age: -1d, size: -100 }, register: f8 }
+    - { find: { paths: "{{ t }}", size: 1k }, register: f9 }
+    - { find: { paths: "{{ t }}", contains: "beta", recurse: yes }, register: f10 }
+    - { find: { paths: "{{ t }}", contains: "b.*2", read_whole_file: yes, recurse: yes }, register: f11 }
+    - { find: { paths: ["{{ t }}/sub", "{{ t }}/missing"], get_checksum: yes, hidden: yes, recurse: yes }, register: f12 }
+    - { find: { path: "{{ t }}", pattern: "b.txt" }, register: f13 }
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {% for f in [f1, f2, f3, f4, f5, f6, f7, f8, f9, f10, f11, f12] %}
+          {{ f.files | map(attribute='path') | map('replace', t, 'T') | sort | join(',') }} {{ f.matched }} {{ f.examined }}
+          {% endfor %}
+          {{ f12.files | map(attribute='checksum') | sort | join(',') }} {{ f12.msg }} {{ f12.skipped_paths | length }}
+          {% set b = f13.files[0] %}{{ b.mode }} {{ b.isreg }} {{ b.isuid }} {{ b.xoth }} {{ b.woth }} {{ b.size }} {{ b.pw_name }} {{ b.nlink }} {{ b.mtime | int }}
+`;
+
 /** Path arguments: $VAR and a leading ~ expanded where the module runs, a name not set left as written. */
 const PATH_VARS_PLAYBOOK = (out: string) => `
 - hosts: h1
@@ -1328,6 +1370,11 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
   it("user: expires, password_lock, password ageing, update_password, umask, skeleton, move_home; getent", () => {
     const kplay = sameAsAnsible({ main: USER_OPTIONS_PLAYBOOK });
     expect(kplay.files.results).toMatch(/^644 \[True, False, True, False, False, True, True, True\]\n! 3 90 29281\n/);
+  });
+
+  it("find: globs, regexes, excludes, types, hidden, depth, age, size, contents, checksums, a missing path", () => {
+    const kplay = sameAsAnsible({ main: FIND_PLAYBOOK });
+    expect(kplay.files.results).toMatch(/^644 T\/a.log,T\/b.txt,T\/big.bin 3 /);
   });
 
   it("path arguments: $VAR and ~ expanded on the node, as Ansible's type path", () => {

@@ -179,6 +179,11 @@ const CASES: Case[] = [
     vary: { skeleton: "path", home: "path", password: "value", comment: "value", shell: "value" },
   },
   {
+    module: "find",
+    args: { paths: ["/srv/hv"], contains: "a", get_checksum: true, recurse: true },
+    vary: { "paths.0": "path", contains: "value", patterns: "value", excludes: "value" },
+  },
+  {
     module: "getent",
     args: { database: "passwd", key: "root" },
     vary: { database: "value", key: "value", service: "value" },
