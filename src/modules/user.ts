@@ -36,8 +36,22 @@ const schema = z
       .string()
       .regex(/^[0-7]{3,4}$/, "umask must be an octal number")
       .optional(),
+    generate_ssh_key: z.boolean().default(false),
+    ssh_key_type: z
+      .string()
+      .regex(/^[a-z0-9-]+$/, "not a key type")
+      .default("rsa"),
+    ssh_key_bits: z.number().int().nonnegative().default(0),
+    /** Relative to the home directory unless absolute (Ansible's default: .ssh/id_<type>). */
+    ssh_key_file: z.string().optional(),
+    ssh_key_comment: z.string().optional(),
+    ssh_key_passphrase: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine((a) => a.ssh_key_passphrase === undefined, {
+    // ssh-keygen takes a passphrase only in its arguments (seen in the process list) or from a terminal
+    message: "ssh_key_passphrase is not supported: ssh-keygen would show it in the node's process list",
+  });
 type Args = z.infer<typeof schema>;
 
 /** userdel with Ansible's options: -f for force, -r for remove (both when both are asked). */
@@ -61,7 +75,45 @@ function userResult(a: Args, r: { changed: boolean; stdout: string; groups?: str
   const base = { changed: r.changed, name: a.name, state: a.state };
   if (a.state === "absent") return { ...base, force: a.force, remove: a.remove };
   const groups = r.groups ? { groups: r.groups.join(",") } : {};
-  return { ...base, ...accountFields(r.stdout), append: a.append, system: a.system, ...groups };
+  return { ...base, ...accountFields(r.stdout), append: a.append, system: a.system, ...groups, ...sshResult(r.stdout) };
+}
+
+/**
+ * sh: the account's SSH key pair (Ansible's ssh_key_gen): ~/.ssh made 0700 and owned by the user,
+ * a key made only where none is (or with force), both files owned by the user; then the
+ * fingerprint, the file and the public key for the result.
+ */
+function sshKey(a: Args, check: boolean): Sh {
+  const file = a.ssh_key_file ?? `.ssh/id_${a.ssh_key_type}`;
+  const where = file.startsWith("/") ? sh`kf_=${file}` : sh`kf_="$(getent passwd -- ${a.name} | cut -d: -f6)"/${file}`;
+  const bits = a.ssh_key_bits > 0 ? sh`-b ${a.ssh_key_bits} ` : raw("");
+  const comment =
+    a.ssh_key_comment !== undefined ? sh`${a.ssh_key_comment}` : raw(`"ansible-generated on $(hostname)"`);
+  const make = sh`ssh-keygen -q -t ${a.ssh_key_type} ${bits}-C ${comment} -f "$kf_" -N '' </dev/null >/dev/null`;
+  const owned = sh`chown -- "$(id -u -- ${a.name}):$(id -g -- ${a.name})"`;
+  const act = check
+    ? raw(`changed=1`)
+    : joinSh(
+        [
+          sh`[ -d "\${kf_%/*}" ] || { mkdir -m 0700 -- "\${kf_%/*}" && ${owned} "\${kf_%/*}"; } || exit 1`,
+          sh`rm -f -- "$kf_" "$kf_.pub"; ${make} && ${owned} "$kf_" "$kf_.pub" || exit 1; changed=1`,
+        ],
+        "; ",
+      );
+  return joinSh([
+    where,
+    sh`if ${a.force ? raw("true") : raw(`[ ! -e "$kf_" ]`)}; then ${act}; fi`,
+    raw(`printf 'KPLAY-SSHFILE:%s\\n' "$kf_"; printf 'KPLAY-SSHFP:%s\\n' "$(ssh-keygen -l -f "$kf_" 2>&1)"`),
+    raw(`printf 'KPLAY-SSHPUB:%s\\n' "$(cat -- "$kf_.pub" 2>/dev/null)"`),
+  ]);
+}
+
+/** ssh_fingerprint, ssh_key_file and ssh_public_key from the lines sshKey printed. */
+function sshResult(stdout: string): Record<string, string> {
+  const line = (tag: string) => new RegExp(`^${tag}:(.*)$`, "m").exec(stdout)?.[1];
+  const file = line("KPLAY-SSHFILE");
+  if (file === undefined) return {};
+  return { ssh_fingerprint: line("KPLAY-SSHFP") ?? "", ssh_key_file: file, ssh_public_key: line("KPLAY-SSHPUB") ?? "" };
 }
 
 /** The date usermod/useradd -e take for `expires` ("" = never), and its day number in /etc/shadow. */
@@ -184,6 +236,7 @@ export const userModule = defineModule({
       // `:` keeps the else branch valid sh when nothing about an existing user is asked for
       lines.push(sh`if [ -z "$ent" ]; then changed=1; ${doit(sh`${useradd(a, groups)}${setPassword}${lock}`)}; else :`);
       lines.push(...modify(a, groups, c), raw(`fi`), ...ageing(a, c));
+      if (a.generate_ssh_key) lines.push(sshKey(a, c));
     }
     // the account as it is now, for the result (Ansible returns its uid, gid, home, shell, comment)
     if (a.state === "present") lines.push(sh`printf 'KPLAY-ENT:%s\\n' "$(getent passwd -- ${u})"`);

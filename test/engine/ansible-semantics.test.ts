@@ -275,6 +275,30 @@ const FIND_PLAYBOOK = (out: string) => `
           {% set b = f13.files[0] %}{{ b.mode }} {{ b.isreg }} {{ b.isuid }} {{ b.xoth }} {{ b.woth }} {{ b.size }} {{ b.pw_name }} {{ b.nlink }} {{ b.mtime | int }}
 `;
 
+/** The user module's SSH key: made once (~/.ssh 0700, files owned by the user, a missing key directory made), kept, made again with force. */
+const USER_SSH_KEY_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars: { u: kplay-diff-u3 }
+  tasks:
+    - { user: { name: "{{ u }}", home: "${out}-home", generate_ssh_key: yes, ssh_key_type: ed25519, ssh_key_comment: "k c" }, register: k1 }
+    - { user: { name: "{{ u }}", generate_ssh_key: yes, ssh_key_type: ed25519 }, register: k2 }
+    - { user: { name: "{{ u }}", generate_ssh_key: yes, ssh_key_file: "${out}-home/keys/other", ssh_key_bits: 2048 }, register: k3, ignore_errors: true }
+    - { file: { path: "${out}-home/keys", state: directory } }
+    - { user: { name: "{{ u }}", generate_ssh_key: yes, ssh_key_file: "${out}-home/keys/other", ssh_key_bits: 2048 }, register: k4 }
+    - { user: { name: "{{ u }}", generate_ssh_key: yes, ssh_key_type: ed25519, force: yes }, register: k5 }
+    - { stat: { path: "${out}-home/.ssh" }, register: sshdir }
+    - { stat: { path: "${out}-home/.ssh/id_ed25519" }, register: key }
+    - { user: { name: "{{ u }}", state: absent, remove: yes } }
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ [k1, k2, k4, k5] | map(attribute='changed') | list }} {{ k3 is failed }}
+          {{ k1.ssh_key_file | replace('${out}', 'OUT') }} {{ k1.ssh_public_key.split()[0] }} {{ k1.ssh_public_key.split()[2:] }}
+          {{ k1.ssh_fingerprint.split()[-1] }} {{ k1.ssh_public_key == k2.ssh_public_key }} {{ k1.ssh_public_key == k5.ssh_public_key }}
+          {{ k4.ssh_public_key.split()[0] }} {{ sshdir.stat.mode }} {{ sshdir.stat.pw_name }} {{ key.stat.mode }} {{ key.stat.pw_name }}
+`;
+
 /** Path arguments: $VAR and a leading ~ expanded where the module runs, a name not set left as written. */
 const PATH_VARS_PLAYBOOK = (out: string) => `
 - hosts: h1
@@ -1375,6 +1399,13 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
   it("find: globs, regexes, excludes, types, hidden, depth, age, size, contents, checksums, a missing path", () => {
     const kplay = sameAsAnsible({ main: FIND_PLAYBOOK });
     expect(kplay.files.results).toMatch(/^644 T\/a.log,T\/b.txt,T\/big.bin 3 /);
+  });
+
+  it("user: generate_ssh_key (type, bits, file, comment, force); the fingerprint and public key", () => {
+    const kplay = sameAsAnsible({ main: USER_SSH_KEY_PLAYBOOK });
+    expect(kplay.files.results).toMatch(
+      /^644 \[True, False, False, True\] False\nOUT-home\/.ssh\/id_ed25519 ssh-ed25519/,
+    );
   });
 
   it("path arguments: $VAR and ~ expanded on the node, as Ansible's type path", () => {

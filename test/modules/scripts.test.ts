@@ -118,6 +118,7 @@ const CASES: Array<[string, string, Record<string, unknown>, CaseOptions?]> = [
   ["wait_for-drained", "wait_for", { port: 8080, state: "drained", exclude_hosts: ["10.0.0.1"], timeout: 5 }],
   ["wait_for-port-regex", "wait_for", { host: "10.0.0.9", port: 22, search_regex: "SSH-2", timeout: 5 }],
   ["wait_for-sleep", "wait_for", { timeout: 2, delay: 1 }],
+  ["user-ssh-key", "user", { name: "svc", generate_ssh_key: true, ssh_key_type: "ed25519", ssh_key_comment: "a b" }],
   ["find", "find", { paths: ["/var/log", "/srv/x y"], patterns: "*.log", recurse: true, depth: 2, follow: true }],
   ["find-contains", "find", { paths: "/etc", contains: "^Port", get_checksum: true, read_whole_file: true }],
   ["getent", "getent", { database: "passwd", key: "root", service: "files" }],
