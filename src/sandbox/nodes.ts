@@ -1,6 +1,7 @@
 // Owns starting and removing real Debian nodes as containers (testcontainers on the local Docker
 // engine): systemd as PID 1, sshd published on 127.0.0.1 only, no default route and no DNS
 // server (no way out of the node network), labelled so that exactly what was created can be found and removed.
+import { connect } from "node:net";
 import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true"; // the reaper image cannot be pulled offline
@@ -118,6 +119,9 @@ export async function startNode(o: NodeOptions): Promise<NodeHandle> {
     throw new Error(`node ${o.name} setup failed: ${r.output}`);
   }
   const [type, key] = r.output.trim().split(/\s+/);
+  // sshd answers inside the node; the published port must answer from the host too before the
+  // node is handed out (docker's proxy and NAT rules can lag the container's start)
+  if (o.publish !== false) await sshAnswers(started.getMappedPort(22), 30_000);
   return {
     name: o.name,
     containerId: started.getId(),
@@ -128,6 +132,30 @@ export async function startNode(o: NodeOptions): Promise<NodeHandle> {
     hostKey: `${type} ${key}`,
     container: started,
   };
+}
+
+/** Wait until an SSH server greets on 127.0.0.1:port ("SSH-" banner), or fail after `ms`. */
+async function sshAnswers(port: number, ms: number): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    if (await bannerOnce(port)) return;
+    if (Date.now() > until) throw new Error(`no SSH server answered on 127.0.0.1:${port} within ${ms / 1000} s`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
+function bannerOnce(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const sock = connect({ host: "127.0.0.1", port, noDelay: true });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      res(ok);
+    };
+    sock.setTimeout(2000, () => done(false));
+    sock.once("data", (d) => done(d.toString("latin1").startsWith("SSH-")));
+    sock.once("error", () => done(false));
+    sock.once("close", () => done(false));
+  });
 }
 
 /** Attach a running node to a second network (a bastion reaching an inner network). */
