@@ -41,6 +41,7 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
         : (child.environment ?? parent.environment),
     noLog: child.noLog ?? parent.noLog,
     ignoreErrors: child.ignoreErrors ?? parent.ignoreErrors,
+    anyErrorsFatal: child.anyErrorsFatal ?? parent.anyErrorsFatal,
     delegateTo: child.delegateTo ?? parent.delegateTo,
     runOnce: child.runOnce ?? parent.runOnce,
     checkMode: child.checkMode ?? parent.checkMode,

@@ -138,10 +138,23 @@ export class PlayIterator {
   private async execNodes(run: PlayRun, nodes: Node[], on: { hosts: string[]; inh: Inheritable }): Promise<void> {
     for (const node of nodes) {
       if (this.aborted || run.batchEnded || !on.hosts.some((h) => this.e.hosts.active(h))) return;
+      const before = run.batch.filter((h) => this.e.hosts.active(h));
       if (node.kind === "task") await this.execTask(run, node, { ...on, handler: false });
       else await this.execBlock(run, node, on);
-      if (run.blockDepth === 0) this.checkFailurePolicy(run);
+      if (run.blockDepth > 0) continue; // a block with rescue decides when it ends
+      // any_errors_fatal on this task or block (inherited from its blocks or the play)
+      if (inherit(on.inh, node).anyErrorsFatal && before.some((h) => !this.e.hosts.active(h)))
+        this.stopAll(run, node.name ? `"${node.name}"` : `a ${node.kind}`);
+      this.checkFailurePolicy(run);
     }
+  }
+
+  /** any_errors_fatal: a host failed where it applies; the playbook ends for every host. */
+  private stopAll(run: PlayRun, where: string): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.stoppedBy = `stopped: any_errors_fatal (at ${where} in play "${run.play.name}") after a host failed`;
+    this.warn(`any_errors_fatal: stopping the playbook at ${where} in play "${run.play.name}" after a host failed`);
   }
 
   private checkFailurePolicy(run: PlayRun): void {

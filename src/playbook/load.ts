@@ -46,6 +46,7 @@ export const COMMON_KEYS = [
   "diff",
   "remote_user",
   "module_defaults",
+  "any_errors_fatal",
 ];
 const TASK_KEYS = new Set([
   ...COMMON_KEYS,
@@ -384,6 +385,7 @@ export function readCommon(src: YamlSource, raw: Record<string, any>, path: Path
     environment: envOf(src, raw.environment, [...path, "environment"]),
     noLog: bool(src, raw.no_log, [...path, "no_log"]),
     ignoreErrors: bool(src, raw.ignore_errors, [...path, "ignore_errors"]),
+    anyErrorsFatal: bool(src, raw.any_errors_fatal, [...path, "any_errors_fatal"]),
     delegateTo: raw.delegate_to !== undefined ? String(raw.delegate_to) : undefined,
     runOnce: bool(src, raw.run_once, [...path, "run_once"]),
     checkMode: bool(src, raw.check_mode, [...path, "check_mode"]),

@@ -19,6 +19,8 @@ export interface Inheritable {
   environment?: Record<string, unknown> | string;
   noLog?: boolean;
   ignoreErrors?: boolean;
+  /** A host failing here ends the play for every host (Ansible's keyword on plays, blocks and tasks). */
+  anyErrorsFatal?: boolean;
   delegateTo?: string;
   runOnce?: boolean;
   checkMode?: boolean;

@@ -299,6 +299,45 @@ const USER_SSH_KEY_PLAYBOOK = (out: string) => `
           {{ k4.ssh_public_key.split()[0] }} {{ sshdir.stat.mode }} {{ sshdir.stat.pw_name }} {{ key.stat.mode }} {{ key.stat.pw_name }}
 `;
 
+/** any_errors_fatal on a block, on a task, and under a block whose rescue catches the failure. */
+const FATAL_PLAYBOOKS: Record<string, (out: string) => string> = {
+  block: (out) => `
+- hosts: all
+  gather_facts: no
+  tasks:
+    - block:
+        - { command: /bin/false, when: inventory_hostname == 'h1' }
+        - copy: { dest: "${out}/{{ inventory_hostname }}-in-block", content: x }
+      any_errors_fatal: true
+    - copy: { dest: "${out}/{{ inventory_hostname }}-after", content: x }
+- hosts: all
+  gather_facts: no
+  tasks:
+    - copy: { dest: "${out}/{{ inventory_hostname }}-next-play", content: x }
+`,
+  task: (out) => `
+- hosts: all
+  gather_facts: no
+  tasks:
+    - { command: /bin/false, when: inventory_hostname == 'h2', any_errors_fatal: yes }
+    - copy: { dest: "${out}/{{ inventory_hostname }}-after", content: x }
+`,
+  rescued: (out) => `
+- hosts: all
+  gather_facts: no
+  any_errors_fatal: false
+  tasks:
+    - block:
+        - { command: /bin/false, when: inventory_hostname == 'h1' }
+      rescue:
+        - copy: { dest: "${out}/{{ inventory_hostname }}-rescued", content: x }
+      any_errors_fatal: true
+    - copy: { dest: "${out}/{{ inventory_hostname }}-after", content: x }
+    - { command: /bin/false, when: inventory_hostname == 'h1', any_errors_fatal: false }
+    - copy: { dest: "${out}/{{ inventory_hostname }}-after-plain-failure", content: x }
+`,
+};
+
 /** Path arguments: $VAR and a leading ~ expanded where the module runs, a name not set left as written. */
 const PATH_VARS_PLAYBOOK = (out: string) => `
 - hosts: h1
@@ -1406,6 +1445,16 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     expect(kplay.files.results).toMatch(
       /^644 \[True, False, False, True\] False\nOUT-home\/.ssh\/id_ed25519 ssh-ed25519/,
     );
+  });
+
+  it.each(Object.keys(FATAL_PLAYBOOKS))("any_errors_fatal on a %s", (kind) => {
+    // a host failed in each: ansible-playbook exits 2, kplay 1 (its code for failed hosts; 2 is bad input)
+    const play = { main: FATAL_PLAYBOOKS[kind] };
+    const [kplay, ansible] = [runWith("kplay", play), runWith("ansible", play)];
+    expect([ansible.status, kplay.status], ansible.output + kplay.output).toEqual([2, 1]);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(kplay.recap).toEqual(ansible.recap);
+    expect(Object.keys(kplay.files).some((f) => f.endsWith("-after"))).toBe(kind === "rescued");
   });
 
   it("path arguments: $VAR and ~ expanded on the node, as Ansible's type path", () => {
