@@ -7,6 +7,7 @@ import { posix } from "node:path";
 import { z } from "zod";
 import { pyRegex } from "../playbook/pyregex.js";
 import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
+import { permissionBits } from "./stat.js";
 import { defineModule, type ModuleResult } from "./types.js";
 
 const list = z.union([z.string(), z.array(z.string())]).transform((v) => (Array.isArray(v) ? v : v.split(",")));
@@ -122,7 +123,6 @@ function statInfo(e: Entry): Record<string, unknown> {
   const [, mode, uid, gid, user, group, size, inode, dev, nlink, atime, mtime, ctime, target] = e.fields;
   const m = parseInt(mode, 8);
   const type = target ? "l" : e.type;
-  const bit = (b: number) => (m & b) !== 0;
   return {
     mode: m.toString(8).padStart(4, "0"),
     ...{ isdir: type === "d", ischr: type === "c", isblk: type === "b", isreg: type === "f" },
@@ -131,8 +131,7 @@ function statInfo(e: Entry): Record<string, unknown> {
     ...{ nlink: Number(nlink), atime: Number(atime), mtime: Number(mtime), ctime: Number(ctime) },
     gr_name: /^\d+$/.test(group) && group === gid ? "" : group,
     pw_name: /^\d+$/.test(user) && user === uid ? "" : user,
-    ...{ wusr: bit(0o200), rusr: bit(0o400), xusr: bit(0o100), wgrp: bit(0o20), rgrp: bit(0o40) },
-    ...{ xgrp: bit(0o10), woth: bit(0o2), roth: bit(0o4), xoth: bit(0o1), isuid: bit(0o4000), isgid: bit(0o2000) },
+    ...permissionBits(m),
   };
 }
 

@@ -43,12 +43,20 @@ export function parseRequirement(word: string, version?: string): Requirement {
   return { text, name, specifiers };
 }
 
+/** PEP 440, simplified: release, then optional pre (a/b/rc…), post and dev parts. */
+const VERSION = new RegExp(
+  [
+    /^v?(\d+(?:\.\d+)*)/.source,
+    /(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d*))?/.source,
+    /(?:[-_.]?(post|rev|r)[-_.]?(\d*))?/.source,
+    /(?:[-_.]?(dev)[-_.]?(\d*))?/.source,
+  ].join(""),
+  "i",
+);
+
 /** A version as comparable parts: release numbers, then a pre/post/dev rank (PEP 440, simplified). */
 function versionKey(v: string): number[] {
-  const m =
-    /^v?(\d+(?:\.\d+)*)(?:[-_.]?(a|b|c|rc|alpha|beta|pre|preview)[-_.]?(\d*))?(?:[-_.]?(post|rev|r)[-_.]?(\d*))?(?:[-_.]?(dev)[-_.]?(\d*))?/i.exec(
-      v.trim(),
-    );
+  const m = VERSION.exec(v.trim());
   if (!m) return [0];
   const release = m[1].split(".").map(Number);
   while (release.length > 1 && release[release.length - 1] === 0) release.pop();

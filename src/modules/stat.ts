@@ -138,7 +138,6 @@ function statFields(parts: string[]): Record<string, unknown> {
     min,
   ] = parts;
   const m = parseInt(rawHex ?? "0", 16);
-  const bit = (b: number) => (m & b) !== 0;
   const isDevice = type?.includes("special file") ?? false;
   return {
     mode: (mode ?? "").padStart(4, "0"),
@@ -163,6 +162,14 @@ function statFields(parts: string[]): Record<string, unknown> {
     blocks: Number(blocks),
     block_size: Number(blksize),
     device_type: isDevice ? (parseInt(maj, 16) << 8) | parseInt(min, 16) : 0,
+    ...permissionBits(m),
+  };
+}
+
+/** Ansible's rusr … xoth, isuid, isgid of a mode (stat's and find's results carry them). */
+export function permissionBits(m: number): Record<string, boolean> {
+  const bit = (b: number) => (m & b) !== 0;
+  return {
     rusr: bit(0o400),
     wusr: bit(0o200),
     xusr: bit(0o100),
