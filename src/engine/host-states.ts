@@ -141,6 +141,16 @@ export class HostStates {
 }
 
 /** set_fact/include_vars values into the host's variables; include_vars' stay templates (as in Ansible). */
+/**
+ * Facts a module returned (getent, …): variables of their own, and under `ansible_facts` too, as
+ * Ansible keeps them in its fact cache. set_fact and include_vars set plain variables only.
+ */
+export function setModuleFacts(s: HostState, facts: Vars): void {
+  setVariables(s, facts, { templates: false });
+  const known = (s.facts?.ansible_facts ?? {}) as Vars;
+  s.facts = { ...s.facts, ansible_facts: { ...known, ...facts } };
+}
+
 export function setVariables(s: HostState, vars: Vars, o: { templates: boolean }): void {
   Object.assign(s.registered, vars);
   if (o.templates) s.templateVars = new Set([...(s.templateVars ?? []), ...Object.keys(vars)]);

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { ArgumentError, KplayError } from "../errors.js";
 import { findModule, type ModuleContext, type ModuleDef, type ModuleResult } from "../modules/index.js";
-import { setVariables } from "./host-states.js";
+import { setModuleFacts, setVariables } from "./host-states.js";
 import { UndoLog } from "../modules/undo.js";
 import { withAnsibleTypes } from "../modules/arg-types.js";
 import { LoopError, loopItems } from "./loops.js";
@@ -287,10 +287,11 @@ export class TaskExecutor {
     // a set_fact value computed from nothing a node sent renders again where it is used, as Ansible's
     // (its value is not unsafe); one that read node data stays data
     if (mod.factsAreTemplates) return setVariables(s, facts, { templates: true });
+    this.e.opts.secrets?.addVars(facts);
+    if (mod.name !== "set_fact") return setModuleFacts(s, facts);
     const clean = Object.fromEntries(Object.entries(facts).filter(([k]) => p.cleanKeys.has(k)));
     setVariables(s, facts, { templates: false });
     setVariables(s, clean, { templates: true });
-    this.e.opts.secrets?.addVars(facts);
   }
 
   /** Render and validate the module's arguments and the task's connection keywords for this attempt. */
@@ -303,7 +304,8 @@ export class TaskExecutor {
     const args = withoutOmitted(rendering.args);
     const rendered = withCanonicalNames(mod.name, args);
     // arguments named like secrets (a user's password, get_url's url_password) are secrets from now on
-    this.e.opts.secrets?.addVars(rendered);
+    const publicArgs = new Set(mod.publicArgs ?? []);
+    this.e.opts.secrets?.addVars(Object.fromEntries(Object.entries(rendered).filter(([k]) => !publicArgs.has(k))));
     const parsed = mod.schema.safeParse(withAnsibleTypes(mod.schema, rendered));
     if (!parsed.success) {
       const i = parsed.error.issues[0];

@@ -2,7 +2,7 @@
 // before a notifying task runs, each host's finished task (with its result when registered and
 // safe to keep), handlers run, and the restore of a finished task's result instead of running it.
 import { findModule, type ModuleResult } from "../modules/index.js";
-import { setVariables } from "./host-states.js";
+import { setModuleFacts, setVariables } from "./host-states.js";
 import type { Task } from "../playbook/types.js";
 import { bounded } from "../report/bounded.js";
 import type { HostStatus } from "../report/index.js";
@@ -44,7 +44,10 @@ export class TaskJournal {
     const mod = findModule(task.module);
     const facts = mod?.setsNoFacts ? undefined : rec.result?.ansible_facts;
     const templates = !!mod?.factsAreTemplates;
-    if (facts && typeof facts === "object") setVariables(s, facts as Record<string, unknown>, { templates });
+    if (facts && typeof facts === "object") {
+      if (templates || mod?.name === "set_fact") setVariables(s, facts as Record<string, unknown>, { templates });
+      else setModuleFacts(s, facts as Record<string, unknown>);
+    }
     const status = rec.status as HostStatus;
     const msg = `done in an earlier run (${rec.status} at ${rec.time})`;
     return [{ status: status === "changed" ? "ok" : status, result: { changed: false, resumed: true, msg } }];

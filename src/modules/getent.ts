@@ -49,6 +49,7 @@ function records(out: string, sep: string | undefined): Record<string, unknown> 
 
 export const getentModule = defineModule({
   name: "getent",
+  publicArgs: ["key"],
   undo: "none",
   idempotent: true,
   schema,

@@ -29,6 +29,7 @@ import { userModule } from "./user.js";
 import { waitForModule } from "./wait_for.js";
 import { pipModule } from "./pip.js";
 import { getentModule } from "./getent.js";
+import { timezoneModule } from "./timezone.js";
 import { findFilesModule } from "./find.js";
 import { asyncStatusModule } from "./async_status.js";
 import type { ModuleDef } from "./types.js";
@@ -68,6 +69,7 @@ for (const m of [
   waitForModule,
   pipModule,
   getentModule,
+  timezoneModule,
   findFilesModule,
   asyncStatusModule,
   setFactModule,

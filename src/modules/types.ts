@@ -75,6 +75,11 @@ export interface ModuleDef<S extends z.ZodTypeAny = z.ZodTypeAny> {
   gathersFacts?: boolean;
   /** Its ansible_facts are variables written by people (include_vars): templates, rendered when used. */
   factsAreTemplates?: boolean;
+  /**
+   * Arguments whose names look like secrets but hold none (getent's `key` is a user or host name):
+   * the redactor would otherwise mask that word in every later line of output.
+   */
+  publicArgs?: string[];
   /** Its result shows variables (debug var=ansible_facts): an ansible_facts key there sets nothing. */
   setsNoFacts?: boolean;
   /**

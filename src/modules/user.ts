@@ -47,11 +47,7 @@ const schema = z
     ssh_key_comment: z.string().optional(),
     ssh_key_passphrase: z.string().optional(),
   })
-  .strict()
-  .refine((a) => a.ssh_key_passphrase === undefined, {
-    // ssh-keygen takes a passphrase only in its arguments (seen in the process list) or from a terminal
-    message: "ssh_key_passphrase is not supported: ssh-keygen would show it in the node's process list",
-  });
+  .strict();
 type Args = z.infer<typeof schema>;
 
 /** userdel with Ansible's options: -f for force, -r for remove (both when both are asked). */
@@ -69,6 +65,27 @@ function accountFields(stdout: string): Record<string, unknown> {
   if (!f || f.length < 7) return {}; // check mode: a user not made yet
   return { uid: Number(f[2]), group: Number(f[3]), comment: f[4], home: f[5], shell: f[6] };
 }
+
+const HASH_LENGTHS: Record<string, number> = { "1": 22, "5": 43, "6": 86 };
+
+/** Ansible's check_password_encrypted: does `password` look like something other than a crypt hash? */
+export function looksUnhashed(password: string | undefined): boolean {
+  if (!password || ["*", "!", "*************"].includes(password)) return false;
+  if (/[:*!]/.test(password) || !password.includes("$")) return true;
+  const fields = password.split("$");
+  if (fields.length < 3) return true;
+  const last = fields[fields.length - 1];
+  if (/[^a-zA-Z0-9./=]/.test(last)) return true;
+  return HASH_LENGTHS[fields[1]] !== undefined && last.length !== HASH_LENGTHS[fields[1]];
+}
+
+const UNHASHED =
+  "The input password appears not to have been hashed. " +
+  "The 'password' argument must be encrypted for this module to work properly.";
+
+const APPEND_ALONE =
+  "'append' is set, but no 'groups' are specified. Use 'groups' for appending new groups." +
+  "This will change to an error in Ansible 2.14.";
 
 /** What Ansible's user module returns: for an account, its fields as they are now. */
 function userResult(a: Args, r: { changed: boolean; stdout: string; groups?: string[] }): ModuleResult {
@@ -89,7 +106,11 @@ function sshKey(a: Args, check: boolean): Sh {
   const bits = a.ssh_key_bits > 0 ? sh`-b ${a.ssh_key_bits} ` : raw("");
   const comment =
     a.ssh_key_comment !== undefined ? sh`${a.ssh_key_comment}` : raw(`"ansible-generated on $(hostname)"`);
-  const make = sh`ssh-keygen -q -t ${a.ssh_key_type} ${bits}-C ${comment} -f "$kf_" -N '' </dev/null >/dev/null`;
+  const keygen = sh`ssh-keygen -q -t ${a.ssh_key_type} ${bits}-C ${comment} -f "$kf_"`;
+  const make =
+    a.ssh_key_passphrase === undefined
+      ? sh`${keygen} -N '' </dev/null >/dev/null`
+      : withAskpass(a.ssh_key_passphrase, sh`${keygen} </dev/null >/dev/null`);
   const owned = sh`chown -- "$(id -u -- ${a.name}):$(id -g -- ${a.name})"`;
   const act = check
     ? raw(`changed=1`)
@@ -106,6 +127,23 @@ function sshKey(a: Args, check: boolean): Sh {
     raw(`printf 'KPLAY-SSHFILE:%s\\n' "$kf_"; printf 'KPLAY-SSHFP:%s\\n' "$(ssh-keygen -l -f "$kf_" 2>&1)"`),
     raw(`printf 'KPLAY-SSHPUB:%s\\n' "$(cat -- "$kf_.pub" 2>/dev/null)"`),
   ]);
+}
+
+/**
+ * sh: `cmd` (an ssh-keygen) given the passphrase by an askpass helper, as ssh-keygen's -N would
+ * show it in the process list: the helper (mode 0700, in a private temp directory) prints a file
+ * that the shell's builtin printf wrote; both are removed whatever ssh-keygen's outcome.
+ */
+function withAskpass(passphrase: string, cmd: Sh): Sh {
+  return joinSh(
+    [
+      raw(`ap_=$(umask 077 && mktemp -d) || exit 1`),
+      sh`(umask 077 && printf '%s\\n' ${secret(passphrase)} > "$ap_/pw")`,
+      raw('printf \'#!/bin/sh\\nexec cat -- "${0%%/*}/pw"\\n\' > "$ap_/askpass" && chmod 0700 "$ap_/askpass"'),
+      sh`SSH_ASKPASS="$ap_/askpass" SSH_ASKPASS_REQUIRE=force ${cmd}; kr_=$?; rm -rf -- "$ap_"; [ $kr_ = 0 ]`,
+    ],
+    "; ",
+  );
 }
 
 /** ssh_fingerprint, ssh_key_file and ssh_public_key from the lines sshKey printed. */
@@ -236,6 +274,7 @@ export const userModule = defineModule({
       // `:` keeps the else branch valid sh when nothing about an existing user is asked for
       lines.push(sh`if [ -z "$ent" ]; then changed=1; ${doit(sh`${useradd(a, groups)}${setPassword}${lock}`)}; else :`);
       lines.push(...modify(a, groups, c), raw(`fi`), ...ageing(a, c));
+      if (a.create_home) lines.push(missingHome(a, c));
       if (a.generate_ssh_key) lines.push(sshKey(a, c));
     }
     // the account as it is now, for the result (Ansible returns its uid, gid, home, shell, comment)
@@ -243,10 +282,35 @@ export const userModule = defineModule({
     lines.push(raw(`echo "KPLAY-RESULT: changed=$changed"`));
     const r = await ctx.exec(joinSh(lines));
     const m = readMarker(r.stdout);
-    if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
-    return userResult(a, { changed: m.changed === "1", stdout: r.stdout, groups });
+    const warnings = [
+      ...(looksUnhashed(a.password) ? [UNHASHED] : []),
+      ...(a.append && a.groups === undefined ? [APPEND_ALONE] : []),
+    ];
+    const warned = warnings.length ? { warnings } : {};
+    const msg = (r.stderr || r.stdout).trim();
+    if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg, ...warned };
+    return { ...userResult(a, { changed: m.changed === "1", stdout: r.stdout, groups }), ...warned };
   },
 });
+
+/**
+ * sh: an account whose home directory is missing gets one (Ansible's fallback, also for an account
+ * made with create_home: no): the skeleton copied, mode from UMASK in /etc/login.defs, owned by it.
+ */
+function missingHome(a: Args, check: boolean): Sh {
+  const skel = a.skeleton ?? "/etc/skel";
+  const make = joinSh(
+    [
+      sh`if [ -d ${skel} ]; then cp -a -- ${skel} "$h_" || exit 1; else mkdir -p -- "$h_" || exit 1; fi`,
+      raw(`um_=$(sed -n -E 's/^UMASK[[:space:]]+([0-7]+)[[:space:]]*$/\\1/p' /etc/login.defs 2>/dev/null | tail -n 1)`),
+      raw(`if [ -n "$um_" ]; then chmod -- "$(printf '%o' $(( 0777 & ~0$um_ )))" "$h_" || exit 1; fi`),
+      sh`chown -R -- "$(id -u -- ${a.name}):$(id -g -- ${a.name})" "$h_" || exit 1`,
+    ],
+    "; ",
+  );
+  const home = a.home !== undefined ? sh`h_=${a.home}` : sh`h_=$(getent passwd -- ${a.name} | cut -d: -f6)`;
+  return sh`${home}; if [ -n "$h_" ] && [ ! -e "$h_" ]; then changed=1; ${check ? raw(":") : make}; fi`;
+}
 
 /** sh: the useradd command line for a user that does not exist yet. */
 function useradd(a: Args, groups: string[] | undefined): Sh {

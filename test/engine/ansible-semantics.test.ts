@@ -233,6 +233,41 @@ const USER_OPTIONS_PLAYBOOK = (out: string) => `
           {{ g2.ansible_facts }} {{ g2.msg }} {{ g3.msg }}
 `;
 
+/**
+ * The user module's fallbacks and warnings as Ansible's user target tests them: an account made
+ * with create_home: no gets its home on the next run (skeleton, UMASK of login.defs, owned by
+ * it); a password that is not a crypt hash and `append` without `groups` warn; a key made with
+ * ssh_key_passphrase opens with it and not without. getent's facts are under ansible_facts too.
+ */
+const USER_FALLBACK_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars: { u: kplay-diff-u3 }
+  tasks:
+    - { user: { name: "{{ u }}", create_home: no, home: "${out}-h3" }, register: f1 }
+    - { stat: { path: "${out}-h3" }, register: s1 }
+    - { user: { name: "{{ u }}" }, register: f2 }
+    - { stat: { path: "${out}-h3" }, register: s2 }
+    - { user: { name: "{{ u }}" }, register: f3 }
+    - { user: { name: "{{ u }}", password: "plain text", update_password: on_create }, register: w1 }
+    - { user: { name: "{{ u }}", password: "$6$salt$short", update_password: on_create }, register: w2 }
+    - { user: { name: "{{ u }}", append: yes }, register: w3 }
+    - { getent: { database: passwd, key: "{{ u }}" } }
+    - user: { name: "{{ u }}", generate_ssh_key: yes, ssh_key_type: ed25519, ssh_key_file: "${out}-key", ssh_key_passphrase: "pass phrase" }
+      register: k
+    - { command: "ssh-keygen -y -f ${out}-key -P 'pass phrase'", register: opened }
+    - { command: "ssh-keygen -y -f ${out}-key -P ''", register: bare, ignore_errors: true }
+    - { user: { name: "{{ u }}", state: absent, remove: yes } }
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ [f1, f2, f3, k] | map(attribute='changed') | list }} {{ s1.stat.exists }} {{ s2.stat.isdir }}
+          {{ s2.stat.mode }} {{ s2.stat.pw_name }} {{ w1.warnings | default([]) | length }}
+          {{ w2.warnings | default([]) | length }} {{ w3.warnings | default([]) | length }} {{ w1.warnings | first }}
+          {{ ansible_facts.getent_passwd[u][4] | replace('${out}', 'OUT') }} {{ opened.rc }} {{ bare is failed }}
+          {{ k.ssh_public_key.split()[0] }}
+`;
+
 /** find as Ansible's: names (glob, regex, excludes), types, hidden, depth, age, size, contents, checksums. */
 const FIND_PLAYBOOK = (out: string) => `
 - hosts: h1
@@ -1433,6 +1468,13 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
   it("user: expires, password_lock, password ageing, update_password, umask, skeleton, move_home; getent", () => {
     const kplay = sameAsAnsible({ main: USER_OPTIONS_PLAYBOOK });
     expect(kplay.files.results).toMatch(/^644 \[True, False, True, False, False, True, True, True\]\n! 3 90 29281\n/);
+  });
+
+  it("user: the missing home made later, warnings, ssh_key_passphrase; getent facts under ansible_facts", () => {
+    const kplay = sameAsAnsible({ main: USER_FALLBACK_PLAYBOOK });
+    expect(kplay.files.results).toMatch(
+      /^644 \[True, True, False, True\] False True\n07\d\d kplay-diff-u3 1\n1 1 The input/,
+    );
   });
 
   it("find: globs, regexes, excludes, types, hidden, depth, age, size, contents, checksums, a missing path", () => {

@@ -127,6 +127,7 @@ describe("all modules on 3 nodes", () => {
       expect(await sh("systemctl is-enabled kplay-ind.socket")).toBe("enabled\n");
       expect(await sh("cat /etc/kplay-all/script-ran")).toBe("args=one two user=root\n");
       expect(await sh("hostname; cat /etc/hostname")).toBe(`${n}-k\n${n}-k\n`);
+      expect(await sh("readlink -f /etc/localtime; date +%Z")).toBe("/usr/share/zoneinfo/Asia/Shanghai\nCST\n");
       expect(
         await sh("cat /etc/kplay-all/rescued /etc/kplay-all/always; test -e /etc/kplay-all/after-fail; echo $?"),
       ).toBe("deliberately\nalways\n1\n");

@@ -121,6 +121,10 @@ const CASES: Array<[string, string, Record<string, unknown>, CaseOptions?]> = [
   ["user-ssh-key", "user", { name: "svc", generate_ssh_key: true, ssh_key_type: "ed25519", ssh_key_comment: "a b" }],
   ["find", "find", { paths: ["/var/log", "/srv/x y"], patterns: "*.log", recurse: true, depth: 2, follow: true }],
   ["find-contains", "find", { paths: "/etc", contains: "^Port", get_checksum: true, read_whole_file: true }],
+  ["user-ssh-key-passphrase", "user", { name: "svc", generate_ssh_key: true, ssh_key_passphrase: "it's secret" }],
+  ["user-home-fallback", "user", { name: "svc", skeleton: "/etc/skel-ops" }],
+  ["timezone", "timezone", { name: "America/Denver", hwclock: "UTC" }],
+  ["timezone-check", "timezone", { name: "Europe/Berlin" }, { check: true }],
   ["getent", "getent", { database: "passwd", key: "root", service: "files" }],
   ["pip", "pip", { name: ["kplaydemo>=1", "<2"], extra_args: "--no-index --find-links /srv/wheels" }],
   ["pip-venv", "pip", { name: "x", version: "1.0", virtualenv: "venv", chdir: "/srv", umask: "0022" }],
@@ -180,6 +184,28 @@ describe("golden module scripts", () => {
     await expect(scripts.join("\n# ---- next round trip ----\n") + "\n").toMatchFileSnapshot(
       `../fixtures/scripts/${name}.sh`,
     );
+  });
+});
+
+describe("user: ssh_key_passphrase", () => {
+  it("reaches the node inside a secret script (sent on stdin), never as ssh-keygen's -N argument", async () => {
+    const mod = findModule("user")!;
+    const sent: Sh[] = [];
+    const ctx = {
+      host: "node1",
+      check: false,
+      diff: false,
+      undo: new UndoLog(false),
+      vars: {},
+      exec: async (script: Sh) => (sent.push(script), { rc: 0, stdout: ANSWER, stderr: "" }),
+      readLocal: () => Buffer.from(""),
+      localPath: (p: string) => p,
+      renderFile: (t: string) => t,
+    } as unknown as ModuleContext;
+    await mod.run(ctx, mod.schema.parse({ name: "svc", generate_ssh_key: true, ssh_key_passphrase: "pp-4471" }));
+    expect(sent.length).toBe(1);
+    expect(sent[0].secret).toBe(true);
+    expect(sent[0].text).not.toMatch(/ssh-keygen[^\n]*-N/);
   });
 });
 
