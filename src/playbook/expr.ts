@@ -15,6 +15,7 @@ import {
   GLOBALS,
   LibError,
   looseEq,
+  setVariableReader,
   TESTS,
   truthy,
   type Args,
@@ -25,7 +26,38 @@ type Tok = { t: "num" | "str" | "name" | "op" | "end"; v: string; pos: number };
 
 export class ExprError extends Error {}
 
-function tokenize(src: string): Tok[] {
+/** Python's unicode-escape of a Jinja string literal: the text after a backslash at src[j]. */
+const SIMPLE_ESCAPES: Record<string, string> = {
+  n: "\n",
+  t: "\t",
+  r: "\r",
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  v: "\v",
+  "\\": "\\",
+  "'": "'",
+  '"': '"',
+  "\n": "",
+};
+function unescapeAt(src: string, j: number): { text: string; next: number } {
+  const c = src[j + 1];
+  if (c in SIMPLE_ESCAPES) return { text: SIMPLE_ESCAPES[c], next: j + 2 };
+  const hex = ({ x: 2, u: 4, U: 8 } as Record<string, number>)[c];
+  const digits = hex ? src.slice(j + 2, j + 2 + hex) : "";
+  if (hex && new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits))
+    return { text: String.fromCodePoint(parseInt(digits, 16)), next: j + 2 + hex };
+  const octal = /^[0-7]{1,3}/.exec(src.slice(j + 1))?.[0];
+  if (octal) return { text: String.fromCodePoint(parseInt(octal, 8)), next: j + 1 + octal.length };
+  // an unknown escape keeps its backslash ('\d' in a regex stays \d), as Python's does
+  return { text: `\\${c}`, next: j + 2 };
+}
+
+/**
+ * verbatim: a string literal keeps its backslashes, as in the {{ }} of Ansible's playbook values
+ * (its templar doubles them before Jinja reads the literal: '\1' in regex_replace stays \1).
+ */
+function tokenize(src: string, verbatim = false): Tok[] {
   const toks: Tok[] = [];
   let i = 0;
   while (i < src.length) {
@@ -45,10 +77,15 @@ function tokenize(src: string): Tok[] {
       let s = "";
       while (j < src.length && src[j] !== c) {
         if (src[j] === "\\" && j + 1 < src.length) {
-          // Python's escapes; an unknown one keeps its backslash ('\d' in a regex stays \d)
-          const esc: Record<string, string> = { n: "\n", t: "\t", r: "\r", "0": "\0", "\\": "\\", "'": "'", '"': '"' };
-          s += esc[src[j + 1]] ?? `\\${src[j + 1]}`;
-          j += 2;
+          // verbatim, only the quote itself is escaped (the literal would end there otherwise)
+          if (verbatim) {
+            s += src[j + 1] === c ? c : src.slice(j, j + 2);
+            j += 2;
+            continue;
+          }
+          const e = unescapeAt(src, j);
+          s += e.text;
+          j = e.next;
           continue;
         }
         s += src[j++];
@@ -345,19 +382,25 @@ function nameOrLiteral(v: string): Node {
 const UNDEF = Symbol("undefined");
 type Val = unknown | typeof UNDEF;
 
+/** How string literals read: verbatim in the {{ }} of playbook values (see tokenize). */
+export interface ExprOptions {
+  verbatimStrings?: boolean;
+}
+
 const parsedCache = new Map<string, Node>();
-export function parseExpr(src: string): Node {
+export function parseExpr(src: string, o: ExprOptions = {}): Node {
   const s = src.trim().replace(/^\{\{\s*([\s\S]*?)\s*\}\}$/, "$1");
-  let n = parsedCache.get(s);
+  const key = (o.verbatimStrings ? "v:" : "e:") + s;
+  let n = parsedCache.get(key);
   if (!n) {
-    n = new Parser(tokenize(s), s).parse();
-    parsedCache.set(s, n);
+    n = new Parser(tokenize(s, o.verbatimStrings), s).parse();
+    parsedCache.set(key, n);
   }
   return n;
 }
 
-export function evalExpr(src: string, vars: Record<string, unknown>): unknown {
-  const node = parseExpr(src);
+export function evalExpr(src: string, vars: Record<string, unknown>, o: ExprOptions = {}): unknown {
+  const node = parseExpr(src, o);
   const v = ev(node, vars, src);
   if (v === UNDEF) throw new ExprError(`"${describe(node)}" is undefined in: ${src}`);
   return v;
@@ -606,6 +649,11 @@ function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
 }
 
 /** A variable's value; a string variable that is a template is rendered where it is used. */
+setVariableReader((vars, name) => {
+  const v = lookup(vars, name);
+  return v === UNDEF ? undefined : v;
+});
+
 function lookup(vars: Record<string, unknown>, name: string): Val {
   if (!Object.prototype.hasOwnProperty.call(vars, name)) return UNDEF;
   noteRead(vars, name);

@@ -3,6 +3,7 @@
 // arithmetic with Python's rules, and Python's str() of a value (what `{{ x }}` prints inside a
 // string: True, None, ['a', 1], {'k': 'v'}). Pure functions over data: nothing here runs a
 // command or renders a value as a template.
+import { convertRendered } from "./pyliteral.js";
 import { findFile, LOOKUPS } from "./lookups.js";
 import { strftime } from "./strftime.js";
 import { randomText, sha512Crypt } from "./crypt.js";
@@ -30,9 +31,21 @@ export function truthy(v: unknown): boolean {
 
 const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
+const REPR_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what repr escapes
+const REPR_ESCAPED = /[\\\n\r\t\x00-\x1f\x7f]/g;
+
+/** Python's repr() of a str: single quotes unless only double quotes are free, control bytes escaped. */
+function reprString(v: string): string {
+  const q = v.includes("'") && !v.includes('"') ? '"' : "'";
+  const body = v.replace(REPR_ESCAPED, (c) => REPR_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
+}
+
 /** Python's repr of a value inside a container. */
 function repr(v: unknown): string {
-  if (typeof v === "string") return `'${v.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+  if (typeof v === "string") return reprString(v);
   return pyStr(v);
 }
 
@@ -267,6 +280,30 @@ export const GLOBALS: Record<string, (a: Args, vars: Record<string, unknown>) =>
 };
 
 /** The template lookup renders on the controller with the template engine, which registers it here. */
+/**
+ * Texts that stay text where Ansible's would: lookup('template', convert_data=False) and the
+ * filters of its STRING_TYPE_FILTERS (to_json, to_yaml…) make NativeJinjaText, which its templar
+ * never reads as a literal. Strings carry no mark in JavaScript, so the texts themselves are
+ * remembered with their Python class; the newest few hundred are enough, as the string that holds
+ * one is rendered right after it is made.
+ */
+const keptText = new Map<string, string>();
+function keepAsText(text: string, pythonClass: "NativeJinjaText" | "NativeJinjaUnsafeText"): string {
+  keptText.delete(text);
+  keptText.set(text, pythonClass);
+  if (keptText.size > 256) keptText.delete(keptText.keys().next().value!);
+  return text;
+}
+export function isKeptAsText(text: string): boolean {
+  return keptText.has(text);
+}
+
+/** A variable as an expression reads it (rendered if it is a template): lookup('vars', name). */
+let variableReader: ((vars: Record<string, unknown>, name: string) => unknown) | undefined;
+export function setVariableReader(fn: typeof variableReader): void {
+  variableReader = fn;
+}
+
 let templateLookup: ((file: string, vars: Record<string, unknown>, kw: Record<string, unknown>) => string) | undefined;
 export function setTemplateLookup(fn: typeof templateLookup): void {
   templateLookup = fn;
@@ -293,11 +330,21 @@ function lookupPlugin({ pos, kw }: Args, o: { list: boolean; vars: Record<string
   const plugin = str(name);
   let values: unknown[];
   if (SHAPING[plugin]) values = shapingLookup(SHAPING[plugin], rest, o.vars);
+  else if (plugin === "vars" && variableReader)
+    values = rest.map((name) => {
+      const v = variableReader!(o.vars, str(name));
+      if (v !== undefined) return v;
+      if ("default" in kw) return kw.default;
+      throw new LibError(`No variable found with this name: ${str(name)}`);
+    });
   else if (plugin === "template" && templateLookup)
     values = rest.map((name) => {
       const file = findFile(str(name), o.vars, "templates");
       if (!file) throw new LibError(`the template ${str(name)} was not found (lookup template)`);
-      return templateLookup!(file, o.vars, kw);
+      const text = templateLookup!(file, o.vars, kw);
+      if (kw.convert_data !== false) return convertRendered(text);
+      // a lookup's text is unsafe (node-independent here, but Ansible marks every lookup's)
+      return keepAsText(text, "NativeJinjaUnsafeText");
     });
   else {
     const run = LOOKUPS[plugin];
@@ -436,11 +483,12 @@ export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unkn
       (acc, x) => (truthy(a.kw.recursive) ? deepMerge(acc, x) : { ...(acc as object), ...(x as object) }),
       {},
     ),
-  to_json: (v) => pyJson(v),
-  to_nice_json: (v, a) => pyJson(v, Number(a.kw.indent ?? 4), true),
+  // Ansible's STRING_TYPE_FILTERS: their text is never read back as a literal (NativeJinjaText)
+  to_json: (v) => keepAsText(pyJson(v), "NativeJinjaText"),
+  to_nice_json: (v, a) => keepAsText(pyJson(v, Number(a.kw.indent ?? 4), true), "NativeJinjaText"),
   from_json: (v) => JSON.parse(str(v)) as unknown,
-  to_yaml: (v) => toYaml(v),
-  to_nice_yaml: (v, a) => toYaml(v, { indent: Number(a.kw.indent ?? 4) }),
+  to_yaml: (v) => keepAsText(toYaml(v), "NativeJinjaText"),
+  to_nice_yaml: (v, a) => keepAsText(toYaml(v, { indent: Number(a.kw.indent ?? 4) }), "NativeJinjaText"),
   from_yaml: (v) => parseYaml(str(v)) as unknown,
   regex_replace: (v, a) =>
     str(v).replace(
@@ -509,20 +557,23 @@ export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unkn
   sha1: (v) => createHash("sha1").update(str(v)).digest("hex"),
   mandatory: (v) => v,
   ternary: (v, a) => (truthy(v) ? a.pos[0] : a.pos[1]),
+  // Python's class names; text that stays text is Ansible's NativeJinjaText (see keptText)
   type_debug: (v) =>
-    v === null
-      ? "NoneType"
-      : typeof v === "boolean"
-        ? "bool"
-        : typeof v === "number"
-          ? Number.isInteger(v)
-            ? "int"
-            : "float"
-          : typeof v === "string"
-            ? "str"
-            : Array.isArray(v)
-              ? "list"
-              : "dict",
+    typeof v === "string" && keptText.has(v)
+      ? keptText.get(v)!
+      : v === null
+        ? "NoneType"
+        : typeof v === "boolean"
+          ? "bool"
+          : typeof v === "number"
+            ? Number.isInteger(v)
+              ? "int"
+              : "float"
+            : typeof v === "string"
+              ? "str"
+              : Array.isArray(v)
+                ? "list"
+                : "dict",
   zip: (v, a) =>
     asList(v)
       .map((x, i) => [x, ...a.pos.map((l) => asList(l)[i])])

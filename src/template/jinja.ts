@@ -18,6 +18,8 @@ export interface JinjaOptions {
   line?: number;
   /** Finds a template that {% include %}, {% import %}, {% from %} or {% extends %} names. */
   load?: TemplateLoader;
+  /** String literals in {{ }} keep their backslashes (a playbook value's, not a template file's). */
+  verbatimStrings?: boolean;
   /** Other markers than {% %}, {{ }} and {# #} (the template module's *_start_string/*_end_string). */
   delimiters?: Delimiters;
 }
@@ -441,11 +443,13 @@ interface Scope {
   exports?: Record<string, unknown>;
   /** Each block's bodies from the nearest child template to the farthest (the parent's own is last). */
   blocks?: Map<string, Node[][]>;
+  /** String literals keep their backslashes (the {{ }} of a playbook value). */
+  verbatim?: boolean;
 }
 
 function evalAt(expr: string, s: Scope, at: number, fail: Fail): unknown {
   try {
-    return evalExpr(expr, s.vars);
+    return evalExpr(expr, s.vars, { verbatimStrings: s.verbatim });
   } catch (e) {
     const name = /"([^"]+)" is undefined/.exec((e as Error).message)?.[1];
     throw fail(name ? `undefined variable "${name}" ('${name}' is undefined)` : (e as Error).message, at);
@@ -456,7 +460,8 @@ function renderNodes(nodes: Node[], s: Scope, out: string[], fail: Fail): void {
   for (const n of nodes) {
     if (n.k === "text") out.push(n.v);
     else if (n.k === "out") {
-      const v = evalAt(n.expr, s, n.at, fail);
+      // in a {{ }}, string literals read as the template's options say (a playbook value's keep backslashes)
+      const v = evalAt(n.expr, { ...s, verbatim: s.opts.verbatimStrings }, n.at, fail);
       out.push(v === null || v === undefined ? "" : pyStr(v));
     } else if (n.k === "set") define(s, assign(n.names, evalAt(n.expr, s, n.at, fail)));
     else if (n.k === "if") {

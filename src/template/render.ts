@@ -7,7 +7,8 @@ import { inputError, KplayError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
 import { holdsTemplate, mayRender, noteRead, withData } from "../playbook/data.js";
-import { setTemplateLookup } from "../playbook/jinja-lib.js";
+import { isKeptAsText, setTemplateLookup } from "../playbook/jinja-lib.js";
+import { convertRendered } from "../playbook/pyliteral.js";
 import {
   checkJinjaSyntax,
   renderJinja,
@@ -124,6 +125,9 @@ const JINJA_STATEMENT = /\{%|\{#/;
 /** Handlebars' own syntax (blocks, partials, comments, else), named when a playbook value holds it. */
 const HANDLEBARS_BLOCK = /\{\{[#/^>!{~&]|\{\{\s*else\s*\}\}/;
 
+/** The {{ }} of playbook values keep their string literals' backslashes, as Ansible's templar does. */
+const VERBATIM = { verbatimStrings: true };
+
 /** Each `{{ expression }}` of a string; a quoted string inside may hold "}}" (Jinja's lexer allows it). */
 function mustaches(value: string): Array<{ expr: string; start: number; end: number }> {
   const out: Array<{ expr: string; start: number; end: number }> = [];
@@ -162,14 +166,14 @@ function renderExpressions(value: string, ctx: Record<string, unknown>, origin: 
   const parts = mustaches(value);
   for (const p of parts) {
     try {
-      parseExpr(p.expr);
+      parseExpr(p.expr, VERBATIM);
     } catch (e) {
       throw inputError(`template error: {{ ${p.expr} }}: ${(e as Error).message}`, where);
     }
   }
   const evalOne = (expr: string) => {
     try {
-      return evalExpr(expr, ctx);
+      return evalExpr(expr, ctx, VERBATIM);
     } catch (e) {
       const name = /"([^"]+)" is undefined/.exec((e as Error).message)?.[1];
       throw inputError(
@@ -184,7 +188,13 @@ function renderExpressions(value: string, ctx: Record<string, unknown>, origin: 
       );
     }
   };
-  if (parts.length === 1 && parts[0].start === 0 && parts[0].end === value.length) return evalOne(parts[0].expr);
+  // Jinja drops one trailing newline of a template: "{{ x }}\n" is one node too (Ansible's templar
+  // puts the newline back on a string result)
+  const tail = value.slice(parts[0]?.end ?? 0);
+  if (parts.length === 1 && parts[0].start === 0 && (tail === "" || tail === "\n")) {
+    const v = asAnsibleData(evalOne(parts[0].expr));
+    return typeof v === "string" ? v + tail : v;
+  }
   let out = "";
   let last = 0;
   for (const p of parts) {
@@ -194,7 +204,15 @@ function renderExpressions(value: string, ctx: Record<string, unknown>, origin: 
     out += value.slice(last, p.start) + (v === null || v === undefined ? "" : pyStr(v));
     last = p.end;
   }
-  return out + value.slice(last);
+  return asAnsibleData(out + value.slice(last));
+}
+
+/**
+ * A rendered string that looks like a list, a dict or a bool and reads as a Python literal is that
+ * value, as Ansible's templar makes it ("[{{ a }}, 2]" is a list); other values stay as they are.
+ */
+function asAnsibleData(rendered: unknown): unknown {
+  return typeof rendered === "string" && !isKeptAsText(rendered) ? convertRendered(rendered) : rendered;
 }
 
 /** Render `{{ }}` in a string value; other values pass through. Recurses into lists and maps. */
@@ -202,7 +220,15 @@ export function renderValue(value: unknown, ctx: Record<string, unknown>, origin
   if (typeof value === "string") {
     // statements and comments: Jinja, as Ansible renders every playbook string (trim_blocks on)
     if (JINJA_STATEMENT.test(value) && !HANDLEBARS_BLOCK.test(value))
-      return renderJinja(value, ctx, { trimBlocks: true, lstripBlocks: false, file: origin.file, line: origin.line });
+      return asAnsibleData(
+        renderJinja(value, ctx, {
+          trimBlocks: true,
+          lstripBlocks: false,
+          ...VERBATIM,
+          file: origin.file,
+          line: origin.line,
+        }),
+      );
     return value.includes("{{") ? renderExpressions(value, ctx, origin) : value;
   }
   if (Array.isArray(value)) return value.map((v) => renderValue(v, ctx, origin));

@@ -268,6 +268,50 @@ const USER_FALLBACK_PLAYBOOK = (out: string) => `
           {{ k.ssh_public_key.split()[0] }}
 `;
 
+/**
+ * What Ansible's templar makes of a rendered string: text that reads as a Python literal list,
+ * dict or bool becomes one (JSON's true/false/null too; lookup('template') unless convert_data is
+ * false), other text stays text; and string literals inside the {{ }} of a playbook value keep
+ * their backslashes (its templar doubles them), while conditions and template files unescape.
+ */
+const CONVERT_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars:
+    a: 1
+    listy: "[{{ a }}, 2, 'x']"
+    dicty: "{'k': {{ a }}, 'n': None}"
+    jsony: '{"on": true, "off": false, "none": null, "n": {{ a }}}'
+    booly: "{{ 'Tr' }}ue"
+    spaced: " [1, 2]"
+    broken: "[1, 2"
+    textual: "[WARN] {{ a }}"
+    concat: "{{ a }}{{ a }}"
+    raw_list: "[1, 2]"
+    via_var: "{{ raw_list }}"
+    stmt: "{% if a %}[{{ a }}]{% endif %}"
+    converted: "{{ lookup('template', 'json.j2') }}"
+    kept: "{{ lookup('template', 'json.j2', convert_data=False) }}"
+    nice: "{{ {'a': 1} | to_nice_json(indent=2) }}\\n"
+    nl_dict: "{{ {'a': 1} }}\\n"
+    json_joined: "{{ {'a': 1} | to_json }} "
+  tasks:
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {% for n in ['listy', 'dicty', 'jsony', 'booly', 'spaced', 'broken', 'textual', 'concat', 'via_var', 'stmt', 'converted', 'kept', 'nice', 'nl_dict', 'json_joined'] %}
+          {{ n }} {{ lookup('vars', n) is mapping }} {{ lookup('vars', n) is string }} {{ lookup('vars', n) is boolean }} {{ lookup('vars', n) | to_json }}
+          {% endfor %}
+          {{ kept | type_debug }} {{ nice | type_debug }} {{ converted | type_debug }}
+    - copy:
+        dest: "${out}/backslashes"
+        content: "{{ 'abc_name' | regex_replace('^(.*)_name$', '\\\\1') }}|{{ 'a\\tb' }}|{{ 'x' ~ '\\n' ~ 'y' }}|{{ ('1\\n2') | length }}|{{ 'a.b' | regex_replace('\\\\.', '-') }}\\n"
+    - copy:
+        dest: "${out}/single-quoted"
+        content: '{{ "c\\d" }}|{{ "e\\\\f" | length }}|{{ "tab\\there" }}'
+      when: "'\\\\x41' == 'A'"
+`;
+
 /** find as Ansible's: names (glob, regex, excludes), types, hidden, depth, age, size, contents, checksums. */
 const FIND_PLAYBOOK = (out: string) => `
 - hosts: h1
@@ -1475,6 +1519,15 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     expect(kplay.files.results).toMatch(
       /^644 \[True, True, False, True\] False True\n07\d\d kplay-diff-u3 1\n1 1 The input/,
     );
+  });
+
+  it("rendered strings that read as Python literals become lists, dicts and bools; backslashes in {{ }}", () => {
+    const kplay = sameAsAnsible({
+      main: CONVERT_PLAYBOOK,
+      templates: { "json.j2": '{"from": "template", "n": {{ a }}}\n' },
+    });
+    expect(kplay.files.results).toMatch(/^644 listy False False False \[1, 2, "x"\]\n/);
+    expect(kplay.files["single-quoted"]).toBeDefined();
   });
 
   it("find: globs, regexes, excludes, types, hidden, depth, age, size, contents, checksums, a missing path", () => {
