@@ -297,9 +297,9 @@ export class TaskExecutor {
   /** Render and validate the module's arguments and the task's connection keywords for this attempt. */
   private prepare(t: TaskRun, at: Attempt): Prepared {
     const { task, eff } = t;
-    const mod = findModule(task.module)!;
     const o = { file: task.where.file, line: task.where.line, field: task.where.field };
-    const given = { ...withCanonicalNames(mod.name, moduleDefaults(mod, eff, at.vars)), ...task.args };
+    const { mod, taskArgs } = resolveModule(task, (v) => renderValue(v, at.vars, { ...o, field: "action" }));
+    const given = { ...withCanonicalNames(mod.name, moduleDefaults(mod, eff, at.vars)), ...taskArgs };
     const rendering = renderArgs(mod, given, (v) => renderValue(v, at.vars, o) as Record<string, unknown>);
     const args = withoutOmitted(rendering.args);
     const rendered = withCanonicalNames(mod.name, args);
@@ -527,6 +527,24 @@ function renderArgs(
     if (!one.tainted) for (const key of Object.keys(one.value)) cleanKeys.add(key);
   }
   return { args, cleanKeys };
+}
+
+/**
+ * The module a task runs and its arguments; for a templated_action, the module its name renders
+ * to now (an unknown one is the task's failure, in Ansible's words).
+ */
+function resolveModule(
+  task: Task,
+  render: (v: unknown) => unknown,
+): { mod: ModuleDef; taskArgs: Record<string, unknown> } {
+  const mod = findModule(task.module)!;
+  if (mod.name !== "templated_action") return { mod, taskArgs: task.args };
+  const { module, ...args } = task.args;
+  const name = String(render(module));
+  const real = findModule(name);
+  if (!real || real.name === "templated_action")
+    throw new ArgumentError(`The module ${name} was not found in configured module paths`, task.where);
+  return { mod: real, taskArgs: withCanonicalNames(real.name, args) };
 }
 
 /** The variables a set_fact or include_vars result sets (facts gathered by setup are not among them). */

@@ -30,6 +30,7 @@ import { waitForModule } from "./wait_for.js";
 import { pipModule } from "./pip.js";
 import { getentModule } from "./getent.js";
 import { timezoneModule } from "./timezone.js";
+import { templatedActionModule } from "./templated_action.js";
 import { findFilesModule } from "./find.js";
 import { asyncStatusModule } from "./async_status.js";
 import type { ModuleDef } from "./types.js";
@@ -70,6 +71,7 @@ for (const m of [
   pipModule,
   getentModule,
   timezoneModule,
+  templatedActionModule,
   findFilesModule,
   asyncStatusModule,
   setFactModule,

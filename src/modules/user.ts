@@ -46,16 +46,31 @@ const schema = z
     ssh_key_file: z.string().optional(),
     ssh_key_comment: z.string().optional(),
     ssh_key_passphrase: z.string().optional(),
+    /** libuser's tools (luseradd…) on the local account files, for nodes that also read a directory. */
+    local: z.boolean().default(false),
   })
-  .strict();
+  .strict()
+  .refine((a) => !(a.local && a.umask !== undefined), { message: "'umask' can not be used with 'local'" });
 type Args = z.infer<typeof schema>;
 
-/** userdel with Ansible's options: -f for force, -r for remove (both when both are asked). */
+/** The account tools: shadow's, or libuser's for `local` (they read and write only /etc files). */
+const SHADOW_TOOLS = { useradd: raw("useradd"), usermod: raw("usermod"), userdel: raw("userdel") };
+const LIBUSER_TOOLS = { useradd: raw("luseradd"), usermod: raw("lusermod"), userdel: raw("luserdel") };
+const tools = (a: Args) => (a.local ? LIBUSER_TOOLS : SHADOW_TOOLS);
+
+/** userdel with Ansible's options: -f for force (not luserdel's), -r for remove. */
 function userdel(a: Args): Sh {
-  return joinSh(
-    [raw("userdel"), a.force ? raw("-f") : undefined, a.remove ? raw("-r") : undefined, sh`-- ${a.name}`],
-    " ",
-  );
+  const force = a.force && !a.local ? raw("-f") : undefined;
+  return joinSh([tools(a).userdel, force, a.remove ? raw("-r") : undefined, sh`-- ${a.name}`], " ");
+}
+
+/** sh: $ent, the account's passwd line; with `local`, from /etc/passwd itself (as Ansible reads it). */
+function readAccount(a: Args): Sh {
+  if (!a.local) return sh`u_=${a.name}; ent=$(getent passwd -- ${a.name})`;
+  return joinSh([
+    sh`u_=${a.name}; ent=$(u_=${a.name} awk -F: '$1 == ENVIRON["u_"]' /etc/passwd | tail -n 1)`,
+    raw(`[ -n "$ent" ] || echo "KPLAY-LOCAL-MISSING"`),
+  ]);
 }
 
 /** uid, group (the gid), comment, home and shell of the passwd entry the script printed. */
@@ -82,6 +97,10 @@ export function looksUnhashed(password: string | undefined): boolean {
 const UNHASHED =
   "The input password appears not to have been hashed. " +
   "The 'password' argument must be encrypted for this module to work properly.";
+
+const localMissing = (name: string) =>
+  `'local: true' specified and user '${name}' was not found in /etc/passwd. ` +
+  "The local user account may already exist if the local account database exists somewhere other than /etc/passwd.";
 
 const APPEND_ALONE =
   "'append' is set, but no 'groups' are specified. Use 'groups' for appending new groups." +
@@ -190,17 +209,20 @@ function modify(a: Args, groups: string[] | undefined, check: boolean): Sh[] {
   const field = (i: number) => sh`"$(printf %s "$ent" | cut -d: -f${i})"`;
   const lines: Sh[] = [];
   const nonUnique = a.non_unique ? raw("-o ") : raw("");
-  if (a.uid !== undefined) lines.push(fix(sh`[ ${field(3)} = ${a.uid} ]`, sh`usermod ${nonUnique}-u ${a.uid} -- ${u}`));
-  if (a.group) lines.push(fix(sh`[ "$(id -gn -- ${u})" = ${a.group} ]`, sh`usermod -g ${a.group} -- ${u}`));
-  if (a.shell) lines.push(fix(sh`[ ${field(7)} = ${a.shell} ]`, sh`usermod -s ${a.shell} -- ${u}`));
+  const mod = tools(a).usermod;
+  if (a.uid !== undefined) lines.push(fix(sh`[ ${field(3)} = ${a.uid} ]`, sh`${mod} ${nonUnique}-u ${a.uid} -- ${u}`));
+  // libuser's lusermod takes the group's number only (Ansible passes the gid to both)
+  const gid = a.local && a.group ? sh`"$(getent group -- ${a.group} | cut -d: -f3)"` : sh`${a.group ?? ""}`;
+  if (a.group) lines.push(fix(sh`[ "$(id -gn -- ${u})" = ${a.group} ]`, sh`${mod} -g ${gid} -- ${u}`));
+  if (a.shell) lines.push(fix(sh`[ ${field(7)} = ${a.shell} ]`, sh`${mod} -s ${a.shell} -- ${u}`));
   if (a.home) {
     const move = a.move_home ? raw("-m ") : raw("");
-    lines.push(fix(sh`[ ${field(6)} = ${a.home} ]`, sh`usermod -d ${a.home} ${move}-- ${u}`));
+    lines.push(fix(sh`[ ${field(6)} = ${a.home} ]`, sh`${mod} -d ${a.home} ${move}-- ${u}`));
   }
-  if (a.comment !== undefined) lines.push(fix(sh`[ ${field(5)} = ${a.comment} ]`, sh`usermod -c ${a.comment} -- ${u}`));
+  if (a.comment !== undefined) lines.push(fix(sh`[ ${field(5)} = ${a.comment} ]`, sh`${mod} -c ${a.comment} -- ${u}`));
   if (a.expires !== undefined) lines.push(expiresFix(a, check));
   lines.push(...passwordFixes(a, check));
-  if (groups) lines.push(...groupFixes(a, groups, check));
+  if (groups) lines.push(...(a.local ? localGroupFixes(a, groups, check) : groupFixes(a, groups, check)));
   return lines;
 }
 
@@ -208,7 +230,8 @@ function modify(a: Args, groups: string[] | undefined, check: boolean): Sh[] {
 function expiresFix(a: Args, check: boolean): Sh {
   const { date, days } = expiry(a.expires!);
   const cur = sh`"$(getent shadow -- ${a.name} | cut -d: -f8)"`;
-  const set = sh`usermod -e ${date} -- ${a.name}`;
+  // libuser's lchage takes the day number (-1: never)
+  const set = a.local ? sh`lchage -E ${days ?? -1} -- ${a.name}` : sh`usermod -e ${date} -- ${a.name}`;
   // never: only an account that has an expiry changes; a date: compared by its day
   const same = days === undefined ? sh`{ [ -z ${cur} ] || [ ${cur} -lt 0 ]; }` : sh`[ ${cur} = ${days} ]`;
   return fixer(check)(same, set);
@@ -227,9 +250,9 @@ function passwordFixes(a: Args, check: boolean): Sh[] {
   } else lines.push(raw(`pw_set=0`));
   const unlessSet = (cmd: Sh) => sh`[ $pw_set = 1 ] || ${cmd}`;
   if (a.password_lock === true)
-    lines.push(unlessSet(fix(sh`case "$pw_cur" in '!'*) true;; *) false;; esac`, sh`usermod -L -- ${u}`)));
+    lines.push(unlessSet(fix(sh`case "$pw_cur" in '!'*) true;; *) false;; esac`, sh`${tools(a).usermod} -L -- ${u}`)));
   if (a.password_lock === false)
-    lines.push(unlessSet(fix(sh`case "$pw_cur" in '!'*) false;; *) true;; esac`, sh`usermod -U -- ${u}`)));
+    lines.push(unlessSet(fix(sh`case "$pw_cur" in '!'*) false;; *) true;; esac`, sh`${tools(a).usermod} -U -- ${u}`)));
   return lines;
 }
 
@@ -252,6 +275,29 @@ function groupFixes(a: Args, groups: string[], check: boolean): Sh[] {
   return lines;
 }
 
+/**
+ * sh for `local`: libuser has no usermod -G; each group gains the account with lgroupmod -M, and
+ * (without append) each other supplementary group loses it with lgroupmod -m, as Ansible does.
+ */
+function localGroupFixes(a: Args, groups: string[], check: boolean): Sh[] {
+  const u = a.name;
+  const lines: Sh[] = [sh`have=" $(id -Gn -- ${u}) "; primary=$(id -gn -- ${u})`];
+  const act = (cmd: Sh) => (check ? raw("changed=1") : sh`changed=1; ${cmd} || exit 1`);
+  for (const g of groups)
+    lines.push(sh`case "$have" in *' '${g}' '*) ;; *) ${act(sh`lgroupmod -M ${u} -- ${g}`)};; esac`);
+  if (!a.append) {
+    const wanted = joinSh(
+      groups.map((g) => sh`${g}`),
+      "|",
+    );
+    const drop = act(sh`lgroupmod -m ${u} -- "$g"`);
+    lines.push(
+      sh`for g in $have; do [ "$g" = "$primary" ] && continue; case "$g" in ${wanted}) ;; *) ${drop};; esac; done`,
+    );
+  }
+  return lines;
+}
+
 export const userModule = defineModule({
   name: "user",
   undo: "task",
@@ -261,7 +307,7 @@ export const userModule = defineModule({
     const u = a.name;
     const c = ctx.check;
     const groups = groupList(a.groups);
-    const lines: Sh[] = [raw(`changed=0`), sh`u_=${u}; ent=$(getent passwd -- ${u})`];
+    const lines: Sh[] = [raw(`changed=0`), readAccount(a)];
     const doit = (cmd: Sh) => (c ? raw(":") : sh`${cmd} || exit 1`);
     if (a.state === "absent") {
       lines.push(sh`if [ -n "$ent" ]; then changed=1; ${doit(userdel(a))}; fi`);
@@ -270,7 +316,7 @@ export const userModule = defineModule({
       if (a.password) lines.push(sh`pw_=${secret(storedHash(a))}`);
       const setPassword = a.password ? sh` && printf '%s:%s\\n' ${u} "$pw_" | chpasswd -e` : raw("");
       // a new account without a password is locked by usermod -L, as asked
-      const lock = !a.password && a.password_lock ? sh` && usermod -L -- ${u}` : raw("");
+      const lock = !a.password && a.password_lock ? sh` && ${tools(a).usermod} -L -- ${u}` : raw("");
       // `:` keeps the else branch valid sh when nothing about an existing user is asked for
       lines.push(sh`if [ -z "$ent" ]; then changed=1; ${doit(sh`${useradd(a, groups)}${setPassword}${lock}`)}; else :`);
       lines.push(...modify(a, groups, c), raw(`fi`), ...ageing(a, c));
@@ -285,6 +331,7 @@ export const userModule = defineModule({
     const warnings = [
       ...(looksUnhashed(a.password) ? [UNHASHED] : []),
       ...(a.append && a.groups === undefined ? [APPEND_ALONE] : []),
+      ...(r.stdout.includes("KPLAY-LOCAL-MISSING") ? [localMissing(u)] : []),
     ];
     const warned = warnings.length ? { warnings } : {};
     const msg = (r.stderr || r.stdout).trim();
@@ -312,24 +359,42 @@ function missingHome(a: Args, check: boolean): Sh {
   return sh`${home}; if [ -n "$h_" ] && [ ! -e "$h_" ]; then changed=1; ${check ? raw(":") : make}; fi`;
 }
 
-/** sh: the useradd command line for a user that does not exist yet. */
+/**
+ * sh: the command lines that make a user that does not exist yet. Without a `group`, an existing
+ * group of the user's name is not made again (-N, libuser's -n), as Ansible's. libuser's luseradd
+ * takes no supplementary groups and no expiry: lgroupmod and lchage follow it.
+ */
 function useradd(a: Args, groups: string[] | undefined): Sh {
   const opt = (flag: string, v: string | number | undefined) => (v === undefined ? raw("") : sh`${flag} ${v} `);
-  const home = a.create_home
-    ? catSh(raw("-m "), opt("-k", a.skeleton), opt("-K", a.umask === undefined ? undefined : `UMASK=${a.umask}`))
-    : raw("-M ");
-  return catSh(
-    raw("useradd "),
+  const noUserGroup = a.local ? raw("-n") : raw("-N");
+  const sameNamedGroup =
+    a.group === undefined ? sh`$(getent group -- ${a.name} >/dev/null && printf %s ${noUserGroup}) ` : raw("");
+  const skeleton = opt("-k", a.skeleton);
+  const home = !a.create_home
+    ? raw("-M ")
+    : a.local
+      ? skeleton
+      : catSh(raw("-m "), skeleton, opt("-K", a.umask === undefined ? undefined : `UMASK=${a.umask}`));
+  const make = catSh(
+    tools(a).useradd,
+    raw(" "),
     a.system ? raw("-r ") : raw(""),
     a.non_unique && a.uid !== undefined ? raw("-o ") : raw(""),
     opt("-u", a.uid),
     opt("-g", a.group),
-    opt("-G", groups?.length ? groups.join(",") : undefined),
+    sameNamedGroup,
+    a.local ? raw("") : opt("-G", groups?.length ? groups.join(",") : undefined),
     opt("-s", a.shell),
     opt("-d", a.home),
     home,
     opt("-c", a.comment),
-    opt("-e", a.expires === undefined ? undefined : expiry(a.expires).date),
+    a.local ? raw("") : opt("-e", a.expires === undefined ? undefined : expiry(a.expires).date),
     sh`-- ${a.name}`,
   );
+  if (!a.local) return make;
+  const after = [
+    a.expires !== undefined ? sh`lchage -E ${expiry(a.expires).days ?? -1} -- ${a.name}` : undefined,
+    ...(groups ?? []).map((g) => sh`lgroupmod -M ${a.name} -- ${g}`),
+  ].filter((x): x is Sh => x !== undefined);
+  return joinSh([make, ...after], " && ");
 }

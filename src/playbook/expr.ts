@@ -5,6 +5,7 @@
 // list / tuple / dict literals, True / False / None. The filters, tests and methods themselves are
 // in jinja-lib.ts. An undefined name is an error unless tested or defaulted.
 import { LookupError } from "./lookups.js";
+import { unescapeAt } from "./pyliteral.js";
 import { holdsTemplate, mayRender, noteRead, noteTaint } from "./data.js";
 import {
   arith,
@@ -25,33 +26,6 @@ import {
 type Tok = { t: "num" | "str" | "name" | "op" | "end"; v: string; pos: number };
 
 export class ExprError extends Error {}
-
-/** Python's unicode-escape of a Jinja string literal: the text after a backslash at src[j]. */
-const SIMPLE_ESCAPES: Record<string, string> = {
-  n: "\n",
-  t: "\t",
-  r: "\r",
-  a: "\x07",
-  b: "\b",
-  f: "\f",
-  v: "\v",
-  "\\": "\\",
-  "'": "'",
-  '"': '"',
-  "\n": "",
-};
-function unescapeAt(src: string, j: number): { text: string; next: number } {
-  const c = src[j + 1];
-  if (c in SIMPLE_ESCAPES) return { text: SIMPLE_ESCAPES[c], next: j + 2 };
-  const hex = ({ x: 2, u: 4, U: 8 } as Record<string, number>)[c];
-  const digits = hex ? src.slice(j + 2, j + 2 + hex) : "";
-  if (hex && new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits))
-    return { text: String.fromCodePoint(parseInt(digits, 16)), next: j + 2 + hex };
-  const octal = /^[0-7]{1,3}/.exec(src.slice(j + 1))?.[0];
-  if (octal) return { text: String.fromCodePoint(parseInt(octal, 8)), next: j + 1 + octal.length };
-  // an unknown escape keeps its backslash ('\d' in a regex stays \d), as Python's does
-  return { text: `\\${c}`, next: j + 2 };
-}
 
 /**
  * verbatim: a string literal keeps its backslashes, as in the {{ }} of Ansible's playbook values
@@ -83,7 +57,8 @@ function tokenize(src: string, verbatim = false): Tok[] {
             j += 2;
             continue;
           }
-          const e = unescapeAt(src, j);
+          // Python's escapes (a malformed \x or a \N{name} stays as written)
+          const e = unescapeAt(src, j) ?? { text: src.slice(j, j + 2), next: j + 2 };
           s += e.text;
           j = e.next;
           continue;

@@ -4,6 +4,8 @@
 // that continues; an option word anywhere in a free-form command is an option, the rest is the
 // command, re-joined. Values stay strings: the module's schema reads booleans and numbers.
 
+import { PY_ESCAPES } from "./pyliteral.js";
+
 /** Ansible's split_args: the words of `s`, each keeping its quotes. */
 export function splitArgs(s: string): string[] {
   const params: string[] = [];
@@ -100,24 +102,11 @@ function unquote(v: string): string {
   return quoted ? v.slice(1, -1) : v;
 }
 
-const SIMPLE_ESCAPES: Record<string, string> = {
-  "\\": "\\",
-  "'": "'",
-  '"': '"',
-  a: "\x07",
-  b: "\b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "\t",
-  v: "\v",
-};
-
 /** Ansible's _decode_escapes: \\n, \\t, \\\\, \\xHH, \\uHHHH… in a key=value word (not octal, so \\1 stays). */
 function decodeEscapes(s: string): string {
   return s.replace(/\\(?:U([0-9a-fA-F]{8})|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([\\'"abfnrtv]))/g, (...m: string[]) => {
     const [, u8, u4, x2, c] = m;
-    return c !== undefined ? SIMPLE_ESCAPES[c] : String.fromCodePoint(parseInt(u8 ?? u4 ?? x2, 16));
+    return c !== undefined ? PY_ESCAPES[c] : String.fromCodePoint(parseInt(u8 ?? u4 ?? x2, 16));
   });
 }
 

@@ -601,13 +601,20 @@ function actionAsModule(s: Source, raw: Record<string, any>, path: PathKey[]): R
   let module: unknown;
   let args: unknown;
   if (typeof spec === "string") {
-    const m = /^\s*(\S+)\s*([\s\S]*)$/.exec(spec);
+    // the module word may be a template with spaces inside ({{ ansible_facts.pkg_mgr }})
+    const m = /^\s*((?:[^\s{]|\{\{[\s\S]*?\}\}|\{(?!\{))+)\s*([\s\S]*)$/.exec(spec);
     [module, args] = [m?.[1], m?.[2] ? m[2] : null];
   } else if (isMap(spec)) {
     const { module: name, ...more } = spec;
     [module, args] = [name, more];
   }
   if (typeof module !== "string" || !module) throw inputError(`${key} needs a module name`, where);
+  // action: "{{ ansible_facts.pkg_mgr }}": the module is known when the task runs (templated_action)
+  if (module.includes("{{")) {
+    const given = typeof args === "string" ? keyValues(args).args : isMap(args) ? args : {};
+    const local = key === "local_action" ? { delegate_to: "localhost" } : {};
+    return { ...rest, templated_action: { ...given, module }, ...local };
+  }
   if (module in rest) throw inputError(`a task runs one module, found "${module}" twice`, where);
   return { ...rest, [module]: args, ...(key === "local_action" ? { delegate_to: "localhost" } : {}) };
 }

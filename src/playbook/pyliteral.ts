@@ -5,8 +5,8 @@
 // literal never evaluates anything: a node's JSON becomes data, never code.
 
 const NAMES: Record<string, unknown> = { True: true, False: false, None: null, true: true, false: false, null: null };
-const ESCAPES: Record<string, string> = {
-  "\n": "",
+/** Python's one-character escapes (a backslash before a newline continues the line: nothing). */
+export const PY_ESCAPES: Record<string, string> = {
   "\\": "\\",
   "'": "'",
   '"': '"',
@@ -18,6 +18,27 @@ const ESCAPES: Record<string, string> = {
   t: "\t",
   v: "\v",
 };
+
+/**
+ * Python's escape at src[j] (a backslash) in a string literal: its text and where reading goes on;
+ * undefined for a malformed \x/\u/\U or a \N{name} (Unicode's name table is not read here).
+ * An unknown escape keeps its backslash, as in Python.
+ */
+export function unescapeAt(src: string, j: number): { text: string; next: number } | undefined {
+  const c = src[j + 1];
+  if (c === "\n") return { text: "", next: j + 2 };
+  if (c in PY_ESCAPES) return { text: PY_ESCAPES[c], next: j + 2 };
+  const hex = ({ x: 2, u: 4, U: 8 } as Record<string, number>)[c];
+  if (hex) {
+    const digits = src.slice(j + 2, j + 2 + hex);
+    if (!new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits)) return undefined;
+    return { text: String.fromCodePoint(parseInt(digits, 16)), next: j + 2 + hex };
+  }
+  const octal = /^[0-7]{1,3}/.exec(src.slice(j + 1))?.[0];
+  if (octal) return { text: String.fromCodePoint(parseInt(octal, 8)), next: j + 1 + octal.length };
+  if (c === "N") return undefined;
+  return { text: `\\${c}`, next: j + 2 };
+}
 
 class NotALiteral extends Error {}
 
@@ -169,25 +190,10 @@ class LiteralReader {
   }
 
   private escape(): string {
-    const next = this.s[this.i + 1];
-    this.i += 2;
-    if (next in ESCAPES) return ESCAPES[next];
-    const hex = { x: 2, u: 4, U: 8 }[next];
-    if (hex) {
-      const digits = this.s.slice(this.i, this.i + hex);
-      if (!new RegExp(`^[0-9a-fA-F]{${hex}}$`).test(digits)) throw new NotALiteral();
-      this.i += hex;
-      return String.fromCodePoint(parseInt(digits, 16));
-    }
-    const octal = /^[0-7]{1,3}/.exec(this.s.slice(this.i - 1))?.[0];
-    if (octal) {
-      this.i += octal.length - 1;
-      return String.fromCodePoint(parseInt(octal, 8));
-    }
-    // \N{NAME} needs Unicode's name table: not read here
-    if (next === "N") throw new NotALiteral();
-    // an unknown escape keeps its backslash, as in Python
-    return "\\" + next;
+    const e = unescapeAt(this.s, this.i);
+    if (!e) throw new NotALiteral();
+    this.i = e.next;
+    return e.text;
   }
 }
 

@@ -312,6 +312,75 @@ const CONVERT_PLAYBOOK = (out: string) => `
       when: "'\\\\x41' == 'A'"
 `;
 
+/**
+ * A module named by a template (action: "{{ ansible_facts.pkg_mgr }}", roles' idiom for several
+ * distributions): in the string form with key=value, the mapping form, with args:, as a
+ * local_action; an unknown one fails when the task runs, and ignore_errors catches it.
+ */
+const TEMPLATED_ACTION_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: yes
+  vars: { f: file, c: copy }
+  tasks:
+    - action: "{{ f }} path=${out}/kv state=touch mode=0600"
+    - action:
+        module: "{{ c }}"
+        dest: "${out}/mapping"
+        content: "m\\n"
+      register: copied
+    - action: "{{ c }}"
+      args: { dest: "${out}/args", content: "{{ copied.changed }}" }
+    - local_action: "{{ f }} path=${out}/local state=directory mode=0750"
+    - name: the package manager of the node, as roles name it
+      action: "{{ ansible_facts.pkg_mgr }}"
+      args: { name: kplay-no-such-package, state: absent }
+      register: pkg
+    - action: "{{ 'no_such_module' }}"
+      ignore_errors: true
+      register: unknown
+    - copy:
+        dest: "${out}/results"
+        content: "{{ pkg is changed }} {{ unknown is failed }} {{ unknown.msg }}\\n"
+`;
+
+/**
+ * The user module's local mode as Ansible's user target tests it: libuser's tools on /etc files;
+ * a warning when /etc/passwd lacks the account; groups set and appended by lgroupmod, a primary
+ * group, expiry by lchage; a group named like the user is left alone; umask with local refused.
+ */
+const USER_LOCAL_PLAYBOOK = (out: string) => `
+- hosts: h1
+  gather_facts: no
+  vars: { u: kplay-diff-lu }
+  tasks:
+    - { user: { name: "{{ u }}", state: absent, remove: yes } }
+    - group: { name: "{{ item }}", state: absent }
+      loop: [kplay-diff-g1, kplay-diff-g2, kplay-diff-g3, kplay-diff-g4, kplay-diff-g5, "{{ u }}"]
+    - { user: { name: root, local: yes }, register: existing }
+    - { user: { name: "{{ u }}", state: present, local: yes }, register: l1 }
+    - { user: { name: "{{ u }}", state: present, local: yes }, register: l2 }
+    - { user: { name: "{{ u }}", state: absent, remove: yes, local: yes }, register: r1 }
+    - { user: { name: "{{ u }}", state: absent, remove: yes, local: yes }, register: r2 }
+    - group: { name: "{{ item }}" }
+      loop: [kplay-diff-g1, kplay-diff-g2, kplay-diff-g3, kplay-diff-g4, kplay-diff-g5, "{{ u }}"]
+    - { user: { name: "{{ u }}", local: yes, groups: [kplay-diff-g1, kplay-diff-g2] }, register: l3 }
+    - { user: { name: "{{ u }}", local: yes, groups: [kplay-diff-g3, kplay-diff-g4], append: yes }, register: l4 }
+    - { user: { name: "{{ u }}", local: yes, group: kplay-diff-g5, expires: 2529881062 }, register: l6 }
+    - { user: { name: "{{ u }}", local: yes, expires: 2529881062 }, register: l7 }
+    - { command: "id -Gn {{ u }}", register: ids }
+    - { getent: { database: shadow, key: "{{ u }}" } }
+    - { user: { name: "{{ u }}", local: yes, umask: "077" }, register: both, ignore_errors: true }
+    - { user: { name: "{{ u }}", state: absent, remove: yes, local: yes } }
+    - group: { name: "{{ item }}", state: absent }
+      loop: [kplay-diff-g1, kplay-diff-g2, kplay-diff-g3, kplay-diff-g4, kplay-diff-g5, "{{ u }}"]
+    - copy:
+        dest: "${out}/results"
+        content: |
+          {{ [l1, l2, r1, r2, l3, l4, l6, l7] | map(attribute='changed') | list }} {{ existing.warnings is defined }}
+          {{ l1.warnings | first }}
+          {{ ids.stdout.split() | sort }} {{ getent_shadow[u][6] }} {{ both is failed }} {{ both.msg }}
+`;
+
 /** find as Ansible's: names (glob, regex, excludes), types, hidden, depth, age, size, contents, checksums. */
 const FIND_PLAYBOOK = (out: string) => `
 - hosts: h1
@@ -1528,6 +1597,19 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     });
     expect(kplay.files.results).toMatch(/^644 listy False False False \[1, 2, "x"\]\n/);
     expect(kplay.files["single-quoted"]).toBeDefined();
+  });
+
+  it("action: a module named by a template (string, mapping, args:, local_action, the node's pkg_mgr, unknown)", () => {
+    const kplay = sameAsAnsible({ main: TEMPLATED_ACTION_PLAYBOOK });
+    expect(kplay.files.kv).toBe("600 ");
+    expect(kplay.files.results).toMatch(/^644 False True The module no_such_module was not found/);
+  });
+
+  it("user: local mode with libuser (warnings, groups by lgroupmod, primary group, expiry, umask refused)", () => {
+    const kplay = sameAsAnsible({ main: USER_LOCAL_PLAYBOOK });
+    expect(kplay.files.results).toMatch(
+      /^644 \[True, False, True, False, True, True, True, False\] False\n'local: true'/,
+    );
   });
 
   it("find: globs, regexes, excludes, types, hidden, depth, age, size, contents, checksums, a missing path", () => {

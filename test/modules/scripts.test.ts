@@ -122,6 +122,12 @@ const CASES: Array<[string, string, Record<string, unknown>, CaseOptions?]> = [
   ["find", "find", { paths: ["/var/log", "/srv/x y"], patterns: "*.log", recurse: true, depth: 2, follow: true }],
   ["find-contains", "find", { paths: "/etc", contains: "^Port", get_checksum: true, read_whole_file: true }],
   ["user-ssh-key-passphrase", "user", { name: "svc", generate_ssh_key: true, ssh_key_passphrase: "it's secret" }],
+  [
+    "user-local",
+    "user",
+    { name: "svc", local: true, groups: ["a", "b"], expires: 1700000000, shell: "/bin/sh", password_lock: true },
+  ],
+  ["user-local-absent", "user", { name: "svc", local: true, state: "absent", remove: true, force: true }],
   ["user-home-fallback", "user", { name: "svc", skeleton: "/etc/skel-ops" }],
   ["timezone", "timezone", { name: "America/Denver", hwclock: "UTC" }],
   ["timezone-check", "timezone", { name: "Europe/Berlin" }, { check: true }],
