@@ -94,6 +94,8 @@ export interface Outcome {
   status: HostStatus;
   result: ModuleResult;
   item?: unknown;
+  /** The module that ran, when the task named it by a template (templated_action). */
+  module?: string;
 }
 
 export interface RunSummary {

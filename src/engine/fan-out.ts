@@ -94,7 +94,7 @@ export class FanOut {
     this.e.report.emit({
       event: "host_result",
       task: taskLabel(t.task),
-      module: t.task.module,
+      module: o.module ?? t.task.module,
       host,
       status: o.status,
       elapsed_ms: elapsed,

@@ -270,9 +270,10 @@ export class TaskExecutor {
     result = applyConditions(task, result, withReg);
     let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
     if (status === "failed" && eff.ignoreErrors) status = "ignored";
+    const resolved = p.mod.name !== task.module ? { module: p.mod.name } : {};
     if (status === "changed" && task.undo !== undefined && p.undo.enabled)
-      return this.recordUndo(t, at, p, { status, result });
-    return { status, result };
+      return { ...(await this.recordUndo(t, at, p, { status, result })), ...resolved };
+    return { status, result, ...resolved };
   }
 
   /** `setup` gathers the host's facts (kept as facts); set_fact and include_vars set variables. */
