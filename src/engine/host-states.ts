@@ -140,17 +140,19 @@ export class HostStates {
   }
 }
 
-/** set_fact/include_vars values into the host's variables; include_vars' stay templates (as in Ansible). */
 /**
- * Facts a module returned (getent, …): variables of their own, and under `ansible_facts` too, as
- * Ansible keeps them in its fact cache. set_fact and include_vars set plain variables only.
+ * Facts a module returned (getent, hostname…): variables of their own, and under `ansible_facts`
+ * too (without the `ansible_` prefix, as Ansible keeps them in its fact cache). set_fact and
+ * include_vars set plain variables only.
  */
 export function setModuleFacts(s: HostState, facts: Vars): void {
   setVariables(s, facts, { templates: false });
   const known = (s.facts?.ansible_facts ?? {}) as Vars;
-  s.facts = { ...s.facts, ansible_facts: { ...known, ...facts } };
+  const named = Object.fromEntries(Object.entries(facts).map(([k, v]) => [k.replace(/^ansible_/, ""), v]));
+  s.facts = { ...s.facts, ansible_facts: { ...known, ...named } };
 }
 
+/** set_fact/include_vars values into the host's variables; include_vars' stay templates (as in Ansible). */
 export function setVariables(s: HostState, vars: Vars, o: { templates: boolean }): void {
   Object.assign(s.registered, vars);
   if (o.templates) s.templateVars = new Set([...(s.templateVars ?? []), ...Object.keys(vars)]);
