@@ -6,7 +6,7 @@
 // put the old zone back.
 import { z } from "zod";
 import { joinSh, raw, sh, type Sh } from "../transport/sh.js";
-import { defineModule, readMarker, type ModuleResult } from "./types.js";
+import { defineModule, readMarker, readTagged, type ModuleResult } from "./types.js";
 
 const schema = z
   .object({
@@ -19,7 +19,7 @@ const schema = z
   .strict();
 type Args = z.infer<typeof schema>;
 
-/** sh: what the node uses now, printed as KPLAY-TZ:<zone> and KPLAY-RTC:<local|UTC> (prefix $1). */
+/** sh: now_tz and now_rtc print the zone and the clock's keeping (local or UTC) the node uses now. */
 const READ = joinSh([
   raw(`if timedatectl status >/dev/null 2>&1; then td_=1; else td_=0; fi`),
   raw(`now_tz() { if [ $td_ = 1 ]; then timedatectl status | sed -n -E 's/^ *Time ?zone: *([^ ]+).*/\\1/p'`),
@@ -65,12 +65,6 @@ function script(a: Args, check: boolean): Sh {
   return joinSh(lines);
 }
 
-/** The value a KPLAY-<tag>: line of the script's output carries. */
-function line(stdout: string, tag: string): string | undefined {
-  const l = stdout.split("\n").find((x) => x.startsWith(`KPLAY-${tag}:`));
-  return l?.slice(tag.length + 7);
-}
-
 /** Ansible's diff: before and after of the keys asked for (in check mode, after is what was asked). */
 type Diff = { before: Record<string, string>; after: Record<string, string> };
 function diff(a: Args, stdout: string, check: boolean): Diff {
@@ -82,8 +76,8 @@ function diff(a: Args, stdout: string, check: boolean): Diff {
   ];
   for (const [key, tag] of keys) {
     if (a[key] === undefined) continue;
-    before[key] = line(stdout, `${tag}-BEFORE`) ?? "";
-    after[key] = check ? a[key]! : (line(stdout, `${tag}-AFTER`) ?? "");
+    before[key] = readTagged(stdout, `${tag}-BEFORE`) ?? "";
+    after[key] = check ? a[key]! : (readTagged(stdout, `${tag}-AFTER`) ?? "");
   }
   return { before, after };
 }

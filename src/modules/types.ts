@@ -112,6 +112,15 @@ export function readMarker(stdout: string): Record<string, string> | undefined {
   return out;
 }
 
+/** The text after "KPLAY-<tag>:" on the first line of a script's output that starts so. */
+export function readTagged(stdout: string, tag: string): string | undefined {
+  const prefix = `KPLAY-${tag}:`;
+  return stdout
+    .split("\n")
+    .find((l) => l.startsWith(prefix))
+    ?.slice(prefix.length);
+}
+
 /** Ansible modes: "0644", "644", 644 (YAML 1.2 reads 0644 as 644) or symbolic "u+rwx". */
 /** mode: preserve: the source file's mode on the controller (copy from content has none: left as is). */
 export function preservedMode(src: string | undefined): string | undefined {

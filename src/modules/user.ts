@@ -4,7 +4,7 @@
 // locking follow Ansible's user module (what is compared, and with which command it is set).
 import { z } from "zod";
 import { catSh, joinSh, raw, secret, sh, type Sh } from "../transport/sh.js";
-import { defineModule, readMarker, type ModuleResult } from "./types.js";
+import { defineModule, readMarker, readTagged, type ModuleResult } from "./types.js";
 
 const schema = z
   .object({
@@ -75,8 +75,7 @@ function readAccount(a: Args): Sh {
 
 /** uid, group (the gid), comment, home and shell of the passwd entry the script printed. */
 function accountFields(stdout: string): Record<string, unknown> {
-  const line = stdout.split("\n").find((l) => l.startsWith("KPLAY-ENT:"));
-  const f = line?.slice("KPLAY-ENT:".length).split(":");
+  const f = readTagged(stdout, "ENT")?.split(":");
   if (!f || f.length < 7) return {}; // check mode: a user not made yet
   return { uid: Number(f[2]), group: Number(f[3]), comment: f[4], home: f[5], shell: f[6] };
 }
@@ -167,10 +166,10 @@ function withAskpass(passphrase: string, cmd: Sh): Sh {
 
 /** ssh_fingerprint, ssh_key_file and ssh_public_key from the lines sshKey printed. */
 function sshResult(stdout: string): Record<string, string> {
-  const line = (tag: string) => new RegExp(`^${tag}:(.*)$`, "m").exec(stdout)?.[1];
-  const file = line("KPLAY-SSHFILE");
+  const line = (tag: string) => readTagged(stdout, tag);
+  const file = line("SSHFILE");
   if (file === undefined) return {};
-  return { ssh_fingerprint: line("KPLAY-SSHFP") ?? "", ssh_key_file: file, ssh_public_key: line("KPLAY-SSHPUB") ?? "" };
+  return { ssh_fingerprint: line("SSHFP") ?? "", ssh_key_file: file, ssh_public_key: line("SSHPUB") ?? "" };
 }
 
 /** The date usermod/useradd -e take for `expires` ("" = never), and its day number in /etc/shadow. */
