@@ -1,6 +1,7 @@
 // Owns `kplay run PLAYBOOK... `: load and validate inventory, playbooks and extra vars (nothing
 // touches a node before all of it validates), then execute with the engine and report.
 import { RunLogReporter } from "../report/run-log.js";
+import { recordedCommand } from "../report/command-line.js";
 import { runSetDir, type RunSet } from "../state/runsets.js";
 import { ensureStateDir } from "../state/atomic.js";
 import { existsSync } from "node:fs";
@@ -247,7 +248,7 @@ export function reporterFor(
       ? new StepConsoleReporter(redact, { runHosts: runHosts, logFile })
       : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
   const log = LineSink.file(logFile);
-  const command = ["kplay", ...process.argv.slice(2)].join(" ");
+  const command = recordedCommand(process.argv.slice(2), redact);
   const reporter: Reporter = new TeeReporter([shown, new RunLogReporter(redact, (line) => log.write(line), command)]);
   return { redact, reporter, verbosity, sd };
 }

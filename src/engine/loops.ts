@@ -4,7 +4,7 @@
 // cartesian product, with_subelements each parent with each of its subelements). Values come
 // rendered; this only shapes them. with_fileglob, with_first_found, with_file, with_lines and
 // with_env are their lookup plugins' results. Errors say which keyword wanted what.
-import { LOOKUPS, LookupError } from "../playbook/lookups.js";
+import { LOOKUPS, LookupError, withTermsFrom } from "../playbook/lookups.js";
 
 /** The keywords a task may loop with; `loop` and `with_list` take the list as it is. */
 export const LOOP_KEYWORDS = [
@@ -36,24 +36,35 @@ const list = (v: unknown, kind: LoopKind): unknown[] => {
 const flatOnce = (v: unknown[]) => v.flatMap((x) => (Array.isArray(x) ? x : [x]));
 
 /** with_fileglob, with_first_found… : the lookup plugin of that name, on the controller (playbook/lookups.ts). */
-function lookupItems(kind: LoopKind, value: unknown, vars: Record<string, unknown>): unknown[] {
-  const run = LOOKUPS[kind.slice("with_".length)];
+function lookupItems(kind: LoopKind, value: unknown, vars: Record<string, unknown>, fromNode: boolean): unknown[] {
+  const plugin = kind.slice("with_".length);
+  const run = LOOKUPS[plugin];
   const terms = list(value, kind);
   try {
-    if (kind !== "with_first_found") return run(terms.map(String), { vars, kw: {} });
+    if (kind !== "with_first_found")
+      return withTermsFrom(fromNode, plugin, () => run(terms.map(String), { vars, kw: {} }));
     // first_found takes names, or mappings of files and paths (and skip)
     const names = terms.filter((t) => !isMap(t)).map(String);
     const maps = terms.filter(isMap);
     const kw = Object.assign({}, ...maps) as Record<string, unknown>;
     for (const k of ["files", "paths"]) if (typeof kw[k] === "string") kw[k] = String(kw[k]).split(/[,;:]/);
-    return run(names, { vars, kw });
+    return withTermsFrom(fromNode, plugin, () => run(names, { vars, kw }));
   } catch (e) {
     if (e instanceof LookupError) throw new LoopError(`${kind}: ${e.message}`);
     throw e;
   }
 }
 
-export function loopItems(kind: LoopKind, value: unknown, vars: Record<string, unknown> = {}): unknown[] {
+/**
+ * The items of a loop over `value` (rendered); `fromNode`: it read a node's data (a lookup's terms
+ * then may not pick code or paths).
+ */
+export function loopItems(
+  kind: LoopKind,
+  value: unknown,
+  vars: Record<string, unknown> = {},
+  fromNode = false,
+): unknown[] {
   switch (kind) {
     case "loop":
     case "with_list":
@@ -76,7 +87,7 @@ export function loopItems(kind: LoopKind, value: unknown, vars: Record<string, u
     case "with_subelements":
       return subelements(list(value, kind));
     default:
-      return lookupItems(kind, value, vars);
+      return lookupItems(kind, value, vars, fromNode);
   }
 }
 

@@ -237,7 +237,8 @@ export class PlayIterator {
           const key = JSON.stringify([index, file, data ?? null]);
           try {
             if (!parts.has(key)) {
-              const nodes = loadIncludedTasks(file, { ...from, id: `${marker.id}#${index}` });
+              const namedByNode = o.result.include_named_by_node === true;
+              const nodes = loadIncludedTasks(file, { ...from, id: `${marker.id}#${index}`, namedByNode });
               parts.set(key, { order: index, hosts: [], nodes, ...(data ? { data } : {}) });
             }
           } catch (e) {

@@ -13,8 +13,18 @@ import { withCanonicalNames } from "../modules/aliases.js";
 import { expansionScript, pathArgsToExpand, withExpanded } from "../modules/path-args.js";
 import { FIRE_AND_FORGET, launchScript, launchedJob, resultsFile, type JobState } from "../modules/async_status.js";
 import { randomInt } from "node:crypto";
-import { trackTaint, withCleanData, withData, withTemplateNames } from "../playbook/data.js";
-import { evalCondition, evalExpr } from "../playbook/expr.js";
+import {
+  emptyTaint,
+  nodePathProblem,
+  trackTaint,
+  withCleanData,
+  withControllerData,
+  withData,
+  withTemplateNames,
+  type Taint,
+} from "../playbook/data.js";
+import { evalCondition, evalExpr, ExprError } from "../playbook/expr.js";
+import { join } from "node:path";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
 import { taskLabel, type Inheritable, type Task } from "../playbook/types.js";
 import type { HostStatus } from "../report/index.js";
@@ -35,6 +45,8 @@ interface Prepared {
   undo: UndoLog;
   /** The arguments computed from nothing a node sent (such a set_fact value is a template again). */
   cleanKeys: ReadonlySet<string>;
+  /** The argument strings rendered from node data or a lookup: never evaluated again (assert's that, debug's var). */
+  taint: Taint;
 }
 
 /**
@@ -139,12 +151,13 @@ export class TaskExecutor {
     let vars = this.taskVars(t, host);
     let items: unknown[] | undefined;
     // items of a `loop:` computed from nothing a node sent are clean (with_* items are data: Ansible
-    // marks a lookup's result unsafe)
-    let cleanItems = false;
+    // marks a lookup's result unsafe); items that came from a lookup, not a node, are the controller's
+    let itemData: typeof withData = withData;
     try {
       const rendered = trackTaint(() => this.loopItems(task, vars));
       items = rendered.value;
-      cleanItems = task.loopKind === "loop" && !rendered.tainted;
+      if (task.loopKind === "loop" && !rendered.tainted) itemData = withCleanData;
+      else if (!rendered.fromNode) itemData = withControllerData;
     } catch (e) {
       // as Ansible: a loop that cannot be rendered fails the task only if its `when` holds
       if (!t.eff.when.length || evalCondition(t.eff.when, vars)) throw e;
@@ -173,7 +186,7 @@ export class TaskExecutor {
         ...(items ? { ansible_loop_var: loopVar } : {}),
         ...(items && indexVar ? { ansible_index_var: indexVar } : {}),
       };
-      const v = items ? (cleanItems ? withCleanData : withData)(vars, own) : vars;
+      const v = items ? itemData(vars, own) : vars;
       const label = items ? (task.loopLabel ? renderValue(task.loopLabel, v, o) : item) : undefined;
       const outcome = await this.runWithRetries(t, { host, vars: v, index, attempt: 1 });
       // an item's result names its item and loop variables, as Ansible's does (results[0].item)
@@ -206,9 +219,9 @@ export class TaskExecutor {
     if (task.loop === undefined) return undefined;
     const where = { file: task.where.file, line: task.where.line, field: "loop" };
     const field = task.loopKind;
-    const rendered = renderValue(task.loop, vars, { ...where, field });
+    const rendered = trackTaint(() => renderValue(task.loop, vars, { ...where, field }));
     try {
-      return loopItems(task.loopKind, rendered, vars);
+      return loopItems(task.loopKind, rendered.value, vars, rendered.fromNode);
     } catch (e) {
       if (!(e instanceof LoopError)) throw e;
       throw new KplayError("input", e.message, { where: { ...task.where, field } });
@@ -299,9 +312,14 @@ export class TaskExecutor {
   private prepare(t: TaskRun, at: Attempt): Prepared {
     const { task, eff } = t;
     const o = { file: task.where.file, line: task.where.line, field: task.where.field };
+    const taint = emptyTaint();
     const { mod, taskArgs } = resolveModule(task, (v) => renderValue(v, at.vars, { ...o, field: "action" }));
     const given = { ...withCanonicalNames(mod.name, moduleDefaults(mod, eff, at.vars)), ...taskArgs };
-    const rendering = renderArgs(mod, given, (v) => renderValue(v, at.vars, o) as Record<string, unknown>);
+    const rendering = renderArgs(
+      mod,
+      given,
+      (v) => renderValue(v, at.vars, { ...o, taint }) as Record<string, unknown>,
+    );
     const args = withoutOmitted(rendering.args);
     const rendered = withCanonicalNames(mod.name, args);
     // arguments named like secrets (a user's password, get_url's url_password) are secrets from now on
@@ -338,7 +356,7 @@ export class TaskExecutor {
       delegate !== undefined && !this.e.inv.hasHost(delegate) && (delegate === "localhost" || delegate === "127.0.0.1");
     // The controller (a task delegated to localhost) keeps no undo log: it is not a node.
     const undo = new UndoLog(!(eff.checkMode ?? this.e.opts.check) && !toController);
-    return { mod, args: parsed.data, exec, delegate, undo, cleanKeys: rendering.cleanKeys };
+    return { mod, args: parsed.data, exec, delegate, undo, cleanKeys: rendering.cleanKeys, taint };
   }
 
   /**
@@ -427,8 +445,9 @@ export class TaskExecutor {
           : script;
         return this.node.exec({ host, delegate: p.delegate }, sent, opts);
       },
-      readLocal: (path) => readFileSync(localPath(run.play.dir, path, task)),
-      localPath: (path) => localPath(run.play.dir, path, task),
+      readLocal: (path, from) => readFileSync(localPath(run.play.dir, path, task, { taint: p.taint, from })),
+      localPath: (path, from) => localPath(run.play.dir, path, task, { taint: p.taint, from }),
+      taint: p.taint,
       renderFile: (text, file, jinja) => renderTemplateFile(text, file, vars, jinja),
     };
   }
@@ -599,12 +618,23 @@ function loopResult(outcomes: Outcome[]): ModuleResult {
   };
 }
 
-/** changed_when / failed_when, evaluated with the result registered. */
+/**
+ * changed_when / failed_when, evaluated with the result registered. As Ansible's: one that cannot
+ * be evaluated (an unsafe condition, an undefined name) fails the task and keeps its result, the
+ * error under changed_when_result or failed_when_result.
+ */
 function applyConditions(task: Task, result: ModuleResult, withReg: Vars): ModuleResult {
   let r = result;
-  if (task.changedWhen !== undefined && !r.skipped && !r.failed)
-    r = { ...r, changed: evalCondition(task.changedWhen, withReg) };
-  if (task.failedWhen !== undefined && !r.skipped) r = { ...r, failed: evalCondition(task.failedWhen, withReg) };
+  let which = "changed";
+  try {
+    if (task.changedWhen !== undefined && !r.skipped && !r.failed)
+      r = { ...r, changed: evalCondition(task.changedWhen, withReg) };
+    which = "failed";
+    if (task.failedWhen !== undefined && !r.skipped) r = { ...r, failed: evalCondition(task.failedWhen, withReg) };
+  } catch (e) {
+    if (!(e instanceof ExprError)) throw e;
+    return { ...r, failed: true, [`${which}_when_result`]: e.message };
+  }
   return r;
 }
 
@@ -614,9 +644,17 @@ function envStrings(v: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === "string" ? x : JSON.stringify(x)]));
 }
 
-/** Ansible's lookup for src: the task's role, its task file's directory, then the playbook's (paths.ts). */
-function localPath(dir: string, p: string, task: Task): string {
+/**
+ * Ansible's lookup for src: the task's role, its task file's directory, then the playbook's (paths.ts).
+ * A name that came from a node may only find a file within those directories.
+ */
+function localPath(dir: string, p: string, task: Task, o: { taint: Taint; from?: string }): string {
   const found = findSource(task.dirs, dir, p);
+  const why =
+    found && o.taint.fromNode.has(o.from ?? p)
+      ? nodePathProblem(found, [...searchPath(task.dirs, dir), join(dir, "..", "templates")])
+      : undefined;
+  if (why) throw new KplayError("input", why, { where: task.where });
   if (found) return found;
   const looked = sourceCandidates(task.dirs, dir, p).join(", ");
   throw new KplayError("input", `source file ${p} not found (looked in ${looked})`, { where: task.where });

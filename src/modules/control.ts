@@ -45,7 +45,7 @@ export const assertModule = defineModule({
   run: async (ctx, a) => {
     const list = Array.isArray(a.that) ? a.that : [a.that];
     for (const cond of list) {
-      if (cond !== null && !evalCondition(cond, ctx.vars)) {
+      if (cond !== null && !evalCondition(cond, ctx.vars, ctx.taint)) {
         return {
           changed: false,
           failed: true,
@@ -96,10 +96,14 @@ export const metaModule = defineModule({
  * this task stands first in the include's block so each host that takes the include reports it
  * (ok, or skipped when the include's `when` is false), as Ansible's "included:" line counts.
  */
+/** Marks an include_tasks result whose file name came from a node's data. */
+export const NODE_NAMED = { include_named_by_node: true } as const;
+
 export const includeTasksModule = defineModule({
   name: "include_tasks",
   undo: "none",
   local: true,
   schema: z.object({ file: z.string() }).strict(),
-  run: async (_ctx, a) => ({ changed: false, include: a.file }),
+  // a file named by a node's data must be one of the playbook's own (checked where it is read)
+  run: async (ctx, a) => ({ changed: false, include: a.file, ...(ctx.taint?.fromNode.has(a.file) ? NODE_NAMED : {}) }),
 });

@@ -180,17 +180,14 @@ function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; u
             )
           : raw(":"),
         undo.keepOriginal("p", literal) ?? raw(":"),
-        // A new file is 0644 (umask 022 as the shell creates it), as Ansible makes it. `true`, not
-        // `:`: a special builtin whose redirection fails ends a POSIX shell (dash does).
-        raw(`umask 022; t="$d/.kplay-tmp.$$"; set -C; { true > "$t"; } 2>/dev/null || t=; set +C`),
-        raw(`[ -n "$t" ] || { t=$(mktemp "$d/.kplay-tmp.XXXXXX") && chmod 644 "$t"; } || exit 1`),
+        // The new content goes into a private file (0600 from its creation, umask 077) and gets its
+        // final owner and mode before it takes dest's name: nobody reads a key while it is written.
+        // `true`, not `:`: a special builtin whose redirection fails ends a POSIX shell (dash does).
+        raw(`umask 077; t="$d/.kplay-tmp.$$"; set -C; { true > "$t"; } 2>/dev/null || t=; set +C`),
+        raw(`[ -n "$t" ] || t=$(mktemp "$d/.kplay-tmp.XXXXXX") || exit 1`),
         receiveStdin(T_VAR, sum),
         f.validate ? validateStep(f.validate) : undefined,
-        // keep the old file's mode/owner when the task does not set them
-        raw(
-          `if [ -e "$p" ]; then cp --attributes-only --preserve=mode,ownership -- "$p" "$t" 2>/dev/null || ` +
-            `{ chmod "$(stat -c %a -- "$p")" -- "$t"; chown "$(stat -c %u:%g -- "$p")" -- "$t" 2>/dev/null; }; fi`,
-        ),
+        finalAttrs(f),
         // a bind-mounted file (e.g. /etc/hosts in a container) cannot be renamed over: write in place
         raw(`mv -f -- "$t" "$p" 2>/dev/null || { cat -- "$t" > "$p" && rm -f -- "$t"; } || { rm -f -- "$t"; exit 1; }`),
       ])
@@ -217,6 +214,29 @@ function script(f: PutFile, x: Expect, o: { check: boolean; withData: boolean; u
     f.nameInDir
       ? raw(`echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur in_dir=$in_ st=$1,$2,$3,$4,$5"`)
       : raw(`echo "KPLAY-RESULT: changed=$changed content=$content sum=$cur st=$1,$2,$3,$4,$5"`),
+  ]);
+}
+
+/**
+ * The temp file $t gets the attributes the file will have, narrowest last: the old file's owner
+ * (a new file is root's), the task's owner and group, then the mode: the task's, else the old
+ * file's, else 0644 (umask 022, as Ansible makes a new file). A symbolic mode is worked out on a
+ * scratch file first, so $t never passes through a wider mode.
+ */
+function finalAttrs(f: PutFile): Sh {
+  const mode = f.mode
+    ? /^[0-7]{3,4}$/.test(f.mode)
+      ? sh`m_=${f.mode}`
+      : sh`s_=$(mktemp) && chmod "$m_" "$s_" && chmod -- ${f.mode} "$s_" && m_=$(stat -c %a -- "$s_"); rm -f -- "$s_"`
+    : undefined;
+  return joinSh([
+    raw(`if [ -e "$p" ]; then m_=$(stat -c %a -- "$p"); chown "$(stat -c %u:%g -- "$p")" -- "$t" 2>/dev/null; `),
+    raw(`else m_=644; fi`),
+    f.owner || f.group ? raw(`p_="$p"; p="$t"`) : undefined,
+    f.owner || f.group ? attrScriptOrNoop({ owner: f.owner, group: f.group }, false) : undefined,
+    f.owner || f.group ? raw(`p="$p_"`) : undefined,
+    mode,
+    raw(`chmod "$m_" "$t" || { rm -f -- "$t"; exit 1; }`),
   ]);
 }
 

@@ -15,6 +15,9 @@ export const debugModule = defineModule({
     // shown only from that many -v on; below it the task is skipped, as Ansible's is
     if (a.verbosity > Number(ctx.vars.ansible_verbosity ?? 0))
       return { changed: false, skipped: true, skipped_reason: "Verbosity threshold not met." };
+    // a name rendered from node data or a lookup is text, never evaluated: Ansible's debug then
+    // shows the text it would have evaluated, "{{" + var + "}}", unrendered
+    if (a.var !== undefined && ctx.taint?.unsafe.has(a.var)) return { changed: false, [a.var]: `{{${a.var}}}` };
     if (a.var !== undefined) return { changed: false, [a.var]: lookupVar(a.var, ctx.vars) };
     return { changed: false, msg: a.msg ?? "Hello world!" };
   },

@@ -120,7 +120,11 @@ function download(a: Args, f: Fetchers, w: Want, undo: UndoLog): Sh {
         )
       : raw(":"),
     raw(`  if [ -f "$p" ] && cmp -s -- "$t" "$p"; then rm -f -- "$t"; else`),
-    raw(`    if [ -e "$p" ]; then chmod -- "$(stat -c %a -- "$p")" "$t"; else chmod 644 -- "$t"; fi`),
+    // the file stayed 0600 (mktemp) till now: an octal mode the task asks for is its mode before it
+    // takes dest's name, else the old file's, else 0644
+    /^[0-7]{3,4}$/.test(normalizeMode(a.mode) ?? "")
+      ? sh`    chmod -- ${normalizeMode(a.mode)!} "$t"`
+      : raw(`    if [ -e "$p" ]; then chmod -- "$(stat -c %a -- "$p")" "$t"; else chmod 644 -- "$t"; fi`),
     // what was at the destination before (or that nothing was) goes into the undo log
     undo.keepOriginal("p"),
     raw(`    mv -f -- "$t" "$p" && changed=1; fi`),

@@ -64,7 +64,7 @@ function withRaw(a: Args): Args {
 /** Ansible looks in vars/ first, then the directory itself (role, task file, playbook). */
 function varsFile(ctx: ModuleContext, name: string): string {
   try {
-    return ctx.localPath(join("vars", name));
+    return ctx.localPath(join("vars", name), name);
   } catch {
     return ctx.localPath(name);
   }

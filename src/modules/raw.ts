@@ -57,7 +57,7 @@ export const scriptModule = defineModule({
     .strict(),
   run: async (ctx, a) => {
     const [file, ...args] = splitArgs(a.cmd);
-    const body = ctx.readLocal(file);
+    const body = ctx.readLocal(file, a.cmd); // the script's name is the first word of cmd
     if (a.chdir && !a.chdir.startsWith("/"))
       return {
         changed: false,

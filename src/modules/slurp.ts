@@ -1,18 +1,9 @@
 // Owns the `slurp` module (a file's content, base64) and `fetch` (copy a file from the host to
 // the controller, under dest/<host>/<path> unless flat), checksum-compared.
 import { createHash } from "node:crypto";
-import {
-  closeSync,
-  createReadStream,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
-import { dirname, join } from "node:path";
+import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { basename, dirname, resolve, sep } from "node:path";
+import { openTempBeside, writeAll } from "../state/atomic.js";
 import { z } from "zod";
 import { catSh, raw, sh } from "../transport/sh.js";
 import { defineModule, type ModuleContext } from "./types.js";
@@ -112,21 +103,18 @@ export const fetchModule = defineModule({
     })
     .strict(),
   run: async (ctx, a) => {
-    const dest = a.flat
-      ? a.dest.endsWith("/")
-        ? join(a.dest, a.src.split("/").pop()!)
-        : a.dest
-      : join(a.dest, ctx.host, a.src);
+    const dest = fetchDest(a, ctx.host);
+    if (typeof dest !== "string") return { changed: false, failed: true, msg: dest.escapes, file: a.src };
     const cur = existsSync(dest) ? await sha256File(dest) : undefined;
-    // streamed into a temporary file beside dest (0600: fetched files are often credentials), renamed when whole
-    // the first directory made here (undefined: all were there), removed again if nothing arrives
+    // streamed into a private temporary file beside dest (random name, created exclusively, 0600 from
+    // the start: fetched files are often credentials), renamed when whole; the first directory made
+    // here (undefined: all were there) is removed again if nothing arrives
     const made = mkdirSync(dirname(dest), { recursive: true });
-    const tmp = `${dest}.kplay-tmp`;
-    const fd = openSync(tmp, "w", 0o600);
+    const { fd, tmp } = openTempBeside(dest, 0o600);
     let r: Awaited<ReturnType<typeof readRaw>>;
     try {
       r = await readRaw(ctx, a.src, (c) => {
-        for (let off = 0; off < c.length;) off += writeSync(fd, c, off);
+        writeAll(fd, c);
       });
       fsyncSync(fd);
     } finally {
@@ -148,6 +136,22 @@ export const fetchModule = defineModule({
     return { changed: true, dest, checksum: r.sha1, remote_checksum: r.sha1, size: r.size };
   },
 });
+
+/**
+ * Where fetch writes on the controller: dest/<host>/<src> (or dest itself, or dest/<basename> when
+ * flat), normalised and confined to dest. The source path may come from a node (registered
+ * output), so one that climbs out of dest is refused, in Ansible's words.
+ */
+export function fetchDest(a: { src: string; dest: string; flat: boolean }, host: string): string | { escapes: string } {
+  const base = resolve(a.dest);
+  if (a.flat && !a.dest.endsWith("/")) return base;
+  // as Ansible (CVE-2020-1735): the joined path is normalised, then must stay under dest
+  const dest = a.flat ? resolve(base, `./${basename(a.src)}`) : resolve(base, `./${host}`, `./${a.src}`);
+  const under = a.flat ? base : resolve(base, `./${host}`);
+  if (!dest.startsWith(under + sep) || [".", ".."].includes(basename(a.src)))
+    return { escapes: `Detected directory traversal, expected to be contained in '${base}' but got '${dest}'` };
+  return dest;
+}
 
 function sha256File(file: string): Promise<string> {
   return new Promise((res, rej) => {

@@ -3,6 +3,7 @@
 // alter the host were needed; in check mode the module reports what it would change, changing nothing.
 import { statSync } from "node:fs";
 import type { JinjaFileOptions } from "../template/jinja.js";
+import type { Taint } from "../playbook/data.js";
 import type { z } from "zod";
 import type { Sh } from "../transport/sh.js";
 import type { ExecResult } from "../transport/types.js";
@@ -20,15 +21,24 @@ export interface ModuleContext {
     opts?: { stdin?: string | Buffer; timeoutMs?: number; outputLimit?: number; stdoutSink?: (chunk: Buffer) => void },
   ): Promise<ExecResult>;
   /** Read a file on the controller; relative paths resolve as Ansible does (files/ beside the playbook…). */
-  readLocal(path: string): Buffer;
-  /** Where a controller file is (same lookup as readLocal). */
-  localPath(path: string): string;
+  readLocal(path: string, from?: string): Buffer;
+  /**
+   * Where a controller file is (same lookup as readLocal). `from`: the argument `path` was made
+   * from (vars/NAME from NAME), whose origin decides: a name from a node's data finds only the
+   * playbook's and roles' own files.
+   */
+  localPath(path: string, from?: string): string;
   /**
    * Render a template text with the task's variables (strict; errors name `file`): Handlebars for
    * a .hbs file, Jinja2 (with `jinja`'s options) for any other.
    */
   renderFile(text: string, file: string, jinja?: JinjaFileOptions): string;
   vars: Record<string, unknown>;
+  /**
+   * The argument strings that were rendered from node data or a lookup's result (Ansible's unsafe):
+   * a module that evaluates an argument (assert's that, debug's var) refuses or shows them as text.
+   */
+  taint?: Taint;
 }
 
 /** One before/after pair: texts (copy, template, edits) or attributes (the file module). */

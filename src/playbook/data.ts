@@ -6,9 +6,13 @@
 // as "{{ hostvars.other.ansible_password }}" coming back from a node stays that text.
 // A variables object carries the set of its template names under a symbol (copied by spreads).
 
+import { resolve, sep } from "node:path";
+
 export const TEMPLATE_NAMES = Symbol.for("kplay.templateNames");
 /** Names of data that came from no node (a loop item of a loop written in the playbook). */
 export const CLEAN_NAMES = Symbol.for("kplay.cleanNames");
+/** Names of data that came from the controller, not a node (the items of a with_fileglob loop). */
+export const CONTROLLER_NAMES = Symbol.for("kplay.controllerNames");
 
 type Vars = Record<string | symbol, unknown>;
 
@@ -30,6 +34,8 @@ export function withData(vars: Record<string, unknown>, data: Record<string, unk
   const out = { ...vars, ...data };
   const clean = (vars as Vars)[CLEAN_NAMES] as ReadonlySet<string> | undefined;
   if (clean) (out as Vars)[CLEAN_NAMES] = new Set([...clean].filter((k) => !(k in data)));
+  const controller = (vars as Vars)[CONTROLLER_NAMES] as ReadonlySet<string> | undefined;
+  if (controller) (out as Vars)[CONTROLLER_NAMES] = new Set([...controller].filter((k) => !(k in data)));
   if (names) {
     const kept = new Set(names);
     for (const k of Object.keys(data)) kept.delete(k);
@@ -88,35 +94,87 @@ const CLEAN_MAGIC = new Set([
   "omit",
 ]);
 
-let tracking: { tainted: boolean } | undefined;
+// Two marks, as two questions: "tainted" is Ansible's unsafe (never evaluated again as a template
+// or condition: node data and every lookup's result); "fromNode" says the value came from a node
+// (facts, registered output, set_fact values computed from them), which must never pick code or
+// a controller path. A with_fileglob item is tainted but not from a node.
+interface Tracking {
+  tainted: boolean;
+  fromNode: boolean;
+}
+let tracking: Tracking | undefined;
 
-/** Run `fn`, telling whether it read anything tainted (node data, a lookup's result). */
-export function trackTaint<T>(fn: () => T): { value: T; tainted: boolean } {
+/** Run `fn`, telling whether it read anything tainted (node data, a lookup's result), and anything from a node. */
+export function trackTaint<T>(fn: () => T): { value: T; tainted: boolean; fromNode: boolean } {
   const outer = tracking;
-  const mine = { tainted: false };
+  const mine: Tracking = { tainted: false, fromNode: false };
   tracking = mine;
   try {
     const value = fn();
-    return { value, tainted: mine.tainted };
+    return { value, tainted: mine.tainted, fromNode: mine.fromNode };
   } finally {
     tracking = outer;
     if (outer && mine.tainted) outer.tainted = true;
+    if (outer && mine.fromNode) outer.fromNode = true;
   }
 }
 
 /** Evaluation read `name` from `vars` (a task's variables or one host's view in hostvars). */
 export function noteRead(vars: Record<string, unknown>, name: string): void {
-  if (!tracking || tracking.tainted) return;
+  if (!tracking || tracking.fromNode) return;
   const v = vars as Vars;
   const names = v[TEMPLATE_NAMES] as ReadonlySet<string> | undefined;
   const clean = v[CLEAN_NAMES] as ReadonlySet<string> | undefined;
   if (names === undefined || names.has(name) || clean?.has(name) || CLEAN_MAGIC.has(name)) return;
   tracking.tainted = true;
+  if (!(v[CONTROLLER_NAMES] as ReadonlySet<string> | undefined)?.has(name)) tracking.fromNode = true;
 }
 
-/** Evaluation used something tainted whatever it was (a lookup, the whole of a host's variables). */
-export function noteTaint(): void {
-  if (tracking) tracking.tainted = true;
+/** Evaluation used something tainted whatever it was: a lookup's result (from the controller), or node data. */
+export function noteTaint(from: "lookup" | "node" = "lookup"): void {
+  if (!tracking) return;
+  tracking.tainted = true;
+  if (from === "node") tracking.fromNode = true;
+}
+
+/**
+ * What a task's rendered arguments hold that must not be evaluated again: strings rendered from
+ * tainted values (Ansible's AnsibleUnsafe; a condition refuses them) and, among those, strings
+ * from a node (never a controller path outside the playbook's own files, never a lookup's term).
+ * JavaScript strings carry no mark, so the texts are kept beside the arguments they came with.
+ */
+export interface Taint {
+  unsafe: Set<string>;
+  fromNode: Set<string>;
+}
+
+export function emptyTaint(): Taint {
+  return { unsafe: new Set(), fromNode: new Set() };
+}
+
+/** Note every string in `v` (a rendered value, at any depth) as unsafe, and as node data if it came from a node. */
+export function markRendered(taint: Taint, v: unknown, fromNode: boolean, depth = 0): void {
+  if (typeof v === "string") {
+    taint.unsafe.add(v);
+    if (fromNode) taint.fromNode.add(v);
+    return;
+  }
+  if (!v || typeof v !== "object" || depth > 32) return;
+  for (const [k, x] of Object.entries(v)) {
+    if (!Array.isArray(v)) markRendered(taint, k, fromNode, depth + 1);
+    markRendered(taint, x, fromNode, depth + 1);
+  }
+}
+
+/** `vars` plus loop items that came from the controller (a lookup), not from a node. */
+export function withControllerData(
+  vars: Record<string, unknown>,
+  data: Record<string, unknown>,
+): Record<string, unknown> {
+  const out = withData(vars, data) as Vars;
+  const had = ((vars as Vars)[CONTROLLER_NAMES] as Set<string> | undefined) ?? [];
+  out[CONTROLLER_NAMES] = new Set([...had, ...Object.keys(data)]);
+  return out as Record<string, unknown>;
 }
 
 /** `vars` plus loop variables known clean: data (never rendered) that taints nothing. */
@@ -124,4 +182,18 @@ export function withCleanData(vars: Record<string, unknown>, data: Record<string
   const out = withData(vars, data) as Vars;
   out[CLEAN_NAMES] = new Set([...(((vars as Vars)[CLEAN_NAMES] as Set<string>) ?? []), ...Object.keys(data)]);
   return out as Record<string, unknown>;
+}
+
+/**
+ * Why a controller file named by a node's data may not be used (undefined: it may). A node may
+ * choose among the playbook's and roles' own files (`vars/{{ ansible_os_family }}.yml`), never a
+ * file outside their directories (`/etc/shadow`, `../../secrets`).
+ */
+export function nodePathProblem(file: string, roots: readonly string[]): string | undefined {
+  const abs = resolve(file);
+  if (roots.some((r) => abs === resolve(r) || abs.startsWith(resolve(r) + sep))) return undefined;
+  return (
+    `the path ${JSON.stringify(file)} came from a node's data and lies outside the playbook's and roles' ` +
+    `directories: a node's data may only choose among their files`
+  );
 }

@@ -4,9 +4,9 @@
 // positional and keyword arguments, .attr / [key] / [a:b], Python method calls on values,
 // list / tuple / dict literals, True / False / None. The filters, tests and methods themselves are
 // in jinja-lib.ts. An undefined name is an error unless tested or defaulted.
-import { LookupError } from "./lookups.js";
+import { LookupError, withTermsFrom } from "./lookups.js";
 import { unescapeAt } from "./pyliteral.js";
-import { holdsTemplate, mayRender, noteRead, noteTaint } from "./data.js";
+import { holdsTemplate, mayRender, noteRead, noteTaint, trackTaint, type Taint } from "./data.js";
 import {
   arith,
   callMethod,
@@ -381,12 +381,28 @@ export function evalExpr(src: string, vars: Record<string, unknown>, o: ExprOpti
   return v;
 }
 
-/** Ansible truthiness of a condition; lists of conditions are ANDed. Booleans pass through. */
-export function evalCondition(cond: unknown, vars: Record<string, unknown>): boolean {
+/** Ansible's words (CVE-2023-5764) for a condition whose text came from a node or a lookup. */
+export const UNSAFE_CONDITIONAL = "Conditional is marked as unsafe, and cannot be evaluated.";
+
+/**
+ * Ansible truthiness of a condition; lists of conditions are ANDed. Booleans pass through. A
+ * condition is never text that was rendered from tainted data: neither a string the task's
+ * arguments rendered so (`that: "{{ out.stdout }}"`, listed in `taint`), nor a `{{ }}` condition
+ * whose text result read such data: that text would be evaluated as code.
+ */
+export function evalCondition(cond: unknown, vars: Record<string, unknown>, taint?: Taint): boolean {
   if (cond === undefined || cond === null) return true;
   if (typeof cond === "boolean") return cond;
-  if (Array.isArray(cond)) return cond.every((c) => evalCondition(c, vars));
-  return truthy(evalExpr(String(cond), vars));
+  if (Array.isArray(cond)) return cond.every((c) => evalCondition(c, vars, taint));
+  const text = String(cond);
+  const refuse = () => new ExprError(`The conditional check '${text}' failed. The error was: ${UNSAFE_CONDITIONAL}`);
+  if (taint?.unsafe.has(text)) throw refuse();
+  if (!text.includes("{{") && !text.includes("{%")) return truthy(evalExpr(text, vars));
+  const r = trackTaint(() => evalExpr(text, vars));
+  // a whole "{{ x }}" renders to x's value: only text is unsafe (a bool or a list is not code)
+  const whole = /^\s*\{\{[\s\S]*\}\}\s*$/.test(text);
+  if (r.tainted && (!whole || typeof r.value === "string")) throw refuse();
+  return truthy(r.value);
 }
 
 export { pyStr } from "./jinja-lib.js";
@@ -501,19 +517,26 @@ class Evaluator implements Caller {
         if (isMacro(own)) return this.lib(() => own(this.args(n.args)));
         const f = GLOBALS[n.name];
         if (!f) throw new ExprError(`unknown function "${n.name}" in: ${this.src}`);
-        const args = this.args(n.args);
-        if (LOOKUP_FUNCTIONS.has(n.name)) noteTaint(); // a lookup's result is data, as Ansible marks it unsafe
-        // Ansible renders a lookup's terms: a template written as a literal term renders first
-        if (LOOKUP_FUNCTIONS.has(n.name) && lateRender)
-          n.args.pos.forEach((p, i) => {
-            if (p.k === "lit" && typeof p.v === "string" && p.v.includes("{{"))
-              args.pos[i] = lateRender!(p.v, this.vars, n.name);
-          });
-        return this.lib(() => f(args, this.vars));
+        if (!LOOKUP_FUNCTIONS.has(n.name)) return this.lib(() => f(this.args(n.args), this.vars));
+        // terms from a node never pick a command, a variable or a file outside the playbook's
+        const { value: args, fromNode } = trackTaint(() => this.lookupArgs(n));
+        noteTaint(); // a lookup's result is data, as Ansible marks it unsafe
+        return this.lib(() => withTermsFrom(fromNode, String(args.pos[0]), () => f(args, this.vars)));
       }
       case "bin":
         return this.binary(n);
     }
+  }
+
+  /** A lookup's arguments: Ansible renders its terms, so a template written as a literal term renders first. */
+  private lookupArgs(n: Extract<Node, { k: "fn" }>): Args {
+    const args = this.args(n.args);
+    if (lateRender)
+      n.args.pos.forEach((p, i) => {
+        if (p.k === "lit" && typeof p.v === "string" && p.v.includes("{{"))
+          args.pos[i] = lateRender!(p.v, this.vars, n.name);
+      });
+    return args;
   }
 
   private args(a: ArgNodes): Args {

@@ -13,7 +13,8 @@ import { withCanonicalNames } from "../modules/aliases.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { checkTemplateText } from "../template/render.js";
 import { LOOP_KEYWORDS, type LoopKind } from "../engine/loops.js";
-import { filesUnder, findSource, sourceCandidates } from "./paths.js";
+import { filesUnder, findSource, searchPath, sourceCandidates } from "./paths.js";
+import { nodePathProblem } from "./data.js";
 import { readRolesSection, readRoleTask } from "./load-roles.js";
 import { ExprError, parseExpr } from "./expr.js";
 import { freeFormArgs, keyValues } from "./kv.js";
@@ -550,12 +551,18 @@ function dynamicInclude(
  * The tasks of a file an include_tasks names at run time (its name was a template), read as the
  * loader reads any task file; `from` is where the include was written.
  */
-export function loadIncludedTasks(file: string, from: { dirs: SourceDirs; playbookDir: string; id: string }): Node[] {
+export function loadIncludedTasks(
+  file: string,
+  from: { dirs: SourceDirs; playbookDir: string; id: string; namedByNode?: boolean },
+): Node[] {
   const base = from.dirs.taskDir;
   const full = isAbsolute(file)
     ? file
     : (taskFileCandidates(base, from.dirs.role, file).find(existsSync) ?? join(base, file));
   if (!existsSync(full)) throw inputError(`task file ${file} not found`, { file: full });
+  // a name from a node's data may only choose among the playbook's and role's own task files
+  const why = from.namedByNode ? nodePathProblem(full, searchPath(from.dirs, from.playbookDir)) : undefined;
+  if (why) throw inputError(why, { file: full });
   const inner = readYamlFile(full);
   if (inner.data !== null && !Array.isArray(inner.data))
     throw inputError("a task file must be a list of tasks", { file: full, line: 1 });

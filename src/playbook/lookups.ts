@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { randomText } from "./crypt.js";
+import { nodePathProblem } from "./data.js";
 import { dirname, basename, isAbsolute, join } from "node:path";
 
 export class LookupError extends Error {}
@@ -20,9 +21,10 @@ function searchPath(vars: Record<string, unknown>): string[] {
 
 /** Where a controller file named `name` is: files/NAME then NAME in each search directory. */
 export function findFile(name: string, vars: Record<string, unknown>, sub = "files"): string | undefined {
-  if (isAbsolute(name)) return existsSync(name) ? name : undefined;
+  if (isAbsolute(name)) return existsSync(name) ? confined(name, vars) : undefined;
   const candidates = searchPath(vars).flatMap((d) => [join(d, sub, name), join(d, name)]);
-  return candidates.find((c) => existsSync(c) && statSync(c).isFile());
+  const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+  return found === undefined ? undefined : confined(found, vars);
 }
 
 function run(cmd: string, vars: Record<string, unknown>): string {
@@ -80,7 +82,7 @@ function passwordLookup(term: string, vars: Record<string, unknown>): string {
   if (!(length > 0) || !chars) throw new LookupError(`lookup password: cannot make a password from "${term}"`);
   if (path === "/dev/null") return randomText(length, chars);
   const dir = typeof vars.playbook_dir === "string" ? vars.playbook_dir : process.cwd();
-  const file = isAbsolute(path) ? path : join(dir, path);
+  const file = confined(isAbsolute(path) ? path : join(dir, path), vars);
   if (existsSync(file))
     return readFileSync(file, "utf8")
       .split("\n")[0]
@@ -89,6 +91,43 @@ function passwordLookup(term: string, vars: Record<string, unknown>): string {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, password + "\n", { mode: 0o600 });
   return password;
+}
+
+/** Lookups whose term is code or a name to read on the controller: a node's data never picks it. */
+const NEVER_FROM_NODE: Record<string, string> = {
+  pipe: "a command run on the controller",
+  lines: "a command run on the controller",
+  vars: "the variable to read",
+  env: "the controller's environment variable to read",
+};
+
+/** Set while a lookup whose terms came from a node runs: its files must be the playbook's own. */
+let nodeTerms = false;
+
+/**
+ * Run lookup `plugin` (synchronously, in `fn`) with terms that came from a node when `fromNode`:
+ * a node's text never becomes a command or a variable name, and names only the playbook's files.
+ */
+export function withTermsFrom<T>(fromNode: boolean, plugin: string, fn: () => T): T {
+  const what = NEVER_FROM_NODE[plugin];
+  if (fromNode && what)
+    throw new LookupError(`lookup('${plugin}') refuses a term that came from a node: it would choose ${what}`);
+  const outer = nodeTerms;
+  nodeTerms = outer || fromNode;
+  try {
+    return fn();
+  } finally {
+    nodeTerms = outer;
+  }
+}
+
+/** A file a lookup found, refused if a node's data named it outside the playbook's and roles' directories. */
+function confined(file: string, vars: Record<string, unknown>): string {
+  if (!nodeTerms) return file;
+  const roots = [...searchPath(vars), ...(typeof vars.playbook_dir === "string" ? [vars.playbook_dir] : [])];
+  const why = nodePathProblem(file, roots);
+  if (why) throw new LookupError(why);
+  return file;
 }
 
 export const LOOKUPS: Record<string, Lookup> = {
@@ -113,11 +152,11 @@ export const LOOKUPS: Record<string, Lookup> = {
     ),
   fileglob: (terms, { vars }) =>
     terms.flatMap((t) => {
-      if (isAbsolute(t)) return glob(t);
+      if (isAbsolute(t)) return glob(t).map((f) => confined(f, vars));
       const dirs = searchPath(vars).flatMap((d) => [join(d, "files"), d]);
       for (const d of dirs) {
         const found = glob(join(d, t));
-        if (found.length) return found;
+        if (found.length) return found.map((f) => confined(f, vars));
       }
       return [];
     }),

@@ -216,8 +216,10 @@ export function restoreBackup(file: string, o: { stateDir: string; config?: stri
       continue;
     }
     if (t.target.startsWith(o.stateDir + "/")) ensureParents(o.stateDir, dirname(t.target));
-    writeFileAtomic(t.target, files.get(t.entry.path)!, t.entry.mode);
-    chmodSync(t.target, t.entry.mode);
+    // an archive's modes are kept but never opened up: nobody else writes, private keys stay private
+    const mode = /\.key$/.test(t.entry.path) ? 0o600 : t.entry.mode & 0o755;
+    writeFileAtomic(t.target, files.get(t.entry.path)!, mode);
+    chmodSync(t.target, mode);
     out.written.push(t.target);
   }
   return out;

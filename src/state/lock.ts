@@ -4,11 +4,11 @@
 // gets it. A lock left by a dead process on this host is taken over, with a warning, under a
 // second exclusive file (lock.takeover), so two processes can never both replace the same stale
 // lock; the stale lock is removed only if it is still the one judged stale.
-import { linkSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { closeSync, linkSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
-import { ensureStateDir } from "./atomic.js";
+import { ensureStateDir, openTempBeside, writeAll } from "./atomic.js";
 
 interface Holder {
   pid: number;
@@ -27,9 +27,13 @@ export class StateLock {
     ensureStateDir(dir);
     const file = join(dir, "lock");
     const me: Holder = { pid: process.pid, host: hostname(), started: new Date().toISOString(), command };
-    const tmp = join(dir, `.lock.${process.pid}.${Date.now()}`);
-    writeFileSync(tmp, JSON.stringify(me) + "\n", { mode: 0o600 });
+    const { fd, tmp } = openTempBeside(file, 0o600);
     try {
+      try {
+        writeAll(fd, Buffer.from(JSON.stringify(me) + "\n"));
+      } finally {
+        closeSync(fd);
+      }
       for (let attempt = 0; attempt < 50; attempt++) {
         if (tryLink(tmp, file)) return new StateLock(file);
         const seen = readText(file);

@@ -6,7 +6,15 @@ import Handlebars from "handlebars";
 import { inputError, KplayError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
-import { holdsTemplate, mayRender, noteRead, withData } from "../playbook/data.js";
+import {
+  holdsTemplate,
+  markRendered,
+  mayRender,
+  noteRead,
+  trackTaint,
+  withData,
+  type Taint,
+} from "../playbook/data.js";
 import { isKeptAsText, setTemplateLookup } from "../playbook/jinja-lib.js";
 import { convertRendered } from "../playbook/pyliteral.js";
 import {
@@ -39,6 +47,8 @@ export interface TemplateOrigin {
   file?: string;
   line?: number;
   field?: string;
+  /** Collects the strings rendered from tainted data (a task's arguments: conditions refuse them). */
+  taint?: Taint;
 }
 
 /** Top-level variables that are themselves templates render when a template reads them. */
@@ -217,6 +227,14 @@ function asAnsibleData(rendered: unknown): unknown {
 
 /** Render `{{ }}` in a string value; other values pass through. Recurses into lists and maps. */
 export function renderValue(value: unknown, ctx: Record<string, unknown>, origin: TemplateOrigin = {}): unknown {
+  if (typeof value === "string" && origin.taint && (value.includes("{{") || JINJA_STATEMENT.test(value))) {
+    // each string is its own template, as Ansible's templar takes them: only those that read
+    // tainted data are unsafe
+    const taint = origin.taint;
+    const r = trackTaint(() => renderValue(value, ctx, { ...origin, taint: undefined }));
+    if (r.tainted) markRendered(taint, r.value, r.fromNode);
+    return r.value;
+  }
   if (typeof value === "string") {
     // statements and comments: Jinja, as Ansible renders every playbook string (trim_blocks on)
     if (JINJA_STATEMENT.test(value) && !HANDLEBARS_BLOCK.test(value))
