@@ -6,6 +6,10 @@ import { KplayError } from "../errors.js";
 import { reportHtml } from "../report/run-report-html.js";
 import { listCommands, readReport, reportText } from "../report/run-report.js";
 import { COMMON, parse, stateDir, type Common } from "./options.js";
+import { terminalSafe } from "../report/terminal.js";
+
+/** A line for the terminal: node output in it (error messages, names) shows its control characters as text. */
+const say = (line: string): void => console.log(terminalSafe(line));
 
 export const REPORT_HELP = `\
 Usage: kplay report (-i INVENTORY | -c CONFIG | --sandbox | --state-dir DIR) [--run N] [--html FILE] [--list]
@@ -28,13 +32,13 @@ export async function reportCommand(argv: string[]): Promise<number> {
     "report",
   );
   if (values.help) {
-    console.log(REPORT_HELP);
+    say(REPORT_HELP);
     return 0;
   }
   if (positionals.length) throw new KplayError("usage", `report takes no arguments (got ${positionals.join(" ")})`);
   const log = join(stateDir(values as Common), "run.log");
   if (values.list) {
-    for (const c of await listCommands(log)) console.log(`${String(c.index).padStart(3)}  ${c.time}  ${c.command}`);
+    for (const c of await listCommands(log)) say(`${String(c.index).padStart(3)}  ${c.time}  ${c.command}`);
     return 0;
   }
   if (values.run !== undefined && !/^[1-9]\d*$/.test(values.run))
@@ -42,9 +46,9 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const report = await readReport(log, values.run === undefined ? undefined : Number(values.run));
   if (values.html) {
     writeFileSync(resolve(values.html), reportHtml(report));
-    console.log(
+    say(
       `wrote ${values.html}: ${report.command} (${report.hosts.length} host(s), ${report.tasks.length} task result(s))`,
     );
-  } else console.log(reportText(report));
+  } else say(reportText(report));
   return 0;
 }

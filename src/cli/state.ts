@@ -11,6 +11,10 @@ import { COMMON, confirmReset, forks, loadInv, parse, stateDir, type Common } fr
 import type { ClusterSession } from "../cluster/session.js";
 import type { Inventory } from "../inventory/index.js";
 import { FactCache } from "../state/facts.js";
+import { terminalSafe } from "../report/terminal.js";
+
+/** A line for the terminal: node output in it (error messages, names) shows its control characters as text. */
+const say = (line: string): void => console.log(terminalSafe(line));
 
 /** Take the state directory's lock and open the journal of the run-set in `journalDir` (default: the cluster's). */
 export async function withState<T>(
@@ -99,7 +103,7 @@ run-set, command, run id, steps), then one {"event":"host_status", ...} line per
 export async function statusCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, COMMON, "status");
   if (values.help) {
-    console.log(STATUS_HELP);
+    say(STATUS_HELP);
     return 0;
   }
   const o = values as Common;
@@ -114,22 +118,22 @@ export async function statusCommand(argv: string[]): Promise<number> {
   if (values.json) {
     const runSet = relative(dir, j.dir) || ".";
     const head = { event: "status", stateDir: dir, runSet, command: j.label ?? null, run: j.runId || null, steps };
-    console.log(JSON.stringify({ ...head, otherRunSets: others }));
-    for (const h of hosts) console.log(JSON.stringify({ event: "host_status", ...h }));
+    say(JSON.stringify({ ...head, otherRunSets: others }));
+    for (const h of hosts) say(JSON.stringify({ event: "host_status", ...h }));
     return 0;
   }
   if (!j.runId) {
-    console.log(`nothing recorded in ${dir}`);
+    say(`nothing recorded in ${dir}`);
     return 0;
   }
-  console.log(`run ${j.runId}${j.label ? ` (${j.label})` : ""}: steps ${steps.join(", ")}  (state in ${j.dir})`);
+  say(`run ${j.runId}${j.label ? ` (${j.label})` : ""}: steps ${steps.join(", ")}  (state in ${j.dir})`);
   if (j.droppedTail)
-    console.log(
+    say(
       `note: the journal ends in a torn record (${j.droppedTail.bytes} bytes after record ${j.droppedTail.line}); ` +
         "the next run cuts it off",
     );
-  for (const h of hosts) console.log(`${h.host.padEnd(12)} ${progressLine(h)}`);
-  if (others.length) console.log(`other recorded run-sets: ${others.join(", ")}`);
+  for (const h of hosts) say(`${h.host.padEnd(12)} ${progressLine(h)}`);
+  if (others.length) say(`other recorded run-sets: ${others.join(", ")}`);
   return 0;
 }
 
@@ -197,12 +201,12 @@ from the beginning. known_hosts and any backups in the state directory are kept.
 export async function stateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { ...COMMON, yes: { type: "boolean", short: "y" } }, "state");
   if (values.help || positionals[0] !== "reset") {
-    console.log(STATE_HELP);
+    say(STATE_HELP);
     return values.help ? 0 : 2;
   }
   const dir = stateDir(values as Common);
   if (!existsSync(dir)) {
-    console.log(`nothing to reset: ${dir} does not exist`);
+    say(`nothing to reset: ${dir} does not exist`);
     return 0;
   }
   const files = [
@@ -224,6 +228,6 @@ export async function stateCommand(argv: string[]): Promise<number> {
   } finally {
     lock.release();
   }
-  console.log(`removed ${files.length} file(s) from ${dir}`);
+  say(`removed ${files.length} file(s) from ${dir}`);
   return 0;
 }

@@ -28,7 +28,7 @@ import { join } from "node:path";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
 import { taskLabel, type Inheritable, type Task } from "../playbook/types.js";
 import type { HostStatus } from "../report/index.js";
-import { renderTemplateFile, renderValue } from "../template/render.js";
+import { renderShellText, renderTemplateFile, renderValue } from "../template/render.js";
 import { OUTPUT_LIMIT } from "../transport/output.js";
 import { UnreachableError, type ExecOptions } from "../transport/index.js";
 import type { Attempt, Engine, Outcome, PlayRun, TaskRun } from "./context.js";
@@ -458,7 +458,8 @@ export class TaskExecutor {
     const { result } = done;
     const where = { file: task.where.file, line: task.where.line, field: "undo" };
     const withReg = withData(at.vars, { ...(task.register ? { [task.register]: result } : {}), ...result });
-    const script = String(renderValue(task.undo, withData(withReg, { result }), where));
+    // the node's output goes into the undo script as quoted words, never as shell code
+    const script = renderShellText(String(task.undo), withData(withReg, { result }), where);
     const key = `task:${this.e.opts.step?.name ?? "run"}/${task.id}/${at.index}`;
     const sensitive = t.noLog || this.node.holdsSecret(script);
     const opts = { become: p.exec.become, becomeUser: p.exec.becomeUser, becomeMethod: p.exec.becomeMethod, sensitive };

@@ -92,6 +92,8 @@ const CLEAN_MAGIC = new Set([
   "ansible_index_var",
   "ansible_search_path",
   "omit",
+  // kplay's own table for the node's OS family (src/os/): the node picks a row, never the values
+  "kplay_os",
 ]);
 
 // Two marks, as two questions: "tainted" is Ansible's unsafe (never evaluated again as a template
@@ -164,6 +166,20 @@ export function markRendered(taint: Taint, v: unknown, fromNode: boolean, depth 
     if (!Array.isArray(v)) markRendered(taint, k, fromNode, depth + 1);
     markRendered(taint, x, fromNode, depth + 1);
   }
+}
+
+/**
+ * `vars` plus data computed by an evaluation whose taint was tracked (a template's {% for %} item,
+ * a {% set %} value, a task's loop item): clean if it read nothing tainted, the controller's if it
+ * read a lookup's result but nothing a node sent, else node data.
+ */
+export function withComputed(
+  vars: Record<string, unknown>,
+  data: Record<string, unknown>,
+  from: { tainted: boolean; fromNode: boolean },
+): Record<string, unknown> {
+  if (!from.tainted) return withCleanData(vars, data);
+  return from.fromNode ? withData(vars, data) : withControllerData(vars, data);
 }
 
 /** `vars` plus loop items that came from the controller (a lookup), not from a node. */

@@ -5,6 +5,7 @@ import type { KplayEvent, Reporter, HostStatus } from "./events.js";
 import { unifiedDiff } from "./diff.js";
 import type { Redactor } from "./redact.js";
 import { stepLines } from "./steps-view.js";
+import { terminalSafe } from "./terminal.js";
 
 function colourDiff(c: InstanceType<typeof Chalk>, text: string): string {
   return text
@@ -39,7 +40,7 @@ export class ConsoleReporter implements Reporter {
   }
 
   private line(s: string): void {
-    this.out.write(this.redact.text(s) + "\n");
+    this.out.write(terminalSafe(this.redact.text(s)) + "\n");
   }
 
   private header(kind: string, title: string): string {

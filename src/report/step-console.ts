@@ -8,6 +8,7 @@ import { Chalk } from "chalk";
 import type { HostStatus, KplayEvent, Reporter } from "./events.js";
 import type { Redactor } from "./redact.js";
 import { hostList, stepLines } from "./steps-view.js";
+import { terminalSafe } from "./terminal.js";
 
 export interface StepConsoleOptions {
   /** How many hosts this run is for (a step's others count as "not applicable"). */
@@ -141,7 +142,7 @@ export class StepConsoleReporter implements Reporter {
       const na = Math.max(0, this.o.runHosts - this.stepHosts);
       const counts = `running ${Math.max(0, this.stepHosts - failed)}, failed ${failed}, not applicable ${na}`;
       const live = `  [${counts}] "${r.task}"${where} (${seconds(t - r.started)})`;
-      this.out.write(`\r\x1b[2K${this.c.dim(this.redact.text(live))}`);
+      this.out.write(`\r\x1b[2K${terminalSafe(this.c.dim(this.redact.text(live)))}`);
       this.live = true;
     } else if (t - r.lastBeat >= this.heartbeatMs) {
       r.lastBeat = t;
@@ -169,7 +170,7 @@ export class StepConsoleReporter implements Reporter {
 
   private print(lines: string[]): void {
     this.clearLive();
-    for (const l of lines) this.out.write(this.redact.text(l) + "\n");
+    for (const l of lines) this.out.write(terminalSafe(this.redact.text(l)) + "\n");
   }
 }
 

@@ -7,7 +7,7 @@
 import { inputError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, type Macro } from "../playbook/expr.js";
 import { truthy, type Args } from "../playbook/jinja-lib.js";
-import { withData } from "../playbook/data.js";
+import { trackTaint, withComputed, withData } from "../playbook/data.js";
 import { hostname } from "node:os";
 
 export interface JinjaOptions {
@@ -463,8 +463,10 @@ function renderNodes(nodes: Node[], s: Scope, out: string[], fail: Fail): void {
       // in a {{ }}, string literals read as the template's options say (a playbook value's keep backslashes)
       const v = evalAt(n.expr, { ...s, verbatim: s.opts.verbatimStrings }, n.at, fail);
       out.push(v === null || v === undefined ? "" : pyStr(v));
-    } else if (n.k === "set") define(s, assign(n.names, evalAt(n.expr, s, n.at, fail)));
-    else if (n.k === "if") {
+    } else if (n.k === "set") {
+      const r = trackTaint(() => evalAt(n.expr, s, n.at, fail));
+      define(s, assign(n.names, r.value), r);
+    } else if (n.k === "if") {
       const hit = n.branches.find((b) => truthy(evalAt(b.cond, s, b.at, fail)));
       renderNodes(hit ? hit.body : n.otherwise, s, out, fail);
     } else if (n.k === "for") renderFor(n, s, out, fail);
@@ -472,9 +474,12 @@ function renderNodes(nodes: Node[], s: Scope, out: string[], fail: Fail): void {
   }
 }
 
-/** A name the template sets: visible to what follows, and exported when at the top level. */
-function define(s: Scope, values: Record<string, unknown>): void {
-  s.vars = withData(s.vars, values);
+/**
+ * A name the template sets: visible to what follows, and exported when at the top level. Its
+ * taint is what its value was computed from (`from`; none given: data).
+ */
+function define(s: Scope, values: Record<string, unknown>, from = { tainted: true, fromNode: true }): void {
+  s.vars = withComputed(s.vars, values, from);
   if (s.exports) Object.assign(s.exports, values);
 }
 
@@ -571,11 +576,13 @@ function renderImport(n: Extract<Node, { k: "import" }>, s: Scope, fail: Fail): 
 }
 
 function renderFor(n: Extract<Node, { k: "for" }>, s: Scope, out: string[], fail: Fail): void {
-  const seq = iterable(evalAt(n.seq, s, n.at, fail));
+  // the items are as tainted as what the sequence was computed from
+  const seen = trackTaint(() => evalAt(n.seq, s, n.at, fail));
+  const seq = iterable(seen.value);
   if (!seq) throw fail(`"${n.seq}" is not something a for loop can go through`, n.at);
   const items = n.filter
     ? seq.filter((item) =>
-        truthy(evalAt(n.filter!, { ...s, vars: withData(s.vars, assign(n.names, item)) }, n.at, fail)),
+        truthy(evalAt(n.filter!, { ...s, vars: withComputed(s.vars, assign(n.names, item), seen) }, n.at, fail)),
       )
     : seq;
   if (items.length === 0) return renderNodes(n.otherwise, { ...s, exports: undefined }, out, fail);
@@ -594,7 +601,7 @@ function renderFor(n: Extract<Node, { k: "for" }>, s: Scope, out: string[], fail
     // each iteration has its own scope: a {% set %} inside the loop does not leak out
     renderNodes(
       n.body,
-      { ...s, exports: undefined, vars: withData(s.vars, { ...assign(n.names, item), loop }) },
+      { ...s, exports: undefined, vars: withComputed(s.vars, { ...assign(n.names, item), loop }, seen) },
       out,
       fail,
     );

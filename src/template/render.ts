@@ -6,6 +6,7 @@ import Handlebars from "handlebars";
 import { inputError, KplayError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
+import { quoteWord } from "../transport/sh.js";
 import {
   holdsTemplate,
   markRendered,
@@ -223,6 +224,31 @@ function renderExpressions(value: string, ctx: Record<string, unknown>, origin: 
  */
 function asAnsibleData(rendered: unknown): unknown {
   return typeof rendered === "string" && !isKeptAsText(rendered) ? convertRendered(rendered) : rendered;
+}
+
+/**
+ * Render a task's shell text that runs later (`undo:`): a `{{ }}` whose value came from a node
+ * (registered output, facts) goes in as one single-quoted shell word, data that can never become
+ * code; the playbook's own values go in as written. A statement ({% %}) that reads node data is
+ * refused: its output could not be quoted.
+ */
+export function renderShellText(value: string, ctx: Record<string, unknown>, origin: TemplateOrigin = {}): string {
+  const where = { file: origin.file, line: origin.line, field: origin.field };
+  if (JINJA_STATEMENT.test(value)) {
+    const r = trackTaint(() => String(renderValue(value, ctx, origin)));
+    if (r.fromNode)
+      throw inputError("a {% %} statement in shell text reads a node's data: use {{ }}, which passes it as data", where);
+    return r.value;
+  }
+  let out = "";
+  let last = 0;
+  for (const p of mustaches(value)) {
+    const r = trackTaint(() => renderValue(value.slice(p.start, p.end), ctx, origin));
+    const text = r.value === null || r.value === undefined ? "" : pyStr(r.value);
+    out += value.slice(last, p.start) + (r.fromNode ? quoteWord(text) : text);
+    last = p.end;
+  }
+  return out + value.slice(last);
 }
 
 /** Render `{{ }}` in a string value; other values pass through. Recurses into lists and maps. */

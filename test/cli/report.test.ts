@@ -79,4 +79,28 @@ describe("kplay report", () => {
     execFileSync("chromium", [...chromium, `--screenshot=${shot}`, `file://${html}`], { stdio: "ignore" });
     expect(statSync(shot).size).toBeGreaterThan(10_000);
   }, 60_000);
+
+  it("a node's terminal control sequences reach the terminal as text, in the run and in the report", () => {
+    writeFileSync(
+      join(dir, "esc.yml"),
+      [
+        "- hosts: h1",
+        "  gather_facts: false",
+        "  tasks:",
+        // retitle the terminal, clear the screen, ring the bell, a raw C1 CSI
+        `    - shell: printf '\\033]0;PWNED\\007\\033[2J\\302\\2332J'`,
+        "      register: r",
+        '    - fail: { msg: "{{ r.stdout }}" }',
+        "",
+      ].join("\n"),
+    );
+    const run = kplay("run", "esc.yml", "-i", "inv.yml", "--state-dir", "st-esc");
+    expect(run.status).toBe(1);
+    const report = kplay("report", "--state-dir", "st-esc").stdout;
+    for (const out of [run.stdout, report]) {
+      // shown escaped (JSON's \u001b in a result, \x1b elsewhere), never raw
+      expect(out).toMatch(/(\\u001b|\\x1b)\]0;PWNED(\\u0007|\\x07)(\\u001b|\\x1b)\[2J\\x9b2J/);
+      expect(out).not.toMatch(/\x1b\]|\x07|\x1b\[2J|\x9b/);
+    }
+  });
 });

@@ -84,17 +84,24 @@ describe("node data is never evaluated", { timeout: 240_000 }, () => {
     - { debug: { msg: "{{ item }}" }, with_fileglob: "{{ abs.stdout }}", register: l7, ignore_errors: true }
     - { set_fact: { r: "{{ lookup('first_found', [abs.stdout]) }}" }, register: l8, ignore_errors: true }
     - { debug: { msg: "{{ item }}" }, with_fileglob: "/etc/host*", register: l9 }
+    - { template: { src: loop.j2, dest: "${out}/t1" }, register: l10, ignore_errors: true }
+    - { template: { src: set.j2, dest: "${out}/t2" }, register: l11, ignore_errors: true }
     - { command: echo "inside.txt", register: rel }
     - { set_fact: { inside: "{{ lookup('file', rel.stdout) }}" } }
     - copy:
         dest: "${out}/results"
-        content: "{{ [l1, l2, l3, l4, l5, l6, l7, l8] | map(attribute='failed') | list }} {{ l9 is succeeded }} {{ inside }}\\n"
+        content: "{{ [l1, l2, l3, l4, l5, l6, l7, l8, l10, l11] | map(attribute='failed') | list }} {{ l9 is succeeded }} {{ inside }}\\n"
 `,
       files: () => ({ "files/inside.txt": "inside\n" }),
+      // a template's own loop and set variables carry the taint of what they were computed from
+      templates: {
+        "loop.j2": "{% for l in cmd.stdout_lines %}{{ lookup('pipe', l) }}{% endfor %}\n",
+        "set.j2": "{% set name = secret.stdout %}{{ lookup('vars', name) }}\n",
+      },
     });
     expect(kplay.status, kplay.output).toBe(0);
     expect(kplay.files.pwn).toBeUndefined();
-    expect(kplay.files.results).toBe("644 [True, True, True, True, True, True, True, True] True inside\n");
+    expect(kplay.files.results).toBe("644 [True, True, True, True, True, True, True, True, True, True] True inside\n");
     expect(kplay.output).toMatch(/lookup\('pipe'\) refuses a term that came from a node/);
     expect(kplay.output).toMatch(/lookup\('lines'\) refuses a term that came from a node/);
     expect(kplay.output).toMatch(/lookup\('vars'\) refuses a term that came from a node/);

@@ -1,7 +1,9 @@
 // Templates: strict variables with line numbers, helpers, native values for `{{ var }}`.
 import { describe, expect, it } from "vitest";
 import { KplayError } from "../../src/errors.js";
-import { renderTemplate, renderValue } from "../../src/template/render.js";
+import { spawnSync } from "node:child_process";
+import { withTemplateNames } from "../../src/playbook/data.js";
+import { renderShellText, renderTemplate, renderValue } from "../../src/template/render.js";
 
 describe("templates", () => {
   it("renders without HTML escaping", () => {
@@ -52,5 +54,43 @@ describe("templates", () => {
     expect(renderValue("{{ list }}", { list: [1, 2] })).toEqual([1, 2]);
     expect(renderValue({ a: "{{ n }}", b: ["{{ s }}-x"] }, { n: 3, s: "y" })).toEqual({ a: 3, b: ["y-x"] });
     expect(() => renderValue("{{ nope }}", {})).toThrow(/undefined variable "nope"/);
+  });
+});
+
+describe("shell text that runs later (undo:)", () => {
+  // `result` and facts are node data; `dir` and `svc` were written in the playbook
+  const vars = withTemplateNames(
+    {
+      dir: "/etc/kubernetes/addons",
+      svc: "ufw firewalld",
+      result: { stdout: "disabled: ufw; touch /tmp/pwn $(id) `id` 'q'" },
+      ansible_hostname: "n1$(reboot)",
+      kplay_os: { ca_trust_update: "update-ca-certificates" },
+    },
+    new Set(["dir", "svc"]),
+  );
+
+  it("puts node data in as one quoted word, the playbook's values as written", () => {
+    const out = renderShellText("rm -f {{ dir }}/x; for u in {{ svc }}; do echo {{ result.stdout }}; done", vars);
+    expect(out).toBe(
+      `rm -f /etc/kubernetes/addons/x; for u in ufw firewalld; do echo 'disabled: ufw; touch /tmp/pwn $(id) \`id\` '\\''q'\\'''; done`,
+    );
+    expect(renderShellText("hostname {{ ansible_hostname }}", vars)).toBe("hostname 'n1$(reboot)'");
+    // kplay's own OS table: the node picks the row, never the text
+    expect(renderShellText("{{ kplay_os.ca_trust_update }} >/dev/null", vars)).toBe(
+      "update-ca-certificates >/dev/null",
+    );
+  });
+
+  it("the quoted word runs as data: the shell never executes what the node sent", () => {
+    const out = renderShellText("printf '%s\\n' {{ result.stdout }}", vars);
+    const r = spawnSync("sh", ["-c", out], { encoding: "utf8" });
+    expect(r.stdout).toBe("disabled: ufw; touch /tmp/pwn $(id) `id` 'q'\n");
+  });
+
+  it("refuses a statement that reads node data", () => {
+    expect(() => renderShellText("{% for u in result.stdout.split() %}echo {{ u }};{% endfor %}", vars)).toThrow(
+      /statement in shell text reads a node's data/,
+    );
   });
 });
