@@ -237,7 +237,9 @@ export function renderShellText(value: string, ctx: Record<string, unknown>, ori
   if (JINJA_STATEMENT.test(value)) {
     const r = trackTaint(() => String(renderValue(value, ctx, origin)));
     if (r.fromNode)
-      throw inputError("a {% %} statement in shell text reads a node's data: use {{ }}, which passes it as data", where);
+      throw inputError("a {% %} statement in shell text reads a node's data: use {{ }}, which passes it as data", {
+        ...where,
+      });
     return r.value;
   }
   let out = "";
