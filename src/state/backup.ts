@@ -75,12 +75,16 @@ export function writeBackup(o: { stateDir: string; config?: string; out: string;
   return { manifest, bytes: gz.length, sha256: sha256Hex(gz) };
 }
 
+/** The most a backup may inflate to: a state directory is small (journal, pki, facts); more is not one. */
+export const MAX_ARCHIVE_BYTES = 256 * 1024 * 1024;
+
 /** Read and check a backup: every member listed in the manifest, with its size and sha256. */
 export function readBackup(file: string): { manifest: BackupManifest; files: Map<string, Buffer> } {
   const bad = (why: string) => new KplayError("usage", `${file}: not a usable kplay state backup: ${why}`);
   let tar: Buffer;
   try {
-    tar = gunzipSync(readFileSync(file));
+    // bounded: a small archive that inflates without end (a gzip bomb) stops at the limit
+    tar = gunzipSync(readFileSync(file), { maxOutputLength: MAX_ARCHIVE_BYTES });
   } catch (e) {
     throw bad((e as Error).message);
   }
@@ -154,8 +158,11 @@ function readTar(tar: Buffer, bad: (why: string) => Error): Array<{ name: string
     if (h.every((b) => b === 0)) return out;
     const str = (from: number, len: number) => h.toString("utf8", from, from + len).replace(/\0.*$/s, "");
     if (str(156, 1) !== "0") throw bad(`member at byte ${at} is not a regular file`);
-    const size = parseInt(str(124, 12).trim(), 8);
-    if (!Number.isSafeInteger(size) || at + 512 + size > tar.length) throw bad(`member at byte ${at} is cut short`);
+    const field = str(124, 12).trim();
+    // octal digits only: a negative or garbled size would walk the archive backwards for ever
+    if (!/^[0-7]{1,11}$/.test(field)) throw bad(`member at byte ${at} has no valid size (${JSON.stringify(field)})`);
+    const size = parseInt(field, 8);
+    if (at + 512 + size > tar.length) throw bad(`member at byte ${at} is cut short`);
     const prefix = str(345, 155);
     out.push({
       name: prefix ? `${prefix}/${str(0, 100)}` : str(0, 100),

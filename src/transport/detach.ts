@@ -118,7 +118,21 @@ export function localRunBase(): string {
   return `/var/tmp/kplay-${process.env.USER || userInfo().username}`;
 }
 
-/** Remove the run directories of a finished step (both the login user's and root's). */
+/**
+ * Remove the run directories of a finished step (both the login user's and root's). Runs older
+ * than this one that a killed controller left behind lose what may hold secrets: each finished
+ * command's script and input are emptied (kept as files, so a resume of that run still sees the
+ * command as run; its output and exit status stay for a post-mortem). Commands still running are
+ * not touched: the shell reads its script as it goes.
+ */
 export function cleanupScript(path: string): Sh {
-  return sh`b="/var/tmp/kplay-\${USER:-$(id -un)}"; rm -rf -- "$b"/${path} "$b"/${path}.lost.* 2>/dev/null; true`;
+  const run = path.split("/")[0];
+  return joinSh([
+    sh`b="/var/tmp/kplay-\${USER:-$(id -un)}"; rm -rf -- "$b"/${path} "$b"/${path}.lost.* 2>/dev/null`,
+    sh`[ -d "$b"/${run} ] && find "$b" -mindepth 2 -name '*.rc' ! -path "$b"/${run}/'*' ! -newer "$b"/${run} -exec sh -c ${SWEEP} sh {} + 2>/dev/null`,
+    raw("true"),
+  ]);
 }
+
+/** Empty the script and input of each finished command whose .rc file is given. */
+const SWEEP = 'for f; do n="${f%.rc}"; for x in "$n.script" "$n.in"; do [ -s "$x" ] && : > "$x"; done; done';

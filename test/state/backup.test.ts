@@ -18,7 +18,7 @@ import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { beforeEach, describe, expect, it } from "vitest";
-import { readBackup, restoreBackup, writeBackup } from "../../src/state/backup.js";
+import { MAX_ARCHIVE_BYTES, readBackup, restoreBackup, writeBackup } from "../../src/state/backup.js";
 
 const BIN = join(import.meta.dirname, "../../bin/kplay.js");
 const kplay = (cwd: string, ...args: string[]) =>
@@ -166,5 +166,37 @@ describe("a damaged or hostile archive writes nothing", () => {
     const file = join(root, "junk.tgz");
     writeFileSync(file, "hello");
     expect(() => readBackup(file)).toThrow(/not a usable kplay state backup/);
+  });
+
+  it("a member whose size is negative or garbled is refused, not walked for ever", () => {
+    for (const size of ["-1000", "12x4", ""]) {
+      const { file, tar } = archive();
+      // the second member's header (the first after MANIFEST.json)
+      const second = 512 + Math.ceil(parseInt(tar.toString("ascii", 124, 135), 8) / 512) * 512;
+      tar.write(size.padEnd(11, "\0") + "\0", second + 124, 12, "ascii");
+      writeFileSync(file, gzipSync(tar));
+      expect(() => readBackup(file)).toThrow(/has no valid size/);
+    }
+  });
+
+  it("an archive that inflates past the limit (a gzip bomb) is refused within the limit's memory", () => {
+    const file = join(root, "bomb.tgz");
+    writeFileSync(file, gzipSync(Buffer.alloc(MAX_ARCHIVE_BYTES + 1024 * 1024), { level: 9 }));
+    expect(() => readBackup(file)).toThrow(/not a usable kplay state backup: .*(buffer|length|large)/i);
+  });
+
+  it("restores never open modes up: no write for others, private keys 0600", () => {
+    const { file, tar } = archive();
+    const text = tar
+      .toString("latin1")
+      .replace(/("path": "state\/pki\/ca\.key",\s*"mode": )384/, "$1438")
+      .replace(/("path": "state\/known_hosts",\s*"mode": )420/, "$1511");
+    expect(text).toContain('"mode": 438');
+    expect(text).toContain('"mode": 511');
+    writeFileSync(file, gzipSync(Buffer.from(text, "latin1")));
+    const target = join(root, "modes");
+    restoreBackup(file, { stateDir: target, force: false });
+    expect(statSync(join(target, "pki", "ca.key")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(target, "known_hosts")).mode & 0o777).toBe(0o755);
   });
 });

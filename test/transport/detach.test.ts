@@ -3,7 +3,7 @@
 // (running or finished) instead of running it again, a command whose process vanished is
 // reported lost and its files put aside, and the script sees a clean shell.
 import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -111,6 +111,22 @@ describe("detachedScript", () => {
       stdout: "fresh\n",
       stderr: "",
     });
+  });
+
+  it("a step's cleanup empties the scripts and inputs of older runs' finished commands, not running ones", async () => {
+    const old = join(localRunBase(), `${run}-killed`, "01-step", "1");
+    mkdirSync(old, { recursive: true });
+    const files = { "t.0.script": "secret-script", "t.0.in": "secret-in", "t.0.out": "out", "t.0.rc": "0\n" };
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(old, f), text);
+    writeFileSync(join(old, "u.0.script"), "still running"); // no .rc: running
+    const past = new Date(Date.now() - 3600_000);
+    for (const f of readdirSync(old)) utimesSync(join(old, f), past, past);
+    await conn.exec(detachedScript(dir("sweep"), runName("t", 0, 1, 0), userScript("true")));
+    expect((await conn.exec(cleanupScript(runPath(run, "sweep")))).rc).toBe(0);
+    const text = (f: string) => readFileSync(join(old, f), "utf8");
+    expect([text("t.0.script"), text("t.0.in"), text("t.0.out"), text("t.0.rc")]).toEqual(["", "", "out", "0\n"]);
+    expect(text("u.0.script")).toBe("still running");
+    rmSync(join(localRunBase(), `${run}-killed`), { recursive: true, force: true });
   });
 
   it("the step's cleanup removes its run directory", async () => {
