@@ -129,7 +129,10 @@ export function cleanupScript(path: string): Sh {
   const run = path.split("/")[0];
   return joinSh([
     sh`b="/var/tmp/kplay-\${USER:-$(id -un)}"; rm -rf -- "$b"/${path} "$b"/${path}.lost.* 2>/dev/null`,
-    sh`[ -d "$b"/${run} ] && find "$b" -mindepth 2 -name '*.rc' ! -path "$b"/${run}/'*' ! -newer "$b"/${run} -exec sh -c ${SWEEP} sh {} + 2>/dev/null`,
+    catSh(
+      sh`[ -d "$b"/${run} ] && find "$b" -mindepth 2 -name '*.rc' ! -path "$b"/${run}/'*' ! -newer "$b"/${run} `,
+      sh`-exec sh -c ${SWEEP} sh {} + 2>/dev/null`,
+    ),
     raw("true"),
   ]);
 }
