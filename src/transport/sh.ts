@@ -60,50 +60,112 @@ export function isSh(v: unknown): v is Sh {
 /** Quote state at the end of each static part, computed once per call site. */
 const contexts = new WeakMap<TemplateStringsArray, Ctx[]>();
 
-type Ctx = "plain" | "single" | "double" | "backtick" | "subst";
+type Ctx =
+  "plain" | "single" | "double" | "backtick" | "subst" | "comment" | "arithmetic" | "array" | "heredoc" | "backslash";
+
+/** Where an interpolation stands in the template's text while it is scanned. */
+const HOLE = "\u0000";
 
 /**
  * Follows sh quoting through a template's static text and returns the context at each
  * interpolation point. `$(` opens a command substitution even inside double quotes; inside it
- * quoting starts afresh, so `"$(id -gn ${u})"` is fine.
+ * quoting starts afresh, so `"$(id -gn ${u})"` is fine. Only a plain word or a command
+ * substitution takes a quoted word: a comment (a newline in the value would end it), a here-
+ * document body (quotes are text there, $( ) is not), `$(( ))`, an array `=( )` and a word right
+ * after a backslash (which would unquote it) are refused like quotes are.
  */
 function scan(strings: readonly string[]): Ctx[] {
-  const stack: Ctx[] = ["plain"];
-  const out: Ctx[] = [];
-  for (let i = 0; i < strings.length; i++) {
-    const s = strings[i];
-    for (let j = 0; j < s.length; j++) {
-      const top = stack[stack.length - 1];
-      const c = s[j];
-      if (top === "single") {
-        if (c === "'") stack.pop();
-        continue;
-      }
-      if (c === "\\") {
-        j++;
-        continue;
-      }
-      if (top === "double") {
-        if (c === '"') stack.pop();
-        else if (c === "$" && s[j + 1] === "(") {
-          stack.push("subst");
-          j++;
-        } else if (c === "`") stack.push("backtick");
-        continue;
-      }
-      if (c === "'") stack.push("single");
-      else if (c === '"') stack.push("double");
-      else if (c === "`" && top === "backtick") stack.pop();
-      else if (c === "`") stack.push("backtick");
-      else if (c === "$" && s[j + 1] === "(") {
-        stack.push("subst");
-        j++;
-      } else if (c === "(" && top === "subst") stack.push("subst");
-      else if (c === ")" && top === "subst") stack.pop();
-    }
-    if (i < strings.length - 1) out.push(stack[stack.length - 1]);
+  return new QuoteScanner(strings.join(HOLE)).run();
+}
+
+class QuoteScanner {
+  private readonly stack: Ctx[] = ["plain"];
+  private readonly out: Ctx[] = [];
+  /** Here-documents opened on the current line: their bodies start at its end. */
+  private readonly pending: Array<{ end: string; tabs: boolean }> = [];
+  constructor(private readonly t: string) {}
+
+  run(): Ctx[] {
+    for (let j = 0; j < this.t.length; j++) j = this.step(j);
+    return this.out;
   }
-  return out;
+
+  private get top(): Ctx {
+    return this.stack[this.stack.length - 1];
+  }
+
+  /** One character at `j`; returns the index of the last character it used. */
+  private step(j: number): number {
+    const { t, stack, top } = this;
+    const c = t[j];
+    if (c === HOLE) this.out.push(top);
+    else if (top === "single") {
+      if (c === "'") stack.pop();
+    } else if (top === "comment") {
+      if (c === "\n") {
+        stack.pop();
+        return this.bodies(j);
+      }
+    } else if (c === "\\") {
+      if (t[j + 1] === HOLE) this.out.push("backslash");
+      return j + 1;
+    } else if (top === "double") {
+      if (c === '"') stack.pop();
+      else if (c === "`") stack.push("backtick");
+      else if (c === "$" && t[j + 1] === "(") {
+        stack.push("subst");
+        return j + 1;
+      }
+    } else return this.unquoted(j);
+    return j;
+  }
+
+  /** A character outside quotes (plain, $( ), $(( )), =( ), backticks). */
+  private unquoted(j: number): number {
+    const { t, stack, top } = this;
+    const c = t[j];
+    const nested = top === "subst" || top === "arithmetic" || top === "array";
+    if (c === "'") stack.push("single");
+    else if (c === '"') stack.push("double");
+    else if (c === "`" && top === "backtick") stack.pop();
+    else if (c === "`") stack.push("backtick");
+    else if (c === "#" && (j === 0 || /[\s;&|()]/.test(t[j - 1]))) stack.push("comment");
+    else if (c === "$" && t.startsWith("((", j + 1)) {
+      stack.push("arithmetic", "arithmetic");
+      return j + 2;
+    } else if ((c === "$" || c === "=") && t[j + 1] === "(") {
+      stack.push(c === "$" ? "subst" : "array");
+      return j + 1;
+    } else if (c === "(" && nested) stack.push(top);
+    else if (c === ")" && nested) stack.pop();
+    else if (c === "<" && t.startsWith("<", j + 1) && t[j + 2] !== "<" && top !== "arithmetic")
+      return this.heredocOperator(j + 2);
+    else if (c === "\n") return this.bodies(j);
+    return j;
+  }
+
+  /** After `<<`: the delimiter (quoted or not; `-` strips tabs), remembered until the line ends. */
+  private heredocOperator(from: number): number {
+    const m = /^(-?)[ \t]*(?:'([^'\n]*)'|"([^"\n]*)"|\\?([A-Za-z_0-9]+))/.exec(this.t.slice(from, from + 200));
+    if (!m) return from - 1;
+    this.pending.push({ end: m[2] ?? m[3] ?? m[4], tabs: m[1] === "-" });
+    return from + m[0].length - 1;
+  }
+
+  /** At a newline: the bodies of the here-documents opened on that line, each hole in them refused. */
+  private bodies(nl: number): number {
+    let at = nl;
+    for (const { end, tabs } of this.pending.splice(0)) {
+      for (;;) {
+        const next = this.t.indexOf("\n", at + 1);
+        const line = this.t.slice(at + 1, next < 0 ? this.t.length : next);
+        at = next < 0 ? this.t.length : next;
+        if ((tabs ? line.replace(/^\t+/, "") : line) === end || next < 0) break;
+        for (const ch of line) if (ch === HOLE) this.out.push("heredoc");
+      }
+    }
+    return at;
+  }
 }
 
 function contextsOf(strings: TemplateStringsArray): Ctx[] {
@@ -126,7 +188,9 @@ export function sh(strings: TemplateStringsArray, ...values: ShValue[]): Sh {
   let text = strings[0];
   let secret = false;
   for (let i = 0; i < values.length; i++) {
-    if (ctx[i] !== "plain" && ctx[i] !== "subst") {
+    // $(( )) takes a number the builder wrote (an integer), never a word
+    const number = ctx[i] === "arithmetic" && typeof values[i] === "number" && Number.isSafeInteger(values[i]);
+    if (ctx[i] !== "plain" && ctx[i] !== "subst" && !number) {
       throw new Error(`sh: interpolation inside ${ctx[i]} quotes after ${JSON.stringify(strings[i].slice(-40))}`);
     }
     const w = word(values[i]);

@@ -49,8 +49,23 @@ describe("sh", () => {
     ["single quotes", () => sh`echo '${"x"}'`],
     ["backticks", () => sh`echo \`${"x"}\``],
     ["a fragment in double quotes", () => sh`echo "a ${sh`b`}"`],
+    ["a here-document body", () => sh`cat <<EOF\nx ${"$(id)"}\nEOF`],
+    ["a quoted here-document body", () => sh`cat <<-'EOF' > f\n\t${"x"}\n\tEOF`],
+    ["a word after a backslash", () => sh`echo \\${"x"}`],
+    ["single quotes after a comment holding a quote", () => sh`# don't\necho '${"x"}'`],
+    ["a comment", () => sh`echo a # note ${"x"}`],
+    ["arithmetic", () => sh`echo $(( ${"1+1"} ))`],
+    ["an array assignment", () => sh`a=( ${"x"} )`],
   ])("refuses an interpolation inside %s", (_n, f) => {
     expect(f).toThrow(/interpolation inside/);
+  });
+
+  it("takes a word again where those contexts end", () => {
+    expect(sh`cat <<'E'\nbody 'x\nE\necho ${"a b"}`.text).toBe(`cat <<'E'\nbody 'x\nE\necho 'a b'`);
+    expect(sh`# it's fine\necho ${"a b"}`.text).toBe(`# it's fine\necho 'a b'`);
+    expect(sh`x=$((1 << 2)); echo ${"a"} $(( n + ${5} )); echo \${#v} ${"b"}`.text).toBe(
+      "x=$((1 << 2)); echo a $(( n + 5 )); echo ${#v} b",
+    );
   });
 
   it("refuses NUL and values it cannot quote", () => {
