@@ -1,17 +1,46 @@
-// Test projects: "unit" (pure logic, plus modules run on the controller through the local
-// connection) and "integration" (kplay against real sshd on real Debian nodes in containers).
+// Test layers, each named for what it runs (README "Tests" says what each proves and how long):
+//   unit          in-process: engine against the scripted fake node, golden scripts, parsers, Jinja
+//   local         kplay and its scripts as processes on this machine (the CLI, the local connection)
+//   differential  kplay against ansible-playbook 2.14 on the same input (test/harness/differential.ts)
+//   integration   kplay against real sshd on real Debian nodes in containers
+// Two workers: the machine has two cores and most files wait on processes.
 import { defineConfig } from "vitest/config";
+
+/** Files that run kplay, sh or node as processes on this machine (no containers, no Ansible). */
+const LOCAL = [
+  "test/cli/**/*.test.ts",
+  "test/state/lock.test.ts",
+  "test/state/backup.test.ts",
+  "test/state/journal.test.ts",
+  "test/engine/private-writes.test.ts",
+  "test/modules/modules.test.ts",
+  "test/modules/path-args.test.ts",
+  "test/transport/detach.test.ts",
+  "test/transport/become.test.ts",
+  "test/transport/stdin.test.ts",
+  "test/report/sink.test.ts",
+  "test/bundle/redirect.test.ts",
+  "test/playbooks/rewrite-images.test.ts",
+];
 
 export default defineConfig({
   test: {
+    maxWorkers: 2,
+    reporters: ["default", "./test/harness/layer-timing.ts"],
     projects: [
       {
         test: {
           name: "unit",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/integration/**"],
+          exclude: ["test/integration/**", "test/differential/**", ...LOCAL],
           testTimeout: 20_000,
         },
+      },
+      {
+        test: { name: "local", include: LOCAL, testTimeout: 60_000 },
+      },
+      {
+        test: { name: "differential", include: ["test/differential/**/*.test.ts"], testTimeout: 240_000 },
       },
       {
         test: {

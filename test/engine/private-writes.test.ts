@@ -64,7 +64,7 @@ describe("files written private are private while they are written", { timeout: 
     const watch = poller(dest);
     // the poller works: it has read the world-readable old file before kplay starts
     await watch.saw("old");
-    const run = runWith("kplay", {
+    const run = await runWith("kplay", {
       main: () => `
 - hosts: h1
   gather_facts: false

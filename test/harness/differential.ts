@@ -1,9 +1,10 @@
 // The differential harness: one playbook run by ansible-playbook 2.14 and by kplay, on hosts h1
-// and h2 (local connection), each engine in its own temp tree writing under out/. Compared: the
-// files the plays leave (what ran, with what values and modes), the recap and the exit status,
-// never the engines' wording.
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+// and h2 (local connection), each engine in its own temp tree writing under out/, both at once.
+// Compared: the files the plays leave (what ran, with what values and modes), the recap and the
+// exit status, never the engines' wording.
+import { execFileSync, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { expect } from "vitest";
@@ -21,35 +22,56 @@ export interface EngineRun {
   output: string;
 }
 
+/** A case as both engines get it: the playbook and files (made for an output directory), inventory and options. */
+export interface DiffPlay {
+  main: (out: string) => string;
+  templates?: Record<string, string>;
+  files?: (out: string) => Record<string, string>;
+  hostVars?: string;
+  /** More command-line options, the same for both engines (--tags …). */
+  cli?: string[];
+  /** The case changes the machine itself (accounts, groups): the engines run one after the other. */
+  serial?: boolean;
+}
+
 /** Run a playbook with one engine on h1 and h2 (local); the files it left under out/ (mode and content) and its recap. */
-export function runWith(
-  engine: "ansible" | "kplay",
-  play: {
-    main: (out: string) => string;
-    templates?: Record<string, string>;
-    files?: (out: string) => Record<string, string>;
-    hostVars?: string;
-    /** More command-line options, the same for both engines (--tags …). */
-    cli?: string[];
-  },
-): EngineRun {
+export async function runWith(engine: "ansible" | "kplay", play: DiffPlay): Promise<EngineRun> {
+  return engine === "ansible" ? ansibleRun(play) : runEngine("kplay", play);
+}
+
+/** Both engines on the same case at once (ansible-playbook from its recording when it has one). */
+export async function runBoth(play: DiffPlay): Promise<[kplay: EngineRun, ansible: EngineRun]> {
+  if (play.serial) return [await runWith("kplay", play), await runWith("ansible", play)];
+  return Promise.all([runWith("kplay", play), runWith("ansible", play)]);
+}
+
+/** Run `play` with both engines: they must end alike (exit status, files left, recap); kplay's run is returned. */
+export async function sameAsAnsible(play: DiffPlay, status = 0): Promise<EngineRun> {
+  const [kplay, ansible] = await runBoth(play);
+  expect(ansible.status, ansible.output).toBe(status);
+  expect(kplay.status, kplay.output).toBe(status);
+  expect(kplay.files).toEqual(ansible.files);
+  expect(kplay.recap).toEqual(ansible.recap);
+  return kplay;
+}
+
+async function runEngine(engine: "ansible" | "kplay", play: DiffPlay): Promise<EngineRun> {
   const dir = mkdtempSync(join(tmpdir(), `kplay-diff-${engine}-`));
   const out = join(dir, "out");
-  execFileSync("mkdir", ["-p", out, join(dir, "templates")]);
+  mkdirSync(out, { recursive: true });
+  mkdirSync(join(dir, "templates"), { recursive: true });
   for (const [name, text] of Object.entries(play.templates ?? {})) writeFileSync(join(dir, "templates", name), text);
   for (const [name, text] of Object.entries(play.files?.(out) ?? {})) {
     mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), text);
   }
   writeFileSync(join(dir, "play.yml"), play.main(out));
-  const h2 = play.hostVars ? HOST.replace(" }", `, ${play.hostVars} }`) : HOST;
-  writeFileSync(join(dir, "inv.yml"), `all:\n  hosts:\n    h1: ${HOST}\n    h2: ${h2}\n`);
+  writeFileSync(join(dir, "inv.yml"), inventory(play));
   const args = ["-i", join(dir, "inv.yml"), join(dir, "play.yml"), ...(play.cli ?? [])];
-  const env = { ...process.env, ANSIBLE_NOCOLOR: "1", NO_COLOR: "1" };
   const r =
     engine === "ansible"
-      ? spawnSync("ansible-playbook", args, { encoding: "utf8", env })
-      : spawnSync("node", [KPLAY, "run", ...args, "--state-dir", join(dir, "state")], { encoding: "utf8", env });
+      ? await run("ansible-playbook", args)
+      : await run(process.execPath, [KPLAY, "run", ...args, "--state-dir", join(dir, "state")]);
   const files: Record<string, string> = {};
   for (const f of readdirSync(out)) {
     const st = statSync(join(out, f));
@@ -57,18 +79,69 @@ export function runWith(
     files[f] = st.isDirectory() ? `${mode} (directory)` : `${mode} ${readFileSync(join(out, f), "utf8")}`;
   }
   const recap = [...r.stdout.matchAll(RECAP)].map((m) => m.slice(1).join(" "));
-  return { files, recap, status: r.status, output: r.stdout + r.stderr };
+  return { files, recap, status: r.status, output: (r.stdout + r.stderr).split(dir).join("DIR") };
 }
 
-export type DiffPlay = Parameters<typeof runWith>[1];
+function inventory(play: DiffPlay): string {
+  const h2 = play.hostVars ? HOST.replace(" }", `, ${play.hostVars} }`) : HOST;
+  return `all:\n  hosts:\n    h1: ${HOST}\n    h2: ${h2}\n`;
+}
 
-/** Run `play` with both engines: they must end alike (exit status, files left, recap); kplay's run is returned. */
-export function sameAsAnsible(play: DiffPlay, status = 0): EngineRun {
-  const kplay = runWith("kplay", play);
-  const ansible = runWith("ansible", play);
-  expect(ansible.status, ansible.output).toBe(status);
-  expect(kplay.status, kplay.output).toBe(status);
-  expect(kplay.files).toEqual(ansible.files);
-  expect(kplay.recap).toEqual(ansible.recap);
-  return kplay;
+function run(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const env = { ...process.env, ANSIBLE_NOCOLOR: "1", NO_COLOR: "1" };
+    const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    child.on("error", rej);
+    child.on("close", (status) =>
+      res({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }),
+    );
+  });
+}
+
+// ---- Ansible's recorded runs
+//
+// What ansible-playbook did with a case is kept in test/differential/recordings/KEY.json, KEY the
+// sha256 of everything the case gives it (playbook, files, templates, inventory, options, the
+// ansible-core version). A case whose input changed has no recording under its new key: it is
+// run by ansible-playbook again and recorded (KPLAY_RECORD=1 re-runs every case). Under CI a
+// missing recording fails the case, so every comparison is with a real run of that exact input.
+
+const RECORDINGS = resolve(import.meta.dirname, "../differential/recordings");
+let ansibleVersion: string | undefined;
+
+/** The recording key of a case: its input with the output directory as a placeholder. */
+export function recordingKey(play: DiffPlay): string {
+  ansibleVersion ??= execFileSync("ansible-playbook", ["--version"], { encoding: "utf8" }).split("\n")[0];
+  const input = {
+    ansible: ansibleVersion,
+    main: play.main("/OUT"),
+    files: play.files?.("/OUT") ?? {},
+    templates: play.templates ?? {},
+    inventory: inventory(play),
+    cli: play.cli ?? [],
+  };
+  return createHash("sha256").update(JSON.stringify(input)).digest("hex").slice(0, 32);
+}
+
+async function ansibleRun(play: DiffPlay): Promise<EngineRun> {
+  const key = recordingKey(play);
+  const file = join(RECORDINGS, `${key}.json`);
+  if (!process.env.KPLAY_RECORD && existsSync(file)) {
+    const rec = JSON.parse(readFileSync(file, "utf8")) as EngineRun & { key: string };
+    return { files: rec.files, recap: rec.recap, status: rec.status, output: `(recorded) ${rec.output}` };
+  }
+  if (process.env.CI && !process.env.KPLAY_RECORD)
+    throw new Error(
+      `no recording of ansible-playbook for this case (key ${key}): run "npm run test:record" and commit ` +
+        "test/differential/recordings/",
+    );
+  const r = await runEngine("ansible", play);
+  mkdirSync(RECORDINGS, { recursive: true });
+  const rec = { key, ansible: ansibleVersion, ...r, output: r.output.slice(-4000) };
+  writeFileSync(file, `${JSON.stringify(rec, null, 1)}\n`);
+  return r;
 }

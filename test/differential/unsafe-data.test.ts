@@ -46,8 +46,8 @@ const EVALUATED_PLAYBOOK = (out: string) => `
 `;
 
 describe("node data is never evaluated", { timeout: 240_000 }, () => {
-  it("conditions, assert's that, debug's var, failed_when/changed_when/until, a templated action: as ansible-playbook", () => {
-    const kplay = sameAsAnsible({
+  it("conditions, assert's that, debug's var, failed_when/changed_when/until, a templated action: as ansible-playbook", async () => {
+    const kplay = await sameAsAnsible({
       main: EVALUATED_PLAYBOOK,
       files: (out) => ({
         "vars-a.yml": "a_var: from-vars-a\n",
@@ -64,10 +64,10 @@ describe("node data is never evaluated", { timeout: 240_000 }, () => {
     expect(kplay.output).toMatch(/Conditional is marked as unsafe, and cannot be evaluated/);
   });
 
-  it("a lookup's term from a node never becomes a command, a variable name or a path outside the playbook", () => {
+  it("a lookup's term from a node never becomes a command, a variable name or a path outside the playbook", async () => {
     // ansible-playbook 2.14 runs all of these (pipe and lines on the controller, file and vars as
     // asked): kplay refuses each, the host goes on, and nothing ran
-    const kplay = runWith("kplay", {
+    const kplay = await runWith("kplay", {
       main: (out) => `
 - hosts: h1
   gather_facts: false
@@ -108,7 +108,7 @@ describe("node data is never evaluated", { timeout: 240_000 }, () => {
     expect(kplay.output).toMatch(/hostname\\?" came from a node's data and lies outside/);
   });
 
-  it("template src, include_vars and include_tasks named by a node stay within the playbook's files", () => {
+  it("template src, include_vars and include_tasks named by a node stay within the playbook's files", async () => {
     const play = (task: string) => ({
       main: (out: string) => `
 - hosts: h1
@@ -129,13 +129,13 @@ describe("node data is never evaluated", { timeout: 240_000 }, () => {
       `{ script: "{{ abs.stdout }} arg", ignore_errors: true }`,
     ];
     for (const task of cases) {
-      const kplay = runWith("kplay", play(task));
+      const kplay = await runWith("kplay", play(task));
       expect(kplay.status, kplay.output).toBe(0);
       expect(kplay.files, task).toEqual({ after: "644 went on\n" });
       expect(kplay.output).toMatch(/came from a node's data and lies outside the playbook's and roles' directories/);
     }
     // an include whose file a node names outside: the host fails there (Ansible's include failures are not ignored)
-    const inc = runWith("kplay", play(`include_tasks: "{{ abs.stdout }}"`));
+    const inc = await runWith("kplay", play(`include_tasks: "{{ abs.stdout }}"`));
     expect(inc.status).toBe(1);
     expect(inc.files).toEqual({});
     expect(inc.output).toMatch(/came from a node's data and lies outside/);

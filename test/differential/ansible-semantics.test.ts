@@ -3,7 +3,11 @@
 // into its own directory). Compared: the files the plays leave (what ran, with what values and
 // modes) and the recap counts, never the engines' wording.
 import { describe, expect, it } from "vitest";
-import { runWith as runEngine, sameAsAnsible as sameAs, type DiffPlay } from "../harness/differential.js";
+import {
+  runBoth as bothEngines,
+  sameAsAnsible as sameAs,
+  type DiffPlay,
+} from "../harness/differential.js";
 
 const PLAYBOOK = (out: string) => `
 - hosts: all
@@ -1478,12 +1482,23 @@ const SET_FACT_TAINT_FILES = () => ({
 
 const COPY_TREES_FILES = () => ({ "localdir/one.txt": "one\n", "localdir/deep/two.txt": "two\n" });
 
+/** Cases that change the machine itself (accounts, groups): the two engines take turns. */
+const MACHINE_STATE = new Set([
+  USER_PLAYBOOK,
+  USER_OPTIONS_PLAYBOOK,
+  USER_FALLBACK_PLAYBOOK,
+  USER_LOCAL_PLAYBOOK,
+  USER_SSH_KEY_PLAYBOOK,
+  SPELLINGS_PLAYBOOK,
+]);
+
 /** Every case also has imported.yml (the first playbook imports it). */
 const withImported = (play: DiffPlay): DiffPlay => ({
   ...play,
   files: (out) => ({ "imported.yml": IMPORTED(out), ...play.files?.(out) }),
+  ...(MACHINE_STATE.has(play.main) ? { serial: true } : {}),
 });
-const runWith = (engine: "ansible" | "kplay", play: DiffPlay) => runEngine(engine, withImported(play));
+const runBoth = (play: DiffPlay) => bothEngines(withImported(play));
 const sameAsAnsible = (play: DiffPlay, status = 0) => sameAs(withImported(play), status);
 
 // each case runs two engines, some with sleeps (wait_for), pip or venv: minutes under load, not 20 s
@@ -1496,41 +1511,41 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     [["--tags", "untagged", "--skip-tags", "always"]],
     [["--skip-tags", "all"]],
     [["--skip-tags", "tagged"]],
-  ])("tags %j: never, always, tagged, templated tags; the implicit localhost; vars as a list", (cli) => {
-    const kplay = sameAsAnsible({ main: TAGS_PLAYBOOK, cli });
+  ])("tags %j: never, always, tagged, templated tags; the implicit localhost; vars as a list", async (cli) => {
+    const kplay = await sameAsAnsible({ main: TAGS_PLAYBOOK, cli });
     expect(kplay.recap[0]).toMatch(/^localhost /);
   });
 
-  it("play keywords check_mode and ignore_errors; debug var=ansible_facts sets nothing", () => {
-    const kplay = sameAsAnsible({ main: PLAY_KEYWORDS_PLAYBOOK });
+  it("play keywords check_mode and ignore_errors; debug var=ansible_facts sets nothing", async () => {
+    const kplay = await sameAsAnsible({ main: PLAY_KEYWORDS_PLAYBOOK });
     expect(Object.keys(kplay.files).sort()).toEqual(["nonfact", "task-overrides"]);
     expect(kplay.files.nonfact).toBe("644 False");
   });
 
-  it("slurp and fetch say why a file cannot be read, as Ansible's modules do", () => {
-    const kplay = sameAsAnsible({ main: UNREADABLE_PLAYBOOK });
+  it("slurp and fetch say why a file cannot be read, as Ansible's modules do", async () => {
+    const kplay = await sameAsAnsible({ main: UNREADABLE_PLAYBOOK });
     expect(kplay.files.messages).toMatch(/file not found: OUT\/missing/);
   });
 
-  it("user returns the account's home, shell, comment, uid and gid", () => {
-    const kplay = sameAsAnsible({ main: USER_PLAYBOOK });
+  it("user returns the account's home, shell, comment, uid and gid", async () => {
+    const kplay = await sameAsAnsible({ main: USER_PLAYBOOK });
     expect(kplay.files.results).toMatch(/^644 OUT\/home \/bin\/sh Diff user True/);
   });
 
-  it("user: expires, password_lock, password ageing, update_password, umask, skeleton, move_home; getent", () => {
-    const kplay = sameAsAnsible({ main: USER_OPTIONS_PLAYBOOK });
+  it("user: expires, password_lock, password ageing, update_password, umask, skeleton, move_home; getent", async () => {
+    const kplay = await sameAsAnsible({ main: USER_OPTIONS_PLAYBOOK });
     expect(kplay.files.results).toMatch(/^644 \[True, False, True, False, False, True, True, True\]\n! 3 90 29281\n/);
   });
 
-  it("user: the missing home made later, warnings, ssh_key_passphrase; getent facts under ansible_facts", () => {
-    const kplay = sameAsAnsible({ main: USER_FALLBACK_PLAYBOOK });
+  it("user: the missing home made later, warnings, ssh_key_passphrase; getent facts under ansible_facts", async () => {
+    const kplay = await sameAsAnsible({ main: USER_FALLBACK_PLAYBOOK });
     expect(kplay.files.results).toMatch(
       /^644 \[True, True, False, True\] False True\n07\d\d kplay-diff-u3 1\n1 1 The input/,
     );
   });
 
-  it("rendered strings that read as Python literals become lists, dicts and bools; backslashes in {{ }}", () => {
-    const kplay = sameAsAnsible({
+  it("rendered strings that read as Python literals become lists, dicts and bools; backslashes in {{ }}", async () => {
+    const kplay = await sameAsAnsible({
       main: CONVERT_PLAYBOOK,
       templates: { "json.j2": '{"from": "template", "n": {{ a }}}\n' },
     });
@@ -1538,117 +1553,115 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     expect(kplay.files["single-quoted"]).toBeDefined();
   });
 
-  it("action: a module named by a template (string, mapping, args:, local_action, the node's pkg_mgr, unknown)", () => {
-    const kplay = sameAsAnsible({ main: TEMPLATED_ACTION_PLAYBOOK });
+  it("action: a module named by a template (string, mapping, args:, local_action, the node's pkg_mgr, unknown)", async () => {
+    const kplay = await sameAsAnsible({ main: TEMPLATED_ACTION_PLAYBOOK });
     expect(kplay.files.kv).toBe("600 ");
     expect(kplay.files.results).toMatch(/^644 False True The module no_such_module was not found/);
   });
 
-  it("user: local mode with libuser (warnings, groups by lgroupmod, primary group, expiry, umask refused)", () => {
-    const kplay = sameAsAnsible({ main: USER_LOCAL_PLAYBOOK });
+  it("user: local mode with libuser (warnings, groups by lgroupmod, primary group, expiry, umask refused)", async () => {
+    const kplay = await sameAsAnsible({ main: USER_LOCAL_PLAYBOOK });
     expect(kplay.files.results).toMatch(
       /^644 \[True, False, True, False, True, True, True, False\] False\n'local: true'/,
     );
   });
 
-  it("find: globs, regexes, excludes, types, hidden, depth, age, size, contents, checksums, a missing path", () => {
-    const kplay = sameAsAnsible({ main: FIND_PLAYBOOK });
+  it("find: globs, regexes, excludes, types, hidden, depth, age, size, contents, checksums, a missing path", async () => {
+    const kplay = await sameAsAnsible({ main: FIND_PLAYBOOK });
     expect(kplay.files.results).toMatch(/^644 T\/a.log,T\/b.txt,T\/big.bin 3 /);
   });
 
-  it("user: generate_ssh_key (type, bits, file, comment, force); the fingerprint and public key", () => {
-    const kplay = sameAsAnsible({ main: USER_SSH_KEY_PLAYBOOK });
+  it("user: generate_ssh_key (type, bits, file, comment, force); the fingerprint and public key", async () => {
+    const kplay = await sameAsAnsible({ main: USER_SSH_KEY_PLAYBOOK });
     expect(kplay.files.results).toMatch(
       /^644 \[True, False, False, True\] False\nOUT-home\/.ssh\/id_ed25519 ssh-ed25519/,
     );
   });
 
-  it.each(Object.keys(FATAL_PLAYBOOKS))("any_errors_fatal on a %s", (kind) => {
+  it.each(Object.keys(FATAL_PLAYBOOKS))("any_errors_fatal on a %s", async (kind) => {
     // a host failed in each: ansible-playbook exits 2, kplay 1 (its code for failed hosts; 2 is bad input)
     const play = { main: FATAL_PLAYBOOKS[kind] };
-    const [kplay, ansible] = [runWith("kplay", play), runWith("ansible", play)];
+    const [kplay, ansible] = await runBoth(play);
     expect([ansible.status, kplay.status], ansible.output + kplay.output).toEqual([2, 1]);
     expect(kplay.files).toEqual(ansible.files);
     expect(kplay.recap).toEqual(ansible.recap);
     expect(Object.keys(kplay.files).some((f) => f.endsWith("-after"))).toBe(kind === "rescued");
   });
 
-  it("path arguments: $VAR and ~ expanded on the node, as Ansible's type path", () => {
-    const kplay = sameAsAnsible({ main: PATH_VARS_PLAYBOOK });
+  it("path arguments: $VAR and ~ expanded on the node, as Ansible's type path", async () => {
+    const kplay = await sameAsAnsible({ main: PATH_VARS_PLAYBOOK });
     expect(kplay.files.home).toBe("644 True True");
     expect(Object.keys(kplay.files).sort()).toEqual(["$NOT_SET_IN_ENV", "dir", "from-var", "home"]);
   });
 
-  it("file: results (uid, mode, state, size) and the diff Ansible builds (state, mode, src, times, path_content)", () => {
-    const kplay = sameAsAnsible({ main: FILE_DIFF_PLAYBOOK });
+  it("file: results (uid, mode, state, size) and the diff Ansible builds (state, mode, src, times, path_content)", async () => {
+    const kplay = await sameAsAnsible({ main: FILE_DIFF_PLAYBOOK });
     expect(kplay.files.results).toMatch(/OUT\/t>t/);
   });
 
-  it("file: no state, link refusals, recurse with a mode, errors in Ansible's words", () => {
-    const kplay = sameAsAnsible({ main: FILE_STATES_PLAYBOOK });
+  it("file: no state, link refusals, recurse with a mode, errors in Ansible's words", async () => {
+    const kplay = await sameAsAnsible({ main: FILE_STATES_PLAYBOOK });
     expect(kplay.files.results).toMatch(/missing required arguments: path/);
   });
 
-  it("module_defaults on a play, a block and a task", () => {
-    const kplay = sameAsAnsible({ main: MODULE_DEFAULTS_PLAYBOOK });
+  it("module_defaults on a play, a block and a task", async () => {
+    const kplay = await sameAsAnsible({ main: MODULE_DEFAULTS_PLAYBOOK });
     expect(kplay.files.d).toBe("640 ");
   });
 
-  it("copy refuses a missing or doubled source and a missing dest in Ansible's words", () => {
-    const kplay = sameAsAnsible({ main: COPY_REFUSALS_PLAYBOOK });
+  it("copy refuses a missing or doubled source and a missing dest in Ansible's words", async () => {
+    const kplay = await sameAsAnsible({ main: COPY_REFUSALS_PLAYBOOK });
     expect(kplay.files.results).toMatch(/dest is required/);
   });
 
-  it("async with poll: 0 and async_status (status, until finished, cleanup)", () => {
-    const kplay = sameAsAnsible({ main: ASYNC_PLAYBOOK });
+  it("async with poll: 0 and async_status (status, until finished, cleanup)", async () => {
+    const kplay = await sameAsAnsible({ main: ASYNC_PLAYBOOK });
     expect(kplay.files.results).toMatch(/^644 1 0 True True\n1 3 out err True non-zero return code True/);
   });
 
-  it("copy of a controller directory follows links but copies a loop and a dangling link as links", () => {
-    const kplay = sameAsAnsible({ main: COPY_LOOP_PLAYBOOK });
+  it("copy of a controller directory follows links but copies a loop and a dangling link as links", async () => {
+    const kplay = await sameAsAnsible({ main: COPY_LOOP_PLAYBOOK });
     expect(kplay.files.listing).toMatch(/loopdir\/sub\/circles l \.\.\//);
   });
 
-  it("pip: a virtualenv, a local wheel directory, versions, latest, absent, requirements, check mode, refusals", () => {
-    const kplay = sameAsAnsible({ main: PIP_PLAYBOOK, files: PIP_FILES });
+  it("pip: a virtualenv, a local wheel directory, versions, latest, absent, requirements, check mode, refusals", async () => {
+    const kplay = await sameAsAnsible({ main: PIP_PLAYBOOK, files: PIP_FILES });
     expect(kplay.files.installed).toBe("644 kplaydemo\nkplaydemo-2.0.dist-info\notherdemo\notherdemo-0.5.dist-info\n");
     expect(kplay.files.results).toMatch(
       /^644 \[True, False, False, True, True, True, False, False, True, False\] True/,
     );
   });
 
-  it("set_fact values render again unless computed from node output, a lookup or a with_* item", () => {
-    const kplay = sameAsAnsible({ main: SET_FACT_TAINT_PLAYBOOK, files: SET_FACT_TAINT_FILES });
+  it("set_fact values render again unless computed from node output, a lookup or a with_* item", async () => {
+    const kplay = await sameAsAnsible({ main: SET_FACT_TAINT_PLAYBOOK, files: SET_FACT_TAINT_FILES });
     expect(kplay.files.results).toBe("644 b{{ v }} b{{ v }} ['foo1.0'] ['t1.0']\n['foo{{ v }}'] ['foo1.0'] b{{ v }}\n");
   });
 
-  it("wait_for: a regex's match groups, a path going, a port's timeout and message, a delay, drained", () => {
-    const kplay = sameAsAnsible({ main: WAIT_FOR_PLAYBOOK });
+  it("wait_for: a regex's match groups, a path going, a port's timeout and message, a delay, drained", async () => {
+    const kplay = await sameAsAnsible({ main: WAIT_FOR_PLAYBOOK });
     expect(kplay.files.results).toMatch(/^644 \['data', '123'\] \{'word': 'data'\} file 0644 19/);
   });
 
-  it("copy refuses a vault-encrypted source without a vault secret, as ansible-playbook without one", () => {
-    const kplay = sameAsAnsible({ main: VAULT_PLAYBOOK, files: VAULT_FILES });
+  it("copy refuses a vault-encrypted source without a vault secret, as ansible-playbook without one", async () => {
+    const kplay = await sameAsAnsible({ main: VAULT_PLAYBOOK, files: VAULT_FILES });
     expect(kplay.files.results).toMatch(/must be specified to decrypt DIR\/secret/);
   });
 
-  it("include_tasks: file=… and include_role: name=… as key=value words", () => {
-    const kplay = sameAsAnsible({ main: INCLUDE_KV_PLAYBOOK, files: INCLUDE_KV_FILES });
+  it("include_tasks: file=… and include_role: name=… as key=value words", async () => {
+    const kplay = await sameAsAnsible({ main: INCLUDE_KV_PLAYBOOK, files: INCLUDE_KV_FILES });
     expect(Object.keys(kplay.files).sort()).toEqual(["inc-a", "inc-b", "inc2", "role-other"]);
   });
 
-  it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", () => {
-    const kplay = runWith("kplay", { main: ARGS_PLAYBOOK });
-    const ansible = runWith("ansible", { main: ARGS_PLAYBOOK });
+  it("module arguments: yes/On booleans, key=value with templates and quotes, command options anywhere", async () => {
+    const [kplay, ansible] = await runBoth({ main: ARGS_PLAYBOOK });
     expect(kplay.status, kplay.output).toBe(0);
     expect(ansible.status, ansible.output).toBe(0);
     expect(kplay.files).toEqual(ansible.files);
     expect(Object.keys(kplay.files).sort()).toEqual(["backup-yes", "kv.conf", "marker", "shell-out", "touched file"]);
   });
 
-  it("Jinja templates (.j2): if/elif/else, for with loop.*, filters and else, set, raw, comments, whitespace control, trim_blocks/lstrip_blocks", () => {
-    const kplay = runWith("kplay", { main: J2_PLAYBOOK, templates: { "t.j2": J2 } });
-    const ansible = runWith("ansible", { main: J2_PLAYBOOK, templates: { "t.j2": J2 } });
+  it("Jinja templates (.j2): if/elif/else, for with loop.*, filters and else, set, raw, comments, whitespace control, trim_blocks/lstrip_blocks", async () => {
+    const [kplay, ansible] = await runBoth({ main: J2_PLAYBOOK, templates: { "t.j2": J2 } });
     expect(ansible.status, ansible.output).toBe(0);
     expect(kplay.status, kplay.output).toBe(0);
     expect(Object.keys(kplay.files).sort()).toEqual(["default", "lstrip", "no-trim"]);
@@ -1656,9 +1669,8 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     expect(kplay.files.default).toMatch(/^640 # Ansible managed\nhello kube-node-1\nmiddle 3\n/);
   });
 
-  it("max_fail_percentage exceeded ends the playbook: no later batch, no later play", () => {
-    const kplay = runWith("kplay", { main: FATAL_PLAYBOOK });
-    const ansible = runWith("ansible", { main: FATAL_PLAYBOOK });
+  it("max_fail_percentage exceeded ends the playbook: no later batch, no later play", async () => {
+    const [kplay, ansible] = await runBoth({ main: FATAL_PLAYBOOK });
     expect(ansible.status).not.toBe(0);
     expect(kplay.status).not.toBe(0);
     expect(kplay.files).toEqual(ansible.files);
@@ -1666,9 +1678,8 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     expect(kplay.recap).toEqual(ansible.recap);
   });
 
-  it("loops: with_items/list/indexed_items/dict/sequence/together/nested/subelements, loop_control, task vars per item", () => {
-    const kplay = runWith("kplay", { main: LOOPS_PLAYBOOK });
-    const ansible = runWith("ansible", { main: LOOPS_PLAYBOOK });
+  it("loops: with_items/list/indexed_items/dict/sequence/together/nested/subelements, loop_control, task vars per item", async () => {
+    const [kplay, ansible] = await runBoth({ main: LOOPS_PLAYBOOK });
     expect(ansible.status, ansible.output).toBe(0);
     expect(kplay.status, kplay.output).toBe(0);
     expect(Object.keys(kplay.files)).toHaveLength(11);
@@ -1676,9 +1687,8 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     expect(kplay.recap).toEqual(ansible.recap);
   });
 
-  it("Jinja expressions: operators, methods, tests, filters, literals and how values print", () => {
-    const kplay = runWith("kplay", { main: EXPR_PLAYBOOK });
-    const ansible = runWith("ansible", { main: EXPR_PLAYBOOK });
+  it("Jinja expressions: operators, methods, tests, filters, literals and how values print", async () => {
+    const [kplay, ansible] = await runBoth({ main: EXPR_PLAYBOOK });
     expect(ansible.status, ansible.output).toBe(0);
     expect(kplay.status, kplay.output).toBe(0);
     expect(kplay.files).toEqual(ansible.files);
@@ -1686,9 +1696,8 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     expect(kplay.files.expressions.split("\n").length).toBeGreaterThan(20);
   });
 
-  it("play vars over facts, every listening handler, ignore_errors on an undefined variable, any_errors_fatal through import_tasks", () => {
-    const kplay = runWith("kplay", { main: PLAYBOOK });
-    const ansible = runWith("ansible", { main: PLAYBOOK });
+  it("play vars over facts, every listening handler, ignore_errors on an undefined variable, any_errors_fatal through import_tasks", async () => {
+    const [kplay, ansible] = await runBoth({ main: PLAYBOOK });
     // h1 fails in the second play: ansible-playbook exits 2, kplay 1 (a host failed)
     expect(ansible.status, ansible.output).toBe(2);
     expect(kplay.status, kplay.output).toBe(1);
@@ -1703,8 +1712,8 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     expect(Object.keys(kplay.files).filter((f) => /next-imported|after-import/.test(f))).toEqual([]);
   });
 
-  it("roles: parameters, when, variable precedence, dependencies, duplicates, handlers, files, import_role and include_role", () => {
-    const kplay = sameAsAnsible({
+  it("roles: parameters, when, variable precedence, dependencies, duplicates, handlers, files, import_role and include_role", async () => {
+    const kplay = await sameAsAnsible({
       main: ROLES_PLAYBOOK,
       files: ROLE_FILES,
       hostVars: "level: from-inventory, greeting: inv",
@@ -1719,17 +1728,16 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     expect(kplay.files["h1-tmpl"]).toBe("640 base says from-play on 8080\n");
   });
 
-  it("import_playbook, include_vars, omit, the play's hosts after a failure, meta end_host/reset_connection/clear_host_errors", () => {
+  it("import_playbook, include_vars, omit, the play's hosts after a failure, meta end_host/reset_connection/clear_host_errors", async () => {
     // clear_host_errors in the last play forgives h1's failure: both exit 0
-    const kplay = sameAsAnsible({ main: META_PLAYBOOK, files: META_FILES });
+    const kplay = await sameAsAnsible({ main: META_PLAYBOOK, files: META_FILES });
     expect(kplay.files["imported-imported"]).toBe("644 beside the imported playbook\n");
     expect(kplay.files["h2-hosts"]).toBe("644 ['h2'] ['h1', 'h2'] ['h2'] ['h2']");
     expect(Object.keys(kplay.files).filter((f) => f.includes("after-end-host"))).toEqual([]);
   });
 
-  it("argument aliases (dest, destfile, name, regex, path) and stat's fields", () => {
-    const kplay = runWith("kplay", { main: STAT_PLAYBOOK });
-    const ansible = runWith("ansible", { main: STAT_PLAYBOOK });
+  it("argument aliases (dest, destfile, name, regex, path) and stat's fields", async () => {
+    const [kplay, ansible] = await runBoth({ main: STAT_PLAYBOOK });
     expect(ansible.status, ansible.output).toBe(0);
     expect(kplay.status, kplay.output).toBe(0);
     expect(kplay.files.stat).toBe(ansible.files.stat);
@@ -1738,29 +1746,29 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     expect(kplay.files.aliased).toBe("750 a=2\n");
   });
 
-  it("lookups (file, pipe, lines, env, fileglob, first_found), with_fileglob, with_first_found, throttle", () => {
-    const kplay = sameAsAnsible({ main: LOOKUP_PLAYBOOK, files: LOOKUP_FILES });
+  it("lookups (file, pipe, lines, env, fileglob, first_found), with_fileglob, with_first_found, throttle", async () => {
+    const kplay = await sameAsAnsible({ main: LOOKUP_PLAYBOOK, files: LOOKUP_FILES });
     expect(Object.keys(kplay.files).filter((f) => f.startsWith("h1-"))).toHaveLength(4);
     expect(kplay.files["h1-lookups"]).toContain("hello from files|\npiped\ntwo|");
   });
 
-  it("setup, tempfile, include_tasks named by a template (first_found, per host), an include as a role's handler", () => {
-    const kplay = sameAsAnsible({ main: DYNAMIC_PLAYBOOK, files: DYNAMIC_FILES });
+  it("setup, tempfile, include_tasks named by a template (first_found, per host), an include as a role's handler", async () => {
+    const kplay = await sameAsAnsible({ main: DYNAMIC_PLAYBOOK, files: DYNAMIC_FILES });
     expect(kplay.files["h1-tmp"]).toBe("644 True True");
     expect(kplay.files["h2-cleaned"]).toBe("644 gone\n");
     expect(kplay.files["h2-own"]).toBe("644 two");
   });
 
-  it("action/local_action, async with poll, gather_facts as a task, remote_user on the local connection, no command, group, hard links, a missing argument caught by ignore_errors", () => {
-    const kplay = sameAsAnsible({ main: SPELLINGS_PLAYBOOK });
+  it("action/local_action, async with poll, gather_facts as a task, remote_user on the local connection, no command, group, hard links, a missing argument caught by ignore_errors", async () => {
+    const kplay = await sameAsAnsible({ main: SPELLINGS_PLAYBOOK });
     expect(kplay.files.results).toBe(
       "644 True True\nasync is not supported for this task.\nTrue\nTrue\n64123 True False 64124 True\nFalse\n" +
         "True True\nTrue False 2\nhello\n",
     );
   });
 
-  it("command/shell, replace, blockinfile, lineinfile as Ansible's targets test them, and gathered facts", () => {
-    const kplay = sameAsAnsible({ main: TARGETS_PLAYBOOK });
+  it("command/shell, replace, blockinfile, lineinfile as Ansible's targets test them, and gathered facts", async () => {
+    const kplay = await sameAsAnsible({ main: TARGETS_PLAYBOOK });
     expect(kplay.files.results).toMatch(/^644 real False True\nTrue\nTrue True\n/);
     expect(kplay.files.pangrams).toBe(
       "644 The quick brown fox\nWe promptlyjudged\n# BEGIN ANSIBLE MANAGED BLOCK\n" +
@@ -1768,25 +1776,25 @@ describe("engine semantics as ansible-playbook 2.14 has them", { timeout: 240_00
     );
   });
 
-  it("looped include_tasks, set_fact across items, shaping lookups with *args, loop_control extended and names, debug verbosity, script creates", () => {
-    const kplay = sameAsAnsible({ main: TARGET_LOOPS_PLAYBOOK, files: TARGET_LOOPS_FILES });
+  it("looped include_tasks, set_fact across items, shaping lookups with *args, loop_control extended and names, debug verbosity, script creates", async () => {
+    const kplay = await sameAsAnsible({ main: TARGET_LOOPS_PLAYBOOK, files: TARGET_LOOPS_FILES });
     expect(kplay.files["h1-loops"]).toMatch(/^644 \['0', 0, '1', 1, '2', 2, 'x', -1, 'y', -1\] \[1, 2, 3\]\n/);
     expect(kplay.files["h1-loops"]).toContain("\n['v2'] {{ not_a_template }}\nfb 2 0 empty\n");
   });
 
-  it("templates: macros, import/from/include, extends/block, set blocks, #jinja2 overrides, delimiters, newline_sequence, output_encoding, a directory as dest, mode preserve, follow, lookup('template')", () => {
-    const kplay = sameAsAnsible({ main: TEMPLATE_PLAYBOOK, files: TEMPLATE_FILES });
+  it("templates: macros, import/from/include, extends/block, set blocks, #jinja2 overrides, delimiters, newline_sequence, output_encoding, a directory as dest, mode preserve, follow, lookup('template')", async () => {
+    const kplay = await sameAsAnsible({ main: TEMPLATE_PLAYBOOK, files: TEMPLATE_FILES });
     expect(kplay.files.main).toBe("644 hello world! hello you? 42\npart sees world<1><2>\n\n");
     expect(kplay.files.child).toBe("644 top\nchild body for worldbottom\n");
   });
 
-  it("file access_time/modification_time: set, kept on a second run, one of them, preserve, now, a format, a bad time", () => {
-    const kplay = sameAsAnsible({ main: FILE_TIMES_PLAYBOOK });
+  it("file access_time/modification_time: set, kept on a second run, one of them, preserve, now, a format, a bad time", async () => {
+    const kplay = await sameAsAnsible({ main: FILE_TIMES_PLAYBOOK });
     expect(kplay.files["h1-times"]).toMatch(/^644 True False True False False\nTrue True True\n1\d+(\.0)? /);
   });
 
-  it("copy: remote_src files and directories (with and without the trailing slash), controller directories", () => {
-    const kplay = sameAsAnsible({ main: COPY_TREES_PLAYBOOK, files: COPY_TREES_FILES });
+  it("copy: remote_src files and directories (with and without the trailing slash), controller directories", async () => {
+    const kplay = await sameAsAnsible({ main: COPY_TREES_PLAYBOOK, files: COPY_TREES_FILES });
     expect(kplay.files["h1-listing"]).toContain("two");
     expect(kplay.files["h1-results"]).toMatch(/^644 \[True, False, True, True, True, True, False, True\]/);
   });
