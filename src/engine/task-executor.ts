@@ -7,7 +7,7 @@ import { ArgumentError, KplayError } from "../errors.js";
 import { findModule, type ModuleContext, type ModuleDef, type ModuleResult } from "../modules/index.js";
 import { setModuleFacts, setVariables } from "./host-states.js";
 import { UndoLog } from "../modules/undo.js";
-import { withAnsibleTypes } from "../modules/arg-types.js";
+import { ArgTypeError, withAnsibleTypes } from "../modules/arg-types.js";
 import { LoopError, loopItems } from "./loops.js";
 import { withCanonicalNames } from "../modules/aliases.js";
 import { expansionScript, pathArgsToExpand, withExpanded } from "../modules/path-args.js";
@@ -325,7 +325,7 @@ export class TaskExecutor {
     // arguments named like secrets (a user's password, get_url's url_password) are secrets from now on
     const publicArgs = new Set(mod.publicArgs ?? []);
     this.e.opts.secrets?.addVars(Object.fromEntries(Object.entries(rendered).filter(([k]) => !publicArgs.has(k))));
-    const parsed = mod.schema.safeParse(withAnsibleTypes(mod.schema, rendered));
+    const parsed = mod.schema.safeParse(typedArgs(mod, rendered, task));
     if (!parsed.success) {
       const i = parsed.error.issues[0];
       const field = i.path.join(".") || "arguments";
@@ -548,6 +548,16 @@ function renderArgs(
     if (!one.tainted) for (const key of Object.keys(one.value)) cleanKeys.add(key);
   }
   return { args, cleanKeys };
+}
+
+/** The arguments converted by Ansible's types; a conversion that cannot be made is the task's failure. */
+function typedArgs(mod: ModuleDef, rendered: Record<string, unknown>, task: Task): Record<string, unknown> {
+  try {
+    return withAnsibleTypes(mod.schema, rendered);
+  } catch (e) {
+    if (e instanceof ArgTypeError) throw new ArgumentError(e.message, task.where);
+    throw e;
+  }
 }
 
 /**

@@ -65,7 +65,66 @@ function asText(schema: z.ZodTypeAny, v: unknown): unknown {
   return v;
 }
 
-/** `args` as Ansible reads them: boolean words as booleans, lists/mappings/booleans as text where only text fits. */
+/** A conversion Ansible's argument checks refuse, in their words (the task fails with it). */
+export class ArgTypeError extends Error {}
+
+const INT = /^[+-]?\d+$/;
+const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * A string or number where the field does not take it, converted as Ansible's check_type_int /
+ * float / str / list / dict convert: "600" for a number, 600 for text, "a,b" (or 5) for a list,
+ * "k=v k2=v2" or JSON for a mapping. A template (not yet rendered) is left for later.
+ */
+function converted(name: string, schema: z.ZodTypeAny, v: string | number): unknown {
+  const k = kinds(schema);
+  if (k.has("any") || k.has("unknown")) return v;
+  if (typeof v === "number") {
+    if (k.has("number")) return v;
+    if (k.has("string")) return String(v);
+    if (k.has("array")) return [String(v)];
+    return v;
+  }
+  if (k.has("string") || v.includes("{{") || v.includes("{%")) return v;
+  if (k.has("number")) {
+    if (INT.test(v.trim()) || FLOAT.test(v.trim())) return Number(v.trim());
+    throw new ArgTypeError(
+      `argument '${name}' is of type <class 'str'> and we were unable to convert to int: ` +
+        `invalid literal for int() with base 10: '${v}'`,
+    );
+  }
+  if (k.has("array")) return v.split(",");
+  if (k.has("object") || k.has("record")) return dictFrom(name, v);
+  return v;
+}
+
+/** Ansible's check_type_dict: a JSON object, or key=value pairs separated by spaces or commas. */
+function dictFrom(name: string, v: string): Record<string, unknown> {
+  const t = v.trim();
+  if (t.startsWith("{")) {
+    try {
+      const d: unknown = JSON.parse(t);
+      if (d && typeof d === "object" && !Array.isArray(d)) return d as Record<string, unknown>;
+    } catch {
+      /* refused below */
+    }
+  } else if (t.includes("=")) {
+    const out: Record<string, unknown> = {};
+    for (const m of t.matchAll(/([^=,\s]+)=("(?:[^"\\]|\\.)*"|'[^']*'|[^,\s]*)/g))
+      out[m[1]] = m[2].replace(/^(["'])([\s\S]*)\1$/, "$2");
+    return out;
+  }
+  throw new ArgTypeError(
+    `argument '${name}' is of type <class 'str'> and we were unable to convert to dict: ` +
+      "dictionary requested, could not parse JSON or key=value",
+  );
+}
+
+/**
+ * `args` as Ansible reads them: boolean words as booleans, lists/mappings/booleans as text where
+ * only text fits, strings and numbers converted where the field takes a number, text, a list or
+ * a mapping (Ansible's argument types). A conversion that cannot be made throws ArgTypeError.
+ */
 export function withAnsibleTypes(schema: z.ZodTypeAny, args: Record<string, unknown>): Record<string, unknown> {
   const shape = shapeOf(schema);
   if (!shape) return args;
@@ -75,6 +134,7 @@ export function withAnsibleTypes(schema: z.ZodTypeAny, args: Record<string, unkn
     let to: unknown = v;
     if (typeof v !== "boolean" && isBoolean(shape[k])) to = ansibleBoolean(v) ?? v;
     else if (typeof v === "object" || typeof v === "boolean") to = asText(shape[k], v);
+    else if (typeof v === "string" || typeof v === "number") to = converted(k, shape[k], v);
     if (to === v) continue;
     if (out === args) out = { ...args };
     out[k] = to;

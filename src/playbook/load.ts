@@ -8,7 +8,7 @@ import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { closest, inputError, KplayError, type Where } from "../errors.js";
 import { findModule, moduleNames } from "../modules/index.js";
-import { ansibleBoolean, withAnsibleTypes } from "../modules/arg-types.js";
+import { ansibleBoolean, ArgTypeError, withAnsibleTypes } from "../modules/arg-types.js";
 import { withCanonicalNames } from "../modules/aliases.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { checkTemplateText } from "../template/render.js";
@@ -841,7 +841,15 @@ function validateArgs(
   loc: { path: PathKey[]; name: string },
 ): void {
   const { path, name } = loc;
-  const r = schema.safeParse(withAnsibleTypes(schema, args));
+  let typed: Record<string, unknown>;
+  try {
+    typed = withAnsibleTypes(schema, args);
+  } catch (e) {
+    if (!(e instanceof ArgTypeError)) throw e;
+    const arg = /argument '([^']+)'/.exec(e.message)?.[1];
+    throw inputError(e.message, at(src, arg ? [...path, arg] : path, arg ? `${name}.${arg}` : name, !arg));
+  }
+  const r = schema.safeParse(typed);
   if (r.success) return;
   for (const issue of r.error.issues) {
     const ipath = issue.path as PathKey[];

@@ -3,11 +3,7 @@
 // into its own directory). Compared: the files the plays leave (what ran, with what values and
 // modes) and the recap counts, never the engines' wording.
 import { describe, expect, it } from "vitest";
-import {
-  runBoth as bothEngines,
-  sameAsAnsible as sameAs,
-  type DiffPlay,
-} from "../harness/differential.js";
+import { runBoth as bothEngines, sameAsAnsible as sameAs, type DiffPlay } from "../harness/differential.js";
 
 const PLAYBOOK = (out: string) => `
 - hosts: all

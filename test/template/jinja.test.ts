@@ -1,5 +1,5 @@
 // Jinja2 templates (.j2) in kplay: what Ansible does is checked by the differential test in
-// test/engine/ansible-semantics.test.ts; these are the errors (file and line named, nothing
+// test/differential/ansible-semantics.test.ts; these are the errors (file and line named, nothing
 // rendered half) and the rule that values are data, never rendered again.
 import { describe, expect, it } from "vitest";
 import type { KplayError } from "../../src/errors.js";
