@@ -255,16 +255,25 @@ function passwordFixes(a: Args, check: boolean): Sh[] {
   return lines;
 }
 
+/**
+ * The groups as the alternatives of one case pattern, each quoted; none (groups: [] without
+ * append: every supplementary group goes) is '', which no group name matches: a case needs a word.
+ */
+function casePatterns(groups: string[]): Sh {
+  if (groups.length === 0) return raw("''");
+  return joinSh(
+    groups.map((g) => sh`${g}`),
+    "|",
+  );
+}
+
 function groupFixes(a: Args, groups: string[], check: boolean): Sh[] {
   const u = a.name;
   const lines: Sh[] = [sh`have=" $(id -Gn -- ${u}) "; primary=$(id -gn -- ${u}); missing=0; extra=0`];
   // each wanted group is a quoted case pattern: matched literally, never expanded
   for (const g of groups) lines.push(sh`case "$have" in *' '${g}' '*) ;; *) missing=1;; esac`);
   if (!a.append) {
-    const wanted = joinSh(
-      groups.map((g) => sh`${g}`),
-      "|",
-    );
+    const wanted = casePatterns(groups);
     lines.push(
       sh`for g in $have; do [ "$g" = "$primary" ] && continue; case "$g" in ${wanted}) ;; *) extra=1;; esac; done`,
     );
@@ -285,10 +294,7 @@ function localGroupFixes(a: Args, groups: string[], check: boolean): Sh[] {
   for (const g of groups)
     lines.push(sh`case "$have" in *' '${g}' '*) ;; *) ${act(sh`lgroupmod -M ${u} -- ${g}`)};; esac`);
   if (!a.append) {
-    const wanted = joinSh(
-      groups.map((g) => sh`${g}`),
-      "|",
-    );
+    const wanted = casePatterns(groups);
     const drop = act(sh`lgroupmod -m ${u} -- "$g"`);
     lines.push(
       sh`for g in $have; do [ "$g" = "$primary" ] && continue; case "$g" in ${wanted}) ;; *) ${drop};; esac; done`,

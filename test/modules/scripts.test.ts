@@ -110,6 +110,10 @@ const CASES: Array<[string, string, Record<string, unknown>, CaseOptions?]> = [
     },
   ],
   ["user-exact", "user", { name: "ops", groups: "a,b" }, { check: true }],
+  // a list argument with zero, one and many items: every script parses (sh -n)
+  ["user-groups-none", "user", { name: "ops", groups: [] }],
+  ["user-groups-none-local", "user", { name: "ops", groups: "", local: true }],
+  ["user-groups-one", "user", { name: "ops", groups: ["wheel"] }],
   ["user-absent", "user", { name: "ops", state: "absent", remove: true }],
   ["user-absent-force", "user", { name: "ops", state: "absent", force: true }],
   ["wait_for-port", "wait_for", { host: HOSTILE, port: 9, timeout: 0 }],
