@@ -45,6 +45,7 @@ Options:
   -t, --tags TAGS          run only tasks with these tags (comma separated; repeatable)
       --skip-tags TAGS     skip tasks with these tags
       --start-at-task NAME start at the first task with this name
+      --force-handlers     run notified handlers on hosts that failed too (the play keyword for every play)
       --list-tasks         list the tasks that would run, and exit
       --list-hosts         list the hosts each play would run on, and exit
       --resume             continue the recorded run: skip steps and tasks already done
@@ -65,6 +66,7 @@ export const RUN_OPTIONS = {
   tags: { type: "string", short: "t", multiple: true },
   "skip-tags": { type: "string", multiple: true },
   "start-at-task": { type: "string" },
+  "force-handlers": { type: "boolean" },
   "list-tasks": { type: "boolean" },
   "list-hosts": { type: "boolean" },
   resume: { type: "boolean" },
@@ -90,6 +92,7 @@ export type RunValues = Common & {
   tags?: string[];
   "skip-tags"?: string[];
   "start-at-task"?: string;
+  "force-handlers"?: boolean;
   "list-tasks"?: boolean;
   "list-hosts"?: boolean;
   resume?: boolean;
@@ -156,6 +159,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
       tags,
       skipTags,
       startAtTask: values["start-at-task"],
+      forceHandlers: !!values["force-handlers"],
       verbosity,
     },
     resume: how.resume,

@@ -21,6 +21,8 @@ export interface RunOptions {
   tags?: string[];
   skipTags?: string[];
   startAtTask?: string;
+  /** --force-handlers: notified handlers run on failed hosts too, in every play. */
+  forceHandlers?: boolean;
   verbosity?: number;
   /** The step this playbook is, with its journal (resume) and run id (run directories on nodes). */
   step?: StepRun;

@@ -129,10 +129,15 @@ export class PlayIterator {
   private async runSections(run: PlayRun, hosts: string[]): Promise<void> {
     const inh = rootInherit(run.play);
     for (const section of [run.play.preTasks, run.play.tasks, run.play.postTasks]) {
-      if (this.aborted) return;
+      // force_handlers: a play stopped by a failure still runs what its failed hosts notified
+      if (this.aborted) return this.forcing(run) ? this.flushHandlers(run, hosts) : undefined;
       await this.execNodes(run, section, { hosts, inh });
       await this.flushHandlers(run, hosts);
     }
+  }
+
+  private forcing(run: PlayRun): boolean {
+    return run.play.forceHandlers || !!this.e.opts.forceHandlers;
   }
 
   private async execNodes(run: PlayRun, nodes: Node[], on: { hosts: string[]; inh: Inheritable }): Promise<void> {
@@ -363,17 +368,25 @@ export class PlayIterator {
   private async flushHandlers(run: PlayRun, hosts: string[]): Promise<void> {
     const handlers = run.play.handlers;
     const topicsOf = (t: Node) => [t.name, ...(t.kind === "task" ? t.listen : [])].filter((x): x is string => !!x);
+    // with force_handlers a failed (not unreachable) host runs its handlers too, then is failed again
+    const forced = this.forcing(run)
+      ? hosts.filter((h) => this.e.hosts.get(h).failed && !this.e.hosts.get(h).unreachable)
+      : [];
+    const runs = (h: string) => this.e.hosts.active(h) || forced.includes(h);
     for (const [i, handler] of handlers.entries()) {
       const topics = topicsOf(handler);
       const notified = (h: string) => topics.some((t) => this.e.hosts.get(h).notified.has(t));
-      const targets = hosts.filter((h) => this.e.hosts.active(h) && notified(h));
+      const targets = hosts.filter((h) => runs(h) && notified(h));
       if (targets.length === 0) continue;
       const later = new Set(handlers.slice(i + 1).flatMap(topicsOf));
       const consumed = topics.filter((t) => !later.has(t));
       targets.forEach((h) => consumed.forEach((t) => this.e.hosts.get(h).notified.delete(t)));
       const on = { hosts: targets, inh: rootInherit(run.play) };
+      const failedBefore = targets.filter((h) => forced.includes(h));
+      failedBefore.forEach((h) => (this.e.hosts.get(h).failed = false));
       if (handler.kind === "task") await this.execTask(run, handler, { ...on, handler: true });
       else await this.execBlock(run, handler, on);
+      failedBefore.forEach((h) => (this.e.hosts.get(h).failed = true));
     }
   }
 

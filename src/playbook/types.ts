@@ -110,6 +110,8 @@ export interface Play {
   serial: Array<number | string>;
   maxFailPercentage?: number;
   anyErrorsFatal: boolean;
+  /** force_handlers: a host that failed still runs the handlers it notified. */
+  forceHandlers: boolean;
   strategy: "linear" | "free";
   tags: string[];
   environment?: Record<string, unknown> | string;

@@ -1,0 +1,43 @@
+// force_handlers, as the play keyword and as --force-handlers: a host that fails after notifying
+// still runs its handlers (then stays failed); without it, it does not. Differential with
+// ansible-playbook 2.14: files left, recap and exit status.
+import { describe, expect, it } from "vitest";
+import { runBoth } from "../harness/differential.js";
+
+const PLAY = (keyword: string) => (out: string) => `
+- hosts: all
+  gather_facts: false
+  ${keyword}
+  tasks:
+    - command: "true"
+      notify: [first, second]
+    - fail: { msg: "h1 fails" }
+      when: inventory_hostname == 'h1'
+    - copy: { dest: "${out}/{{ inventory_hostname }}-after", content: "x" }
+  handlers:
+    - name: first
+      copy: { dest: "${out}/{{ inventory_hostname }}-first", content: "1" }
+      notify: third
+    - name: second
+      copy: { dest: "${out}/{{ inventory_hostname }}-second", content: "2" }
+    - name: third
+      copy: { dest: "${out}/{{ inventory_hostname }}-third", content: "3" }
+`;
+
+describe("force_handlers", { timeout: 240_000 }, () => {
+  it.each([
+    ["the play keyword", PLAY("force_handlers: true"), [], true],
+    ["--force-handlers", PLAY(""), ["--force-handlers"], true],
+    ["neither", PLAY("force_handlers: false"), [], false],
+  ] as const)("%s: the failed host's handlers run or not, as ansible-playbook", async (_n, main, cli, forced) => {
+    const [kplay, ansible] = await runBoth({ main, cli: [...cli] });
+    // a host failed: ansible-playbook exits 2, kplay 1 (its code for failed hosts; 2 is bad input)
+    expect([ansible.status, kplay.status], ansible.output + kplay.output).toEqual([2, 1]);
+    expect(kplay.files).toEqual(ansible.files);
+    expect(kplay.recap).toEqual(ansible.recap);
+    expect(Object.keys(kplay.files).filter((f) => f.startsWith("h1-"))).toEqual(
+      forced ? ["h1-first", "h1-second", "h1-third"] : [],
+    );
+    expect(kplay.files["h2-third"]).toBe("644 3");
+  });
+});
