@@ -236,8 +236,9 @@ export class TaskExecutor {
         result: { changed: false, skipped: true, skip_reason: "Conditional result was False" },
       };
     }
-    if (task.until === undefined) return this.runOnce(t, at);
-    const attempts = (task.retries ?? 3) + 1;
+    // as Ansible's: the first run plus `retries` (3 when unset); with no retries, until is not asked
+    const attempts = 1 + Math.max(0, task.retries ?? 3);
+    if (task.until === undefined || attempts === 1) return this.runOnce(t, at);
     let last: Outcome = { status: "failed", result: { changed: false, failed: true } };
     for (let attempt = 1; attempt <= attempts; attempt++) {
       last = await this.runOnce(t, { ...at, attempt });
@@ -247,10 +248,11 @@ export class TaskExecutor {
       if (attempt < attempts) await new Promise((r) => setTimeout(r, (task.delay ?? 5) * 1000));
     }
     const msg = last.result.msg ?? `retries exhausted (${attempts} attempts)`;
-    return {
-      status: eff.ignoreErrors ? "ignored" : "failed",
-      result: { ...last.result, failed: true, attempts, msg },
-    };
+    // Ansible reports one attempt fewer than it made once they are exhausted (attempts = retries);
+    // the result says failed, but a task with failed_when is failed only if failed_when said so
+    const result = { ...last.result, failed: true, attempts: attempts - 1, msg };
+    if ("failed_when_result" in last.result && !last.result.failed_when_result) return { ...last, result };
+    return { status: eff.ignoreErrors ? "ignored" : "failed", result };
   }
 
   private async runOnce(t: TaskRun, at: Attempt): Promise<Outcome> {
@@ -277,6 +279,8 @@ export class TaskExecutor {
         failed: true,
         msg: `async task did not complete within the requested time - ${task.asyncSeconds}s`,
       };
+    // an until loop's result carries its attempt, which failed_when and changed_when may read
+    if (task.until !== undefined) result = { ...result, attempts: at.attempt };
     if (result.ansible_facts && !result.failed && !p.mod.setsNoFacts)
       this.keepFacts(p, at.host, result.ansible_facts as Vars);
     const withReg = withData(at.vars, { ...(task.register ? { [task.register]: result } : {}), ...result });
@@ -641,7 +645,10 @@ function applyConditions(task: Task, result: ModuleResult, withReg: Vars): Modul
     if (task.changedWhen !== undefined && !r.skipped && !r.failed)
       r = { ...r, changed: evalCondition(task.changedWhen, withReg) };
     which = "failed";
-    if (task.failedWhen !== undefined && !r.skipped) r = { ...r, failed: evalCondition(task.failedWhen, withReg) };
+    if (task.failedWhen !== undefined && !r.skipped) {
+      const failed = evalCondition(task.failedWhen, withReg);
+      r = { ...r, failed, failed_when_result: failed };
+    }
   } catch (e) {
     if (!(e instanceof ExprError)) throw e;
     return { ...r, failed: true, [`${which}_when_result`]: e.message };
