@@ -1,8 +1,10 @@
 // Owns how play, block and task keywords combine: inheritance (a task's own value wins, `when`s
 // add up), tag selection (--tags/--skip-tags with always, never, tagged, untagged) and serial
 // batch sizes.
-import type { Inheritable, Play } from "../playbook/types.js";
-import { renderValue } from "../template/render.js";
+import { KplayError } from "../errors.js";
+import { ansibleBoolean } from "../modules/arg-types.js";
+import type { Inheritable, Play, Task } from "../playbook/types.js";
+import { renderValue, type TemplateOrigin } from "../template/render.js";
 
 /** The keywords a play gives every task in it. */
 export function rootInherit(play: Play): Inheritable {
@@ -21,6 +23,7 @@ export function rootInherit(play: Play): Inheritable {
     noLog: play.noLog,
     ignoreErrors: play.ignoreErrors,
     moduleDefaults: play.moduleDefaults,
+    late: play.late,
   };
 }
 
@@ -49,6 +52,103 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
     diff: child.diff ?? parent.diff,
     remoteUser: child.remoteUser ?? parent.remoteUser,
     moduleDefaults: mergeDefaults(parent.moduleDefaults, child.moduleDefaults),
+    late: mergeLate(parent.late, child),
+  };
+}
+
+/** Boolean keywords that may be written as templates: Ansible's name → the field. */
+const LATE_BOOLEANS = {
+  become: "become",
+  diff: "diff",
+  no_log: "noLog",
+  ignore_errors: "ignoreErrors",
+  any_errors_fatal: "anyErrorsFatal",
+  run_once: "runOnce",
+  check_mode: "checkMode",
+} as const satisfies Record<string, keyof Inheritable>;
+
+/** An inherited template gives way to a value the child sets plainly; the child's own templates win. */
+function mergeLate(parent: Inheritable["late"], child: Inheritable): Inheritable["late"] {
+  if (!parent && !child.late) return undefined;
+  const out = { ...parent };
+  for (const [k, field] of Object.entries(LATE_BOOLEANS)) if (child[field] !== undefined) delete out[k];
+  Object.assign(out, child.late);
+  return Object.keys(out).length ? out : undefined;
+}
+
+/** A keyword template rendered: a boolean as Ansible's boolean() reads it (anything else is false). */
+function lateBoolean(template: string, vars: Record<string, unknown>, where: TemplateOrigin): boolean {
+  const v = renderValue(template, vars, where);
+  return ansibleBoolean(v) ?? false;
+}
+
+function lateNumber(key: string, template: string, vars: Record<string, unknown>, where: TemplateOrigin): number {
+  const v = Number(renderValue(template, vars, where));
+  if (!Number.isFinite(v) || v < 0)
+    throw new KplayError("input", `${key} must render to a non-negative number, got ${JSON.stringify(v)}`, { where });
+  return v;
+}
+
+/**
+ * The task's keywords with those written as templates rendered for one host (Ansible templates
+ * a task's keywords when it runs it), and its retries/delay likewise.
+ */
+export function resolveLate(
+  eff: Inheritable,
+  vars: Record<string, unknown>,
+  where: TemplateOrigin,
+): { eff: Inheritable; retries?: number; delay?: number } {
+  if (!eff.late) return { eff };
+  const out: Inheritable = { ...eff, late: undefined };
+  const at = (field: string) => ({ ...where, field });
+  for (const [k, field] of Object.entries(LATE_BOOLEANS))
+    if (eff.late[k] !== undefined) out[field] = lateBoolean(eff.late[k], vars, at(k));
+  const num = (k: "retries" | "delay") =>
+    eff.late![k] !== undefined ? { [k]: lateNumber(k, eff.late![k], vars, at(k)) } : {};
+  return { eff: out, ...num("retries"), ...num("delay") };
+}
+
+/** A task and its keywords with the templated ones rendered (retries and delay go to the task). */
+export function withLateKeywords<T extends { task: Task; eff: Inheritable }>(t: T, vars: Record<string, unknown>): T {
+  if (!t.eff.late) return t;
+  const where = { file: t.task.where.file, line: t.task.where.line };
+  const { eff, retries, delay } = resolveLate(t.eff, vars, where);
+  const task = {
+    ...t.task,
+    ...(retries !== undefined ? { retries } : {}),
+    ...(delay !== undefined ? { delay } : {}),
+  };
+  return { ...t, eff, task };
+}
+
+/** The task keywords a play sets for its tasks. */
+function taskDefaults(e: Inheritable): Pick<Play, "checkMode" | "diff" | "noLog" | "ignoreErrors"> {
+  return { checkMode: e.checkMode, diff: e.diff, noLog: e.noLog, ignoreErrors: e.ignoreErrors };
+}
+
+/** A play with its keywords written as templates rendered once, with the play's variables, as Ansible does. */
+export function resolvePlayLate(play: Play, vars: Record<string, unknown>): Play {
+  if (!play.late) return play;
+  const where = { file: play.where?.file, line: play.where?.line };
+  const late = play.late;
+  const at = (field: string) => ({ ...where, field });
+  const b = (k: string, now: boolean) => (late[k] !== undefined ? lateBoolean(late[k], vars, at(k)) : now);
+  const strategy =
+    late.strategy !== undefined ? String(renderValue(late.strategy, vars, at("strategy"))) : play.strategy;
+  if (strategy !== "linear" && strategy !== "free")
+    throw new KplayError("input", `unknown strategy ${JSON.stringify(strategy)}`, {
+      where: at("strategy"),
+      hint: "use linear or free",
+    });
+  const rest = Object.fromEntries(Object.entries(late).filter(([k]) => k in LATE_BOOLEANS));
+  return {
+    ...play,
+    strategy,
+    gatherFacts: b("gather_facts", play.gatherFacts),
+    anyErrorsFatal: b("any_errors_fatal", play.anyErrorsFatal),
+    forceHandlers: b("force_handlers", play.forceHandlers),
+    ...taskDefaults(resolveLate({ ...rootInherit(play), late: rest }, vars, where).eff),
+    late: undefined,
   };
 }
 

@@ -12,7 +12,16 @@ import type { Engine, PlayRun, TaskRun } from "./context.js";
 import { gatherFacts } from "./facts.js";
 import { evalCondition } from "../playbook/expr.js";
 import type { FanOut, HostRun } from "./fan-out.js";
-import { inherit, resolveTags, rootInherit, selectedByTags, serialBatches } from "./keywords.js";
+import {
+  inherit,
+  resolveLate,
+  resolvePlayLate,
+  resolveTags,
+  rootInherit,
+  selectedByTags,
+  serialBatches,
+  withLateKeywords,
+} from "./keywords.js";
 import type { NodeExec } from "./node-exec.js";
 import type { TaskExecutor } from "./task-executor.js";
 import type { TaskJournal } from "./task-journal.js";
@@ -55,6 +64,8 @@ export class PlayIterator {
     this.e.report.emit({ event: "play_start", play: play.name, hosts });
     if (hosts.length === 0) return this.warn(`play "${play.name}" matches no hosts`);
     const base = this.playVars(pb, play, hosts);
+    // play keywords written as templates are rendered once, with the play's variables (Ansible's)
+    play = resolvePlayLate(play, base.get(hosts[0])!);
     const step = this.e.opts.step;
     if (step)
       for (const h of hosts)
@@ -136,6 +147,25 @@ export class PlayIterator {
     }
   }
 
+  /**
+   * A task about to run on `hosts`: keywords written as templates are rendered now with the first
+   * host's variables (no_log and run_once decide for every host); one that cannot be yet (it
+   * reads what a host sets) is rendered per host when the task runs.
+   */
+  private taskRun(run: PlayRun, o: { task: Task; eff: Inheritable; handler: boolean }, hosts: string[]): TaskRun {
+    let t = { run, ...o };
+    const first = hosts.find((h) => this.e.hosts.active(h)) ?? hosts[0];
+    if (t.eff.late && first !== undefined) {
+      try {
+        t = withLateKeywords(t, this.parts.executor.vars(run, first, { defaults: t.eff.defaults }));
+      } catch {
+        /* rendered per host when the task runs */
+      }
+    }
+    // a no_log that could not be rendered yet hides the output: the safe side
+    return { ...t, noLog: t.eff.late?.no_log !== undefined ? true : (t.eff.noLog ?? false) };
+  }
+
   private forcing(run: PlayRun): boolean {
     return run.play.forceHandlers || !!this.e.opts.forceHandlers;
   }
@@ -148,10 +178,18 @@ export class PlayIterator {
       else await this.execBlock(run, node, on);
       if (run.blockDepth > 0) continue; // a block with rescue decides when it ends
       // any_errors_fatal on this task or block (inherited from its blocks or the play)
-      if (inherit(on.inh, node).anyErrorsFatal && before.some((h) => !this.e.hosts.active(h)))
+      if (this.fatal(run, inherit(on.inh, node), before) && before.some((h) => !this.e.hosts.active(h)))
         this.stopAll(run, node.name ? `"${node.name}"` : `a ${node.kind}`);
       this.checkFailurePolicy(run);
     }
+  }
+
+  /** any_errors_fatal where it applies (a template: rendered with the first host's variables). */
+  private fatal(run: PlayRun, eff: Inheritable, hosts: string[]): boolean {
+    if (eff.late?.any_errors_fatal === undefined || hosts.length === 0) return !!eff.anyErrorsFatal;
+    const vars = this.parts.executor.vars(run, hosts[0], { defaults: eff.defaults });
+    return !!resolveLate({ ...eff, late: { any_errors_fatal: eff.late.any_errors_fatal } }, vars, {}).eff
+      .anyErrorsFatal;
   }
 
   /** any_errors_fatal: a host failed where it applies; the playbook ends for every host. */
@@ -229,7 +267,7 @@ export class PlayIterator {
     const eff = inherit(on.inh, marker);
     if (!this.selected(run, eff)) return [];
     const parts = new Map<string, BlockPart>();
-    const t: TaskRun = { run, task: marker, eff, handler: false, noLog: eff.noLog ?? false };
+    const t = this.taskRun(run, { task: marker, eff, handler: false }, on.hosts);
     const from = { dirs: marker.dirs, playbookDir: run.play.dir };
     await this.parts.fanOut.run(t, {
       hosts: on.hosts.filter((h) => this.e.hosts.active(h)),
@@ -315,10 +353,10 @@ export class PlayIterator {
       await this.meta({ run, task, eff }, active);
       return undefined;
     }
-    const runOnce = !!eff.runOnce;
+    const t = this.taskRun(run, { task, eff, handler }, active);
+    const runOnce = !!t.eff.runOnce;
     const targets = runOnce ? active.slice(0, 1) : active;
     if (targets.length === 0) return;
-    const t: TaskRun = { run, task, eff, handler, noLog: eff.noLog ?? false };
     const notifyBefore = handler ? undefined : this.parts.journal.notifyIntent(task, targets);
     return this.parts.fanOut.run(t, {
       hosts: targets,

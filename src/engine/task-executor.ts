@@ -28,6 +28,7 @@ import { join } from "node:path";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
 import { taskLabel, type Inheritable, type Task } from "../playbook/types.js";
 import type { HostStatus } from "../report/index.js";
+import { withLateKeywords } from "./keywords.js";
 import { renderShellText, renderTemplateFile, renderValue } from "../template/render.js";
 import { OUTPUT_LIMIT } from "../transport/output.js";
 import { UnreachableError, type ExecOptions } from "../transport/index.js";
@@ -228,14 +229,16 @@ export class TaskExecutor {
     }
   }
 
-  private async runWithRetries(t: TaskRun, at: Attempt): Promise<Outcome> {
-    const { task, eff } = t;
-    if (eff.when.length && !evalCondition(eff.when, at.vars)) {
+  private async runWithRetries(run: TaskRun, at: Attempt): Promise<Outcome> {
+    if (run.eff.when.length && !evalCondition(run.eff.when, at.vars)) {
       return {
         status: "skipped",
         result: { changed: false, skipped: true, skip_reason: "Conditional result was False" },
       };
     }
+    // keywords written as templates are rendered for a task that runs (Ansible: after `when`)
+    const t = withLateKeywords(run, at.vars);
+    const { task, eff } = t;
     // as Ansible's: the first run plus `retries` (3 when unset); with no retries, until is not asked
     const attempts = 1 + Math.max(0, task.retries ?? 3);
     if (task.until === undefined || attempts === 1) return this.runOnce(t, at);

@@ -248,14 +248,10 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
 
   const serial = readSerial(src, raw.serial, [...path, "serial"]);
   const maxFail = readMaxFail(src, raw.max_fail_percentage, [...path, "max_fail_percentage"]);
-  const strategy = raw.strategy ?? "linear";
-  if (strategy !== "linear" && strategy !== "free") {
-    throw inputError(
-      `unknown strategy ${JSON.stringify(strategy)}`,
-      at(src, [...path, "strategy"], "strategy"),
-      "use linear or free",
-    );
-  }
+  const taskDefaults = playTaskDefaults(src, raw, path);
+  const playLate: Record<string, string> = {};
+  const pb = (key: string) => lateOr(raw[key], key, playLate, () => bool(src, raw[key], [...path, key]));
+  const strategy = readStrategy(src, raw, path, playLate);
   return {
     index,
     name: raw.name !== undefined ? String(raw.name) : hosts.join(","),
@@ -267,15 +263,16 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
     ...becomeMethod(src, raw.become_method, [...path, "become_method"]),
     throttle: positiveInt(src, raw.throttle, [...path, "throttle"]),
     remoteUser: raw.remote_user !== undefined ? String(raw.remote_user) : undefined,
-    gatherFacts: bool(src, raw.gather_facts, [...path, "gather_facts"]) ?? true,
+    gatherFacts: pb("gather_facts") ?? true,
     serial,
     maxFailPercentage: maxFail,
-    anyErrorsFatal: bool(src, raw.any_errors_fatal, [...path, "any_errors_fatal"]) ?? false,
-    forceHandlers: bool(src, raw.force_handlers, [...path, "force_handlers"]) ?? false,
+    anyErrorsFatal: pb("any_errors_fatal") ?? false,
+    forceHandlers: pb("force_handlers") ?? false,
     strategy,
     tags: strList(raw.tags),
     environment: envOf(src, raw.environment, [...path, "environment"]),
-    ...playTaskDefaults(src, raw, path),
+    ...taskDefaults,
+    ...lateKeywords(taskDefaults.late, playLate),
     ...sections,
     handlers: handlerTasks,
     dir: ctx.playbookDir,
@@ -283,14 +280,35 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
   };
 }
 
+/** linear or free (a template: rendered when the play starts). */
+function readStrategy(
+  src: YamlSource,
+  raw: Record<string, unknown>,
+  path: PathKey[],
+  late: Record<string, string>,
+): "linear" | "free" {
+  const strategy = lateOr(raw.strategy, "strategy", late, () => raw.strategy) ?? "linear";
+  if (strategy !== "linear" && strategy !== "free") {
+    throw inputError(
+      `unknown strategy ${JSON.stringify(strategy)}`,
+      at(src, [...path, "strategy"], "strategy"),
+      "use linear or free",
+    );
+  }
+  return strategy;
+}
+
 /** Task keywords a play sets for all its tasks. */
 function playTaskDefaults(src: YamlSource, raw: Record<string, unknown>, path: PathKey[]) {
+  const late: Record<string, string> = {};
+  const kb = (key: string) => lateOr(raw[key], key, late, () => bool(src, raw[key], [...path, key]));
   return {
-    checkMode: bool(src, raw.check_mode, [...path, "check_mode"]),
-    diff: bool(src, raw.diff, [...path, "diff"]),
-    noLog: bool(src, raw.no_log, [...path, "no_log"]),
-    ignoreErrors: bool(src, raw.ignore_errors, [...path, "ignore_errors"]),
+    checkMode: kb("check_mode"),
+    diff: kb("diff"),
+    noLog: kb("no_log"),
+    ignoreErrors: kb("ignore_errors"),
     ...moduleDefaultsOf(src, raw.module_defaults, [...path, "module_defaults"]),
+    ...(Object.keys(late).length ? { late } : {}),
   };
 }
 
@@ -375,24 +393,27 @@ export function readNodes(s: Source, raw: unknown, loc: { path: PathKey[]; field
 export function readCommon(src: YamlSource, raw: Record<string, any>, path: PathKey[]): Inheritable {
   const when = raw.when === undefined ? [] : Array.isArray(raw.when) ? raw.when : [raw.when];
   when.forEach((w, i) => checkExpr(src, w, Array.isArray(raw.when) ? [...path, "when", i] : [...path, "when"], "when"));
+  const late: Record<string, string> = {};
+  const kb = (key: string) => lateOr(raw[key], key, late, () => bool(src, raw[key], [...path, key]));
   return {
     when,
-    become: bool(src, raw.become, [...path, "become"]),
+    become: kb("become"),
     becomeUser: raw.become_user !== undefined ? String(raw.become_user) : undefined,
     ...becomeMethod(src, raw.become_method, [...path, "become_method"]),
     throttle: positiveInt(src, raw.throttle, [...path, "throttle"]),
-    diff: bool(src, raw.diff, [...path, "diff"]),
+    diff: kb("diff"),
     remoteUser: raw.remote_user !== undefined ? String(raw.remote_user) : undefined,
     tags: strList(raw.tags),
     vars: varsOf(src, raw.vars, [...path, "vars"]),
     environment: envOf(src, raw.environment, [...path, "environment"]),
-    noLog: bool(src, raw.no_log, [...path, "no_log"]),
-    ignoreErrors: bool(src, raw.ignore_errors, [...path, "ignore_errors"]),
-    anyErrorsFatal: bool(src, raw.any_errors_fatal, [...path, "any_errors_fatal"]),
+    noLog: kb("no_log"),
+    ignoreErrors: kb("ignore_errors"),
+    anyErrorsFatal: kb("any_errors_fatal"),
     delegateTo: raw.delegate_to !== undefined ? String(raw.delegate_to) : undefined,
-    runOnce: bool(src, raw.run_once, [...path, "run_once"]),
-    checkMode: bool(src, raw.check_mode, [...path, "check_mode"]),
+    runOnce: kb("run_once"),
+    checkMode: kb("check_mode"),
     ...moduleDefaultsOf(src, raw.module_defaults, [...path, "module_defaults"]),
+    ...(Object.keys(late).length ? { late } : {}),
   };
 }
 
@@ -703,19 +724,22 @@ function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: stri
       at(src, [...path, "register"], "register"),
     );
   }
+  const numLate: Record<string, string> = {};
   const num = (k: string): number | undefined => {
     if (raw[k] === undefined) return undefined;
+    if (lateOr(raw[k], k, numLate, () => true) === undefined) return undefined; // a template: rendered when it runs
     const v = Number(raw[k]);
     if (!Number.isFinite(v) || v < 0) throw inputError(`${k} must be a non-negative number`, at(src, [...path, k], k));
     return v;
   };
+  const common = readCommon(src, raw, path);
   return {
     kind: "task",
     id,
     name: raw.name !== undefined ? String(raw.name) : undefined,
     module: mod.name,
     args,
-    ...readCommon(src, raw, path),
+    ...common,
     register: raw.register !== undefined ? String(raw.register) : undefined,
     ...readLoop(src, raw, path),
     notify: strList(raw.notify),
@@ -723,13 +747,20 @@ function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: stri
     changedWhen: raw.changed_when,
     failedWhen: raw.failed_when,
     until: raw.until,
-    retries: num("retries") ?? (raw.until !== undefined ? 3 : undefined),
-    delay: num("delay") ?? (raw.until !== undefined ? 5 : undefined),
+    retries: num("retries") ?? (raw.until !== undefined && !numLate.retries ? 3 : undefined),
+    delay: num("delay") ?? (raw.until !== undefined && !numLate.delay ? 5 : undefined),
     undo: undoScript(src, raw, path),
     ...(raw.async !== undefined ? { asyncSeconds: num("async"), poll: num("poll") ?? 10 } : {}),
     dirs: sourceDirs(s),
     where: { ...where, field: moduleKey },
+    // retries and delay written as templates join the task's other late keywords
+    ...lateKeywords(common.late, numLate),
   };
+}
+
+function lateKeywords(...parts: Array<Record<string, string> | undefined>): { late?: Record<string, string> } {
+  const late = Object.assign({}, ...parts.filter(Boolean)) as Record<string, string>;
+  return Object.keys(late).length ? { late } : {};
 }
 
 function undoScript(src: YamlSource, raw: Record<string, unknown>, path: PathKey[]): string | undefined {
@@ -935,6 +966,15 @@ function positiveInt(src: YamlSource, v: unknown, path: PathKey[]): number | und
   const n = Number(v);
   if (Number.isInteger(n) && n > 0) return n;
   throw inputError(`expected a whole number above 0, got ${JSON.stringify(v)}`, at(src, path, String(path.at(-1))));
+}
+
+/** A keyword written as a template: kept in `late` (rendered when the task runs), none for now. */
+function lateOr<T>(v: unknown, key: string, late: Record<string, string>, read: () => T): T | undefined {
+  if (typeof v === "string" && (v.includes("{{") || v.includes("{%"))) {
+    late[key] = v;
+    return undefined;
+  }
+  return read();
 }
 
 function bool(src: YamlSource, v: unknown, path: PathKey[]): boolean | undefined {

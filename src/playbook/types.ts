@@ -32,6 +32,12 @@ export interface Inheritable {
   remoteUser?: string;
   /** module_defaults: arguments per module name, below the task's own (templates, rendered when used). */
   moduleDefaults?: Record<string, Record<string, unknown>>;
+  /**
+   * Keywords written as templates (`no_log: "{{ not show_logs }}"`, `retries: "{{ n }}"`), by
+   * Ansible's name: rendered for each host when the task runs (engine/keywords.ts), as Ansible
+   * templates keywords; a value set plainly below overrides one inherited as a template.
+   */
+  late?: Record<string, string>;
 }
 
 export interface Task extends Inheritable {
@@ -96,6 +102,8 @@ export interface Block extends Inheritable {
 export type Node = Task | Block;
 
 export interface Play {
+  /** Play keywords written as templates (strategy, gather_facts…), rendered when the play starts. */
+  late?: Record<string, string>;
   index: number;
   name: string;
   hosts: string[];
@@ -143,7 +151,7 @@ export function taskLabel(t: Task): string {
   if (t.name) return t.name;
   // an unnamed no_log task is named by its module alone (its command may hold the secret), and
   // arguments named like secrets (user's password, get_url's url_password) never show
-  if (t.noLog) return t.module;
+  if (t.noLog || t.late?.no_log !== undefined) return t.module;
   const a = t.args;
   const s =
     typeof a.cmd === "string"
