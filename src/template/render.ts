@@ -6,7 +6,7 @@ import Handlebars from "handlebars";
 import { inputError, KplayError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
-import { quoteWord } from "../transport/sh.js";
+import { quoteIn, scan, type Ctx } from "../transport/sh.js";
 import {
   holdsTemplate,
   markRendered,
@@ -228,29 +228,44 @@ function asAnsibleData(rendered: unknown): unknown {
 
 /**
  * Render a task's shell text that runs later (`undo:`): a `{{ }}` whose value came from a node
- * (registered output, facts) goes in as one single-quoted shell word, data that can never become
- * code; the playbook's own values go in as written. A statement ({% %}) that reads node data is
+ * (registered output, facts) goes in as data for where it stands: one single-quoted word outside
+ * quotes (a list: a word per element), escaped inside double or single quotes, refused anywhere
+ * else; the playbook's own values go in as written. A statement ({% %}) that reads node data is
  * refused: its output could not be quoted.
  */
 export function renderShellText(value: string, ctx: Record<string, unknown>, origin: TemplateOrigin = {}): string {
   const where = { file: origin.file, line: origin.line, field: origin.field };
   if (JINJA_STATEMENT.test(value)) {
     const r = trackTaint(() => String(renderValue(value, ctx, origin)));
-    if (r.fromNode)
-      throw inputError("a {% %} statement in shell text reads a node's data: use {{ }}, which passes it as data", {
-        ...where,
-      });
+    if (r.fromNode) throw inputError("a {% %} statement in shell text reads a node's data: use {{ }}", where);
     return r.value;
   }
+  const parts = mustaches(value);
+  const contexts = shellContexts(value, parts);
   let out = "";
   let last = 0;
-  for (const p of mustaches(value)) {
+  parts.forEach((p, i) => {
     const r = trackTaint(() => renderValue(value.slice(p.start, p.end), ctx, origin));
-    const text = r.value === null || r.value === undefined ? "" : pyStr(r.value);
-    out += value.slice(last, p.start) + (r.fromNode ? quoteWord(text) : text);
+    const v = r.value === null || r.value === undefined ? "" : r.value;
+    const quoted = r.fromNode ? quoteIn(contexts[i], Array.isArray(v) ? v.map((x) => pyStr(x)) : pyStr(v)) : pyStr(v);
+    if (quoted === undefined)
+      throw inputError(`{{ ${p.expr} }} reads a node's data where shell text cannot quote it (a ${contexts[i]})`, where);
+    out += value.slice(last, p.start) + quoted;
+    last = p.end;
+  });
+  return out + value.slice(last);
+}
+
+/** The shell quoting context at each `{{ }}` of `value`. */
+function shellContexts(value: string, parts: Array<{ start: number; end: number }>): Ctx[] {
+  const statics: string[] = [];
+  let last = 0;
+  for (const p of parts) {
+    statics.push(value.slice(last, p.start));
     last = p.end;
   }
-  return out + value.slice(last);
+  statics.push(value.slice(last));
+  return scan(statics);
 }
 
 /** Render `{{ }}` in a string value; other values pass through. Recurses into lists and maps. */

@@ -10,6 +10,20 @@
 const QUOTE_SAFE = /^[A-Za-z0-9_/.,:=@%+-]+$/;
 
 /** One POSIX-sh word holding `value` literally (any bytes but NUL). */
+/**
+ * A value as it may stand in shell text at a point of the given quoting context: one quoted word
+ * (a list: one per element) outside quotes, escaped inside double quotes, the quote closed and
+ * reopened inside single quotes; undefined where no value may go (a comment, a here-document…).
+ */
+export function quoteIn(ctx: Ctx, value: string | readonly string[]): string | undefined {
+  const text = typeof value === "string" ? value : value.join(" ");
+  if (ctx === "plain" || ctx === "subst")
+    return typeof value === "string" ? quoteWord(value) : value.map((v) => quoteWord(v)).join(" ");
+  if (ctx === "double") return text.replace(/[\\$`"]/g, "\\$&");
+  if (ctx === "single") return text.replace(/'/g, "'\\''");
+  return undefined;
+}
+
 export function quoteWord(value: string | number): string {
   const s = String(value);
   if (s.includes("\0")) throw new Error("shell argument contains a NUL byte");
@@ -60,7 +74,7 @@ export function isSh(v: unknown): v is Sh {
 /** Quote state at the end of each static part, computed once per call site. */
 const contexts = new WeakMap<TemplateStringsArray, Ctx[]>();
 
-type Ctx =
+export type Ctx =
   "plain" | "single" | "double" | "backtick" | "subst" | "comment" | "arithmetic" | "array" | "heredoc" | "backslash";
 
 /** Where an interpolation stands in the template's text while it is scanned. */
@@ -74,7 +88,7 @@ const HOLE = "\u0000";
  * document body (quotes are text there, $( ) is not), `$(( ))`, an array `=( )` and a word right
  * after a backslash (which would unquote it) are refused like quotes are.
  */
-function scan(strings: readonly string[]): Ctx[] {
+export function scan(strings: readonly string[]): Ctx[] {
   return new QuoteScanner(strings.join(HOLE)).run();
 }
 

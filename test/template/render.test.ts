@@ -88,6 +88,21 @@ describe("shell text that runs later (undo:)", () => {
     expect(r.stdout).toBe("disabled: ufw; touch /tmp/pwn $(id) `id` 'q'\n");
   });
 
+  it("quotes node data for where it stands: a list as words, inside double or single quotes, never in a comment", () => {
+    const v = withTemplateNames({ result: { packages: ["containerd", "run c"], stdout: "a\"$(id)'b" } }, new Set());
+    expect(renderShellText("apt-get purge {{ result.packages }}", v)).toBe("apt-get purge containerd 'run c'");
+    expect(renderShellText(`[ "{{ ('containerd' in result.packages) | lower }}" = true ]`, v)).toBe(
+      `[ "true" = true ]`,
+    );
+    expect(renderShellText(`echo "x {{ result.stdout }}"`, v)).toBe(`echo "x a\\"\\$(id)'b"`);
+    expect(renderShellText(`echo 'x {{ result.stdout }}'`, v)).toBe(`echo 'x a"$(id)'\\''b'`);
+    for (const script of [`echo "x {{ result.stdout }}"`, `echo 'x {{ result.stdout }}'`]) {
+      const r = spawnSync("sh", ["-c", renderShellText(script, v)], { encoding: "utf8" });
+      expect(r.stdout).toBe(`x a"$(id)'b\n`);
+    }
+    expect(() => renderShellText("true # {{ result.stdout }}", v)).toThrow(/cannot quote it \(a comment\)/);
+  });
+
   it("refuses a statement that reads node data", () => {
     expect(() => renderShellText("{% for u in result.stdout.split() %}echo {{ u }};{% endfor %}", vars)).toThrow(
       /statement in shell text reads a node's data/,
