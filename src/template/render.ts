@@ -247,9 +247,13 @@ export function renderShellText(value: string, ctx: Record<string, unknown>, ori
   parts.forEach((p, i) => {
     const r = trackTaint(() => renderValue(value.slice(p.start, p.end), ctx, origin));
     const v = r.value === null || r.value === undefined ? "" : r.value;
-    const quoted = r.fromNode ? quoteIn(contexts[i], Array.isArray(v) ? v.map((x) => pyStr(x)) : pyStr(v)) : pyStr(v);
+    const words = Array.isArray(v) ? v.map((x) => pyStr(x)) : pyStr(v);
+    const quoted = r.fromNode ? quoteIn(contexts[i], words) : pyStr(v);
     if (quoted === undefined)
-      throw inputError(`{{ ${p.expr} }} reads a node's data where shell text cannot quote it (a ${contexts[i]})`, where);
+      throw inputError(
+        `{{ ${p.expr} }} reads a node's data where shell text cannot quote it (a ${contexts[i]})`,
+        where,
+      );
     out += value.slice(last, p.start) + quoted;
     last = p.end;
   });
