@@ -3,7 +3,9 @@
 //   local         kplay and its scripts as processes on this machine (the CLI, the local connection)
 //   differential  kplay against ansible-playbook 2.14 on the same input (test/harness/differential.ts)
 //   integration   kplay against real sshd on real Debian nodes in containers
-// Two workers: the machine has two cores and most files wait on processes.
+// Two workers: the machine has two cores and most files wait on processes. The first three layers
+// run together; integration runs after them, one file at a time (its files start containers of
+// their own and must not overlap).
 import { defineConfig } from "vitest/config";
 
 /** Files that run kplay, sh or node as processes on this machine (no containers, no Ansible). */
@@ -50,6 +52,8 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 300_000,
           fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
           env: { TESTCONTAINERS_RYUK_DISABLED: "true" },
         },
       },
