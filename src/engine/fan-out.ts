@@ -80,7 +80,8 @@ export class FanOut {
       // a no_log task's failure is kept censored too (journal, `kplay status`, rescue's ansible_failed_result)
       this.e.hosts.get(h).lastFailure = { task: taskLabel(t.task), result: t.noLog ? censored(failed) : failed };
     }
-    this.e.hosts.count(h, status, { changed: outcomes.some((o) => o.result.changed === true) });
+    const changed = outcomes.some((o) => o.result.changed === true);
+    this.e.hosts.count(h, status, { changed, uncounted: t.task.includeFailure });
     this.journal.record(t, h, outcomes, plan.notifyBefore?.get(h));
     return { status, outcomes };
   }

@@ -89,10 +89,12 @@ export class HostStates {
    * Count a host's task status in the recap; failed and unreachable stop the host. An ignored
    * failure that reports a change counts as changed too (Ansible counts `command: false` so).
    */
-  count(h: string, status: HostStatus, o: { changed?: boolean } = {}): void {
+  count(h: string, status: HostStatus, o: { changed?: boolean; uncounted?: boolean } = {}): void {
     const s = this.get(h);
     if (status === "unreachable") s.unreachable = true;
     if (status === "failed") s.failed = true;
+    // an include that could not be read stops the host without a recap count, as Ansible's does
+    if (status === "failed" && o.uncounted) return;
     // a changed task, and a failure ignored, count as ok too, as in Ansible's recap
     if (status === "changed" || status === "ok" || status === "ignored") s.counts.ok++;
     if (status !== "ok") s.counts[status]++;

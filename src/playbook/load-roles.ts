@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 import { inputError } from "../errors.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
-import { at, COMMON_KEYS, isMap, readCommon, readNodes, type Source } from "./load.js";
+import { at, COMMON_KEYS, isMap, readCommon, readNode, readNodes, type Source } from "./load.js";
 import { findRole, roleName, rolePartFile } from "./roles.js";
 import { keyValues } from "./kv.js";
 import type { Block, Node } from "./types.js";
@@ -74,6 +74,8 @@ export function readRoleTask(s: Source, raw: Record<string, any>, inc: { key: st
   for (const k of Object.keys(spec))
     if (!ROLE_ARGS.includes(k))
       throw inputError(`unknown argument "${k}" for ${key}`, at(s.src, [...path, key, k], `${key}.${k}`, true));
+  const missing = /include_role$/.test(key) ? missingRole(s, raw, { key, name: spec.name, path }, id) : undefined;
+  if (missing) return missing;
   const ref: RoleRef = {
     name: spec.name,
     from: { tasks: spec.tasks_from, vars: spec.vars_from, defaults: spec.defaults_from, handlers: spec.handlers_from },
@@ -83,6 +85,24 @@ export function readRoleTask(s: Source, raw: Record<string, any>, inc: { key: st
     path,
   };
   return readRole(s, ref, id)!;
+}
+
+/**
+ * An include_role whose role is not there: as Ansible, which reads an include when it runs, the
+ * task fails the host then (in Ansible's words), and a branch that never runs it is no error.
+ */
+function missingRole(
+  s: Source,
+  raw: Record<string, unknown>,
+  inc: { key: string; name: string; path: PathKey[] },
+  id: string,
+): Node | undefined {
+  const found = findRole(inc.name, s.ctx.playbookDir);
+  if (found.dir) return undefined;
+  const entry = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== inc.key));
+  const msg = `the role '${inc.name}' was not found in ${found.looked.join(":")}`;
+  const task = readNode(s, { name: raw.name ?? `include_role ${inc.name}`, ...entry, fail: { msg } }, inc.path, id);
+  return { ...task, includeFailure: true } as Node;
 }
 
 /** The role as a block; undefined when the play already runs it with these parameters. */

@@ -442,7 +442,7 @@ function moduleDefaultsOf(
   return { moduleDefaults: out };
 }
 
-function readNode(s: Source, raw: unknown, path: PathKey[], id: string): Node {
+export function readNode(s: Source, raw: unknown, path: PathKey[], id: string): Node {
   const src = s.src;
   const where = at(src, path);
   if (!isMap(raw)) throw inputError("a task must be a mapping (name, a module, and options)", where);

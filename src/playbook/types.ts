@@ -42,6 +42,8 @@ export interface Inheritable {
 
 export interface Task extends Inheritable {
   kind: "task";
+  /** Stands for an include that cannot be read (a role that is not there): its failure is not counted. */
+  includeFailure?: boolean;
   /** Stable position in the playbook, e.g. "0/tasks/3/block/1" (for journals and --start-at-task). */
   id: string;
   name?: string;
