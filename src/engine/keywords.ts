@@ -109,16 +109,35 @@ export function resolveLate(
 }
 
 /** A task and its keywords with the templated ones rendered (retries and delay go to the task). */
-export function withLateKeywords<T extends { task: Task; eff: Inheritable }>(t: T, vars: Record<string, unknown>): T {
+export function withLateKeywords<T extends { task?: Task; eff: Inheritable }>(t: T, vars: Record<string, unknown>): T {
   if (!t.eff.late) return t;
-  const where = { file: t.task.where.file, line: t.task.where.line };
+  const where = t.task ? { file: t.task.where.file, line: t.task.where.line } : {};
   const { eff, retries, delay } = resolveLate(t.eff, vars, where);
+  if (!t.task) return { ...t, eff };
   const task = {
     ...t.task,
     ...(retries !== undefined ? { retries } : {}),
     ...(delay !== undefined ? { delay } : {}),
   };
   return { ...t, eff, task };
+}
+
+/**
+ * Keyword templates rendered ahead of the hosts' runs with one host's variables (`vars`; none:
+ * nothing to render with): what decides for every host at once (no_log, run_once,
+ * any_errors_fatal). One that cannot be rendered yet (it reads what a host sets) stays, to be
+ * rendered for each host when the task runs.
+ */
+export function renderedAhead<T extends { task?: Task; eff: Inheritable }>(
+  t: T,
+  vars: (() => Record<string, unknown>) | undefined,
+): T {
+  if (!t.eff.late || !vars) return t;
+  try {
+    return withLateKeywords(t, vars());
+  } catch {
+    return t;
+  }
 }
 
 /** The task keywords a play sets for its tasks. */

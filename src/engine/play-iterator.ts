@@ -14,14 +14,14 @@ import { evalCondition } from "../playbook/expr.js";
 import type { FanOut, HostRun } from "./fan-out.js";
 import {
   inherit,
-  resolveLate,
+  renderedAhead,
   resolvePlayLate,
   resolveTags,
   rootInherit,
   selectedByTags,
   serialBatches,
-  withLateKeywords,
 } from "./keywords.js";
+import { includeItem, partInh, type BlockPart } from "./include-parts.js";
 import type { NodeExec } from "./node-exec.js";
 import type { TaskExecutor } from "./task-executor.js";
 import type { TaskJournal } from "./task-journal.js";
@@ -153,15 +153,7 @@ export class PlayIterator {
    * reads what a host sets) is rendered per host when the task runs.
    */
   private taskRun(run: PlayRun, o: { task: Task; eff: Inheritable; handler: boolean }, hosts: string[]): TaskRun {
-    let t = { run, ...o };
-    const first = hosts.find((h) => this.e.hosts.active(h)) ?? hosts[0];
-    if (t.eff.late && first !== undefined) {
-      try {
-        t = withLateKeywords(t, this.parts.executor.vars(run, first, { defaults: t.eff.defaults }));
-      } catch {
-        /* rendered per host when the task runs */
-      }
-    }
+    const t = renderedAhead({ run, ...o }, this.firstVars(run, o.eff, hosts));
     // a no_log that could not be rendered yet hides the output: the safe side
     return { ...t, noLog: t.eff.late?.no_log !== undefined ? true : (t.eff.noLog ?? false) };
   }
@@ -186,10 +178,16 @@ export class PlayIterator {
 
   /** any_errors_fatal where it applies (a template: rendered with the first host's variables). */
   private fatal(run: PlayRun, eff: Inheritable, hosts: string[]): boolean {
-    if (eff.late?.any_errors_fatal === undefined || hosts.length === 0) return !!eff.anyErrorsFatal;
-    const vars = this.parts.executor.vars(run, hosts[0], { defaults: eff.defaults });
-    return !!resolveLate({ ...eff, late: { any_errors_fatal: eff.late.any_errors_fatal } }, vars, {}).eff
-      .anyErrorsFatal;
+    const template = eff.late?.any_errors_fatal;
+    if (template === undefined) return !!eff.anyErrorsFatal;
+    const only = { eff: { ...eff, late: { any_errors_fatal: template } } };
+    return !!renderedAhead(only, this.firstVars(run, eff, hosts)).eff.anyErrorsFatal;
+  }
+
+  /** The variables of the first of `hosts` still running (or of the first), for keywords rendered ahead. */
+  private firstVars(run: PlayRun, eff: Inheritable, hosts: string[]): (() => Vars) | undefined {
+    const first = hosts.find((h) => this.e.hosts.active(h)) ?? hosts[0];
+    return first === undefined ? undefined : () => this.parts.executor.vars(run, first, { defaults: eff.defaults });
   }
 
   /** any_errors_fatal: a host failed where it applies; the playbook ends for every host. */
@@ -319,10 +317,18 @@ export class PlayIterator {
   private async always(run: PlayRun, b: Block, on: { hosts: string[]; inh: Inheritable }): Promise<void> {
     if (b.always.length === 0) return;
     const hosts = on.hosts.filter((h) => !this.e.hosts.get(h).unreachable);
-    const stillFailed = hosts.filter((h) => this.e.hosts.get(h).failed);
-    stillFailed.forEach((h) => (this.e.hosts.get(h).failed = false));
-    await this.execNodes(run, b.always, { ...on, hosts });
-    stillFailed.forEach((h) => (this.e.hosts.get(h).failed = true));
+    await this.asIfNotFailed(hosts, () => this.execNodes(run, b.always, { ...on, hosts }));
+  }
+
+  /** Run `fn` with the failed ones of `hosts` running again (always, forced handlers); failed again after. */
+  private async asIfNotFailed(hosts: string[], fn: () => Promise<unknown>): Promise<void> {
+    const failed = hosts.filter((h) => this.e.hosts.get(h).failed);
+    failed.forEach((h) => (this.e.hosts.get(h).failed = false));
+    try {
+      await fn();
+    } finally {
+      failed.forEach((h) => (this.e.hosts.get(h).failed = true));
+    }
   }
 
   /** --tags/--skip-tags on a task's tags, templated tags rendered with the play's variables and -e. */
@@ -420,34 +426,15 @@ export class PlayIterator {
       const consumed = topics.filter((t) => !later.has(t));
       targets.forEach((h) => consumed.forEach((t) => this.e.hosts.get(h).notified.delete(t)));
       const on = { hosts: targets, inh: rootInherit(run.play) };
-      const failedBefore = targets.filter((h) => forced.includes(h));
-      failedBefore.forEach((h) => (this.e.hosts.get(h).failed = false));
-      if (handler.kind === "task") await this.execTask(run, handler, { ...on, handler: true });
-      else await this.execBlock(run, handler, on);
-      failedBefore.forEach((h) => (this.e.hosts.get(h).failed = true));
+      await this.asIfNotFailed(targets, () =>
+        handler.kind === "task"
+          ? this.execTask(run, handler, { ...on, handler: true })
+          : this.execBlock(run, handler, on),
+      );
     }
   }
 
   private warn(message: string): void {
     this.e.report.emit({ event: "warning", message });
   }
-}
-
-/** What a block runs for which hosts (a looped include: one part per item, its item as data). */
-interface BlockPart {
-  hosts: string[];
-  nodes: Node[];
-  data?: Record<string, unknown>;
-  order?: number;
-}
-
-/** The loop variable (and index variable) an included file's tasks see for one item. */
-function includeItem(result: Record<string, unknown>, index: number): Record<string, unknown> {
-  const loopVar = String(result.ansible_loop_var ?? "item");
-  const indexVar = result.ansible_index_var;
-  return { [loopVar]: result[loopVar], ...(typeof indexVar === "string" ? { [indexVar]: index } : {}) };
-}
-
-function partInh(data: Record<string, unknown>): Inheritable {
-  return { when: [], tags: [], vars: {}, data };
 }

@@ -17,8 +17,7 @@ import {
   emptyTaint,
   nodePathProblem,
   trackTaint,
-  withCleanData,
-  withControllerData,
+  withComputed,
   withData,
   withTemplateNames,
   type Taint,
@@ -153,12 +152,11 @@ export class TaskExecutor {
     let items: unknown[] | undefined;
     // items of a `loop:` computed from nothing a node sent are clean (with_* items are data: Ansible
     // marks a lookup's result unsafe); items that came from a lookup, not a node, are the controller's
-    let itemData: typeof withData = withData;
+    let itemTaint = { tainted: true, fromNode: true };
     try {
       const rendered = trackTaint(() => this.loopItems(task, vars));
       items = rendered.value;
-      if (task.loopKind === "loop" && !rendered.tainted) itemData = withCleanData;
-      else if (!rendered.fromNode) itemData = withControllerData;
+      itemTaint = { tainted: rendered.tainted || task.loopKind !== "loop", fromNode: rendered.fromNode };
     } catch (e) {
       // as Ansible: a loop that cannot be rendered fails the task only if its `when` holds
       if (!t.eff.when.length || evalCondition(t.eff.when, vars)) throw e;
@@ -187,7 +185,7 @@ export class TaskExecutor {
         ...(items ? { ansible_loop_var: loopVar } : {}),
         ...(items && indexVar ? { ansible_index_var: indexVar } : {}),
       };
-      const v = items ? itemData(vars, own) : vars;
+      const v = items ? withComputed(vars, own, itemTaint) : vars;
       const label = items ? (task.loopLabel ? renderValue(task.loopLabel, v, o) : item) : undefined;
       const outcome = await this.runWithRetries(t, { host, vars: v, index, attempt: 1 });
       // an item's result names its item and loop variables, as Ansible's does (results[0].item)

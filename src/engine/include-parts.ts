@@ -1,0 +1,22 @@
+// Owns the shapes of what an include contributes to a block: the parts a block runs for which
+// hosts (a looped include: one part per item), and the item an included file's tasks see.
+import type { Inheritable, Node } from "../playbook/types.js";
+
+/** What a block runs for which hosts (a looped include: one part per item, its item as data). */
+export interface BlockPart {
+  hosts: string[];
+  nodes: Node[];
+  data?: Record<string, unknown>;
+  order?: number;
+}
+
+/** The loop variable (and index variable) an included file's tasks see for one item. */
+export function includeItem(result: Record<string, unknown>, index: number): Record<string, unknown> {
+  const loopVar = String(result.ansible_loop_var ?? "item");
+  const indexVar = result.ansible_index_var;
+  return { [loopVar]: result[loopVar], ...(typeof indexVar === "string" ? { [indexVar]: index } : {}) };
+}
+
+export function partInh(data: Record<string, unknown>): Inheritable {
+  return { when: [], tags: [], vars: {}, data };
+}
