@@ -2,7 +2,11 @@
 // `cause`, knows its exit code (2 = bad input/usage, 1 = a host failed) and, for input errors,
 // where in which file the problem is. Messages never contain secrets: callers pass redacted text.
 
-export type ErrorKind = "input" | "usage" | "host" | "state" | "internal";
+/**
+ * input/usage: what the user wrote is wrong (exit 2); busy: another kplay holds the state
+ * directory (exit 2: nothing was done, try again later); host/state/internal: exit 1.
+ */
+export type ErrorKind = "input" | "usage" | "busy" | "host" | "state" | "internal";
 
 export interface Where {
   file?: string;
@@ -25,7 +29,7 @@ export class KplayError extends Error {
   }
 
   get exitCode(): number {
-    return this.kind === "input" || this.kind === "usage" ? 2 : 1;
+    return this.kind === "input" || this.kind === "usage" || this.kind === "busy" ? 2 : 1;
   }
 
   /** file:line:column of what is wrong ("" when no file is known). */

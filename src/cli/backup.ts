@@ -8,6 +8,7 @@ import { restoreBackup, writeBackup } from "../state/backup.js";
 import { StateLock } from "../state/lock.js";
 import { kplayVersion } from "../version.js";
 import { COMMON, parse, stateDir, type Common } from "./options.js";
+import { checkOutputFile } from "./output-file.js";
 
 export const BACKUP_HELP = `\
 Usage: kplay backup --out FILE (-c CONFIG | --sandbox | -i INVENTORY | --state-dir DIR)
@@ -21,7 +22,8 @@ MANIFEST.json, lists every other with its mode, size and sha256. Takes the state
 never packs a half-written record; touches no node.
 
 Options:
-      --out FILE   where the archive goes`;
+      --out FILE   where the archive goes (never an input; an existing file only with --force)
+      --force      replace an existing FILE`;
 
 export const RESTORE_STATE_HELP = `\
 Usage: kplay restore-state FILE (-c CONFIG | --sandbox | -i INVENTORY | --state-dir DIR) [--force]
@@ -37,19 +39,27 @@ Options:
       --force   replace files that exist with other contents`;
 
 export async function backupCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...COMMON, out: { type: "string" } }, "backup");
+  const { values, positionals } = parse(
+    argv,
+    { ...COMMON, out: { type: "string" }, force: { type: "boolean" } },
+    "backup",
+  );
   if (values.help) {
     console.log(BACKUP_HELP);
     return 0;
   }
   if (positionals.length) throw new KplayError("usage", `backup takes no arguments (got ${positionals.join(" ")})`);
-  if (!values.out) throw new KplayError("usage", "backup needs --out FILE", { hint: "kplay backup --out state.tgz" });
+  if (values.out === undefined)
+    throw new KplayError("usage", "backup needs --out FILE", { hint: "kplay backup --out state.tgz" });
   const o = values as Common;
   const dir = stateDir(o);
+  const inputs = [...(o.inventory ?? []), o.config];
+  const out = checkOutputFile(values.out, { flag: "--out", inputs, force: !!values.force });
   if (!existsSync(dir)) throw new KplayError("usage", `state directory ${dir} does not exist: nothing to back up`);
+  if (out === resolve(dir) || out.startsWith(resolve(dir) + "/"))
+    throw new KplayError("usage", `--out ${values.out}: inside the state directory it backs up`);
   const lock = StateLock.acquire(dir, "kplay backup", (m) => console.error(`kplay: warning: ${m}`));
   try {
-    const out = resolve(values.out);
     const r = writeBackup({ stateDir: dir, config: o.config && resolve(o.config), out, kplay: kplayVersion() });
     console.log(
       `${out} (0600): ${r.manifest.entries.length} file(s) from ${dir}, ${r.bytes} bytes, sha256 ${r.sha256}`,

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { checkTopology, hostsToReset } from "../cluster/nodes.js";
 import { removeCluster } from "../cluster/remove-cluster.js";
-import { COMMON, confirmReset, loadInv, parse, type Common } from "./options.js";
+import { COMMON, confirmReset, loadInv, parse, words, type Common } from "./options.js";
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
 import { withClusterSession } from "./state.js";
 
@@ -131,7 +131,7 @@ export async function initCommand(argv: string[]): Promise<number> {
     console.log(INIT_HELP);
     return 0;
   }
-  const file = positionals[0] ?? "config.yaml";
+  const file = words("init", positionals, 1)[0] ?? "config.yaml";
   if (existsSync(file)) throw new KplayError("usage", `${file} exists; not overwriting it`);
   if (!existsSync(dirname(resolve(file))))
     throw new KplayError("input", `the directory ${dirname(resolve(file))} does not exist`, { where: { file } });

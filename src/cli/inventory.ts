@@ -3,7 +3,7 @@ import { KplayError } from "../errors.js";
 import { inventoryGraph, inventoryHost, inventoryList, sortedJson } from "../inventory/index.js";
 import type { Inventory } from "../inventory/index.js";
 import { Redactor } from "../report/redact.js";
-import { COMMON, loadInv, parse, type Common } from "./options.js";
+import { COMMON, loadInv, parse, words, type Common } from "./options.js";
 
 export const INVENTORY_HELP = `\
 Usage: kplay inventory (-i INVENTORY | -c CONFIG | --sandbox) (--list | --host NAME | --graph [GROUP])
@@ -29,6 +29,7 @@ export async function inventoryCommand(argv: string[]): Promise<number> {
     console.log(INVENTORY_HELP);
     return 0;
   }
+  words(values.graph ? "inventory --graph" : "inventory", positionals, values.graph ? 1 : 0);
   const inv = loadInv(values as Common);
   const modes = [values.list, values.host !== undefined, values.graph].filter(Boolean).length;
   if (modes !== 1) throw new KplayError("usage", "inventory needs exactly one of --list, --host NAME, --graph");

@@ -131,13 +131,17 @@ export async function manifestsCommand(argv: string[]): Promise<number> {
   }
   if (positionals.includes("-") && !values.check)
     throw new KplayError("usage", "standard input can only be checked (--check): there is no file to write");
+  // every manifest is read and rewritten in memory first: one that cannot be read leaves all unwritten
+  const rewritten = manifestInputs(positionals).map((m) => ({
+    file: m.file,
+    r: rewriteImages(findImages(m.text, m.file), registry, { keepRegistry: values["keep-registry-path"] }),
+  }));
   let pending = 0;
-  for (const m of manifestInputs(positionals)) {
-    const r = rewriteImages(findImages(m.text, m.file), registry, { keepRegistry: values["keep-registry-path"] });
+  for (const { file, r } of rewritten) {
     for (const c of r.changes)
       console.log(values.json ? JSON.stringify(c) : `${c.file}:${c.line} ${c.path} ${c.from} -> ${c.to}`);
     pending += r.changes.length;
-    if (r.changes.length && !values.check) writeFileAtomic(m.file, r.text, statSync(m.file).mode & 0o7777);
+    if (r.changes.length && !values.check) writeFileAtomic(file, r.text, statSync(file).mode & 0o7777);
   }
   if (!values.json)
     process.stderr.write(`${pending} image reference(s) ${values.check ? "would change" : "changed"}\n`);

@@ -39,6 +39,19 @@ export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: s
   }
 }
 
+/** A command's words after its name: at most `max` (a stray word is a mistake, never ignored). */
+export function words(command: string, positionals: string[], max: number): string[] {
+  if (positionals.length > max)
+    throw new KplayError(
+      "usage",
+      max === 0
+        ? `${command} takes no arguments (got ${positionals.join(" ")})`
+        : `${command} takes at most ${max} argument(s) (got ${positionals.join(" ")})`,
+      { hint: `see kplay ${command} --help` },
+    );
+  return positionals;
+}
+
 export interface Common {
   inventory?: string[];
   config?: string;

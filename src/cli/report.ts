@@ -1,7 +1,8 @@
 // Owns `kplay report`: the flags and printing of a run's report (report/run-report.ts) read
 // from the state directory's run log. Read-only: it never writes state.
-import { writeFileSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { writeFileAtomic } from "../state/atomic.js";
+import { checkOutputFile } from "./output-file.js";
 import { KplayError } from "../errors.js";
 import { reportHtml } from "../report/run-report-html.js";
 import { listCommands, readReport, reportText } from "../report/run-report.js";
@@ -23,12 +24,19 @@ the failures with their output, the slowest tasks.
 Options:
   --run N        the Nth command recorded (1 = the oldest; see --list)
   --list         list the recorded commands
-  --html FILE    write the HTML page to FILE`;
+  --html FILE    write the HTML page to FILE (an existing file only with --force)
+  --force        replace an existing --html FILE`;
 
 export async function reportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { ...COMMON, run: { type: "string" }, html: { type: "string" }, list: { type: "boolean" } },
+    {
+      ...COMMON,
+      run: { type: "string" },
+      html: { type: "string" },
+      list: { type: "boolean" },
+      force: { type: "boolean" },
+    },
     "report",
   );
   if (values.help) {
@@ -37,6 +45,10 @@ export async function reportCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length) throw new KplayError("usage", `report takes no arguments (got ${positionals.join(" ")})`);
   const log = join(stateDir(values as Common), "run.log");
+  const html =
+    values.html === undefined
+      ? undefined
+      : checkOutputFile(values.html, { flag: "--html", force: !!values.force, inputs: [log] });
   if (values.list) {
     for (const c of await listCommands(log)) say(`${String(c.index).padStart(3)}  ${c.time}  ${c.command}`);
     return 0;
@@ -44,8 +56,8 @@ export async function reportCommand(argv: string[]): Promise<number> {
   if (values.run !== undefined && !/^[1-9]\d*$/.test(values.run))
     throw new KplayError("usage", `--run takes a number from --list, got ${JSON.stringify(values.run)}`);
   const report = await readReport(log, values.run === undefined ? undefined : Number(values.run));
-  if (values.html) {
-    writeFileSync(resolve(values.html), reportHtml(report));
+  if (html) {
+    writeFileAtomic(html, reportHtml(report), 0o600);
     say(
       `wrote ${values.html}: ${report.command} (${report.hosts.length} host(s), ${report.tasks.length} task result(s))`,
     );

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { matchPattern, readLimit, type Inventory } from "../inventory/index.js";
 import { allTasks, taskLabel, type Playbook } from "../playbook/types.js";
+import { checkRun } from "../app/check-run.js";
 import { runPlaybookSet, type PlaybookRun } from "../app/run-playbooks.js";
 import { FactCache } from "../state/facts.js";
 import { openPool, withState } from "./state.js";
@@ -120,7 +121,7 @@ export interface RunHow {
 export async function runPlaybooks(values: RunValues, files: string[], how: RunHow): Promise<number> {
   const o = values;
   const inv = loadInv(o);
-  const playbooks = files.map((p) => {
+  const loaded = files.map((p) => {
     if (!existsSync(p)) throw new KplayError("input", "playbook not found", { where: { file: p } });
     const pb = loadPlaybook(p);
     return how.adjust ? how.adjust(pb) : pb;
@@ -129,7 +130,13 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
   const limit = limitOf(inv, o.limit, how.limit);
   const tags = splitList(values.tags);
   const skipTags = splitList(values["skip-tags"]);
-  checkStartAt(playbooks, values["start-at-task"]);
+  const startAtTask = values["start-at-task"];
+  const selection = { extraVars, tags, skipTags, startAtTask, strictHosts: !how.cluster };
+  const playbooks = checkRun(inv, loaded, selection);
+  // every flag is judged before the run log or the state directory is opened
+  if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
+  const windowS = reconnectWindow(values["reconnect-window"]);
+  const forkCount = forks(o);
   if (values["list-hosts"] || values["list-tasks"]) {
     const show = { hosts: !!values["list-hosts"], tasks: !!values["list-tasks"] };
     console.log(listing(inv, playbooks, { limit, tags, skipTags, extraVars }, show));
@@ -141,8 +148,6 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
     extraVars,
     how.cluster ? { kind: "steps", runHosts: limit?.size } : { kind: "tasks" },
   );
-  if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
-  const windowS = reconnectWindow(values["reconnect-window"]);
   // each run-set keeps its own journal: an ad-hoc run never erases the cluster's progress
   const journalDir = runSetDir(sd, how.runSet ?? (how.cluster ? { kind: "cluster" } : { kind: "playbooks", files }));
   const request: PlaybookRun = {
@@ -151,7 +156,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
     run: {
       secrets: redact,
       factCache: new FactCache(join(sd, "facts")),
-      forks: forks(o),
+      forks: forkCount,
       check: !!o.check,
       diff: !!o.diff,
       extraVars,
@@ -186,24 +191,13 @@ function runLocked(request: PlaybookRun, at: { o: Common; sd: string; journalDir
 /** --limit (patterns or @file) narrowed to the hosts a command names (add-node), if any. */
 function limitOf(inv: Inventory, pattern: string | undefined, only: string[] | undefined): Set<string> | undefined {
   let limit: Set<string> | undefined;
-  if (pattern) {
+  if (pattern !== undefined) {
+    if (pattern.trim() === "") throw new KplayError("usage", "--limit: an empty pattern selects no host");
     const m = matchPattern(inv, readLimit(pattern));
     if (m.hosts.length === 0) throw new KplayError("usage", `--limit ${pattern} matches no host of the inventory`);
     limit = new Set(m.hosts);
   }
   return only ? new Set(only.filter((h) => !limit || limit.has(h))) : limit;
-}
-
-/** --start-at-task must name a task of the playbooks (else nothing would run, silently). */
-function checkStartAt(playbooks: Playbook[], name: string | undefined): void {
-  if (name === undefined) return;
-  const names = playbooks.flatMap((pb) =>
-    pb.plays.flatMap((p) => [...allTasks([...p.preTasks, ...p.tasks, ...p.postTasks])].map((t) => t.name)),
-  );
-  if (!names.includes(name))
-    throw new KplayError("usage", `--start-at-task "${name}" names no task of the playbooks`, {
-      hint: "kplay run PLAYBOOK --list-tasks shows the task names",
-    });
 }
 
 /** Repeated, comma-separated option values (--tags a,b --tags c). */
@@ -241,7 +235,6 @@ export function reporterFor(
   redact.add(process.env.KPLAY_SSH_KEY_PASSPHRASE);
   const verbosity = o.verbose?.length ?? 0;
   const sd = stateDir(o);
-  ensureStateDir(sd);
   const logFile = join(sd, "run.log");
   const steps = view.kind === "steps" && verbosity === 0 && !o.diff;
   // the hosts of this run (add-node's: the new nodes), so a step's others are "not applicable"
@@ -251,7 +244,7 @@ export function reporterFor(
     : steps
       ? new StepConsoleReporter(redact, { runHosts: runHosts, logFile })
       : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
-  const log = LineSink.file(logFile);
+  const log = LineSink.file(logFile, { prepare: () => ensureStateDir(sd) });
   const command = recordedCommand(process.argv.slice(2), redact);
   const reporter: Reporter = new TeeReporter([shown, new RunLogReporter(redact, (line) => log.write(line), command)]);
   return { redact, reporter, verbosity, sd };

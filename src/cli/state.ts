@@ -7,7 +7,7 @@ import { listRunSets } from "../state/runsets.js";
 import type { Reporter } from "../report/index.js";
 import { Journal } from "../state/journal.js";
 import { StateLock } from "../state/lock.js";
-import { COMMON, confirmReset, forks, loadInv, parse, stateDir, type Common } from "./options.js";
+import { COMMON, confirmReset, forks, loadInv, parse, stateDir, words, type Common } from "./options.js";
 import type { ClusterSession } from "../cluster/session.js";
 import type { Inventory } from "../inventory/index.js";
 import { FactCache } from "../state/facts.js";
@@ -101,7 +101,8 @@ run-set, command, run id, steps), then one {"event":"host_status", ...} line per
 "steps": {STEP: "done" | "failed" | "pending" | "not_applicable"}.`;
 
 export async function statusCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, COMMON, "status");
+  const { values, positionals } = parse(argv, COMMON, "status");
+  words("status", positionals, 0);
   if (values.help) {
     say(STATUS_HELP);
     return 0;
@@ -204,6 +205,7 @@ export async function stateCommand(argv: string[]): Promise<number> {
     say(STATE_HELP);
     return values.help ? 0 : 2;
   }
+  words("state reset", positionals.slice(1), 0);
   const dir = stateDir(values as Common);
   if (!existsSync(dir)) {
     say(`nothing to reset: ${dir} does not exist`);

@@ -51,7 +51,8 @@ export class PlayIterator {
   /** Hosts a play targets: its pattern, narrowed by --limit. */
   playHosts(play: Play): string[] {
     const m = matchPattern(this.e.inv, play.hosts);
-    for (const u of m.unmatched) this.warn(`could not match supplied host pattern, ignoring: ${u}`);
+    const at = play.where?.file ? `${play.where.file}${play.where.line ? `:${play.where.line}` : ""}: ` : "";
+    for (const u of m.unmatched) this.warn(`${at}could not match supplied host pattern, ignoring: ${u}`);
     const limit = this.e.opts.limit;
     return m.hosts.filter((h) => !limit || limit.has(h));
   }

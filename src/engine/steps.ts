@@ -157,10 +157,12 @@ class StepsRun {
     const outcomes = runner.hostOutcomes();
     const finished: string[] = [];
     const time = () => new Date().toISOString();
+    // a run filtered by tags or --start-at-task ran part of the step: its tasks are recorded, the step is not done
+    const partial = filteredBy(o.run) !== undefined;
     for (const h of plan.todo) {
       const out = outcomes.get(h) ?? { ok: true, unreachable: false };
       if (out.ok) {
-        j.write({ t: "host_step_done", step: name, host: h, ...plan.fps.get(h)!, time: time() });
+        if (!partial) j.write({ t: "host_step_done", step: name, host: h, ...plan.fps.get(h)!, time: time() });
         finished.push(h);
         continue;
       }
@@ -184,9 +186,20 @@ class StepsRun {
     const elapsed_ms = Date.now() - this.t0;
     const { done: skipped, no_hosts, stopped: not_run } = this.left;
     const lists = { ran: this.ran, skipped, no_hosts, not_run };
-    this.o.report.emit({ event: "steps_end", ok, ...lists, stopped, elapsed_ms, hint });
+    const filtered = filteredBy(this.o.run);
+    this.o.report.emit({ event: "steps_end", ok, ...lists, stopped, elapsed_ms, hint, ...(filtered && { filtered }) });
     return ok;
   }
+}
+
+/** The options that make a run run part of each step ("--tags a", …), or undefined. */
+function filteredBy(run: StepsOptions["run"]): string | undefined {
+  const by = [
+    run.tags?.length ? `--tags ${run.tags.join(",")}` : "",
+    run.skipTags?.length ? `--skip-tags ${run.skipTags.join(",")}` : "",
+    run.startAtTask !== undefined ? `--start-at-task "${run.startAtTask}"` : "",
+  ].filter(Boolean);
+  return by.length ? by.join(" ") : undefined;
 }
 
 /** Remove the finished step's run directories on the nodes (best effort; one round trip when logged in as root). */

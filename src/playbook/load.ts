@@ -225,9 +225,9 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
   const path: PathKey[] = [pos.at];
   if (!isMap(raw)) throw inputError("a play must be a mapping with hosts and tasks", at(src, path));
   for (const k of Object.keys(raw)) checkKey(src, k, PLAY_KEYS, { path: [...path, k], what: "play" });
-  if (raw.hosts === undefined || raw.hosts === null || raw.hosts === "")
+  if (raw.hosts === undefined || raw.hosts === null)
     throw inputError("a play needs hosts", at(src, path, "hosts"), "e.g. hosts: all");
-  const hosts = Array.isArray(raw.hosts) ? raw.hosts.map(String) : [String(raw.hosts)];
+  const hosts = playHosts(raw.hosts, at(src, path, "hosts"));
   const vars = varsOf(src, raw.vars, [...path, "vars"]);
   const varsFiles = readVarsFiles(src, raw.vars_files, [...path, "vars_files"], ctx);
   const s: Source = { src, base: dirname(resolve(src.file)), ctx };
@@ -1024,4 +1024,16 @@ function strList(v: unknown): string[] {
 
 export function isMap(v: unknown): v is Record<string, any> {
   return !!v && typeof v === "object" && !Array.isArray(v);
+}
+
+/** hosts: a pattern or a list of them; empty selects no host (Ansible: "Hosts list cannot be empty"). */
+function playHosts(raw: unknown, where: Where): string[] {
+  if (isMap(raw)) throw inputError("hosts is a pattern or a list of patterns, not a mapping", where);
+  const hosts = (Array.isArray(raw) ? raw : [raw]).map((h) => {
+    if (h === null || typeof h === "object") throw inputError("each host pattern is a string", where);
+    return String(h).trim();
+  });
+  if (hosts.length === 0 || hosts.every((h) => h === ""))
+    throw inputError("the hosts list is empty: it selects no host", where, "e.g. hosts: all");
+  return hosts.filter((h) => h !== "");
 }

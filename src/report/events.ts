@@ -87,6 +87,8 @@ export type StepEvent =
       elapsed_ms: number;
       /** How to continue after a stop. */
       hint?: string;
+      /** The options that ran part of each step (--tags, --skip-tags, --start-at-task): no step recorded done. */
+      filtered?: string;
     };
 
 export interface Reporter {

@@ -16,10 +16,18 @@ export class LineSink {
     live.add(this);
   }
 
-  /** Appends to a file (created 0600), kept open for the process's life. */
-  static file(path: string, mode = 0o600): LineSink {
-    const fd = openSync(path, "a", mode);
+  /**
+   * Appends to a file (created 0600), kept open for the process's life. The file is opened (and
+   * `prepare` run, e.g. making its directory) at the first line written, so a command refused
+   * before its first event leaves no file behind.
+   */
+  static file(path: string, opts: { mode?: number; prepare?: () => void } = {}): LineSink {
+    let fd: number | undefined;
     return new LineSink((data) => {
+      if (fd === undefined) {
+        opts.prepare?.();
+        fd = openSync(path, "a", opts.mode ?? 0o600);
+      }
       const b = Buffer.from(data);
       for (let off = 0; off < b.length;) off += writeSync(fd, b, off);
     });

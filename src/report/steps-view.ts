@@ -50,6 +50,10 @@ function summary(e: Extract<StepEvent, { event: "steps_end" }>, c: InstanceType<
   if (e.no_hosts.length) counts.push(`${e.no_hosts.length} with none of this run's hosts`);
   if (e.not_run.length) counts.push(`${e.not_run.length} not run (their hosts stopped)`);
   const out = ["", c.bold(`STEPS: ${counts.join(", ")}, in ${seconds(e.elapsed_ms)}`)];
+  if (e.ok && e.filtered)
+    return [...out, c.green(`the tasks ${e.filtered} selects ran; no step is recorded done (a run of part of a step)`)];
+  if (e.ok && e.ran.length === 0 && e.skipped.length === 0)
+    return [...out, c.yellow("nothing ran: no step has a host of this run")];
   if (e.ok) return [...out, c.green("all steps done on every host")];
   for (const s of e.stopped) out.push(c.red(`  ${s.host}: stopped in step ${s.step}`));
   if (e.hint) out.push(c.red(e.hint));

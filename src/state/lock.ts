@@ -62,7 +62,7 @@ export class StateLock {
 function refuseLive(holder: Holder | undefined, me: Holder, dir: string, file: string): void {
   if (holder && holder.host !== me.host) {
     throw new KplayError(
-      "state",
+      "busy",
       `the state directory ${dir} is locked by pid ${holder.pid} on another host, ${holder.host}, ` +
         `since ${holder.started}`,
       {
@@ -72,7 +72,7 @@ function refuseLive(holder: Holder | undefined, me: Holder, dir: string, file: s
   }
   if (holder && alive(holder.pid) && holder.pid !== process.pid) {
     throw new KplayError(
-      "state",
+      "busy",
       `another kplay holds the state directory ${dir}: pid ${holder.pid} on ${holder.host}, ` +
         `started ${holder.started} (${holder.command})`,
       {

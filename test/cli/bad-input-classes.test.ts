@@ -1,0 +1,186 @@
+// Bad input by class (issue 33): every case is a directory of input files and a command; a case
+// passes when kplay exits with the code named, says one plain line naming the place, shows no
+// stack, no "internal error" and no library wording, and leaves the directory — inputs, state
+// directory, outputs — exactly as it found it. Runs the built CLI (npm test builds first).
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+
+const BIN = join(import.meta.dirname, "../../bin/kplay.js");
+
+type Files = Record<string, string | Buffer>;
+interface Case {
+  name: string;
+  files?: Files;
+  /** Extra set-up in the case's directory (symlinks, FIFOs, modes). */
+  setup?: (dir: string) => void;
+  args: string[];
+  code: number;
+  message: RegExp;
+  /** Paths (relative) a case is allowed to leave changed, e.g. the state a valid earlier run wrote. */
+  stdin?: string;
+}
+
+const INV = "all:\n  hosts:\n    h1: { ansible_connection: local }\n    h2: { ansible_connection: local }\n  children:\n    web: { hosts: { h1: {} } }\n";
+const play = (body: string, head = "- hosts: all\n  gather_facts: false\n") => `${head}${body}`;
+const DEBUG = "  tasks: [{ debug: { msg: hi } }]\n";
+const run = (pb = "pb.yml", ...more: string[]) => ["run", pb, "-i", "inv.yml", ...more];
+
+/** Everything under dir: path -> type, mode, size and content hash (symlinks by target). */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (rel: string): void => {
+    const p = join(dir, rel);
+    const st = lstatSync(p);
+    if (st.isSymbolicLink()) out[rel] = "link";
+    else if (st.isDirectory()) {
+      out[rel] = `dir ${st.mode.toString(8)}`;
+      for (const e of readdirSync(p)) walk(rel ? join(rel, e) : e);
+    } else if (st.isFile()) {
+      const hash = createHash("sha256").update(readFileSync(p)).digest("hex").slice(0, 16);
+      out[rel] = `file ${st.mode.toString(8)} ${st.size} ${hash}`;
+    } else out[rel] = "other";
+  };
+  walk("");
+  return out;
+}
+
+function write(dir: string, files: Files): void {
+  for (const [name, body] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), body);
+  }
+}
+
+function kplay(dir: string, args: string[], stdin?: string): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((done) => {
+    const p = spawn(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      env: { ...process.env, NO_COLOR: "1", KPLAY_HOME: join(dir, ".home") },
+      stdio: ["pipe", "ignore", "pipe"],
+    });
+    let stderr = "";
+    p.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    p.stdin.end(stdin ?? "");
+    p.on("close", (code) => done({ code, stderr }));
+  });
+}
+
+/** Wording of the libraries kplay uses, never shown to a user as it is. */
+const LIBRARY_WORDS =
+  /internal error|\n\s+at |expected record|Invalid key in record|parseAllDocuments|Maximum call stack|argument is ambiguous|resource exhaustion|ENOENT|EISDIR|ENOTDIR|ELOOP|EACCES|EEXIST|Invalid input/;
+
+const bom = "\ufeff";
+const cases: Case[] = [
+  // --- worst first: false success and wider effect
+  { name: "hosts: []", files: { "pb.yml": play(DEBUG, "- hosts: []\n  gather_facts: false\n") }, args: run(), code: 2, message: /pb\.yml:1(:\d+)?: hosts: .*empty/ },
+  { name: "hosts: ''", files: { "pb.yml": play(DEBUG, "- hosts: ''\n  gather_facts: false\n") }, args: run(), code: 2, message: /pb\.yml:1(:\d+)?: hosts: .*empty/ },
+  { name: "--limit ''", files: { "pb.yml": play(DEBUG) }, args: run("pb.yml", "--limit", ""), code: 2, message: /--limit: an empty pattern/ },
+  { name: "hosts naming no host or group", files: { "pb.yml": play(DEBUG, "- hosts: wbe\n  gather_facts: false\n") }, args: run(), code: 2, message: /pb\.yml:1(:\d+)?: hosts: "wbe" matches no host or group of the inventory.*did you mean "web"/ },
+  { name: "hosts from an undefined variable", files: { "pb.yml": play(DEBUG, "- hosts: '{{ target }}'\n  gather_facts: false\n") }, args: run(), code: 2, message: /pb\.yml:1(:\d+)?: hosts: .*'target' is undefined/ },
+  { name: "--tags naming no tag of the playbooks", files: { "pb.yml": play(DEBUG) }, args: run("pb.yml", "--tags", "nosuchtag"), code: 2, message: /--tags nosuchtag: no task, block, role or play of the playbooks has this tag/ },
+  { name: "backup --out onto the inventory", files: { "pb.yml": play(DEBUG), ".kplay/facts/x": "{}" }, args: ["backup", "--out", "inv.yml", "-i", "inv.yml"], code: 2, message: /--out inv\.yml: .*is an input of this command/ },
+  { name: "backup --out onto an existing file", files: { old: "keep", ".kplay/facts/x": "{}" }, args: ["backup", "--out", "old", "-i", "inv.yml"], code: 2, message: /--out old: the file exists.*--force/ },
+  { name: "backup --out into a missing directory", files: { ".kplay/facts/x": "{}" }, args: ["backup", "--out", "no/such/b.tgz", "-i", "inv.yml"], code: 2, message: /--out no\/such\/b\.tgz: the directory no\/such does not exist/ },
+  { name: "backup --out a directory", files: { ".kplay/facts/x": "{}", "d/x": "" }, args: ["backup", "--out", "d", "-i", "inv.yml"], code: 2, message: /--out d: is a directory/ },
+  { name: "report --html onto an existing file", files: { ".kplay/run.log": "", "r.html": "keep" }, args: ["report", "--html", "r.html", "-i", "inv.yml"], code: 2, message: /--html r\.html: the file exists/ },
+  { name: "manifests rewrite with a bad second manifest", files: { "good.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: a, image: nginx:1}]\n", "bad.yaml": "apiVersion: v1\nkind: Pod\nspec: [\n" }, args: ["manifests", "rewrite", "good.yaml", "bad.yaml", "--registry", "reg.local/p"], code: 2, message: /bad\.yaml:\d+/ },
+  // --- accepted silently
+  { name: "a role depending on itself", files: { "pb.yml": play("  roles: [a]\n"), "roles/a/meta/main.yml": "dependencies: [a]\n", "roles/a/tasks/main.yml": "- debug: {msg: a}\n" }, args: run(), code: 2, message: /roles\/a\/meta\/main\.yml:1(:\d+)?: dependencies: .*cycle: a -> a/ },
+  { name: "a role dependency cycle", files: { "pb.yml": play("  roles: [a]\n"), "roles/a/meta/main.yml": "dependencies: [b]\n", "roles/b/meta/main.yml": "dependencies: [{ role: a }]\n", "roles/a/tasks/main.yml": "- debug: {msg: a}\n", "roles/b/tasks/main.yml": "- debug: {msg: b}\n" }, args: run(), code: 2, message: /meta\/main\.yml:1(:\d+)?: dependencies: .*cycle: (a -> b -> a|b -> a -> b)/ },
+  { name: "a missing role dependency", files: { "pb.yml": play("  roles: [a]\n"), "roles/a/meta/main.yml": "dependencies:\n  - nosuch\n", "roles/a/tasks/main.yml": "- debug: {msg: a}\n" }, args: run(), code: 2, message: /roles\/a\/meta\/main\.yml:2(:\d+)?: .*nosuch/ },
+  { name: "serial: 150%", files: { "pb.yml": play(DEBUG, "- hosts: all\n  gather_facts: false\n  serial: '150%'\n") }, args: run(), code: 2, message: /pb\.yml:3(:\d+)?: serial: .*150%/ },
+  { name: "tags as a mapping", files: { "pb.yml": play("  tasks:\n    - debug: {msg: hi}\n      tags: {a: 1}\n") }, args: run(), code: 2, message: /pb\.yml:5(:\d+)?: tags: / },
+  { name: "a variable named 1abc", files: { "pb.yml": play(DEBUG, "- hosts: all\n  gather_facts: false\n  vars:\n    1abc: x\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: vars: .*1abc.*not a valid variable name/ },
+  { name: "set_fact of a bad name", files: { "pb.yml": play("  tasks:\n    - set_fact: { 'a-b': 1 }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: .*a-b.*not a valid variable name/ },
+  { name: "register of a bad name", files: { "pb.yml": play("  tasks:\n    - command: 'true'\n      register: 9x\n") }, args: run(), code: 2, message: /pb\.yml:5(:\d+)?: register: .*9x/ },
+  { name: "file path given as a list", files: { "pb.yml": play("  tasks:\n    - file: { path: [a, b], state: directory }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: file\.path: .*list/ },
+  { name: "copy dest given as a mapping", files: { "pb.yml": play("  tasks:\n    - copy: { content: x, dest: { a: 1 } }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: copy\.dest: / },
+  { name: "status with a stray argument", files: {}, args: ["status", "extra", "-i", "inv.yml"], code: 2, message: /status takes no arguments \(got extra\)/ },
+  { name: "inventory with a stray argument", files: {}, args: ["inventory", "extra", "-i", "inv.yml", "--list"], code: 2, message: /inventory takes no arguments \(got extra\)/ },
+  { name: "bundle list with kube_version without v", files: {}, args: ["bundle", "list", "files", "-e", "kube_version=1.28.4"], code: 2, message: /kube_version: .*1\.28\.4.*v1\.28\.4/ },
+  // --- hangs and memory
+  { name: "a YAML range of 100 million hosts", files: { "big.yml": "all:\n  hosts:\n    node[1:99999999]:\n" }, args: ["inventory", "-i", "big.yml", "--list"], code: 2, message: /big\.yml:3(:\d+)?: node\[1:99999999\]: .*more than 10000 hosts/ },
+  { name: "an INI range of 100 million hosts", files: { "big.ini": "[web]\nnode[1:99999999]\n" }, args: ["inventory", "-i", "big.ini", "--list"], code: 2, message: /big\.ini:2: node\[1:99999999\]: .*more than 10000 hosts/ },
+  { name: "-i /dev/zero", files: {}, args: ["inventory", "-i", "/dev/zero", "--list"], code: 2, message: /\/dev\/zero: not a regular file/ },
+  { name: "-i a FIFO", setup: (d) => mkfifo(join(d, "fifo")), args: ["inventory", "-i", "fifo", "--list"], code: 2, message: /fifo: not a regular file/ },
+  { name: "a playbook that is a FIFO", setup: (d) => mkfifo(join(d, "pb.yml")), args: run(), code: 2, message: /pb\.yml: not a regular file/ },
+  { name: "include_tasks including itself", files: { "pb.yml": play("  tasks:\n    - include_tasks: self.yml\n"), "self.yml": "- include_tasks: self.yml\n" }, args: run(), code: 2, message: /self\.yml:1(:\d+)?: include_tasks: .*includes nest deeper than/ },
+  { name: "restore-state of a gzip bomb", files: { "bomb.tgz": gzipSync(Buffer.alloc(300 * 1024 * 1024)) }, args: ["restore-state", "bomb.tgz", "--state-dir", "st"], code: 2, message: /bomb\.tgz: .*(not a kplay backup|more than)/ },
+  // --- config.yaml as a cluster
+  ...clusterCases(),
+  // --- found late instead of at load
+  { name: "mode u=rwz", files: { "pb.yml": play("  tasks:\n    - file: { path: /tmp/x, state: touch, mode: u=rwz }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: file\.mode: .*u=rwz/ },
+  { name: "a template syntax error in an argument", files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ foo bar }}' }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: debug\.msg: / },
+  { name: "an unclosed if in an argument", files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{% if x %}a' }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: debug\.msg: / },
+  { name: "an unknown filter", files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ 1 | nosuchfilter }}' }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: debug\.msg: .*nosuchfilter/ },
+  { name: "an unknown test", files: { "pb.yml": play("  tasks:\n    - debug: { msg: hi }\n      when: 1 is nosuchtest\n") }, args: run(), code: 2, message: /pb\.yml:5(:\d+)?: when: .*nosuchtest/ },
+  { name: "include_vars of a missing file", files: { "pb.yml": play("  tasks:\n    - include_vars: nosuch.yml\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: include_vars: .*nosuch\.yml/ },
+  { name: "include_vars of a binary file", files: { "pb.yml": play("  tasks:\n    - include_vars: bin.yml\n"), "bin.yml": Buffer.from([0, 1, 2, 255, 254, 0]) }, args: run(), code: 2, message: /bin\.yml: .*binary/ },
+  { name: "loop over a literal string", files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ item }}' }\n      loop: abc\n") }, args: run(), code: 2, message: /pb\.yml:5(:\d+)?: loop: .*list/ },
+  { name: "loop over a literal mapping", files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ item }}' }\n      loop: { a: 1 }\n") }, args: run(), code: 2, message: /pb\.yml:5(:\d+)?: loop: .*list/ },
+  { name: "loop over an integer", files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ item }}' }\n      loop: 3\n") }, args: run(), code: 2, message: /pb\.yml:5(:\d+)?: loop: .*list/ },
+  { name: "a missing copy source", files: { "pb.yml": play("  tasks:\n    - copy: { src: nosuch.txt, dest: /tmp/x }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: copy\.src: .*nosuch\.txt/ },
+  { name: "a missing script", files: { "pb.yml": play("  tasks:\n    - script: nosuch.sh\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: script: .*nosuch\.sh/ },
+  // --- internal errors instead of input errors
+  { name: "a group_vars symlink loop", files: { "inv/hosts.yml": INV }, setup: (d) => symlinkSync("loop", join(d, "inv/group_vars")) || symlinkSync("group_vars", join(d, "inv/loop")), args: ["inventory", "-i", "inv", "--list"], code: 2, message: /group_vars: .*(symbolic links|loop)/ },
+  { name: "etcd restore of a directory", files: { "snap/x": "" }, args: ["etcd", "restore", "snap", "-i", "inv.yml", "--yes"], code: 2, message: /snap: is a directory/ },
+  { name: "a journal that is a directory", files: { "pb.yml": play(DEBUG) }, setup: (d) => mkdirSync(join(d, ".kplay/journal.jsonl"), { recursive: true }), args: ["status", "-i", "inv.yml"], code: 2, message: /journal\.jsonl: is a directory/ },
+  { name: "report --html into a missing directory", files: { ".kplay/run.log": "" }, args: ["report", "--html", "no/such/r.html", "-i", "inv.yml"], code: 2, message: /--html no\/such\/r\.html: the directory no\/such does not exist/ },
+  // --- written before refusing
+  ...["0", "2.5", "99999", "-1"].map((n) => ({ name: `--forks ${n}`, files: { "pb.yml": play(DEBUG) }, args: run("pb.yml", "--forks", n), code: 2, message: /--forks must be a whole number/ })),
+  { name: "--resume --restart", files: { "pb.yml": play(DEBUG) }, args: run("pb.yml", "--resume", "--restart"), code: 2, message: /--resume and --restart contradict/ },
+  { name: "--reconnect-window abc", files: { "pb.yml": play(DEBUG) }, args: run("pb.yml", "--reconnect-window", "abc"), code: 2, message: /--reconnect-window takes seconds/ },
+  { name: "a corrupt journal on --resume", files: { "pb.yml": play(DEBUG), ".kplay/journal.jsonl": "garbage\n" }, args: ["deploy-cluster", "-c", "config.yaml", "--resume"], code: 2, message: /./ },
+  { name: "etcd restore with no etcd group", files: { "s.db": "x" }, args: ["etcd", "restore", "s.db", "-i", "inv.yml", "--yes"], code: 2, message: /etcd/ },
+  { name: "a refused restore-state", files: { "junk.tgz": "not an archive" }, args: ["restore-state", "junk.tgz", "--state-dir", "st"], code: 2, message: /junk\.tgz: / },
+  { name: "the lock held by another kplay", files: { "pb.yml": play(DEBUG) }, setup: holdLock, args: run(), code: 2, message: /another kplay holds the state directory/ },
+  // --- plain words
+  { name: "a playbook in UTF-16", files: { "pb.yml": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(play(DEBUG), "utf16le")]) }, args: run(), code: 2, message: /pb\.yml: .*UTF-16/ },
+  { name: "a binary playbook", files: { "pb.yml": Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2]) }, args: run(), code: 2, message: /pb\.yml: .*binary/ },
+  { name: "an undefined alias", files: { "pb.yml": play("  vars: { a: *nope }\n" + DEBUG) }, args: run(), code: 2, message: /pb\.yml:3(:\d+)?: .*alias \*nope .*(undefined|no anchor)/ },
+  { name: "a playbook of two YAML documents", files: { "pb.yml": play(DEBUG) + "---\n" + play(DEBUG) }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: .*one YAML document/ },
+  { name: "a play that is a list", files: { "pb.yml": "- [a, b]\n" }, args: run(), code: 2, message: /pb\.yml:1(:\d+)?: a play is a mapping/ },
+];
+
+function clusterCases(): Case[] {
+  const cfg = (edit: (c: string) => string) => ({ "config.yaml": edit(readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8")) });
+  const dc = ["deploy-cluster", "-c", "config.yaml"];
+  return [
+    { name: "pod subnet /33", files: cfg((c) => c.replace(/kube_pods_subnet:.*/, "kube_pods_subnet: 10.233.64.0/33")), args: dc, code: 2, message: /config\.yaml:\d+(:\d+)?: kube_pods_subnet: / },
+    { name: "service subnet not a CIDR", files: cfg((c) => c.replace(/kube_service_addresses:.*/, "kube_service_addresses: not-a-cidr")), args: dc, code: 2, message: /config\.yaml:\d+(:\d+)?: kube_service_addresses: / },
+    { name: "pod and service subnets overlapping", files: cfg((c) => c.replace(/kube_service_addresses:.*/, "kube_service_addresses: 10.233.64.0/24").replace(/kube_pods_subnet:.*/, "kube_pods_subnet: 10.233.0.0/16")), args: dc, code: 2, message: /config\.yaml:\d+(:\d+)?: .*overlap/ },
+    { name: "kube_version v1.99.0", files: cfg((c) => c.replace(/kube_version:.*/, "kube_version: v1.99.0")), args: dc, code: 2, message: /config\.yaml:\d+(:\d+)?: kube_version: .*v1\.99\.0/ },
+  ];
+}
+
+function mkfifo(path: string): void {
+  const r = spawnSync("mkfifo", [path]);
+  if (r.status !== 0) throw new Error("mkfifo failed");
+}
+
+function holdLock(dir: string): void {
+  mkdirSync(join(dir, ".kplay"), { recursive: true });
+  writeFileSync(join(dir, ".kplay/lock"), JSON.stringify({ pid: process.pid, host: hostname(), command: "kplay test", started: new Date().toISOString() }));
+  chmodSync(join(dir, ".kplay/lock"), 0o600);
+}
+
+describe.concurrent("bad input by class: exit code, one plain line naming the place, nothing written", () => {
+  it.each(cases.map((c) => [c.name, c] as const))("%s", async (_n, c) => {
+    const dir = mkdtempSync(join(tmpdir(), "kplay-badc-"));
+    write(dir, { "inv.yml": INV, ...(c.files ?? {}) });
+    c.setup?.(dir);
+    const before = snapshot(dir);
+    const r = await kplay(dir, c.args, c.stdin);
+    expect(r.stderr).toMatch(c.message);
+    expect(r.code, r.stderr).toBe(c.code);
+    expect(r.stderr).not.toMatch(LIBRARY_WORDS);
+    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("kplay: error")).length, r.stderr).toBe(1);
+    expect(snapshot(dir)).toEqual(before);
+  });
+});
