@@ -92,3 +92,31 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length];
 }
+
+const FS_WORDS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EISDIR: "is a directory, not a file",
+  ENOTDIR: "a part of the path is not a directory",
+  ELOOP: "a loop of symbolic links",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted (an immutable or foreign file?)",
+  EEXIST: "already exists",
+  EROFS: "on a read-only file system",
+  ENAMETOOLONG: "the path is too long",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "over the disk quota",
+};
+
+/**
+ * A file system error on a path the user named or kplay keeps (a directory where a file belongs,
+ * a symlink loop, an immutable journal) in plain words naming the path: exit 2, as it is the
+ * machine's set-up to mend, not a failure of kplay; a full disk is exit 1. Undefined otherwise.
+ */
+export function fileSystemError(e: unknown): KplayError | undefined {
+  const err = e as NodeJS.ErrnoException;
+  if (!err || typeof err !== "object" || typeof err.code !== "string" || typeof err.path !== "string") return;
+  const words = FS_WORDS[err.code];
+  if (!words) return;
+  const kind = err.code === "ENOSPC" || err.code === "EDQUOT" ? "state" : "input";
+  return new KplayError(kind, words, { where: { file: err.path }, cause: e });
+}

@@ -1,6 +1,6 @@
 // Owns reading YAML files while keeping positions: parse with the `yaml` library, turn syntax
 // errors into input errors with file:line:col, and map a data path back to its line and column.
-import { readFileSync } from "node:fs";
+import { readTextInput } from "./input-file.js";
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, visit, type Document, type Node } from "yaml";
 import { inputError, KplayError } from "./errors.js";
 
@@ -16,16 +16,7 @@ export interface YamlSource {
 }
 
 export function readYamlFile(file: string, label = file): YamlSource {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    throw new KplayError("input", `cannot read file: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, {
-      where: { file: label },
-      cause: e,
-    });
-  }
-  return parseYaml(text, label);
+  return parseYaml(readTextInput(file, label), label);
 }
 
 /**
@@ -38,6 +29,7 @@ const UNSAFE_TAG = {
 };
 
 export function parseYaml(text: string, file: string): YamlSource {
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not content
   const lc = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter: lc,

@@ -4,7 +4,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { KplayError } from "../errors.js";
-import { restoreBackup, writeBackup } from "../state/backup.js";
+import { readBackup, restoreBackup, writeBackup } from "../state/backup.js";
 import { StateLock } from "../state/lock.js";
 import { kplayVersion } from "../version.js";
 import { COMMON, parse, stateDir, type Common } from "./options.js";
@@ -84,9 +84,11 @@ export async function restoreStateCommand(argv: string[]): Promise<number> {
   const dir = config && !existsSync(config) && !o["state-dir"] ? join(dirname(config), ".kplay") : stateDir(o);
   const file = resolve(positionals[0]);
   if (!existsSync(file)) throw new KplayError("usage", `${file} does not exist`);
+  // the whole archive is read and checked before the state directory is made or locked
+  const backup = readBackup(file);
   const lock = StateLock.acquire(dir, "kplay restore-state", (m) => console.error(`kplay: warning: ${m}`));
   try {
-    const r = restoreBackup(file, { stateDir: dir, config, force: !!values.force });
+    const r = restoreBackup(backup, { stateDir: dir, config, force: !!values.force });
     console.log(`restored into ${dir}: ${r.written.length} file(s) written, ${r.unchanged.length} already the same`);
     if (r.configNotRestored) console.error("kplay: the archive's config.yaml was not restored: give -c PATH for it");
     return 0;

@@ -3,7 +3,7 @@
 import { join, resolve } from "node:path";
 import { KplayError } from "../errors.js";
 import { etcdBackup } from "../cluster/etcd-backup.js";
-import { checkedSnapshot, etcdRestore } from "../cluster/etcd-restore.js";
+import { checkedSnapshot, etcdRestore, initialCluster } from "../cluster/etcd-restore.js";
 import { etcdMembers } from "../cluster/nodes.js";
 import { COMMON, confirmReset, loadInv, parse, type Common } from "./options.js";
 import { reporterFor } from "./run.js";
@@ -68,6 +68,7 @@ export async function etcdCommand(argv: string[]): Promise<number> {
 async function restoreCommand(o: Common, a: { file: string; yes: boolean }): Promise<number> {
   const inv = loadInv(o);
   const members = etcdMembers(inv);
+  initialCluster(inv); // no etcd group, or a member without an address: refused before anything is opened
   const { sha256 } = checkedSnapshot(a.file);
   const what = `etcd restore replaces the data of ${members.length} etcd member(s) (${members.join(", ")})`;
   const question =

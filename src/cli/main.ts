@@ -3,7 +3,7 @@
 // The sandbox command (and its container client, slow to load) is imported only when used.
 import { secrets } from "../report/redact.js";
 import { kplayVersion } from "../version.js";
-import { closest, KplayError } from "../errors.js";
+import { closest, fileSystemError, KplayError } from "../errors.js";
 import { flushOutput } from "../report/sink.js";
 import { deployCommand, initCommand, removeClusterCommand } from "./cluster.js";
 import { inventoryCommand } from "./inventory.js";
@@ -120,7 +120,8 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     return await c.run(rest);
-  } catch (e) {
+  } catch (caught) {
+    const e = fileSystemError(caught) ?? caught;
     if (e instanceof KplayError) {
       process.stderr.write(`kplay: error: ${secrets.text(e.describe())}\n`);
       return e.exitCode;

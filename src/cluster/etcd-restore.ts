@@ -4,7 +4,7 @@
 // playbook etcd-restore.yml holds the phases; this runs them one at a time and goes on only when
 // a phase succeeded on every host it names, so a bad snapshot or an unreachable member stops the
 // restore before any etcd is stopped.
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from "node:fs";
 import { KplayError } from "../errors.js";
 import { sha256File } from "../hash.js";
 import type { Inventory } from "../inventory/index.js";
@@ -26,6 +26,7 @@ export interface EtcdRestoreOutcome {
 /** The snapshot's sha256, checked against its record when there is one. */
 export function checkedSnapshot(file: string): { sha256: string; recorded: boolean } {
   if (!existsSync(file)) throw new KplayError("usage", `snapshot ${file} does not exist`);
+  checkBoltFile(file);
   const sha256 = sha256File(file);
   const recordFile = `${file}.json`;
   if (!existsSync(recordFile)) return { sha256, recorded: false };
@@ -40,6 +41,30 @@ export function checkedSnapshot(file: string): { sha256: string; recorded: boole
       hint: "the snapshot changed since it was taken; use another one",
     });
   return { sha256, recorded: true };
+}
+
+/** bbolt's magic number, in the meta page that starts an etcd snapshot (after the 16-byte page header). */
+const BOLT_MAGIC = 0xed0cdaed;
+
+/**
+ * An etcd snapshot is a bbolt database: a file that does not start with its meta page is refused
+ * before anything is copied to a member (etcdutl would refuse it there, after the copy).
+ */
+function checkBoltFile(file: string): void {
+  const st = statSync(file);
+  if (!st.isFile()) throw new KplayError("usage", `${file}: not a regular file`);
+  const head = Buffer.alloc(24);
+  const fd = openSync(file, "r");
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n < head.length || head.readUInt32LE(16) !== BOLT_MAGIC || head.readUInt32LE(20) !== 2)
+    throw new KplayError("usage", `${file}: not an etcd snapshot (no bbolt database header)`, {
+      hint: "give a file kplay etcd backup or etcdctl snapshot save wrote",
+    });
 }
 
 /** etcd's --initial-cluster for the members as the inventory names them (name=https://ip:2380,…). */

@@ -278,6 +278,12 @@ export class PlayIterator {
           const data = marker.loop === undefined ? undefined : includeItem(o.result, index);
           const key = JSON.stringify([index, file, data ?? null]);
           try {
+            if (includeDepth(marker.id) >= MAX_RUNTIME_INCLUDE_DEPTH)
+              throw new KplayError(
+                "input",
+                `include_tasks ${file}: includes nest deeper than ${MAX_RUNTIME_INCLUDE_DEPTH} levels (a loop?)`,
+                { where: marker.where },
+              );
             if (!parts.has(key)) {
               const namedByNode = o.result.include_named_by_node === true;
               const nodes = loadIncludedTasks(file, { ...from, id: `${marker.id}#${index}`, namedByNode });
@@ -438,4 +444,15 @@ export class PlayIterator {
   private warn(message: string): void {
     this.e.report.emit({ event: "warning", message });
   }
+}
+
+/**
+ * Includes read when they run (a templated or looped include_tasks) nest at most this deep: an
+ * include that includes itself without an end would otherwise take the controller's memory.
+ */
+const MAX_RUNTIME_INCLUDE_DEPTH = 64;
+
+/** How many runtime includes the task with this id sits in (each adds "#item" to the ids below it). */
+function includeDepth(id: string): number {
+  return id.split("#").length - 1;
 }

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { parseYamlData } from "../yaml-source.js";
+import { readTextInput } from "../input-file.js";
 import { inputError, KplayError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
 import { renderValue } from "../template/render.js";
@@ -32,7 +33,7 @@ export function parseExtraVars(items: string[]): Vars {
       if (!existsSync(file)) throw inputError("extra-vars file not found", { file });
       let data: unknown;
       try {
-        data = parseYamlData(readFileSync(file, "utf8"), file);
+        data = parseYamlData(readTextInput(file), file);
       } catch (e) {
         throw inputError(`cannot parse extra-vars file: ${(e as Error).message.split("\n")[0]}`, { file });
       }

@@ -6,6 +6,7 @@ import { inputError, KplayError } from "../errors.js";
 import { isIP } from "node:net";
 import { clusterVars, parseClusterConfig } from "../config/cluster.js";
 import { parseYaml, readYamlFile, type YamlSource } from "../yaml-source.js";
+import { readTextInput } from "../input-file.js";
 import { readIniInventory } from "./ini.js";
 import { Inventory, InventoryBuilder, type Vars } from "./model.js";
 import { readYamlInventory } from "./yaml.js";
@@ -95,7 +96,7 @@ export function loadConfigInventory(configFile: string): Inventory {
 }
 
 function readInventoryFile(file: string, b: InventoryBuilder): void {
-  const text = readFileSync(file, "utf8");
+  const text = readTextInput(file);
   if (YAML_EXT.has(extname(file)) || looksLikeYaml(text)) {
     const src = parseYaml(text, file);
     if (isKubeplayConfig(src.data)) readKubeplaySection(src, b);

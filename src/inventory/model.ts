@@ -3,6 +3,7 @@
 // cycles, conflicting host vars, invalid connection vars). Parsers feed an InventoryBuilder;
 // everything else reads the finished, immutable Inventory. Also Ansible's implicit localhost:
 // a play naming localhost when the inventory does not define it runs on the controller.
+import { MAX_HOSTS } from "./ranges.js";
 import { z } from "zod";
 import { inputError, type Where } from "../errors.js";
 
@@ -74,6 +75,8 @@ export class InventoryBuilder {
     g.defined = true;
     let h = this.hosts.get(name);
     if (!h) {
+      if (this.hosts.size >= MAX_HOSTS)
+        throw inputError(`${name}: the inventory has more than ${MAX_HOSTS} hosts`, where);
       h = { name, vars: {}, where, varOrigin: {} };
       this.hosts.set(name, h);
     }

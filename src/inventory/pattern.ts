@@ -1,7 +1,7 @@
 // Owns Ansible host patterns: names, groups, `all`/`*`, globs, `~regex`, `a:b` / `a,b` union,
 // `a:&b` intersection, `a:!b` exclusion, and `@file` lists for --limit. Results keep inventory order
 // (an implicit localhost last).
-import { readFileSync } from "node:fs";
+import { readTextInput } from "../input-file.js";
 import { inputError } from "../errors.js";
 import type { Inventory } from "./model.js";
 
@@ -41,13 +41,7 @@ export function matchPattern(inv: Inventory, pattern: string | string[]): Patter
 export function readLimit(limit: string): string[] {
   if (!limit.startsWith("@")) return [limit];
   const file = limit.slice(1);
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw inputError("cannot read --limit file", { file });
-  }
-  return text
+  return readTextInput(file)
     .split(/\r?\n/)
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"));

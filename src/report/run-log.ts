@@ -16,6 +16,9 @@ export interface CommandStart {
 export type RunLogRecord = (KplayEvent | CommandStart) & { t?: number };
 
 export class RunLogReporter implements Reporter {
+  /** The command_start record, written before the first event: a command refused earlier writes nothing. */
+  private start?: CommandStart;
+
   constructor(
     private readonly redact: Redactor,
     private readonly write: (line: string) => void,
@@ -23,11 +26,14 @@ export class RunLogReporter implements Reporter {
     private readonly now: () => number = Date.now,
   ) {
     const t = now();
-    const start: CommandStart = { event: "command_start", command, time: new Date(t).toISOString(), t };
-    write(JSON.stringify(this.redact.value(start)) + "\n");
+    this.start = { event: "command_start", command, time: new Date(t).toISOString(), t };
   }
 
   emit(e: KplayEvent): void {
+    if (this.start) {
+      this.write(JSON.stringify(this.redact.value(this.start)) + "\n");
+      this.start = undefined;
+    }
     this.write(JSON.stringify(this.redact.value({ ...e, t: this.now() })) + "\n");
   }
 }

@@ -86,7 +86,11 @@ export function readBackup(file: string): { manifest: BackupManifest; files: Map
     // bounded: a small archive that inflates without end (a gzip bomb) stops at the limit
     tar = gunzipSync(readFileSync(file), { maxOutputLength: MAX_ARCHIVE_BYTES });
   } catch (e) {
-    throw bad((e as Error).message);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ERR_BUFFER_TOO_LARGE")
+      throw bad(`it inflates to more than ${MAX_ARCHIVE_BYTES / 1024 / 1024} MiB (a state directory is far smaller)`);
+    if (code === "ENOENT" || code === "EISDIR" || code === "EACCES") throw e;
+    throw bad("it is not a gzip'd archive");
   }
   const members = readTar(tar, bad);
   const head = members.shift();
@@ -192,8 +196,11 @@ export interface RestoreOutcome {
  * Put a checked backup back: nothing is written unless every member checks and no existing file
  * differs from its member (unless `force`); each file is written atomically with its mode.
  */
-export function restoreBackup(file: string, o: { stateDir: string; config?: string; force: boolean }): RestoreOutcome {
-  const { manifest, files } = readBackup(file);
+export function restoreBackup(
+  from: string | ReturnType<typeof readBackup>,
+  o: { stateDir: string; config?: string; force: boolean },
+): RestoreOutcome {
+  const { manifest, files } = typeof from === "string" ? readBackup(from) : from;
   // each existing file is read once: it is the same, differs, or is not there
   const targets = restoreTargets(manifest, o).map((t) => ({
     ...t,
