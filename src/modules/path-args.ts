@@ -27,6 +27,11 @@ const PATH_ARGS: Record<string, (a: Args) => string[]> = {
   user: () => ["home"],
 };
 
+/** The names of a call's arguments of type path (Ansible's argument_spec). */
+export function pathArgNames(module: string, args: Args): string[] {
+  return PATH_ARGS[module]?.(args) ?? [];
+}
+
 /** Python's expandvars pattern ($name, ${name}) or a leading ~ / ~/. */
 const EXPANDABLE = /\$(\w+|\{[^}]*\})|^~(\/|$)/;
 

@@ -96,7 +96,7 @@ function tokenize(src: string, verbatim = false): Tok[] {
 /** Call arguments as written: positional, then name=value; `*list` and `**dict` are spread when called. */
 type ArgNodes = { pos: Node[]; kw: Array<[string, Node]>; spread?: Node[]; spreadKw?: Node[] };
 
-type Node =
+export type Node =
   | { k: "lit"; v: unknown }
   | { k: "name"; v: string }
   | { k: "get"; obj: Node; key: Node }

@@ -3,6 +3,8 @@
 // keyword. import_tasks / include_tasks are read here (so they are validated up front too) and
 // become blocks; vars_files are read here. Module arguments are checked against each module's
 // schema (values that are still templates are checked after they are rendered).
+import { conditionProblems, loopProblem, modeProblem, pathValueProblem, templateProblems } from "./static-checks.js";
+import { pathArgNames } from "../modules/path-args.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
@@ -674,7 +676,11 @@ function taskModuleKey(src: YamlSource, raw: Record<string, any>, path: PathKey[
 }
 
 /** Controller files a task sends (templates, copy/script/unarchive sources) join the step's fingerprint. */
-function noteSourceFiles(s: Source, task: { module: string; args: Record<string, unknown> }, where: Where): void {
+function noteSourceFiles(
+  s: Source,
+  task: { module: string; args: Record<string, unknown>; strict: boolean },
+  where: Where,
+): void {
   const { module, args } = task;
   if (module === "template" && typeof args.src === "string" && !args.src.includes("{{")) {
     s.ctx.files.add(checkTemplateFile(args.src, s, where));
@@ -687,6 +693,12 @@ function noteSourceFiles(s: Source, task: { module: string; args: Record<string,
     const name = module === "script" ? String(args.cmd).trim().split(/\s+/)[0] : String(args.src);
     if (!name.includes("{{")) {
       const found = findSource(sourceDirs(s), s.ctx.playbookDir, name);
+      // a source named literally that is nowhere to be found fails the task surely: said now
+      if (!found && task.strict)
+        throw inputError(`${name}: no such file in the playbook's or role's files`, {
+          ...where,
+          field: module === "script" ? "script" : where.field,
+        });
       if (found) for (const f of statSync(found).isDirectory() ? filesUnder(found) : [found]) s.ctx.files.add(f);
     }
   }
@@ -708,9 +720,11 @@ function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: stri
   // A task whose failure the playbook ignores is checked when it runs, as Ansible checks every
   // task: its bad arguments are a failure the playbook expects (Ansible's own tests do this).
   // (module_defaults around the task may give arguments it leaves out: checked when it runs too)
-  if (ansibleBoolean(raw.ignore_errors) !== true && !s.ctx.moduleDefaults && raw.module_defaults === undefined)
+  const strict = ansibleBoolean(raw.ignore_errors) !== true;
+  if (strict && !s.ctx.moduleDefaults && raw.module_defaults === undefined)
     validateArgs(src, mod.schema, args, { path: modPath, name: moduleKey });
-  noteSourceFiles(s, { module: mod.name, args }, at(src, modPath, `${moduleKey}.src`));
+  if (strict) checkTaskStatically(src, raw, { args, module: mod.name, moduleKey, path });
+  noteSourceFiles(s, { module: mod.name, args, strict }, at(src, modPath, `${moduleKey}.src`));
 
   for (const k of ["changed_when", "failed_when", "until"])
     if (raw[k] !== undefined) checkExpr(src, raw[k], [...path, k], k);
@@ -1036,4 +1050,31 @@ function playHosts(raw: unknown, where: Where): string[] {
   if (hosts.length === 0 || hosts.every((h) => h === ""))
     throw inputError("the hosts list is empty: it selects no host", where, "e.g. hosts: all");
   return hosts.filter((h) => h !== "");
+}
+
+/** What is wrong in a task as written, whatever the variables (static-checks.ts): the first problem, named. */
+function checkTaskStatically(
+  src: YamlSource,
+  raw: Record<string, unknown>,
+  t: { args: Record<string, unknown>; module: string; moduleKey: string; path: PathKey[] },
+): void {
+  const { args, module, moduleKey, path } = t;
+  const argAt = (k: string) => at(src, [...path, moduleKey, k], `${moduleKey}.${k}`);
+  for (const [k, v] of Object.entries(args)) {
+    const problem = templateProblems(v)[0];
+    if (problem) throw inputError(problem, argAt(k));
+  }
+  for (const k of pathArgNames(module, args)) {
+    const problem = pathValueProblem(args[k]);
+    if (problem) throw inputError(problem, argAt(k));
+  }
+  const modeIssue = modeProblem(args.mode);
+  if (modeIssue) throw inputError(modeIssue, argAt("mode"));
+  const loopIssue = loopProblem(raw.loop);
+  if (loopIssue) throw inputError(loopIssue, at(src, [...path, "loop"], "loop"));
+  for (const k of ["when", "changed_when", "failed_when", "until"]) {
+    const conds = Array.isArray(raw[k]) ? (raw[k] as unknown[]) : [raw[k]];
+    const problem = conds.flatMap(conditionProblems)[0];
+    if (problem) throw inputError(problem, at(src, [...path, k], k));
+  }
 }

@@ -5,7 +5,7 @@
 // `-` and `+`, and Ansible's defaults trim_blocks on, lstrip_blocks off (both options of the
 // module). Values from nodes stay data: a rendered value is never rendered again.
 import { inputError } from "../errors.js";
-import { evalExpr, parseExpr, pyStr, type Macro } from "../playbook/expr.js";
+import { evalExpr, parseExpr, pyStr, type Macro, type Node as ExprNode } from "../playbook/expr.js";
 import { truthy, type Args } from "../playbook/jinja-lib.js";
 import { trackTaint, withComputed, withData } from "../playbook/data.js";
 import { hostname } from "node:os";
@@ -152,6 +152,15 @@ export function checkJinjaSyntax(source: string, o: { file?: string; delimiters?
       } catch (e) {
         throw fail((e as Error).message, x.at);
       }
+}
+
+/** The parsed `{{ }}` expressions of a template (syntax already checked): for names checked at load. */
+export function templateExpressions(source: string): ExprNode[] {
+  const fail = failer(source, {});
+  const pieces = lex(source, { trimBlocks: true, lstripBlocks: false }, fail);
+  const out: ExprNode[] = [];
+  for (const x of pieces) if (typeof x !== "string" && x.kind === "out") out.push(parseExpr(x.body));
+  return out;
 }
 
 /** Text and tags, with whitespace control applied to the text around each tag. */
