@@ -41,7 +41,9 @@ export function parseYaml(text: string, file: string): YamlSource {
   if (doc.errors.length > 0) {
     const err = doc.errors[0];
     const p = lc.linePos(err.pos[0]);
-    const msg = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+    const msg = /multiple documents/.test(err.message)
+      ? "a second YAML document (after ---): the file must hold one YAML document"
+      : err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
     throw inputError(`YAML syntax error: ${msg}`, { file, line: p.line, column: p.col });
   }
   const data = toData(doc, file, lc);
@@ -92,9 +94,11 @@ export const MAX_ALIAS_EXPANSION = 16 * 1024 * 1024;
 function toData(doc: Document, file: string, lc: LineCounter): unknown {
   let expanded = 0;
   let at: number | undefined;
+  let dangling: { name: string; offset?: number } | undefined;
   visit(doc, {
     Alias(_k, alias) {
       const target = alias.resolve(doc);
+      if (!target && !dangling) dangling = { name: alias.source, offset: alias.range?.[0] };
       const r = target?.range;
       if (r) expanded += r[2] - r[0];
       if (expanded > MAX_ALIAS_EXPANSION && at === undefined) at = alias.range?.[0];
@@ -102,6 +106,11 @@ function toData(doc: Document, file: string, lc: LineCounter): unknown {
   });
   const where = (offset: number | undefined) =>
     offset === undefined ? { file } : { file, line: lc.linePos(offset).line, column: lc.linePos(offset).col };
+  if (dangling)
+    throw inputError(
+      `the alias *${dangling.name} names no anchor: write &${dangling.name} on a value before it`,
+      where(dangling.offset),
+    );
   if (at !== undefined)
     throw inputError(
       `aliases expand to more than ${MAX_ALIAS_EXPANSION >> 20} MiB of data (a resource exhaustion attack?)`,

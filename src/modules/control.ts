@@ -11,7 +11,7 @@ export const setFactModule = defineModule({
   undo: "none",
   local: true,
   // a name may be a template, rendered when the task runs; then it must be a variable name
-  schema: z.record(z.string().regex(/^([A-Za-z_]\w*|.*\{\{.*)$/, "fact names must be variable names"), z.unknown()),
+  schema: z.record(z.string().regex(/^([A-Za-z_]\w*|.*\{\{.*)$/, "is not a valid variable name"), z.unknown()),
   run: async (_ctx, a) => {
     const facts = { ...a };
     delete facts.cacheable;

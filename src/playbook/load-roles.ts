@@ -112,6 +112,12 @@ function readRole(s: Source, ref: RoleRef, id: string): Block | undefined {
   const found = findRole(ref.name, ctx.playbookDir);
   if (!found.dir) throw inputError(`role "${ref.name}" not found (looked in ${found.looked.join(", ")})`, where);
   const dir = found.dir;
+  const chain = ctx.roleChain ?? [];
+  const looped = chain.findIndex((r) => r.dir === dir);
+  if (looped >= 0) {
+    const cycle = [...chain.slice(looped).map((r) => r.name), ref.name].join(" -> ");
+    throw inputError(`a cycle: ${cycle} (roles may not depend on themselves)`, { ...where, field: "dependencies" });
+  }
   const meta = readMeta(dir);
   if (meta.yaml) ctx.files.add(resolve(meta.yaml.file));
   const seenKey = JSON.stringify([dir, ref.params, ref.from]);
@@ -121,9 +127,12 @@ function readRole(s: Source, ref: RoleRef, id: string): Block | undefined {
   }
   if (ctx.depth >= MAX_ROLE_DEPTH)
     throw inputError(`roles depend on each other more than ${MAX_ROLE_DEPTH} levels deep (a loop?)`, where);
-  const inner: Source = { ...s, ctx: { ...ctx, depth: ctx.depth + 1 }, role: dir };
+  const roleChain = [...chain, { dir, name: ref.name }];
+  const inner: Source = { ...s, ctx: { ...ctx, depth: ctx.depth + 1, roleChain }, role: dir };
+  // a dependency is named in the role's meta/main.yml: its errors point there
+  const depSource: Source = meta.yaml ? { ...inner, src: meta.yaml } : inner;
   const deps = meta.dependencies.flatMap((d, i) => {
-    const b = readRole(inner, roleEntry(meta.yaml!, d, ["dependencies", i]), `${id}/dep${i}`);
+    const b = readRole(depSource, roleEntry(meta.yaml!, d, ["dependencies", i]), `${id}/dep${i}`);
     return b ? [b] : [];
   });
   const name = roleName(ref.name);

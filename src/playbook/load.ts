@@ -130,6 +130,8 @@ interface Ctx {
   play?: PlayRoles;
   /** A playbook with module_defaults anywhere: module arguments are checked when tasks run. */
   moduleDefaults?: boolean;
+  /** The roles being read, outermost first, through meta dependencies (a cycle is refused). */
+  roleChain?: Array<{ dir: string; name: string }>;
 }
 
 interface PlayRoles {
@@ -225,7 +227,8 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
   const { index } = pos;
   const ctx: Ctx = { ...playbookCtx, play: { handlers: [], handlersOf: new Set(), seen: new Set() } };
   const path: PathKey[] = [pos.at];
-  if (!isMap(raw)) throw inputError("a play must be a mapping with hosts and tasks", at(src, path));
+  if (!isMap(raw))
+    throw inputError(`a play is a mapping (hosts:, tasks: …), got ${kindOf(raw)}`, at(src, path), "e.g. - hosts: all");
   for (const k of Object.keys(raw)) checkKey(src, k, PLAY_KEYS, { path: [...path, k], what: "play" });
   if (raw.hosts === undefined || raw.hosts === null)
     throw inputError("a play needs hosts", at(src, path, "hosts"), "e.g. hosts: all");
@@ -271,7 +274,7 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
     anyErrorsFatal: pb("any_errors_fatal") ?? false,
     forceHandlers: pb("force_handlers") ?? false,
     strategy,
-    tags: strList(raw.tags),
+    tags: tagList(src, raw.tags, [...path, "tags"]),
     environment: envOf(src, raw.environment, [...path, "environment"]),
     ...taskDefaults,
     ...lateKeywords(taskDefaults.late, playLate),
@@ -341,7 +344,7 @@ function readSerial(src: YamlSource, raw: unknown, path: PathKey[]): Array<numbe
   const list = Array.isArray(raw) ? raw : [raw];
   return list.map((s, i) => {
     if (typeof s === "number" && Number.isInteger(s) && s > 0) return s;
-    if (typeof s === "string" && /^\d+(\.\d+)?%$/.test(s) && parseFloat(s) > 0) return s;
+    if (typeof s === "string" && /^\d+(\.\d+)?%$/.test(s) && parseFloat(s) > 0 && parseFloat(s) <= 100) return s;
     if (typeof s === "string" && /^\d+$/.test(s) && Number(s) > 0) return Number(s);
     throw inputError(
       `serial must be a positive number or a percentage such as "30%", got ${JSON.stringify(s)}`,
@@ -405,7 +408,7 @@ export function readCommon(src: YamlSource, raw: Record<string, any>, path: Path
     throttle: positiveInt(src, raw.throttle, [...path, "throttle"]),
     diff: kb("diff"),
     remoteUser: raw.remote_user !== undefined ? String(raw.remote_user) : undefined,
-    tags: strList(raw.tags),
+    tags: tagList(src, raw.tags, [...path, "tags"]),
     vars: varsOf(src, raw.vars, [...path, "vars"]),
     environment: envOf(src, raw.environment, [...path, "environment"]),
     noLog: kb("no_log"),
@@ -682,6 +685,7 @@ function noteSourceFiles(
   where: Where,
 ): void {
   const { module, args } = task;
+  if (module === "include_vars") return noteVarsFile(s, task, where);
   if (module === "template" && typeof args.src === "string" && !args.src.includes("{{")) {
     s.ctx.files.add(checkTemplateFile(args.src, s, where));
   } else if (
@@ -918,7 +922,7 @@ function validateArgs(
       );
     }
     const field = ipath.length ? `${name}.${ipath.join(".")}` : name;
-    throw inputError(`${issue.message}`, at(src, [...path, ...ipath], field, ipath.length === 0));
+    throw inputError(plainIssue(issue, value), at(src, [...path, ...ipath], field, ipath.length === 0));
   }
 }
 
@@ -1006,13 +1010,34 @@ function mapOf(src: YamlSource, v: unknown, path: PathKey[], field: string): Rec
 
 /** `vars:` is a mapping or, as Ansible also takes it, a list of mappings merged in order. */
 function varsOf(src: YamlSource, v: unknown, path: PathKey[]): Record<string, unknown> {
-  if (!Array.isArray(v)) return mapOf(src, v, path, "vars");
+  if (!Array.isArray(v)) return checkedVarNames(src, mapOf(src, v, path, "vars"), path);
   const out: Record<string, unknown> = {};
   for (const [i, m] of v.entries()) {
     if (!isMap(m)) throw inputError("vars must be a mapping or a list of mappings", at(src, [...path, i], "vars"));
-    Object.assign(out, m);
+    Object.assign(out, checkedVarNames(src, m, [...path, i]));
   }
   return out;
+}
+
+/** Python identifiers, as Ansible's isidentifier check of every variable name. */
+export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A variable name Jinja could never read is refused in Ansible's words, at the name. */
+function checkedVarNames(src: YamlSource, vars: Record<string, unknown>, path: PathKey[]): Record<string, unknown> {
+  for (const k of Object.keys(vars))
+    if (!VAR_NAME.test(k))
+      throw inputError(`Invalid variable name in vars specified: '${k}' is not a valid variable name`, {
+        ...at(src, [...path, k], "vars", true),
+      });
+  return vars;
+}
+
+/** tags: a name, comma-separated names, or a list of names (numbers are names too). */
+function tagList(src: YamlSource, v: unknown, path: PathKey[]): string[] {
+  const items = Array.isArray(v) ? v : [v];
+  if (v !== undefined && v !== null && items.some((t) => t === null || typeof t === "object"))
+    throw inputError("tags must be a name or a list of names", at(src, path, "tags"));
+  return strList(v);
 }
 
 function envOf(src: YamlSource, v: unknown, path: PathKey[]): Record<string, unknown> | string | undefined {
@@ -1077,4 +1102,50 @@ function checkTaskStatically(
     const problem = conds.flatMap(conditionProblems)[0];
     if (problem) throw inputError(problem, at(src, [...path, k], k));
   }
+}
+
+/** What a YAML value is, in words: "a list", "a string"… */
+function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return "a list";
+  if (v === null || v === undefined) return "nothing";
+  return typeof v === "object" ? "a mapping" : `a ${typeof v === "string" ? "string" : typeof v}`;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  record: "a mapping",
+  object: "a mapping",
+  array: "a list",
+  string: "text",
+  number: "a number",
+  int: "a whole number",
+  boolean: "a boolean (true/false)",
+};
+
+/** A schema's complaint in plain words (never the validation library's own wording). */
+function plainIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  const i = issue as z.core.$ZodIssue & { expected?: string; key?: unknown; issues?: Array<{ message: string }> };
+  if (i.code === "invalid_type" && i.expected)
+    return `must be ${TYPE_WORDS[i.expected] ?? i.expected}, got ${kindOf(value)}`;
+  if (i.code === "invalid_key") {
+    const why = i.issues?.[0]?.message ?? "is not a valid name here";
+    return `'${String(i.key ?? issue.path.at(-1))}' ${why}`;
+  }
+  return issue.message.replace(/^Invalid input: /, "");
+}
+
+/** include_vars of a file named literally: found (vars/ first) and read now, as it will be when it runs. */
+function noteVarsFile(s: Source, task: { args: Record<string, unknown>; strict: boolean }, where: Where): void {
+  const raw = typeof task.args._raw === "string" && !/^\w+=/.test(task.args._raw.trim()) ? task.args._raw : undefined;
+  const name = typeof task.args.file === "string" ? task.args.file : raw?.trim();
+  if (!name || name.includes("{{") || name.includes("{%")) return;
+  const dirs = sourceDirs(s);
+  const found = findSource(dirs, s.ctx.playbookDir, join("vars", name)) ?? findSource(dirs, s.ctx.playbookDir, name);
+  const at = { ...where, field: "include_vars" };
+  if (!found) {
+    if (task.strict) throw inputError(`Could not find or access '${name}'`, at);
+    return;
+  }
+  if (statSync(found).isDirectory()) return;
+  if (task.strict) readYamlFile(found); // a binary, UTF-16 or broken file is named now
+  s.ctx.files.add(found);
 }

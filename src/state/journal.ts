@@ -78,7 +78,14 @@ export class Journal {
 
   private load(): void {
     if (!existsSync(this.file)) return;
-    const buf = readFileSync(this.file);
+    let buf: Buffer;
+    try {
+      buf = readFileSync(this.file);
+    } catch (e) {
+      // a read error (a directory where the journal belongs) names the journal, as an open error does
+      (e as NodeJS.ErrnoException).path ??= this.file;
+      throw e;
+    }
     let offset = 0;
     let lineNo = 0;
     while (offset < buf.length) {

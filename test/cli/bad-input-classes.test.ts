@@ -171,7 +171,7 @@ function mkfifo(path: string): void {
 }
 
 function holdLock(dir: string): void {
-  mkdirSync(join(dir, ".kplay"), { recursive: true });
+  mkdirSync(join(dir, ".kplay"), { recursive: true, mode: 0o700 });
   writeFileSync(join(dir, ".kplay/lock"), JSON.stringify({ pid: process.pid, host: hostname(), command: "kplay test", started: new Date().toISOString() }));
   chmodSync(join(dir, ".kplay/lock"), 0o600);
 }
