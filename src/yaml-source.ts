@@ -2,7 +2,7 @@
 // errors into input errors with file:line:col, and map a data path back to its line and column.
 import { readTextInput } from "./input-file.js";
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, visit, type Document, type Node } from "yaml";
-import { inputError, KplayError } from "./errors.js";
+import { inputError } from "./errors.js";
 
 export type PathKey = string | number;
 

@@ -90,9 +90,13 @@ function checkTags(playbooks: Playbook[], wanted: string[], flag: string): void 
   const unknown = wanted.filter((t) => !SPECIAL_TAGS.has(t) && !known.has(t));
   if (unknown.length === 0) return;
   const hint = closest(unknown[0], known);
-  throw new KplayError("usage", `${flag} ${unknown.join(",")}: no task, block, role or play of the playbooks has this tag`, {
-    hint: hint ? `did you mean "${hint}"?` : "kplay run PLAYBOOK --list-tasks shows each task's tags",
-  });
+  throw new KplayError(
+    "usage",
+    `${flag} ${unknown.join(",")}: no task, block, role or play of the playbooks has this tag`,
+    {
+      hint: hint ? `did you mean "${hint}"?` : "kplay run PLAYBOOK --list-tasks shows each task's tags",
+    },
+  );
 }
 
 function playNodes(p: Play): Node[] {

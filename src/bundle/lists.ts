@@ -40,6 +40,13 @@ export function bundleLists(
 ): { files: ListEntry[]; images: ListEntry[] } {
   const files: ListEntry[] = [];
   const images: ListEntry[] = [];
+  const kv = vars.kube_version;
+  if (kv !== undefined && !/^v\d+\.\d+\.\d+$/.test(String(kv)))
+    throw inputError(
+      `${JSON.stringify(kv)} is not a Kubernetes release such as v1.28.4`,
+      { field: "kube_version" },
+      /^\d+\.\d+\.\d+$/.test(String(kv)) ? `write v${String(kv)}` : undefined,
+    );
   for (const arch of arches) {
     const ctx: Record<string, unknown> = { ...vars, image_arch: arch, kplay_arch: arch, download_url: "https:/" };
     const render = (key: string): string => {
@@ -70,7 +77,11 @@ export function bundleLists(
       if (i) {
         const tagKey = `${i[1]}_image_tag`;
         if (!(tagKey in vars)) throw inputError(`${key} has no ${tagKey} beside it`, { file, field: key });
-        images.push({ name: i[1], arch, value: `${render(key)}:${render(tagKey)}` });
+        const image = `${render(key)}:${render(tagKey)}`;
+        // a template left in the name (raw text, a missing variable quoted away) is no image
+        if (/[{}%\s]/.test(image) || !/^[a-z0-9][\w.\-/:@]*$/i.test(image))
+          throw inputError(`renders to "${image}", not an image reference`, { file, field: key });
+        images.push({ name: i[1], arch, value: image });
       }
     }
   }

@@ -32,9 +32,13 @@ export function parse<T extends NonNullable<ParseArgsConfig["options"]>>(argv: s
   } catch (e) {
     const ambiguous = /Option '(-{1,2}[^']+)' argument is ambiguous/.exec((e as Error).message);
     if (ambiguous)
-      throw new KplayError("usage", `${command}: ${ambiguous[1]} takes a value, and the word after it starts with "-"`, {
-        hint: `write ${ambiguous[1]}=VALUE for a value that starts with "-"`,
-      });
+      throw new KplayError(
+        "usage",
+        `${command}: ${ambiguous[1]} takes a value, and the word after it starts with "-"`,
+        {
+          hint: `write ${ambiguous[1]}=VALUE for a value that starts with "-"`,
+        },
+      );
     const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, "");
     const m = /Unknown option '(-{1,2}[^']+)'/.exec(msg);
     const hint = m ? closest(m[1].replace(/^-+/, ""), Object.keys(options)) : undefined;

@@ -52,6 +52,7 @@ const BOLT_MAGIC = 0xed0cdaed;
  */
 function checkBoltFile(file: string): void {
   const st = statSync(file);
+  if (st.isDirectory()) throw new KplayError("usage", `${file}: is a directory, not a snapshot file`);
   if (!st.isFile()) throw new KplayError("usage", `${file}: not a regular file`);
   const head = Buffer.alloc(24);
   const fd = openSync(file, "r");

@@ -3,7 +3,7 @@
 // results < extra vars (-e), plus the magic variables (inventory_hostname, groups, hostvars…).
 // String variables that are templates are resolved against the same context.
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { parseYamlData } from "../yaml-source.js";
 import { readTextInput } from "../input-file.js";
 import { inputError, KplayError } from "../errors.js";

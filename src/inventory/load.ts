@@ -1,12 +1,13 @@
 // Owns finding and reading inventory sources: a YAML or INI file, a directory of them, the
 // `inventory:` section of a kubeplay-style config.yaml, and group_vars/ + host_vars/ beside them.
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import { inputError, KplayError } from "../errors.js";
 import { isIP } from "node:net";
 import { clusterVars, parseClusterConfig } from "../config/cluster.js";
 import { parseYaml, readYamlFile, type YamlSource } from "../yaml-source.js";
 import { readTextInput } from "../input-file.js";
+import { checkClusterConfig } from "../config/cluster-checks.js";
 import { readIniInventory } from "./ini.js";
 import { Inventory, InventoryBuilder, type Vars } from "./model.js";
 import { readYamlInventory } from "./yaml.js";
@@ -92,6 +93,7 @@ export function loadConfigInventory(configFile: string): Inventory {
   const inv = b.build();
   if (inv.hostNames.length === 0)
     throw inputError("the config's inventory section has no hosts", { file: configFile, field: "inventory" });
+  checkClusterConfig(src, inv);
   return inv;
 }
 

@@ -11,14 +11,14 @@ const RANGE_RE = /\[([^\][:]+):([^\][:]+)(?::(\d+))?\]/;
 export const MAX_HOSTS = 10_000;
 
 export function expandHostRange(pattern: string, where: Where = {}): string[] {
-  const count = rangeCount(pattern, where);
+  const count = rangeCount(pattern);
   if (count > MAX_HOSTS)
     throw inputError(`${pattern}: the range makes ${count} hosts, more than ${MAX_HOSTS} hosts`, where);
   return expand(pattern, where);
 }
 
 /** How many names a pattern's ranges make (the product of each range's length), without making them. */
-function rangeCount(pattern: string, where: Where): number {
+function rangeCount(pattern: string): number {
   let count = 1;
   let rest = pattern;
   for (let m = RANGE_RE.exec(rest); m; m = RANGE_RE.exec(rest)) {

@@ -735,13 +735,7 @@ function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: stri
   const loopControl = raw.loop_control;
   if (loopControl !== undefined && !isMap(loopControl))
     throw inputError("loop_control must be a mapping", at(src, [...path, "loop_control"], "loop_control"));
-  if (raw.register !== undefined && !/^[A-Za-z_]\w*$/.test(String(raw.register))) {
-    throw inputError(
-      // Ansible's words: scripts that drive playbooks look for them
-      `Invalid variable name in 'register' specified: '${String(raw.register)}'`,
-      at(src, [...path, "register"], "register"),
-    );
-  }
+  checkRegister(src, raw.register, path);
   const numLate: Record<string, string> = {};
   const num = (k: string): number | undefined => {
     if (raw[k] === undefined) return undefined;
@@ -1148,4 +1142,13 @@ function noteVarsFile(s: Source, task: { args: Record<string, unknown>; strict: 
   if (statSync(found).isDirectory()) return;
   if (task.strict) readYamlFile(found); // a binary, UTF-16 or broken file is named now
   s.ctx.files.add(found);
+}
+
+function checkRegister(src: YamlSource, register: unknown, path: PathKey[]): void {
+  if (register === undefined || VAR_NAME.test(String(register))) return;
+  // Ansible's words: scripts that drive playbooks look for them
+  throw inputError(
+    `Invalid variable name in 'register' specified: '${String(register)}'`,
+    at(src, [...path, "register"], "register"),
+  );
 }

@@ -69,8 +69,7 @@ export function unknownNames(node: Node): string[] {
     if (!n || typeof n !== "object") return;
     if (Array.isArray(n)) return n.forEach(walk);
     const x = n as Record<string, unknown>;
-    if (x.k === "filter" && typeof x.name === "string" && !knownFilter(x.name))
-      out.push(`no filter named '${x.name}'`);
+    if (x.k === "filter" && typeof x.name === "string" && !knownFilter(x.name)) out.push(`no filter named '${x.name}'`);
     if (x.k === "is" && typeof x.test === "string" && !knownTest(x.test)) out.push(`no test named '${x.test}'`);
     Object.values(x).forEach(walk);
   };

@@ -27,8 +27,11 @@ interface Case {
   writes?: boolean;
 }
 
-const INV = "all:\n  hosts:\n    h1: { ansible_connection: local }\n    h2: { ansible_connection: local }\n  children:\n    web: { hosts: { h1: {} } }\n";
-const ETCD_INV = { "etcd.yml": "all:\n  children:\n    etcd:\n      hosts:\n        e1: { ansible_host: 127.0.0.1, ip: 10.0.0.1 }\n" };
+const INV =
+  "all:\n  hosts:\n    h1: { ansible_connection: local }\n    h2: { ansible_connection: local }\n  children:\n    web: { hosts: { h1: {} } }\n";
+const ETCD_INV = {
+  "etcd.yml": "all:\n  children:\n    etcd:\n      hosts:\n        e1: { ansible_host: 127.0.0.1, ip: 10.0.0.1 }\n",
+};
 const play = (body: string, head = "- hosts: all\n  gather_facts: false\n") => `${head}${body}`;
 const DEBUG = "  tasks: [{ debug: { msg: hi } }]\n";
 const run = (pb = "pb.yml", ...more: string[]) => ["run", pb, "-i", "inv.yml", ...more];
@@ -59,7 +62,11 @@ function write(dir: string, files: Files): void {
   }
 }
 
-function kplay(dir: string, args: string[], stdin?: string): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function kplay(
+  dir: string,
+  args: string[],
+  stdin?: string,
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((done) => {
     const p = spawn(process.execPath, [BIN, ...args], {
       cwd: dir,
@@ -82,86 +89,534 @@ const LIBRARY_WORDS =
 const bom = "\ufeff";
 const cases: Case[] = [
   // --- worst first: false success and wider effect
-  { name: "hosts: []", files: { "pb.yml": play(DEBUG, "- hosts: []\n  gather_facts: false\n") }, args: run(), code: 2, message: /pb\.yml:1(:\d+)?: hosts: .*empty/ },
-  { name: "hosts: ''", files: { "pb.yml": play(DEBUG, "- hosts: ''\n  gather_facts: false\n") }, args: run(), code: 2, message: /pb\.yml:1(:\d+)?: hosts: .*empty/ },
-  { name: "--limit ''", files: { "pb.yml": play(DEBUG) }, args: run("pb.yml", "--limit", ""), code: 2, message: /--limit: an empty pattern/ },
-  { name: "hosts naming no host or group", files: { "pb.yml": play(DEBUG, "- hosts: wbe\n  gather_facts: false\n") }, args: run(), code: 2, message: /pb\.yml:1(:\d+)?: hosts: "wbe" matches no host or group of the inventory.*did you mean "web"/ },
-  { name: "hosts from an undefined variable", files: { "pb.yml": play(DEBUG, "- hosts: '{{ target }}'\n  gather_facts: false\n") }, args: run(), code: 2, message: /pb\.yml:1(:\d+)?: hosts: .*'target' is undefined/ },
-  { name: "--tags naming no tag of the playbooks", files: { "pb.yml": play(DEBUG) }, args: run("pb.yml", "--tags", "nosuchtag"), code: 2, message: /--tags nosuchtag: no task, block, role or play of the playbooks has this tag/ },
-  { name: "backup --out onto the inventory", files: { "pb.yml": play(DEBUG), ".kplay/facts/x": "{}" }, args: ["backup", "--out", "inv.yml", "-i", "inv.yml"], code: 2, message: /--out inv\.yml: .*is an input of this command/ },
-  { name: "backup --out onto an existing file", files: { old: "keep", ".kplay/facts/x": "{}" }, args: ["backup", "--out", "old", "-i", "inv.yml"], code: 2, message: /--out old: the file exists.*--force/ },
-  { name: "backup --out into a missing directory", files: { ".kplay/facts/x": "{}" }, args: ["backup", "--out", "no/such/b.tgz", "-i", "inv.yml"], code: 2, message: /--out no\/such\/b\.tgz: the directory no\/such does not exist/ },
-  { name: "backup --out a directory", files: { ".kplay/facts/x": "{}", "d/x": "" }, args: ["backup", "--out", "d", "-i", "inv.yml"], code: 2, message: /--out d: is a directory/ },
-  { name: "report --html onto an existing file", files: { ".kplay/run.log": "", "r.html": "keep" }, args: ["report", "--html", "r.html", "-i", "inv.yml"], code: 2, message: /--html r\.html: the file exists/ },
-  { name: "manifests rewrite with a bad second manifest", files: { "good.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: a, image: nginx:1}]\n", "bad.yaml": "apiVersion: v1\nkind: Pod\nspec: [\n" }, args: ["manifests", "rewrite", "good.yaml", "bad.yaml", "--registry", "reg.local/p"], code: 2, message: /bad\.yaml:\d+/ },
+  {
+    name: "hosts: []",
+    files: { "pb.yml": play(DEBUG, "- hosts: []\n  gather_facts: false\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:1(:\d+)?: hosts: .*empty/,
+  },
+  {
+    name: "hosts: ''",
+    files: { "pb.yml": play(DEBUG, "- hosts: ''\n  gather_facts: false\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:1(:\d+)?: hosts: .*empty/,
+  },
+  {
+    name: "--limit ''",
+    files: { "pb.yml": play(DEBUG) },
+    args: run("pb.yml", "--limit", ""),
+    code: 2,
+    message: /--limit: an empty pattern/,
+  },
+  {
+    name: "hosts naming no host or group",
+    files: { "pb.yml": play(DEBUG, "- hosts: wbe\n  gather_facts: false\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:1(:\d+)?: hosts: "wbe" matches no host or group of the inventory.*did you mean "web"/,
+  },
+  {
+    name: "hosts from an undefined variable",
+    files: { "pb.yml": play(DEBUG, "- hosts: '{{ target }}'\n  gather_facts: false\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:1(:\d+)?: hosts: .*'target' is undefined/,
+  },
+  {
+    name: "--tags naming no tag of the playbooks",
+    files: { "pb.yml": play(DEBUG) },
+    args: run("pb.yml", "--tags", "nosuchtag"),
+    code: 2,
+    message: /--tags nosuchtag: no task, block, role or play of the playbooks has this tag/,
+  },
+  {
+    name: "backup --out onto the inventory",
+    files: { "pb.yml": play(DEBUG), ".kplay/facts/x": "{}" },
+    args: ["backup", "--out", "inv.yml", "-i", "inv.yml"],
+    code: 2,
+    message: /--out inv\.yml: .*is an input of this command/,
+  },
+  {
+    name: "backup --out onto an existing file",
+    files: { old: "keep", ".kplay/facts/x": "{}" },
+    args: ["backup", "--out", "old", "-i", "inv.yml"],
+    code: 2,
+    message: /--out old: the file exists.*--force/,
+  },
+  {
+    name: "backup --out into a missing directory",
+    files: { ".kplay/facts/x": "{}" },
+    args: ["backup", "--out", "no/such/b.tgz", "-i", "inv.yml"],
+    code: 2,
+    message: /--out no\/such\/b\.tgz: the directory no\/such does not exist/,
+  },
+  {
+    name: "backup --out a directory",
+    files: { ".kplay/facts/x": "{}", "d/x": "" },
+    args: ["backup", "--out", "d", "-i", "inv.yml"],
+    code: 2,
+    message: /--out d: is a directory/,
+  },
+  {
+    name: "report --html onto an existing file",
+    files: { ".kplay/run.log": "", "r.html": "keep" },
+    args: ["report", "--html", "r.html", "-i", "inv.yml"],
+    code: 2,
+    message: /--html r\.html: the file exists/,
+  },
+  {
+    name: "manifests rewrite with a bad second manifest",
+    files: {
+      "good.yaml": "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers: [{name: a, image: nginx:1}]\n",
+      "bad.yaml": "apiVersion: v1\nkind: Pod\nspec: [\n",
+    },
+    args: ["manifests", "rewrite", "good.yaml", "bad.yaml", "--registry", "reg.local/p"],
+    code: 2,
+    message: /bad\.yaml:\d+/,
+  },
   // --- accepted silently
-  { name: "a role depending on itself", files: { "pb.yml": play("  roles: [a]\n"), "roles/a/meta/main.yml": "dependencies: [a]\n", "roles/a/tasks/main.yml": "- debug: {msg: a}\n" }, args: run(), code: 2, message: /roles\/a\/meta\/main\.yml:1(:\d+)?: dependencies: .*cycle: a -> a/ },
-  { name: "a role dependency cycle", files: { "pb.yml": play("  roles: [a]\n"), "roles/a/meta/main.yml": "dependencies: [b]\n", "roles/b/meta/main.yml": "dependencies: [{ role: a }]\n", "roles/a/tasks/main.yml": "- debug: {msg: a}\n", "roles/b/tasks/main.yml": "- debug: {msg: b}\n" }, args: run(), code: 2, message: /meta\/main\.yml:1(:\d+)?: dependencies: .*cycle: (a -> b -> a|b -> a -> b)/ },
-  { name: "a missing role dependency", files: { "pb.yml": play("  roles: [a]\n"), "roles/a/meta/main.yml": "dependencies:\n  - nosuch\n", "roles/a/tasks/main.yml": "- debug: {msg: a}\n" }, args: run(), code: 2, message: /roles\/a\/meta\/main\.yml:2(:\d+)?: .*nosuch/ },
-  { name: "serial: 150%", files: { "pb.yml": play(DEBUG, "- hosts: all\n  gather_facts: false\n  serial: '150%'\n") }, args: run(), code: 2, message: /pb\.yml:3(:\d+)?: serial: .*150%/ },
-  { name: "tags as a mapping", files: { "pb.yml": play("  tasks:\n    - debug: {msg: hi}\n      tags: {a: 1}\n") }, args: run(), code: 2, message: /pb\.yml:5(:\d+)?: tags: / },
-  { name: "a variable named 1abc", files: { "pb.yml": play(DEBUG, "- hosts: all\n  gather_facts: false\n  vars:\n    1abc: x\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: vars: .*1abc.*not a valid variable name/ },
-  { name: "set_fact of a bad name", files: { "pb.yml": play("  tasks:\n    - set_fact: { 'a-b': 1 }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: .*a-b.*not a valid variable name/ },
-  { name: "register of a bad name", files: { "pb.yml": play("  tasks:\n    - command: 'true'\n      register: 9x\n") }, args: run(), code: 2, message: /pb\.yml:5(:\d+)?: register: .*9x/ },
-  { name: "file path given as a list", files: { "pb.yml": play("  tasks:\n    - file: { path: [a, b], state: directory }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: file\.path: .*list/ },
-  { name: "copy dest given as a mapping", files: { "pb.yml": play("  tasks:\n    - copy: { content: x, dest: { a: 1 } }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: copy\.dest: / },
-  { name: "status with a stray argument", files: {}, args: ["status", "extra", "-i", "inv.yml"], code: 2, message: /status takes no arguments \(got extra\)/ },
-  { name: "inventory with a stray argument", files: {}, args: ["inventory", "extra", "-i", "inv.yml", "--list"], code: 2, message: /inventory takes no arguments \(got extra\)/ },
-  { name: "bundle list with kube_version without v", files: {}, args: ["bundle", "list", "files", "-e", "kube_version=1.28.4"], code: 2, message: /kube_version: .*1\.28\.4.*v1\.28\.4/ },
+  {
+    name: "a role depending on itself",
+    files: {
+      "pb.yml": play("  roles: [a]\n"),
+      "roles/a/meta/main.yml": "dependencies: [a]\n",
+      "roles/a/tasks/main.yml": "- debug: {msg: a}\n",
+    },
+    args: run(),
+    code: 2,
+    message: /roles\/a\/meta\/main\.yml:1(:\d+)?: dependencies: .*cycle: a -> a/,
+  },
+  {
+    name: "a role dependency cycle",
+    files: {
+      "pb.yml": play("  roles: [a]\n"),
+      "roles/a/meta/main.yml": "dependencies: [b]\n",
+      "roles/b/meta/main.yml": "dependencies: [{ role: a }]\n",
+      "roles/a/tasks/main.yml": "- debug: {msg: a}\n",
+      "roles/b/tasks/main.yml": "- debug: {msg: b}\n",
+    },
+    args: run(),
+    code: 2,
+    message: /meta\/main\.yml:1(:\d+)?: dependencies: .*cycle: (a -> b -> a|b -> a -> b)/,
+  },
+  {
+    name: "a missing role dependency",
+    files: {
+      "pb.yml": play("  roles: [a]\n"),
+      "roles/a/meta/main.yml": "dependencies:\n  - nosuch\n",
+      "roles/a/tasks/main.yml": "- debug: {msg: a}\n",
+    },
+    args: run(),
+    code: 2,
+    message: /roles\/a\/meta\/main\.yml:2(:\d+)?: .*nosuch/,
+  },
+  {
+    name: "serial: 150%",
+    files: { "pb.yml": play(DEBUG, "- hosts: all\n  gather_facts: false\n  serial: '150%'\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:3(:\d+)?: serial: .*150%/,
+  },
+  {
+    name: "tags as a mapping",
+    files: { "pb.yml": play("  tasks:\n    - debug: {msg: hi}\n      tags: {a: 1}\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:5(:\d+)?: tags: /,
+  },
+  {
+    name: "a variable named 1abc",
+    files: { "pb.yml": play(DEBUG, "- hosts: all\n  gather_facts: false\n  vars:\n    1abc: x\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: vars: .*1abc.*not a valid variable name/,
+  },
+  {
+    name: "set_fact of a bad name",
+    files: { "pb.yml": play("  tasks:\n    - set_fact: { 'a-b': 1 }\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: .*a-b.*not a valid variable name/,
+  },
+  {
+    name: "register of a bad name",
+    files: { "pb.yml": play("  tasks:\n    - command: 'true'\n      register: 9x\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:5(:\d+)?: register: .*9x/,
+  },
+  {
+    name: "file path given as a list",
+    files: { "pb.yml": play("  tasks:\n    - file: { path: [a, b], state: directory }\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: file\.path: .*list/,
+  },
+  {
+    name: "copy dest given as a mapping",
+    files: { "pb.yml": play("  tasks:\n    - copy: { content: x, dest: { a: 1 } }\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: copy\.dest: /,
+  },
+  {
+    name: "status with a stray argument",
+    files: {},
+    args: ["status", "extra", "-i", "inv.yml"],
+    code: 2,
+    message: /status takes no arguments \(got extra\)/,
+  },
+  {
+    name: "inventory with a stray argument",
+    files: {},
+    args: ["inventory", "extra", "-i", "inv.yml", "--list"],
+    code: 2,
+    message: /inventory takes no arguments \(got extra\)/,
+  },
+  {
+    name: "bundle list with kube_version without v",
+    files: {},
+    args: ["bundle", "list", "files", "-e", "kube_version=1.28.4"],
+    code: 2,
+    message: /kube_version: .*1\.28\.4.*v1\.28\.4/,
+  },
   // --- hangs and memory
-  { name: "a YAML range of 100 million hosts", files: { "big.yml": "all:\n  hosts:\n    node[1:99999999]:\n" }, args: ["inventory", "-i", "big.yml", "--list"], code: 2, message: /big\.yml:3(:\d+)?: node\[1:99999999\]: .*more than 10000 hosts/ },
-  { name: "an INI range of 100 million hosts", files: { "big.ini": "[web]\nnode[1:99999999]\n" }, args: ["inventory", "-i", "big.ini", "--list"], code: 2, message: /big\.ini:2(:\d+)?: node\[1:99999999\]: .*more than 10000 hosts/ },
-  { name: "-i /dev/zero", files: {}, args: ["inventory", "-i", "/dev/zero", "--list"], code: 2, message: /\/dev\/zero: not a regular file/ },
-  { name: "-i a FIFO", setup: (d) => mkfifo(join(d, "fifo")), args: ["inventory", "-i", "fifo", "--list"], code: 2, message: /fifo: not a regular file/ },
-  { name: "a playbook that is a FIFO", setup: (d) => mkfifo(join(d, "pb.yml")), args: run(), code: 2, message: /pb\.yml: not a regular file/ },
-  { name: "include_tasks including itself", files: { "pb.yml": play("  tasks:\n    - include_tasks: self.yml\n"), "self.yml": "- include_tasks: self.yml\n" }, args: run(), code: 2, message: /self\.yml:1(:\d+)?: include_tasks: .*more than 20 levels deep/ },
-  { name: "a templated include_tasks including itself", files: { "pb.yml": play("  tasks:\n    - include_tasks: self.yml\n"), "self.yml": "- include_tasks: \"{{ 'self.yml' }}\"\n" }, args: run(), code: 1, writes: true, message: /self\.yml:1(:\d+)?: include_tasks: .*includes nest deeper than 64 levels/ },
-  { name: "restore-state of a gzip bomb", files: { "bomb.tgz": gzipSync(Buffer.alloc(300 * 1024 * 1024)) }, args: ["restore-state", "bomb.tgz", "--state-dir", "st"], code: 2, message: /bomb\.tgz: .*(not a kplay backup|more than)/ },
+  {
+    name: "a YAML range of 100 million hosts",
+    files: { "big.yml": "all:\n  hosts:\n    node[1:99999999]:\n" },
+    args: ["inventory", "-i", "big.yml", "--list"],
+    code: 2,
+    message: /big\.yml:3(:\d+)?: node\[1:99999999\]: .*more than 10000 hosts/,
+  },
+  {
+    name: "an INI range of 100 million hosts",
+    files: { "big.ini": "[web]\nnode[1:99999999]\n" },
+    args: ["inventory", "-i", "big.ini", "--list"],
+    code: 2,
+    message: /big\.ini:2(:\d+)?: node\[1:99999999\]: .*more than 10000 hosts/,
+  },
+  {
+    name: "-i /dev/zero",
+    files: {},
+    args: ["inventory", "-i", "/dev/zero", "--list"],
+    code: 2,
+    message: /\/dev\/zero: not a regular file/,
+  },
+  {
+    name: "-i a FIFO",
+    setup: (d) => mkfifo(join(d, "fifo")),
+    args: ["inventory", "-i", "fifo", "--list"],
+    code: 2,
+    message: /fifo: not a regular file/,
+  },
+  {
+    name: "a playbook that is a FIFO",
+    setup: (d) => mkfifo(join(d, "pb.yml")),
+    args: run(),
+    code: 2,
+    message: /pb\.yml: not a regular file/,
+  },
+  {
+    name: "include_tasks including itself",
+    files: { "pb.yml": play("  tasks:\n    - include_tasks: self.yml\n"), "self.yml": "- include_tasks: self.yml\n" },
+    args: run(),
+    code: 2,
+    message: /self\.yml:1(:\d+)?: include_tasks: .*more than 20 levels deep/,
+  },
+  {
+    name: "a templated include_tasks including itself",
+    files: {
+      "pb.yml": play("  tasks:\n    - include_tasks: self.yml\n"),
+      "self.yml": "- include_tasks: \"{{ 'self.yml' }}\"\n",
+    },
+    args: run(),
+    code: 1,
+    writes: true,
+    message: /self\.yml:1(:\d+)?: include_tasks: .*includes nest deeper than 64 levels/,
+  },
+  {
+    name: "restore-state of a gzip bomb",
+    files: { "bomb.tgz": gzipSync(Buffer.alloc(300 * 1024 * 1024)) },
+    args: ["restore-state", "bomb.tgz", "--state-dir", "st"],
+    code: 2,
+    message: /bomb\.tgz: .*(not a kplay backup|more than)/,
+  },
   // --- config.yaml as a cluster
   ...clusterCases(),
   // --- found late instead of at load
-  { name: "mode u=rwz", files: { "pb.yml": play("  tasks:\n    - file: { path: /tmp/x, state: touch, mode: u=rwz }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: file\.mode: .*u=rwz/ },
-  { name: "a template syntax error in an argument", files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ foo bar }}' }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: debug\.msg: / },
-  { name: "an unclosed if in an argument", files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{% if x %}a' }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: debug\.msg: / },
-  { name: "an unknown filter", files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ 1 | nosuchfilter }}' }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: debug\.msg: .*nosuchfilter/ },
-  { name: "an unknown test", files: { "pb.yml": play("  tasks:\n    - debug: { msg: hi }\n      when: 1 is nosuchtest\n") }, args: run(), code: 2, message: /pb\.yml:5(:\d+)?: when: .*nosuchtest/ },
-  { name: "include_vars of a missing file", files: { "pb.yml": play("  tasks:\n    - include_vars: nosuch.yml\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: include_vars: .*nosuch\.yml/ },
-  { name: "include_vars of a binary file", files: { "pb.yml": play("  tasks:\n    - include_vars: bin.yml\n"), "bin.yml": Buffer.from([0, 1, 2, 255, 254, 0]) }, args: run(), code: 2, message: /bin\.yml: .*binary/ },
-  { name: "loop over a literal string", files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ item }}' }\n      loop: abc\n") }, args: run(), code: 2, message: /pb\.yml:5(:\d+)?: loop: .*list/ },
-  { name: "loop over a literal mapping", files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ item }}' }\n      loop: { a: 1 }\n") }, args: run(), code: 2, message: /pb\.yml:5(:\d+)?: loop: .*list/ },
-  { name: "loop over an integer", files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ item }}' }\n      loop: 3\n") }, args: run(), code: 2, message: /pb\.yml:5(:\d+)?: loop: .*list/ },
-  { name: "a missing copy source", files: { "pb.yml": play("  tasks:\n    - copy: { src: nosuch.txt, dest: /tmp/x }\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: copy\.src: .*nosuch\.txt/ },
-  { name: "a missing script", files: { "pb.yml": play("  tasks:\n    - script: nosuch.sh\n") }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: script: .*nosuch\.sh/ },
+  {
+    name: "mode u=rwz",
+    files: { "pb.yml": play("  tasks:\n    - file: { path: /tmp/x, state: touch, mode: u=rwz }\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: file\.mode: .*u=rwz/,
+  },
+  {
+    name: "a template syntax error in an argument",
+    files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ foo bar }}' }\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: debug\.msg: /,
+  },
+  {
+    name: "an unclosed if in an argument",
+    files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{% if x %}a' }\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: debug\.msg: /,
+  },
+  {
+    name: "an unknown filter",
+    files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ 1 | nosuchfilter }}' }\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: debug\.msg: .*nosuchfilter/,
+  },
+  {
+    name: "an unknown test",
+    files: { "pb.yml": play("  tasks:\n    - debug: { msg: hi }\n      when: 1 is nosuchtest\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:5(:\d+)?: when: .*nosuchtest/,
+  },
+  {
+    name: "include_vars of a missing file",
+    files: { "pb.yml": play("  tasks:\n    - include_vars: nosuch.yml\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: include_vars: .*nosuch\.yml/,
+  },
+  {
+    name: "include_vars of a binary file",
+    files: {
+      "pb.yml": play("  tasks:\n    - include_vars: bin.yml\n"),
+      "bin.yml": Buffer.from([0, 1, 2, 255, 254, 0]),
+    },
+    args: run(),
+    code: 2,
+    message: /bin\.yml: .*binary/,
+  },
+  {
+    name: "loop over a literal string",
+    files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ item }}' }\n      loop: abc\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:5(:\d+)?: loop: .*list/,
+  },
+  {
+    name: "loop over a literal mapping",
+    files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ item }}' }\n      loop: { a: 1 }\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:5(:\d+)?: loop: .*list/,
+  },
+  {
+    name: "loop over an integer",
+    files: { "pb.yml": play("  tasks:\n    - debug: { msg: '{{ item }}' }\n      loop: 3\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:5(:\d+)?: loop: .*list/,
+  },
+  {
+    name: "a missing copy source",
+    files: { "pb.yml": play("  tasks:\n    - copy: { src: nosuch.txt, dest: /tmp/x }\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: copy\.src: .*nosuch\.txt/,
+  },
+  {
+    name: "a missing script",
+    files: { "pb.yml": play("  tasks:\n    - script: nosuch.sh\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: script: .*nosuch\.sh/,
+  },
   // --- internal errors instead of input errors
-  { name: "a group_vars symlink loop", files: { "inv/hosts.yml": INV }, setup: (d) => symlinkSync("loop", join(d, "inv/group_vars")) || symlinkSync("group_vars", join(d, "inv/loop")), args: ["inventory", "-i", "inv", "--list"], code: 2, message: /(group_vars|loop): a loop of symbolic links/ },
-  { name: "etcd restore of a directory", files: { "snap/x": "", ...ETCD_INV }, args: ["etcd", "restore", "snap", "-i", "etcd.yml", "--yes"], code: 2, message: /snap: is a directory/ },
-  { name: "a journal that is a directory", files: { "pb.yml": play(DEBUG) }, setup: (d) => mkdirSync(join(d, ".kplay/journal.jsonl"), { recursive: true }), args: ["status", "-i", "inv.yml"], code: 2, message: /journal\.jsonl: is a directory/ },
-  { name: "report --html into a missing directory", files: { ".kplay/run.log": "" }, args: ["report", "--html", "no/such/r.html", "-i", "inv.yml"], code: 2, message: /--html no\/such\/r\.html: the directory no\/such does not exist/ },
+  {
+    name: "a group_vars symlink loop",
+    files: { "inv/hosts.yml": INV },
+    setup: (d) => symlinkSync("loop", join(d, "inv/group_vars")) || symlinkSync("group_vars", join(d, "inv/loop")),
+    args: ["inventory", "-i", "inv", "--list"],
+    code: 2,
+    message: /(group_vars|loop): a loop of symbolic links/,
+  },
+  {
+    name: "etcd restore of a directory",
+    files: { "snap/x": "", ...ETCD_INV },
+    args: ["etcd", "restore", "snap", "-i", "etcd.yml", "--yes"],
+    code: 2,
+    message: /snap: is a directory/,
+  },
+  {
+    name: "a journal that is a directory",
+    files: { "pb.yml": play(DEBUG) },
+    setup: (d) => mkdirSync(join(d, ".kplay/journal.jsonl"), { recursive: true }),
+    args: ["status", "-i", "inv.yml"],
+    code: 2,
+    message: /journal\.jsonl: is a directory/,
+  },
+  {
+    name: "report --html into a missing directory",
+    files: { ".kplay/run.log": "" },
+    args: ["report", "--html", "no/such/r.html", "-i", "inv.yml"],
+    code: 2,
+    message: /--html no\/such\/r\.html: the directory no\/such does not exist/,
+  },
   // --- written before refusing
-  ...["0", "2.5", "99999", "-1"].map((n) => ({ name: `--forks ${n}`, files: { "pb.yml": play(DEBUG) }, args: run("pb.yml", "--forks", n), code: 2, message: /--forks/ })),
-  { name: "--resume --restart", files: { "pb.yml": play(DEBUG) }, args: run("pb.yml", "--resume", "--restart"), code: 2, message: /--resume and --restart contradict/ },
-  { name: "--reconnect-window abc", files: { "pb.yml": play(DEBUG) }, args: run("pb.yml", "--reconnect-window", "abc"), code: 2, message: /--reconnect-window takes seconds/ },
-  { name: "a corrupt journal on --resume", files: { "pb.yml": play(DEBUG), ".kplay/journal.jsonl": "garbage\n" }, args: ["deploy-cluster", "-c", "config.yaml", "--resume"], code: 2, message: /./ },
-  { name: "etcd restore with no etcd group", files: { "s.db": "x" }, args: ["etcd", "restore", "s.db", "-i", "inv.yml", "--yes"], code: 2, message: /etcd/ },
-  { name: "etcd restore of a file that is no snapshot", files: { "s.db": "garbage".repeat(100), ...ETCD_INV }, args: ["etcd", "restore", "s.db", "-i", "etcd.yml", "--yes"], code: 2, message: /s\.db: not an etcd snapshot/ },
-  { name: "a refused restore-state", files: { "junk.tgz": "not an archive" }, args: ["restore-state", "junk.tgz", "--state-dir", "st"], code: 2, message: /junk\.tgz: / },
-  { name: "the lock held by another kplay", files: { "pb.yml": play(DEBUG) }, setup: holdLock, args: run(), code: 2, message: /another kplay holds the state directory/ },
+  ...["0", "2.5", "99999", "-1"].map((n) => ({
+    name: `--forks ${n}`,
+    files: { "pb.yml": play(DEBUG) },
+    args: run("pb.yml", "--forks", n),
+    code: 2,
+    message: /--forks/,
+  })),
+  {
+    name: "--resume --restart",
+    files: { "pb.yml": play(DEBUG) },
+    args: run("pb.yml", "--resume", "--restart"),
+    code: 2,
+    message: /--resume and --restart contradict/,
+  },
+  {
+    name: "--reconnect-window abc",
+    files: { "pb.yml": play(DEBUG) },
+    args: run("pb.yml", "--reconnect-window", "abc"),
+    code: 2,
+    message: /--reconnect-window takes seconds/,
+  },
+  {
+    name: "a corrupt journal on --resume",
+    files: { "pb.yml": play(DEBUG), ".kplay/journal.jsonl": "garbage\n" },
+    args: ["deploy-cluster", "-c", "config.yaml", "--resume"],
+    code: 2,
+    message: /./,
+  },
+  {
+    name: "etcd restore with no etcd group",
+    files: { "s.db": "x" },
+    args: ["etcd", "restore", "s.db", "-i", "inv.yml", "--yes"],
+    code: 2,
+    message: /etcd/,
+  },
+  {
+    name: "etcd restore of a file that is no snapshot",
+    files: { "s.db": "garbage".repeat(100), ...ETCD_INV },
+    args: ["etcd", "restore", "s.db", "-i", "etcd.yml", "--yes"],
+    code: 2,
+    message: /s\.db: not an etcd snapshot/,
+  },
+  {
+    name: "a refused restore-state",
+    files: { "junk.tgz": "not an archive" },
+    args: ["restore-state", "junk.tgz", "--state-dir", "st"],
+    code: 2,
+    message: /junk\.tgz: /,
+  },
+  {
+    name: "the lock held by another kplay",
+    files: { "pb.yml": play(DEBUG) },
+    setup: holdLock,
+    args: run(),
+    code: 2,
+    message: /another kplay holds the state directory/,
+  },
   // --- plain words
-  { name: "a playbook in UTF-16", files: { "pb.yml": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(play(DEBUG), "utf16le")]) }, args: run(), code: 2, message: /pb\.yml: .*UTF-16/ },
-  { name: "a binary playbook", files: { "pb.yml": Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2]) }, args: run(), code: 2, message: /pb\.yml: .*binary/ },
-  { name: "an undefined alias", files: { "pb.yml": play("  vars: { a: *nope }\n" + DEBUG) }, args: run(), code: 2, message: /pb\.yml:3(:\d+)?: .*alias \*nope .*(undefined|no anchor)/ },
-  { name: "a playbook of two YAML documents", files: { "pb.yml": play(DEBUG) + "---\n" + play(DEBUG) }, args: run(), code: 2, message: /pb\.yml:4(:\d+)?: .*one YAML document/ },
-  { name: "a play that is a list", files: { "pb.yml": "- [a, b]\n" }, args: run(), code: 2, message: /pb\.yml:1(:\d+)?: a play is a mapping/ },
+  {
+    name: "a playbook in UTF-16",
+    files: { "pb.yml": Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(play(DEBUG), "utf16le")]) },
+    args: run(),
+    code: 2,
+    message: /pb\.yml: .*UTF-16/,
+  },
+  {
+    name: "a binary playbook",
+    files: { "pb.yml": Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 1, 2]) },
+    args: run(),
+    code: 2,
+    message: /pb\.yml: .*binary/,
+  },
+  {
+    name: "an undefined alias",
+    files: { "pb.yml": play("  vars: { a: *nope }\n" + DEBUG) },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:3(:\d+)?: .*alias \*nope .*(undefined|no anchor)/,
+  },
+  {
+    name: "a playbook of two YAML documents",
+    files: { "pb.yml": play(DEBUG) + "---\n" + play(DEBUG) },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: .*one YAML document/,
+  },
+  {
+    name: "a play that is a list",
+    files: { "pb.yml": "- [a, b]\n" },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:1(:\d+)?: a play is a mapping/,
+  },
 ];
 
 function clusterCases(): Case[] {
-  const cfg = (edit: (c: string) => string) => ({ "config.yaml": edit(readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8")) });
+  const base = readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8");
+  const cfg = (kubespray: string, edit: (c: string) => string = (c) => c) => ({
+    "config.yaml": edit(base.replace("kubespray:\n", `kubespray:\n${kubespray}`)),
+  });
   const dc = ["deploy-cluster", "-c", "config.yaml"];
+  const at = (field: string) => new RegExp(`config\\.yaml:\\d+(:\\d+)?: ${field.replace(/\./g, "\\.")}: `);
   return [
-    { name: "pod subnet /33", files: cfg((c) => c.replace(/kube_pods_subnet:.*/, "kube_pods_subnet: 10.233.64.0/33")), args: dc, code: 2, message: /config\.yaml:\d+(:\d+)?: kube_pods_subnet: / },
-    { name: "service subnet not a CIDR", files: cfg((c) => c.replace(/kube_service_addresses:.*/, "kube_service_addresses: not-a-cidr")), args: dc, code: 2, message: /config\.yaml:\d+(:\d+)?: kube_service_addresses: / },
-    { name: "pod and service subnets overlapping", files: cfg((c) => c.replace(/kube_service_addresses:.*/, "kube_service_addresses: 10.233.64.0/24").replace(/kube_pods_subnet:.*/, "kube_pods_subnet: 10.233.0.0/16")), args: dc, code: 2, message: /config\.yaml:\d+(:\d+)?: .*overlap/ },
-    { name: "kube_version v1.99.0", files: cfg((c) => c.replace(/kube_version:.*/, "kube_version: v1.99.0")), args: dc, code: 2, message: /config\.yaml:\d+(:\d+)?: kube_version: .*v1\.99\.0/ },
+    {
+      name: "pod subnet /33",
+      files: cfg("  kube_pods_subnet: 10.233.64.0/33\n"),
+      args: dc,
+      code: 2,
+      message: at("kubespray.kube_pods_subnet"),
+    },
+    {
+      name: "service subnet not a CIDR",
+      files: cfg("  kube_service_addresses: not-a-cidr\n"),
+      args: dc,
+      code: 2,
+      message: at("kubespray.kube_service_addresses"),
+    },
+    {
+      name: "a subnet given as a list",
+      files: cfg("  kube_pods_subnet: [10.233.64.0/18]\n"),
+      args: dc,
+      code: 2,
+      message: at("kubespray.kube_pods_subnet"),
+    },
+    {
+      name: "pod and service subnets overlapping",
+      files: cfg("  kube_pods_subnet: 10.233.0.0/16\n  kube_service_addresses: 10.233.64.0/24\n"),
+      args: dc,
+      code: 2,
+      message: /kube_service_addresses: .*overlap/,
+    },
+    {
+      name: "a node inside the pod network",
+      files: cfg("  kube_pods_subnet: 172.20.0.0/16\n"),
+      args: dc,
+      code: 2,
+      message: /inventory: node1: its address 172\.20\.0\.21 lies inside the cluster network/,
+    },
+    {
+      name: "two nodes with one address",
+      files: cfg("", (c) => c.replace("172.20.0.22", "172.20.0.21")),
+      args: dc,
+      code: 2,
+      message: /inventory: node2: has the address 172\.20\.0\.21, as node1 does/,
+    },
+    {
+      name: "nginx and the registry on one port",
+      files: cfg("", (c) => c.replace("nginx_http_port: 8080", "nginx_http_port: 5000")),
+      args: dc,
+      code: 2,
+      message: /default\.registry_push_port: port 5000 is already compose\.nginx_http_port/,
+    },
   ];
 }
 
@@ -172,7 +627,10 @@ function mkfifo(path: string): void {
 
 function holdLock(dir: string): void {
   mkdirSync(join(dir, ".kplay"), { recursive: true, mode: 0o700 });
-  writeFileSync(join(dir, ".kplay/lock"), JSON.stringify({ pid: process.pid, host: hostname(), command: "kplay test", started: new Date().toISOString() }));
+  writeFileSync(
+    join(dir, ".kplay/lock"),
+    JSON.stringify({ pid: process.pid, host: hostname(), command: "kplay test", started: new Date().toISOString() }),
+  );
   chmodSync(join(dir, ".kplay/lock"), 0o600);
 }
 
@@ -192,7 +650,26 @@ describe.concurrent("bad input by class: exit code, one plain line naming the pl
     expect(r.stderr).toMatch(c.message);
     expect(r.code, r.stderr).toBe(c.code);
     expect(r.stderr).not.toMatch(LIBRARY_WORDS);
-    expect(r.stderr.trim().split("\n").filter((l) => l.startsWith("kplay: error")).length, r.stderr).toBe(1);
+    expect(
+      r.stderr
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("kplay: error")).length,
+      r.stderr,
+    ).toBe(1);
     expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+describe("valid input kplay once refused", () => {
+  it.each([
+    ["a playbook with a byte-order mark", bom + play(DEBUG)],
+    ["a playbook with a byte-order mark and CRLF line ends", bom + play(DEBUG).replace(/\n/g, "\r\n")],
+  ])("%s runs", async (_n, text) => {
+    const dir = mkdtempSync(join(tmpdir(), "kplay-badc-"));
+    write(dir, { "inv.yml": bom + INV, "pb.yml": text, "vars.yml": bom + "x: 1\n" });
+    const r = await kplay(dir, ["run", "pb.yml", "-i", "inv.yml", "-e", "@vars.yml"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
   });
 });

@@ -72,6 +72,9 @@ beforeEach(() => {
 describe("kplay backup", () => {
   it("packs the state's files and the config, 0600, listed by tar with MANIFEST.json first", () => {
     const out = join(root, "b", "state.tgz");
+    // --out's directory must exist (never made): a typo in it is said, not followed
+    expect(kplay(root, "backup", "-c", config, "--out", out).stderr).toMatch(/the directory \S+\/b does not exist/);
+    mkdirSync(join(root, "b"));
     const r = kplay(root, "backup", "-c", config, "--out", out);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/state\.tgz \(0600\): 8 file\(s\)/);
@@ -182,7 +185,7 @@ describe("a damaged or hostile archive writes nothing", () => {
   it("an archive that inflates past the limit (a gzip bomb) is refused within the limit's memory", () => {
     const file = join(root, "bomb.tgz");
     writeFileSync(file, gzipSync(Buffer.alloc(MAX_ARCHIVE_BYTES + 1024 * 1024), { level: 9 }));
-    expect(() => readBackup(file)).toThrow(/not a usable kplay state backup: .*(buffer|length|large)/i);
+    expect(() => readBackup(file)).toThrow(/not a usable kplay state backup: it inflates to more than 256 MiB/);
   });
 
   it("restores never open modes up: no write for others, private keys 0600", () => {
