@@ -6,6 +6,8 @@ import { closest, KplayError } from "../errors.js";
 import { matchPattern, type Inventory } from "../inventory/index.js";
 import { allTasks, type Node, type Play, type Playbook } from "../playbook/types.js";
 import { renderValue } from "../template/render.js";
+import { findSource } from "../playbook/paths.js";
+import { ansibleBoolean } from "../modules/arg-types.js";
 
 export interface RunSelection {
   extraVars: Record<string, unknown>;
@@ -29,6 +31,7 @@ export function checkRun(inv: Inventory, playbooks: Playbook[], sel: RunSelectio
   checkStartAt(resolved, sel.startAtTask);
   checkTags(resolved, sel.tags, "--tags");
   checkTags(resolved, sel.skipTags, "--skip-tags");
+  checkControllerFiles(inv, resolved);
   return resolved;
 }
 
@@ -108,4 +111,48 @@ function* walk(nodes: Node[]): Generator<Node> {
     yield n;
     if (n.kind !== "task") yield* walk([...n.block, ...n.rescue, ...n.always]);
   }
+}
+
+/** Addresses that are the controller itself when a task is delegated there. */
+const CONTROLLER = new Set(["localhost", "127.0.0.1", "::1"]);
+
+/**
+ * A copy or script source, or an include_vars file, named literally and found nowhere on the
+ * controller fails its task surely: said before the run (Ansible's words). Not judged once the
+ * run could have made it: after a task that runs on the controller (delegated there, a fetch,
+ * a localhost play), or at all when an inventory host is the controller itself (local connection).
+ */
+function checkControllerFiles(inv: Inventory, playbooks: Playbook[]): void {
+  if (inv.hostNames.some((h) => inv.hostVars(h).ansible_connection === "local")) return;
+  for (const pb of playbooks)
+    for (const play of pb.plays) {
+      if (play.hosts.some((h) => CONTROLLER.has(h))) return;
+      for (const t of allTasks([...play.preTasks, ...play.tasks, ...play.postTasks])) {
+        if ((t.delegateTo && CONTROLLER.has(t.delegateTo)) || t.module === "fetch") return;
+        if (t.ignoreErrors) continue;
+        const name = controllerFileOf(t.module, t.args);
+        if (name === undefined || findSource(t.dirs, play.dir, name)) continue;
+        if (t.module === "include_vars" && findSource(t.dirs, play.dir, `vars/${name}`)) continue;
+        throw new KplayError("input", `Could not find or access '${name}' on the controller`, {
+          where: { ...t.where, field: `${t.where?.field ?? t.module}` },
+          hint: "looked in the role's and the playbook's files/ (vars/ for include_vars) and beside them",
+        });
+      }
+    }
+}
+
+/** The controller file a task reads, when named literally (no template). */
+function controllerFileOf(module: string, args: Record<string, unknown>): string | undefined {
+  let name: unknown;
+  if (module === "copy" && ansibleBoolean(args.remote_src) !== true && args.content === undefined) name = args.src;
+  else if (module === "script")
+    name = String(args.cmd ?? args._raw ?? "")
+      .trim()
+      .split(/\s+/)[0];
+  else if (module === "include_vars") {
+    const raw = typeof args._raw === "string" && !/^\w+=/.test(args._raw.trim()) ? args._raw.trim() : undefined;
+    name = args.file ?? raw;
+  }
+  if (typeof name !== "string" || name === "" || name.includes("{{") || name.includes("{%")) return undefined;
+  return name;
 }

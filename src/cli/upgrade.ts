@@ -5,6 +5,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { shippedPlaybook } from "../cluster/steps.js";
 import { prepareUpgrade, withBatch, type UpgradePreflight } from "../cluster/upgrade.js";
+import { planLines } from "../cluster/upgrade-plan.js";
+import { runPlays } from "../cluster/shipped.js";
 import { KplayError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
 import { runSetDir, type RunSet } from "../state/runsets.js";
@@ -19,9 +21,12 @@ Usage: kplay upgrade-cluster (-c CONFIG | --sandbox | -i INVENTORY) [--batch N] 
 Upgrade Kubernetes to kube_version (config.yaml; the bundle of that version must be published).
   1. preflight, reading only: every node reachable and Ready; every node at kube_version or one
      minor version below it (kubeadm upgrades one minor version at a time and never down); the
-     new kubeadm, kubelet and kubectl on the files server with their sha256; the new control
+     plan: per node its kubelet, kubeadm and kube-apiserver versions, and what the upgrade does
+     to it (upgraded and drained, only uncordoned, or left alone when already at kube_version);
+     the new kubeadm, kubelet and kubectl on the files server with their sha256; the new control
      plane images in the internal registry (upgrade_check_images: false skips this); etcd healthy.
-     A refusal names each node and why, and nothing changes.
+     A refusal names each node and why, and nothing changes. Every node already at kube_version:
+     nothing is drained, no snapshot is taken, exit 0.
   2. an etcd snapshot to STATE/backups/etcd (as kplay etcd backup).
   3. the first control plane: the new kubeadm, kubeadm upgrade apply; then each other control
      plane, then the workers, one at a time (--batch N: N workers at a time): the new kubeadm,
@@ -33,6 +38,7 @@ no finished node again (no second snapshot is taken then). A node that fails sto
 
 Options: as for "kplay deploy-cluster" (-c, --sandbox, -f, -e, --json, -v, --state-dir, …), and
       --batch N   workers upgraded at a time (default 1)
+      --dry-run   print the plan (order, batches, which nodes are drained) after the preflight; change nothing
   -h, --help      this help`;
 
 function targetVersion(inv: Inventory): string {
@@ -45,7 +51,11 @@ function targetVersion(inv: Inventory): string {
 }
 
 export async function upgradeCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, { ...RUN_OPTIONS, batch: { type: "string" } }, "upgrade-cluster");
+  const { values, positionals } = parse(
+    argv,
+    { ...RUN_OPTIONS, batch: { type: "string" }, "dry-run": { type: "boolean" } },
+    "upgrade-cluster",
+  );
   if (values.help) {
     console.log(UPGRADE_HELP);
     return 0;
@@ -67,16 +77,21 @@ export async function upgradeCommand(argv: string[]): Promise<number> {
   const { reporter } = reporterFor(o, inv, {}, { kind: "steps" });
   let pre: UpgradePreflight | undefined;
   const snapshotDir = join(sd, "backups", "etcd");
+  const dryRun = !!values["dry-run"];
   const code = await withClusterSession({ o, inv, sd, reporter }, "kplay upgrade-cluster", async (s) => {
-    pre = await prepareUpgrade(s, { target, continuing, snapshotDir });
-    return pre ? 0 : 1;
+    pre = await prepareUpgrade(s, { target, continuing, snapshotDir, batch, dryRun });
+    if (!pre || dryRun || pre.plan.uncordon.length === 0) return pre ? 0 : 1;
+    // nodes at the target left cordoned: uncordoned, never drained again
+    const failed = await runPlays(s, { file: "upgrade-uncordon.yml", vars: { kplay_uncordon: pre.plan.uncordon } });
+    return failed ? 1 : 0;
   });
-  if (code !== 0 || !pre) {
+  if (!pre) {
     console.error("kplay: upgrade-cluster stopped in its preflight; nothing changed");
     return code || 1;
   }
-  const behind = pre.nodes.filter((n) => n.version !== target).map((n) => `${n.name} ${n.version}`);
-  console.log(`upgrade to ${target}: ${behind.length ? `to upgrade ${behind.join(", ")}` : "every node is at it"}`);
+  for (const line of planLines(pre.plan)) console.log(line);
+  const upgrade = [...pre.plan.controlPlanes, ...pre.plan.workerBatches.flat()];
+  if (code !== 0 || dryRun || upgrade.length === 0) return code;
   if (pre.snapshot) console.log(`etcd snapshot before the upgrade: ${pre.snapshot.file}`);
   else console.log("continuing the upgrade begun earlier (its etcd snapshot is in STATE/backups/etcd)");
   return runPlaybooks(values as RunValues, [shippedPlaybook("upgrade-cluster.yml")], {
@@ -84,6 +99,8 @@ export async function upgradeCommand(argv: string[]): Promise<number> {
     cluster: true,
     resume: true,
     runSet,
+    // only the nodes the plan upgrades: one already at the target is never drained
+    limit: upgrade,
     adjust: batch > 1 ? (pb) => withBatch(pb, batch) : undefined,
     continueHint:
       "mend the node named above and run kplay upgrade-cluster again (finished nodes are not drained again)",

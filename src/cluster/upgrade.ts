@@ -10,8 +10,10 @@ import type { Playbook } from "../playbook/types.js";
 import { etcdBackup, type EtcdSnapshot } from "./etcd-backup.js";
 import type { ClusterSession } from "./session.js";
 import { runPlays } from "./shipped.js";
+import { nothingToDo, planUpgrade, type NodeState, type UpgradePlan } from "./upgrade-plan.js";
 
 const NODES_TASK = "The cluster's nodes, status and version";
+const VERSIONS_TASK = "The node's kubeadm and kube-apiserver versions";
 
 export interface NodeVersion {
   name: string;
@@ -67,21 +69,25 @@ export function upgradeRefusals(nodes: NodeVersion[], o: { target: string; expec
 
 export interface UpgradePreflight {
   nodes: NodeVersion[];
+  plan: UpgradePlan;
   snapshot?: EtcdSnapshot;
 }
 
 /**
- * The preflight, the version check and (unless the upgrade is continuing) the etcd snapshot.
- * Throws an input error, nothing changed, when the upgrade is not allowed; undefined when the
- * preflight itself failed on a host (its reason was reported).
+ * The preflight, the version check, the plan and (when something is to be upgraded, unless the
+ * upgrade is continuing or only planned) the etcd snapshot. Throws an input error, nothing
+ * changed, when the upgrade is not allowed; undefined when the preflight itself failed on a host
+ * (its reason was reported).
  */
 export async function prepareUpgrade(
   s: ClusterSession,
-  o: { target: string; continuing: boolean; snapshotDir: string },
+  o: { target: string; continuing: boolean; snapshotDir: string; batch: number; dryRun?: boolean },
 ): Promise<UpgradePreflight | undefined> {
   let listing = "";
-  const onResult = (e: { task: string; status: string; result: Record<string, unknown> }) => {
+  const versions = new Map<string, string>();
+  const onResult = (e: { task: string; host: string; status: string; result: Record<string, unknown> }) => {
     if (e.task === NODES_TASK && e.status === "ok") listing = String(e.result.stdout ?? "");
+    if (e.task === VERSIONS_TASK && e.status === "ok") versions.set(e.host, String(e.result.stdout ?? ""));
   };
   const phases = (plays: string[]) => runPlays(s, { file: "upgrade-preflight.yml", plays, forks: s.forks, onResult });
   if (await phases(["every node answers", "cluster nodes"])) return undefined;
@@ -89,10 +95,35 @@ export async function prepareUpgrade(
   const refusals = upgradeRefusals(nodes, { target: o.target, expected: k8sNodes(s.inv) });
   if (refusals.length)
     throw new KplayError("usage", `upgrade to ${o.target} refused, nothing changed:\n  ${refusals.join("\n  ")}`);
+  if (await phases(["node versions"])) return undefined;
+  const plan = planUpgrade(nodeStates(s.inv, nodes, versions), { target: o.target, batch: o.batch });
+  if (nothingToDo(plan)) return { nodes, plan };
   if (await phases(["the new files", "the new images", "etcd healthy"])) return undefined;
-  if (o.continuing) return { nodes };
+  const upgrades = plan.controlPlanes.length + plan.workerBatches.length > 0;
+  if (o.continuing || o.dryRun || !upgrades) return { nodes, plan };
   const snapshot = await etcdBackup(s, { outDir: o.snapshotDir });
-  return snapshot ? { nodes, snapshot } : undefined;
+  return snapshot ? { nodes, plan, snapshot } : undefined;
+}
+
+/** Each cluster node as it is now, control planes first in the inventory's order. */
+function nodeStates(inv: Inventory, nodes: NodeVersion[], versions: Map<string, string>): NodeState[] {
+  const cps = inv.hasGroup("kube_control_plane") ? inv.groupHosts("kube_control_plane") : [];
+  const order = [...cps, ...k8sNodes(inv).filter((h) => !cps.includes(h))];
+  return order.flatMap((name) => {
+    const n = nodes.find((x) => x.name === name);
+    if (!n) return [];
+    const [kubeadm, apiserver] = (versions.get(name) ?? "").split("\n").map((l) => l.trim());
+    return [
+      {
+        name,
+        status: n.status,
+        kubelet: n.version,
+        ...(kubeadm ? { kubeadm } : {}),
+        ...(apiserver ? { apiserver } : {}),
+        controlPlane: cps.includes(name),
+      },
+    ];
+  });
 }
 
 function k8sNodes(inv: Inventory): string[] {

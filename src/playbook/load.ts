@@ -685,7 +685,7 @@ function noteSourceFiles(
   where: Where,
 ): void {
   const { module, args } = task;
-  if (module === "include_vars") return noteVarsFile(s, task, where);
+  if (module === "include_vars") return noteVarsFile(s, task);
   if (module === "template" && typeof args.src === "string" && !args.src.includes("{{")) {
     s.ctx.files.add(checkTemplateFile(args.src, s, where));
   } else if (
@@ -697,12 +697,6 @@ function noteSourceFiles(
     const name = module === "script" ? String(args.cmd).trim().split(/\s+/)[0] : String(args.src);
     if (!name.includes("{{")) {
       const found = findSource(sourceDirs(s), s.ctx.playbookDir, name);
-      // a source named literally that is nowhere to be found fails the task surely: said now
-      if (!found && task.strict)
-        throw inputError(`${name}: no such file in the playbook's or role's files`, {
-          ...where,
-          field: module === "script" ? "script" : where.field,
-        });
       if (found) for (const f of statSync(found).isDirectory() ? filesUnder(found) : [found]) s.ctx.files.add(f);
     }
   }
@@ -1071,6 +1065,19 @@ function playHosts(raw: unknown, where: Where): string[] {
   return hosts.filter((h) => h !== "");
 }
 
+/** Modules whose `mode` is a file's mode (async_status's is status/cleanup). */
+const FILE_MODE_MODULES = new Set([
+  "copy",
+  "template",
+  "file",
+  "get_url",
+  "unarchive",
+  "lineinfile",
+  "blockinfile",
+  "replace",
+  "assemble",
+]);
+
 /** What is wrong in a task as written, whatever the variables (static-checks.ts): the first problem, named. */
 function checkTaskStatically(
   src: YamlSource,
@@ -1087,7 +1094,7 @@ function checkTaskStatically(
     const problem = pathValueProblem(args[k]);
     if (problem) throw inputError(problem, argAt(k));
   }
-  const modeIssue = modeProblem(args.mode);
+  const modeIssue = FILE_MODE_MODULES.has(module) ? modeProblem(args.mode) : undefined;
   if (modeIssue) throw inputError(modeIssue, argAt("mode"));
   const loopIssue = loopProblem(raw.loop);
   if (loopIssue) throw inputError(loopIssue, at(src, [...path, "loop"], "loop"));
@@ -1128,18 +1135,13 @@ function plainIssue(issue: z.core.$ZodIssue, value: unknown): string {
 }
 
 /** include_vars of a file named literally: found (vars/ first) and read now, as it will be when it runs. */
-function noteVarsFile(s: Source, task: { args: Record<string, unknown>; strict: boolean }, where: Where): void {
+function noteVarsFile(s: Source, task: { args: Record<string, unknown>; strict: boolean }): void {
   const raw = typeof task.args._raw === "string" && !/^\w+=/.test(task.args._raw.trim()) ? task.args._raw : undefined;
   const name = typeof task.args.file === "string" ? task.args.file : raw?.trim();
   if (!name || name.includes("{{") || name.includes("{%")) return;
   const dirs = sourceDirs(s);
   const found = findSource(dirs, s.ctx.playbookDir, join("vars", name)) ?? findSource(dirs, s.ctx.playbookDir, name);
-  const at = { ...where, field: "include_vars" };
-  if (!found) {
-    if (task.strict) throw inputError(`Could not find or access '${name}'`, at);
-    return;
-  }
-  if (statSync(found).isDirectory()) return;
+  if (!found || statSync(found).isDirectory()) return; // (check-run.ts judges a missing one)
   if (task.strict) readYamlFile(found); // a binary, UTF-16 or broken file is named now
   s.ctx.files.add(found);
 }

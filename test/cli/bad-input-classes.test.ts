@@ -29,6 +29,8 @@ interface Case {
 
 const INV =
   "all:\n  hosts:\n    h1: { ansible_connection: local }\n    h2: { ansible_connection: local }\n  children:\n    web: { hosts: { h1: {} } }\n";
+/** Hosts reached over SSH (never reached: every case here is refused before a connection). */
+const SSH_INV = { "ssh.yml": "all:\n  hosts:\n    n1: { ansible_host: 127.0.0.1, ansible_port: 1 }\n" };
 const ETCD_INV = {
   "etcd.yml": "all:\n  children:\n    etcd:\n      hosts:\n        e1: { ansible_host: 127.0.0.1, ip: 10.0.0.1 }\n",
 };
@@ -383,8 +385,8 @@ const cases: Case[] = [
   },
   {
     name: "include_vars of a missing file",
-    files: { "pb.yml": play("  tasks:\n    - include_vars: nosuch.yml\n") },
-    args: run(),
+    files: { ...SSH_INV, "pb.yml": play("  tasks:\n    - include_vars: nosuch.yml\n") },
+    args: ["run", "pb.yml", "-i", "ssh.yml"],
     code: 2,
     message: /pb\.yml:4(:\d+)?: include_vars: .*nosuch\.yml/,
   },
@@ -421,15 +423,15 @@ const cases: Case[] = [
   },
   {
     name: "a missing copy source",
-    files: { "pb.yml": play("  tasks:\n    - copy: { src: nosuch.txt, dest: /tmp/x }\n") },
-    args: run(),
+    files: { ...SSH_INV, "pb.yml": play("  tasks:\n    - copy: { src: nosuch.txt, dest: /tmp/x }\n") },
+    args: ["run", "pb.yml", "-i", "ssh.yml"],
     code: 2,
-    message: /pb\.yml:4(:\d+)?: copy\.src: .*nosuch\.txt/,
+    message: /pb\.yml:4(:\d+)?: copy: Could not find or access .nosuch\.txt./,
   },
   {
     name: "a missing script",
-    files: { "pb.yml": play("  tasks:\n    - script: nosuch.sh\n") },
-    args: run(),
+    files: { ...SSH_INV, "pb.yml": play("  tasks:\n    - script: nosuch.sh\n") },
+    args: ["run", "pb.yml", "-i", "ssh.yml"],
     code: 2,
     message: /pb\.yml:4(:\d+)?: script: .*nosuch\.sh/,
   },

@@ -656,6 +656,28 @@ describe("deploy-cluster on the sandbox", () => {
     const snapshots = () =>
       readdirSync(join(home, "sandbox", name, "backups", "etcd")).filter((f) => f.endsWith(".db"));
     const snapsBefore = existsSync(join(home, "sandbox", name, "backups", "etcd")) ? snapshots().length : 0;
+    let upgraded = "";
+    // at the target: --dry-run and a re-run say so and drain nothing; a node left cordoned (its
+    // uncordon cut off, its record gone) is uncordoned only; no snapshot is taken by either
+    const rerunsAtTarget = async () => {
+      const mark = (await all()).length;
+      const since = async () => (await all()).slice(mark);
+      const snaps = snapshots().length;
+      const dry = await kplay(["upgrade-cluster", ...sandbox, "--dry-run"], { env });
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.stdout).toMatch(/upgrade to v1\.29\.0: every node is at v1\.29\.0; nothing to do/);
+      await sh("node1", "kubectl --kubeconfig /etc/kubernetes/admin.conf cordon node3");
+      const planned = await kplay(["upgrade-cluster", ...sandbox, "--dry-run"], { env });
+      expect(planned.stdout).toMatch(/uncordoned only \(at v1\.29\.0, left cordoned\): node3/);
+      expect(planned.stdout).toMatch(/left alone \(already at v1\.29\.0\): node1, node2/);
+      const mended = await kplay(["upgrade-cluster", ...sandbox], { env });
+      expect(mended.code, mended.stdout.slice(-2000) + mended.stderr).toBe(0);
+      const rerun = await kplay(["upgrade-cluster", ...sandbox], { env });
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(rerun.stdout).toMatch(/every node is at v1\.29\.0; nothing to do/);
+      expect(await since()).toBe("cordon node3\nuncordon node3\n");
+      expect(snapshots().length).toBe(snaps);
+    };
     try {
       // two minor versions up: refused before anything runs or changes
       withVersion("v1.30.0");
@@ -682,10 +704,12 @@ describe("deploy-cluster on the sandbox", () => {
       const again = await kplay(["upgrade-cluster", ...sandbox], { env });
       expect(again.code, again.stdout.slice(-3000) + again.stderr).toBe(0);
       expect(again.stdout).toMatch(/continuing the upgrade begun earlier/);
+      upgraded = await log();
+      await rerunsAtTarget();
     } finally {
       writeFileSync(info.config, original);
     }
-    const lines = (await log()).trim().split("\n");
+    const lines = upgraded.trim().split("\n");
     // apply on the first control plane before anything else; each node cordoned once (node3 maybe
     // twice: it was cut mid-way) and uncordoned before the next is cordoned
     expect(lines[0]).toBe("apply node1 v1.28.4->v1.29.0");
