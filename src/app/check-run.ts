@@ -7,6 +7,9 @@ import { matchPattern, type Inventory } from "../inventory/index.js";
 import { allTasks, type Node, type Play, type Playbook } from "../playbook/types.js";
 import { renderValue } from "../template/render.js";
 import { findSource } from "../playbook/paths.js";
+import { findModule } from "../modules/index.js";
+import { ansibleHasArgument, notImplementedMessage } from "../modules/ansible-args.js";
+import { schemaShape } from "../playbook/load.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
 
 export interface RunSelection {
@@ -155,4 +158,25 @@ function controllerFileOf(module: string, args: Record<string, unknown>): string
   }
   if (typeof name !== "string" || name === "" || name.includes("{{") || name.includes("{%")) return undefined;
   return name;
+}
+
+/**
+ * Arguments Ansible's module takes that kplay's does not implement, each with where it is
+ * written (run --syntax-check lists them: such a task fails if it runs).
+ */
+export function notImplementedArguments(playbooks: Playbook[]): string[] {
+  const out: string[] = [];
+  for (const pb of playbooks)
+    for (const play of pb.plays)
+      for (const t of allTasks([...play.preTasks, ...play.tasks, ...play.postTasks, ...play.handlers])) {
+        const mod = findModule(t.module);
+        if (!mod) continue;
+        const known = new Set(Object.keys(schemaShape(mod.schema)));
+        if (known.size === 0) continue;
+        const missing = Object.keys(t.args).filter((k) => !known.has(k) && ansibleHasArgument(mod.name, k));
+        if (missing.length === 0) continue;
+        const at = t.where?.file ? `${t.where.file}${t.where.line ? `:${t.where.line}` : ""}: ` : "";
+        out.push(`${at}${notImplementedMessage(mod.name, missing)}`);
+      }
+  return out;
 }

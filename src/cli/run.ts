@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { matchPattern, readLimit, type Inventory } from "../inventory/index.js";
 import { allTasks, taskLabel, type Playbook } from "../playbook/types.js";
-import { checkRun } from "../app/check-run.js";
+import { checkRun, notImplementedArguments } from "../app/check-run.js";
 import { runPlaybookSet, type PlaybookRun } from "../app/run-playbooks.js";
 import { FactCache } from "../state/facts.js";
 import { openPool, withState } from "./state.js";
@@ -49,6 +49,8 @@ Options:
       --force-handlers     run notified handlers on hosts that failed too (the play keyword for every play)
       --list-tasks         list the tasks that would run, and exit
       --list-hosts         list the hosts each play would run on, and exit
+      --syntax-check       check the playbooks (everything kplay checks before a run) and exit; also
+                           list Ansible arguments kplay's modules do not implement (their tasks fail if they run)
       --resume             continue the recorded run: skip steps and tasks already done
       --restart            ignore what is recorded and run everything again
       --reconnect-window S keep reconnecting to a host whose link dropped for S seconds (default 120)
@@ -70,6 +72,7 @@ export const RUN_OPTIONS = {
   "force-handlers": { type: "boolean" },
   "list-tasks": { type: "boolean" },
   "list-hosts": { type: "boolean" },
+  "syntax-check": { type: "boolean" },
   resume: { type: "boolean" },
   restart: { type: "boolean" },
   "reconnect-window": { type: "string" },
@@ -96,6 +99,7 @@ export type RunValues = Common & {
   "force-handlers"?: boolean;
   "list-tasks"?: boolean;
   "list-hosts"?: boolean;
+  "syntax-check"?: boolean;
   resume?: boolean;
   restart?: boolean;
   "reconnect-window"?: string;
@@ -137,6 +141,11 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
   if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
   const windowS = reconnectWindow(values["reconnect-window"]);
   const forkCount = forks(o);
+  if (values["syntax-check"]) {
+    for (const pb of playbooks) console.log(`\nplaybook: ${pb.file}`);
+    for (const w of notImplementedArguments(playbooks)) console.error(`[WARNING]: ${w}`);
+    return 0;
+  }
   if (values["list-hosts"] || values["list-tasks"]) {
     const show = { hosts: !!values["list-hosts"], tasks: !!values["list-tasks"] };
     console.log(listing(inv, playbooks, { limit, tags, skipTags, extraVars }, show));

@@ -2,6 +2,7 @@
 // `when`, until/retries, rendering and validating the module's arguments, calling the module
 // with a context that executes through the node-exec pipeline, changed_when/failed_when,
 // register and notify, and recording a task's own `undo:` on the node.
+import { ansibleHasArgument, notImplementedMessage } from "../modules/ansible-args.js";
 import { readFileSync } from "node:fs";
 import { ArgumentError, KplayError } from "../errors.js";
 import { findModule, type ModuleContext, type ModuleDef, type ModuleResult } from "../modules/index.js";
@@ -333,6 +334,8 @@ export class TaskExecutor {
     const parsed = mod.schema.safeParse(typedArgs(mod, rendered, task));
     if (!parsed.success) {
       const i = parsed.error.issues[0];
+      if (i.code === "unrecognized_keys" && i.keys.every((k) => ansibleHasArgument(mod.name, k)))
+        throw new ArgumentError(notImplementedMessage(mod.name, i.keys), task.where);
       const field = i.path.join(".") || "arguments";
       const missing = i.code === "invalid_type" && i.path.length === 1 && rendered[String(i.path[0])] === undefined;
       // Ansible's words for a required argument left out

@@ -3,6 +3,7 @@
 // keyword. import_tasks / include_tasks are read here (so they are validated up front too) and
 // become blocks; vars_files are read here. Module arguments are checked against each module's
 // schema (values that are still templates are checked after they are rendered).
+import { ansibleHasArgument } from "../modules/ansible-args.js";
 import { conditionProblems, loopProblem, modeProblem, pathValueProblem, templateProblems } from "./static-checks.js";
 import { pathArgNames } from "../modules/path-args.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -900,7 +901,9 @@ function validateArgs(
     // a whole-object rule over templated values is checked after rendering
     if (ipath.length === 0 && JSON.stringify(args).includes("{{")) continue;
     if (issue.code === "unrecognized_keys") {
-      const bad = issue.keys[0];
+      // an argument Ansible's module has: judged when the task runs (it may never run here)
+      const bad = issue.keys.find((k) => !ansibleHasArgument(name, k));
+      if (bad === undefined) continue;
       const known = Object.keys(schemaShape(schema));
       const hint = closest(bad, known);
       throw inputError(

@@ -435,6 +435,23 @@ const cases: Case[] = [
     code: 2,
     message: /pb\.yml:4(:\d+)?: script: .*nosuch\.sh/,
   },
+  // --- arguments: a typo is refused at load; one Ansible has and kplay lacks fails its task when it runs
+  {
+    name: "a misspelt module argument",
+    files: { "pb.yml": play("  tasks:\n    - copy: { content: x, dest: /tmp/x, destt: y }\n      when: false\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: copy\.destt: unknown argument "destt" for module copy \(did you mean "dest"\?\)/,
+  },
+  {
+    name: "an Ansible argument kplay does not implement, on a task that runs",
+    files: { "pb.yml": play("  tasks:\n    - package: { name: x, enablerepo: epel }\n") },
+    args: run(),
+    code: 1,
+    writes: true,
+    message:
+      /Unsupported parameters for \(package\) module: enablerepo\. Ansible's package takes it; kplay's package does not implement it yet/,
+  },
   // --- internal errors instead of input errors
   {
     name: "a group_vars symlink loop",

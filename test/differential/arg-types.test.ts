@@ -30,3 +30,26 @@ describe("module arguments as Ansible's types convert them", { timeout: 240_000 
     expect(kplay.files.got).toBe("644 a");
   });
 });
+
+// Arguments Ansible's module has and kplay's does not implement, on tasks that do not run here
+// (another platform's branch): no error, as in Ansible, which judges arguments only when a task runs.
+const OTHER_PLATFORM = (out: string) => `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - package: { name: fail2ban, enablerepo: epel, disable_gpg_check: true }
+      when: ansible_os_family | default('Debian') == 'RedHat'
+    - service: { name: fail2ban, state: started, pattern: fail2ban }
+      when: false
+    - copy: { content: x, dest: "${out}/never", attributes: "+i", selevel: s0 }
+      when: false
+    - copy: { content: "reached\\n", dest: "${out}/results" }
+`;
+
+describe("arguments kplay does not implement", { timeout: 240_000 }, () => {
+  it("stop no run where their task does not run", async () => {
+    const kplay = await sameAsAnsible({ main: OTHER_PLATFORM });
+    expect(kplay.files.results).toBe("644 reached\n");
+    expect(kplay.files.never).toBeUndefined();
+  });
+});
