@@ -27,8 +27,7 @@ export function ansibleHasArgument(module: string, arg: string): boolean {
 /** The failure of a task given Ansible arguments kplay's module does not implement. */
 export function notImplementedMessage(module: string, args: string[]): string {
   const m = module.replace(BUILTIN, "");
-  return (
-    `Unsupported parameters for (${m}) module: ${args.join(", ")}. ` +
-    `Ansible's ${m} takes ${args.length > 1 ? "them" : "it"}; kplay's ${m} does not implement ${args.length > 1 ? "them" : "it"} yet`
-  );
+  const it = args.length > 1 ? "them" : "it";
+  const unsupported = `Unsupported parameters for (${m}) module: ${args.join(", ")}`;
+  return `${unsupported}. Ansible's ${m} takes ${it}; kplay's ${m} does not implement ${it} yet`;
 }
