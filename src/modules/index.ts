@@ -1,5 +1,6 @@
 // Public surface of the modules concern: the registry of modules by name (also accepted with
 // the ansible.builtin. / ansible.legacy. / ansible.posix. / community.general. prefixes).
+import { serviceFactsModule } from "./service_facts.js";
 import { blockinfileModule } from "./blockinfile.js";
 import { commandModule, shellModule } from "./command.js";
 import { includeVarsModule } from "./include_vars.js";
@@ -70,6 +71,7 @@ for (const m of [
   waitForModule,
   pipModule,
   getentModule,
+  serviceFactsModule,
   timezoneModule,
   templatedActionModule,
   findFilesModule,
