@@ -40,5 +40,9 @@ def spec_of(module):
 
 
 specs = {m: s for m in sys.argv[1:] for s in [spec_of(m)] if s is not None}
+listed = subprocess.run(["ansible-doc", "-l", "-t", "module", "-j"], capture_output=True, text=True, check=True)
+builtin = sorted(k.replace("ansible.builtin.", "") for k in json.loads(listed.stdout))
 with open("src/modules/ansible-specs.ts", "w") as f:
     f.write(HEAD + json.dumps(specs, sort_keys=True) + ";\n")
+    f.write("\n/** Every ansible.builtin module of ansible-core 2.14. */\n")
+    f.write("export const ANSIBLE_BUILTIN_MODULES: string[] = " + json.dumps(builtin) + ";\n")

@@ -2,7 +2,7 @@
 // ansible-doc): whether a name kplay's module does not take is one Ansible's module has. Such an
 // argument never fails a run in which its task does not run (Ansible judges a module's arguments
 // only when it runs); the task fails when it runs, naming the argument and the module.
-import { ANSIBLE_SPECS } from "./ansible-specs.js";
+import { ANSIBLE_BUILTIN_MODULES, ANSIBLE_SPECS } from "./ansible-specs.js";
 
 const BUILTIN = /^ansible\.(builtin|legacy)\./;
 
@@ -30,4 +30,27 @@ export function notImplementedMessage(module: string, args: string[]): string {
   const it = args.length > 1 ? "them" : "it";
   const unsupported = `Unsupported parameters for (${m}) module: ${args.join(", ")}`;
   return `${unsupported}. Ansible's ${m} takes ${it}; kplay's ${m} does not implement ${it} yet`;
+}
+
+/**
+ * Modules of the collections roles lean on most (ansible.posix, community.general), by their short
+ * names too, as Ansible 2.14 resolves `mount` or `ufw` through its routing: a role that names one
+ * is Ansible's, not a typo.
+ */
+const COLLECTION_MODULES = new Set(
+  (
+    "acl at authorized_key firewalld mount patch seboolean selinux synchronize sysctl " +
+    "alternatives capabilities cronvar filesystem gem ini_file locale_gen lvg lvol make modprobe " +
+    "nmcli npm pam_limits parted pids sefcontext snap timezone ufw xml"
+  ).split(" "),
+);
+
+/** True when `name` is a module of Ansible (ansible.builtin, or a collection's FQCN or routed name). */
+export function isAnsibleModule(name: string): boolean {
+  const bare = name.replace(BUILTIN, "");
+  if (ANSIBLE_BUILTIN_MODULES.includes(bare)) return true;
+  const m = /^(ansible\.posix|community\.general)\.(\w+)$/.exec(name);
+  if (m) return true;
+  if (/^[a-z0-9_]+\.[a-z0-9_]+\.\w+$/.test(name)) return true; // another collection's FQCN
+  return COLLECTION_MODULES.has(bare);
 }

@@ -67,6 +67,22 @@ export const failModule = defineModule({
   run: async (_ctx, a) => ({ changed: false, failed: true, msg: a.msg }),
 });
 
+/**
+ * A module of Ansible that kplay does not implement, in place of the task that names it: the
+ * task fails when it runs, saying so (a role's other-platform branch that never runs is no error).
+ */
+export const unimplementedModule = defineModule({
+  name: "kplay_unimplemented",
+  undo: "none",
+  local: true,
+  schema: z.object({ module: z.string() }).strict(),
+  run: async (_ctx, a) => ({
+    changed: false,
+    failed: true,
+    msg: `kplay does not implement the module ${a.module} (an Ansible module): this task cannot run here`,
+  }),
+});
+
 export const metaModule = defineModule({
   name: "meta",
   undo: "none",

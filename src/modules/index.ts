@@ -8,7 +8,14 @@ import { gatherFactsModule, setupModule } from "./setup.js";
 import { groupModule } from "./group.js";
 import { pauseModule, pingModule } from "./ping.js";
 import { tempfileModule } from "./tempfile.js";
-import { assertModule, failModule, includeTasksModule, metaModule, setFactModule } from "./control.js";
+import {
+  assertModule,
+  failModule,
+  includeTasksModule,
+  metaModule,
+  setFactModule,
+  unimplementedModule,
+} from "./control.js";
 import { copyModule } from "./copy.js";
 import { debugModule } from "./debug.js";
 import { fileModule } from "./file.js";
@@ -89,6 +96,7 @@ for (const m of [
   tempfileModule,
   metaModule,
   debugModule,
+  unimplementedModule,
 ] as ModuleDef[])
   registry.set(m.name, m);
 

@@ -25,7 +25,10 @@ const SCRIPT = sh`command -v systemctl >/dev/null 2>&1 || exit 3
 systemctl list-units --no-pager --type service --all
 echo ${SEPARATOR}
 systemctl list-unit-files --no-pager --type service --all | while read -r unit status rest; do
-  case "$unit" in *.service) printf '%s %s %s\n' "$unit" "$status" "$(systemctl show "$unit" --property=ActiveState --value 2>/dev/null)" ;; esac
+  case "$unit" in
+    *.service) printf '%s %s %s\n' "$unit" "$status" \
+      "$(systemctl show "$unit" --property=ActiveState --value 2>/dev/null)" ;;
+  esac
 done`;
 
 /** The services of list-units and list-unit-files output, as Ansible builds them. */

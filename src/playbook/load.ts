@@ -3,7 +3,7 @@
 // keyword. import_tasks / include_tasks are read here (so they are validated up front too) and
 // become blocks; vars_files are read here. Module arguments are checked against each module's
 // schema (values that are still templates are checked after they are rendered).
-import { ansibleHasArgument } from "../modules/ansible-args.js";
+import { ansibleHasArgument, isAnsibleModule } from "../modules/ansible-args.js";
 import { conditionProblems, loopProblem, modeProblem, pathValueProblem, templateProblems } from "./static-checks.js";
 import { pathArgNames } from "../modules/path-args.js";
 import { existsSync, readFileSync, statSync } from "node:fs";
@@ -703,7 +703,8 @@ function noteSourceFiles(
   }
 }
 
-function readTask(s: Source, raw: Record<string, any>, path: PathKey[], id: string): Task {
+function readTask(s: Source, written: Record<string, any>, path: PathKey[], id: string): Task {
+  const raw = withUnimplemented(written);
   const src = s.src;
   const where = at(src, path);
   const moduleKey = taskModuleKey(src, raw, path);
@@ -1156,4 +1157,18 @@ function checkRegister(src: YamlSource, register: unknown, path: PathKey[]): voi
     `Invalid variable name in 'register' specified: '${String(register)}'`,
     at(src, [...path, "register"], "register"),
   );
+}
+
+/**
+ * A task naming a module of Ansible that kplay does not implement runs kplay_unimplemented in its
+ * place: it fails when (and only if) it runs, as a role's other-platform branch must not stop a
+ * run. Its arguments are Ansible's to judge, so they are not read.
+ */
+function withUnimplemented(raw: Record<string, any>): Record<string, any> {
+  const key = Object.keys(raw).find(
+    (k) => !TASK_KEYS.has(k) && !NOT_YET.has(k) && !findModule(k) && isAnsibleModule(k),
+  );
+  if (key === undefined) return raw;
+  const rest = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== key && k !== "args"));
+  return { ...rest, name: raw.name ?? key, kplay_unimplemented: { module: key } };
 }

@@ -452,6 +452,25 @@ const cases: Case[] = [
     message:
       /Unsupported parameters for \(package\) module: enablerepo\. Ansible's package takes it; kplay's package does not implement it yet/,
   },
+  {
+    name: "an Ansible module kplay does not implement, on a task that runs",
+    files: {
+      "pb.yml": play(
+        "  tasks:\n    - mount: { path: /x, state: absent }\n      when: false\n    - ansible.builtin.cron: { name: x, job: /bin/true }\n",
+      ),
+    },
+    args: run(),
+    code: 1,
+    writes: true,
+    message: /kplay does not implement the module ansible\.builtin\.cron \(an Ansible module\)/,
+  },
+  {
+    name: "a misspelt module",
+    files: { "pb.yml": play("  tasks:\n    - coppy: { content: x, dest: /tmp/x }\n      when: false\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: coppy: unknown module or task keyword "coppy" \(did you mean "copy"\?\)/,
+  },
   // --- internal errors instead of input errors
   {
     name: "a group_vars symlink loop",

@@ -43,10 +43,14 @@ const OTHER_PLATFORM = (out: string) => `
       when: false
     - copy: { content: x, dest: "${out}/never", attributes: "+i", selevel: s0 }
       when: false
+    - cron: { name: backup, minute: "0", job: /bin/true }
+      when: false
+    - ansible.builtin.uri: { url: "http://127.0.0.1:1/", status_code: 200 }
+      when: false
     - copy: { content: "reached\\n", dest: "${out}/results" }
 `;
 
-describe("arguments kplay does not implement", { timeout: 240_000 }, () => {
+describe("arguments and modules kplay does not implement", { timeout: 240_000 }, () => {
   it("stop no run where their task does not run", async () => {
     const kplay = await sameAsAnsible({ main: OTHER_PLATFORM });
     expect(kplay.files.results).toBe("644 reached\n");
