@@ -18,6 +18,7 @@ export function rootInherit(play: Play): Inheritable {
     environment: play.environment,
     throttle: play.throttle,
     remoteUser: play.remoteUser,
+    connection: play.connection,
     checkMode: play.checkMode,
     diff: play.diff,
     noLog: play.noLog,
@@ -51,6 +52,7 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
     throttle: child.throttle ?? parent.throttle,
     diff: child.diff ?? parent.diff,
     remoteUser: child.remoteUser ?? parent.remoteUser,
+    connection: child.connection ?? parent.connection,
     moduleDefaults: mergeDefaults(parent.moduleDefaults, child.moduleDefaults),
     late: mergeLate(parent.late, child),
   };

@@ -283,8 +283,11 @@ export class TaskExecutor {
       };
     // an until loop's result carries its attempt, which failed_when and changed_when may read
     if (task.until !== undefined) result = { ...result, attempts: at.attempt };
-    if (result.ansible_facts && !result.failed && !p.mod.setsNoFacts)
-      this.keepFacts(p, at.host, result.ansible_facts as Vars);
+    if (result.ansible_facts && !result.failed && !p.mod.setsNoFacts) {
+      // delegate_facts: the facts are the delegate's (an inventory host), not the host's
+      const owner = task.delegateFacts && p.delegate && this.e.inv.hasHost(p.delegate) ? p.delegate : at.host;
+      this.keepFacts(p, owner, result.ansible_facts as Vars);
+    }
     const withReg = withData(at.vars, { ...(task.register ? { [task.register]: result } : {}), ...result });
     result = applyConditions(task, result, withReg);
     let status: HostStatus = result.failed ? "failed" : result.skipped ? "skipped" : result.changed ? "changed" : "ok";
@@ -347,7 +350,9 @@ export class TaskExecutor {
       throw new ArgumentError(why, task.where); // where.field names the module
     }
     const render = (v: unknown, field: string) => renderValue(v, at.vars, { ...o, field });
-    const delegate = eff.delegateTo ? String(render(eff.delegateTo, "delegate_to")) : undefined;
+    const named = eff.delegateTo ? String(render(eff.delegateTo, "delegate_to")) : undefined;
+    // connection: local runs it on the controller, unless the host's own variable says otherwise
+    const delegate = this.viaLocal(eff, named ?? at.host) ? "localhost" : named;
     const remoteUser = eff.remoteUser ? String(render(eff.remoteUser, "remote_user")) : undefined;
     const target = delegate ?? at.host;
     const userProblem = remoteUser && this.e.inv.hasHost(target) && this.node.remoteUserProblem(target, remoteUser);
@@ -372,6 +377,12 @@ export class TaskExecutor {
    * ends at once with the job id, as Ansible's. A module that sends nothing (command's creates
    * already there) gives its own result.
    */
+  /** The connection keyword says local and the host (or delegate) sets no ansible_connection of its own. */
+  private viaLocal(eff: Inheritable, target: string): boolean {
+    if (eff.connection !== "local") return false;
+    return !this.e.inv.hasHost(target) || this.e.inv.hostVars(target).ansible_connection === undefined;
+  }
+
   private async startJob(t: TaskRun, at: Attempt, p: Prepared, args: unknown): Promise<ModuleResult> {
     const base = this.moduleContext(t, at, p);
     const jid = `j${randomInt(1e11)}.${process.pid}`;

@@ -100,7 +100,7 @@ export type Node =
   | { k: "lit"; v: unknown }
   | { k: "name"; v: string }
   | { k: "get"; obj: Node; key: Node }
-  | { k: "slice"; obj: Node; from?: Node; to?: Node }
+  | { k: "slice"; obj: Node; from?: Node; to?: Node; step?: Node }
   | { k: "list"; items: Node[] }
   | { k: "dict"; entries: Array<[Node, Node]> }
   | { k: "not"; e: Node }
@@ -296,9 +296,14 @@ class Parser {
       return { k: "get", obj, key: from! };
     }
     this.next();
-    const to = this.isOp("]") ? undefined : this.cond();
+    const to = this.isOp("]") || this.isOp(":") ? undefined : this.cond();
+    let step: Node | undefined;
+    if (this.isOp(":")) {
+      this.next();
+      step = this.isOp("]") ? undefined : this.cond();
+    }
     this.expect("]");
-    return { k: "slice", obj, from, to };
+    return { k: "slice", obj, from, to, step };
   }
   private atom(): Node {
     const t = this.next();
@@ -570,7 +575,10 @@ class Evaluator implements Caller {
     const o = this.need(n.obj);
     const from = n.from ? Number(this.need(n.from)) : undefined;
     const to = n.to ? Number(this.need(n.to)) : undefined;
-    if (typeof o === "string" || Array.isArray(o)) return o.slice(from, to);
+    const step = n.step ? Number(this.need(n.step)) : 1;
+    if (step === 0) throw new ExprError(`slice step cannot be zero in: ${this.src}`);
+    if (typeof o === "string") return pySlice([...o], { from, to, step }).join("");
+    if (Array.isArray(o)) return pySlice(o, { from, to, step });
     throw new ExprError(`cannot slice ${describe(n.obj)} in: ${this.src}`);
   }
 
@@ -677,4 +685,22 @@ function describe(n: Node): string {
   if (n.k === "name") return n.v;
   if (n.k === "get") return `${describe(n.obj)}.${n.key.k === "lit" ? String(n.key.v) : "[…]"}`;
   return "expression";
+}
+
+/** Python's seq[from:to:step] (negative indexes and steps as Python takes them). */
+function pySlice<T>(seq: T[], o: { from?: number; to?: number; step: number }): T[] {
+  const n = seq.length;
+  const { step } = o;
+  const norm = (i: number | undefined, dflt: number, lo: number, hi: number) => {
+    if (i === undefined) return dflt;
+    const j = i < 0 ? i + n : i;
+    return Math.min(Math.max(j, lo), hi);
+  };
+  const out: T[] = [];
+  if (step > 0) {
+    for (let i = norm(o.from, 0, 0, n), end = norm(o.to, n, 0, n); i < end; i += step) out.push(seq[i]);
+  } else {
+    for (let i = norm(o.from, n - 1, -1, n - 1), end = norm(o.to, -1, -1, n - 1); i > end; i += step) out.push(seq[i]);
+  }
+  return out;
 }

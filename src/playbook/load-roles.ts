@@ -8,12 +8,21 @@ import { dirname, resolve } from "node:path";
 import { inputError } from "../errors.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
-import { at, COMMON_KEYS, isMap, readCommon, readNode, readNodes, type Source } from "./load.js";
+import { at, COMMON_KEYS, handlersOf, isMap, readCommon, readNode, readNodes, type Source } from "./load.js";
 import { findRole, roleName, rolePartFile } from "./roles.js";
 import { keyValues } from "./kv.js";
 import type { Block, Node } from "./types.js";
 
-const ROLE_ARGS = ["name", "tasks_from", "vars_from", "defaults_from", "handlers_from", "allow_duplicates", "public"];
+const ROLE_ARGS = [
+  "name",
+  "tasks_from",
+  "vars_from",
+  "defaults_from",
+  "handlers_from",
+  "allow_duplicates",
+  "public",
+  "apply",
+];
 const MAX_ROLE_DEPTH = 20;
 
 /** A role as asked for: its name, which files to take, its parameters, and the keywords of the entry. */
@@ -80,7 +89,8 @@ export function readRoleTask(s: Source, raw: Record<string, any>, inc: { key: st
     name: spec.name,
     from: { tasks: spec.tasks_from, vars: spec.vars_from, defaults: spec.defaults_from, handlers: spec.handlers_from },
     params: {},
-    entry: Object.fromEntries(Object.entries(raw).filter(([k]) => k !== key)),
+    // apply: keywords for the role's tasks (kplay reads the role at load, so they join its block)
+    entry: { ...Object.fromEntries(Object.entries(raw).filter(([k]) => k !== key)), ...applied(s, spec, inc) },
     once: false,
     path,
   };
@@ -221,7 +231,7 @@ function addRoleHandlers(
   const key = `${dir}\0${from ?? "main"}`;
   if (!file || play.handlersOf.has(key)) return;
   play.handlersOf.add(key);
-  const nodes = readPartNodes(s, file, { field: "handlers", id: `handlers:${dir}` });
+  const nodes = handlersOf(readPartNodes(s, file, { field: "handlers", id: `handlers:${dir}` }));
   for (const h of nodes) {
     if (h.kind !== "task" && !h.include)
       throw inputError("handlers must be tasks or task includes, not blocks", { ...h.where, field: "handlers" });
@@ -232,4 +242,15 @@ function addRoleHandlers(
         : scoped;
     play.handlers.push(t);
   }
+}
+
+/** include_role's apply: a mapping of task keywords, checked as a task's are. */
+function applied(s: Source, spec: Record<string, unknown>, inc: { key: string; path: PathKey[] }) {
+  if (spec.apply === undefined) return {};
+  const where = at(s.src, [...inc.path, inc.key, "apply"], `${inc.key}.apply`);
+  if (!isMap(spec.apply)) throw inputError("apply is a mapping of task keywords (tags, become, when…)", where);
+  const keywords = new Set(COMMON_KEYS);
+  for (const k of Object.keys(spec.apply))
+    if (!keywords.has(k)) throw inputError(`"${k}" is not a task keyword apply can give`, where);
+  return spec.apply;
 }

@@ -49,11 +49,13 @@ export const COMMON_KEYS = [
   "check_mode",
   "diff",
   "remote_user",
+  "connection",
   "module_defaults",
   "any_errors_fatal",
 ];
 const TASK_KEYS = new Set([
   ...COMMON_KEYS,
+  "delegate_facts",
   "undo",
   "register",
   ...LOOP_KEYWORDS,
@@ -90,6 +92,7 @@ const PLAY_KEYS = new Set([
   "become_method",
   "throttle",
   "remote_user",
+  "connection",
   "gather_facts",
   "serial",
   "max_fail_percentage",
@@ -111,7 +114,6 @@ const PLAY_KEYS = new Set([
 ]);
 // Ansible keywords kplay does not run yet: refused loudly rather than silently ignored.
 const NOT_YET = new Set([
-  "connection",
   "port",
   "ignore_unreachable",
   "collections",
@@ -240,7 +242,7 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
   if (raw.module_defaults !== undefined) ctx.moduleDefaults = true;
   const section = (field: string) =>
     readNodes(s, raw[field], { path: [...path, field], field, id: `${index}/${field}` });
-  const ownHandlers = section("handlers");
+  const ownHandlers = handlersOf(section("handlers"));
   for (const h of ownHandlers)
     if (h.kind !== "task" && !h.include)
       throw inputError("handlers must be tasks or task includes, not blocks", { ...h.where, field: "handlers" });
@@ -269,6 +271,7 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
     ...becomeMethod(src, raw.become_method, [...path, "become_method"]),
     throttle: positiveInt(src, raw.throttle, [...path, "throttle"]),
     remoteUser: raw.remote_user !== undefined ? String(raw.remote_user) : undefined,
+    ...connectionOf(src, raw.connection, [...path, "connection"]),
     gatherFacts: pb("gather_facts") ?? true,
     serial,
     maxFailPercentage: maxFail,
@@ -409,6 +412,7 @@ export function readCommon(src: YamlSource, raw: Record<string, any>, path: Path
     throttle: positiveInt(src, raw.throttle, [...path, "throttle"]),
     diff: kb("diff"),
     remoteUser: raw.remote_user !== undefined ? String(raw.remote_user) : undefined,
+    ...connectionOf(src, raw.connection, [...path, "connection"]),
     tags: tagList(src, raw.tags, [...path, "tags"]),
     vars: varsOf(src, raw.vars, [...path, "vars"]),
     environment: envOf(src, raw.environment, [...path, "environment"]),
@@ -750,6 +754,9 @@ function readTask(s: Source, written: Record<string, any>, path: PathKey[], id: 
     ...common,
     register: raw.register !== undefined ? String(raw.register) : undefined,
     ...readLoop(src, raw, path),
+    ...(raw.delegate_facts !== undefined
+      ? { delegateFacts: bool(src, raw.delegate_facts, [...path, "delegate_facts"]) }
+      : {}),
     notify: strList(raw.notify),
     listen: strList(raw.listen),
     changedWhen: raw.changed_when,
@@ -1171,4 +1178,49 @@ function withUnimplemented(raw: Record<string, any>): Record<string, any> {
   if (key === undefined) return raw;
   const rest = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== key && k !== "args"));
   return { ...rest, name: raw.name ?? key, kplay_unimplemented: { module: key } };
+}
+
+/**
+ * The connection keyword: local (run on the controller, on behalf of the host) or one of
+ * Ansible's SSH connections (kplay's own). A host's ansible_connection variable outranks it.
+ */
+function connectionOf(src: YamlSource, raw: unknown, path: PathKey[]): { connection?: "local" | "ssh" } {
+  if (raw === undefined || raw === null) return {};
+  const v = String(raw);
+  if (v === "local") return { connection: "local" };
+  if (["ssh", "smart", "paramiko"].includes(v)) return { connection: "ssh" };
+  throw inputError(
+    `connection ${JSON.stringify(v)}: kplay connects over ssh, or runs locally (connection: local)`,
+    at(src, path, "connection"),
+  );
+}
+
+/**
+ * Handlers as Ansible reads them: an import_tasks among them is replaced by its tasks, each a
+ * handler notified by its own name, with the import's keywords (a static import cannot itself be
+ * notified); an include_tasks stays one handler that runs its whole file.
+ */
+export function handlersOf(nodes: Node[]): Node[] {
+  return nodes.flatMap((n) => {
+    const dynamic = n.kind === "block" && n.block[0]?.kind === "task" && n.block[0].module === "include_tasks";
+    if (n.kind !== "block" || !n.include || dynamic) return [n];
+    return handlersOf(n.block).map((inner) => withImportKeywords(n, inner));
+  });
+}
+
+/** A task of an import gets the import's keywords: its conditions first, its variables below the task's. */
+function withImportKeywords(imp: Block, t: Node): Node {
+  return {
+    ...t,
+    when: [...imp.when, ...t.when],
+    vars: { ...imp.vars, ...t.vars },
+    tags: [...new Set([...imp.tags, ...t.tags])],
+    become: t.become ?? imp.become,
+    becomeUser: t.becomeUser ?? imp.becomeUser,
+    environment: t.environment ?? imp.environment,
+    noLog: t.noLog ?? imp.noLog,
+    ignoreErrors: t.ignoreErrors ?? imp.ignoreErrors,
+    delegateTo: t.delegateTo ?? imp.delegateTo,
+    runOnce: t.runOnce ?? imp.runOnce,
+  };
 }

@@ -19,10 +19,16 @@ export function roleSearchPath(playbookDir: string): string[] {
 
 /** The role's directory, or the places looked in when it is not found. */
 export function findRole(name: string, playbookDir: string): { dir?: string; looked: string[] } {
-  const looked =
-    name.includes("/") || isAbsolute(name)
-      ? [resolve(playbookDir, name)]
-      : roleSearchPath(playbookDir).map((d) => join(d, name));
+  // a name with a slash (kubespray's kubernetes/preinstall) is looked for in the roles path
+  // first, then as a path from the playbook's directory, as Ansible does
+  const looked = isAbsolute(name)
+    ? [name]
+    : [
+        ...new Set([
+          ...roleSearchPath(playbookDir).map((d) => join(d, name)),
+          ...(name.includes("/") ? [resolve(playbookDir, name)] : []),
+        ]),
+      ];
   const dir = looked.find((d) => existsSync(d) && statSync(d).isDirectory());
   return { dir, looked };
 }

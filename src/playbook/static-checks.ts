@@ -41,6 +41,24 @@ const ANSIBLE_TESTS = new Set(
   ).split(" "),
 );
 
+// Filters and tests of the collections roles use by their short names (ansible.utils'
+// ipaddr family, community.general's json_query…), which Ansible 2.14 routes: not typos.
+const COLLECTION_FILTERS = new Set(
+  (
+    "ipaddr ipv4 ipv6 ipwrap ipmath ipsubnet nthhost next_nth_usable previous_nth_usable network_in_usable " +
+    "network_in_network reduce_on_network cidr_merge hwaddr macaddr slaac json_query to_toml from_toml " +
+    "dict_kv lists_mergeby groupby_as_dict version_sort counter unicode_normalize random_mac from_csv " +
+    "jc to_time_unit to_seconds to_minutes to_hours to_days to_weeks to_months to_years to_milliseconds " +
+    "path_join ansible_native_concat"
+  ).split(" "),
+);
+const COLLECTION_TESTS = new Set(
+  (
+    "ip ipv4 ipv6 ip_address ipv4_address ipv6_address in_network in_any_network in_one_network " +
+    "private public loopback multicast reserved resolvable subnet_of supernet_of mac unspecified"
+  ).split(" "),
+);
+
 const BUILTIN_PREFIX = /^ansible\.(builtin|legacy)\./;
 
 /** Problems of template syntax and names in a value (strings inside lists and mappings too). */
@@ -90,13 +108,13 @@ export function conditionProblems(cond: unknown): string[] {
 function knownFilter(name: string): boolean {
   const bare = name.replace(BUILTIN_PREFIX, "");
   if (bare.includes(".")) return true; // a collection's: known only when it runs
-  return Object.hasOwn(FILTERS, bare) || ANSIBLE_FILTERS.has(bare);
+  return Object.hasOwn(FILTERS, bare) || ANSIBLE_FILTERS.has(bare) || COLLECTION_FILTERS.has(bare);
 }
 
 function knownTest(name: string): boolean {
   const bare = name.replace(BUILTIN_PREFIX, "");
   if (bare.includes(".")) return true;
-  return Object.hasOwn(TESTS, bare) || ANSIBLE_TESTS.has(bare);
+  return Object.hasOwn(TESTS, bare) || ANSIBLE_TESTS.has(bare) || COLLECTION_TESTS.has(bare);
 }
 
 /** `loop:` takes a list: a literal string, number or mapping is Ansible's run-time error, said now. */

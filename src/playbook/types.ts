@@ -30,6 +30,8 @@ export interface Inheritable {
   diff?: boolean;
   /** remote_user: must be the host's login user (one connection per host); ignored for the local connection. */
   remoteUser?: string;
+  /** The connection keyword: "local" runs on the controller (a host's ansible_connection outranks it). */
+  connection?: "local" | "ssh";
   /** module_defaults: arguments per module name, below the task's own (templates, rendered when used). */
   moduleDefaults?: Record<string, Record<string, unknown>>;
   /**
@@ -41,6 +43,8 @@ export interface Inheritable {
 }
 
 export interface Task extends Inheritable {
+  /** delegate_facts: facts the task returns belong to the host it is delegated to. */
+  delegateFacts?: boolean;
   kind: "task";
   /** Stands for an include that cannot be read (a role that is not there): its failure is not counted. */
   includeFailure?: boolean;
@@ -116,6 +120,8 @@ export interface Play {
   becomeMethod?: "sudo" | "su";
   throttle?: number;
   remoteUser?: string;
+  /** The connection keyword: "local" runs on the controller (a host's ansible_connection outranks it). */
+  connection?: "local" | "ssh";
   gatherFacts: boolean;
   serial: Array<number | string>;
   maxFailPercentage?: number;

@@ -84,3 +84,17 @@ describe("filters for shell and file content", () => {
     expect(evalExpr("l | last", { l: ["a", "b"] })).toBe("b");
   });
 });
+
+describe("slices with a step, as Python's", () => {
+  it.each([
+    ["s[1::]", "bcdef"],
+    ["s[::-1]", "fedcba"],
+    ["s[::2]", "ace"],
+    ["l[1::]", [1, 2, 3]],
+    ["l[::-1]", [3, 2, 1, 0]],
+    ["l[3:0:-2]", [3, 1]],
+    ["l[-2::]", [2, 3]],
+  ])("%s", (e, want) => {
+    expect(evalExpr(e, { s: "abcdef", l: [0, 1, 2, 3] })).toEqual(want);
+  });
+});
