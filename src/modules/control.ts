@@ -15,6 +15,10 @@ export const setFactModule = defineModule({
   run: async (_ctx, a) => {
     const facts = { ...a };
     delete facts.cacheable;
+    // Ansible's set_fact with jinja2_native off (its default): a value that is (or renders to) the
+    // text true, false, yes or no, in any case, becomes a boolean
+    for (const [k, v] of Object.entries(facts))
+      if (typeof v === "string" && /^(true|false|yes|no)$/i.test(v)) facts[k] = /^(true|yes)$/i.test(v);
     const bad = Object.keys(facts).find((k) => !/^[A-Za-z_]\w*$/.test(k));
     if (bad !== undefined)
       return {

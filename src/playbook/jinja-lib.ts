@@ -132,6 +132,8 @@ const reFlags = (kw: Record<string, unknown>) => (truthy(kw.ignorecase) ? "i" : 
 
 export const TESTS: Record<string, (v: unknown, a: Args) => boolean> = {
   none: (v) => v === null,
+  // Python's `is`: True, False and None are themselves; other objects only when they are the same one
+  sameas: (v, a) => v === a.pos[0],
   true: (v) => v === true,
   false: (v) => v === false,
   boolean: (v) => typeof v === "boolean",

@@ -21,7 +21,7 @@ describe("playbook validation", () => {
     ["09-bad-enum.yml", 6, 16, /Invalid option|expected one of/],
     ["10-not-a-list.yml", 1, 1, /a playbook must be a list of plays/],
     ["11-yaml-syntax.yml", 5, undefined, /YAML syntax error/],
-    ["12-unsupported-keyword.yml", 5, 7, /"connection" is an Ansible keyword kplay does not support yet/],
+    ["12-unsupported-keyword.yml", 5, 7, /"debugger" is an Ansible keyword kplay does not support yet/],
     ["13-bad-bool.yml", 2, 11, /expected true or false, got "maybe"/],
     ["14-no-module.yml", 3, 7, /the task names no module/],
     ["15-bad-register.yml", 5, 17, /Invalid variable name in .register. specified/],
