@@ -2,6 +2,7 @@
 // shipped step playbooks of cluster/steps.ts, recorded step by step: a re-run skips what is done,
 // --restart runs everything again), `kplay remove-cluster` (the workflow is
 // cluster/remove-cluster.ts) and `kplay init` (a commented sample config.yaml).
+import { checkControllerPki } from "../cluster/pki-check.js";
 import { DEPLOY_STEPS, deployPlaybooks } from "../cluster/steps.js";
 import { dirname, resolve } from "node:path";
 import { existsSync, writeFileSync } from "node:fs";
@@ -9,7 +10,7 @@ import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { checkTopology, hostsToReset } from "../cluster/nodes.js";
 import { removeCluster } from "../cluster/remove-cluster.js";
-import { COMMON, confirmReset, loadInv, parse, words, type Common } from "./options.js";
+import { COMMON, confirmReset, loadInv, parse, stateDir, words, type Common } from "./options.js";
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
 import { withClusterSession } from "./state.js";
 
@@ -46,6 +47,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
       hint: "--restart runs every step again",
     });
   for (const w of checkTopology(loadInv(values as Common))) console.error(`kplay: warning: ${w}`);
+  checkControllerPki(join(stateDir(values as Common), "pki"));
   const files = deployPlaybooks();
   return runPlaybooks(values as RunValues, files, {
     label: "kplay deploy-cluster",

@@ -6,7 +6,8 @@ import { KplayError } from "../errors.js";
 import { checkRemovable, checkTopology, clusterNodes } from "../cluster/nodes.js";
 import { removeNodes } from "../cluster/remove-node.js";
 import { deployPlaybooks } from "../cluster/steps.js";
-import { COMMON, confirmReset, loadInv, parse, type Common } from "./options.js";
+import { COMMON, confirmReset, loadInv, parse, stateDir, type Common } from "./options.js";
+import { checkControllerPki } from "../cluster/pki-check.js";
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
 import { withClusterSession } from "./state.js";
 
@@ -34,6 +35,7 @@ export async function addNodeCommand(argv: string[]): Promise<number> {
   const inv = loadInv(values as Common);
   const nodes = clusterNodes(inv, positionals, "add-node");
   for (const w of checkTopology(inv)) console.error(`kplay: warning: ${w}`);
+  checkControllerPki(join(stateDir(values as Common), "pki"));
   return runPlaybooks(values as RunValues, deployPlaybooks(), {
     label: `kplay add-node ${nodes.join(" ")}`,
     cluster: true,

@@ -347,6 +347,29 @@ const cases: Case[] = [
   },
   // --- config.yaml as a cluster
   ...clusterCases(),
+  {
+    name: "a CA key without its certificate",
+    files: {
+      "config.yaml": readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8"),
+      ".kplay/pki/ca.key": "k",
+    },
+    setup: (d) => chmodSync(join(d, ".kplay"), 0o700),
+    args: ["deploy-cluster", "-c", "config.yaml"],
+    code: 2,
+    message: /\.kplay\/pki\/ca\.key: ca\.key exists without ca\.crt: a CA needs both/,
+  },
+  {
+    name: "a CA certificate that is not one",
+    files: {
+      "config.yaml": readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8"),
+      ".kplay/pki/etcd/ca.crt": "garbage",
+      ".kplay/pki/etcd/ca.key": "k",
+    },
+    setup: (d) => chmodSync(join(d, ".kplay"), 0o700),
+    args: ["deploy-cluster", "-c", "config.yaml"],
+    code: 2,
+    message: /pki\/etcd\/ca\.crt: is not a PEM certificate/,
+  },
   // --- found late instead of at load
   {
     name: "mode u=rwz",
