@@ -1,10 +1,13 @@
-// Owns how play, block and task keywords combine: inheritance (a task's own value wins, `when`s
-// add up), tag selection (--tags/--skip-tags with always, never, tagged, untagged) and serial
-// batch sizes.
+// Owns how play, block and task keywords take effect as a play runs: keywords written as
+// templates rendered when they run, tag selection (--tags/--skip-tags with always, never,
+// tagged, untagged) and serial batch sizes. Inheritance is playbook/inherit.ts (re-exported).
 import { KplayError } from "../errors.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
 import type { Inheritable, Play, Task } from "../playbook/types.js";
 import { renderValue, type TemplateOrigin } from "../template/render.js";
+import { inherit, LATE_BOOLEANS } from "../playbook/inherit.js";
+
+export { inherit };
 
 /** The keywords a play gives every task in it. */
 export function rootInherit(play: Play): Inheritable {
@@ -26,56 +29,6 @@ export function rootInherit(play: Play): Inheritable {
     moduleDefaults: play.moduleDefaults,
     late: play.late,
   };
-}
-
-/** Keywords flow down from play to block to task; a task's own value wins, `when`s add up. */
-export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
-  return {
-    when: [...parent.when, ...(child.when ?? [])],
-    become: child.become ?? parent.become,
-    becomeUser: child.becomeUser ?? parent.becomeUser,
-    becomeMethod: child.becomeMethod ?? parent.becomeMethod,
-    tags: [...new Set([...parent.tags, ...(child.tags ?? [])])],
-    vars: { ...parent.vars, ...(child.vars ?? {}) },
-    data: child.data ? { ...parent.data, ...child.data } : parent.data,
-    defaults: child.defaults ? { ...parent.defaults, ...child.defaults } : parent.defaults,
-    environment:
-      typeof child.environment === "object" && typeof parent.environment === "object"
-        ? { ...parent.environment, ...child.environment }
-        : (child.environment ?? parent.environment),
-    noLog: child.noLog ?? parent.noLog,
-    ignoreErrors: child.ignoreErrors ?? parent.ignoreErrors,
-    anyErrorsFatal: child.anyErrorsFatal ?? parent.anyErrorsFatal,
-    delegateTo: child.delegateTo ?? parent.delegateTo,
-    runOnce: child.runOnce ?? parent.runOnce,
-    checkMode: child.checkMode ?? parent.checkMode,
-    throttle: child.throttle ?? parent.throttle,
-    diff: child.diff ?? parent.diff,
-    remoteUser: child.remoteUser ?? parent.remoteUser,
-    connection: child.connection ?? parent.connection,
-    moduleDefaults: mergeDefaults(parent.moduleDefaults, child.moduleDefaults),
-    late: mergeLate(parent.late, child),
-  };
-}
-
-/** Boolean keywords that may be written as templates: Ansible's name → the field. */
-const LATE_BOOLEANS = {
-  become: "become",
-  diff: "diff",
-  no_log: "noLog",
-  ignore_errors: "ignoreErrors",
-  any_errors_fatal: "anyErrorsFatal",
-  run_once: "runOnce",
-  check_mode: "checkMode",
-} as const satisfies Record<string, keyof Inheritable>;
-
-/** An inherited template gives way to a value the child sets plainly; the child's own templates win. */
-function mergeLate(parent: Inheritable["late"], child: Inheritable): Inheritable["late"] {
-  if (!parent && !child.late) return undefined;
-  const out = { ...parent };
-  for (const [k, field] of Object.entries(LATE_BOOLEANS)) if (child[field] !== undefined) delete out[k];
-  Object.assign(out, child.late);
-  return Object.keys(out).length ? out : undefined;
 }
 
 /** A keyword template rendered: a boolean as Ansible's boolean() reads it (anything else is false). */
@@ -171,14 +124,6 @@ export function resolvePlayLate(play: Play, vars: Record<string, unknown>): Play
     ...taskDefaults(resolveLate({ ...rootInherit(play), late: rest }, vars, where).eff),
     late: undefined,
   };
-}
-
-/** A child's module_defaults over its parent's: a module named again takes only the child's arguments (Ansible's). */
-function mergeDefaults(
-  parent: Inheritable["moduleDefaults"],
-  child: Inheritable["moduleDefaults"],
-): Inheritable["moduleDefaults"] {
-  return child && parent ? { ...parent, ...child } : (child ?? parent);
 }
 
 /**

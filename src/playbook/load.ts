@@ -3,6 +3,7 @@
 // keyword. import_tasks / include_tasks are read here (so they are validated up front too) and
 // become blocks; vars_files are read here. Module arguments are checked against each module's
 // schema (values that are still templates are checked after they are rendered).
+import { inherit } from "./inherit.js";
 import { ansibleHasArgument, isAnsibleModule } from "../modules/ansible-args.js";
 import { conditionProblems, loopProblem, modeProblem, pathValueProblem, templateProblems } from "./static-checks.js";
 import { pathArgNames } from "../modules/path-args.js";
@@ -1208,19 +1209,7 @@ export function handlersOf(nodes: Node[]): Node[] {
   });
 }
 
-/** A task of an import gets the import's keywords: its conditions first, its variables below the task's. */
+/** A task of an import gets the import's keywords, as a block's task does (its conditions after the import's). */
 function withImportKeywords(imp: Block, t: Node): Node {
-  return {
-    ...t,
-    when: [...imp.when, ...t.when],
-    vars: { ...imp.vars, ...t.vars },
-    tags: [...new Set([...imp.tags, ...t.tags])],
-    become: t.become ?? imp.become,
-    becomeUser: t.becomeUser ?? imp.becomeUser,
-    environment: t.environment ?? imp.environment,
-    noLog: t.noLog ?? imp.noLog,
-    ignoreErrors: t.ignoreErrors ?? imp.ignoreErrors,
-    delegateTo: t.delegateTo ?? imp.delegateTo,
-    runOnce: t.runOnce ?? imp.runOnce,
-  };
+  return { ...t, ...inherit(imp, t) } as Node;
 }

@@ -2,7 +2,7 @@
 // still runs its handlers (then stays failed); without it, it does not. Differential with
 // ansible-playbook 2.14: files left, recap and exit status.
 import { describe, expect, it } from "vitest";
-import { runBoth } from "../harness/differential.js";
+import { runBoth, sameAsAnsible } from "../harness/differential.js";
 
 const PLAY = (keyword: string) => (out: string) => `
 - hosts: all
@@ -39,5 +39,36 @@ describe("force_handlers", { timeout: 240_000 }, () => {
       forced ? ["h1-first", "h1-second", "h1-third"] : [],
     );
     expect(kplay.files["h2-third"]).toBe("644 3");
+  });
+});
+
+// An import_tasks among handlers is replaced by its tasks, each notified by its own name, with
+// the import's `when` (kubespray's etcd role notifies "Backup etcd data", a task of an import).
+const IMPORTED = (out: string) => `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "true"
+      notify: [second of the import]
+  handlers:
+    - name: the import
+      import_tasks: handlers-imported.yml
+      when: inventory_hostname == 'h1'
+`;
+
+describe("handlers from import_tasks", { timeout: 240_000 }, () => {
+  it("are notified one by one, by their own names, with the import's conditions", async () => {
+    const kplay = await sameAsAnsible({
+      main: IMPORTED,
+      files: (out) => ({
+        "handlers-imported.yml": `
+- name: first of the import
+  copy: { dest: "${out}/{{ inventory_hostname }}-first", content: "1" }
+- name: second of the import
+  copy: { dest: "${out}/{{ inventory_hostname }}-second", content: "2" }
+`,
+      }),
+    });
+    expect(Object.keys(kplay.files)).toEqual(["h1-second"]);
   });
 });
