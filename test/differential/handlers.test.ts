@@ -44,7 +44,7 @@ describe("force_handlers", { timeout: 240_000 }, () => {
 
 // An import_tasks among handlers is replaced by its tasks, each notified by its own name, with
 // the import's `when` (kubespray's etcd role notifies "Backup etcd data", a task of an import).
-const IMPORTED = (out: string) => `
+const IMPORTED = (_out: string) => `
 - hosts: all
   gather_facts: false
   tasks:
