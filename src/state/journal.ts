@@ -102,18 +102,12 @@ export class Journal {
           rec = undefined;
         }
       }
+      if (rec && !wellFormed(rec))
+        throw this.corrupt(lineNo, "has a valid checksum but not the shape of a kplay record");
       if (!rec) {
         // the last record may be torn by a kill mid-write; a bad one with records after it is corruption
         if (buf.indexOf(0x0a, nl + 1) >= 0 || (nl + 1 < buf.length && buf.subarray(nl + 1).some((b) => b !== 0))) {
-          throw new KplayError(
-            "input",
-            `record ${lineNo} is corrupt (its checksum does not match) and records follow it: ` +
-              "kplay will not guess what was done",
-            {
-              where: { file: this.file, line: lineNo },
-              hint: "restore the file from a backup, or move it aside (kplay state reset) to start over",
-            },
-          );
+          throw this.corrupt(lineNo, "is corrupt (its checksum does not match) and records follow it");
         }
         break;
       }
@@ -124,6 +118,14 @@ export class Journal {
       this.droppedTail = { bytes: buf.length - offset, line: lineNo };
       if (!this.readOnly) truncateSync(this.file, offset);
     }
+  }
+
+  /** A record that cannot be trusted, with records after it: an error naming the journal and the line. */
+  private corrupt(lineNo: number, why: string): KplayError {
+    return new KplayError("input", `record ${lineNo} ${why}: kplay will not guess what was done`, {
+      where: { file: this.file, line: lineNo },
+      hint: "restore the file from a backup, or move it aside (kplay state reset) to start over",
+    });
   }
 
   private hs(step: string, host: string): HostStep {
@@ -263,4 +265,30 @@ export class Journal {
     this.flush();
     this.out?.close();
   }
+}
+
+/** The text fields each kind of record needs (a record written by kplay always has them). */
+const REQUIRED: Record<JournalRecord["t"], string[]> = {
+  run: ["run"],
+  step_reset: ["step", "host", "fp"],
+  task_done: ["step", "task", "host", "status"],
+  notify: ["step", "host", "handler"],
+  notify_cancel: ["step", "host", "handler"],
+  handler_done: ["step", "host", "handler"],
+  host_step_done: ["step", "host", "fp"],
+  host_failed: ["step", "host"],
+  forget: ["host"],
+  plan: [],
+};
+
+/** A parsed record of a kind kplay writes, with the fields that kind needs. */
+function wellFormed(rec: unknown): rec is JournalRecord {
+  if (!rec || typeof rec !== "object" || Array.isArray(rec)) return false;
+  const r = rec as Record<string, unknown>;
+  const need =
+    typeof r.t === "string" && Object.hasOwn(REQUIRED, r.t) ? REQUIRED[r.t as JournalRecord["t"]] : undefined;
+  if (!need || !need.every((k) => typeof r[k] === "string")) return false;
+  if (r.t === "run") return Array.isArray(r.steps);
+  if (r.t === "plan") return !!r.targets && typeof r.targets === "object";
+  return true;
 }

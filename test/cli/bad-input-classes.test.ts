@@ -525,6 +525,16 @@ const cases: Case[] = [
     code: 2,
     message: /--html no\/such\/r\.html: the directory no\/such does not exist/,
   },
+  {
+    name: "a journal record with a valid checksum and the wrong shape",
+    files: {
+      ".kplay/journal.jsonl":
+        journalLine({ t: "task_done", step: 1 }) + journalLine({ t: "forget", host: "h1", time: "x" }),
+    },
+    args: ["status", "-i", "inv.yml"],
+    code: 2,
+    message: /journal\.jsonl:1: record 1 has a valid checksum but not the shape of a kplay record/,
+  },
   // --- written before refusing
   ...["0", "2.5", "99999", "-1"].map((n) => ({
     name: `--forks ${n}`,
@@ -679,6 +689,12 @@ function clusterCases(): Case[] {
       message: /default\.registry_push_port: port 5000 is already compose\.nginx_http_port/,
     },
   ];
+}
+
+/** A journal line as kplay writes it: the record's JSON, a tab, its checksum. */
+function journalLine(rec: unknown): string {
+  const json = JSON.stringify(rec);
+  return `${json}\t${createHash("sha256").update(json).digest("hex").slice(0, 12)}\n`;
 }
 
 function mkfifo(path: string): void {
