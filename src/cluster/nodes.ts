@@ -106,7 +106,8 @@ export function hostsToReset(inv: Inventory, o: { keepBootstrap: boolean }): str
 
 /**
  * What a cluster needs before deploy-cluster or add-node touch anything: a control plane, etcd
- * members, and a valid `ip` for every cluster node that sets one. Returns warnings: an even
+ * members each with an `ip`, a valid `ip` for every cluster node that sets one, and a bootstrap
+ * group that is not empty if it is there. Returns warnings: an even
  * number of etcd members tolerates no more failures than one member fewer.
  */
 export function checkTopology(inv: Inventory): string[] {
@@ -124,6 +125,17 @@ export function checkTopology(inv: Inventory): string[] {
   const etcd = etcdMembers(inv);
   if (etcd.length === 0)
     throw new KplayError("input", "the inventory has no etcd member: group etcd is empty", where("etcd"));
+  for (const h of etcd)
+    if (typeof inv.hostVars(h).ip !== "string" || inv.hostVars(h).ip === "")
+      throw new KplayError("input", `etcd member ${h} has no ip: its peer and client URLs are made from it`, {
+        where: { ...inv.hostWhere(h), field: `${h}.ip` },
+        hint: "give each etcd member its address on the node network: ip: 192.168.10.11",
+      });
+  if (inv.hasGroup("bootstrap") && hostsOf(inv, "bootstrap").length === 0)
+    throw new KplayError("input", "group bootstrap is empty", {
+      ...where("bootstrap"),
+      hint: "name the bootstrap node in it, or leave the group out (the controller is then the bootstrap node)",
+    });
   for (const h of clusterHosts(inv)) {
     const ip = inv.hostVars(h).ip;
     if (typeof ip === "string" && !ip.includes("{{") && isIP(ip) === 0)

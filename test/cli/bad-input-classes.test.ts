@@ -350,7 +350,7 @@ const cases: Case[] = [
   {
     name: "a CA key without its certificate",
     files: {
-      "config.yaml": readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8"),
+      "config.yaml": withIps(readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8")),
       ".kplay/pki/ca.key": "k",
     },
     setup: (d) => chmodSync(join(d, ".kplay"), 0o700),
@@ -361,7 +361,7 @@ const cases: Case[] = [
   {
     name: "a CA certificate that is not one",
     files: {
-      "config.yaml": readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8"),
+      "config.yaml": withIps(readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8")),
       ".kplay/pki/etcd/ca.crt": "garbage",
       ".kplay/pki/etcd/ca.key": "k",
     },
@@ -369,6 +369,24 @@ const cases: Case[] = [
     args: ["deploy-cluster", "-c", "config.yaml"],
     code: 2,
     message: /pki\/etcd\/ca\.crt: is not a PEM certificate/,
+  },
+  {
+    name: "an etcd member without an ip",
+    files: { "config.yaml": readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8") },
+    args: ["deploy-cluster", "-c", "config.yaml"],
+    code: 2,
+    message: /config\.yaml:\d+(:\d+)?: node1\.ip: etcd member node1 has no ip/,
+  },
+  {
+    name: "an empty bootstrap group",
+    files: {
+      "config.yaml": withIps(
+        readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8"),
+      ).replace("      calico_rr:", "      bootstrap:\n        hosts: {}\n      calico_rr:"),
+    },
+    args: ["deploy-cluster", "-c", "config.yaml"],
+    code: 2,
+    message: /bootstrap: group bootstrap is empty/,
   },
   // --- found late instead of at load
   {
@@ -692,6 +710,11 @@ function clusterCases(): Case[] {
       message: /default\.registry_push_port: port 5000 is already compose\.nginx_http_port/,
     },
   ];
+}
+
+/** The fixture config with each node's ip (etcd members need one). */
+function withIps(cfg: string): string {
+  return cfg.replace(/ansible_host: (172\.20\.0\.2\d)/g, "ansible_host: $1\n        ip: $1");
 }
 
 /** A journal line as kplay writes it: the record's JSON, a tab, its checksum. */
