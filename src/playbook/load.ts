@@ -3,6 +3,23 @@
 // keyword. import_tasks / include_tasks are read here (so they are validated up front too) and
 // become blocks; vars_files are read here. Module arguments are checked against each module's
 // schema (values that are still templates are checked after they are rendered).
+import {
+  at,
+  becomeMethod,
+  bool,
+  checkRegister,
+  connectionOf,
+  envOf,
+  isMap,
+  kindOf,
+  lateOr,
+  plainIssue,
+  playHosts,
+  positiveInt,
+  strList,
+  tagList,
+  varsOf,
+} from "./load-fields.js";
 import { inherit } from "./inherit.js";
 import { ansibleHasArgument, isAnsibleModule } from "../modules/ansible-args.js";
 import { conditionProblems, loopProblem, modeProblem, pathValueProblem, templateProblems } from "./static-checks.js";
@@ -220,10 +237,6 @@ export interface Source {
   base: string;
   ctx: Ctx;
   role?: string;
-}
-
-export function at(src: YamlSource, path: PathKey[], field?: string, key = false): Where {
-  return { file: src.file, ...(key ? src.keyPos(path) : src.pos(path)), field };
 }
 
 /** A play; `pos.at` is its place in the file, `pos.index` its place in the whole (imported) playbook. */
@@ -967,116 +980,6 @@ function checkKey(src: YamlSource, k: string, allowed: Set<string>, loc: { path:
   );
 }
 
-/** become_method: sudo (Ansible's default) or su; another method is refused, not ignored. */
-function becomeMethod(src: YamlSource, v: unknown, path: PathKey[]): object {
-  if (v === undefined || v === null) return {};
-  const name = String(v).replace(/^ansible\.builtin\./, "");
-  if (name === "sudo" || name === "su") return { becomeMethod: name };
-  throw inputError(
-    `become_method ${JSON.stringify(v)} is not supported: kplay becomes another user with sudo or su`,
-    at(src, path, "become_method"),
-    "use become_method: sudo or su (or leave it out)",
-  );
-}
-
-function positiveInt(src: YamlSource, v: unknown, path: PathKey[]): number | undefined {
-  if (v === undefined || v === null) return undefined;
-  const n = Number(v);
-  if (Number.isInteger(n) && n > 0) return n;
-  throw inputError(`expected a whole number above 0, got ${JSON.stringify(v)}`, at(src, path, String(path.at(-1))));
-}
-
-/** A keyword written as a template: kept in `late` (rendered when the task runs), none for now. */
-function lateOr<T>(v: unknown, key: string, late: Record<string, string>, read: () => T): T | undefined {
-  if (typeof v === "string" && (v.includes("{{") || v.includes("{%"))) {
-    late[key] = v;
-    return undefined;
-  }
-  return read();
-}
-
-function bool(src: YamlSource, v: unknown, path: PathKey[]): boolean | undefined {
-  if (v === undefined || v === null) return undefined;
-  const b = ansibleBoolean(v);
-  if (b !== undefined) return b;
-  throw inputError(`expected true or false, got ${JSON.stringify(v)}`, at(src, path, String(path[path.length - 1])));
-}
-
-function mapOf(src: YamlSource, v: unknown, path: PathKey[], field: string): Record<string, unknown> {
-  if (v === undefined || v === null) return {};
-  if (!isMap(v)) throw inputError(`${field} must be a mapping`, at(src, path, field));
-  return v;
-}
-
-/** `vars:` is a mapping or, as Ansible also takes it, a list of mappings merged in order. */
-function varsOf(src: YamlSource, v: unknown, path: PathKey[]): Record<string, unknown> {
-  if (!Array.isArray(v)) return checkedVarNames(src, mapOf(src, v, path, "vars"), path);
-  const out: Record<string, unknown> = {};
-  for (const [i, m] of v.entries()) {
-    if (!isMap(m)) throw inputError("vars must be a mapping or a list of mappings", at(src, [...path, i], "vars"));
-    Object.assign(out, checkedVarNames(src, m, [...path, i]));
-  }
-  return out;
-}
-
-/** Python identifiers, as Ansible's isidentifier check of every variable name. */
-export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** A variable name Jinja could never read is refused in Ansible's words, at the name. */
-function checkedVarNames(src: YamlSource, vars: Record<string, unknown>, path: PathKey[]): Record<string, unknown> {
-  for (const k of Object.keys(vars))
-    if (!VAR_NAME.test(k))
-      throw inputError(`Invalid variable name in vars specified: '${k}' is not a valid variable name`, {
-        ...at(src, [...path, k], "vars", true),
-      });
-  return vars;
-}
-
-/** tags: a name, comma-separated names, or a list of names (numbers are names too). */
-function tagList(src: YamlSource, v: unknown, path: PathKey[]): string[] {
-  const items = Array.isArray(v) ? v : [v];
-  if (v !== undefined && v !== null && items.some((t) => t === null || typeof t === "object"))
-    throw inputError("tags must be a name or a list of names", at(src, path, "tags"));
-  return strList(v);
-}
-
-function envOf(src: YamlSource, v: unknown, path: PathKey[]): Record<string, unknown> | string | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === "string" && v.includes("{{")) return v;
-  if (!isMap(v))
-    throw inputError("environment must be a mapping of variable names to values", at(src, path, "environment"));
-  for (const k of Object.keys(v))
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
-      throw inputError(`invalid environment variable name "${k}"`, at(src, [...path, k], "environment", true));
-  return v;
-}
-
-function strList(v: unknown): string[] {
-  if (v === undefined || v === null) return [];
-  return Array.isArray(v)
-    ? v.map(String)
-    : String(v)
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean);
-}
-
-export function isMap(v: unknown): v is Record<string, any> {
-  return !!v && typeof v === "object" && !Array.isArray(v);
-}
-
-/** hosts: a pattern or a list of them; empty selects no host (Ansible: "Hosts list cannot be empty"). */
-function playHosts(raw: unknown, where: Where): string[] {
-  if (isMap(raw)) throw inputError("hosts is a pattern or a list of patterns, not a mapping", where);
-  const hosts = (Array.isArray(raw) ? raw : [raw]).map((h) => {
-    if (h === null || typeof h === "object") throw inputError("each host pattern is a string", where);
-    return String(h).trim();
-  });
-  if (hosts.length === 0 || hosts.every((h) => h === ""))
-    throw inputError("the hosts list is empty: it selects no host", where, "e.g. hosts: all");
-  return hosts.filter((h) => h !== "");
-}
-
 /** Modules whose `mode` is a file's mode (async_status's is status/cleanup). */
 const FILE_MODE_MODULES = new Set([
   "copy",
@@ -1117,35 +1020,6 @@ function checkTaskStatically(
   }
 }
 
-/** What a YAML value is, in words: "a list", "a string"… */
-function kindOf(v: unknown): string {
-  if (Array.isArray(v)) return "a list";
-  if (v === null || v === undefined) return "nothing";
-  return typeof v === "object" ? "a mapping" : `a ${typeof v === "string" ? "string" : typeof v}`;
-}
-
-const TYPE_WORDS: Record<string, string> = {
-  record: "a mapping",
-  object: "a mapping",
-  array: "a list",
-  string: "text",
-  number: "a number",
-  int: "a whole number",
-  boolean: "a boolean (true/false)",
-};
-
-/** A schema's complaint in plain words (never the validation library's own wording). */
-function plainIssue(issue: z.core.$ZodIssue, value: unknown): string {
-  const i = issue as z.core.$ZodIssue & { expected?: string; key?: unknown; issues?: Array<{ message: string }> };
-  if (i.code === "invalid_type" && i.expected)
-    return `must be ${TYPE_WORDS[i.expected] ?? i.expected}, got ${kindOf(value)}`;
-  if (i.code === "invalid_key") {
-    const why = i.issues?.[0]?.message ?? "is not a valid name here";
-    return `'${String(i.key ?? issue.path.at(-1))}' ${why}`;
-  }
-  return issue.message.replace(/^Invalid input: /, "");
-}
-
 /** include_vars of a file named literally: found (vars/ first) and read now, as it will be when it runs. */
 function noteVarsFile(s: Source, task: { args: Record<string, unknown>; strict: boolean }): void {
   const raw = typeof task.args._raw === "string" && !/^\w+=/.test(task.args._raw.trim()) ? task.args._raw : undefined;
@@ -1156,15 +1030,6 @@ function noteVarsFile(s: Source, task: { args: Record<string, unknown>; strict: 
   if (!found || statSync(found).isDirectory()) return; // (check-run.ts judges a missing one)
   if (task.strict) readYamlFile(found); // a binary, UTF-16 or broken file is named now
   s.ctx.files.add(found);
-}
-
-function checkRegister(src: YamlSource, register: unknown, path: PathKey[]): void {
-  if (register === undefined || VAR_NAME.test(String(register))) return;
-  // Ansible's words: scripts that drive playbooks look for them
-  throw inputError(
-    `Invalid variable name in 'register' specified: '${String(register)}'`,
-    at(src, [...path, "register"], "register"),
-  );
 }
 
 /**
@@ -1179,21 +1044,6 @@ function withUnimplemented(raw: Record<string, any>): Record<string, any> {
   if (key === undefined) return raw;
   const rest = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== key && k !== "args"));
   return { ...rest, name: raw.name ?? key, kplay_unimplemented: { module: key } };
-}
-
-/**
- * The connection keyword: local (run on the controller, on behalf of the host) or one of
- * Ansible's SSH connections (kplay's own). A host's ansible_connection variable outranks it.
- */
-function connectionOf(src: YamlSource, raw: unknown, path: PathKey[]): { connection?: "local" | "ssh" } {
-  if (raw === undefined || raw === null) return {};
-  const v = String(raw);
-  if (v === "local") return { connection: "local" };
-  if (["ssh", "smart", "paramiko"].includes(v)) return { connection: "ssh" };
-  throw inputError(
-    `connection ${JSON.stringify(v)}: kplay connects over ssh, or runs locally (connection: local)`,
-    at(src, path, "connection"),
-  );
 }
 
 /**

@@ -1,0 +1,179 @@
+// Owns how the loader reads each keyword's value and says what is wrong with it: positions
+// (`at`), booleans, whole numbers, mappings, variables and their names, tags, environment, host
+// patterns, the connection keyword, keywords written as templates (`lateOr`), and a schema's
+// complaint in plain words. Shared by load.ts and load-roles.ts.
+import type { z } from "zod";
+import { inputError, type Where } from "../errors.js";
+import { ansibleBoolean } from "../modules/arg-types.js";
+import type { PathKey, YamlSource } from "../yaml-source.js";
+
+export function at(src: YamlSource, path: PathKey[], field?: string, key = false): Where {
+  return { file: src.file, ...(key ? src.keyPos(path) : src.pos(path)), field };
+}
+
+/** become_method: sudo (Ansible's default) or su; another method is refused, not ignored. */
+export function becomeMethod(src: YamlSource, v: unknown, path: PathKey[]): object {
+  if (v === undefined || v === null) return {};
+  const name = String(v).replace(/^ansible\.builtin\./, "");
+  if (name === "sudo" || name === "su") return { becomeMethod: name };
+  throw inputError(
+    `become_method ${JSON.stringify(v)} is not supported: kplay becomes another user with sudo or su`,
+    at(src, path, "become_method"),
+    "use become_method: sudo or su (or leave it out)",
+  );
+}
+
+export function positiveInt(src: YamlSource, v: unknown, path: PathKey[]): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const n = Number(v);
+  if (Number.isInteger(n) && n > 0) return n;
+  throw inputError(`expected a whole number above 0, got ${JSON.stringify(v)}`, at(src, path, String(path.at(-1))));
+}
+
+/** A keyword written as a template: kept in `late` (rendered when the task runs), none for now. */
+export function lateOr<T>(v: unknown, key: string, late: Record<string, string>, read: () => T): T | undefined {
+  if (typeof v === "string" && (v.includes("{{") || v.includes("{%"))) {
+    late[key] = v;
+    return undefined;
+  }
+  return read();
+}
+
+export function bool(src: YamlSource, v: unknown, path: PathKey[]): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  const b = ansibleBoolean(v);
+  if (b !== undefined) return b;
+  throw inputError(`expected true or false, got ${JSON.stringify(v)}`, at(src, path, String(path[path.length - 1])));
+}
+
+export function mapOf(src: YamlSource, v: unknown, path: PathKey[], field: string): Record<string, unknown> {
+  if (v === undefined || v === null) return {};
+  if (!isMap(v)) throw inputError(`${field} must be a mapping`, at(src, path, field));
+  return v;
+}
+
+/** `vars:` is a mapping or, as Ansible also takes it, a list of mappings merged in order. */
+export function varsOf(src: YamlSource, v: unknown, path: PathKey[]): Record<string, unknown> {
+  if (!Array.isArray(v)) return checkedVarNames(src, mapOf(src, v, path, "vars"), path);
+  const out: Record<string, unknown> = {};
+  for (const [i, m] of v.entries()) {
+    if (!isMap(m)) throw inputError("vars must be a mapping or a list of mappings", at(src, [...path, i], "vars"));
+    Object.assign(out, checkedVarNames(src, m, [...path, i]));
+  }
+  return out;
+}
+
+/** Python identifiers, as Ansible's isidentifier check of every variable name. */
+export const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A variable name Jinja could never read is refused in Ansible's words, at the name. */
+export function checkedVarNames(
+  src: YamlSource,
+  vars: Record<string, unknown>,
+  path: PathKey[],
+): Record<string, unknown> {
+  for (const k of Object.keys(vars))
+    if (!VAR_NAME.test(k))
+      throw inputError(`Invalid variable name in vars specified: '${k}' is not a valid variable name`, {
+        ...at(src, [...path, k], "vars", true),
+      });
+  return vars;
+}
+
+/** tags: a name, comma-separated names, or a list of names (numbers are names too). */
+export function tagList(src: YamlSource, v: unknown, path: PathKey[]): string[] {
+  const items = Array.isArray(v) ? v : [v];
+  if (v !== undefined && v !== null && items.some((t) => t === null || typeof t === "object"))
+    throw inputError("tags must be a name or a list of names", at(src, path, "tags"));
+  return strList(v);
+}
+
+export function envOf(src: YamlSource, v: unknown, path: PathKey[]): Record<string, unknown> | string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "string" && v.includes("{{")) return v;
+  if (!isMap(v))
+    throw inputError("environment must be a mapping of variable names to values", at(src, path, "environment"));
+  for (const k of Object.keys(v))
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+      throw inputError(`invalid environment variable name "${k}"`, at(src, [...path, k], "environment", true));
+  return v;
+}
+
+export function strList(v: unknown): string[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v)
+    ? v.map(String)
+    : String(v)
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+}
+
+export function isMap(v: unknown): v is Record<string, any> {
+  return !!v && typeof v === "object" && !Array.isArray(v);
+}
+
+/** hosts: a pattern or a list of them; empty selects no host (Ansible: "Hosts list cannot be empty"). */
+export function playHosts(raw: unknown, where: Where): string[] {
+  if (isMap(raw)) throw inputError("hosts is a pattern or a list of patterns, not a mapping", where);
+  const hosts = (Array.isArray(raw) ? raw : [raw]).map((h) => {
+    if (h === null || typeof h === "object") throw inputError("each host pattern is a string", where);
+    return String(h).trim();
+  });
+  if (hosts.length === 0 || hosts.every((h) => h === ""))
+    throw inputError("the hosts list is empty: it selects no host", where, "e.g. hosts: all");
+  return hosts.filter((h) => h !== "");
+}
+
+/** What a YAML value is, in words: "a list", "a string"… */
+export function kindOf(v: unknown): string {
+  if (Array.isArray(v)) return "a list";
+  if (v === null || v === undefined) return "nothing";
+  return typeof v === "object" ? "a mapping" : `a ${typeof v === "string" ? "string" : typeof v}`;
+}
+
+export const TYPE_WORDS: Record<string, string> = {
+  record: "a mapping",
+  object: "a mapping",
+  array: "a list",
+  string: "text",
+  number: "a number",
+  int: "a whole number",
+  boolean: "a boolean (true/false)",
+};
+
+/** A schema's complaint in plain words (never the validation library's own wording). */
+export function plainIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  const i = issue as z.core.$ZodIssue & { expected?: string; key?: unknown; issues?: Array<{ message: string }> };
+  if (i.code === "invalid_type" && i.expected)
+    return `must be ${TYPE_WORDS[i.expected] ?? i.expected}, got ${kindOf(value)}`;
+  if (i.code === "invalid_key") {
+    const why = i.issues?.[0]?.message ?? "is not a valid name here";
+    return `'${String(i.key ?? issue.path.at(-1))}' ${why}`;
+  }
+  return issue.message.replace(/^Invalid input: /, "");
+}
+
+export function checkRegister(src: YamlSource, register: unknown, path: PathKey[]): void {
+  if (register === undefined || VAR_NAME.test(String(register))) return;
+  // Ansible's words: scripts that drive playbooks look for them
+  throw inputError(
+    `Invalid variable name in 'register' specified: '${String(register)}'`,
+    at(src, [...path, "register"], "register"),
+  );
+}
+
+/**
+ * The connection keyword: local (run on the controller, on behalf of the host) or one of
+ * Ansible's SSH connections (kplay's own). A host's ansible_connection variable outranks it.
+ */
+export function connectionOf(src: YamlSource, raw: unknown, path: PathKey[]): { connection?: "local" | "ssh" } {
+  if (raw === undefined || raw === null) return {};
+  const v = String(raw);
+  if (v === "local") return { connection: "local" };
+  if (["ssh", "smart", "paramiko"].includes(v)) return { connection: "ssh" };
+  throw inputError(
+    `connection ${JSON.stringify(v)}: kplay connects over ssh, or runs locally (connection: local)`,
+    at(src, path, "connection"),
+  );
+}
