@@ -32,8 +32,8 @@ export interface CertReport {
 
 export async function checkCertificates(s: ClusterSession, o: { now?: Date } = {}): Promise<CertReport> {
   const now = (o.now ?? new Date()).getTime();
-  const certs: CertInfo[] = controllerCerts(join(s.stateDir, "pki"), now);
   const missing: CertReport["missing"] = [];
+  const certs: CertInfo[] = controllerCerts(join(s.stateDir, "pki"), now, missing);
   const onResult = (e: HostResult) => {
     if (e.task !== LIST_TASK) return;
     if (e.status !== "ok") missing.push({ host: e.host, why: String(e.result.msg ?? e.status).split("\n")[0] });
@@ -59,8 +59,8 @@ function daysLeft(notAfter: string, now: number): number {
   return Math.floor((Date.parse(notAfter) - now) / DAY_MS);
 }
 
-/** The controller's certificates (the CA and the registry's, made by kplay). */
-function controllerCerts(dir: string, now: number): CertInfo[] {
+/** The controller's certificates (the CA and the registry's, made by kplay); one that does not parse is named. */
+function controllerCerts(dir: string, now: number, unreadable: CertReport["missing"]): CertInfo[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith(".crt"))
@@ -70,6 +70,7 @@ function controllerCerts(dir: string, now: number): CertInfo[] {
         const info = { host: "(controller)", file: join(dir, f), notAfter: c.validTo, subject: c.subject };
         return [{ ...info, subject: c.subject.replace(/\n/g, ","), ca: c.ca, daysLeft: daysLeft(c.validTo, now) }];
       } catch {
+        unreadable.push({ host: "(controller)", why: `${join(dir, f)} is not a PEM certificate` });
         return [];
       }
     });

@@ -388,6 +388,19 @@ const cases: Case[] = [
     code: 2,
     message: /bootstrap: group bootstrap is empty/,
   },
+  {
+    name: "certs check with a controller CA that is no certificate",
+    files: {
+      "cinv.yml":
+        "all:\n  children:\n    kube_control_plane:\n      hosts:\n        h1: { ansible_connection: local }\n" +
+        "    k8s_cluster:\n      children:\n        kube_control_plane: {}\n",
+      "st/pki/ca.crt": "garbage\n",
+    },
+    args: ["certs", "check", "-i", "cinv.yml", "--state-dir", "st"],
+    code: 1,
+    writes: true,
+    message: /\(controller\): certificates not listed: \S+\/st\/pki\/ca\.crt is not a PEM certificate/,
+  },
   // --- found late instead of at load
   {
     name: "mode u=rwz",
@@ -746,7 +759,7 @@ describe.concurrent("bad input by class: exit code, one plain line naming the pl
     const r = await kplay(dir, c.args, c.stdin);
     if (c.writes) {
       // a run-time failure: the host fails with the message, the run goes on and is recorded
-      expect(r.stdout).toMatch(c.message);
+      expect(r.stdout + r.stderr).toMatch(c.message);
       expect(r.code, r.stderr).toBe(c.code);
       return;
     }
