@@ -8,6 +8,7 @@ import { allTasks, type Node, type Play, type Playbook } from "../playbook/types
 import { renderValue } from "../template/render.js";
 import { findSource } from "../playbook/paths.js";
 import { findModule } from "../modules/index.js";
+import { varsFileName } from "../modules/include_vars.js";
 import { ansibleHasArgument, notImplementedMessage } from "../modules/ansible-args.js";
 import { schemaShape } from "../playbook/load.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
@@ -152,10 +153,7 @@ function controllerFileOf(module: string, args: Record<string, unknown>): string
     name = String(args.cmd ?? args._raw ?? "")
       .trim()
       .split(/\s+/)[0];
-  else if (module === "include_vars") {
-    const raw = typeof args._raw === "string" && !/^\w+=/.test(args._raw.trim()) ? args._raw.trim() : undefined;
-    name = args.file ?? raw;
-  }
+  else if (module === "include_vars") name = varsFileName(args);
   if (typeof name !== "string" || name === "" || name.includes("{{") || name.includes("{%")) return undefined;
   return name;
 }

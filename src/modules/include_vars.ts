@@ -52,6 +52,13 @@ export const includeVarsModule = defineModule({
   },
 });
 
+/** The file an include_vars names, in `file` or as its free form (not key=value words); undefined for `dir`. */
+export function varsFileName(a: { file?: unknown; _raw?: unknown }): string | undefined {
+  if (typeof a.file === "string") return a.file;
+  const raw = typeof a._raw === "string" ? a._raw.trim() : "";
+  return raw && !/^\w+=/.test(raw) ? raw : undefined;
+}
+
 /** `include_vars: vars/x.yml` or `include_vars: file=x.yml name=y`: the free form as arguments. */
 function withRaw(a: Args): Args {
   if (a._raw === undefined) return a;

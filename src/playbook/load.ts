@@ -21,6 +21,7 @@ import {
   varsOf,
 } from "./load-fields.js";
 import { inherit } from "./inherit.js";
+import { varsFileName } from "../modules/include_vars.js";
 import { ansibleHasArgument, isAnsibleModule } from "../modules/ansible-args.js";
 import { conditionProblems, loopProblem, modeProblem, pathValueProblem, templateProblems } from "./static-checks.js";
 import { pathArgNames } from "../modules/path-args.js";
@@ -244,8 +245,7 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
   const { index } = pos;
   const ctx: Ctx = { ...playbookCtx, play: { handlers: [], handlersOf: new Set(), seen: new Set() } };
   const path: PathKey[] = [pos.at];
-  if (!isMap(raw))
-    throw inputError(`a play is a mapping (hosts:, tasks: …), got ${kindOf(raw)}`, at(src, path), "e.g. - hosts: all");
+  assertPlayMapping(src, raw, path);
   for (const k of Object.keys(raw)) checkKey(src, k, PLAY_KEYS, { path: [...path, k], what: "play" });
   if (raw.hosts === undefined || raw.hosts === null)
     throw inputError("a play needs hosts", at(src, path, "hosts"), "e.g. hosts: all");
@@ -1022,8 +1022,7 @@ function checkTaskStatically(
 
 /** include_vars of a file named literally: found (vars/ first) and read now, as it will be when it runs. */
 function noteVarsFile(s: Source, task: { args: Record<string, unknown>; strict: boolean }): void {
-  const raw = typeof task.args._raw === "string" && !/^\w+=/.test(task.args._raw.trim()) ? task.args._raw : undefined;
-  const name = typeof task.args.file === "string" ? task.args.file : raw?.trim();
+  const name = varsFileName(task.args);
   if (!name || name.includes("{{") || name.includes("{%")) return;
   const dirs = sourceDirs(s);
   const found = findSource(dirs, s.ctx.playbookDir, join("vars", name)) ?? findSource(dirs, s.ctx.playbookDir, name);
@@ -1062,4 +1061,11 @@ export function handlersOf(nodes: Node[]): Node[] {
 /** A task of an import gets the import's keywords, as a block's task does (its conditions after the import's). */
 function withImportKeywords(imp: Block, t: Node): Node {
   return { ...t, ...inherit(imp, t) } as Node;
+}
+
+/** A play is a mapping; anything else is named for what it is. */
+function assertPlayMapping(src: YamlSource, raw: unknown, path: PathKey[]): asserts raw is Record<string, any> {
+  if (isMap(raw)) return;
+  const what = `a play is a mapping (hosts:, tasks: …), got ${kindOf(raw)}`;
+  throw inputError(what, at(src, path), "e.g. - hosts: all");
 }
