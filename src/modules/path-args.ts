@@ -20,7 +20,7 @@ const PATH_ARGS: Record<string, (a: Args) => string[]> = {
   command: () => ["chdir", "creates", "removes"],
   shell: () => ["chdir", "creates", "removes"],
   script: () => ["chdir", "creates", "removes"],
-  unarchive: (a) => (a.remote_src ? ["src", "dest"] : ["dest"]),
+  unarchive: (a) => (a.remote_src || a.copy === false ? ["src", "dest", "creates"] : ["dest", "creates"]),
   get_url: () => ["dest"],
   tempfile: () => ["path"],
   wait_for: () => ["path"],

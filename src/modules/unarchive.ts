@@ -1,31 +1,77 @@
-// Owns the `unarchive` module: unpack a tar (gz, bz2, xz) or zip archive from the controller
-// (sent over the connection) or already on the host (remote_src) into dest. Like Ansible it asks
-// tar itself (--compare) whether dest already matches the archive, so a re-run reports ok.
+// Owns the `unarchive` module: unpack a zip or tar (plain, gzip, bzip2, xz, zstd) archive from
+// the controller (sent over the connection), already on the host (remote_src) or at a URL the
+// host downloads from, into dest, as Ansible 2.14's unarchive does: the type found by content,
+// include/exclude, list_files, keep_newer, extra_opts, each member's mode/owner/group, check mode
+// (only zip archives support it; a tar is skipped, as in Ansible) and Ansible's messages. The
+// script is built in unarchive-script.ts.
 import { sha256Hex } from "../hash.js";
-import { basename } from "node:path";
 import { z } from "zod";
-import { catSh, joinSh, raw, sh } from "../transport/sh.js";
-import { receiveStdin } from "../transport/stdin.js";
-import { defineModule, readMarker } from "./types.js";
+import { readMarker, defineModule, type ModuleResult } from "./types.js";
+import { parseStat, pathInfo } from "./path-info.js";
+import { unarchiveScript } from "./unarchive-script.js";
+
+const list = z.array(z.string()).default([]);
 
 const schema = z
   .object({
     src: z.string().min(1),
     dest: z.string().min(1),
-    remote_src: z.boolean().default(false),
+    remote_src: z.boolean().optional(),
+    /** Deprecated in Ansible: copy=false is remote_src=true. */
+    copy: z.boolean().optional(),
     creates: z.string().optional(),
-    extra_opts: z.array(z.string()).default([]),
+    list_files: z.boolean().default(false),
+    keep_newer: z.boolean().default(false),
+    exclude: list,
+    include: list,
+    extra_opts: list,
+    validate_certs: z.boolean().default(true),
+    io_buffer_size: z.number().int().optional(),
+    decrypt: z.boolean().optional(),
+    mode: z.union([z.string(), z.number()]).optional(),
     owner: z.string().optional(),
     group: z.string().optional(),
   })
-  .strict();
+  .strict()
+  .refine((a) => !(a.copy !== undefined && a.remote_src !== undefined), {
+    message: "parameters are mutually exclusive: ('copy', 'remote_src')",
+  })
+  .refine((a) => !(a.include.length && a.exclude.length), {
+    message: "parameters are mutually exclusive: include|exclude",
+  });
 
-function tarFlag(name: string): string | undefined {
-  if (/\.(tar\.gz|tgz)$/.test(name)) return "z";
-  if (/\.(tar\.bz2|tbz2?)$/.test(name)) return "j";
-  if (/\.(tar\.xz|txz)$/.test(name)) return "J";
-  if (/\.tar$/.test(name)) return "";
-  return undefined;
+type Args = z.infer<typeof schema>;
+
+/** A mode as the file module takes it: an int is octal digits written as a number (0644 → "644"). */
+function modeText(mode: Args["mode"]): string | undefined {
+  if (mode === undefined) return undefined;
+  return typeof mode === "number" ? mode.toString(8) : mode;
+}
+
+/** What the script printed, as Ansible's result. */
+function result(a: Args, stdout: string, remote: boolean): ModuleResult {
+  const failAt = stdout.indexOf("KPLAY-FAIL: ");
+  if (failAt >= 0) return { changed: false, failed: true, msg: stdout.slice(failAt + 12).replace(/\n$/, "") };
+  const m = readMarker(stdout);
+  if (!m) return { changed: false, failed: true, msg: stdout.trim() };
+  if (m.creates) return { changed: false, skipped: true, msg: `skipped, since ${a.creates} exists` };
+  if (m.skipped)
+    return {
+      changed: false,
+      skipped: true,
+      msg: "remote module (ansible.legacy.unarchive) does not support check mode when using gtar",
+    };
+  const lines = stdout.split("\n");
+  const files = lines.filter((l) => l.startsWith("KPLAY-FILE: ")).map((l) => l.slice(12));
+  const post = parseStat(lines.find((l) => l.startsWith("KPLAY-POST: "))?.slice(12));
+  return {
+    changed: m.changed === "1",
+    handler: m.handler,
+    dest: a.dest,
+    src: remote ? a.src : a.src.replace(/.*\//, ""),
+    ...(a.list_files ? { files } : {}),
+    ...pathInfo(post),
+  };
 }
 
 export const unarchiveModule = defineModule({
@@ -35,57 +81,26 @@ export const unarchiveModule = defineModule({
   idempotent: true,
   schema,
   run: async (ctx, a) => {
-    const isZip = /\.zip$/i.test(a.src);
-    const flag = tarFlag(a.src);
-    if (!isZip && flag === undefined)
-      return {
-        changed: false,
-        failed: true,
-        msg: `cannot tell the archive type of ${a.src} (tar, tar.gz, tgz, tar.bz2, tar.xz or zip)`,
-      };
-    const data = a.remote_src ? undefined : ctx.readLocal(a.src);
-    const extra = a.extra_opts;
-    const own =
-      a.owner || a.group ? sh`chown -R -- ${`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`} "$d"` : raw(":");
-    const drain = data ? raw("cat >/dev/null; ") : raw("");
-    const script = joinSh([
-      sh`d=${a.dest}; changed=0`,
-      a.creates
-        ? sh`if [ -e ${a.creates} ]; then ${drain}echo "KPLAY-RESULT: changed=0 skipped=1"; exit 0; fi`
-        : undefined,
-      sh`[ -d "$d" ] || { ${drain}echo "destination directory $d does not exist" >&2; exit 1; }`,
-      data
-        ? catSh(
-            raw(`f=$(mktemp /tmp/.kplay-archive.XXXXXX) || exit 1; trap 'rm -f "$f"' EXIT; `),
-            receiveStdin(raw('"$f"'), sha256Hex(data)),
-          )
-        : sh`f=${a.src}; [ -f "$f" ] || { echo "archive $f not found on the host" >&2; exit 1; }`,
-      isZip
-        ? joinSh([
-            raw(`command -v unzip >/dev/null 2>&1 || { echo "unzip is not installed on this host" >&2; exit 1; }`),
-            raw(
-              `if unzip -Z1 "$f" | while read -r e; do case "$e" in */) [ -d "$d/$e" ] || exit 1;; ` +
-                `*) unzip -p "$f" "$e" | cmp -s - "$d/$e" || exit 1;; esac; done; then :; else`,
-            ),
-            ctx.check ? raw(`changed=1`) : sh`unzip -o -q ${extra} "$f" -d "$d" && changed=1 || exit 1`,
-            raw(`fi`),
-          ])
-        : joinSh([
-            sh`if tar ${`-${flag}df`} "$f" -C "$d" ${extra} >/dev/null 2>&1; then :; else`,
-            ctx.check ? raw(`changed=1`) : sh`tar ${`-${flag}xf`} "$f" -C "$d" ${extra} && changed=1 || exit 1`,
-            raw(`fi`),
-          ]),
-      sh`[ $changed = 1 ] && { ${ctx.check ? raw(":") : own}; }`,
-      raw(`echo "KPLAY-RESULT: changed=$changed"`),
-    ]);
-    const r = await ctx.exec(script, { stdin: data });
-    const m = readMarker(r.stdout);
-    if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
-    return {
-      changed: m.changed === "1",
+    const remote = a.remote_src ?? (a.copy === undefined ? false : !a.copy);
+    const data = remote ? undefined : ctx.readLocal(a.src);
+    const script = unarchiveScript({
+      src: a.src,
       dest: a.dest,
-      src: a.remote_src ? a.src : basename(a.src),
-      ...(m.skipped ? { msg: `${a.creates} exists` } : {}),
-    };
+      creates: a.creates,
+      sent: data ? sha256Hex(data) : undefined,
+      url: remote && /^[a-z][a-z0-9+.-]*:\/\//i.test(a.src),
+      validateCerts: a.validate_certs,
+      include: a.include,
+      exclude: a.exclude,
+      extraOpts: a.extra_opts,
+      keepNewer: a.keep_newer,
+      listFiles: a.list_files,
+      attrs: { mode: modeText(a.mode), owner: a.owner, group: a.group },
+      check: ctx.check,
+    });
+    const r = await ctx.exec(script, { stdin: data });
+    if (r.rc !== 0 && !r.stdout.includes("KPLAY-FAIL: "))
+      return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
+    return result(a, r.stdout, remote);
   },
 });

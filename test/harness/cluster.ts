@@ -198,6 +198,9 @@ export function events(out: string): Array<Record<string, any>> {
     .map((l) => JSON.parse(l));
 }
 
+/** Where the sandbox tests' offline bundle is kept between files and runs (made by global-setup). */
+export const SHARED_BUNDLES = join(tmpdir(), "kplay-test-sandbox-bundles");
+
 /**
  * A fresh KPLAY_HOME for a sandbox test whose sandbox bundle directory is shared by every test
  * file of this machine (the bundle is keyed by its recipe, so sharing it is what a second
@@ -205,9 +208,8 @@ export function events(out: string): Array<Record<string, any>> {
  */
 export function sandboxHome(prefix: string): string {
   const home = mkdtempSync(join(tmpdir(), prefix));
-  const shared = join(tmpdir(), "kplay-test-sandbox-bundles");
-  mkdirSync(shared, { recursive: true });
+  mkdirSync(SHARED_BUNDLES, { recursive: true });
   mkdirSync(join(home, "sandbox"), { recursive: true });
-  symlinkSync(shared, join(home, "sandbox", ".bundles"));
+  symlinkSync(SHARED_BUNDLES, join(home, "sandbox", ".bundles"));
   return home;
 }

@@ -82,7 +82,7 @@ describe("resume", () => {
     await waitFor("the command to start everywhere", async () =>
       (await onAll("test -e /var/tmp/kt/started && echo y")).every((x) => x.trim() === "y"),
     );
-    await new Promise((r) => setTimeout(r, 1000));
+    // the command writes "started" after the detached runner recorded its pid: cut now, mid-command
     for (const p of proxies.values()) p.cut();
     const r = await run.done;
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
@@ -285,10 +285,10 @@ describe("resume", () => {
     });
     const sd = stateDir();
     const run = spawnKplay(["run", pb, "-i", inv, "--state-dir", sd, "--json", "--accept-new-host-keys"]);
-    await waitFor("item a on every node", async () =>
-      (await onAll("test -e /var/tmp/kt/a && echo y")).every((x) => x.trim() === "y"),
+    // item b's first attempt wrote b: the task now waits in b's retries, its result unrecorded
+    await waitFor("item b's first attempt on every node", async () =>
+      (await onAll("test -e /var/tmp/kt/b && echo y")).every((x) => x.trim() === "y"),
     );
-    await new Promise((r) => setTimeout(r, 500));
     run.child.kill("SIGKILL");
     await run.done;
     expect(await onAll("test -e /var/tmp/kt/handler && echo ran || echo not yet")).toEqual(

@@ -80,6 +80,21 @@ const CASES: Array<[string, string, Record<string, unknown>, CaseOptions?]> = [
     },
   ],
   ["unarchive-zip", "unarchive", { src: "/srv/a.zip", dest: "/opt", remote_src: true }, { check: true }],
+  [
+    "unarchive-members",
+    "unarchive",
+    { src: "/srv/a.tgz", dest: "/opt", remote_src: true, include: ["a/b", HOSTILE], list_files: true, mode: "u=rwX" },
+  ],
+  [
+    "unarchive-sent",
+    "unarchive",
+    { src: "a.zip", dest: "/opt", exclude: ["*.sh", HOSTILE], keep_newer: true, group: "adm" },
+  ],
+  [
+    "unarchive-url",
+    "unarchive",
+    { src: "https://10.0.0.5/a.tgz", dest: "/opt", remote_src: true, validate_certs: false },
+  ],
   ["apt", "apt", { name: ["curl", "jq=1.6-2", HOSTILE], update_cache: true, cache_valid_time: 3600 }, { undo: true }],
   ["apt-latest", "apt", { name: "curl", state: "latest" }],
   ["apt-absent-check", "apt", { name: "curl", state: "absent", purge: true }, { check: true }],

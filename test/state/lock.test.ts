@@ -14,6 +14,7 @@ import { StateLock } from ${JSON.stringify(LOCK)};
 import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 const dir = process.argv[1];
+writeFileSync(join(dir, "ready." + process.pid), "");
 while (!existsSync(join(dir, "go"))) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
 let lock;
 try { lock = StateLock.acquire(dir, "test", () => {}); } catch { process.exit(3); }
@@ -33,6 +34,15 @@ function deadPid(): number {
   return Number(r.stdout.toString().trim());
 }
 
+/** Until every worker has said it waits at the barrier (its ready.PID file), within 30 s. */
+async function allReady(dir: string, workers: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (readdirSync(dir).filter((f) => f.startsWith("ready.")).length < workers) {
+    if (Date.now() > deadline) throw new Error("the workers did not reach the barrier in 30 s");
+    await new Promise((r) => setTimeout(r, 5)); // polled: the event is a file appearing
+  }
+}
+
 async function trial(stale: boolean, workers: number): Promise<{ overlaps: string[]; winners: number }> {
   const dir = mkdtempSync(join(tmpdir(), "kplay-lock-"));
   if (stale)
@@ -44,7 +54,7 @@ async function trial(stale: boolean, workers: number): Promise<{ overlaps: strin
     spawn(process.execPath, ["--input-type=module", "-e", WORKER, dir], { stdio: "ignore" }),
   );
   const codes = procs.map((p) => new Promise<number>((r) => p.on("exit", (c) => r(c ?? 1))));
-  await new Promise((r) => setTimeout(r, 300)); // every worker is waiting at the barrier
+  await allReady(dir, workers);
   writeFileSync(join(dir, "go"), "");
   const done = await Promise.all(codes);
   return {

@@ -14,7 +14,9 @@ describe("ssh connect", () => {
   it("50 connects to a server that resets them all reject as unreachable, none crashes", async () => {
     // half the connections reset after the banner, half never answer (the handshake times out, then the socket closes)
     let n = 0;
+    let closed = 0;
     const server = createServer((sock: Socket) => {
+      sock.on("close", () => closed++);
       if (n++ % 2) return void setTimeout(() => sock.destroy(), 400);
       sock.write("SSH-2.0-OpenSSH_9.2\r\n");
       setTimeout(() => sock.resetAndDestroy(), 5);
@@ -36,8 +38,12 @@ describe("ssh connect", () => {
         ),
       ),
     );
-    await new Promise((r) => setTimeout(r, 600)); // the late closes happen while the test still runs
-    server.close();
+    // the late closes (the server ends the silent half after 400 ms) happen while the test still runs
+    for (const deadline = Date.now() + 10_000; closed < n && Date.now() < deadline;)
+      await new Promise((r) => setTimeout(r, 10)); // polled: the event is the server seeing each close
+    await new Promise<void>((r) => server.close(() => r()));
+    await new Promise((r) => setImmediate(r)); // and the client's side of the last close is handled
+    expect(closed).toBe(n);
     expect(results.every((r) => r.status === "rejected" && r.reason instanceof UnreachableError)).toBe(true);
   });
 });
