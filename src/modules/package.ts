@@ -12,7 +12,8 @@ const schema = z
     name: z.union([z.string(), z.array(z.string())]).optional(),
     pkg: z.union([z.string(), z.array(z.string())]).optional(),
     state: z.enum(["present", "installed", "absent", "removed", "latest"]).default("present"),
-    update_cache: z.boolean().default(false),
+    /** Unset is not false: a node with no package lists is refreshed first unless it is false (see aptScript). */
+    update_cache: z.boolean().optional(),
     cache_valid_time: z.number().int().nonnegative().default(0),
     install_recommends: z.boolean().default(false),
     purge: z.boolean().default(false),
@@ -66,6 +67,31 @@ const LOG = raw(`log_=$(mktemp) || exit 1; trap 'rm -f "$log_"' EXIT`);
 
 const normalState = (s: Args["state"]) => (s === "installed" ? "present" : s === "removed" ? "absent" : s);
 
+/** sh lines that refresh apt's package lists when the task asks, or when the node never read them. */
+function aptCache(pkgs: string[], a: Args, check: boolean): Sh[] {
+  const lines: Sh[] = [];
+  if (a.update_cache || a.cache_valid_time > 0) {
+    // cache_valid_time set alone means update_cache=yes, as in Ansible's apt
+    const update = check
+      ? raw("cache=1")
+      : raw(
+          `apt-get update -q >"$log_" 2>&1 || { cat -- "$log_" >&2; exit 1; }; ` +
+            `touch /var/lib/apt/lists/partial; cache=1`,
+        );
+    lines.push(
+      raw(`age=$(( $(date +%s) - $(stat -c %Y /var/lib/apt/lists/partial 2>/dev/null || echo 0) ))`),
+      sh`if [ ${a.cache_valid_time} -eq 0 ] || [ $age -gt ${a.cache_valid_time} ]; then ${update}; fi`,
+    );
+  } else if (a.update_cache === undefined && pkgs.length > 0 && !check && normalState(a.state) !== "absent") {
+    // A node that never read its package lists (a fresh one) gets them first, unless update_cache
+    // is false: Ansible's apt does the same there (it runs apt-get update before installing
+    // python3-apt, which a fresh node lacks), and without lists no install can succeed.
+    // (not fatal: a source that cannot be read shows as the install's own failure)
+    lines.push(raw(`ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages' || apt-get update -q >"$log_" 2>&1 || :`));
+  }
+  return lines;
+}
+
 /** sh for apt: prints "KPLAY-CHANGED <pkg>" per package acted on. */
 function aptScript(pkgs: string[], a: Args, o: { check: boolean; undo: UndoLog }): Sh {
   const { check, undo } = o;
@@ -77,18 +103,7 @@ function aptScript(pkgs: string[], a: Args, o: { check: boolean; undo: UndoLog }
     raw(`cache=0`),
     LOG,
   ];
-  if (a.update_cache) {
-    const update = check
-      ? raw("cache=1")
-      : raw(
-          `apt-get update -q >"$log_" 2>&1 || { cat -- "$log_" >&2; exit 1; }; ` +
-            `touch /var/lib/apt/lists/partial; cache=1`,
-        );
-    lines.push(
-      raw(`age=$(( $(date +%s) - $(stat -c %Y /var/lib/apt/lists/partial 2>/dev/null || echo 0) ))`),
-      sh`if [ ${a.cache_valid_time} -eq 0 ] || [ $age -gt ${a.cache_valid_time} ]; then ${update}; fi`,
-    );
-  }
+  lines.push(...aptCache(pkgs, a, check));
   pkgs.forEach((p, i) => {
     const [n, ver] = p.split("=");
     const installed = sh`dpkg-query -W -f='\${Status} \${Version}' -- ${n} 2>/dev/null`;
@@ -156,6 +171,12 @@ function rpmScript(pkgs: string[], a: Args, o: { check: boolean; tool: "dnf" | "
   return joinSh([...lines, actOnMarked(pkgs, act, { undoOf, log: undo, check })]);
 }
 
+/** The package manager's complaint, in Ansible's words where Ansible has its own. */
+function failure(text: string): string {
+  const missing = /^E: Unable to locate package (.+)$/m.exec(text);
+  return missing ? `No package matching '${missing[1].trim()}' is available` : text.trim();
+}
+
 async function run(ctx: ModuleContext, a: Args, forced?: "apt" | "dnf" | "yum"): Promise<ModuleResult> {
   const pkgs = names(a);
   let mgr = forced ?? (a.use !== "auto" ? a.use : (ctx.vars.ansible_pkg_mgr as string | undefined));
@@ -167,14 +188,15 @@ async function run(ctx: ModuleContext, a: Args, forced?: "apt" | "dnf" | "yum"):
       return { changed: false, failed: true, msg: "no supported package manager (apt, dnf, yum) on this host" };
     mgr = r.stdout.trim() === "apt-get" ? "apt" : r.stdout.trim();
   }
-  if (pkgs.length === 0 && !a.update_cache) return { changed: false, failed: true, msg: "name is required" };
+  if (pkgs.length === 0 && !a.update_cache && !a.cache_valid_time)
+    return { changed: false, failed: true, msg: "name is required" };
   const script =
     mgr === "apt"
       ? aptScript(pkgs, a, { check: ctx.check, undo: ctx.undo })
       : rpmScript(pkgs, a, { check: ctx.check, tool: mgr as "dnf" | "yum", undo: ctx.undo });
   const r = await ctx.exec(script, { timeoutMs: 30 * 60_000 });
   const m = readMarker(r.stdout);
-  if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: (r.stderr || r.stdout).trim() };
+  if (r.rc !== 0 || !m) return { changed: false, failed: true, rc: r.rc, msg: failure(r.stderr || r.stdout) };
   const changedPkgs = r.stdout
     .split("\n")
     .filter((l) => l.startsWith("KPLAY-CHANGED "))

@@ -345,7 +345,7 @@ describe("resume", () => {
       const st = await kplay(["status", "-i", inv, "--state-dir", sd]);
       expect(st.code, `status after kill at ${kill} ms: ${st.stderr}`).toBe(0);
       const r = await kplay([...args, "--resume"]);
-      expect(r.code, `resume after kill at ${kill} ms: ${r.stdout.slice(-1500)}`).toBe(0);
+      expect(r.code, `resume after kill at ${kill} ms: ${r.stdout.slice(-1500)}\n${r.stderr}`).toBe(0);
       const got = await onAll(managed);
       if (JSON.stringify(got) !== JSON.stringify(reference)) {
         // say what differs: the files themselves, and the runs' own event logs

@@ -1,0 +1,58 @@
+// The apt side of the package modules as Ansible's apt behaves where a fresh node differs from a
+// used one: the package lists are read first when the node never read them (unless update_cache
+// is false), cache_valid_time alone asks for a refresh, and a package apt cannot find fails with
+// Ansible's message. The scripts run against a fake exec that answers as apt-get would.
+import { describe, expect, it } from "vitest";
+import { findModule, type ModuleContext } from "../../src/modules/index.js";
+import { UndoLog } from "../../src/modules/undo.js";
+
+async function runApt(
+  args: Record<string, unknown>,
+  answer = { rc: 0, stdout: "KPLAY-RESULT: cache=0\n", stderr: "" },
+) {
+  const mod = findModule("apt")!;
+  const scripts: string[] = [];
+  const ctx = {
+    host: "node1",
+    check: false,
+    diff: false,
+    undo: new UndoLog(false),
+    vars: { ansible_pkg_mgr: "apt" },
+    exec: async (script: unknown) => (scripts.push(String(script)), answer),
+    readLocal: () => Buffer.from(""),
+    localPath: (p: string) => p,
+    renderFile: (t: string) => t,
+  } as unknown as ModuleContext;
+  const result = await mod.run(ctx, mod.schema.parse(args));
+  return { script: scripts.join("\n"), result };
+}
+
+const FRESH = "ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages' || apt-get update";
+
+describe("apt on a fresh node", () => {
+  it("reads the package lists first when the node has none and update_cache is not set", async () => {
+    expect((await runApt({ name: "libuser" })).script).toContain(FRESH);
+  });
+
+  it("never when update_cache is false, when removing, or when update_cache asks for it anyway", async () => {
+    expect((await runApt({ name: "libuser", update_cache: false })).script).not.toContain(FRESH);
+    expect((await runApt({ name: "libuser", state: "absent" })).script).not.toContain(FRESH);
+    const asked = (await runApt({ name: "libuser", update_cache: true })).script;
+    expect(asked).not.toContain(FRESH);
+    expect(asked).toContain("apt-get update -q");
+  });
+
+  it("cache_valid_time alone refreshes the lists once they are older (update_cache implied)", async () => {
+    const { script } = await runApt({ name: "libuser", cache_valid_time: 600 });
+    expect(script).toContain("[ $age -gt 600 ]");
+    expect(script).toContain("apt-get update -q");
+    const only = await runApt({ cache_valid_time: 600 });
+    expect(only.result.failed).toBeFalsy();
+  });
+
+  it("a package apt cannot locate fails with Ansible's message", async () => {
+    const stderr = "Reading package lists...\nE: Unable to locate package libuser\n";
+    const { result } = await runApt({ name: "libuser" }, { rc: 1, stdout: "", stderr });
+    expect(result).toMatchObject({ failed: true, msg: "No package matching 'libuser' is available" });
+  });
+});
