@@ -7,9 +7,9 @@
 // state directory, so the sandboxes of two checkouts on one Docker engine never see each other.
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import ssh2 from "ssh2";
 import { parseDocument, stringify } from "yaml";
 import { KplayError } from "../errors.js";
+import { newEd25519KeyPair } from "../transport/ssh-keys.js";
 import { sha256Hex } from "../hash.js";
 import { writeFileAtomic } from "../state/atomic.js";
 import { sandboxDir } from "./paths.js";
@@ -147,7 +147,7 @@ const nameFlag = (name: string) => (name === "default" ? "" : ` --name ${name}`)
 /** The sandbox's SSH key (made once, 0600); returns the public key. */
 function ensureKey(keyFile: string, name: string): string {
   if (!existsSync(keyFile)) {
-    const kp = ssh2.utils.generateKeyPairSync("ed25519", { comment: `kplay-sandbox-${name}` });
+    const kp = newEd25519KeyPair(`kplay-sandbox-${name}`);
     writeFileSync(keyFile, kp.private, { mode: 0o600 });
     writeFileSync(keyFile + ".pub", kp.public + "\n");
   }

@@ -56,3 +56,16 @@ export function signingOnce(key: ParsedKey): ParsedKey {
   };
   return key;
 }
+
+/**
+ * A new ed25519 key pair in OpenSSH format. ssh2's generator writes a private key that neither
+ * ssh2 nor ssh-keygen can load about once in a hundred pairs ("Malformed OpenSSH private key"):
+ * each pair is parsed back before it is returned, and a malformed one is made again.
+ */
+export function newEd25519KeyPair(comment?: string): { private: string; public: string } {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const kp = ssh2.utils.generateKeyPairSync("ed25519", comment ? { comment } : {});
+    if (!(ssh2.utils.parseKey(kp.private) instanceof Error)) return kp;
+  }
+  throw new Error("could not make a usable ed25519 key pair in 20 attempts");
+}

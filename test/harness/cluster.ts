@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
-import ssh2 from "ssh2";
 import { stringify } from "yaml";
 import { nodeImageTag } from "../../src/sandbox/image.js";
+import { newEd25519KeyPair } from "../../src/transport/ssh-keys.js";
 import {
   connectNode,
   createNetwork,
@@ -47,7 +47,7 @@ export async function startCluster(o: ClusterOptions): Promise<TestCluster> {
   const id = randomBytes(4).toString("hex");
   const labels = { [TEST_LABEL]: id };
   const dir = mkdtempSync(join(tmpdir(), "kplay-test-"));
-  const kp = ssh2.utils.generateKeyPairSync("ed25519");
+  const kp = newEd25519KeyPair();
   const key = join(dir, "id_ed25519");
   writeFileSync(key, kp.private, { mode: 0o600 });
   const image = nodeImageTag();
