@@ -103,9 +103,11 @@ function pickHandler(p: UnarchivePlan): Sh {
     ...TARS.map(([name, z]) =>
       catSh(
         sh`if [ -z "$h" ] && [ -n "$tb" ]; then z=${z}; `,
-        sh`if e=$(tarlist 2>&1 >/dev/null); then if [ -n "$(tarlist 2>/dev/null | head -c 1)" ]; then h=${name}; `,
+        // one listing per handler: its members (kept in $w/m for the attribute pass) or its error
+        sh`if tarlist >"$w/m" 2>"$w/e"; then if [ -s "$w/m" ]; then h=${name}; `,
         raw(`else add "Command \\"$tb\\" found no files in archive. Empty archive files are not supported."; fi; `),
-        raw(`else add "Command \\"$tb\\" could not handle archive: Unable to list files in the archive: $e
+        raw(`else e=$(cat "$w/e"); `),
+        raw(`add "Command \\"$tb\\" could not handle archive: Unable to list files in the archive: $e
 "; fi; fi`),
       ),
     ),
@@ -202,7 +204,8 @@ function extract(p: UnarchivePlan): Sh {
 function members(p: UnarchivePlan): Sh {
   const attrs = attrScriptOrNoop(p.attrs, p.check);
   const each = catSh(
-    raw(`{ if [ "$h" = ZipArchive ]; then ziplist; else tarlist | sed 's|^/||'; fi; } > "$w/m"; `),
+    // (a tar's members were listed into $w/m when its handler was picked)
+    raw(`if [ "$h" = ZipArchive ]; then ziplist > "$w/m"; else sed 's|^/||' "$w/m" > "$w/n" && mv "$w/n" "$w/m"; fi; `),
     raw(`while IFS= read -r e; do `),
     p.listFiles ? raw(`printf 'KPLAY-FILE: %s\\n' "$e"; `) : raw(""),
     catSh(raw(`p="$d/$e"; `), attrs, raw(`; t_=\${e%%/*}; [ "$t_" = "$e" ] || printf '%s\\n' "$t_" >> "$w/t"; `)),

@@ -3,7 +3,7 @@
 // section and looks for another holder inside it; two holders at once is a failure.
 // (Runs the compiled module: npm test builds first.)
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, watch, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -34,13 +34,23 @@ function deadPid(): number {
   return Number(r.stdout.toString().trim());
 }
 
-/** Until every worker has said it waits at the barrier (its ready.PID file), within 30 s. */
-async function allReady(dir: string, workers: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (readdirSync(dir).filter((f) => f.startsWith("ready.")).length < workers) {
-    if (Date.now() > deadline) throw new Error("the workers did not reach the barrier in 30 s");
-    await new Promise((r) => setTimeout(r, 5)); // polled: the event is a file appearing
-  }
+/** Until every worker has said it waits at the barrier (its ready.PID file appears), within 30 s. */
+function allReady(dir: string, workers: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const watcher = watch(dir);
+    const deadline = setTimeout(() => {
+      watcher.close();
+      reject(new Error("the workers did not reach the barrier in 30 s"));
+    }, 30_000);
+    const check = () => {
+      if (readdirSync(dir).filter((f) => f.startsWith("ready.")).length < workers) return;
+      clearTimeout(deadline);
+      watcher.close();
+      resolve();
+    };
+    watcher.on("change", check);
+    check(); // files made before the watcher started
+  });
 }
 
 async function trial(stale: boolean, workers: number): Promise<{ overlaps: string[]; winners: number }> {

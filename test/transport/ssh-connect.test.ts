@@ -14,9 +14,12 @@ describe("ssh connect", () => {
   it("50 connects to a server that resets them all reject as unreachable, none crashes", async () => {
     // half the connections reset after the banner, half never answer (the handshake times out, then the socket closes)
     let n = 0;
+    // every connection's close, seen by the server: the test ends only after the last one
     let closed = 0;
+    let allClosed: () => void = () => undefined;
+    const closes = new Promise<void>((r) => (allClosed = r));
     const server = createServer((sock: Socket) => {
-      sock.on("close", () => closed++);
+      sock.on("close", () => ++closed >= 50 && closed === n && allClosed());
       if (n++ % 2) return void setTimeout(() => sock.destroy(), 400);
       sock.write("SSH-2.0-OpenSSH_9.2\r\n");
       setTimeout(() => sock.resetAndDestroy(), 5);
@@ -39,8 +42,10 @@ describe("ssh connect", () => {
       ),
     );
     // the late closes (the server ends the silent half after 400 ms) happen while the test still runs
-    for (const deadline = Date.now() + 10_000; closed < n && Date.now() < deadline;)
-      await new Promise((r) => setTimeout(r, 10)); // polled: the event is the server seeing each close
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((r) => (timer = setTimeout(r, 10_000)));
+    await Promise.race([closes, deadline]);
+    clearTimeout(timer);
     await new Promise<void>((r) => server.close(() => r()));
     await new Promise((r) => setImmediate(r)); // and the client's side of the last close is handled
     expect(closed).toBe(n);
