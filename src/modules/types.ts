@@ -141,7 +141,9 @@ export function normalizeMode(mode: string | number | undefined): string | undef
   if (mode === undefined || mode === null || mode === "") return undefined;
   const s = String(mode);
   if (/^[0-7]{3,5}$/.test(s)) return s.replace(/^0+/, "").padStart(3, "0");
-  if (/^[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*$/.test(s)) return s;
+  // symbolic clauses as chmod takes them: who, then one or more operations (u+rwX-x, g=u)
+  const clause = "[ugoa]*([-+=]([rwxXst]*|[ugo]))+";
+  if (new RegExp(`^${clause}(,${clause})*$`).test(s)) return s;
   throw new Error(
     `invalid mode ${JSON.stringify(mode)}: use an octal string such as "0644" or a symbolic mode such as "u+rwx"`,
   );

@@ -6,7 +6,7 @@
 // script is built in unarchive-script.ts.
 import { sha256Hex } from "../hash.js";
 import { z } from "zod";
-import { readMarker, defineModule, type ModuleResult } from "./types.js";
+import { readMarker, defineModule, normalizeMode, type ModuleResult } from "./types.js";
 import { parseStat, pathInfo } from "./path-info.js";
 import { unarchiveScript } from "./unarchive-script.js";
 
@@ -41,12 +41,6 @@ const schema = z
   });
 
 type Args = z.infer<typeof schema>;
-
-/** A mode as the file module takes it: an int is octal digits written as a number (0644 → "644"). */
-function modeText(mode: Args["mode"]): string | undefined {
-  if (mode === undefined) return undefined;
-  return typeof mode === "number" ? mode.toString(8) : mode;
-}
 
 /** What the script printed, as Ansible's result. */
 function result(a: Args, stdout: string, remote: boolean): ModuleResult {
@@ -95,7 +89,7 @@ export const unarchiveModule = defineModule({
       extraOpts: a.extra_opts,
       keepNewer: a.keep_newer,
       listFiles: a.list_files,
-      attrs: { mode: modeText(a.mode), owner: a.owner, group: a.group },
+      attrs: { mode: normalizeMode(a.mode), owner: a.owner, group: a.group },
       check: ctx.check,
     });
     const r = await ctx.exec(script, { stdin: data });
