@@ -33,6 +33,8 @@ export interface AptDownload {
   caFile?: string;
   /** Where the .deb files go (hard links into the cache when possible). */
   into: string;
+  /** Also the packages' Recommends, as apt installs them by default (a bundle leaves them out). */
+  recommends?: boolean;
 }
 
 function aptError(what: string, e: unknown): KplayError {
@@ -123,7 +125,7 @@ function aptRoot(o: AptDownload): (args: string[], cwd?: string) => string {
     "-o",
     "Debug::NoLocking=1",
     "-o",
-    "APT::Install-Recommends=false",
+    `APT::Install-Recommends=${o.recommends ? "true" : "false"}`,
     "-o",
     "APT::Sandbox::User=root",
     ...(o.caFile ? ["-o", `Acquire::https::CaInfo=${o.caFile}`] : []),

@@ -36,34 +36,49 @@ const list = (v: unknown, kind: LoopKind): unknown[] => {
 const flatOnce = (v: unknown[]) => v.flatMap((x) => (Array.isArray(x) ? x : [x]));
 
 /** with_fileglob, with_first_found… : the lookup plugin of that name, on the controller (playbook/lookups.ts). */
-function lookupItems(kind: LoopKind, value: unknown, vars: Record<string, unknown>, fromNode: boolean): unknown[] {
+function lookupItems(kind: LoopKind, value: unknown, vars: Record<string, unknown>, o: LoopContext): unknown[] {
+  const fromNode = o.fromNode === true;
+  const subdir = o.subdir;
   const plugin = kind.slice("with_".length);
   const run = LOOKUPS[plugin];
   const terms = list(value, kind);
   try {
     if (kind !== "with_first_found")
-      return withTermsFrom(fromNode, plugin, () => run(terms.map(String), { vars, kw: {} }));
+      return withTermsFrom(fromNode, plugin, () => run(terms.map(String), { vars, kw: {}, subdir }));
     // first_found takes names, or mappings of files and paths (and skip)
     const names = terms.filter((t) => !isMap(t)).map(String);
     const maps = terms.filter(isMap);
     const kw = Object.assign({}, ...maps) as Record<string, unknown>;
     for (const k of ["files", "paths"]) if (typeof kw[k] === "string") kw[k] = String(kw[k]).split(/[,;:]/);
-    return withTermsFrom(fromNode, plugin, () => run(names, { vars, kw }));
+    return withTermsFrom(fromNode, plugin, () => run(names, { vars, kw, subdir }));
   } catch (e) {
     if (e instanceof LookupError) throw new LoopError(`${kind}: ${e.message}`);
     throw e;
   }
 }
 
+/** What a loop's lookup knows of its task. */
+export interface LoopContext {
+  /** The loop read a node's data: a lookup's terms then may not pick code or paths. */
+  fromNode?: boolean;
+  /** The role folder a file lookup looks in first (lookupSubdir of the task's module). */
+  subdir?: string;
+}
+
 /**
- * The items of a loop over `value` (rendered); `fromNode`: it read a node's data (a lookup's terms
- * then may not pick code or paths).
+ * The role folder a with_* file lookup of a task looks in, as Ansible's task executor gives it:
+ * templates/ for a module named with "template", vars/ with "var" (include_vars), else files/.
  */
+export function lookupSubdir(module: string): string {
+  return `${["template", "var", "file"].find((s) => module.includes(s)) ?? "file"}s`;
+}
+
+/** The items of a loop over `value` (rendered). */
 export function loopItems(
   kind: LoopKind,
   value: unknown,
   vars: Record<string, unknown> = {},
-  fromNode = false,
+  o: LoopContext = {},
 ): unknown[] {
   switch (kind) {
     case "loop":
@@ -87,7 +102,7 @@ export function loopItems(
     case "with_subelements":
       return subelements(list(value, kind));
     default:
-      return lookupItems(kind, value, vars, fromNode);
+      return lookupItems(kind, value, vars, o);
   }
 }
 

@@ -9,7 +9,7 @@ import { findModule, type ModuleContext, type ModuleDef, type ModuleResult } fro
 import { setModuleFacts, setVariables } from "./host-states.js";
 import { UndoLog } from "../modules/undo.js";
 import { ArgTypeError, withAnsibleTypes } from "../modules/arg-types.js";
-import { LoopError, loopItems } from "./loops.js";
+import { LoopError, loopItems, lookupSubdir } from "./loops.js";
 import { withCanonicalNames } from "../modules/aliases.js";
 import { expansionScript, pathArgsToExpand, withExpanded } from "../modules/path-args.js";
 import { FIRE_AND_FORGET, launchScript, launchedJob, resultsFile, type JobState } from "../modules/async_status.js";
@@ -221,7 +221,8 @@ export class TaskExecutor {
     const field = task.loopKind;
     const rendered = trackTaint(() => renderValue(task.loop, vars, { ...where, field }));
     try {
-      return loopItems(task.loopKind, rendered.value, vars, rendered.fromNode);
+      const o = { fromNode: rendered.fromNode, subdir: lookupSubdir(task.module) };
+      return loopItems(task.loopKind, rendered.value, vars, o);
     } catch (e) {
       if (!(e instanceof LoopError)) throw e;
       throw new KplayError("input", e.message, { where: { ...task.where, field } });

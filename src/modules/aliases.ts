@@ -18,6 +18,7 @@ const ALIASES: Record<string, Record<string, string>> = {
   package: { package: "name", "update-cache": "update_cache", "install-recommends": "install_recommends" },
   get_url: { username: "url_username", password: "url_password" },
   timezone: { rtc: "hwclock" },
+  mount: { name: "path" },
   find: { name: "paths", path: "paths", pattern: "patterns", exclude: "excludes" },
 };
 ALIASES.systemd = ALIASES.systemd_service = ALIASES.service;

@@ -23,6 +23,7 @@ import { getUrlModule } from "./get_url.js";
 import { hostnameModule } from "./hostname.js";
 import { lineinfileModule } from "./lineinfile.js";
 import { modprobeModule } from "./modprobe.js";
+import { mountModule } from "./mount.js";
 import { aptModule, dnfModule, packageModule, yumModule } from "./package.js";
 import { rawModule, scriptModule } from "./raw.js";
 import { replaceModule } from "./replace.js";
@@ -73,6 +74,7 @@ for (const m of [
   systemdServiceModule,
   sysctlModule,
   modprobeModule,
+  mountModule,
   hostnameModule,
   userModule,
   waitForModule,

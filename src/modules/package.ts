@@ -15,7 +15,8 @@ const schema = z
     /** Unset is not false: a node with no package lists is refreshed first unless it is false (see aptScript). */
     update_cache: z.boolean().optional(),
     cache_valid_time: z.number().int().nonnegative().default(0),
-    install_recommends: z.boolean().default(false),
+    /** Unset leaves recommends to apt's own setting (Debian installs them), as Ansible's apt does. */
+    install_recommends: z.boolean().optional(),
     purge: z.boolean().default(false),
     use: z.enum(["auto", "apt", "dnf", "yum"]).default("auto"),
   })
@@ -67,29 +68,46 @@ const LOG = raw(`log_=$(mktemp) || exit 1; trap 'rm -f "$log_"' EXIT`);
 
 const normalState = (s: Args["state"]) => (s === "installed" ? "present" : s === "removed" ? "absent" : s);
 
-/** sh lines that refresh apt's package lists when the task asks, or when the node never read them. */
+/**
+ * The apt cache's time as Ansible's apt reads it: the mtime (seconds) of apt's update-success
+ * stamp when the node has one, else of /var/lib/apt/lists, else 0.
+ */
+const CACHE_TIME = raw(
+  `cache_time_() { for f_ in /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists; do ` +
+    `[ -e "$f_" ] && { stat -c %Y "$f_"; return; }; done; echo 0; }`,
+);
+
+/**
+ * sh lines that refresh apt's package lists when the task asks, or when the node never read them.
+ * As Ansible's apt: a node without lists (a fresh one) reads them first unless update_cache is
+ * false (Ansible runs apt-get update to install python3-apt, which a fresh node lacks, before it
+ * looks at the cache); update_cache or cache_valid_time then updates when the cache is older than
+ * cache_valid_time, and reports the cache updated only when its time moved.
+ */
 function aptCache(pkgs: string[], a: Args, check: boolean): Sh[] {
-  const lines: Sh[] = [];
-  if (a.update_cache || a.cache_valid_time > 0) {
-    // cache_valid_time set alone means update_cache=yes, as in Ansible's apt
-    const update = check
-      ? raw("cache=1")
-      : raw(
-          `apt-get update -q >"$log_" 2>&1 || { cat -- "$log_" >&2; exit 1; }; ` +
-            `touch /var/lib/apt/lists/partial; cache=1`,
-        );
-    lines.push(
-      raw(`age=$(( $(date +%s) - $(stat -c %Y /var/lib/apt/lists/partial 2>/dev/null || echo 0) ))`),
-      sh`if [ ${a.cache_valid_time} -eq 0 ] || [ $age -gt ${a.cache_valid_time} ]; then ${update}; fi`,
-    );
-  } else if (a.update_cache === undefined && pkgs.length > 0 && !check && normalState(a.state) !== "absent") {
-    // A node that never read its package lists (a fresh one) gets them first, unless update_cache
-    // is false: Ansible's apt does the same there (it runs apt-get update before installing
-    // python3-apt, which a fresh node lacks), and without lists no install can succeed.
-    // (not fatal: a source that cannot be read shows as the install's own failure)
-    lines.push(raw(`ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages' || apt-get update -q >"$log_" 2>&1 || :`));
-  }
+  const lines: Sh[] = [CACHE_TIME];
+  const fresh = raw(`ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages'`);
+  if (a.update_cache !== false && !check && (pkgs.length > 0 || a.update_cache || a.cache_valid_time > 0))
+    // not fatal: a source that cannot be read shows as the install's own failure
+    lines.push(sh`${fresh} || apt-get update -q >"$log_" 2>&1 || :`);
+  if (!a.update_cache && a.cache_valid_time === 0) return lines;
+  const update = check
+    ? raw("cache=1")
+    : raw(
+        `apt-get update -q >"$log_" 2>&1 || { cat -- "$log_" >&2; exit 1; }; ` +
+          `[ "$(cache_time_)" = "$before_" ] || cache=1`,
+      );
+  lines.push(
+    raw(`before_=$(cache_time_); age=$(( $(date +%s) - before_ ))`),
+    sh`if [ ${a.cache_valid_time} -eq 0 ] || [ $age -gt ${a.cache_valid_time} ]; then ${update}; fi`,
+  );
   return lines;
+}
+
+/** apt-get's flag for install_recommends (with its trailing space), none when the task leaves it to apt. */
+function recommends(a: Args): Sh {
+  if (a.install_recommends === undefined) return raw("");
+  return a.install_recommends ? raw("--install-recommends ") : raw("--no-install-recommends ");
 }
 
 /** sh for apt: prints "KPLAY-CHANGED <pkg>" per package acted on. */
@@ -98,8 +116,6 @@ function aptScript(pkgs: string[], a: Args, o: { check: boolean; undo: UndoLog }
   const state = normalState(a.state);
   const lines: Sh[] = [
     raw(`export DEBIAN_FRONTEND=noninteractive`),
-    a.install_recommends ? raw(`set -- --install-recommends`) : raw(`set -- --no-install-recommends`),
-    raw(`rec_=$1`),
     raw(`cache=0`),
     LOG,
   ];
@@ -131,7 +147,7 @@ function aptScript(pkgs: string[], a: Args, o: { check: boolean; undo: UndoLog }
   const act =
     state === "absent"
       ? sh`apt-get ${a.purge ? "purge" : "remove"} ${opts} -- "$@" >"$log_" 2>&1`
-      : sh`apt-get install ${opts} "$rec_" -- "$@" >"$log_" 2>&1`;
+      : sh`apt-get install ${opts} ${recommends(a)}-- "$@" >"$log_" 2>&1`;
   const undoOf =
     state !== "absent"
       ? (p: string) =>

@@ -11,7 +11,13 @@ import { dirname, basename, isAbsolute, join } from "node:path";
 
 export class LookupError extends Error {}
 
-type Lookup = (terms: string[], o: { vars: Record<string, unknown>; kw: Record<string, unknown> }) => unknown[];
+/** A lookup's options: the task's vars, its keyword arguments, the role folder a with_* loop's task names. */
+interface LookupOptions {
+  vars: Record<string, unknown>;
+  kw: Record<string, unknown>;
+  subdir?: string;
+}
+type Lookup = (terms: string[], o: LookupOptions) => unknown[];
 
 function searchPath(vars: Record<string, unknown>): string[] {
   const p = vars.ansible_search_path;
@@ -160,11 +166,11 @@ export const LOOKUPS: Record<string, Lookup> = {
       }
       return [];
     }),
-  first_found: (terms, { vars, kw }) => {
+  first_found: (terms, { vars, kw, subdir }) => {
     const names = terms.length ? terms : ((kw.files as string[] | undefined) ?? []);
     const paths = (kw.paths as string[] | undefined) ?? [];
     const candidates = paths.length ? paths.flatMap((p) => names.map((n) => join(p, n))) : names;
-    const found = candidates.map((c) => findFile(c, vars)).find((f) => f !== undefined);
+    const found = candidates.map((c) => findFile(c, vars, subdir)).find((f) => f !== undefined);
     if (found) return [found];
     if (kw.skip === true) return [];
     throw new LookupError(`no file was found when using first_found: ${candidates.join(", ")}`);

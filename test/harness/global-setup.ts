@@ -7,6 +7,8 @@ import { join } from "node:path";
 import { ensureNodeImage } from "../../src/sandbox/image.js";
 import { listContainers, listNetworks, removeContainers, removeNetworks } from "../../src/sandbox/nodes.js";
 import { SHARED_BUNDLES, TEST_LABEL } from "./cluster.js";
+import { FRESH_IMAGE_EXTRAS } from "./fresh-nodes.js";
+import { ensureRoleRepo } from "./role-repo.js";
 
 export default async function setup(): Promise<void> {
   process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
@@ -17,4 +19,7 @@ export default async function setup(): Promise<void> {
   const compiled = join(import.meta.dirname, "../../dist/bundle/sandbox-bundle.js");
   const bundle = (await import(compiled)) as typeof import("../../src/bundle/sandbox-bundle.js");
   await bundle.ensureSandboxBundle(SHARED_BUNDLES, image, (m) => console.log(m));
+  // the fresh-node differential cases' image (python3 for ansible-playbook) and apt repository
+  await ensureNodeImage((m) => console.log(m), FRESH_IMAGE_EXTRAS);
+  ensureRoleRepo((m) => console.log(m));
 }

@@ -1,0 +1,71 @@
+// Role-shaped playbooks run by ansible-playbook 2.14 and by kplay on two fresh air-gapped nodes
+// (test/harness/fresh-nodes.ts), twice each: the same exit status, the same recap on each run
+// and the same node state after them (files with modes and owners, packages, enabled and active
+// units). The roles under test/fixtures/roles/ are written here in the shape real roles have
+// (defaults/, vars/Debian.yml, tasks/setup-Debian.yml, handlers, templates, meta dependencies,
+// free-form arguments, OS-guarded tasks). KPLAY_EXTRA_ROLES=DIR adds every DIR/*.yml playbook
+// as a case (real roles fetched into a scratch folder, never committed), probed under /etc.
+import { existsSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { nodeState, runOn, startFreshPair, type FreshPair, type StateProbe } from "../harness/fresh-nodes.js";
+
+interface RoleCase extends StateProbe {
+  name: string;
+  dir: string;
+  playbook: string;
+  extraVars?: Record<string, unknown>;
+}
+
+const FIXTURES = resolve(import.meta.dirname, "../fixtures/roles");
+const ETC_IGNORED = ["/etc/ssh/ssh_host_*", "/etc/machine-id", "/etc/ld.so.cache", "/etc/hostname", "/etc/hosts"];
+
+const CASES: RoleCase[] = [...ownCases(), ...extraCases(process.env.KPLAY_EXTRA_ROLES)];
+
+function ownCases(): RoleCase[] {
+  if (!existsSync(FIXTURES)) return [];
+  return readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(".yml"))
+    .map((f) => ({
+      name: f.replace(/\.yml$/, ""),
+      dir: FIXTURES,
+      playbook: f,
+      paths: ["/etc", "/opt/site", "/usr/local"],
+      ignore: ETC_IGNORED,
+    }));
+}
+
+function extraCases(dir: string | undefined): RoleCase[] {
+  if (!dir) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".yml") && f !== "inv.yml")
+    .map((f) => ({ name: `extra ${f}`, dir, playbook: f, paths: ["/etc", "/usr/local"], ignore: ETC_IGNORED }));
+}
+
+let pair: FreshPair | undefined;
+afterEach(async () => {
+  await pair?.destroy();
+  pair = undefined;
+});
+
+describe("roles on fresh nodes: kplay against ansible-playbook", () => {
+  for (const c of CASES) {
+    it(c.name, { timeout: 600_000 }, async () => {
+      pair = await startFreshPair();
+      const p = pair;
+      const opts = { dir: c.dir, playbook: c.playbook, extraVars: c.extraVars };
+      const first = await Promise.all([runOn(p, "ansible", opts), runOn(p, "kplay", opts)]);
+      const second = await Promise.all([runOn(p, "ansible", opts), runOn(p, "kplay", opts)]);
+      const states = await Promise.all([nodeState(p, "ansible", c), nodeState(p, "kplay", c)]);
+      const says = (i: number) =>
+        `ansible:\n${first[0].output}\n${second[0].output}\nkplay:\n${first[1].output}\n${second[1].output}`.slice(
+          -12000,
+        ) + i;
+      expect(first[1].outcome, says(1)).toBe(first[0].outcome);
+      expect(first[1].recap, says(2)).toEqual(first[0].recap);
+      expect(second[1].outcome, says(3)).toBe(second[0].outcome);
+      expect(second[1].recap, says(4)).toEqual(second[0].recap);
+      expect(states[1]).toEqual(states[0]);
+    });
+  }
+});
