@@ -6,7 +6,7 @@
 // free-form arguments, OS-guarded tasks). KPLAY_EXTRA_ROLES=DIR adds every DIR/*.yml playbook
 // as a case (real roles fetched into a scratch folder, never committed), probed under /etc.
 import { existsSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { nodeState, runOn, startFreshPair, type FreshPair, type StateProbe } from "../harness/fresh-nodes.js";
 
