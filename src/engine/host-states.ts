@@ -122,10 +122,21 @@ export class HostStates {
    */
   hostvars(): Record<string, Vars> {
     if (this.hostvarsCache) return this.hostvarsCache;
-    const view: Record<string, Vars> = {};
-    for (const h of this.inv.hostNames) {
-      Object.defineProperty(view, h, { enumerable: true, get: () => this.varsOf(h) });
-    }
+    // a view over every inventory host, plus the implicit localhost once the run made it (a task
+    // delegated to it, facts given to it: kubespray's fallback_ips), as Ansible's hostvars lists it
+    const inv = this.inv;
+    const names = () => [...inv.hostNames, ...IMPLICIT_LOCALHOST.filter((h) => inv.isImplicit(h))];
+    const known = (k: string | symbol): k is string =>
+      typeof k === "string" && (inv.hasHost(k) || (IMPLICIT_LOCALHOST.includes(k) && !!inv.implicitLocalhost(k)));
+    const view = new Proxy({} as Record<string, Vars>, {
+      get: (_t, k) => (known(k) ? this.varsOf(k) : undefined),
+      has: (_t, k) => known(k),
+      ownKeys: () => names(),
+      getOwnPropertyDescriptor: (_t, k) =>
+        known(k) && names().includes(k)
+          ? { enumerable: true, configurable: true, writable: false, value: this.varsOf(k) }
+          : undefined,
+    });
     return (this.hostvarsCache = view);
   }
 
@@ -141,6 +152,9 @@ export class HostStates {
     return withTemplateNames({ ...inventory, ...facts, ...registered, inventory_hostname: h }, clean);
   }
 }
+
+/** The names Ansible takes for the controller when the inventory does not define them. */
+const IMPLICIT_LOCALHOST = ["localhost", "127.0.0.1", "::1"];
 
 /**
  * Facts a module returned (getent, hostname…): variables of their own, and under `ansible_facts`

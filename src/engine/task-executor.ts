@@ -34,7 +34,8 @@ import { OUTPUT_LIMIT } from "../transport/output.js";
 import { UnreachableError, type ExecOptions } from "../transport/index.js";
 import type { Attempt, Engine, Outcome, PlayRun, TaskRun } from "./context.js";
 import type { NodeExec } from "./node-exec.js";
-import { MAGIC, OMIT, withoutOmitted, type Vars } from "./vars.js";
+import { MAGIC, withoutOmitted, type Vars } from "./vars.js";
+import { runMagic } from "./magic-vars.js";
 
 /** What a task's module needs beyond its arguments, worked out once per attempt. */
 interface Prepared {
@@ -119,30 +120,11 @@ export class TaskExecutor {
       ...extra,
       ...s.registered,
       ...extraVars,
-      ...this.runMagic(run),
+      ...runMagic(this.e.opts, run),
       ...(own.task ? { ansible_search_path: searchPath(own.task.dirs, run.play.dir) } : {}),
       hostvars: this.e.hosts.hostvars(),
     };
     return withTemplateNames(vars, templates);
-  }
-
-  /** Magic variables that change during a run: the hosts still going, the run's options. */
-  private runMagic(run: PlayRun): Vars {
-    const o = this.e.opts;
-    return {
-      ansible_check_mode: o.check,
-      ansible_diff_mode: o.diff,
-      ansible_run_tags: o.tags?.length ? o.tags : ["all"],
-      ansible_skip_tags: o.skipTags ?? [],
-      ansible_forks: o.forks,
-      ansible_verbosity: o.verbosity ?? 0,
-      ansible_play_hosts: run.live.play,
-      play_hosts: run.live.play,
-      ansible_play_batch: run.live.batch,
-      ansible_play_hosts_all: run.playHosts,
-      ansible_play_name: run.play.name,
-      omit: OMIT,
-    };
   }
 
   /** Run the task on one host: each loop item (or once), register the result, note notifications. */
@@ -285,8 +267,9 @@ export class TaskExecutor {
     // an until loop's result carries its attempt, which failed_when and changed_when may read
     if (task.until !== undefined) result = { ...result, attempts: at.attempt };
     if (result.ansible_facts && !result.failed && !p.mod.setsNoFacts) {
-      // delegate_facts: the facts are the delegate's (an inventory host), not the host's
-      const owner = task.delegateFacts && p.delegate && this.e.inv.hasHost(p.delegate) ? p.delegate : at.host;
+      // delegate_facts: the facts are the delegate's (an inventory host or the implicit localhost)
+      const d = task.delegateFacts ? p.delegate : undefined;
+      const owner = d && (this.e.inv.hasHost(d) || this.e.inv.implicitLocalhost(d)) ? d : at.host;
       this.keepFacts(p, owner, result.ansible_facts as Vars);
     }
     const withReg = withData(at.vars, { ...(task.register ? { [task.register]: result } : {}), ...result });

@@ -147,6 +147,8 @@ function readRole(s: Source, ref: RoleRef, id: string): Block | undefined {
     return b ? [b] : [];
   });
   const name = roleName(ref.name);
+  const names = ctx.play?.names;
+  if (names) (ctx.depth > 0 ? names.dependencies : names.play).push(name);
   const common = readCommon(s.src, ref.entry, ref.path);
   const vars = {
     ...roleVars(s, dir, { part: "vars", file: ref.from.vars, where }),

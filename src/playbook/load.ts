@@ -162,6 +162,8 @@ interface PlayRoles {
   handlersOf: Set<string>;
   /** Roles (directory and parameters) the play's roles: and dependencies already run. */
   seen: Set<string>;
+  /** Names of the roles the play names (roles:, import_role) and of their dependencies, in order. */
+  names: { play: string[]; dependencies: string[] };
 }
 
 export function loadPlaybook(file: string): Playbook {
@@ -243,7 +245,8 @@ export interface Source {
 /** A play; `pos.at` is its place in the file, `pos.index` its place in the whole (imported) playbook. */
 function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: number }, playbookCtx: Ctx): Play {
   const { index } = pos;
-  const ctx: Ctx = { ...playbookCtx, play: { handlers: [], handlersOf: new Set(), seen: new Set() } };
+  const names = { play: [], dependencies: [] };
+  const ctx: Ctx = { ...playbookCtx, play: { handlers: [], handlersOf: new Set(), seen: new Set(), names } };
   const path: PathKey[] = [pos.at];
   assertPlayMapping(src, raw, path);
   for (const k of Object.keys(raw)) checkKey(src, k, PLAY_KEYS, { path: [...path, k], what: "play" });
@@ -298,6 +301,7 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
     ...lateKeywords(taskDefaults.late, playLate),
     ...sections,
     handlers: handlerTasks,
+    roleNames: names,
     dir: ctx.playbookDir,
     where: at(src, path),
   };
@@ -613,7 +617,12 @@ export function loadIncludedTasks(
   const inner = readYamlFile(full);
   if (inner.data !== null && !Array.isArray(inner.data))
     throw inputError("a task file must be a list of tasks", { file: full, line: 1 });
-  const play = { handlers: [], handlersOf: new Set<string>(), seen: new Set<string>() };
+  const play = {
+    handlers: [],
+    handlersOf: new Set<string>(),
+    seen: new Set<string>(),
+    names: { play: [] as string[], dependencies: [] as string[] },
+  };
   const ctx: Ctx = { files: new Set([full]), depth: 1, counter: { n: 0 }, playbookDir: from.playbookDir, play };
   const s: Source = {
     src: inner,

@@ -142,6 +142,8 @@ export interface Play {
   postTasks: Node[];
   /** Handler tasks, and include_tasks/import_tasks blocks notified by their name. */
   handlers: Node[];
+  /** The roles the play names (roles:, import_role) and their dependencies: Ansible's role-name magic variables. */
+  roleNames?: { play: string[]; dependencies: string[] };
   /** The directory of the playbook file the play is written in (an imported one's own). */
   dir: string;
   where: Where;

@@ -114,16 +114,19 @@ export interface RunOptions {
   playbook: string;
   /** Extra variables for both engines (-e as JSON). */
   extraVars?: Record<string, unknown>;
+  /** Inventory groups the node is in (kubespray's plays name kube_control_plane, etcd…). */
+  groups?: string[];
 }
 
 /** Run the playbook with one engine against its node; the recap lines and the exit status. */
 export async function runOn(pair: FreshPair, engine: Engine, o: RunOptions): Promise<EngineRun> {
   const node = pair.nodes[engine];
   const inv = join(pair.dir, `inventory-${engine}.ini`);
+  const groups = (o.groups ?? []).map((g) => `[${g}]\n${node.name}\n`).join("");
   writeFileSync(
     inv,
     `${node.name} ansible_host=127.0.0.1 ansible_port=${node.sshPort} ansible_user=root ` +
-      `ansible_ssh_private_key_file=${pair.key} ansible_python_interpreter=/usr/bin/python3\n`,
+      `ansible_ssh_private_key_file=${pair.key} ansible_python_interpreter=/usr/bin/python3\n${groups}`,
   );
   const state = join(pair.dir, "state");
   if (engine === "kplay") {

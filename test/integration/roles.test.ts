@@ -5,8 +5,8 @@
 // (defaults/, vars/Debian.yml, tasks/setup-Debian.yml, handlers, templates, meta dependencies,
 // free-form arguments, OS-guarded tasks). KPLAY_EXTRA_ROLES=DIR adds every DIR/*.yml playbook
 // as a case (real roles fetched into a scratch folder, never committed), probed under /etc.
-import { existsSync, readdirSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { nodeState, runOn, startFreshPair, type FreshPair, type StateProbe } from "../harness/fresh-nodes.js";
 
@@ -15,6 +15,7 @@ interface RoleCase extends StateProbe {
   dir: string;
   playbook: string;
   extraVars?: Record<string, unknown>;
+  groups?: string[];
 }
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/roles");
@@ -39,7 +40,13 @@ function extraCases(dir: string | undefined): RoleCase[] {
   if (!dir) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith(".yml") && f !== "inv.yml")
-    .map((f) => ({ name: `extra ${f}`, dir, playbook: f, paths: ["/etc", "/usr/local"], ignore: ETC_IGNORED }));
+    .map((f) => ({ name: `extra ${f}`, dir, playbook: f, paths: ["/etc", "/usr/local"], ignore: ETC_IGNORED }))
+    .map((c) => ({ ...c, groups: groupsOf(join(dir, c.playbook.replace(/\.yml$/, ".groups"))) }));
+}
+
+/** The inventory groups a scratch case's node is in: words of PLAYBOOK.groups beside it, if any. */
+function groupsOf(file: string): string[] | undefined {
+  return existsSync(file) ? readFileSync(file, "utf8").split(/\s+/).filter(Boolean) : undefined;
 }
 
 let pair: FreshPair | undefined;
@@ -53,7 +60,7 @@ describe("roles on fresh nodes: kplay against ansible-playbook", () => {
     it(c.name, { timeout: 600_000 }, async () => {
       pair = await startFreshPair();
       const p = pair;
-      const opts = { dir: c.dir, playbook: c.playbook, extraVars: c.extraVars };
+      const opts = { dir: c.dir, playbook: c.playbook, extraVars: c.extraVars, groups: c.groups };
       const first = await Promise.all([runOn(p, "ansible", opts), runOn(p, "kplay", opts)]);
       const second = await Promise.all([runOn(p, "ansible", opts), runOn(p, "kplay", opts)]);
       const states = await Promise.all([nodeState(p, "ansible", c), nodeState(p, "kplay", c)]);
