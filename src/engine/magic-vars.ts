@@ -32,7 +32,7 @@ export function runMagic(o: RunOptions, run: PlayRun): Vars {
  * role_names, their deprecated name), ansible_dependent_role_names, ansible_role_names (both).
  */
 function roleNameVars(play: PlayRun["play"]): Vars {
-  const { play: named = [], dependencies = [] } = play.roleNames ?? {};
+  const { play: named = [], dependencies = [] } = play.roles ?? {};
   const dependent = [...new Set(dependencies)];
   return {
     ansible_play_role_names: named,

@@ -107,16 +107,22 @@ export class TaskExecutor {
     const templates = new Set<string>(Object.keys(extraVars));
     const overridden = (k: string) => k in facts || k in extra || k in s.registered;
     for (const k of Object.keys(base)) if (!overridden(k)) templates.add(k);
-    for (const k of Object.keys(defaults)) if (!overridden(k) && !(k in base)) templates.add(k);
+    // every role of the play gives its defaults (lowest) and vars (above the play's) to every task
+    const roles = run.play.roles ?? { defaults: {}, vars: {} };
+    for (const k of Object.keys({ ...roles.defaults, ...defaults }))
+      if (!overridden(k) && !(k in base) && !(k in roles.vars)) templates.add(k);
+    for (const k of Object.keys(roles.vars)) if (!(k in extra) && !(k in s.registered)) templates.add(k);
     for (const k of lazy) if (!(k in s.registered) && !(k in extraVars)) templates.add(k);
     for (const k of s.templateVars ?? []) if (!(k in extraVars)) templates.add(k);
     // hostvars, groups…: views of every host, never templates themselves (and never scanned for one)
     for (const k of MAGIC) templates.delete(k);
     const vars = {
       ansible_facts: {},
+      ...roles.defaults,
       ...defaults,
       ...base,
       ...facts,
+      ...roles.vars,
       ...extra,
       ...s.registered,
       ...extraVars,

@@ -147,11 +147,10 @@ function readRole(s: Source, ref: RoleRef, id: string): Block | undefined {
     return b ? [b] : [];
   });
   const name = roleName(ref.name);
-  const names = ctx.play?.names;
-  if (names) (ctx.depth > 0 ? names.dependencies : names.play).push(name);
   const common = readCommon(s.src, ref.entry, ref.path);
+  const ownVars = roleVars(s, dir, { part: "vars", file: ref.from.vars, where });
   const vars = {
-    ...roleVars(s, dir, { part: "vars", file: ref.from.vars, where }),
+    ...ownVars,
     ...ref.params,
     ...common.vars,
     role_name: name,
@@ -159,6 +158,13 @@ function readRole(s: Source, ref: RoleRef, id: string): Block | undefined {
     role_path: dir,
   };
   const defaults = roleVars(s, dir, { part: "defaults", file: ref.from.defaults, where });
+  const exported = ctx.play?.roles;
+  if (exported) {
+    // after its dependencies (read above), as Ansible's role.get_default_vars()/get_vars() merge them
+    (ctx.depth > 0 ? exported.dependencies : exported.play).push(name);
+    Object.assign(exported.defaults, defaults);
+    Object.assign(exported.vars, ownVars);
+  }
   addRoleHandlers(inner, dir, { from: ref.from.handlers, vars, defaults });
   return {
     kind: "block",

@@ -46,6 +46,7 @@ import {
   type Inheritable,
   type Node,
   type Play,
+  type PlayRoles,
   type Playbook,
   type SourceDirs,
   type Task,
@@ -149,21 +150,21 @@ interface Ctx {
   counter: { n: number };
   playbookDir: string;
   /** The play being read: the handlers its roles bring, and the roles it already runs. */
-  play?: PlayRoles;
+  play?: PlayLoad;
   /** A playbook with module_defaults anywhere: module arguments are checked when tasks run. */
   moduleDefaults?: boolean;
   /** The roles being read, outermost first, through meta dependencies (a cycle is refused). */
   roleChain?: Array<{ dir: string; name: string }>;
 }
 
-interface PlayRoles {
+interface PlayLoad {
   handlers: Node[];
   /** Role directories whose handlers are in `handlers`. */
   handlersOf: Set<string>;
   /** Roles (directory and parameters) the play's roles: and dependencies already run. */
   seen: Set<string>;
-  /** Names of the roles the play names (roles:, import_role) and of their dependencies, in order. */
-  names: { play: string[]; dependencies: string[] };
+  /** What the play's roles give the whole play (names, defaults, vars). */
+  roles: PlayRoles;
 }
 
 export function loadPlaybook(file: string): Playbook {
@@ -245,8 +246,11 @@ export interface Source {
 /** A play; `pos.at` is its place in the file, `pos.index` its place in the whole (imported) playbook. */
 function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: number }, playbookCtx: Ctx): Play {
   const { index } = pos;
-  const names = { play: [], dependencies: [] };
-  const ctx: Ctx = { ...playbookCtx, play: { handlers: [], handlersOf: new Set(), seen: new Set(), names } };
+  const roleExports: PlayRoles = { play: [], dependencies: [], defaults: {}, vars: {} };
+  const ctx: Ctx = {
+    ...playbookCtx,
+    play: { handlers: [], handlersOf: new Set(), seen: new Set(), roles: roleExports },
+  };
   const path: PathKey[] = [pos.at];
   assertPlayMapping(src, raw, path);
   for (const k of Object.keys(raw)) checkKey(src, k, PLAY_KEYS, { path: [...path, k], what: "play" });
@@ -301,7 +305,7 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
     ...lateKeywords(taskDefaults.late, playLate),
     ...sections,
     handlers: handlerTasks,
-    roleNames: names,
+    roles: roleExports,
     dir: ctx.playbookDir,
     where: at(src, path),
   };
@@ -621,7 +625,7 @@ export function loadIncludedTasks(
     handlers: [],
     handlersOf: new Set<string>(),
     seen: new Set<string>(),
-    names: { play: [] as string[], dependencies: [] as string[] },
+    roles: { play: [], dependencies: [], defaults: {}, vars: {} } as PlayRoles,
   };
   const ctx: Ctx = { files: new Set([full]), depth: 1, counter: { n: 0 }, playbookDir: from.playbookDir, play };
   const s: Source = {

@@ -142,11 +142,23 @@ export interface Play {
   postTasks: Node[];
   /** Handler tasks, and include_tasks/import_tasks blocks notified by their name. */
   handlers: Node[];
-  /** The roles the play names (roles:, import_role) and their dependencies: Ansible's role-name magic variables. */
-  roleNames?: { play: string[]; dependencies: string[] };
+  /** What the play's roles (roles:, import_role, their dependencies) give the whole play. */
+  roles?: PlayRoles;
   /** The directory of the playbook file the play is written in (an imported one's own). */
   dir: string;
   where: Where;
+}
+
+/**
+ * What a play's roles give every task of the play, as Ansible does unless private_role_vars is
+ * set: their names (the role-name magic variables), their defaults (below everything) and their
+ * vars/ (above the play's vars), merged in the order the roles load, dependencies first.
+ */
+export interface PlayRoles {
+  play: string[];
+  dependencies: string[];
+  defaults: Record<string, unknown>;
+  vars: Record<string, unknown>;
 }
 
 export interface Playbook {

@@ -51,10 +51,32 @@ const DELEGATED_FACTS = (out: string) => `
           {{ base | default('none') }} {{ hostvars | list | sort }}
 `;
 
+const shared = (out: string) => ({
+  "roles/a/defaults/main.yml": "da: a-defaults\nshared: a-defaults\n",
+  "roles/a/vars/main.yml": "va: a-vars\npv: a-vars\n",
+  "roles/a/tasks/main.yml": "- debug: { msg: a }\n",
+  "roles/b/tasks/main.yml": `- copy: { dest: "${out}/in-b", content: "{{ da }} {{ va }} {{ shared }} {{ pv }}" }\n`,
+});
+
+const SHARED_ROLE_VARS = (out: string) => `
+- hosts: h1
+  gather_facts: false
+  vars: { pv: play, shared: play }
+  roles: [a, b]
+  tasks:
+    - copy: { dest: "${out}/in-play", content: "{{ da }} {{ va }} {{ shared }} {{ pv }}" }
+`;
+
 describe("magic variables of roles", { timeout: 240_000 }, () => {
   it("role names and ansible_version as ansible-playbook sets them", async () => {
     const kplay = await sameAsAnsible({ main: PLAY, files });
     expect(kplay.files.play).toBe("644 ['web', 'db'] ['common', 'db', 'web']\n2.14 True\n");
+  });
+
+  it("a role's defaults and vars reach every task of the play (kubespray-defaults)", async () => {
+    const kplay = await sameAsAnsible({ main: SHARED_ROLE_VARS, files: shared });
+    expect(kplay.files["in-b"]).toBe("644 a-defaults a-vars play a-vars");
+    expect(kplay.files["in-play"]).toBe("644 a-defaults a-vars play a-vars");
   });
 
   it("facts delegated to the implicit localhost are in hostvars.localhost, which hostvars then lists", async () => {
