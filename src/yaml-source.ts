@@ -2,6 +2,7 @@
 // errors into input errors with file:line:col, and map a data path back to its line and column.
 import { readTextInput } from "./input-file.js";
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, visit, type Document, type Node } from "yaml";
+import type { Tags } from "yaml";
 import { inputError } from "./errors.js";
 
 export type PathKey = string | number;
@@ -28,6 +29,29 @@ const UNSAFE_TAG = {
   resolve: (s: string) => (/\{[{%#]/.test(s) ? `{% raw %}${s}{% endraw %}` : s),
 };
 
+const BOOL = "tag:yaml.org,2002:bool";
+const boolTag = (test: RegExp, value: boolean) => ({
+  identify: (v: unknown) => typeof v === "boolean",
+  default: true,
+  tag: BOOL,
+  test,
+  resolve: () => value,
+  stringify: ({ value: v }: { value: unknown }) => (v ? "true" : "false"),
+});
+
+/**
+ * The YAML types Ansible reads (PyYAML, YAML 1.1): yes/no and on/off are booleans as true/false
+ * are, in PyYAML's spellings (`changed_when: no`, `enabled: yes`, a var `x: no` that `when: x`
+ * reads as false); y and n stay text, as in PyYAML. The rest is YAML 1.2's core schema.
+ */
+export function ansibleYamlTags(tags: Tags): Tags {
+  return [
+    boolTag(/^(?:yes|Yes|YES|true|True|TRUE|on|On|ON)$/, true),
+    boolTag(/^(?:no|No|NO|false|False|FALSE|off|Off|OFF)$/, false),
+    ...tags.filter((t) => (t as { tag?: string }).tag !== BOOL),
+  ];
+}
+
 export function parseYaml(text: string, file: string): YamlSource {
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1); // a byte-order mark is not content
   const lc = new LineCounter();
@@ -36,7 +60,7 @@ export function parseYaml(text: string, file: string): YamlSource {
     prettyErrors: false,
     uniqueKeys: true,
     strict: false,
-    customTags: [UNSAFE_TAG],
+    customTags: (tags) => [...ansibleYamlTags(tags), UNSAFE_TAG],
   });
   if (doc.errors.length > 0) {
     const err = doc.errors[0];

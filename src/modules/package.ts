@@ -114,11 +114,7 @@ function recommends(a: Args): Sh {
 function aptScript(pkgs: string[], a: Args, o: { check: boolean; undo: UndoLog }): Sh {
   const { check, undo } = o;
   const state = normalState(a.state);
-  const lines: Sh[] = [
-    raw(`export DEBIAN_FRONTEND=noninteractive`),
-    raw(`cache=0`),
-    LOG,
-  ];
+  const lines: Sh[] = [raw(`export DEBIAN_FRONTEND=noninteractive`), raw(`cache=0`), LOG];
   lines.push(...aptCache(pkgs, a, check));
   pkgs.forEach((p, i) => {
     const [n, ver] = p.split("=");

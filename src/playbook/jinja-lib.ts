@@ -16,6 +16,7 @@ import { homedir } from "node:os";
 import { posix } from "node:path";
 import { createHash, randomInt } from "node:crypto";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
+import { ansibleYamlTags } from "../yaml-source.js";
 import { quote } from "../transport/quote.js";
 
 export class LibError extends Error {}
@@ -491,7 +492,7 @@ export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unkn
   from_json: (v) => JSON.parse(str(v)) as unknown,
   to_yaml: (v) => keepAsText(toYaml(v), "NativeJinjaText"),
   to_nice_yaml: (v, a) => keepAsText(toYaml(v, { indent: Number(a.kw.indent ?? 4) }), "NativeJinjaText"),
-  from_yaml: (v) => parseYaml(str(v)) as unknown,
+  from_yaml: (v) => parseYaml(str(v), { customTags: ansibleYamlTags }) as unknown,
   regex_replace: (v, a) =>
     str(v).replace(
       pyRegex(a.pos[0], "g" + reFlags(a.kw)),

@@ -243,14 +243,17 @@ export interface Source {
   role?: string;
 }
 
+/** What loading a play gathers beside its tasks: handlers, roles seen, what its roles export. */
+function newPlayLoad(): PlayLoad {
+  const roles: PlayRoles = { play: [], dependencies: [], defaults: {}, vars: {} };
+  return { handlers: [], handlersOf: new Set(), seen: new Set(), roles };
+}
+
 /** A play; `pos.at` is its place in the file, `pos.index` its place in the whole (imported) playbook. */
 function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: number }, playbookCtx: Ctx): Play {
   const { index } = pos;
-  const roleExports: PlayRoles = { play: [], dependencies: [], defaults: {}, vars: {} };
-  const ctx: Ctx = {
-    ...playbookCtx,
-    play: { handlers: [], handlersOf: new Set(), seen: new Set(), roles: roleExports },
-  };
+  const ctx: Ctx = { ...playbookCtx, play: newPlayLoad() };
+  const roleExports = ctx.play!.roles;
   const path: PathKey[] = [pos.at];
   assertPlayMapping(src, raw, path);
   for (const k of Object.keys(raw)) checkKey(src, k, PLAY_KEYS, { path: [...path, k], what: "play" });
@@ -621,12 +624,7 @@ export function loadIncludedTasks(
   const inner = readYamlFile(full);
   if (inner.data !== null && !Array.isArray(inner.data))
     throw inputError("a task file must be a list of tasks", { file: full, line: 1 });
-  const play = {
-    handlers: [],
-    handlersOf: new Set<string>(),
-    seen: new Set<string>(),
-    roles: { play: [], dependencies: [], defaults: {}, vars: {} } as PlayRoles,
-  };
+  const play = newPlayLoad();
   const ctx: Ctx = { files: new Set([full]), depth: 1, counter: { n: 0 }, playbookDir: from.playbookDir, play };
   const s: Source = {
     src: inner,

@@ -139,7 +139,9 @@ export class ConsoleReporter implements Reporter {
 
 function summarize(r: Record<string, unknown>): string {
   const keep: Record<string, unknown> = {};
-  for (const k of ["msg", "assertion", "evaluated_to", "rc", "stderr", "stdout", "cmd", "censored"])
+  // what says why: a condition that could not be evaluated is the whole reason (Ansible shows it)
+  const why = ["changed_when_result", "failed_when_result"].filter((k) => typeof r[k] === "string");
+  for (const k of ["msg", ...why, "assertion", "evaluated_to", "rc", "stderr", "stdout", "cmd", "censored"])
     if (r[k] !== undefined && r[k] !== "") keep[k] = r[k];
   return JSON.stringify(keep);
 }

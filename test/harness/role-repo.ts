@@ -13,7 +13,16 @@ import { nodeImageTag } from "../../src/sandbox/image.js";
 import { SHARED_BUNDLES } from "./cluster.js";
 
 /** Packages the role cases install (ntp and chrony conflict: the ntp-style case uses ntpsec's ntp). */
-export const ROLE_PACKAGES = ["ntp", "fail2ban", "unattended-upgrades", "git", "iptables", "containerd", "cron", "python3-debian"];
+export const ROLE_PACKAGES = [
+  "ntp",
+  "fail2ban",
+  "unattended-upgrades",
+  "git",
+  "iptables",
+  "containerd",
+  "cron",
+  "python3-debian",
+];
 /** Where the repository is copied to on every fresh node. */
 export const ROLE_REPO_TARGET = "/opt/local-apt";
 

@@ -114,9 +114,7 @@ describe("all modules on 3 nodes", () => {
       expect(await sh("cat /etc/yum.repos.d/kplay-offline.repo")).toBe(
         "[kplay-offline]\nname=kplay offline\nbaseurl=http://kube.registry.local:8080/rpms\nenabled=1\ngpgcheck=0\n",
       );
-      expect(await sh("cat /etc/sysctl.d/99-kubernetes.conf")).toBe(
-        "net.ipv4.ip_forward=1\nvm.max_map_count=262144\n",
-      );
+      expect(await sh("cat /etc/sysctl.d/99-kubernetes.conf")).toBe("net.ipv4.ip_forward=1\nvm.max_map_count=262144\n");
       expect(await sh("cat /etc/modules-load.d/overlay.conf")).toBe("overlay\n");
       expect(await sh("getent passwd kplayuser | cut -d: -f5,7; id -nG kplayuser")).toBe(
         "kplay test account:/bin/sh\nkplayuser sudo\n",
