@@ -242,12 +242,22 @@ class Parser {
   }
   private filtered(): Node {
     let e = this.postfix();
+    // a collection's name for a filter (ansible.utils.ipaddr, ansible.builtin.to_json) is read whole
+    const filterName = (first: string): string => {
+      let full = first;
+      while (this.isOp(".") && this.toks[this.i + 1]?.t === "name") {
+        this.next();
+        full += `.${this.next().v}`;
+      }
+      return full.replace(/^(ansible\.(builtin|utils|netcommon)|community\.general)\./, "");
+    };
     while (this.isOp("|")) {
       this.next();
       const name = this.next();
       if (name.t !== "name") throw new ExprError(`expected a filter name after "|" in: ${this.src}`);
+      const full = filterName(name.v);
       const args = this.isOp("(") ? this.args() : { pos: [], kw: [] };
-      e = { k: "filter", e, name: name.v, args };
+      e = { k: "filter", e, name: full, args };
     }
     return e;
   }

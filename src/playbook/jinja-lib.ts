@@ -17,6 +17,7 @@ import { posix } from "node:path";
 import { createHash, randomInt } from "node:crypto";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { ansibleYamlTags } from "../yaml-source.js";
+import { ipaddr, IpaddrError, ipwrap } from "./ipaddr.js";
 import { quote } from "../transport/quote.js";
 
 export class LibError extends Error {}
@@ -383,7 +384,23 @@ function shapingLookup(kind: LoopKind, terms: unknown[], vars: Record<string, un
   }
 }
 
+/** ipaddr(query), ipv4(query), ipv6(query): ansible.utils' filters (playbook/ipaddr.ts). */
+const ipFilter =
+  (version?: 4 | 6, alias = "ipaddr") =>
+  (v: unknown, a: Args): unknown => {
+    try {
+      return ipaddr(v, a.pos[0] ?? a.kw.query ?? "", version, alias);
+    } catch (e) {
+      if (e instanceof IpaddrError) throw new LibError(e.message);
+      throw e;
+    }
+  };
+
 export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unknown> = {
+  ipaddr: ipFilter(),
+  ipv4: ipFilter(4, "ipv4"),
+  ipv6: ipFilter(6, "ipv6"),
+  ipwrap: (v, a) => ipwrap(v, a.pos[0]),
   // Ansible's strftime filter: the format is the value, the time (epoch seconds) the argument
   strftime: (v, a) => {
     const t = a.pos[0] ?? a.kw.second;
