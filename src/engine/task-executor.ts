@@ -647,7 +647,9 @@ function applyConditions(task: Task, result: ModuleResult, withReg: Vars): Modul
   let r = result;
   let which = "changed";
   try {
-    if (task.changedWhen !== undefined && !r.skipped && !r.failed)
+    // changed_when decides a failed result too (Ansible: a failing command with failed_when: false and
+    // changed_when: false is ok, not changed)
+    if (task.changedWhen !== undefined && !r.skipped)
       r = { ...r, changed: evalCondition(task.changedWhen, withReg) };
     which = "failed";
     if (task.failedWhen !== undefined && !r.skipped) {
