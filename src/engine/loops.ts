@@ -31,6 +31,10 @@ const isMap = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 
 const list = (v: unknown, kind: LoopKind): unknown[] => {
   if (Array.isArray(v)) return v;
   if (typeof v === "string" && kind !== "loop" && kind !== "with_list") return [v];
+  // with_* terms that are not a list or text become one term (Ansible's listify_lookup_plugin_terms):
+  // a null runs the task once with item None (kubespray's `with_items: "{{ repo_info.repos }}"`)
+  if (kind !== "loop" && (v === null || v === undefined || typeof v === "number" || typeof v === "boolean"))
+    return [v ?? null];
   throw new LoopError(`${kind} expects a list, got ${v === null ? "null" : isMap(v) ? "a dict" : typeof v}`);
 };
 const flatOnce = (v: unknown[]) => v.flatMap((x) => (Array.isArray(x) ? x : [x]));

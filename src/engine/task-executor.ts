@@ -649,8 +649,7 @@ function applyConditions(task: Task, result: ModuleResult, withReg: Vars): Modul
   try {
     // changed_when decides a failed result too (Ansible: a failing command with failed_when: false and
     // changed_when: false is ok, not changed)
-    if (task.changedWhen !== undefined && !r.skipped)
-      r = { ...r, changed: evalCondition(task.changedWhen, withReg) };
+    if (task.changedWhen !== undefined && !r.skipped) r = { ...r, changed: evalCondition(task.changedWhen, withReg) };
     which = "failed";
     if (task.failedWhen !== undefined && !r.skipped) {
       const failed = evalCondition(task.failedWhen, withReg);

@@ -18,6 +18,7 @@ import { createHash, randomInt } from "node:crypto";
 import { parse as parseYaml, stringify as toYaml } from "yaml";
 import { ansibleYamlTags } from "../yaml-source.js";
 import { ipaddr, IpaddrError, ipwrap } from "./ipaddr.js";
+import { FormatError, percentFormat } from "./pyformat.js";
 import { quote } from "../transport/quote.js";
 
 export class LibError extends Error {}
@@ -43,6 +44,16 @@ function reprString(v: string): string {
   const q = v.includes("'") && !v.includes('"') ? '"' : "'";
   const body = v.replace(REPR_ESCAPED, (c) => REPR_ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
   return q + (q === "'" ? body.replace(/'/g, "\\'") : body) + q;
+}
+
+/** Python's `fmt % args`, with Python's str() and repr() of the values. */
+function pyPercent(fmt: string, args: unknown): string {
+  try {
+    return percentFormat(fmt, args, { str: pyStr, repr });
+  } catch (e) {
+    if (e instanceof FormatError) throw new LibError(e.message);
+    throw e;
+  }
 }
 
 /** Python's repr of a value inside a container. */
@@ -96,6 +107,8 @@ export function arith(op: string, a: unknown, b: unknown): unknown {
     if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
   }
   if (op === "*" && typeof a === "string" && typeof b === "number") return a.repeat(b);
+  // "%s-%s" % (a, b): Python's printf-style formatting (a tuple is a list here)
+  if (op === "%" && typeof a === "string") return pyPercent(a, b);
   if (op === "*" && Array.isArray(a) && typeof b === "number") return Array.from({ length: b }, () => a).flat();
   const x = num(a, op);
   const y = num(b, op);
@@ -398,6 +411,8 @@ const ipFilter =
 
 export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unknown> = {
   ipaddr: ipFilter(),
+  // Jinja's format: the value is a printf-style format, the arguments its values (or a mapping)
+  format: (v, a) => pyPercent(str(v), Object.keys(a.kw).length ? a.kw : a.pos),
   ipv4: ipFilter(4, "ipv4"),
   ipv6: ipFilter(6, "ipv6"),
   ipwrap: (v, a) => ipwrap(v, a.pos[0]),

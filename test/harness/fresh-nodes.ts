@@ -142,7 +142,7 @@ export async function runOn(pair: FreshPair, engine: Engine, o: RunOptions): Pro
       : await spawnRun(process.execPath, [KPLAY, "run", ...args, "--state-dir", state], o.dir);
   const recap = [...r.stdout.matchAll(RECAP)].map((m) => m.slice(1).join(" "));
   const outcome = r.status === 0 ? "ok" : "failed";
-  return { status: r.status, outcome, recap, output: (r.stdout + r.stderr).slice(-6000) };
+  return { status: r.status, outcome, recap, output: r.stdout + r.stderr };
 }
 
 function spawnRun(cmd: string, args: string[], cwd: string) {

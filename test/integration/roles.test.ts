@@ -5,7 +5,7 @@
 // (defaults/, vars/Debian.yml, tasks/setup-Debian.yml, handlers, templates, meta dependencies,
 // free-form arguments, OS-guarded tasks). KPLAY_EXTRA_ROLES=DIR adds every DIR/*.yml playbook
 // as a case (real roles fetched into a scratch folder, never committed), probed under /etc.
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { nodeState, runOn, startFreshPair, type FreshPair, type StateProbe } from "../harness/fresh-nodes.js";
@@ -49,6 +49,18 @@ function groupsOf(file: string): string[] | undefined {
   return existsSync(file) ? readFileSync(file, "utf8").split(/\s+/).filter(Boolean) : undefined;
 }
 
+/** KPLAY_ROLES_LOGS=DIR keeps each case's whole outputs and node states there (to study a difference). */
+function keepLogs(name: string, runs: Record<string, unknown[]>): void {
+  const dir = process.env.KPLAY_ROLES_LOGS;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  for (const [what, pairOf] of Object.entries(runs))
+    pairOf.forEach((r, i) => {
+      const text = typeof r === "string" ? r : (r as { output: string }).output;
+      writeFileSync(join(dir, `${name.replace(/\W+/g, "_")}-${what}-${i ? "kplay" : "ansible"}.log`), text);
+    });
+}
+
 let pair: FreshPair | undefined;
 afterEach(async () => {
   await pair?.destroy();
@@ -64,6 +76,7 @@ describe("roles on fresh nodes: kplay against ansible-playbook", () => {
       const first = await Promise.all([runOn(p, "ansible", opts), runOn(p, "kplay", opts)]);
       const second = await Promise.all([runOn(p, "ansible", opts), runOn(p, "kplay", opts)]);
       const states = await Promise.all([nodeState(p, "ansible", c), nodeState(p, "kplay", c)]);
+      keepLogs(c.name, { first, second, states });
       const says = (i: number) =>
         `ansible:\n${first[0].output}\n${second[0].output}\nkplay:\n${first[1].output}\n${second[1].output}`.slice(
           -12000,
