@@ -72,6 +72,8 @@ export interface PlayRun {
   live: { play: string[]; batch: string[] };
   /** Set by meta: end_batch: the rest of this batch is skipped. */
   batchEnded?: boolean;
+  /** Roles that ran once per host: identity -> hosts done; the role blocks being run, innermost last. */
+  roles?: { done: Map<string, Set<string>>; running: Array<{ key: string; ran: Set<string> }> };
 }
 
 /** One task (or handler) about to run on a set of hosts, with its inherited keywords. */

@@ -167,7 +167,7 @@ export class PlayIterator {
     for (const node of nodes) {
       if (this.aborted || run.batchEnded || !on.hosts.some((h) => this.e.hosts.active(h))) return;
       const before = run.batch.filter((h) => this.e.hosts.active(h));
-      if (node.kind === "task") await this.execTask(run, node, { ...on, handler: false });
+      if (node.kind === "task") noteRoleRan(run, await this.execTask(run, node, { ...on, handler: false }));
       else await this.execBlock(run, node, on);
       if (run.blockDepth > 0) continue; // a block with rescue decides when it ends
       // any_errors_fatal on this task or block (inherited from its blocks or the play)
@@ -219,7 +219,9 @@ export class PlayIterator {
 
   private async execBlock(run: PlayRun, b: Block, on: { hosts: string[]; inh: Inheritable }): Promise<void> {
     const inh = inherit(on.inh, b);
-    const entered = on.hosts.filter((h) => this.e.hosts.active(h));
+    const entered = on.hosts.filter((h) => this.e.hosts.active(h) && !roleDone(run, b, h));
+    if (!entered.length) return;
+    const role = b.roleOnce ? enterRole(run, b.roleOnce) : undefined;
     // Only a block with rescue defers the failure policy (its failures may be rescued); a block
     // without one, and the block import_tasks/include_tasks make, is checked after every task.
     const guarded = b.rescue.length > 0;
@@ -234,6 +236,7 @@ export class PlayIterator {
       await this.always(run, b, { hosts: entered, inh });
     } finally {
       if (guarded) run.blockDepth--;
+      if (role) leaveRole(run, role);
     }
   }
 
@@ -455,4 +458,32 @@ const MAX_RUNTIME_INCLUDE_DEPTH = 64;
 /** How many runtime includes the task with this id sits in (each adds "#item" to the ids below it). */
 function includeDepth(id: string): number {
   return id.split("#").length - 1;
+}
+
+/** A role block that already ran for the host in this play (Ansible's has_run): skipped, silently. */
+function roleDone(run: PlayRun, b: Block, host: string): boolean {
+  return !!b.roleOnce && !!run.roles?.done.get(b.roleOnce)?.has(host);
+}
+
+function enterRole(run: PlayRun, key: string): { key: string; ran: Set<string> } {
+  run.roles ??= { done: new Map(), running: [] };
+  const role = { key, ran: new Set<string>() };
+  run.roles.running.push(role);
+  return role;
+}
+
+/** The role's end (Ansible's role_complete): done for every host one of its tasks ran for. */
+function leaveRole(run: PlayRun, role: { key: string; ran: Set<string> }): void {
+  const roles = run.roles!;
+  roles.running.pop();
+  const done = roles.done.get(role.key) ?? new Set<string>();
+  for (const h of role.ran) done.add(h);
+  roles.done.set(role.key, done);
+}
+
+/** A task of the innermost running role ran (ok, changed or failed; not skipped) for these hosts. */
+function noteRoleRan(run: PlayRun, outcomes: Map<string, { status: string }> | undefined): void {
+  const role = run.roles?.running.at(-1);
+  if (!role || !outcomes) return;
+  for (const [h, o] of outcomes) if (o.status !== "skipped" && o.status !== "unreachable") role.ran.add(h);
 }

@@ -131,11 +131,14 @@ function readRole(s: Source, ref: RoleRef, id: string): Block | undefined {
   }
   const meta = readMeta(dir);
   if (meta.yaml) ctx.files.add(resolve(meta.yaml.file));
-  const seenKey = JSON.stringify([dir, ref.params, ref.from]);
-  if (ref.once && !meta.allowDuplicates) {
-    if (ctx.play!.seen.has(seenKey)) return undefined;
-    ctx.play!.seen.add(seenKey);
-  }
+  // A role runs once per host per play unless allow_duplicates: Ansible's identity of a role is its
+  // name with its parameters and the keywords it is named with (when, tags, vars); a second
+  // occurrence is skipped at run time for a host where the first one ran a task (a first one
+  // skipped by its when does not count: kubespray's runc under cri-o, then under containerd)
+  const seenKey = JSON.stringify([dir, ref.params, ref.from, ref.entry]);
+  const once = ref.once && !meta.allowDuplicates ? seenKey : undefined;
+  const firstTime = !ctx.play?.seen.has(seenKey);
+  ctx.play?.seen.add(seenKey);
   if (ctx.depth >= MAX_ROLE_DEPTH)
     throw inputError(`roles depend on each other more than ${MAX_ROLE_DEPTH} levels deep (a loop?)`, where);
   const roleChain = [...chain, { dir, name: ref.name }];
@@ -159,7 +162,7 @@ function readRole(s: Source, ref: RoleRef, id: string): Block | undefined {
   };
   const defaults = roleVars(s, dir, { part: "defaults", file: ref.from.defaults, where });
   const exported = ctx.play?.roles;
-  if (exported) {
+  if (exported && firstTime) {
     // after its dependencies (read above), as Ansible's role.get_default_vars()/get_vars() merge them
     (ctx.depth > 0 ? exported.dependencies : exported.play).push(name);
     Object.assign(exported.defaults, defaults);
@@ -174,6 +177,7 @@ function readRole(s: Source, ref: RoleRef, id: string): Block | undefined {
     vars,
     defaults,
     block: [...deps, ...roleTasks(inner, dir, { file: ref.from.tasks, id, where })],
+    ...(once ? { roleOnce: once } : {}),
     rescue: [],
     always: [],
     where,

@@ -99,6 +99,8 @@ export interface Block extends Inheritable {
   name?: string;
   /** Made by import_tasks / include_tasks (such a block may be a handler). */
   include?: boolean;
+  /** A role's block that runs once per host per play: its identity (a later one with it is skipped). */
+  roleOnce?: string;
   block: Node[];
   rescue: Node[];
   always: Node[];
