@@ -167,7 +167,7 @@ describe("all modules on 3 nodes", () => {
     - copy: { dest: /opt/kt/a/b, src: ${JSON.stringify(pb)} }
     - lineinfile: { path: /srv/kt/deep/dir/line.conf, line: "x=1", create: true }
     - blockinfile: { path: /opt/kt/block/b.conf, block: "y=2", create: true }
-    - sysctl: { name: vm.swappiness, value: "10", sysctl_file: /opt/kt/sysctl.d/x.conf, sysctl_set: false }
+    - sysctl: { name: vm.swappiness, value: "10", sysctl_file: /opt/kt/sysctl.d/x.conf, reload: false }
     - file: { path: /opt/kt/touched, state: touch }
     - file: { path: /opt/kt/link, state: link, src: /etc/hostname }
     - file: { path: /etc/kt-gone.conf, state: absent }
@@ -200,7 +200,7 @@ describe("all modules on 3 nodes", () => {
           "cat /etc/kt-existing.conf; stat -c '%a %U:%G' /etc/kt-existing.conf; cat /srv/kt/deep/dir/line.conf /opt/kt/sysctl.d/x.conf; test -f /opt/kt/a/b/undo.yml && echo in-dir",
         )
       ).out,
-    ).toBe("replaced\n640 root:adm\nx=1\nvm.swappiness = 10\nin-dir\n");
+    ).toBe("replaced\n640 root:adm\nx=1\nvm.swappiness=10\nin-dir\n");
     expect((await c.sh("node4", tree)).out).not.toBe(before);
     const undo = await c.sh("node4", revertScript().text);
     // 15 for copy, lineinfile, blockinfile, sysctl and the directories; one each for the file
