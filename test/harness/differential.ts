@@ -87,10 +87,15 @@ function inventory(play: DiffPlay): string {
   return `all:\n  hosts:\n    h1: ${HOST}\n    h2: ${h2}\n`;
 }
 
-function run(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+/** Run an engine's command to its end: exit status and whole output (colour off for both engines). */
+export function run(
+  cmd: string,
+  args: string[],
+  o: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((res, rej) => {
-    const env = { ...process.env, ANSIBLE_NOCOLOR: "1", NO_COLOR: "1" };
-    const child = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const env = { ...process.env, ANSIBLE_NOCOLOR: "1", NO_COLOR: "1", ...o.env };
+    const child = spawn(cmd, args, { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (c: Buffer) => out.push(c));

@@ -7,7 +7,7 @@
 // does not use), each alone on its own node network under the same host name, no route out, and
 // apt pointed only at the same local repository (test/harness/role-repo.ts, built once by
 // global-setup), so what one engine can install the other can too.
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -24,6 +24,7 @@ import {
 } from "../../src/sandbox/nodes.js";
 import { TEST_LABEL } from "./cluster.js";
 import { ROLE_REPO_TARGET, roleRepoDir } from "./role-repo.js";
+import { run as runCommand } from "./differential.js";
 
 const run = promisify(execFile);
 const KPLAY = resolve(import.meta.dirname, "../../bin/kplay.js");
@@ -145,25 +146,11 @@ export async function runOn(pair: FreshPair, engine: Engine, o: RunOptions): Pro
   return { status: r.status, outcome, recap, output: r.stdout + r.stderr };
 }
 
+/** Ansible on a fresh node: no host key known beforehand, no retry files. */
+const ANSIBLE_ENV = { ANSIBLE_HOST_KEY_CHECKING: "False", ANSIBLE_RETRY_FILES_ENABLED: "False" };
+
 function spawnRun(cmd: string, args: string[], cwd: string) {
-  return new Promise<{ status: number | null; stdout: string; stderr: string }>((res, rej) => {
-    const env = {
-      ...process.env,
-      ANSIBLE_NOCOLOR: "1",
-      NO_COLOR: "1",
-      ANSIBLE_HOST_KEY_CHECKING: "False",
-      ANSIBLE_RETRY_FILES_ENABLED: "False",
-    };
-    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (c: Buffer) => out.push(c));
-    child.stderr.on("data", (c: Buffer) => err.push(c));
-    child.on("error", rej);
-    child.on("close", (status) =>
-      res({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }),
-    );
-  });
+  return runCommand(cmd, args, { cwd, env: ANSIBLE_ENV });
 }
 
 /** What a node's state is compared by: the files under these paths, packages, units. */
