@@ -10,7 +10,7 @@ import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
 import { COMMON_KEYS, handlersOf, readCommon, readNode, readNodes, type Source } from "./load.js";
 import { at, isMap } from "./load-fields.js";
-import { findRole, roleName, rolePartFile } from "./roles.js";
+import { findRole, roleName, rolePartFile, roleVarsFiles } from "./roles.js";
 import { keyValues } from "./kv.js";
 import type { Block, Node } from "./types.js";
 
@@ -200,16 +200,17 @@ function readMeta(dir: string): { dependencies: unknown[]; allowDuplicates: bool
 
 /** A role's vars/ or defaults/ file as a mapping (none when the role has no such file). */
 function roleVars(s: Source, dir: string, o: { part: string; file?: string; where: ReturnType<typeof at> }) {
-  const file = rolePartFile(dir, o.part, o.file);
-  if (!file) {
-    if (o.file) throw inputError(`the role has no ${o.part} file "${o.file}"`, o.where);
-    return {};
+  const files = roleVarsFiles(dir, o.part, o.file);
+  if (!files.length && o.file) throw inputError(`the role has no ${o.part} file "${o.file}"`, o.where);
+  const merged: Record<string, unknown> = {};
+  for (const file of files) {
+    s.ctx.files.add(resolve(file));
+    const y = readYamlFile(file);
+    if (y.data !== null && y.data !== undefined && !isMap(y.data))
+      throw inputError(`a role's ${o.part} file must hold a mapping`, { file, line: 1 });
+    Object.assign(merged, y.data ?? {});
   }
-  s.ctx.files.add(resolve(file));
-  const y = readYamlFile(file);
-  if (y.data !== null && y.data !== undefined && !isMap(y.data))
-    throw inputError(`a role's ${o.part} file must hold a mapping`, { file, line: 1 });
-  return (y.data ?? {}) as Record<string, unknown>;
+  return merged;
 }
 
 function roleTasks(s: Source, dir: string, o: { file?: string; id: string; where: ReturnType<typeof at> }): Node[] {

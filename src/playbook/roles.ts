@@ -4,8 +4,8 @@
 // then beside the playbook; a name with a slash is a path. Inside it, tasks/, handlers/,
 // defaults/, vars/ and meta/ each hold main (or the file named by tasks_from, vars_from…) as
 // .yml, .yaml or no extension. Building the role's tasks into the play is the loader's.
-import { existsSync, statSync } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { extname, isAbsolute, join, resolve } from "node:path";
 
 /** The directories a role name is looked for in, in order. */
 export function roleSearchPath(playbookDir: string): string[] {
@@ -39,6 +39,37 @@ export function rolePartFile(roleDir: string, part: string, file = "main"): stri
   return [base, `${base}.yml`, `${base}.yaml`, join(base, "main.yml")].find(
     (f) => existsSync(f) && statSync(f).isFile(),
   );
+}
+
+/**
+ * A role's vars/ or defaults/ files, as Ansible 2.14 finds them: NAME, NAME.yml, NAME.yaml or
+ * NAME.json, or, when NAME is a directory (kubespray's `defaults/main/`), every file in it and its
+ * subdirectories with one of those extensions or none, in name order, hidden and `~` files left
+ * out — merged in that order, a later file's top-level keys winning.
+ */
+export function roleVarsFiles(roleDir: string, part: string, file = "main"): string[] {
+  const base = join(roleDir, part, file);
+  if (existsSync(base) && statSync(base).isDirectory()) return varsFilesIn(base, 0);
+  const found = [base, `${base}.yml`, `${base}.yaml`, `${base}.json`].find(
+    (f) => existsSync(f) && statSync(f).isFile(),
+  );
+  return found ? [found] : [];
+}
+
+const MAX_VARS_DEPTH = 16;
+
+function varsFilesIn(dir: string, depth: number): string[] {
+  if (depth > MAX_VARS_DEPTH) return [];
+  return readdirSync(dir)
+    .sort()
+    .filter((f) => !f.startsWith(".") && !f.endsWith("~"))
+    .flatMap((f) => {
+      const full = join(dir, f);
+      const ext = extname(f);
+      const st = statSync(full);
+      if (st.isDirectory() && !ext) return varsFilesIn(full, depth + 1);
+      return st.isFile() && (!ext || [".yml", ".yaml", ".json"].includes(ext)) ? [full] : [];
+    });
 }
 
 /** The role's name as Ansible shows it: the last part of a path. */
