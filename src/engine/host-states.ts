@@ -128,14 +128,16 @@ export class HostStates {
     const names = () => [...inv.hostNames, ...IMPLICIT_LOCALHOST.filter((h) => inv.isImplicit(h))];
     const known = (k: string | symbol): k is string =>
       typeof k === "string" && (inv.hasHost(k) || (IMPLICIT_LOCALHOST.includes(k) && !!inv.implicitLocalhost(k)));
+    // listed: what ownKeys gives, answered per key without building the list (Object.keys over
+    // 10,000 hosts asks once per host)
+    const listed = (k: string | symbol): k is string =>
+      typeof k === "string" && (inv.hasHost(k) || (IMPLICIT_LOCALHOST.includes(k) && inv.isImplicit(k)));
     const view = new Proxy({} as Record<string, Vars>, {
       get: (_t, k) => (known(k) ? this.varsOf(k) : undefined),
       has: (_t, k) => known(k),
       ownKeys: () => names(),
       getOwnPropertyDescriptor: (_t, k) =>
-        known(k) && names().includes(k)
-          ? { enumerable: true, configurable: true, writable: false, value: this.varsOf(k) }
-          : undefined,
+        listed(k) ? { enumerable: true, configurable: true, writable: false, value: this.varsOf(k) } : undefined,
     });
     return (this.hostvarsCache = view);
   }

@@ -32,12 +32,19 @@ export function runMagic(o: RunOptions, run: PlayRun): Vars {
  * role_names, their deprecated name), ansible_dependent_role_names, ansible_role_names (both).
  */
 function roleNameVars(play: PlayRun["play"]): Vars {
+  const cached = ROLE_NAME_VARS.get(play);
+  if (cached) return cached;
   const { play: named = [], dependencies = [] } = play.roles ?? {};
   const dependent = [...new Set(dependencies)];
-  return {
+  const vars = {
     ansible_play_role_names: named,
     role_names: named,
     ansible_dependent_role_names: dependent,
     ansible_role_names: [...new Set([...dependent, ...named])],
   };
+  ROLE_NAME_VARS.set(play, vars);
+  return vars;
 }
+
+/** A play's role-name variables, worked out once per play (they are asked for per task and host). */
+const ROLE_NAME_VARS = new WeakMap<PlayRun["play"], Vars>();

@@ -26,6 +26,7 @@ import type { NodeExec } from "./node-exec.js";
 import type { TaskExecutor } from "./task-executor.js";
 import type { TaskJournal } from "./task-journal.js";
 import { magicVars, resolveVars, sharedMagic, type Vars } from "./vars.js";
+import { enterRole, leaveRole, noteRoleRan, roleDone } from "./role-once.js";
 
 export interface IteratorParts {
   executor: TaskExecutor;
@@ -458,32 +459,4 @@ const MAX_RUNTIME_INCLUDE_DEPTH = 64;
 /** How many runtime includes the task with this id sits in (each adds "#item" to the ids below it). */
 function includeDepth(id: string): number {
   return id.split("#").length - 1;
-}
-
-/** A role block that already ran for the host in this play (Ansible's has_run): skipped, silently. */
-function roleDone(run: PlayRun, b: Block, host: string): boolean {
-  return !!b.roleOnce && !!run.roles?.done.get(b.roleOnce)?.has(host);
-}
-
-function enterRole(run: PlayRun, key: string): { key: string; ran: Set<string> } {
-  run.roles ??= { done: new Map(), running: [] };
-  const role = { key, ran: new Set<string>() };
-  run.roles.running.push(role);
-  return role;
-}
-
-/** The role's end (Ansible's role_complete): done for every host one of its tasks ran for. */
-function leaveRole(run: PlayRun, role: { key: string; ran: Set<string> }): void {
-  const roles = run.roles!;
-  roles.running.pop();
-  const done = roles.done.get(role.key) ?? new Set<string>();
-  for (const h of role.ran) done.add(h);
-  roles.done.set(role.key, done);
-}
-
-/** A task of the innermost running role ran (ok, changed or failed; not skipped) for these hosts. */
-function noteRoleRan(run: PlayRun, outcomes: Map<string, { status: string }> | undefined): void {
-  const role = run.roles?.running.at(-1);
-  if (!role || !outcomes) return;
-  for (const [h, o] of outcomes) if (o.status !== "skipped" && o.status !== "unreachable") role.ran.add(h);
 }
