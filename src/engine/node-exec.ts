@@ -86,13 +86,15 @@ export class NodeExec {
     const name = delegate && delegate !== host ? delegate : host;
     const windowMs = this.reached.has(name) ? (this.e.opts.step?.reconnectWindowMs ?? 0) : 0;
     const retry = new Reconnect(host, windowMs);
-    for (;;) {
+    for (let lost = 0; ;) {
       try {
         const conn = await this.connection(target);
         this.reached.add(name);
         const r = await conn.exec(script, opts);
         if (r.rc !== LOST_RC || !r.stderr.includes(LOST_MARK)) return r;
-        this.warn(`${host}: a command's process was gone without a result (node restarted?); running it again`);
+        const why = r.stderr.replace(LOST_MARK, "").trim();
+        if (++lost >= MAX_LOST) return { ...r, stderr: `${LOST_GIVE_UP} ${MAX_LOST} times${why ? `: ${why}` : ""}` };
+        this.warn(`${host}: ${LOST_GIVE_UP}${why ? ` (${why})` : " (node restarted?)"}; running it again`);
       } catch (e) {
         if (!(e instanceof UnreachableError) || e.permanent) throw e;
         this.e.pool.drop(name);
@@ -115,6 +117,10 @@ export class NodeExec {
     this.e.report.emit({ event: "warning", message });
   }
 }
+
+/** A command whose process vanishes without a result this many times in a row fails its task. */
+const MAX_LOST = 3;
+const LOST_GIVE_UP = "the command's process was gone without a result";
 
 /** The reconnect window of one exec: back off, warn once, give up when the window is spent. */
 class Reconnect {

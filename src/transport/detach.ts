@@ -59,9 +59,9 @@ export function detachedScript(
       raw(
         'tail -s 0.05 -n +1 --pid=$p -f "$d.out" 2>/dev/null & t1=$!; ' +
           'tail -s 0.05 -n +1 --pid=$p -f "$d.err" >&2 2>/dev/null & t2=$!; ' +
-          'wait $p 2>/dev/null; while [ ! -s "$d.rc" ]; do sleep 0.05; done; wait $t1 $t2',
+          "wait $p 2>/dev/null; settled; wait $t1 $t2",
       )
-    : raw('wait $p 2>/dev/null; while [ ! -s "$d.rc" ]; do sleep 0.05; done; out');
+    : raw("wait $p 2>/dev/null; settled; out");
   // A lost command's files go aside (the next attempt starts afresh); kept for a post-mortem
   // until the step's run directory is removed.
   const lost = catSh(
@@ -79,7 +79,7 @@ export function detachedScript(
     raw('b="/var/tmp/kplay-${USER:-$(id -un)}"'),
     sh`r="$b"/${dir}`,
     sh`d="$r"/${name}`,
-    raw('out() { [ -s "$d.out" ] && cat "$d.out"; [ -s "$d.err" ] && cat "$d.err" >&2; return 0; }'),
+    waitHelpers(lost),
     // .in is made first: once it is there the command has been (or is being) started
     raw('if [ -e "$d.in" ]; then'),
     stdinSum !== undefined ? raw("  cat >/dev/null 2>&1") : raw("  :"), // re-attach: the input was saved the first time
@@ -105,11 +105,29 @@ export function detachedScript(
     stdinSum !== undefined ? sh`  ${receiveStdin(raw('"$d.in"'), stdinSum)}` : raw('  true > "$d.in" || exit 1'),
     raw('  true > "$d.out" && true > "$d.err" || exit 1'),
     sh`  printf '%s\\n' ${body} > "$d.script"`,
-    sh`  setsid -w sh -c ${RUNNER.text} sh "$r" ${name} </dev/null >/dev/null 2>&1 &`,
+    sh`  setsid -w sh -c ${RUNNER.text} sh "$r" ${name} </dev/null >/dev/null 2>>"$d.err" &`,
     raw("  p=$!"),
     sh`  ${collect}`,
     raw("fi"),
     raw('read -r rc < "$d.rc"; exit "$rc"'),
+  ]);
+}
+
+/**
+ * Shell functions of the wrapper: `out` prints a finished command's output; `settled`, once the
+ * runner has exited (`wait` returned), makes sure it left a status. The status is written last:
+ * none means the runner never ran the command (its directory moved away, no process to be had)
+ * or was killed. Waiting on would wait forever; it is `lost`, the runner's own complaint (on
+ * .err) said first.
+ */
+function waitHelpers(lost: Sh): Sh {
+  return joinSh([
+    raw('out() { [ -s "$d.out" ] && cat "$d.out"; [ -s "$d.err" ] && cat "$d.err" >&2; return 0; }'),
+    catSh(
+      raw('settled() { k=0; while [ ! -s "$d.rc" ] && [ $k -lt 10 ]; do k=$((k+1)); sleep 0.05; done; '),
+      raw('[ -s "$d.rc" ] && return 0; [ -s "$d.pid" ] || head -c 2000 "$d.err" >&2 2>/dev/null; '),
+      sh`${lost}; }`,
+    ),
   ]);
 }
 

@@ -3,7 +3,17 @@
 // (running or finished) instead of running it again, a command whose process vanished is
 // reported lost and its files put aside, and the script sees a clean shell.
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -19,6 +29,7 @@ import { LocalConnection } from "../../src/transport/local.js";
 import { userScript } from "../../src/transport/sh.js";
 import { INCOMPLETE } from "../../src/transport/stdin.js";
 import { sha256Hex as sha256 } from "../../src/hash.js";
+import { events, kplay } from "../harness/cluster.js";
 
 const conn = new LocalConnection("localhost");
 const run = `kplay-unit-${randomBytes(4).toString("hex")}`;
@@ -139,21 +150,101 @@ describe("detachedScript", () => {
 
 describe("detachedScript under contention", () => {
   it("twenty first commands of the same user at once all run (making the run base is a race they all survive)", async () => {
-    const base = localRunBase();
-    const moved = `${base}.kplay-test-aside-${process.pid}`;
-    const { existsSync: ex, renameSync } = await import("node:fs");
-    // a fresh base, as on a node no command ran on yet
-    if (ex(base)) renameSync(base, moved);
+    // A user of its own gives a fresh run base, as on a node no command ran on yet. Moving the
+    // shared base aside instead pulled the run directory from under kplay runs on this machine at
+    // the same moment (a differential case's runner could not start and was waited on forever).
+    const user = `kplay-test-${randomBytes(4).toString("hex")}`;
+    const base = `/var/tmp/kplay-${user}`;
     try {
       const rs = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          conn.exec(detachedScript(dir(`race-${i}`), runName("t", 0, 1, i), userScript("echo ok"))),
+          conn.exec(detachedScript(dir(`race-${i}`), runName("t", 0, 1, i), userScript("echo ok")), {
+            env: { USER: user },
+          }),
         ),
       );
       expect(rs.map((r) => `${r.rc}:${r.stdout.trim()}:${r.stderr.trim()}`)).toEqual(Array(20).fill("0:ok:"));
+      expect(readdirSync(join(base, run)).length).toBe(20);
     } finally {
       rmSync(base, { recursive: true, force: true });
-      if (ex(moved)) renameSync(moved, base);
     }
+  });
+});
+
+describe("detachedScript when its runner never reports", () => {
+  /** A directory holding a `setsid` that does what `body` says (then, maybe, the real one). */
+  function fakeSetsid(body: string): string {
+    const bin = join(runDir("fake-bin"), `${randomBytes(3).toString("hex")}`);
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(join(bin, "setsid"), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    return bin;
+  }
+
+  it("a runner that cannot start is reported lost at once, the runner's complaint said, files put aside", async () => {
+    const bin = fakeSetsid('echo "setsid: cannot fork" >&2; exit 1');
+    const name = runName("t", 0, 1, 0);
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    const lost = await conn.exec(detachedScript(dir("nostart"), name, userScript("echo ran")), { env });
+    expect(lost.rc).toBe(LOST_RC);
+    expect(lost.stderr).toContain("setsid: cannot fork");
+    expect(lost.stderr).toContain(LOST_MARK);
+    expect(readdirSync(runDir("nostart")).filter((f) => f.startsWith(`${name}.lost.`))).toHaveLength(1);
+    const again = await conn.exec(detachedScript(dir("nostart"), name, userScript("echo ran")));
+    expect(again).toEqual({ rc: 0, stdout: "ran\n", stderr: "" });
+  });
+
+  it("a run directory moved away before the runner starts: lost, not waited on forever", async () => {
+    // the fake moves the run directory ($6 of -w sh -c RUNNER sh DIR NAME) aside, then starts the runner
+    const bin = fakeSetsid('mv "$6" "$6.moved"; exec /usr/bin/setsid "$@"');
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    for (const stream of [false, true]) {
+      const step = `moved-${stream}`;
+      const r = await conn.exec(detachedScript(dir(step), runName("t", 0, 1, 0), userScript("echo ran"), { stream }), {
+        env,
+      });
+      expect(r.rc).toBe(LOST_RC);
+      expect(r.stderr).toContain(LOST_MARK);
+      expect(existsSync(join(`${runDir(step)}.moved`, `${runName("t", 0, 1, 0)}.rc`))).toBe(false);
+    }
+  });
+});
+
+describe("a task whose command is lost", () => {
+  /** Run one shell task on the controller with `setsid` answered by `fake` first on PATH. */
+  async function runWithSetsid(fake: string): Promise<{ code: number; events: Array<Record<string, any>>; d: string }> {
+    const d = mkdtempSync(join(tmpdir(), "kplay-lost-"));
+    mkdirSync(join(d, "bin"));
+    writeFileSync(join(d, "bin", "setsid"), `#!/bin/sh\n${fake}\n`, { mode: 0o755 });
+    writeFileSync(join(d, "inv.ini"), "h1 ansible_connection=local\n");
+    writeFileSync(
+      join(d, "pb.yml"),
+      `- hosts: h1\n  gather_facts: false\n  tasks:\n    - name: count\n` +
+        `      shell: echo ran >> ${d}/counter\n      environment: { PATH: "${d}/bin:{{ ansible_env.PATH | default('/usr/bin:/bin') }}" }\n`,
+    );
+    const r = await kplay(["run", join(d, "pb.yml"), "-i", join(d, "inv.ini"), "--state-dir", join(d, "st"), "--json"]);
+    return { code: r.code, events: events(r.stdout), d };
+  }
+
+  it("runs it again when its process vanished once, saying so; the command runs once", async () => {
+    // the first start fails (no process to be had), the next ones start the real runner
+    const {
+      code,
+      events: ev,
+      d,
+    } = await runWithSetsid(
+      `[ -e "\${0%/bin/setsid}/failed" ] || { : > "\${0%/bin/setsid}/failed"; exit 1; }; exec /usr/bin/setsid "$@"`,
+    );
+    expect(code).toBe(0);
+    expect(ev.filter((e) => e.event === "warning" && /gone without a result/.test(e.message))).toHaveLength(1);
+    expect(readFileSync(join(d, "counter"), "utf8")).toBe("ran\n");
+  });
+
+  it("fails the task, not the run's patience, when the process vanishes every time", async () => {
+    const { code, events: ev, d } = await runWithSetsid("echo 'setsid: no process' >&2; exit 1");
+    expect(code).toBe(1);
+    const result = ev.find((e) => e.event === "host_result" && e.task === "count")!;
+    expect(result.status).toBe("failed");
+    expect(JSON.stringify(result.result)).toMatch(/gone without a result 3 times: setsid: no process/);
+    expect(existsSync(join(d, "counter"))).toBe(false);
   });
 });
