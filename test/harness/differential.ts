@@ -87,23 +87,35 @@ function inventory(play: DiffPlay): string {
   return `all:\n  hosts:\n    h1: ${HOST}\n    h2: ${h2}\n`;
 }
 
-/** Run an engine's command to its end: exit status and whole output (colour off for both engines). */
+/**
+ * Run an engine's command to its end: exit status and whole output (colour off for both engines).
+ * An engine still running after `limitMs` is killed and its output so far returned with the
+ * reason, so a hang fails the case with what the engine was doing instead of a bare test timeout.
+ */
 export function run(
   cmd: string,
   args: string[],
-  o: { cwd?: string; env?: Record<string, string> } = {},
+  o: { cwd?: string; env?: Record<string, string>; limitMs?: number } = {},
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const { limitMs = 200_000 } = o;
   return new Promise((res, rej) => {
     const env = { ...process.env, ANSIBLE_NOCOLOR: "1", NO_COLOR: "1", ...o.env };
     const child = spawn(cmd, args, { cwd: o.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
+    let killed = false;
+    const timer = setTimeout(() => {
+      killed = true;
+      child.kill("SIGKILL");
+    }, limitMs);
     child.stdout.on("data", (c: Buffer) => out.push(c));
     child.stderr.on("data", (c: Buffer) => err.push(c));
     child.on("error", rej);
-    child.on("close", (status) =>
-      res({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }),
-    );
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      const why = killed ? `\n(killed by the test harness after ${limitMs / 1000} s)\n` : "";
+      res({ status, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") + why });
+    });
   });
 }
 

@@ -139,8 +139,11 @@ export async function runOn(pair: FreshPair, engine: Engine, o: RunOptions): Pro
   if (o.extraVars) args.push("-e", JSON.stringify(o.extraVars));
   const r =
     engine === "ansible"
-      ? await runCommand("ansible-playbook", args, { cwd: o.dir, env: ANSIBLE_ENV })
-      : await runCommand(process.execPath, [KPLAY, "run", ...args, "--state-dir", state], { cwd: o.dir });
+      ? await runCommand("ansible-playbook", args, { cwd: o.dir, env: ANSIBLE_ENV, limitMs: ENGINE_LIMIT_MS })
+      : await runCommand(process.execPath, [KPLAY, "run", ...args, "--state-dir", state], {
+          cwd: o.dir,
+          limitMs: ENGINE_LIMIT_MS,
+        });
   const recap = [...r.stdout.matchAll(RECAP)].map((m) => m.slice(1).join(" "));
   const outcome = r.status === 0 ? "ok" : "failed";
   return { status: r.status, outcome, recap, output: r.stdout + r.stderr };
@@ -148,6 +151,8 @@ export async function runOn(pair: FreshPair, engine: Engine, o: RunOptions): Pro
 
 /** Ansible on a fresh node: no host key known beforehand, no retry files. */
 const ANSIBLE_ENV = { ANSIBLE_HOST_KEY_CHECKING: "False", ANSIBLE_RETRY_FILES_ENABLED: "False" };
+/** A real role on a fresh node may run for many minutes (its test says how long it may take). */
+const ENGINE_LIMIT_MS = 1_800_000;
 
 /** What a node's state is compared by: the files under these paths, packages, units. */
 export interface StateProbe {
