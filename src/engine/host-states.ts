@@ -1,6 +1,7 @@
 // Owns what the engine knows about each host during a run: failed/unreachable, gathered facts,
 // registered results and set_fact values, pending handler notifications, the last failure (for
 // rescue and `kplay status`) and the recap counts; and the hostvars view built from them.
+import { READ_ONLY } from "../playbook/py-mutate.js";
 import type { Inventory } from "../inventory/index.js";
 import type { ModuleResult } from "../modules/index.js";
 import { emptyCounts, type HostStatus, type RecapCounts } from "../report/index.js";
@@ -133,7 +134,7 @@ export class HostStates {
     const listed = (k: string | symbol): k is string =>
       typeof k === "string" && (inv.hasHost(k) || (IMPLICIT_LOCALHOST.includes(k) && inv.isImplicit(k)));
     const view = new Proxy({} as Record<string, Vars>, {
-      get: (_t, k) => (known(k) ? this.varsOf(k) : undefined),
+      get: (_t, k) => (k === READ_ONLY ? true : known(k) ? this.varsOf(k) : undefined),
       has: (_t, k) => known(k),
       ownKeys: () => names(),
       getOwnPropertyDescriptor: (_t, k) =>
@@ -151,7 +152,9 @@ export class HostStates {
     const clean = new Set([...Object.keys(inventory), ...(s?.templateVars ?? [])]);
     for (const k of [...Object.keys(facts), ...Object.keys(registered)]) if (!s?.templateVars?.has(k)) clean.delete(k);
     clean.add("inventory_hostname");
-    return withTemplateNames({ ...inventory, ...facts, ...registered, inventory_hostname: h }, clean);
+    const view = withTemplateNames({ ...inventory, ...facts, ...registered, inventory_hostname: h }, clean);
+    Object.defineProperty(view, READ_ONLY, { value: true }); // not enumerable: spreads leave it
+    return view;
   }
 }
 

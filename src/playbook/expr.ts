@@ -4,6 +4,7 @@
 // positional and keyword arguments, .attr / [key] / [a:b], Python method calls on values,
 // list / tuple / dict literals, True / False / None. The filters, tests and methods themselves are
 // in jinja-lib.ts. An undefined name is an error unless tested or defaulted.
+import { mutationScope } from "./py-mutate.js";
 import { LookupError, withTermsFrom } from "./lookups.js";
 import { unescapeAt } from "./pyliteral.js";
 import { holdsTemplate, mayRender, noteRead, noteTaint, trackTaint, type Taint } from "./data.js";
@@ -389,9 +390,10 @@ export function parseExpr(src: string, o: ExprOptions = {}): Node {
   return n;
 }
 
+/** One expression's value; a list or dict it changes (x.append(…)) is changed for this evaluation only. */
 export function evalExpr(src: string, vars: Record<string, unknown>, o: ExprOptions = {}): unknown {
   const node = parseExpr(src, o);
-  const v = ev(node, vars, src);
+  const v = mutationScope(() => ev(node, vars, src));
   if (v === UNDEF) throw new ExprError(`"${describe(node)}" is undefined in: ${src}`);
   return v;
 }
@@ -524,7 +526,7 @@ class Evaluator implements Caller {
         // a template's macro reached through an import namespace: qux.macro(…)
         const member = obj && typeof obj === "object" ? (obj as Record<string, unknown>)[n.name] : undefined;
         if (isMacro(member)) return this.lib(() => member(this.args(n.args)));
-        return this.lib(() => callMethod(obj, n.name, this.args(n.args).pos));
+        return this.lib(() => callMethod(obj, n.name, this.args(n.args)));
       }
       case "fn": {
         // a macro a template defined or imported, then Jinja's and Ansible's globals
@@ -671,11 +673,21 @@ setVariableReader((vars, name) => {
 });
 
 function lookup(vars: Record<string, unknown>, name: string): Val {
-  if (!Object.prototype.hasOwnProperty.call(vars, name)) return UNDEF;
+  if (!Object.prototype.hasOwnProperty.call(vars, name)) return name === "vars" ? allVars(vars) : UNDEF;
   noteRead(vars, name);
   const v = vars[name];
   if (!lateRender || !v || (typeof v !== "string" && typeof v !== "object")) return v;
   return mayRender(vars, name) && holdsTemplate(v) ? lateRender(v, vars, name) : v;
+}
+
+/**
+ * `vars`: every variable in scope, as Ansible's `vars` has them — values as written, never
+ * rendered on the way (vars['a'] of a: "{{ b }}" is that text). What it holds may be anything,
+ * so reading it counts as reading node data.
+ */
+function allVars(vars: Record<string, unknown>): Val {
+  noteRead(vars, "vars");
+  return vars;
 }
 
 function getItem(o: object, key: unknown): Val {

@@ -3,6 +3,7 @@
 // arithmetic with Python's rules, and Python's str() of a value (what `{{ x }}` prints inside a
 // string: True, None, ['a', 1], {'k': 'v'}). Pure functions over data: nothing here runs a
 // command or renders a value as a template.
+import { mutatingMethod, PyMutationError } from "./py-mutate.js";
 import { convertRendered } from "./pyliteral.js";
 import { findFile, LOOKUPS } from "./lookups.js";
 import { strftime } from "./strftime.js";
@@ -713,8 +714,20 @@ const DICT_METHODS: Record<string, (d: Record<string, unknown>, p: unknown[]) =>
   get: (d, p) => (Object.prototype.hasOwnProperty.call(d, String(p[0])) ? d[String(p[0])] : (p[1] ?? null)),
 };
 
-/** A Python method called on a value: strings, lists and dicts have the read-only ones. */
-export function callMethod(target: unknown, name: string, params: unknown[]): unknown {
+/**
+ * A Python method called on a value: strings, lists and dicts have the read-only ones; lists and
+ * dicts the changing ones too, their changes confined to the evaluation (py-mutate.ts).
+ */
+export function callMethod(target: unknown, name: string, args: Args): unknown {
+  const params = args.pos;
+  const change = mutatingMethod(target, name, looseEq);
+  if (change) {
+    try {
+      return change(params, args.kw);
+    } catch (e) {
+      throw e instanceof PyMutationError ? new LibError(e.message) : e;
+    }
+  }
   const table: Record<string, (t: never, p: unknown[]) => unknown> | undefined =
     typeof target === "string"
       ? STRING_METHODS

@@ -7,6 +7,7 @@
 import { inputError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, type Macro, type Node as ExprNode } from "../playbook/expr.js";
 import { truthy, type Args } from "../playbook/jinja-lib.js";
+import { mutationScope } from "../playbook/py-mutate.js";
 import { trackTaint, withComputed, withData } from "../playbook/data.js";
 import { hostname } from "node:os";
 
@@ -81,7 +82,8 @@ function failer(source: string, o: { file?: string; line?: number }): Fail {
 /** Render a Jinja2 template with `vars`. Errors name the file and line. */
 export function renderJinja(source: string, vars: Record<string, unknown>, o: JinjaOptions): string {
   const out: string[] = [];
-  renderSource(source, { vars, opts: o }, out);
+  // one template is one mutation scope: a list a loop appends to keeps its items to the end
+  mutationScope(() => renderSource(source, { vars, opts: o }, out));
   // as Ansible's templar: the result ends with as many newlines as the template did (trim_blocks
   // may have taken the last); included templates keep theirs as rendered
   const result = out.join("");

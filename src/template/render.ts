@@ -6,6 +6,7 @@ import Handlebars from "handlebars";
 import { inputError, KplayError } from "../errors.js";
 import { evalExpr, parseExpr, pyStr, renderLate, setLateRender } from "../playbook/expr.js";
 import { registerHelpers } from "./helpers.js";
+import { mutationScope } from "../playbook/py-mutate.js";
 import { quoteIn, scan, type Ctx } from "../transport/sh.js";
 import {
   holdsTemplate,
@@ -294,7 +295,8 @@ export function renderValue(value: unknown, ctx: Record<string, unknown>, origin
           line: origin.line,
         }),
       );
-    return value.includes("{{") ? renderExpressions(value, ctx, origin) : value;
+    // one string is one template: a list one {{ }} appends to is seen changed by the next
+    return value.includes("{{") ? mutationScope(() => renderExpressions(value, ctx, origin)) : value;
   }
   if (Array.isArray(value)) return value.map((v) => renderValue(v, ctx, origin));
   if (value && typeof value === "object") {
