@@ -9,6 +9,7 @@ const ALIASES: Record<string, Record<string, string>> = {
   lineinfile: { ...PATH_ALIASES, regex: "regexp" },
   blockinfile: { ...PATH_ALIASES, content: "block" },
   replace: PATH_ALIASES,
+  ini_file: { dest: "path" },
   file: { dest: "path", name: "path" },
   stat: { dest: "path", name: "path" },
   slurp: { path: "src" },

@@ -51,6 +51,8 @@ export interface EditOptions extends Attrs {
   validate?: string;
   /** how Ansible's module names a missing file: lineinfile "Destination", replace and blockinfile "Path" */
   missingNoun?: "Destination" | "Path";
+  /** the whole message for a missing file, when the module words it otherwise (ini_file) */
+  missingMsg?: string;
 }
 
 /** Apply `edit` to the file's text; write it back only if the text or attributes must change. */
@@ -67,11 +69,12 @@ export async function editFile(
       changed: false,
       failed: true,
       rc: 257,
-      msg: `${o.missingNoun ?? "Destination"} ${o.path} does not exist !`,
+      msg: o.missingMsg ?? `${o.missingNoun ?? "Destination"} ${o.path} does not exist !`,
     };
   const { after, msg } = edit(cur.content, cur.exists);
   if (cur.exists && after === cur.content && cur.attrsOk) return { changed: false, msg: msg ?? "", path: o.path };
-  if (!cur.exists && after === "" && !o.create) return { changed: false, path: o.path };
+  // nothing to write where there is no file: no empty file is made
+  if (!cur.exists && after === "") return { changed: false, msg: msg ?? "", path: o.path };
   const res = await putFile(ctx, {
     dest: o.path,
     data: Buffer.from(after, "latin1"),

@@ -22,6 +22,7 @@ import { fileModule } from "./file.js";
 import { getUrlModule } from "./get_url.js";
 import { hostnameModule } from "./hostname.js";
 import { lineinfileModule } from "./lineinfile.js";
+import { iniFileModule } from "./ini_file.js";
 import { modprobeModule } from "./modprobe.js";
 import { mountModule } from "./mount.js";
 import { aptModule, dnfModule, packageModule, yumModule } from "./package.js";
@@ -56,6 +57,7 @@ for (const m of [
   templateModule,
   fileModule,
   lineinfileModule,
+  iniFileModule,
   blockinfileModule,
   replaceModule,
   statModule,

@@ -13,6 +13,7 @@ const PATH_ARGS: Record<string, (a: Args) => string[]> = {
   template: () => ["dest"],
   file: () => ["path", "src"],
   lineinfile: () => ["path"],
+  ini_file: () => ["path"],
   blockinfile: () => ["path"],
   replace: () => ["path"],
   stat: () => ["path"],
