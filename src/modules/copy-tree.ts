@@ -262,11 +262,12 @@ function remoteFileScript(a: CopyArgs, ctx: ModuleContext): Sh {
       : joinSh([
           ctx.undo.keepOriginal("p", undefined) ?? raw(":"),
           raw(`t=$(mktemp "$d/.kplay-tmp.XXXXXX") && cp -p -- "$s" "$t" || exit 1`),
-          // an existing file keeps its mode and owner; a new one is 0666 less the umask (atomic_move)
+          // an existing file keeps its mode and owner; a new one is 0666 less the umask and
+          // belongs to the user the module runs as, not the source's owner (atomic_move)
           raw(
             `if [ -e "$p" ] && [ ! -L "$p" ]; then chmod "$(stat -c %a -- "$p")" -- "$t"; ` +
               `chown "$(stat -c %u:%g -- "$p")" -- "$t" 2>/dev/null; ` +
-              `else chmod "$(printf %o $((0666 & ~0$(umask))))" -- "$t"; fi`,
+              `else chmod "$(printf %o $((0666 & ~0$(umask))))" -- "$t"; chown "$(id -u):$(id -g)" -- "$t" 2>/dev/null; fi`,
           ),
           raw(`mv -f -- "$t" "$p" || { rm -f -- "$t"; exit 1; }`),
         ]),

@@ -600,6 +600,10 @@ const COPY_REFUSALS_PLAYBOOK = (out: string) => `
     - { copy: { src: "${out}/m0705", dest: "${out}/nd1/nd2/", remote_src: true }, register: made_remote }
     - { copy: { src: "${out}/m0705", dest: "${out}/nd3/nd4/" }, register: made_local }
     - { copy: { src: "${out}/m0705", dest: "${out}/nd5/file", remote_src: true }, register: no_dir, ignore_errors: true }
+    - copy: { dest: "${out}/owned", content: y, owner: nobody, group: nogroup }
+    - copy: { dest: "${out}/kept-owner", content: old, owner: nobody }
+    - { copy: { src: "${out}/owned", dest: "${out}/owned-copy", remote_src: true }, register: new_owner }
+    - { copy: { src: "${out}/owned", dest: "${out}/kept-owner", remote_src: true }, register: kept_owner }
     - { copy: { content: "Ansible managed\\n", dest: "${out}/difffile" }, diff: yes, register: d }
     - file: { path: "${out}/adir", state: directory }
     - { copy: { content: x, dest: "${out}/adir" }, register: dir_dest2, ignore_errors: true }
@@ -609,6 +613,7 @@ const COPY_REFUSALS_PLAYBOOK = (out: string) => `
           {{ pr is changed }} {{ pr.mode }} {{ pr2 is changed }} {{ d.diff[0].before == "" }} {{ 'managed' in d.diff[0].after }}
           {{ made_remote.dest | replace('${out}', 'OUT') }} {{ made_local.dest | replace('${out}', 'OUT') }}
           {{ no_dir is failed }} {{ no_dir.msg | replace('${out}', 'OUT') }}
+          {{ new_owner.owner }}:{{ new_owner.group }} {{ kept_owner.owner }}:{{ kept_owner.group }}
           {% for r in [empty_src, no_dest, both, dir_dest, dir_dest2] %}
           {{ r is failed }} {{ 'dir refused' if 'can not use content with a dir as dest' in r.msg else r.msg }}
           {% endfor %}
