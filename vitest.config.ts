@@ -16,6 +16,7 @@ const LOCAL = [
   "test/state/backup.test.ts",
   "test/state/journal.test.ts",
   "test/engine/private-writes.test.ts",
+  "test/engine/facts-script.test.ts",
   "test/modules/modules.test.ts",
   "test/modules/path-args.test.ts",
   "test/transport/detach.test.ts",

@@ -77,11 +77,20 @@ export function networkFacts(l: Lines): Record<string, unknown> {
   const ifaces = interfaces(l);
   const v4 = [...ifaces.values()].flatMap((i) => [i.ipv4, ...(i.ipv4_secondaries ?? [])].filter((a) => a));
   const v6 = [...ifaces.values()].flatMap((i) => i.ipv6 ?? []);
-  const def = (dev: string, gw: string, family: "ipv4" | "ipv6") => {
+  // the route's interface and source address, the rest from that interface (Ansible's default_ipv4)
+  const def = (family: "ipv4" | "ipv6") => {
+    const dev = first(l, `${family}_dev`);
+    const src = first(l, `${family}_src`);
     const i = ifaces.get(dev);
     if (!i) return {};
-    const addr = family === "ipv4" ? i.ipv4 : i.ipv6?.find((a) => a.scope === "global");
-    return { ...addr, gateway: gw, interface: dev, alias: dev, macaddress: i.macaddress, mtu: i.mtu, type: i.type };
+    const v4s = [i.ipv4, ...(i.ipv4_secondaries ?? [])];
+    const addr =
+      family === "ipv4"
+        ? (v4s.find((a) => a?.address === src) ?? i.ipv4)
+        : (i.ipv6?.find((a) => a.address === src) ?? i.ipv6?.find((a) => a.scope === "global"));
+    const head = { gateway: first(l, `${family}_gw`), interface: dev };
+    const tail = { macaddress: i.macaddress, mtu: i.mtu, type: i.type, ...(family === "ipv4" ? { alias: dev } : {}) };
+    return { ...head, ...addr, ...(src ? { address: src } : {}), ...tail };
   };
   const perIface = Object.fromEntries([...ifaces].map(([n, i]) => [`ansible_${n.replace(/[-.:]/g, "_")}`, i]));
   return {
@@ -89,8 +98,8 @@ export function networkFacts(l: Lines): Record<string, unknown> {
     ansible_interfaces: [...ifaces.keys()],
     ansible_all_ipv4_addresses: v4.map((a) => a!.address).filter((a) => !a.startsWith("127.")),
     ansible_all_ipv6_addresses: v6.map((a) => a.address).filter((a) => a !== "::1"),
-    ansible_default_ipv4: def(first(l, "ipv4_dev"), first(l, "ipv4_gw"), "ipv4"),
-    ansible_default_ipv6: def(first(l, "ipv6_dev"), first(l, "ipv6_gw"), "ipv6"),
+    ansible_default_ipv4: def("ipv4"),
+    ansible_default_ipv6: def("ipv6"),
   };
 }
 

@@ -17,14 +17,15 @@ echo "kernel_version=$(uname -v)"
 echo "bits=$(getconf LONG_BIT 2>/dev/null)"
 for m in apt-get dnf yum zypper apk; do command -v $m >/dev/null 2>&1 && { echo "pkg=$m"; break; }; done
 echo "init=$(cat /proc/1/comm 2>/dev/null)"
-r=$(ip -4 route show default 2>/dev/null | head -n1)
-dev=$(echo "$r" | sed -n 's/.* dev \([^ ]*\).*/\1/p')
-[ -n "$dev" ] || dev=$(ip -4 -o addr show scope global 2>/dev/null | awk '{print $2; exit}')
-echo "ipv4_dev=$dev"
-echo "ipv4_gw=$(echo "$r" | sed -n 's/.* via \([^ ]*\).*/\1/p')"
-r6=$(ip -6 route show default 2>/dev/null | head -n1)
-echo "ipv6_dev=$(echo "$r6" | sed -n 's/.* dev \([^ ]*\).*/\1/p')"
-echo "ipv6_gw=$(echo "$r6" | sed -n 's/.* via \([^ ]*\).*/\1/p')"
+# as Ansible's facts: the route to a public address (none on a node without a route out: no default)
+for v in "4 8.8.8.8" "6 2404:6800:400a:800::1012"; do
+  set -- $v
+  r=$(ip -$1 route get $2 2>/dev/null | head -n1)
+  case $r in "$2 "*) ;; *) r=;; esac
+  echo "ipv$1_dev=$(echo "$r" | sed -n 's/.* dev \([^ ]*\).*/\1/p')"
+  echo "ipv$1_gw=$(echo "$r" | sed -n 's/.* via \([^ ]*\).*/\1/p')"
+  echo "ipv$1_src=$(echo "$r" | sed -n 's/.* src \([^ ]*\).*/\1/p')"
+done
 for i in /sys/class/net/*; do
   [ -e "$i" ] || continue
   at() { cat "$i/$1" 2>/dev/null; }

@@ -57,6 +57,16 @@ describe("gatherFacts", () => {
     expect(f.ansible_domain).toBe("dc.example");
   });
 
+  it("the default address is the route's source; a node with no route out has no default (as Ansible's)", async () => {
+    const routed = OUTPUT.replace("ipv4_gw=10.0.0.1", "ipv4_gw=10.0.0.1\nipv4_src=10.0.0.6");
+    const f = await gatherFacts({ exec: async () => ({ stdout: routed }) });
+    expect(f.ansible_default_ipv4).toMatchObject({ address: "10.0.0.6", interface: "eth0", gateway: "10.0.0.1" });
+    const unrouted = OUTPUT.replace(/^ipv4_(dev|gw)=.*$/gm, "ipv4_$1=");
+    const g = await gatherFacts({ exec: async () => ({ stdout: unrouted }) });
+    expect(g.ansible_default_ipv4).toEqual({});
+    expect(g.ansible_all_ipv4_addresses).toEqual(["10.0.0.5", "10.0.0.6"]);
+  });
+
   it("reads mounts, clock, Python, user, environment and kernel command line", async () => {
     const f = await gatherFacts({ exec: async () => ({ stdout: OUTPUT }) });
     expect(f.ansible_mounts).toEqual([
