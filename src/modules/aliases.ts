@@ -18,6 +18,7 @@ const ALIASES: Record<string, Record<string, string>> = {
   sysctl: { key: "name", val: "value", reload_sysctl: "reload" },
   package: { package: "name", "update-cache": "update_cache", "install-recommends": "install_recommends" },
   get_url: { username: "url_username", password: "url_password" },
+  uri: { user: "url_username", password: "url_password" },
   timezone: { rtc: "hwclock" },
   mount: { name: "path" },
   find: { name: "paths", path: "paths", pattern: "patterns", exclude: "excludes" },

@@ -20,6 +20,7 @@ import { copyModule } from "./copy.js";
 import { debugModule } from "./debug.js";
 import { fileModule } from "./file.js";
 import { getUrlModule } from "./get_url.js";
+import { uriModule } from "./uri.js";
 import { hostnameModule } from "./hostname.js";
 import { lineinfileModule } from "./lineinfile.js";
 import { iniFileModule } from "./ini_file.js";
@@ -64,6 +65,7 @@ for (const m of [
   slurpModule,
   fetchModule,
   getUrlModule,
+  uriModule,
   unarchiveModule,
   packageModule,
   aptModule,

@@ -159,6 +159,8 @@ export interface StateProbe {
   paths: string[];
   /** Paths (glob patterns of find -path) left out: logs, caches, what changes by itself. */
   ignore?: string[];
+  /** Paths (find -path patterns) compared without their content: keys and certificates made afresh. */
+  unhashed?: string[];
 }
 
 /**
@@ -177,15 +179,20 @@ const ALWAYS_IGNORED = ["/var/log/*", "/var/cache/*", "/var/lib/apt/*", "/var/li
  */
 export async function nodeState(pair: FreshPair, engine: Engine, probe: StateProbe): Promise<string> {
   const prune = [...ALWAYS_IGNORED, ...(probe.ignore ?? [])].map((p) => `-path '${p}' -prune -o`).join(" ");
+  // a file's content is hashed with the node's own address written NODE_IP: the two nodes differ in it
+  const line = (mark: string) => `-printf '${mark} %y %m %u:%g %p %l\\n'`;
+  const unhashed = (probe.unhashed ?? []).map((p) => `-path '${p}' ${line("U")} -o`).join(" ");
   const files = probe.paths
     .map(
       (p) =>
-        `[ -e '${p}' ] || [ -L '${p}' ] && find '${p}' ${prune} -printf '%y %m %u:%g %p %l\\n' ` +
-        `| while read -r t m o p l; do h=; [ "$t" = f ] && h=$(sha256sum "$p" | cut -c1-16); ` +
+        `[ -e '${p}' ] || [ -L '${p}' ] && find '${p}' ${prune} \\( ${unhashed} ${line("H")} \\) ` +
+        `| while read -r u t m o p l; do h=; ` +
+        `[ "$t" = f ] && [ "$u" = H ] && h=$(sed "s/$ip_/NODE_IP/g" "$p" | sha256sum | cut -c1-16); ` +
         `echo "$t $m $o $p $l$h"; done`,
     )
     .join("; ");
   const script = [
+    `ip_=$(hostname -I | awk '{print $1}' | sed 's/[.]/[.]/g'); [ -n "$ip_" ] || ip_=no-address`,
     `echo '# files'; { ${files || "true"}; } | sort`,
     "echo '# packages'; dpkg-query -W -f '${db:Status-Abbrev} ${Package} ${Version}\\n' " +
       `| grep -Ev ' (${ENGINE_PACKAGES.join("|")}) ' | sort`,

@@ -134,6 +134,29 @@ const CASES: Case[] = [
   { module: "slurp", args: { src: "/srv/hv/edit.conf" }, vary: { src: "path" } },
   { module: "fetch", args: { src: "/srv/hv/edit.conf", dest: local }, vary: { src: "path" } },
   {
+    module: "ini_file",
+    args: { path: "/srv/hv/edit.ini", section: "s", option: "o", value: "v" },
+    vary: { path: "path", section: "value", option: "value", value: "value", owner: "value" },
+  },
+  {
+    module: "ini_file",
+    args: { path: "/srv/hv/edit.ini", section: "s", option: "o", values: ["v"] },
+    vary: { "values.0": "value" },
+  },
+  {
+    module: "uri",
+    args: { url: "http://127.0.0.1:9/u", timeout: 1, status_code: [-1] },
+    vary: {
+      url: "value",
+      method: "value",
+      body: "value",
+      url_username: "value",
+      url_password: "value",
+      client_cert: "path",
+      creates: "path",
+    },
+  },
+  {
     module: "get_url",
     args: { url: "http://127.0.0.1:9/f", dest: "/srv/hv/g", timeout: 1 },
     vary: { url: "value", dest: "path", url_username: "value", url_password: "value", owner: "value" },

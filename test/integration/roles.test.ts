@@ -4,7 +4,8 @@
 // units). The roles under test/fixtures/roles/ are written here in the shape real roles have
 // (defaults/, vars/Debian.yml, tasks/setup-Debian.yml, handlers, templates, meta dependencies,
 // free-form arguments, OS-guarded tasks). KPLAY_EXTRA_ROLES=DIR adds every DIR/*.yml playbook
-// as a case (real roles fetched into a scratch folder, never committed), probed under /etc.
+// as a case (real roles fetched into a scratch folder, never committed), probed under /etc. File
+// contents are compared with each node's own address written NODE_IP.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -41,11 +42,18 @@ function extraCases(dir: string | undefined): RoleCase[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith(".yml") && f !== "inv.yml")
     .map((f) => ({ name: `extra ${f}`, dir, playbook: f, paths: ["/etc", "/usr/local"], ignore: ETC_IGNORED }))
-    .map((c) => ({ ...c, groups: groupsOf(join(dir, c.playbook.replace(/\.yml$/, ".groups"))) }));
+    .map((c) => ({
+      ...c,
+      groups: wordsOf(join(dir, c.playbook.replace(/\.yml$/, ".groups"))),
+      unhashed: wordsOf(join(dir, c.playbook.replace(/\.yml$/, ".unhashed"))),
+    }));
 }
 
-/** The inventory groups a scratch case's node is in: words of PLAYBOOK.groups beside it, if any. */
-function groupsOf(file: string): string[] | undefined {
+/**
+ * Words of a file beside a scratch case's playbook, if any: PLAYBOOK.groups, the inventory groups
+ * its node is in; PLAYBOOK.unhashed, paths whose content is made afresh on each node (keys).
+ */
+function wordsOf(file: string): string[] | undefined {
   return existsSync(file) ? readFileSync(file, "utf8").split(/\s+/).filter(Boolean) : undefined;
 }
 
