@@ -1,6 +1,7 @@
 // Public surface of the modules concern: the registry of modules by name (also accepted with
 // the ansible.builtin. / ansible.legacy. / ansible.posix. / community.general. prefixes).
 import { serviceFactsModule } from "./service_facts.js";
+import { packageFactsModule } from "./package_facts.js";
 import { blockinfileModule } from "./blockinfile.js";
 import { commandModule, shellModule } from "./command.js";
 import { includeVarsModule } from "./include_vars.js";
@@ -85,6 +86,7 @@ for (const m of [
   pipModule,
   getentModule,
   serviceFactsModule,
+  packageFactsModule,
   timezoneModule,
   templatedActionModule,
   findFilesModule,
