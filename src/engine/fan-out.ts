@@ -69,19 +69,22 @@ export class FanOut {
       // a task that failed before its module ran is registered too, as Ansible registers every failure
       if (t.task.register && o.status === "failed") this.e.hosts.get(h).registered[t.task.register] = o.result;
     }
-    for (const o of outcomes) this.emitResult(t, h, o, Date.now() - started);
+    const status = aggregate(outcomes.map((o) => o.status));
+    // an include_role that runs shows nothing of its own (its role's tasks do), as in Ansible
+    const quiet = t.task.quietWhenOk === true && status === "ok";
+    if (!quiet) for (const o of outcomes) this.emitResult(t, h, o, Date.now() - started);
     // a module's warnings are shown as Ansible shows them (a no_log task's are censored with it)
     if (!t.noLog)
       for (const w of outcomes.flatMap((o) => (Array.isArray(o.result.warnings) ? o.result.warnings : [])))
         this.e.report.emit({ event: "warning", message: `${h}: ${String(w)}` });
-    const status = aggregate(outcomes.map((o) => o.status));
     if (status === "failed" || status === "unreachable") {
       const failed = outcomes.find((o) => o.status === status)!.result;
       // a no_log task's failure is kept censored too (journal, `kplay status`, rescue's ansible_failed_result)
       this.e.hosts.get(h).lastFailure = { task: taskLabel(t.task), result: t.noLog ? censored(failed) : failed };
     }
     const changed = outcomes.some((o) => o.result.changed === true);
-    this.e.hosts.count(h, status, { changed, uncounted: t.task.includeFailure });
+    const uncounted = quiet || (t.task.includeFailure === true && status === "failed");
+    this.e.hosts.count(h, status, { changed, uncounted });
     this.journal.record(t, h, outcomes, plan.notifyBefore?.get(h));
     return { status, outcomes };
   }

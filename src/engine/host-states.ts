@@ -94,8 +94,9 @@ export class HostStates {
     const s = this.get(h);
     if (status === "unreachable") s.unreachable = true;
     if (status === "failed") s.failed = true;
-    // an include that could not be read stops the host without a recap count, as Ansible's does
-    if (status === "failed" && o.uncounted) return;
+    // an include that could not be read stops the host without a recap count, as Ansible's does;
+    // an include_role that ran is not counted either
+    if (o.uncounted) return;
     // a changed task, and a failure ignored, count as ok too, as in Ansible's recap
     if (status === "changed" || status === "ok" || status === "ignored") s.counts.ok++;
     if (status !== "ok") s.counts[status]++;

@@ -7,7 +7,7 @@ import { forEachLimited } from "../concurrency.js";
 import { matchPattern } from "../inventory/index.js";
 import type { Block, Inheritable, Node, Play, Playbook, Task } from "../playbook/types.js";
 import { KplayError } from "../errors.js";
-import { loadIncludedTasks } from "../playbook/load.js";
+import { IncludeRefused, loadIncludedTasks } from "../playbook/load.js";
 import type { Engine, PlayRun, TaskRun } from "./context.js";
 import { gatherFacts } from "./facts.js";
 import { evalCondition } from "../playbook/expr.js";
@@ -242,14 +242,14 @@ export class PlayIterator {
   }
 
   /**
-   * What a block runs, for which hosts. An include_tasks block starts with its marker task: a
+   * What a block runs, for which hosts. An include_tasks or include_role block starts with its marker task: a
    * host for which it is skipped (its `when` false) does not see the included tasks at all, as
    * with Ansible's dynamic include; when the file name is a template, each host's file is read
    * now, and hosts that name the same file run it together.
    */
   private async blockParts(run: PlayRun, b: Block, on: { hosts: string[]; inh: Inheritable }): Promise<BlockPart[]> {
     const [first, ...rest] = b.block;
-    if (first?.kind !== "task" || first.module !== "include_tasks") return [{ hosts: on.hosts, nodes: b.block }];
+    if (first?.kind !== "task" || !INCLUDE_MARKERS.has(first.module)) return [{ hosts: on.hosts, nodes: b.block }];
     // on.inh already carries the block's own keywords (execBlock)
     if (first.dynamicInclude) return this.dynamicInclude(run, first, on);
     const ran = await this.execTask(run, first, { ...on, handler: false });
@@ -270,6 +270,7 @@ export class PlayIterator {
     const eff = inherit(on.inh, marker);
     if (!this.selected(run, eff)) return [];
     const parts = new Map<string, BlockPart>();
+    let unreadable: KplayError | undefined;
     const t = this.taskRun(run, { task: marker, eff, handler: false }, on.hosts);
     const from = { dirs: marker.dirs, playbookDir: run.play.dir };
     await this.parts.fanOut.run(t, {
@@ -294,6 +295,9 @@ export class PlayIterator {
               parts.set(key, { order: index, hosts: [], nodes, ...(data ? { data } : {}) });
             }
           } catch (e) {
+            // a file that is there but cannot be read as tasks stops the run once every host has
+            // reached the include (Ansible's "ERROR!"); one that is not there fails its hosts
+            if (e instanceof KplayError && e.kind === "input" && !(e instanceof IncludeRefused)) unreadable ??= e;
             const msg = e instanceof KplayError ? e.describe() : (e as Error).message;
             return [{ status: "failed", result: { changed: false, failed: true, msg } }];
           }
@@ -305,6 +309,7 @@ export class PlayIterator {
         return outcomes;
       },
     });
+    if (unreadable) throw unreadable;
     const ordered = [...parts.values()].sort((a, b) => a.order! - b.order!);
     return ordered.map((p) => ({ ...p, hosts: on.hosts.filter((h) => p.hosts.includes(h)) }));
   }
@@ -457,6 +462,9 @@ export class PlayIterator {
 const MAX_RUNTIME_INCLUDE_DEPTH = 64;
 
 /** How many runtime includes the task with this id sits in (each adds "#item" to the ids below it). */
+/** The tasks that stand for an include at the head of its block: hosts that skip them skip the block. */
+const INCLUDE_MARKERS = new Set(["include_tasks", "kplay_include_role"]);
+
 function includeDepth(id: string): number {
   return id.split("#").length - 1;
 }

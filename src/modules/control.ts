@@ -87,6 +87,19 @@ export const unimplementedModule = defineModule({
   }),
 });
 
+/**
+ * The task an include_role is, first in its role's block: Ansible's include_role is a task of its
+ * own — its when, tags and other keywords are its own, not its role's tasks' — that shows as
+ * skipped when its condition is false and shows nothing when it runs (the role's tasks do).
+ */
+export const includeRoleMarkerModule = defineModule({
+  name: "kplay_include_role",
+  undo: "none",
+  local: true,
+  schema: z.object({ name: z.string() }).strict(),
+  run: async (_ctx, a) => ({ changed: false, include_role: a.name }),
+});
+
 export const metaModule = defineModule({
   name: "meta",
   undo: "none",

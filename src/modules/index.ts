@@ -13,6 +13,7 @@ import {
   assertModule,
   failModule,
   includeTasksModule,
+  includeRoleMarkerModule,
   metaModule,
   setFactModule,
   unimplementedModule,
@@ -95,6 +96,7 @@ for (const m of [
   assertModule,
   failModule,
   includeTasksModule,
+  includeRoleMarkerModule,
   includeVarsModule,
   setupModule,
   gatherFactsModule,
@@ -118,4 +120,9 @@ export function findModule(name: string): ModuleDef | undefined {
 
 export function moduleNames(): string[] {
   return [...registry.keys()];
+}
+
+/** The modules a playbook may name: kplay's own stand-ins (kplay_*, templated_action) left out. */
+export function userModuleNames(): string[] {
+  return moduleNames().filter((n) => !n.startsWith("kplay_") && n !== "templated_action");
 }

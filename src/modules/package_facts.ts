@@ -48,10 +48,10 @@ function script(managers: string[], strategy: "first" | "all") {
   const want = (m: string) => auto || managers.includes(m);
   const stop = strategy === "first" ? raw("exit 0") : raw(":");
   return sh`t_=$(mktemp -d) || exit 1; trap 'rm -rf -- "$t_"' EXIT; found=
-if ${raw(want("apt") ? "command -v dpkg-query >/dev/null 2>&1" : "false")}; then found=1; echo M apt
+if ${want("apt") ? raw("command -v dpkg-query >/dev/null 2>&1") : raw("false")}; then found=1; echo M apt
 ${APT}
 ${stop}; fi
-if ${raw(want("rpm") ? "command -v rpm >/dev/null 2>&1" : "false")}; then found=1; echo M rpm
+if ${want("rpm") ? raw("command -v rpm >/dev/null 2>&1") : raw("false")}; then found=1; echo M rpm
 ${RPM}
 fi
 [ -n "$found" ] || exit 3`;

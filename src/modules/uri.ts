@@ -105,7 +105,7 @@ function requestScript(a: Args, config: string): ReturnType<typeof joinSh> {
   const guard = (path: string | undefined, present: boolean, word: string) =>
     path === undefined
       ? undefined
-      : sh`if ${raw(present ? "" : "! ")}[ -e ${path} ]; then echo ${`KPLAY-RESULT: skipped=${word}`}; exit 0; fi`;
+      : sh`if ${present ? raw("") : raw("! ")}[ -e ${path} ]; then echo ${`KPLAY-RESULT: skipped=${word}`}; exit 0; fi`;
   return joinSh([
     guard(a.creates, true, "creates"),
     guard(a.removes, false, "removes"),

@@ -84,18 +84,36 @@ export function readRoleTask(s: Source, raw: Record<string, any>, inc: { key: st
   for (const k of Object.keys(spec))
     if (!ROLE_ARGS.includes(k))
       throw inputError(`unknown argument "${k}" for ${key}`, at(s.src, [...path, key, k], `${key}.${k}`, true));
-  const missing = /include_role$/.test(key) ? missingRole(s, raw, { key, name: spec.name, path }, id) : undefined;
+  const dynamic = /include_role$/.test(key);
+  const missing = dynamic ? missingRole(s, raw, { key, name: spec.name, path }, id) : undefined;
   if (missing) return missing;
+  const own = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== key));
   const ref: RoleRef = {
     name: spec.name,
     from: { tasks: spec.tasks_from, vars: spec.vars_from, defaults: spec.defaults_from, handlers: spec.handlers_from },
     params: {},
-    // apply: keywords for the role's tasks (kplay reads the role at load, so they join its block)
-    entry: { ...Object.fromEntries(Object.entries(raw).filter(([k]) => k !== key)), ...applied(s, spec, inc) },
+    // import_role: its keywords are its tasks'; include_role: only its vars and apply reach them
+    // (kplay reads the role at load, so they join its block), the rest are the include's own
+    entry: { ...(dynamic ? (own.vars !== undefined ? { vars: own.vars } : {}) : own), ...applied(s, spec, inc) },
     once: false,
     path,
   };
-  return readRole(s, ref, id)!;
+  const block = readRole(s, ref, id)!;
+  if (!dynamic) return block;
+  return { ...block, block: [includeRoleTask(s, { own, name: spec.name, path, id }), ...block.block] };
+}
+
+/**
+ * The task an include_role is (modules/control.ts): its name (Ansible's "include_role : NAME"
+ * when it has none), when, tags and other keywords, first in its role's block.
+ */
+function includeRoleTask(
+  s: Source,
+  o: { own: Record<string, unknown>; name: string; path: PathKey[]; id: string },
+): Node {
+  const keywords = Object.fromEntries(Object.entries(o.own).filter(([k]) => k !== "vars"));
+  const raw = { name: o.own.name ?? `include_role : ${o.name}`, ...keywords, kplay_include_role: { name: o.name } };
+  return { ...readNode(s, raw, o.path, `${o.id}/include`), quietWhenOk: true } as Node;
 }
 
 /**

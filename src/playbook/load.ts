@@ -29,7 +29,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { closest, inputError, KplayError, type Where } from "../errors.js";
-import { findModule, moduleNames } from "../modules/index.js";
+import { findModule, userModuleNames } from "../modules/index.js";
 import { ansibleBoolean, ArgTypeError, withAnsibleTypes } from "../modules/arg-types.js";
 import { withCanonicalNames } from "../modules/aliases.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
@@ -520,19 +520,8 @@ function readInclude(s: Source, raw: Record<string, any>, inc: { key: string; pa
   const file = isMap(spec) ? spec.file : (kv?.file ?? spec);
   if (typeof file !== "string" || !file)
     throw inputError(`${key} needs a task file name`, at(src, [...path, key], key));
-  if (file.includes("{{") && key.endsWith("import_tasks"))
-    throw inputError(
-      `import_tasks reads its file when the playbook loads: the name cannot be a template`,
-      at(src, [...path, key], key),
-      "use include_tasks",
-    );
   const looped = LOOP_KEYWORDS.some((k) => raw[k] !== undefined);
-  if (looped && !key.endsWith("include_tasks"))
-    throw inputError(
-      `import_tasks cannot loop: it is read when the playbook loads`,
-      at(src, path),
-      "use include_tasks",
-    );
+  if (!key.endsWith("include_tasks")) staticImportOnly(src, { file, looped, key, path });
   // a looped include reads its file per item when the play gets there, as Ansible's does
   if (file.includes("{{") || looped)
     return dynamicInclude(s, raw, { file, path, id, where: at(src, [...path, key], key) });
@@ -548,7 +537,7 @@ function readInclude(s: Source, raw: Record<string, any>, inc: { key: string; pa
   if (inner.data !== null && !Array.isArray(inner.data))
     throw inputError("a task file must be a list of tasks", { file: full, line: 1 });
   const sub: Ctx = { ...ctx, depth: ctx.depth + 1 };
-  const dynamic = key.endsWith("include_tasks");
+  const [dynamic, where] = [key.endsWith("include_tasks"), at(src, [...path, key], key)];
   let nodes: Node[];
   try {
     nodes = readNodes({ src: inner, base: dirname(resolve(full)), ctx: sub, role: s.role }, inner.data ?? [], {
@@ -561,19 +550,36 @@ function readInclude(s: Source, raw: Record<string, any>, inc: { key: string; pa
     // a file kplay cannot run (another platform's modules) fails only the hosts that take it;
     // an unconditional one is bad input now
     if (!dynamic || raw.when === undefined || !(e instanceof KplayError) || e.kind !== "input") throw e;
-    return dynamicInclude(s, raw, { file, path, id, where: at(src, [...path, key], key) });
+    return dynamicInclude(s, raw, { file, path, id, where });
   }
+  const marker = dynamic ? [includeMarker(s, { file, id, where, name: raw.name })] : [];
   return {
     kind: "block",
     id,
     name: raw.name !== undefined ? String(raw.name) : `${key.replace(/^ansible\.builtin\./, "")} ${file}`,
     ...readCommon(src, raw, path),
     include: true,
-    block: [...(dynamic ? [includeMarker(s, { file, id, where: at(src, [...path, key], key) })] : []), ...nodes],
+    block: [...marker, ...nodes],
     rescue: [],
     always: [],
     where: at(src, path),
   };
+}
+
+/** import_tasks is read at load: its file name cannot be a template, nor can it loop. */
+function staticImportOnly(src: YamlSource, o: { file: string; looped: boolean; key: string; path: PathKey[] }): void {
+  if (o.file.includes("{{"))
+    throw inputError(
+      `import_tasks reads its file when the playbook loads: the name cannot be a template`,
+      at(src, [...o.path, o.key], o.key),
+      "use include_tasks",
+    );
+  if (o.looped)
+    throw inputError(
+      `import_tasks cannot loop: it is read when the playbook loads`,
+      at(src, o.path),
+      "use include_tasks",
+    );
 }
 
 /** Where an included task file is looked for: beside the including file, its tasks/, the role's tasks/. */
@@ -588,7 +594,7 @@ function dynamicInclude(
   o: { file: string; path: PathKey[]; id: string; where: Where },
 ): Block {
   const marker = {
-    ...includeMarker(s, { file: o.file, id: o.id, where: o.where }),
+    ...includeMarker(s, { file: o.file, id: o.id, where: o.where, name: raw.name }),
     ...readLoop(s.src, raw, o.path),
     dynamicInclude: true,
   };
@@ -606,6 +612,17 @@ function dynamicInclude(
 }
 
 /**
+ * An include's file that is not there or may not be read: the hosts that reach it fail (Ansible's
+ * "Could not find or access"). Any other error in the file (YAML, an unknown module) stops the
+ * whole run when it is read, as Ansible's parser error does.
+ */
+export class IncludeRefused extends KplayError {
+  constructor(message: string, file: string) {
+    super("input", message, { where: { file } });
+  }
+}
+
+/**
  * The tasks of a file an include_tasks names at run time (its name was a template), read as the
  * loader reads any task file; `from` is where the include was written.
  */
@@ -617,10 +634,10 @@ export function loadIncludedTasks(
   const full = isAbsolute(file)
     ? file
     : (taskFileCandidates(base, from.dirs.role, file).find(existsSync) ?? join(base, file));
-  if (!existsSync(full)) throw inputError(`task file ${file} not found`, { file: full });
+  if (!existsSync(full)) throw new IncludeRefused(`task file ${file} not found`, full);
   // a name from a node's data may only choose among the playbook's and role's own task files
   const why = from.namedByNode ? nodePathProblem(full, searchPath(from.dirs, from.playbookDir)) : undefined;
-  if (why) throw inputError(why, { file: full });
+  if (why) throw new IncludeRefused(why, full);
   const inner = readYamlFile(full);
   if (inner.data !== null && !Array.isArray(inner.data))
     throw inputError("a task file must be a list of tasks", { file: full, line: 1 });
@@ -636,11 +653,12 @@ export function loadIncludedTasks(
 }
 
 /** The task an include_tasks reports as, first in its block (modules/control.ts says why). */
-function includeMarker(s: Source, o: { file: string; id: string; where: Where }): Task {
+function includeMarker(s: Source, o: { file: string; id: string; where: Where; name?: unknown }): Task {
   return {
     kind: "task",
     id: `${o.id}/included`,
-    name: `include_tasks ${o.file}`,
+    // its own name when it has one, as Ansible shows it (a skipped include is listed by it)
+    name: o.name !== undefined && o.name !== null ? String(o.name) : `include_tasks ${o.file}`,
     module: "include_tasks",
     args: { file: o.file },
     when: [],
@@ -697,14 +715,15 @@ function taskModuleKey(src: YamlSource, raw: Record<string, any>, path: PathKey[
       moduleKey = k;
       continue;
     }
-    const hint = closest(k, [...moduleNames(), ...TASK_KEYS]);
+    const hint = closest(k, [...userModuleNames(), ...TASK_KEYS]);
     throw inputError(
       `unknown module or task keyword "${k}"`,
       at(src, [...path, k], k, true),
-      hint ? `did you mean "${hint}"?` : `modules: ${moduleNames().join(", ")}`,
+      hint ? `did you mean "${hint}"?` : `modules: ${userModuleNames().join(", ")}`,
     );
   }
-  if (!moduleKey) throw inputError("the task names no module", at(src, path), `modules: ${moduleNames().join(", ")}`);
+  if (!moduleKey)
+    throw inputError("the task names no module", at(src, path), `modules: ${userModuleNames().join(", ")}`);
   return moduleKey;
 }
 

@@ -48,6 +48,8 @@ export interface Task extends Inheritable {
   kind: "task";
   /** Stands for an include that cannot be read (a role that is not there): its failure is not counted. */
   includeFailure?: boolean;
+  /** An include_role's own task: shown and counted only when it does not simply run (skipped, failed). */
+  quietWhenOk?: boolean;
   /** Stable position in the playbook, e.g. "0/tasks/3/block/1" (for journals and --start-at-task). */
   id: string;
   name?: string;
