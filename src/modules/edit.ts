@@ -53,6 +53,8 @@ export interface EditOptions extends Attrs {
   missingNoun?: "Destination" | "Path";
   /** the whole message for a missing file, when the module words it otherwise (ini_file) */
   missingMsg?: string;
+  /** make a missing file's directories (default: as create says) */
+  makeDirs?: boolean;
 }
 
 /** Apply `edit` to the file's text; write it back only if the text or attributes must change. */
@@ -83,7 +85,7 @@ export async function editFile(
     group: o.group,
     backup: o.backup,
     validate: o.validate,
-    makeDirs: o.create,
+    makeDirs: o.makeDirs ?? o.create,
   });
   if (res.failed) return { ...res, path: o.path };
   if (ctx.diff && after !== cur.content)

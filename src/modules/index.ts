@@ -26,6 +26,7 @@ import { uriModule } from "./uri.js";
 import { hostnameModule } from "./hostname.js";
 import { lineinfileModule } from "./lineinfile.js";
 import { iniFileModule } from "./ini_file.js";
+import { pamLimitsModule } from "./pam_limits.js";
 import { modprobeModule } from "./modprobe.js";
 import { mountModule } from "./mount.js";
 import { aptModule, dnfModule, packageModule, yumModule } from "./package.js";
@@ -61,6 +62,7 @@ for (const m of [
   fileModule,
   lineinfileModule,
   iniFileModule,
+  pamLimitsModule,
   blockinfileModule,
   replaceModule,
   statModule,

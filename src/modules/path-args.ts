@@ -14,6 +14,7 @@ const PATH_ARGS: Record<string, (a: Args) => string[]> = {
   file: () => ["path", "src"],
   lineinfile: () => ["path"],
   ini_file: () => ["path"],
+  pam_limits: () => ["dest"],
   uri: () => ["ca_path", "client_cert", "client_key", "creates", "removes"],
   blockinfile: () => ["path"],
   replace: () => ["path"],
