@@ -346,7 +346,11 @@ function playTaskDefaults(src: YamlSource, raw: Record<string, unknown>, path: P
   };
 }
 
-const sourceDirs = (s: Source) => ({ ...(s.role ? { role: s.role } : {}), taskDir: s.base });
+/** Where a task's files are looked for: its role, the roles that depend on it (nearest first), its file's dir. */
+function sourceDirs(s: Source): SourceDirs {
+  const parents = (s.ctx.roleChain ?? []).map((r) => r.dir).filter((d) => d !== s.role);
+  return { ...(s.role ? { role: s.role, parents: parents.reverse() } : {}), taskDir: s.base };
+}
 
 /** Every notify must name a handler (or listen topic) of the play. */
 function checkNotify(nodes: Node[], handlers: Node[]): void {

@@ -11,7 +11,8 @@ const within = (dir: string, name: string) => [join(dir, "files", name), join(di
 
 /** Ansible's ansible_search_path: the task's role, its task file's directory, the playbook's directory. */
 export function searchPath(dirs: SourceDirs, playbookDir: string): string[] {
-  return [...new Set([...(dirs.role ? [dirs.role] : []), dirs.taskDir, playbookDir])];
+  // Ansible's task search path: its role, the roles that depend on it, its own file's directory
+  return [...new Set([...(dirs.role ? [dirs.role] : []), ...(dirs.parents ?? []), dirs.taskDir, playbookDir])];
 }
 
 export function sourceCandidates(dirs: SourceDirs, playbookDir: string, name: string): string[] {

@@ -91,6 +91,8 @@ export interface Task extends Inheritable {
 export interface SourceDirs {
   /** The role the task belongs to. */
   role?: string;
+  /** The roles that depend on it (meta dependencies, include_role), nearest first: looked in after it. */
+  parents?: string[];
   /** The directory of the file the task is written in. */
   taskDir: string;
 }
