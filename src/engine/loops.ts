@@ -1,7 +1,8 @@
 // Owns the items a looping task goes through, as Ansible makes them: `loop` (the list as it is)
 // and the with_* lookups (with_items and with_indexed_items flatten one level, with_dict gives
 // key/value pairs, with_sequence formatted numbers, with_together zips, with_nested the
-// cartesian product, with_subelements each parent with each of its subelements). Values come
+// cartesian product, with_subelements each parent with each of its subelements, with_flattened
+// community.general's flattened lookup; also named by FQCN, with_community.general.flattened). Values come
 // rendered; this only shapes them. with_fileglob, with_first_found, with_file, with_lines and
 // with_env are their lookup plugins' results. Errors say which keyword wanted what.
 import { LOOKUPS, LookupError, withTermsFrom } from "../playbook/lookups.js";
@@ -17,6 +18,7 @@ export const LOOP_KEYWORDS = [
   "with_together",
   "with_nested",
   "with_subelements",
+  "with_flattened",
   "with_fileglob",
   "with_first_found",
   "with_file",
@@ -105,9 +107,28 @@ export function loopItems(
       return nested(list(value, kind).map((x) => list(x, kind)));
     case "with_subelements":
       return subelements(list(value, kind));
+    case "with_flattened":
+      if (!Array.isArray(value)) throw new LoopError("with_flattened expects a list");
+      return flattened(value);
     default:
       return lookupItems(kind, value, vars, o);
   }
+}
+
+/**
+ * community.general's flattened lookup: lists inside lists, at any depth, become one list; a list
+ * of one list is that list; a term "None" or "null" ends it (the lookup's own rule).
+ */
+function flattened(terms: unknown[], depth = 0): unknown[] {
+  if (depth > 64) throw new LoopError("with_flattened: lists nest deeper than 64 levels");
+  const out: unknown[] = [];
+  for (let term of terms) {
+    while (Array.isArray(term) && term.length === 1) term = term[0];
+    if (term === "None" || term === "null") break;
+    if (Array.isArray(term)) out.push(...flattened(term, depth + 1));
+    else out.push(term);
+  }
+  return out;
 }
 
 function together(lists: unknown[][]): unknown[] {

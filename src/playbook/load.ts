@@ -486,6 +486,9 @@ export function readNode(s: Source, raw: unknown, path: PathKey[], id: string): 
   const where = at(src, path);
   if (!isMap(raw)) throw inputError("a task must be a mapping (name, a module, and options)", where);
   if ("action" in raw || "local_action" in raw) return readNode(s, actionAsModule(s, raw, path), path, id);
+  const fqcnLoop = Object.keys(raw).find((k) => FQCN_LOOP.test(k));
+  const renamed = fqcnLoop ? loopByShortName(raw, fqcnLoop) : raw;
+  if (renamed !== raw) return readNode(s, renamed, path, id);
   if ("block" in raw) return readBlock(s, raw, path, id);
   const inc = Object.keys(raw).find((k) => /^(ansible\.builtin\.)?(include_tasks|import_tasks)$/.test(k));
   if (inc) return readInclude(s, raw, { key: inc, path }, id);
@@ -675,6 +678,16 @@ function includeMarker(s: Source, o: { file: string; id: string; where: Where; n
     dirs: sourceDirs(s),
     where: o.where,
   };
+}
+
+/** `with_community.general.flattened`, `with_ansible.builtin.items`: a with_ loop named by its lookup's FQCN. */
+const FQCN_LOOP = /^with_(ansible\.builtin|ansible\.legacy|community\.general)\.(\w+)$/;
+
+/** The task with its FQCN with_ loop under the short name kplay knows it by (unknown ones stay, refused). */
+function loopByShortName(raw: Record<string, unknown>, key: string): Record<string, unknown> {
+  const short = `with_${FQCN_LOOP.exec(key)![2]}`;
+  if (!(LOOP_KEYWORDS as readonly string[]).includes(short) || short in raw) return raw;
+  return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k === key ? short : k, v]));
 }
 
 /**
