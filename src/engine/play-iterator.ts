@@ -252,6 +252,8 @@ export class PlayIterator {
     if (first?.kind !== "task" || !INCLUDE_MARKERS.has(first.module)) return [{ hosts: on.hosts, nodes: b.block }];
     // on.inh already carries the block's own keywords (execBlock)
     if (first.dynamicInclude) return this.dynamicInclude(run, first, on);
+    // an include the tags leave out is not run: its tasks are never read, whatever their own tags
+    if (!this.selected(run, inherit(on.inh, first))) return [];
     const ran = await this.execTask(run, first, { ...on, handler: false });
     const took = ran ? on.hosts.filter((h) => ran.get(h)?.status !== "skipped") : on.hosts;
     return [{ hosts: took, nodes: rest }];

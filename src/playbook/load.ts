@@ -97,6 +97,7 @@ const INCLUDE_KEYS = new Set([
   ...COMMON_KEYS,
   ...LOOP_KEYWORDS,
   "loop_control",
+  "args",
   "include_tasks",
   "import_tasks",
   "ansible.builtin.include_tasks",
@@ -531,7 +532,7 @@ function readInclude(s: Source, raw: Record<string, any>, inc: { key: string; pa
   if (!key.endsWith("include_tasks")) staticImportOnly(src, { file, looped, key, path });
   // a looped include reads its file per item when the play gets there, as Ansible's does
   if (file.includes("{{") || looped)
-    return dynamicInclude(s, raw, { file, path, id, where: at(src, [...path, key], key) });
+    return dynamicInclude(s, raw, { file, path, id, key, where: at(src, [...path, key], key) });
   const full = isAbsolute(file) ? file : (taskFileCandidates(base, s.role, file).find(existsSync) ?? join(base, file));
   if (!existsSync(full)) throw inputError(`task file ${file} not found`, at(src, [...path, key], key));
   if (ctx.depth >= MAX_INCLUDE_DEPTH)
@@ -557,14 +558,15 @@ function readInclude(s: Source, raw: Record<string, any>, inc: { key: string; pa
     // a file kplay cannot run (another platform's modules) fails only the hosts that take it;
     // an unconditional one is bad input now
     if (!dynamic || raw.when === undefined || !(e instanceof KplayError) || e.kind !== "input") throw e;
-    return dynamicInclude(s, raw, { file, path, id, where });
+    return dynamicInclude(s, raw, { file, path, id, key, where });
   }
-  const marker = dynamic ? [includeMarker(s, { file, id, where, name: raw.name })] : [];
+  const kw = dynamic ? includeKeywords(src, raw, { key, path }) : undefined;
+  const marker = kw ? [{ ...includeMarker(s, { file, id, where, name: raw.name }), ...kw.own }] : [];
   return {
     kind: "block",
     id,
     name: raw.name !== undefined ? String(raw.name) : `${key.replace(/^ansible\.builtin\./, "")} ${file}`,
-    ...readCommon(src, raw, path),
+    ...(kw ? kw.tasks : readCommon(src, raw, path)),
     include: true,
     block: [...marker, ...nodes],
     rescue: [],
@@ -598,10 +600,12 @@ function taskFileCandidates(base: string, role: string | undefined, file: string
 function dynamicInclude(
   s: Source,
   raw: Record<string, any>,
-  o: { file: string; path: PathKey[]; id: string; where: Where },
+  o: { file: string; path: PathKey[]; id: string; key: string; where: Where },
 ): Block {
+  const kw = includeKeywords(s.src, raw, o);
   const marker = {
     ...includeMarker(s, { file: o.file, id: o.id, where: o.where, name: raw.name }),
+    ...kw.own,
     ...readLoop(s.src, raw, o.path),
     dynamicInclude: true,
   };
@@ -609,13 +613,35 @@ function dynamicInclude(
     kind: "block",
     id: o.id,
     name: raw.name !== undefined ? String(raw.name) : `include_tasks ${o.file}`,
-    ...readCommon(s.src, raw, o.path),
+    ...kw.tasks,
     include: true,
     block: [marker],
     rescue: [],
     always: [],
     where: at(s.src, o.path),
   };
+}
+
+/**
+ * include_tasks' keywords as Ansible uses them: its own (when, tags, become…) are the include's
+ * task's, evaluated once for it; its tasks get only its vars and what `apply` gives them
+ * (`include_tasks: {file, apply}` or `args: {apply}`).
+ */
+function includeKeywords(
+  src: YamlSource,
+  raw: Record<string, any>,
+  o: { key: string; path: PathKey[] },
+): { own: Inheritable; tasks: Inheritable } {
+  const spec = raw[o.key];
+  const apply = (isMap(spec) ? spec.apply : undefined) ?? (isMap(raw.args) ? raw.args.apply : undefined);
+  const where = at(src, [...o.path, o.key], `${o.key}.apply`);
+  if (apply !== undefined && !isMap(apply))
+    throw inputError("apply is a mapping of task keywords (tags, become…)", where);
+  for (const k of Object.keys(apply ?? {}))
+    if (!COMMON_KEYS.includes(k)) throw inputError(`"${k}" is not a task keyword apply can give`, where);
+  const own = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== "vars" && k !== "args"));
+  const given = { ...(raw.vars !== undefined ? { vars: raw.vars } : {}), ...(apply ?? {}) };
+  return { own: readCommon(src, own, o.path), tasks: readCommon(src, given, o.path) };
 }
 
 /**

@@ -317,7 +317,7 @@ describe("semantics", () => {
 - hosts: all
   gather_facts: true
   tasks:
-    - copy: { dest: /tmp/facts.txt, content: "{{ ansible_distribution }} {{ ansible_distribution_major_version }} {{ ansible_os_family }} {{ ansible_pkg_mgr }} {{ ansible_service_mgr }} {{ kplay_arch }} {{ ansible_default_ipv4.address }} {{ ansible_hostname }} {{ kplay_swap_on }}\\n" }
+    - copy: { dest: /tmp/facts.txt, content: "{{ ansible_distribution }} {{ ansible_distribution_major_version }} {{ ansible_os_family }} {{ ansible_pkg_mgr }} {{ ansible_service_mgr }} {{ kplay_arch }} {{ ansible_all_ipv4_addresses | first }} {{ ansible_default_ipv4.address | default('no-route-out') }} {{ ansible_hostname }} {{ kplay_swap_on }}\\n" }
     - copy: { dest: /tmp/diff.txt, content: "a\\nnew {{ registry_password }}\\nc\\n" }
     - shell: "echo streamed-line-1; echo streamed-err >&2"
 `,
@@ -327,7 +327,8 @@ describe("semantics", () => {
     const node = c.node("node1");
     const host = (await sh("node1", "hostname")).trim();
     expect(await sh("node1", "cat /tmp/facts.txt")).toBe(
-      `Debian 12 Debian apt systemd amd64 ${node.ip} ${host} False\n`, // booleans print as Ansible prints them
+      // booleans print as Ansible prints them; a node with no route out has no default address (Ansible's facts)
+      `Debian 12 Debian apt systemd amd64 ${node.ip} no-route-out ${host} False\n`,
     );
     expect(r.stdout).toContain("-old\n+new ********");
     expect(r.stdout).not.toContain(secret);
