@@ -331,7 +331,7 @@ export function setTemplateLookup(fn: typeof templateLookup): void {
 const SHAPING: Record<string, LoopKind> = {
   list: "with_list",
   items: "with_items",
-  flattened: "with_items",
+  flattened: "with_flattened",
   indexed_items: "with_indexed_items",
   dict: "with_dict",
   sequence: "with_sequence",
@@ -345,7 +345,8 @@ const SHAPING: Record<string, LoopKind> = {
 /** lookup('PLUGIN', TERM…) / query(…): the controller-side plugins of lookups.ts, or a shaping one. */
 function lookupPlugin({ pos, kw }: Args, o: { list: boolean; vars: Record<string, unknown> }): unknown {
   const [name, ...rest] = pos;
-  const plugin = str(name);
+  // a lookup named by FQCN (community.general.flattened) is the plugin of that short name
+  const plugin = str(name).replace(/^(ansible\.builtin|ansible\.legacy|community\.general)\./, "");
   let values: unknown[];
   if (SHAPING[plugin]) values = shapingLookup(SHAPING[plugin], rest, o.vars);
   else if (plugin === "vars" && variableReader)

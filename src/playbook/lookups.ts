@@ -3,6 +3,7 @@
 // its task file's directory, the playbook's directory), each with files/ first, as Ansible's
 // file lookups do. pipe and lines run their command with /bin/sh on the controller, in the
 // playbook's directory, as the user running kplay (the command is the playbook's own text).
+import { pyRegex } from "./pyregex.js";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { randomText } from "./crypt.js";
@@ -137,6 +138,12 @@ function confined(file: string, vars: Record<string, unknown>): string {
 }
 
 export const LOOKUPS: Record<string, Lookup> = {
+  // the names of the variables in scope that each Python regular expression finds (re.search)
+  varnames: (terms, { vars }) =>
+    terms.flatMap((t) => {
+      const re = pyRegex(t);
+      return Object.keys(vars).filter((name) => re.test(name));
+    }),
   password: (terms, { vars }) => terms.map((t) => passwordLookup(t, vars)),
   env: (terms) => terms.map((t) => process.env[t] ?? ""),
   file: (terms, { vars, kw }) =>
