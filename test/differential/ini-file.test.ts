@@ -4,11 +4,11 @@
 // sections, a file without its last newline, CRLF, create=no, modes; each task run twice, so
 // "changed" and the module's msg are compared along with the files.
 import { describe, expect, it } from "vitest";
-import { sameAsAnsible } from "../harness/differential.js";
+import { sameAsAnsible, twiceEach, twiceResults, type ModuleSteps } from "../harness/differential.js";
 
 const EXISTING = "# top comment\nglobal = 1\n\n[main]\n# port = 80\nname = old\n\n# trailing comment\n[other]\nx=1\n";
 
-const STEPS: Array<[string, string]> = [
+const STEPS: ModuleSteps = [
   ["new", "path: OUT/new.ini, section: s, option: o, value: v"],
   ["new-mode", "path: OUT/mode.ini, section: s, option: o, value: '1', mode: '0600'"],
   ["commented", "path: OUT/ex.ini, section: main, option: port, value: '8080'"],
@@ -36,14 +36,7 @@ const main = (out: string) => `
     - copy: { dest: "${out}/ex.ini", content: ${JSON.stringify(EXISTING)} }
     - copy: { dest: "${out}/nonl.ini", content: "[a]\\nb = c" }
     - copy: { dest: "${out}/crlf.ini", content: "[a]\\r\\nk = v\\r\\nother = 1\\r\\n" }
-${STEPS.map(
-  ([name, args]) => `    - community.general.ini_file: { ${args.replace(/OUT/g, out)} }
-      register: ${name.replace(/-/g, "_")}_1
-    - ini_file: { ${args.replace(/OUT/g, out)} }
-      register: ${name.replace(/-/g, "_")}_2
-`,
-).join("")}
-    - ini_file: { path: "${out}/none.ini", section: a, option: b, value: c, create: no }
+${twiceEach(STEPS, { fqcn: "community.general.ini_file", short: "ini_file" }, out)}    - ini_file: { path: "${out}/none.ini", section: a, option: b, value: c, create: no }
       register: nocreate
       ignore_errors: true
     - ini_file: { path: "${out}/nov.ini", section: a, option: b }
@@ -52,10 +45,7 @@ ${STEPS.map(
     - copy:
         dest: "${out}/results"
         content: |
-${STEPS.map(([name]) => {
-  const r = name.replace(/-/g, "_");
-  return `          ${name}: {{ ${r}_1.changed }} {{ ${r}_1.msg }} / {{ ${r}_2.changed }} {{ ${r}_2.msg }}`;
-}).join("\n")}
+${twiceResults(STEPS, "          ")}
           nocreate: {{ nocreate.failed }} {{ nocreate.msg is search('^Destination /.*/none.ini does not exist!$') }} {{ nocreate.rc | default('-') }}
           novalue: {{ novalue_given.failed }} {{ novalue_given.msg }}
 `;

@@ -3,7 +3,7 @@
 // unlimited, comments carried over, lines of other shapes kept, bad values (given or in the file) refused in the module's
 // words; each task run twice, files and results compared.
 import { describe, expect, it } from "vitest";
-import { sameAsAnsible } from "../harness/differential.js";
+import { sameAsAnsible, twiceEach, twiceResults, type ModuleSteps } from "../harness/differential.js";
 
 const EXISTING = [
   "# /etc/security/limits.conf",
@@ -16,7 +16,7 @@ const EXISTING = [
   "",
 ].join("\n");
 
-const STEPS: Array<[string, string]> = [
+const STEPS: ModuleSteps = [
   ["new", "dest: OUT/new.conf, domain: '*', limit_type: soft, limit_item: nofile, value: 1024"],
   ["same", "dest: OUT/limits.conf, domain: '*', limit_type: soft, limit_item: core, value: '0'"],
   ["replace", "dest: OUT/limits.conf, domain: '@admins', limit_type: hard, limit_item: nofile, value: '8192'"],
@@ -45,14 +45,7 @@ const main = (out: string) => `
   gather_facts: no
   tasks:
     - copy: { dest: "${out}/limits.conf", content: ${JSON.stringify(EXISTING)} }
-${STEPS.map(
-  ([name, args]) => `    - community.general.pam_limits: { ${args.replace(/OUT/g, out)} }
-      register: ${name.replace(/-/g, "_")}_1
-    - pam_limits: { ${args.replace(/OUT/g, out)} }
-      register: ${name.replace(/-/g, "_")}_2
-`,
-).join("")}
-    - copy: { dest: "${out}/bad.conf", content: "ftp   -   chroot   /ftp\\n" }
+${twiceEach(STEPS, { fqcn: "community.general.pam_limits", short: "pam_limits" }, out)}    - copy: { dest: "${out}/bad.conf", content: "ftp   -   chroot   /ftp\\n" }
     - pam_limits: { dest: "${out}/bad.conf", domain: x, limit_type: soft, limit_item: core, value: 1 }
       register: bad_line
       ignore_errors: true
@@ -68,10 +61,7 @@ ${STEPS.map(
     - copy:
         dest: "${out}/results"
         content: |
-${STEPS.map(([name]) => {
-  const r = name.replace(/-/g, "_");
-  return `          ${name}: {{ ${r}_1.changed }} {{ ${r}_1.msg | to_json }} / {{ ${r}_2.changed }} {{ ${r}_2.msg | to_json }}`;
-}).join("\n")}
+${twiceResults(STEPS, "          ", (r) => `{{ ${r}.msg | to_json }}`)}
           {{ bad_line.msg | replace('${out}', 'OUT') }}
           {{ bad_value.msg }}
           {{ bad_nice.msg }}

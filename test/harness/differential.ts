@@ -162,3 +162,31 @@ async function ansibleRun(play: DiffPlay): Promise<EngineRun> {
   writeFileSync(file, `${JSON.stringify(rec, null, 1)}\n`);
   return r;
 }
+
+/** Steps of a module case: a name and the task's arguments in flow style (OUT: the output directory). */
+export type ModuleSteps = Array<[name: string, args: string]>;
+
+/**
+ * Each step as two tasks — the module by its FQCN, then by its short name, the same arguments —
+ * registered as NAME_1 and NAME_2 (a second run must find nothing to change).
+ */
+export function twiceEach(steps: ModuleSteps, module: { fqcn: string; short: string }, out: string): string {
+  const reg = (name: string) => name.replace(/-/g, "_");
+  return steps
+    .map(
+      ([name, args]) =>
+        `    - ${module.fqcn}: { ${args.replace(/OUT/g, out)} }\n      register: ${reg(name)}_1\n` +
+        `    - ${module.short}: { ${args.replace(/OUT/g, out)} }\n      register: ${reg(name)}_2\n`,
+    )
+    .join("");
+}
+
+/** Lines of a results file: for each step, changed and msg of both runs (`indent`: the block's indent). */
+export function twiceResults(steps: ModuleSteps, indent: string, msg = (r: string) => `{{ ${r}.msg }}`): string {
+  return steps
+    .map(([name]) => {
+      const r = name.replace(/-/g, "_");
+      return `${indent}${name}: {{ ${r}_1.changed }} ${msg(`${r}_1`)} / {{ ${r}_2.changed }} ${msg(`${r}_2`)}`;
+    })
+    .join("\n");
+}
