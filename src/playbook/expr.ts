@@ -4,7 +4,7 @@
 // positional and keyword arguments, .attr / [key] / [a:b], Python method calls on values,
 // list / tuple / dict literals, True / False / None. The filters, tests and methods themselves are
 // in jinja-lib.ts. An undefined name is an error unless tested or defaulted.
-import { mutationScope } from "./py-mutate.js";
+import { holdsChanged, mutationScope, READ_ONLY } from "./py-mutate.js";
 import { LookupError, withTermsFrom } from "./lookups.js";
 import { unescapeAt } from "./pyliteral.js";
 import { holdsTemplate, mayRender, noteRead, noteTaint, trackTaint, type Taint } from "./data.js";
@@ -677,17 +677,18 @@ function lookup(vars: Record<string, unknown>, name: string): Val {
   noteRead(vars, name);
   const v = vars[name];
   if (!lateRender || !v || (typeof v !== "string" && typeof v !== "object")) return v;
-  return mayRender(vars, name) && holdsTemplate(v) ? lateRender(v, vars, name) : v;
+  return mayRender(vars, name) && holdsTemplate(v) && !holdsChanged(v) ? lateRender(v, vars, name) : v;
 }
 
 /**
  * `vars`: every variable in scope, as Ansible's `vars` has them — values as written, never
  * rendered on the way (vars['a'] of a: "{{ b }}" is that text). What it holds may be anything,
- * so reading it counts as reading node data.
+ * so reading it counts as reading node data; unlike Ansible's, it cannot be changed.
  */
 function allVars(vars: Record<string, unknown>): Val {
   noteRead(vars, "vars");
-  return vars;
+  // read-only: a change through it (vars.update) could put any data under a template's name
+  return new Proxy(vars, { get: (t, k) => (k === READ_ONLY ? true : Reflect.get(t, k)) });
 }
 
 function getItem(o: object, key: unknown): Val {

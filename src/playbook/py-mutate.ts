@@ -50,6 +50,16 @@ function copyOut(v: unknown, depthLeft = 256): unknown {
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, copyOut(x, depthLeft - 1)]));
 }
 
+/**
+ * Whether `v` is, or holds, a list or dict changed in the current scope. Such a value may hold
+ * what the change put there (a node's output appended to a list of templates): it is never
+ * rendered as a template when it is looked up again, whatever its variable was.
+ */
+export function holdsChanged(v: unknown, depth = 0): boolean {
+  if (saved.size === 0 || !v || typeof v !== "object" || depth > 32) return false;
+  return saved.has(v) || Object.values(v).some((x) => holdsChanged(x, depth + 1));
+}
+
 /** Note that `target` is about to change: its contents now are what the scope's end puts back. */
 function willChange(target: object): void {
   if (saved.has(target)) return;
