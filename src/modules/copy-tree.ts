@@ -267,7 +267,8 @@ function remoteFileScript(a: CopyArgs, ctx: ModuleContext): Sh {
           raw(
             `if [ -e "$p" ] && [ ! -L "$p" ]; then chmod "$(stat -c %a -- "$p")" -- "$t"; ` +
               `chown "$(stat -c %u:%g -- "$p")" -- "$t" 2>/dev/null; ` +
-              `else chmod "$(printf %o $((0666 & ~0$(umask))))" -- "$t"; chown "$(id -u):$(id -g)" -- "$t" 2>/dev/null; fi`,
+              `else chmod "$(printf %o $((0666 & ~0$(umask))))" -- "$t"; ` +
+              `chown "$(id -u):$(id -g)" -- "$t" 2>/dev/null; fi`,
           ),
           raw(`mv -f -- "$t" "$p" || { rm -f -- "$t"; exit 1; }`),
         ]),
