@@ -50,8 +50,8 @@ const schema = z
 type Args = z.infer<typeof schema>;
 
 /** A value inside a curl config file's double quotes. */
-const quoted = (v: string) =>
-  `"${v.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t")}"`;
+const CONFIG_ESCAPES: Record<string, string> = { "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+const quoted = (v: string) => `"${v.replace(/[\\"\n\r\t]/g, (c) => CONFIG_ESCAPES[c])}"`;
 
 /** The body as Ansible's uri sends it: JSON-encoded or form-encoded when it is not text already. */
 function bodyText(a: Args): { body?: string; contentType?: string } {
