@@ -30,29 +30,32 @@ export class FanOut {
   constructor(
     private readonly e: Engine,
     private readonly journal: TaskJournal,
+    /** The task's name as its banner shows it, rendered with the first host's variables. */
+    private readonly titleOf: (t: TaskRun, host: string | undefined) => string,
   ) {}
 
   /** Runs the task on every planned host; returns each host's overall status and outcomes. */
   async run(t: TaskRun, plan: FanOutPlan): Promise<Map<string, HostRun>> {
     const t0 = Date.now();
-    this.announce(t, plan.hosts);
+    const title = this.titleOf(t, plan.hosts[0]);
+    this.announce(t, plan.hosts, title);
     const statuses = new Map<string, HostRun>();
     const limit = Math.min(this.e.opts.forks, t.eff.throttle ?? Infinity);
     await forEachLimited(plan.hosts, limit, async (h) => {
       statuses.set(h, await this.runHost(t, plan, h));
     });
     this.e.opts.step?.journal.flush();
-    this.e.report.emit({ event: "task_end", task: taskLabel(t.task), elapsed_ms: Date.now() - t0 });
+    this.e.report.emit({ event: "task_end", task: title, elapsed_ms: Date.now() - t0 });
     return statuses;
   }
 
   /** task_start once per task and play batch (a handler flushed twice is announced once). */
-  private announce({ run, task, handler }: TaskRun, targets: string[]): void {
+  private announce(t: TaskRun, targets: string[], label: string): void {
+    const { run, task, handler } = t;
     const key = `${handler ? "h" : "t"}:${task.id}`;
     if (run.announced.has(key)) return;
     run.announced.add(key);
     const { file, line } = task.where;
-    const label = taskLabel(task);
     const hosts = targets.length;
     this.e.report.emit({ event: "task_start", play: run.play.name, task: label, handler, hosts, targets, file, line });
   }

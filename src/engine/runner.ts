@@ -27,8 +27,8 @@ export class Runner {
     this.e = { inv, pool, opts, report, hosts: new HostStates(inv, opts.factCache) };
     const node = new NodeExec(this.e);
     const journal = new TaskJournal(this.e);
-    const fanOut = new FanOut(this.e, journal);
     const executor = new TaskExecutor(this.e, node);
+    const fanOut = new FanOut(this.e, journal, (t, h) => executor.title(t, h));
     this.iterator = new PlayIterator(this.e, { executor, fanOut, journal, node });
   }
 

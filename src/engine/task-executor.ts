@@ -19,6 +19,8 @@ import {
   nodePathProblem,
   trackTaint,
   withComputed,
+  withItemData,
+  ITEM_TAINT,
   withData,
   withTemplateNames,
   type Taint,
@@ -27,6 +29,7 @@ import { evalCondition, evalExpr, ExprError } from "../playbook/expr.js";
 import { join } from "node:path";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
 import { taskLabel, type Inheritable, type Task } from "../playbook/types.js";
+import { taskTitle } from "./task-name.js";
 import type { HostStatus } from "../report/index.js";
 import { withLateKeywords } from "./keywords.js";
 import { renderShellText, renderTemplateFile, renderValue } from "../template/render.js";
@@ -178,7 +181,9 @@ export class TaskExecutor {
       const label = items ? (task.loopLabel ? renderValue(task.loopLabel, v, o) : item) : undefined;
       const outcome = await this.runWithRetries(t, { host, vars: v, index, attempt: 1 });
       // an item's result names its item and loop variables, as Ansible's does (results[0].item)
-      outcomes.push(items ? { ...outcome, result: { ...outcome.result, ...own }, item: label } : outcome);
+      // the item's taint rides along (not printed, not recorded) for the tasks an include gives it to
+      const result = items ? Object.assign({ ...outcome.result, ...own }, { [ITEM_TAINT]: itemTaint }) : undefined;
+      outcomes.push(result ? { ...outcome, result, item: label } : outcome);
     }
     const s = this.e.hosts.get(host);
     if (task.register) s.registered[task.register] = items ? loopResult(outcomes) : outcomes[0].result;
@@ -187,9 +192,14 @@ export class TaskExecutor {
   }
 
   /** The host's variables with the task's own (templates, rendered where used) and an include's item. */
+  /** The task's name as its banner shows it (Ansible renders it with the first host's variables). */
+  title(t: TaskRun, host: string | undefined): string {
+    return taskTitle(t.task, () => (host === undefined ? undefined : this.taskVars(t, host)));
+  }
+
   private taskVars(t: TaskRun, host: string): Vars {
     const vars = this.taskVarsOwn(t, host);
-    return t.eff.data ? withData(vars, t.eff.data) : vars;
+    return t.eff.data ? withItemData(vars, t.eff.data) : vars;
   }
 
   private taskVarsOwn(t: TaskRun, host: string): Vars {

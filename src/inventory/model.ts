@@ -3,6 +3,7 @@
 // cycles, conflicting host vars, invalid connection vars). Parsers feed an InventoryBuilder;
 // everything else reads the finished, immutable Inventory. Also Ansible's implicit localhost:
 // a play naming localhost when the inventory does not define it runs on the controller.
+import { dirname, resolve } from "node:path";
 import { MAX_HOSTS } from "./ranges.js";
 import { z } from "zod";
 import { inputError, type Where } from "../errors.js";
@@ -297,7 +298,7 @@ export class Inventory {
     if (!def) throw new Error(`unknown host ${host}`);
     const merged: Vars = { ...this.groupVars("all") };
     for (const g of this.groupsOf(host)) Object.assign(merged, this.groupVars(g));
-    Object.assign(merged, def.vars);
+    Object.assign(merged, sourceVars(this.hostDefs.has(host) ? def.where.file : undefined), def.vars);
     this.varsCache.set(host, merged);
     return merged;
   }
@@ -305,6 +306,16 @@ export class Inventory {
   hostWhere(host: string): Where {
     return this.hostDefs.get(host)?.where ?? {};
   }
+}
+
+/**
+ * Ansible's inventory_file and inventory_dir: the inventory source a host was first met in, as an
+ * absolute path (an implicit localhost has none). Roles build paths beside the inventory from them.
+ */
+function sourceVars(file: string | undefined): Vars {
+  if (!file) return {};
+  const abs = resolve(file);
+  return { inventory_file: abs, inventory_dir: dirname(abs) };
 }
 
 const NAME_RE = /^[A-Za-z0-9_.\-:[\]]+$/;

@@ -91,6 +91,26 @@ function recursiveMode(a: FileArgs, check: boolean): Sh | undefined {
   ]);
 }
 
+/**
+ * recurse: owner and group on everything under the directory, changed when any entry's differed
+ * (Ansible compares each entry; an ownership fixed only below the top is still a change).
+ */
+function recursiveOwner(a: FileArgs, check: boolean): Sh | undefined {
+  if (!a.owner && !a.group) return undefined;
+  const under = a.follow ? raw(`find -L "$p" -mindepth 1`) : raw(`find "$p" -mindepth 1`);
+  if (check) {
+    const user = a.owner ? sh`! -user ${a.owner}` : raw("-false");
+    const group = a.group ? sh`! -group ${a.group}` : raw("-false");
+    return sh`[ -z "$(${under} \\( ${user} -o ${group} \\) -print -quit)" ] || changed=1`;
+  }
+  const who = `${a.owner ?? ""}${a.group ? ":" + a.group : ""}`;
+  return joinSh([
+    sh`b_=$(${under} -printf '%u:%g %p\\n' | cksum)`,
+    sh`chown -R ${a.follow ? raw("-L ") : raw("")}-- ${who} "$p" || exit 1`,
+    sh`[ "$b_" = "$(${under} -printf '%u:%g %p\\n' | cksum)" ] || changed=1`,
+  ]);
+}
+
 /** `attrs` applied to the file a link at $p resolves to (nothing when it points nowhere). */
 function onTarget(attrs: Sh): Sh {
   if (attrs.text === ":" || attrs.text === "") return raw("");
@@ -216,9 +236,7 @@ function stateScript(a: FileArgs, p: Pieces): Sh {
         c || attrs.text === ":" ? undefined : newLevels(attrs),
         raw(`if [ -d "$p" ]; then`),
         attrs,
-        a.recurse && (a.owner || a.group) && !c
-          ? sh`chown -R ${a.follow ? raw("-L ") : raw("")}-- ${`${a.owner ?? ""}${a.group ? ":" + a.group : ""}`} "$p"`
-          : sh`:`,
+        a.recurse ? recursiveOwner(a, c) : undefined,
         a.recurse ? recursiveMode(a, c) : undefined,
         times,
         raw(`fi`),

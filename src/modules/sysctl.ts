@@ -105,7 +105,18 @@ function apply(ctx: ModuleContext, a: Args, dir: string): Sh {
     const set = sh`sysctl ${e}-w "$k_=$v_" >"$o_" 2>"$e_" && ! ${stderrFailed}`;
     lines.push(sh`[ $set_ = 0 ] || { ${set} || ${failed(`setting ${a.name} failed: `)}; }`);
   }
-  const write = joinSh([ctx.undo.keepOriginal("f", a.sysctl_file), raw(`cat -- "$t" > "$f"`)], "; ");
+  // as Ansible's sysctl (atomic_move onto the path): a symlink there (Debian's 99-sysctl.conf) is
+  // replaced by a file, which keeps the mode of what it pointed to
+  const write = joinSh(
+    [
+      ctx.undo.keepOriginal("f", a.sysctl_file),
+      ctx.undo.keepLink(a.sysctl_file),
+      raw(`m_=; if [ -L "$f" ]; then m_=$(stat -L -c %a -- "$f" 2>/dev/null); rm -f -- "$f"; fi`),
+      raw(`cat -- "$t" > "$f"`),
+      raw(`if [ -n "$m_" ]; then chmod -- "$m_" "$f"; fi`),
+    ],
+    "; ",
+  );
   lines.push(sh`if [ $write_ = 1 ]; then d=${dir}; [ -d "$d" ] || { ${ctx.undo.makeDirs("d", dir)}; }; ${write}; fi`);
   if (a.reload)
     lines.push(

@@ -62,6 +62,20 @@ export function keepOriginal(pathVar: "p" | "f" = "p", literal?: string): Sh {
   ]);
 }
 
+/**
+ * sh, before a module replaces the symlink at "$f" (named `literal`) with a file: the link itself
+ * is kept and its undo logged, so undo puts the link back (keepOriginal keeps what it pointed to).
+ */
+export function keepLink(literal: string): Sh {
+  const saved = `${ORIG}${literal}.kplay-link`;
+  const restore = sh`rm -f -- ${literal} && cp -P -- ${saved} ${literal} && rm -f -- ${saved}`;
+  return joinSh([
+    sh`if [ -L "$f" ] && [ ! -L ${saved} ] && mkdir -p -- ${posix.dirname(saved)} && cp -P -- "$f" ${saved}; then`,
+    recordScript(`link:${literal}`, restore.text),
+    raw(`fi`),
+  ]);
+}
+
 /** sh: log a script that undoes a change, under `key` (both literal text). */
 export function recordScript(key: string, script: string): Sh {
   return append(sh`${key}`, "sh", sh`${script}`);
@@ -129,6 +143,11 @@ export class UndoLog {
   /** sh: `mkdir -p` the directory in "$p" / "$d", each level it makes logged (when enabled). */
   makeDirs(pathVar: "p" | "d", literal?: string): Sh {
     return makeDirs(pathVar, literal, this.enabled);
+  }
+
+  /** sh: the symlink at "$f" kept, with its undo, before it is replaced by a file (when enabled). */
+  keepLink(literal: string): Sh | undefined {
+    return this.enabled ? keepLink(literal) : undefined;
   }
 
   /** sh: log a script that undoes a change, under `key` (undefined when disabled). */

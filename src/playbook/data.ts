@@ -186,6 +186,32 @@ export function withComputed(
   return from.fromNode ? withData(vars, data) : withControllerData(vars, data);
 }
 
+/** Where each of an include's loop variables came from (kept beside them in the included tasks' data). */
+export const ITEM_TAINT = Symbol.for("kplay.itemTaint");
+export interface ItemTaint {
+  tainted: boolean;
+  fromNode: boolean;
+}
+
+/**
+ * `vars` plus an include's data (its loop item): each name as clean, the controller's or a node's
+ * as its item was when the include's loop made it; a name not marked is a node's.
+ */
+export function withItemData(vars: Record<string, unknown>, data: Record<string, unknown>): Record<string, unknown> {
+  const marks = (data as Vars)[ITEM_TAINT] as Record<string, ItemTaint> | undefined;
+  if (!marks) return withData(vars, data);
+  let out = vars;
+  const byKind = new Map<string, [ItemTaint, Record<string, unknown>]>();
+  for (const [k, v] of Object.entries(data)) {
+    const t = marks[k] ?? { tainted: true, fromNode: true };
+    const kind = `${t.tainted}/${t.fromNode}`;
+    if (!byKind.has(kind)) byKind.set(kind, [t, {}]);
+    byKind.get(kind)![1][k] = v;
+  }
+  for (const [t, part] of byKind.values()) out = withComputed(out, part, t);
+  return out;
+}
+
 /** `vars` plus loop items that came from the controller (a lookup), not from a node. */
 export function withControllerData(
   vars: Record<string, unknown>,

@@ -2,6 +2,7 @@
 // wins, `when`s add up (the parent's first), tags and variables merge, a keyword written as a
 // template gives way to one the child sets plainly. Shared by the loader (an import among
 // handlers) and the engine (every block and task as it runs).
+import { ITEM_TAINT } from "./data.js";
 import type { Inheritable } from "./types.js";
 
 /** Boolean keywords that may be written as templates: Ansible's name → the field. */
@@ -24,7 +25,7 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
     becomeMethod: child.becomeMethod ?? parent.becomeMethod,
     tags: [...new Set([...parent.tags, ...(child.tags ?? [])])],
     vars: { ...parent.vars, ...(child.vars ?? {}) },
-    data: child.data ? { ...parent.data, ...child.data } : parent.data,
+    data: child.data ? mergeData(parent.data, child.data) : parent.data,
     defaults: child.defaults ? { ...parent.defaults, ...child.defaults } : parent.defaults,
     environment:
       typeof child.environment === "object" && typeof parent.environment === "object"
@@ -60,4 +61,19 @@ function mergeDefaults(
   child: Inheritable["moduleDefaults"],
 ): Inheritable["moduleDefaults"] {
   return child && parent ? { ...parent, ...child } : (child ?? parent);
+}
+
+/** An include's data inside another's: names and their taint marks merge, the inner one's winning. */
+function mergeData(
+  parent: Record<string, unknown> | undefined,
+  child: Record<string, unknown>,
+): Record<string, unknown> {
+  const marks = (d: Record<string, unknown> | undefined) =>
+    (d as Record<symbol, Record<string, unknown>> | undefined)?.[ITEM_TAINT];
+  const out: Record<string, unknown> = { ...parent, ...child };
+  // a name the child sets without a mark loses the parent's mark for it (it is a node's again)
+  const kept = Object.fromEntries(Object.entries(marks(parent) ?? {}).filter(([k]) => !(k in child)));
+  const merged = { ...kept, ...marks(child) };
+  (out as Record<symbol, unknown>)[ITEM_TAINT] = merged;
+  return out;
 }

@@ -2,7 +2,9 @@
 // of variables (inventory, -e, play vars, vars_files, set_fact and registered facts):
 //   - a variable whose name contains password, passwd, pass, secret, token, key or credential, or
 //     whose name has the word pw (registry_pw), except names ending in _file, _path, _dir or _url
-//     (they say where a secret is, not what it is); its string or number value of 3+ characters;
+//     (they say where a secret is, not what it is), and the bare name key (dict2items' and
+//     items2dict's field: a mapping's key, the most common loop field); its string or number value
+//     of 3+ characters;
 //   - the connection and become passwords and key passphrases (their names match the above);
 //   - registry and S3 credentials read by the image and bundle commands (added by them);
 //   - results of `no_log` tasks, which are censored wholesale instead.
@@ -10,7 +12,7 @@
 // same process-wide set masks error messages.
 
 export const SECRET_NAME = /pass|secret|token|key|credential|(^|[_-])(pw|auth)($|[_-])|[_-]pwd$/i;
-const NOT_A_SECRET = /_(file|path|dir|url)$/i;
+const NOT_A_SECRET = /_(file|path|dir|url)$|^key$/i;
 export const MASK = "********";
 
 /** Is a variable of this name a secret by kplay's definition? */

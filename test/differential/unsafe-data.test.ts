@@ -119,7 +119,10 @@ describe("node data is never evaluated", { timeout: 240_000 }, () => {
     - ${task}
     - copy: { dest: "${out}/after", content: "went on\\n" }
 `,
-      files: () => ({ "vars/v.yml": "v: 1\n" }),
+      files: () => ({
+        "vars/v.yml": "v: 1\n",
+        "copy-item.yml": `- { copy: { src: "{{ p }}", dest: "{{ playbook_dir }}/out/i" }, ignore_errors: true }\n`,
+      }),
     });
     const cases = [
       `{ template: { src: "{{ abs.stdout }}", dest: "{{ playbook_dir }}/out/t" }, ignore_errors: true }`,
@@ -127,6 +130,8 @@ describe("node data is never evaluated", { timeout: 240_000 }, () => {
       `{ include_vars: "{{ up.stdout }}", ignore_errors: true }`,
       `{ copy: { src: "{{ abs.stdout }}", dest: "{{ playbook_dir }}/out/c" }, ignore_errors: true }`,
       `{ script: "{{ abs.stdout }} arg", ignore_errors: true }`,
+      // an include's loop item keeps its taint in the included tasks (a playbook's own items do not)
+      `{ include_tasks: copy-item.yml, loop: "{{ [abs.stdout] }}", loop_control: { loop_var: p } }`,
     ];
     for (const task of cases) {
       const kplay = await runWith("kplay", play(task));

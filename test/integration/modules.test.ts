@@ -168,6 +168,7 @@ describe("all modules on 3 nodes", () => {
     - lineinfile: { path: /srv/kt/deep/dir/line.conf, line: "x=1", create: true }
     - blockinfile: { path: /opt/kt/block/b.conf, block: "y=2", create: true }
     - sysctl: { name: vm.swappiness, value: "10", sysctl_file: /opt/kt/sysctl.d/x.conf, reload: false }
+    - sysctl: { name: vm.overcommit_memory, value: "1", sysctl_file: /etc/sysctl.d/99-sysctl.conf, reload: false }
     - file: { path: /opt/kt/touched, state: touch }
     - file: { path: /opt/kt/link, state: link, src: /etc/hostname }
     - file: { path: /etc/kt-gone.conf, state: absent }
@@ -197,15 +198,18 @@ describe("all modules on 3 nodes", () => {
       (
         await c.sh(
           "node4",
-          "cat /etc/kt-existing.conf; stat -c '%a %U:%G' /etc/kt-existing.conf; cat /srv/kt/deep/dir/line.conf /opt/kt/sysctl.d/x.conf; test -f /opt/kt/a/b/undo.yml && echo in-dir",
+          "cat /etc/kt-existing.conf; stat -c '%a %U:%G' /etc/kt-existing.conf; cat /srv/kt/deep/dir/line.conf /opt/kt/sysctl.d/x.conf; test -f /opt/kt/a/b/undo.yml && echo in-dir; " +
+            "test -L /etc/sysctl.d/99-sysctl.conf || tail -n 1 /etc/sysctl.d/99-sysctl.conf",
         )
       ).out,
-    ).toBe("replaced\n640 root:adm\nx=1\nvm.swappiness=10\nin-dir\n");
+    ).toBe("replaced\n640 root:adm\nx=1\nvm.swappiness=10\nin-dir\nvm.overcommit_memory=1\n");
     expect((await c.sh("node4", tree)).out).not.toBe(before);
     const undo = await c.sh("node4", revertScript().text);
     // 15 for copy, lineinfile, blockinfile, sysctl and the directories; one each for the file
-    // module's touch, link, absent and mode change (what was there before, or that nothing was)
-    expect(undo.out, undo.out).toContain("KPLAY-UNDO-DONE: 19");
+    // module's touch, link, absent and mode change (what was there before, or that nothing was);
+    // two for Debian's 99-sysctl.conf, a link sysctl replaced by a file (as Ansible's does)
+    expect(undo.out, undo.out).toContain("KPLAY-UNDO-DONE: 21");
+    expect((await c.sh("node4", "readlink /etc/sysctl.d/99-sysctl.conf")).out).toBe("../sysctl.conf\n");
     expect((await c.sh("node4", tree)).out).toBe(before);
     expect((await c.sh("node4", "cat /etc/kt-existing.conf")).out).toBe("original\n");
     expect((await c.sh("node4", "stat -c '%a %U' /etc/kt-gone.conf /etc/kt-mode.conf")).out).toBe(

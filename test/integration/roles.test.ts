@@ -32,8 +32,9 @@ function ownCases(): RoleCase[] {
       name: f.replace(/\.yml$/, ""),
       dir: FIXTURES,
       playbook: f,
-      paths: ["/etc", "/opt/site", "/usr/local"],
+      paths: ["/etc", "/opt/site", "/usr/local", "/srv"],
       ignore: ETC_IGNORED,
+      groups: wordsOf(join(FIXTURES, f.replace(/\.yml$/, ".groups"))),
     }));
 }
 

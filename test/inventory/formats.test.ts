@@ -1,7 +1,7 @@
 // The same cluster written as a YAML inventory, an INI inventory (ranges, :children, :vars,
 // host:port), a directory with group_vars/host_vars, and a kubeplay config.yaml must resolve to
 // the same hosts, groups and variables.
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfigInventory, loadInventory, type Inventory } from "../../src/inventory/index.js";
 
@@ -11,7 +11,13 @@ function view(inv: Inventory) {
   const groups: Record<string, string[]> = {};
   for (const g of inv.groupNames.sort()) groups[g] = inv.groupHosts(g);
   const vars: Record<string, unknown> = {};
-  for (const h of inv.hostNames.sort()) vars[h] = inv.hostVars(h);
+  // inventory_file and inventory_dir name each format's own file (tested below)
+  for (const h of inv.hostNames.sort()) {
+    const own = { ...inv.hostVars(h) };
+    delete own.inventory_file;
+    delete own.inventory_dir;
+    vars[h] = own;
+  }
   return { hosts: [...inv.hostNames].sort(), groups, vars };
 }
 
@@ -42,6 +48,21 @@ describe("inventory formats", () => {
     ["kubeplay config.yaml (-i)", () => loadInventory([join(F, "kubeplay/config.yaml")])],
   ])("%s resolves to the same hosts, groups and vars as YAML", (_name, load) => {
     expect(view(load())).toEqual(yaml);
+  });
+});
+
+describe("inventory_file and inventory_dir", () => {
+  it("name, as absolute paths, the source each host was first met in (a directory's own file)", () => {
+    const file = join(F, "yaml/hosts.yaml");
+    expect(loadInventory([file]).hostVars("node1")).toMatchObject({
+      inventory_file: file,
+      inventory_dir: dirname(file),
+    });
+    const dir = loadInventory([join(F, "dir")]).hostVars("node4");
+    expect(dirname(String(dir.inventory_file))).toBe(String(dir.inventory_dir));
+    expect(String(dir.inventory_dir).startsWith(join(F, "dir"))).toBe(true);
+    const ini = loadInventory([join(F, "ini/inventory.ini"), file]).hostVars("node2");
+    expect(ini.inventory_file).toBe(join(F, "ini/inventory.ini"));
   });
 });
 

@@ -18,6 +18,8 @@ describe("secret names", () => {
     "mysql_root_pwd",
     "registry_auth",
     "basic-auth",
+    "api_key",
+    "keys",
   ])("%s is a secret", (n) => {
     expect(isSecretName(n)).toBe(true);
   });
@@ -30,6 +32,8 @@ describe("secret names", () => {
     "kube_version",
     "author",
     "oauth_url",
+    // dict2items' field: a mapping's key, printed with every item of such a loop
+    "key",
   ])("%s is not", (n) => {
     expect(isSecretName(n)).toBe(false);
   });
