@@ -23,6 +23,7 @@ import { debugModule } from "./debug.js";
 import { fileModule } from "./file.js";
 import { getUrlModule } from "./get_url.js";
 import { uriModule } from "./uri.js";
+import { validateArgumentSpecModule } from "./validate_argument_spec.js";
 import { hostnameModule } from "./hostname.js";
 import { lineinfileModule } from "./lineinfile.js";
 import { iniFileModule } from "./ini_file.js";
@@ -96,6 +97,7 @@ for (const m of [
   asyncStatusModule,
   setFactModule,
   assertModule,
+  validateArgumentSpecModule,
   failModule,
   includeTasksModule,
   includeRoleMarkerModule,

@@ -5,7 +5,7 @@
 // and its handlers join the play's handlers once. In `roles:` and dependencies a role with the
 // same parameters runs once per play (unless its meta says allow_duplicates), as in Ansible.
 import { dirname, resolve } from "node:path";
-import { inputError } from "../errors.js";
+import { inputError, type Where } from "../errors.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
 import { COMMON_KEYS, handlersOf, readCommon, readNode, readNodes, type Source } from "./load.js";
@@ -142,11 +142,7 @@ function readRole(s: Source, ref: RoleRef, id: string): Block | undefined {
   if (!found.dir) throw inputError(`role "${ref.name}" not found (looked in ${found.looked.join(", ")})`, where);
   const dir = found.dir;
   const chain = ctx.roleChain ?? [];
-  const looped = chain.findIndex((r) => r.dir === dir);
-  if (looped >= 0) {
-    const cycle = [...chain.slice(looped).map((r) => r.name), ref.name].join(" -> ");
-    throw inputError(`a cycle: ${cycle} (roles may not depend on themselves)`, { ...where, field: "dependencies" });
-  }
+  refuseCycle(chain, { dir, name: ref.name }, where);
   const meta = readMeta(dir);
   if (meta.yaml) ctx.files.add(resolve(meta.yaml.file));
   // A role runs once per host per play unless allow_duplicates: Ansible's identity of a role is its
@@ -194,12 +190,56 @@ function readRole(s: Source, ref: RoleRef, id: string): Block | undefined {
     ...common,
     vars,
     defaults,
-    block: [...deps, ...roleTasks(inner, dir, { file: ref.from.tasks, id, where })],
+    // as Ansible: the dependencies, then the check of the role's argument spec, then its tasks
+    block: [...deps, ...argumentSpecTask(inner, dir, ref, id), ...roleTasks(inner, dir, { ...ref.from, id, where })],
     ...(once ? { roleOnce: once } : {}),
     rescue: [],
     always: [],
     where,
   };
+}
+
+/**
+ * The role's argument spec for its entry point (tasks_from, else main) as Ansible prepends it: a
+ * validate_argument_spec task named after the spec, tagged always, given the spec's options and
+ * the role's parameters. The spec is meta/argument_specs.yml (or .yaml), else meta/main.yml's
+ * argument_specs; none for the entry point, no task.
+ */
+function argumentSpecTask(s: Source, dir: string, ref: RoleRef, id: string): Node[] {
+  const found = readArgumentSpecs(dir);
+  if (!found) return [];
+  const entry = ref.from.tasks ?? "main";
+  const spec = found.specs[entry];
+  if (!isMap(spec)) return [];
+  s.ctx.files.add(resolve(found.yaml.file));
+  const short = spec.short_description;
+  const task = {
+    name: `Validating arguments against arg spec '${entry}'${short !== undefined ? ` - ${String(short)}` : ""}`,
+    "ansible.builtin.validate_argument_spec": {
+      argument_spec: isMap(spec.options) ? spec.options : {},
+      provided_arguments: ref.params,
+      validate_args_context: { type: "role", name: roleName(ref.name), argument_spec_name: entry, path: dir },
+    },
+    tags: ["always"],
+  };
+  return [readNode({ ...s, src: found.yaml }, task, ["argument_specs", entry], `${id}/argspec`)];
+}
+
+function readArgumentSpecs(dir: string): { specs: Record<string, unknown>; yaml: YamlSource } | undefined {
+  const own = rolePartFile(dir, "meta", "argument_specs");
+  const file = own ?? rolePartFile(dir, "meta");
+  if (!file) return undefined;
+  const yaml = readYamlFile(file);
+  const specs = isMap(yaml.data) && isMap(yaml.data.argument_specs) ? yaml.data.argument_specs : undefined;
+  return specs ? { specs, yaml } : undefined;
+}
+
+/** A role that depends on itself, directly or through others, is refused where it is named again. */
+function refuseCycle(chain: { dir: string; name: string }[], role: { dir: string; name: string }, where: Where) {
+  const looped = chain.findIndex((r) => r.dir === role.dir);
+  if (looped < 0) return;
+  const cycle = [...chain.slice(looped).map((r) => r.name), role.name].join(" -> ");
+  throw inputError(`a cycle: ${cycle} (roles may not depend on themselves)`, { ...where, field: "dependencies" });
 }
 
 /** meta/main.yml: dependencies (with their sources for positions) and allow_duplicates. */
@@ -231,10 +271,10 @@ function roleVars(s: Source, dir: string, o: { part: string; file?: string; wher
   return merged;
 }
 
-function roleTasks(s: Source, dir: string, o: { file?: string; id: string; where: ReturnType<typeof at> }): Node[] {
-  const file = rolePartFile(dir, "tasks", o.file);
+function roleTasks(s: Source, dir: string, o: { tasks?: string; id: string; where: ReturnType<typeof at> }): Node[] {
+  const file = rolePartFile(dir, "tasks", o.tasks);
   if (!file) {
-    if (o.file) throw inputError(`the role has no tasks file "${o.file}"`, o.where);
+    if (o.tasks) throw inputError(`the role has no tasks file "${o.tasks}"`, o.where);
     return [];
   }
   return readPartNodes(s, file, { field: "tasks", id: `${o.id}/role` });
