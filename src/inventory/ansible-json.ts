@@ -2,6 +2,15 @@
 // and `--graph` print, so users and scripts can compare kplay's view with Ansible's.
 import type { Inventory, Vars } from "./model.js";
 
+/** Variables ansible-inventory leaves out as Ansible's own (its INTERNAL_VARS that kplay sets). */
+const INTERNAL_VARS = ["inventory_file", "inventory_dir"];
+
+function shownVars(inv: Inventory, host: string): Vars {
+  const v = { ...inv.hostVars(host) };
+  for (const k of INTERNAL_VARS) delete v[k];
+  return v;
+}
+
 export function inventoryList(inv: Inventory): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const seen = new Set<string>();
@@ -25,14 +34,14 @@ export function inventoryList(inv: Inventory): Record<string, unknown> {
   Object.assign(out, formatGroup("all"));
   const hostvars: Record<string, Vars> = {};
   for (const h of inv.hostNames) {
-    const v = inv.hostVars(h);
+    const v = shownVars(inv, h);
     if (Object.keys(v).length) hostvars[h] = v;
   }
   return { _meta: { hostvars }, ...out };
 }
 
 export function inventoryHost(inv: Inventory, host: string): Vars {
-  return inv.hostVars(host);
+  return shownVars(inv, host);
 }
 
 export function inventoryGraph(inv: Inventory, group = "all"): string {

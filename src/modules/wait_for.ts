@@ -132,7 +132,9 @@ function waitScript(a: Args): Sh {
     sh`start=$(now); sleep ${a.delay}; end=$((start + ${Math.round(a.timeout * 1000)}))`,
     sh`while [ "$(now)" -lt "$end" ]; do`,
     sh`  if ${reached}; then ${joinSh([raw("report 1"), matchOutput(a), raw("exit 0")], "; ")}; fi`,
-    sh`  sleep ${a.sleep}`,
+    // never sleep past the end (a wait of 2 s reports 2, as Ansible's, on a busy node too)
+    sh`  ms_=$((end - $(now))); [ "$ms_" -le ${Math.round(a.sleep * 1000)} ] || ms_=${Math.round(a.sleep * 1000)}`,
+    raw(`  if [ "$ms_" -gt 0 ]; then sleep "$((ms_ / 1000)).$(printf %03d $((ms_ % 1000)))"; fi`),
     raw(`done`),
     raw(`report 0`),
   ]);
