@@ -73,9 +73,11 @@ export class FanOut {
       if (t.task.register && o.status === "failed") this.e.hosts.get(h).registered[t.task.register] = o.result;
     }
     const status = aggregate(outcomes.map((o) => o.status));
-    // an include_role that runs shows nothing of its own (its role's tasks do), as in Ansible
+    // an include_role that runs shows nothing of its own (its role's tasks do), as in Ansible; a
+    // looped one shows only its items skipped (and failed)
     const quiet = t.task.quietWhenOk === true && status === "ok";
-    if (!quiet) for (const o of outcomes) this.emitResult(t, h, o, Date.now() - started);
+    const shown = quiet && outcomes.length > 1 ? outcomes.filter((o) => o.status !== "ok") : quiet ? [] : outcomes;
+    for (const o of shown) this.emitResult(t, h, o, Date.now() - started);
     // a module's warnings are shown as Ansible shows them (a no_log task's are censored with it)
     if (!t.noLog)
       for (const w of outcomes.flatMap((o) => (Array.isArray(o.result.warnings) ? o.result.warnings : [])))

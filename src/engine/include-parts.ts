@@ -27,3 +27,21 @@ export function includeItem(result: Record<string, unknown>, index: number): Rec
 export function partInh(data: Record<string, unknown>): Inheritable {
   return { when: [], tags: [], vars: {}, data };
 }
+
+/**
+ * A looped include_role's tasks for one item: the role's nodes under ids of their own, so each
+ * item's tasks are announced, journaled and resumed apart (as an include_tasks item's are).
+ */
+export function withItemIds(nodes: Node[], suffix: string): Node[] {
+  return nodes.map((n) =>
+    n.kind === "task"
+      ? { ...n, id: n.id + suffix }
+      : {
+          ...n,
+          id: n.id + suffix,
+          block: withItemIds(n.block, suffix),
+          rescue: withItemIds(n.rescue, suffix),
+          always: withItemIds(n.always, suffix),
+        },
+  );
+}

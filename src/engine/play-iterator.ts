@@ -21,7 +21,7 @@ import {
   selectedByTags,
   serialBatches,
 } from "./keywords.js";
-import { includeItem, partInh, type BlockPart } from "./include-parts.js";
+import { includeItem, partInh, withItemIds, type BlockPart } from "./include-parts.js";
 import type { NodeExec } from "./node-exec.js";
 import type { TaskExecutor } from "./task-executor.js";
 import type { TaskJournal } from "./task-journal.js";
@@ -252,6 +252,9 @@ export class PlayIterator {
     if (first?.kind !== "task" || !INCLUDE_MARKERS.has(first.module)) return [{ hosts: on.hosts, nodes: b.block }];
     // on.inh already carries the block's own keywords (execBlock)
     if (first.dynamicInclude) return this.dynamicInclude(run, first, on);
+    // a looped include_role: its role's tasks once per item (read at load: the role is named plainly)
+    if (first.module === "kplay_include_role" && first.loop !== undefined)
+      return this.dynamicInclude(run, first, on, rest);
     // an include the tags leave out is not run: its tasks are never read, whatever their own tags
     if (!this.selected(run, inherit(on.inh, first))) return [];
     const ran = await this.execTask(run, first, { ...on, handler: false });
@@ -268,6 +271,7 @@ export class PlayIterator {
     run: PlayRun,
     marker: Task,
     on: { hosts: string[]; inh: Inheritable },
+    role?: Node[],
   ): Promise<BlockPart[]> {
     const eff = inherit(on.inh, marker);
     if (!this.selected(run, eff)) return [];
@@ -281,7 +285,7 @@ export class PlayIterator {
         const outcomes = await this.parts.executor.runOnHost(t, h);
         for (const [index, o] of outcomes.entries()) {
           if (o.status !== "ok") continue;
-          const file = String(o.result.include);
+          const file = role ? "" : String(o.result.include);
           const data = marker.loop === undefined ? undefined : includeItem(o.result, index);
           const key = JSON.stringify([index, file, data ?? null]);
           try {
@@ -293,7 +297,10 @@ export class PlayIterator {
               );
             if (!parts.has(key)) {
               const namedByNode = o.result.include_named_by_node === true;
-              const nodes = loadIncludedTasks(file, { ...from, id: `${marker.id}#${index}`, namedByNode });
+              const id = `${marker.id}#${index}`;
+              const nodes = role
+                ? withItemIds(role, `#${index}`)
+                : loadIncludedTasks(file, { ...from, id, namedByNode });
               parts.set(key, { order: index, hosts: [], nodes, ...(data ? { data } : {}) });
             }
           } catch (e) {
@@ -305,9 +312,9 @@ export class PlayIterator {
           }
           parts.get(key)!.hosts.push(h);
         }
-        // Ansible's recap counts a looped include once per item it included
+        // Ansible's recap counts a looped include_tasks once per item it included (an include_role not at all)
         const included = outcomes.filter((o) => o.status === "ok").length;
-        if (marker.loop !== undefined && included > 1) this.e.hosts.get(h).counts.ok += included - 1;
+        if (!role && marker.loop !== undefined && included > 1) this.e.hosts.get(h).counts.ok += included - 1;
         return outcomes;
       },
     });

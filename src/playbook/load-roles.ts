@@ -25,6 +25,7 @@ const ROLE_ARGS = [
   "apply",
 ];
 const MAX_ROLE_DEPTH = 20;
+const LOOP_KEYS = ["loop", "loop_control"];
 
 /** A role as asked for: its name, which files to take, its parameters, and the keywords of the entry. */
 interface RoleRef {
@@ -73,18 +74,21 @@ export function readRoleTask(s: Source, raw: Record<string, any>, inc: { key: st
     throw inputError(`${key} needs name: (the role's name)`, at(s.src, [...path, key], key));
   if (spec.name.includes("{{"))
     throw inputError(`templated ${key} names are not supported`, at(s.src, [...path, key, "name"], `${key}.name`));
-  const keywords = new Set(COMMON_KEYS);
+  const dynamic = /include_role$/.test(key);
+  // an include_role runs when reached, so it may loop (its role's tasks once per item); an
+  // import_role is read into the play, where a loop has no meaning (Ansible refuses it too)
+  const keywords = new Set([...COMMON_KEYS, ...(dynamic ? LOOP_KEYS : [])]);
   for (const k of Object.keys(raw))
-    if (k !== key && !keywords.has(k))
+    if (k !== key && !keywords.has(k) && !(dynamic && k.startsWith("with_")))
       throw inputError(
-        `"${k}" is not supported on ${key} (it is read when the playbook loads)`,
+        !dynamic && (LOOP_KEYS.includes(k) || k.startsWith("with_"))
+          ? `You cannot use loops on '${key}' statements. You should use 'include_role' instead.`
+          : `"${k}" is not a valid attribute for ${key}`,
         at(s.src, [...path, k], k, true),
-        "kplay reads roles when it loads the playbook, as import_role: loops over a role are not supported yet",
       );
   for (const k of Object.keys(spec))
     if (!ROLE_ARGS.includes(k))
       throw inputError(`unknown argument "${k}" for ${key}`, at(s.src, [...path, key, k], `${key}.${k}`, true));
-  const dynamic = /include_role$/.test(key);
   const missing = dynamic ? missingRole(s, raw, { key, name: spec.name, path }, id) : undefined;
   if (missing) return missing;
   const own = Object.fromEntries(Object.entries(raw).filter(([k]) => k !== key));

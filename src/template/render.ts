@@ -204,7 +204,14 @@ function renderExpressions(value: string, ctx: Record<string, unknown>, origin: 
   // puts the newline back on a string result)
   const tail = value.slice(parts[0]?.end ?? 0);
   if (parts.length === 1 && parts[0].start === 0 && (tail === "" || tail === "\n")) {
-    const v = asAnsibleData(evalOne(parts[0].expr));
+    // Ansible's templar (jinja2_native off): "{{ name }}" naming a number, a boolean or None is
+    // that value; any other result is text (None: nothing), a list, dict or bool when the text reads
+    // as one — so "{{ 1 + 1 }}" is "2", as in Ansible
+    const name = parts[0].expr;
+    const bare = /^\w+$/.test(name) && name in ctx ? ctx[name] : undefined;
+    if (typeof bare === "number" || typeof bare === "boolean" || bare === null) return bare;
+    const raw = evalOne(parts[0].expr);
+    const v = asAnsibleData(raw === null || raw === undefined ? "" : typeof raw === "string" ? raw : textOf(raw));
     return typeof v === "string" ? v + tail : v;
   }
   let out = "";
@@ -217,6 +224,17 @@ function renderExpressions(value: string, ctx: Record<string, unknown>, origin: 
     last = p.end;
   }
   return asAnsibleData(out + value.slice(last));
+}
+
+/** A value as Ansible's templar turns it into text: Python's str() (lists and dicts read back by asAnsibleData). */
+function textOf(v: unknown): unknown {
+  // kplay's own objects (a macro, a lazily built view) are left as they are
+  if (
+    typeof v === "function" ||
+    (v !== null && typeof v === "object" && !Array.isArray(v) && Object.getPrototypeOf(v) !== Object.prototype)
+  )
+    return v;
+  return pyStr(v);
 }
 
 /**

@@ -105,3 +105,59 @@ describe("an included file that cannot be read as tasks", { timeout: 240_000 }, 
     expect(kplay.output).toMatch(/other-platform\.yml:2:\d+: no_such_module_here: unknown module/);
   });
 });
+
+// a looped include_role: the role's tasks once per item, its vars rendered with each item, a
+// `when` judged per item, loop_control's loop_var, with_items (handlers left out: Ansible adds a
+// role's handlers again with each include_role task of it, and runs every copy notified)
+const LOOPED = () => `
+- hosts: all
+  gather_facts: false
+  vars: { things: [a, b, c] }
+  tasks:
+    - include_role: { name: each }
+      loop: [1, 2]
+      vars: { n: "{{ item * 10 }}" }
+    - include_role: { name: each }
+      loop: "{{ things }}"
+      loop_control: { loop_var: thing, label: "{{ thing }}" }
+      when: thing != 'b' or inventory_hostname == 'h2'
+      vars: { item: "{{ thing }}" }
+    - include_role: { name: each }
+      with_items: [z]
+`;
+
+const each = (out: string) => ({
+  "roles/each/defaults/main.yml": "n: 0\n",
+  "roles/each/tasks/main.yml": `- copy: { dest: "${out}/{{ inventory_hostname }}-{{ item }}", content: "{{ n }}\\n" }
+`,
+});
+
+describe("a looped include_role", { timeout: 240_000 }, () => {
+  it("runs its role once per item, as ansible-playbook does", async () => {
+    const kplay = await sameAsAnsible({ main: LOOPED, files: each });
+    expect(Object.keys(kplay.files).sort()).toEqual([
+      "h1-1",
+      "h1-2",
+      "h1-a",
+      "h1-c",
+      "h1-z",
+      "h2-1",
+      "h2-2",
+      "h2-a",
+      "h2-b",
+      "h2-c",
+      "h2-z",
+    ]);
+    expect(kplay.files["h1-2"]).toBe("644 20\n");
+  });
+
+  it("is refused on import_role, in Ansible's words", async () => {
+    const [kplay, ansible] = await runBoth({
+      main: () => "- hosts: h1\n  tasks:\n    - import_role: { name: each }\n      loop: [1]\n",
+      files: each,
+    });
+    expect(ansible.status).toBe(4);
+    expect(kplay.status).toBe(2);
+    for (const r of [kplay, ansible]) expect(r.output).toMatch(/You cannot use loops on 'import_role' statements/);
+  });
+});

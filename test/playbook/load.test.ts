@@ -40,7 +40,7 @@ describe("playbook validation", () => {
     ["28-missing-template.yml", 4, 17, /template nowhere.hbs not found/],
     ["29-become-doas.yml", 5, 22, /become_method "doas" is not supported: kplay becomes another user with sudo or su/],
     ["30-missing-role.yml", 4, 7, /role "nowhere" not found \(looked in .*roles\/nowhere/],
-    ["31-include-role-loop.yml", 5, 7, /"loop" is not supported on include_role/],
+    ["31-import-role-loop.yml", 5, 7, /You cannot use loops on 'import_role' statements/],
   ])("%s", (file, line, column, msg) => {
     let err: unknown;
     try {
