@@ -126,7 +126,8 @@ class StepsRun {
     const fps: Fingerprints = new Map();
     for (const h of targets) {
       if (this.stopped.has(h)) continue;
-      const vars = hash([stable({ host: o.inv.hostVars(h), extra: o.run.extraVars })]);
+      // where the inventory file lies is no change to the host (a moved or copied config re-runs nothing)
+      const vars = hash([stable({ host: o.inv.writtenVars(h), extra: o.run.extraVars })]);
       const fp = hash([files, vars]);
       fps.set(h, { fp, files, vars });
       const done = j.stepDone(name, h);

@@ -2,13 +2,9 @@
 // and `--graph` print, so users and scripts can compare kplay's view with Ansible's.
 import type { Inventory, Vars } from "./model.js";
 
-/** Variables ansible-inventory leaves out as Ansible's own (its INTERNAL_VARS that kplay sets). */
-const INTERNAL_VARS = ["inventory_file", "inventory_dir"];
-
+/** ansible-inventory leaves out Ansible's own variables (its INTERNAL_VARS: inventory_file, inventory_dir). */
 function shownVars(inv: Inventory, host: string): Vars {
-  const v = { ...inv.hostVars(host) };
-  for (const k of INTERNAL_VARS) delete v[k];
-  return v;
+  return inv.writtenVars(host);
 }
 
 export function inventoryList(inv: Inventory): Record<string, unknown> {

@@ -303,6 +303,16 @@ export class Inventory {
     return merged;
   }
 
+  /**
+   * The host's variables as the inventory writes them, without where it was read from
+   * (inventory_file, inventory_dir): what a step's fingerprint and ansible-inventory show.
+   */
+  writtenVars(host: string): Vars {
+    const v = { ...this.hostVars(host) };
+    for (const k of Object.keys(sourceVars("x"))) delete v[k];
+    return v;
+  }
+
   hostWhere(host: string): Where {
     return this.hostDefs.get(host)?.where ?? {};
   }

@@ -1,10 +1,11 @@
 // Step progress as typed events (step_start, step_skip, step_rerun, step_end, steps_end), from
 // runSteps against scripted fake nodes: the console and --json both render these.
-import { writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runSteps } from "../../src/engine/steps.js";
 import { loadPlaybook } from "../../src/playbook/load.js";
+import { loadInventory } from "../../src/inventory/index.js";
 import { Journal } from "../../src/state/journal.js";
 import { EventLog, FakeNodes, fixture, type Rule } from "../harness/fake-node.js";
 
@@ -86,6 +87,18 @@ describe("step events", () => {
     expect(again.nodes.ran("a", "first-step")).toBe(0);
     expect(again.nodes.ran("b", "first-step")).toBe(1);
     expect(again.stepEvents[0]).toMatchObject({ event: "step_start", step: "play", hosts: ["b"], done_before: 1 });
+  });
+
+  it("the same inventory read from another file re-runs nothing (inventory_file is no change to a host)", async () => {
+    const s = setup();
+    await steps(s, { resume: false });
+    mkdirSync(join(s.dir, "moved"));
+    copyFileSync(join(s.dir, "inv.yml"), join(s.dir, "moved", "copy.yml"));
+    const moved = { ...s, inv: loadInventory([join(s.dir, "moved", "copy.yml")]) };
+    expect(moved.inv.hostVars("a").inventory_dir).toBe(join(s.dir, "moved"));
+    const r = await steps(moved, { resume: true });
+    expect(r.stepEvents.filter((e) => e.event === "step_rerun")).toEqual([]);
+    expect(r.nodes.sent.filter((x) => x.script.includes("-step"))).toEqual([]);
   });
 
   it("a changed playbook re-runs its step and the later ones, with the reason per host", async () => {
