@@ -55,6 +55,8 @@ export default defineConfig({
           hookTimeout: 300_000,
           fileParallelism: false,
           maxWorkers: 1,
+          // within a file, tests marked concurrent (roles.test.ts's fresh-node pairs) run two at a time
+          maxConcurrency: 2,
           sequence: { groupOrder: 1 },
           env: { TESTCONTAINERS_RYUK_DISABLED: "true" },
         },

@@ -8,7 +8,7 @@
 // contents are compared with each node's own address written NODE_IP.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { nodeState, runOn, startFreshPair, type FreshPair, type StateProbe } from "../harness/fresh-nodes.js";
 
 interface RoleCase extends StateProbe {
@@ -70,31 +70,33 @@ function keepLogs(name: string, runs: Record<string, unknown[]>): void {
     });
 }
 
-let pair: FreshPair | undefined;
-afterEach(async () => {
-  await pair?.destroy();
-  pair = undefined;
-});
-
-describe("roles on fresh nodes: kplay against ansible-playbook", () => {
+// Two cases at a time (the integration project's maxConcurrency): each waits on its engines and
+// nodes most of the time, and each has nodes, networks and a state directory of its own.
+describe.concurrent("roles on fresh nodes: kplay against ansible-playbook", () => {
   for (const c of CASES) {
     it(c.name, { timeout: 600_000 }, async () => {
-      pair = await startFreshPair();
-      const p = pair;
-      const opts = { dir: c.dir, playbook: c.playbook, extraVars: c.extraVars, groups: c.groups };
-      const first = await Promise.all([runOn(p, "ansible", opts), runOn(p, "kplay", opts)]);
-      const second = await Promise.all([runOn(p, "ansible", opts), runOn(p, "kplay", opts)]);
-      const states = await Promise.all([nodeState(p, "ansible", c), nodeState(p, "kplay", c)]);
-      keepLogs(c.name, { first, second, states });
-      const says = (i: number) =>
-        `ansible:\n${first[0].output}\n${second[0].output}\nkplay:\n${first[1].output}\n${second[1].output}`.slice(
-          -12000,
-        ) + i;
-      expect(first[1].outcome, says(1)).toBe(first[0].outcome);
-      expect(first[1].recap, says(2)).toEqual(first[0].recap);
-      expect(second[1].outcome, says(3)).toBe(second[0].outcome);
-      expect(second[1].recap, says(4)).toEqual(second[0].recap);
-      expect(states[1]).toEqual(states[0]);
+      const p = await startFreshPair();
+      try {
+        await compareRole(c, p);
+      } finally {
+        await p.destroy();
+      }
     });
   }
 });
+
+async function compareRole(c: RoleCase, p: FreshPair): Promise<void> {
+  const opts = { dir: c.dir, playbook: c.playbook, extraVars: c.extraVars, groups: c.groups };
+  const first = await Promise.all([runOn(p, "ansible", opts), runOn(p, "kplay", opts)]);
+  const second = await Promise.all([runOn(p, "ansible", opts), runOn(p, "kplay", opts)]);
+  const states = await Promise.all([nodeState(p, "ansible", c), nodeState(p, "kplay", c)]);
+  keepLogs(c.name, { first, second, states });
+  const says = (i: number) =>
+    `ansible:\n${first[0].output}\n${second[0].output}\nkplay:\n${first[1].output}\n${second[1].output}`.slice(-12000) +
+    i;
+  expect(first[1].outcome, says(1)).toBe(first[0].outcome);
+  expect(first[1].recap, says(2)).toEqual(first[0].recap);
+  expect(second[1].outcome, says(3)).toBe(second[0].outcome);
+  expect(second[1].recap, says(4)).toEqual(second[0].recap);
+  expect(states[1]).toEqual(states[0]);
+}
