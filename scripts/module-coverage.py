@@ -19,7 +19,7 @@ failed_when ignore_errors until retries delay delegate_to delegate_facts run_onc
 no_log args check_mode diff loop_control listen async poll any_errors_fatal block rescue always
 connection throttle ignore_unreachable module_defaults timeout collections debugger remote_user
 local_action""".split())
-PREFIXES = ("ansible.builtin.", "ansible.legacy.", "ansible.posix.", "community.general.")
+PREFIXES = ("ansible.builtin.", "ansible.legacy.", "ansible.posix.", "community.general.", "community.crypto.")
 LOADER = {"import_tasks", "include_tasks", "import_role", "include_role"}
 
 

@@ -1,5 +1,5 @@
 // Public surface of the modules concern: the registry of modules by name (also accepted with
-// the ansible.builtin. / ansible.legacy. / ansible.posix. / community.general. prefixes).
+// the ansible.builtin. / ansible.legacy. / ansible.posix. / community.general. / community.crypto. prefixes).
 import { serviceFactsModule } from "./service_facts.js";
 import { packageFactsModule } from "./package_facts.js";
 import { blockinfileModule } from "./blockinfile.js";
@@ -23,6 +23,7 @@ import { debugModule } from "./debug.js";
 import { fileModule } from "./file.js";
 import { getUrlModule } from "./get_url.js";
 import { uriModule } from "./uri.js";
+import { opensshKeypairModule } from "./openssh_keypair.js";
 import { validateArgumentSpecModule } from "./validate_argument_spec.js";
 import { hostnameModule } from "./hostname.js";
 import { lineinfileModule } from "./lineinfile.js";
@@ -98,6 +99,7 @@ for (const m of [
   setFactModule,
   assertModule,
   validateArgumentSpecModule,
+  opensshKeypairModule,
   failModule,
   includeTasksModule,
   includeRoleMarkerModule,
@@ -115,7 +117,7 @@ for (const m of [
   registry.set(m.name, m);
 
 export function canonicalModuleName(name: string): string {
-  return name.replace(/^(ansible\.(builtin|legacy|posix)|community\.general)\./, "");
+  return name.replace(/^(ansible\.(builtin|legacy|posix)|community\.(general|crypto))\./, "");
 }
 
 export function findModule(name: string): ModuleDef | undefined {

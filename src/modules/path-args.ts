@@ -26,6 +26,7 @@ const PATH_ARGS: Record<string, (a: Args) => string[]> = {
   unarchive: (a) => (a.remote_src || a.copy === false ? ["src", "dest", "creates"] : ["dest", "creates"]),
   get_url: () => ["dest"],
   tempfile: () => ["path"],
+  openssh_keypair: () => ["path"],
   wait_for: () => ["path"],
   user: () => ["home"],
 };

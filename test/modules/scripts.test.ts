@@ -115,6 +115,14 @@ const CASES: Array<[string, string, Record<string, unknown>, CaseOptions?]> = [
   ["modprobe-absent", "modprobe", { name: "overlay", state: "absent", persistent: "absent" }, { check: true }],
   ["hostname", "hostname", { name: "node1.example" }],
   [
+    "openssh_keypair",
+    "openssh_keypair",
+    { path: "/etc/ssh/ssh_host_rsa_key", size: 4096, comment: HOSTILE, mode: "0600", owner: "root" },
+    { undo: true },
+  ],
+  ["openssh_keypair-fail", "openssh_keypair", { path: "k", type: "ed25519", regenerate: "fail" }, { check: true }],
+  ["openssh_keypair-absent", "openssh_keypair", { path: "/root/.ssh/id", state: "absent" }, { undo: true }],
+  [
     "user",
     "user",
     {
