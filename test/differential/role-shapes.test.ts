@@ -13,7 +13,8 @@ const PATHS = (out: string) => `
   gather_facts: false
   vars:
     cache: "{{ inventory_dir }}/cache-{{ inventory_file | basename | splitext | first }}"
-    downloads: { hostname: { dest: /x/hostname }, passwd: { dest: /y/passwd } }
+    # files every Debian controller has, whose bytes never change (not /etc/passwd: users come and go)
+    downloads: { apache: { dest: /x/Apache-2.0 }, gpl: { dest: /y/GPL-2 } }
   tasks:
     - include_tasks: get.yml
       loop: "{{ downloads | dict2items }}"
@@ -29,7 +30,7 @@ const PATHS = (out: string) => `
 
 const GET = (out: string) => `
 - name: "get {{ download_item.key }} into {{ download.dest | dirname }}"
-  copy: { src: "/etc/{{ download.dest | basename }}", dest: "${out}/{{ download_item.key }}", mode: "0600" }
+  copy: { src: "/usr/share/common-licenses/{{ download.dest | basename }}", dest: "${out}/{{ download_item.key }}", mode: "0600" }
 `;
 
 const OWNERS = (out: string) => `
@@ -73,9 +74,9 @@ describe("what role-shaped playbooks meet", { timeout: 240_000 }, () => {
     expect(kplay.files).toEqual(ansible.files);
     expect(kplay.recap).toEqual(ansible.recap);
     expect(kplay.files.paths).toBe("644 True True\nTrue\n");
-    expect(kplay.files.hostname).toMatch(/^600 /);
+    expect(kplay.files.apache).toMatch(/^600 \s*Apache License/);
     expect(titles(kplay.output)).toEqual(titles(ansible.output));
-    expect(titles(kplay.output)).toEqual(["get hostname into /x", "get passwd into /y"]);
+    expect(titles(kplay.output)).toEqual(["get apache into /x", "get gpl into /y"]);
   });
 
   it("recurse reports ownership fixed below the top; a sysctl symlink becomes a file", async () => {
