@@ -3,6 +3,7 @@
 // arithmetic with Python's rules, and Python's str() of a value (what `{{ x }}` prints inside a
 // string: True, None, ['a', 1], {'k': 'v'}). Pure functions over data: nothing here runs a
 // command or renders a value as a template.
+import { commentFilter } from "./comment-filter.js";
 import { mutatingMethod, PyMutationError } from "./py-mutate.js";
 import { convertRendered } from "./pyliteral.js";
 import { findFile, LOOKUPS } from "./lookups.js";
@@ -445,6 +446,7 @@ export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unkn
   title: (v) => str(v).replace(/\w\S*/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase()),
   trim: (v) => str(v).trim(),
   quote: (v) => quote(str(v)),
+  comment: (v, a) => commentFilter(str(v), String(a.pos[0] ?? a.kw.style ?? "plain"), a.kw),
   b64encode: (v) => Buffer.from(str(v)).toString("base64"),
   b64decode: (v) => Buffer.from(str(v), "base64").toString("utf8"),
   join: (v, a) => (Array.isArray(v) ? v.map(str).join(String(a.pos[0] ?? "")) : str(v)),
