@@ -106,15 +106,15 @@ function decide(a: Args, size: number): Sh {
 /** sh: a new key pair made beside the path and renamed into place (the old files' mode and owner kept). */
 function generate(a: Args, size: number): Sh {
   const keygen = sh`ssh-keygen -q -N '' -b ${String(size)} -t ${a.type} -f "$t/k" -C ${a.comment ?? ""}`;
-  const into = (from: string, to: string) =>
-    raw(
-      `if [ -e "${to}" ]; then chmod "$(stat -c %a -- "${to}")" "$t/${from}" && ` +
-        `chown "$(stat -c %u:%g -- "${to}")" "$t/${from}"; fi && mv -f -- "$t/${from}" "${to}"`,
-    );
   return joinSh([
     raw(`t=$(mktemp -d "$d/.kplay-keygen.XXXXXX") || exit 1; trap 'rm -rf -- "$t"' EXIT`),
     sh`${keygen} </dev/null >/dev/null || exit 1`,
-    raw(`{ ${into("k", "$p")} && ${into("k.pub", "$p.pub")}; } || exit 1`),
+    // into place: "$1" the new file, "$2" the path (an existing one gives it its mode and owner)
+    raw(
+      `into_() { if [ -e "$2" ]; then chmod "$(stat -c %a -- "$2")" "$1" && chown "$(stat -c %u:%g -- "$2")" "$1"; fi`,
+    ),
+    raw(`  mv -f -- "$1" "$2"; }`),
+    raw(`{ into_ "$t/k" "$p" && into_ "$t/k.pub" "$p.pub"; } || exit 1`),
     raw(`rm -rf -- "$t"; trap - EXIT`),
   ]);
 }
@@ -132,7 +132,7 @@ function restorePublic(a: Args, o: { check: boolean; keep: Sh }): Sh {
     o.keep,
     raw(`m_=644; [ -e "$p.pub" ] && m_=$(stat -c %a -- "$p.pub")`),
     raw(`printf '%s\\n' "$want" > "$p.pub.kplay-tmp" && chmod "$m_" "$p.pub.kplay-tmp" &&`),
-    raw(`  mv -f -- "$p.pub.kplay-tmp" "$p.pub" || { echo "${NO_PUBLIC}" >&2; exit 1; }`),
+    sh`  mv -f -- "$p.pub.kplay-tmp" "$p.pub" || { echo ${NO_PUBLIC} >&2; exit 1; }`,
     a.comment === undefined ? undefined : sh`ssh-keygen -q -o -c -C ${a.comment} -f "$p" >/dev/null || exit 1`,
   ]);
   return joinSh([
