@@ -158,13 +158,17 @@ function presentScript(ctx: ModuleContext, a: Args, size: number): Sh {
     const fix = attrScript(attrs, ctx.check);
     return fix.text ? joinSh([sh`p_=$p; p=${file}`, raw(`if [ -e "$p" ]; then`), fix, raw(`fi; p=$p_`)]) : undefined;
   };
-  // what was at both paths before, kept for undo (only when this task changes them)
-  const keep = joinSh([
+  // what was at both paths before, kept for undo by keep_ (called only where this task changes them)
+  const keepFn = joinSh([
+    raw(`keep_() {`),
     ctx.undo.keepOriginal("p", a.path),
     raw(`f="$p.pub"`),
     ctx.undo.keepOriginal("f", `${a.path}.pub`),
+    raw(`}`),
   ]);
+  const keep = raw(`keep_`);
   return joinSh([
+    ctx.check ? undefined : keepFn,
     READ_KEY,
     decide(a, size),
     raw(`if [ $gen = 1 ]; then changed=1`),
