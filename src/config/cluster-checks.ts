@@ -1,8 +1,11 @@
 // Owns the checks of config.yaml as one cluster, after each field passed on its own: networks
 // that are CIDRs and do not overlap each other or the nodes, ports of the bootstrap services
-// that do not collide, node addresses used once, the groups a cluster needs. Each refusal names
+// that do not collide, node addresses used once, the groups a cluster needs, a kube_version the
+// bundle beside it carries. Each refusal names
 // the config file, the line and the field, before anything runs (exit 2).
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { isIPv4 } from "node:net";
+import { dirname, join, resolve } from "node:path";
 import { inputError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
 import type { YamlSource } from "../yaml-source.js";
@@ -33,6 +36,39 @@ export function checkClusterConfig(src: YamlSource, inv: Inventory): void {
     );
   checkNodes(inv, [pods, services], (host, m) => fail(["inventory"], `${host}: ${m}`));
   checkPorts(data.compose ?? {}, data.default ?? {}, fail);
+  checkBundleVersion(src, data, fail);
+}
+
+/**
+ * A bundle unpacked beside config.yaml (compose.bundle_dir, on the machine kplay runs on, as on
+ * the bootstrap node) must carry kube_version's binaries: files/dl.k8s.io/release/VERSION, as
+ * kubeadm_download_url names them. A bundle elsewhere (on another node) is not looked into.
+ */
+function checkBundleVersion(
+  src: YamlSource,
+  data: Record<string, Record<string, unknown> | undefined>,
+  fail: (path: string[], message: string, hint?: string) => Error,
+): void {
+  const version = data.kubespray?.kube_version;
+  const dir = data.compose?.bundle_dir;
+  if (typeof version !== "string") return;
+  const bundle = resolve(dirname(resolve(src.file)), typeof dir === "string" ? dir : "bundle");
+  const releases = join(bundle, "files", "dl.k8s.io", "release");
+  if (!isDirectory(releases) || existsSync(join(releases, version))) return;
+  const carried = readdirSync(releases).filter((v) => /^v\d/.test(v));
+  throw fail(
+    ["kubespray", "kube_version"],
+    `the bundle in ${bundle} does not carry Kubernetes ${version} (it carries ${carried.join(", ") || "none"})`,
+    "build a bundle for that version (kplay bundle build) or set kube_version to one it carries",
+  );
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** An IPv4 CIDR such as 10.233.64.0/18 (text, one network), or an error in plain words. */

@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import { z } from "zod";
 import { closest, inputError } from "../errors.js";
 import type { Vars } from "../inventory/model.js";
+import { plainIssue } from "../plain-issue.js";
 import type { YamlSource } from "../yaml-source.js";
 
 /** Registries whose images nodes pull by upstream name through the internal registry. */
@@ -159,28 +160,6 @@ function valueAt(data: unknown, path: Array<string | number>): unknown {
   let v = data;
   for (const k of path) v = v && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined;
   return v;
-}
-
-const KIND: Record<string, string> = { array: "a list", object: "a mapping" };
-const shown = (v: unknown) => (typeof v === "string" ? `"${v}"` : (JSON.stringify(v) ?? String(v)));
-
-/** A schema issue in an operator's words: what the field must be, and what it is. */
-function plainIssue(i: z.core.$ZodIssue, value: unknown): string {
-  // our own messages (refinements, literals, ports) are already plain; zod's defaults are not
-  if (!/^Invalid |expected .*, received |^Too (small|big)/.test(i.message)) return i.message;
-  if (value === undefined) return "is missing";
-  switch (i.code) {
-    case "invalid_type":
-      return `must be ${KIND[i.expected] ?? `a ${i.expected}`}, got ${shown(value)}`;
-    case "invalid_value":
-      return `must be one of ${i.values.map((x) => shown(x)).join(", ")}, got ${shown(value)}`;
-    case "too_small":
-      return `must be at least ${String(i.minimum)}, got ${shown(value)}`;
-    case "too_big":
-      return `must be at most ${String(i.maximum)}, got ${shown(value)}`;
-    default:
-      return `is not valid: ${shown(value)}`;
-  }
 }
 
 /** Validate the config file's sections (the inventory section is read by the inventory loader). */

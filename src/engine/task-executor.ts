@@ -28,6 +28,7 @@ import {
 import { evalCondition, evalExpr, ExprError } from "../playbook/expr.js";
 import { join } from "node:path";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
+import { plainIssueIn } from "../playbook/load-fields.js";
 import { taskLabel, type Inheritable, type Task } from "../playbook/types.js";
 import { taskTitle } from "./task-name.js";
 import type { HostStatus } from "../report/index.js";
@@ -345,8 +346,8 @@ export class TaskExecutor {
       const why = missing
         ? (ACTION_WORDS[`${mod.name}.${field}`] ?? `missing required arguments: ${field}`)
         : i.path.length
-          ? `${field}: ${i.message}`
-          : i.message;
+          ? `${i.code === "invalid_value" ? `value of ${field}` : `${field}:`} ${plainIssueIn(i, rendered)}`
+          : plainIssueIn(i, rendered);
       throw new ArgumentError(why, task.where); // where.field names the module
     }
     const render = (v: unknown, field: string) => renderValue(v, at.vars, { ...o, field });

@@ -3,6 +3,7 @@
 // cycles, conflicting host vars, invalid connection vars). Parsers feed an InventoryBuilder;
 // everything else reads the finished, immutable Inventory. Also Ansible's implicit localhost:
 // a play naming localhost when the inventory does not define it runs on the controller.
+import { plainIssueIn } from "../plain-issue.js";
 import { dirname, resolve } from "node:path";
 import { MAX_HOSTS } from "./ranges.js";
 import { z } from "zod";
@@ -353,7 +354,7 @@ function validateConnectionVars(host: string, vars: Vars, def: HostDef): void {
   const field = String(issue.path[0]);
   const where = def.varOrigin[field] ?? def.where;
   const value = JSON.stringify(vars[field]);
-  throw inputError(`invalid value ${value} for ${field} of host ${host}: ${issue.message}`, {
+  throw inputError(`invalid value ${value} for ${field} of host ${host}: ${plainIssueIn(issue, vars)}`, {
     ...where,
     field: `${host}.${field}`,
   });

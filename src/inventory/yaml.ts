@@ -1,5 +1,6 @@
 // Owns the Ansible/kubespray YAML inventory format: groups with `hosts`, `vars`, `children`
 // (nested to any depth, `hosts: {}` for empty groups), host ranges, top-level groups beside `all`.
+import { plainIssueIn } from "../plain-issue.js";
 import { z } from "zod";
 import { closest, inputError } from "../errors.js";
 import type { PathKey, YamlSource } from "../yaml-source.js";
@@ -46,7 +47,7 @@ function readGroup(
     const fieldPath = bad ? [...ipath, bad] : ipath;
     const msg = bad
       ? `unknown key "${bad}" in group ${name} (a group has only hosts, vars and children)`
-      : `${issue.message}`;
+      : plainIssueIn(issue, def);
     const hint = bad ? closest(bad, ["hosts", "vars", "children"]) : undefined;
     throw inputError(
       msg,

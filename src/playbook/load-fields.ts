@@ -2,7 +2,6 @@
 // (`at`), booleans, whole numbers, mappings, variables and their names, tags, environment, host
 // patterns, the connection keyword, keywords written as templates (`lateOr`), and a schema's
 // complaint in plain words. Shared by load.ts and load-roles.ts.
-import type { z } from "zod";
 import { inputError, type Where } from "../errors.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
 import type { PathKey, YamlSource } from "../yaml-source.js";
@@ -125,34 +124,7 @@ export function playHosts(raw: unknown, where: Where): string[] {
   return hosts.filter((h) => h !== "");
 }
 
-/** What a YAML value is, in words: "a list", "a string"… */
-export function kindOf(v: unknown): string {
-  if (Array.isArray(v)) return "a list";
-  if (v === null || v === undefined) return "nothing";
-  return typeof v === "object" ? "a mapping" : `a ${typeof v === "string" ? "string" : typeof v}`;
-}
-
-export const TYPE_WORDS: Record<string, string> = {
-  record: "a mapping",
-  object: "a mapping",
-  array: "a list",
-  string: "text",
-  number: "a number",
-  int: "a whole number",
-  boolean: "a boolean (true/false)",
-};
-
-/** A schema's complaint in plain words (never the validation library's own wording). */
-export function plainIssue(issue: z.core.$ZodIssue, value: unknown): string {
-  const i = issue as z.core.$ZodIssue & { expected?: string; key?: unknown; issues?: Array<{ message: string }> };
-  if (i.code === "invalid_type" && i.expected)
-    return `must be ${TYPE_WORDS[i.expected] ?? i.expected}, got ${kindOf(value)}`;
-  if (i.code === "invalid_key") {
-    const why = i.issues?.[0]?.message ?? "is not a valid name here";
-    return `'${String(i.key ?? issue.path.at(-1))}' ${why}`;
-  }
-  return issue.message.replace(/^Invalid input: /, "");
-}
+export { kindOf, plainIssue, plainIssueIn, TYPE_WORDS } from "../plain-issue.js";
 
 export function checkRegister(src: YamlSource, register: unknown, path: PathKey[]): void {
   if (register === undefined || VAR_NAME.test(String(register))) return;

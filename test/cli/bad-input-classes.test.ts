@@ -86,7 +86,7 @@ function kplay(
 
 /** Wording of the libraries kplay uses, never shown to a user as it is. */
 const LIBRARY_WORDS =
-  /internal error|\n\s+at |expected record|Invalid key in record|parseAllDocuments|Maximum call stack|argument is ambiguous|resource exhaustion|ENOENT|EISDIR|ENOTDIR|ELOOP|EACCES|EEXIST|Invalid input/;
+  /internal error|\n\s+at |expected record|Invalid key in record|parseAllDocuments|Maximum call stack|argument is ambiguous|resource exhaustion|ENOENT|EISDIR|ENOTDIR|ELOOP|EACCES|EEXIST|Invalid input|Invalid option|Too (small|big):/;
 
 const bom = "\ufeff";
 const cases: Case[] = [
@@ -111,6 +111,27 @@ const cases: Case[] = [
     args: run("pb.yml", "--limit", ""),
     code: 2,
     message: /--limit: an empty pattern/,
+  },
+  {
+    name: "a module argument outside its choices, in Ansible's words",
+    files: { "pb.yml": play("  tasks: [{ lineinfile: { path: /tmp/x, line: y, state: maybe } }]\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:3:\d+: lineinfile\.state: must be one of: present, absent, got: maybe$/m,
+  },
+  {
+    name: "an inventory group's children given as a list",
+    files: { "pb.yml": play(DEBUG), "inv.yml": "all:\n  hosts:\n    h1:\n  children: [web]\n" },
+    args: run(),
+    code: 2,
+    message: /inv\.yml:4:\d+: all\.children: must be a mapping, got a list$/m,
+  },
+  {
+    name: "a host's port out of range",
+    files: { "pb.yml": play(DEBUG), "inv.yml": "all:\n  hosts:\n    h1: { ansible_port: 99999 }\n" },
+    args: run(),
+    code: 2,
+    message: /inv\.yml:3:\d+: h1\.ansible_port: .*must be at most 65535, got: 99999$/m,
   },
   {
     name: "hosts naming no host or group",
@@ -722,6 +743,17 @@ function clusterCases(): Case[] {
       args: dc,
       code: 2,
       message: /default\.registry_push_port: port 5000 is already compose\.nginx_http_port/,
+    },
+    {
+      name: "a kube_version the bundle beside the config does not carry",
+      files: {
+        ...cfg("", (c) => c.replace("kube_version: v1.21.3", "kube_version: v1.99.0")),
+        "bundle/files/dl.k8s.io/release/v1.28.4/bin/linux/amd64/kubeadm": "",
+      },
+      args: dc,
+      code: 2,
+      message:
+        /kubespray\.kube_version: the bundle in .*bundle does not carry Kubernetes v1\.99\.0 \(it carries v1\.28\.4\)/,
     },
   ];
 }

@@ -22,13 +22,20 @@ export const ROLE_PACKAGES = [
   "containerd",
   "cron",
   "python3-debian",
+  // Ansible's user target installs libuser for its local mode
+  "libuser",
 ];
+/**
+ * What ansible-test's test hosts carry beyond this project's node image, put on both nodes of an
+ * Ansible-target case before either engine runs (test/integration/ansible-targets.test.ts).
+ */
+export const TARGET_HOST_PACKAGES = ["acl", "file", "unzip", "zip", "xz-utils", "zstd", "bzip2"];
 /** Where the repository is copied to on every fresh node. */
 export const ROLE_REPO_TARGET = "/opt/local-apt";
 
 function repoId(): string {
   const h = createHash("sha256")
-    .update(ROLE_PACKAGES.join(","))
+    .update([...ROLE_PACKAGES, ...TARGET_HOST_PACKAGES].join(","))
     .update(nodeImageTag(["python3"]));
   return h.digest("hex").slice(0, 12);
 }
@@ -54,7 +61,7 @@ export function ensureRoleRepo(log: (m: string) => void): string {
     sources: [],
     sourceFiles: hostAptSources(),
     arch: execFileSync("dpkg", ["--print-architecture"], { encoding: "utf8" }).trim(),
-    packages: ROLE_PACKAGES,
+    packages: [...ROLE_PACKAGES, ...TARGET_HOST_PACKAGES],
     status,
     into: work,
     recommends: true,

@@ -4,10 +4,12 @@
 // with its hostname is caught) and joins Kubernetes (stand-in kubeadm, see test/stand-ins); node2
 // leaves (drained and deleted through the first control plane, etcd member removed through a
 // peer, node reset); a removal that would cost quorum is refused, as is removing the first
-// control plane. A probe on node1 reads through etcd every 0.3 s all along and must never fail.
+// control plane. Before that, upgrade-cluster --batch 2 takes the two control planes (node1 and
+// node3) one at a time and the two workers together, and a second run drains nothing. A probe on
+// node1 reads through etcd every 0.3 s all along and must never fail.
 // Everything asserted is read on the nodes.
 import { execFile } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -205,6 +207,60 @@ describe("add-node and remove-node", () => {
     expect(r.stderr).toMatch(/node1 is the first control plane/);
   });
 
+  it("upgrade-cluster --batch 2 with two control planes: node1 applies, node3 gets kubeadm upgrade node, never both down; the two workers together; a second run drains nothing", async () => {
+    const cfg = parse(readFileSync(four[1], "utf8"));
+    cfg.kubespray.kube_version = "v1.29.0";
+    const f = join(home, "upgrade.yaml");
+    writeFileSync(f, stringify(cfg));
+    const args = ["-c", f, "--state-dir", sd, "--batch", "2"];
+    const all = async () =>
+      (await sh("node1", "cut -d' ' -f2- /var/lib/kplay-standin/apiserver/upgrade.log 2>/dev/null")).out;
+    const mark = (await all()).length;
+    const since = async () => (await all()).slice(mark);
+    const snapDir = join(sd, "backups", "etcd");
+    const snapshots = () => (existsSync(snapDir) ? readdirSync(snapDir).filter((x) => x.endsWith(".db")).length : 0);
+    const snaps = snapshots();
+    const dry = await kplay(["upgrade-cluster", ...args, "--dry-run"], { env });
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/control plane node3 \(.*\): kubeadm upgrade node, drained/);
+    expect(dry.stdout).toMatch(/workers node2 \(.*\), node4 \(.*\): kubeadm upgrade node, drained/);
+    expect(await since()).toBe("");
+    const r = await kplay(["upgrade-cluster", ...args], { env });
+    expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
+    const lines = (await since()).trim().split("\n");
+    expect(lines[0]).toBe("apply node1 v1.28.4->v1.29.0");
+    expect(lines).toContain("node node3 v1.28.4 control-plane");
+    // at most one control plane and at most two workers cordoned at any moment; the two workers together
+    const cordoned = new Set<string>();
+    let mostWorkers = 0;
+    for (const l of lines) {
+      const [what, node] = l.split(" ");
+      if (what === "cordon") cordoned.add(node);
+      if (what === "uncordon") cordoned.delete(node);
+      const cps = [...cordoned].filter((n) => n === "node1" || n === "node3").length;
+      expect(cps, `${l}: ${[...cordoned]}`).toBeLessThanOrEqual(1);
+      mostWorkers = Math.max(mostWorkers, cordoned.size - cps);
+    }
+    expect(mostWorkers).toBe(2);
+    expect(lines.filter((l) => l.startsWith("cordon ")).sort()).toEqual([
+      "cordon node1",
+      "cordon node2",
+      "cordon node3",
+      "cordon node4",
+    ]);
+    expect(lines.indexOf("uncordon node1")).toBeLessThan(lines.indexOf("cordon node3"));
+    expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2, $4}'")).out).toBe(
+      "node1 Ready v1.29.0\nnode2 Ready v1.29.0\nnode3 Ready v1.29.0\nnode4 Ready v1.29.0\n",
+    );
+    expect(snapshots()).toBe(snaps + 1);
+    // again: every node at the target, nothing drained, no snapshot
+    const again = await kplay(["upgrade-cluster", ...args], { env });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/every node is at v1\.29\.0; nothing to do/);
+    expect((await since()).trim().split("\n")).toEqual(lines);
+    expect(snapshots()).toBe(snaps + 1);
+  });
+
   it("remove-node node2: drained and deleted, member removed through a peer, node reset, progress forgotten", async () => {
     // make node2 the etcd leader, so its removal has to hand leadership over first
     const id2 = (
@@ -230,7 +286,7 @@ describe("add-node and remove-node", () => {
       (
         await sh(
           "node1",
-          "kubectl get nodes --no-headers | awk '{print $1}'; grep -oE 'kubectl .* (drain|delete node) node2' /var/log/kplay-standin/calls.log",
+          "kubectl get nodes --no-headers | awk '{print $1}'; grep -oE 'kubectl .* (drain|delete node) node2' /var/log/kplay-standin/calls.log | tail -n 2",
         )
       ).out,
     ).toBe(

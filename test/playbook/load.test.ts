@@ -18,7 +18,7 @@ describe("playbook validation", () => {
     ["06-bad-when.yml", 5, 13, /invalid when expression: unexpected end of expression/],
     ["07-copy-no-content.yml", 4, 7, /src \(or content\) is required/],
     ["08-unknown-handler.yml", 3, 7, /notify names a handler "restart contaienrd".*did you mean "restart containerd"/],
-    ["09-bad-enum.yml", 6, 16, /Invalid option|expected one of/],
+    ["09-bad-enum.yml", 6, 16, /must be one of: file, directory, absent, touch, link, hard, got: folder/],
     ["10-not-a-list.yml", 1, 1, /a playbook must be a list of plays/],
     ["11-yaml-syntax.yml", 5, undefined, /YAML syntax error/],
     ["12-unsupported-keyword.yml", 5, 7, /"debugger" is an Ansible keyword kplay does not support yet/],
