@@ -421,12 +421,33 @@ export class PlayIterator {
       (h) => !eff.when.length || evalCondition(eff.when, this.parts.executor.vars(run, h, { defaults: eff.defaults })),
     );
     if (chosen.length === 0) return;
-    if (action === "end_play") this.aborted = true;
-    else if (action === "end_batch") run.batchEnded = true;
-    else if (action === "end_host") chosen.forEach((h) => this.e.hosts.endPlay(h));
+    if (action === "end_play") {
+      this.aborted = true;
+      this.completed(matchPattern(this.e.inv, run.play.hosts).hosts);
+    } else if (action === "end_batch") {
+      run.batchEnded = true;
+      this.completed(run.batch);
+    } else if (action === "end_host") chosen.forEach((h) => (this.e.hosts.endPlay(h), this.completed([h])));
     else if (action === "clear_facts") chosen.forEach((h) => (this.e.hosts.get(h).facts = undefined));
     else if (action === "reset_connection") chosen.forEach((h) => this.parts.node.resetConnection(h));
     // noop / refresh_inventory / role_complete: nothing to do
+  }
+
+  /**
+   * Hosts a meta task ended (end_play, end_batch, end_host) are complete, as Ansible's iterator
+   * marks them: a handler they were notified for never runs, not even with force_handlers, and
+   * the journal forgets it so a resume does not run it either. Unreachable hosts are left as they are.
+   */
+  private completed(hosts: string[]): void {
+    const step = this.e.opts.step;
+    for (const h of hosts) {
+      const s = this.e.hosts.get(h);
+      if (s.unreachable) continue;
+      for (const handler of s.notified)
+        step?.journal.write({ t: "notify_cancel", step: step.name, host: h, handler });
+      s.notified.clear();
+    }
+    step?.journal.flush();
   }
 
   /**

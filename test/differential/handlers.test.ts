@@ -72,3 +72,37 @@ describe("handlers from import_tasks", { timeout: 240_000 }, () => {
     expect(Object.keys(kplay.files)).toEqual(["h1-second"]);
   });
 });
+
+// meta end_play, end_batch and end_host leave the hosts complete: a handler they notified before
+// never runs (Ansible sets the hosts' state to COMPLETE; force_handlers does not change that).
+const ENDED = (meta: string, head = "") => (out: string) => `
+- hosts: all
+  gather_facts: false
+  ${head}
+  tasks:
+    - command: "true"
+      notify: done
+    - meta: ${meta}
+      when: inventory_hostname == 'h1'
+    - copy: { dest: "${out}/{{ inventory_hostname }}-after", content: "x" }
+  post_tasks:
+    - copy: { dest: "${out}/{{ inventory_hostname }}-post", content: "p" }
+  handlers:
+    - name: done
+      copy: { dest: "${out}/{{ inventory_hostname }}-handler", content: "h" }
+- hosts: all
+  gather_facts: false
+  tasks:
+    - copy: { dest: "${out}/{{ inventory_hostname }}-next-play", content: "n" }
+`;
+
+describe("meta ending a play, a batch or a host", { timeout: 240_000 }, () => {
+  it.each([
+    ["end_play", ENDED("end_play")],
+    ["end_play with force_handlers", ENDED("end_play", "force_handlers: true")],
+    ["end_batch with serial: 1", ENDED("end_batch", "serial: 1")],
+    ["end_host", ENDED("end_host")],
+  ] as const)("%s: the handlers notified before it run or not, as ansible-playbook", async (_n, main) => {
+    await sameAsAnsible({ main });
+  });
+});
