@@ -443,8 +443,7 @@ export class PlayIterator {
     for (const h of hosts) {
       const s = this.e.hosts.get(h);
       if (s.unreachable) continue;
-      for (const handler of s.notified)
-        step?.journal.write({ t: "notify_cancel", step: step.name, host: h, handler });
+      for (const handler of s.notified) step?.journal.write({ t: "notify_cancel", step: step.name, host: h, handler });
       s.notified.clear();
     }
     step?.journal.flush();

@@ -75,7 +75,9 @@ describe("handlers from import_tasks", { timeout: 240_000 }, () => {
 
 // meta end_play, end_batch and end_host leave the hosts complete: a handler they notified before
 // never runs (Ansible sets the hosts' state to COMPLETE; force_handlers does not change that).
-const ENDED = (meta: string, head = "") => (out: string) => `
+const ENDED =
+  (meta: string, head = "") =>
+  (out: string) => `
 - hosts: all
   gather_facts: false
   ${head}
