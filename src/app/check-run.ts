@@ -9,6 +9,7 @@ import { renderValue } from "../template/render.js";
 import { findSource } from "../playbook/paths.js";
 import { findModule } from "../modules/index.js";
 import { varsFileName } from "../modules/include_vars.js";
+import { splitArgs } from "../modules/command.js";
 import { ansibleHasArgument, notImplementedMessage } from "../modules/ansible-args.js";
 import { schemaShape } from "../playbook/load.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
@@ -150,9 +151,7 @@ function controllerFileOf(module: string, args: Record<string, unknown>): string
   let name: unknown;
   if (module === "copy" && ansibleBoolean(args.remote_src) !== true && args.content === undefined) name = args.src;
   else if (module === "script")
-    name = String(args.cmd ?? args._raw ?? "")
-      .trim()
-      .split(/\s+/)[0];
+    name = splitArgs(String(args.cmd ?? args._raw ?? ""))[0]; // as the module splits it (quotes kept together)
   else if (module === "include_vars") name = varsFileName(args);
   if (typeof name !== "string" || name === "" || name.includes("{{") || name.includes("{%")) return undefined;
   return name;

@@ -811,6 +811,15 @@ describe.concurrent("bad input by class: exit code, one plain line naming the pl
 });
 
 describe("valid input kplay once refused", () => {
+  it("a script named in quotes with a space in its path is found (Ansible's script target)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kplay-badc-"));
+    const task = `  tasks: [{ script: "'space path/test.sh' arg" }]\n`;
+    write(dir, { ...SSH_INV, "pb.yml": play(task), "files/space path/test.sh": "#!/bin/sh\necho hi\n" });
+    const r = await kplay(dir, ["run", "pb.yml", "-i", "ssh.yml", "--syntax-check"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
   it.each([
     ["a playbook with a byte-order mark", bom + play(DEBUG)],
     ["a playbook with a byte-order mark and CRLF line ends", bom + play(DEBUG).replace(/\n/g, "\r\n")],
