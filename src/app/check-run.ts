@@ -32,6 +32,7 @@ export function checkRun(inv: Inventory, playbooks: Playbook[], sel: RunSelectio
     ...pb,
     plays: pb.plays.map((play) => withHosts(play, sel.extraVars)),
   }));
+  for (const pb of resolved) checkPatternsRead(inv, pb);
   if (sel.strictHosts) for (const pb of resolved) checkHostsMatch(inv, pb);
   checkStartAt(resolved, sel.startAtTask);
   checkTags(resolved, sel.tags, "--tags");
@@ -49,6 +50,19 @@ function withHosts(play: Play, extraVars: Record<string, unknown>): Play {
   if (hosts.length === 0)
     throw new KplayError("input", `${JSON.stringify(play.hosts.join(","))} renders to an empty pattern`, { where });
   return { ...play, hosts };
+}
+
+/** Every play's host pattern can be read (a glob's class, a ~regex): said at the play's hosts line. */
+function checkPatternsRead(inv: Inventory, pb: Playbook): void {
+  for (const play of pb.plays)
+    try {
+      matchPattern(inv, play.hosts);
+    } catch (e) {
+      if (!(e instanceof KplayError) || e.where?.file) throw e;
+      throw new KplayError("input", e.message, {
+        where: { file: play.where?.file ?? pb.file, line: play.where?.line, field: "hosts" },
+      });
+    }
 }
 
 /**

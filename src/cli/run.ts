@@ -132,8 +132,8 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
   });
   const extraVars = { ...(how.vars?.(stateDir(o)) ?? {}), ...parseExtraVars(o["extra-vars"] ?? []) };
   const limit = limitOf(inv, o.limit, how.limit);
-  const tags = splitList(values.tags);
-  const skipTags = splitList(values["skip-tags"]);
+  const tags = tagList(values.tags, "--tags");
+  const skipTags = tagList(values["skip-tags"], "--skip-tags");
   const startAtTask = values["start-at-task"];
   const selection = { extraVars, tags, skipTags, startAtTask, strictHosts: !how.cluster };
   const playbooks = checkRun(inv, loaded, selection);
@@ -210,6 +210,13 @@ function limitOf(inv: Inventory, pattern: string | undefined, only: string[] | u
 }
 
 /** Repeated, comma-separated option values (--tags a,b --tags c). */
+/** --tags/--skip-tags: given, they name at least one tag (an empty one would filter nothing, silently). */
+function tagList(v: string[] | undefined, flag: string): string[] {
+  const tags = splitList(v);
+  if (v !== undefined && tags.length === 0) throw new KplayError("usage", `${flag}: an empty list names no tag`);
+  return tags;
+}
+
 function splitList(v?: string[]): string[] {
   return (v ?? [])
     .flatMap((x) => x.split(","))

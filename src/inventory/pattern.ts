@@ -112,13 +112,35 @@ function matchNames(inv: Inventory, test: (name: string) => boolean): string[] {
   return inv.hostNames.filter((h) => out.has(h));
 }
 
+/** A glob as Python's fnmatch reads it: `[...]` a class (`[!...]` negated), a `[` never closed a literal. */
 function globToRegExp(glob: string): RegExp {
   let re = "";
-  for (const c of glob) {
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
     if (c === "*") re += ".*";
     else if (c === "?") re += ".";
-    else if (c === "[" || c === "]") re += c;
-    else re += c.replace(/[.+^${}()|\\]/g, "\\$&");
+    else if (c === "[") {
+      const end = classEnd(glob, i);
+      if (end < 0) re += "\\[";
+      else {
+        const body = glob.slice(i + 1, end).replace(/[\\\]]/g, "\\$&");
+        re += `[${body.startsWith("!") ? `^${body.slice(1)}` : body.startsWith("^") ? `\\${body}` : body}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, "\\$&");
   }
-  return new RegExp(`^${re}$`);
+  try {
+    return new RegExp(`^${re}$`, "s");
+  } catch {
+    throw inputError(`invalid host pattern: ${glob} (a character class such as [a-c] that cannot be read)`, {});
+  }
+}
+
+/** Where the class opened at `open` closes (fnmatch: a ] right after [ or [! belongs to the class), or -1. */
+function classEnd(glob: string, open: number): number {
+  let j = open + 1;
+  if (glob[j] === "!") j++;
+  if (glob[j] === "]") j++;
+  while (j < glob.length && glob[j] !== "]") j++;
+  return j < glob.length ? j : -1;
 }

@@ -134,6 +134,27 @@ const cases: Case[] = [
     message: /inv\.yml:3:\d+: h1\.ansible_port: .*must be at most 65535, got: 99999$/m,
   },
   {
+    name: "--tags ''",
+    files: { "pb.yml": play(DEBUG) },
+    args: run("pb.yml", "--tags", ""),
+    code: 2,
+    message: /--tags: an empty list names no tag/,
+  },
+  {
+    name: "--limit with a [ never closed (a literal, as fnmatch reads it)",
+    files: { "pb.yml": play(DEBUG) },
+    args: run("pb.yml", "--limit", "h1["),
+    code: 2,
+    message: /--limit h1\[ matches no host/,
+  },
+  {
+    name: "hosts: a glob whose class cannot be read",
+    files: { "pb.yml": play(DEBUG, "- hosts: 'h[5-1]'\n  gather_facts: false\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:1(:\d+)?: hosts: invalid host pattern: h\[5-1\]/,
+  },
+  {
     name: "hosts naming no host or group",
     files: { "pb.yml": play(DEBUG, "- hosts: wbe\n  gather_facts: false\n") },
     args: run(),

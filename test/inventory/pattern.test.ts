@@ -24,8 +24,16 @@ describe("host patterns", () => {
     ["~node[12]$", ["node1", "node2"]],
     ["!etcd", ["node4", "node5"]],
     ["calico_rr", []],
+    // globs as Python's fnmatch reads them: a negated class, a [ never closed is a literal
+    ["node[!45]", ["node1", "node2", "node3"]],
+    ["node[", []],
+    ["node[1-2]*", ["node1", "node2"]],
   ])("%s", (p, want) => {
     expect(m(p)).toEqual(want);
+  });
+
+  it("a character class that cannot be read is an input error naming the pattern", () => {
+    expect(() => m("node[5-1]")).toThrow(/invalid host pattern: node\[5-1\]/);
   });
 
   it("never matches a host by substring", () => {
