@@ -60,6 +60,11 @@ function readBounded(file: string, label: string): Buffer {
 
 /** Plain words for why a file cannot be opened. */
 export function openProblem(e: unknown): string {
+  return `cannot read the file: ${whyUnreadable(e)}`;
+}
+
+/** Why a file could not be read, in plain words ("no such file"), never an errno code. */
+export function whyUnreadable(e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
   const words: Record<string, string> = {
     ENOENT: "no such file",
@@ -70,7 +75,8 @@ export function openProblem(e: unknown): string {
     EISDIR: "is a directory, not a file",
     ENAMETOOLONG: "the path is too long",
   };
-  return `cannot read the file: ${(code && words[code]) ?? code ?? String(e)}`;
+  if (code && words[code]) return words[code];
+  return code ? `error ${code}` : e instanceof Error ? e.message : String(e);
 }
 
 function startsWith(buf: Buffer, bytes: number[]): boolean {

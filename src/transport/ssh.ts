@@ -16,6 +16,7 @@ import { join } from "node:path";
 import type { Sh } from "./sh.js";
 import { runOnChannel, type BecomeContext, type RawChannel } from "./become.js";
 import { KnownHosts, fingerprint, keyType } from "./known-hosts.js";
+import { whyUnreadable } from "../input-file.js";
 import { privateKey } from "./ssh-keys.js";
 import { Liveness } from "./ssh-liveness.js";
 import {
@@ -216,7 +217,7 @@ function authMethods(name: string, ep: SshEndpoint, agent: string | undefined): 
     try {
       key = privateKey(f, ep.passphrase);
     } catch (e) {
-      const why = `cannot read private key file ${f}: ${(e as NodeJS.ErrnoException).code}`;
+      const why = `cannot read private key file ${f}: ${whyUnreadable(e)}`;
       throw new UnreachableError(name, why, true, e);
     }
     methods.push({ type: "publickey", username: ep.user, key, passphrase: ep.passphrase });

@@ -541,6 +541,18 @@ const cases: Case[] = [
     message: /pb\.yml:4(:\d+)?: copy\.destt: unknown argument "destt" for module copy \(did you mean "dest"\?\)/,
   },
   {
+    name: "a private key file that is not there: the host unreachable, said in plain words",
+    files: {
+      "pb.yml": play(DEBUG.replace("debug: { msg: hi }", "command: 'true'")),
+      "ssh.yml":
+        "all:\n  hosts:\n    n1: { ansible_host: 127.0.0.1, ansible_port: 1, ansible_ssh_private_key_file: nokey }\n",
+    },
+    args: ["run", "pb.yml", "-i", "ssh.yml", "--state-dir", "st"],
+    code: 1,
+    writes: true,
+    message: /cannot read private key file .*nokey: no such file/,
+  },
+  {
     name: "an Ansible argument kplay does not implement, on a task that runs",
     files: { "pb.yml": play("  tasks:\n    - package: { name: x, enablerepo: epel }\n") },
     args: run(),

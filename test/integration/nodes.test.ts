@@ -229,7 +229,7 @@ describe("add-node and remove-node", () => {
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
     const lines = (await since()).trim().split("\n");
     expect(lines[0]).toBe("apply node1 v1.28.4->v1.29.0");
-    expect(lines).toContain("node node3 v1.28.4 control-plane");
+    expect(lines, lines.join("\n")).toContain("node node3 v1.29.0 control-plane"); // the cluster version after apply
     // at most one control plane and at most two workers cordoned at any moment; the two workers together
     const cordoned = new Set<string>();
     let mostWorkers = 0;
@@ -259,6 +259,19 @@ describe("add-node and remove-node", () => {
     expect(again.stdout).toMatch(/every node is at v1\.29\.0; nothing to do/);
     expect((await since()).trim().split("\n")).toEqual(lines);
     expect(snapshots()).toBe(snaps + 1);
+    // a controller that never deployed this cluster (an empty state directory) judges the live
+    // versions: two minor versions up and a downgrade are refused, naming the node, before any change
+    const fresh = ["-c", f, "--state-dir", join(home, "never-deployed"), "--accept-new-host-keys"];
+    for (const [v, why] of [
+      ["v1.31.0", /node1 runs v1\.29\.0: kubeadm upgrades one minor version at a time/],
+      ["v1.28.4", /node1 runs v1\.29\.0, newer than v1\.28\.4: kplay does not downgrade/],
+    ] as const) {
+      writeFileSync(f, stringify({ ...cfg, kubespray: { ...cfg.kubespray, kube_version: v } }));
+      const refused = await kplay(["upgrade-cluster", ...fresh], { env });
+      expect(refused.code, refused.stdout.slice(-2000) + refused.stderr).toBe(2);
+      expect(refused.stderr).toMatch(why);
+    }
+    expect((await since()).trim().split("\n")).toEqual(lines);
   });
 
   it("remove-node node2: drained and deleted, member removed through a peer, node reset, progress forgotten", async () => {
