@@ -9,6 +9,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { checkTopology, hostsToReset } from "../cluster/nodes.js";
+import { checkBundleCarries } from "../config/cluster-checks.js";
 import { removeCluster } from "../cluster/remove-cluster.js";
 import { COMMON, confirmReset, loadInv, parse, stateDir, words, type Common } from "./options.js";
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
@@ -47,6 +48,7 @@ export async function deployCommand(argv: string[]): Promise<number> {
       hint: "--restart runs every step again",
     });
   for (const w of checkTopology(loadInv(values as Common))) console.error(`kplay: warning: ${w}`);
+  checkBundleCarries(values.config);
   checkControllerPki(join(stateDir(values as Common), "pki"));
   const files = deployPlaybooks();
   return runPlaybooks(values as RunValues, files, {

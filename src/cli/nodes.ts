@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { checkRemovable, checkTopology, clusterNodes } from "../cluster/nodes.js";
+import { checkBundleCarries } from "../config/cluster-checks.js";
 import { removeNodes } from "../cluster/remove-node.js";
 import { deployPlaybooks } from "../cluster/steps.js";
 import { COMMON, confirmReset, loadInv, parse, stateDir, type Common } from "./options.js";
@@ -35,6 +36,7 @@ export async function addNodeCommand(argv: string[]): Promise<number> {
   const inv = loadInv(values as Common);
   const nodes = clusterNodes(inv, positionals, "add-node");
   for (const w of checkTopology(inv)) console.error(`kplay: warning: ${w}`);
+  checkBundleCarries(values.config);
   checkControllerPki(join(stateDir(values as Common), "pki"));
   return runPlaybooks(values as RunValues, deployPlaybooks(), {
     label: `kplay add-node ${nodes.join(" ")}`,
@@ -93,6 +95,7 @@ export async function removeNodeCommand(argv: string[]): Promise<number> {
     );
   const inv = loadInv(o);
   const nodes = clusterNodes(inv, positionals, "remove-node");
+  checkTopology(inv); // a cluster without a control plane or etcd cannot drain, delete or hand over
   checkRemovable(inv, nodes);
   const what = `remove-node takes ${nodes.join(", ")} out of the cluster and resets it`;
   const question = `This takes ${nodes.join(", ")} out of the cluster and resets it to its state before kplay.`;

@@ -14,6 +14,7 @@ import { loadInv, parse, stateDir, type Common } from "./options.js";
 import { positiveInt } from "./registry-options.js";
 import { RUN_OPTIONS, reporterFor, runPlaybooks, type RunValues } from "./run.js";
 import { withClusterSession } from "./state.js";
+import { checkBundleCarries } from "../config/cluster-checks.js";
 
 export const UPGRADE_HELP = `\
 Usage: kplay upgrade-cluster (-c CONFIG | --sandbox | -i INVENTORY) [--batch N] [options]
@@ -70,6 +71,7 @@ export async function upgradeCommand(argv: string[]): Promise<number> {
   const batch = positiveInt(values.batch, "batch", 1);
   const o = values as Common;
   const inv = loadInv(o);
+  checkBundleCarries(o.config);
   const target = targetVersion(inv);
   const sd = stateDir(o);
   const runSet: RunSet = { kind: "named", name: `upgrade-cluster-${target}` };

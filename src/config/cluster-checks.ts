@@ -1,14 +1,14 @@
 // Owns the checks of config.yaml as one cluster, after each field passed on its own: networks
 // that are CIDRs and do not overlap each other or the nodes, ports of the bootstrap services
-// that do not collide, node addresses used once, the groups a cluster needs, a kube_version the
-// bundle beside it carries. Each refusal names
+// that do not collide, node addresses used once, the groups a cluster needs; and for the commands
+// that install Kubernetes, a kube_version the bundle beside it carries. Each refusal names
 // the config file, the line and the field, before anything runs (exit 2).
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { isIPv4 } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { inputError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
-import type { YamlSource } from "../yaml-source.js";
+import { readYamlFile, type YamlSource } from "../yaml-source.js";
 
 /** kubespray's defaults, used when config.yaml leaves the networks out. */
 const DEFAULT_PODS = "10.233.64.0/18";
@@ -36,6 +36,19 @@ export function checkClusterConfig(src: YamlSource, inv: Inventory): void {
     );
   checkNodes(inv, [pods, services], (host, m) => fail(["inventory"], `${host}: ${m}`));
   checkPorts(data.compose ?? {}, data.default ?? {}, fail);
+}
+
+/**
+ * For the commands that install Kubernetes' binaries (deploy-cluster, add-node, upgrade-cluster):
+ * config.yaml's kube_version is one the bundle beside it carries. Other commands (status,
+ * remove-node) work with any bundle.
+ */
+export function checkBundleCarries(configFile: string | undefined): void {
+  if (!configFile) return;
+  const src = readYamlFile(configFile);
+  const data = (src.data ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const fail = (path: Array<string | number>, message: string, hint?: string) =>
+    inputError(message, { file: src.file, ...src.pos(path), field: path.join(".") }, hint);
   checkBundleVersion(src, data, fail);
 }
 

@@ -778,9 +778,21 @@ function clusterCases(): Case[] {
       message: /default\.registry_push_port: port 5000 is already compose\.nginx_http_port/,
     },
     {
+      name: "remove-node in a cluster whose kube_control_plane group is empty",
+      files: cfg("", (c) =>
+        c.replace(
+          "      kube_control_plane:\n        hosts:\n          node1:\n",
+          "      kube_control_plane:\n        hosts: {}\n",
+        ),
+      ),
+      args: ["remove-node", "node2", "--yes", "-c", "config.yaml"],
+      code: 2,
+      message: /config\.yaml: kube_control_plane: the inventory has no control plane/,
+    },
+    {
       name: "a kube_version the bundle beside the config does not carry",
       files: {
-        ...cfg("", (c) => c.replace("kube_version: v1.21.3", "kube_version: v1.99.0")),
+        ...cfg("", (c) => withIps(c).replace("kube_version: v1.21.3", "kube_version: v1.99.0")),
         "bundle/files/dl.k8s.io/release/v1.28.4/bin/linux/amd64/kubeadm": "",
       },
       args: dc,

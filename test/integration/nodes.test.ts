@@ -1,11 +1,11 @@
-// add-node and remove-node on the sandbox (1 bootstrap node + 4 nodes), end to end with real
-// etcd (Debian's etcd-server): a cluster of node1-3 is deployed; node4 joins it as worker and
+// add-node and remove-node on the sandbox (1 bootstrap node + 5 nodes), end to end with real
+// etcd (Debian's etcd-server): a cluster of node1-3 (etcd) and node5 (a worker) is deployed; node4 joins it as worker and
 // etcd member while node3 cannot be reached over SSH (its facts come from the cache: a clash
 // with its hostname is caught) and joins Kubernetes (stand-in kubeadm, see test/stand-ins); node2
 // leaves (drained and deleted through the first control plane, etcd member removed through a
 // peer, node reset); a removal that would cost quorum is refused, as is removing the first
 // control plane. Before that, upgrade-cluster --batch 2 takes the two control planes (node1 and
-// node3) one at a time and the two workers together, and a second run drains nothing. A probe on
+// node3) one at a time and the three workers two at a time, and a second run drains nothing. A probe on
 // node1 reads through etcd every 0.3 s all along and must never fail.
 // Everything asserted is read on the nodes.
 import { execFile } from "node:child_process";
@@ -53,7 +53,7 @@ function configs(): void {
   ch.kube_control_plane.hosts = { node1: null, node3: null }; // a second control plane joins with a certificate key
   const with4 = structuredClone(cfg);
   with4.inventory.all.children.etcd.hosts.node4 = null;
-  ch.kube_node.hosts = { node1: null, node2: null, node3: null };
+  ch.kube_node.hosts = { node1: null, node2: null, node3: null, node5: null };
   delete cfg.inventory.all.hosts.node4;
   const f3 = join(home, "three.yaml");
   const f4 = join(home, "four.yaml");
@@ -64,7 +64,7 @@ function configs(): void {
 }
 
 beforeAll(async () => {
-  const up = await kplay(["sandbox", "up", "--nodes", "4", "--name", name], { env });
+  const up = await kplay(["sandbox", "up", "--nodes", "5", "--name", name], { env });
   expect(up.code, up.stderr).toBe(0);
   info = JSON.parse((await kplay(["sandbox", "status", "--name", name, "--json"], { env })).stdout);
   configs();
@@ -75,7 +75,7 @@ afterAll(async () => {
 });
 
 describe("add-node and remove-node", () => {
-  it("deploys node1-3 (etcd on all three); node4 untouched", async () => {
+  it("deploys node1-3 (etcd on all three) and node5; node4 untouched", { timeout: 300_000 }, async () => {
     const r = await kplay(["deploy-cluster", ...three], { env });
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
     expect(await members("node1")).toBe("node1 started\nnode2 started\nnode3 started\n");
@@ -102,7 +102,7 @@ describe("add-node and remove-node", () => {
           "grep -c 'kubeadm init phase upload-certs --upload-certs' /var/log/kplay-standin/calls.log; kubectl get nodes --no-headers | awk '{print $1, $3}'",
         )
       ).out,
-    ).toBe("1\nnode1 control-plane\nnode2 <none>\nnode3 control-plane\n");
+    ).toBe("1\nnode1 control-plane\nnode2 <none>\nnode3 control-plane\nnode5 <none>\n");
   });
 
   it("flannel as the pod network: images from the internal registry, the pod subnet in net-conf.json", async () => {
@@ -154,7 +154,7 @@ describe("add-node and remove-node", () => {
   it("add-node node4 joins it to etcd (member add first) and touches no other node", async () => {
     const stepsBefore = readFileSync(join(sd, "steps"), "utf8")
       .split("\n")
-      .filter((l) => /^node[123]\t/.test(l));
+      .filter((l) => /^node[1235]\t/.test(l));
     const r = await kplay(["add-node", "node4", ...four], { env });
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
     expect([...new Set(hostResults(r.stdout).map((e) => e.host))]).toEqual(["node4"]);
@@ -180,7 +180,7 @@ describe("add-node and remove-node", () => {
     // and a Kubernetes worker: joined through the first control plane, Ready
     expect((await sh("node4", "grep -c 'kubeadm join --config' /var/log/kplay-standin/calls.log")).out).toBe("1\n");
     expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2}'")).out).toBe(
-      "node1 Ready\nnode2 Ready\nnode3 Ready\nnode4 Ready\n",
+      "node1 Ready\nnode2 Ready\nnode3 Ready\nnode4 Ready\nnode5 Ready\n",
     );
     // 05-cluster-apps for node4 alone: CoreDNS's image (read through node1) and pause pulled into its containerd
     expect((await sh("node4", "ctr -n k8s.io images ls -q | grep -v '^sha256:' | sort")).out).toBe(
@@ -190,7 +190,7 @@ describe("add-node and remove-node", () => {
     expect(
       readFileSync(join(sd, "steps"), "utf8")
         .split("\n")
-        .filter((l) => /^node[123]\t/.test(l)),
+        .filter((l) => /^node[1235]\t/.test(l)),
     ).toEqual(stepsBefore);
     await sh("node3", "systemctl start ssh.socket ssh 2>/dev/null; true");
   });
@@ -207,7 +207,7 @@ describe("add-node and remove-node", () => {
     expect(r.stderr).toMatch(/node1 is the first control plane/);
   });
 
-  it("upgrade-cluster --batch 2 with two control planes: node1 applies, node3 gets kubeadm upgrade node, never both down; the two workers together; a second run drains nothing", async () => {
+  it("upgrade-cluster --batch 2 with two control planes: node1 applies, node3 gets kubeadm upgrade node, never both down; three workers two at a time; a second run drains nothing", async () => {
     const cfg = parse(readFileSync(four[1], "utf8"));
     cfg.kubespray.kube_version = "v1.29.0";
     const f = join(home, "upgrade.yaml");
@@ -224,13 +224,14 @@ describe("add-node and remove-node", () => {
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/control plane node3 \(.*\): kubeadm upgrade node, drained/);
     expect(dry.stdout).toMatch(/workers node2 \(.*\), node4 \(.*\): kubeadm upgrade node, drained/);
+    expect(dry.stdout).toMatch(/worker node5 \(.*\): kubeadm upgrade node, drained/);
     expect(await since()).toBe("");
     const r = await kplay(["upgrade-cluster", ...args], { env });
     expect(r.code, r.stdout.slice(-3000) + r.stderr).toBe(0);
     const lines = (await since()).trim().split("\n");
     expect(lines[0]).toBe("apply node1 v1.28.4->v1.29.0");
     expect(lines, lines.join("\n")).toContain("node node3 v1.29.0 control-plane"); // the cluster version after apply
-    // at most one control plane and at most two workers cordoned at any moment; the two workers together
+    // at most one control plane and at most two workers cordoned at any moment; two at once in a batch
     const cordoned = new Set<string>();
     let mostWorkers = 0;
     for (const l of lines) {
@@ -247,10 +248,11 @@ describe("add-node and remove-node", () => {
       "cordon node2",
       "cordon node3",
       "cordon node4",
+      "cordon node5",
     ]);
     expect(lines.indexOf("uncordon node1")).toBeLessThan(lines.indexOf("cordon node3"));
     expect((await sh("node1", "kubectl get nodes --no-headers | awk '{print $1, $2, $4}'")).out).toBe(
-      "node1 Ready v1.29.0\nnode2 Ready v1.29.0\nnode3 Ready v1.29.0\nnode4 Ready v1.29.0\n",
+      "node1 Ready v1.29.0\nnode2 Ready v1.29.0\nnode3 Ready v1.29.0\nnode4 Ready v1.29.0\nnode5 Ready v1.29.0\n",
     );
     expect(snapshots()).toBe(snaps + 1);
     // again: every node at the target, nothing drained, no snapshot
@@ -303,7 +305,7 @@ describe("add-node and remove-node", () => {
         )
       ).out,
     ).toBe(
-      "node1\nnode3\nnode4\nkubectl --kubeconfig /etc/kubernetes/admin.conf drain node2\nkubectl --kubeconfig /etc/kubernetes/admin.conf delete node node2\n",
+      "node1\nnode3\nnode4\nnode5\nkubectl --kubeconfig /etc/kubernetes/admin.conf drain node2\nkubectl --kubeconfig /etc/kubernetes/admin.conf delete node node2\n",
     );
     const n2 = await sh(
       "node2",
