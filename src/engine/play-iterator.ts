@@ -1,8 +1,8 @@
 // Owns what runs next for which host (Ansible's play iterator and strategies): a play's hosts
 // and variables, serial batches, the linear strategy (every host finishes a task before the next
 // starts) and the free one (each host runs ahead on its own), sections and blocks with
-// rescue/always, inherited keywords, tags and --start-at-task, meta tasks, handlers flushed after
-// each section, any_errors_fatal and max_fail_percentage.
+// rescue/always, inherited keywords, tags and --start-at-task, meta tasks, a flush of handlers
+// after each section (which handlers run: handlers.ts), any_errors_fatal and max_fail_percentage.
 import { forEachLimited } from "../concurrency.js";
 import { matchPattern } from "../inventory/index.js";
 import type { Block, Inheritable, Node, Play, Playbook, Task } from "../playbook/types.js";
@@ -27,6 +27,7 @@ import type { TaskExecutor } from "./task-executor.js";
 import type { TaskJournal } from "./task-journal.js";
 import { magicVars, resolveVars, sharedMagic, type Vars } from "./vars.js";
 import { enterRole, leaveRole, noteRoleRan, roleDone } from "./role-once.js";
+import { completeHosts, flushHandlers, type HandlerRunner } from "./handlers.js";
 
 export interface IteratorParts {
   executor: TaskExecutor;
@@ -423,61 +424,32 @@ export class PlayIterator {
     if (chosen.length === 0) return;
     if (action === "end_play") {
       this.aborted = true;
-      this.completed(matchPattern(this.e.inv, run.play.hosts).hosts);
+      completeHosts(this.e, matchPattern(this.e.inv, run.play.hosts).hosts);
     } else if (action === "end_batch") {
       run.batchEnded = true;
-      this.completed(run.batch);
-    } else if (action === "end_host") chosen.forEach((h) => (this.e.hosts.endPlay(h), this.completed([h])));
+      completeHosts(this.e, run.batch);
+    } else if (action === "end_host") chosen.forEach((h) => (this.e.hosts.endPlay(h), completeHosts(this.e, [h])));
     else if (action === "clear_facts") chosen.forEach((h) => (this.e.hosts.get(h).facts = undefined));
     else if (action === "reset_connection") chosen.forEach((h) => this.parts.node.resetConnection(h));
     // noop / refresh_inventory / role_complete: nothing to do
   }
 
-  /**
-   * Hosts a meta task ended (end_play, end_batch, end_host) are complete, as Ansible's iterator
-   * marks them: a handler they were notified for never runs, not even with force_handlers, and
-   * the journal forgets it so a resume does not run it either. Unreachable hosts are left as they are.
-   */
-  private completed(hosts: string[]): void {
-    const step = this.e.opts.step;
-    for (const h of hosts) {
-      const s = this.e.hosts.get(h);
-      if (s.unreachable) continue;
-      for (const handler of s.notified) step?.journal.write({ t: "notify_cancel", step: step.name, host: h, handler });
-      s.notified.clear();
-    }
-    step?.journal.flush();
+  private flushHandlers(run: PlayRun, hosts: string[]): Promise<void> {
+    return flushHandlers({ e: this.e, runner: this.handlerRunner }, run, hosts);
   }
 
-  /**
-   * Run the notified handlers in the order they are defined. A topic (a handler's name or a
-   * `listen`) notifies every handler that has it: it is consumed by the last of them, so each
-   * runs; a handler notified by an earlier one in the same flush runs too.
-   */
-  private async flushHandlers(run: PlayRun, hosts: string[]): Promise<void> {
-    const handlers = run.play.handlers;
-    const topicsOf = (t: Node) => [t.name, ...(t.kind === "task" ? t.listen : [])].filter((x): x is string => !!x);
-    // with force_handlers a failed (not unreachable) host runs its handlers too, then is failed again
-    const forced = this.forcing(run)
-      ? hosts.filter((h) => this.e.hosts.get(h).failed && !this.e.hosts.get(h).unreachable)
-      : [];
-    const runs = (h: string) => this.e.hosts.active(h) || forced.includes(h);
-    for (const [i, handler] of handlers.entries()) {
-      const topics = topicsOf(handler);
-      const notified = (h: string) => topics.some((t) => this.e.hosts.get(h).notified.has(t));
-      const targets = hosts.filter((h) => runs(h) && notified(h));
-      if (targets.length === 0) continue;
-      const later = new Set(handlers.slice(i + 1).flatMap(topicsOf));
-      const consumed = topics.filter((t) => !later.has(t));
-      targets.forEach((h) => consumed.forEach((t) => this.e.hosts.get(h).notified.delete(t)));
-      const on = { hosts: targets, inh: rootInherit(run.play) };
-      await this.asIfNotFailed(targets, () =>
+  /** How handlers.ts runs a handler: a task or block on its hosts, failed ones as if not failed. */
+  private readonly handlerRunner: HandlerRunner = {
+    forcing: (run) => this.forcing(run),
+    run: (run, handler, hosts) => {
+      const on = { hosts, inh: rootInherit(run.play) };
+      return this.asIfNotFailed(hosts, () =>
         handler.kind === "task"
           ? this.execTask(run, handler, { ...on, handler: true })
           : this.execBlock(run, handler, on),
       );
-    }
-  }
+    },
+  };
 
   private warn(message: string): void {
     this.e.report.emit({ event: "warning", message });

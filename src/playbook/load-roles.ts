@@ -251,8 +251,18 @@ function readMeta(dir: string): { dependencies: unknown[]; allowDuplicates: bool
   const file = rolePartFile(dir, "meta");
   if (!file) return { dependencies: [], allowDuplicates: false };
   const y = readYamlFile(file);
+  if (y.data !== null && y.data !== undefined && !isMap(y.data))
+    throw inputError("a role's meta file must hold a mapping (galaxy_info, dependencies…)", { file, line: 1 });
   const data = isMap(y.data) ? y.data : {};
-  const deps = Array.isArray(data.dependencies) ? data.dependencies : [];
+  const given = data.dependencies;
+  // Ansible's words ("Expected role dependencies to be a list."); an empty value is no dependency
+  if (given !== undefined && given !== null && !Array.isArray(given))
+    throw inputError("Expected role dependencies to be a list.", {
+      file,
+      ...y.pos(["dependencies"]),
+      field: "dependencies",
+    });
+  const deps = Array.isArray(given) ? given : [];
   return {
     dependencies: deps,
     allowDuplicates: ansibleBoolean(data.allow_duplicates) ?? false,

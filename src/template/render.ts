@@ -191,7 +191,7 @@ function renderExpressions(value: string, ctx: Record<string, unknown>, origin: 
       throw inputError(
         name
           ? `undefined variable "${name}" in template ('${name}' is undefined)`
-          : `template error: ${(e as Error).message}`,
+          : `template error: ${(e as Error).message.replace(/^(template error: )+/, "")}`,
         {
           file: origin.file,
           line: origin.line,

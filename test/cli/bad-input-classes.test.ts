@@ -233,6 +233,42 @@ const cases: Case[] = [
     message: /roles\/a\/meta\/main\.yml:1(:\d+)?: dependencies: .*cycle: a -> a/,
   },
   {
+    name: "role dependencies given as a word, not a list (Ansible's words)",
+    files: {
+      "pb.yml": play("  roles: [a]\n"),
+      "roles/a/meta/main.yml": "dependencies: b\n",
+      "roles/a/tasks/main.yml": "- debug: {msg: a}\n",
+    },
+    args: run(),
+    code: 2,
+    message: /roles\/a\/meta\/main\.yml:1:\d+: dependencies: Expected role dependencies to be a list\./,
+  },
+  {
+    name: "a role's meta file that is a list",
+    files: {
+      "pb.yml": play("  roles: [a]\n"),
+      "roles/a/meta/main.yml": "- b\n",
+      "roles/a/tasks/main.yml": "- debug: {msg: a}\n",
+    },
+    args: run(),
+    code: 2,
+    message: /roles\/a\/meta\/main\.yml:1: a role's meta file must hold a mapping/,
+  },
+  {
+    name: "play variables that refer to each other: said once",
+    files: {
+      "pb.yml": play(
+        '    - debug: { msg: "{{ a }}" }\n',
+        '- hosts: all\n  gather_facts: false\n  vars: { a: "{{ b }}", b: "{{ a }}" }\n  tasks:\n',
+      ),
+    },
+    args: run(),
+    code: 2,
+    // found when the play's variables are first rendered: the run has started
+    writes: true,
+    message: /pb\.yml(:\d+)*: a: template error: variable "a" refers to itself$/m,
+  },
+  {
     name: "a role dependency cycle",
     files: {
       "pb.yml": play("  roles: [a]\n"),
