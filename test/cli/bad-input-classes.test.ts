@@ -233,6 +233,13 @@ const cases: Case[] = [
     message: /roles\/a\/meta\/main\.yml:1(:\d+)?: dependencies: .*cycle: a -> a/,
   },
   {
+    name: "loop_control with a key Ansible's LoopControl does not have",
+    files: { "pb.yml": play("  tasks:\n    - debug: { msg: x }\n      loop: [1]\n      loop_control: { lable: x }\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:6:\d+: loop_control\.lable: 'lable' is not a valid attribute for a LoopControl/,
+  },
+  {
     name: "role dependencies given as a word, not a list (Ansible's words)",
     files: {
       "pb.yml": play("  roles: [a]\n"),
