@@ -4,9 +4,9 @@ import { RunLogReporter } from "../report/run-log.js";
 import { recordedCommand } from "../report/command-line.js";
 import { runSetDir, type RunSet } from "../state/runsets.js";
 import { ensureStateDir } from "../state/atomic.js";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { KplayError } from "../errors.js";
+import { fileSystemError, KplayError } from "../errors.js";
 import { matchPattern, readLimit, type Inventory } from "../inventory/index.js";
 import { allTasks, taskLabel, type Playbook } from "../playbook/types.js";
 import { checkRun, notImplementedArguments } from "../app/check-run.js";
@@ -260,10 +260,22 @@ export function reporterFor(
     : steps
       ? new StepConsoleReporter(redact, { runHosts: runHosts, logFile })
       : new ConsoleReporter(redact, verbosity, process.stdout, !!o.diff);
+  checkRunLog(logFile);
   const log = LineSink.file(logFile, { prepare: () => ensureStateDir(sd) });
   const command = recordedCommand(process.argv.slice(2), redact);
   const reporter: Reporter = new TeeReporter([shown, new RunLogReporter(redact, (line) => log.write(line), command)]);
   return { redact, reporter, verbosity, sd };
+}
+
+/** STATE/run.log, if it is there, is a file kplay can append to (not a directory, not a loop of links). */
+function checkRunLog(file: string): void {
+  try {
+    if (statSync(file).isFile()) return;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw fileSystemError(e) ?? e;
+  }
+  throw new KplayError("input", "the run log is not a regular file: move it away", { where: { file } });
 }
 
 /** --list-hosts / --list-tasks, in ansible-playbook's layout. */

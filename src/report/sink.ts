@@ -4,6 +4,7 @@
 // log is a report, not state: a kill -9 can lose at most the lines of the turn in progress (the
 // journal is fsync'd apart).
 import { openSync, writeSync } from "node:fs";
+import { whyUnreadable } from "../input-file.js";
 
 const live = new Set<LineSink>();
 process.on("exit", flushOutput);
@@ -23,13 +24,22 @@ export class LineSink {
    */
   static file(path: string, opts: { mode?: number; prepare?: () => void } = {}): LineSink {
     let fd: number | undefined;
+    let broken = false;
     return new LineSink((data) => {
-      if (fd === undefined) {
-        opts.prepare?.();
-        fd = openSync(path, "a", opts.mode ?? 0o600);
+      if (broken) return;
+      try {
+        if (fd === undefined) {
+          opts.prepare?.();
+          fd = openSync(path, "a", opts.mode ?? 0o600);
+        }
+        const b = Buffer.from(data);
+        for (let off = 0; off < b.length;) off += writeSync(fd, b, off);
+      } catch (e) {
+        // a report, not state: said once in plain words, the command goes on and exits 1
+        broken = true;
+        process.stderr.write(`kplay: error: cannot write ${path}: ${whyUnreadable(e)}\n`);
+        process.exitCode = process.exitCode || 1;
       }
-      const b = Buffer.from(data);
-      for (let off = 0; off < b.length;) off += writeSync(fd, b, off);
     });
   }
 

@@ -636,6 +636,24 @@ const cases: Case[] = [
     message: /(group_vars|loop): a loop of symbolic links/,
   },
   {
+    name: "the state directory's run log is a directory",
+    files: { "pb.yml": play(DEBUG), "st/run.log/x": "" },
+    args: run("pb.yml", "--state-dir", "st"),
+    code: 2,
+    message: /st\/run\.log: the run log is not a regular file/,
+  },
+  {
+    name: "the state directory's run log is a loop of symbolic links",
+    files: { "pb.yml": play(DEBUG), "st/x": "" },
+    setup: (d) => {
+      symlinkSync("loop", join(d, "st/run.log"));
+      symlinkSync("run.log", join(d, "st/loop"));
+    },
+    args: run("pb.yml", "--state-dir", "st"),
+    code: 2,
+    message: /st\/run\.log: a loop of symbolic links/,
+  },
+  {
     name: "etcd restore of a directory",
     files: { "snap/x": "", ...ETCD_INV },
     args: ["etcd", "restore", "snap", "-i", "etcd.yml", "--yes"],
