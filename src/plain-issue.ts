@@ -41,7 +41,7 @@ export function plainIssue(issue: z.core.$ZodIssue, value: unknown): string {
     return `must be one of: ${c.values.map(String).join(", ")}, got: ${shownValue(value)}`;
   if (c.code === "too_small") return `must be at least ${String(c.minimum)}, got: ${shownValue(value)}`;
   if (c.code === "too_big") return `must be at most ${String(c.maximum)}, got: ${shownValue(value)}`;
-  return `is not valid here: ${shownValue(value)}`;
+  return `is not valid here (got ${kindOf(value)})`; // never the value itself: it may be a secret
 }
 
 /** plainIssue for the value the issue's path points at inside `root`. */
