@@ -272,7 +272,8 @@ function checkRunLog(file: string): void {
   try {
     if (statSync(file).isFile()) return;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+    // not there yet, or the state directory is no directory (said by its own check, by name)
+    if (["ENOENT", "ENOTDIR"].includes((e as NodeJS.ErrnoException).code ?? "")) return;
     throw fileSystemError(e) ?? e;
   }
   throw new KplayError("input", "the run log is not a regular file: move it away", { where: { file } });
