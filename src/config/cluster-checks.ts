@@ -5,7 +5,8 @@
 // the config file, the line and the field, before anything runs (exit 2).
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { isIPv4 } from "node:net";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
+import { bundleDirOf } from "./cluster.js";
 import { inputError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
 import { readYamlFile, type YamlSource } from "../yaml-source.js";
@@ -40,38 +41,24 @@ export function checkClusterConfig(src: YamlSource, inv: Inventory): void {
 
 /**
  * For the commands that install Kubernetes' binaries (deploy-cluster, add-node, upgrade-cluster):
- * config.yaml's kube_version is one the bundle beside it carries. Other commands (status,
- * remove-node) work with any bundle.
+ * a bundle unpacked beside config.yaml (compose.bundle_dir, on the machine kplay runs on, as on
+ * the bootstrap node) carries kube_version's binaries, files/dl.k8s.io/release/VERSION as
+ * kubeadm_download_url names them. A bundle elsewhere (on another node) is not looked into; other
+ * commands (status, remove-node) work with any bundle.
  */
 export function checkBundleCarries(configFile: string | undefined): void {
   if (!configFile) return;
   const src = readYamlFile(configFile);
   const data = (src.data ?? {}) as Record<string, Record<string, unknown> | undefined>;
-  const fail = (path: Array<string | number>, message: string, hint?: string) =>
-    inputError(message, { file: src.file, ...src.pos(path), field: path.join(".") }, hint);
-  checkBundleVersion(src, data, fail);
-}
-
-/**
- * A bundle unpacked beside config.yaml (compose.bundle_dir, on the machine kplay runs on, as on
- * the bootstrap node) must carry kube_version's binaries: files/dl.k8s.io/release/VERSION, as
- * kubeadm_download_url names them. A bundle elsewhere (on another node) is not looked into.
- */
-function checkBundleVersion(
-  src: YamlSource,
-  data: Record<string, Record<string, unknown> | undefined>,
-  fail: (path: string[], message: string, hint?: string) => Error,
-): void {
   const version = data.kubespray?.kube_version;
-  const dir = data.compose?.bundle_dir;
   if (typeof version !== "string") return;
-  const bundle = resolve(dirname(resolve(src.file)), typeof dir === "string" ? dir : "bundle");
+  const bundle = bundleDirOf(src.file, data.compose?.bundle_dir);
   const releases = join(bundle, "files", "dl.k8s.io", "release");
   if (!isDirectory(releases) || existsSync(join(releases, version))) return;
   const carried = readdirSync(releases).filter((v) => /^v\d/.test(v));
-  throw fail(
-    ["kubespray", "kube_version"],
+  throw inputError(
     `the bundle in ${bundle} does not carry Kubernetes ${version} (it carries ${carried.join(", ") || "none"})`,
+    { file: src.file, ...src.pos(["kubespray", "kube_version"]), field: "kubespray.kube_version" },
     "build a bundle for that version (kplay bundle build) or set kube_version to one it carries",
   );
 }

@@ -187,6 +187,11 @@ export function parseClusterConfig(src: YamlSource): ClusterConfig {
  * The variables the step playbooks use, for every host. `bootstrapIp` is the bootstrap host's
  * address when the config leaves internal_ip out.
  */
+/** compose.bundle_dir on the controller: relative to config.yaml's folder, "bundle" when not given. */
+export function bundleDirOf(configFile: string, given: unknown): string {
+  return resolve(dirname(resolve(configFile)), typeof given === "string" ? given : "bundle");
+}
+
 export function clusterVars(cfg: ClusterConfig, src: YamlSource, bootstrapIp?: string): Vars {
   const err = (path: Array<string | number>, msg: string, hint?: string) =>
     inputError(msg, { file: src.file, ...src.pos(path), field: path.join(".") }, hint);
@@ -236,7 +241,7 @@ export function clusterVars(cfg: ClusterConfig, src: YamlSource, bootstrapIp?: s
     registry_ip: registryIp,
     ntp_server: ntp,
     offline_resources_url: resources,
-    bundle_dir: resolve(dirname(resolve(src.file)), c.bundle_dir ?? "bundle"),
+    bundle_dir: bundleDirOf(src.file, c.bundle_dir),
     // kplay's derived names (documented in README)
     download_url: `${resources}/files`,
     kplay_repo_url: `${resources}/repos`,
