@@ -149,3 +149,23 @@ export function connectionOf(src: YamlSource, raw: unknown, path: PathKey[]): { 
     at(src, path, "connection"),
   );
 }
+
+/** Ansible 2.14's LoopControl attributes. */
+const LOOP_CONTROL_KEYS = new Set(["loop_var", "index_var", "label", "pause", "extended", "extended_allitems"]);
+
+/** loop_control: a mapping of Ansible's LoopControl attributes, else Ansible's words. */
+export function loopControl(src: YamlSource, lc: unknown, path: PathKey[]): Record<string, unknown> {
+  if (lc === undefined || lc === null) return {};
+  if (!isMap(lc))
+    throw inputError(
+      "loop_control must be a mapping (loop_var, label, index_var, pause…)",
+      at(src, path, "loop_control"),
+    );
+  const bad = Object.keys(lc).find((k) => !LOOP_CONTROL_KEYS.has(k));
+  if (bad !== undefined)
+    throw inputError(
+      `'${bad}' is not a valid attribute for a LoopControl`,
+      at(src, [...path, bad], `loop_control.${bad}`),
+    );
+  return lc;
+}

@@ -13,6 +13,7 @@ import {
   isMap,
   kindOf,
   lateOr,
+  loopControl,
   plainIssue,
   playHosts,
   positiveInt,
@@ -873,26 +874,6 @@ function undoScript(src: YamlSource, raw: Record<string, unknown>, path: PathKey
       at(src, [...path, "undo"], "undo"),
     );
   return raw.undo;
-}
-
-/** Ansible 2.14's LoopControl attributes. */
-const LOOP_CONTROL_KEYS = new Set(["loop_var", "index_var", "label", "pause", "extended", "extended_allitems"]);
-
-/** loop_control: a mapping of Ansible's LoopControl attributes, else Ansible's words. */
-function loopControl(src: YamlSource, lc: unknown, path: PathKey[]): Record<string, unknown> {
-  if (lc === undefined || lc === null) return {};
-  if (!isMap(lc))
-    throw inputError(
-      "loop_control must be a mapping (loop_var, label, index_var, pause…)",
-      at(src, path, "loop_control"),
-    );
-  const bad = Object.keys(lc).find((k) => !LOOP_CONTROL_KEYS.has(k));
-  if (bad !== undefined)
-    throw inputError(
-      `'${bad}' is not a valid attribute for a LoopControl`,
-      at(src, [...path, bad], `loop_control.${bad}`),
-    );
-  return lc;
 }
 
 /** The task's loop: one of loop / with_*, and loop_control (loop_var, label, index_var, pause). */
