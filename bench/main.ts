@@ -3,7 +3,7 @@
 // (reset between runs); a per-task overhead case; a scale case (kplay, with raw as the reference
 // when --engines has it). Prints a Markdown
 // table (median, min, max) with ratios computed pair by pair, and writes it to bench/results/.
-// Usage: npm run bench -- [--nodes 30] [--runs 3] [--cases workload,trivial,resume,scale,bigoutput,hosts] [--scale 50,100,200]
+// Usage: npm run bench -- [--nodes 30] [--runs 3] [--cases workload,trivial,resume,modules,scale,bigoutput,hosts] [--scale 50,100,200]
 //        [--local-hosts 1000,2000,5000,10000] [--ssh-hosts 1000,2000] [--hosts-per-node 250]
 //        [--engines kplay,raw,...] [--profile DIR] (a .cpuprofile per kplay run; bench/profile.ts sums one up)
 //                         [--engines kplay,raw,ansible,ansible-pipelining,ansible-mitogen]
@@ -17,6 +17,7 @@ import ssh2 from "ssh2";
 import { stringify } from "yaml";
 import { ensureNodeImage } from "../src/sandbox/image.js";
 import { localInventory, sshInventory, timedKplay, type HostsSample } from "./hosts.js";
+import { moduleCases, modulePlayFile, rawModuleCommands, TASKS, writeModulePlay } from "./modules.js";
 import {
   createNetwork,
   removeContainers,
@@ -365,6 +366,56 @@ async function resumeCase(lines: string[]): Promise<void> {
   );
 }
 
+async function modulesCase(lines: string[]): Promise<void> {
+  // Per module, TASKS idempotent tasks per host after a first run made everything: kplay's re-run
+  // against the raw checks, node CPU and processes per task side by side.
+  const src = join(HERE, "workload/templates/config.toml.tmpl");
+  const rendered = readFileSync(src, "utf8").replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, k: string) =>
+    String(vars[k as keyof typeof vars]),
+  );
+  const perTask = nodes.length * (TASKS + 1); // the play's directory task and the raw's directory check count too
+  lines.push(
+    `## Modules: an idempotent re-run, ${TASKS} tasks of one module per host (and the directory check), against the raw check`,
+    "",
+    "| module | kplay wall s | raw wall s | kplay/raw (pairwise) | node CPU ms per task, kplay | node CPU ms per check, raw | processes per task, kplay / raw | controller CPU ms per host-task, kplay / raw |",
+    "|---|---|---|---|---|---|---|---|",
+  );
+  for (const [i, c] of moduleCases({ src, rendered }).entries()) {
+    const pb = modulePlayFile(dir, i);
+    writeModulePlay(pb, c, vars);
+    const spec = `raw-module-${i}.json`;
+    const hosts = nodes.map((n) => ({ host: "127.0.0.1", port: n.sshPort }));
+    const commands = rawModuleCommands(c);
+    writeFileSync(
+      join(dir, spec),
+      JSON.stringify({ hosts, key: keyFile, mode: "commands", commands, vars, templates: {} }),
+    );
+    const kplay = engineCmd("kplay", pb, spec).cmd;
+    const rawCmd = engineCmd("raw", pb, spec).cmd;
+    await timed(kplay); // the first run: afterwards there is nothing left to change
+    const results: Results = new Map();
+    for (let r = 0; r < RUNS; r++) {
+      add(results, "kplay", await timed(kplay));
+      add(results, "raw", await timed(rawCmd));
+      console.error(
+        `modules ${c.name} run ${r + 1}: kplay ${results.get("kplay")!.at(-1)!.wall}s, raw ${results.get("raw")!.at(-1)!.wall}s`,
+      );
+    }
+    const k = results.get("kplay")!;
+    const rw = results.get("raw")!;
+    const ms = (xs: Sample[], f: (s: Sample) => number) =>
+      fmt(
+        xs.map((s) => (f(s) * 1000) / perTask),
+        1,
+      );
+    const procs = (xs: Sample[]) => (med(xs.map((s) => s.procs)) / (TASKS + 1)).toFixed(1);
+    lines.push(
+      `| ${c.name} | ${fmt(k.map((s) => s.wall))} | ${fmt(rw.map((s) => s.wall))} | ${ratioCol(results, "kplay", "raw")} | ${ms(k, (s) => s.nodeCpu)} | ${ms(rw, (s) => s.nodeCpu)} | ${procs(k)} / ${procs(rw)} | ${ms(k, (s) => s.user + s.sys)} / ${ms(rw, (s) => s.user + s.sys)} |`,
+    );
+  }
+  lines.push("");
+}
+
 async function bigOutputCase(lines: string[]): Promise<void> {
   // One node: a task printing 1 GiB and a fetch of a 1 GiB file; the controller's peak RSS and
   // the state files' sizes are what bounded output promises (target: RSS under 300 MB).
@@ -566,7 +617,7 @@ async function main(): Promise<void> {
   ];
   try {
     const results: Results = new Map();
-    if (CASES.includes("workload") || CASES.includes("trivial") || CASES.includes("resume")) {
+    if (["workload", "trivial", "resume", "modules"].some((c) => CASES.includes(c))) {
       console.error(`starting ${N} nodes`);
       await startNodes(N, image);
       if (CASES.includes("workload")) {
@@ -574,7 +625,7 @@ async function main(): Promise<void> {
         lines.push(
           "## Workload: offline node bootstrap (10 tasks + handler)",
           "",
-          "| engine | first run wall | re-run wall | first/raw (pairwise) | re-run/raw (pairwise) | kplay/engine first (pairwise) | controller CPU s (user+sys, first) | node CPU s (first) | processes started per node (first / re-run) | controller peak RSS MB |",
+          "| engine | first run wall | re-run wall | first/raw (pairwise) | re-run/raw (pairwise) | kplay/engine first (pairwise) | controller CPU s (user+sys, first / re-run) | node CPU s (first / re-run) | processes started per node (first / re-run) | controller peak RSS MB |",
           "|---|---|---|---|---|---|---|---|---|---|",
         );
         for (const e of ENGINES) {
@@ -582,7 +633,7 @@ async function main(): Promise<void> {
           const rr = results.get(`${e}|rerun`) ?? [];
           if (!f.length) continue;
           lines.push(
-            `| ${e} | ${fmt(f.map((s) => s.wall))} | ${fmt(rr.map((s) => s.wall))} | ${ratioCol(results, `${e}|first`, "raw|first")} | ${ratioCol(results, `${e}|rerun`, "raw|rerun")} | ${ratioCol(results, "kplay|first", `${e}|first`)} | ${fmt(f.map((s) => s.user + s.sys))} | ${fmt(f.map((s) => s.nodeCpu))} | ${med(f.map((s) => s.procs)).toFixed(0)} / ${med(rr.map((s) => s.procs)).toFixed(0)} | ${fmt(
+            `| ${e} | ${fmt(f.map((s) => s.wall))} | ${fmt(rr.map((s) => s.wall))} | ${ratioCol(results, `${e}|first`, "raw|first")} | ${ratioCol(results, `${e}|rerun`, "raw|rerun")} | ${ratioCol(results, "kplay|first", `${e}|first`)} | ${fmt(f.map((s) => s.user + s.sys))} / ${fmt(rr.map((s) => s.user + s.sys))} | ${fmt(f.map((s) => s.nodeCpu))} / ${fmt(rr.map((s) => s.nodeCpu))} | ${med(f.map((s) => s.procs)).toFixed(0)} / ${med(rr.map((s) => s.procs)).toFixed(0)} | ${fmt(
               f.map((s) => s.rssKb / 1024),
               0,
             )} |`,
@@ -612,6 +663,7 @@ async function main(): Promise<void> {
         );
       }
       if (CASES.includes("resume")) await resumeCase(lines);
+      if (CASES.includes("modules")) await modulesCase(lines);
       await stopNodes();
     }
     if (CASES.includes("hosts")) await hostsCase(lines, image);

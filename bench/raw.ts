@@ -10,8 +10,12 @@ import { quote } from "../src/transport/quote.js";
 interface Spec {
   hosts: Array<{ host: string; port: number }>;
   key: string;
-  /** workload: the bootstrap edits; trivial: 100 × `true` per host; hosts: 5 × `true` per host, `forks` hosts at once */
-  mode: "workload" | "trivial" | "hosts";
+  /**
+   * workload: the bootstrap edits; trivial: 100 × `true` per host; hosts: 5 × `true` per host,
+   * `forks` hosts at once; commands: `commands`, one exec each (the modules case's raw checks)
+   */
+  mode: "workload" | "trivial" | "hosts" | "commands";
+  commands?: string[];
   forks?: number;
   vars: Record<string, string>;
   templates: Record<string, string>;
@@ -67,7 +71,9 @@ async function host(h: { host: string; port: number }): Promise<void> {
       .on("error", rej)
       .connect({ sock, username: "root", privateKey: readFileSync(spec.key), readyTimeout: 120_000 }),
   );
-  if (spec.mode === "trivial" || spec.mode === "hosts") {
+  if (spec.mode === "commands") {
+    for (const cmd of spec.commands ?? []) await exec(c, cmd);
+  } else if (spec.mode === "trivial" || spec.mode === "hosts") {
     for (let i = 0; i < (spec.mode === "hosts" ? 5 : 100); i++) await exec(c, "true");
   } else {
     const cmds = workload();

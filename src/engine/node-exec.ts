@@ -68,7 +68,12 @@ export class NodeExec {
    * attempt's result (a task delegated to one node for many hosts, a step re-run) from being
    * re-attached.
    */
-  detached(script: Sh, host: string, name: DetachName, io: { stream: boolean; stdin?: string | Buffer }): Sh {
+  detached(
+    script: Sh,
+    host: string,
+    name: DetachName,
+    io: { stream: boolean; stdin?: string | Buffer; guard?: Sh },
+  ): Sh {
     const step = this.e.opts.step;
     if (!step) return script;
     const attempt = step.journal.hostState(step.name, host)?.attempt ?? host;
@@ -76,7 +81,7 @@ export class NodeExec {
       runPath(step.runId, step.name, attempt),
       runName(name.taskId, name.index, name.attempt, name.seq),
       script,
-      { stream: io.stream, stdinSum: io.stdin !== undefined ? sha256Hex(io.stdin) : undefined },
+      { stream: io.stream, stdinSum: io.stdin !== undefined ? sha256Hex(io.stdin) : undefined, guard: io.guard },
     );
   }
 

@@ -455,13 +455,14 @@ export class TaskExecutor {
           (!!env && this.node.holdsSecret(Object.values(env).join("\n")));
         const onOutput = stream ? this.outputEvents(host, taskLabel(task)) : undefined;
         const limit = task.asyncSeconds ? { timeoutMs: task.asyncSeconds * 1000 } : {};
-        const opts: ExecOptions = { ...p.exec, ...limit, ...x, sensitive, onOutput };
+        const { guard, ...own } = x ?? {};
+        const opts: ExecOptions = { ...p.exec, ...limit, ...own, sensitive, onOutput };
         // Detached under a run path that is the same when the run resumes, so a command that
         // already ran (or is still running) is re-attached instead of started again.
         const name = { taskId: task.id, index: at.index, attempt: at.attempt, seq: 0 };
         const detach = !!this.e.opts.step && !p.mod.idempotent;
         const sent = detach
-          ? this.node.detached(script, host, { ...name, seq: seq++ }, { stream: !!onOutput, stdin: x?.stdin })
+          ? this.node.detached(script, host, { ...name, seq: seq++ }, { stream: !!onOutput, stdin: x?.stdin, guard })
           : script;
         return this.node.exec({ host, delegate: p.delegate }, sent, opts);
       },

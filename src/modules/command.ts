@@ -50,7 +50,8 @@ async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<Modu
   const script = joinSh([...before, program]);
   const stdin = a.stdin !== undefined ? a.stdin + (a.stdin_add_newline ? "\n" : "") : undefined;
   const started = Date.now();
-  const r = await ctx.exec(script, { stdin, outputLimit: OUTPUT_LIMIT });
+  const guard = a.creates !== undefined || a.removes !== undefined ? joinSh(before) : undefined;
+  const r = await ctx.exec(script, { stdin, outputLimit: OUTPUT_LIMIT, guard });
   const notRun = r.rc === 0 ? notRunResult(a, r.stdout.trim()) : undefined;
   if (notRun) return notRun;
   // as Ansible: every trailing line end goes, unless strip_empty_ends is false

@@ -319,6 +319,8 @@ function readInfo(stdout: string): FileInfo {
     else if (l.startsWith("KPLAY-D ")) info.dirs.push(l.slice(8));
     else if (l.startsWith("KPLAY-F ")) info.files.push(l.slice(8));
   }
+  // a run that changed nothing prints no KPLAY-POST: the path is as it was (a failed run printed neither)
+  if (!info.post && /^KPLAY-RESULT: changed=0$/m.test(stdout)) info.post = info.pre;
   return info;
 }
 
@@ -403,11 +405,13 @@ export const fileModule = defineModule({
         sh`p=${a.path}`,
         raw(`changed=0`),
         statLine("KPLAY-PRE"),
-        raw(`if [ -L "$p" ]; then echo "KPLAY-OLDSRC: $(readlink -- "$p")"; fi; echo "KPLAY-UMASK: $(umask)"`),
+        // umask prints itself: no command substitution (a fork) for it
+        raw(`if [ -L "$p" ]; then echo "KPLAY-OLDSRC: $(readlink -- "$p")"; fi; printf 'KPLAY-UMASK: '; umask`),
         ctx.check ? lookupChecks(a) : undefined,
         a.state === "absent" ? contentsOf() : undefined,
         body,
-        statLine("KPLAY-POST"),
+        // nothing changed: the path is as KPLAY-PRE saw it (readInfo takes that line for both)
+        catSh(raw(`[ $changed = 0 ] || { `), statLine("KPLAY-POST"), raw("; }")),
         raw(`echo "KPLAY-RESULT: changed=$changed"`),
       ]),
     );

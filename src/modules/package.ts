@@ -37,14 +37,15 @@ function names(a: Args): string[] {
 function actOnMarked(
   pkgs: string[],
   act: Sh,
-  o: { undoOf: ((p: string) => string) | undefined; log: UndoLog; check: boolean },
+  o: { undoOf: ((p: string) => string) | undefined; log: UndoLog; check: boolean; before?: Sh },
 ): Sh {
-  const { undoOf, log, check } = o;
+  const { undoOf, log, check, before } = o;
   return joinSh([
     raw(`set --`),
     ...pkgs.map((p, i) => sh`[ $${flag("t", i)} = 0 ] || set -- "$@" ${p}`),
     raw(`if [ $# -gt 0 ]; then`),
-    check ? raw(`  :`) : sh`  ${act} || { tail -n 30 -- "$log_" >&2; exit 1; }`,
+    check || !before ? undefined : sh`  ${before}`,
+    check ? raw(`  :`) : sh`  newlog_; ${act} || { tail -n 30 -- "$log_" >&2; exit 1; }`,
     // packages that were not installed before are removed on undo (with what they pulled in)
     ...(undoOf && log.enabled && !check
       ? pkgs.map((p, i) => sh`  [ $${flag("n", i)} = 0 ] || { ${log.recordScript(`pkg:${p}`, undoOf(p))!}; }`)
@@ -63,8 +64,13 @@ const marks = (i: number) => ({
   markNew: sh`${flag("t", i)}=1; ${flag("n", i)}=1`,
 });
 
-/** A private log for the package manager's output (mktemp: never a fixed name in /tmp). */
-const LOG = raw(`log_=$(mktemp) || exit 1; trap 'rm -f "$log_"' EXIT`);
+/**
+ * A private log for the package manager's output (mktemp: never a fixed name in /tmp), made by
+ * `newlog_` when a package manager first runs: a task with nothing to do forks nothing for it.
+ */
+const LOG = raw(
+  `log_=; trap '[ -z "$log_" ] || rm -f "$log_"' EXIT; newlog_() { [ -n "$log_" ] || log_=$(mktemp) || exit 1; }`,
+);
 
 const normalState = (s: Args["state"]) => (s === "installed" ? "present" : s === "removed" ? "absent" : s);
 
@@ -77,24 +83,38 @@ const CACHE_TIME = raw(
     `[ -e "$f_" ] && { stat -c %Y "$f_"; return; }; done; echo 0; }`,
 );
 
+// A node that never read its package lists reads them (not fatal: an unreadable source shows as
+// the install's own failure).
+const READ_FRESH_LISTS = raw(
+  `ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages' || { newlog_; apt-get update -q >"$log_" 2>&1; } || :`,
+);
+
 /**
- * sh lines that refresh apt's package lists when the task asks, or when the node never read them.
- * As Ansible's apt: a node without lists (a fresh one) reads them first unless update_cache is
- * false (Ansible runs apt-get update to install python3-apt, which a fresh node lacks, before it
- * looks at the cache); update_cache or cache_valid_time then updates when the cache is older than
+ * Whether a node that never read its package lists reads them before anything else: as Ansible's
+ * apt (which runs apt-get update to install python3-apt, missing on a fresh node) unless
+ * update_cache is false, when a refresh is asked or candidates are compared (latest). For
+ * present, the lists are read only when a package must be installed (actOnMarked): a task whose
+ * packages are all there never touches apt, so it costs no update on a node whose sources cannot
+ * be reached (an air-gapped node with the distribution's default sources).
+ */
+const freshFirst = (pkgs: string[], a: Args): boolean =>
+  a.update_cache === true ||
+  a.cache_valid_time > 0 ||
+  (a.update_cache !== false && pkgs.length > 0 && normalState(a.state) === "latest");
+
+/**
+ * sh lines that refresh apt's package lists when the task asks (freshFirst for a node that never
+ * read them): update_cache or cache_valid_time updates when the cache is older than
  * cache_valid_time, and reports the cache updated only when its time moved.
  */
 function aptCache(pkgs: string[], a: Args, check: boolean): Sh[] {
   const lines: Sh[] = [CACHE_TIME];
-  const fresh = raw(`ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages'`);
-  if (a.update_cache !== false && !check && (pkgs.length > 0 || a.update_cache || a.cache_valid_time > 0))
-    // not fatal: a source that cannot be read shows as the install's own failure
-    lines.push(sh`${fresh} || apt-get update -q >"$log_" 2>&1 || :`);
+  if (!check && freshFirst(pkgs, a)) lines.push(READ_FRESH_LISTS);
   if (!a.update_cache && a.cache_valid_time === 0) return lines;
   const update = check
     ? raw("cache=1")
     : raw(
-        `apt-get update -q >"$log_" 2>&1 || { cat -- "$log_" >&2; exit 1; }; ` +
+        `newlog_; apt-get update -q >"$log_" 2>&1 || { cat -- "$log_" >&2; exit 1; }; ` +
           `[ "$(cache_time_)" = "$before_" ] || cache=1`,
       );
   lines.push(
@@ -149,7 +169,9 @@ function aptScript(pkgs: string[], a: Args, o: { check: boolean; undo: UndoLog }
       ? (p: string) =>
           sh`DEBIAN_FRONTEND=noninteractive apt-get purge -y -q --autoremove -- ${p.split("=")[0]} >/dev/null`.text
       : undefined;
-  return joinSh([...lines, actOnMarked(pkgs, act, { undoOf, log: undo, check })]);
+  // present: a node that never read its lists reads them only now that something is installed
+  const before = state === "present" && a.update_cache !== false && !freshFirst(pkgs, a) ? READ_FRESH_LISTS : undefined;
+  return joinSh([...lines, actOnMarked(pkgs, act, { undoOf, log: undo, check, before })]);
 }
 
 function rpmScript(pkgs: string[], a: Args, o: { check: boolean; tool: "dnf" | "yum"; undo: UndoLog }): Sh {

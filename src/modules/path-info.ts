@@ -1,6 +1,6 @@
 // Owns what a module reports of a path as Ansible's add_path_info does (uid, gid, owner, group,
 // mode, state, size) and the one stat line on the node it is read from ($p names the path).
-import { raw, type Sh } from "../transport/sh.js";
+import { joinSh, raw, type Sh } from "../transport/sh.js";
 
 /**
  * What `stat -c '%F|%h|%a|%u|%g|%U|%G|%s'` said of the path (undefined: nothing there), and
@@ -44,9 +44,13 @@ export function pathInfo(st: PathStat | undefined): Record<string, unknown> {
   return { uid, gid, owner, group, mode, state: stateOf(st), size };
 }
 
-/** A line `TAG: kind|links|mode|uid|gid|owner|group|size|exists` of the path in $p (nothing there: empty fields). */
+/**
+ * A line `TAG: kind|links|mode|uid|gid|owner|group|size|exists` of the path in $p (nothing there:
+ * empty fields). One fork (stat's): whether the path exists is a test in this shell.
+ */
 export function statLine(tag: "KPLAY-PRE" | "KPLAY-POST"): Sh {
+  const exists = raw(`ex_=; [ -e "$p" ] && ex_=1`);
   return tag === "KPLAY-PRE"
-    ? raw(`echo "KPLAY-PRE: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)|$([ -e "$p" ] && echo 1)"`)
-    : raw(`echo "KPLAY-POST: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)|$([ -e "$p" ] && echo 1)"`);
+    ? joinSh([exists, raw(`echo "KPLAY-PRE: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)|$ex_"`)], "; ")
+    : joinSh([exists, raw(`echo "KPLAY-POST: $(stat -c '%F|%h|%a|%u|%g|%U|%G|%s' -- "$p" 2>/dev/null)|$ex_"`)], "; ");
 }

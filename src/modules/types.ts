@@ -18,7 +18,18 @@ export interface ModuleContext {
   /** Run a sh script, built by the quoting builder, on the host (as root when the task becomes). */
   exec(
     script: Sh,
-    opts?: { stdin?: string | Buffer; timeoutMs?: number; outputLimit?: number; stdoutSink?: (chunk: Buffer) => void },
+    opts?: {
+      stdin?: string | Buffer;
+      timeoutMs?: number;
+      outputLimit?: number;
+      stdoutSink?: (chunk: Buffer) => void;
+      /**
+       * Lines at the head of `script` that may end it with `exit 0` before the command proper (a
+       * command's chdir and creates/removes): a detached command runs them first outside the
+       * detach, so a guarded re-run starts nothing; never when re-attaching to a started one.
+       */
+      guard?: Sh;
+    },
   ): Promise<ExecResult>;
   /** Read a file on the controller; relative paths resolve as Ansible does (files/ beside the playbook…). */
   readLocal(path: string, from?: string): Buffer;

@@ -46,14 +46,19 @@ const RUNNER = joinSh([
   raw('echo $? > "$kplay_n_.rc"'),
 ]);
 
-/** `stdinSum`: sha256 of the data the command gets on stdin (undefined: none). */
+/**
+ * `stdinSum`: sha256 of the data the command gets on stdin (undefined: none). `guard`: lines that
+ * may answer for the command with `exit 0` (a creates that exists): run before it is started, in
+ * this shell (its paths are absolute, so a guard's cd is harmless), so a guarded command that has
+ * nothing to do costs no run files and no processes; a started command is re-attached without it.
+ */
 export function detachedScript(
   dir: string,
   name: string,
   script: Sh,
-  o: { stream?: boolean; stdinSum?: string } = {},
+  o: { stream?: boolean; stdinSum?: string; guard?: Sh } = {},
 ): Sh {
-  const { stream = false, stdinSum } = o;
+  const { stream = false, stdinSum, guard } = o;
   const collect = stream
     ? // -vv: follow the output files while the command runs
       raw(
@@ -95,6 +100,7 @@ export function detachedScript(
     raw("  done"),
     raw("  out"),
     raw("else"),
+    guard,
     // another command of the same user may make $b at the same moment: losing that race is fine
     raw(
       '  { [ -d "$b" ] || mkdir -m 700 -- "$b" 2>/dev/null || [ -d "$b" ]; } && [ ! -L "$b" ] && [ -O "$b" ] && ' +

@@ -264,3 +264,61 @@ describe("get_url", () => {
     expect(String(none.msg)).toMatch(/cannot fetch the checksum file/);
   });
 });
+
+// apt against stand-in tools on PATH (apt-get records its calls; dpkg-query knows INSTALLED; ls
+// shows a node that never read its package lists): what the module's script really runs.
+describe("apt on a node that never read its package lists", () => {
+  async function apt(args: Record<string, unknown>, installed: string[]) {
+    const at = mkdtempSync(join(dir, "apt-"));
+    const bin = join(at, "bin");
+    mkdirSync(bin);
+    const calls = join(at, "calls");
+    const tool = (name: string, body: string) =>
+      writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    tool("apt-get", `echo "apt-get $*" >> ${calls}`);
+    tool("ls", "exit 0");
+    tool(
+      "dpkg-query",
+      `for p; do :; done; case " ${installed.join(" ")} " in *" $p "*) printf 'install ok installed 1.0';; *) exit 1;; esac`,
+    );
+    const mod = findModule("apt")!;
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    const result = await mod.run(
+      {
+        host: "localhost",
+        check: false,
+        undo: new UndoLog(false),
+        diff: false,
+        vars: {},
+        exec: (script, o) => conn.exec(script, { stdin: o?.stdin, env }),
+        readLocal: () => Buffer.from(""),
+        localPath: (p) => p,
+        renderFile: (text) => text,
+      },
+      mod.schema.parse(args),
+    );
+    return { result, calls: existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : [] };
+  }
+
+  it("packages already there: no apt-get at all (no update against sources that may be unreachable)", async () => {
+    const { result, calls } = await apt({ name: ["curl", "jq"] }, ["curl", "jq"]);
+    expect(result).toMatchObject({ changed: false, packages: [] });
+    expect(calls).toEqual([]);
+  });
+
+  it("a package to install: the lists are read first, then only the missing package is installed", async () => {
+    const { result, calls } = await apt({ name: ["curl", "jq"] }, ["curl"]);
+    expect(result).toMatchObject({ changed: true, packages: ["jq"] });
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toBe("apt-get update -q");
+    expect(calls[1]).toMatch(/^apt-get install .* -- jq$/);
+  });
+
+  it("update_cache: false installs without reading the lists; absent never reads them", async () => {
+    expect((await apt({ name: "jq", update_cache: false }, [])).calls).toEqual([
+      expect.stringMatching(/^apt-get install .* -- jq$/),
+    ]);
+    const gone = await apt({ name: "jq", state: "absent" }, ["jq"]);
+    expect(gone.calls).toEqual([expect.stringMatching(/^apt-get remove .* -- jq$/)]);
+  });
+});

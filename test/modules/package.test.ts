@@ -1,6 +1,6 @@
 // The apt side of the package modules as Ansible's apt behaves where a fresh node differs from a
-// used one: the package lists are read first when the node never read them (unless update_cache
-// is false), cache_valid_time alone asks for a refresh, and a package apt cannot find fails with
+// used one: the package lists are read when the node never read them and a package must be
+// installed (first for latest or an asked refresh; never when update_cache is false), cache_valid_time alone asks for a refresh, and a package apt cannot find fails with
 // Ansible's message. The scripts run against a fake exec that answers as apt-get would.
 import { describe, expect, it } from "vitest";
 import { findModule, type ModuleContext } from "../../src/modules/index.js";
@@ -27,21 +27,27 @@ async function runApt(
   return { script: scripts.join("\n"), result };
 }
 
-const FRESH = "ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages' || apt-get update";
+const FRESH = "ls /var/lib/apt/lists 2>/dev/null | grep -q '_Packages' || { newlog_; apt-get update";
 
 describe("apt on a fresh node", () => {
-  it("reads the package lists first when the node has none and update_cache is not set", async () => {
-    expect((await runApt({ name: "libuser" })).script).toContain(FRESH);
+  it("reads the package lists when the node has none and a package must be installed (update_cache not set)", async () => {
+    const { script } = await runApt({ name: "libuser" });
+    // inside the branch that installs: a package already there costs no update (modules.test.ts runs it)
+    expect(script.indexOf(FRESH)).toBeGreaterThan(script.indexOf("if [ $# -gt 0 ]; then"));
+    expect(script.indexOf(FRESH)).toBeLessThan(script.indexOf("apt-get install"));
   });
 
-  it("never when update_cache is false; before the cache's age is judged when update_cache is true", async () => {
+  it("never when update_cache is false or for absent; before the cache's age is judged when update_cache is true", async () => {
     expect((await runApt({ name: "libuser", update_cache: false })).script).not.toContain(FRESH);
-    expect((await runApt({ name: "libuser", state: "absent" })).script).toContain(FRESH);
+    expect((await runApt({ name: "libuser", state: "absent" })).script).not.toContain(FRESH);
+    const latest = (await runApt({ name: "libuser", state: "latest" })).script;
+    expect(latest.indexOf(FRESH)).toBeLessThan(latest.indexOf("apt-cache policy"));
     const asked = (await runApt({ name: "libuser", update_cache: true })).script;
     // the lists a fresh node reads first count as the cache's time (Ansible: git role's
     // `update_cache=true cache_valid_time=86400` is ok, not changed, on a fresh node)
     expect(asked.indexOf(FRESH)).toBeGreaterThan(-1);
     expect(asked.indexOf(FRESH)).toBeLessThan(asked.indexOf("before_=$(cache_time_)"));
+    expect(asked.split(FRESH)).toHaveLength(2); // once
   });
 
   it("reports the cache updated only when its time moved, read as Ansible reads it", async () => {

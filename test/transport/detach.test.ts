@@ -62,6 +62,24 @@ describe("detachedScript", () => {
     expect(readFileSync(counter, "utf8")).toBe("ran\nran\n");
   });
 
+  it("a guard that answers for the command (creates exists) starts nothing; a started command is re-attached without it", async () => {
+    const marker = join(runDir("guard"), "..", "guard-made");
+    const guard = userScript(`if [ -e '${marker}' ]; then echo SKIPPED; exit 0; fi`);
+    const script = userScript(
+      `if [ -e '${marker}' ]; then echo SKIPPED; exit 0; fi; echo made > '${marker}'; echo ran`,
+    );
+    const name = runName("0_tasks_2", 0, 1, 0);
+    const first = await conn.exec(detachedScript(dir("guard"), name, script, { guard }));
+    expect(first).toEqual({ rc: 0, stdout: "ran\n", stderr: "" });
+    // the same command again (a resume): its recorded result, although the guard would now skip it
+    expect(await conn.exec(detachedScript(dir("guard"), name, script, { guard }))).toEqual(first);
+    // another task guarded by the same file: answered by the guard, no run files made for it
+    const other = runName("0_tasks_3", 0, 1, 0);
+    const skipped = await conn.exec(detachedScript(dir("guard"), other, script, { guard }));
+    expect(skipped).toEqual({ rc: 0, stdout: "SKIPPED\n", stderr: "" });
+    expect(readdirSync(runDir("guard")).filter((f) => f.startsWith(other))).toEqual([]);
+  });
+
   it("re-attaches to a command still running and waits for its result", async () => {
     const marker = join(runDir("running"), "..", "running-count");
     const script = `echo x >> '${marker}'; sleep 1; echo done`; // the second send comes while it sleeps
