@@ -38,3 +38,8 @@ export function withCanonicalNames(module: string, args: Record<string, unknown>
   }
   return out;
 }
+
+/** The other names of `module`'s arguments (alias → argument), for the generated reference. */
+export function aliasesOf(module: string): Readonly<Record<string, string>> {
+  return ALIASES[module] ?? {};
+}
