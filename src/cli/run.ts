@@ -33,7 +33,8 @@ Usage: kplay run PLAYBOOK [PLAYBOOK...] (-i INVENTORY | -c CONFIG | --sandbox) [
 
 Run playbooks against the hosts of an inventory. Each playbook is a list of plays
 (hosts, vars, vars_files, become, gather_facts, serial, strategy, pre_tasks,
-tasks, post_tasks, handlers). See README.md for the keywords and modules.
+tasks, post_tasks, handlers). Keywords: docs/reference/playbooks.md; modules and
+their arguments: docs/reference/modules.md.
 
 Options:
   -i, --inventory PATH     Ansible/kubespray inventory (YAML, INI or a directory); repeatable

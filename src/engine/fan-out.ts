@@ -69,10 +69,14 @@ export class FanOut {
       const o = this.errorOutcome(h, e);
       // ignore_errors covers a task that could not even be built (an undefined variable), as in Ansible
       outcomes = [o.status === "failed" && t.eff.ignoreErrors ? { ...o, status: "ignored" } : o];
-      // a task that failed before its module ran is registered too, as Ansible registers every failure
-      if (t.task.register && o.status === "failed") this.e.hosts.get(h).registered[t.task.register] = o.result;
+      // a task that failed before its module ran is registered too, as Ansible registers every
+      // failure; so is an unreachable host's result (ignore_unreachable lets later tasks read it)
+      if (t.task.register && (o.status === "failed" || o.status === "unreachable"))
+        this.e.hosts.get(h).registered[t.task.register] = o.result;
     }
-    const status = aggregate(outcomes.map((o) => o.status));
+    const shownStatus = aggregate(outcomes.map((o) => o.status));
+    // ignore_unreachable: shown unreachable, counted ok and ignored, the host stays (Ansible's strategy)
+    const status = shownStatus === "unreachable" && t.eff.ignoreUnreachable ? "ignored" : shownStatus;
     // an include_role that runs shows nothing of its own (its role's tasks do), as in Ansible; a
     // looped one shows only its items skipped (and failed)
     const quiet = t.task.quietWhenOk === true && status === "ok";

@@ -81,8 +81,13 @@ export class HostStates {
 
   recap(): Record<string, RecapCounts> {
     const out: Record<string, RecapCounts> = {};
-    // as Ansible's recap: a host no task counted for (its batch never ran) is not in it
-    for (const [h, s] of this.hosts) if (Object.values(s.counts).some((n) => n > 0)) out[h] = s.counts;
+    // as Ansible's recap: a host no task counted for (its batch never ran) is not in it; hosts in
+    // name order whatever order the play ran them in (a play's `order`)
+    const names = [...this.hosts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const h of names) {
+      const s = this.hosts.get(h)!;
+      if (Object.values(s.counts).some((n) => n > 0)) out[h] = s.counts;
+    }
     return out;
   }
 

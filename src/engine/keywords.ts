@@ -6,6 +6,8 @@ import { ansibleBoolean } from "../modules/arg-types.js";
 import type { Inheritable, Play, Task } from "../playbook/types.js";
 import { renderValue, type TemplateOrigin } from "../template/render.js";
 import { inherit, LATE_BOOLEANS } from "../playbook/inherit.js";
+import { serialEntry, serialProblem } from "../playbook/load-fields.js";
+import type { Where } from "../errors.js";
 
 export { inherit };
 
@@ -26,6 +28,7 @@ export function rootInherit(play: Play): Inheritable {
     diff: play.diff,
     noLog: play.noLog,
     ignoreErrors: play.ignoreErrors,
+    ignoreUnreachable: play.ignoreUnreachable,
     moduleDefaults: play.moduleDefaults,
     late: play.late,
   };
@@ -96,8 +99,11 @@ export function renderedAhead<T extends { task?: Task; eff: Inheritable }>(
 }
 
 /** The task keywords a play sets for its tasks. */
-function taskDefaults(e: Inheritable): Pick<Play, "checkMode" | "diff" | "noLog" | "ignoreErrors"> {
-  return { checkMode: e.checkMode, diff: e.diff, noLog: e.noLog, ignoreErrors: e.ignoreErrors };
+function taskDefaults(
+  e: Inheritable,
+): Pick<Play, "checkMode" | "diff" | "noLog" | "ignoreErrors" | "ignoreUnreachable"> {
+  const { checkMode, diff, noLog, ignoreErrors, ignoreUnreachable } = e;
+  return { checkMode, diff, noLog, ignoreErrors, ignoreUnreachable };
 }
 
 /** A play with its keywords written as templates rendered once, with the play's variables, as Ansible does. */
@@ -121,6 +127,7 @@ export function resolvePlayLate(play: Play, vars: Record<string, unknown>): Play
     gatherFacts: b("gather_facts", play.gatherFacts),
     anyErrorsFatal: b("any_errors_fatal", play.anyErrorsFatal),
     forceHandlers: b("force_handlers", play.forceHandlers),
+    serial: late.serial !== undefined ? lateSerial(late.serial, vars, at("serial")) : play.serial,
     ...taskDefaults(resolveLate({ ...rootInherit(play), late: rest }, vars, where).eff),
     late: undefined,
   };
@@ -174,8 +181,21 @@ export function serialBatches(hosts: string[], serial: Array<number | string>): 
   let k = 0;
   while (i < hosts.length) {
     const size = sizes[Math.min(k++, sizes.length - 1)];
-    out.push(hosts.slice(i, i + size));
-    i += size;
+    // 0 (or below): every host left in one batch, as Ansible's playbook executor does
+    const end = size > 0 ? i + size : hosts.length;
+    out.push(hosts.slice(i, end));
+    i = end;
   }
   return out;
+}
+
+/** serial written as a template, rendered with the play's variables when the play starts. */
+function lateSerial(text: string, vars: Record<string, unknown>, where: Where): Array<number | string> {
+  const v = renderValue(text, vars, where);
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((s) => {
+    const entry = serialEntry(typeof s === "string" ? s.trim() : s);
+    if (entry === undefined) throw new KplayError("input", serialProblem(s), { where });
+    return entry;
+  });
 }

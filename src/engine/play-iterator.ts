@@ -56,7 +56,10 @@ export class PlayIterator {
     const at = play.where?.file ? `${play.where.file}${play.where.line ? `:${play.where.line}` : ""}: ` : "";
     for (const u of m.unmatched) this.warn(`${at}could not match supplied host pattern, ignoring: ${u}`);
     const limit = this.e.opts.limit;
-    return m.hosts.filter((h) => !limit || limit.has(h));
+    return ordered(
+      m.hosts.filter((h) => !limit || limit.has(h)),
+      play.order,
+    );
   }
 
   async runPlay(pb: Playbook, play: Play): Promise<void> {
@@ -468,4 +471,20 @@ const INCLUDE_MARKERS = new Set(["include_tasks", "kplay_include_role"]);
 
 function includeDepth(id: string): number {
   return id.split("#").length - 1;
+}
+
+/** A play's hosts in its `order` (Ansible's inventory manager: names compared as strings). */
+export function ordered(hosts: string[], order: Play["order"]): string[] {
+  if (order === "reverse_inventory") return [...hosts].reverse();
+  if (order === "sorted" || order === "reverse_sorted") {
+    const sorted = [...hosts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return order === "sorted" ? sorted : sorted.reverse();
+  }
+  if (order !== "shuffle") return hosts;
+  const out = [...hosts];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }

@@ -4,6 +4,7 @@
 // complaint in plain words. Shared by load.ts and load-roles.ts.
 import { inputError, type Where } from "../errors.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
+import { kindOf } from "../plain-issue.js";
 import type { PathKey, YamlSource } from "../yaml-source.js";
 
 export function at(src: YamlSource, path: PathKey[], field?: string, key = false): Where {
@@ -168,4 +169,58 @@ export function loopControl(src: YamlSource, lc: unknown, path: PathKey[]): Reco
       at(src, [...path, bad], `loop_control.${bad}`),
     );
   return lc;
+}
+
+/**
+ * `collections` (play, block, task, role): the collections whose short module names a task may
+ * use. kplay finds the modules it runs by their short names whatever the list (those of
+ * ansible.posix and community.general included), so the list is checked, not used: a list of
+ * namespace.collection names (one name alone is a list of one), never a template (Ansible's is
+ * static too).
+ */
+export function checkCollections(src: YamlSource, v: unknown, path: PathKey[]): void {
+  if (v === undefined || v === null) return;
+  const names = typeof v === "string" ? [v] : v;
+  const where = at(src, [...path, "collections"], "collections");
+  if (!Array.isArray(names))
+    throw inputError(`collections must be a list of collection names, not ${kindOf(v)}`, where);
+  for (const n of names)
+    if (typeof n !== "string" || !/^[A-Za-z_]\w*\.[A-Za-z_]\w*$/.test(n))
+      throw inputError(
+        `collections: ${typeof n === "string" ? JSON.stringify(n) : kindOf(n)} is not a collection name`,
+        where,
+        "e.g. collections: [community.general]",
+      );
+}
+
+/** A play's `order`: the order its hosts run in (Ansible's inventory manager's choices). */
+export const HOST_ORDERS = ["inventory", "reverse_inventory", "sorted", "reverse_sorted", "shuffle"] as const;
+export type HostOrder = (typeof HOST_ORDERS)[number];
+
+export function hostOrder(src: YamlSource, v: unknown, path: PathKey[]): HostOrder | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === "string" && (HOST_ORDERS as readonly string[]).includes(v)) return v as HostOrder;
+  throw inputError(
+    `order must be one of: ${HOST_ORDERS.join(", ")}`,
+    at(src, [...path, "order"], "order"),
+    typeof v === "string" && v.includes("{{") ? "order is read when the play loads: write it out" : undefined,
+  );
+}
+
+/**
+ * One serial entry as kplay keeps it: a whole number (0: every host left at once), or a
+ * percentage above 0 and up to 100; undefined when it is neither (serialProblem says why).
+ */
+export function serialEntry(s: unknown): number | string | undefined {
+  if (typeof s === "number" && Number.isInteger(s) && s >= 0) return s;
+  if (typeof s === "string" && /^\d+(\.\d+)?%$/.test(s) && parseFloat(s) > 0 && parseFloat(s) <= 100) return s;
+  if (typeof s === "string" && /^\d+$/.test(s)) return Number(s);
+  return undefined;
+}
+
+export function serialProblem(s: unknown): string {
+  return (
+    `serial must be a number of hosts (0: all at once) or a percentage up to 100% such as "30%", ` +
+    `got ${JSON.stringify(s)}`
+  );
 }

@@ -7,9 +7,12 @@ import {
   at,
   becomeMethod,
   bool,
+  checkCollections,
   checkRegister,
   connectionOf,
   envOf,
+  hostOrder,
+  type HostOrder,
   isMap,
   kindOf,
   lateOr,
@@ -17,6 +20,8 @@ import {
   plainIssue,
   playHosts,
   positiveInt,
+  serialEntry,
+  serialProblem,
   strList,
   tagList,
   varsOf,
@@ -73,6 +78,8 @@ export const COMMON_KEYS = [
   "connection",
   "module_defaults",
   "any_errors_fatal",
+  "collections",
+  "ignore_unreachable",
 ];
 const TASK_KEYS = new Set([
   ...COMMON_KEYS,
@@ -132,18 +139,13 @@ const PLAY_KEYS = new Set([
   "diff",
   "no_log",
   "ignore_errors",
+  "ignore_unreachable",
   "module_defaults",
+  "collections",
+  "order",
 ]);
 // Ansible keywords kplay does not run yet: refused loudly rather than silently ignored.
-const NOT_YET = new Set([
-  "port",
-  "ignore_unreachable",
-  "collections",
-  "debugger",
-  "timeout",
-  "order",
-  "force_handlers",
-]);
+const NOT_YET = new Set(["port", "debugger", "timeout", "force_handlers"]);
 const MAX_INCLUDE_DEPTH = 20;
 
 interface Ctx {
@@ -279,9 +281,7 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
   // a role's handlers come before the play's own, as in Ansible
   const handlerTasks: Node[] = [...ctx.play!.handlers, ...ownHandlers];
   checkNotify([...sections.preTasks, ...sections.tasks, ...sections.postTasks, ...handlerTasks], handlerTasks);
-
-  const serial = readSerial(src, raw.serial, [...path, "serial"]);
-  const maxFail = readMaxFail(src, raw.max_fail_percentage, [...path, "max_fail_percentage"]);
+  checkCollections(src, raw.collections, path);
   const taskDefaults = playTaskDefaults(src, raw, path);
   const playLate: Record<string, string> = {};
   const pb = (key: string) => lateOr(raw[key], key, playLate, () => bool(src, raw[key], [...path, key]));
@@ -299,11 +299,12 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
     remoteUser: raw.remote_user !== undefined ? String(raw.remote_user) : undefined,
     ...connectionOf(src, raw.connection, [...path, "connection"]),
     gatherFacts: pb("gather_facts") ?? true,
-    serial,
-    maxFailPercentage: maxFail,
+    serial: readSerial(src, raw.serial, { path: [...path, "serial"], late: playLate }),
+    maxFailPercentage: readMaxFail(src, raw.max_fail_percentage, [...path, "max_fail_percentage"]),
     anyErrorsFatal: pb("any_errors_fatal") ?? false,
     forceHandlers: pb("force_handlers") ?? false,
     strategy,
+    ...orderOf(hostOrder(src, raw.order, path)),
     tags: tagList(src, raw.tags, [...path, "tags"]),
     environment: envOf(src, raw.environment, [...path, "environment"]),
     ...taskDefaults,
@@ -315,6 +316,8 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
     where: at(src, path),
   };
 }
+
+const orderOf = (order: HostOrder | undefined) => (order && order !== "inventory" ? { order } : {});
 
 /** linear or free (a template: rendered when the play starts). */
 function readStrategy(
@@ -343,6 +346,7 @@ function playTaskDefaults(src: YamlSource, raw: Record<string, unknown>, path: P
     diff: kb("diff"),
     noLog: kb("no_log"),
     ignoreErrors: kb("ignore_errors"),
+    ignoreUnreachable: kb("ignore_unreachable"),
     ...moduleDefaultsOf(src, raw.module_defaults, [...path, "module_defaults"]),
     ...(Object.keys(late).length ? { late } : {}),
   };
@@ -374,17 +378,20 @@ function checkNotify(nodes: Node[], handlers: Node[]): void {
   }
 }
 
-function readSerial(src: YamlSource, raw: unknown, path: PathKey[]): Array<number | string> {
+/** serial: a batch size, a percentage or a list of them; a template is read when the play starts. */
+function readSerial(
+  src: YamlSource,
+  raw: unknown,
+  o: { path: PathKey[]; late: Record<string, string> },
+): Array<number | string> {
+  const { path, late } = o;
   if (raw === undefined || raw === null) return [];
+  if (lateOr(raw, "serial", late, () => true) === undefined) return [];
   const list = Array.isArray(raw) ? raw : [raw];
   return list.map((s, i) => {
-    if (typeof s === "number" && Number.isInteger(s) && s > 0) return s;
-    if (typeof s === "string" && /^\d+(\.\d+)?%$/.test(s) && parseFloat(s) > 0 && parseFloat(s) <= 100) return s;
-    if (typeof s === "string" && /^\d+$/.test(s) && Number(s) > 0) return Number(s);
-    throw inputError(
-      `serial must be a positive number or a percentage such as "30%", got ${JSON.stringify(s)}`,
-      at(src, Array.isArray(raw) ? [...path, i] : path, "serial"),
-    );
+    const entry = serialEntry(s);
+    if (entry !== undefined) return entry;
+    throw inputError(serialProblem(s), at(src, Array.isArray(raw) ? [...path, i] : path, "serial"));
   });
 }
 
@@ -433,6 +440,7 @@ export function readNodes(s: Source, raw: unknown, loc: { path: PathKey[]; field
 export function readCommon(src: YamlSource, raw: Record<string, any>, path: PathKey[]): Inheritable {
   const when = raw.when === undefined ? [] : Array.isArray(raw.when) ? raw.when : [raw.when];
   when.forEach((w, i) => checkExpr(src, w, Array.isArray(raw.when) ? [...path, "when", i] : [...path, "when"], "when"));
+  checkCollections(src, raw.collections, path);
   const late: Record<string, string> = {};
   const kb = (key: string) => lateOr(raw[key], key, late, () => bool(src, raw[key], [...path, key]));
   return {
@@ -449,6 +457,7 @@ export function readCommon(src: YamlSource, raw: Record<string, any>, path: Path
     environment: envOf(src, raw.environment, [...path, "environment"]),
     noLog: kb("no_log"),
     ignoreErrors: kb("ignore_errors"),
+    ignoreUnreachable: kb("ignore_unreachable"),
     anyErrorsFatal: kb("any_errors_fatal"),
     delegateTo: raw.delegate_to !== undefined ? String(raw.delegate_to) : undefined,
     runOnce: kb("run_once"),

@@ -19,6 +19,8 @@ export interface Inheritable {
   environment?: Record<string, unknown> | string;
   noLog?: boolean;
   ignoreErrors?: boolean;
+  /** A host unreachable for this task stays in the play (the result counted ok and ignored), as Ansible's keyword. */
+  ignoreUnreachable?: boolean;
   /** A host failing here ends the play for every host (Ansible's keyword on plays, blocks and tasks). */
   anyErrorsFatal?: boolean;
   delegateTo?: string;
@@ -135,6 +137,8 @@ export interface Play {
   /** force_handlers: a host that failed still runs the handlers it notified. */
   forceHandlers: boolean;
   strategy: "linear" | "free";
+  /** The order the play's hosts run in (Ansible's `order`); absent: the inventory's. */
+  order?: "reverse_inventory" | "sorted" | "reverse_sorted" | "shuffle";
   tags: string[];
   environment?: Record<string, unknown> | string;
   /** Play-level defaults of the task keywords of the same names. */
@@ -142,6 +146,7 @@ export interface Play {
   diff?: boolean;
   noLog?: boolean;
   ignoreErrors?: boolean;
+  ignoreUnreachable?: boolean;
   moduleDefaults?: Record<string, Record<string, unknown>>;
   preTasks: Node[];
   tasks: Node[];

@@ -279,3 +279,48 @@ describe("resume", () => {
     s.journal.close();
   });
 });
+
+describe("ignore_unreachable", () => {
+  const playbook = (where: "task" | "play") => `
+- hosts: all
+  gather_facts: false
+  ${where === "play" ? "ignore_unreachable: true" : ""}
+  tasks:
+    - name: probe
+      command: probe
+      register: r
+      ${where === "task" ? "ignore_unreachable: true" : ""}
+    - command: after {{ r.unreachable | default(false) }}
+`;
+  const unreachableB: Rule = (h, s) => {
+    if (h === "b" && s.includes("probe")) throw new UnreachableError(h, "link lost", true);
+    return undefined;
+  };
+  const recap = (log: EventLog) => {
+    const e = log.events.find((x) => x.event === "recap");
+    return e && e.event === "recap" ? e.hosts : {};
+  };
+
+  it.each(["task", "play"] as const)(
+    "as a %s keyword: the host stays, its result registered; counted ok and ignored (Ansible's strategy)",
+    async (where) => {
+      const r = await run({ hosts: ["a", "b"], playbook: playbook(where), rule: unreachableB });
+      expect(r.log.statuses("probe")).toEqual({ a: ["changed"], b: ["unreachable"] });
+      expect(r.nodes.ran("b", "after True")).toBe(1);
+      expect(r.nodes.ran("a", "after False")).toBe(1);
+      expect(recap(r.log).b).toMatchObject({ ok: 2, changed: 1, unreachable: 0, ignored: 1 });
+      expect(r.summary.ok).toBe(true);
+    },
+  );
+
+  it("without it the host is unreachable and runs nothing more", async () => {
+    const r = await run({
+      hosts: ["a", "b"],
+      playbook: playbook("task").replace("ignore_unreachable: true", ""),
+      rule: unreachableB,
+    });
+    expect(r.nodes.ran("b", "after")).toBe(0);
+    expect(recap(r.log).b).toMatchObject({ unreachable: 1 });
+    expect(r.summary.ok).toBe(false);
+  });
+});

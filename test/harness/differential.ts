@@ -28,6 +28,8 @@ export interface DiffPlay {
   templates?: Record<string, string>;
   files?: (out: string) => Record<string, string>;
   hostVars?: string;
+  /** h2's whole entry instead of the local connection (a host reached over SSH, or not at all). */
+  h2?: string;
   /** More command-line options, the same for both engines (--tags …). */
   cli?: string[];
   /** The case changes the machine itself (accounts, groups): the engines run one after the other. */
@@ -83,7 +85,7 @@ async function runEngine(engine: "ansible" | "kplay", play: DiffPlay): Promise<E
 }
 
 function inventory(play: DiffPlay): string {
-  const h2 = play.hostVars ? HOST.replace(" }", `, ${play.hostVars} }`) : HOST;
+  const h2 = play.h2 ?? (play.hostVars ? HOST.replace(" }", `, ${play.hostVars} }`) : HOST);
   return `all:\n  hosts:\n    h1: ${HOST}\n    h2: ${h2}\n`;
 }
 

@@ -28,7 +28,7 @@ describe("playbook validation", () => {
     ["16-kv-junk.yml", 4, 13, /cannot read "junk" as key=value/],
     ["17-rescue-without-block.yml", 4, 7, /"rescue" belongs to a block/],
     ["18-missing-include.yml", 4, 22, /task file tasks\/nope.yml not found/],
-    ["19-bad-serial.yml", 2, 11, /serial must be a positive number or a percentage/],
+    ["19-bad-serial.yml", 2, 11, /serial must be a number of hosts \(0: all at once\) or a percentage/],
     ["20-bad-strategy.yml", 2, 13, /unknown strategy "fastest".*linear or free/],
     ["21-missing-vars-file.yml", 3, 7, /vars file vars\/missing.yml not found/],
     ["22-template-syntax.yml", 6, undefined, /template error: .*Expecting/],
@@ -41,6 +41,8 @@ describe("playbook validation", () => {
     ["29-become-doas.yml", 5, 22, /become_method "doas" is not supported: kplay becomes another user with sudo or su/],
     ["30-missing-role.yml", 4, 7, /role "nowhere" not found \(looked in .*roles\/nowhere/],
     ["31-import-role-loop.yml", 5, 7, /You cannot use loops on 'import_role' statements/],
+    ["32-bad-order.yml", 2, 10, /order must be one of: inventory, reverse_inventory, sorted, reverse_sorted, shuffle/],
+    ["33-bad-collections.yml", 4, 20, /collections: "\{\{ which \}\}" is not a collection name/],
   ])("%s", (file, line, column, msg) => {
     let err: unknown;
     try {
