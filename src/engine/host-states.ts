@@ -1,6 +1,7 @@
 // Owns what the engine knows about each host during a run: failed/unreachable, gathered facts,
 // registered results and set_fact values, pending handler notifications, the last failure (for
 // rescue and `kplay status`) and the recap counts; and the hostvars view built from them.
+import { byName } from "./keywords.js";
 import { READ_ONLY } from "../playbook/py-mutate.js";
 import type { Inventory } from "../inventory/index.js";
 import type { ModuleResult } from "../modules/index.js";
@@ -83,7 +84,7 @@ export class HostStates {
     const out: Record<string, RecapCounts> = {};
     // as Ansible's recap: a host no task counted for (its batch never ran) is not in it; hosts in
     // name order whatever order the play ran them in (a play's `order`)
-    const names = [...this.hosts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const names = [...this.hosts.keys()].sort(byName);
     for (const h of names) {
       const s = this.hosts.get(h)!;
       if (Object.values(s.counts).some((n) => n > 0)) out[h] = s.counts;

@@ -199,3 +199,22 @@ function lateSerial(text: string, vars: Record<string, unknown>, where: Where): 
     return entry;
   });
 }
+
+/** Host names compared as Python compares strings (code unit by code unit), as Ansible sorts them. */
+export const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A play's hosts in its `order` (Ansible's inventory manager: names compared as strings). */
+export function ordered(hosts: string[], order: Play["order"]): string[] {
+  if (order === "reverse_inventory") return [...hosts].reverse();
+  if (order === "sorted" || order === "reverse_sorted") {
+    const sorted = [...hosts].sort(byName);
+    return order === "sorted" ? sorted : sorted.reverse();
+  }
+  if (order !== "shuffle") return hosts;
+  const out = [...hosts];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}

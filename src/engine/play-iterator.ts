@@ -14,6 +14,7 @@ import { evalCondition } from "../playbook/expr.js";
 import type { FanOut, HostRun } from "./fan-out.js";
 import {
   inherit,
+  ordered,
   renderedAhead,
   resolvePlayLate,
   resolveTags,
@@ -471,20 +472,4 @@ const INCLUDE_MARKERS = new Set(["include_tasks", "kplay_include_role"]);
 
 function includeDepth(id: string): number {
   return id.split("#").length - 1;
-}
-
-/** A play's hosts in its `order` (Ansible's inventory manager: names compared as strings). */
-export function ordered(hosts: string[], order: Play["order"]): string[] {
-  if (order === "reverse_inventory") return [...hosts].reverse();
-  if (order === "sorted" || order === "reverse_sorted") {
-    const sorted = [...hosts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return order === "sorted" ? sorted : sorted.reverse();
-  }
-  if (order !== "shuffle") return hosts;
-  const out = [...hosts];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(Math.random() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
 }

@@ -3,9 +3,8 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resolvePlayLate, resolveTags, selectedByTags, serialBatches } from "../../src/engine/keywords.js";
+import { ordered, resolvePlayLate, resolveTags, selectedByTags, serialBatches } from "../../src/engine/keywords.js";
 import { loadPlaybook } from "../../src/playbook/load.js";
-import { ordered } from "../../src/engine/play-iterator.js";
 
 const TASKS: Record<string, string[]> = {
   tag: ["tag"],
