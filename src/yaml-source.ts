@@ -119,8 +119,10 @@ function toData(doc: Document, file: string, lc: LineCounter): unknown {
   let expanded = 0;
   let at: number | undefined;
   let dangling: { name: string; offset?: number } | undefined;
+  let firstAlias: number | undefined;
   visit(doc, {
     Alias(_k, alias) {
+      firstAlias ??= alias.range?.[0];
       const target = alias.resolve(doc);
       if (!target && !dangling) dangling = { name: alias.source, offset: alias.range?.[0] };
       const r = target?.range;
@@ -137,14 +139,14 @@ function toData(doc: Document, file: string, lc: LineCounter): unknown {
     );
   if (at !== undefined)
     throw inputError(
-      `aliases expand to more than ${MAX_ALIAS_EXPANSION >> 20} MiB of data (a resource exhaustion attack?)`,
+      `aliases expand to more than ${MAX_ALIAS_EXPANSION >> 20} MiB of data (an alias bomb?): write the values out`,
       where(at),
     );
   try {
     return doc.toJS({ maxAliasCount: 1000 });
   } catch (e) {
     if (/alias/i.test((e as Error).message))
-      throw inputError("too many nested aliases (a resource exhaustion attack?)", { file });
+      throw inputError("aliases of aliases repeat the data more than 1000 times (an alias bomb?)", where(firstAlias));
     throw inputError(`cannot read the YAML: ${(e as Error).message}`, { file });
   }
 }

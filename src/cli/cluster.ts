@@ -47,9 +47,10 @@ export async function deployCommand(argv: string[]): Promise<number> {
     throw new KplayError("usage", "deploy-cluster always continues where it stopped; --resume is not needed", {
       hint: "--restart runs every step again",
     });
-  for (const w of checkTopology(loadInv(values as Common))) console.error(`kplay: warning: ${w}`);
-  checkBundleCarries(values.config);
+  const inv = loadInv(values as Common);
+  for (const w of checkTopology(inv)) console.error(`kplay: warning: ${w}`);
   checkControllerPki(join(stateDir(values as Common), "pki"));
+  checkBundleCarries(values.config, inv);
   const files = deployPlaybooks();
   return runPlaybooks(values as RunValues, files, {
     label: "kplay deploy-cluster",

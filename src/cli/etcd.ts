@@ -1,11 +1,13 @@
 // Owns the flags, help, confirmation and printing of `kplay etcd backup` and `kplay etcd restore`
 // (the workflows are cluster/etcd-backup.ts and cluster/etcd-restore.ts).
+import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { KplayError } from "../errors.js";
 import { etcdBackup } from "../cluster/etcd-backup.js";
 import { checkedSnapshot, etcdRestore, initialCluster } from "../cluster/etcd-restore.js";
 import { etcdMembers } from "../cluster/nodes.js";
-import { COMMON, confirmReset, loadInv, parse, type Common } from "./options.js";
+import { COMMON, confirmReset, loadInv, parse, stateDir, type Common } from "./options.js";
+import { whyUnreadable } from "../input-file.js";
 import { reporterFor } from "./run.js";
 import { withClusterSession } from "./state.js";
 
@@ -46,14 +48,20 @@ export async function etcdCommand(argv: string[]): Promise<number> {
   }
   if (positionals[0] === "restore" && positionals.length === 2)
     return restoreCommand(values as Common, { file: resolve(positionals[1]), yes: !!values.yes });
+  if (positionals[0] === "restore")
+    throw new KplayError("usage", `etcd restore takes one snapshot file (got ${positionals.length - 1})`, {
+      hint: "kplay etcd restore SNAPSHOT -c config.yaml",
+    });
   if (positionals[0] !== "backup" || positionals.length > 1)
     throw new KplayError("usage", `unknown etcd command "${positionals.join(" ")}"`, {
       hint: "kplay etcd backup | kplay etcd restore SNAPSHOT",
     });
   const o = values as Common;
   const inv = loadInv(o);
+  initialCluster(inv); // no etcd group, or a member without an address: refused before anything is opened
+  const outDir = resolve(values.out ?? join(stateDir(o), "backups", "etcd"));
+  checkOutDir(outDir, values.out);
   const { reporter, sd } = reporterFor(o, inv, {}, { kind: "steps" });
-  const outDir = resolve(values.out ?? join(sd, "backups", "etcd"));
   return withClusterSession({ o, inv, sd, reporter }, "kplay etcd backup", async (session) => {
     const snap = await etcdBackup(session, { outDir });
     if (!snap) return 1;
@@ -94,4 +102,17 @@ async function restoreCommand(o: Common, a: { file: string; yes: boolean }): Pro
     );
     return 1;
   });
+}
+
+/** --out names the directory snapshots go into: one that is there must be a directory. */
+function checkOutDir(dir: string, given: string | undefined): void {
+  let st;
+  try {
+    st = statSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // made when the snapshot is taken
+    throw new KplayError("usage", `--out ${given ?? dir}: ${whyUnreadable(e)}`);
+  }
+  if (!st.isDirectory())
+    throw new KplayError("usage", `--out ${given ?? dir}: is a file; --out names the directory the snapshot goes into`);
 }

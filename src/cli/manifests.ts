@@ -3,6 +3,7 @@
 // other byte kept), with each change reported.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { readTextInput } from "../input-file.js";
 import { KplayError } from "../errors.js";
 import { distinctImages, findImages, rewriteImages, type ImageUse } from "../images/manifests.js";
 import { writeFileAtomic } from "../state/atomic.js";
@@ -59,7 +60,7 @@ export function manifestInputs(args: string[]): Array<{ file: string; text: stri
         const q = join(p, e);
         if (statSync(q).isDirectory() || /\.(ya?ml|json)$/i.test(e)) walk(q, false);
       }
-    } else if (top || /\.(ya?ml|json)$/i.test(p)) out.push({ file: p, text: readFileSync(p, "utf8") });
+    } else if (top || /\.(ya?ml|json)$/i.test(p)) out.push({ file: p, text: readTextInput(p) });
   };
   for (const a of args) {
     if (a === "-") out.push({ file: "<stdin>", text: readFileSync(0, "utf8") });

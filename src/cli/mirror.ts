@@ -172,6 +172,13 @@ function platformsOption(v: Values): string[] {
   return platforms;
 }
 
+/** The numbers and platforms a copy takes, checked before any registry or directory is touched. */
+function checkCopyFlags(v: Values): void {
+  positiveInt(v.concurrency, "concurrency", 5);
+  positiveInt(v["chunk-size"], "chunk-size", 8 << 20);
+  platformsOption(v);
+}
+
 async function runJobs(c: CopyRun, v: Values): Promise<number> {
   const concurrency = positiveInt(v.concurrency, "concurrency", 5);
   const copier = new Copier(c.from, c.to, { platforms: platformsOption(v), concurrency });
@@ -241,11 +248,12 @@ export async function imagesMirrorCommand(argv: string[]): Promise<number> {
   const list = wanted(v, positionals);
   if (!list.length)
     throw new KplayError("usage", "no image given", { hint: "IMAGE..., --images FILE or --mapping FILE" });
+  checkCopyFlags(v);
   if (v["to-dir"]) {
-    const layout = new OciLayout(resolve(v["to-dir"]));
-    layout.init();
     const view = new TransferView({ json: !!v.json });
     const c = await registryClient(v, undefined, { meter: view });
+    const layout = new OciLayout(resolve(v["to-dir"]));
+    layout.init(); // only once every flag and file given was read
     const jobs = list.map((w) => ({ src: w.src, dst: w.src }));
     const from: Endpoint = { kind: "registry", client: c };
     return runJobs({ jobs, from, to: { kind: "dir", layout }, verb: "mirrored", where: v["to-dir"], view }, v);
@@ -272,6 +280,7 @@ export async function imagesPushCommand(argv: string[]): Promise<number> {
   if (!v["from-dir"] || !v.registry)
     throw new KplayError("usage", "images push needs --from-dir DIR and --registry HOST[:PORT]");
   const target = checkRegistry(v.registry, "--registry");
+  checkCopyFlags(v);
   const layout = new OciLayout(resolve(v["from-dir"]));
   const names = layout
     .entries()

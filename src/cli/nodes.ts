@@ -36,8 +36,8 @@ export async function addNodeCommand(argv: string[]): Promise<number> {
   const inv = loadInv(values as Common);
   const nodes = clusterNodes(inv, positionals, "add-node");
   for (const w of checkTopology(inv)) console.error(`kplay: warning: ${w}`);
-  checkBundleCarries(values.config);
   checkControllerPki(join(stateDir(values as Common), "pki"));
+  checkBundleCarries(values.config, inv);
   return runPlaybooks(values as RunValues, deployPlaybooks(), {
     label: `kplay add-node ${nodes.join(" ")}`,
     cluster: true,

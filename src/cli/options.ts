@@ -1,12 +1,13 @@
 // Owns the CLI contract shared by every command: -i/-c/--sandbox, --limit, --forks, -e,
 // --state-dir, --json, -v, --check, --diff, --accept-new-host-keys; parsed with node:util
 // parseArgs, bad usage reported as exit 2.
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { closest, KplayError } from "../errors.js";
-import { loadConfigInventory, loadInventory, type Inventory } from "../inventory/index.js";
+import { whyUnreadable } from "../input-file.js";
+import { isHostList, loadConfigInventory, loadInventory, type Inventory } from "../inventory/index.js";
 import { sandboxDir } from "../sandbox/paths.js";
 
 export const COMMON = {
@@ -79,9 +80,33 @@ export interface Common {
 
 /** Where state lives: --state-dir, else the sandbox's dir, else .kplay/ beside the config or inventory. */
 export function stateDir(o: Common): string {
+  return checkStateDir(givenStateDir(o));
+}
+
+/** A state directory that is there must be a directory (a file, a loop of links is an input error). */
+function checkStateDir(dir: string): string {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return dir;
+    throw new KplayError("input", `the state directory ${dir} cannot be used: ${whyUnreadable(e)}`, {
+      where: { field: "--state-dir" },
+    });
+  }
+  if (!isDir)
+    throw new KplayError("input", `the state directory ${dir} is not a directory`, {
+      where: { field: "--state-dir" },
+      hint: "move the file away or give another --state-dir",
+    });
+  return dir;
+}
+
+function givenStateDir(o: Common): string {
   if (o["state-dir"]) return resolve(o["state-dir"]);
   if (o.sandbox) return sandboxDir(baseStateDir(), o["sandbox-name"] ?? "default");
-  const src = o.config ?? o.inventory?.[0];
+  // a host list (-i 'node1,node2,') is no file: its state goes where a run without one keeps it
+  const src = o.config ?? o.inventory?.find((i) => !isHostList(i));
   if (src) return join(resolve(existsSync(src) && !src.endsWith("/") ? dirname(src) : src), ".kplay");
   return baseStateDir();
 }

@@ -3,6 +3,7 @@
 // --password-stdin, or an auth file), extra CAs, plain-HTTP hosts, and the registry client made
 // from them. A password read here joins the process's secrets, so no output ever shows it.
 import type { TransferMeter } from "../report/transfers.js";
+import { X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
@@ -75,15 +76,39 @@ export function credentialStore(v: RegistryFlags, target?: string, extraAuthFile
   return creds;
 }
 
-/** The --ca-file certificates; an unreadable one is an input error naming it. */
+/** The --ca-file certificates; one that cannot be read or is no PEM certificate is an input error naming it. */
 export function caFiles(files: string[] | undefined): Buffer[] {
   return (files ?? []).map((f) => {
+    let pem: Buffer;
     try {
-      return readFileSync(f);
+      pem = readFileSync(f);
     } catch {
       throw new KplayError("input", "cannot read the CA certificate", { where: { file: f } });
     }
+    checkPemCertificate(pem, f);
+    return pem;
   });
+}
+
+/** Each certificate block of a PEM file parses; a file without one is refused before any connection. */
+function checkPemCertificate(pem: Buffer, file: string): void {
+  const blocks = pem.toString("latin1").match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  const bad = blocks.findIndex((b) => {
+    try {
+      new X509Certificate(b);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (blocks.length === 0 || bad >= 0)
+    throw new KplayError(
+      "input",
+      blocks.length === 0
+        ? "not a PEM certificate (no BEGIN CERTIFICATE block)"
+        : `certificate ${bad + 1} cannot be read`,
+      { where: { file }, hint: "give the CA certificate in PEM form (the registry's ca.crt)" },
+    );
 }
 
 /** A registry client from the shared options (credentials, CAs, plain-HTTP hosts, chunk size). */

@@ -97,6 +97,10 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
       return 0;
     }
     case "container": {
+      if (positionals.length !== 2)
+        throw new KplayError("usage", "sandbox container takes one node name", {
+          hint: "kplay sandbox container node1",
+        });
       const node = (await sandboxStatus(base, name))?.nodes.find((n) => n.name === positionals[1]);
       if (!node) throw new KplayError("usage", `sandbox "${name}" has no node "${positionals[1] ?? ""}"`);
       console.log(node.container);

@@ -37,7 +37,7 @@ export async function withState<T>(
       report.emit({
         event: "warning",
         message:
-          `the journal ended in a torn or corrupt record (${journal.droppedTail.bytes} bytes after line ` +
+          `the journal ended in a torn or corrupt record (${journal.droppedTail.bytes} bytes after record ` +
           `${journal.droppedTail.line}); it was cut off and is not trusted`,
       });
     }
@@ -125,14 +125,11 @@ export async function statusCommand(argv: string[]): Promise<number> {
   }
   if (!j.runId) {
     say(`nothing recorded in ${dir}`);
+    if (j.droppedTail) say(tornNote(j.droppedTail));
     return 0;
   }
   say(`run ${j.runId}${j.label ? ` (${j.label})` : ""}: steps ${steps.join(", ")}  (state in ${j.dir})`);
-  if (j.droppedTail)
-    say(
-      `note: the journal ends in a torn record (${j.droppedTail.bytes} bytes after record ${j.droppedTail.line}); ` +
-        "the next run cuts it off",
-    );
+  if (j.droppedTail) say(tornNote(j.droppedTail));
   for (const h of hosts) say(`${h.host.padEnd(12)} ${progressLine(h)}`);
   if (others.length) say(`other recorded run-sets: ${others.join(", ")}`);
   return 0;
@@ -232,4 +229,8 @@ export async function stateCommand(argv: string[]): Promise<number> {
   }
   say(`removed ${files.length} file(s) from ${dir}`);
   return 0;
+}
+
+function tornNote(t: { bytes: number; line: number }): string {
+  return `note: the journal ends in a torn record (${t.bytes} bytes after record ${t.line}); the next run cuts it off`;
 }

@@ -71,7 +71,7 @@ export async function upgradeCommand(argv: string[]): Promise<number> {
   const batch = positiveInt(values.batch, "batch", 1);
   const o = values as Common;
   const inv = loadInv(o);
-  checkBundleCarries(o.config);
+  checkBundleCarries(o.config, inv);
   const target = targetVersion(inv);
   const sd = stateDir(o);
   const runSet: RunSet = { kind: "named", name: `upgrade-cluster-${target}` };

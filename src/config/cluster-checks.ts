@@ -7,6 +7,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { isIPv4 } from "node:net";
 import { join } from "node:path";
 import { bundleDirOf } from "./cluster.js";
+import { bootstrapHosts } from "../cluster/nodes.js";
 import { inputError } from "../errors.js";
 import type { Inventory } from "../inventory/index.js";
 import { readYamlFile, type YamlSource } from "../yaml-source.js";
@@ -46,13 +47,14 @@ export function checkClusterConfig(src: YamlSource, inv: Inventory): void {
  * kubeadm_download_url names them. A bundle elsewhere (on another node) is not looked into; other
  * commands (status, remove-node) work with any bundle.
  */
-export function checkBundleCarries(configFile: string | undefined): void {
+export function checkBundleCarries(configFile: string | undefined, inv: Inventory): void {
   if (!configFile) return;
   const src = readYamlFile(configFile);
   const data = (src.data ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const bundle = bundleDirOf(src.file, data.compose?.bundle_dir);
+  checkLocalBundle(src, bundle, inv);
   const version = data.kubespray?.kube_version;
   if (typeof version !== "string") return;
-  const bundle = bundleDirOf(src.file, data.compose?.bundle_dir);
   const releases = join(bundle, "files", "dl.k8s.io", "release");
   if (!isDirectory(releases) || existsSync(join(releases, version))) return;
   const carried = readdirSync(releases).filter((v) => /^v\d/.test(v));
@@ -60,6 +62,24 @@ export function checkBundleCarries(configFile: string | undefined): void {
     `the bundle in ${bundle} does not carry Kubernetes ${version} (it carries ${carried.join(", ") || "none"})`,
     { file: src.file, ...src.pos(["kubespray", "kube_version"]), field: "kubespray.kube_version" },
     "build a bundle for that version (kplay bundle build) or set kube_version to one it carries",
+  );
+}
+
+/**
+ * When the bootstrap node is this machine (no bootstrap host in the inventory, or one reached over
+ * the local connection), the bundle it serves is compose.bundle_dir here: without it the first
+ * step would fail after the controller's certificates were made.
+ */
+function checkLocalBundle(src: YamlSource, bundle: string, inv: Inventory): void {
+  const boot = bootstrapHosts(inv);
+  if (boot.length === 0 || !boot.every((h) => inv.hostVars(h).ansible_connection === "local")) return;
+  if (isDirectory(bundle)) return;
+  const given = (src.data as { compose?: { bundle_dir?: unknown } } | null)?.compose?.bundle_dir !== undefined;
+  const what = existsSync(bundle) ? "is not a directory" : "does not exist";
+  throw inputError(
+    `the bootstrap node is this machine and its bundle directory ${bundle} ${what}`,
+    { file: src.file, ...src.pos(given ? ["compose", "bundle_dir"] : ["compose"]), field: "compose.bundle_dir" },
+    "unpack the offline bundle there (kplay bundle build makes one), or set compose.bundle_dir to where it is",
   );
 }
 

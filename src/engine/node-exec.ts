@@ -32,8 +32,19 @@ export class NodeExec {
 
   connect(host: string): Promise<Connection> {
     const inv = this.e.inv;
-    const bastion = inv.hasHost("bastion") ? inv.hostVars("bastion") : undefined;
-    return this.e.pool.get(connectionSpec(host, inv.hostVars(host), bastion));
+    const bastion = inv.hasHost("bastion") ? this.connectionVars("bastion") : undefined;
+    return this.e.pool.get(connectionSpec(host, this.connectionVars(host), bastion));
+  }
+
+  /**
+   * The variables a host's connection is made from: the inventory's, with the extra variables'
+   * ansible_* on top (`-e ansible_connection=local`, `-e ansible_user=admin`), as Ansible's
+   * precedence puts them above every other.
+   */
+  connectionVars(host: string): Record<string, unknown> {
+    const own = this.e.inv.hostVars(host);
+    const extra = Object.entries(this.e.opts.extraVars).filter(([k]) => k.startsWith("ansible_"));
+    return extra.length ? { ...own, ...Object.fromEntries(extra) } : own;
   }
 
   /**
@@ -42,7 +53,7 @@ export class NodeExec {
    * must be the host's login user, since kplay keeps one connection per host. Returns why not.
    */
   remoteUserProblem(host: string, remoteUser: string): string | undefined {
-    const vars = this.e.inv.hostVars(host);
+    const vars = this.connectionVars(host);
     if (vars.ansible_user !== undefined || vars.ansible_ssh_user !== undefined) return undefined;
     const spec = connectionSpec(host, vars);
     if (spec.kind === "local" || spec.endpoint.user === remoteUser) return undefined;
@@ -112,7 +123,7 @@ export class NodeExec {
   private connection({ host, delegate }: ExecTarget): Promise<Connection> {
     if (!delegate || delegate === host) return this.connect(host);
     if (this.e.inv.hasHost(delegate)) return this.connect(delegate);
-    const own = this.e.inv.hostVars(host);
+    const own = this.connectionVars(host);
     const local = delegate === "localhost" || delegate === "127.0.0.1";
     const vars = local ? { ansible_connection: "local" } : { ...own, ansible_host: delegate, ansible_port: 22 };
     return this.e.pool.get(connectionSpec(delegate, vars));

@@ -381,7 +381,7 @@ export class TaskExecutor {
   /** The connection keyword says local and the host (or delegate) sets no ansible_connection of its own. */
   private viaLocal(eff: Inheritable, target: string): boolean {
     if (eff.connection !== "local") return false;
-    return !this.e.inv.hasHost(target) || this.e.inv.hostVars(target).ansible_connection === undefined;
+    return !this.e.inv.hasHost(target) || this.node.connectionVars(target).ansible_connection === undefined;
   }
 
   private async startJob(t: TaskRun, at: Attempt, p: Prepared, args: unknown): Promise<ModuleResult> {

@@ -3,7 +3,18 @@
 // templates, Lists, Helm-rendered output), found structurally with its file, line and YAML
 // path; and rewriting those values in place, byte for byte elsewhere (comments, quoting style
 // and layout kept), to point at another registry.
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, Scalar, visit, type Document } from "yaml";
+import {
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  Scalar,
+  visit,
+  type Document,
+  type Node,
+} from "yaml";
 import { inputError } from "../errors.js";
 import { formatRef, isUnder, normalizeRef, parseRef, ReferenceError, retarget } from "./reference.js";
 
@@ -43,6 +54,29 @@ function pathOf(ancestors: readonly unknown[]): string {
   return out;
 }
 
+/** What a YAML node holds, in words, for a value that should have been text. */
+function scalarKind(node: unknown): string {
+  if (!isScalar(node)) return isSeq(node) ? "a list" : isMap(node) ? "a mapping" : "nothing";
+  return node.value === null ? "nothing" : `a ${typeof node.value}`;
+}
+
+function lineOf(lc: LineCounter, pair: { key: unknown; value: unknown }): number {
+  return lc.linePos((pair.value as Node | null)?.range?.[0] ?? (pair.key as Node).range?.[0] ?? 0).line;
+}
+
+/** One `image:` value: a reference (checked and normalized), or an input error naming its place. */
+function imageUse(node: unknown, at: { file: string; field: string; line: number }): Omit<ImageUse, "path" | "object"> {
+  const where = { file: at.file, line: at.line, field: at.field };
+  if (!isScalar(node) || typeof node.value !== "string")
+    throw inputError(`an image is a reference such as nginx:1.25, got ${scalarKind(node)}`, where);
+  try {
+    return { file: at.file, line: at.line, image: node.value, normalized: normalizeRef(node.value), node };
+  } catch (e) {
+    if (e instanceof ReferenceError) throw inputError(e.message, where);
+    throw e;
+  }
+}
+
 /** Every container image in `text` (one file, any number of documents). */
 export function findImages(text: string, file: string): Parsed {
   const lc = new LineCounter();
@@ -54,7 +88,8 @@ export function findImages(text: string, file: string): Parsed {
     const err = doc.errors[0];
     if (err) {
       const at = lc.linePos(err.pos[0]);
-      throw inputError(err.message.split("\n")[0], { file, line: at.line, column: at.col });
+      const msg = err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
+      throw inputError(`YAML syntax error: ${msg}`, { file, line: at.line, column: at.col });
     }
     const root = doc.contents;
     let object: string | undefined;
@@ -70,28 +105,11 @@ export function findImages(text: string, file: string): Parsed {
         pair.value.items.forEach((item, i) => {
           if (!isMap(item)) return;
           const img = item.items.find((p) => keyName(p.key) === "image");
-          if (!img || !isScalar(img.value) || typeof img.value.value !== "string") return;
-          const node = img.value;
+          if (!img) return;
           const parent = pathOf(path);
-          const yamlPath = `${parent ? `${parent}.` : ""}${keyName(pair.key)}`;
-          const line = lc.linePos(node.range?.[0] ?? 0).line;
-          let normalized: string;
-          try {
-            normalized = normalizeRef(node.value as string);
-          } catch (e) {
-            if (e instanceof ReferenceError)
-              throw inputError(e.message, { file, line, field: `${yamlPath}[${i}].image` });
-            throw e;
-          }
-          uses.push({
-            file,
-            line,
-            path: `${docs.length > 1 ? `[${di}].` : ""}${yamlPath}[${i}].image`,
-            image: node.value as string,
-            normalized,
-            object,
-            node,
-          });
+          const field = `${parent ? `${parent}.` : ""}${keyName(pair.key)}[${i}].image`;
+          const use = imageUse(img.value, { file, field, line: lineOf(lc, img) });
+          uses.push({ ...use, path: `${docs.length > 1 ? `[${di}].` : ""}${field}`, object });
         });
       },
     });

@@ -36,6 +36,10 @@ export function loadInventory(paths: string[]): Inventory {
   const b = new InventoryBuilder(paths);
   const varDirs: string[] = [];
   for (const p of paths) {
+    if (isHostList(p)) {
+      readHostList(p, b);
+      continue;
+    }
     if (!existsSync(p)) throw inputError("inventory not found", { file: p });
     if (statSync(p).isDirectory()) {
       for (const f of readdirSync(p).sort()) {
@@ -90,12 +94,45 @@ export function loadConfigInventory(configFile: string): Inventory {
     (v): v is string => typeof v === "string" && isIP(v) !== 0 && !v.startsWith("127."),
   );
   b.defaultGroupVars("all", clusterVars(cfg, src, bootIp));
+  defaultNodeAddresses(b);
   const inv = b.build();
   if (inv.hostNames.length === 0)
     throw inputError("the config's inventory section has no hosts", { file: configFile, field: "inventory" });
   checkClusterConfig(src, inv);
   return inv;
 }
+
+/**
+ * Ansible's host_list source: `-i 'node1,10.0.0.5:2222,'` names hosts, not a file (a comma and no
+ * slash, and no such file). The hosts are ungrouped; a :PORT becomes their ansible_port.
+ */
+export function isHostList(source: string): boolean {
+  return source.includes(",") && !source.includes("/") && !existsSync(source);
+}
+
+function readHostList(source: string, b: InventoryBuilder): void {
+  for (const entry of source.split(",").map((h) => h.trim())) {
+    if (!entry) continue;
+    const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry) ?? /^([^:]+):(\d+)$/.exec(entry);
+    const [name, port] = m ? [m[1], m[2]] : [entry, undefined];
+    b.addHost("ungrouped", name, port ? { ansible_port: Number(port) } : {}, { file: source, field: name });
+  }
+}
+
+/**
+ * kubeplay's inventories give a node only `ansible_host`; kubespray then takes `ip` from the
+ * node's facts (its default IPv4 address). kplay checks the topology before any node is reached,
+ * so a node without `ip` whose ansible_host is an address gets that address as `ip` (give `ip`
+ * when the node network is another interface).
+ */
+function defaultNodeAddresses(b: InventoryBuilder): void {
+  for (const h of b.hostNames()) {
+    const addr = b.hostVar(h, "ansible_host");
+    if (typeof addr === "string" && isIP(addr) !== 0 && !isLoopback(addr)) b.defaultHostVar(h, "ip", addr);
+  }
+}
+
+const isLoopback = (addr: string) => addr.startsWith("127.") || addr === "::1";
 
 function readInventoryFile(file: string, b: InventoryBuilder): void {
   const text = readTextInput(file);

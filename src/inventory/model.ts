@@ -120,6 +120,16 @@ export class InventoryBuilder {
     return this.hosts.get(host)?.vars[key];
   }
 
+  hostNames(): string[] {
+    return [...this.hosts.keys()];
+  }
+
+  /** A host variable its own definitions did not set (a default derived from its other variables). */
+  defaultHostVar(host: string, key: string, value: unknown): void {
+    const h = this.hosts.get(host);
+    if (h && !(key in h.vars)) h.vars[key] = value;
+  }
+
   groupMembers(group: string): string[] {
     return [...(this.groups.get(group)?.hosts ?? [])];
   }
@@ -345,7 +355,18 @@ const connectionVars = z.object({
   ansible_host: z.string().min(1).optional(),
   ansible_user: z.string().min(1).optional(),
   ansible_connection: z.enum(["ssh", "paramiko", "smart", "local"]).optional(),
+  ansible_ssh_private_key_file: z.string().min(1).optional(),
+  ansible_private_key_file: z.string().min(1).optional(),
+  ansible_become_user: z.string().min(1).optional(),
+  ansible_become_method: z.string().min(1).optional(),
+  // a password written as digits is a YAML number: Ansible takes it as its text
+  ansible_password: z.union([z.string(), z.number()]).optional(),
+  ansible_ssh_pass: z.union([z.string(), z.number()]).optional(),
+  ansible_become_password: z.union([z.string(), z.number()]).optional(),
+  ansible_become_pass: z.union([z.string(), z.number()]).optional(),
 });
+/** Connection variables whose value is never shown, not even in an error about its type. */
+const SECRET_VARS = /pass/;
 
 function validateConnectionVars(host: string, vars: Vars, def: HostDef): void {
   const r = connectionVars.safeParse(vars);
@@ -353,7 +374,7 @@ function validateConnectionVars(host: string, vars: Vars, def: HostDef): void {
   const issue = r.error.issues[0];
   const field = String(issue.path[0]);
   const where = def.varOrigin[field] ?? def.where;
-  const value = JSON.stringify(vars[field]);
+  const value = SECRET_VARS.test(field) ? "(not shown)" : JSON.stringify(vars[field]);
   throw inputError(`invalid value ${value} for ${field} of host ${host}: ${plainIssueIn(issue, vars)}`, {
     ...where,
     field: `${host}.${field}`,

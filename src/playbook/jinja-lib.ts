@@ -343,11 +343,21 @@ const SHAPING: Record<string, LoopKind> = {
   first_found: "with_first_found",
 };
 
+/** A lookup plugin's name, FQCN prefixes dropped, as lookupPlugin finds it. */
+const lookupName = (name: string) => name.replace(/^(ansible\.builtin|ansible\.legacy|community\.general)\./, "");
+
+/** Whether lookup()/query() know the plugin: a name no Ansible runs here is found before a run. */
+export function knownLookup(name: string): boolean {
+  const plugin = lookupName(name);
+  if (plugin.includes(".")) return true; // another collection's: known only when it runs
+  return plugin in SHAPING || plugin in LOOKUPS || plugin === "vars" || plugin === "template";
+}
+
 /** lookup('PLUGIN', TERM…) / query(…): the controller-side plugins of lookups.ts, or a shaping one. */
 function lookupPlugin({ pos, kw }: Args, o: { list: boolean; vars: Record<string, unknown> }): unknown {
   const [name, ...rest] = pos;
   // a lookup named by FQCN (community.general.flattened) is the plugin of that short name
-  const plugin = str(name).replace(/^(ansible\.builtin|ansible\.legacy|community\.general)\./, "");
+  const plugin = lookupName(str(name));
   let values: unknown[];
   if (SHAPING[plugin]) values = shapingLookup(SHAPING[plugin], rest, o.vars);
   else if (plugin === "vars" && variableReader)

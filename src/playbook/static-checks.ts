@@ -5,7 +5,7 @@
 // What depends on variables is left to the run; so is a name Ansible knows and kplay lacks (a
 // task that never runs must not fail the run: it fails when it runs, naming what is missing).
 import { parseExpr, type Node } from "./expr.js";
-import { FILTERS, TESTS } from "./jinja-lib.js";
+import { FILTERS, knownLookup, TESTS } from "./jinja-lib.js";
 import { checkJinjaSyntax, templateExpressions } from "../template/jinja.js";
 
 /** A problem found, with the argument (path below the task's module key) it is in. */
@@ -38,6 +38,18 @@ const ANSIBLE_TESTS = new Set(
     "same_file samefile nan truthy falsy vault_encrypted uri url urn boolean callable defined divisibleby eq " +
     "equalto escaped even false filter float ge gt greaterthan in integer iterable le lessthan lower lt mapping " +
     "ne none number odd sameas sequence string test true undefined upper"
+  ).split(" "),
+);
+
+// Ansible 2.14's ansible.builtin lookup plugins and the short names of collections' that roles call
+// (community.general's, ansible.utils'): a lookup outside these and kplay's own is a typo.
+const ANSIBLE_LOOKUPS = new Set(
+  (
+    "config csvfile dict env file fileglob first_found indexed_items ini inventory_hostnames items lines list " +
+    "nested password pipe random_choice sequence subelements template together unvault url varnames vars " +
+    "flattened dig dnstxt hashi_vault k8s passwordstore onepassword cartesian consul_kv etcd etcd3 filetree " +
+    "keyring lmdb_kv redis shelvefile manifold credstash aws_ssm aws_secret random_string random_words " +
+    "collection_version dependent merge_variables bitwarden"
   ).split(" "),
 );
 
@@ -89,6 +101,9 @@ export function unknownNames(node: Node): string[] {
     const x = n as Record<string, unknown>;
     if (x.k === "filter" && typeof x.name === "string" && !knownFilter(x.name)) out.push(`no filter named '${x.name}'`);
     if (x.k === "is" && typeof x.test === "string" && !knownTest(x.test)) out.push(`no test named '${x.test}'`);
+    const plugin = x.k === "fn" && LOOKUP_FUNCTIONS.has(x.name as string) ? literalFirstArg(x.args) : undefined;
+    if (plugin !== undefined && !knownLookup(plugin) && !ANSIBLE_LOOKUPS.has(plugin))
+      out.push(`lookup plugin (${plugin}) not found`);
     Object.values(x).forEach(walk);
   };
   walk(node);
@@ -103,6 +118,14 @@ export function conditionProblems(cond: unknown): string[] {
   } catch {
     return []; // a syntax error is the loader's to say, with its own words
   }
+}
+
+const LOOKUP_FUNCTIONS = new Set(["lookup", "query", "q"]);
+
+/** The plugin name of lookup('NAME', …) when it is written as a literal (a variable is known only at run time). */
+function literalFirstArg(args: unknown): string | undefined {
+  const first = (args as { pos?: Node[] } | undefined)?.pos?.[0];
+  return first?.k === "lit" && typeof first.v === "string" ? first.v : undefined;
 }
 
 function knownFilter(name: string): boolean {

@@ -3,6 +3,19 @@
 // server (no way out of the node network), labelled so that exactly what was created can be found and removed.
 import { connect } from "node:net";
 import { GenericContainer, Wait, getContainerRuntimeClient, type StartedTestContainer } from "testcontainers";
+import { KplayError } from "../errors.js";
+
+/** The Docker engine's client; without a reachable engine, an error that says so in plain words. */
+async function dockerClient(): ReturnType<typeof getContainerRuntimeClient> {
+  try {
+    return await getContainerRuntimeClient();
+  } catch (e) {
+    throw new KplayError("host", "no Docker engine answers on this machine: the sandbox's nodes are containers", {
+      hint: "start Docker (or set DOCKER_HOST), then run the command again",
+      cause: e,
+    });
+  }
+}
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true"; // the reaper image cannot be pulled offline
 
@@ -62,7 +75,7 @@ export interface NodeNetwork {
 
 /** A bridge network carrying `labels`, so cleanup can find exactly the networks kplay made. */
 export async function createNetwork(name: string, labels: Record<string, string>): Promise<NodeNetwork> {
-  const client = await getContainerRuntimeClient();
+  const client = await dockerClient();
   const net = await client.container.dockerode.createNetwork({
     Name: name,
     Driver: "bridge",
@@ -160,7 +173,7 @@ function bannerOnce(port: number): Promise<boolean> {
 
 /** Attach a running node to a second network (a bastion reaching an inner network). */
 export async function connectNode(node: NodeHandle, network: NodeNetwork, alias: string): Promise<string> {
-  const client = await getContainerRuntimeClient();
+  const client = await dockerClient();
   const c = client.container.getById(node.containerId);
   await client.container.connectToNetwork(c, client.network.getById(network.id), [alias]);
   const info = await client.container.inspect(c);
@@ -184,7 +197,7 @@ function labelFilters(label: LabelQuery, value?: string): string[] {
 }
 
 export async function listContainers(label: LabelQuery, value?: string): Promise<LabelledResource[]> {
-  const client = await getContainerRuntimeClient();
+  const client = await dockerClient();
   const filters = { label: labelFilters(label, value) };
   const list = await client.container.dockerode.listContainers({ all: true, filters });
   return list.map((c) => ({
@@ -198,7 +211,7 @@ export async function listContainers(label: LabelQuery, value?: string): Promise
 }
 
 export async function removeContainers(ids: string[]): Promise<void> {
-  const client = await getContainerRuntimeClient();
+  const client = await dockerClient();
   await Promise.all(
     ids.map((id) =>
       client.container.dockerode
@@ -210,7 +223,7 @@ export async function removeContainers(ids: string[]): Promise<void> {
 }
 
 export async function removeNetworks(ids: string[]): Promise<void> {
-  const client = await getContainerRuntimeClient();
+  const client = await dockerClient();
   for (const id of ids)
     await client.container.dockerode
       .getNetwork(id)
@@ -219,7 +232,7 @@ export async function removeNetworks(ids: string[]): Promise<void> {
 }
 
 export async function listNetworks(label: LabelQuery, value?: string): Promise<NodeNetwork[]> {
-  const client = await getContainerRuntimeClient();
+  const client = await dockerClient();
   const nets = await client.container.dockerode.listNetworks({ filters: { label: labelFilters(label, value) } });
   return nets.map((n) => ({ id: n.Id, name: n.Name }));
 }

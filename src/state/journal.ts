@@ -60,7 +60,7 @@ export class Journal {
   private targets = new Map<string, Set<string>>();
   private out?: DurableAppender;
   private pending: string[] = [];
-  /** Set when a torn or corrupt tail was cut off on load. */
+  /** Set when a torn or corrupt tail was cut off on load: its size, and how many whole records precede it. */
   droppedTail?: { bytes: number; line: number };
 
   /** The command that last started or resumed this run-set (shown by status). */
@@ -88,6 +88,7 @@ export class Journal {
     }
     let offset = 0;
     let lineNo = 0;
+    let good = 0;
     while (offset < buf.length) {
       const nl = buf.indexOf(0x0a, offset);
       if (nl < 0) break; // a line without its newline was torn mid-write
@@ -113,9 +114,10 @@ export class Journal {
       }
       this.apply(rec);
       offset = nl + 1;
+      good = lineNo;
     }
     if (offset < buf.length) {
-      this.droppedTail = { bytes: buf.length - offset, line: lineNo };
+      this.droppedTail = { bytes: buf.length - offset, line: good };
       if (!this.readOnly) truncateSync(this.file, offset);
     }
   }

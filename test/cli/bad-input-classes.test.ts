@@ -457,8 +457,13 @@ const cases: Case[] = [
     message: /pki\/etcd\/ca\.crt: is not a PEM certificate/,
   },
   {
-    name: "an etcd member without an ip",
-    files: { "config.yaml": readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8") },
+    name: "an etcd member without an ip (its ansible_host a name, not an address)",
+    files: {
+      "config.yaml": readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8").replace(
+        "ansible_host: 172.20.0.21",
+        "ansible_host: node1.example",
+      ),
+    },
     args: ["deploy-cluster", "-c", "config.yaml"],
     code: 2,
     message: /config\.yaml:\d+(:\d+)?: node1\.ip: etcd member node1 has no ip/,
@@ -779,6 +784,107 @@ const cases: Case[] = [
     code: 2,
     message: /pb\.yml:1(:\d+)?: a play is a mapping/,
   },
+  // --- found by a second, fresh run of bad inputs (this session): the same classes, other cases
+  {
+    name: "kubeplay's config as written (ip from ansible_host) on this machine without its bundle",
+    files: { "config.yaml": readFileSync(join(import.meta.dirname, "../fixtures/config/kubeplay.yaml"), "utf8") },
+    args: ["deploy-cluster", "-c", "config.yaml"],
+    code: 2,
+    message:
+      /config\.yaml:\d+(:\d+)?: compose\.bundle_dir: the bootstrap node is this machine and its bundle directory \S+ does not exist/,
+  },
+  {
+    name: "a password given as a list: refused, its value never shown",
+    files: {
+      "inv.yml": "all:\n  hosts:\n    h1: { ansible_host: 127.0.0.1, ansible_ssh_pass: [s3cr3t-word] }\n",
+      "pb.yml": play(DEBUG),
+    },
+    args: run(),
+    code: 2,
+    message: /inv\.yml:3(:\d+)?: h1\.ansible_ssh_pass: invalid value \(not shown\)/,
+  },
+  {
+    name: "a lookup plugin no Ansible has",
+    files: { "pb.yml": play("  tasks:\n    - debug: { msg: \"{{ lookup('nosuch', 'x') }}\" }\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4:\d+: debug\.msg: lookup plugin \(nosuch\) not found/,
+  },
+  {
+    name: "a lookup plugin no Ansible has, in a condition",
+    files: { "pb.yml": play("  tasks:\n    - debug: { msg: x }\n      when: query('nosuch') | length > 0\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:5(:\d+)?: when: .*lookup plugin \(nosuch\) not found/,
+  },
+  {
+    name: "an alias bomb",
+    files: {
+      "pb.yml":
+        "- hosts: all\n  vars:\n    a: &a [x, x, x, x, x, x, x, x, x, x]\n" +
+        ["b", "c", "d", "e", "f", "g"]
+          .map((n, i) => `    ${n}: &${n} [${Array(10).fill(`*${"abcdefg"[i]}`).join(", ")}]\n`)
+          .join("") +
+        "  tasks: [{ debug: { msg: x } }]\n",
+    },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:\d+:\d+: aliases of aliases repeat the data more than 1000 times/,
+  },
+  {
+    name: "status with a state directory that is a file",
+    files: { st: "x" },
+    args: ["status", "-i", "inv.yml", "--state-dir", "st"],
+    code: 2,
+    message: /--state-dir: the state directory \S+st is not a directory/,
+  },
+  {
+    name: "etcd backup --out an existing file",
+    files: { ...ETCD_INV, "o.db": "x" },
+    args: ["etcd", "backup", "--out", "o.db", "-i", "etcd.yml"],
+    code: 2,
+    message: /--out o\.db: is a file; --out names the directory/,
+  },
+  {
+    name: "etcd restore without its snapshot",
+    files: ETCD_INV,
+    args: ["etcd", "restore", "-i", "etcd.yml"],
+    code: 2,
+    message: /etcd restore takes one snapshot file \(got 0\)/,
+  },
+  {
+    name: "a manifest whose image is a number",
+    files: { "m.yaml": "kind: Pod\nspec:\n  containers:\n    - name: a\n      image: 5\n" },
+    args: ["images", "list", "m.yaml"],
+    code: 2,
+    message: /m\.yaml:5: spec\.containers\[0\]\.image: an image is a reference such as nginx:1\.25, got a number/,
+  },
+  {
+    name: "a manifest that is binary data",
+    files: { "m.yaml": Buffer.from([0x6b, 0x3a, 0x00, 0xff, 0xfe, 0x01]) },
+    args: ["manifests", "rewrite", "m.yaml", "--registry", "reg.local/lib"],
+    code: 2,
+    message: /m\.yaml: the file is binary data, not text/,
+  },
+  {
+    name: "images mirror with a bad --concurrency: the target directory is not made",
+    args: ["images", "mirror", "nginx:1", "--to-dir", "out", "--concurrency", "0"],
+    code: 2,
+    message: /--concurrency takes a positive whole number, got "0"/,
+  },
+  {
+    name: "images mirror with a --ca-file that is no certificate",
+    files: { "ca.pem": "not a certificate\n" },
+    args: ["images", "mirror", "nginx:1", "--to-dir", "out", "--ca-file", "ca.pem"],
+    code: 2,
+    message: /ca\.pem: not a PEM certificate/,
+  },
+  {
+    name: "sandbox container without a node name (no Docker needed to say so)",
+    args: ["sandbox", "container"],
+    code: 2,
+    message: /sandbox container takes one node name/,
+  },
 ];
 
 function clusterCases(): Case[] {
@@ -917,6 +1023,23 @@ describe.concurrent("bad input by class: exit code, one plain line naming the pl
 });
 
 describe("valid input kplay once refused", () => {
+  it("a host list for -i ('h1,h2:2222,'), as Ansible's host_list source: ungrouped hosts, ports kept", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kplay-badc-"));
+    const r = await kplay(dir, ["inventory", "-i", "h1,h2:2222,[::1]:2200,", "--list"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const list = JSON.parse(r.stdout) as { ungrouped: { hosts: string[] }; _meta: { hostvars: object } };
+    expect(list.ungrouped.hosts).toEqual(["h1", "h2", "::1"]);
+    expect(list._meta.hostvars).toEqual({ h2: { ansible_port: 2222 }, "::1": { ansible_port: 2200 } });
+    write(dir, {
+      "pb.yml": play("  tasks: [{ copy: { content: hi, dest: '{{ out }}/{{ inventory_hostname }}' } }]\n"),
+    });
+    const ran = await kplay(dir, ["run", "pb.yml", "-i", "h1,", "-e", "ansible_connection=local", "-e", `out=${dir}`]);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(readFileSync(join(dir, "h1"), "utf8")).toBe("hi");
+    expect(readdirSync(dir)).not.toContain("h1,"); // its state is not kept in a folder named after the list
+  });
+
   it("a script named in quotes with a space in its path is found (Ansible's script target)", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kplay-badc-"));
     const task = `  tasks: [{ script: "'space path/test.sh' arg" }]\n`;
