@@ -166,6 +166,8 @@ function controllerFileOf(module: string, args: Record<string, unknown>): string
   if (module === "copy" && ansibleBoolean(args.remote_src) !== true && args.content === undefined) name = args.src;
   else if (module === "script")
     name = splitArgs(String(args.cmd ?? args._raw ?? ""))[0]; // as the module splits it (quotes kept together)
+  else if (module === "unarchive" && ansibleBoolean(args.remote_src) !== true && !String(args.src).includes("://"))
+    name = args.src; // Ansible's unarchive reads src on the controller unless remote_src or a URL
   else if (module === "include_vars") name = varsFileName(args);
   if (typeof name !== "string" || name === "" || name.includes("{{") || name.includes("{%")) return undefined;
   return name;

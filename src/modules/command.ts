@@ -27,7 +27,7 @@ const NO_CHDIR = "KPLAY-CHDIR-FAILED";
 
 async function run(ctx: ModuleContext, a: Args, viaShell: boolean): Promise<ModuleResult> {
   // a task with no command fails when it runs, as Ansible's does (not when the playbook loads)
-  if (a.cmd === undefined && a.argv === undefined)
+  if ((a.cmd === undefined || a.cmd.trim() === "") && a.argv === undefined)
     return { changed: false, failed: true, rc: 256, msg: "no command given" };
   if (a.cmd !== undefined && a.argv !== undefined)
     return { changed: false, failed: true, rc: 256, msg: "only command or argv can be given, not both" };

@@ -3,6 +3,7 @@
 // include_tasks marker (the task Ansible reports as "included", first in an include's block).
 import { z } from "zod";
 import { evalCondition } from "../playbook/expr.js";
+import { ansibleBoolean } from "./arg-types.js";
 import { defineModule } from "./types.js";
 
 export const setFactModule = defineModule({
@@ -15,6 +16,8 @@ export const setFactModule = defineModule({
   run: async (_ctx, a) => {
     const facts = { ...a };
     delete facts.cacheable;
+    if (a.cacheable !== undefined && ansibleBoolean(a.cacheable) === undefined)
+      return { changed: false, failed: true, msg: `The value '${String(a.cacheable)}' is not a valid boolean.` };
     // Ansible's set_fact with jinja2_native off (its default): a value that is (or renders to) the
     // text true, false, yes or no, in any case, becomes a boolean
     for (const [k, v] of Object.entries(facts))

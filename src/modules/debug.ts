@@ -10,7 +10,8 @@ export const debugModule = defineModule({
   local: true,
   schema: z
     .object({ msg: z.unknown().optional(), var: z.string().optional(), verbosity: z.number().default(0) })
-    .strict(),
+    .strict()
+    .refine((a) => a.msg === undefined || a.var === undefined, { message: "'msg' and 'var' are incompatible options" }),
   run: async (ctx, a) => {
     // shown only from that many -v on; below it the task is skipped, as Ansible's is
     if (a.verbosity > Number(ctx.vars.ansible_verbosity ?? 0))

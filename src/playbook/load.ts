@@ -1101,6 +1101,44 @@ function checkTaskStatically(
     const problem = conds.flatMap(conditionProblems)[0];
     if (problem) throw inputError(problem, at(src, [...path, k], k));
   }
+  checkKeywordTemplates(src, raw, path);
+  if (module === "assert" && args.that !== undefined) checkAssertThat(src, args.that, [...path, moduleKey, "that"]);
+}
+
+/** Task keywords whose values are rendered every time the task runs (a name's failure Ansible forgives). */
+const RENDERED_KEYWORDS = new Set([
+  "loop",
+  "loop_control",
+  "environment",
+  "become",
+  "become_user",
+  "become_method",
+  "delegate_to",
+  "notify",
+  "run_once",
+  "ignore_errors",
+  "no_log",
+  "check_mode",
+  "diff",
+  "throttle",
+  "retries",
+  "delay",
+]);
+
+/** A template that cannot be read in a keyword the task renders when it runs: said at load, naming the keyword. */
+function checkKeywordTemplates(src: YamlSource, raw: Record<string, unknown>, path: PathKey[]): void {
+  for (const k of Object.keys(raw)) {
+    if (!RENDERED_KEYWORDS.has(k) && !k.startsWith("with_")) continue;
+    const problem = templateProblems(raw[k])[0];
+    if (problem) throw inputError(problem, at(src, [...path, k], k));
+  }
+}
+
+/** assert's `that`: conditions, read as when's are (syntax and names) before anything runs. */
+function checkAssertThat(src: YamlSource, that: unknown, path: PathKey[]): void {
+  checkExpr(src, that, path, "that");
+  const problem = (Array.isArray(that) ? that : [that]).flatMap(conditionProblems)[0];
+  if (problem) throw inputError(problem, at(src, path, "assert.that"));
 }
 
 /** include_vars of a file named literally: found (vars/ first) and read now, as it will be when it runs. */
