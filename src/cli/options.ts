@@ -103,6 +103,8 @@ function checkStateDir(dir: string): string {
 }
 
 function givenStateDir(o: Common): string {
+  if (o["state-dir"] !== undefined && o["state-dir"].trim() === "")
+    throw new KplayError("usage", "--state-dir: an empty path names no directory");
   if (o["state-dir"]) return resolve(o["state-dir"]);
   if (o.sandbox) return sandboxDir(baseStateDir(), o["sandbox-name"] ?? "default");
   // a host list (-i 'node1,node2,') is no file: its state goes where a run without one keeps it

@@ -5,13 +5,14 @@ import { recordedCommand } from "../report/command-line.js";
 import { runSetDir, type RunSet } from "../state/runsets.js";
 import { ensureStateDir } from "../state/atomic.js";
 import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fileSystemError, KplayError } from "../errors.js";
 import { matchPattern, readLimit, type Inventory } from "../inventory/index.js";
 import { allTasks, taskLabel, type Playbook } from "../playbook/types.js";
 import { checkRun, notImplementedArguments } from "../app/check-run.js";
 import { runPlaybookSet, type PlaybookRun } from "../app/run-playbooks.js";
 import { FactCache } from "../state/facts.js";
+import type { CliDefaults } from "../engine/context.js";
 import { openPool, withState } from "./state.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { resolveTags, selectedByTags } from "../engine/keywords.js";
@@ -54,7 +55,12 @@ Options:
                            list Ansible arguments kplay's modules do not implement (their tasks fail if they run)
       --resume             continue the recorded run: skip steps and tasks already done
       --restart            ignore what is recorded and run everything again
-      --reconnect-window S keep reconnecting to a host whose link dropped for S seconds (default 120)
+      --reconnect-window S keep reconnecting to a host whose link dropped for S seconds (default 120,
+                           at most 604800)
+  -b, --become             become another user (sudo) where no keyword or variable says otherwise
+      --become-user USER   the user to become (default root), --become-method sudo|su
+  -u, --user USER          log in as USER where the inventory names no ansible_user
+      --private-key FILE   the SSH key where the inventory names none (also --key-file)
   -C, --check              report what would change, change nothing
   -D, --diff               show differences of changed files
       --state-dir DIR      state directory (default: .kplay beside the inventory)
@@ -77,6 +83,13 @@ export const RUN_OPTIONS = {
   resume: { type: "boolean" },
   restart: { type: "boolean" },
   "reconnect-window": { type: "string" },
+  // ansible-playbook's connection and privilege options: defaults below every keyword and variable
+  become: { type: "boolean", short: "b" },
+  "become-user": { type: "string" },
+  "become-method": { type: "string" },
+  user: { type: "string", short: "u" },
+  "private-key": { type: "string" },
+  "key-file": { type: "string" },
 } as const;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -104,6 +117,12 @@ export type RunValues = Common & {
   resume?: boolean;
   restart?: boolean;
   "reconnect-window"?: string;
+  become?: boolean;
+  "become-user"?: string;
+  "become-method"?: string;
+  user?: string;
+  "private-key"?: string;
+  "key-file"?: string;
 };
 
 /**
@@ -140,7 +159,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
   const playbooks = checkRun(inv, loaded, selection);
   // every flag is judged before the run log or the state directory is opened
   if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
-  const windowS = reconnectWindow(values["reconnect-window"]);
+  const [windowS, cliDefaults] = [reconnectWindow(values["reconnect-window"]), connectionDefaults(values)];
   const forkCount = forks(o);
   if (values["syntax-check"]) {
     for (const pb of playbooks) console.log(`\nplaybook: ${pb.file}`);
@@ -176,6 +195,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
       startAtTask: values["start-at-task"],
       forceHandlers: !!values["force-handlers"],
       verbosity,
+      cliDefaults,
     },
     resume: how.resume,
     reconnectWindowMs: windowS * 1000,
@@ -203,7 +223,9 @@ function limitOf(inv: Inventory, pattern: string | undefined, only: string[] | u
   let limit: Set<string> | undefined;
   if (pattern !== undefined) {
     if (pattern.trim() === "") throw new KplayError("usage", "--limit: an empty pattern selects no host");
-    const m = matchPattern(inv, readLimit(pattern));
+    const patterns = readLimit(pattern);
+    if (patterns.length === 0) throw new KplayError("usage", `--limit ${pattern}: the file names no host`);
+    const m = matchPattern(inv, patterns);
     if (m.hosts.length === 0) throw new KplayError("usage", `--limit ${pattern} matches no host of the inventory`);
     limit = new Set(m.hosts);
   }
@@ -225,11 +247,38 @@ function splitList(v?: string[]): string[] {
     .filter(Boolean);
 }
 
+/** A week: longer than any link cut worth waiting for, and within what a timer can hold. */
+const MAX_RECONNECT_WINDOW_S = 7 * 24 * 3600;
+
 function reconnectWindow(v: string | undefined): number {
   const seconds = v === undefined ? 120 : Number(v);
-  if (!Number.isFinite(seconds) || seconds < 0)
-    throw new KplayError("usage", `--reconnect-window takes seconds, got ${JSON.stringify(v)}`);
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_RECONNECT_WINDOW_S)
+    throw new KplayError(
+      "usage",
+      `--reconnect-window takes seconds from 0 to ${MAX_RECONNECT_WINDOW_S}, got ${JSON.stringify(v)}`,
+    );
   return seconds;
+}
+
+/** -b, --become-user, --become-method, -u and --private-key: what a run assumes where nothing else says. */
+function connectionDefaults(v: RunValues): CliDefaults {
+  const method = v["become-method"];
+  if (method !== undefined && method !== "sudo" && method !== "su")
+    throw new KplayError("usage", `--become-method ${method}: kplay becomes another user with sudo or su`);
+  const text = (flag: string, x: string | undefined) => {
+    if (x !== undefined && x.trim() === "") throw new KplayError("usage", `--${flag}: an empty value names nothing`);
+    return x;
+  };
+  const key = text("private-key", v["private-key"]) ?? text("key-file", v["key-file"]);
+  if (key !== undefined && !existsSync(key))
+    throw new KplayError("input", "no such key file", { where: { file: key } });
+  return {
+    ...(v.become ? { become: true } : {}),
+    ...(text("become-user", v["become-user"]) ? { becomeUser: v["become-user"] } : {}),
+    ...(method ? { becomeMethod: method } : {}),
+    ...(text("user", v.user) ? { remoteUser: v.user } : {}),
+    ...(key ? { privateKeyFile: resolve(key) } : {}),
+  };
 }
 
 /**

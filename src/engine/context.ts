@@ -33,6 +33,16 @@ export interface RunOptions {
   secrets?: { addVars(vars: Record<string, unknown>): void; holds(text: string): boolean; value<T>(v: T): T };
   /** Facts gathered are kept here; hostvars of a host not reached in this run come from it. */
   factCache?: FactCache;
+  /** ansible-playbook's -b, --become-user/-method, -u, --private-key: below every keyword and variable. */
+  cliDefaults?: CliDefaults;
+}
+
+export interface CliDefaults {
+  become?: boolean;
+  becomeUser?: string;
+  becomeMethod?: "sudo" | "su";
+  remoteUser?: string;
+  privateKeyFile?: string;
 }
 
 export interface StepRun {

@@ -44,7 +44,14 @@ export class NodeExec {
   connectionVars(host: string): Record<string, unknown> {
     const own = this.e.inv.hostVars(host);
     const extra = Object.entries(this.e.opts.extraVars).filter(([k]) => k.startsWith("ansible_"));
-    return extra.length ? { ...own, ...Object.fromEntries(extra) } : own;
+    const cli = this.e.opts.cliDefaults;
+    // -u and --private-key fill the last names Ansible reads, so any the inventory sets wins
+    const defaults = {
+      ...(cli?.remoteUser ? { ansible_remote_user: cli.remoteUser } : {}),
+      ...(cli?.privateKeyFile ? { ansible_private_key_file: cli.privateKeyFile } : {}),
+    };
+    if (!extra.length && !Object.keys(defaults).length) return own;
+    return { ...defaults, ...own, ...Object.fromEntries(extra) };
   }
 
   /**

@@ -358,9 +358,12 @@ export class TaskExecutor {
     const target = delegate ?? at.host;
     const userProblem = remoteUser && this.e.inv.hasHost(target) && this.node.remoteUserProblem(target, remoteUser);
     if (userProblem) throw new KplayError("input", userProblem, { where: task.where });
+    const cli = this.e.opts.cliDefaults ?? {};
     const exec: ExecOptions = {
-      become: eff.become ?? false,
+      become: eff.become ?? cli.become ?? false,
+      ...(cli.becomeUser ? { becomeUser: cli.becomeUser } : {}),
       ...(eff.becomeUser ? { becomeUser: String(render(eff.becomeUser, "become_user")) } : {}),
+      ...(cli.becomeMethod ? { becomeMethod: cli.becomeMethod } : {}),
       ...(eff.becomeMethod ? { becomeMethod: eff.becomeMethod } : {}),
       // variables rank above keywords (Ansible's order: options, configuration, keywords, variables)
       ...becomeFromVars(at.vars),

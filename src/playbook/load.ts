@@ -292,7 +292,7 @@ function readPlay(src: YamlSource, raw: unknown, pos: { at: number; index: numbe
     hosts,
     vars: { ...vars, ...varsFiles.data },
     varsFiles: varsFiles.files,
-    become: bool(src, raw.become, [...path, "become"]) ?? false,
+    become: bool(src, raw.become, [...path, "become"]),
     becomeUser: raw.become_user !== undefined ? String(raw.become_user) : undefined,
     ...becomeMethod(src, raw.become_method, [...path, "become_method"]),
     throttle: positiveInt(src, raw.throttle, [...path, "throttle"]),

@@ -123,7 +123,7 @@ export interface Play {
   hosts: string[];
   vars: Record<string, unknown>;
   varsFiles: string[];
-  become: boolean;
+  become?: boolean;
   becomeUser?: string;
   becomeMethod?: "sudo" | "su";
   throttle?: number;

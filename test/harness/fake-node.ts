@@ -9,12 +9,14 @@ import { loadInventory, type Inventory } from "../../src/inventory/index.js";
 import { loadPlaybook } from "../../src/playbook/load.js";
 import type { Playbook } from "../../src/playbook/types.js";
 import type { KplayEvent, Reporter } from "../../src/report/index.js";
-import type { Connection, ConnectionSpec, ExecResult, NodePool } from "../../src/transport/index.js";
+import type { Connection, ConnectionSpec, ExecOptions, ExecResult, NodePool } from "../../src/transport/index.js";
 import type { Sh } from "../../src/transport/sh.js";
 
 export interface Sent {
   host: string;
   script: string;
+  /** What the engine asked of the connection for this script (become, its user and method). */
+  opts?: ExecOptions;
 }
 
 /** How a fake node answers a script: exit code and output (default: rc 0, no output). */
@@ -23,15 +25,18 @@ export type Rule = (host: string, script: string) => Partial<ExecResult> | undef
 export class FakeNodes implements NodePool {
   readonly sent: Sent[] = [];
   readonly dropped: string[] = [];
+  /** Every connection asked for, as the engine made its spec (user, key, kind). */
+  readonly specs: ConnectionSpec[] = [];
 
   constructor(private readonly rule: Rule = () => undefined) {}
 
   async get(spec: ConnectionSpec): Promise<Connection> {
     const host = spec.name;
+    this.specs.push(spec);
     return {
       host,
-      exec: async (script: Sh) => {
-        this.sent.push({ host, script: script.text });
+      exec: async (script: Sh, opts?: ExecOptions) => {
+        this.sent.push({ host, script: script.text, opts });
         return { rc: 0, stdout: "", stderr: "", ...this.rule(host, script.text) };
       },
       close: () => undefined,
