@@ -1,20 +1,25 @@
 // Owns finding a role and its files the way Ansible does: a role named in `roles:`,
 // `import_role` or `include_role` is looked for in roles/ beside the playbook, in each
-// directory of the roles path (KPLAY_ROLES_PATH, else ANSIBLE_ROLES_PATH, colon-separated),
-// then beside the playbook; a name with a slash is a path. Inside it, tasks/, handlers/,
-// defaults/, vars/ and meta/ each hold main (or the file named by tasks_from, vars_from…) as
-// .yml, .yaml or no extension. Building the role's tasks into the play is the loader's.
+// directory of the roles path (KPLAY_ROLES_PATH, else ANSIBLE_ROLES_PATH, colon-separated,
+// else ansible.cfg's roles_path or Ansible's default: ansible-cfg.ts), then beside the
+// playbook; a name with a slash is a path. Inside it, tasks/, handlers/, defaults/, vars/ and
+// meta/ each hold main (or the file named by tasks_from, vars_from…) as .yml, .yaml, .json or
+// no extension. Building the role's tasks into the play is the loader's.
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { extname, isAbsolute, join, resolve } from "node:path";
+import { configuredRolesPath } from "./ansible-cfg.js";
 
 /** The directories a role name is looked for in, in order. */
 export function roleSearchPath(playbookDir: string): string[] {
-  const env = process.env.KPLAY_ROLES_PATH ?? process.env.ANSIBLE_ROLES_PATH ?? "";
-  const fromEnv = env
-    .split(":")
-    .filter(Boolean)
-    .map((d) => resolve(playbookDir, d));
-  return [join(playbookDir, "roles"), ...fromEnv, playbookDir];
+  const env = process.env.KPLAY_ROLES_PATH ?? process.env.ANSIBLE_ROLES_PATH;
+  const configured =
+    env === undefined
+      ? configuredRolesPath()
+      : env
+          .split(":")
+          .filter(Boolean)
+          .map((d) => resolve(playbookDir, d));
+  return [join(playbookDir, "roles"), ...configured, playbookDir];
 }
 
 /** The role's directory, or the places looked in when it is not found. */
@@ -36,7 +41,7 @@ export function findRole(name: string, playbookDir: string): { dir?: string; loo
 /** A role's file in `part` (tasks, handlers, defaults, vars, meta), named `file` (default main). */
 export function rolePartFile(roleDir: string, part: string, file = "main"): string | undefined {
   const base = join(roleDir, part, file);
-  return [base, `${base}.yml`, `${base}.yaml`, join(base, "main.yml")].find(
+  return [base, `${base}.yml`, `${base}.yaml`, `${base}.json`, join(base, "main.yml")].find(
     (f) => existsSync(f) && statSync(f).isFile(),
   );
 }
