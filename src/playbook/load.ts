@@ -31,7 +31,7 @@ import { varsFileName } from "../modules/include_vars.js";
 import { ansibleHasArgument, isAnsibleModule } from "../modules/ansible-args.js";
 import { conditionProblems, loopProblem, modeProblem, pathValueProblem, templateProblems } from "./static-checks.js";
 import { pathArgNames } from "../modules/path-args.js";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
 import { closest, inputError, KplayError, type Where } from "../errors.js";
@@ -39,6 +39,7 @@ import { findModule, userModuleNames } from "../modules/index.js";
 import { ansibleBoolean, ArgTypeError, withAnsibleTypes } from "../modules/arg-types.js";
 import { withCanonicalNames } from "../modules/aliases.js";
 import { readYamlFile, type PathKey, type YamlSource } from "../yaml-source.js";
+import { readTextInput } from "../input-file.js";
 import { checkTemplateText } from "../template/render.js";
 import { LOOP_KEYWORDS, type LoopKind } from "../engine/loops.js";
 import { filesUnder, findSource, searchPath, sourceCandidates } from "./paths.js";
@@ -918,7 +919,10 @@ function checkTemplateFile(name: string, s: Source, where: Where): string {
   const candidates = sourceCandidates(sourceDirs(s), s.ctx.playbookDir, name);
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw inputError(`template ${name} not found (looked in ${candidates.join(", ")})`, where);
-  checkTemplateText(readFileSync(found, "utf8"), found);
+  const text = readTextInput(found); // a binary or UTF-16 file is named as such
+  checkTemplateText(text, found);
+  const problem = templateProblems(text, found)[0]; // a filter, test or lookup no Ansible has
+  if (problem) throw inputError(problem, { file: found });
   return found;
 }
 

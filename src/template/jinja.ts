@@ -23,6 +23,19 @@ export interface JinjaOptions {
   verbatimStrings?: boolean;
   /** Other markers than {% %}, {{ }} and {# #} (the template module's *_start_string/*_end_string). */
   delimiters?: Delimiters;
+  /** How many includes, imports and extends lead to this template (bounded: a loop of them ends). */
+  depth?: number;
+}
+
+/** Templates including, importing or extending one another this deep are a loop (Python's would overflow). */
+const MAX_TEMPLATE_DEPTH = 50;
+
+/** The options a template named by another renders with: its file, one level deeper (or an error). */
+function nestedOptions(s: Scope, file: string, where: { at: number; fail: Fail }): JinjaOptions {
+  const depth = (s.opts.depth ?? 0) + 1;
+  if (depth > MAX_TEMPLATE_DEPTH)
+    throw where.fail(`templates include one another more than ${MAX_TEMPLATE_DEPTH} levels deep (a loop?)`, where.at);
+  return { ...s.opts, file, line: 1, depth };
 }
 
 export interface Delimiters {
@@ -108,7 +121,7 @@ function renderSource(source: string, s: Scope, out: string[]): void {
   const blocks = new Map(s.blocks ?? []);
   collectBlocks(nodes, blocks);
   const t = loadTemplate(String(evalAt(parent.expr, s, parent.at, fail)), s, { at: parent.at, fail });
-  renderSource(t.text, { ...s, opts: { ...s.opts, file: t.file, line: 1 }, blocks }, out);
+  renderSource(t.text, { ...s, opts: nestedOptions(s, t.file, { at: parent.at, fail }), blocks }, out);
 }
 
 function collectBlocks(nodes: Node[], into: Map<string, Node[][]>): void {
@@ -572,13 +585,14 @@ function renderInclude(n: Extract<Node, { k: "include" }>, s: Scope, out: string
     throw fail(`template "${list.join('", "')}" not found`, n.at);
   }
   const vars = n.withContext ? s.vars : {};
-  renderSource(found.text, { vars, opts: { ...s.opts, file: found.file, line: 1 } }, out);
+  renderSource(found.text, { vars, opts: nestedOptions(s, found.file, { at: n.at, fail }) }, out);
 }
 
 function renderImport(n: Extract<Node, { k: "import" }>, s: Scope, fail: Fail): void {
   const t = loadTemplate(String(evalAt(n.expr, s, n.at, fail)), s, { at: n.at, fail });
   const exports: Record<string, unknown> = {};
-  renderSource(t.text, { vars: n.withContext ? s.vars : {}, opts: { ...s.opts, file: t.file, line: 1 }, exports }, []);
+  const opts = nestedOptions(s, t.file, { at: n.at, fail });
+  renderSource(t.text, { vars: n.withContext ? s.vars : {}, opts, exports }, []);
   if (n.alias) return define(s, { [n.alias]: exports });
   for (const [name, alias] of n.names ?? []) {
     if (!(name in exports)) throw fail(`the template ${t.file} has no "${name}" to import`, n.at);

@@ -966,6 +966,39 @@ const cases: Case[] = [
     message: /nosuch-key: no such key file/,
   },
   {
+    name: "a template file that is binary data",
+    files: {
+      ...SSH_INV,
+      "pb.yml": play("  tasks:\n    - template: { src: t.j2, dest: /tmp/x }\n"),
+      "templates/t.j2": Buffer.from([0x68, 0, 0xff]),
+    },
+    args: ["run", "pb.yml", "-i", "ssh.yml"],
+    code: 2,
+    message: /templates\/t\.j2: the file is binary data, not text/,
+  },
+  {
+    name: "a template file using a filter no Ansible has",
+    files: {
+      ...SSH_INV,
+      "pb.yml": play("  tasks:\n    - template: { src: t.j2, dest: /tmp/x }\n"),
+      "templates/t.j2": "{{ x | nosuchfilter }}\n",
+    },
+    args: ["run", "pb.yml", "-i", "ssh.yml"],
+    code: 2,
+    message: /templates\/t\.j2: no filter named 'nosuchfilter'/,
+  },
+  {
+    name: "a template including itself: its task fails, kplay neither hangs nor runs out of memory",
+    files: {
+      "pb.yml": play("  tasks:\n    - template: { src: t.j2, dest: /tmp/kplay-never-written }\n"),
+      "templates/t.j2": "{% include 't.j2' %}\n",
+    },
+    args: run(),
+    code: 1,
+    message: /templates include one another more than 50 levels deep \(a loop\?\)/,
+    writes: true,
+  },
+  {
     name: "sandbox container without a node name (no Docker needed to say so)",
     args: ["sandbox", "container"],
     code: 2,
