@@ -58,7 +58,7 @@ export function parseYaml(text: string, file: string): YamlSource {
   const doc = parseDocument(text, {
     lineCounter: lc,
     prettyErrors: false,
-    uniqueKeys: true,
+    uniqueKeys: false, // Ansible's default for a duplicate key: a warning, the last value used
     strict: false,
     customTags: (tags) => [...ansibleYamlTags(tags), UNSAFE_TAG],
   });
@@ -70,6 +70,7 @@ export function parseYaml(text: string, file: string): YamlSource {
       : err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
     throw inputError(`YAML syntax error: ${msg}`, { file, line: p.line, column: p.col });
   }
+  noteDuplicateKeys(doc, file, lc);
   const data = toData(doc, file, lc);
   const at = (offset: number | undefined) => {
     if (offset === undefined) return { line: 1, column: 1 };
@@ -105,6 +106,35 @@ function findNode(doc: Document, path: PathKey[], wantKey: boolean): Node | unde
     }
   }
   return last;
+}
+
+/** Warnings about files read so far (duplicate keys), for the command to show once it has loaded its input. */
+const loadWarnings: string[] = [];
+
+/** The warnings gathered while reading input files, handed over once (the list is emptied). */
+export function takeLoadWarnings(): string[] {
+  return loadWarnings.splice(0);
+}
+
+/** A key written twice in one mapping: Ansible's warning, in its words; the last value counts. */
+function noteDuplicateKeys(doc: Document, file: string, lc: LineCounter): void {
+  visit(doc, {
+    Map(_k, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (seen.has(key) && loadWarnings.length < 100) {
+          const p = lc.linePos(pair.key.range?.[0] ?? 0);
+          loadWarnings.push(
+            `While constructing a mapping from ${file}, line ${p.line}, column ${p.col}, found a duplicate dict ` +
+              `key (${key}). Using last defined value only.`,
+          );
+        }
+        seen.add(key);
+      }
+    },
+  });
 }
 
 /** What aliases may expand to, in characters of source: a larger document is refused, not built. */

@@ -17,6 +17,7 @@ import { openPool, withState } from "./state.js";
 import { parseExtraVars } from "../engine/vars.js";
 import { resolveTags, selectedByTags } from "../engine/keywords.js";
 import { loadPlaybook } from "../playbook/load.js";
+import { takeLoadWarnings } from "../yaml-source.js";
 import {
   ConsoleReporter,
   StepConsoleReporter,
@@ -156,7 +157,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
   const skipTags = tagList(values["skip-tags"], "--skip-tags");
   const startAtTask = values["start-at-task"];
   const selection = { extraVars, tags, skipTags, startAtTask, strictHosts: !how.cluster };
-  const playbooks = checkRun(inv, loaded, selection);
+  const playbooks = withLoadWarnings(checkRun(inv, loaded, selection));
   // every flag is judged before the run log or the state directory is opened
   if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
   const [windowS, cliDefaults] = [reconnectWindow(values["reconnect-window"]), connectionDefaults(values)];
@@ -203,6 +204,12 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
     continueHint: how.continueHint ?? `re-run the same command${how.resume ? "" : " with --resume"} to continue`,
   };
   return runLocked(request, { o, sd, journalDir, reporter });
+}
+
+/** The checked playbooks, once what reading the input files warned of (duplicate keys) is shown. */
+function withLoadWarnings(playbooks: Playbook[]): Playbook[] {
+  for (const w of takeLoadWarnings()) console.error(`[WARNING]: ${w}`);
+  return playbooks;
 }
 
 /** Run the request holding the state lock, with the command's connections; the exit code. */

@@ -1142,6 +1142,18 @@ describe.concurrent("bad input by class: exit code, one plain line naming the pl
 });
 
 describe("valid input kplay once refused", () => {
+  it("a key written twice in a mapping: Ansible's warning, the last value used", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kplay-badc-"));
+    const task = "  tasks:\n    - debug: { msg: first }\n      when: false\n      when: true\n";
+    write(dir, { "inv.yml": INV, "pb.yml": play(task) });
+    const r = await kplay(dir, ["run", "pb.yml", "-i", "inv.yml", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /\[WARNING\]: While constructing a mapping from pb\.yml, line 6, column 7, found a duplicate dict key \(when\)\. Using last defined value only\./,
+    );
+    expect(r.stdout).toMatch(/"status":"ok"/); // when: true, the second, counted
+  });
+
   it("a host list for -i ('h1,h2:2222,'), as Ansible's host_list source: ungrouped hosts, ports kept", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kplay-badc-"));
     const r = await kplay(dir, ["inventory", "-i", "h1,h2:2222,[::1]:2200,", "--list"]);
