@@ -1,5 +1,6 @@
 // Owns reading YAML files while keeping positions: parse with the `yaml` library, turn syntax
 // errors into input errors with file:line:col, and map a data path back to its line and column.
+import { resolve } from "node:path";
 import { readTextInput } from "./input-file.js";
 import { LineCounter, parseDocument, isMap, isSeq, isPair, isScalar, visit, type Document, type Node } from "yaml";
 import type { Tags } from "yaml";
@@ -125,10 +126,10 @@ function noteDuplicateKeys(doc: Document, file: string, lc: LineCounter): void {
         if (!isScalar(pair.key)) continue;
         const key = String(pair.key.value);
         if (seen.has(key) && loadWarnings.length < 100) {
-          const p = lc.linePos(pair.key.range?.[0] ?? 0);
+          const p = lc.linePos(map.range?.[0] ?? 0); // where the mapping starts, as Ansible says it
           loadWarnings.push(
-            `While constructing a mapping from ${file}, line ${p.line}, column ${p.col}, found a duplicate dict ` +
-              `key (${key}). Using last defined value only.`,
+            `While constructing a mapping from ${resolve(file)}, line ${p.line}, column ${p.col}, ` +
+              `found a duplicate dict key (${key}). Using last defined value only.`,
           );
         }
         seen.add(key);
