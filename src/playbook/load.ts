@@ -790,7 +790,8 @@ function noteSourceFiles(
   const { module, args } = task;
   if (module === "include_vars") return noteVarsFile(s, task);
   if (module === "template" && typeof args.src === "string" && !args.src.includes("{{")) {
-    s.ctx.files.add(checkTemplateFile(args.src, s, where));
+    const ownMarkers = Object.keys(args).some((k) => k.endsWith("_start_string") || k.endsWith("_end_string"));
+    s.ctx.files.add(checkTemplateFile(args.src, s, where, { names: !ownMarkers }));
   } else if (
     ["copy", "script", "unarchive"].includes(module) &&
     typeof (args.src ?? args.cmd) === "string" &&
@@ -915,13 +916,16 @@ function readLoop(src: YamlSource, raw: Record<string, unknown>, path: PathKey[]
 }
 
 /** A template named literally must exist and parse (errors point into the template file). */
-function checkTemplateFile(name: string, s: Source, where: Where): string {
+function checkTemplateFile(name: string, s: Source, where: Where, o: { names: boolean }): string {
   const candidates = sourceCandidates(sourceDirs(s), s.ctx.playbookDir, name);
   const found = candidates.find((c) => existsSync(c));
   if (!found) throw inputError(`template ${name} not found (looked in ${candidates.join(", ")})`, where);
   const text = readTextInput(found); // a binary or UTF-16 file is named as such
   checkTemplateText(text, found);
-  const problem = templateProblems(text, found)[0]; // a filter, test or lookup no Ansible has
+  // a filter, test or lookup no Ansible has: in a Jinja file with Jinja's own markers (not kplay's
+  // Handlebars templates, not a #jinja2: override or the task's own *_start_string)
+  if (!o.names || found.endsWith(".hbs") || text.startsWith("#jinja2:")) return found;
+  const problem = templateProblems(text, found)[0];
   if (problem) throw inputError(problem, { file: found });
   return found;
 }
