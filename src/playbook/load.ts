@@ -29,7 +29,14 @@ import {
 import { inherit } from "./inherit.js";
 import { varsFileName } from "../modules/include_vars.js";
 import { ansibleHasArgument, isAnsibleModule } from "../modules/ansible-args.js";
-import { conditionProblems, loopProblem, modeProblem, pathValueProblem, templateProblems } from "./static-checks.js";
+import {
+  conditionProblems,
+  keywordTemplateProblem,
+  loopProblem,
+  modeProblem,
+  pathValueProblem,
+  templateProblems,
+} from "./static-checks.js";
 import { pathArgNames } from "../modules/path-args.js";
 import { existsSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
@@ -1109,37 +1116,9 @@ function checkTaskStatically(
     const problem = conds.flatMap(conditionProblems)[0];
     if (problem) throw inputError(problem, at(src, [...path, k], k));
   }
-  checkKeywordTemplates(src, raw, path);
+  const kw = keywordTemplateProblem(raw);
+  if (kw) throw inputError(kw.problem, at(src, [...path, kw.key], kw.key));
   if (module === "assert" && args.that !== undefined) checkAssertThat(src, args.that, [...path, moduleKey, "that"]);
-}
-
-/** Task keywords whose values are rendered every time the task runs (a name's failure Ansible forgives). */
-const RENDERED_KEYWORDS = new Set([
-  "loop",
-  "loop_control",
-  "environment",
-  "become",
-  "become_user",
-  "become_method",
-  "delegate_to",
-  "notify",
-  "run_once",
-  "ignore_errors",
-  "no_log",
-  "check_mode",
-  "diff",
-  "throttle",
-  "retries",
-  "delay",
-]);
-
-/** A template that cannot be read in a keyword the task renders when it runs: said at load, naming the keyword. */
-function checkKeywordTemplates(src: YamlSource, raw: Record<string, unknown>, path: PathKey[]): void {
-  for (const k of Object.keys(raw)) {
-    if (!RENDERED_KEYWORDS.has(k) && !k.startsWith("with_")) continue;
-    const problem = templateProblems(raw[k])[0];
-    if (problem) throw inputError(problem, at(src, [...path, k], k));
-  }
 }
 
 /** assert's `that`: conditions, read as when's are (syntax and names) before anything runs. */

@@ -170,3 +170,33 @@ export function modeProblem(mode: unknown): string | undefined {
   if (OCTAL_MODE.test(s) || SYMBOLIC_MODE.test(s)) return undefined;
   return `invalid mode ${JSON.stringify(s)}: use an octal string such as "0644" or a symbolic mode such as "u+rwx"`;
 }
+
+/** Task keywords whose values are rendered every time the task runs (a name's failure Ansible forgives). */
+const RENDERED_KEYWORDS = new Set([
+  "loop",
+  "loop_control",
+  "environment",
+  "become",
+  "become_user",
+  "become_method",
+  "delegate_to",
+  "notify",
+  "run_once",
+  "ignore_errors",
+  "no_log",
+  "check_mode",
+  "diff",
+  "throttle",
+  "retries",
+  "delay",
+]);
+
+/** The first template that cannot be read in a keyword the task renders when it runs, with its keyword. */
+export function keywordTemplateProblem(raw: Record<string, unknown>): { key: string; problem: string } | undefined {
+  for (const key of Object.keys(raw)) {
+    if (!RENDERED_KEYWORDS.has(key) && !key.startsWith("with_")) continue;
+    const problem = templateProblems(raw[key])[0];
+    if (problem) return { key, problem };
+  }
+  return undefined;
+}
