@@ -1,13 +1,11 @@
 // Owns the flags, help, confirmation and printing of `kplay etcd backup` and `kplay etcd restore`
 // (the workflows are cluster/etcd-backup.ts and cluster/etcd-restore.ts).
-import { statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { KplayError } from "../errors.js";
 import { etcdBackup } from "../cluster/etcd-backup.js";
 import { checkedSnapshot, etcdRestore, initialCluster } from "../cluster/etcd-restore.js";
 import { etcdMembers } from "../cluster/nodes.js";
-import { COMMON, confirmReset, loadInv, parse, stateDir, type Common } from "./options.js";
-import { whyUnreadable } from "../input-file.js";
+import { COMMON, confirmReset, loadInv, notADirectory, parse, stateDir, type Common } from "./options.js";
 import { reporterFor } from "./run.js";
 import { withClusterSession } from "./state.js";
 
@@ -106,13 +104,8 @@ async function restoreCommand(o: Common, a: { file: string; yes: boolean }): Pro
 
 /** --out names the directory snapshots go into: one that is there must be a directory. */
 function checkOutDir(dir: string, given: string | undefined): void {
-  let st;
-  try {
-    st = statSync(dir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // made when the snapshot is taken
-    throw new KplayError("usage", `--out ${given ?? dir}: ${whyUnreadable(e)}`);
-  }
-  if (!st.isDirectory())
+  const problem = notADirectory(dir); // a missing one is made when the snapshot is taken
+  if (problem === "a file")
     throw new KplayError("usage", `--out ${given ?? dir}: is a file; --out names the directory the snapshot goes into`);
+  if (problem) throw new KplayError("usage", `--out ${given ?? dir}: ${problem}`);
 }

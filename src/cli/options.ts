@@ -85,21 +85,29 @@ export function stateDir(o: Common): string {
 
 /** A state directory that is there must be a directory (a file, a loop of links is an input error). */
 function checkStateDir(dir: string): string {
-  let isDir: boolean;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return dir;
-    throw new KplayError("input", `the state directory ${dir} cannot be used: ${whyUnreadable(e)}`, {
-      where: { field: "--state-dir" },
-    });
-  }
-  if (!isDir)
+  const problem = notADirectory(dir);
+  if (problem === "a file")
     throw new KplayError("input", `the state directory ${dir} is not a directory`, {
       where: { field: "--state-dir" },
       hint: "move the file away or give another --state-dir",
     });
+  if (problem)
+    throw new KplayError("input", `the state directory ${dir} cannot be used: ${problem}`, {
+      where: { field: "--state-dir" },
+    });
   return dir;
+}
+
+/**
+ * Why a directory a command will make or use cannot be one: "a file" when something else is
+ * there, why it cannot be looked at (a loop of links…), or undefined (a directory, or nothing yet).
+ */
+export function notADirectory(dir: string): string | undefined {
+  try {
+    return statSync(dir).isDirectory() ? undefined : "a file";
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ENOENT" ? undefined : whyUnreadable(e);
+  }
 }
 
 function givenStateDir(o: Common): string {
