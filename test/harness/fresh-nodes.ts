@@ -38,14 +38,18 @@ export type Engine = "ansible" | "kplay";
 export interface FreshPair {
   dir: string;
   key: string;
-  nodes: Record<Engine, NodeHandle>;
+  /** One node per engine asked for (an engine replayed from its recording has none). */
+  nodes: Partial<Record<Engine, NodeHandle>>;
   /** A shell command on an engine's node through docker exec (not through either engine). */
   sh(engine: Engine, cmd: string): Promise<string>;
   destroy(): Promise<void>;
 }
 
-/** Two fresh nodes named `host`, one per engine, each alone on its own network, apt pointed at the local repository. */
-export async function startFreshPair(host = "node1"): Promise<FreshPair> {
+/**
+ * Fresh nodes named `host`, one per engine in `engines` (both unless told), each alone on its own
+ * network, apt pointed at the local repository.
+ */
+export async function startFreshPair(host = "node1", engines: Engine[] = ["ansible", "kplay"]): Promise<FreshPair> {
   const id = randomBytes(4).toString("hex");
   const labels = { [TEST_LABEL]: id };
   const dir = mkdtempSync(join(tmpdir(), "kplay-fresh-"));
@@ -75,10 +79,10 @@ export async function startFreshPair(host = "node1"): Promise<FreshPair> {
       await pointAptAtRepo(node);
       return node;
     };
-    const [ansible, kplay] = await Promise.all([start("ansible"), start("kplay")]);
-    const nodes = { ansible, kplay };
+    const nodes: FreshPair["nodes"] = {};
+    await Promise.all(engines.map(async (e) => (nodes[e] = await start(e))));
     const sh = async (engine: Engine, cmd: string) => {
-      const r = await nodes[engine].container.exec(["sh", "-c", cmd]);
+      const r = await nodeOf({ nodes }, engine).container.exec(["sh", "-c", cmd]);
       if (r.exitCode !== 0) throw new Error(`${engine} node: ${cmd}: exit ${r.exitCode}: ${r.output}`);
       return r.output;
     };
@@ -87,6 +91,13 @@ export async function startFreshPair(host = "node1"): Promise<FreshPair> {
     await destroy();
     throw e;
   }
+}
+
+/** The node an engine runs on in this pair (a pair started without it has none). */
+function nodeOf(pair: Pick<FreshPair, "nodes">, engine: Engine): NodeHandle {
+  const node = pair.nodes[engine];
+  if (!node) throw new Error(`this pair has no node for ${engine}`);
+  return node;
 }
 
 /** The node's only apt source: the local repository, as an air-gapped site has it. */
@@ -121,7 +132,7 @@ export interface RunOptions {
 
 /** Run the playbook with one engine against its node; the recap lines and the exit status. */
 export async function runOn(pair: FreshPair, engine: Engine, o: RunOptions): Promise<EngineRun> {
-  const node = pair.nodes[engine];
+  const node = nodeOf(pair, engine);
   const inv = join(pair.dir, `inventory-${engine}.ini`);
   const groups = (o.groups ?? []).map((g) => `[${g}]\n${node.name}\n`).join("");
   writeFileSync(

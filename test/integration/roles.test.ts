@@ -5,18 +5,25 @@
 // (defaults/, vars/Debian.yml, tasks/setup-Debian.yml, handlers, templates, meta dependencies,
 // free-form arguments, OS-guarded tasks). KPLAY_EXTRA_ROLES=DIR adds every DIR/*.yml playbook
 // as a case (real roles fetched into a scratch folder, never committed), probed under /etc. File
-// contents are compared with each node's own address written NODE_IP.
+// contents are compared with each node's own address written NODE_IP. Ansible's side of an own
+// case is replayed from its recording when nothing it depended on changed
+// (test/harness/role-recordings.ts); scratch cases always run both engines.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { nodeState, runOn, startFreshPair, type FreshPair, type StateProbe } from "../harness/fresh-nodes.js";
+import {
+  nodeState,
+  runOn,
+  startFreshPair,
+  type Engine,
+  type FreshPair,
+  type StateProbe,
+} from "../harness/fresh-nodes.js";
+import { record, recordedSide, type EngineSide, type RecordedCase } from "../harness/role-recordings.js";
 
-interface RoleCase extends StateProbe {
-  name: string;
-  dir: string;
-  playbook: string;
-  extraVars?: Record<string, unknown>;
-  groups?: string[];
+interface RoleCase extends RecordedCase, StateProbe {
+  /** Ansible's side may be replayed from a recording (the project's own cases). */
+  recorded: boolean;
 }
 
 const FIXTURES = resolve(import.meta.dirname, "../fixtures/roles");
@@ -34,6 +41,7 @@ function ownCases(): RoleCase[] {
       playbook: f,
       paths: ["/etc", "/opt/site", "/usr/local", "/srv"],
       ignore: ETC_IGNORED,
+      recorded: true,
       groups: wordsOf(join(FIXTURES, f.replace(/\.yml$/, ".groups"))),
     }));
 }
@@ -43,6 +51,7 @@ function extraCases(dir: string | undefined): RoleCase[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith(".yml") && f !== "inv.yml")
     .map((f) => ({ name: `extra ${f}`, dir, playbook: f, paths: ["/etc", "/usr/local"], ignore: ETC_IGNORED }))
+    .map((c) => ({ ...c, recorded: false }))
     .map((c) => ({
       ...c,
       groups: wordsOf(join(dir, c.playbook.replace(/\.yml$/, ".groups"))),
@@ -59,13 +68,13 @@ function wordsOf(file: string): string[] | undefined {
 }
 
 /** KPLAY_ROLES_LOGS=DIR keeps each case's whole outputs and node states there (to study a difference). */
-function keepLogs(name: string, runs: Record<string, unknown[]>): void {
+function keepLogs(name: string, runs: Record<string, Array<string | { output: string }>>): void {
   const dir = process.env.KPLAY_ROLES_LOGS;
   if (!dir) return;
   mkdirSync(dir, { recursive: true });
   for (const [what, pairOf] of Object.entries(runs))
     pairOf.forEach((r, i) => {
-      const text = typeof r === "string" ? r : (r as { output: string }).output;
+      const text = typeof r === "string" ? r : r.output;
       writeFileSync(join(dir, `${name.replace(/\W+/g, "_")}-${what}-${i ? "kplay" : "ansible"}.log`), text);
     });
 }
@@ -75,9 +84,15 @@ function keepLogs(name: string, runs: Record<string, unknown[]>): void {
 describe.concurrent("roles on fresh nodes: kplay against ansible-playbook", () => {
   for (const c of CASES) {
     it(c.name, { timeout: 600_000 }, async () => {
-      const p = await startFreshPair();
+      const recorded = c.recorded ? await recordedSide(c) : undefined;
+      const p = await startFreshPair("node1", recorded ? ["kplay"] : ["ansible", "kplay"]);
       try {
-        await compareRole(c, p);
+        const [ansible, kplay] = await Promise.all([
+          recorded ?? engineSide(c, p, "ansible"),
+          engineSide(c, p, "kplay"),
+        ]);
+        if (!recorded && c.recorded) console.log(await record(c, ansible));
+        compareSides(c, ansible, kplay);
       } finally {
         await p.destroy();
       }
@@ -85,18 +100,28 @@ describe.concurrent("roles on fresh nodes: kplay against ansible-playbook", () =
   }
 });
 
-async function compareRole(c: RoleCase, p: FreshPair): Promise<void> {
+/** One engine's two runs of a case on its own node, then that node's state. */
+async function engineSide(c: RoleCase, p: FreshPair, engine: Engine): Promise<EngineSide> {
   const opts = { dir: c.dir, playbook: c.playbook, extraVars: c.extraVars, groups: c.groups };
-  const first = await Promise.all([runOn(p, "ansible", opts), runOn(p, "kplay", opts)]);
-  const second = await Promise.all([runOn(p, "ansible", opts), runOn(p, "kplay", opts)]);
-  const states = await Promise.all([nodeState(p, "ansible", c), nodeState(p, "kplay", c)]);
-  keepLogs(c.name, { first, second, states });
+  const first = await runOn(p, engine, opts);
+  const second = await runOn(p, engine, opts);
+  return { first, second, state: await nodeState(p, engine, c) };
+}
+
+function compareSides(c: RoleCase, ansible: EngineSide, kplay: EngineSide): void {
+  keepLogs(c.name, {
+    first: [ansible.first, kplay.first],
+    second: [ansible.second, kplay.second],
+    states: [ansible.state, kplay.state],
+  });
   const says = (i: number) =>
-    `ansible:\n${first[0].output}\n${second[0].output}\nkplay:\n${first[1].output}\n${second[1].output}`.slice(-12000) +
-    i;
-  expect(first[1].outcome, says(1)).toBe(first[0].outcome);
-  expect(first[1].recap, says(2)).toEqual(first[0].recap);
-  expect(second[1].outcome, says(3)).toBe(second[0].outcome);
-  expect(second[1].recap, says(4)).toEqual(second[0].recap);
-  expect(states[1]).toEqual(states[0]);
+    (
+      `ansible:\n${ansible.first.output}\n${ansible.second.output}\n` +
+      `kplay:\n${kplay.first.output}\n${kplay.second.output}`
+    ).slice(-12000) + i;
+  expect(kplay.first.outcome, says(1)).toBe(ansible.first.outcome);
+  expect(kplay.first.recap, says(2)).toEqual(ansible.first.recap);
+  expect(kplay.second.outcome, says(3)).toBe(ansible.second.outcome);
+  expect(kplay.second.recap, says(4)).toEqual(ansible.second.recap);
+  expect(kplay.state).toEqual(ansible.state);
 }
