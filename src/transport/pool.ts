@@ -3,7 +3,6 @@
 import { Backoff } from "../backoff.js";
 import { KnownHosts } from "./known-hosts.js";
 import { LocalConnection } from "./local.js";
-import { SshConnection } from "./ssh.js";
 import { UnreachableError, type Connection, type ConnectionSpec, type NodePool } from "./types.js";
 
 export interface PoolOptions {
@@ -48,6 +47,9 @@ export class ConnectionPool implements NodePool {
         password: spec.becomePassword,
         method: spec.becomeMethod,
       });
+    // ssh2 is loaded with the first SSH connection: a run that never opens one (bad input, --help,
+    // status, the local connection) starts without it (about 50 ms of every start)
+    const { SshConnection } = await import("./ssh.js");
     const retries = this.opts.connectRetries ?? 3;
     const backoff = new Backoff({ firstMs: 500, maxMs: 5000 });
     for (let attempt = 0; ; attempt++) {
