@@ -14,6 +14,8 @@ import type { Engine } from "./context.js";
 export interface ExecTarget {
   host: string;
   delegate?: string;
+  /** Connection variables the task's own variables set otherwise than the host's (connection-vars.ts). */
+  conn?: Record<string, unknown>;
 }
 
 /** Which detached command a script is: the same names on resume re-attach to it. */
@@ -30,10 +32,12 @@ export class NodeExec {
 
   constructor(private readonly e: Engine) {}
 
-  connect(host: string): Promise<Connection> {
+  /** The host's connection, made from its variables with the task's own connection variables on top. */
+  connect(host: string, conn?: Record<string, unknown>): Promise<Connection> {
     const inv = this.e.inv;
     const bastion = inv.hasHost("bastion") ? this.connectionVars("bastion") : undefined;
-    return this.e.pool.get(connectionSpec(host, this.connectionVars(host), bastion));
+    const vars = conn ? { ...this.connectionVars(host), ...conn } : this.connectionVars(host);
+    return this.e.pool.get(connectionSpec(host, vars, bastion));
   }
 
   /**
@@ -127,8 +131,8 @@ export class NodeExec {
   }
 
   /** The connection a task uses on behalf of `host`: its own, or the delegate's. */
-  private connection({ host, delegate }: ExecTarget): Promise<Connection> {
-    if (!delegate || delegate === host) return this.connect(host);
+  private connection({ host, delegate, conn }: ExecTarget): Promise<Connection> {
+    if (!delegate || delegate === host) return this.connect(host, conn);
     if (this.e.inv.hasHost(delegate)) return this.connect(delegate);
     const own = this.connectionVars(host);
     const local = delegate === "localhost" || delegate === "127.0.0.1";

@@ -25,7 +25,7 @@ import {
   withTemplateNames,
   type Taint,
 } from "../playbook/data.js";
-import { evalCondition, evalExpr, ExprError } from "../playbook/expr.js";
+import { evalCondition, ExprError } from "../playbook/expr.js";
 import { join } from "node:path";
 import { findSource, searchPath, sourceCandidates } from "../playbook/paths.js";
 import { plainIssueIn } from "../playbook/load-fields.js";
@@ -38,6 +38,7 @@ import { OUTPUT_LIMIT } from "../transport/output.js";
 import { UnreachableError, type ExecOptions } from "../transport/index.js";
 import type { Attempt, Engine, Outcome, PlayRun, TaskRun } from "./context.js";
 import type { NodeExec } from "./node-exec.js";
+import { becomeFromVars, connectionOverrides } from "./connection-vars.js";
 import { MAGIC, withoutOmitted, type Vars } from "./vars.js";
 import { runMagic } from "./magic-vars.js";
 
@@ -53,6 +54,8 @@ interface Prepared {
   cleanKeys: ReadonlySet<string>;
   /** The argument strings rendered from node data or a lookup: never evaluated again (assert's that, debug's var). */
   taint: Taint;
+  /** Connection variables the task's own variables set otherwise than the host's (play vars, set_fact, -e …). */
+  conn?: Record<string, unknown>;
 }
 
 /**
@@ -373,7 +376,10 @@ export class TaskExecutor {
       delegate !== undefined && !this.e.inv.hasHost(delegate) && (delegate === "localhost" || delegate === "127.0.0.1");
     // The controller (a task delegated to localhost) keeps no undo log: it is not a node.
     const undo = new UndoLog(!(eff.checkMode ?? this.e.opts.check) && !toController);
-    return { mod, args: parsed.data, exec, delegate, undo, cleanKeys: rendering.cleanKeys, taint };
+    // a delegated task reaches its delegate by the delegate's own variables
+    const conn = delegate ? undefined : connectionOverrides(at.vars, this.node.connectionVars(at.host), task.where);
+    if (conn) this.e.opts.secrets?.addVars(conn); // a password a role or set_fact gives is masked from now on
+    return { mod, args: parsed.data, exec, delegate, undo, cleanKeys: rendering.cleanKeys, taint, conn };
   }
 
   /**
@@ -432,7 +438,10 @@ export class TaskExecutor {
     const names = p.mod.local ? [] : pathArgsToExpand(p.mod.name, args);
     if (names.length === 0) return p.args;
     const script = expansionScript(names.map((n) => String(args[n])));
-    const r = await this.node.exec({ host: at.host, delegate: p.delegate }, script, { ...p.exec, sensitive: t.noLog });
+    const r = await this.node.exec({ host: at.host, delegate: p.delegate, conn: p.conn }, script, {
+      ...p.exec,
+      sensitive: t.noLog,
+    });
     if (r.rc !== 0) throw new Error(`could not expand ${names.join(", ")} on the node: ${r.stderr.trim()}`);
     return withExpanded(args, names, r.stdout);
   }
@@ -467,7 +476,7 @@ export class TaskExecutor {
         const sent = detach
           ? this.node.detached(script, host, { ...name, seq: seq++ }, { stream: !!onOutput, stdin: x?.stdin, guard })
           : script;
-        return this.node.exec({ host, delegate: p.delegate }, sent, opts);
+        return this.node.exec({ host, delegate: p.delegate, conn: p.conn }, sent, opts);
       },
       readLocal: (path, from) => readFileSync(localPath(run.play.dir, path, task, { taint: p.taint, from })),
       localPath: (path, from) => localPath(run.play.dir, path, task, { taint: p.taint, from }),
@@ -488,7 +497,7 @@ export class TaskExecutor {
     const sensitive = t.noLog || this.node.holdsSecret(script);
     const opts = { become: p.exec.become, becomeUser: p.exec.becomeUser, becomeMethod: p.exec.becomeMethod, sensitive };
     const record = p.undo.recordScript(key, script)!; // enabled: checked by the caller
-    const r = await this.node.exec({ host: at.host, delegate: p.delegate }, record, opts);
+    const r = await this.node.exec({ host: at.host, delegate: p.delegate, conn: p.conn }, record, opts);
     if (r.rc === 0) return done;
     const msg = `changed, but recording its undo failed: ${r.stderr.trim()}`;
     return { status: "failed", result: { ...result, failed: true, msg } };
@@ -509,32 +518,6 @@ export class TaskExecutor {
 function withoutNames(v: Vars, names: Set<string>): Vars {
   if (names.size === 0 || !Object.keys(v).some((k) => names.has(k))) return v;
   return Object.fromEntries(Object.entries(v).filter(([k]) => !names.has(k)));
-}
-
-/**
- * ansible_become, ansible_become_user and ansible_become_method as variables (a task's or a
- * host's vars), above the become keywords, as Ansible ranks them; only those that are set.
- * (ansible_become_password is read from the host's variables when the connection opens.)
- */
-function becomeFromVars(vars: Vars): Pick<ExecOptions, "become" | "becomeUser" | "becomeMethod"> {
-  const get = (name: string): unknown => {
-    if (!(name in vars)) return undefined; // most hosts set none: a failed lookup's error costs a stack trace
-    try {
-      return evalExpr(name, vars);
-    } catch {
-      return undefined;
-    }
-  };
-  const become = get("ansible_become");
-  const user = get("ansible_become_user");
-  const method = get("ansible_become_method");
-  const yes = (v: unknown) =>
-    typeof v === "boolean" ? v : ["1", "true", "yes", "on", "y"].includes(String(v).toLowerCase());
-  return {
-    ...(become !== undefined && become !== null ? { become: yes(become) } : {}),
-    ...(typeof user === "string" && user ? { becomeUser: user } : {}),
-    ...(method === "su" || method === "sudo" ? { becomeMethod: method } : {}),
-  };
 }
 
 /** loop_control.extended: where the loop is, as Ansible's ansible_loop tells it. */

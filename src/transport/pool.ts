@@ -1,5 +1,6 @@
-// Owns the connection pool: one connection per host, opened on first use and reused by every
-// task, with bounded retry and backoff on connect. Permanent failures (auth, host key) are not retried.
+// Owns the connection pool: one connection per host and way of reaching it (see connectionKey), opened
+// on first use and reused by every task, with bounded retry and backoff on connect. Permanent
+// failures (auth, host key) are not retried.
 import { Backoff } from "../backoff.js";
 import { KnownHosts } from "./known-hosts.js";
 import { LocalConnection } from "./local.js";
@@ -13,6 +14,16 @@ export interface PoolOptions {
   connectRetries?: number;
 }
 
+/**
+ * A connection's key: the host's name and how it is reached. A host has one connection unless a
+ * play or task sets its connection variables otherwise (another user, port, or the controller):
+ * then that way has its own, kept beside the host's usual one.
+ */
+function connectionKey(s: ConnectionSpec): string {
+  const { kind, endpoint, jumps, becomeUser, becomeMethod, becomePassword } = s;
+  return `${s.name}\0${JSON.stringify([kind, endpoint, jumps, becomeUser, becomeMethod, becomePassword])}`;
+}
+
 export class ConnectionPool implements NodePool {
   private conns = new Map<string, Promise<Connection>>();
   readonly knownHosts: KnownHosts;
@@ -22,22 +33,25 @@ export class ConnectionPool implements NodePool {
   }
 
   get(spec: ConnectionSpec): Promise<Connection> {
-    const existing = this.conns.get(spec.name);
+    const key = connectionKey(spec);
+    const existing = this.conns.get(key);
     if (existing) return existing;
     const p = this.open(spec);
-    this.conns.set(spec.name, p);
-    p.catch(() => this.conns.delete(spec.name));
+    this.conns.set(key, p);
+    p.catch(() => this.conns.delete(key));
     return p;
   }
 
-  /** Forget a host's connection (after the link dropped) so the next get() reconnects. */
+  /** Forget a host's connections (after the link dropped) so the next get() reconnects. */
   drop(name: string): void {
-    const p = this.conns.get(name);
-    this.conns.delete(name);
-    p?.then(
-      (c) => c.close(),
-      () => undefined,
-    );
+    for (const [key, p] of [...this.conns]) {
+      if (key !== name && !key.startsWith(`${name}\0`)) continue;
+      this.conns.delete(key);
+      p.then(
+        (c) => c.close(),
+        () => undefined,
+      );
+    }
   }
 
   private async open(spec: ConnectionSpec): Promise<Connection> {

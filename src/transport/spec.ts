@@ -11,6 +11,33 @@ type Vars = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (v === undefined || v === null || v === "" ? undefined : String(v));
 const expandHome = (p: string | undefined) => (p && p.startsWith("~/") ? homedir() + p.slice(1) : p);
 
+/**
+ * Every variable connectionSpec reads to reach a host (not the become user and method, which each
+ * command is given on its own): a task whose variables give one of them another value than the
+ * host's reaches the host the task's way.
+ */
+export const CONNECTION_VARS = [
+  "ansible_connection",
+  "ansible_host",
+  "ansible_ssh_host",
+  "ansible_port",
+  "ansible_ssh_port",
+  "ansible_user",
+  "ansible_ssh_user",
+  "ansible_remote_user",
+  "ansible_ssh_pass",
+  "ansible_password",
+  "ansible_ssh_password",
+  "ansible_ssh_private_key_file",
+  "ansible_private_key_file",
+  "kplay_ssh_key_passphrase",
+  "ansible_ssh_common_args",
+  "ansible_ssh_extra_args",
+  "ansible_become_password",
+  "ansible_become_pass",
+  "ansible_sudo_pass",
+] as const;
+
 export function endpointFromVars(name: string, vars: Vars): SshEndpoint {
   return {
     host: str(vars.ansible_host) ?? str(vars.ansible_ssh_host) ?? name,

@@ -17,6 +17,8 @@ export interface Sent {
   script: string;
   /** What the engine asked of the connection for this script (become, its user and method). */
   opts?: ExecOptions;
+  /** The connection the script went through, as the engine asked for it. */
+  spec?: ConnectionSpec;
 }
 
 /** How a fake node answers a script: exit code and output (default: rc 0, no output). */
@@ -36,7 +38,7 @@ export class FakeNodes implements NodePool {
     return {
       host,
       exec: async (script: Sh, opts?: ExecOptions) => {
-        this.sent.push({ host, script: script.text, opts });
+        this.sent.push({ host, script: script.text, opts, spec });
         return { rc: 0, stdout: "", stderr: "", ...this.rule(host, script.text) };
       },
       close: () => undefined,
