@@ -117,6 +117,11 @@ export function takeLoadWarnings(): string[] {
   return loadWarnings.splice(0);
 }
 
+/** A warning about input as it was read (a keyword kplay accepts and does nothing with), shown once loaded. */
+export function loadWarning(text: string): void {
+  if (loadWarnings.length < 100 && !loadWarnings.includes(text)) loadWarnings.push(text);
+}
+
 /** A key written twice in one mapping: Ansible's warning, in its words; the last value counts. */
 function noteDuplicateKeys(doc: Document, file: string, lc: LineCounter): void {
   visit(doc, {

@@ -32,8 +32,9 @@ const same = (a: unknown, b: unknown) => a === b || (a != null && b != null && S
 export function connectionOverrides(
   vars: Vars,
   base: Record<string, unknown>,
-  where?: Where,
+  o: { where?: Where; port?: number } = {},
 ): Record<string, unknown> | undefined {
+  const { where, port } = o;
   let out: Record<string, unknown> | undefined;
   for (const name of CONNECTION_VARS) {
     if (!(name in vars)) continue;
@@ -50,6 +51,9 @@ export function connectionOverrides(
       );
     (out ??= {})[name] = r.value;
   }
+  // the port keyword: the port when no variable (inventory, play, task, -e) gives one
+  const portVar = ["ansible_port", "ansible_ssh_port"].some((n) => valueOf(n, vars) ?? base[n]);
+  if (port !== undefined && !portVar && !same(port, 22)) (out ??= {}).ansible_port = port;
   return out;
 }
 

@@ -22,6 +22,8 @@ export function rootInherit(play: Play): Inheritable {
     becomeMethod: play.becomeMethod,
     environment: play.environment,
     throttle: play.throttle,
+    port: play.port,
+    timeout: play.timeout,
     remoteUser: play.remoteUser,
     connection: play.connection,
     checkMode: play.checkMode,
@@ -61,6 +63,9 @@ export function resolveLate(
   const at = (field: string) => ({ ...where, field });
   for (const [k, field] of Object.entries(LATE_BOOLEANS))
     if (eff.late[k] !== undefined) out[field] = lateBoolean(eff.late[k], vars, at(k));
+  // port and timeout: 0 is none, as written plainly
+  for (const k of ["port", "timeout"] as const)
+    if (eff.late[k] !== undefined) out[k] = lateNumber(k, eff.late[k], vars, at(k)) || undefined;
   const num = (k: "retries" | "delay") =>
     eff.late![k] !== undefined ? { [k]: lateNumber(k, eff.late![k], vars, at(k)) } : {};
   return { eff: out, ...num("retries"), ...num("delay") };
@@ -128,6 +133,9 @@ export function resolvePlayLate(play: Play, vars: Record<string, unknown>): Play
     anyErrorsFatal: b("any_errors_fatal", play.anyErrorsFatal),
     forceHandlers: b("force_handlers", play.forceHandlers),
     serial: late.serial !== undefined ? lateSerial(late.serial, vars, at("serial")) : play.serial,
+    port: late.port !== undefined ? lateNumber("port", late.port, vars, at("port")) || undefined : play.port,
+    timeout:
+      late.timeout !== undefined ? lateNumber("timeout", late.timeout, vars, at("timeout")) || undefined : play.timeout,
     ...taskDefaults(resolveLate({ ...rootInherit(play), late: rest }, vars, where).eff),
     late: undefined,
   };

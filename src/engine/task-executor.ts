@@ -39,6 +39,7 @@ import { UnreachableError, type ExecOptions } from "../transport/index.js";
 import type { Attempt, Engine, Outcome, PlayRun, TaskRun } from "./context.js";
 import type { NodeExec } from "./node-exec.js";
 import { becomeFromVars, connectionOverrides } from "./connection-vars.js";
+import { execLimit, timedOut, withinDeadline } from "./task-timeout.js";
 import { MAGIC, withoutOmitted, type Vars } from "./vars.js";
 import { runMagic } from "./magic-vars.js";
 
@@ -56,6 +57,8 @@ interface Prepared {
   taint: Taint;
   /** Connection variables the task's own variables set otherwise than the host's (play vars, set_fact, -e …). */
   conn?: Record<string, unknown>;
+  /** When this attempt must have ended (the timeout keyword), in ms since the epoch. */
+  deadline?: number;
 }
 
 /**
@@ -270,7 +273,7 @@ export class TaskExecutor {
         asyncRefusal(task, p.mod) ??
         (task.asyncSeconds !== undefined && task.poll === 0
           ? await this.startJob(t, at, p, args)
-          : await p.mod.run(this.moduleContext(t, at, p), args));
+          : await withinDeadline(p.mod.run(this.moduleContext(t, at, p), args), p.deadline, timedOut(t)));
       if (result.job) result = await this.jobResult(t, at, p, result);
     } catch (e) {
       if (e instanceof UnreachableError) throw e;
@@ -377,9 +380,12 @@ export class TaskExecutor {
     // The controller (a task delegated to localhost) keeps no undo log: it is not a node.
     const undo = new UndoLog(!(eff.checkMode ?? this.e.opts.check) && !toController);
     // a delegated task reaches its delegate by the delegate's own variables
-    const conn = delegate ? undefined : connectionOverrides(at.vars, this.node.connectionVars(at.host), task.where);
+    const base = this.node.connectionVars(at.host);
+    const conn = delegate ? undefined : connectionOverrides(at.vars, base, { where: task.where, port: eff.port });
     if (conn) this.e.opts.secrets?.addVars(conn); // a password a role or set_fact gives is masked from now on
-    return { mod, args: parsed.data, exec, delegate, undo, cleanKeys: rendering.cleanKeys, taint, conn };
+    // the timeout keyword: this attempt's end (Ansible times each attempt of a task)
+    const deadline = eff.timeout ? Date.now() + eff.timeout * 1000 : undefined;
+    return { mod, args: parsed.data, exec, delegate, undo, cleanKeys: rendering.cleanKeys, taint, conn, deadline };
   }
 
   /**
@@ -466,13 +472,14 @@ export class TaskExecutor {
           this.node.holdsSecret(script.text) ||
           (!!env && this.node.holdsSecret(Object.values(env).join("\n")));
         const onOutput = stream ? this.outputEvents(host, taskLabel(task)) : undefined;
-        const limit = task.asyncSeconds ? { timeoutMs: task.asyncSeconds * 1000 } : {};
+        const limit = execLimit(task.asyncSeconds, p.deadline);
         const { guard, ...own } = x ?? {};
         const opts: ExecOptions = { ...p.exec, ...limit, ...own, sensitive, onOutput };
         // Detached under a run path that is the same when the run resumes, so a command that
         // already ran (or is still running) is re-attached instead of started again.
         const name = { taskId: task.id, index: at.index, attempt: at.attempt, seq: 0 };
-        const detach = !!this.e.opts.step && !p.mod.idempotent;
+        // a command with a timeout runs attached: when its time is up, its end is the channel's
+        const detach = !!this.e.opts.step && !p.mod.idempotent && p.deadline === undefined;
         const sent = detach
           ? this.node.detached(script, host, { ...name, seq: seq++ }, { stream: !!onOutput, stdin: x?.stdin, guard })
           : script;

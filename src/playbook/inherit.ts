@@ -40,6 +40,8 @@ export function inherit(parent: Inheritable, child: Inheritable): Inheritable {
     runOnce: child.runOnce ?? parent.runOnce,
     checkMode: child.checkMode ?? parent.checkMode,
     throttle: child.throttle ?? parent.throttle,
+    port: child.port ?? parent.port,
+    timeout: child.timeout ?? parent.timeout,
     diff: child.diff ?? parent.diff,
     remoteUser: child.remoteUser ?? parent.remoteUser,
     connection: child.connection ?? parent.connection,

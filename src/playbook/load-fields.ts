@@ -5,7 +5,7 @@
 import { inputError, type Where } from "../errors.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
 import { kindOf } from "../plain-issue.js";
-import type { PathKey, YamlSource } from "../yaml-source.js";
+import { loadWarning, type PathKey, type YamlSource } from "../yaml-source.js";
 
 export function at(src: YamlSource, path: PathKey[], field?: string, key = false): Where {
   return { file: src.file, ...(key ? src.keyPos(path) : src.pos(path)), field };
@@ -223,4 +223,52 @@ export function serialProblem(s: unknown): string {
     `serial must be a number of hosts (0: all at once) or a percentage up to 100% such as "30%", ` +
     `got ${JSON.stringify(s)}`
   );
+}
+
+const DEBUGGER = ["always", "never", "on_failed", "on_unreachable", "on_skipped"];
+
+/**
+ * The keywords of plays, blocks and tasks about how a host is reached and for how long:
+ * remote_user, connection (connectionOf), port, timeout and debugger. port: the SSH port when no
+ * variable gives one; the seconds each attempt of a task may take (0: no limit, as Ansible's); and
+ * Ansible's interactive debugger, which kplay does not have (a warning says a debugger that would
+ * open does nothing). Templates are kept in `late`, rendered when the task runs.
+ */
+export function connectionKeywords(
+  src: YamlSource,
+  raw: Record<string, unknown>,
+  path: PathKey[],
+  late: Record<string, string>,
+): { port?: number; timeout?: number; remoteUser?: string; connection?: "local" | "ssh" } {
+  const whole = (key: string, max: number) =>
+    lateOr(raw[key], key, late, () => {
+      const v = raw[key];
+      if (v === undefined || v === null) return undefined;
+      const n = Number(v);
+      if (Number.isInteger(n) && n >= 0 && n <= max) return n || undefined;
+      throw inputError(
+        `expected a whole number from 0 to ${max}, got ${JSON.stringify(v)}`,
+        at(src, [...path, key], key),
+      );
+    });
+  const d = raw.debugger;
+  if (d !== undefined && d !== null && !(typeof d === "string" && d.includes("{{"))) {
+    if (!DEBUGGER.includes(String(d)))
+      throw inputError(
+        `'${String(d)}' is not a valid value for debugger. Must be one of ${DEBUGGER.join(", ")}`,
+        at(src, [...path, "debugger"], "debugger"),
+      );
+    if (d !== "never")
+      loadWarning(
+        `${src.file}: debugger: ${String(d)}: kplay has no interactive task debugger; the keyword does nothing`,
+      );
+  }
+  const port = whole("port", 65535);
+  const timeout = whole("timeout", 2 ** 31 / 1000);
+  return {
+    ...(port !== undefined ? { port } : {}),
+    ...(timeout !== undefined ? { timeout } : {}),
+    remoteUser: raw.remote_user !== undefined ? String(raw.remote_user) : undefined,
+    ...connectionOf(src, raw.connection, [...path, "connection"]),
+  };
 }

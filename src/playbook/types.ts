@@ -28,6 +28,10 @@ export interface Inheritable {
   checkMode?: boolean;
   /** At most this many hosts run a task at once (below --forks). */
   throttle?: number;
+  /** The `port` keyword: the SSH port when no ansible_port variable gives one (variables outrank it). */
+  port?: number;
+  /** The `timeout` keyword: seconds each attempt of a task may take before it fails, as Ansible's. */
+  timeout?: number;
   /** The `diff` keyword: show this task's changes (as --diff does), or not. */
   diff?: boolean;
   /** remote_user: must be the host's login user (one connection per host); ignored for the local connection. */
@@ -127,6 +131,8 @@ export interface Play {
   becomeUser?: string;
   becomeMethod?: "sudo" | "su";
   throttle?: number;
+  port?: number;
+  timeout?: number;
   remoteUser?: string;
   /** The connection keyword: "local" runs on the controller (a host's ansible_connection outranks it). */
   connection?: "local" | "ssh";

@@ -46,3 +46,31 @@ describe("connection variables from plays, tasks and set_fact", () => {
     expect(kplay.recap).toEqual(ansible.recap);
   });
 });
+
+describe("the timeout, port and debugger keywords", () => {
+  it("timeout ends an attempt that runs too long, in Ansible's words; a block's timeout reaches its tasks", async () => {
+    await sameAsAnsible({
+      main: (out) => `
+- hosts: all
+  gather_facts: false
+  debugger: never
+  tasks:
+    - command: sleep 4
+      timeout: 1
+      ignore_errors: true
+      register: slow
+    - block:
+        - shell: sleep 4
+          register: in_block
+          ignore_errors: true
+      timeout: "{{ 1 }}"
+    - command: "true"
+      timeout: 0
+      register: unlimited
+    - copy:
+        dest: "${out}/{{ inventory_hostname }}"
+        content: "{{ slow.msg }} {{ slow.failed }}\\n{{ in_block.msg }}\\n{{ unlimited.rc }}\\n"
+`,
+    });
+  });
+});

@@ -120,3 +120,17 @@ describe("the connection pool", () => {
     await pool.closeAll();
   });
 });
+
+describe("the port keyword", () => {
+  it("sets the SSH port where no variable does; a host's ansible_port outranks it; a task's port outranks its play's", async () => {
+    const pb = play(
+      "  port: 2200\n",
+      "    - command: echo play-port\n    - command: echo task-port\n      port: 2300\n",
+    );
+    const r = await run(pb);
+    expect((r.via("play-port")?.endpoint as SshEndpoint).port).toBe(2200);
+    expect((r.via("task-port")?.endpoint as SshEndpoint).port).toBe(2300);
+    const withVar = await run(play("  port: 2200\n  vars: { ansible_port: 2222 }\n", "    - command: echo var-port\n"));
+    expect((withVar.via("var-port")?.endpoint as SshEndpoint).port).toBe(2222);
+  });
+});

@@ -21,7 +21,7 @@ describe("playbook validation", () => {
     ["09-bad-enum.yml", 6, 16, /must be one of: file, directory, absent, touch, link, hard, got: folder/],
     ["10-not-a-list.yml", 1, 1, /a playbook must be a list of plays/],
     ["11-yaml-syntax.yml", 5, undefined, /YAML syntax error/],
-    ["12-unsupported-keyword.yml", 5, 7, /"debugger" is an Ansible keyword kplay does not support yet/],
+    ["12-bad-debugger.yml", 5, 17, /'sometimes' is not a valid value for debugger. Must be one of always, never/],
     ["13-bad-bool.yml", 2, 11, /expected true or false, got "maybe"/],
     ["14-no-module.yml", 3, 7, /the task names no module/],
     ["15-bad-register.yml", 5, 17, /Invalid variable name in .register. specified/],
