@@ -13,6 +13,7 @@ import { splitArgs } from "../modules/command.js";
 import { ansibleHasArgument, notImplementedMessage } from "../modules/ansible-args.js";
 import { schemaShape } from "../playbook/load.js";
 import { ansibleBoolean } from "../modules/arg-types.js";
+import { loadWarning } from "../yaml-source.js";
 
 export interface RunSelection {
   extraVars: Record<string, unknown>;
@@ -92,9 +93,10 @@ function checkStartAt(playbooks: Playbook[], name: string | undefined): void {
 }
 
 /**
- * Each tag of --tags / --skip-tags must be one the playbooks carry (on a play, block, role or
- * task), or one of Ansible's special tags: else a typo runs nothing, and says nothing. Not
- * judged when a tag is a template or a file is included by a templated name (known only then).
+ * Each tag of --tags must be one the playbooks carry (on a play, block, role or task), or one of
+ * Ansible's special tags: else a typo runs nothing, and says nothing. A --skip-tags tag no task
+ * carries skips nothing, which Ansible accepts (one command line for many playbooks): a warning
+ * names it. Not judged when a tag is a template or a file is included by a templated name.
  */
 function checkTags(playbooks: Playbook[], wanted: string[], flag: string): void {
   if (wanted.length === 0) return;
@@ -112,6 +114,11 @@ function checkTags(playbooks: Playbook[], wanted: string[], flag: string): void 
   const unknown = wanted.filter((t) => !SPECIAL_TAGS.has(t) && !known.has(t));
   if (unknown.length === 0) return;
   const hint = closest(unknown[0], known);
+  if (flag === "--skip-tags") {
+    const also = hint ? ` (did you mean "${hint}"?)` : "";
+    loadWarning(`${flag} ${unknown.join(",")}: no task, block, role or play of the playbooks has this tag${also}`);
+    return;
+  }
   throw new KplayError(
     "usage",
     `${flag} ${unknown.join(",")}: no task, block, role or play of the playbooks has this tag`,

@@ -176,6 +176,15 @@ const cases: Case[] = [
     message: /--tags nosuchtag: no task, block, role or play of the playbooks has this tag/,
   },
   {
+    // Ansible accepts it (one command line for many playbooks): it skips nothing, and kplay says so
+    name: "--skip-tags naming no tag of the playbooks runs, with a warning",
+    files: { "pb.yml": play(DEBUG) },
+    args: run("pb.yml", "--skip-tags", "nosuchtag"),
+    code: 0,
+    message: /\[WARNING\]: --skip-tags nosuchtag: no task, block, role or play of the playbooks has this tag/,
+    writes: true,
+  },
+  {
     name: "backup --out onto the inventory",
     files: { "pb.yml": play(DEBUG), ".kplay/facts/x": "{}" },
     args: ["backup", "--out", "inv.yml", "-i", "inv.yml"],
