@@ -29,6 +29,7 @@ import {
   type Reporter,
 } from "../report/index.js";
 import { COMMON, forks, loadInv, parse, stateDir, type Common } from "./options.js";
+import { askPasswords } from "./ask-pass.js";
 
 export const RUN_HELP = `\
 Usage: kplay run PLAYBOOK [PLAYBOOK...] (-i INVENTORY | -c CONFIG | --sandbox) [options]
@@ -62,6 +63,8 @@ Options:
       --become-user USER   the user to become (default root), --become-method sudo|su
   -u, --user USER          log in as USER where the inventory names no ansible_user
       --private-key FILE   the SSH key where the inventory names none (also --key-file)
+  -k, --ask-pass           ask for the SSH password (-K, --ask-become-pass: the become password);
+                           without a terminal, each is a line of standard input
   -C, --check              report what would change, change nothing
   -D, --diff               show differences of changed files
       --state-dir DIR      state directory (default: .kplay beside the inventory)
@@ -91,6 +94,8 @@ export const RUN_OPTIONS = {
   user: { type: "string", short: "u" },
   "private-key": { type: "string" },
   "key-file": { type: "string" },
+  "ask-pass": { type: "boolean", short: "k" },
+  "ask-become-pass": { type: "boolean", short: "K" },
 } as const;
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -124,6 +129,8 @@ export type RunValues = Common & {
   user?: string;
   "private-key"?: string;
   "key-file"?: string;
+  "ask-pass"?: boolean;
+  "ask-become-pass"?: boolean;
 };
 
 /**
@@ -153,10 +160,8 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
   });
   const extraVars = { ...(how.vars?.(stateDir(o)) ?? {}), ...parseExtraVars(o["extra-vars"] ?? []) };
   const limit = limitOf(inv, o.limit, how.limit);
-  const tags = tagList(values.tags, "--tags");
-  const skipTags = tagList(values["skip-tags"], "--skip-tags");
-  const startAtTask = values["start-at-task"];
-  const selection = { extraVars, tags, skipTags, startAtTask, strictHosts: !how.cluster };
+  const [tags, skipTags] = [tagList(values.tags, "--tags"), tagList(values["skip-tags"], "--skip-tags")];
+  const selection = { extraVars, tags, skipTags, startAtTask: values["start-at-task"], strictHosts: !how.cluster };
   const playbooks = withLoadWarnings(checkRun(inv, loaded, selection));
   // every flag is judged before the run log or the state directory is opened
   if (how.resume && values.restart) throw new KplayError("usage", "--resume and --restart contradict each other");
@@ -172,6 +177,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
     console.log(listing(inv, playbooks, { limit, tags, skipTags, extraVars }, show));
     return 0;
   }
+  const cli = await withAskedPasswords(values, cliDefaults);
   const { redact, reporter, verbosity, sd } = reporterFor(
     o,
     inv,
@@ -196,7 +202,7 @@ export async function runPlaybooks(values: RunValues, files: string[], how: RunH
       startAtTask: values["start-at-task"],
       forceHandlers: !!values["force-handlers"],
       verbosity,
-      cliDefaults,
+      cliDefaults: cli,
     },
     resume: how.resume,
     reconnectWindowMs: windowS * 1000,
@@ -265,6 +271,20 @@ function reconnectWindow(v: string | undefined): number {
       `--reconnect-window takes seconds from 0 to ${MAX_RECONNECT_WINDOW_S}, got ${JSON.stringify(v)}`,
     );
   return seconds;
+}
+
+/**
+ * -k/-K: the passwords asked for once everything is judged and before the run log opens, masked
+ * from then on wherever they would show, and kept as defaults below the inventory's.
+ */
+async function withAskedPasswords(v: RunValues, defaults: CliDefaults): Promise<CliDefaults> {
+  const asked = await askPasswords({ ssh: !!v["ask-pass"], become: !!v["ask-become-pass"] });
+  for (const pw of [asked.ssh, asked.become]) if (pw) secrets.add(pw);
+  return {
+    ...defaults,
+    ...(asked.ssh ? { password: asked.ssh } : {}),
+    ...(asked.become ? { becomePassword: asked.become } : {}),
+  };
 }
 
 /** -b, --become-user, --become-method, -u and --private-key: what a run assumes where nothing else says. */

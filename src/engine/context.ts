@@ -43,6 +43,10 @@ export interface CliDefaults {
   becomeMethod?: "sudo" | "su";
   remoteUser?: string;
   privateKeyFile?: string;
+  /** -k/--ask-pass: the SSH password where the inventory gives none. */
+  password?: string;
+  /** -K/--ask-become-pass: the become password where the inventory gives none. */
+  becomePassword?: string;
 }
 
 export interface StepRun {

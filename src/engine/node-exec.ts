@@ -53,6 +53,8 @@ export class NodeExec {
     const defaults = {
       ...(cli?.remoteUser ? { ansible_remote_user: cli.remoteUser } : {}),
       ...(cli?.privateKeyFile ? { ansible_private_key_file: cli.privateKeyFile } : {}),
+      ...(cli?.password ? { ansible_password: cli.password } : {}),
+      ...(cli?.becomePassword ? { ansible_become_password: cli.becomePassword } : {}),
     };
     if (!extra.length && !Object.keys(defaults).length) return own;
     return { ...defaults, ...own, ...Object.fromEntries(extra) };

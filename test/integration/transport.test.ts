@@ -8,7 +8,7 @@ import ssh2 from "ssh2";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { events, kplay, startCluster, type TestCluster } from "../harness/cluster.js";
+import { events, kplay, spawnKplay, startCluster, type TestCluster } from "../harness/cluster.js";
 
 const OPS_PASSWORD = "Op$-s3cret 'quoted' pw";
 let c: TestCluster;
@@ -80,6 +80,28 @@ describe("transport", () => {
       "node1 root ops\nroot\n",
     );
     expect(r2.stdout + r2.stderr).not.toContain(OPS_PASSWORD);
+  });
+
+  it("-k and -K: the SSH and become passwords asked for (lines of standard input without a terminal), shown nowhere", async () => {
+    const n = c.node("node1");
+    const pb = write("whoami-ask.yml", WHOAMI);
+    const inv = inventory({ node1: { ansible_host: "127.0.0.1", ansible_port: n.sshPort, ansible_user: "ops" } });
+    const state = join(c.dir, "st-ask");
+    await c.sh("node1", "rm -f /tmp/kplay-whoami");
+    const args = ["run", pb, "-i", inv, "--state-dir", state, "--accept-new-host-keys", "-v", "-k", "-K"];
+    const run = spawnKplay(args);
+    // an empty become line: the SSH password, as Ansible's prompt says
+    run.child.stdin!.end(`${OPS_PASSWORD}\n\n`);
+    const r = await run.done;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect((await c.sh("node1", "cat /tmp/kplay-whoami")).out).toBe("node1 root ops\n");
+    expect(r.stdout + r.stderr).not.toContain(OPS_PASSWORD);
+    expect(readFileSync(join(state, "run.log"), "utf8")).not.toContain(OPS_PASSWORD);
+    const none = spawnKplay(args);
+    none.child.stdin!.end("");
+    const refused = await none.done;
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/SSH password: standard input ended before a line/);
   });
 
   it("a passphrase-protected key, and a key held by ssh-agent", async () => {
