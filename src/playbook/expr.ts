@@ -615,18 +615,54 @@ class Evaluator implements Caller {
   }
 
   private filterNode(n: Extract<Node, { k: "filter" }>): unknown {
-    if (n.name === "default" || n.name === "d") {
-      const v = this.ev(n.e);
-      const a = this.args(n.args);
-      // default(x, true) also replaces values that are false in Jinja's sense
-      const replace = v === UNDEF || (truthy(a.pos[1] ?? a.kw.boolean) && !truthy(v));
-      return replace ? (a.pos[0] ?? "") : v;
-    }
+    if (n.name === "default" || n.name === "d") return this.defaultFilter(n);
+    if (n.name === "ternary" && !n.args.spread && !n.args.spreadKw) return this.ternaryFilter(n);
     if (!Object.hasOwn(FILTERS, n.name)) {
       this.need(n.e); // an undefined value is reported before an unknown filter, as before
       throw new ExprError(`unknown filter "${n.name}" in: ${this.src}`);
     }
     return this.filter(n.name, this.need(n.e), this.args(n.args));
+  }
+
+  /**
+   * default(value, default_value='', boolean=False). Jinja hands an undefined argument over as an
+   * Undefined that fails only when used: the default value is evaluated only when it replaces the
+   * value (`m.src | default(info.device, true)` with m.src set never reads info.device), and an
+   * undefined one stays undefined (a later default may still replace it).
+   */
+  private defaultFilter(n: Extract<Node, { k: "filter" }>): Val {
+    const v = this.ev(n.e);
+    if (n.args.spread || n.args.spreadKw) {
+      const a = this.args(n.args);
+      const replace = v === UNDEF || (truthy(a.pos[1] ?? a.kw.boolean) && !truthy(v));
+      return replace ? (a.pos[0] ?? a.kw.default_value ?? "") : v;
+    }
+    const kw = (name: string) => n.args.kw.find(([k]) => k === name)?.[1];
+    const flag = n.args.pos[1] ?? kw("boolean");
+    // default(x, true) also replaces values that are false in Jinja's sense
+    const replace = v === UNDEF || (flag !== undefined && truthy(this.need(flag)) && !truthy(v));
+    if (!replace) return v;
+    const fallback = n.args.pos[0] ?? kw("default_value");
+    return fallback ? this.ev(fallback) : "";
+  }
+
+  /**
+   * ternary(true_val, false_val, none_val=None), as Ansible's: only the value chosen is evaluated
+   * (`(foo is defined) | ternary(foo, 'none')` never reads an undefined foo).
+   */
+  private ternaryFilter(n: Extract<Node, { k: "filter" }>): Val {
+    const v = this.need(n.e);
+    const kw = (name: string) => n.args.kw.find(([k]) => k === name)?.[1];
+    const [whenTrue, whenFalse, whenNone] = [
+      n.args.pos[0] ?? kw("true_val"),
+      n.args.pos[1] ?? kw("false_val"),
+      n.args.pos[2] ?? kw("none_val"),
+    ];
+    const noneValue = whenNone === undefined ? null : this.need(whenNone);
+    if (v === null && noneValue !== null) return noneValue;
+    const chosen = truthy(v) ? whenTrue : whenFalse;
+    if (chosen === undefined) throw new ExprError(`ternary needs a true and a false value in: ${this.src}`);
+    return this.ev(chosen);
   }
 
   private binary(n: Extract<Node, { k: "bin" }>): unknown {

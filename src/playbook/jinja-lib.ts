@@ -605,7 +605,7 @@ export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unkn
   md5: (v) => createHash("md5").update(str(v)).digest("hex"),
   sha1: (v) => createHash("sha1").update(str(v)).digest("hex"),
   mandatory: (v) => v,
-  ternary: (v, a) => (truthy(v) ? a.pos[0] : a.pos[1]),
+  ternary: (v, a) => (v === null && a.pos[2] != null ? a.pos[2] : truthy(v) ? a.pos[0] : a.pos[1]),
   // Python's class names; text that stays text is Ansible's NativeJinjaText (see keptText)
   type_debug: (v) =>
     typeof v === "string" && keptText.has(v)
