@@ -317,8 +317,10 @@ export class TaskExecutor {
     // a set_fact value computed from nothing a node sent renders again where it is used, as Ansible's
     // (its value is not unsafe); one that read node data stays data
     if (mod.factsAreTemplates) return setVariables(s, facts, { templates: true });
-    this.e.opts.secrets?.addVars(facts);
+    // what a module read on the node (package_facts, service_facts, getent) is no secret by its
+    // names: a package called passwd is not a password (masking "passwd" and "all" everywhere)
     if (mod.name !== "set_fact") return setModuleFacts(s, facts);
+    this.e.opts.secrets?.addVars(facts); // set_fact's values are the playbook's: named like secrets, they are
     const clean = Object.fromEntries(Object.entries(facts).filter(([k]) => p.cleanKeys.has(k)));
     setVariables(s, facts, { templates: false });
     setVariables(s, clean, { templates: true });
