@@ -185,6 +185,12 @@ const ENGINE_PACKAGES = ["python3-apt", "python-apt-common", "distro-info-data",
 const ALWAYS_IGNORED = ["/var/log/*", "/var/cache/*", "/var/lib/apt/*", "/var/lib/dpkg/*", "*/__pycache__*"];
 
 /**
+ * Day-dependent fields blanked before hashing, so a recorded state compares on another day:
+ * the date of the last password change in shadow files (days since 1970, set by useradd).
+ */
+const DATED = `{ case "$p" in */shadow|*/shadow-) awk -F: -v OFS=: 'NF > 2 { $3 = "DAY" } { print }' ;; *) cat ;; esac; }`;
+
+/**
  * The node's state as one text: a line per file (type, mode, owner:group, sha256 or link
  * target), the installed packages with versions, the enabled and the active units.
  */
@@ -198,7 +204,7 @@ export async function nodeState(pair: FreshPair, engine: Engine, probe: StatePro
       (p) =>
         `[ -e '${p}' ] || [ -L '${p}' ] && find '${p}' ${prune} \\( ${unhashed} ${line("H")} \\) ` +
         `| while read -r u t m o p l; do h=; ` +
-        `[ "$t" = f ] && [ "$u" = H ] && h=$(sed "s/$ip_/NODE_IP/g" "$p" | sha256sum | cut -c1-16); ` +
+        `[ "$t" = f ] && [ "$u" = H ] && h=$(sed "s/$ip_/NODE_IP/g" "$p" | ${DATED} | sha256sum | cut -c1-16); ` +
         `echo "$t $m $o $p $l$h"; done`,
     )
     .join("; ");
