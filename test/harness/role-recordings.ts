@@ -102,7 +102,8 @@ export async function recordedSide(c: RecordedCase): Promise<EngineSide | undefi
 /** Keep Ansible's side of a case under its current key; returns a line saying so (for the test's log). */
 export async function record(c: RecordedCase, side: EngineSide): Promise<string> {
   const key = await recordingKey(c);
-  const kept = (r: EngineRun): EngineRun => ({ ...r, output: r.output.slice(-OUTPUT_KEPT) });
+  // the case's folder written DIR: a recording names no path of the machine it was made on
+  const kept = (r: EngineRun): EngineRun => ({ ...r, output: r.output.split(c.dir).join("DIR").slice(-OUTPUT_KEPT) });
   const [ansible] = (await environmentKey()).split("\0");
   const rec: Recording = {
     key,
