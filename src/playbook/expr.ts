@@ -15,6 +15,7 @@ import {
   contains,
   FILTERS,
   GLOBALS,
+  JinjaUndefined,
   LibError,
   looseEq,
   setVariableReader,
@@ -393,9 +394,24 @@ export function parseExpr(src: string, o: ExprOptions = {}): Node {
 /** One expression's value; a list or dict it changes (x.append(…)) is changed for this evaluation only. */
 export function evalExpr(src: string, vars: Record<string, unknown>, o: ExprOptions = {}): unknown {
   const node = parseExpr(src, o);
-  const v = mutationScope(() => ev(node, vars, src));
+  const e = new Evaluator(vars, src);
+  const v = mutationScope(() => e.ev(node));
   if (v === UNDEF) throw new ExprError(`"${describe(node)}" is undefined in: ${src}`);
+  // an undefined value carried in a list or dict is an error once it is the result, as in Ansible
+  const held = e.heldUndefined ? findUndefined(v) : undefined;
+  if (held) throw new ExprError(`"${held.name}" is undefined in: ${src}`);
   return v;
+}
+
+/** The first undefined value held in a result (lists and dicts made by this evaluation). */
+function findUndefined(v: unknown, depth = 0): JinjaUndefined | undefined {
+  if (v instanceof JinjaUndefined) return v;
+  if (depth > 100 || !v || typeof v !== "object") return undefined;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) {
+    const u = findUndefined(x, depth + 1);
+    if (u) return u;
+  }
+  return undefined;
 }
 
 /** Ansible's words (CVE-2023-5764) for a condition whose text came from a node or a lookup. */
@@ -462,6 +478,9 @@ export function isMacro(v: unknown): v is Macro {
 
 /** Evaluation of one expression: the variables, and the source for messages. */
 class Evaluator implements Caller {
+  /** A list or dict literal of this evaluation holds an undefined value (see JinjaUndefined). */
+  heldUndefined = false;
+
   constructor(
     private readonly vars: Record<string, unknown>,
     private readonly src: string,
@@ -490,16 +509,30 @@ class Evaluator implements Caller {
     return v;
   };
 
+  /** A node's value; an undefined value taken out of a list or dict is undefined again. */
   ev(n: Node): Val {
+    const v = this.value(n);
+    return v instanceof JinjaUndefined ? UNDEF : v;
+  }
+
+  /** An item of a list or dict literal: an undefined one is held, and fails only when used. */
+  private item = (x: Node): unknown => {
+    const v = this.ev(x);
+    if (v !== UNDEF) return v;
+    this.heldUndefined = true;
+    return new JinjaUndefined(describe(x));
+  };
+
+  private value(n: Node): Val {
     switch (n.k) {
       case "lit":
         return n.v;
       case "name":
         return lookup(this.vars, n.v);
       case "list":
-        return n.items.map(this.need);
+        return n.items.map(this.item);
       case "dict":
-        return Object.fromEntries(n.entries.map(([k, v]) => [String(this.need(k)), this.need(v)]));
+        return Object.fromEntries(n.entries.map(([k, v]) => [String(this.need(k)), this.item(v)]));
       case "get": {
         const own = this.hostvarsItem(n);
         if (own !== NOT_HOSTVARS) return own;
@@ -696,10 +729,6 @@ class Evaluator implements Caller {
         return this.lib(() => arith(n.op, a, b));
     }
   }
-}
-
-function ev(n: Node, vars: Record<string, unknown>, src: string): Val {
-  return new Evaluator(vars, src).ev(n);
 }
 
 /** A variable's value; a string variable that is a template is rendered where it is used. */

@@ -27,14 +27,37 @@ export class LibError extends Error {}
 
 export type Args = { pos: unknown[]; kw: Record<string, unknown> };
 
+/**
+ * An undefined value held inside a list or dict literal (`[nothing.x]`), as Jinja's Undefined
+ * under Ansible: it may be counted, tested (`select('defined')`) or defaulted, and fails with
+ * "'name' is undefined" as soon as it is used as a value (printed, compared, added, truth-tested).
+ */
+export class JinjaUndefined {
+  constructor(readonly name: string) {}
+
+  error(): LibError {
+    return new LibError(`'${this.name}' is undefined`);
+  }
+
+  toString(): string {
+    throw this.error();
+  }
+
+  toJSON(): never {
+    throw this.error();
+  }
+}
+
 export function truthy(v: unknown): boolean {
+  if (v instanceof JinjaUndefined) throw v.error();
   if (typeof v === "string") return !["", "false", "no", "off", "0"].includes(v.toLowerCase());
   if (Array.isArray(v)) return v.length > 0;
   if (v && typeof v === "object") return Object.keys(v).length > 0;
   return Boolean(v);
 }
 
-const isObj = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  !!v && typeof v === "object" && !Array.isArray(v) && !(v instanceof JinjaUndefined);
 
 const REPR_ESCAPES: Record<string, string> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
@@ -67,6 +90,7 @@ function repr(v: unknown): string {
 /** Python's str(): how Jinja prints a value into a string. */
 export function pyStr(v: unknown): string {
   if (v === null || v === undefined) return "None";
+  if (v instanceof JinjaUndefined) throw v.error();
   if (v === true) return "True";
   if (v === false) return "False";
   if (typeof v === "string") return v;
@@ -148,6 +172,9 @@ const flag = (v: unknown, k: "failed" | "changed" | "skipped") => !!(v as Record
 const reFlags = (kw: Record<string, unknown>) => (truthy(kw.ignorecase) ? "i" : "") + (truthy(kw.multiline) ? "m" : "");
 
 export const TESTS: Record<string, (v: unknown, a: Args) => boolean> = {
+  // reached through select/reject/map (`x is defined` itself is read in expr.ts, before x is needed)
+  defined: (v) => !(v instanceof JinjaUndefined),
+  undefined: (v) => v instanceof JinjaUndefined,
   none: (v) => v === null,
   // Python's `is`: True, False and None are themselves; other objects only when they are the same one
   sameas: (v, a) => v === a.pos[0],
@@ -422,7 +449,16 @@ const ipFilter =
     }
   };
 
+/** default(value, default_value='', boolean=False) as map('default', …) applies it to each item. */
+function defaultOf(v: unknown, a: Args): unknown {
+  const replace = v instanceof JinjaUndefined || (truthy(a.pos[1] ?? a.kw.boolean) && !truthy(v));
+  return replace ? (a.pos[0] ?? a.kw.default_value ?? "") : v;
+}
+
 export const FILTERS: Record<string, (v: unknown, a: Args, call: Caller) => unknown> = {
+  // `x | default(…)` itself is read in expr.ts, lazily; these serve map('default', …)
+  default: defaultOf,
+  d: defaultOf,
   ipaddr: ipFilter(),
   // Jinja's format: the value is a printf-style format, the arguments its values (or a mapping)
   format: (v, a) => pyPercent(str(v), Object.keys(a.kw).length ? a.kw : a.pos),
