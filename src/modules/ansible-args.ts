@@ -49,6 +49,8 @@ const COLLECTION_MODULES = new Set(
 export function isAnsibleModule(name: string): boolean {
   const bare = name.replace(BUILTIN, "");
   if (ANSIBLE_BUILTIN_MODULES.includes(bare)) return true;
+  // ansible.builtin's modules are all known: another name there is a typo, as Ansible says at load
+  if (BUILTIN.test(name)) return false;
   const m = /^(ansible\.posix|community\.general)\.(\w+)$/.exec(name);
   if (m) return true;
   if (/^[a-z0-9_]+\.[a-z0-9_]+\.\w+$/.test(name)) return true; // another collection's FQCN

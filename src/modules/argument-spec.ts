@@ -299,8 +299,8 @@ export function specProblem(spec: unknown, depth = 0): string | undefined {
   for (const [name, o] of Object.entries(spec as Record<string, unknown>)) {
     if (!o || typeof o !== "object" || Array.isArray(o)) return `option ${name}: its spec must be a mapping`;
     const opt = o as OptionSpec;
-    if (opt.type !== undefined && !(opt.type in TYPES))
-      return `option ${name}: unknown type ${JSON.stringify(opt.type)}`;
+    // an unknown type is no problem of the spec as Ansible reads it: a value given for that
+    // option fails to convert (checkTypes); an option left out passes
     if (opt.options !== undefined && depth < MAX_DEPTH) {
       const inner = specProblem(opt.options, depth + 1);
       if (inner) return `option ${name}: ${inner}`;

@@ -12,7 +12,11 @@ export const setFactModule = defineModule({
   undo: "none",
   local: true,
   // a name may be a template, rendered when the task runs; then it must be a variable name
-  schema: z.record(z.string().regex(/^([A-Za-z_]\w*|.*\{\{.*)$/, "is not a valid variable name"), z.unknown()),
+  schema: z
+    .record(z.string().regex(/^([A-Za-z_]\w*|.*\{\{.*)$/, "is not a valid variable name"), z.unknown())
+    .refine((a) => Object.keys(a).some((k) => k !== "cacheable"), {
+      message: "No key/value pairs provided, at least one is required for this action to succeed",
+    }),
   run: async (_ctx, a) => {
     const facts = { ...a };
     delete facts.cacheable;

@@ -168,6 +168,10 @@ export function loopControl(src: YamlSource, lc: unknown, path: PathKey[]): Reco
       `'${bad}' is not a valid attribute for a LoopControl`,
       at(src, [...path, bad], `loop_control.${bad}`),
     );
+  // Ansible keeps a non-string name as it is and fails each item ("can only concatenate str")
+  for (const k of ["loop_var", "index_var"])
+    if (lc[k] !== undefined && lc[k] !== null && typeof lc[k] !== "string")
+      throw inputError(`loop_control.${k} must be a variable name`, at(src, [...path, k], `loop_control.${k}`));
   return lc;
 }
 

@@ -687,6 +687,29 @@ const cases: Case[] = [
     code: 2,
     message: /pb\.yml:4(:\d+)?: coppy: unknown module or task keyword "coppy" \(did you mean "copy"\?\)/,
   },
+  {
+    name: "a module of ansible.builtin that Ansible does not have (its modules are all known)",
+    files: { "pb.yml": play("  tasks:\n    - ansible.builtin.nosuch: {}\n      when: false\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: ansible\.builtin\.nosuch: unknown module/,
+  },
+  {
+    name: "set_fact with nothing to set (Ansible fails it; never a success)",
+    files: { "pb.yml": play("  tasks:\n    - set_fact: {}\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:4(:\d+)?: set_fact: No key\/value pairs provided/,
+  },
+  {
+    name: "loop_var that is no name (Ansible fails every item)",
+    files: {
+      "pb.yml": play("  tasks:\n    - debug: { msg: a }\n      loop: [1]\n      loop_control: { loop_var: 5 }\n"),
+    },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:6:\d+: loop_control\.loop_var: .*must be a variable name/,
+  },
   // --- internal errors instead of input errors
   {
     name: "a group_vars symlink loop",
@@ -1247,6 +1270,20 @@ describe("valid input kplay once refused", () => {
     const task = `  tasks: [{ script: "'space path/test.sh' arg" }]\n`;
     write(dir, { ...SSH_INV, "pb.yml": play(task), "files/space path/test.sh": "#!/bin/sh\necho hi\n" });
     const r = await kplay(dir, ["run", "pb.yml", "-i", "ssh.yml", "--syntax-check"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+  });
+
+  it("a role's argument spec with a type Ansible does not know, for an option not given: runs", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kplay-badc-"));
+    const spec = "argument_specs:\n  main:\n    options:\n      x: { type: nosuchtype }\n";
+    write(dir, {
+      "inv.yml": INV,
+      "pb.yml": play("  roles: [r]\n"),
+      "roles/r/tasks/main.yml": "- debug: { msg: hi }\n",
+      "roles/r/meta/argument_specs.yml": spec,
+    });
+    const r = await kplayHere(dir, ["run", "pb.yml", "-i", "inv.yml"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
   });

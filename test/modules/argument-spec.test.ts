@@ -85,7 +85,12 @@ describe("argument specs as data", () => {
 
   it("a spec that is not one is named as such, never thrown", () => {
     expect(specProblem([])).toMatch(/must be a mapping/);
-    expect(specProblem({ a: { type: "integer" } })).toBe('option a: unknown type "integer"');
+    // as Ansible: an unknown type fails the value given for it, and only that
+    expect(specProblem({ a: { type: "integer" } })).toBeUndefined();
+    expect(validateArguments({ a: { type: "integer" } }, {}).errors).toEqual([]);
+    expect(validateArguments({ a: { type: "integer" } }, { a: 5 }).errors).toEqual([
+      `argument 'a' is of type <class 'int'> and we were unable to convert to integer: unknown type "integer" in the argument spec`,
+    ]);
     expect(specProblem({ a: { type: "dict", options: { b: 1 } } })).toBe(
       "option a: option b: its spec must be a mapping",
     );
