@@ -32,6 +32,14 @@ export default tseslint.config(
   {
     files: ["src/**/*.ts"],
     rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          // Node's recursive mkdir never returns on /proc-like paths (see src/make-dirs.ts)
+          selector: "CallExpression[callee.name=/^mkdir(Sync)?$/] Property[key.name='recursive']",
+          message: "use makeDirs (src/make-dirs.ts): Node's recursive mkdir can loop for ever",
+        },
+      ],
       "max-lines-per-function": ["error", { max: 60, skipBlankLines: true, skipComments: true }],
       // prettier wraps code at 120; what it cannot wrap (string and template literals: messages,
       // fixed shell fragments whose bytes the golden scripts pin) is left to review

@@ -71,6 +71,7 @@ export function parseYaml(text: string, file: string): YamlSource {
       : err.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "");
     throw inputError(`YAML syntax error: ${msg}`, { file, line: p.line, column: p.col });
   }
+  refuseUnknownTags(doc, text, file, lc);
   noteDuplicateKeys(doc, file, lc);
   const data = toData(doc, file, lc);
   const at = (offset: number | undefined) => {
@@ -84,6 +85,29 @@ export function parseYaml(text: string, file: string): YamlSource {
     pos: (path) => at(findNode(doc, path, false)?.range?.[0]),
     keyPos: (path) => at(findNode(doc, path, true)?.range?.[0]),
   };
+}
+
+const VAULT_WORDS =
+  "encrypted with Ansible Vault, which kplay does not decrypt " +
+  "(decrypt it with ansible-vault, or give the value another way)";
+
+/**
+ * A tag of the file's own (`!frob`) that Ansible's loader has no constructor for is an error, as
+ * there; a `!vault` value or a vault-encrypted file is named as such: kplay has no vault secrets,
+ * and using the ciphertext as the value would be a silent lie. (YAML's own `!!` tags are read as
+ * the yaml library reads them.)
+ */
+function refuseUnknownTags(doc: Document, text: string, file: string, lc: LineCounter): void {
+  if (text.startsWith("$ANSIBLE_VAULT;")) throw inputError(`the file is ${VAULT_WORDS}`, { file, line: 1 });
+  const w = doc.warnings.find((x) => x.code === "TAG_RESOLVE_FAILED" && !/Unresolved tag: !!/.test(x.message));
+  if (!w) return;
+  const p = lc.linePos(w.pos[0]);
+  const tag = /Unresolved tag: (\S+)/.exec(w.message)?.[1] ?? "";
+  const why =
+    tag === "!vault"
+      ? `a !vault value is ${VAULT_WORDS}`
+      : `unknown YAML tag ${tag} (Ansible reads !unsafe and !vault)`;
+  throw inputError(why, { file, line: p.line, column: p.col });
 }
 
 function findNode(doc: Document, path: PathKey[], wantKey: boolean): Node | undefined {

@@ -5,18 +5,10 @@
 // taken from a target machine), or against nothing (every dependency included). The cache is
 // kept between builds: a re-run downloads only packages that changed.
 import { execFileSync } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  linkSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { copyFileSync, existsSync, linkSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { KplayError } from "../errors.js";
+import { makeDirs } from "../make-dirs.js";
 
 export interface AptDownload {
   /** Private apt root, kept between builds (lists and the package cache). */
@@ -61,7 +53,7 @@ export function downloadDebs(o: AptDownload): string[] {
   const missing = o.packages.filter((p) => !have.has(p));
   if (missing.length) run(() => apt(["download", ...missing], archives), `download ${missing.join(" ")}`);
   const keep = resolution(apt(["install", "-s", ...o.packages]), o.packages);
-  mkdirSync(o.into, { recursive: true });
+  makeDirs(o.into);
   const names: string[] = [];
   for (const f of debsIn(archives).filter(keep)) {
     const dest = join(o.into, f);
@@ -101,7 +93,7 @@ function aptRoot(o: AptDownload): (args: string[], cwd?: string) => string {
     "var/cache/apt/archives/partial",
     "var/lib/dpkg",
   ])
-    mkdirSync(join(r, d), { recursive: true });
+    makeDirs(join(r, d));
   writeFileSync(join(r, "etc/apt/sources.list"), `${o.sources.join("\n")}\n`);
   for (const f of readdirSync(join(r, "etc/apt/sources.list.d"))) rmSync(join(r, "etc/apt/sources.list.d", f));
   (o.sourceFiles ?? []).forEach((f, i) =>

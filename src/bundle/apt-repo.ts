@@ -4,19 +4,11 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { sha256File } from "../hash.js";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import { makeDirs } from "../make-dirs.js";
 
 const sum = (algo: string, data: Buffer) => createHash(algo).update(data).digest("hex");
 
@@ -46,7 +38,7 @@ export interface SigningKey {
 
 /** Create (once) the key that signs a bundle's repositories. */
 export function ensureSigningKey(home: string): SigningKey {
-  mkdirSync(home, { recursive: true, mode: 0o700 });
+  makeDirs(home, 0o700);
   const gpg = (args: string[]) =>
     execFileSync("gpg", ["--batch", "--quiet", "--homedir", home, ...args], {
       encoding: "utf8",

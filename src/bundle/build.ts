@@ -11,7 +11,7 @@
 import { sha256File, sha256Hex } from "../hash.js";
 import { redirectTarget } from "../net/redirect.js";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { dirname, join } from "node:path";
@@ -27,6 +27,7 @@ import { downloadDebs } from "./apt-download.js";
 import { buildAptRepo, ensureSigningKey, packagesIndex, sha256Lines, stopAgent } from "./apt-repo.js";
 import type { ListEntry } from "./lists.js";
 import { layoutToRegistryStore } from "./oci.js";
+import { makeDirs } from "../make-dirs.js";
 
 export interface BuildOptions {
   out: string;
@@ -109,7 +110,7 @@ async function fetchLocal(url: string, file: string, meta: Meta | undefined): Pr
   const data = readFileSync(src);
   const sum = sha256Hex(data);
   if (meta?.sha256 === sum && existsSync(file)) return "unchanged";
-  mkdirSync(dirname(file), { recursive: true });
+  makeDirs(dirname(file));
   writeFileAtomic(file, data, statSync(src).mode & 0o777);
   return { url, sha256: sum };
 }
@@ -136,7 +137,7 @@ async function onResponse(
     if (st === 304) return "unchanged";
     throw new KplayError("host", `${r.href}: HTTP ${st}`);
   }
-  mkdirSync(dirname(r.file), { recursive: true });
+  makeDirs(dirname(r.file));
   const part = `${r.file}.part`;
   const t = (r.o.meter ?? NO_METER).start(r.href, Number(res.headers["content-length"]) || undefined);
   const sha256 = await metered(t, () => saveStream(res, part, (n) => t.add(n)));
@@ -154,7 +155,7 @@ export async function buildBundle(o: BuildOptions): Promise<BuildResult> {
     packages: 0,
     tarballs: [],
   };
-  mkdirSync(o.out, { recursive: true });
+  makeDirs(o.out);
   const fetched = new Map<string, string>();
   for (const arch of o.arches) {
     const a: ArchBuild = { o, res, arch, root: join(o.out, arch) };
@@ -191,7 +192,7 @@ async function bundleFile(a: ArchBuild, f: Entry, fetched: Map<string, string>):
   const same = fetched.get(f.value);
   if (same && same !== dest) {
     // one URL for several architectures: downloaded once in this build
-    mkdirSync(dirname(dest), { recursive: true });
+    makeDirs(dirname(dest));
     for (const sfx of ["", ".sha256", ".kplay-meta.json"]) copyFileSync(`${same}${sfx}`, `${dest}${sfx}`);
     return;
   }
@@ -288,7 +289,7 @@ function bundlePackages(a: ArchBuild, p: NonNullable<BuildOptions["packages"]>):
     stopAgent(key.home);
   }
   for (const f of [join(root, "repos", "kplay-bundle.asc"), join(root, "keys", "kplay-bundle.asc")]) {
-    mkdirSync(dirname(f), { recursive: true });
+    makeDirs(dirname(f));
     writeFileAtomic(f, key.publicKey);
   }
   const names = debs.map((d) => d.split("_")[0]).join(" ");
@@ -312,7 +313,7 @@ function bundleRelease(a: ArchBuild, r: { dir: string; version: string }): void 
   if (listed !== sum)
     throw new KplayError("input", `${from}: sha256 ${sum} does not match ${from}.sha256 (${listed ?? "missing"})`);
   rmSync(dest, { recursive: true, force: true });
-  mkdirSync(dest, { recursive: true });
+  makeDirs(dest);
   copyFileSync(from, join(dest, name));
   copyFileSync(`${from}.sha256`, join(dest, `${name}.sha256`));
   a.o.log(`kplay release (${a.arch}): kplay/${name}`);

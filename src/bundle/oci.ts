@@ -3,10 +3,11 @@
 // driver reads — so a bundle ships images ready to serve, with no push at install time; and
 // converts an OCI layout (what kplay bundle build pulls into) into that storage.
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { tar, type TarEntry } from "./tar.js";
+import { makeDirs } from "../make-dirs.js";
 
 export interface Blob {
   digest: string;
@@ -100,7 +101,7 @@ export function writeIndexToRegistryStore(
 
 const hex = (d: string) => d.replace(/^sha256:/, "");
 const put = (file: string, data: Buffer | string) => {
-  mkdirSync(dirname(file), { recursive: true });
+  makeDirs(dirname(file));
   writeFileSync(file, data);
 };
 const v2Of = (root: string) => join(root, "docker", "registry", "v2");
@@ -150,7 +151,7 @@ export function layoutToRegistryStore(layoutDir: string, root: string, names: (r
   const place = (d: string) => {
     const f = blobData(root, d);
     if (existsSync(f)) return;
-    mkdirSync(dirname(f), { recursive: true });
+    makeDirs(dirname(f));
     try {
       linkSync(blobFile(d), f);
     } catch {

@@ -17,6 +17,7 @@ import { sha256Lines, tempDir } from "./apt-repo.js";
 import { buildBundle } from "./build.js";
 import { bundleLists, readDownloadVars, type ListEntry } from "./lists.js";
 import { buildImage, writeToRegistryStore } from "./oci.js";
+import { makeDirs } from "../make-dirs.js";
 
 /** Packages the bootstrap node serves with (nginx, registry, chrony) and the node steps install. */
 export const BOOTSTRAP_PACKAGES = ["nginx-light", "docker-registry", "chrony"];
@@ -229,7 +230,7 @@ async function buildSandboxBundle(b: {
 function writeKubeFiles(files: string, repoDir: string, arch: string, standin: Buffer): void {
   const put = (rel: string, data: Buffer, mode = 0o644) => {
     const f = join(files, rel);
-    mkdirSync(dirname(f), { recursive: true });
+    makeDirs(dirname(f));
     writeFileSync(f, data, { mode });
   };
   const tmp = tempDir("kplay-kubefiles-");

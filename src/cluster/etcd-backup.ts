@@ -2,7 +2,7 @@
 // answers a quorum read over TLS (members kplay recorded as running etcd first), checked by
 // etcdctl on the node, copied to the controller and checked again there by sha256, kept 0600
 // with a record of what it holds (member, revision, keys, size, sha256, etcd's own hash).
-import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { sha256File } from "../hash.js";
@@ -10,6 +10,7 @@ import { writeFileAtomic } from "../state/atomic.js";
 import { etcdMembers } from "./nodes.js";
 import { warn, type ClusterSession } from "./session.js";
 import { runShipped } from "./shipped.js";
+import { makeDirs } from "../make-dirs.js";
 
 const ETCD_STEP = "02-cluster-etcd";
 const SNAPSHOT_TASK = "Snapshot through this member (TLS), checked";
@@ -32,7 +33,7 @@ export async function etcdBackup(
 ): Promise<EtcdSnapshot | undefined> {
   const now = o.now ?? new Date();
   const name = `etcd-${now.toISOString().replace(/[:.]/g, "-")}.db`;
-  mkdirSync(o.outDir, { recursive: true, mode: 0o700 });
+  makeDirs(o.outDir, 0o700);
   const file = join(o.outDir, name);
   const members = etcdMembers(s.inv);
   const running = (h: string) => !!s.journal.stepDone(ETCD_STEP, h);

@@ -3,11 +3,12 @@
 // (`images push --from-dir`). Blobs land under their final name only after their digest was
 // verified, so an interrupted mirror resumes by skipping what is there; index.json is replaced
 // atomically, one entry per image, named by its source reference.
-import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { KplayError } from "../errors.js";
 import { writeFileAtomic } from "../state/atomic.js";
 import { MEDIA, sha256 } from "./registry.js";
+import { makeDirs } from "../make-dirs.js";
 
 export const REF_ANNOTATION = "org.opencontainers.image.ref.name";
 
@@ -25,7 +26,7 @@ export class OciLayout {
 
   /** Create the layout's skeleton when missing. */
   init(): void {
-    mkdirSync(join(this.dir, "blobs", "sha256"), { recursive: true });
+    makeDirs(join(this.dir, "blobs", "sha256"));
     if (!existsSync(join(this.dir, "oci-layout")))
       writeFileAtomic(join(this.dir, "oci-layout"), `${JSON.stringify({ imageLayoutVersion: "1.0.0" })}\n`);
     if (!existsSync(join(this.dir, "index.json")))

@@ -1,12 +1,13 @@
 // Owns the `slurp` module (a file's content, base64) and `fetch` (copy a file from the host to
 // the controller, under dest/<host>/<path> unless flat), checksum-compared.
 import { createHash } from "node:crypto";
-import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, fsyncSync, renameSync, rmSync } from "node:fs";
 import { basename, dirname, resolve, sep } from "node:path";
 import { openTempBeside, writeAll } from "../state/atomic.js";
 import { z } from "zod";
 import { catSh, raw, sh } from "../transport/sh.js";
 import { defineModule, type ModuleContext } from "./types.js";
+import { makeDirs } from "../make-dirs.js";
 
 type Unreadable = "missing" | "denied" | "directory" | "notdir" | "other";
 /** readRaw's exit codes for a file it cannot read (ENOENT, EACCES, EISDIR, ENOTDIR). */
@@ -109,7 +110,7 @@ export const fetchModule = defineModule({
     // streamed into a private temporary file beside dest (random name, created exclusively, 0600 from
     // the start: fetched files are often credentials), renamed when whole; the first directory made
     // here (undefined: all were there) is removed again if nothing arrives
-    const made = mkdirSync(dirname(dest), { recursive: true });
+    const made = makeDirs(dirname(dest));
     const { fd, tmp } = openTempBeside(dest, 0o600);
     let r: Awaited<ReturnType<typeof readRaw>>;
     try {

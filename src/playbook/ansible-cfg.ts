@@ -6,6 +6,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { inputError } from "../errors.js";
 
 export const DEFAULT_ROLES_PATH = ["~/.ansible/roles", "/usr/share/ansible/roles", "/etc/ansible/roles"];
 
@@ -24,7 +25,7 @@ export function ansibleCfgFile(cwd = process.cwd()): string | undefined {
 /** roles_path of the configuration file (absolute directories), or Ansible's default without one. */
 export function configuredRolesPath(cwd = process.cwd()): string[] {
   const file = ansibleCfgFile(cwd);
-  const value = file ? defaultsValue(readFileSync(file, "utf8"), "roles_path") : undefined;
+  const value = file ? readAnsibleCfg(file).get("defaults")?.get("roles_path") : undefined;
   if (value === undefined) return DEFAULT_ROLES_PATH.map(expand);
   return value
     .split(":")
@@ -33,20 +34,52 @@ export function configuredRolesPath(cwd = process.cwd()): string[] {
     .map((d) => resolve(dirname(file!), expand(d)));
 }
 
-/** A key's value in the [defaults] section of an INI text ("key = value" or "key: value"). */
-function defaultsValue(text: string, key: string): string | undefined {
-  let section = "";
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (!line || line.startsWith("#") || line.startsWith(";")) continue;
-    const head = /^\[([^\]]+)\]$/.exec(line);
-    if (head) section = head[1].trim();
-    else if (section === "defaults") {
-      const m = /^([^=:\s]+)\s*[=:]\s*(.*)$/.exec(line);
-      if (m && m[1] === key) return m[2].replace(/\s+[#;].*$/, "");
-    }
-  }
-  return undefined;
+/**
+ * The configuration file Ansible would read, checked as Python's configparser reads it (Ansible
+ * stops on a file it cannot parse, whatever the playbook): called before a playbook loads.
+ */
+export function checkAnsibleCfg(cwd = process.cwd()): void {
+  const file = ansibleCfgFile(cwd);
+  if (file) readAnsibleCfg(file);
+}
+
+type Sections = Map<string, Map<string, string>>;
+
+/**
+ * An INI text as configparser reads it: `[section]` headers, `key = value` or `key: value`
+ * lines (an inline comment after whitespace dropped, as Ansible's parser is set up), indented
+ * continuation lines, `#` and `;` comments. A key before any section, a line that is none of
+ * these, or an unclosed header is an error naming the line.
+ */
+export function readAnsibleCfg(file: string): Sections {
+  const sections: Sections = new Map();
+  let current: Map<string, string> | undefined;
+  let lastKey: string | undefined;
+  readFileSync(file, "utf8")
+    .split(/\r?\n/)
+    .forEach((raw, i) => {
+      const line = raw.trim();
+      const where = { file, line: i + 1 };
+      if (!line || line.startsWith("#") || line.startsWith(";")) return;
+      if (/^\s/.test(raw) && current && lastKey !== undefined) {
+        current.set(lastKey, `${current.get(lastKey)}\n${line}`); // a continuation line
+        return;
+      }
+      if (line.startsWith("[")) {
+        const head = /^\[([^\]]+)\]/.exec(line);
+        if (!head) throw inputError(`a section header is never closed: ${JSON.stringify(line)}`, where);
+        current = sections.get(head[1]) ?? new Map<string, string>();
+        sections.set(head[1], current);
+        lastKey = undefined;
+        return;
+      }
+      const m = /^([^=:]+?)\s*[=:]\s*(.*)$/.exec(line);
+      if (!current) throw inputError("the file has a setting before its first [section]", where);
+      if (!m) throw inputError(`expected key = value, got ${JSON.stringify(line)}`, where);
+      lastKey = m[1].toLowerCase();
+      current.set(lastKey, m[2].replace(/\s+[#;].*$/, ""));
+    });
+  return sections;
 }
 
 /** ~ and $VAR / ${VAR} as Ansible's path options expand them (an unset variable stays as written). */

@@ -65,6 +65,7 @@ import {
   type SourceDirs,
   type Task,
 } from "./types.js";
+import { checkAnsibleCfg } from "./ansible-cfg.js";
 
 export const COMMON_KEYS = [
   "name",
@@ -187,6 +188,7 @@ interface PlayLoad {
 }
 
 export function loadPlaybook(file: string): Playbook {
+  checkAnsibleCfg();
   const ctx: Ctx = {
     files: new Set([resolve(file)]),
     depth: 0,

@@ -5,10 +5,11 @@
 // playbook's directory, as the user running kplay (the command is the playbook's own text).
 import { pyRegex } from "./pyregex.js";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { randomText } from "./crypt.js";
 import { nodePathProblem } from "./data.js";
 import { dirname, basename, isAbsolute, join } from "node:path";
+import { makeDirs } from "../make-dirs.js";
 
 export class LookupError extends Error {}
 
@@ -95,7 +96,7 @@ function passwordLookup(term: string, vars: Record<string, unknown>): string {
       .split("\n")[0]
       .replace(/ salt=.*$/, "");
   const password = randomText(length, chars);
-  mkdirSync(dirname(file), { recursive: true });
+  makeDirs(dirname(file));
   writeFileSync(file, password + "\n", { mode: 0o600 });
   return password;
 }

@@ -5,20 +5,11 @@
 // Node and no network: kplay-VERSION-linux-ARCH.tar.gz with a .sha256 beside it. The sandbox is
 // left out (it needs Docker, debootstrap and the test stand-ins of a checkout).
 import { execFileSync } from "node:child_process";
-import {
-  chmodSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build, type Plugin } from "esbuild";
 import { sha256File } from "../hash.js";
+import { makeDirs } from "../make-dirs.js";
 
 /** The Node major the release ships: an LTS line that Node's own binaries support on glibc 2.28+ hosts. */
 export const NODE_MAJOR = 24;
@@ -94,14 +85,14 @@ function nodeRuntime(arch: ReleaseArch, o: ReleaseOptions): { dir: string; versi
   const dir = join(o.cacheDir, `${pkg}-${NODE_MAJOR}`);
   const done = join(dir, "VERSION");
   if (existsSync(done)) return { dir, version: readFileSync(done, "utf8").trim() };
-  mkdirSync(o.cacheDir, { recursive: true });
+  makeDirs(o.cacheDir);
   o.log(`fetching ${pkg}@${NODE_MAJOR} (npm pack)`);
   const out = execFileSync("npm", ["pack", `${pkg}@${NODE_MAJOR}`, "--silent", "--pack-destination", o.cacheDir], {
     encoding: "utf8",
   });
   const tgz = join(o.cacheDir, out.trim().split("\n").pop()!);
   rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   execFileSync("tar", ["-xzf", tgz, "-C", dir, "--strip-components=1", "package/bin/node", "package/LICENSE"]);
   const version = /-(\d+\.\d+\.\d+)\.tgz$/.exec(tgz)?.[1] ?? "unknown";
   writeFileSync(done, version + "\n");
@@ -122,9 +113,9 @@ function packRelease(o: ReleaseOptions, arch: ReleaseArch, js: string): ReleaseF
   const stage = join(o.out, ".stage", name);
   rmSync(stage, { recursive: true, force: true });
   const node = nodeRuntime(arch, o);
-  mkdirSync(join(stage, "bin"), { recursive: true });
-  mkdirSync(join(stage, "node/bin"), { recursive: true });
-  mkdirSync(join(stage, "dist/cli"), { recursive: true });
+  makeDirs(join(stage, "bin"));
+  makeDirs(join(stage, "node/bin"));
+  makeDirs(join(stage, "dist/cli"));
   cpSync(join(node.dir, "bin/node"), join(stage, "node/bin/node"));
   cpSync(join(node.dir, "LICENSE"), join(stage, "node/LICENSE"));
   for (const f of readdirSync(js)) cpSync(join(js, f), join(stage, "dist/cli", f));
@@ -146,7 +137,7 @@ function packRelease(o: ReleaseOptions, arch: ReleaseArch, js: string): ReleaseF
 }
 
 export async function buildRelease(o: ReleaseOptions): Promise<ReleaseFile[]> {
-  mkdirSync(o.out, { recursive: true });
+  makeDirs(o.out);
   const js = join(o.out, ".stage", "js");
   rmSync(js, { recursive: true, force: true });
   await bundleKplay(o.root, join(js, "kplay.mjs"));

@@ -2,12 +2,13 @@
 // rebuilds) and building it once with node-image/build.sh (debootstrap -> docker import -> layer).
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { KplayError } from "../errors.js";
+import { makeDirs } from "../make-dirs.js";
 
 const run = promisify(execFile);
 // The recipe stays in src/sandbox/node-image; find it from src/ (vitest), dist/ (the CLI) or bench/dist/.
@@ -46,7 +47,7 @@ export async function ensureNodeImage(
   const tag = nodeImageTag(extraPackages);
   if (await imageExists(tag)) return tag;
   const lockDir = join(tmpdir(), "kplay-image-build");
-  mkdirSync(lockDir, { recursive: true });
+  makeDirs(lockDir);
   const lock = join(lockDir, tag.replace(/[^a-z0-9]/gi, "_") + ".lock");
   for (let waited = 0; ; waited += 2000) {
     try {

@@ -5,7 +5,7 @@
 // A running sandbox grows: `up` with more nodes adds them (in the inventory, in no cluster group)
 // and `add-to-cluster` puts one in the cluster's groups, for add-node. Labels carry an id of the
 // state directory, so the sandboxes of two checkouts on one Docker engine never see each other.
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseDocument, stringify } from "yaml";
 import { KplayError } from "../errors.js";
@@ -24,6 +24,7 @@ import {
   startNode,
   type NodeHandle,
 } from "./nodes.js";
+import { makeDirs } from "../make-dirs.js";
 
 export const SANDBOX_LABEL = "kplay.sandbox";
 export const ROLE_LABEL = "kplay.role";
@@ -78,7 +79,7 @@ export async function sandboxUp(
   const labels = sandboxLabels(stateDir, name);
   if ((await listContainers(labels)).length > 0) return growSandbox({ stateDir, name, count, log });
   const dir = sandboxDir(stateDir, name);
-  mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   const keyFile = join(dir, "id_ed25519");
   const pub = ensureKey(keyFile, name);
   const image = await ensureNodeImage(log);

@@ -13,13 +13,14 @@ import {
   fchmodSync,
   fsyncSync,
   statSync,
-  mkdirSync,
   openSync,
   renameSync,
   rmSync,
   writeSync,
 } from "node:fs";
 import { dirname, join, basename } from "node:path";
+import { makeDirs } from "../make-dirs.js";
+import { whyUnreadable } from "../input-file.js";
 
 const EXCLUSIVE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
 
@@ -44,7 +45,7 @@ export function writeAll(fd: number, buf: Buffer): void {
 }
 
 export function writeFileAtomic(path: string, data: string | Buffer, mode = 0o644): void {
-  mkdirSync(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   const { fd, tmp } = openTempBeside(path, mode);
   try {
     try {
@@ -78,7 +79,7 @@ export function fsyncDir(dir: string): void {
 export class DurableAppender {
   private fd: number;
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    makeDirs(dirname(path), 0o700);
     this.fd = openSync(path, "a", 0o600);
   }
   append(line: string): void {
@@ -102,13 +103,13 @@ export class DurableAppender {
 export function ensureStateDir(dir: string): void {
   let made: string | undefined;
   try {
-    made = mkdirSync(dir, { recursive: true, mode: 0o700 });
+    made = makeDirs(dir, 0o700);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === "EEXIST" || code === "ENOTDIR"
         ? "is not a directory (or lies under a file)"
-        : `cannot be made (${code})`;
+        : `cannot be made: ${whyUnreadable(e)}`;
     throw new KplayError("input", `the state directory ${dir} ${why}`, { where: { field: "--state-dir" }, cause: e });
   }
   if (made === undefined) refuseShared(dir);

@@ -11,6 +11,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { KplayError } from "../errors.js";
 import { sha256Hex } from "../hash.js";
 import { ensureStateDir, writeFileAtomic } from "./atomic.js";
+import { makeDirs } from "../make-dirs.js";
 
 const FORMAT = "kplay-state-backup/1";
 const MANIFEST = "MANIFEST.json";
@@ -70,7 +71,7 @@ export function writeBackup(o: { stateDir: string; config?: string; out: string;
   const head = member(MANIFEST, Buffer.from(JSON.stringify(manifest, null, 2) + "\n"), 0o600);
   const tar = Buffer.concat([...[head, ...members].map(tarMember), Buffer.alloc(1024)]);
   const gz = gzipSync(tar);
-  mkdirSync(dirname(o.out), { recursive: true });
+  makeDirs(dirname(o.out));
   writeFileAtomic(o.out, gz, 0o600);
   return { manifest, bytes: gz.length, sha256: sha256Hex(gz) };
 }

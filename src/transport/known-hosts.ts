@@ -2,8 +2,9 @@
 // UserKnownHostsFile=...` reads it too). Unknown keys are accepted only when asked; a changed
 // key is always refused. Appends are fsync'd; concurrent first contacts are serialised in-process.
 import { createHash, createHmac } from "node:crypto";
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { appendFileSync, closeSync, existsSync, fsyncSync, openSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
+import { makeDirs } from "../make-dirs.js";
 
 export type KeyCheck = { status: "match" } | { status: "unknown" } | { status: "changed"; expected: string };
 
@@ -69,7 +70,7 @@ export class KnownHosts {
     const id = KnownHosts.hostId(host, port);
     const type = keyType(keyBlob);
     const b64 = keyBlob.toString("base64");
-    mkdirSync(dirname(this.file), { recursive: true });
+    makeDirs(dirname(this.file));
     const fd = openSync(this.file, "a", 0o600);
     try {
       appendFileSync(fd, `${id} ${type} ${b64}\n`);

@@ -710,6 +710,55 @@ const cases: Case[] = [
     code: 2,
     message: /pb\.yml:6:\d+: loop_control\.loop_var: .*must be a variable name/,
   },
+  {
+    name: "a state directory where the system refuses one (Node's recursive mkdir never returns there)",
+    files: { "pb.yml": play(DEBUG) },
+    process: true,
+    args: run("pb.yml", "--state-dir", "/proc/kplay-never"),
+    code: 2,
+    message: /--state-dir: the state directory \/proc\/kplay-never cannot be made: no such file/,
+  },
+  {
+    name: "a YAML tag Ansible's loader has no constructor for",
+    files: { "pb.yml": play("  tasks: [{ debug: { msg: !frob a } }]\n") },
+    args: run(),
+    code: 2,
+    message: /pb\.yml:3:\d+: unknown YAML tag !frob/,
+  },
+  {
+    name: "a !vault value (kplay has no vault secrets; the ciphertext is never the value)",
+    files: {
+      "pb.yml": play(DEBUG),
+      "group_vars/all.yml": "x: 1\nsecret: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6162\n",
+    },
+    args: run(),
+    code: 2,
+    message: /group_vars\/all\.yml:2:\d+: a !vault value is encrypted with Ansible Vault, which kplay does not decrypt/,
+  },
+  {
+    name: "a vars file encrypted whole with Ansible Vault",
+    files: {
+      "pb.yml": play(DEBUG, "- hosts: all\n  gather_facts: false\n  vars_files: [v.yml]\n"),
+      "v.yml": "$ANSIBLE_VAULT;1.1;AES256\n6162\n",
+    },
+    args: run(),
+    code: 2,
+    message: /v\.yml:1: the file is encrypted with Ansible Vault/,
+  },
+  {
+    name: "an ansible.cfg that configparser cannot read (Ansible stops on it, roles or not)",
+    files: { "pb.yml": play(DEBUG), "ansible.cfg": "[defaults\nforks = 5\n" },
+    args: run(),
+    code: 2,
+    message: /ansible\.cfg:1: a section header is never closed/,
+  },
+  {
+    name: "an ansible.cfg with a setting before its first section",
+    files: { "pb.yml": play(DEBUG), "ansible.cfg": "# settings\nroles_path = roles\n[defaults]\n" },
+    args: run(),
+    code: 2,
+    message: /ansible\.cfg:2: the file has a setting before its first \[section\]/,
+  },
   // --- internal errors instead of input errors
   {
     name: "a group_vars symlink loop",
