@@ -1,5 +1,5 @@
-// `npm test`: compile once (the local and integration layers run dist/), then run the static
-// checks (eslint with typed rules, prettier, the type check of tests and bench) beside vitest
+// `npm test`: compile and bundle once (the local and integration layers run dist/), then run the
+// static checks (eslint with typed rules, prettier, the type check of tests and bench) beside vitest
 // instead of before it: they take about 35 s of CPU that the first layers, waiting on processes,
 // leave free. Each check's output is printed whole when all is done, after vitest's own table,
 // with a line per check (status, wall time). Arguments go to vitest. The exit status is non-zero
@@ -10,6 +10,9 @@ const bin = (name) => `node_modules/.bin/${name}`;
 
 const build = spawnSync(bin("tsc"), ["-p", "tsconfig.json"], { stdio: "inherit" });
 if (build.status !== 0) process.exit(build.status ?? 1);
+// the CLI as bin/kplay.js runs it: bundled (scripts/bundle.mjs)
+const bundle = spawnSync(process.execPath, ["scripts/bundle.mjs"], { stdio: "inherit" });
+if (bundle.status !== 0) process.exit(bundle.status ?? 1);
 
 const CHECKS = [
   ["eslint", ["src", "test", "bench"]],

@@ -29,6 +29,8 @@ export interface DetachName {
 export class NodeExec {
   /** Hosts this run has reached: only for them does a dropped link mean "reconnect and re-attach". */
   private reached = new Set<string>();
+  /** Hosts (and delegates) a detached command was sent to: only they have a run directory to clean. */
+  readonly runDirHosts = new Set<string>();
 
   constructor(private readonly e: Engine) {}
 
@@ -96,10 +98,12 @@ export class NodeExec {
     script: Sh,
     host: string,
     name: DetachName,
-    io: { stream: boolean; stdin?: string | Buffer; guard?: Sh },
+    io: { stream: boolean; stdin?: string | Buffer; guard?: Sh; delegate?: string },
   ): Sh {
     const step = this.e.opts.step;
     if (!step) return script;
+    this.runDirHosts.add(host);
+    if (io.delegate) this.runDirHosts.add(io.delegate);
     const attempt = step.journal.hostState(step.name, host)?.attempt ?? host;
     return detachedScript(
       runPath(step.runId, step.name, attempt),

@@ -21,11 +21,13 @@ export { inherit, serialBatches } from "./keywords.js";
 export class Runner {
   private readonly e: Engine;
   private readonly iterator: PlayIterator;
+  private readonly node: NodeExec;
   private readonly started = Date.now();
 
   constructor(inv: Inventory, pool: NodePool, opts: RunOptions, report: Reporter) {
     this.e = { inv, pool, opts, report, hosts: new HostStates(inv, opts.factCache) };
     const node = new NodeExec(this.e);
+    this.node = node;
     const journal = new TaskJournal(this.e);
     const executor = new TaskExecutor(this.e, node);
     const fanOut = new FanOut(this.e, journal, (t, h) => executor.title(t, h));
@@ -48,6 +50,11 @@ export class Runner {
   /** Hosts a play targets: its pattern, narrowed by --limit. */
   playHosts(play: Play): string[] {
     return this.iterator.playHosts(play);
+  }
+
+  /** Hosts a detached command ran on: the only ones whose step run directory needs removing. */
+  runDirHosts(): ReadonlySet<string> {
+    return this.node.runDirHosts;
   }
 
   /** How each host ended: ok, or the failure that stopped it (for the journal and `kplay status`). */

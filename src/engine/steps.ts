@@ -174,7 +174,11 @@ class StepsRun {
     }
     j.flush();
     writeStepsFile(j.dir, j, this.names, o.inv.hostNames);
-    await cleanup(o, finished, runPath(j.runId, name));
+    // A fresh run's step directory exists only where this run detached a command: no round trip
+    // elsewhere. A resumed run keeps the cut run's id, so a directory of it may be anywhere.
+    const used = runner.runDirHosts();
+    const dirty = o.resume ? finished : finished.filter((h) => used.has(h));
+    await cleanup(o, dirty, runPath(j.runId, name));
     // Tasks delegated to the controller ran under this user's run directory here.
     rmSync(join(localRunBase(), runPath(j.runId, name)), { recursive: true, force: true });
     return finished;

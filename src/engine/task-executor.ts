@@ -480,10 +480,16 @@ export class TaskExecutor {
         // Detached under a run path that is the same when the run resumes, so a command that
         // already ran (or is still running) is re-attached instead of started again.
         const name = { taskId: task.id, index: at.index, attempt: at.attempt, seq: 0 };
-        // a command with a timeout runs attached: when its time is up, its end is the channel's
-        const detach = !!this.e.opts.step && !p.mod.idempotent && p.deadline === undefined;
+        // a command with a timeout runs attached: when its time is up, its end is the channel's;
+        // one its task declares unchanging (changed_when: false) is a query, run again after a cut
+        const detach = !!this.e.opts.step && !p.mod.idempotent && p.deadline === undefined && !isQuery(task);
         const sent = detach
-          ? this.node.detached(script, host, { ...name, seq: seq++ }, { stream: !!onOutput, stdin: x?.stdin, guard })
+          ? this.node.detached(
+              script,
+              host,
+              { ...name, seq: seq++ },
+              { stream: !!onOutput, stdin: x?.stdin, guard, delegate: p.delegate },
+            )
           : script;
         return this.node.exec({ host, delegate: p.delegate, conn: p.conn }, sent, opts);
       },
@@ -689,4 +695,14 @@ function localPath(dir: string, p: string, task: Task, o: { taint: Taint; from?:
   if (found) return found;
   const looked = sourceCandidates(task.dirs, dir, p).join(", ");
   throw new KplayError("input", `source file ${p} not found (looked in ${looked})`, { where: task.where });
+}
+
+/**
+ * A task that declares its command never changes anything (`changed_when: false`, as kubespray's
+ * and most roles' queries do): running it again after a cut is harmless, so it needs no detached
+ * run directory on the node (files, setsid, polling) to be re-attached to.
+ */
+function isQuery(task: Task): boolean {
+  const c = task.changedWhen;
+  return c === false || (typeof c === "string" && /^\s*(false|False)\s*$/.test(c));
 }

@@ -89,7 +89,8 @@ function moduleSection(name: string): string[] {
       ? "runs on the controller"
       : m.idempotent
         ? "checks before it changes (run again when a link drops)"
-        : "runs detached on the node (re-attached after a dropped link, never run twice)",
+        : "runs detached on the node (re-attached after a dropped link, never run twice; " +
+          "with `changed_when: false`, attached and run again)",
     UNDO_WORDS[m.undo],
   ];
   if (m.freeForm) traits.push(`free form: \`${name}: …\` is its \`${m.freeForm}\``);

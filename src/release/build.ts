@@ -59,22 +59,29 @@ const BANNER = [
   "const __dirname = __kplayDir(__filename);",
 ].join(" ");
 
-/** kplay as one ES module at `file`: its own code and every library, Node's built-ins left out. */
-export async function bundleKplay(root: string, file: string): Promise<void> {
+/**
+ * kplay as ES modules in `outdir`: kplay.mjs, the CLI, and the chunks each command loads when it
+ * runs (esbuild's splitting keeps the dynamic imports lazy), every library inside, Node's
+ * built-ins left out. One file to read instead of some 300 modules to resolve: a command starts
+ * in about half the CPU time. The release leaves the sandbox out; a checkout keeps it.
+ */
+export async function bundleKplay(root: string, outdir: string, o: { release: boolean }): Promise<void> {
   await build({
-    entryPoints: [join(root, "src/release/entry.ts")],
-    outfile: file,
+    entryPoints: { kplay: join(root, "src/release/entry.ts") },
+    outdir,
     bundle: true,
+    splitting: true,
+    outExtension: { ".js": ".mjs" },
     platform: "node",
     format: "esm",
     target: `node${NODE_MAJOR}`,
     // ssh2's optional native speed-ups: absent, it uses its JavaScript code (as without a compiler)
     external: ["cpu-features", "*.node"],
-    plugins: [noSandbox],
+    plugins: o.release ? [noSandbox] : [],
     // CommonJS libraries inside an ES module still need require, __filename and __dirname
     banner: { js: BANNER },
-    define: { "process.env.KPLAY_RELEASE": '"1"' },
-    legalComments: "linked",
+    define: o.release ? { "process.env.KPLAY_RELEASE": '"1"' } : {},
+    legalComments: o.release ? "linked" : "none",
     logLevel: "error",
   });
 }
@@ -140,7 +147,7 @@ export async function buildRelease(o: ReleaseOptions): Promise<ReleaseFile[]> {
   makeDirs(o.out);
   const js = join(o.out, ".stage", "js");
   rmSync(js, { recursive: true, force: true });
-  await bundleKplay(o.root, join(js, "kplay.mjs"));
+  await bundleKplay(o.root, js, { release: true });
   const files = o.arches.map((arch) => packRelease(o, arch, js));
   rmSync(join(o.out, ".stage"), { recursive: true, force: true });
   return files;
