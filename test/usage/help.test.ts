@@ -4,27 +4,10 @@
 // processes cost about 25 s of CPU for what is a question about text.
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli/main.js";
-
-interface Printed {
-  status: number;
-  stdout: string;
-  stderr: string;
-}
+import { runCliHere, type Printed } from "../harness/cli-in-process.js";
 
 /** kplay ARGS as a process would run it: exit status, standard output and error. */
-async function kplay(...args: string[]): Promise<Printed> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void out.push(`${a.join(" ")}\n`));
-  vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => out.push(String(c)) > 0);
-  vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => err.push(String(c)) > 0);
-  try {
-    const status = await main(args);
-    return { status, stdout: out.join(""), stderr: err.join("") };
-  } finally {
-    vi.restoreAllMocks();
-  }
-}
+const kplay = (...args: string[]): Promise<Printed> => runCliHere(main, args);
 afterEach(() => vi.restoreAllMocks());
 
 const COMMANDS = [
