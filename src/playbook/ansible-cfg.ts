@@ -3,10 +3,11 @@
 // the first that exists); `roles_path` under [defaults] is a colon-separated list whose relative
 // entries are read from the file's own directory, with ~ and $VARIABLES expanded. Without one,
 // Ansible's default roles path (where ansible-galaxy installs roles) is used.
-import { readFileSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { inputError } from "../errors.js";
+import { readTextInput } from "../input-file.js";
 
 export const DEFAULT_ROLES_PATH = ["~/.ansible/roles", "/usr/share/ansible/roles", "/etc/ansible/roles"];
 
@@ -55,7 +56,8 @@ export function readAnsibleCfg(file: string): Sections {
   const sections: Sections = new Map();
   let current: Map<string, string> | undefined;
   let lastKey: string | undefined;
-  readFileSync(file, "utf8")
+  // as every file the user gives: regular, bounded, UTF-8 (a FIFO or binary file named as such)
+  readTextInput(file)
     .split(/\r?\n/)
     .forEach((raw, i) => {
       const line = raw.trim();

@@ -12,7 +12,8 @@ import { writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
+import { runCliHere } from "../harness/cli-in-process.js";
 
 const BIN = join(import.meta.dirname, "../../bin/kplay.js");
 /** The built CLI's main(), what BIN runs: shipped playbooks are found beside the built code. */
@@ -93,37 +94,11 @@ function kplay(
   });
 }
 
-const ENV = { NO_COLOR: "1", KPLAY_HOME: "" };
-
 /** kplay ARGS in this process as the entry would run it, in dir: exit status and output. */
 async function kplayHere(dir: string, args: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const cwd = process.cwd();
-  const saved = Object.fromEntries(Object.keys(ENV).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, { ...ENV, KPLAY_HOME: join(dir, ".home") });
-  const line =
-    (to: string[]) =>
-    (...a: unknown[]) =>
-      void to.push(`${a.join(" ")}\n`);
-  vi.spyOn(console, "log").mockImplementation(line(out));
-  vi.spyOn(console, "info").mockImplementation(line(out));
-  vi.spyOn(console, "error").mockImplementation(line(err));
-  vi.spyOn(console, "warn").mockImplementation(line(err));
-  vi.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => out.push(String(c)) > 0);
-  vi.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => err.push(String(c)) > 0);
-  process.chdir(dir);
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join("").slice(-100_000), stderr: err.join("") };
-  } finally {
-    process.chdir(cwd);
-    vi.restoreAllMocks();
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const env = { NO_COLOR: "1", KPLAY_HOME: join(dir, ".home") };
+  const r = await runCliHere(main, args, { cwd: dir, env });
+  return { code: r.status, stdout: r.stdout.slice(-100_000), stderr: r.stderr };
 }
 
 /** Wording of the libraries kplay uses, never shown to a user as it is. */
@@ -751,6 +726,16 @@ const cases: Case[] = [
     args: run(),
     code: 2,
     message: /ansible\.cfg:1: a section header is never closed/,
+  },
+  {
+    name: "an ansible.cfg that is binary data, read as every input file is",
+    files: {
+      "pb.yml": play(DEBUG),
+      "ansible.cfg": Buffer.from("[defaults]\nx = \u0000\u0001\u0002\u0000\u0007\n", "latin1"),
+    },
+    args: run(),
+    code: 2,
+    message: /ansible\.cfg: .*binary/,
   },
   {
     name: "an ansible.cfg with a setting before its first section",
