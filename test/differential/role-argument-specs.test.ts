@@ -92,4 +92,26 @@ describe("role argument specs", { timeout: 240_000 }, () => {
     expect(kplay.files).toEqual({ db: "644 7\n" });
     expect(kplay.output).toMatch(/Validating arguments against arg spec 'main' - The web role/);
   });
+
+  it("a type Ansible does not know fails only the value given for it", async () => {
+    const odd = {
+      "roles/odd/meta/argument_specs.yml": "argument_specs:\n  main:\n    options:\n      x: { type: nosuchtype }\n",
+      "roles/odd/tasks/main.yml": "- copy: { dest: \"{{ out }}/ran-{{ x | default('none') }}\", content: ran }\n",
+    };
+    const pb = (out: string) => `
+- hosts: h1
+  gather_facts: false
+  vars: { out: "${out}" }
+  tasks:
+    - include_role: { name: odd }
+    - block:
+        - include_role: { name: odd }
+          vars: { x: 5 }
+      rescue:
+        - copy: { dest: "${out}/given-failed", content: "{{ ansible_failed_result.failed }}" }
+`;
+    const kplay = await sameAsAnsible({ main: pb, files: () => odd });
+    expect(kplay.files["ran-none"]).toBe("644 ran");
+    expect(kplay.files["given-failed"]).toBe("644 True");
+  });
 });
